@@ -1,0 +1,60 @@
+// Reads the config file (YAML), validates it, applies defaults. Every problem is reported with
+// its path; nothing here throws anything but ConfigError for bad input.
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import { configSchema, type ConfigFile } from './schema.ts';
+import { normaliseProgram } from './program-schema.ts';
+import { ConfigError, fromZodIssues } from './errors.ts';
+import { prepareProgram, type Program, type ProgramConfig } from '../domain/program.ts';
+
+export const DEFAULT_CONFIG_PATH = 'config/partnersync.yaml';
+
+export interface LoadedConfig {
+  /** Absolute path of the file read. */
+  file: string;
+  config: ConfigFile;
+  programConfig: ProgramConfig;
+  program: Program;
+}
+
+/** `--config F`, else PARTNERSYNC_CONFIG, else config/partnersync.yaml (product.md). */
+export function resolveConfigPath(flag: string | undefined, env: Readonly<Record<string, string | undefined>>, cwd: string): string {
+  return path.resolve(cwd, flag ?? env['PARTNERSYNC_CONFIG'] ?? DEFAULT_CONFIG_PATH);
+}
+
+/** Parses config text. `source` names the file in error messages. */
+export function parseConfigText(text: string, source: string): Omit<LoadedConfig, 'file'> {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(source, doc.errors.map((e) => ({
+      path: e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '',
+      message: `YAML syntax: ${e.message.split('\n')[0] ?? e.message}`,
+    })));
+  }
+  const raw: unknown = doc.toJS();
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(source, [{ path: '', message: 'the file must be a YAML mapping with at least a `program:` section' }]);
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(source, fromZodIssues(result.error.issues));
+  const programConfig = normaliseProgram(result.data.program);
+  return { config: result.data, programConfig, program: prepareProgram(programConfig) };
+}
+
+export function loadConfigFile(file: string): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(file, [{
+      path: '',
+      message: code === 'ENOENT'
+        ? 'config file not found; pass --config F, set PARTNERSYNC_CONFIG, or create config/partnersync.yaml (see config/examples/)'
+        : `cannot read the config file (${code ?? String(err)})`,
+    }]);
+  }
+  return { file, ...parseConfigText(text, file) };
+}

@@ -1,0 +1,66 @@
+// zod schema of the whole config file (product.md "Config file"). Secrets never live here:
+// they come from the environment (env.ts).
+
+import { z } from 'zod';
+import { programSchema } from './program-schema.ts';
+
+export const CRM_PROVIDERS = ['hubspot', 'salesforce', 'sandbox-hubspot', 'sandbox-salesforce'] as const;
+export type CrmProvider = (typeof CRM_PROVIDERS)[number];
+
+const url = (example: string) =>
+  z.string().refine((s) => URL.canParse(s) && /^https?:/.test(s), { error: `must be an http(s) URL such as ${example}` });
+
+const mappingSchema = z.strictObject({
+  field: z.string({ error: 'is required: the CRM field (property or API name) holding this value' }).min(1),
+  values: z.record(z.string(), z.string(), { error: 'must map CRM values to canonical values, e.g. { "Partner referral": referral }' }).optional(),
+});
+
+export const crmSchema = z.strictObject({
+  provider: z.enum(CRM_PROVIDERS, { error: `must be one of: ${CRM_PROVIDERS.join(', ')}` }),
+  hubspot: z.strictObject({
+    basePath: url('https://api.hubapi.com').default('https://api.hubapi.com'),
+    searchLagSeconds: z.number().int().min(0).default(10),
+    rateLimitPer10s: z.number().int().min(1).max(1000).default(190),
+    searchPerSecond: z.number().int().min(1).max(50).default(5),
+    portalId: z.string().optional(),
+  }).default({ basePath: 'https://api.hubapi.com', searchLagSeconds: 10, rateLimitPer10s: 190, searchPerSecond: 5 }),
+  salesforce: z.strictObject({
+    loginUrl: url('https://login.salesforce.com').default('https://login.salesforce.com'),
+    instanceUrl: url('https://example.my.salesforce.com').optional(),
+    apiVersion: z.string().regex(/^\d+\.0$/, { error: 'must be an API version such as "66.0"' }).default('66.0'),
+    dailyReservePercent: z.number().min(0).max(100).default(20),
+    bulkThreshold: z.number().int().min(1).default(50_000),
+    permissionSetAssignees: z.array(z.string()).default([]),
+  }).default({ loginUrl: 'https://login.salesforce.com', apiVersion: '66.0', dailyReservePercent: 20, bulkThreshold: 50_000, permissionSetAssignees: [] }),
+  partners: z.strictObject({
+    where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  }).optional(),
+  mappings: z.record(z.string(), mappingSchema).default({}),
+  stages: z.strictObject({
+    overrides: z.record(z.string(), z.enum(['open', 'won', 'lost'], { error: 'must be open, won or lost' })).default({}),
+  }).default({ overrides: {} }),
+  sandbox: z.strictObject({
+    seed: z.number().int().default(1),
+    partners: z.number().int().min(0).default(50),
+    deals: z.number().int().min(0).default(2000),
+    stateFile: z.string().optional(),
+  }).optional(),
+});
+
+export const configSchema = z.strictObject({
+  program: programSchema,
+  crm: crmSchema.optional(),
+  sync: z.strictObject({
+    schedule: z.string().default('*/15 * * * *'),
+    fullRefresh: z.string().default('0 3 * * *'),
+  }).default({ schedule: '*/15 * * * *', fullRefresh: '0 3 * * *' }),
+  store: z.strictObject({
+    url: z.string().regex(/^(sqlite:|postgres:|postgresql:)/, { error: 'must start with sqlite: or postgres://' }).default('sqlite:./data/partnersync.db'),
+  }).default({ url: 'sqlite:./data/partnersync.db' }),
+  server: z.strictObject({
+    port: z.number().int().min(0).max(65535).default(8080),
+  }).default({ port: 8080 }),
+});
+
+export type ConfigFile = z.output<typeof configSchema>;
+export type CrmConfig = z.output<typeof crmSchema>;
