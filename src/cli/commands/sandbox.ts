@@ -1,0 +1,88 @@
+// `partnersync sandbox`: a local HubSpot or Salesforce (src/sandbox/) that the official SDKs talk
+// to unchanged. The first stdout line is `listening on http://127.0.0.1:PORT`; Ctrl-C stops it
+// (saving the state file, when one is given).
+
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { CliError, EXIT_BAD_INPUT, type CliContext } from '../context.ts';
+import { FaultSpecError, parseFaultSpec } from '../../sandbox/faults.ts';
+import { CRM_NAMES, type CrmName, type FieldsMode } from '../../sandbox/personality.ts';
+import { startSandbox, type SandboxOptions } from '../../sandbox/server.ts';
+
+interface SandboxCliOptions {
+  crm: CrmName;
+  host: string;
+  port: number;
+  seed: number;
+  partners: number;
+  deals: number;
+  anchor?: string;
+  limits: 'real' | 'off';
+  faults?: string;
+  fields: FieldsMode;
+  stateFile?: string;
+  searchLagMs: number;
+  dailyLimit?: number;
+  tokenTtl?: number;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('must be a non-negative integer');
+  return n;
+}
+
+export function registerSandbox(program: Command, ctx: CliContext): void {
+  program
+    .command('sandbox')
+    .description('Run a local HubSpot or Salesforce emulator with seeded partner data (for the demo, tests and benchmarks)')
+    .addOption(new Option('--crm <crm>', 'which CRM to emulate').choices([...CRM_NAMES]).makeOptionMandatory())
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--port <port>', 'port (0 = a random free port)', nonNegativeInt, 0)
+    .option('--seed <n>', 'seed of the generated data, faults and mutations', nonNegativeInt, 1)
+    .option('--partners <n>', 'partner companies to generate', nonNegativeInt, 50)
+    .option('--deals <n>', 'deals to generate', nonNegativeInt, 2000)
+    .option('--anchor <iso>', 'generate data around this instant (default: today 00:00 UTC)')
+    .addOption(new Option('--limits <mode>', 'enforce the CRM\'s real limits or none').choices(['real', 'off']).default('real'))
+    .option('--faults <spec>', 'fault injection, e.g. "429:0.1,500:0.05,timeout:0.02,slow:0.1@800ms" (see src/sandbox/faults.ts)')
+    .addOption(new Option('--fields <mode>', 'partnersync fields already provisioned, or a bare CRM').choices(['provisioned', 'bare']).default('provisioned'))
+    .option('--state-file <file>', 'load the CRM from this file when present; save it after changes and on exit')
+    .option('--search-lag-ms <ms>', 'search results lag writes by this much', nonNegativeInt, 0)
+    .option('--daily-limit <n>', 'daily API allocation (default: the CRM\'s real one)', nonNegativeInt)
+    .option('--token-ttl <seconds>', 'lifetime of tokens the OAuth endpoint issues', nonNegativeInt)
+    .action(async (opts: SandboxCliOptions) => {
+      if (opts.anchor !== undefined && Number.isNaN(Date.parse(opts.anchor))) throw new CliError(EXIT_BAD_INPUT, [`--anchor: "${opts.anchor}" is not an ISO date or instant`]);
+      try {
+        if (opts.faults !== undefined) parseFaultSpec(opts.faults);
+      } catch (err) {
+        if (err instanceof FaultSpecError) throw new CliError(EXIT_BAD_INPUT, [`--faults: ${err.message}`]);
+        throw err;
+      }
+      const options: SandboxOptions = {
+        crm: opts.crm, host: opts.host, port: opts.port, seed: opts.seed, partners: opts.partners, deals: opts.deals,
+        limits: opts.limits, fields: opts.fields, searchLagMs: opts.searchLagMs,
+        onError: (err) => { ctx.io.stderr(`sandbox: ${err instanceof Error ? err.message : String(err)}\n`); },
+      };
+      if (opts.anchor !== undefined) options.anchor = opts.anchor;
+      if (opts.faults !== undefined) options.faults = opts.faults;
+      if (opts.stateFile !== undefined) options.stateFile = opts.stateFile;
+      if (opts.dailyLimit !== undefined) options.dailyLimit = opts.dailyLimit;
+      if (opts.tokenTtl !== undefined) options.tokenTtlSeconds = opts.tokenTtl;
+      const sandbox = await startSandbox(options);
+      ctx.io.stdout(`listening on ${sandbox.url}\n`);
+      await untilSignal();
+      await sandbox.stop();
+    });
+}
+
+/** Resolves on Ctrl-C or SIGTERM, so the state file is saved before exit. */
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}

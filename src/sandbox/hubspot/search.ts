@@ -1,0 +1,225 @@
+// CRM search (POST /crm/v3/objects/{type}/search): filters AND-ed inside a group, groups OR-ed,
+// one sort, offset paging with `after`, and HubSpot's limits (200 per page, 10,000 results,
+// 3,000-character bodies, 5 groups × 6 filters / 18 in all, one sort). Archived records never
+// appear, and records written within the search lag show their previous values (or nothing).
+// https://developers.hubspot.com/docs/api-reference/search/guide
+
+import { z } from 'zod';
+import { limitValue, type LimitSettings } from '../personality.ts';
+import { validationError } from './errors.ts';
+import type { HsObjectType } from './object-types.ts';
+import type { HsPropertyDef } from './property-defs.ts';
+import { searchView } from './records.ts';
+import type { HubspotState, HsRecordView } from './state.ts';
+import { propertiesOf, propertyNames } from './to-api.ts';
+import { parseInstant } from './values.ts';
+
+export const OPERATORS = ['EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE', 'BETWEEN', 'IN', 'NOT_IN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY', 'CONTAINS_TOKEN', 'NOT_CONTAINS_TOKEN'] as const;
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+const filterSchema = z.object({
+  propertyName: z.string().min(1),
+  operator: z.enum(OPERATORS),
+  value: scalar.optional(),
+  highValue: scalar.optional(),
+  values: z.array(scalar).optional(),
+});
+const sortSchema = z.union([
+  z.string().min(1),
+  z.object({ propertyName: z.string().min(1), direction: z.enum(['ASCENDING', 'DESCENDING']).optional() }),
+]);
+export const searchBodySchema = z.object({
+  query: z.string().optional(),
+  limit: z.number().int().min(0).optional(),
+  after: z.union([z.string(), z.number()]).optional(),
+  sorts: z.array(sortSchema).optional(),
+  properties: z.array(z.string()).optional(),
+  filterGroups: z.array(z.object({ filters: z.array(filterSchema) })).optional(),
+});
+export type SearchBody = z.infer<typeof searchBodySchema>;
+type Filter = z.infer<typeof filterSchema>;
+
+export interface SearchResult {
+  total: number;
+  results: Record<string, unknown>[];
+  paging?: { next: { after: string } };
+}
+
+/** Checks HubSpot's request limits; throws the 400 it answers. */
+export function checkSearchLimits(body: SearchBody, rawLength: number, limits: LimitSettings): void {
+  const bodyChars = limitValue(limits, 'hubspot.search.bodyChars', 3000);
+  if (bodyChars !== null && rawLength > bodyChars) throw validationError(`Search request body is ${rawLength} characters long; the limit is ${bodyChars}.`);
+  const groups = body.filterGroups ?? [];
+  const maxGroups = limitValue(limits, 'hubspot.search.filterGroups', 5);
+  if (maxGroups !== null && groups.length > maxGroups) throw validationError(`Search requests are limited to ${maxGroups} filterGroups; got ${groups.length}.`);
+  const perGroup = limitValue(limits, 'hubspot.search.filtersPerGroup', 6);
+  if (perGroup !== null && groups.some((g) => g.filters.length > perGroup)) throw validationError(`Each filterGroup is limited to ${perGroup} filters.`);
+  const total = groups.reduce((n, g) => n + g.filters.length, 0);
+  const maxFilters = limitValue(limits, 'hubspot.search.filters', 18);
+  if (maxFilters !== null && total > maxFilters) throw validationError(`Search requests are limited to ${maxFilters} filters in total; got ${total}.`);
+  const maxSorts = limitValue(limits, 'hubspot.search.sorts', 1);
+  if (maxSorts !== null && (body.sorts?.length ?? 0) > maxSorts) throw validationError(`Search requests support only ${maxSorts} sort; got ${body.sorts?.length ?? 0}.`);
+  const pageSize = limitValue(limits, 'hubspot.search.pageSize', 200);
+  if (pageSize !== null && (body.limit ?? 0) > pageSize) throw validationError(`limit must be ${pageSize} or less; got ${body.limit ?? 0}.`);
+}
+
+export function runSearch(state: HubspotState, type: HsObjectType, body: SearchBody, now: number, limits: LimitSettings): SearchResult {
+  const after = parseAfter(body.after);
+  const maxResults = limitValue(limits, 'hubspot.search.maxResults', 10_000);
+  if (maxResults !== null && after >= maxResults) {
+    throw validationError(`Search results are limited to ${maxResults} per query: cannot page past ${maxResults} (after=${after}). Narrow the query instead.`);
+  }
+  const defs = state.properties[type];
+  const predicates = (body.filterGroups ?? []).map((g) => g.filters.map((f) => compileFilter(state, type, defs, f)));
+  const query = body.query?.trim().toLowerCase() ?? '';
+  const matches: HsRecordView[] = [];
+  for (const record of state.tables[type].all()) {
+    const view = searchView(record, now);
+    if (!view || view.archivedAt !== null) continue;
+    const candidate: HsRecordView = { id: record.id, createdAt: record.createdAt, updatedAt: view.updatedAt, props: view.props };
+    if (predicates.length > 0 && !predicates.some((group) => group.every((test) => test(candidate)))) continue;
+    if (query !== '' && !matchesQuery(type, candidate, query)) continue;
+    matches.push(candidate);
+  }
+  sortViews(state, type, matches, body.sorts?.[0]);
+  const limit = body.limit ?? 10;
+  const page = matches.slice(after, after + limit);
+  const names = propertyNames(state, type, body.properties, ['hs_object_id', type === 'tasks' ? 'hs_createdate' : 'createdate', 'hs_lastmodifieddate']);
+  const results = page.map((v) => ({
+    id: v.id,
+    properties: propertiesOf(state, type, v, names),
+    createdAt: new Date(v.createdAt).toISOString(),
+    updatedAt: new Date(v.updatedAt).toISOString(),
+    archived: false,
+  }));
+  const out: SearchResult = { total: matches.length, results };
+  // HubSpot offers the next offset even when it lies past the 10,000 cap: following it is the 400.
+  if (after + page.length < matches.length && page.length > 0) out.paging = { next: { after: String(after + page.length) } };
+  return out;
+}
+
+function parseAfter(after: string | number | undefined): number {
+  if (after === undefined || after === '') return 0;
+  const n = Number(after);
+  if (!Number.isInteger(n) || n < 0) throw validationError(`after must be a non-negative integer offset; got ${String(after)}.`);
+  return n;
+}
+
+type Test = (view: HsRecordView) => boolean;
+
+function compileFilter(state: HubspotState, type: HsObjectType, defs: ReadonlyMap<string, HsPropertyDef>, filter: Filter): Test {
+  const def = defs.get(filter.propertyName);
+  if (!def) throw validationError(`There was a problem with the request: property ${filter.propertyName} does not exist on ${type}.`);
+  const read = (v: HsRecordView): string | null => state.readProp(type, v, filter.propertyName);
+  const need = (what: string | undefined, field: string): string => {
+    if (what === undefined) throw validationError(`Filter on ${filter.propertyName} with operator ${filter.operator} needs "${field}".`);
+    return what;
+  };
+  const kind = comparisonKind(def);
+  switch (filter.operator) {
+    case 'HAS_PROPERTY': return (v) => read(v) !== null;
+    case 'NOT_HAS_PROPERTY': return (v) => read(v) === null;
+    case 'EQ': { const target = need(filter.value, 'value'); return (v) => equals(kind, def, read(v), target); }
+    case 'NEQ': { const target = need(filter.value, 'value'); return (v) => !equals(kind, def, read(v), target); }
+    case 'IN': { const targets = filter.values ?? []; return (v) => targets.some((t) => equals(kind, def, read(v), t)); }
+    case 'NOT_IN': { const targets = filter.values ?? []; return (v) => !targets.some((t) => equals(kind, def, read(v), t)); }
+    case 'LT': case 'LTE': case 'GT': case 'GTE': {
+      const target = need(filter.value, 'value');
+      const op = filter.operator;
+      return (v) => {
+        const c = compare(kind, read(v), target);
+        if (c === null) return false;
+        return op === 'LT' ? c < 0 : op === 'LTE' ? c <= 0 : op === 'GT' ? c > 0 : c >= 0;
+      };
+    }
+    case 'BETWEEN': {
+      const low = need(filter.value, 'value');
+      const high = need(filter.highValue, 'highValue');
+      return (v) => {
+        const a = compare(kind, read(v), low);
+        const b = compare(kind, read(v), high);
+        return a !== null && b !== null && a >= 0 && b <= 0;
+      };
+    }
+    case 'CONTAINS_TOKEN': { const token = tokenPattern(need(filter.value, 'value')); return (v) => containsToken(read(v), token); }
+    case 'NOT_CONTAINS_TOKEN': { const token = tokenPattern(need(filter.value, 'value')); return (v) => !containsToken(read(v), token); }
+  }
+}
+
+type Kind = 'number' | 'time' | 'text';
+
+function comparisonKind(def: HsPropertyDef): Kind {
+  if (def.type === 'number') return 'number';
+  if (def.type === 'date' || def.type === 'datetime') return 'time';
+  return 'text';
+}
+
+function toComparable(kind: Kind, raw: string): number | string | null {
+  if (kind === 'number') {
+    const n = Number(raw);
+    return raw.trim() === '' || Number.isNaN(n) ? null : n;
+  }
+  if (kind === 'time') return parseInstant(raw);
+  return raw.toLowerCase();
+}
+
+function compare(kind: Kind, actual: string | null, target: string): number | null {
+  if (actual === null) return null;
+  const a = toComparable(kind, actual);
+  const b = toComparable(kind, target);
+  if (a === null || b === null) return null;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** EQ on a multi-checkbox matches when the value is one of the selected options. */
+function equals(kind: Kind, def: HsPropertyDef, actual: string | null, target: string): boolean {
+  if (actual === null) return false;
+  if (def.fieldType === 'checkbox') return actual.toLowerCase().split(';').includes(target.toLowerCase());
+  return compare(kind, actual, target) === 0;
+}
+
+function tokenPattern(value: string): RegExp {
+  const escaped = value.toLowerCase().split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  return new RegExp(`^${escaped}$`);
+}
+
+/** Tokens are words split on whitespace and punctuation; `*` in the filter is a wildcard. */
+function containsToken(value: string | null, token: RegExp): boolean {
+  if (value === null) return false;
+  return value.toLowerCase().split(/[\s;,.@/_-]+/).some((t) => t !== '' && token.test(t));
+}
+
+const QUERY_PROPERTIES: Readonly<Record<HsObjectType, readonly string[]>> = {
+  deals: ['dealname'], companies: ['name', 'domain'], tasks: ['hs_task_subject', 'hs_task_body'],
+};
+
+function matchesQuery(type: HsObjectType, view: HsRecordView, query: string): boolean {
+  return QUERY_PROPERTIES[type].some((name) => (view.props[name] ?? '').toLowerCase().includes(query));
+}
+
+function sortViews(state: HubspotState, type: HsObjectType, views: HsRecordView[], sort: SearchBody['sorts'] extends (infer S)[] | undefined ? S | undefined : never): void {
+  const byId = (a: HsRecordView, b: HsRecordView): number => Number(a.id) - Number(b.id);
+  if (sort === undefined) {
+    views.sort(byId);
+    return;
+  }
+  const name = typeof sort === 'string' ? sort.replace(/^-/, '') : sort.propertyName;
+  const descending = typeof sort === 'string' ? sort.startsWith('-') : sort.direction === 'DESCENDING';
+  const def = state.properties[type].get(name);
+  if (!def) throw validationError(`Cannot sort by ${name}: the property does not exist on ${type}.`);
+  const kind = comparisonKind(def);
+  const keys = new Map<HsRecordView, number | string | null>();
+  for (const v of views) {
+    const raw = state.readProp(type, v, name);
+    keys.set(v, raw === null ? null : toComparable(kind, raw));
+  }
+  views.sort((a, b) => {
+    const ka = keys.get(a) ?? null;
+    const kb = keys.get(b) ?? null;
+    if (ka === kb) return byId(a, b);
+    if (ka === null) return 1; // no value: last, either direction
+    if (kb === null) return -1;
+    const c = ka < kb ? -1 : 1;
+    return descending ? -c : c;
+  });
+}

@@ -1,0 +1,107 @@
+// The whole HubSpot account the sandbox emulates: records, property definitions and groups,
+// associations, pipelines and owners, plus the few values HubSpot computes on read.
+
+import { AssociationStore } from './associations.ts';
+import type { HsObjectType } from './object-types.ts';
+import type { HsGroupDef, HsPropertyDef } from './property-defs.ts';
+import { RecordTable, type HsRecord } from './records.ts';
+
+export interface HsPipelineStage {
+  id: string;
+  label: string;
+  displayOrder: number;
+  isClosed: boolean;
+  /** 1.0 = won, 0.0 = lost when closed. */
+  probability: number;
+}
+
+export interface HsPipeline {
+  id: string;
+  label: string;
+  displayOrder: number;
+  createdAt: number;
+  stages: HsPipelineStage[];
+}
+
+export interface HsOwner {
+  id: string;
+  userId: number;
+  email: string;
+  firstName: string;
+  lastName: string;
+  createdAt: number;
+  archived: boolean;
+}
+
+/** The values a record exposes, live or as search last indexed it. */
+export interface HsRecordView {
+  id: string;
+  createdAt: number;
+  updatedAt: number;
+  props: Readonly<Record<string, string>>;
+}
+
+export class HubspotState {
+  portalId: number;
+  #nextId: number;
+  readonly tables: Record<HsObjectType, RecordTable>;
+  readonly properties: Record<HsObjectType, Map<string, HsPropertyDef>>;
+  readonly groups: Record<HsObjectType, Map<string, HsGroupDef>>;
+  readonly associations = new AssociationStore();
+  readonly pipelines: HsPipeline[] = [];
+  readonly owners: HsOwner[] = [];
+  readonly #stages = new Map<string, HsPipelineStage>();
+
+  constructor(portalId: number, firstId: number) {
+    this.portalId = portalId;
+    this.#nextId = firstId;
+    this.tables = { deals: new RecordTable(), companies: new RecordTable(), tasks: new RecordTable() };
+    this.properties = { deals: new Map(), companies: new Map(), tasks: new Map() };
+    this.groups = { deals: new Map(), companies: new Map(), tasks: new Map() };
+  }
+
+  get nextId(): number {
+    return this.#nextId;
+  }
+
+  /** Ids grow across all object types, as a HubSpot portal's do. */
+  allocateId(): string {
+    const id = this.#nextId;
+    this.#nextId += 1;
+    return String(id);
+  }
+
+  addPipeline(pipeline: HsPipeline): void {
+    this.pipelines.push(pipeline);
+    for (const stage of pipeline.stages) this.#stages.set(stage.id, stage);
+  }
+
+  stage(id: string): HsPipelineStage | undefined {
+    return this.#stages.get(id);
+  }
+
+  newRecord(type: HsObjectType, props: Record<string, string>, at: number, source: string): HsRecord {
+    const id = this.allocateId();
+    const record: HsRecord = { id, num: Number(id), createdAt: at, updatedAt: at, archivedAt: null, props, source };
+    this.tables[type].insert(record);
+    return record;
+  }
+
+  /** A property's value as HubSpot answers it, computed ones included; null when it has none. */
+  readProp(type: HsObjectType, view: HsRecordView, name: string): string | null {
+    switch (name) {
+      case 'hs_object_id': return view.id;
+      case 'hs_lastmodifieddate': return new Date(view.updatedAt).toISOString();
+      case 'createdate': return type === 'tasks' ? null : new Date(view.createdAt).toISOString();
+      case 'hs_createdate': return type === 'tasks' ? new Date(view.createdAt).toISOString() : null;
+      case 'hs_is_closed':
+      case 'hs_is_closed_won': {
+        if (type !== 'deals') return null;
+        const stage = this.stage(view.props['dealstage'] ?? '');
+        if (!stage) return 'false';
+        return String(name === 'hs_is_closed' ? stage.isClosed : stage.isClosed && stage.probability >= 1);
+      }
+      default: return view.props[name] ?? null;
+    }
+  }
+}
