@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { configSchema, type ConfigFile } from './schema.ts';
-import { normaliseProgram } from './program-schema.ts';
-import { ConfigError, fromZodIssues } from './errors.ts';
+import { crossReferenceIssues, normaliseProgram } from './program-schema.ts';
+import { ConfigError, formatPath, fromZodIssues } from './errors.ts';
 import { prepareProgram, type Program, type ProgramConfig } from '../domain/program.ts';
 
 export const DEFAULT_CONFIG_PATH = 'config/partnersync.yaml';
@@ -38,7 +38,13 @@ export function parseConfigText(text: string, source: string): Omit<LoadedConfig
     throw new ConfigError(source, [{ path: '', message: 'the file must be a YAML mapping with at least a `program:` section' }]);
   }
   const result = configSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(source, fromZodIssues(result.error.issues));
+  const crossRefs = crossReferenceIssues((raw as Record<string, unknown>)['program'])
+    .map((i) => ({ path: formatPath(['program', ...i.path]), message: i.message }));
+  if (!result.success || crossRefs.length > 0) {
+    const issues = result.success ? [] : fromZodIssues(result.error.issues);
+    const seen = new Set(issues.map((i) => `${i.path}: ${i.message}`));
+    throw new ConfigError(source, [...issues, ...crossRefs.filter((i) => !seen.has(`${i.path}: ${i.message}`))]);
+  }
   const programConfig = normaliseProgram(result.data.program);
   return { config: result.data, programConfig, program: prepareProgram(programConfig) };
 }

@@ -45,7 +45,7 @@ const bps = z.number({ error: 'must be a whole number of basis points (0–10000
 const wholeDays = (what: string) =>
   z.number({ error: `must be a whole number of ${what}` }).int({ error: `must be a whole number of ${what}` }).min(0, { error: 'must not be negative' });
 
-const weight = z.number({ error: 'must be a number ≥ 0' }).min(0, { error: 'must not be negative' }).finite();
+const weight = z.number({ error: 'must be a number ≥ 0' }).min(0, { error: 'must not be negative' });
 
 const localDate = z.string({ error: 'must be a date written YYYY-MM-DD' })
   .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date written YYYY-MM-DD' })
@@ -128,7 +128,7 @@ const fixedFeePlan = z.strictObject({
 });
 
 const planSchema = z.discriminatedUnion('type', [percentPlan, flatPlan, fixedFeePlan], {
-  error: (iss) => (iss.code === 'invalid_union' ? 'type must be one of: percent, flat, fixed_fee' : undefined),
+  error: () => 'must be one of: percent, flat, fixed_fee',
 });
 
 const healthWeights = z.strictObject(
@@ -180,7 +180,7 @@ export const programSchema = z.strictObject({
   ).default({}),
   attribution: z.strictObject({
     model: z.enum(ATTRIBUTION_MODELS, { error: `must be one of: ${ATTRIBUTION_MODELS.join(', ')}` }).default('sourced'),
-    halfLifeDays: z.number({ error: 'must be a number of days above 0' }).gt(0, { error: 'must be above 0' }).finite().default(7),
+    halfLifeDays: z.number({ error: 'must be a number of days above 0' }).gt(0, { error: 'must be above 0' }).default(7),
   }).default({ model: 'sourced', halfLifeDays: 7 }),
   health: z.strictObject({
     weights: healthWeights.default({ ...DEFAULT_HEALTH_WEIGHTS }),
@@ -204,25 +204,41 @@ export const programSchema = z.strictObject({
   }).default({ criteria: { ...DEFAULT_FIT_CRITERIA }, bands: { pursue: 50, consider: 35 } }),
   plans: z.record(idKey('plan'), planSchema).default({}),
   recipes: z.record(idKey('recipe'), recipeSchema).default({}),
-}).superRefine((program, ctx) => {
-  const planIds = Object.keys(program.plans);
-  for (const [id, recipe] of Object.entries(program.recipes)) {
-    if (recipe.plan !== undefined && !(recipe.plan in program.plans)) {
-      ctx.addIssue({
-        code: 'custom',
+});
+
+/**
+ * Checks that reach across sections (recipe → plan, base currency in exchangeRates). They run
+ * on the raw input as well, so they are reported even when other keys fail to parse.
+ */
+export function crossReferenceIssues(raw: unknown): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const program = asRecord(raw);
+  if (!program) return issues;
+  const plans = asRecord(program['plans']) ?? {};
+  const planIds = Object.keys(plans);
+  for (const [id, recipe] of Object.entries(asRecord(program['recipes']) ?? {})) {
+    const plan = asRecord(recipe)?.['plan'];
+    if (typeof plan === 'string' && !(plan in plans)) {
+      issues.push({
         path: ['recipes', id, 'plan'],
-        message: `unknown plan "${recipe.plan}"; define it under program.plans${planIds.length ? ` or use one of: ${planIds.join(', ')}` : ''}`,
+        message: `unknown plan "${plan}"; define it under program.plans${planIds.length ? ` or use one of: ${planIds.join(', ')}` : ''}`,
       });
     }
   }
-  if (program.currency in program.exchangeRates) {
-    ctx.addIssue({ code: 'custom', path: ['exchangeRates', program.currency], message: `the base currency ${program.currency} always has rate 1; remove this entry` });
+  const currency = program['currency'];
+  if (typeof currency === 'string' && currency in (asRecord(program['exchangeRates']) ?? {})) {
+    issues.push({ path: ['exchangeRates', currency], message: `the base currency ${currency} always has rate 1; remove this entry` });
   }
-});
+  return issues;
+}
+
+function asRecord(v: unknown): Record<string, unknown> | null {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
 
 /** Parses and normalises a program section; recipe names default to their ids. */
 export function normaliseProgram(parsed: z.output<typeof programSchema>): ProgramConfig {
   const recipes: ProgramConfig['recipes'] = {};
   for (const [id, r] of Object.entries(parsed.recipes)) recipes[id] = { ...r, name: r.name ?? id };
-  return { ...parsed, recipes } as ProgramConfig;
+  return { ...parsed, recipes };
 }

@@ -146,3 +146,16 @@ export function ratioToNumber(r: Rational, dp: number): number {
 export function roundRational(r: Rational): bigint {
   return roundDiv(r.num, r.den);
 }
+
+/** A money formatter that reuses the previous text: consecutive entries often repeat a value. */
+export function moneyText(exponent: number): (v: bigint) => string {
+  let last: bigint | null = null;
+  let text = '';
+  return (v) => {
+    if (v !== last) {
+      last = v;
+      text = formatMinor(v, exponent);
+    }
+    return text;
+  };
+}

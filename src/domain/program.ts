@@ -148,11 +148,12 @@ export interface Program {
   rates: ReadonlyMap<string, readonly DatedRate[]>; // sorted by from; base currency absent
   model: AttributionModel;
   halfLifeDays: number;
+  healthWeights: Record<HealthComponent, Rational>;
   healthBands: { healthy: number; watch: number };
   alerts: AlertThresholds;
   lowWinRateFactor: Rational;
   fitCriteria: readonly (readonly [string, Rational])[];
-  fitBands: { pursue: number; consider: number };
+  fitBands: { pursue: Rational; consider: Rational };
   plans: ReadonlyMap<string, PreparedPlan>;
   recipes: ReadonlyMap<string, PreparedRecipe>;
 }
@@ -203,8 +204,8 @@ export function prepareProgram(config: ProgramConfig): Program {
     if (cur === config.currency) continue;
     const list: DatedRate[] = typeof spec === 'string'
       ? [{ from: null, rate: parseRational(spec), text: spec }]
-      : spec.map((r) => ({ from: r.from, rate: parseRational(r.rate), text: r.rate }))
-        .sort((a, b) => (a.from ?? '').localeCompare(b.from ?? ''));
+      : [...spec].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0))
+        .map((r) => ({ from: r.from, rate: parseRational(r.rate), text: r.rate }));
     rates.set(cur, list);
   }
   const plans = new Map<string, PreparedPlan>();
@@ -234,11 +235,12 @@ export function prepareProgram(config: ProgramConfig): Program {
     rates,
     model: config.attribution.model,
     halfLifeDays: config.attribution.halfLifeDays,
+    healthWeights: programWeights,
     healthBands: config.health.bands,
     alerts: config.alerts,
     lowWinRateFactor: parseRational(String(config.alerts.lowWinRateFactor)),
     fitCriteria: Object.entries(config.fit.criteria).map(([k, w]) => [k, parseRational(String(w))] as const),
-    fitBands: config.fit.bands,
+    fitBands: { pursue: parseRational(String(config.fit.bands.pursue)), consider: parseRational(String(config.fit.bands.consider)) },
     plans,
     recipes,
   };

@@ -14,8 +14,10 @@ export function isValidTimeZone(name: string): boolean {
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
 const pad4 = (n: number): string => String(n).padStart(4, '0');
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : (MONTH_DAYS[month - 1] ?? 0);
 }
 
 const ISO_WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:(Z|z)|([+-])(\d{2}):?(\d{2}))$/;
@@ -37,6 +39,33 @@ function fieldsOf(m: RegExpExecArray, offset: number): Fields {
   };
 }
 
+const digit = (text: string, i: number): number => text.charCodeAt(i) - 48;
+const num2 = (text: string, i: number): number => digit(text, i) * 10 + digit(text, i + 1);
+
+/**
+ * The common shapes `YYYY-MM-DDTHH:MM:SSZ` and `YYYY-MM-DDTHH:MM:SS.mmmZ`, read without a
+ * regular expression (the engine parses millions of them). Returns undefined for any other
+ * shape, which then goes through the general parser.
+ */
+function parseUtcFast(text: string): number | null | undefined {
+  const len = text.length;
+  if ((len !== 20 && len !== 24) || text.charCodeAt(len - 1) !== 90 /* Z */) return undefined;
+  if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':') return undefined;
+  if (len === 24 && text[19] !== '.') return undefined;
+  for (const i of len === 24 ? FAST_DIGITS_MS : FAST_DIGITS) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  const f: Fields = {
+    y: digit(text, 0) * 1000 + digit(text, 1) * 100 + num2(text, 2), mo: num2(text, 5), d: num2(text, 8),
+    h: num2(text, 11), mi: num2(text, 14), s: num2(text, 17), ms: len === 24 ? digit(text, 20) * 100 + num2(text, 21) : 0,
+  };
+  if (!fieldsValid(f)) return null;
+  return Date.UTC(f.y, f.mo - 1, f.d, f.h, f.mi, f.s, f.ms);
+}
+const FAST_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+const FAST_DIGITS_MS = [...FAST_DIGITS, 20, 21, 22];
+
 /** Formats an instant as ISO-8601 UTC, without milliseconds when they are zero. */
 export function formatInstant(ms: number): string {
   const iso = new Date(ms).toISOString();
@@ -46,8 +75,14 @@ export function formatInstant(ms: number): string {
 /** A calendar month as a single integer: year * 12 + (month - 1). */
 export type MonthIndex = number;
 
+const monthLabels = new Map<MonthIndex, string>();
 export function monthLabel(idx: MonthIndex): string {
-  return `${pad4(Math.floor(idx / 12))}-${pad2((idx % 12) + 1)}`;
+  let label = monthLabels.get(idx);
+  if (label === undefined) {
+    label = `${pad4(Math.floor(idx / 12))}-${pad2((idx % 12) + 1)}`;
+    monthLabels.set(idx, label);
+  }
+  return label;
 }
 
 export function parseMonthLabel(label: string): MonthIndex | null {
@@ -62,7 +97,9 @@ export function parseMonthLabel(label: string): MonthIndex | null {
 export class TimeZone {
   readonly name: string;
   private readonly zone: IANAZone;
-  private readonly offsets = new Map<number, number>(); // bucket -> offset ms (NaN: changes inside)
+  private readonly dayOffsets = new Map<number, number>(); // UTC day -> offset ms (NaN: changes that day)
+  private readonly offsets = new Map<number, number>(); // 15-minute bucket -> offset ms (NaN: changes inside)
+  private readonly dates = new Map<number, string>(); // local day number -> YYYY-MM-DD
   private readonly monthStarts = new Map<MonthIndex, number>();
   private readonly midnights = new Map<string, number>();
 
@@ -72,8 +109,21 @@ export class TimeZone {
     this.zone = IANAZone.create(name);
   }
 
-  /** UTC offset in ms at an instant. */
+  /**
+   * UTC offset in ms at an instant. Offsets are cached per UTC day (no zone changes its offset
+   * twice in a day); on a day with a change, per 15 minutes; in the 15 minutes holding the
+   * change itself, asked exactly.
+   */
   offsetAt(ms: number): number {
+    const day = Math.floor(ms / DAY_MS);
+    let dayOff = this.dayOffsets.get(day);
+    if (dayOff === undefined) {
+      const a = this.zone.offset(day * DAY_MS);
+      const b = this.zone.offset(day * DAY_MS + DAY_MS - 1);
+      dayOff = a === b ? a * 60_000 : Number.NaN;
+      this.dayOffsets.set(day, dayOff);
+    }
+    if (!Number.isNaN(dayOff)) return dayOff;
     const bucket = Math.floor(ms / BUCKET_MS);
     let off = this.offsets.get(bucket);
     if (off === undefined) {
@@ -96,10 +146,17 @@ export class TimeZone {
     return d.getUTCFullYear() * 12 + d.getUTCMonth();
   }
 
-  /** `YYYY-MM-DD` of an instant in this zone. */
+  /** `YYYY-MM-DD` of an instant in this zone (strings are shared between calls). */
   localDate(ms: number): string {
-    const d = this.local(ms);
-    return `${pad4(d.getUTCFullYear())}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
+    const shifted = ms + this.offsetAt(ms);
+    const dayNo = Math.floor(shifted / DAY_MS);
+    let text = this.dates.get(dayNo);
+    if (text === undefined) {
+      const d = new Date(shifted);
+      text = `${pad4(d.getUTCFullYear())}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
+      this.dates.set(dayNo, text);
+    }
+    return text;
   }
 
   /** The instant at which a local calendar month starts. */
@@ -139,6 +196,8 @@ export class TimeZone {
    * Returns null for anything that is not a real date and time.
    */
   parse(text: string): number | null {
+    const fast = parseUtcFast(text);
+    if (fast !== undefined) return fast;
     const m = ISO_WITH_OFFSET.exec(text);
     if (m) {
       const f = fieldsOf(m, 1);

@@ -1,18 +1,61 @@
 // `partnersync compute`: offline computation from a snapshot file (rules.md 9).
 
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
-import type { CliContext } from '../context.ts';
+import { CliError, EXIT_BAD_INPUT, type CliContext } from '../context.ts';
+import { loadConfigFile, resolveConfigPath } from '../../config/load.ts';
+import { ComputeInputError, computeFiles, parseSnapshotText, resolveAsOf, resolvePeriod } from '../../sync/compute-snapshot.ts';
+
+/** Rejected deals listed on stderr; result.json lists them all. */
+const MAX_LISTED = 20;
+
+interface ComputeOptions {
+  config?: string;
+  snapshot: string;
+  asOf?: string;
+  period?: string;
+  out: string;
+}
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(EXIT_BAD_INPUT, [`${what} ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+  }
+}
 
 export function registerCompute(program: Command, ctx: CliContext): void {
   program
     .command('compute')
-    .description('Compute attribution, commissions, KPIs, health and alerts from a snapshot file')
+    .description('Compute attribution, commissions, KPIs, health and alerts from a snapshot file (offline)')
     .option('--config <file>', 'config file (default: $PARTNERSYNC_CONFIG, then config/partnersync.yaml)')
     .requiredOption('--snapshot <file>', 'snapshot JSON (rules.md 1.2)')
     .option('--as-of <iso>', 'instant to compute as of (default: now, to the second)')
     .option('--period <P>', 'KPI window: YYYY-MM, YYYY-Qn or YYYY (default: the month of --as-of)')
-    .option('--out <dir>', 'output directory for result.json and commissions.csv', 'out')
-    .action(() => {
-      ctx.io.stderr('compute: engine not wired yet\n');
+    .option('--out <dir>', 'directory for result.json and commissions.csv', 'out')
+    .action((opts: ComputeOptions) => {
+      const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd));
+      const snapshotFile = path.resolve(ctx.cwd, opts.snapshot);
+      let files;
+      try {
+        const snapshot = parseSnapshotText(readText(snapshotFile, 'snapshot'), snapshotFile);
+        const asOf = resolveAsOf(opts.asOf, loaded.program.timezone, Date.now());
+        files = computeFiles(loaded.program, snapshot, asOf, resolvePeriod(opts.period));
+      } catch (err) {
+        if (err instanceof ComputeInputError) throw new CliError(EXIT_BAD_INPUT, [err.message]);
+        throw err;
+      }
+      const outDir = path.resolve(ctx.cwd, opts.out);
+      mkdirSync(outDir, { recursive: true });
+      writeFileSync(path.join(outDir, 'result.json'), files.resultJson);
+      writeFileSync(path.join(outDir, 'commissions.csv'), files.csv);
+      for (const w of files.warnings) ctx.io.stderr(`warning: ${w}\n`);
+      const rejected = files.result.rejected;
+      for (const r of rejected.slice(0, MAX_LISTED)) ctx.io.stderr(`rejected deal ${r.dealId}: ${r.reason}\n`);
+      if (rejected.length > MAX_LISTED) ctx.io.stderr(`… and ${rejected.length - MAX_LISTED} more rejected deals (all are listed in result.json)\n`);
+      for (const line of files.summary) ctx.io.stdout(`${line}\n`);
+      ctx.io.stdout(`wrote ${path.join(outDir, 'result.json')} and ${path.join(outDir, 'commissions.csv')}\n`);
     });
 }

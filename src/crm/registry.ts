@@ -1,0 +1,36 @@
+// Which adapter serves which `crm.provider`. Adding a CRM means adding a folder and one line
+// here; nothing in sync/ or http/ knows about concrete CRMs (architecture.md).
+
+import type { CrmAdapter } from './port.ts';
+import type { LoadedConfig } from '../config/load.ts';
+import type { Env } from '../config/env.ts';
+import type { Logger } from '../log.ts';
+
+export interface AdapterContext {
+  config: LoadedConfig;
+  env: Env;
+  logger: Logger;
+  /** Folder for local state (the in-process sandbox's state file lives here). */
+  dataDir: string;
+}
+
+export type AdapterFactory = (ctx: AdapterContext) => Promise<CrmAdapter>;
+
+/** Lazily imported so a command loads only the CRM it talks to. */
+const factories: Record<string, () => Promise<AdapterFactory>> = {
+  // 'hubspot': async () => (await import('./hubspot/adapter.ts')).createHubspotAdapter,
+};
+
+export function registerAdapter(provider: string, load: () => Promise<AdapterFactory>): void {
+  factories[provider] = load;
+}
+
+export async function createAdapter(ctx: AdapterContext): Promise<CrmAdapter> {
+  const provider = ctx.config.config.crm?.provider;
+  if (provider === undefined) {
+    throw new Error(`${ctx.config.file}: no crm section; add crm.provider (hubspot, salesforce, sandbox-hubspot or sandbox-salesforce)`);
+  }
+  const load = factories[provider];
+  if (!load) throw new Error(`crm.provider ${provider} has no adapter in this build`);
+  return (await load())(ctx);
+}

@@ -1,0 +1,200 @@
+// Attribution (rules.md 3): the ordered touches of a deal, the model's weights, and the
+// largest-remainder split of A(d) so that the parts sum exactly to A(d).
+
+import type { AttributionModel } from './program.ts';
+import type { DealRec, PartnerRec, TouchRec } from './prepare.ts';
+import { moneyText } from './money.ts';
+import { DAY_MS } from './time.ts';
+
+export interface AttributionRow {
+  partner: number;
+  amount: bigint;
+}
+
+/**
+ * The sourcing touch plus the earliest touch (at ≤ T) of every other known partner, ordered
+ * by (at, partnerId). S's touch time is the registration's submittedAt when the deal's
+ * registration names S and has one, else createdAt; clamped to T.
+ */
+export function orderedTouches(deal: DealRec, partners: readonly PartnerRec[], T: number): TouchRec[] {
+  const out: TouchRec[] = [];
+  const S = deal.source;
+  if (S >= 0) {
+    const reg = deal.reg;
+    const at = reg !== null && reg.partner === S && reg.submitted !== null ? reg.submitted : deal.created;
+    out.push({ partner: S, at: Math.min(at, T) });
+  }
+  if (deal.touches.length > 0) {
+    const earliest = new Map<number, number>();
+    for (const t of deal.touches) {
+      if (t.partner === S || t.at > T) continue;
+      const prev = earliest.get(t.partner);
+      if (prev === undefined || t.at < prev) earliest.set(t.partner, t.at);
+    }
+    for (const [partner, at] of earliest) out.push({ partner, at });
+  }
+  if (out.length > 1) {
+    out.sort((a, b) => {
+      if (a.at !== b.at) return a.at - b.at;
+      const ia = partners[a.partner]?.id ?? '';
+      const ib = partners[b.partner]?.id ?? '';
+      return ia < ib ? -1 : ia > ib ? 1 : 0;
+    });
+  }
+  return out;
+}
+
+/** Splits `amount` by integer weights over a common denominator: floor, then largest remainders. */
+function splitExact(amount: bigint, nums: readonly bigint[], den: bigint): bigint[] {
+  const parts: bigint[] = [];
+  const rems: bigint[] = [];
+  let left = amount;
+  for (const n of nums) {
+    const product = amount * n;
+    const part = product / den; // amount, n ≥ 0: truncation is floor
+    parts.push(part);
+    rems.push(product - part * den);
+    left -= part;
+  }
+  if (left > 0n) {
+    const order = nums.map((_, i) => i).sort((a, b) => {
+      const ra = rems[a] ?? 0n;
+      const rb = rems[b] ?? 0n;
+      return ra > rb ? -1 : ra < rb ? 1 : a - b; // ties to the earlier touch
+    });
+    for (let k = 0; left > 0n; k++, left--) {
+      const i = order[k % order.length] ?? 0;
+      parts[i] = (parts[i] ?? 0n) + 1n;
+    }
+  }
+  return parts;
+}
+
+/** Time decay: floating weights (rules.md allows one minor unit of difference). */
+function splitFloat(amount: bigint, weights: readonly number[]): bigint[] {
+  const total = weights.reduce((s, w) => s + w, 0);
+  const a = Number(amount);
+  const parts: bigint[] = [];
+  const fracs: number[] = [];
+  let left = amount;
+  for (const w of weights) {
+    const x = (a * w) / total;
+    const f = Math.floor(x);
+    parts.push(BigInt(f));
+    fracs.push(x - f);
+    left -= BigInt(f);
+  }
+  const order = weights.map((_, i) => i).sort((i, j) => {
+    const d = (fracs[j] ?? 0) - (fracs[i] ?? 0);
+    return d !== 0 ? d : i - j;
+  });
+  // Float rounding can leave the floors one unit above or below: settle exactly here.
+  for (let k = 0; left > 0n; k++, left--) {
+    const i = order[k % order.length] ?? 0;
+    parts[i] = (parts[i] ?? 0n) + 1n;
+  }
+  for (let k = order.length - 1; left < 0n; k = (k - 1 + order.length) % order.length) {
+    const i = order[k] ?? 0;
+    if ((parts[i] ?? 0n) > 0n) {
+      parts[i] = (parts[i] ?? 0n) - 1n;
+      left++;
+    }
+  }
+  return parts;
+}
+
+/** Attribution rows for a deal, in touch order; every partner with weight > 0 gets one. */
+export function attribute(deal: DealRec, touches: readonly TouchRec[], model: AttributionModel, halfLifeDays: number, T: number): AttributionRow[] {
+  const n = touches.length;
+  if (n === 0) return [];
+  const A = deal.amount;
+  const one = (t: TouchRec | undefined): AttributionRow[] => (t ? [{ partner: t.partner, amount: A }] : []);
+  switch (model) {
+    case 'sourced':
+      return deal.source >= 0 ? [{ partner: deal.source, amount: A }] : [];
+    case 'first_touch':
+      return one(touches[0]);
+    case 'last_touch':
+      return one(touches[n - 1]);
+    case 'linear': {
+      const parts = splitExact(A, touches.map(() => 1n), BigInt(n));
+      return touches.map((t, i) => ({ partner: t.partner, amount: parts[i] ?? 0n }));
+    }
+    case 'position_based': {
+      if (n === 1) return one(touches[0]);
+      // n = 2: ½ each; n ≥ 3: 0.4 / 0.2/(n−2) each / 0.4, over the common denominator 5(n−2)
+      const den = n === 2 ? 2n : 5n * BigInt(n - 2);
+      const ends = n === 2 ? 1n : 2n * BigInt(n - 2);
+      const nums = touches.map((_, i) => (i === 0 || i === n - 1 ? ends : 1n));
+      const parts = splitExact(A, nums, den);
+      return touches.map((t, i) => ({ partner: t.partner, amount: parts[i] ?? 0n }));
+    }
+    case 'time_decay': {
+      const weights = touches.map((t) => 2 ** (-((T - t.at) / DAY_MS) / halfLifeDays));
+      if (weights.some((w) => !(w > 0))) {
+        // Underflow for touches decades old: compare to the newest touch instead (same ratios).
+        const newest = Math.max(...touches.map((t) => t.at));
+        weights.splice(0, n, ...touches.map((t) => 2 ** (-((newest - t.at) / DAY_MS) / halfLifeDays)));
+      }
+      const parts = splitFloat(A, weights);
+      return touches.map((t, i) => ({ partner: t.partner, amount: parts[i] ?? 0n })).filter((_, i) => (weights[i] ?? 0) > 0);
+    }
+  }
+}
+
+/** An attribution row as result.json shows it (rules.md 9). */
+export interface AttributionOut {
+  dealId: string;
+  partnerId: string;
+  role: 'sourced' | 'influenced';
+  amount: string;
+}
+
+/**
+ * Every deal's attribution rows, in (dealId, touch order): `out[k]` is row k as result.json
+ * shows it, and the columns hold its partner index and exact amount; the rows of deal i are
+ * [start(i), end(i)). One object per row keeps a million-deal program within memory.
+ */
+export class AttributionTable {
+  readonly out: AttributionOut[] = [];
+  readonly partner: number[] = [];
+  readonly amount: bigint[] = [];
+  private readonly starts: number[] = [0];
+  private readonly partners: readonly PartnerRec[];
+  private readonly amountText: (v: bigint) => string;
+
+  constructor(partners: readonly PartnerRec[], exponent: number) {
+    this.partners = partners;
+    this.amountText = moneyText(exponent);
+  }
+
+  /** Appends the rows of the next deal (deals are appended in id order). */
+  push(deal: DealRec, rows: readonly AttributionRow[]): void {
+    for (const r of rows) {
+      this.out.push({
+        dealId: deal.id,
+        partnerId: this.partners[r.partner]?.id ?? '',
+        role: r.partner === deal.source ? 'sourced' : 'influenced',
+        amount: this.amountText(r.amount),
+      });
+      this.partner.push(r.partner);
+      this.amount.push(r.amount);
+    }
+    this.starts.push(this.partner.length);
+  }
+
+  start(deal: number): number {
+    return this.starts[deal] ?? 0;
+  }
+
+  end(deal: number): number {
+    return this.starts[deal + 1] ?? this.start(deal);
+  }
+
+  /** The rows of one deal as objects. */
+  rowsOf(deal: number): AttributionRow[] {
+    const out: AttributionRow[] = [];
+    for (let k = this.start(deal); k < this.end(deal); k++) out.push({ partner: this.partner[k] ?? -1, amount: this.amount[k] ?? 0n });
+    return out;
+  }
+}

@@ -1,0 +1,348 @@
+// Commissions (rules.md 4): target entries from won deals' attribution rows and from fixed
+// fees, with tiers, bands, caps, schedules and hold periods.
+
+import type { AttributionTable } from './attribution.ts';
+import { moneyText, roundDiv } from './money.ts';
+import type { DealRec, PartnerRec } from './prepare.ts';
+import type { PreparedPlan, PreparedRecipe, PreparedTier, Program } from './program.ts';
+import { DAY_MS, monthLabel, type MonthIndex, type TimeZone } from './time.ts';
+
+/** A commission entry as result.json shows it (rules.md 9). */
+export interface CommissionOut {
+  key: string;
+  dealId: string | null;
+  partnerId: string;
+  recipe: string;
+  plan: string;
+  period: string;
+  basis: string | null;
+  rateBps: number | null;
+  tier: string | null;
+  amount: string;
+  payableOn: string;
+  status: 'payable' | 'held';
+}
+
+/** One target entry with the engine's own values (rules.md 4), for the ledger. */
+export interface CommissionEntry {
+  key: string;
+  /** The deal, for deal entries; null for fixed fees. */
+  deal: DealRec | null;
+  partner: number;
+  recipe: string;
+  plan: PreparedPlan;
+  month: MonthIndex;
+  /** The attributed amount the commission is based on (deal entries). */
+  basis: bigint | null;
+  rateBps: number | null;
+  tier: string | null;
+  amount: bigint;
+  payableOn: string;
+  payable: boolean;
+  /** The row's whole commission (after the cap), before the schedule split. */
+  commission: bigint;
+  /** 1-based instalment of the schedule (fixed fees: months since onboarding + 1). */
+  instalment: number;
+  /** Won deals the partner sourced in the 365 days before the close (tiered plans). */
+  wonDealsForTier: number | null;
+}
+
+/**
+ * The target entries in key order: `out[i]` is entry i as result.json shows it, and the
+ * columns hold the engine's own values of the same entry. One object per entry instead of
+ * two or three keeps a million-deal program within memory.
+ */
+export class CommissionTable {
+  readonly out: CommissionOut[] = [];
+  readonly deal: (DealRec | null)[] = [];
+  readonly partner: number[] = [];
+  readonly plan: PreparedPlan[] = [];
+  readonly month: MonthIndex[] = [];
+  readonly amount: bigint[] = [];
+  readonly basis: (bigint | null)[] = [];
+  readonly commission: bigint[] = [];
+  readonly instalment: number[] = [];
+  readonly wonDealsForTier: (number | null)[] = [];
+
+  get length(): number {
+    return this.out.length;
+  }
+
+  push(out: CommissionOut, e: Omit<CommissionEntry, 'key' | 'recipe' | 'rateBps' | 'tier' | 'payableOn' | 'payable'>): void {
+    this.out.push(out);
+    this.deal.push(e.deal);
+    this.partner.push(e.partner);
+    this.plan.push(e.plan);
+    this.month.push(e.month);
+    this.amount.push(e.amount);
+    this.basis.push(e.basis);
+    this.commission.push(e.commission);
+    this.instalment.push(e.instalment);
+    this.wonDealsForTier.push(e.wonDealsForTier);
+  }
+
+  entry(i: number): CommissionEntry {
+    const o = this.out[i];
+    if (o === undefined) throw new RangeError(`no commission entry ${i}`);
+    return {
+      key: o.key, deal: this.deal[i] ?? null, partner: this.partner[i] ?? -1, recipe: o.recipe, plan: this.plan[i] as PreparedPlan,
+      month: this.month[i] ?? 0, basis: this.basis[i] ?? null, rateBps: o.rateBps, tier: o.tier, amount: this.amount[i] ?? 0n,
+      payableOn: o.payableOn, payable: o.status === 'payable', commission: this.commission[i] ?? 0n,
+      instalment: this.instalment[i] ?? 1, wonDealsForTier: this.wonDealsForTier[i] ?? null,
+    };
+  }
+
+  /** Reorders every column by key (only needed when ids contain ":", see computeCommissions). */
+  sortByKey(): void {
+    const order = this.out.map((_, i) => i).sort((a, b) => {
+      const x = this.out[a]?.key ?? '';
+      const y = this.out[b]?.key ?? '';
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+    const apply = (col: unknown[]): void => {
+      const copy = order.map((i) => col[i]);
+      for (let i = 0; i < copy.length; i++) col[i] = copy[i];
+    };
+    apply(this.out); apply(this.deal); apply(this.partner); apply(this.plan); apply(this.month);
+    apply(this.amount); apply(this.basis); apply(this.commission); apply(this.instalment); apply(this.wonDealsForTier);
+  }
+}
+
+/** The inputs behind an entry, for the ledger and statements (rules.md 5). */
+export interface EntryExplanation {
+  planType: PreparedPlan['type'];
+  dealAmount: bigint | null;
+  dealMinor: bigint | null;
+  dealCurrency: string | null;
+  exchangeRate: string | null;
+  commission: bigint;
+  instalment: number;
+  instalments: number | null;
+  capped: boolean;
+  wonDealsForTier: number | null;
+  role: 'sourced' | 'influenced' | null;
+}
+
+export function explainEntry(e: CommissionEntry): EntryExplanation {
+  const d = e.deal;
+  const plan = e.plan;
+  return {
+    planType: plan.type,
+    dealAmount: d?.amount ?? null,
+    dealMinor: d?.minor ?? null,
+    dealCurrency: d?.currency ?? null,
+    exchangeRate: d?.rateText ?? null,
+    commission: e.commission,
+    instalment: e.instalment,
+    instalments: plan.type === 'fixed_fee' ? null : plan.months,
+    capped: plan.type !== 'fixed_fee' && plan.cap !== null && e.commission === plan.cap,
+    wonDealsForTier: e.wonDealsForTier,
+    role: d === null ? null : d.source === e.partner ? 'sourced' : 'influenced',
+  };
+}
+
+export interface DealRecipeIssue {
+  code: 'DEAL_WITHOUT_RECIPE' | 'ANTI_RECIPE';
+  deal: DealRec;
+  partner: number;
+  recipe: PreparedRecipe | null;
+}
+
+/** Sorted close instants of the won deals each partner sourced: the tier counts come from here. */
+export class SourcedWins {
+  private readonly closes: number[][];
+
+  constructor(partnerCount: number, deals: readonly DealRec[]) {
+    this.closes = Array.from({ length: partnerCount }, () => []);
+    for (const d of deals) if (d.stage === 'won' && d.source >= 0) this.closes[d.source]?.push(d.closed);
+    for (const list of this.closes) list.sort((a, b) => a - b);
+  }
+
+  /** Won deals sourced by the partner with closedAt in (at − 365 days, at]. */
+  countInYearTo(partner: number, at: number): number {
+    const list = this.closes[partner] ?? [];
+    return upperBound(list, at) - upperBound(list, at - 365 * DAY_MS);
+  }
+}
+
+function upperBound(list: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((list[mid] ?? 0) <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function tierFor(tiers: readonly PreparedTier[], wonDeals: number): PreparedTier | null {
+  let chosen: PreparedTier | null = null;
+  for (const t of tiers) if (t.minWonDeals <= wonDeals) chosen = t;
+  return chosen;
+}
+
+export interface CommissionContext {
+  program: Program;
+  tz: TimeZone;
+  asOf: number;
+  asOfMonth: MonthIndex;
+  partners: readonly PartnerRec[];
+  wins: SourcedWins;
+}
+
+interface Writer {
+  table: CommissionTable;
+  basisText: (v: bigint) => string;
+  amountText: (v: bigint) => string;
+}
+
+interface RowCommission {
+  deal: DealRec;
+  partner: number;
+  recipe: string;
+  plan: Extract<PreparedPlan, { type: 'percent' | 'flat' }>;
+  basis: bigint;
+  rateBps: number | null;
+  tier: string | null;
+  commission: bigint;
+  wonDealsForTier: number | null;
+}
+
+/** Splits a row's commission over the plan's months from Month(closedAt) (rules.md 4, schedule). */
+function scheduleEntries(ctx: CommissionContext, row: RowCommission, w: Writer): void {
+  const { deal, plan, commission: c } = row;
+  const months = plan.months;
+  const m = BigInt(months);
+  const share = c / m; // c ≥ 0, so truncation is floor
+  const last = c - (m - 1n) * share;
+  const partnerId = ctx.partners[row.partner]?.id ?? '';
+  const firstMonth = ctx.tz.monthOf(deal.closed);
+  const hold = deal.closed + plan.holdDays * DAY_MS;
+  const basis = w.basisText(row.basis);
+  for (let k = 0; k < months; k++) {
+    const month = firstMonth + k;
+    if (month > ctx.asOfMonth) break;
+    const amount = k < months - 1 ? share : last;
+    if (amount === 0n) continue;
+    const payableAt = Math.max(hold, ctx.tz.monthStart(month));
+    const period = monthLabel(month);
+    w.table.push(
+      {
+        key: `${deal.id}:${partnerId}:${period}`, dealId: deal.id, partnerId, recipe: row.recipe, plan: plan.id, period,
+        basis, rateBps: row.rateBps, tier: row.tier, amount: w.amountText(amount),
+        payableOn: ctx.tz.localDate(payableAt), status: payableAt <= ctx.asOf ? 'payable' : 'held',
+      },
+      { deal, partner: row.partner, plan, month, amount, basis: row.basis, commission: c, instalment: k + 1, wonDealsForTier: row.wonDealsForTier },
+    );
+  }
+}
+
+/** The commission of one attribution row of a won deal with A(d) > 0, or null when none. */
+function rowCommission(ctx: CommissionContext, deal: DealRec, partner: number, a: bigint, recipe: PreparedRecipe): RowCommission | null {
+  const plan = recipe.plan;
+  if (plan === null || plan.type === 'fixed_fee') return null;
+  let c: bigint;
+  let rateBps: number | null = null;
+  let tier: string | null = null;
+  let wonDealsForTier: number | null = null;
+  if (plan.type === 'percent') {
+    if (plan.tiers) {
+      wonDealsForTier = ctx.wins.countInYearTo(partner, deal.closed);
+      const t = tierFor(plan.tiers, wonDealsForTier);
+      rateBps = t?.rateBps ?? 0;
+      tier = t?.name ?? null;
+    } else {
+      rateBps = plan.rateBps ?? 0;
+    }
+    c = roundDiv(a * BigInt(rateBps), 10_000n);
+  } else {
+    let fee: bigint | null = null;
+    for (const b of plan.bands) if (b.minAmount <= deal.amount) fee = b.fee;
+    if (fee === null) return null;
+    c = roundDiv(fee * a, deal.amount);
+  }
+  if (plan.cap !== null && c > plan.cap) c = plan.cap;
+  return { deal, partner, recipe: recipe.id, plan, basis: a, rateBps, tier, commission: c, wonDealsForTier };
+}
+
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Target entries of every won deal and every fixed fee, in key order, plus the recipe issues
+ * won deals' rows raise. Entries are written in key order directly: groups by prefix
+ * ("{dealId}:" or "-:"), then by "{partnerId}:", then month — which is the ordinal order of
+ * the keys unless an id itself contains ":" (then the table is sorted at the end).
+ */
+export function computeCommissions(
+  ctx: CommissionContext,
+  deals: readonly DealRec[],
+  rows: AttributionTable,
+): { entries: CommissionTable; issues: DealRecipeIssue[] } {
+  const w: Writer = { table: new CommissionTable(), basisText: moneyText(ctx.program.exponent), amountText: moneyText(ctx.program.exponent) };
+  const issues: DealRecipeIssue[] = [];
+  const won: number[] = [];
+  let colon = ctx.partners.some((p) => p.id.includes(':'));
+  deals.forEach((deal, i) => {
+    if (deal.stage !== 'won') return;
+    won.push(i);
+    if (deal.id.includes(':')) colon = true;
+  });
+  const prefixes = new Map<number, string>(won.map((i) => [i, `${deals[i]?.id ?? ''}:`]));
+  won.sort((a, b) => byText(prefixes.get(a) ?? '', prefixes.get(b) ?? ''));
+  prefixes.clear();
+
+  let feesWritten = false;
+  for (const i of won) {
+    const deal = deals[i] as DealRec;
+    if (!feesWritten && byText(`${deal.id}:`, '-:') > 0) {
+      fixedFeeEntries(ctx, w);
+      feesWritten = true;
+    }
+    const pending: RowCommission[] = [];
+    for (let k = rows.start(i); k < rows.end(i); k++) {
+      const partner = rows.partner[k] ?? -1;
+      const recipe = deal.recipe ?? ctx.partners[partner]?.recipe ?? null;
+      if (recipe === null) {
+        issues.push({ code: 'DEAL_WITHOUT_RECIPE', deal, partner, recipe: null });
+        continue;
+      }
+      if (recipe.status === 'anti') issues.push({ code: 'ANTI_RECIPE', deal, partner, recipe });
+      if (deal.amount <= 0n) continue;
+      const rc = rowCommission(ctx, deal, partner, rows.amount[k] ?? 0n, recipe);
+      if (rc !== null) pending.push(rc);
+    }
+    if (pending.length > 1) pending.sort((a, b) => byText(`${ctx.partners[a.partner]?.id ?? ''}:`, `${ctx.partners[b.partner]?.id ?? ''}:`));
+    for (const rc of pending) scheduleEntries(ctx, rc, w);
+  }
+  if (!feesWritten) fixedFeeEntries(ctx, w);
+  if (colon) w.table.sortByKey();
+  return { entries: w.table, issues };
+}
+
+/** monthlyFee for every month from Month(onboardedAt) to Month(endedAt) or Month(asOf). */
+function fixedFeeEntries(ctx: CommissionContext, w: Writer): void {
+  const partners = ctx.partners.filter((p) => p.recipe?.plan?.type === 'fixed_fee' && p.onboarded !== null)
+    .sort((a, b) => byText(`${a.id}:`, `${b.id}:`));
+  for (const p of partners) {
+    const recipe = p.recipe;
+    const plan = recipe?.plan;
+    if (!recipe || plan?.type !== 'fixed_fee' || p.onboarded === null || plan.monthlyFee === 0n) continue;
+    const onboarded = p.onboarded;
+    const first = ctx.tz.monthOf(onboarded);
+    const last = Math.min(p.ended === null ? ctx.asOfMonth : ctx.tz.monthOf(p.ended), ctx.asOfMonth);
+    const fee = w.amountText(plan.monthlyFee);
+    for (let month = first; month <= last; month++) {
+      const payableAt = Math.max(ctx.tz.monthStart(month), onboarded) + plan.holdDays * DAY_MS;
+      const period = monthLabel(month);
+      w.table.push(
+        {
+          key: `-:${p.id}:${period}`, dealId: null, partnerId: p.id, recipe: recipe.id, plan: plan.id, period,
+          basis: null, rateBps: null, tier: null, amount: fee, payableOn: ctx.tz.localDate(payableAt),
+          status: payableAt <= ctx.asOf ? 'payable' : 'held',
+        },
+        { deal: null, partner: p.idx, plan, month, amount: plan.monthlyFee, basis: null, commission: plan.monthlyFee, instalment: month - first + 1, wonDealsForTier: null },
+      );
+    }
+  }
+}

@@ -1,0 +1,162 @@
+// The engine's one entry point: program + snapshot + asOf (+ period) → the result.json
+// structure of rules.md 9, plus the working details sync mode needs (ledger inputs,
+// write-back values). Pure and deterministic.
+
+import { computeAlerts, type Alert } from './alerts.ts';
+import { AttributionTable, attribute, orderedTouches, type AttributionOut } from './attribution.ts';
+import { computeCommissions, SourcedWins, type CommissionOut, type CommissionTable } from './commissions.ts';
+import { computeFit, computeHealth, earnedTier, type FitResult, type HealthResult } from './health.ts';
+import {
+  accumulate, partnerKpis, programKpis, recipeKpis, windowOf, type PartnerAcc, type PartnerKpis, type ProgramKpis,
+  type RecipeKpis,
+} from './kpis.ts';
+import { prepareSnapshot, refTime, type DealRec, type PartnerRec } from './prepare.ts';
+import type { Program } from './program.ts';
+import type { Rejection, Snapshot } from './snapshot.ts';
+import { formatInstant, monthPeriod, previousPeriod, TimeZone, type Period } from './time.ts';
+
+export interface ComputeOptions {
+  /** The instant to compute as of (ms since the epoch). */
+  asOf: number;
+  /** KPI window; default: the month of asOf in the program time zone. */
+  period?: Period | undefined;
+}
+
+export type { AttributionOut } from './attribution.ts';
+export type { CommissionOut } from './commissions.ts';
+
+export interface PartnerOut {
+  id: string;
+  kpis: PartnerKpis;
+  health: { score: number | null; band: HealthResult['band']; components: HealthResult['components'] };
+  tier: string | null;
+  fit: FitResult | null;
+}
+
+export interface ComputeResult {
+  asOf: string;
+  currency: string;
+  period: { label: string; start: string; end: string };
+  rejected: Rejection[];
+  attribution: AttributionOut[];
+  commissions: CommissionOut[];
+  partners: PartnerOut[];
+  recipes: { id: string; kpis: RecipeKpis }[];
+  program: ProgramKpis;
+  alerts: Alert[];
+}
+
+/** What sync mode needs beyond result.json: inputs of every entry and per-record figures. */
+export interface EngineDetails {
+  tz: TimeZone;
+  partners: PartnerRec[];
+  deals: DealRec[];
+  rows: AttributionTable;
+  entries: CommissionTable;
+  accs: PartnerAcc[];
+  health: HealthResult[];
+  tiers: (string | null)[];
+  fits: (FitResult | null)[];
+}
+
+export interface EngineOutput {
+  result: ComputeResult;
+  details: EngineDetails;
+  /** Partner fields that could not be read (reported, not fatal). */
+  warnings: string[];
+}
+
+const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+function run(program: Program, snapshot: Snapshot, options: ComputeOptions): EngineOutput {
+  const tz = new TimeZone(program.timezone);
+  const asOf = options.asOf;
+  const asOfMonth = tz.monthOf(asOf);
+  const period = options.period ?? monthPeriod(asOfMonth);
+  const w = windowOf(tz, period.firstMonth, period.months);
+  const prevPeriod = previousPeriod(period);
+  const prev = windowOf(tz, prevPeriod.firstMonth, prevPeriod.months);
+
+  const prepared = prepareSnapshot(program, tz, snapshot, asOf);
+  const { partners } = prepared;
+  const deals = prepared.deals; // already in id order
+
+  // attribution
+  const rows = new AttributionTable(partners, program.exponent);
+  // Touch partners are the row partners, except where the model credits fewer touches than
+  // there are (sourced, first/last touch): those deals keep their other touches here.
+  const otherTouches = new Map<number, number[]>();
+  deals.forEach((d, i) => {
+    const T = refTime(d, asOf);
+    const touches = orderedTouches(d, partners, T);
+    const r = attribute(d, touches, program.model, program.halfLifeDays, T);
+    rows.push(d, r);
+    if (r.length !== touches.length) {
+      const others = touches.filter((t) => t.partner !== d.source).map((t) => t.partner);
+      if (others.length > 0) otherTouches.set(i, others);
+    }
+  });
+  const touchPartnersOf = (i: number): readonly number[] => otherTouches.get(i) ?? rows.partner.slice(rows.start(i), rows.end(i));
+
+  // commissions
+  const wins = new SourcedWins(partners.length, deals);
+  const { entries, issues } = computeCommissions({ program, tz, asOf, asOfMonth, partners, wins }, deals, rows);
+
+  // KPIs, health, tier, fit
+  const { accs, program: progAcc } = accumulate({
+    program, asOf, w, prev, partners, deals, rows, touchPartnersOf, entries,
+  });
+  const health = partners.map((p) => computeHealth(program, p, accs[p.idx] as PartnerAcc, asOf));
+  const tiers = partners.map((p) => earnedTier(p, wins, asOf));
+  const fits = partners.map((p) => computeFit(program, p));
+
+  const alerts = computeAlerts({
+    program, tz, asOf, partners, accs, health, tiers, deals, recipeIssues: issues, lastDealAt: progAcc.lastDealAt,
+  });
+
+  const details: EngineDetails = { tz, partners, deals, rows, entries, accs, health, tiers, fits };
+  const partnersOut: PartnerOut[] = [...partners].sort(byId).map((p) => {
+    const h = health[p.idx] as HealthResult;
+    return {
+      id: p.id,
+      kpis: partnerKpis(program, p, accs[p.idx] as PartnerAcc, w),
+      health: { score: h.score, band: h.band, components: h.components },
+      tier: tiers[p.idx] ?? null,
+      fit: fits[p.idx] ?? null,
+    };
+  });
+  const recipes = [...program.recipes.values()].sort(byId).map((r) => ({
+    id: r.id,
+    kpis: recipeKpis(program, r, partners, accs, progAcc, w, asOf),
+  }));
+
+  const result: ComputeResult = {
+    asOf: formatInstant(asOf),
+    currency: program.currency,
+    period: { label: period.label, start: formatInstant(w.start), end: formatInstant(w.end) },
+    rejected: prepared.rejected,
+    attribution: rows.out,
+    commissions: entries.out,
+    partners: partnersOut,
+    recipes,
+    program: programKpis(program, partners, accs, progAcc, w, asOf),
+    alerts,
+  };
+  return { result, details, warnings: prepared.warnings };
+}
+
+/** rules.md 9: the result.json structure, plus the partner fields that could not be read. */
+export function computeResult(program: Program, snapshot: Snapshot, options: ComputeOptions): { result: ComputeResult; warnings: string[] } {
+  const { result, warnings } = run(program, snapshot, options);
+  return { result, warnings };
+}
+
+/** rules.md 9: the result.json structure. */
+export function computeProgram(program: Program, snapshot: Snapshot, options: ComputeOptions): ComputeResult {
+  return computeResult(program, snapshot, options).result;
+}
+
+/** The result and the engine's working details (sync mode: ledger inputs, write-back values). */
+export function computeDetailed(program: Program, snapshot: Snapshot, options: ComputeOptions): EngineOutput {
+  return run(program, snapshot, options);
+}

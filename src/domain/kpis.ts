@@ -1,0 +1,307 @@
+// Partner, recipe and program KPIs (rules.md 6), plus the per-partner figures health,
+// tiers and alerts need (rules.md 7 and 8). One pass over the deals fills the accumulators.
+
+import type { AttributionTable } from './attribution.ts';
+import type { CommissionTable } from './commissions.ts';
+import { formatMinor, rat, ratioToNumber, roundDiv, type Rational } from './money.ts';
+import type { DealRec, PartnerRec } from './prepare.ts';
+import type { PreparedRecipe, Program } from './program.ts';
+import { DAY_MS, formatInstant, type MonthIndex, type TimeZone } from './time.ts';
+
+export interface Window {
+  start: number;
+  end: number;
+  firstMonth: MonthIndex;
+  months: number;
+}
+
+export interface PartnerAcc {
+  sourcedRevenue: bigint;
+  influencedRevenue: bigint;
+  attributedRevenue: bigint;
+  attributedPrev: bigint;
+  /** Attribution on wins closed within 90 / 365 days before asOf. */
+  attributed90: bigint;
+  attributed365: bigint;
+  pipeline: bigint;
+  dealsWon: number;
+  dealsLost: number;
+  cycleMs: bigint;
+  registrations: number;
+  registrationsApproved: number;
+  commissions: bigint;
+  lastActivity: number;
+  firstReferral: number;
+  /** Sourced deals closed within 365 days before asOf (the conversion sample). */
+  closed365: number;
+  won365: number;
+}
+
+function newAcc(): PartnerAcc {
+  return {
+    sourcedRevenue: 0n, influencedRevenue: 0n, attributedRevenue: 0n, attributedPrev: 0n, attributed90: 0n,
+    attributed365: 0n, pipeline: 0n, dealsWon: 0, dealsLost: 0, cycleMs: 0n, registrations: 0,
+    registrationsApproved: 0, commissions: 0n, lastActivity: -Infinity, firstReferral: Infinity, closed365: 0, won365: 0,
+  };
+}
+
+export interface ProgramAcc {
+  totalWonRevenue: bigint;
+  /** Latest createdAt of deals whose effective recipe (deal on its own) is the recipe. */
+  lastDealAt: Map<string, number>;
+}
+
+const inWindow = (w: Window, at: number): boolean => at >= w.start && at < w.end;
+
+export interface AccumulateInput {
+  program: Program;
+  asOf: number;
+  w: Window;
+  prev: Window;
+  partners: readonly PartnerRec[];
+  deals: readonly DealRec[];
+  rows: AttributionTable;
+  touchPartnersOf: (i: number) => readonly number[];
+  entries: CommissionTable;
+}
+
+/** The effective recipe of a deal on its own: deal.recipe, else its sourcing partner's. */
+export function dealRecipe(deal: DealRec, partners: readonly PartnerRec[]): PreparedRecipe | null {
+  return deal.recipe ?? (deal.source >= 0 ? (partners[deal.source]?.recipe ?? null) : null);
+}
+
+export function accumulate(input: AccumulateInput): { accs: PartnerAcc[]; program: ProgramAcc } {
+  const { asOf, w, prev, partners, deals } = input;
+  const accs = partners.map(newAcc);
+  const prog: ProgramAcc = { totalWonRevenue: 0n, lastDealAt: new Map() };
+  const since90 = asOf - 90 * DAY_MS;
+  const since365 = asOf - 365 * DAY_MS;
+  const acc = (p: number): PartnerAcc => accs[p] ?? newAcc();
+
+  deals.forEach((d, i) => {
+    const S = d.source;
+    const won = d.stage === 'won';
+    const closedInW = d.stage !== 'open' && inWindow(w, d.closed);
+    if (S >= 0) {
+      const a = acc(S);
+      if (d.created > a.lastActivity) a.lastActivity = d.created;
+      if (d.created < a.firstReferral) a.firstReferral = d.created;
+      if (d.stage === 'open') a.pipeline += d.amount;
+      if (closedInW) {
+        if (won) {
+          a.sourcedRevenue += d.amount;
+          a.dealsWon++;
+          a.cycleMs += BigInt(Math.max(0, d.closed - d.created));
+        } else {
+          a.dealsLost++;
+        }
+      }
+      if (d.stage !== 'open' && d.closed >= since365) {
+        a.closed365++;
+        if (won) a.won365++;
+      }
+    }
+    if (won) {
+      if (closedInW) prog.totalWonRevenue += d.amount;
+      const prevW = inWindow(prev, d.closed);
+      const { rows } = input;
+      for (let k = rows.start(i); k < rows.end(i); k++) {
+        const a = acc(rows.partner[k] ?? -1);
+        const amount = rows.amount[k] ?? 0n;
+        if (closedInW) a.attributedRevenue += amount;
+        if (prevW) a.attributedPrev += amount;
+        if (d.closed >= since90) a.attributed90 += amount;
+        if (d.closed >= since365) a.attributed365 += amount;
+      }
+      if (closedInW) for (const p of input.touchPartnersOf(i)) if (p !== S) acc(p).influencedRevenue += d.amount;
+    }
+    const reg = d.reg;
+    if (reg !== null && reg.submitted !== null) {
+      const a = acc(reg.partner);
+      if (reg.submitted > a.lastActivity) a.lastActivity = reg.submitted;
+      if (reg.submitted < a.firstReferral) a.firstReferral = reg.submitted;
+      if (inWindow(w, reg.submitted)) {
+        a.registrations++;
+        if (reg.status === 'approved') a.registrationsApproved++;
+      }
+    }
+    for (const t of d.touches) {
+      const a = acc(t.partner);
+      if (t.at > a.lastActivity) a.lastActivity = t.at;
+    }
+    const recipe = dealRecipe(d, partners);
+    if (recipe !== null) {
+      const last = prog.lastDealAt.get(recipe.id);
+      if (last === undefined || d.created > last) prog.lastDealAt.set(recipe.id, d.created);
+    }
+  });
+  const { entries } = input;
+  for (let i = 0; i < entries.length; i++) {
+    const month = entries.month[i] ?? 0;
+    if (month >= w.firstMonth && month < w.firstMonth + w.months) acc(entries.partner[i] ?? -1).commissions += entries.amount[i] ?? 0n;
+  }
+  return { accs, program: prog };
+}
+
+// ---- output -----------------------------------------------------------------------------------
+
+export interface PartnerKpis {
+  sourcedRevenue: string;
+  influencedRevenue: string;
+  attributedRevenue: string;
+  pipeline: string;
+  dealsWon: number;
+  dealsLost: number;
+  winRate: number | null;
+  avgDealSize: string | null;
+  avgSalesCycleDays: number | null;
+  registrations: number;
+  registrationsApproved: number;
+  commissions: string;
+  lastActivityAt: string | null;
+  timeToFirstReferralDays: number | null;
+  growthRate: number | null;
+  roi: number | null;
+}
+
+export interface RecipeKpis {
+  partners: number;
+  activePartners: number;
+  sourcedRevenue: string;
+  attributedRevenue: string;
+  commissions: string;
+  cost: string;
+  dealsWon: number;
+  dealsLost: number;
+  winRate: number | null;
+  roi: number | null;
+  lastDealAt: string | null;
+}
+
+export interface ProgramKpis {
+  attributedRevenue: string;
+  totalWonRevenue: string;
+  partnerRevenueShare: number | null;
+  activePartners: number;
+  newPartners: number;
+  topPartners: string[];
+}
+
+/** ROI cost: commissions + the partner's recipe monthlyCost × months in W. */
+export function partnerCost(p: PartnerRec, a: PartnerAcc, w: Window): bigint {
+  return a.commissions + (p.recipe?.monthlyCost ?? 0n) * BigInt(w.months);
+}
+
+function roi(program: Program, attributed: bigint, cost: bigint): number | null {
+  if (cost === 0n) return null;
+  // (attributed × gm/10000 − cost) / cost
+  return ratioToNumber(rat(attributed * BigInt(program.grossMarginBps) - cost * 10_000n, cost * 10_000n), 4);
+}
+
+function winRate(won: number, lost: number): number | null {
+  return won + lost === 0 ? null : ratioToNumber(rat(won, won + lost), 4);
+}
+
+export const isActive = (a: PartnerAcc, asOf: number): boolean => a.lastActivity >= asOf - 90 * DAY_MS && a.lastActivity <= asOf;
+
+export function partnerKpis(program: Program, p: PartnerRec, a: PartnerAcc, w: Window): PartnerKpis {
+  const money = (v: bigint): string => formatMinor(v, program.exponent);
+  const firstEvent = a.firstReferral;
+  return {
+    sourcedRevenue: money(a.sourcedRevenue),
+    influencedRevenue: money(a.influencedRevenue),
+    attributedRevenue: money(a.attributedRevenue),
+    pipeline: money(a.pipeline),
+    dealsWon: a.dealsWon,
+    dealsLost: a.dealsLost,
+    winRate: winRate(a.dealsWon, a.dealsLost),
+    avgDealSize: a.dealsWon === 0 ? null : money(roundDiv(a.sourcedRevenue, BigInt(a.dealsWon))),
+    avgSalesCycleDays: a.dealsWon === 0 ? null : ratioToNumber(rat(a.cycleMs, BigInt(a.dealsWon) * BigInt(DAY_MS)), 1),
+    registrations: a.registrations,
+    registrationsApproved: a.registrationsApproved,
+    commissions: money(a.commissions),
+    lastActivityAt: a.lastActivity === -Infinity ? null : formatInstant(a.lastActivity),
+    timeToFirstReferralDays: p.onboarded === null || firstEvent === Infinity
+      ? null
+      : ratioToNumber(rat(BigInt(firstEvent - p.onboarded), BigInt(DAY_MS)), 1),
+    growthRate: a.attributedPrev === 0n ? null : ratioToNumber(rat(a.attributedRevenue - a.attributedPrev, a.attributedPrev), 4),
+    roi: roi(program, a.attributedRevenue, partnerCost(p, a, w)),
+  };
+}
+
+export function recipeKpis(
+  program: Program, recipe: PreparedRecipe, partners: readonly PartnerRec[], accs: readonly PartnerAcc[],
+  prog: ProgramAcc, w: Window, asOf: number,
+): RecipeKpis {
+  let count = 0;
+  let active = 0;
+  let sourced = 0n;
+  let attributed = 0n;
+  let commissions = 0n;
+  let cost = 0n;
+  let won = 0;
+  let lost = 0;
+  for (const p of partners) {
+    if (p.recipe?.id !== recipe.id) continue;
+    const a = accs[p.idx];
+    if (!a) continue;
+    count++;
+    if (isActive(a, asOf)) active++;
+    sourced += a.sourcedRevenue;
+    attributed += a.attributedRevenue;
+    commissions += a.commissions;
+    cost += partnerCost(p, a, w);
+    won += a.dealsWon;
+    lost += a.dealsLost;
+  }
+  const money = (v: bigint): string => formatMinor(v, program.exponent);
+  const last = prog.lastDealAt.get(recipe.id);
+  return {
+    partners: count,
+    activePartners: active,
+    sourcedRevenue: money(sourced),
+    attributedRevenue: money(attributed),
+    commissions: money(commissions),
+    cost: money(cost),
+    dealsWon: won,
+    dealsLost: lost,
+    winRate: winRate(won, lost),
+    roi: roi(program, attributed, cost),
+    lastDealAt: last === undefined ? null : formatInstant(last),
+  };
+}
+
+export function programKpis(
+  program: Program, partners: readonly PartnerRec[], accs: readonly PartnerAcc[], prog: ProgramAcc, w: Window, asOf: number,
+): ProgramKpis {
+  let attributed = 0n;
+  let active = 0;
+  let newPartners = 0;
+  const ranked: { id: string; v: bigint }[] = [];
+  for (const p of partners) {
+    const a = accs[p.idx];
+    if (!a) continue;
+    attributed += a.attributedRevenue;
+    if (isActive(a, asOf)) active++;
+    if (p.onboarded !== null && inWindow(w, p.onboarded)) newPartners++;
+    if (a.attributedRevenue > 0n) ranked.push({ id: p.id, v: a.attributedRevenue });
+  }
+  ranked.sort((x, y) => (x.v > y.v ? -1 : x.v < y.v ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  return {
+    attributedRevenue: formatMinor(attributed, program.exponent),
+    totalWonRevenue: formatMinor(prog.totalWonRevenue, program.exponent),
+    partnerRevenueShare: prog.totalWonRevenue === 0n ? null : ratioToNumber(rat(attributed, prog.totalWonRevenue), 4),
+    activePartners: active,
+    newPartners,
+    topPartners: ranked.slice(0, 5).map((r) => r.id),
+  };
+}
+
+/** The exact conversion-sample win rate, or null below the minimum sample (rules.md 7). */
+export function winRate365(program: Program, a: PartnerAcc): Rational | null {
+  return a.closed365 >= program.alerts.minClosedForWinRate && a.closed365 > 0 ? rat(a.won365, a.closed365) : null;
+}
+
+export function windowOf(tz: TimeZone, firstMonth: MonthIndex, months: number): Window {
+  return { start: tz.monthStart(firstMonth), end: tz.monthStart(firstMonth + months), firstMonth, months };
+}
