@@ -3,6 +3,7 @@
 
 import type { AttributionModel } from './program.ts';
 import type { DealRec, PartnerRec, TouchRec } from './prepare.ts';
+import { Int32Column } from './columns.ts';
 import { moneyText } from './money.ts';
 import { DAY_MS } from './time.ts';
 
@@ -151,50 +152,75 @@ export interface AttributionOut {
 }
 
 /**
- * Every deal's attribution rows, in (dealId, touch order): `out[k]` is row k as result.json
- * shows it, and the columns hold its partner index and exact amount; the rows of deal i are
- * [start(i), end(i)). One object per row keeps a million-deal program within memory.
+ * Every deal's attribution rows in (dealId, touch order), stored as columns: row k has a
+ * partner index and an exact amount; the rows of deal i are [start(i), end(i)). The JSON form
+ * of a row (`outAt`) is built on demand, so a million deals' rows cost a few dozen megabytes.
  */
 export class AttributionTable {
-  readonly out: AttributionOut[] = [];
-  readonly partner: number[] = [];
-  readonly amount: bigint[] = [];
-  private readonly starts: number[] = [0];
   private readonly partners: readonly PartnerRec[];
+  private readonly deals: DealRec[] = [];
+  private readonly starts = new Int32Column();
+  private readonly partnerCol = new Int32Column();
+  private readonly amounts: bigint[] = [];
   private readonly amountText: (v: bigint) => string;
 
   constructor(partners: readonly PartnerRec[], exponent: number) {
     this.partners = partners;
     this.amountText = moneyText(exponent);
+    this.starts.push(0);
+  }
+
+  get length(): number {
+    return this.amounts.length;
   }
 
   /** Appends the rows of the next deal (deals are appended in id order). */
   push(deal: DealRec, rows: readonly AttributionRow[]): void {
     for (const r of rows) {
-      this.out.push({
-        dealId: deal.id,
-        partnerId: this.partners[r.partner]?.id ?? '',
-        role: r.partner === deal.source ? 'sourced' : 'influenced',
-        amount: this.amountText(r.amount),
-      });
-      this.partner.push(r.partner);
-      this.amount.push(r.amount);
+      this.partnerCol.push(r.partner);
+      this.amounts.push(r.amount);
+      this.deals.push(deal);
     }
-    this.starts.push(this.partner.length);
+    this.starts.push(this.amounts.length);
+  }
+
+  seal(): void {
+    this.starts.seal();
+    this.partnerCol.seal();
   }
 
   start(deal: number): number {
-    return this.starts[deal] ?? 0;
+    return this.starts.get(deal);
   }
 
   end(deal: number): number {
-    return this.starts[deal + 1] ?? this.start(deal);
+    return deal + 1 < this.starts.length ? this.starts.get(deal + 1) : this.start(deal);
+  }
+
+  partner(k: number): number {
+    return this.partnerCol.get(k);
+  }
+
+  amount(k: number): bigint {
+    return this.amounts[k] ?? 0n;
+  }
+
+  /** Row k as result.json shows it. */
+  outAt(k: number): AttributionOut {
+    const deal = this.deals[k];
+    const partner = this.partnerCol.get(k);
+    return {
+      dealId: deal?.id ?? '',
+      partnerId: this.partners[partner]?.id ?? '',
+      role: partner === deal?.source ? 'sourced' : 'influenced',
+      amount: this.amountText(this.amounts[k] ?? 0n),
+    };
   }
 
   /** The rows of one deal as objects. */
   rowsOf(deal: number): AttributionRow[] {
     const out: AttributionRow[] = [];
-    for (let k = this.start(deal); k < this.end(deal); k++) out.push({ partner: this.partner[k] ?? -1, amount: this.amount[k] ?? 0n });
+    for (let k = this.start(deal); k < this.end(deal); k++) out.push({ partner: this.partner(k), amount: this.amount(k) });
     return out;
   }
 }

@@ -2,6 +2,7 @@
 // fees, with tiers, bands, caps, schedules and hold periods.
 
 import type { AttributionTable } from './attribution.ts';
+import { permuteArray, Int32Column } from './columns.ts';
 import { moneyText, roundDiv } from './money.ts';
 import type { DealRec, PartnerRec } from './prepare.ts';
 import type { PreparedPlan, PreparedRecipe, PreparedTier, Program } from './program.ts';
@@ -48,63 +49,123 @@ export interface CommissionEntry {
 }
 
 /**
- * The target entries in key order: `out[i]` is entry i as result.json shows it, and the
- * columns hold the engine's own values of the same entry. One object per entry instead of
- * two or three keeps a million-deal program within memory.
+ * The target entries in key order, stored as columns (a million-deal program has millions of
+ * entries). `entry(i)` gives entry i with the engine's values, `outAt(i)` as result.json shows it.
  */
 export class CommissionTable {
-  readonly out: CommissionOut[] = [];
-  readonly deal: (DealRec | null)[] = [];
-  readonly partner: number[] = [];
-  readonly plan: PreparedPlan[] = [];
-  readonly month: MonthIndex[] = [];
-  readonly amount: bigint[] = [];
-  readonly basis: (bigint | null)[] = [];
-  readonly commission: bigint[] = [];
-  readonly instalment: number[] = [];
-  readonly wonDealsForTier: (number | null)[] = [];
+  private readonly partners: readonly PartnerRec[];
+  private readonly amountText: (v: bigint) => string;
+  private readonly basisText: (v: bigint) => string;
+  private readonly deals: (DealRec | null)[] = [];
+  private readonly partnerCol = new Int32Column();
+  private readonly recipes: string[] = [];
+  private readonly plans: PreparedPlan[] = [];
+  private readonly months = new Int32Column();
+  private readonly bases: (bigint | null)[] = [];
+  private readonly rates = new Int32Column(); // −1: no rate
+  private readonly tiers: (string | null)[] = [];
+  private readonly amounts: bigint[] = [];
+  private readonly payableOns: string[] = [];
+  private readonly payables: boolean[] = [];
+  private readonly commissions: bigint[] = [];
+  private readonly instalments = new Int32Column();
+  private readonly tierCounts = new Int32Column(); // −1: no tier count
 
-  get length(): number {
-    return this.out.length;
+  constructor(partners: readonly PartnerRec[], exponent: number) {
+    this.partners = partners;
+    this.amountText = moneyText(exponent);
+    this.basisText = moneyText(exponent);
   }
 
-  push(out: CommissionOut, e: Omit<CommissionEntry, 'key' | 'recipe' | 'rateBps' | 'tier' | 'payableOn' | 'payable'>): void {
-    this.out.push(out);
-    this.deal.push(e.deal);
-    this.partner.push(e.partner);
-    this.plan.push(e.plan);
-    this.month.push(e.month);
-    this.amount.push(e.amount);
-    this.basis.push(e.basis);
-    this.commission.push(e.commission);
-    this.instalment.push(e.instalment);
-    this.wonDealsForTier.push(e.wonDealsForTier);
+  get length(): number {
+    return this.amounts.length;
+  }
+
+  push(e: Omit<CommissionEntry, 'key'>): void {
+    this.deals.push(e.deal);
+    this.partnerCol.push(e.partner);
+    this.recipes.push(e.recipe);
+    this.plans.push(e.plan);
+    this.months.push(e.month);
+    this.bases.push(e.basis);
+    this.rates.push(e.rateBps ?? -1);
+    this.tiers.push(e.tier);
+    this.amounts.push(e.amount);
+    this.payableOns.push(e.payableOn);
+    this.payables.push(e.payable);
+    this.commissions.push(e.commission);
+    this.instalments.push(e.instalment);
+    this.tierCounts.push(e.wonDealsForTier ?? -1);
+  }
+
+  deal(i: number): DealRec | null {
+    return this.deals[i] ?? null;
+  }
+
+  partner(i: number): number {
+    return this.partnerCol.get(i);
+  }
+
+  month(i: number): MonthIndex {
+    return this.months.get(i);
+  }
+
+  amount(i: number): bigint {
+    return this.amounts[i] ?? 0n;
+  }
+
+  key(i: number): string {
+    // join builds one flat string (a template literal would keep a rope of its parts)
+    return [this.deals[i]?.id ?? '-', this.partners[this.partnerCol.get(i)]?.id ?? '', monthLabel(this.months.get(i))].join(':');
   }
 
   entry(i: number): CommissionEntry {
-    const o = this.out[i];
-    if (o === undefined) throw new RangeError(`no commission entry ${i}`);
+    const rate = this.rates.get(i);
+    const count = this.tierCounts.get(i);
     return {
-      key: o.key, deal: this.deal[i] ?? null, partner: this.partner[i] ?? -1, recipe: o.recipe, plan: this.plan[i] as PreparedPlan,
-      month: this.month[i] ?? 0, basis: this.basis[i] ?? null, rateBps: o.rateBps, tier: o.tier, amount: this.amount[i] ?? 0n,
-      payableOn: o.payableOn, payable: o.status === 'payable', commission: this.commission[i] ?? 0n,
-      instalment: this.instalment[i] ?? 1, wonDealsForTier: this.wonDealsForTier[i] ?? null,
+      key: this.key(i), deal: this.deal(i), partner: this.partner(i), recipe: this.recipes[i] ?? '', plan: this.plans[i] as PreparedPlan,
+      month: this.month(i), basis: this.bases[i] ?? null, rateBps: rate < 0 ? null : rate, tier: this.tiers[i] ?? null,
+      amount: this.amount(i), payableOn: this.payableOns[i] ?? '', payable: this.payables[i] ?? false,
+      commission: this.commissions[i] ?? 0n, instalment: this.instalments.get(i), wonDealsForTier: count < 0 ? null : count,
     };
+  }
+
+  /** Entry i as result.json shows it. */
+  outAt(i: number): CommissionOut {
+    const basis = this.bases[i] ?? null;
+    const rate = this.rates.get(i);
+    return {
+      key: this.key(i),
+      dealId: this.deals[i]?.id ?? null,
+      partnerId: this.partners[this.partnerCol.get(i)]?.id ?? '',
+      recipe: this.recipes[i] ?? '',
+      plan: this.plans[i]?.id ?? '',
+      period: monthLabel(this.months.get(i)),
+      basis: basis === null ? null : this.basisText(basis),
+      rateBps: rate < 0 ? null : rate,
+      tier: this.tiers[i] ?? null,
+      amount: this.amountText(this.amounts[i] ?? 0n),
+      payableOn: this.payableOns[i] ?? '',
+      status: this.payables[i] ? 'payable' : 'held',
+    };
+  }
+
+  seal(): void {
+    for (const c of [this.partnerCol, this.months, this.rates, this.instalments, this.tierCounts]) c.seal();
   }
 
   /** Reorders every column by key (only needed when ids contain ":", see computeCommissions). */
   sortByKey(): void {
-    const order = this.out.map((_, i) => i).sort((a, b) => {
-      const x = this.out[a]?.key ?? '';
-      const y = this.out[b]?.key ?? '';
+    const keys = Array.from({ length: this.length }, (_, i) => this.key(i));
+    const order = keys.map((_, i) => i).sort((a, b) => {
+      const x = keys[a] ?? '';
+      const y = keys[b] ?? '';
       return x < y ? -1 : x > y ? 1 : 0;
     });
-    const apply = (col: unknown[]): void => {
-      const copy = order.map((i) => col[i]);
-      for (let i = 0; i < copy.length; i++) col[i] = copy[i];
-    };
-    apply(this.out); apply(this.deal); apply(this.partner); apply(this.plan); apply(this.month);
-    apply(this.amount); apply(this.basis); apply(this.commission); apply(this.instalment); apply(this.wonDealsForTier);
+    for (const c of [this.partnerCol, this.months, this.rates, this.instalments, this.tierCounts]) c.permute(order);
+    for (const c of [this.deals, this.recipes, this.plans, this.bases, this.tiers, this.amounts, this.payableOns, this.payables, this.commissions]) {
+      permuteArray(c, order);
+    }
   }
 }
 
@@ -193,8 +254,6 @@ export interface CommissionContext {
 
 interface Writer {
   table: CommissionTable;
-  basisText: (v: bigint) => string;
-  amountText: (v: bigint) => string;
 }
 
 interface RowCommission {
@@ -216,25 +275,19 @@ function scheduleEntries(ctx: CommissionContext, row: RowCommission, w: Writer):
   const m = BigInt(months);
   const share = c / m; // c ≥ 0, so truncation is floor
   const last = c - (m - 1n) * share;
-  const partnerId = ctx.partners[row.partner]?.id ?? '';
   const firstMonth = ctx.tz.monthOf(deal.closed);
   const hold = deal.closed + plan.holdDays * DAY_MS;
-  const basis = w.basisText(row.basis);
   for (let k = 0; k < months; k++) {
     const month = firstMonth + k;
     if (month > ctx.asOfMonth) break;
     const amount = k < months - 1 ? share : last;
     if (amount === 0n) continue;
     const payableAt = Math.max(hold, ctx.tz.monthStart(month));
-    const period = monthLabel(month);
-    w.table.push(
-      {
-        key: `${deal.id}:${partnerId}:${period}`, dealId: deal.id, partnerId, recipe: row.recipe, plan: plan.id, period,
-        basis, rateBps: row.rateBps, tier: row.tier, amount: w.amountText(amount),
-        payableOn: ctx.tz.localDate(payableAt), status: payableAt <= ctx.asOf ? 'payable' : 'held',
-      },
-      { deal, partner: row.partner, plan, month, amount, basis: row.basis, commission: c, instalment: k + 1, wonDealsForTier: row.wonDealsForTier },
-    );
+    w.table.push({
+      deal, partner: row.partner, recipe: row.recipe, plan, month, basis: row.basis, rateBps: row.rateBps, tier: row.tier, amount,
+      payableOn: ctx.tz.localDate(payableAt), payable: payableAt <= ctx.asOf, commission: c, instalment: k + 1,
+      wonDealsForTier: row.wonDealsForTier,
+    });
   }
 }
 
@@ -279,7 +332,7 @@ export function computeCommissions(
   deals: readonly DealRec[],
   rows: AttributionTable,
 ): { entries: CommissionTable; issues: DealRecipeIssue[] } {
-  const w: Writer = { table: new CommissionTable(), basisText: moneyText(ctx.program.exponent), amountText: moneyText(ctx.program.exponent) };
+  const w: Writer = { table: new CommissionTable(ctx.partners, ctx.program.exponent) };
   const issues: DealRecipeIssue[] = [];
   const won: number[] = [];
   let colon = ctx.partners.some((p) => p.id.includes(':'));
@@ -301,7 +354,7 @@ export function computeCommissions(
     }
     const pending: RowCommission[] = [];
     for (let k = rows.start(i); k < rows.end(i); k++) {
-      const partner = rows.partner[k] ?? -1;
+      const partner = rows.partner(k);
       const recipe = deal.recipe ?? ctx.partners[partner]?.recipe ?? null;
       if (recipe === null) {
         issues.push({ code: 'DEAL_WITHOUT_RECIPE', deal, partner, recipe: null });
@@ -309,7 +362,7 @@ export function computeCommissions(
       }
       if (recipe.status === 'anti') issues.push({ code: 'ANTI_RECIPE', deal, partner, recipe });
       if (deal.amount <= 0n) continue;
-      const rc = rowCommission(ctx, deal, partner, rows.amount[k] ?? 0n, recipe);
+      const rc = rowCommission(ctx, deal, partner, rows.amount(k), recipe);
       if (rc !== null) pending.push(rc);
     }
     if (pending.length > 1) pending.sort((a, b) => byText(`${ctx.partners[a.partner]?.id ?? ''}:`, `${ctx.partners[b.partner]?.id ?? ''}:`));
@@ -317,6 +370,7 @@ export function computeCommissions(
   }
   if (!feesWritten) fixedFeeEntries(ctx, w);
   if (colon) w.table.sortByKey();
+  w.table.seal();
   return { entries: w.table, issues };
 }
 
@@ -331,18 +385,13 @@ function fixedFeeEntries(ctx: CommissionContext, w: Writer): void {
     const onboarded = p.onboarded;
     const first = ctx.tz.monthOf(onboarded);
     const last = Math.min(p.ended === null ? ctx.asOfMonth : ctx.tz.monthOf(p.ended), ctx.asOfMonth);
-    const fee = w.amountText(plan.monthlyFee);
     for (let month = first; month <= last; month++) {
       const payableAt = Math.max(ctx.tz.monthStart(month), onboarded) + plan.holdDays * DAY_MS;
-      const period = monthLabel(month);
-      w.table.push(
-        {
-          key: `-:${p.id}:${period}`, dealId: null, partnerId: p.id, recipe: recipe.id, plan: plan.id, period,
-          basis: null, rateBps: null, tier: null, amount: fee, payableOn: ctx.tz.localDate(payableAt),
-          status: payableAt <= ctx.asOf ? 'payable' : 'held',
-        },
-        { deal: null, partner: p.idx, plan, month, amount: plan.monthlyFee, basis: null, commission: plan.monthlyFee, instalment: month - first + 1, wonDealsForTier: null },
-      );
+      w.table.push({
+        deal: null, partner: p.idx, recipe: recipe.id, plan, month, basis: null, rateBps: null, tier: null, amount: plan.monthlyFee,
+        payableOn: ctx.tz.localDate(payableAt), payable: payableAt <= ctx.asOf, commission: plan.monthlyFee,
+        instalment: month - first + 1, wonDealsForTier: null,
+      });
     }
   }
 }

@@ -96,7 +96,8 @@ function run(program: Program, snapshot: Snapshot, options: ComputeOptions): Eng
       if (others.length > 0) otherTouches.set(i, others);
     }
   });
-  const touchPartnersOf = (i: number): readonly number[] => otherTouches.get(i) ?? rows.partner.slice(rows.start(i), rows.end(i));
+  rows.seal();
+  const touchPartnersOf = (i: number): readonly number[] => otherTouches.get(i) ?? rows.rowsOf(i).map((r) => r.partner);
 
   // commissions
   const wins = new SourcedWins(partners.length, deals);
@@ -130,19 +131,33 @@ function run(program: Program, snapshot: Snapshot, options: ComputeOptions): Eng
     kpis: recipeKpis(program, r, partners, accs, progAcc, w, asOf),
   }));
 
-  const result: ComputeResult = {
+  const result = {
     asOf: formatInstant(asOf),
     currency: program.currency,
     period: { label: period.label, start: formatInstant(w.start), end: formatInstant(w.end) },
     rejected: prepared.rejected,
-    attribution: rows.out,
-    commissions: entries.out,
+  } as ComputeResult;
+  // The two large arrays are built when first read (JSON.stringify and tests read them); a
+  // million-deal program written by the streaming writer never builds them.
+  lazyArray(result, 'attribution', rows.length, (k) => rows.outAt(k));
+  lazyArray(result, 'commissions', entries.length, (i) => entries.outAt(i));
+  Object.assign(result, {
     partners: partnersOut,
     recipes,
     program: programKpis(program, partners, accs, progAcc, w, asOf),
     alerts,
-  };
+  });
   return { result, details, warnings: prepared.warnings };
+}
+
+/** Defines `key` as an enumerable property computed on first read and then kept. */
+function lazyArray<K extends 'attribution' | 'commissions'>(target: ComputeResult, key: K, length: number, at: (i: number) => ComputeResult[K][number]): void {
+  let cache: ComputeResult[K] | null = null;
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    configurable: true,
+    get: () => (cache ??= Array.from({ length }, (_, i) => at(i)) as ComputeResult[K]),
+  });
 }
 
 /** rules.md 9: the result.json structure, plus the partner fields that could not be read. */

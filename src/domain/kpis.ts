@@ -106,8 +106,8 @@ export function accumulate(input: AccumulateInput): { accs: PartnerAcc[]; progra
       const prevW = inWindow(prev, d.closed);
       const { rows } = input;
       for (let k = rows.start(i); k < rows.end(i); k++) {
-        const a = acc(rows.partner[k] ?? -1);
-        const amount = rows.amount[k] ?? 0n;
+        const a = acc(rows.partner(k));
+        const amount = rows.amount(k);
         if (closedInW) a.attributedRevenue += amount;
         if (prevW) a.attributedPrev += amount;
         if (d.closed >= since90) a.attributed90 += amount;
@@ -137,8 +137,8 @@ export function accumulate(input: AccumulateInput): { accs: PartnerAcc[]; progra
   });
   const { entries } = input;
   for (let i = 0; i < entries.length; i++) {
-    const month = entries.month[i] ?? 0;
-    if (month >= w.firstMonth && month < w.firstMonth + w.months) acc(entries.partner[i] ?? -1).commissions += entries.amount[i] ?? 0n;
+    const month = entries.month(i);
+    if (month >= w.firstMonth && month < w.firstMonth + w.months) acc(entries.partner(i)).commissions += entries.amount(i);
   }
   return { accs, program: prog };
 }

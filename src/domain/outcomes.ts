@@ -95,8 +95,8 @@ function attributionSummary(program: Program, details: EngineDetails, deal: Deal
   if (start === end) return null;
   const parts: string[] = [];
   for (let k = start; k < end; k++) {
-    const partner = rows.partner[k] ?? -1;
-    const amount = rows.amount[k] ?? 0n;
+    const partner = rows.partner(k);
+    const amount = rows.amount(k);
     const name = details.partners[partner]?.name ?? '?';
     const pct = deal.amount === 0n ? null : ratioToNumber({ num: amount * 100n, den: deal.amount }, 0);
     const role = partner === deal.source ? ' sourced' : '';
@@ -110,8 +110,8 @@ export function dealOutcomes(program: Program, details: EngineDetails, asOf: num
   const commission = new Map<DealRec, bigint>();
   const { entries } = details;
   for (let i = 0; i < entries.length; i++) {
-    const deal = entries.deal[i];
-    if (deal) commission.set(deal, (commission.get(deal) ?? 0n) + (entries.amount[i] ?? 0n));
+    const deal = entries.deal(i);
+    if (deal) commission.set(deal, (commission.get(deal) ?? 0n) + entries.amount(i));
   }
   return details.deals.map((d, i) => {
     const c = commission.get(d);

@@ -1,12 +1,12 @@
 // The offline `compute` use case: a snapshot file in, result.json + commissions.csv + a short
 // human summary out. Bad input becomes a ComputeInputError naming the problem.
 
-import { computeResult, type ComputeResult } from '../domain/engine.ts';
-import { formatMinor, parseDecimalToMinor } from '../domain/money.ts';
+import { computeDetailed, type ComputeResult, type EngineDetails } from '../domain/engine.ts';
+import { formatMinor } from '../domain/money.ts';
 import type { Program } from '../domain/program.ts';
 import type { Snapshot } from '../domain/snapshot.ts';
-import { parseMonthLabel, parsePeriod, TimeZone, type Period } from '../domain/time.ts';
-import { toCsv } from './csv.ts';
+import { monthLabel, parseMonthLabel, parsePeriod, TimeZone, type Period } from '../domain/time.ts';
+import { toCsv, writeCsv } from './csv.ts';
 
 export class ComputeInputError extends Error {
   override readonly name = 'ComputeInputError';
@@ -59,21 +59,57 @@ export function commissionsCsv(result: ComputeResult): string {
   return toCsv(COMMISSION_CSV_COLUMNS, result.commissions.map((c) => COMMISSION_CSV_COLUMNS.map((k) => c[k])));
 }
 
-export interface ComputeFiles {
+/** Indents every line but the first (JSON.stringify's nesting inside a parent). */
+const nest = (json: string, pad: string): string => json.replaceAll('\n', `\n${pad}`);
+
+/**
+ * Writes result.json exactly as `JSON.stringify(result, null, 2)` would, but element by element
+ * for the two large arrays, read from the engine's tables: a million-deal result never has to
+ * exist as one string (V8 caps strings at 512 MB) or as millions of objects.
+ */
+export function writeResultJson(result: ComputeResult, details: EngineDetails, write: (chunk: string) => void): void {
+  const big: Record<string, { length: number; at: (i: number) => unknown }> = {
+    attribution: { length: details.rows.length, at: (k) => details.rows.outAt(k) },
+    commissions: { length: details.entries.length, at: (i) => details.entries.outAt(i) },
+  };
+  const keys = Object.keys(result) as (keyof ComputeResult)[];
+  write('{\n');
+  keys.forEach((key, n) => {
+    write(`  ${JSON.stringify(key)}: `);
+    const table = big[key];
+    if (table === undefined) write(nest(JSON.stringify(result[key], null, 2), '  '));
+    else if (table.length === 0) write('[]');
+    else {
+      write('[\n');
+      for (let i = 0; i < table.length; i++) write(`    ${nest(JSON.stringify(table.at(i), null, 2), '    ')}${i + 1 < table.length ? ',\n' : '\n'}`);
+      write('  ]');
+    }
+    write(n + 1 < keys.length ? ',\n' : '\n');
+  });
+  write('}\n');
+}
+
+export function writeCommissionsCsv(details: EngineDetails, write: (chunk: string) => void): void {
+  writeCsv(COMMISSION_CSV_COLUMNS, details.entries.length, (i) => {
+    const c = details.entries.outAt(i);
+    return COMMISSION_CSV_COLUMNS.map((k) => c[k]);
+  }, write);
+}
+
+export interface ComputeRun {
   result: ComputeResult;
-  resultJson: string;
-  csv: string;
+  details: EngineDetails;
   summary: string[];
   warnings: string[];
 }
 
-export function computeFiles(program: Program, snapshot: Snapshot, asOf: number, period: Period | undefined): ComputeFiles {
-  const { result, warnings } = computeResult(program, snapshot, { asOf, period });
-  return { result, resultJson: `${JSON.stringify(result, null, 2)}\n`, csv: commissionsCsv(result), summary: summarise(result, program), warnings };
+export function computeRun(program: Program, snapshot: Snapshot, asOf: number, period: Period | undefined): ComputeRun {
+  const { result, details, warnings } = computeDetailed(program, snapshot, { asOf, period });
+  return { result, details, summary: summarise(result, details, program), warnings };
 }
 
 /** A short human summary: partners by band, top partners, alerts, commission totals. */
-export function summarise(r: ComputeResult, program: Program): string[] {
+export function summarise(r: ComputeResult, details: EngineDetails, program: Program): string[] {
   const bands = new Map<string, number>();
   for (const p of r.partners) bands.set(p.health.band ?? 'no score', (bands.get(p.health.band ?? 'no score') ?? 0) + 1);
   const bandLine = ['healthy', 'watch', 'at_risk', 'no score'].filter((b) => bands.has(b)).map((b) => `${b} ${bands.get(b) ?? 0}`).join(', ');
@@ -87,11 +123,12 @@ export function summarise(r: ComputeResult, program: Program): string[] {
     const month = parseMonthLabel(label);
     return period !== null && month !== null && month >= period.firstMonth && month < period.firstMonth + period.months;
   };
-  for (const c of r.commissions) {
-    const amount = parseDecimalToMinor(c.amount, program.exponent) ?? 0n;
-    if (c.status === 'payable') payable += amount;
-    else held += amount;
-    if (inWindow(c.period)) inPeriod += amount;
+  const { entries } = details;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries.entry(i);
+    if (e.payable) payable += e.amount;
+    else held += e.amount;
+    if (inWindow(monthLabel(e.month))) inPeriod += e.amount;
   }
   const fmt = (v: bigint): string => formatMinor(v, program.exponent);
   return [
@@ -99,7 +136,7 @@ export function summarise(r: ComputeResult, program: Program): string[] {
     `partners: ${r.partners.length} (${bandLine || 'none'})`,
     `top partners: ${r.program.topPartners.join(', ') || 'none'}; partner-attributed revenue ${r.program.attributedRevenue} of ${r.program.totalWonRevenue} won in the period`,
     `alerts: ${r.alerts.length} (${['critical', 'warning', 'info'].map((s) => `${s} ${alertCounts.get(s) ?? 0}`).join(', ')})`,
-    `commissions: ${r.commissions.length} entries, ${fmt(payable + held)} to date (${fmt(payable)} payable, ${fmt(held)} held), ${fmt(inPeriod)} in ${r.period.label}`,
+    `commissions: ${entries.length} entries, ${fmt(payable + held)} to date (${fmt(payable)} payable, ${fmt(held)} held), ${fmt(inPeriod)} in ${r.period.label}`,
     `rejected deals: ${r.rejected.length}`,
   ];
 }

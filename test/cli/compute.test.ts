@@ -91,3 +91,19 @@ describe('CSV cells are safe to open in a spreadsheet', () => {
     expect(neutraliseCell(cell)).toBe(expected);
   });
 });
+
+describe('streamed output', () => {
+  it('writes result.json exactly as JSON.stringify would, and the same CSV as the in-memory writer', async () => {
+    const { loadConfigFile } = await import('../../src/config/load.ts');
+    const { computeProgram } = await import('../../src/domain/engine.ts');
+    const { commissionsCsv, parseSnapshotText } = await import('../../src/sync/compute-snapshot.ts');
+    const out = path.join(dir, 'stream');
+    await runCli(['compute', ...example, '--out', out]);
+    const { program } = loadConfigFile('config/examples/program.yaml');
+    const snapshot = parseSnapshotText(readFileSync('config/examples/snapshot.json', 'utf8'), 'snapshot');
+    const result = computeProgram(program, snapshot, { asOf: Date.parse('2026-11-15T12:00:00Z') });
+    expect(readFileSync(path.join(out, 'result.json'), 'utf8')).toBe(`${JSON.stringify(result, null, 2)}\n`);
+    expect(readFileSync(path.join(out, 'commissions.csv'), 'utf8')).toBe(commissionsCsv(result));
+    expect(result.commissions.length).toBeGreaterThan(50);
+  });
+});

@@ -1,0 +1,85 @@
+// API tokens with roles (product.md "HTTP API"): PARTNERSYNC_TOKENS="viewer:TOKEN,finance:TOKEN,
+// admin:TOKEN". Roles are ordered: finance can do what a viewer can, admin what finance can.
+// Tokens are compared in constant time (on their SHA-256 digests, so lengths never leak).
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { HttpError } from './errors.ts';
+
+export const ROLES = ['viewer', 'finance', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface TokenEntry {
+  role: Role;
+  digest: Buffer;
+  /** A short, non-secret label for logs: the role and the token's position in the list. */
+  label: string;
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+/** Parses PARTNERSYNC_TOKENS; every problem names the entry (never the token itself). */
+export function parseTokens(spec: string | undefined): TokenEntry[] {
+  if (spec === undefined || spec.trim() === '') return [];
+  const entries: TokenEntry[] = [];
+  spec.split(',').forEach((raw, i) => {
+    const item = raw.trim();
+    const colon = item.indexOf(':');
+    const role = colon < 0 ? '' : item.slice(0, colon).trim();
+    const token = colon < 0 ? '' : item.slice(colon + 1).trim();
+    if (!(ROLES as readonly string[]).includes(role)) {
+      throw new Error(`PARTNERSYNC_TOKENS entry ${i + 1}: role must be viewer, finance or admin (write role:TOKEN, comma-separated)`);
+    }
+    if (token.length < 16) throw new Error(`PARTNERSYNC_TOKENS entry ${i + 1}: token is shorter than 16 characters; use a long random token`);
+    entries.push({ role: role as Role, digest: digest(token), label: `${role}#${i + 1}` });
+  });
+  return entries;
+}
+
+/** The entry whose token matches, comparing against every entry so timing does not tell which. */
+export function findToken(entries: readonly TokenEntry[], token: string): TokenEntry | null {
+  const d = digest(token);
+  let found: TokenEntry | null = null;
+  for (const e of entries) if (timingSafeEqual(e.digest, d) && found === null) found = e;
+  return found;
+}
+
+export const roleAtLeast = (have: Role, need: Role): boolean => ROLES.indexOf(have) >= ROLES.indexOf(need);
+
+export function bearerToken(req: Request): string | null {
+  const header = req.get('authorization');
+  if (!header) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return m?.[1] ?? null;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Set by `authenticate`: who is calling. */
+    principal?: { role: Role; label: string; via: 'token' | 'session' };
+  }
+}
+
+/**
+ * Accepts a bearer token (API clients) or a principal already set by the session middleware
+ * (dashboard). 401 without valid credentials, 403 with a role below `need`.
+ */
+export function requireRole(entries: readonly TokenEntry[], need: Role) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (!req.principal) {
+      const token = bearerToken(req);
+      const entry = token === null ? null : findToken(entries, token);
+      if (entry === null) {
+        res.set('WWW-Authenticate', 'Bearer realm="partnersync"');
+        next(new HttpError(401, 'unauthorized', token === null ? 'a bearer token is required (Authorization: Bearer TOKEN)' : 'the bearer token is not valid'));
+        return;
+      }
+      req.principal = { role: entry.role, label: entry.label, via: 'token' };
+    }
+    if (!roleAtLeast(req.principal.role, need)) {
+      next(new HttpError(403, 'forbidden', `this route needs the ${need} role; your token has ${req.principal.role}`));
+      return;
+    }
+    next();
+  };
+}
