@@ -71,25 +71,44 @@ function splitExact(amount: bigint, nums: readonly bigint[], den: bigint): bigin
   return parts;
 }
 
-/** Time decay: floating weights (rules.md allows one minor unit of difference). */
+/** A positive finite double as an exact binary fraction: x = mant × 2^exp. */
+function binaryParts(x: number): { mant: bigint; exp: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const hi = view.getUint32(0);
+  const biased = (hi >>> 20) & 0x7ff;
+  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(view.getUint32(4));
+  if (biased === 0) return { mant, exp: -1074 }; // subnormal
+  mant |= 1n << 52n;
+  return { mant, exp: biased - 1075 };
+}
+
+/**
+ * Time decay: the weights are binary floating point (as rules.md defines them), but A·w is
+ * then taken exactly — each float is an exact binary fraction — so even amounts beyond 2^53
+ * minor units split exactly by those weights.
+ */
 function splitFloat(amount: bigint, weights: readonly number[]): bigint[] {
   const total = weights.reduce((s, w) => s + w, 0);
-  const a = Number(amount);
+  const shares = weights.map((w) => (w > 0 ? binaryParts(w / total) : { mant: 0n, exp: 0 }));
+  const shift = Math.max(0, ...shares.map((p) => -p.exp));
   const parts: bigint[] = [];
-  const fracs: number[] = [];
+  const rems: bigint[] = [];
   let left = amount;
-  for (const w of weights) {
-    const x = (a * w) / total;
-    const f = Math.floor(x);
-    parts.push(BigInt(f));
-    fracs.push(x - f);
-    left -= BigInt(f);
+  for (const p of shares) {
+    // A·mant·2^exp over the common denominator 2^shift
+    const scaled = (amount * p.mant) << BigInt(p.exp + shift);
+    const part = scaled >> BigInt(shift);
+    parts.push(part);
+    rems.push(scaled - (part << BigInt(shift)));
+    left -= part;
   }
   const order = weights.map((_, i) => i).sort((i, j) => {
-    const d = (fracs[j] ?? 0) - (fracs[i] ?? 0);
-    return d !== 0 ? d : i - j;
+    const a = rems[i] ?? 0n;
+    const b = rems[j] ?? 0n;
+    return a > b ? -1 : a < b ? 1 : i - j;
   });
-  // Float rounding can leave the floors one unit above or below: settle exactly here.
+  // Normalised float weights may sum to a hair above or below 1: settle exactly here.
   for (let k = 0; left > 0n; k++, left--) {
     const i = order[k % order.length] ?? 0;
     parts[i] = (parts[i] ?? 0n) + 1n;

@@ -80,6 +80,8 @@ export interface Prepared {
 // Shared empty lists: most deals have none, and a million empty arrays cost real memory.
 const NO_IDS: string[] = [];
 const NO_TOUCHES: TouchRec[] = [];
+/** Stands for a missing partner id in UNKNOWN_PARTNER messages. */
+export const NO_PARTNER_ID = '(no partner id)';
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const objectOrEmpty = (v: unknown): Readonly<Record<string, unknown>> =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
@@ -174,10 +176,10 @@ function readRegistration(ctx: DealContext, raw: SnapshotRegistration | null | u
   const expires = readTime(ctx.tz, raw.expiresAt);
   const decided = readTime(ctx.tz, raw.decidedAt);
   if (submitted === 'invalid' || expires === 'invalid' || decided === 'invalid') return 'invalid';
-  if (partnerId === null) return null;
-  const partner = ctx.index.get(partnerId);
+  const partner = partnerId === null ? undefined : ctx.index.get(partnerId);
   if (partner === undefined) {
-    flag.unknown.push(partnerId); // dropped, whatever its timestamp
+    // a registration naming no partner, or one that is not a partner: dropped, whatever its timestamp
+    flag.unknown.push(partnerId ?? NO_PARTNER_ID);
     return null;
   }
   if (submitted !== null && submitted > ctx.asOf) return null; // ignored as a whole
@@ -193,13 +195,14 @@ function readTouches(ctx: DealContext, raw: SnapshotDeal['touches'], flag: { unk
     if (t === null || typeof t !== 'object') return 'invalid';
     const { partnerId, at: atRaw } = t as { partnerId?: unknown; at?: unknown };
     const id = str(partnerId);
-    const at = readTime(ctx.tz, atRaw);
-    if (id === null || at === null || at === 'invalid') return 'invalid';
-    const partner = ctx.index.get(id);
+    const partner = id === null ? undefined : ctx.index.get(id);
     if (partner === undefined) {
-      flag.unknown.push(id);
+      // a touch naming no partner, or one that is not a partner: dropped (rules.md 2)
+      flag.unknown.push(id ?? NO_PARTNER_ID);
       continue;
     }
+    const at = readTime(ctx.tz, atRaw);
+    if (at === null || at === 'invalid') return 'invalid';
     if (at <= ctx.asOf) out.push({ partner, at });
   }
   return out.length === 0 ? NO_TOUCHES : out;

@@ -47,6 +47,22 @@ describe('attribution models', () => {
     expect(split(r, 'd1')).toEqual(['p2=30.00', 'p1=60.00']);
   });
 
+  it('time decay splits amounts beyond 2^53 minor units exactly, to double precision of the weights', () => {
+    // 2^-1 and 1 after normalisation: 1/3 and 2/3 of an amount no double can hold exactly
+    const r = run(model('time_decay', { halfLifeDays: 7 }), partners, [
+      deal('d1', { amount: '13378127340688782.03', sourcePartnerId: 'p1', createdAt: '2026-01-01T00:00:00Z', closedAt: '2026-02-01T00:00:00Z',
+        registration: { partnerId: 'p1', status: 'approved', submittedAt: '2026-02-01T00:00:00Z', decidedAt: null, expiresAt: null },
+        touches: [{ partnerId: 'p2', at: '2026-01-25T00:00:00Z' }] }),
+    ]);
+    const A = 1337812734068878203n;
+    const [p2, p1] = r.attribution.map((a) => BigInt(a.amount.replace('.', '')));
+    expect((p2 ?? 0n) + (p1 ?? 0n)).toBe(A);
+    // The double weights sum to 1 − 2^-54, so the floors leave ~74 units, shared one by one in
+    // remainder order: p2 stays within double precision (~1e-16 relative) of the exact third.
+    const third = A / 3n;
+    expect((p2 ?? 0n) > third - 100n && (p2 ?? 0n) < third + 100n).toBe(true);
+  });
+
   it('time decay with three touches sums exactly', () => {
     const r = run(model('time_decay', { halfLifeDays: 3 }), partners, [deal('d1', { ...base, amount: '1000.00', touches })]);
     const parts = split(r, 'd1');
@@ -110,6 +126,17 @@ describe('touches', () => {
     ]);
     expect(split(r, 'd1')).toEqual(['p2=500.00', 'p1=500.00']);
     expect(split(r, 'd2')).toEqual(['p1=500.00', 'p2=500.00']);
+  });
+
+  it('drops touches and registrations that name no partner, keeps the deal and raises UNKNOWN_PARTNER', () => {
+    const r = run(model('linear'), partners, [deal('d1', {
+      ...base,
+      registration: { partnerId: null, status: 'approved', submittedAt: '2026-01-01T00:00:00Z', decidedAt: null, expiresAt: null },
+      touches: [{ partnerId: null as unknown as string, at: '2026-01-05T00:00:00Z' }, { partnerId: '', at: '2026-01-06T00:00:00Z' }],
+    })]);
+    expect(r.rejected).toEqual([]);
+    expect(split(r, 'd1')).toEqual(['p1=1000.00']);
+    expect(r.alerts.filter((a) => a.code === 'UNKNOWN_PARTNER').map((a) => a.dealId)).toEqual(['d1']);
   });
 
   it('drops unknown partners everywhere and raises one UNKNOWN_PARTNER for the deal', () => {
