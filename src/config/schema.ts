@@ -56,7 +56,11 @@ export const configSchema = z.strictObject({
   }).default({ schedule: '*/15 * * * *', fullRefresh: '0 3 * * *' }),
   store: z.strictObject({
     url: z.string().regex(/^(sqlite:|postgres:|postgresql:)/, { error: 'must start with sqlite: or postgres://' }).default('sqlite:./data/partnersync.db'),
-  }).default({ url: 'sqlite:./data/partnersync.db' }),
+    /** How long a sync waits for another sync of the same CRM account; 0 refuses at once. */
+    lockWaitSeconds: z.number().int().min(0).max(3600).default(0),
+    /** Records per write-back call to the adapter (the adapter batches further to the CRM's limits). */
+    writeBatchSize: z.number().int().min(1).max(10_000).default(500),
+  }).default({ url: 'sqlite:./data/partnersync.db', lockWaitSeconds: 0, writeBatchSize: 500 }),
   server: z.strictObject({
     port: z.number().int().min(0).max(65535).default(8080),
   }).default({ port: 8080 }),

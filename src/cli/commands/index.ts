@@ -5,6 +5,11 @@ import type { CliContext } from '../context.ts';
 import { registerCompute } from './compute.ts';
 import { registerConfig } from './config.ts';
 import { registerSandbox } from './sandbox.ts';
+import { registerSync } from './sync.ts';
+import { registerSnapshot } from './snapshot.ts';
+import { registerExport } from './export.ts';
+import { registerStatements } from './statements.ts';
+import { registerPeriods } from './periods.ts';
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
@@ -12,4 +17,9 @@ export const commands: readonly RegisterCommand[] = [
   registerCompute,
   registerConfig,
   registerSandbox,
+  registerSync,
+  registerSnapshot,
+  registerExport,
+  registerStatements,
+  registerPeriods,
 ];

@@ -1,0 +1,181 @@
+// The one set of versioned migrations, for SQLite and PostgreSQL alike. Kysely's migrator
+// records applied versions in kysely_migration and serialises concurrent starts (an advisory
+// lock on PostgreSQL, the single connection on SQLite). Never edit a released migration: add
+// the next version.
+
+import { sql, type Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+
+// Kysely's schema builder is untyped on purpose (it runs before the tables exist).
+type AnyDb = Kysely<unknown>;
+
+const v001: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.createTable('accounts')
+      .addColumn('account', 'text', (c) => c.primaryKey())
+      .addColumn('provider', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+
+    await db.schema.createTable('runs')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('mode', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('started_at', 'bigint', (c) => c.notNull())
+      .addColumn('finished_at', 'bigint')
+      .addColumn('as_of', 'bigint', (c) => c.notNull())
+      .addColumn('report', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('runs_account_started').on('runs').columns(['account', 'started_at']).execute();
+
+    await db.schema.createTable('checkpoints')
+      .addColumn('account', 'text', (c) => c.primaryKey())
+      .addColumn('cursor', 'text')
+      .addColumn('pull_id', 'text', (c) => c.notNull())
+      .addColumn('pull_mode', 'text', (c) => c.notNull())
+      .addColumn('pull_done', 'integer', (c) => c.notNull())
+      .addColumn('pages', 'integer', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+
+    for (const table of ['cached_partners', 'cached_deals'] as const) {
+      let t = db.schema.createTable(table)
+        .addColumn('account', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text');
+      if (table === 'cached_deals') t = t.addColumn('stage', 'text').addColumn('customer_id', 'text');
+      await t
+        .addColumn('record', 'text', (c) => c.notNull())
+        .addColumn('written', 'text', (c) => c.notNull())
+        .addColumn('seen_pull', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint(`${table}_pk`, ['account', 'id'])
+        .execute();
+    }
+
+    await db.schema.createTable('ledger_entries')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('seq', 'bigint', (c) => c.notNull())
+      .addColumn('run_id', 'text', (c) => c.notNull())
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('period', 'text', (c) => c.notNull())
+      .addColumn('original_period', 'text', (c) => c.notNull())
+      .addColumn('partner_id', 'text', (c) => c.notNull())
+      .addColumn('partner_name', 'text', (c) => c.notNull())
+      .addColumn('deal_id', 'text')
+      .addColumn('deal_name', 'text')
+      .addColumn('amount', 'bigint', (c) => c.notNull())
+      .addColumn('payable_at', 'bigint', (c) => c.notNull())
+      .addColumn('payable_on', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('inputs', 'text', (c) => c.notNull())
+      .addColumn('posted_at', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('ledger_entries_account_seq', ['account', 'seq'])
+      // one posting per key per run: a retried run can never post the same difference twice
+      .addUniqueConstraint('ledger_entries_run_key', ['account', 'run_id', 'key'])
+      .execute();
+    await db.schema.createIndex('ledger_entries_key').on('ledger_entries').columns(['account', 'key']).execute();
+    await db.schema.createIndex('ledger_entries_period').on('ledger_entries').columns(['account', 'period']).execute();
+
+    await db.schema.createTable('period_closes')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('period', 'text', (c) => c.notNull())
+      .addColumn('closed_at', 'bigint', (c) => c.notNull())
+      .addColumn('closed_by', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('period_closes_pk', ['account', 'period'])
+      .execute();
+
+    await db.schema.createTable('alert_episodes')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('alert_key', 'text', (c) => c.notNull())
+      .addColumn('code', 'text', (c) => c.notNull())
+      .addColumn('severity', 'text', (c) => c.notNull())
+      .addColumn('partner_id', 'text')
+      .addColumn('deal_id', 'text')
+      .addColumn('recipe', 'text')
+      .addColumn('message', 'text', (c) => c.notNull())
+      .addColumn('detail', 'text', (c) => c.notNull())
+      .addColumn('opened_at', 'bigint', (c) => c.notNull())
+      .addColumn('opened_run', 'text', (c) => c.notNull())
+      .addColumn('resolved_at', 'bigint')
+      .addColumn('resolved_run', 'text')
+      .execute();
+    // at most one open episode per alert
+    await db.schema.createIndex('alert_episodes_open').on('alert_episodes').columns(['account', 'alert_key']).unique()
+      .where(sql.ref('resolved_at'), 'is', null).execute();
+
+    await db.schema.createTable('partner_state')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('partner_id', 'text', (c) => c.notNull())
+      .addColumn('health_score', 'bigint')
+      .addColumn('result', 'text', (c) => c.notNull())
+      .addColumn('run_id', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('partner_state_pk', ['account', 'partner_id'])
+      .execute();
+
+    await db.schema.createTable('task_outbox')
+      .addColumn('marker', 'text', (c) => c.primaryKey())
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('episode_id', 'text', (c) => c.notNull().unique())
+      .addColumn('partner_id', 'text', (c) => c.notNull())
+      .addColumn('deal_id', 'text')
+      .addColumn('owner_id', 'text')
+      .addColumn('subject', 'text', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addColumn('due_at', 'bigint', (c) => c.notNull())
+      .addColumn('priority', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('task_id', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('last_error', 'text')
+      .execute();
+    await db.schema.createIndex('task_outbox_status').on('task_outbox').columns(['account', 'status']).execute();
+
+    await db.schema.createTable('write_state')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('run_id', 'text', (c) => c.notNull())
+      .addColumn('object', 'text', (c) => c.notNull())
+      .addColumn('record_id', 'text', (c) => c.notNull())
+      .addColumn('fields', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('error', 'text')
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('write_state_status').on('write_state').columns(['account', 'status']).execute();
+  },
+};
+
+/** Versions in order; the name is the version recorded in kysely_migration. */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '001-initial': v001,
+};
+
+class StaticProvider implements MigrationProvider {
+  getMigrations(): Promise<Record<string, Migration>> {
+    return Promise.resolve({ ...MIGRATIONS });
+  }
+}
+
+/** Applies every migration not applied yet; returns the versions applied now. */
+export async function migrateToLatest(db: AnyDb): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new StaticProvider() });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`store migration ${failed} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Versions recorded as applied (for `store` diagnostics and tests). */
+export async function appliedMigrations(db: AnyDb): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new StaticProvider() });
+  return (await migrator.getMigrations()).filter((m) => m.executedAt !== undefined).map((m) => m.name);
+}

@@ -1,0 +1,182 @@
+// Table row types of the store (Kysely's view of the schema created by migrations.ts).
+// Portable column types only: text, bigint (money in minor units, instants in ms since the
+// epoch) and integer flags, so SQLite and PostgreSQL hold the same values. JSON is stored as
+// text (read back with zod where it crosses a boundary).
+
+import type { ColumnType } from 'kysely';
+
+/** A 64-bit integer: PostgreSQL hands bigint back (see open-store.ts), SQLite a number. */
+export type Int64 = ColumnType<bigint | number, bigint | number, bigint | number>;
+/** A nullable 64-bit integer. */
+export type Int64OrNull = ColumnType<bigint | number | null, bigint | number | null, bigint | number | null>;
+
+export interface AccountRow {
+  account: string;
+  provider: string;
+  created_at: Int64;
+}
+
+export type RunStatus = 'running' | 'succeeded' | 'stopped' | 'failed';
+
+export interface RunRow {
+  id: string;
+  account: string;
+  mode: string;
+  status: RunStatus;
+  started_at: Int64;
+  finished_at: Int64OrNull;
+  as_of: Int64;
+  /** JSON: RunReport (counts, durations, API calls, rejected records, write failures, error). */
+  report: string;
+}
+
+export interface CheckpointRow {
+  account: string;
+  /** JSON PullCursor of the last page applied, or null before the first page. */
+  cursor: string | null;
+  /** Id of the pull in progress or last finished: tags records seen by a full pull. */
+  pull_id: string;
+  pull_mode: string;
+  /** 1 when the pull finished (the next run starts an incremental pull from `cursor`). */
+  pull_done: number;
+  pages: number;
+  updated_at: Int64;
+}
+
+export interface CachedPartnerRow {
+  account: string;
+  id: string;
+  name: string | null;
+  /** JSON PulledPartner without `written`. */
+  record: string;
+  /** JSON FieldValues: what the CRM holds in our result fields. */
+  written: string;
+  seen_pull: string;
+  updated_at: Int64;
+}
+
+export interface CachedDealRow {
+  account: string;
+  id: string;
+  name: string | null;
+  stage: string | null;
+  customer_id: string | null;
+  /** JSON PulledDeal (registration and touches included) without `written`. */
+  record: string;
+  written: string;
+  seen_pull: string;
+  updated_at: Int64;
+}
+
+export type LedgerKind = 'accrual' | 'adjustment' | 'clawback';
+
+export interface LedgerEntryRow {
+  id: string;
+  account: string;
+  /** Order of posting within the account (1, 2, …). */
+  seq: Int64;
+  run_id: string;
+  key: string;
+  kind: LedgerKind;
+  /** The period the entry is booked in (its own period, or the oldest open one). */
+  period: string;
+  /** The entry's own period (the key's month). */
+  original_period: string;
+  partner_id: string;
+  partner_name: string;
+  deal_id: string | null;
+  deal_name: string | null;
+  amount: Int64;
+  payable_at: Int64;
+  payable_on: string;
+  reason: string;
+  /** JSON LedgerInputs. */
+  inputs: string;
+  posted_at: Int64;
+}
+
+export interface PeriodCloseRow {
+  account: string;
+  /** Closing this month closed it and every earlier month. */
+  period: string;
+  closed_at: Int64;
+  closed_by: string;
+}
+
+export interface AlertEpisodeRow {
+  id: string;
+  account: string;
+  /** code|partnerId|dealId|recipe */
+  alert_key: string;
+  code: string;
+  severity: string;
+  partner_id: string | null;
+  deal_id: string | null;
+  recipe: string | null;
+  message: string;
+  /** JSON, code-specific (HEALTH_DROPPED: the baseline score). */
+  detail: string;
+  opened_at: Int64;
+  opened_run: string;
+  resolved_at: Int64OrNull;
+  resolved_run: string | null;
+}
+
+export interface PartnerStateRow {
+  account: string;
+  partner_id: string;
+  health_score: Int64OrNull;
+  /** JSON PartnerOut of the last run. */
+  result: string;
+  run_id: string;
+  updated_at: Int64;
+}
+
+export type TaskStatus = 'pending' | 'created';
+
+export interface TaskOutboxRow {
+  marker: string;
+  account: string;
+  episode_id: string;
+  partner_id: string;
+  deal_id: string | null;
+  owner_id: string | null;
+  subject: string;
+  body: string;
+  due_at: Int64;
+  priority: string;
+  status: TaskStatus;
+  task_id: string | null;
+  created_at: Int64;
+  attempts: number;
+  last_error: string | null;
+}
+
+export type WriteStatus = 'pending' | 'done' | 'failed' | 'superseded';
+
+export interface WriteStateRow {
+  id: string;
+  account: string;
+  run_id: string;
+  object: 'partner' | 'deal';
+  record_id: string;
+  /** JSON FieldValues sent (plus expireRegistration for deals). */
+  fields: string;
+  status: WriteStatus;
+  error: string | null;
+  updated_at: Int64;
+}
+
+export interface Database {
+  accounts: AccountRow;
+  runs: RunRow;
+  checkpoints: CheckpointRow;
+  cached_partners: CachedPartnerRow;
+  cached_deals: CachedDealRow;
+  ledger_entries: LedgerEntryRow;
+  period_closes: PeriodCloseRow;
+  alert_episodes: AlertEpisodeRow;
+  partner_state: PartnerStateRow;
+  task_outbox: TaskOutboxRow;
+  write_state: WriteStateRow;
+}

@@ -1,0 +1,213 @@
+// The persistence port of sync mode: one interface, implemented over SQLite and PostgreSQL by
+// KyselyStore (kysely-store.ts, opened by open-store.ts). Everything is scoped by the CRM
+// account (accountKey()): one database may serve several accounts.
+
+import type { DealResultField, FieldValues, PartnerResultField, PullCursor, PulledDeal, PulledPartner, PullPage } from '../crm/port.ts';
+import type { AccountLock } from './account-lock.ts';
+import type { LedgerKind, RunStatus, TaskStatus } from './schema.ts';
+
+export type { LedgerKind, RunStatus, TaskStatus } from './schema.ts';
+
+export interface RunRecord {
+  id: string;
+  account: string;
+  mode: string;
+  status: RunStatus;
+  startedAt: number;
+  finishedAt: number | null;
+  asOf: number;
+  report: Record<string, unknown>;
+}
+
+export interface PullState {
+  cursor: PullCursor | null;
+  pullId: string;
+  mode: 'full' | 'incremental';
+  done: boolean;
+  pages: number;
+}
+
+/** What produced a ledger entry (rules.md 5): enough to explain a statement line. */
+export interface LedgerInputs {
+  recipe: string;
+  plan: string;
+  planType: 'percent' | 'flat' | 'fixed_fee';
+  /** Attributed amount the commission is based on (base currency, decimal), deal entries. */
+  basis: string | null;
+  rateBps: number | null;
+  tier: string | null;
+  wonDealsForTier: number | null;
+  /** The deal's own amount and currency, the rate applied and A(d). */
+  dealAmount: string | null;
+  dealCurrency: string | null;
+  exchangeRate: string | null;
+  baseAmount: string | null;
+  attributionModel: string;
+  role: 'sourced' | 'influenced' | null;
+  /** The row's whole commission after the cap; instalment k of n. */
+  commission: string;
+  instalment: number;
+  instalments: number | null;
+  capped: boolean;
+  /** The target amount of the key after this posting (decimal). */
+  target: string;
+  /** When the deal closed won (ms), for the clawback window. */
+  dealClosedAt: number | null;
+  clawbackDays: number;
+}
+
+export interface NewLedgerEntry {
+  key: string;
+  kind: LedgerKind;
+  period: string;
+  originalPeriod: string;
+  partnerId: string;
+  partnerName: string;
+  dealId: string | null;
+  dealName: string | null;
+  amount: bigint;
+  payableAt: number;
+  payableOn: string;
+  reason: string;
+  inputs: LedgerInputs;
+}
+
+export interface LedgerEntry extends NewLedgerEntry {
+  id: string;
+  seq: number;
+  runId: string;
+  postedAt: number;
+}
+
+/** What is posted per key so far: the sum and the latest entry (its inputs, names, payability). */
+export interface KeyBalance {
+  key: string;
+  posted: bigint;
+  last: LedgerEntry;
+}
+
+export interface PeriodClose {
+  period: string;
+  closedAt: number;
+  closedBy: string;
+}
+
+export interface AlertEpisode {
+  id: string;
+  alertKey: string;
+  code: string;
+  severity: string;
+  partnerId: string | null;
+  dealId: string | null;
+  recipe: string | null;
+  message: string;
+  detail: Record<string, unknown>;
+  openedAt: number;
+  openedRun: string;
+  resolvedAt: number | null;
+  resolvedRun: string | null;
+}
+
+export interface PartnerState {
+  partnerId: string;
+  healthScore: number | null;
+  result: unknown;
+  runId: string;
+  updatedAt: number;
+}
+
+export interface OutboxTask {
+  marker: string;
+  episodeId: string;
+  partnerId: string;
+  dealId: string | null;
+  ownerId: string | null;
+  subject: string;
+  body: string;
+  dueAt: number;
+  priority: 'HIGH' | 'MEDIUM' | 'LOW';
+  status: TaskStatus;
+  taskId: string | null;
+  attempts: number;
+  lastError: string | null;
+}
+
+/** Everything the alert step changes, applied in one transaction. */
+export interface AlertChanges {
+  runId: string;
+  at: number;
+  open: Omit<AlertEpisode, 'openedAt' | 'openedRun' | 'resolvedAt' | 'resolvedRun'>[];
+  /** Still open: the message (and detail) as of this run. */
+  update: { id: string; message: string; detail: Record<string, unknown> }[];
+  resolve: string[];
+  partnerStates: { partnerId: string; healthScore: number | null; result: unknown }[];
+  tasks: Omit<OutboxTask, 'status' | 'taskId' | 'attempts' | 'lastError'>[];
+}
+
+export interface CachedRecords {
+  partners: PulledPartner[];
+  deals: PulledDeal[];
+}
+
+export interface WrittenUpdate {
+  partners: { id: string; fields: FieldValues<PartnerResultField> }[];
+  deals: { id: string; fields: FieldValues<DealResultField>; expireRegistration: boolean }[];
+}
+
+export interface WriteIntent {
+  id: string;
+  object: 'partner' | 'deal';
+  recordId: string;
+  fields: Record<string, unknown>;
+}
+
+export interface Store {
+  /** 'sqlite' or 'postgres'. */
+  readonly kind: string;
+  /** Applied migration versions, oldest first. */
+  migrations(): Promise<string[]>;
+  close(): Promise<void>;
+
+  /** The per-account sync lock (account-lock.ts): refused with LockBusyError after `waitMs`. */
+  lock(account: string, waitMs: number): Promise<AccountLock>;
+  ensureAccount(account: string, provider: string, at: number): Promise<void>;
+  listAccounts(): Promise<{ account: string; provider: string }[]>;
+
+  startRun(run: Omit<RunRecord, 'finishedAt' | 'status'>): Promise<void>;
+  finishRun(id: string, status: RunStatus, finishedAt: number, report: Record<string, unknown>): Promise<void>;
+  /** Marks runs left `running` by a process that died (called under the account lock). */
+  abandonRuns(account: string, at: number): Promise<number>;
+  listRuns(account: string, limit: number): Promise<RunRecord[]>;
+  getRun(id: string): Promise<RunRecord | null>;
+
+  pullState(account: string): Promise<PullState | null>;
+  /** Starts a pull: a full pull tags the records it sees with `pullId`. */
+  beginPull(account: string, state: PullState, at: number): Promise<void>;
+  /** Applies one page and its checkpoint in one transaction. */
+  applyPage(account: string, state: PullState, page: PullPage, at: number): Promise<void>;
+  /** Ends a pull; a full pull removes the records it did not see. Returns how many it removed. */
+  finishPull(account: string, state: PullState, at: number): Promise<{ partners: number; deals: number }>;
+  loadCache(account: string): Promise<CachedRecords>;
+  /** After a successful write-back: what the CRM now holds. */
+  updateWritten(account: string, update: WrittenUpdate, at: number): Promise<void>;
+
+  recordWrites(account: string, runId: string, intents: readonly WriteIntent[], at: number): Promise<void>;
+  settleWrites(account: string, done: readonly string[], failed: readonly { id: string; reason: string }[], at: number): Promise<void>;
+
+  keyBalances(account: string): Promise<Map<string, KeyBalance>>;
+  /** Appends entries in one transaction (seq continues the account's sequence). */
+  postEntries(account: string, runId: string, entries: readonly NewLedgerEntry[], at: number): Promise<LedgerEntry[]>;
+  ledgerEntries(account: string, filter: { period?: string; partnerId?: string }): Promise<LedgerEntry[]>;
+  ledgerPeriods(account: string): Promise<{ period: string; entries: number; net: bigint }[]>;
+  periodCloses(account: string): Promise<PeriodClose[]>;
+  closePeriod(account: string, close: PeriodClose): Promise<void>;
+
+  openEpisodes(account: string): Promise<AlertEpisode[]>;
+  episodes(account: string, filter: { partnerId?: string; openOnly?: boolean }): Promise<AlertEpisode[]>;
+  partnerStates(account: string): Promise<PartnerState[]>;
+  applyAlerts(account: string, changes: AlertChanges): Promise<void>;
+
+  pendingTasks(account: string): Promise<OutboxTask[]>;
+  tasks(account: string): Promise<OutboxTask[]>;
+  markTasks(account: string, created: readonly { marker: string; taskId: string }[], failed: readonly { marker: string; reason: string }[]): Promise<void>;
+}

@@ -1,0 +1,110 @@
+// Alert episodes: an alert is one episode from the run that first raises it to the run that no
+// longer does. Sync mode adds HEALTH_DROPPED (rules.md 8) and CLAWBACK_WINDOW_PASSED (ledger.ts).
+// Critical partner alerts get one CRM task per episode, through the task outbox.
+
+import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
+import { compareAlerts, makeAlert, type Alert } from '../domain/alerts.ts';
+import type { EngineOutput } from '../domain/engine.ts';
+import type { PulledPartner } from '../crm/port.ts';
+import type { AlertChanges, AlertEpisode, PartnerState } from '../store/store.ts';
+
+/** Score fall (points) since the last run that raises HEALTH_DROPPED. */
+export const HEALTH_DROP_POINTS = 15;
+/** Tasks for critical alerts are due this many business days after the run. */
+export const TASK_DUE_BUSINESS_DAYS = 2;
+/** Local hour of day at which a task falls due. */
+const TASK_DUE_HOUR = 9;
+
+export const alertKey = (a: Pick<Alert, 'code' | 'partnerId' | 'dealId' | 'recipe'>): string =>
+  [a.code, a.partnerId ?? '', a.dealId ?? '', a.recipe ?? ''].join('|');
+
+/** `at` plus n business days (Monday to Friday) in the zone, at TASK_DUE_HOUR local time. */
+export function addBusinessDays(at: number, zone: string, n: number): number {
+  let day = DateTime.fromMillis(at, { zone }).startOf('day');
+  let left = n;
+  while (left > 0) {
+    day = day.plus({ days: 1 });
+    if (day.weekday <= 5) left--;
+  }
+  return day.set({ hour: TASK_DUE_HOUR }).toMillis();
+}
+
+/**
+ * HEALTH_DROPPED. Reading of rules.md 8 ("score fell by 15 or more since the last run"): the drop
+ * is measured against the score stored by the previous run; once raised, the episode keeps that
+ * score as its baseline and stays open while the score is still 15 or more below it (so an
+ * unchanged CRM keeps the alert instead of dropping it on the next run).
+ */
+export function healthDropped(out: EngineOutput, states: ReadonlyMap<string, PartnerState>, open: ReadonlyMap<string, AlertEpisode>): { alert: Alert; baseline: number }[] {
+  const result: { alert: Alert; baseline: number }[] = [];
+  for (const p of out.details.partners) {
+    const score = out.details.health[p.idx]?.score ?? null;
+    if (score === null) continue;
+    const episode = open.get(alertKey({ code: 'HEALTH_DROPPED', partnerId: p.id, dealId: null, recipe: null }));
+    const stored = episode?.detail['baseline'];
+    const baseline = typeof stored === 'number' ? stored : (states.get(p.id)?.healthScore ?? null);
+    if (baseline === null || baseline - score < HEALTH_DROP_POINTS) continue;
+    result.push({
+      baseline,
+      alert: makeAlert('HEALTH_DROPPED', { partnerId: p.id },
+        `Health fell from ${baseline} to ${score} (${baseline - score} points) between syncs: find out what changed with ${p.name} and plan a check-in`),
+    });
+  }
+  return result;
+}
+
+export interface EpisodeInput {
+  runId: string;
+  at: number;
+  timezone: string;
+  out: EngineOutput;
+  /** Compute alerts plus sync-only ones (CLAWBACK_WINDOW_PASSED). */
+  alerts: readonly Alert[];
+  /** HEALTH_DROPPED alerts with their baselines. */
+  drops: readonly { alert: Alert; baseline: number }[];
+  open: ReadonlyMap<string, AlertEpisode>;
+  partnersById: ReadonlyMap<string, PulledPartner>;
+}
+
+export interface EpisodePlan {
+  changes: AlertChanges;
+  /** Every open alert after this run, sorted (rules.md 8 order). */
+  alerts: Alert[];
+}
+
+export function planEpisodes(input: EpisodeInput): EpisodePlan {
+  const detailOf = new Map<string, Record<string, unknown>>();
+  for (const d of input.drops) detailOf.set(alertKey(d.alert), { baseline: d.baseline });
+  const alerts = [...input.alerts, ...input.drops.map((d) => d.alert)].sort(compareAlerts);
+  const changes: AlertChanges = { runId: input.runId, at: input.at, open: [], update: [], resolve: [], partnerStates: [], tasks: [] };
+  const seen = new Set<string>();
+  for (const a of alerts) {
+    const key = alertKey(a);
+    if (seen.has(key)) continue; // the same alert twice (cannot happen with the engine's alerts; be safe)
+    seen.add(key);
+    const detail = detailOf.get(key) ?? {};
+    const episode = input.open.get(key);
+    if (episode) {
+      if (episode.message !== a.message || JSON.stringify(episode.detail) !== JSON.stringify(detail)) changes.update.push({ id: episode.id, message: a.message, detail });
+      continue;
+    }
+    const id = randomUUID();
+    changes.open.push({ id, alertKey: key, code: a.code, severity: a.severity, partnerId: a.partnerId, dealId: a.dealId, recipe: a.recipe, message: a.message, detail });
+    if (a.severity === 'critical' && a.partnerId !== null) {
+      const partner = input.partnersById.get(a.partnerId);
+      changes.tasks.push({
+        marker: `partnersync:${id}`, episodeId: id, partnerId: a.partnerId, dealId: a.dealId, ownerId: partner?.ownerId ?? null,
+        subject: `[partnersync] ${a.code}: ${partner?.name ?? a.partnerId}`, body: a.message,
+        dueAt: addBusinessDays(input.at, input.timezone, TASK_DUE_BUSINESS_DAYS), priority: 'HIGH',
+      });
+    }
+  }
+  for (const [key, episode] of input.open) if (!seen.has(key)) changes.resolve.push(episode.id);
+  const { out } = input;
+  const partnersOut = new Map(out.result.partners.map((p) => [p.id, p]));
+  for (const p of out.details.partners) {
+    changes.partnerStates.push({ partnerId: p.id, healthScore: out.details.health[p.idx]?.score ?? null, result: partnersOut.get(p.id) ?? null });
+  }
+  return { changes, alerts };
+}

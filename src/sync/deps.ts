@@ -1,0 +1,59 @@
+// What the sync use cases receive (architecture.md habit 5): one deps object, fakes in tests.
+
+import type { LoadedConfig } from '../config/load.ts';
+import type { CrmAdapter } from '../crm/port.ts';
+import type { Logger } from '../log.ts';
+import type { Store } from '../store/store.ts';
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/**
+ * The named step boundaries of a sync. Tests throw SimulatedCrash at each to prove a crash there
+ * leaves a state the next run finishes from.
+ */
+export const FAULT_POINTS = [
+  'after-lock', 'after-page', 'after-pull', 'after-compute', 'after-ledger', 'after-alerts', 'after-write-intents',
+  'after-write-send', 'after-write-back', 'after-task-create', 'after-tasks', 'before-finish',
+] as const;
+export type FaultPoint = (typeof FAULT_POINTS)[number];
+
+/** Called at every step boundary; a test hook throws here to simulate a crash. */
+export type FaultHook = (point: FaultPoint, detail: { count: number }) => void;
+
+/** Thrown by test fault hooks: the run stops as if the process died (no cleanup but the lock). */
+export class SimulatedCrash extends Error {
+  override readonly name = 'SimulatedCrash';
+  readonly point: FaultPoint;
+
+  constructor(point: FaultPoint) {
+    super(`simulated crash at ${point}`);
+    this.point = point;
+  }
+}
+
+export interface SyncProgress {
+  step: 'pull' | 'compute' | 'ledger' | 'alerts' | 'write-back' | 'tasks' | 'done';
+  pages?: number;
+  records?: number;
+}
+
+export interface SyncDeps {
+  crm: CrmAdapter;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  config: LoadedConfig;
+  faults?: FaultHook | undefined;
+  onProgress?: ((p: SyncProgress) => void) | undefined;
+}
+
+/** The store and config only: what finance commands (exports, statements, periods) need. */
+export interface LedgerDeps {
+  store: Store;
+  clock: Clock;
+  config: LoadedConfig;
+}

@@ -1,0 +1,59 @@
+// Read-side use cases for the HTTP API and the CLI: runs, partners with their latest results,
+// KPIs for a period from the cached snapshot. Small and typed; they never call the CRM.
+
+import { computeResult, type ComputeResult, type PartnerOut } from '../domain/engine.ts';
+import { parsePeriod } from '../domain/time.ts';
+import type { AlertEpisode, RunRecord } from '../store/store.ts';
+import { LedgerInputError } from './accounts.ts';
+import type { LedgerDeps } from './deps.ts';
+
+export function listRuns(deps: Pick<LedgerDeps, 'store'>, account: string, limit = 50): Promise<RunRecord[]> {
+  return deps.store.listRuns(account, Math.max(1, Math.min(limit, 500)));
+}
+
+export async function getRun(deps: Pick<LedgerDeps, 'store'>, id: string): Promise<RunRecord | null> {
+  return deps.store.getRun(id);
+}
+
+export interface PartnerView {
+  id: string;
+  name: string;
+  recipe: string | null;
+  ownerId: string | null;
+  /** The engine's figures from the last sync (rules.md 9 partner entry), null before any. */
+  latest: PartnerOut | null;
+  updatedAt: string | null;
+  openAlerts: Pick<AlertEpisode, 'code' | 'severity' | 'dealId' | 'message' | 'openedAt'>[];
+}
+
+export async function listPartners(deps: Pick<LedgerDeps, 'store'>, account: string): Promise<PartnerView[]> {
+  const [cache, states, open] = await Promise.all([
+    deps.store.loadCache(account), deps.store.partnerStates(account), deps.store.openEpisodes(account),
+  ]);
+  const stateOf = new Map(states.map((s) => [s.partnerId, s]));
+  return cache.partners.map((p) => {
+    const s = stateOf.get(p.id);
+    return {
+      id: p.id, name: p.name ?? p.id, recipe: p.recipe ?? null, ownerId: p.ownerId,
+      latest: (s?.result ?? null) as PartnerOut | null,
+      updatedAt: s ? new Date(s.updatedAt).toISOString() : null,
+      openAlerts: open.filter((e) => e.partnerId === p.id).map((e) => ({ code: e.code, severity: e.severity, dealId: e.dealId, message: e.message, openedAt: e.openedAt })),
+    };
+  });
+}
+
+export async function getPartner(deps: Pick<LedgerDeps, 'store'>, account: string, id: string): Promise<PartnerView | null> {
+  return (await listPartners(deps, account)).find((p) => p.id === id) ?? null;
+}
+
+export type Kpis = Pick<ComputeResult, 'asOf' | 'currency' | 'period' | 'partners' | 'recipes' | 'program'>;
+
+/** KPIs for a period (YYYY-MM, YYYY-Qn, YYYY; default the current month) from the cached snapshot, as of now. */
+export async function kpis(deps: LedgerDeps, account: string, periodText?: string): Promise<Kpis> {
+  const period = periodText === undefined ? undefined : parsePeriod(periodText);
+  if (period === null) throw new LedgerInputError(`period "${periodText ?? ''}" is not YYYY-MM, YYYY-Qn or YYYY`);
+  const cache = await deps.store.loadCache(account);
+  const asOf = Math.floor(deps.clock.now() / 1000) * 1000;
+  const { result } = computeResult(deps.config.program, cache, { asOf, period });
+  return { asOf: result.asOf, currency: result.currency, period: result.period, partners: result.partners, recipes: result.recipes, program: result.program };
+}

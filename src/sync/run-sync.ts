@@ -1,0 +1,360 @@
+// One sync run (issue 6): lock → pull into the snapshot cache (checkpoint per page) → compute →
+// post ledger differences → alert episodes → write back changed values → tasks through the
+// outbox → record the run. Every step is idempotent and keyed, so a crash anywhere leaves a state
+// the next run finishes from; a quota error stops at a checkpoint and the run is `stopped`.
+
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { CrmError, type CallStats, type PulledDeal, type PulledPartner, type WriteFailure } from '../crm/port.ts';
+import { computeDetailed, type EngineOutput } from '../domain/engine.ts';
+import { dealOutcomes } from '../domain/outcomes.ts';
+import { formatMinor } from '../domain/money.ts';
+import type { Snapshot } from '../domain/snapshot.ts';
+import type { LedgerKind, PullState, RunStatus } from '../store/store.ts';
+import { healthDropped, planEpisodes } from './alert-episodes.ts';
+import { SimulatedCrash, type FaultPoint, type SyncDeps } from './deps.ts';
+import { clawbackAlerts, planLedger, targetEntries } from './ledger.ts';
+import { batches, planWriteBack } from './write-back.ts';
+
+export interface SyncOptions {
+  /** Read everything and drop cached records the CRM no longer has. */
+  full?: boolean | undefined;
+  /** Re-read links that do not bump modified dates. */
+  refreshLinks?: boolean | undefined;
+  /** Webhook-triggered: read only these records (batch reads), then compute and write. */
+  targeted?: { deals: readonly string[]; partners: readonly string[] } | undefined;
+  /** Wait this long for another sync of the account; default store.lockWaitSeconds. */
+  lockWaitMs?: number | undefined;
+}
+
+export interface RunReport {
+  mode: string;
+  pull: { pages: number; partners: number; deals: number; links: number; removedPartners: number; removedDeals: number; resumed: boolean };
+  snapshot: { partners: number; deals: number; rejected: { dealId: string; reason: string }[]; warnings: string[] };
+  ledger: { posted: Record<LedgerKind, number>; net: string; clawbacksNotPosted: number };
+  alerts: { open: number; opened: number; resolved: number };
+  writeBack: { partners: number; deals: number; expiredRegistrations: number; failures: WriteFailure[] };
+  tasks: { created: number; foundExisting: number; failed: { marker: string; reason: string }[] };
+  durationsMs: Record<string, number>;
+  apiCalls: CallStats['byEndpoint'];
+  abandonedRuns: number;
+  stoppedAt?: string;
+  error?: string;
+}
+
+export interface SyncResult {
+  runId: string;
+  account: string;
+  status: RunStatus;
+  asOf: number;
+  report: RunReport;
+}
+
+function emptyReport(mode: string): RunReport {
+  return {
+    mode,
+    pull: { pages: 0, partners: 0, deals: 0, links: 0, removedPartners: 0, removedDeals: 0, resumed: false },
+    snapshot: { partners: 0, deals: 0, rejected: [], warnings: [] },
+    ledger: { posted: { accrual: 0, adjustment: 0, clawback: 0 }, net: '0', clawbacksNotPosted: 0 },
+    alerts: { open: 0, opened: 0, resolved: 0 },
+    writeBack: { partners: 0, deals: 0, expiredRegistrations: 0, failures: [] },
+    tasks: { created: 0, foundExisting: 0, failed: [] },
+    durationsMs: {},
+    apiCalls: {},
+    abandonedRuns: 0,
+  };
+}
+
+/** API calls made during the run: the adapter's counters now minus at the start. */
+function callsSince(before: CallStats, after: CallStats): CallStats['byEndpoint'] {
+  const out: CallStats['byEndpoint'] = {};
+  for (const [endpoint, stat] of Object.entries(after.byEndpoint)) {
+    const prev = before.byEndpoint[endpoint];
+    const count = stat.count - (prev?.count ?? 0);
+    if (count <= 0) continue;
+    const statuses: Record<string, number> = {};
+    for (const [code, n] of Object.entries(stat.statuses)) {
+      const d = n - (prev?.statuses[code] ?? 0);
+      if (d > 0) statuses[code] = d;
+    }
+    out[endpoint] = { count, statuses };
+  }
+  return out;
+}
+
+const isQuota = (err: unknown): boolean => err instanceof CrmError && err.kind === 'quota_exhausted';
+
+class Run {
+  readonly deps: SyncDeps;
+  readonly options: SyncOptions;
+  readonly id = randomUUID();
+  readonly account: string;
+  readonly asOf: number;
+  readonly report: RunReport;
+  private readonly counts = new Map<FaultPoint, number>();
+
+  constructor(deps: SyncDeps, options: SyncOptions, account: string, asOf: number) {
+    this.deps = deps;
+    this.options = options;
+    this.account = account;
+    this.asOf = asOf;
+    this.report = emptyReport(options.targeted ? 'targeted' : options.full === true ? 'full' : 'incremental');
+  }
+
+  /** A step boundary: the test hook may crash here. */
+  boundary(point: FaultPoint): void {
+    const count = (this.counts.get(point) ?? 0) + 1;
+    this.counts.set(point, count);
+    this.deps.faults?.(point, { count });
+  }
+
+  async timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.report.durationsMs[name] = Math.round(performance.now() - t0);
+    }
+  }
+
+  // ---- pull ---------------------------------------------------------------------------------
+
+  async pull(): Promise<void> {
+    const { store, crm, clock } = this.deps;
+    const progress = this.deps.onProgress;
+    const targeted = this.options.targeted;
+    const previous = await store.pullState(this.account);
+    if (targeted) {
+      const page = await crm.pullRecords(targeted);
+      const state: PullState = previous ?? { cursor: null, pullId: this.id, mode: 'incremental', done: true, pages: 0 };
+      await store.applyPage(this.account, state, page, clock.now());
+      this.count(page);
+      this.boundary('after-page');
+      return;
+    }
+    let state: PullState;
+    const wantFull = this.options.full === true || previous === null;
+    if (previous !== null && !previous.done && !(wantFull && previous.mode === 'incremental')) {
+      state = previous; // resume the interrupted pull from its last checkpoint
+      this.report.pull.resumed = true;
+      this.report.mode = `${previous.mode} (resumed)`;
+    } else if (wantFull) {
+      state = { cursor: null, pullId: this.id, mode: 'full', done: false, pages: 0 };
+      this.report.mode = 'full';
+    } else {
+      state = { cursor: previous.cursor, pullId: this.id, mode: 'incremental', done: false, pages: 0 };
+    }
+    await store.beginPull(this.account, state, clock.now());
+    const pages = crm.pull({ mode: state.mode, cursor: state.cursor, refreshLinks: this.options.refreshLinks === true });
+    for await (const page of pages) {
+      state = { ...state, cursor: page.cursor, pages: state.pages + 1 };
+      await store.applyPage(this.account, state, page, clock.now());
+      this.count(page);
+      progress?.({ step: 'pull', pages: this.report.pull.pages, records: this.report.pull.partners + this.report.pull.deals });
+      this.boundary('after-page');
+    }
+    const removed = await store.finishPull(this.account, state, clock.now());
+    this.report.pull.removedPartners += removed.partners;
+    this.report.pull.removedDeals += removed.deals;
+  }
+
+  private count(page: { partners: unknown[]; deals: unknown[]; links: unknown[]; removedDealIds: unknown[]; removedPartnerIds: unknown[] }): void {
+    const p = this.report.pull;
+    p.pages += 1;
+    p.partners += page.partners.length;
+    p.deals += page.deals.length;
+    p.links += page.links.length;
+    p.removedDeals += page.removedDealIds.length;
+    p.removedPartners += page.removedPartnerIds.length;
+  }
+
+  // ---- compute ------------------------------------------------------------------------------
+
+  /**
+   * Computes as of the run. An approved registration on an open deal whose protection has lapsed
+   * is marked expired by this run's write-back; the engine then sees it expired right away, so
+   * the values written now are the ones the next run computes (no write on an unchanged re-run).
+   */
+  compute(partners: readonly PulledPartner[], deals: readonly PulledDeal[]): { out: EngineOutput; expire: Set<string> } {
+    const { program } = this.deps.config;
+    const snapshot: Snapshot = { partners, deals };
+    const first = computeDetailed(program, snapshot, { asOf: this.asOf });
+    const expire = new Set<string>();
+    dealOutcomes(program, first.details, this.asOf).forEach((o, i) => {
+      const d = first.details.deals[i];
+      if (o.expireRegistration && d) expire.add(d.id);
+    });
+    if (expire.size === 0) return { out: first, expire };
+    const expired = deals.map((d) => (expire.has(d.id) && d.registration ? { ...d, registration: { ...d.registration, status: 'expired' } } : d));
+    return { out: computeDetailed(program, { partners, deals: expired }, { asOf: this.asOf }), expire };
+  }
+
+  // ---- the run ------------------------------------------------------------------------------
+
+  async steps(): Promise<void> {
+    const { store, clock, config } = this.deps;
+    const progress = this.deps.onProgress;
+    const program = config.program;
+
+    await this.timed('pull', () => this.pull());
+    this.boundary('after-pull');
+
+    progress?.({ step: 'compute' });
+    const cache = await store.loadCache(this.account);
+    const { out, expire } = await this.timed('compute', () => Promise.resolve(this.compute(cache.partners, cache.deals)));
+    const tz = out.details.tz;
+    this.report.snapshot = { partners: cache.partners.length, deals: cache.deals.length, rejected: out.result.rejected, warnings: out.warnings };
+    this.boundary('after-compute');
+
+    // ledger: differences against what is posted, in one transaction
+    progress?.({ step: 'ledger' });
+    const plan = await this.timed('ledger', async () => {
+      const ledgerPlan = planLedger({
+        program, tz, asOf: this.asOf, targets: targetEntries(program, out.details), balances: await store.keyBalances(this.account),
+        closes: await store.periodCloses(this.account), dealStages: new Map(cache.deals.map((d) => [d.id, d.stage])),
+        rejected: new Map(out.result.rejected.map((r) => [r.dealId, r.reason])),
+      });
+      const posted = await store.postEntries(this.account, this.id, ledgerPlan.entries, clock.now());
+      for (const e of posted) this.report.ledger.posted[e.kind] += 1;
+      this.report.ledger.net = formatMinor(posted.reduce((s, e) => s + e.amount, 0n), program.exponent);
+      this.report.ledger.clawbacksNotPosted = ledgerPlan.skipped.length;
+      return ledgerPlan;
+    });
+    this.boundary('after-ledger');
+
+    // alerts: episodes, last health scores and the task outbox, in one transaction
+    progress?.({ step: 'alerts' });
+    const partnersById = new Map(cache.partners.map((p) => [p.id, p]));
+    const episodes = await this.timed('alerts', async () => {
+      const open = new Map((await store.openEpisodes(this.account)).map((e) => [e.alertKey, e]));
+      const states = new Map((await store.partnerStates(this.account)).map((s) => [s.partnerId, s]));
+      const episodePlan = planEpisodes({
+        runId: this.id, at: this.asOf, timezone: program.timezone, out, open, partnersById,
+        alerts: [...out.result.alerts, ...clawbackAlerts(program, tz, plan.skipped)],
+        drops: healthDropped(out, states, open),
+      });
+      await store.applyAlerts(this.account, episodePlan.changes);
+      this.report.alerts = { open: episodePlan.alerts.length, opened: episodePlan.changes.open.length, resolved: episodePlan.changes.resolve.length };
+      return episodePlan;
+    });
+    this.boundary('after-alerts');
+
+    progress?.({ step: 'write-back' });
+    await this.timed('writeBack', () => this.writeBack(out, episodes.alerts, cache, expire));
+    this.boundary('after-write-back');
+
+    progress?.({ step: 'tasks' });
+    await this.timed('tasks', () => this.tasks());
+    this.boundary('after-tasks');
+  }
+
+  private async writeBack(out: EngineOutput, alerts: Parameters<typeof planWriteBack>[0]['alerts'], cache: { partners: PulledPartner[]; deals: PulledDeal[] }, expire: Set<string>): Promise<void> {
+    const { store, crm, clock, config } = this.deps;
+    const changes = planWriteBack({
+      program: config.program, out, asOf: this.asOf, alerts, expire,
+      partners: new Map(cache.partners.map((p) => [p.id, p])), deals: new Map(cache.deals.map((d) => [d.id, d])),
+    });
+    const intents = [
+      ...changes.partners.map((p) => ({ id: randomUUID(), object: 'partner' as const, recordId: p.id, fields: p.fields })),
+      ...changes.deals.map((d) => ({ id: randomUUID(), object: 'deal' as const, recordId: d.id, fields: { ...d.fields, ...(d.expireRegistration === true ? { expireRegistration: true } : {}) } })),
+    ];
+    if (intents.length === 0) return;
+    await store.recordWrites(this.account, this.id, intents, clock.now());
+    this.boundary('after-write-intents');
+    const intentId = new Map<string, string>(intents.map((i) => [`${i.object}:${i.recordId}`, i.id]));
+    for (const batch of batches(changes, config.config.store.writeBatchSize)) {
+      const result = await crm.writeBack(batch);
+      this.boundary('after-write-send');
+      const failedKeys = new Set(result.failed.map((f) => `${f.object}:${f.id}`));
+      const okPartners = batch.partners.filter((p) => !failedKeys.has(`partner:${p.id}`));
+      const okDeals = batch.deals.filter((d) => !failedKeys.has(`deal:${d.id}`));
+      await store.updateWritten(this.account, {
+        partners: okPartners,
+        deals: okDeals.map((d) => ({ id: d.id, fields: d.fields, expireRegistration: d.expireRegistration === true })),
+      }, clock.now());
+      await store.settleWrites(
+        this.account,
+        [...okPartners.map((p) => intentId.get(`partner:${p.id}`)), ...okDeals.map((d) => intentId.get(`deal:${d.id}`))].filter((x): x is string => x !== undefined),
+        result.failed.flatMap((f) => { const id = intentId.get(`${f.object}:${f.id}`); return id === undefined ? [] : [{ id, reason: f.reason }]; }),
+        clock.now(),
+      );
+      this.report.writeBack.partners += okPartners.length;
+      this.report.writeBack.deals += okDeals.length;
+      this.report.writeBack.expiredRegistrations += okDeals.filter((d) => d.expireRegistration === true).length;
+      this.report.writeBack.failures.push(...result.failed);
+    }
+  }
+
+  /** Sends the outbox: a task the CRM already has (created before a crash) is found, not created again. */
+  private async tasks(): Promise<void> {
+    const { store, crm } = this.deps;
+    const pending = await store.pendingTasks(this.account);
+    if (pending.length === 0) return;
+    let created: { marker: string; taskId: string }[] = [];
+    try {
+      const found = await crm.findTasks(pending.map((t) => t.marker));
+      const foundMarkers = new Set(found.map((f) => f.marker));
+      this.report.tasks.foundExisting += found.length;
+      const toCreate = pending.filter((t) => !foundMarkers.has(t.marker));
+      if (toCreate.length > 0) {
+        created = await crm.createTasks(toCreate.map((t) => ({
+          marker: t.marker, partnerId: t.partnerId, dealId: t.dealId, ownerId: t.ownerId, subject: t.subject, body: t.body, dueAt: t.dueAt, priority: t.priority,
+        })));
+      }
+      this.boundary('after-task-create');
+      await store.markTasks(this.account, [...found, ...created], []);
+      this.report.tasks.created += created.length;
+    } catch (err) {
+      if (!(err instanceof CrmError) || isQuota(err)) throw err;
+      // a task is a reminder, not money: report it and keep the run; the outbox retries next run
+      const failed = pending.filter((t) => !created.some((c) => c.marker === t.marker)).map((t) => ({ marker: t.marker, reason: err.message }));
+      await store.markTasks(this.account, created, failed);
+      this.report.tasks.failed.push(...failed);
+    }
+  }
+}
+
+/** Runs one sync. Throws LockBusyError when another sync holds the account (after lockWaitMs). */
+export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promise<SyncResult> {
+  const { store, crm, clock, logger, config } = deps;
+  const startedAt = clock.now();
+  const asOf = Math.floor(startedAt / 1000) * 1000;
+  const account = await crm.accountKey();
+  const lock = await store.lock(account, options.lockWaitMs ?? config.config.store.lockWaitSeconds * 1000);
+  const run = new Run(deps, options, account, asOf);
+  const statsBefore = crm.callStats();
+  const log = logger.child({ runId: run.id, account });
+  try {
+    await store.ensureAccount(account, crm.provider, startedAt);
+    run.report.abandonedRuns = await store.abandonRuns(account, startedAt);
+    await store.startRun({ id: run.id, account, mode: run.report.mode, startedAt, asOf, report: {} });
+    run.boundary('after-lock');
+    log.info({ mode: run.report.mode }, 'sync started');
+    let status: RunStatus = 'succeeded';
+    const t0 = performance.now();
+    try {
+      await run.steps();
+      run.boundary('before-finish');
+    } catch (err) {
+      if (err instanceof SimulatedCrash) throw err;
+      if (isQuota(err)) {
+        status = 'stopped';
+        run.report.stoppedAt = Object.keys(run.report.durationsMs).at(-1) ?? 'pull';
+        run.report.error = err instanceof Error ? err.message : String(err);
+        log.warn({ err: run.report.error }, 'CRM quota exhausted: run stopped at its last checkpoint; the next run resumes');
+      } else {
+        status = 'failed';
+        run.report.error = err instanceof Error ? err.message : String(err);
+        log.error({ err }, 'sync failed');
+      }
+    }
+    run.report.durationsMs['total'] = Math.round(performance.now() - t0);
+    run.report.apiCalls = callsSince(statsBefore, crm.callStats());
+    await store.finishRun(run.id, status, clock.now(), run.report as unknown as Record<string, unknown>);
+    deps.onProgress?.({ step: 'done' });
+    log.info({ status, ledger: run.report.ledger, writeBack: { partners: run.report.writeBack.partners, deals: run.report.writeBack.deals } }, 'sync finished');
+    return { runId: run.id, account, status, asOf, report: run.report };
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,106 @@
+// The store on SQLite and PostgreSQL: migrations (fresh database, re-open is a no-op), and the
+// per-account lock (a second sync is refused while one runs; a dead holder's SQLite lock file is
+// taken over).
+
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { LockBusyError, lockFilePath } from '../../src/store/account-lock.ts';
+import { MIGRATIONS } from '../../src/store/migrations.ts';
+import { openStore, sqliteFileOf } from '../../src/store/open-store.ts';
+import { runSync } from '../../src/sync/run-sync.ts';
+import { makeWorld, PG_URL, seedCrm, storeTargets } from '../sync/helpers.ts';
+
+/** A fresh, empty PostgreSQL database for migration tests (dropped afterwards). */
+async function freshPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `partnersync_mig_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(PG_URL ?? '');
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+describe.each(storeTargets())('store on $name', (target) => {
+  it('migrates an empty database to the latest version, and re-opening applies nothing', async () => {
+    const fresh = target.name === 'postgres' ? await freshPgDatabase() : { url: target.url(), drop: () => Promise.resolve() };
+    try {
+      const store = await openStore(fresh.url);
+      expect(await store.migrations()).toEqual(Object.keys(MIGRATIONS));
+      await store.ensureAccount('a', 'fake', 1);
+      await store.close();
+      const again = await openStore(fresh.url);
+      expect(await again.migrations()).toEqual(Object.keys(MIGRATIONS));
+      expect(await again.listAccounts()).toEqual([{ account: 'a', provider: 'fake' }]);
+      await again.close();
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('keeps money exact beyond 32 bits and round-trips entries', async () => {
+    const w = await makeWorld(target);
+    const big = 9_007_199_254_740_000n;
+    const account = `acct-big-${randomUUID()}`;
+    await w.store.postEntries(account, 'run-1', [{
+      key: 'd:p:2026-01', kind: 'accrual', period: '2026-01', originalPeriod: '2026-01', partnerId: 'p', partnerName: 'P', dealId: 'd', dealName: 'D',
+      amount: big, payableAt: 1, payableOn: '2026-01-01', reason: 'r',
+      inputs: { recipe: 'r', plan: 'p', planType: 'percent', basis: null, rateBps: 1, tier: null, wonDealsForTier: null, dealAmount: null, dealCurrency: null, exchangeRate: null, baseAmount: null, attributionModel: 'sourced', role: null, commission: '0', instalment: 1, instalments: 1, capped: false, target: '0', dealClosedAt: null, clawbackDays: 0 },
+    }], 5);
+    const [e] = await w.store.ledgerEntries(account, {});
+    expect(e?.amount).toBe(big);
+    expect(e?.seq).toBe(1);
+    await w.store.close();
+  });
+
+  it('refuses a second sync of the same account while one holds the lock, then runs', async () => {
+    const w = await makeWorld(target);
+    seedCrm(w.crm);
+    const lock = await w.store.lock(w.crm.account, 0);
+    await expect(runSync(w.deps)).rejects.toBeInstanceOf(LockBusyError);
+    expect(await w.store.listRuns(w.crm.account, 10)).toEqual([]);
+    await lock.release();
+    expect((await runSync(w.deps)).status).toBe('succeeded');
+    await w.store.close();
+  });
+
+  it('runs two syncs at once: one runs, the other is refused, nothing is posted twice', async () => {
+    const w = await makeWorld(target);
+    seedCrm(w.crm);
+    const results = await Promise.allSettled([runSync(w.deps), runSync(w.deps)]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof LockBusyError)).toHaveLength(1);
+    const keys = (await w.store.ledgerEntries(w.crm.account, {})).map((e) => e.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    await w.store.close();
+  });
+});
+
+describe('SQLite lock file', () => {
+  it('takes over a lock file left by a dead process', async () => {
+    const [sqlite] = storeTargets();
+    if (!sqlite) throw new Error('no sqlite target');
+    const url = sqlite.url();
+    const w = await makeWorld(sqlite, { url });
+    seedCrm(w.crm);
+    const file = lockFilePath(sqliteFileOf(url, process.cwd()), w.crm.account);
+    // pid 2^22 + 1 is above Linux's pid_max default: no such process
+    writeFileSync(file, JSON.stringify({ pid: 4_194_305, host: (await import('node:os')).hostname(), since: '2026-01-01T00:00:00Z' }));
+    expect((await runSync(w.deps)).status).toBe('succeeded');
+    // a live holder (this process, another "run") is respected
+    writeFileSync(file, JSON.stringify({ pid: process.ppid, host: (await import('node:os')).hostname(), since: '2026-01-01T00:00:00Z' }));
+    await expect(runSync(w.deps)).rejects.toBeInstanceOf(LockBusyError);
+    await w.store.close();
+  });
+});
