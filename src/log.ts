@@ -2,6 +2,7 @@
 // authorization headers are redacted wherever they appear in a logged object.
 
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -29,7 +30,11 @@ export function createLogger(options: LogOptions = {}): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (options.destination) return pino(base, options.destination);
-  return pino(base, options.pretty ? pino.destination({ dest: 2, sync: true }) : pino.destination({ dest: 1, sync: false }));
+  if (options.pretty) {
+    // a terminal: one readable line per entry, on stderr so command output stays on stdout
+    return pino(base, pretty({ colorize: true, sync: true, destination: 2, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service' }));
+  }
+  return pino(base, pino.destination({ dest: 1, sync: false }));
 }
 
 /** A logger that drops everything (tests, quiet commands). */

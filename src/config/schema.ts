@@ -1,6 +1,7 @@
 // zod schema of the whole config file (product.md "Config file"). Secrets never live here:
 // they come from the environment (env.ts).
 
+import cron from 'node-cron';
 import { z } from 'zod';
 import { programSchema } from './program-schema.ts';
 
@@ -9,6 +10,9 @@ export type CrmProvider = (typeof CRM_PROVIDERS)[number];
 
 const url = (example: string) =>
   z.string().refine((s) => URL.canParse(s) && /^https?:/.test(s), { error: `must be an http(s) URL such as ${example}` });
+
+const cronExpression = (fallback: string) =>
+  z.string().refine((s) => cron.validate(s), { error: 'must be a cron expression of 5 or 6 fields, e.g. "*/15 * * * *"' }).default(fallback);
 
 const mappingSchema = z.strictObject({
   field: z.string({ error: 'is required: the CRM field (property or API name) holding this value' }).min(1),
@@ -51,8 +55,8 @@ export const configSchema = z.strictObject({
   program: programSchema,
   crm: crmSchema.optional(),
   sync: z.strictObject({
-    schedule: z.string().default('*/15 * * * *'),
-    fullRefresh: z.string().default('0 3 * * *'),
+    schedule: cronExpression('*/15 * * * *'),
+    fullRefresh: cronExpression('0 3 * * *'),
   }).default({ schedule: '*/15 * * * *', fullRefresh: '0 3 * * *' }),
   store: z.strictObject({
     url: z.string().regex(/^(sqlite:|postgres:|postgresql:)/, { error: 'must start with sqlite: or postgres://' }).default('sqlite:./data/partnersync.db'),
@@ -63,7 +67,12 @@ export const configSchema = z.strictObject({
   }).default({ url: 'sqlite:./data/partnersync.db', lockWaitSeconds: 0, writeBatchSize: 500 }),
   server: z.strictObject({
     port: z.number().int().min(0).max(65535).default(8080),
-  }).default({ port: 8080 }),
+    /** The URL HubSpot calls (protocol and host), when a proxy stands in front: webhook signatures sign it. */
+    publicUrl: url('https://partnersync.example.com').transform((u) => u.replace(/\/+$/, '')).optional(),
+    /** express "trust proxy": hops to trust for X-Forwarded-* (client address, protocol). */
+    trustProxy: z.union([z.boolean(), z.number().int().min(0)]).default(false),
+    rateLimitPerMinute: z.number().int().min(1).max(100_000).default(600),
+  }).default({ port: 8080, trustProxy: false, rateLimitPerMinute: 600 }),
 });
 
 export type ConfigFile = z.output<typeof configSchema>;

@@ -23,7 +23,7 @@ export interface SignatureInput {
   /** The full URI HubSpot called, protocol and host included. */
   uri: string;
   body: string;
-  timestamp?: string;
+  timestamp?: string | undefined;
 }
 
 export function hubspotSignature(version: 'v1' | 'v2' | 'v3', s: SignatureInput): string {

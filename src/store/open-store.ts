@@ -31,6 +31,18 @@ export function describeStoreUrl(url: string): string {
   }
 }
 
+/**
+ * The folder for local files (the in-process sandbox's state, exports of the demo): the SQLite
+ * file's folder, or ./data beside a PostgreSQL store.
+ */
+export function dataDirOf(url: string, cwd: string): string {
+  if (url.startsWith('sqlite:')) {
+    const file = sqliteFileOf(url, cwd);
+    if (file !== ':memory:') return path.dirname(file);
+  }
+  return path.resolve(cwd, 'data');
+}
+
 export function sqliteFileOf(url: string, cwd: string): string {
   const rest = url.slice('sqlite:'.length);
   if (rest === ':memory:' || rest === '') return ':memory:';

@@ -25,6 +25,15 @@ export interface SyncOptions {
   targeted?: { deals: readonly string[]; partners: readonly string[] } | undefined;
   /** Wait this long for another sync of the account; default store.lockWaitSeconds. */
   lockWaitMs?: number | undefined;
+  /** The run's id (the API answers it before the run ends); default a new UUID. */
+  runId?: string | undefined;
+  /** Aborted (graceful shutdown): the pull stops after its current page, at a checkpoint. */
+  signal?: AbortSignal | undefined;
+}
+
+/** The run stopped at a checkpoint because the service is shutting down. */
+export class SyncStopped extends Error {
+  override readonly name = 'SyncStopped';
 }
 
 export interface RunReport {
@@ -87,7 +96,7 @@ const isQuota = (err: unknown): boolean => err instanceof CrmError && err.kind =
 class Run {
   readonly deps: SyncDeps;
   readonly options: SyncOptions;
-  readonly id = randomUUID();
+  readonly id: string;
   readonly account: string;
   readonly asOf: number;
   readonly report: RunReport;
@@ -96,6 +105,7 @@ class Run {
   constructor(deps: SyncDeps, options: SyncOptions, account: string, asOf: number) {
     this.deps = deps;
     this.options = options;
+    this.id = options.runId ?? randomUUID();
     this.account = account;
     this.asOf = asOf;
     this.report = emptyReport(options.targeted ? 'targeted' : options.full === true ? 'full' : 'incremental');
@@ -152,6 +162,7 @@ class Run {
       this.count(page);
       progress?.({ step: 'pull', pages: this.report.pull.pages, records: this.report.pull.partners + this.report.pull.deals });
       this.boundary('after-page');
+      if (this.options.signal?.aborted === true) throw new SyncStopped('stopped for shutdown after a checkpoint; the next run resumes the pull');
     }
     const removed = await store.finishPull(this.account, state, clock.now());
     this.report.pull.removedPartners += removed.partners;
@@ -337,11 +348,11 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
       run.boundary('before-finish');
     } catch (err) {
       if (err instanceof SimulatedCrash) throw err;
-      if (isQuota(err)) {
+      if (isQuota(err) || err instanceof SyncStopped) {
         status = 'stopped';
         run.report.stoppedAt = Object.keys(run.report.durationsMs).at(-1) ?? 'pull';
         run.report.error = err instanceof Error ? err.message : String(err);
-        log.warn({ err: run.report.error }, 'CRM quota exhausted: run stopped at its last checkpoint; the next run resumes');
+        log.warn({ err: run.report.error }, err instanceof SyncStopped ? 'sync stopped for shutdown at a checkpoint' : 'CRM quota exhausted: run stopped at its last checkpoint; the next run resumes');
       } else {
         status = 'failed';
         run.report.error = err instanceof Error ? err.message : String(err);

@@ -10,6 +10,7 @@ import { registerSnapshot } from './snapshot.ts';
 import { registerExport } from './export.ts';
 import { registerStatements } from './statements.ts';
 import { registerPeriods } from './periods.ts';
+import { registerServe } from './serve.ts';
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
@@ -22,4 +23,5 @@ export const commands: readonly RegisterCommand[] = [
   registerExport,
   registerStatements,
   registerPeriods,
+  registerServe,
 ];

@@ -1,0 +1,60 @@
+// Finance routes: commission exports, statements, period close (finance or admin).
+
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { LockBusyError } from '../../store/account-lock.ts';
+import { LedgerInputError } from '../../sync/accounts.ts';
+import { commissionExport, commissionExportCsv, statements, statementsCsv, toJsonText } from '../../sync/exports.ts';
+import { closePeriod } from '../../sync/periods.ts';
+import type { AppDeps } from '../app.ts';
+import { requireRole } from '../auth.ts';
+import { HttpError, parseOr400 } from '../errors.ts';
+
+/** Finance use-case errors as HTTP: bad input 400, a sync holding the account 409. */
+export async function ledgerErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof LedgerInputError) throw new HttpError(400, 'invalid_request', err.message);
+    if (err instanceof LockBusyError) throw new HttpError(409, 'busy', err.message);
+    throw err;
+  }
+}
+
+const month = z.string().regex(/^\d{4}-\d{2}$/, { error: 'write the month as YYYY-MM' });
+const exportQuery = z.strictObject({ period: month, format: z.enum(['csv', 'json']).default('csv') });
+const statementParams = z.strictObject({ partnerId: z.string().min(1).max(200) });
+const closeParams = z.strictObject({ period: month });
+
+function send(res: Response, format: 'csv' | 'json', name: string, csv: () => string, json: () => unknown): void {
+  // attachments, so a browser saves the file rather than rendering it
+  res.set('Content-Disposition', `attachment; filename="${name}.${format}"`);
+  res.set('Cache-Control', 'no-store');
+  if (format === 'csv') res.type('text/csv; charset=utf-8').send(csv());
+  else res.type('application/json; charset=utf-8').send(toJsonText(json()));
+}
+
+export function financeRoutes(deps: AppDeps): Router {
+  const router = Router();
+  const finance = requireRole(deps.tokens, 'finance');
+  const ledger = { store: deps.store, clock: deps.clock, config: deps.config };
+
+  router.get('/exports/commissions', finance, async (req, res) => {
+    const q = parseOr400(exportQuery, req.query, 'query');
+    const x = await ledgerErrors(async () => commissionExport(ledger, await deps.account(), q.period));
+    send(res, q.format, `commissions-${q.period}`, () => commissionExportCsv(x), () => x);
+  });
+  router.get('/statements/:partnerId', finance, async (req, res) => {
+    const { partnerId } = parseOr400(statementParams, req.params, 'params');
+    const q = parseOr400(exportQuery, req.query, 'query');
+    const s = await ledgerErrors(async () => statements(ledger, await deps.account(), q.period, partnerId));
+    if (s.partners.length === 0) throw new HttpError(404, 'not_found', `partner ${partnerId} has no ledger entries in ${q.period}`);
+    send(res, q.format, `statement-${partnerId}-${q.period}`, () => statementsCsv(s), () => s);
+  });
+  router.post('/periods/:period/close', finance, async (req, res) => {
+    const { period } = parseOr400(closeParams, req.params, 'params');
+    const closedBy = req.principal?.label ?? 'api';
+    res.json(await ledgerErrors(async () => closePeriod(ledger, await deps.account(), period, closedBy)));
+  });
+  return router;
+}

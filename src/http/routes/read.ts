@@ -1,0 +1,72 @@
+// Viewer routes: runs, partners, recipes, KPIs (product.md "HTTP API").
+
+import { Router } from 'express';
+import { z } from 'zod';
+import { listRuns, getRun, listPartners, getPartner, kpis, type PartnerView } from '../../sync/queries.ts';
+import type { AppDeps } from '../app.ts';
+import { requireRole } from '../auth.ts';
+import { HttpError, parseOr400 } from '../errors.ts';
+import { ledgerErrors } from './finance.ts';
+
+const periodText = z.string().regex(/^\d{4}(-\d{2}|-Q[1-4])?$/, { error: 'write YYYY-MM, YYYY-Qn or YYYY' });
+
+const runsQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+const partnersQuery = z.strictObject({
+  band: z.enum(['healthy', 'watch', 'at_risk']).optional(),
+  recipe: z.string().min(1).optional(),
+  tier: z.string().min(1).optional(),
+  q: z.string().min(1).max(200).optional(),
+});
+const kpisQuery = z.strictObject({ period: periodText.optional() });
+const idParam = z.strictObject({ id: z.string().min(1).max(200) });
+
+function matches(p: PartnerView, f: z.output<typeof partnersQuery>): boolean {
+  if (f.band !== undefined && p.latest?.health.band !== f.band) return false;
+  if (f.recipe !== undefined && p.recipe !== f.recipe) return false;
+  if (f.tier !== undefined && p.latest?.tier !== f.tier) return false;
+  if (f.q !== undefined && !`${p.id} ${p.name}`.toLowerCase().includes(f.q.toLowerCase())) return false;
+  return true;
+}
+
+export function readRoutes(deps: AppDeps): Router {
+  const router = Router();
+  const viewer = requireRole(deps.tokens, 'viewer');
+  const ledger = { store: deps.store, clock: deps.clock, config: deps.config };
+
+  router.get('/runs', viewer, async (req, res) => {
+    const q = parseOr400(runsQuery, req.query, 'query');
+    res.json({ runs: await listRuns(deps, await deps.account(), q.limit) });
+  });
+  router.get('/runs/:id', viewer, async (req, res) => {
+    const { id } = parseOr400(idParam, req.params, 'params');
+    const run = await getRun(deps, id);
+    if (run === null || run.account !== (await deps.account())) throw new HttpError(404, 'not_found', `no run ${id}`);
+    res.json(run);
+  });
+  router.get('/partners', viewer, async (req, res) => {
+    const q = parseOr400(partnersQuery, req.query, 'query');
+    const partners = (await listPartners(deps, await deps.account())).filter((p) => matches(p, q));
+    res.json({ partners });
+  });
+  router.get('/partners/:id', viewer, async (req, res) => {
+    const { id } = parseOr400(idParam, req.params, 'params');
+    const partner = await getPartner(deps, await deps.account(), id);
+    if (partner === null) throw new HttpError(404, 'not_found', `no partner ${id}`);
+    res.json(partner);
+  });
+  router.get('/recipes', viewer, async (_req, res) => {
+    const current = await ledgerErrors(async () => kpis(ledger, await deps.account()));
+    const byId = new Map(current.recipes.map((r) => [r.id, r.kpis]));
+    const recipes = Object.entries(deps.config.programConfig.recipes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, r]) => ({
+      id, name: r.name, archetype: r.archetype, status: r.status, plan: r.plan ?? null, monthlyCost: r.monthlyCost,
+      targets: r.targets ?? null, benchmarks: r.benchmarks ?? null, whenToUse: r.whenToUse ?? null, whenNotToUse: r.whenNotToUse ?? null,
+      kpis: byId.get(id) ?? null,
+    }));
+    res.json({ period: current.period, recipes });
+  });
+  router.get('/kpis', viewer, async (req, res) => {
+    const q = parseOr400(kpisQuery, req.query, 'query');
+    res.json(await ledgerErrors(async () => kpis(ledger, await deps.account(), q.period)));
+  });
+  return router;
+}

@@ -1,0 +1,124 @@
+// The service: builds the deps (store, CRM adapter, logger, metrics, sync service), serves the
+// HTTP API, runs the scheduler, and shuts down gracefully (stop taking requests, let the
+// current sync reach a checkpoint, close the adapter and the store).
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Env } from './config/env.ts';
+import type { LoadedConfig } from './config/load.ts';
+import { createAdapter } from './crm/registry.ts';
+import type { CrmAdapter } from './crm/port.ts';
+import { createApp, type Readiness } from './http/app.ts';
+import { parseTokens } from './http/auth.ts';
+import { Metrics } from './http/metrics.ts';
+import type { Logger } from './log.ts';
+import { dataDirOf, openStore, resolveStoreUrl } from './store/open-store.ts';
+import type { Store } from './store/store.ts';
+import { systemClock, type Clock } from './sync/deps.ts';
+import { startScheduler } from './sync/scheduler.ts';
+import { SyncService } from './sync/sync-service.ts';
+
+export interface ServiceOptions {
+  config: LoadedConfig;
+  env: Env;
+  logger: Logger;
+  cwd: string;
+  clock?: Clock;
+  /** Listen port (default PORT, then server.port); 0 picks a free one. */
+  port?: number | undefined;
+  /** Start the cron schedules (default true). */
+  scheduler?: boolean;
+  /** Gather webhook bursts this long (default 2 s). */
+  webhookDebounceMs?: number;
+  /** Adapter to use instead of the registry's (tests). */
+  crm?: CrmAdapter;
+}
+
+export interface Service {
+  server: Server;
+  url: string;
+  store: Store;
+  crm: CrmAdapter;
+  syncs: SyncService;
+  metrics: Metrics;
+  stop: () => Promise<void>;
+}
+
+/** Caches a probe's answer for a while: /readyz must not call the CRM on every health check. */
+function cachedProbe(probe: () => Promise<boolean>, ttlMs: number, clock: Clock): () => Promise<boolean> {
+  let last: { at: number; ok: boolean } | null = null;
+  return async () => {
+    if (last !== null && clock.now() - last.at < ttlMs) return last.ok;
+    const ok = await probe().catch(() => false);
+    last = { at: clock.now(), ok };
+    return ok;
+  };
+}
+
+export async function startService(o: ServiceOptions): Promise<Service> {
+  const clock = o.clock ?? systemClock;
+  const { config, env, logger } = o;
+  const storeUrl = resolveStoreUrl(config.config.store.url, env.DATABASE_URL);
+  const store = await openStore(storeUrl, { cwd: o.cwd });
+  let crm: CrmAdapter;
+  try {
+    crm = o.crm ?? await createAdapter({ config, env, logger, dataDir: dataDirOf(storeUrl, o.cwd) });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const metrics = new Metrics();
+  const syncs = new SyncService({ crm, store, clock, logger, config }, {
+    debounceMs: o.webhookDebounceMs ?? 2_000,
+    onFinished: (r) => {
+      const x = r.report;
+      metrics.recordRun({
+        status: r.status,
+        durationSeconds: (x.durationsMs['total'] ?? 0) / 1000,
+        crmCalls: x.apiCalls,
+        rateLimited: Object.values(x.apiCalls).reduce((n, c) => n + (c.statuses['429'] ?? 0), 0),
+        rejected: x.snapshot.rejected.length,
+        ledgerEntries: x.ledger.posted.accrual + x.ledger.posted.adjustment + x.ledger.posted.clawback,
+        writes: { partners: x.writeBack.partners, deals: x.writeBack.deals, failed: x.writeBack.failures.length },
+      }, clock.now() / 1000);
+    },
+  });
+  let account: string | null = null;
+  const accountKey = async (): Promise<string> => (account ??= await crm.accountKey());
+  const storeOk = cachedProbe(async () => (await store.migrations()).length > 0, 5_000, clock);
+  const crmOk = cachedProbe(async () => (await accountKey()).length > 0, 60_000, clock);
+  const tokens = parseTokens(env.PARTNERSYNC_TOKENS);
+  if (tokens.length === 0) logger.warn('PARTNERSYNC_TOKENS is empty: every API route but /healthz and /readyz answers 401');
+
+  const app = createApp({
+    config, store, clock, logger, metrics, tokens, syncs,
+    account: accountKey,
+    readiness: async (): Promise<Readiness> => ({ store: await storeOk(), crm: await crmOk() }),
+    webhookSecret: env.HUBSPOT_CLIENT_SECRET,
+  });
+  const server = createServer(app);
+  const port = o.port ?? env.PORT ?? config.config.server.port;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, resolve);
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const scheduler = o.scheduler === false ? null : startScheduler(syncs, {
+    schedule: config.config.sync.schedule, fullRefresh: config.config.sync.fullRefresh, timezone: config.program.timezone,
+  }, logger);
+  logger.info({ url, store: store.kind, crm: crm.provider }, 'partnersync listening');
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => (stopping ??= (async () => {
+    logger.info('shutting down: no new requests or syncs; the current sync stops at its next checkpoint');
+    await scheduler?.stop();
+    const closed = new Promise<void>((resolve) => server.close(() => { resolve(); }));
+    server.closeIdleConnections();
+    await syncs.stop(30_000);
+    await closed;
+    await crm.close();
+    await store.close();
+    logger.info('stopped');
+  })());
+  return { server, url, store, crm, syncs, metrics, stop };
+}
