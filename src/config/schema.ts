@@ -32,10 +32,22 @@ export const crmSchema = z.strictObject({
     loginUrl: url('https://login.salesforce.com').default('https://login.salesforce.com'),
     instanceUrl: url('https://example.my.salesforce.com').optional(),
     apiVersion: z.string().regex(/^\d+\.0$/, { error: 'must be an API version such as "66.0"' }).default('66.0'),
+    /** Stop before the org's remaining daily API allocation falls below this share (left for other integrations). */
     dailyReservePercent: z.number().min(0).max(100).default(20),
+    /** A read of more rows than this continues through Bulk API 2.0. */
     bulkThreshold: z.number().int().min(1).default(50_000),
-    permissionSetAssignees: z.array(z.string()).default([]),
-  }).default({ loginUrl: 'https://login.salesforce.com', apiVersion: '66.0', dailyReservePercent: 20, bulkThreshold: 50_000, permissionSetAssignees: [] }),
+    /** Who gets the `partnersync` permission set: usernames, or `profile:<Profile name>` for every active user of a profile. */
+    permissionSetAssignees: z.array(z.string().trim().min(1).refine((s) => !s.startsWith('profile:') || s.length > 'profile:'.length, {
+      error: 'must be a username or profile:<Profile name>',
+    })).default([]),
+    /** Rows other users changed this long before the previous read are read again (late commits). */
+    lookbackSeconds: z.number().int().min(0).max(3600).default(300),
+    /** How long a Bulk API 2.0 query job may take before the run stops (and resumes later). */
+    bulkPollTimeoutSeconds: z.number().int().min(30).max(86_400).default(900),
+  }).default({
+    loginUrl: 'https://login.salesforce.com', apiVersion: '66.0', dailyReservePercent: 20, bulkThreshold: 50_000, permissionSetAssignees: [],
+    lookbackSeconds: 300, bulkPollTimeoutSeconds: 900,
+  }),
   partners: z.strictObject({
     where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
   }).optional(),

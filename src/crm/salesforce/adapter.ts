@@ -1,0 +1,161 @@
+// The Salesforce CrmAdapter: wires the client (auth, limits, retries), the SOQL allow-list, the
+// field map (catalogue + crm.mappings) and the pull, write-back, task and provisioning parts.
+
+import { ConfigError } from '../../config/errors.ts';
+import type { CrmConfig } from '../../config/schema.ts';
+import type { Program } from '../../domain/program.ts';
+import { TimeZone } from '../../domain/time.ts';
+import type { Logger } from '../../log.ts';
+import type {
+  CallStats, CrmAdapter, PullPage, PullRequest, ProvisionPlan, TaskRequest, TaskResult, WriteBack, WriteReport,
+} from '../port.ts';
+import type { AdapterContext, AdapterFactory } from '../registry.ts';
+import type { BackoffPolicy } from '../shared/retry.ts';
+import { credentialsFromEnv, type SalesforceCredentials, type TokenListener } from './auth.ts';
+import { fieldCatalogue, resolveFields, type FieldMap } from './fields.ts';
+import { SalesforceProvisioner } from './provision.ts';
+import { SalesforcePull } from './pull.ts';
+import { ACCOUNT_FIELDS, OPPORTUNITY_FIELDS, OPPORTUNITY_PARTNER_FIELDS } from './records.ts';
+import { SalesforceClient } from './salesforce-client.ts';
+import { SoqlAllowList, SoqlError } from './soql.ts';
+import { SalesforceTasks } from './tasks.ts';
+import { SalesforceWriter } from './write-back.ts';
+
+/** Partner Accounts unless `crm.partners.where` says otherwise (e.g. `{ IsPartner: true }` in PRM orgs). */
+export const DEFAULT_PARTNER_WHERE: Readonly<Record<string, string>> = { Type: 'Partner' };
+
+export interface SalesforceAdapterOptions {
+  crm: CrmConfig;
+  program: Program;
+  /** The config file, for error messages. */
+  configFile: string;
+  credentials: SalesforceCredentials;
+  logger: Logger;
+  /** Told after every token grant (rotated refresh tokens); without it tokens live in memory only. */
+  onTokens?: TokenListener | undefined;
+  provider?: string | undefined;
+  /** Override `crm.salesforce.loginUrl` / `instanceUrl` (the in-process sandbox). */
+  loginUrl?: string | undefined;
+  instanceUrl?: string | undefined;
+  /** Override `crm.salesforce.lookbackSeconds` / `bulkPollTimeoutSeconds` (tests). */
+  lookbackMs?: number | undefined;
+  bulkPollTimeoutMs?: number | undefined;
+  bulkResultsPageSize?: number | undefined;
+  requestTimeoutMs?: number | undefined;
+  backoff?: BackoffPolicy | undefined;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+  random?: (() => number) | undefined;
+  now?: (() => number) | undefined;
+}
+
+/** The context the registry passes, plus the optional token hook a caller may add. */
+export interface SalesforceAdapterContext extends AdapterContext {
+  onTokens?: TokenListener | undefined;
+}
+
+function allowList(fields: FieldMap, partnerWhere: Readonly<Record<string, unknown>>, source: string): SoqlAllowList {
+  const allow = new SoqlAllowList()
+    .allow('Opportunity', [...OPPORTUNITY_FIELDS, 'CurrencyIsoCode', 'LastModifiedById', ...fields.forObject('Opportunity').map((f) => f.apiName)])
+    .allow('OpportunityPartner', [...OPPORTUNITY_PARTNER_FIELDS, 'LastModifiedById'])
+    .allow('Task', ['Id', 'Subject', 'Description'])
+    .allow('CustomField', ['Id', 'DeveloperName', 'TableEnumOrId', 'Description', 'NamespacePrefix'])
+    .allow('PermissionSet', ['Id', 'Name', 'Description'])
+    .allow('FieldPermissions', ['Id', 'ParentId', 'Field', 'PermissionsRead', 'PermissionsEdit'])
+    .allow('PermissionSetAssignment', ['Id', 'PermissionSetId', 'AssigneeId'])
+    .allow('User', ['Id', 'Username', 'IsActive', 'Profile.Name'])
+    .allow('CurrencyType', ['IsoCode', 'IsCorporate'])
+    .allow('Organization', ['DefaultCurrencyIsoCode'])
+    .allow('Account', [...ACCOUNT_FIELDS, 'LastModifiedById', ...fields.forObject('Account').map((f) => f.apiName)]);
+  try {
+    allow.allow('Account', Object.keys(partnerWhere));
+  } catch (err) {
+    if (!(err instanceof SoqlError)) throw err;
+    throw new ConfigError(source, [{ path: 'crm.partners.where', message: `${err.message}; use Account field API names such as Type or IsPartner` }]);
+  }
+  return allow;
+}
+
+export class SalesforceAdapter implements CrmAdapter {
+  readonly provider: string;
+  readonly client: SalesforceClient;
+  readonly fields: FieldMap;
+  readonly #pull: SalesforcePull;
+  readonly #writer: SalesforceWriter;
+  readonly #tasks: SalesforceTasks;
+  readonly #provisioner: SalesforceProvisioner;
+
+  constructor(options: SalesforceAdapterOptions) {
+    const { crm, program, logger } = options;
+    const sf = crm.salesforce;
+    this.provider = options.provider ?? 'salesforce';
+    const tz = new TimeZone(program.timezone);
+    const partnerWhere = crm.partners?.where ?? DEFAULT_PARTNER_WHERE;
+    this.fields = resolveFields(fieldCatalogue({ program, currencyFields: false }), crm.mappings, options.configFile);
+    const allow = allowList(this.fields, partnerWhere, options.configFile);
+    const sleep = options.sleep;
+    const now = options.now ?? Date.now;
+    this.client = new SalesforceClient({
+      apiVersion: sf.apiVersion, loginUrl: options.loginUrl ?? sf.loginUrl, instanceUrl: options.instanceUrl ?? sf.instanceUrl,
+      credentials: options.credentials, onTokens: options.onTokens, reservePercent: sf.dailyReservePercent, logger,
+      requestTimeoutMs: options.requestTimeoutMs, backoff: options.backoff, sleep, random: options.random, now,
+    });
+    this.#pull = new SalesforcePull({
+      client: this.client, allow, fields: this.fields, tz, fitKeys: program.fitCriteria.map(([k]) => k),
+      stageOverrides: crm.stages.overrides, partnerWhere, bulkThreshold: sf.bulkThreshold,
+      lookbackMs: options.lookbackMs ?? sf.lookbackSeconds * 1000, bulkPollTimeoutMs: options.bulkPollTimeoutMs ?? sf.bulkPollTimeoutSeconds * 1000,
+      bulkResultsPageSize: options.bulkResultsPageSize,
+      sleep: sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))), now, logger,
+    });
+    this.#writer = new SalesforceWriter(this.client, this.fields);
+    this.#tasks = new SalesforceTasks(this.client, allow, tz, logger);
+    this.#provisioner = new SalesforceProvisioner({ client: this.client, allow, fields: this.fields, program, assignees: sf.permissionSetAssignees, logger });
+  }
+
+  async accountKey(): Promise<string> {
+    return (await this.client.session()).orgId;
+  }
+
+  provision(options: { dryRun: boolean }): Promise<ProvisionPlan> {
+    return this.#provisioner.provision(options);
+  }
+
+  pull(request: PullRequest): AsyncIterable<PullPage> {
+    return this.#pull.pull(request);
+  }
+
+  pullRecords(ids: { deals: readonly string[]; partners: readonly string[] }): Promise<PullPage> {
+    return this.#pull.pullRecords(ids);
+  }
+
+  writeBack(changes: WriteBack): Promise<WriteReport> {
+    return this.#writer.writeBack(changes);
+  }
+
+  createTasks(tasks: readonly TaskRequest[]): Promise<TaskResult[]> {
+    return this.#tasks.createTasks(tasks);
+  }
+
+  findTasks(markers: readonly string[]): Promise<TaskResult[]> {
+    return this.#tasks.findTasks(markers);
+  }
+
+  callStats(): CallStats {
+    return this.client.callStats();
+  }
+
+  /** Nothing to release: jsforce keeps no connection of its own open (the sandbox provider adds its stop). */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** `crm.provider: salesforce`: credentials from the environment, URLs from `crm.salesforce`. */
+export const createSalesforceAdapter: AdapterFactory = (ctx: SalesforceAdapterContext) =>
+  // The executor form turns a config error thrown while building into a rejection.
+  new Promise<CrmAdapter>((resolve) => {
+    const crm = ctx.config.config.crm;
+    if (crm === undefined) throw new ConfigError(ctx.config.file, [{ path: 'crm', message: 'is required for the Salesforce connector' }]);
+    resolve(new SalesforceAdapter({
+      crm, program: ctx.config.program, configFile: ctx.config.file, credentials: credentialsFromEnv(ctx.env), logger: ctx.logger, onTokens: ctx.onTokens,
+    }));
+  });

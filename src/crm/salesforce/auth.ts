@@ -1,0 +1,171 @@
+// OAuth for the Salesforce connector: the JWT bearer flow (a connected app's certificate; the
+// assertion is signed here with node:crypto, RS256) or the refresh-token flow. Tokens come from
+// the login server's token endpoint through jsforce's OAuth2 client; the answer names the
+// instance URL and, in its `id` URL, the org and the integration user.
+// https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm
+// https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_refresh_token_flow.htm
+
+import { createPrivateKey, createSign, type KeyObject } from 'node:crypto';
+import type { OAuth2 } from 'jsforce';
+import { z } from 'zod';
+import type { Env } from '../../config/env.ts';
+import { ConfigError } from '../../config/errors.ts';
+import { CrmError } from '../port.ts';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../shared/retry.ts';
+import { PROVIDER } from './errors.ts';
+
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+/** Salesforce accepts assertions that expire within three minutes. */
+const ASSERTION_LIFETIME_S = 180;
+
+export type SalesforceCredentials =
+  | { flow: 'refresh_token'; clientId: string; clientSecret: string; refreshToken: string }
+  | { flow: 'jwt'; clientId: string; username: string; privateKey: string };
+
+/** What a token grant established. */
+export interface SalesforceSession {
+  accessToken: string;
+  instanceUrl: string;
+  orgId: string;
+  userId: string;
+}
+
+/**
+ * Told after every token grant. `refreshToken` is set when Salesforce rotated it (refresh-token
+ * rotation is a connected-app setting): store it, or the next process starts with a dead token.
+ */
+export type TokenListener = (tokens: { refreshToken: string | null; instanceUrl: string; orgId: string; userId: string }) => void | Promise<void>;
+
+/** SF_CLIENT_ID + SF_CLIENT_SECRET + SF_REFRESH_TOKEN, or SF_CLIENT_ID + SF_USERNAME + SF_JWT_KEY. */
+export function credentialsFromEnv(env: Env): SalesforceCredentials {
+  const { SF_CLIENT_ID: clientId, SF_CLIENT_SECRET: clientSecret, SF_REFRESH_TOKEN: refreshToken, SF_USERNAME: username, SF_JWT_KEY: key } = env;
+  if (clientId !== undefined && username !== undefined && key !== undefined) return { flow: 'jwt', clientId, username, privateKey: key };
+  if (clientId !== undefined && clientSecret !== undefined && refreshToken !== undefined) return { flow: 'refresh_token', clientId, clientSecret, refreshToken };
+  throw new ConfigError('environment', [{
+    path: 'SF_*',
+    message: 'Salesforce needs SF_CLIENT_ID with SF_USERNAME and SF_JWT_KEY (JWT bearer flow), or SF_CLIENT_ID with SF_CLIENT_SECRET and SF_REFRESH_TOKEN (refresh-token flow)',
+  }]);
+}
+
+/** A PEM key from the environment, where newlines are often written as `\n`. */
+export function readPrivateKey(pem: string): KeyObject {
+  try {
+    return createPrivateKey(pem.includes('\\n') ? pem.replace(/\\n/g, '\n') : pem);
+  } catch (err) {
+    throw new ConfigError('environment', [{ path: 'SF_JWT_KEY', message: `is not a readable PEM private key (${err instanceof Error ? err.message : String(err)})` }]);
+  }
+}
+
+const base64url = (data: string | Buffer): string => Buffer.from(data).toString('base64url');
+
+/** The signed JWT bearer assertion: iss = consumer key, sub = username, aud = login server. */
+export function signJwtAssertion(options: { clientId: string; username: string; audience: string; key: KeyObject; nowMs: number }): string {
+  const header = base64url(JSON.stringify({ alg: 'RS256' }));
+  const claims = base64url(JSON.stringify({
+    iss: options.clientId, sub: options.username, aud: options.audience.replace(/\/+$/, ''),
+    exp: Math.floor(options.nowMs / 1000) + ASSERTION_LIFETIME_S,
+  }));
+  const signature = createSign('RSA-SHA256').update(`${header}.${claims}`).sign(options.key);
+  return `${header}.${claims}.${base64url(signature)}`;
+}
+
+const tokenResponse = z.object({
+  access_token: z.string().min(1),
+  instance_url: z.url(),
+  id: z.string().regex(/\/id\/[A-Za-z0-9]{15,18}\/[A-Za-z0-9]{15,18}$/, 'an identity URL …/id/{orgId}/{userId}'),
+  refresh_token: z.string().min(1).optional(),
+}).loose();
+
+export interface AuthOptions {
+  credentials: SalesforceCredentials;
+  oauth2: OAuth2;
+  loginUrl: string;
+  onTokens?: TokenListener | undefined;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+  backoff?: BackoffPolicy;
+  /** Records each token call in the adapter's call stats. */
+  record: (status: number | string) => void;
+}
+
+/** Obtains sessions; keeps the latest (possibly rotated) refresh token in memory. */
+export class SalesforceAuth {
+  readonly #options: AuthOptions;
+  #credentials: SalesforceCredentials;
+  readonly #key: KeyObject | null;
+
+  constructor(options: AuthOptions) {
+    this.#options = options;
+    this.#credentials = options.credentials;
+    this.#key = options.credentials.flow === 'jwt' ? readPrivateKey(options.credentials.privateKey) : null;
+  }
+
+  get flow(): SalesforceCredentials['flow'] {
+    return this.#credentials.flow;
+  }
+
+  /** A new session from the token endpoint; transient failures are retried with backoff. */
+  async grant(): Promise<SalesforceSession> {
+    const policy = this.#options.backoff ?? DEFAULT_BACKOFF;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#grantOnce();
+      } catch (err) {
+        if (!(err instanceof CrmError) || err.kind !== 'unavailable' || attempt >= policy.maxAttempts) throw err;
+        await this.#options.sleep(backoffDelay(policy, attempt, this.#options.random));
+      }
+    }
+  }
+
+  async #grantOnce(): Promise<SalesforceSession> {
+    const creds = this.#credentials;
+    const { oauth2 } = this.#options;
+    let raw: unknown;
+    try {
+      raw = creds.flow === 'jwt'
+        ? await oauth2.requestToken({ grant_type: JWT_BEARER_GRANT, assertion: this.#assertion(creds) })
+        : await oauth2.refreshToken(creds.refreshToken);
+    } catch (err) {
+      throw this.#failure(err);
+    }
+    this.#options.record(200);
+    const parsed = tokenResponse.safeParse(raw);
+    if (!parsed.success) {
+      throw new CrmError({ provider: PROVIDER, kind: 'bad_payload', message: `Salesforce token endpoint: unexpected answer (${parsed.error.issues[0]?.message ?? 'invalid'})` });
+    }
+    const [orgId = '', userId = ''] = parsed.data.id.split('/').slice(-2);
+    const rotated = parsed.data.refresh_token;
+    if (creds.flow === 'refresh_token' && rotated !== undefined && rotated !== creds.refreshToken) {
+      this.#credentials = { ...creds, refreshToken: rotated };
+    }
+    const session = { accessToken: parsed.data.access_token, instanceUrl: parsed.data.instance_url, orgId, userId };
+    await this.#options.onTokens?.({
+      refreshToken: creds.flow === 'refresh_token' && rotated !== undefined && rotated !== creds.refreshToken ? rotated : null,
+      instanceUrl: session.instanceUrl, orgId, userId,
+    });
+    return session;
+  }
+
+  #assertion(creds: Extract<SalesforceCredentials, { flow: 'jwt' }>): string {
+    if (this.#key === null) throw new Error('JWT flow without a key');
+    return signJwtAssertion({ clientId: creds.clientId, username: creds.username, audience: this.#options.loginUrl, key: this.#key, nowMs: this.#options.now() });
+  }
+
+  /** jsforce's OAuth2 errors carry the OAuth `error` as their name (`ERROR_HTTP_503` without a JSON body). */
+  #failure(err: unknown): CrmError {
+    const name = err instanceof Error ? err.name : '';
+    const message = err instanceof Error ? err.message : String(err);
+    const http = /^ERROR_HTTP_(\d{3})$/.exec(name);
+    const status = http?.[1] === undefined ? null : Number(http[1]);
+    if (err instanceof TypeError || (status !== null && status >= 500)) {
+      this.#options.record(status ?? 'network');
+      return new CrmError({ provider: PROVIDER, kind: 'unavailable', status, message: `Salesforce token endpoint unavailable: ${message}`, cause: err });
+    }
+    this.#options.record(status ?? 400);
+    return new CrmError({
+      provider: PROVIDER, kind: 'auth', code: name || null, status: status ?? 400, cause: err,
+      message: `Salesforce login (${this.#credentials.flow === 'jwt' ? 'JWT bearer' : 'refresh token'}) refused: ${name ? `${name}: ` : ''}${message}`,
+    });
+  }
+}
