@@ -95,6 +95,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     account: accountKey,
     readiness: async (): Promise<Readiness> => ({ store: await storeOk(), crm: await crmOk() }),
     webhookSecret: env.HUBSPOT_CLIENT_SECRET,
+    ...(env.PARTNERSYNC_SESSION_SECRET === undefined ? {} : { sessionSecret: env.PARTNERSYNC_SESSION_SECRET }),
   });
   const server = createServer(app);
   const port = o.port ?? env.PORT ?? config.config.server.port;

@@ -63,7 +63,7 @@ function accessLog(deps: AppDeps) {
       const label = route === undefined ? 'unmatched' : `${req.baseUrl}${route}`;
       deps.metrics.httpRequests.inc({ route: `${req.method} ${label}`, status: String(res.statusCode) });
       deps.logger.info({
-        requestId: res.locals['requestId'] as unknown, method: req.method, path: req.path, status: res.statusCode,
+        requestId: res.locals['requestId'] as unknown, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode,
         ms: Number((process.hrtime.bigint() - start) / 1_000_000n), principal: req.principal?.label,
       }, 'request');
     });

@@ -11,6 +11,7 @@ import { registerExport } from './export.ts';
 import { registerStatements } from './statements.ts';
 import { registerPeriods } from './periods.ts';
 import { registerServe } from './serve.ts';
+import { registerDemo } from './demo.ts';
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
@@ -24,4 +25,5 @@ export const commands: readonly RegisterCommand[] = [
   registerStatements,
   registerPeriods,
   registerServe,
+  registerDemo,
 ];

@@ -1,9 +1,255 @@
-// The dashboard under /ui (issue 9). Until its pages exist the router answers nothing, so
-// requests fall through to the API's 404.
+// The dashboard under /ui (issue 9): server-rendered pages, no script, no external resources.
+// A login form exchanges an API token for a signed session cookie (session.ts); the session's
+// role decides what is shown (commission lines only for finance and admin). Mounted by
+// createApp before the JSON body parser; form posts are parsed here (urlencoded, small).
 
-import { Router } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { formatMinor } from '../../domain/money.ts';
 import type { AppDeps } from '../app.ts';
+import { findToken, roleAtLeast } from '../auth.ts';
+import { HttpError } from '../errors.ts';
+import { assetRoutes } from './assets.ts';
+import { crmLinker } from './crm-links.ts';
+import { lastChartMonth, ledgerView, loadCurrent, openAlerts, partnerRows, type Current } from './data.ts';
+import { localDate } from './format.ts';
+import { html, type SafeHtml } from './html.ts';
+import { HistoryCache } from './history.ts';
+import { page, type Section, type Shell } from './layout.ts';
+import { alertsBody, alertsQuery } from './pages/alerts.ts';
+import { errorPage } from './pages/errors.ts';
+import { loginPage } from './pages/login.ts';
+import { partnerBody } from './pages/partner.ts';
+import { partnersBody, partnersQuery } from './pages/partners.ts';
+import { programBody } from './pages/program.ts';
+import { recipeRows, recipesBody } from './pages/recipes.ts';
+import {
+  cookieHeader, LOGIN_COOKIE, LOGIN_TTL_MS, readCookie, SESSION_COOKIE, SESSION_TTL_MS, SessionKeeper, type Session,
+} from './session.ts';
 
-export function uiRoutes(_deps: AppDeps): Router {
-  return Router();
+const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
+  res.set({
+    'Content-Security-Policy': CSP,
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'same-origin',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+  });
+  next();
+}
+
+/** Where to go after login: a path of the dashboard, nothing else (no open redirect). */
+function safeNext(value: unknown): string {
+  return typeof value === 'string' && /^\/ui(?:[/?][^\\\s]*)?$/.test(value) && !value.startsWith('//') && value.length <= 500 ? value : '/ui';
+}
+
+/**
+ * A form post must come from our own pages: browsers send Origin (and Sec-Fetch-Site) on
+ * POSTs; when present they must name this host. Only the host is compared: behind a TLS proxy
+ * without server.trustProxy the app sees http while the browser says https. The CSRF token is
+ * checked as well.
+ */
+function sameOrigin(req: Request): boolean {
+  if (req.get('sec-fetch-site') === 'cross-site') return false;
+  const origin = req.get('origin');
+  if (origin === undefined) return true;
+  return URL.canParse(origin) && new URL(origin).host === req.get('host');
+}
+
+const sendHtml = (res: Response, status: number, body: string): void => {
+  res.status(status).set('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(body);
+};
+
+const formField = (req: Request, name: string): unknown => (req.body as Record<string, unknown> | undefined)?.[name];
+
+const sessionOf = (res: Response): Session => {
+  const s = res.locals['session'] as Session | undefined;
+  if (s === undefined) throw new HttpError(401, 'unauthorized', 'Please sign in.');
+  return s;
+};
+
+export function uiRoutes(deps: AppDeps): Router {
+  const router = Router();
+  const sessions = new SessionKeeper({ secret: deps.sessionSecret, clock: deps.clock, tokens: deps.tokens });
+  const history = new HistoryCache();
+  const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
+  const currency = deps.config.program.currency;
+
+  const cookie = (req: Request, name: string, value: string, maxAgeMs: number): string =>
+    cookieHeader(name, value, { secure: req.secure, maxAgeSeconds: Math.floor(maxAgeMs / 1000) });
+
+  router.use(securityHeaders);
+  assetRoutes(router);
+
+  // ---- login and logout --------------------------------------------------------------------
+
+  const renderLogin = (req: Request, res: Response, status: number, o: { next: string; error: string | null; notice: string | null }): void => {
+    const nonce = sessions.loginNonce();
+    res.append('Set-Cookie', cookie(req, LOGIN_COOKIE, nonce.value, LOGIN_TTL_MS));
+    sendHtml(res, status, loginPage({ csrf: nonce.csrf, ...o }));
+  };
+
+  router.get('/login', (req, res) => {
+    const next = safeNext(req.query['next']);
+    if (sessions.verify(readCookie(req.get('cookie'), SESSION_COOKIE)) !== null) {
+      res.redirect(303, next);
+      return;
+    }
+    renderLogin(req, res, 200, { next, error: null, notice: req.query['signedOut'] === '1' ? 'You are signed out.' : null });
+  });
+
+  router.post('/login', form, (req, res) => {
+    const next = safeNext(formField(req, 'next'));
+    if (!sameOrigin(req) || !sessions.checkLogin(readCookie(req.get('cookie'), LOGIN_COOKIE), formField(req, '_csrf'))) {
+      deps.logger.warn({ requestId: res.locals['requestId'] as unknown }, 'dashboard login refused: missing or stale form token');
+      renderLogin(req, res, 403, { next, error: 'This sign-in form expired or did not come from this site. Please try again.', notice: null });
+      return;
+    }
+    const token = formField(req, 'token');
+    const entry = typeof token === 'string' && token.length <= 1024 ? findToken(deps.tokens, token.trim()) : null;
+    if (entry === null) {
+      deps.logger.warn({ requestId: res.locals['requestId'] as unknown }, 'dashboard login refused: token not valid');
+      renderLogin(req, res, 401, { next, error: 'That token is not valid. Check PARTNERSYNC_TOKENS and try again.', notice: null });
+      return;
+    }
+    const { value, session } = sessions.issue(entry);
+    deps.logger.info({ principal: session.label }, 'dashboard session started');
+    res.append('Set-Cookie', cookie(req, SESSION_COOKIE, value, SESSION_TTL_MS));
+    res.append('Set-Cookie', cookie(req, LOGIN_COOKIE, '', 0));
+    res.redirect(303, next);
+  });
+
+  router.post('/logout', form, (req, res) => {
+    const session = sessions.verify(readCookie(req.get('cookie'), SESSION_COOKIE));
+    if (session !== null) {
+      if (!sameOrigin(req) || !sessions.checkCsrf(session, formField(req, '_csrf'))) {
+        sendHtml(res, 403, errorPage(403, 'This sign-out form did not come from this site, or it is stale. Reload the page and try again.', { role: session.role, csrf: sessions.csrfToken(session) }, undefined));
+        return;
+      }
+      sessions.revoke(session);
+      deps.logger.info({ principal: session.label }, 'dashboard session ended');
+    }
+    res.append('Set-Cookie', cookie(req, SESSION_COOKIE, '', 0));
+    res.redirect(303, '/ui/login?signedOut=1');
+  });
+
+  // ---- everything below needs a session ------------------------------------------------------
+
+  router.use((req, res, next) => {
+    const session = sessions.verify(readCookie(req.get('cookie'), SESSION_COOKIE));
+    if (session === null) {
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        res.redirect(303, `/ui/login?next=${encodeURIComponent(safeNext(req.originalUrl))}`);
+        return;
+      }
+      sendHtml(res, 401, errorPage(401, 'Your session has ended. Please sign in again.', null, undefined));
+      return;
+    }
+    res.locals['session'] = session;
+    req.principal = { role: session.role, label: session.label, via: 'session' };
+    next();
+  });
+
+  const shell = async (res: Response, title: string, section: Section, c: Current | null): Promise<Shell> => {
+    const session = sessionOf(res);
+    const account = c?.account ?? await deps.account();
+    const [open, runs] = await Promise.all([deps.store.openEpisodes(account), deps.store.listRuns(account, 1)]);
+    const run = runs[0];
+    const tz = deps.config.program.timezone;
+    const lastSync = run === undefined ? 'no sync yet' : `last sync ${run.status} ${run.finishedAt === null ? '(running)' : `${localDate(new Date(run.finishedAt).toISOString(), tz)} ${new Date(run.finishedAt).toISOString().slice(11, 16)} UTC`}`;
+    return {
+      title, section, user: { role: session.role, csrf: sessions.csrfToken(session) }, period: c?.period.label, openAlerts: open.length,
+      footer: html`Amounts in ${currency} · program time zone ${tz}${c === null ? '' : html` · as of ${c.result.asOf}`} · ${lastSync}`,
+    };
+  };
+
+  const render = async (res: Response, title: string, section: Section, c: Current | null, body: SafeHtml): Promise<void> => {
+    sendHtml(res, 200, page(await shell(res, title, section, c), body));
+  };
+
+  router.get('/', async (req, res) => {
+    const c = await loadCurrent(deps, req.query['period']);
+    const [ledger, hist, periods] = await Promise.all([
+      ledgerView(deps, c),
+      history.get({ store: deps.store, config: deps.config, account: c.account, lastMonth: lastChartMonth(c), asOf: c.asOf }),
+      deps.store.ledgerPeriods(c.account),
+    ]);
+    const bookedByMonth = new Map(periods.map((p) => [p.period, formatMinor(p.net, deps.config.program.exponent)]));
+    await render(res, `Program ${c.period.label}`, 'program', c, programBody({ c, ledger, history: hist, bookedByMonth, currency, partnerCount: c.result.partners.length }));
+  });
+
+  router.get('/recipes', async (req, res) => {
+    const c = await loadCurrent(deps, req.query['period']);
+    const rows = recipeRows(c, deps.config.programConfig.recipes, deps.config.program.alerts.recipeUnusedDays);
+    const plans = new Set(Object.keys(deps.config.programConfig.plans));
+    await render(res, `Recipe box ${c.period.label}`, 'recipes', c, recipesBody(c, rows, currency, deps.config.program.alerts.recipeUnusedDays, plans));
+  });
+
+  const recipeList = (): { id: string; name: string }[] =>
+    Object.entries(deps.config.programConfig.recipes).map(([id, r]) => ({ id, name: r.name })).sort((a, b) => (a.id < b.id ? -1 : 1));
+
+  router.get('/partners', async (req, res) => {
+    const parsed = partnersQuery.safeParse(req.query);
+    if (!parsed.success) throw new HttpError(400, 'invalid_request', `The filter or sort in this address is not valid (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}). Use the form on the page.`);
+    const c = await loadCurrent(deps, parsed.data.period);
+    const rows = partnerRows(deps, c, await deps.store.openEpisodes(c.account));
+    await render(res, 'Partners', 'partners', c, partnersBody(c, rows, { ...parsed.data, period: parsed.data.period ?? undefined }, currency, recipeList()));
+  });
+
+  router.get('/partners/:id', async (req, res) => {
+    const id = req.params['id'];
+    const c = await loadCurrent(deps, req.query['period']);
+    const out = c.result.partners.find((p) => p.id === id);
+    const rec = c.details.partners.find((p) => p.id === id);
+    const health = rec === undefined ? undefined : c.details.health[rec.idx];
+    if (out === undefined || rec === undefined || health === undefined) throw new HttpError(404, 'not_found', 'There is no partner with this id in the last sync.');
+    const alerts = (await openAlerts(deps, c.account)).filter((a) => a.partnerId === id);
+    const row = partnerRows(deps, c, alerts).find((r) => r.id === id);
+    if (row === undefined) throw new HttpError(404, 'not_found', 'There is no partner with this id in the last sync.');
+    const session = sessionOf(res);
+    const [ledger, hist] = await Promise.all([
+      ledgerView(deps, c, id),
+      history.get({ store: deps.store, config: deps.config, account: c.account, lastMonth: lastChartMonth(c), asOf: c.asOf }),
+    ]);
+    await render(res, row.name, 'partners', c, partnerBody({
+      c, row, out, health, recipeName: rec.recipe?.config.name ?? null, history: hist, alerts, ledger,
+      showLines: roleAtLeast(session.role, 'finance'), linker: crmLinker(deps.config.config, c.account), currency,
+      minClosedForWinRate: deps.config.program.alerts.minClosedForWinRate,
+    }));
+  });
+
+  router.get('/alerts', async (req, res) => {
+    const parsed = alertsQuery.safeParse(req.query);
+    if (!parsed.success) throw new HttpError(400, 'invalid_request', 'Severity must be critical, warning or info.');
+    const account = await deps.account();
+    const [alerts, cache] = await Promise.all([openAlerts(deps, account), deps.store.loadCache(account)]);
+    const names = new Map(cache.partners.map((p) => [p.id, p.name ?? p.id]));
+    const body = alertsBody({ alerts, severity: parsed.data.severity, names, linker: crmLinker(deps.config.config, account), timezone: deps.config.program.timezone });
+    await render(res, 'Alerts', 'alerts', null, body);
+  });
+
+  // ---- unknown pages and errors, as HTML -------------------------------------------------------
+
+  router.use((_req, _res, next) => {
+    next(new HttpError(404, 'not_found', 'There is no dashboard page at this address.'));
+  });
+  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const session = res.locals['session'] as Session | undefined;
+    const user = session === undefined ? null : { role: session.role, csrf: sessions.csrfToken(session) };
+    const requestId = res.locals['requestId'] as string | undefined;
+    if (err instanceof HttpError && err.status < 500) {
+      sendHtml(res, err.status, errorPage(err.status, err.message, user, requestId));
+      return;
+    }
+    const status = isClientError(err) ? err.status : 500;
+    if (status >= 500) deps.logger.error({ err, requestId, path: req.originalUrl.split('?')[0] }, 'dashboard page failed');
+    sendHtml(res, status, errorPage(status, status >= 500 ? 'The page could not be built. Try again; if it keeps failing, the server log has the details.' : 'The request could not be read.', user, requestId));
+  });
+  return router;
+}
+
+/** Body-parser failures (too large, bad encoding) carry a 4xx status. */
+function isClientError(err: unknown): err is { status: number } {
+  return typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' && err.status >= 400 && err.status < 500;
 }

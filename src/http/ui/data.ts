@@ -1,0 +1,159 @@
+// What the pages show, read from the store and the engine. The current figures come from one
+// engine run over the cached snapshot as of now, the same computation as GET /v1/kpis (so the
+// numbers agree); commissions come from the ledger, as finance exports them.
+
+import { compareAlerts, type Alert, type AlertCode, type Severity } from '../../domain/alerts.ts';
+import { computeDetailed, type ComputeResult, type EngineDetails } from '../../domain/engine.ts';
+import { winRate365 } from '../../domain/kpis.ts';
+import { formatMinor, parseDecimalToMinor, ratioToNumber } from '../../domain/money.ts';
+import { monthLabel, parsePeriod, TimeZone, type MonthIndex, type Period } from '../../domain/time.ts';
+import type { AlertEpisode } from '../../store/store.ts';
+import { statements, type ExportLine, type Totals } from '../../sync/exports.ts';
+import type { AppDeps } from '../app.ts';
+import { HttpError } from '../errors.ts';
+
+export interface Current {
+  account: string;
+  asOf: number;
+  tz: TimeZone;
+  /** The month of asOf in the program time zone. */
+  currentMonth: MonthIndex;
+  period: Period;
+  result: ComputeResult;
+  details: EngineDetails;
+  /** Partner names and granted tiers from the CRM cache, by id. */
+  names: ReadonlyMap<string, string>;
+}
+
+/** `YYYY-MM`, `YYYY-Qn` or `YYYY`; empty means the current month. A bad one is a 400 page. */
+export function readPeriod(text: unknown, tz: TimeZone, now: number): Period {
+  if (text === undefined || text === '') {
+    const m = tz.monthOf(now);
+    return { label: monthLabel(m), kind: 'month', firstMonth: m, months: 1 };
+  }
+  const p = typeof text === 'string' ? parsePeriod(text) : null;
+  if (p === null) throw new HttpError(400, 'invalid_request', `The period "${typeof text === 'string' ? text : '?'}" is not a month (YYYY-MM), quarter (YYYY-Qn) or year (YYYY).`);
+  return p;
+}
+
+export const asOfNow = (deps: Pick<AppDeps, 'clock'>): number => Math.floor(deps.clock.now() / 1000) * 1000;
+
+export async function loadCurrent(deps: AppDeps, periodText: unknown): Promise<Current> {
+  const account = await deps.account();
+  const asOf = asOfNow(deps);
+  const tz = new TimeZone(deps.config.program.timezone);
+  const period = readPeriod(periodText, tz, asOf);
+  const cache = await deps.store.loadCache(account);
+  const { result, details } = computeDetailed(deps.config.program, cache, { asOf, period });
+  const names = new Map(cache.partners.map((p) => [p.id, p.name ?? p.id]));
+  return { account, asOf, tz, currentMonth: tz.monthOf(asOf), period, result, details, names };
+}
+
+/** The last month a period's charts end with: its own last month, at most the current month. */
+export const lastChartMonth = (c: Pick<Current, 'period' | 'currentMonth'>): MonthIndex =>
+  Math.min(c.period.firstMonth + c.period.months - 1, c.currentMonth);
+
+// ---- partners -------------------------------------------------------------------------------
+
+export interface PartnerRow {
+  id: string;
+  name: string;
+  recipe: string | null;
+  grantedTier: string | null;
+  tier: string | null;
+  /** Rank of the earned tier in its plan (0 = first), for sorting. */
+  tierRank: number | null;
+  fit: { score: number; band: string } | null;
+  score: number | null;
+  band: 'healthy' | 'watch' | 'at_risk' | null;
+  attributed: string;
+  attributed365: string;
+  pipeline: string;
+  /** The 365-day conversion sample (rules.md 7), 4 dp; null below the minimum sample. */
+  winRate365: number | null;
+  lastActivityAt: string | null;
+  openAlerts: number;
+  worstSeverity: Severity | null;
+}
+
+const SEVERITY_RANK: Readonly<Record<string, number>> = { critical: 0, warning: 1, info: 2 };
+
+export function partnerRows(deps: AppDeps, c: Current, open: readonly AlertEpisode[]): PartnerRow[] {
+  const { program } = deps.config;
+  const byPartner = new Map<string, AlertEpisode[]>();
+  for (const e of open) {
+    if (e.partnerId === null) continue;
+    const list = byPartner.get(e.partnerId);
+    if (list) list.push(e);
+    else byPartner.set(e.partnerId, [e]);
+  }
+  const recs = new Map(c.details.partners.map((p) => [p.id, p]));
+  return c.result.partners.map((p): PartnerRow => {
+    const rec = recs.get(p.id);
+    const acc = rec === undefined ? undefined : c.details.accs[rec.idx];
+    const rate = acc === undefined ? null : winRate365(program, acc);
+    const alerts = byPartner.get(p.id) ?? [];
+    const worst = alerts.reduce<Severity | null>((w, e) => (w === null || (SEVERITY_RANK[e.severity] ?? 9) < (SEVERITY_RANK[w] ?? 9) ? e.severity as Severity : w), null);
+    const tiers = rec?.recipe?.plan?.type === 'percent' ? rec.recipe.plan.tiers : null;
+    const rank = p.tier === null || tiers === null ? -1 : tiers.findIndex((t) => t.name === p.tier);
+    return {
+      id: p.id,
+      name: c.names.get(p.id) ?? p.id,
+      recipe: rec?.recipe?.id ?? null,
+      grantedTier: rec?.tier ?? null,
+      tier: p.tier,
+      tierRank: rank < 0 ? null : rank,
+      fit: p.fit,
+      score: p.health.score,
+      band: p.health.band,
+      attributed: p.kpis.attributedRevenue,
+      attributed365: formatMinor(acc?.attributed365 ?? 0n, program.exponent),
+      pipeline: p.kpis.pipeline,
+      winRate365: rate === null ? null : ratioToNumber(rate, 4),
+      lastActivityAt: p.kpis.lastActivityAt,
+      openAlerts: alerts.length,
+      worstSeverity: worst,
+    };
+  });
+}
+
+// ---- alerts ---------------------------------------------------------------------------------
+
+/** Open alert episodes of the last sync, in the rules.md 8 order (severity, code, partner, deal, recipe). */
+export async function openAlerts(deps: AppDeps, account: string): Promise<AlertEpisode[]> {
+  const open = await deps.store.openEpisodes(account);
+  const asAlert = (e: AlertEpisode): Alert => ({ code: e.code as AlertCode, severity: e.severity as Severity, partnerId: e.partnerId, dealId: e.dealId, recipe: e.recipe, message: e.message });
+  return [...open].sort((a, b) => compareAlerts(asAlert(a), asAlert(b)) || a.openedAt - b.openedAt);
+}
+
+// ---- commissions (ledger) ---------------------------------------------------------------------
+
+export interface LedgerView {
+  months: string[];
+  totals: Totals;
+  lines: ExportLine[];
+  entries: number;
+}
+
+const TOTAL_KEYS = ['accruals', 'adjustments', 'clawbacks', 'net', 'payable', 'held'] as const;
+
+/** Ledger entries booked in the period's months (up to the current month), with their totals. */
+export async function ledgerView(deps: AppDeps, c: Current, partnerId?: string): Promise<LedgerView> {
+  const { exponent } = deps.config.program;
+  const ledger = { store: deps.store, clock: deps.clock, config: deps.config };
+  const sums = Object.fromEntries(TOTAL_KEYS.map((k) => [k, 0n])) as Record<(typeof TOTAL_KEYS)[number], bigint>;
+  const lines: ExportLine[] = [];
+  const months: string[] = [];
+  const last = Math.min(c.period.firstMonth + c.period.months - 1, c.currentMonth);
+  for (let m = c.period.firstMonth; m <= last; m++) {
+    const label = monthLabel(m);
+    months.push(label);
+    const s = await statements(ledger, c.account, label, partnerId);
+    const totals = partnerId === undefined ? s.totals : s.partners[0]?.totals;
+    if (totals === undefined) continue;
+    for (const k of TOTAL_KEYS) sums[k] += parseDecimalToMinor(totals[k], exponent) ?? 0n;
+    for (const p of s.partners) lines.push(...p.lines);
+  }
+  const totals = Object.fromEntries(TOTAL_KEYS.map((k) => [k, formatMinor(sums[k], exponent)])) as unknown as Totals;
+  return { months, totals, lines, entries: lines.length };
+}

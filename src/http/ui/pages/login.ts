@@ -1,0 +1,22 @@
+// The login form: exchanges an API token (PARTNERSYNC_TOKENS) for a dashboard session.
+
+import { html } from '../html.ts';
+import { page } from '../layout.ts';
+
+export function loginPage(o: { csrf: string; next: string; error: string | null; notice: string | null }): string {
+  return page({ title: 'Sign in', section: null, user: null }, html`
+<div class="login">
+<h1>Sign in to the partner dashboard</h1>
+<p class="lede">Use an API token from <code>PARTNERSYNC_TOKENS</code>. Viewer tokens show the program, recipes, partners and alerts; finance and admin tokens also show commission lines.</p>
+${o.notice === null ? '' : html`<p class="note" role="status">${o.notice}</p>`}
+${o.error === null ? '' : html`<p class="error-box" role="alert" id="login-error">${o.error}</p>`}
+<form method="post" action="/ui/login" novalidate>
+<input type="hidden" name="_csrf" value="${o.csrf}">
+<input type="hidden" name="next" value="${o.next}">
+<p><label for="token">API token</label>
+<input type="password" id="token" name="token" autocomplete="current-password" required spellcheck="false" autocapitalize="off"${o.error === null ? '' : html` aria-invalid="true" aria-describedby="login-error"`} autofocus></p>
+<p class="hint">The token is checked once; the session lasts 8 hours and is kept in an HTTP-only cookie.</p>
+<p><button type="submit">Sign in</button></p>
+</form>
+</div>`);
+}
