@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { loadConfigFile, resolveConfigPath } from '../../config/load.ts';
 
+const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 export function registerConfig(program: Command, ctx: CliContext): void {
   const config = program.command('config').description('Work with the config file');
   config
@@ -14,6 +16,6 @@ export function registerConfig(program: Command, ctx: CliContext): void {
       const file = resolveConfigPath(opts.config, ctx.env, ctx.cwd);
       const loaded = loadConfigFile(file);
       const p = loaded.programConfig;
-      ctx.io.stdout(`${file}: ok — ${Object.keys(p.recipes).length} recipes, ${Object.keys(p.plans).length} plans, currency ${p.currency}, time zone ${p.timezone}, attribution ${p.attribution.model}${loaded.config.crm ? `, CRM ${loaded.config.crm.provider}` : ''}\n`);
+      ctx.io.stdout(`${file}: ok — ${count(Object.keys(p.recipes).length, 'recipe')}, ${count(Object.keys(p.plans).length, 'plan')}, currency ${p.currency}, time zone ${p.timezone}, attribution ${p.attribution.model}${loaded.config.crm ? `, CRM ${loaded.config.crm.provider}` : ''}\n`);
     });
 }
