@@ -150,7 +150,9 @@ const recipeSchema = z.strictObject({
   whenNotToUse: z.string().optional(),
 });
 
-const rateList = z.array(z.strictObject({ from: localDate, rate: positiveDecimal('rate', '1.08') }))
+// rules.md only forbids negative amounts; a zero rate converts such deals to 0
+const rate = money('1.08');
+const rateList = z.array(z.strictObject({ from: localDate, rate }))
   .min(1, { error: 'must list at least one { from, rate }' })
   .superRefine((list, ctx) => {
     const seen = new Set<string>();
@@ -176,7 +178,7 @@ export const programSchema = z.strictObject({
   grossMarginBps: bps.default(10000),
   exchangeRates: z.record(
     z.string().regex(CURRENCY_CODE, { error: 'currency codes are ISO 4217 in capitals, e.g. EUR' }),
-    z.union([positiveDecimal('rate', '1.08'), rateList], { error: 'must be a rate such as "1.08" or a list of { from: YYYY-MM-DD, rate }' }),
+    z.union([rate, rateList], { error: 'must be a rate such as "1.08" or a list of { from: YYYY-MM-DD, rate }' }),
   ).default({}),
   attribution: z.strictObject({
     model: z.enum(ATTRIBUTION_MODELS, { error: `must be one of: ${ATTRIBUTION_MODELS.join(', ')}` }).default('sourced'),

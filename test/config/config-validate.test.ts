@@ -57,7 +57,7 @@ describe('partnersync config validate', () => {
     ['an unknown recipe status', 'program:\n  currency: USD\n  recipes:\n    r: { status: paused }\n', 'program.recipes.r.status: must be one of: active, retired, anti'],
     ['an unknown health weight', 'program:\n  currency: USD\n  health: { weights: { revenue: 1, vibes: 2 } }\n', 'program.health.weights.vibes: unknown key'],
     ['a dated rate with an impossible date', 'program:\n  currency: USD\n  exchangeRates:\n    GBP: [ { from: "2026-02-30", rate: "1.2" } ]\n', 'program.exchangeRates.GBP[0].from: is not a real calendar date'],
-    ['a zero exchange rate', 'program:\n  currency: USD\n  exchangeRates: { EUR: "0" }\n', 'program.exchangeRates.EUR: must be greater than 0'],
+    ['a negative exchange rate', 'program:\n  currency: USD\n  exchangeRates: { EUR: "-1.1" }\n', 'program.exchangeRates.EUR: must not be negative'],
     ['a YAML syntax error', 'program:\n  currency: USD\n   timezone: UTC\n', 'YAML syntax'],
     ['an empty file', '', 'must be a YAML mapping with at least a `program:` section'],
     ['an unknown CRM provider', 'program:\n  currency: USD\ncrm:\n  provider: pipedrive\n', 'crm.provider: must be one of: hubspot, salesforce, sandbox-hubspot, sandbox-salesforce'],
