@@ -2,7 +2,7 @@
 // KyselyStore (kysely-store.ts, opened by open-store.ts). Everything is scoped by the CRM
 // account (accountKey()): one database may serve several accounts.
 
-import type { DealResultField, FieldValues, PartnerResultField, PullCursor, PulledDeal, PulledPartner, PullPage } from '../crm/port.ts';
+import type { DealResultField, FieldValues, PartnerResultField, PullCursor, PulledDeal, PulledPartner, PullPage, TaskRequest } from '../crm/port.ts';
 import type { AccountLock } from './account-lock.ts';
 import type { LedgerKind, RunStatus, TaskStatus } from './schema.ts';
 
@@ -116,16 +116,9 @@ export interface PartnerState {
   updatedAt: number;
 }
 
-export interface OutboxTask {
-  marker: string;
+/** A task in the outbox: the CRM request, its alert episode and where its creation stands. */
+export interface OutboxTask extends TaskRequest {
   episodeId: string;
-  partnerId: string;
-  dealId: string | null;
-  ownerId: string | null;
-  subject: string;
-  body: string;
-  dueAt: number;
-  priority: 'HIGH' | 'MEDIUM' | 'LOW';
   status: TaskStatus;
   taskId: string | null;
   attempts: number;

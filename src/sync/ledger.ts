@@ -12,19 +12,8 @@ import type { Program } from '../domain/program.ts';
 import { DAY_MS, monthLabel, parseMonthLabel, type TimeZone } from '../domain/time.ts';
 import type { KeyBalance, LedgerInputs, LedgerKind, NewLedgerEntry, PeriodClose } from '../store/store.ts';
 
-/** A target entry (rules.md 4) in ledger terms. */
-export interface TargetEntry {
-  key: string;
-  period: string;
-  partnerId: string;
-  partnerName: string;
-  dealId: string | null;
-  dealName: string | null;
-  amount: bigint;
-  payableAt: number;
-  payableOn: string;
-  inputs: LedgerInputs;
-}
+/** A target entry (rules.md 4) in ledger terms: a ledger entry before its kind, original period and reason. */
+export type TargetEntry = Omit<NewLedgerEntry, 'kind' | 'originalPeriod' | 'reason'>;
 
 /** rules.md 4 payableAt: max(closedAt + holdDays, month start); fixed fees max(month start, onboardedAt) + holdDays. */
 function payableAtOf(details: EngineDetails, i: number): number {

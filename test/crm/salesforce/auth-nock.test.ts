@@ -5,25 +5,15 @@
 
 import { createPublicKey, createVerify, generateKeyPairSync } from 'node:crypto';
 import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/config/errors.ts';
 import { readEnv } from '../../../src/config/env.ts';
 import { CrmError } from '../../../src/crm/port.ts';
 import { credentialsFromEnv, JWT_BEARER_GRANT } from '../../../src/crm/salesforce/auth.ts';
 import { salesforceConfig } from './helpers.ts';
-import { API, INSTANCE, login, LOGIN, nockAdapter, ORG_ID, page, tokenAnswer, USER_ID } from './nock-helpers.ts';
+import { API, INSTANCE, login, LOGIN, nockAdapter, ORG_ID, page, tokenAnswer, USER_ID, useStrictNock } from './nock-helpers.ts';
 
-beforeEach(() => {
-  nock.disableNetConnect();
-});
-
-afterEach(() => {
-  // Every interceptor a test set up was used (scope.done() for all of them).
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  nock.enableNetConnect();
-  expect(pending).toEqual([]);
-});
+useStrictNock();
 
 type Form = Record<string, string>;
 

@@ -1,3 +1,4 @@
+import { afterEach, beforeEach, expect } from 'vitest';
 // Shared pieces of the nock contract tests: a mocked login server and instance, the token
 // answer, provider-shaped records, and the adapter pointed at them.
 
@@ -73,3 +74,17 @@ export function opportunityPartner(n: number, dealN: number, partnerN: number, e
 }
 
 export const corporateCurrency = page([{ attributes: attributes('CurrencyType', id('01L', 1)), IsoCode: 'USD' }]);
+
+/** Network off for every test of the file, and every interceptor a test set up must be used. */
+export function useStrictNock(): void {
+  beforeEach(() => {
+    nock.disableNetConnect();
+  });
+  afterEach(() => {
+    // scope.done() for every scope at once: nothing a test expected may be left unused
+    const pending = nock.pendingMocks();
+    nock.cleanAll();
+    nock.enableNetConnect();
+    expect(pending).toEqual([]);
+  });
+}

@@ -5,21 +5,11 @@
 // values added (never removed), and a second run that changes nothing.
 
 import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { salesforceConfig } from './helpers.ts';
-import { API, from, id, INSTANCE, login, nockAdapter, page, soqlOf, USER_ID } from './nock-helpers.ts';
+import { API, from, id, INSTANCE, login, nockAdapter, page, soqlOf, USER_ID, useStrictNock } from './nock-helpers.ts';
 
-beforeEach(() => {
-  nock.disableNetConnect();
-});
-
-afterEach(() => {
-  // Every interceptor a test set up was used (scope.done() for all of them).
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  nock.enableNetConnect();
-  expect(pending).toEqual([]);
-});
+useStrictNock();
 
 interface ToolingBody {
   FullName: string;

@@ -4,24 +4,14 @@
 // locator paging, currency detection, and records mapped to the snapshot.
 
 import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CrmError, type PullCursor, type PullPage } from '../../../src/crm/port.ts';
 import { salesforceConfig } from './helpers.ts';
 import {
-  account, API, corporateCurrency, from, id, INSTANCE, login, nockAdapter, opportunity, opportunityPartner, page, soqlOf, USER_ID,
+  account, API, corporateCurrency, from, id, INSTANCE, login, nockAdapter, opportunity, opportunityPartner, page, soqlOf, USER_ID, useStrictNock,
 } from './nock-helpers.ts';
 
-beforeEach(() => {
-  nock.disableNetConnect();
-});
-
-afterEach(() => {
-  // Every interceptor a test set up was used (scope.done() for all of them).
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  nock.enableNetConnect();
-  expect(pending).toEqual([]);
-});
+useStrictNock();
 
 async function drain(pages: AsyncIterable<PullPage>): Promise<PullPage[]> {
   const out: PullPage[] = [];

@@ -4,22 +4,12 @@
 // owner, due date and marker, found again by marker.
 
 import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CrmError, type TaskRequest } from '../../../src/crm/port.ts';
 import { markerTag } from '../../../src/crm/salesforce/tasks.ts';
-import { API, from, id, INSTANCE, login, nockAdapter, page, soqlOf, USER_ID } from './nock-helpers.ts';
+import { API, from, id, INSTANCE, login, nockAdapter, page, soqlOf, USER_ID, useStrictNock } from './nock-helpers.ts';
 
-beforeEach(() => {
-  nock.disableNetConnect();
-});
-
-afterEach(() => {
-  // Every interceptor a test set up was used (scope.done() for all of them).
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  nock.enableNetConnect();
-  expect(pending).toEqual([]);
-});
+useStrictNock();
 
 interface CollectionBody {
   allOrNone: boolean;
