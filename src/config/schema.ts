@@ -26,8 +26,13 @@ export const crmSchema = z.strictObject({
     searchLagSeconds: z.number().int().min(0).default(10),
     rateLimitPer10s: z.number().int().min(1).max(1000).default(190),
     searchPerSecond: z.number().int().min(1).max(50).default(5),
-    portalId: z.string().optional(),
-  }).default({ basePath: 'https://api.hubapi.com', searchLagSeconds: 10, rateLimitPer10s: 190, searchPerSecond: 5 }),
+    /** The HubSpot account id; without it the adapter asks HubSpot's account-info API once. */
+    portalId: z.union([z.string().regex(/^\d+$/), z.number().int().positive()], { error: 'must be the HubSpot account (portal) id, digits only' }).transform(String).optional(),
+    /** Each incremental search window starts this long before the previous one ended (late-indexed records). */
+    searchOverlapSeconds: z.number().int().min(0).max(86_400).default(60),
+    /** A request without an answer after this long is abandoned and retried. */
+    requestTimeoutSeconds: z.number().int().min(1).max(600).default(30),
+  }).default({ basePath: 'https://api.hubapi.com', searchLagSeconds: 10, rateLimitPer10s: 190, searchPerSecond: 5, searchOverlapSeconds: 60, requestTimeoutSeconds: 30 }),
   salesforce: z.strictObject({
     loginUrl: url('https://login.salesforce.com').default('https://login.salesforce.com'),
     instanceUrl: url('https://example.my.salesforce.com').optional(),

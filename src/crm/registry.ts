@@ -18,6 +18,8 @@ export type AdapterFactory = (ctx: AdapterContext) => Promise<CrmAdapter>;
 
 /** Lazily imported so a command loads only the CRM it talks to. */
 const factories: Record<string, () => Promise<AdapterFactory>> = {
+  'hubspot': async () => (await import('./hubspot/adapter.ts')).createHubspotAdapter,
+  'sandbox-hubspot': async () => (await import('./hubspot/sandbox-adapter.ts')).createSandboxHubspotAdapter,
   'salesforce': async () => (await import('./salesforce/adapter.ts')).createSalesforceAdapter,
   'sandbox-salesforce': async () => (await import('./salesforce/sandbox-adapter.ts')).createSandboxSalesforceAdapter,
 };

@@ -10,6 +10,7 @@ import { registerSnapshot } from './snapshot.ts';
 import { registerExport } from './export.ts';
 import { registerStatements } from './statements.ts';
 import { registerPeriods } from './periods.ts';
+import { registerProvision } from './provision.ts';
 import { registerServe } from './serve.ts';
 import { registerDemo } from './demo.ts';
 
@@ -24,6 +25,7 @@ export const commands: readonly RegisterCommand[] = [
   registerExport,
   registerStatements,
   registerPeriods,
+  registerProvision,
   registerServe,
   registerDemo,
 ];

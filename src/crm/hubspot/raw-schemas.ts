@@ -1,0 +1,118 @@
+// zod schemas of the HubSpot answers we use, as the SDK hands them over (its generated models:
+// dates already turned into Date objects, `from` renamed `_from`). An answer that does not match
+// is a CrmError (bad_payload), never an empty list.
+
+import { z } from 'zod';
+
+const date = z.date();
+
+export const historyEntryRaw = z.object({
+  value: z.string(),
+  timestamp: date,
+  sourceType: z.string().optional(),
+});
+
+export const hubspotObjectRaw = z.object({
+  id: z.string().min(1),
+  properties: z.record(z.string(), z.string().nullable()),
+  propertiesWithHistory: z.record(z.string(), z.array(historyEntryRaw)).optional(),
+  createdAt: date,
+  updatedAt: date,
+  archived: z.boolean().optional(),
+  archivedAt: date.optional(),
+});
+export type HubspotObjectRaw = z.infer<typeof hubspotObjectRaw>;
+
+const paging = z.object({ next: z.object({ after: z.string() }).optional() }).optional();
+
+export const hubspotPageRaw = z.object({ results: z.array(hubspotObjectRaw), paging });
+export type HubspotPageRaw = z.infer<typeof hubspotPageRaw>;
+
+export const batchErrorRaw = z.object({
+  status: z.string().optional(),
+  category: z.string().optional(),
+  subCategory: z.unknown().optional(),
+  message: z.string().optional(),
+  context: z.record(z.string(), z.array(z.string())).optional(),
+});
+export type BatchErrorRaw = z.infer<typeof batchErrorRaw>;
+
+export const hubspotBatchRaw = z.object({
+  status: z.string(),
+  results: z.array(hubspotObjectRaw),
+  errors: z.array(batchErrorRaw).optional(),
+});
+export type HubspotBatchRaw = z.infer<typeof hubspotBatchRaw>;
+
+export const associationBatchRaw = z.object({
+  results: z.array(z.object({
+    _from: z.object({ id: z.string() }),
+    to: z.array(z.object({
+      toObjectId: z.union([z.string(), z.number()]).transform(String),
+      associationTypes: z.array(z.object({ typeId: z.number(), category: z.string().optional(), label: z.string().nullable().optional() })),
+    })),
+    paging: z.unknown().optional(),
+  })),
+  errors: z.array(batchErrorRaw).optional(),
+});
+export type AssociationBatchRaw = z.infer<typeof associationBatchRaw>;
+
+export const optionRaw = z.object({
+  value: z.string(),
+  label: z.string(),
+  hidden: z.boolean().optional(),
+  displayOrder: z.number().optional(),
+  description: z.string().optional(),
+});
+
+export const propertyRaw = z.object({
+  name: z.string(),
+  label: z.string(),
+  type: z.string(),
+  fieldType: z.string(),
+  groupName: z.string(),
+  description: z.string().optional(),
+  options: z.array(optionRaw).optional(),
+  hidden: z.boolean().optional(),
+  hubspotDefined: z.boolean().optional(),
+  calculated: z.boolean().optional(),
+  archived: z.boolean().optional(),
+});
+export type PropertyRaw = z.infer<typeof propertyRaw>;
+
+export const propertyListRaw = z.object({ results: z.array(propertyRaw) });
+export const propertyBatchRaw = z.object({ results: z.array(propertyRaw), errors: z.array(batchErrorRaw).optional() });
+
+export const groupListRaw = z.object({ results: z.array(z.object({ name: z.string(), label: z.string(), archived: z.boolean().optional() })) });
+export const groupRaw = z.object({ name: z.string(), label: z.string() });
+
+export const pipelinesRaw = z.object({
+  results: z.array(z.object({
+    id: z.string(),
+    label: z.string(),
+    archived: z.boolean().optional(),
+    stages: z.array(z.object({
+      id: z.string(),
+      label: z.string(),
+      archived: z.boolean().optional(),
+      metadata: z.record(z.string(), z.string()).optional(),
+    })),
+  })),
+});
+export type PipelinesRaw = z.infer<typeof pipelinesRaw>;
+
+export const tokenRaw = z.object({
+  accessToken: z.string().min(1),
+  refreshToken: z.string().optional(),
+  expiresIn: z.number().positive(),
+});
+
+/** GET /account-info/v3/details (raw JSON: no SDK model). */
+export const accountInfoRaw = z.object({
+  portalId: z.union([z.number(), z.string()]).transform(String),
+  companyCurrency: z.string().optional(),
+  timeZone: z.string().optional(),
+}).loose();
+
+/** Answers we read nothing from (204 archive, PATCH echoes). */
+export const anyRaw = z.unknown();
