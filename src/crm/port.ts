@@ -3,7 +3,7 @@
 // Adapters turn every provider failure into a CrmError; they never return "nothing" for an
 // error (a swallowed association error is lost partner credit).
 
-import type { SnapshotDeal, SnapshotPartner } from '../domain/snapshot.ts';
+import type { SnapshotDeal, SnapshotPartner, SnapshotTouch } from '../domain/snapshot.ts';
 
 /** Result fields written onto partner records (product.md "CRM fields"), canonical names. */
 export const PARTNER_RESULT_FIELDS = [
@@ -58,6 +58,11 @@ export interface PullRequest {
   cursor: PullCursor | null;
   /** Re-read links that do not bump modified dates (the scheduled full refresh). */
   refreshLinks: boolean;
+  /**
+   * The touches the snapshot cache already holds for these deals. An adapter whose touch times
+   * cost extra calls (HubSpot: property history) reuses them when a deal's influencers are unchanged.
+   */
+  previousTouches?: ((dealIds: readonly string[]) => Promise<ReadonlyMap<string, readonly SnapshotTouch[]>>) | undefined;
 }
 
 export interface PullPage {

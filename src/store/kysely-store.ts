@@ -3,6 +3,7 @@
 // (open-store.ts). Money is bigint minor units in BIGINT columns; instants are ms since the epoch.
 
 import { randomUUID } from 'node:crypto';
+import type { SnapshotTouch } from '../domain/snapshot.ts';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { PullPage, PulledDeal, PulledPartner } from '../crm/port.ts';
 import type { AccountLock } from './account-lock.ts';
@@ -224,6 +225,19 @@ export class KyselyStore implements Store {
       partners: partnerRows.map((r) => ({ ...(JSON.parse(r.record) as Omit<PulledPartner, 'written'>), written: parseObject(r.written) })),
       deals: dealRows.map((r) => ({ ...(JSON.parse(r.record) as Omit<PulledDeal, 'written'>), written: parseObject(r.written) })),
     };
+  }
+
+  async cachedTouches(account: string, dealIds: readonly string[]): Promise<Map<string, SnapshotTouch[]>> {
+    const out = new Map<string, SnapshotTouch[]>();
+    for (let i = 0; i < dealIds.length; i += 500) {
+      const chunk = dealIds.slice(i, i + 500);
+      const rows = await this.db.selectFrom('cached_deals').select(['id', 'record']).where('account', '=', account).where('id', 'in', chunk).execute();
+      for (const r of rows) {
+        const touches = (JSON.parse(r.record) as { touches?: SnapshotTouch[] | null }).touches;
+        out.set(r.id, Array.isArray(touches) ? touches : []);
+      }
+    }
+    return out;
   }
 
   async updateWritten(account: string, update: WrittenUpdate, at: number): Promise<void> {

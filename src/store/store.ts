@@ -2,6 +2,7 @@
 // KyselyStore (kysely-store.ts, opened by open-store.ts). Everything is scoped by the CRM
 // account (accountKey()): one database may serve several accounts.
 
+import type { SnapshotTouch } from '../domain/snapshot.ts';
 import type { DealResultField, FieldValues, PartnerResultField, PullCursor, PulledDeal, PulledPartner, PullPage, TaskRequest } from '../crm/port.ts';
 import type { AccountLock } from './account-lock.ts';
 import type { LedgerKind, RunStatus, TaskStatus } from './schema.ts';
@@ -181,6 +182,8 @@ export interface Store {
   /** Ends a pull; a full pull removes the records it did not see. Returns how many it removed. */
   finishPull(account: string, state: PullState, at: number): Promise<{ partners: number; deals: number }>;
   loadCache(account: string): Promise<CachedRecords>;
+  /** The cached touches of these deals (deals not in the cache are absent). */
+  cachedTouches(account: string, dealIds: readonly string[]): Promise<Map<string, SnapshotTouch[]>>;
   /** After a successful write-back: what the CRM now holds. */
   updateWritten(account: string, update: WrittenUpdate, at: number): Promise<void>;
 

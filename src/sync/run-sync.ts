@@ -155,7 +155,10 @@ class Run {
       state = { cursor: previous.cursor, pullId: this.id, mode: 'incremental', done: false, pages: 0 };
     }
     await store.beginPull(this.account, state, clock.now());
-    const pages = crm.pull({ mode: state.mode, cursor: state.cursor, refreshLinks: this.options.refreshLinks === true });
+    const pages = crm.pull({
+      mode: state.mode, cursor: state.cursor, refreshLinks: this.options.refreshLinks === true,
+      previousTouches: (ids) => store.cachedTouches(this.account, ids),
+    });
     for await (const page of pages) {
       state = { ...state, cursor: page.cursor, pages: state.pages + 1 };
       await store.applyPage(this.account, state, page, clock.now());
