@@ -6,7 +6,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { splitReadsWrites } from '../src/crm/hubspot/call-stats.ts';
+import { splitReadsWrites } from '../src/crm/shared/call-stats.ts';
 import type { CallStats } from '../src/crm/port.ts';
 import { startSandbox } from '../src/sandbox/server.ts';
 import { isHubspotPersonality } from '../src/sandbox/hubspot/personality.ts';

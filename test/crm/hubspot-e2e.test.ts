@@ -2,7 +2,7 @@
 // second run that writes nothing; provisioning a bare account from scratch; conflicts.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { splitReadsWrites } from '../../src/crm/hubspot/call-stats.ts';
+import { splitReadsWrites } from '../../src/crm/shared/call-stats.ts';
 import { sameValue, type CallStats } from '../../src/crm/port.ts';
 import { HubspotAdapter } from '../../src/crm/hubspot/adapter.ts';
 import { staticToken } from '../../src/crm/hubspot/token-source.ts';

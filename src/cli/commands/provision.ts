@@ -4,7 +4,6 @@
 // conflict lines go to stderr and the exit code is 2. Idempotent: run it again after a config
 // change (a new recipe or tier) or any time.
 
-import path from 'node:path';
 import pino from 'pino';
 import type { Command } from 'commander';
 import { CliError, EXIT_BAD_INPUT, type CliContext } from '../context.ts';
@@ -12,6 +11,7 @@ import { readEnv } from '../../config/env.ts';
 import { loadConfigFile, resolveConfigPath } from '../../config/load.ts';
 import type { ProvisionAction, ProvisionPlan } from '../../crm/port.ts';
 import { createAdapter } from '../../crm/registry.ts';
+import { dataDirOf, resolveStoreUrl } from '../../store/open-store.ts';
 import { createLogger } from '../../log.ts';
 
 interface ProvisionOptions {
@@ -40,7 +40,7 @@ export function registerProvision(program: Command, ctx: CliContext): void {
       const env = readEnv(ctx.env);
       // The plan is the output; logs (warnings by default) go to stderr.
       const logger = createLogger({ level: env.LOG_LEVEL ?? 'warn', destination: pino.destination({ dest: 2, sync: true }) });
-      const crm = await createAdapter({ config: loaded, env, logger, dataDir: path.resolve(ctx.cwd, 'data') });
+      const crm = await createAdapter({ config: loaded, env, logger, dataDir: dataDirOf(resolveStoreUrl(loaded.config.store.url, env.DATABASE_URL), ctx.cwd) });
       let plan: ProvisionPlan;
       try {
         plan = await crm.provision({ dryRun: opts.dryRun === true });

@@ -8,6 +8,7 @@ import type { CliContext } from '../context.ts';
 import { readEnv } from '../../config/env.ts';
 import { loadConfigFile, resolveConfigPath } from '../../config/load.ts';
 import { createAdapter } from '../../crm/registry.ts';
+import { dataDirOf, resolveStoreUrl } from '../../store/open-store.ts';
 import { snapshotFromCache, snapshotFromCrm } from '../../sync/snapshot-file.ts';
 import { commandLogger, withLedger } from './sync.ts';
 
@@ -34,7 +35,7 @@ export function registerSnapshot(program: Command, ctx: CliContext): void {
       } else {
         const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd));
         const env = readEnv(ctx.env);
-        const crm = await createAdapter({ config: loaded, env, logger: commandLogger(ctx, env), dataDir: path.resolve(ctx.cwd, 'data') });
+        const crm = await createAdapter({ config: loaded, env, logger: commandLogger(ctx, env), dataDir: dataDirOf(resolveStoreUrl(loaded.config.store.url, env.DATABASE_URL), ctx.cwd) });
         try {
           snapshot = await snapshotFromCrm(crm, ctx.io.isTty ? (n) => { ctx.io.stderr(`\r\x1b[2Kpulled ${n} records`); } : undefined);
         } finally {

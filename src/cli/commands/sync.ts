@@ -1,7 +1,6 @@
 // `partnersync sync [--full]`: one sync run (src/sync/run-sync.ts) and a summary. Also the wiring
 // the finance commands share: config, store (DATABASE_URL wins over store.url), adapter, logger.
 
-import path from 'node:path';
 import type { Command } from 'commander';
 import { CliError, EXIT_BAD_INPUT, EXIT_RUN_FAILED, type CliContext } from '../context.ts';
 import { readEnv, type Env } from '../../config/env.ts';
@@ -9,7 +8,7 @@ import { loadConfigFile, resolveConfigPath, type LoadedConfig } from '../../conf
 import { createAdapter } from '../../crm/registry.ts';
 import { createLogger, type Logger } from '../../log.ts';
 import { LockBusyError } from '../../store/account-lock.ts';
-import { openStore, resolveStoreUrl } from '../../store/open-store.ts';
+import { openStore, resolveStoreUrl, dataDirOf } from '../../store/open-store.ts';
 import type { KyselyStore } from '../../store/kysely-store.ts';
 import { LedgerInputError, resolveAccount } from '../../sync/accounts.ts';
 import { systemClock, type LedgerDeps, type SyncProgress } from '../../sync/deps.ts';
@@ -101,7 +100,7 @@ export function registerSync(program: Command, ctx: CliContext): void {
       const logger = commandLogger(ctx, env);
       const store = await openStore(resolveStoreUrl(loaded.config.store.url, env.DATABASE_URL), { cwd: ctx.cwd });
       try {
-        const crm = await createAdapter({ config: loaded, env, logger, dataDir: path.resolve(ctx.cwd, 'data') });
+        const crm = await createAdapter({ config: loaded, env, logger, dataDir: dataDirOf(resolveStoreUrl(loaded.config.store.url, env.DATABASE_URL), ctx.cwd) });
         try {
           const result = await runSync(
             { crm, store, clock: systemClock, logger, config: loaded, onProgress: progressPrinter(ctx) },

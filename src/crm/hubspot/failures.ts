@@ -2,6 +2,7 @@
 // https://developers.hubspot.com/docs/api-reference/error-handling
 // https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
 
+import { backoffDelay } from '../shared/retry.ts';
 import { z } from 'zod';
 import { CrmError, type CrmErrorKind } from '../port.ts';
 
@@ -91,10 +92,9 @@ export interface RetrySettings {
 
 export const DEFAULT_RETRY: RetrySettings = { maxAttempts: 7, baseDelayMs: 500, maxDelayMs: 30_000, random: Math.random };
 
-/** Exponential backoff with jitter: half fixed, half random, so parallel callers spread out. */
+/** Exponential backoff with jitter (src/crm/shared/retry.ts) from a base that depends on the failure. */
 export function backoff(attempt: number, baseMs: number, settings: RetrySettings): number {
-  const raw = Math.min(settings.maxDelayMs, baseMs * 2 ** (attempt - 1));
-  return Math.round(raw / 2 + (raw / 2) * settings.random());
+  return backoffDelay({ maxAttempts: settings.maxAttempts, baseMs, maxMs: settings.maxDelayMs }, attempt, settings.random);
 }
 
 function retryAfterMs(headers: Readonly<Record<string, string>>): number | null {

@@ -12,7 +12,7 @@ import { Client } from '@hubspot/api-client';
 import type { z } from 'zod';
 import type { Logger } from '../../log.ts';
 import { CrmError } from '../port.ts';
-import { CallStatsRecorder } from './call-stats.ts';
+import { CallStatsRecorder } from '../shared/call-stats.ts';
 import {
   DEFAULT_RETRY, decide, HubspotHttpError, HubspotTransportError, parseErrorBody, PROVIDER, type RetrySettings,
 } from './failures.ts';
@@ -138,7 +138,7 @@ export class HubspotApi {
       const seen: SeenAnswer = { status: null };
       try {
         const answer = await this.#withTimeout(send(sdk, callOptions(seen)), endpoint);
-        this.stats.record(endpoint, answer.httpStatusCode);
+        this.stats.record(endpoint, answer.httpStatusCode, answer.httpStatusCode === 429);
         this.#observeHeaders(answer.headers);
         return answer.data;
       } catch (err) {
@@ -172,9 +172,9 @@ export class HubspotApi {
   }
 
   #recordFailure(endpoint: string, err: unknown, seen: SeenAnswer): void {
-    if (err instanceof HubspotHttpError) this.stats.record(endpoint, err.status);
+    if (err instanceof HubspotHttpError) this.stats.record(endpoint, err.status, err.status === 429);
     else if (err instanceof HubspotTransportError) this.stats.record(endpoint, err.reason);
-    else if (seen.status !== null) this.stats.record(endpoint, seen.status); // answered, but the SDK could not read it
+    else if (seen.status !== null) this.stats.record(endpoint, seen.status, seen.status === 429); // answered, but the SDK could not read it
     else this.stats.record(endpoint, transportFailure(err) ? 'network' : 'error');
   }
 

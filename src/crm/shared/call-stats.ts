@@ -17,11 +17,31 @@ export class CallStatsRecorder {
     entry.statuses[key] = (entry.statuses[key] ?? 0) + 1;
   }
 
+  /** A copy, endpoints in name order (reports and tests compare it). */
   snapshot(): CallStats {
-    return structuredClone(this.#stats);
+    const byEndpoint: CallStats['byEndpoint'] = {};
+    for (const endpoint of Object.keys(this.#stats.byEndpoint).sort()) {
+      byEndpoint[endpoint] = structuredClone(this.#stats.byEndpoint[endpoint] ?? { count: 0, statuses: {} });
+    }
+    return { total: this.#stats.total, rateLimited: this.#stats.rateLimited, byEndpoint };
   }
 
   reset(): void {
     this.#stats = { total: 0, rateLimited: 0, byEndpoint: {} };
   }
+}
+
+/** Requests by kind: reads (GET, searches, batch reads, token calls) and writes (everything else). */
+export function splitReadsWrites(stats: CallStats): { reads: number; writes: number } {
+  let reads = 0;
+  let writes = 0;
+  for (const [endpoint, entry] of Object.entries(stats.byEndpoint)) {
+    if (isRead(endpoint)) reads += entry.count;
+    else writes += entry.count;
+  }
+  return { reads, writes };
+}
+
+function isRead(endpoint: string): boolean {
+  return endpoint.startsWith('GET ') || /\/(search|batch\/read)$/.test(endpoint) || /\/(oauth\/v1|oauth2)\/token$/.test(endpoint);
 }
