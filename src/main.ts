@@ -16,6 +16,7 @@ import { dataDirOf, openStore, resolveStoreUrl } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { systemClock, type Clock } from './sync/deps.ts';
 import { startScheduler } from './sync/scheduler.ts';
+import { storeCredentials } from './sync/credentials.ts';
 import { SyncService } from './sync/sync-service.ts';
 
 export interface ServiceOptions {
@@ -62,7 +63,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const store = await openStore(storeUrl, { cwd: o.cwd });
   let crm: CrmAdapter;
   try {
-    crm = o.crm ?? await createAdapter({ config, env, logger, dataDir: dataDirOf(storeUrl, o.cwd) });
+    crm = o.crm ?? await createAdapter({ config, env, logger, dataDir: dataDirOf(storeUrl, o.cwd), credentials: storeCredentials(store, clock) });
   } catch (err) {
     await store.close();
     throw err;

@@ -6,12 +6,24 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { Env } from '../config/env.ts';
 import type { Logger } from '../log.ts';
 
+/**
+ * Credentials a CRM may rotate (a Salesforce refresh token), kept where the next process finds
+ * them. A value set anew in the environment wins over one rotated from an older value.
+ */
+export interface CredentialVault {
+  /** The value rotated from `configured`, if one is stored; else `configured`. */
+  current(name: string, configured: string): Promise<string>;
+  /** Keeps `value`, which the CRM issued in place of `configured` (or of its rotations). */
+  rotated(name: string, configured: string, value: string): Promise<void>;
+}
+
 export interface AdapterContext {
   config: LoadedConfig;
   env: Env;
   logger: Logger;
   /** Folder for local state (the in-process sandbox's state file lives here). */
   dataDir: string;
+  credentials?: CredentialVault | undefined;
 }
 
 export type AdapterFactory = (ctx: AdapterContext) => Promise<CrmAdapter>;

@@ -11,7 +11,7 @@ import { appliedMigrations } from './migrations.ts';
 import type { AlertEpisodeRow, Database, LedgerEntryRow, RunStatus, TaskOutboxRow } from './schema.ts';
 import type {
   AlertChanges, AlertEpisode, CachedRecords, KeyBalance, LedgerEntry, LedgerInputs, NewLedgerEntry, OutboxTask, PartnerState,
-  PeriodClose, PullState, RunRecord, Store, WriteIntent, WrittenUpdate,
+  PeriodClose, PullState, RunRecord, Store, StoredCredential, WriteIntent, WrittenUpdate,
 } from './store.ts';
 
 /** Rows per INSERT: well under SQLite's and PostgreSQL's bound-parameter limits. */
@@ -225,6 +225,17 @@ export class KyselyStore implements Store {
       partners: partnerRows.map((r) => ({ ...(JSON.parse(r.record) as Omit<PulledPartner, 'written'>), written: parseObject(r.written) })),
       deals: dealRows.map((r) => ({ ...(JSON.parse(r.record) as Omit<PulledDeal, 'written'>), written: parseObject(r.written) })),
     };
+  }
+
+  async credential(name: string): Promise<StoredCredential | null> {
+    const row = await this.db.selectFrom('credentials').select(['value', 'basis']).where('name', '=', name).executeTakeFirst();
+    return row ?? null;
+  }
+
+  async saveCredential(name: string, credential: StoredCredential, at: number): Promise<void> {
+    await this.db.insertInto('credentials').values({ name, ...credential, updated_at: at })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ value: credential.value, basis: credential.basis, updated_at: at }))
+      .execute();
   }
 
   async cachedTouches(account: string, dealIds: readonly string[]): Promise<Map<string, SnapshotTouch[]>> {

@@ -152,9 +152,25 @@ const v001: Migration = {
   },
 };
 
+/** Credentials a CRM rotates (a Salesforce refresh token): kept so a restart does not use a revoked one. */
+const v002: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.createTable('credentials')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('basis', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable('credentials').execute();
+  },
+};
+
 /** Versions in order; the name is the version recorded in kysely_migration. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': v001,
+  '002-credentials': v002,
 };
 
 class StaticProvider implements MigrationProvider {

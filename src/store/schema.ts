@@ -167,6 +167,15 @@ export interface WriteStateRow {
   updated_at: Int64;
 }
 
+export interface CredentialRow {
+  name: string;
+  /** The credential's current value. */
+  value: string;
+  /** SHA-256 of the configured value it replaced: a new value in the environment wins over it. */
+  basis: string;
+  updated_at: number;
+}
+
 export interface Database {
   accounts: AccountRow;
   runs: RunRow;
@@ -179,4 +188,5 @@ export interface Database {
   partner_state: PartnerStateRow;
   task_outbox: TaskOutboxRow;
   write_state: WriteStateRow;
+  credentials: CredentialRow;
 }

@@ -155,12 +155,21 @@ export interface WriteIntent {
   fields: Record<string, unknown>;
 }
 
+/** A rotated credential and the configured value it descends from (see CredentialRow). */
+export interface StoredCredential {
+  value: string;
+  basis: string;
+}
+
 export interface Store {
   /** 'sqlite' or 'postgres'. */
   readonly kind: string;
   /** Applied migration versions, oldest first. */
   migrations(): Promise<string[]>;
   close(): Promise<void>;
+
+  credential(name: string): Promise<StoredCredential | null>;
+  saveCredential(name: string, credential: StoredCredential, at: number): Promise<void>;
 
   /** The per-account sync lock (account-lock.ts): refused with LockBusyError after `waitMs`. */
   lock(account: string, waitMs: number): Promise<AccountLock>;

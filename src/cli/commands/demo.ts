@@ -4,9 +4,9 @@ import type { Command } from 'commander';
 import { CliError, EXIT_RUN_FAILED, type CliContext } from '../context.ts';
 import { readEnv } from '../../config/env.ts';
 import { loadConfigFile, resolveConfigPath } from '../../config/load.ts';
-import { createAdapter } from '../../crm/registry.ts';
 import { createLogger } from '../../log.ts';
-import { dataDirOf, openStore, resolveStoreUrl } from '../../store/open-store.ts';
+import { dataDirOf, resolveStoreUrl } from '../../store/open-store.ts';
+import { withCrm } from './sync.ts';
 import { systemClock } from '../../sync/deps.ts';
 import { runDemo } from '../../sync/demo.ts';
 
@@ -25,21 +25,12 @@ export function registerDemo(program: Command, ctx: CliContext): void {
       }
       const env = readEnv(ctx.env);
       const logger = createLogger({ level: env.LOG_LEVEL ?? 'warn', pretty: ctx.io.isTty });
-      const storeUrl = resolveStoreUrl(loaded.config.store.url, env.DATABASE_URL);
-      const dataDir = dataDirOf(storeUrl, ctx.cwd);
-      const store = await openStore(storeUrl, { cwd: ctx.cwd });
-      try {
-        ctx.io.stdout(`starting the ${provider} sandbox (state in ${dataDir}) …\n`);
-        const crm = await createAdapter({ config: loaded, env, logger, dataDir });
-        try {
-          const report = await runDemo({ crm, store, clock: systemClock, logger, config: loaded }, { dataDir, configFile: loaded.file });
-          if (report.sync.status !== 'succeeded') throw new CliError(EXIT_RUN_FAILED, [`the demo sync ${report.sync.status}: ${report.sync.report.error ?? 'see the log'}`]);
-          for (const line of report.lines) ctx.io.stdout(`${line}\n`);
-        } finally {
-          await crm.close();
-        }
-      } finally {
-        await store.close();
-      }
+      const dataDir = dataDirOf(resolveStoreUrl(loaded.config.store.url, env.DATABASE_URL), ctx.cwd);
+      ctx.io.stdout(`starting the ${provider} sandbox (state in ${dataDir}) …\n`);
+      await withCrm(ctx, loaded, env, logger, async (crm, store) => {
+        const report = await runDemo({ crm, store, clock: systemClock, logger, config: loaded }, { dataDir, configFile: loaded.file });
+        if (report.sync.status !== 'succeeded') throw new CliError(EXIT_RUN_FAILED, [`the demo sync ${report.sync.status}: ${report.sync.report.error ?? 'see the log'}`]);
+        for (const line of report.lines) ctx.io.stdout(`${line}\n`);
+      });
     });
 }

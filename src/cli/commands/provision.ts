@@ -10,8 +10,7 @@ import { CliError, EXIT_BAD_INPUT, type CliContext } from '../context.ts';
 import { readEnv } from '../../config/env.ts';
 import { loadConfigFile, resolveConfigPath } from '../../config/load.ts';
 import type { ProvisionAction, ProvisionPlan } from '../../crm/port.ts';
-import { createAdapter } from '../../crm/registry.ts';
-import { dataDirOf, resolveStoreUrl } from '../../store/open-store.ts';
+import { withCrm } from './sync.ts';
 import { createLogger } from '../../log.ts';
 
 interface ProvisionOptions {
@@ -40,13 +39,7 @@ export function registerProvision(program: Command, ctx: CliContext): void {
       const env = readEnv(ctx.env);
       // The plan is the output; logs (warnings by default) go to stderr.
       const logger = createLogger({ level: env.LOG_LEVEL ?? 'warn', destination: pino.destination({ dest: 2, sync: true }) });
-      const crm = await createAdapter({ config: loaded, env, logger, dataDir: dataDirOf(resolveStoreUrl(loaded.config.store.url, env.DATABASE_URL), ctx.cwd) });
-      let plan: ProvisionPlan;
-      try {
-        plan = await crm.provision({ dryRun: opts.dryRun === true });
-      } finally {
-        await crm.close();
-      }
+      const plan: ProvisionPlan = await withCrm(ctx, loaded, env, logger, (crm) => crm.provision({ dryRun: opts.dryRun === true }));
       for (const action of plan.actions) ctx.io.stdout(`${line(action)}\n`);
       const conflicts = plan.actions.filter((a) => a.action === 'conflict');
       if (conflicts.length > 0) throw new CliError(EXIT_BAD_INPUT, [...conflicts.map(line), summarise(plan, opts.dryRun === true)]);

@@ -1,5 +1,5 @@
 // `partnersync snapshot --out F`: the canonical snapshot (rules.md 1.2) that `compute` reads.
-// Default: pulled from the CRM now (the store is not touched); --from-cache: the last sync's cache.
+// Default: pulled from the CRM now (the snapshot cache is not touched); --from-cache: the last sync's cache.
 
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -7,10 +7,8 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { readEnv } from '../../config/env.ts';
 import { loadConfigFile, resolveConfigPath } from '../../config/load.ts';
-import { createAdapter } from '../../crm/registry.ts';
-import { dataDirOf, resolveStoreUrl } from '../../store/open-store.ts';
 import { snapshotFromCache, snapshotFromCrm } from '../../sync/snapshot-file.ts';
-import { commandLogger, withLedger } from './sync.ts';
+import { commandLogger, withCrm, withLedger } from './sync.ts';
 
 interface SnapshotOptions {
   config?: string;
@@ -35,12 +33,8 @@ export function registerSnapshot(program: Command, ctx: CliContext): void {
       } else {
         const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd));
         const env = readEnv(ctx.env);
-        const crm = await createAdapter({ config: loaded, env, logger: commandLogger(ctx, env), dataDir: dataDirOf(resolveStoreUrl(loaded.config.store.url, env.DATABASE_URL), ctx.cwd) });
-        try {
-          snapshot = await snapshotFromCrm(crm, ctx.io.isTty ? (n) => { ctx.io.stderr(`\r\x1b[2Kpulled ${n} records`); } : undefined);
-        } finally {
-          await crm.close();
-        }
+        snapshot = await withCrm(ctx, loaded, env, commandLogger(ctx, env), (crm) =>
+          snapshotFromCrm(crm, ctx.io.isTty ? (n) => { ctx.io.stderr(`\r\x1b[2Kpulled ${n} records`); } : undefined));
         if (ctx.io.isTty) ctx.io.stderr('\n');
       }
       writeFileSync(file, `${JSON.stringify(snapshot, null, 2)}\n`);

@@ -5,7 +5,9 @@ import type { Command } from 'commander';
 import { CliError, EXIT_BAD_INPUT, EXIT_RUN_FAILED, type CliContext } from '../context.ts';
 import { readEnv, type Env } from '../../config/env.ts';
 import { loadConfigFile, resolveConfigPath, type LoadedConfig } from '../../config/load.ts';
+import type { CrmAdapter } from '../../crm/port.ts';
 import { createAdapter } from '../../crm/registry.ts';
+import { storeCredentials } from '../../sync/credentials.ts';
 import { createLogger, type Logger } from '../../log.ts';
 import { LockBusyError } from '../../store/account-lock.ts';
 import { openStore, resolveStoreUrl, dataDirOf } from '../../store/open-store.ts';
@@ -45,6 +47,25 @@ export async function withLedger<T>(ctx: CliContext, opts: StoreCommandOptions, 
     throw err;
   } finally {
     await opened.store.close();
+  }
+}
+
+/**
+ * Runs `fn` with the store and the CRM adapter open (local files beside the store, rotated
+ * credentials kept in it), and closes both whatever happens.
+ */
+export async function withCrm<T>(ctx: CliContext, loaded: LoadedConfig, env: Env, logger: Logger, fn: (crm: CrmAdapter, store: KyselyStore) => Promise<T>): Promise<T> {
+  const storeUrl = resolveStoreUrl(loaded.config.store.url, env.DATABASE_URL);
+  const store = await openStore(storeUrl, { cwd: ctx.cwd });
+  try {
+    const crm = await createAdapter({ config: loaded, env, logger, dataDir: dataDirOf(storeUrl, ctx.cwd), credentials: storeCredentials(store, systemClock) });
+    try {
+      return await fn(crm, store);
+    } finally {
+      await crm.close();
+    }
+  } finally {
+    await store.close();
   }
 }
 
@@ -98,10 +119,8 @@ export function registerSync(program: Command, ctx: CliContext): void {
       const wait = opts.wait === undefined ? undefined : Number(opts.wait);
       if (wait !== undefined && (!Number.isInteger(wait) || wait < 0)) throw new CliError(EXIT_BAD_INPUT, [`--wait: "${opts.wait ?? ''}" is not a whole number of seconds`]);
       const logger = commandLogger(ctx, env);
-      const store = await openStore(resolveStoreUrl(loaded.config.store.url, env.DATABASE_URL), { cwd: ctx.cwd });
       try {
-        const crm = await createAdapter({ config: loaded, env, logger, dataDir: dataDirOf(resolveStoreUrl(loaded.config.store.url, env.DATABASE_URL), ctx.cwd) });
-        try {
+        await withCrm(ctx, loaded, env, logger, async (crm, store) => {
           const result = await runSync(
             { crm, store, clock: systemClock, logger, config: loaded, onProgress: progressPrinter(ctx) },
             { full: opts.full === true, refreshLinks: opts.refreshLinks === true, lockWaitMs: wait === undefined ? undefined : wait * 1000 },
@@ -109,14 +128,10 @@ export function registerSync(program: Command, ctx: CliContext): void {
           const lines = summaryLines(result);
           if (result.status === 'failed') throw new CliError(EXIT_RUN_FAILED, lines);
           for (const line of lines) ctx.io.stdout(`${line}\n`);
-        } finally {
-          await crm.close();
-        }
+        });
       } catch (err) {
         if (err instanceof LockBusyError) throw new CliError(EXIT_RUN_FAILED, [err.message]);
         throw err;
-      } finally {
-        await store.close();
       }
     });
 }

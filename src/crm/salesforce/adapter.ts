@@ -149,13 +149,26 @@ export class SalesforceAdapter implements CrmAdapter {
   }
 }
 
-/** `crm.provider: salesforce`: credentials from the environment, URLs from `crm.salesforce`. */
-export const createSalesforceAdapter: AdapterFactory = (ctx: SalesforceAdapterContext) =>
-  // The executor form turns a config error thrown while building into a rejection.
-  new Promise<CrmAdapter>((resolve) => {
-    const crm = ctx.config.config.crm;
-    if (crm === undefined) throw new ConfigError(ctx.config.file, [{ path: 'crm', message: 'is required for the Salesforce connector' }]);
-    resolve(new SalesforceAdapter({
-      crm, program: ctx.config.program, configFile: ctx.config.file, credentials: credentialsFromEnv(ctx.env), logger: ctx.logger, onTokens: ctx.onTokens,
-    }));
-  });
+/**
+ * `crm.provider: salesforce`: credentials from the environment, URLs from `crm.salesforce`. A
+ * refresh token Salesforce rotated is taken from the credential vault and stored there again
+ * whenever it rotates, so the next process does not start with a revoked token.
+ */
+export const createSalesforceAdapter: AdapterFactory = async (ctx: SalesforceAdapterContext) => {
+  const crm = ctx.config.config.crm;
+  if (crm === undefined) throw new ConfigError(ctx.config.file, [{ path: 'crm', message: 'is required for the Salesforce connector' }]);
+  let credentials = credentialsFromEnv(ctx.env);
+  let onTokens = ctx.onTokens;
+  const vault = ctx.credentials;
+  if (credentials.flow === 'refresh_token' && vault !== undefined) {
+    const name = `salesforce:refresh-token:${credentials.clientId}`;
+    const configured = credentials.refreshToken;
+    credentials = { ...credentials, refreshToken: await vault.current(name, configured) };
+    const listener = ctx.onTokens;
+    onTokens = async (tokens) => {
+      if (tokens.refreshToken !== null) await vault.rotated(name, configured, tokens.refreshToken);
+      await listener?.(tokens);
+    };
+  }
+  return new SalesforceAdapter({ crm, program: ctx.config.program, configFile: ctx.config.file, credentials, logger: ctx.logger, onTokens });
+};
