@@ -162,20 +162,28 @@ interface DealContext {
   tz: TimeZone;
   asOf: number;
   index: ReadonlyMap<string, number>;
+  /** Parts of deals that could not be read and were left out (reported, never silent). */
+  warnings: string[];
 }
 
-function readRegistration(ctx: DealContext, raw: SnapshotRegistration | null | undefined, flag: { unknown: string[] }): RegRec | null | 'invalid' {
+function readRegistration(ctx: DealContext, dealId: string, raw: SnapshotRegistration | null | undefined, flag: { unknown: string[] }): RegRec | null {
   if (raw === undefined || raw === null) return null;
-  if (typeof raw !== 'object') return 'invalid';
+  const ignore = (why: string): null => {
+    ctx.warnings.push(`deal ${dealId}: registration ignored: ${why}`);
+    return null;
+  };
+  if (typeof raw !== 'object') return ignore('it is not an object');
   const partnerId = str(raw.partnerId);
   const status = raw.status;
   if (typeof status !== 'string' || !(REGISTRATION_STATUSES as readonly string[]).includes(status)) {
-    return partnerId === null && (status === null || status === undefined) ? null : 'invalid';
+    if (partnerId === null && (status === null || status === undefined)) return null; // an empty registration
+    return ignore(`status ${JSON.stringify(status)} is not ${REGISTRATION_STATUSES.join(', ')}`);
   }
   const submitted = readTime(ctx.tz, raw.submittedAt);
   const expires = readTime(ctx.tz, raw.expiresAt);
-  const decided = readTime(ctx.tz, raw.decidedAt);
-  if (submitted === 'invalid' || expires === 'invalid' || decided === 'invalid') return 'invalid';
+  if (submitted === 'invalid') return ignore('submittedAt is not an ISO-8601 timestamp');
+  if (expires === 'invalid') return ignore('expiresAt is not an ISO-8601 timestamp');
+  if (readTime(ctx.tz, raw.decidedAt) === 'invalid') return ignore('decidedAt is not an ISO-8601 timestamp');
   const partner = partnerId === null ? undefined : ctx.index.get(partnerId);
   if (partner === undefined) {
     // a registration naming no partner, or one that is not a partner: dropped, whatever its timestamp
@@ -186,25 +194,34 @@ function readRegistration(ctx: DealContext, raw: SnapshotRegistration | null | u
   return { partner, status: status as RegistrationStatus, submitted, expires };
 }
 
-function readTouches(ctx: DealContext, raw: SnapshotDeal['touches'], flag: { unknown: string[] }): TouchRec[] | 'invalid' {
+function readTouches(ctx: DealContext, dealId: string, raw: SnapshotDeal['touches'], flag: { unknown: string[] }): TouchRec[] {
   if (raw === undefined || raw === null) return NO_TOUCHES;
-  if (!Array.isArray(raw)) return 'invalid';
+  if (!Array.isArray(raw)) {
+    ctx.warnings.push(`deal ${dealId}: touches ignored: not a list`);
+    return NO_TOUCHES;
+  }
   if (raw.length === 0) return NO_TOUCHES;
   const out: TouchRec[] = [];
-  for (const t of raw as readonly unknown[]) {
-    if (t === null || typeof t !== 'object') return 'invalid';
+  (raw as readonly unknown[]).forEach((t, i) => {
+    if (t === null || typeof t !== 'object') {
+      ctx.warnings.push(`deal ${dealId}: touches[${i}] ignored: not an object`);
+      return;
+    }
     const { partnerId, at: atRaw } = t as { partnerId?: unknown; at?: unknown };
     const id = str(partnerId);
     const partner = id === null ? undefined : ctx.index.get(id);
     if (partner === undefined) {
       // a touch naming no partner, or one that is not a partner: dropped (rules.md 2)
       flag.unknown.push(id ?? NO_PARTNER_ID);
-      continue;
+      return;
     }
     const at = readTime(ctx.tz, atRaw);
-    if (at === null || at === 'invalid') return 'invalid';
+    if (at === null || at === 'invalid') {
+      ctx.warnings.push(`deal ${dealId}: touches[${i}] of partner ${id ?? ''} ignored: at ${JSON.stringify(atRaw ?? null)} is not an ISO-8601 timestamp`);
+      return;
+    }
     if (at <= ctx.asOf) out.push({ partner, at });
-  }
+  });
   return out.length === 0 ? NO_TOUCHES : out;
 }
 
@@ -231,10 +248,8 @@ function prepareDeal(ctx: DealContext, d: SnapshotDeal): DealResult {
   if (created > asOf || (closedRaw !== null && closedRaw > asOf)) return { reason: 'FUTURE_TIMESTAMP' };
 
   const flag = { unknown: [] as string[] };
-  const reg = readRegistration(ctx, d.registration, flag);
-  if (reg === 'invalid') return { reason: 'REGISTRATION_INVALID' };
-  const touches = readTouches(ctx, d.touches, flag);
-  if (touches === 'invalid') return { reason: 'TIMESTAMP_INVALID' };
+  const reg = readRegistration(ctx, d.id, d.registration, flag);
+  const touches = readTouches(ctx, d.id, d.touches, flag);
 
   const T = closedRaw ?? asOf;
   const expDeal = currencyExponent(currency);
@@ -283,7 +298,7 @@ function prepareDeal(ctx: DealContext, d: SnapshotDeal): DealResult {
 export function prepareSnapshot(program: Program, tz: TimeZone, snapshot: Snapshot, asOf: number): Prepared {
   const warnings: string[] = [];
   const { partners, index } = preparePartners(program, tz, snapshot, warnings);
-  const ctx: DealContext = { program, tz, asOf, index };
+  const ctx: DealContext = { program, tz, asOf, index, warnings };
   const deals: DealRec[] = [];
   const rejected: Rejection[] = [];
   // Visit deals in id order (ordinal; the first of equal ids wins), so `deals` comes out sorted

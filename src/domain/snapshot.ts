@@ -52,8 +52,9 @@ export interface Snapshot {
 }
 
 /**
- * Why a deal is left out. The first four are rules.md 2 (checked in that order); the others
- * are partnersync's own, for records too malformed to evaluate (checked first).
+ * Why a deal is left out. Four are rules.md 2; the others are partnersync's own, for deals too
+ * malformed to evaluate (see README, "How partnersync reads the rules", for the order). A
+ * malformed touch or registration only drops that part, with a warning.
  */
 export type RejectionReason =
   | 'AMOUNT_INVALID'
@@ -63,8 +64,7 @@ export type RejectionReason =
   | 'ID_INVALID'
   | 'DUPLICATE_DEAL'
   | 'STAGE_INVALID'
-  | 'TIMESTAMP_INVALID'
-  | 'REGISTRATION_INVALID';
+  | 'TIMESTAMP_INVALID';
 
 export interface Rejection {
   dealId: string;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { computeResult } from '../../src/domain/engine.ts';
 import { deal, makeProgram, partner, run } from '../helpers/program.ts';
 
 const program = makeProgram({ exchangeRates: { EUR: '1.1' } });
@@ -25,12 +26,31 @@ describe('rejected deals (rules.md 2), first matching reason in order', () => {
     // partnersync's own reasons for records too broken to evaluate (README "Rejected deals")
     ['unknown stage', { stage: 'closedwon' }, 'STAGE_INVALID'],
     ['impossible created date', { createdAt: '2026-02-30T00:00:00Z' }, 'TIMESTAMP_INVALID'],
-    ['unreadable touch time', { touches: [{ partnerId: 'p1', at: 'soon' }] }, 'TIMESTAMP_INVALID'],
-    ['unknown registration status', { registration: { partnerId: 'p1', status: 'pending', submittedAt: null, decidedAt: null, expiresAt: null } }, 'REGISTRATION_INVALID'],
+    ['unreadable close date', { closedAt: '31/01/2026' }, 'TIMESTAMP_INVALID'],
   ])('%s → %s', (_name, change, reason) => {
     const r = run(program, [partner('p1')], [deal('d1', change), deal('d2')], asOf);
     expect(r.rejected).toEqual([{ dealId: 'd1', reason }]);
     expect(r.attribution.every((a) => a.dealId !== 'd1')).toBe(true);
+  });
+
+  it('keeps a deal whose touch or registration cannot be read, drops that part and reports it', () => {
+    const partners = [partner('p1'), partner('p2')];
+    const { result, warnings } = computeResult(makeProgram({ attribution: { model: 'linear' } }), {
+      partners,
+      deals: [
+        deal('d1', { sourcePartnerId: 'p1', touches: [{ partnerId: 'p2', at: 'soon' }, 7 as unknown as { partnerId: string; at: string }] }),
+        deal('d2', { sourcePartnerId: 'p1', registration: { partnerId: 'p2', status: 'pending', submittedAt: null, decidedAt: null, expiresAt: null } }),
+        deal('d3', { sourcePartnerId: 'p1', registration: { partnerId: 'p2', status: 'approved', submittedAt: 'yesterday', decidedAt: null, expiresAt: null } }),
+      ],
+    }, { asOf: Date.parse(asOf) });
+    expect(result.rejected).toEqual([]);
+    expect(result.attribution.map((a) => `${a.dealId}:${a.partnerId}`)).toEqual(['d1:p1', 'd2:p1', 'd3:p1']);
+    expect(warnings).toEqual([
+      'deal d1: touches[0] of partner p2 ignored: at "soon" is not an ISO-8601 timestamp',
+      'deal d1: touches[1] ignored: not an object',
+      'deal d2: registration ignored: status "pending" is not submitted, approved, rejected, expired',
+      'deal d3: registration ignored: submittedAt is not an ISO-8601 timestamp',
+    ]);
   });
 
   it('accepts an open deal whose expected close date is in the future or missing', () => {
