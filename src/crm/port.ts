@@ -5,6 +5,9 @@
 
 import type { SnapshotDeal, SnapshotPartner, SnapshotTouch } from '../domain/snapshot.ts';
 
+/** The five ratings reps give a partner (product.md: `partner_rating_*`), feeding relationship health. */
+export const RATING_KEYS = ['communication', 'alignment', 'trust', 'ease', 'potential'] as const;
+
 /** Result fields written onto partner records (product.md "CRM fields"), canonical names. */
 export const PARTNER_RESULT_FIELDS = [
   'healthScore', 'healthBand', 'healthBreakdown', 'alerts', 'alertCount', 'tierEarned',

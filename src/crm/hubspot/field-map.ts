@@ -8,7 +8,7 @@ import type { CrmConfig } from '../../config/schema.ts';
 import type { ConfigIssue } from '../../config/errors.ts';
 import type { ProgramConfig } from '../../domain/program.ts';
 import { REGISTRATION_STATUSES } from '../../domain/snapshot.ts';
-import { DEAL_RESULT_FIELDS, PARTNER_RESULT_FIELDS, type DealResultField, type PartnerResultField } from '../port.ts';
+import { RATING_KEYS, DEAL_RESULT_FIELDS, PARTNER_RESULT_FIELDS, type DealResultField, type PartnerResultField } from '../port.ts';
 
 export type HubspotObject = 'deals' | 'companies' | 'tasks';
 
@@ -29,7 +29,7 @@ export interface CanonicalField {
   allowed?: readonly string[];
 }
 
-export const RATING_KEYS = ['communication', 'alignment', 'trust', 'ease', 'potential'] as const;
+export { RATING_KEYS };
 
 export const PARTNER_RESULT_NAMES: Readonly<Record<PartnerResultField, string>> = {
   healthScore: 'partner_health_score', healthBand: 'partner_health_band', healthBreakdown: 'partner_health_breakdown',

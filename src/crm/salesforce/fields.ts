@@ -8,7 +8,7 @@ import type { CrmConfig } from '../../config/schema.ts';
 import { ConfigError } from '../../config/errors.ts';
 import { REGISTRATION_STATUSES } from '../../domain/snapshot.ts';
 import type { Program } from '../../domain/program.ts';
-import type { DealResultField, PartnerResultField } from '../port.ts';
+import { DEAL_RESULT_FIELDS, PARTNER_RESULT_FIELDS, RATING_KEYS, type DealResultField, type PartnerResultField } from '../port.ts';
 import { isApiName } from './soql.ts';
 
 export const MANAGED_MARKER = 'Managed by partnersync';
@@ -39,18 +39,11 @@ export interface FieldSpec {
   purpose: string;
 }
 
-/** Canonical result names (port.ts) → canonical keys. */
-export const PARTNER_RESULT_KEYS: Readonly<Record<PartnerResultField, string>> = {
-  healthScore: 'partner.healthScore', healthBand: 'partner.healthBand', healthBreakdown: 'partner.healthBreakdown',
-  alerts: 'partner.alerts', alertCount: 'partner.alertCount', tierEarned: 'partner.tierEarned',
-  attributedRevenue12m: 'partner.attributedRevenue12m', pipeline: 'partner.pipeline', winRate: 'partner.winRate',
-  lastActivityAt: 'partner.lastActivityAt', fitScore: 'partner.fitScore', fitBand: 'partner.fitBand',
-};
-export const DEAL_RESULT_KEYS: Readonly<Record<DealResultField, string>> = {
-  commissionAmount: 'deal.commissionAmount', attributionSummary: 'deal.attributionSummary',
-};
+/** Canonical result names (port.ts) → canonical keys: `partner.<name>` and `deal.<name>`. */
+export const PARTNER_RESULT_KEYS = Object.fromEntries(PARTNER_RESULT_FIELDS.map((f) => [f, `partner.${f}`])) as Readonly<Record<PartnerResultField, string>>;
+export const DEAL_RESULT_KEYS = Object.fromEntries(DEAL_RESULT_FIELDS.map((f) => [f, `deal.${f}`])) as Readonly<Record<DealResultField, string>>;
 
-export const RATING_KEYS = ['communication', 'alignment', 'trust', 'ease', 'potential'] as const;
+export { RATING_KEYS };
 const HEALTH_BANDS = ['healthy', 'watch', 'at_risk'] as const;
 const FIT_BANDS = ['pursue', 'consider', 'monitor'] as const;
 
