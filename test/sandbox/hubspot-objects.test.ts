@@ -20,6 +20,14 @@ describe('HubSpot sandbox: objects', () => {
   });
   afterAll(async () => { await fx.sandbox.stop(); });
 
+  it('answers the account details (portal id, company currency) through the SDK', async () => {
+    const res = await fx.client.apiRequest({ method: 'GET', path: '/account-info/v3/details' });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { portalId: number; companyCurrency: string; timeZone: string };
+    expect(body).toMatchObject({ companyCurrency: 'USD', timeZone: 'US/Eastern' });
+    expect(body.portalId).toBeGreaterThan(0);
+  });
+
   it('pages every deal by list with `after`, in id order, with ISO dates the SDK turns into Dates', async () => {
     const ids: string[] = [];
     let after: string | undefined;

@@ -19,6 +19,7 @@ const PATTERNS: readonly (readonly [RegExp, string])[] = [
   [/^\/crm\/v3\/pipelines\/([^/]+)$/, '/crm/v3/pipelines/$1'],
   [/^\/crm\/v3\/owners\/?$/, '/crm/v3/owners'],
   [/^\/crm\/v3\/owners\/[^/]+$/, '/crm/v3/owners/{ownerId}'],
+  [/^\/account-info\/v3\/details$/, '/account-info/v3/details'],
   [/^\/oauth\/v1\/token$/, '/oauth/v1/token'],
   [/^\/oauth\/v1\/access-tokens\/[^/]+$/, '/oauth/v1/access-tokens/{token}'],
 ];

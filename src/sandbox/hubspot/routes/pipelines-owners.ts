@@ -1,6 +1,8 @@
-// Deal pipelines with stage metadata (`isClosed`, `probability` — "1.0" means won) and owners.
+// Deal pipelines with stage metadata (`isClosed`, `probability` — "1.0" means won), owners, and the
+// account's details (portal id, company currency, time zone).
 // https://developers.hubspot.com/docs/api-reference/crm-pipelines-v3/guide
 // https://developers.hubspot.com/docs/api-reference/crm-owners-v3/guide
+// https://developers.hubspot.com/docs/api-reference/settings-account-information-v3/guide
 
 import { Router } from 'express';
 import { notFound } from '../errors.ts';
@@ -25,6 +27,15 @@ export function pipelineOwnerRoutes({ state }: HubspotDeps): Router {
     if (!found) throw notFound(`Unable to find pipeline ${id}`);
     return found;
   };
+
+  router.get('/account-info/v3/details', (_req, res) => {
+    // the sandbox account keeps its books in US dollars, in New York time (the seed's base currency)
+    res.json({
+      portalId: state.portalId, accountType: 'STANDARD', timeZone: 'US/Eastern', companyCurrency: 'USD',
+      additionalCurrencies: ['EUR', 'GBP', 'CAD', 'JPY'], utcOffset: '-05:00', utcOffsetMilliseconds: -18_000_000,
+      uiDomain: 'app.hubspot.com', dataHostingLocation: 'na1',
+    });
+  });
 
   router.get('/crm/v3/pipelines/:objectType', (req, res) => {
     const deals = param(req, 'objectType') === 'deals' || param(req, 'objectType') === '0-3';
