@@ -3,7 +3,8 @@
 // the holder's pid (a file left by a dead process is taken over). A second sync for the same
 // account is refused (or waits up to `waitMs`): two runs never post or write at the same time.
 
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -74,22 +75,40 @@ export function lockFilePath(dbFile: string, account: string): string {
   return `${dbFile}.${safe}.lock`;
 }
 
+/** An unreadable lock file this old is debris (lock files appear complete, see tryFileLock). */
+const UNREADABLE_STALE_MS = 10_000;
+
+function olderThan(file: string, ms: number): boolean {
+  try {
+    return statSync(file).mtimeMs < Date.now() - ms;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
 function tryFileLock(file: string): AccountLock | null | LockHolder {
   mkdirSync(path.dirname(file), { recursive: true });
-  let fd: number;
+  // The lock file appears with its content in one step (a hard link to a finished file), so a
+  // process killed while taking the lock can never leave an empty lock file that nobody takes over.
+  const draft = `${file}.${randomUUID()}.tmp`;
+  writeFileSync(draft, JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
   try {
-    fd = openSync(file, 'wx');
+    linkSync(draft, file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const holder = readHolder(file);
     if (holder === null) return null; // removed in between: try again
-    const stale = holder.pid !== null && holder.host === hostname() && holder.pid !== process.pid && !processAlive(holder.pid);
+    const unreadable = holder.pid === null && holder.host === null && holder.since === null;
+    const stale = unreadable
+      ? olderThan(file, UNREADABLE_STALE_MS)
+      : holder.pid !== null && holder.host === hostname() && holder.pid !== process.pid && !processAlive(holder.pid);
     if (!stale) return holder;
     rmSync(file, { force: true });
     return null;
+  } finally {
+    rmSync(draft, { force: true });
   }
-  writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
-  closeSync(fd);
   let released = false;
   return {
     release: () => {
