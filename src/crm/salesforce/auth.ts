@@ -6,7 +6,6 @@
 // https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_refresh_token_flow.htm
 
 import { createPrivateKey, createSign, type KeyObject } from 'node:crypto';
-import type { OAuth2 } from 'jsforce';
 import { z } from 'zod';
 import type { Env } from '../../config/env.ts';
 import { ConfigError } from '../../config/errors.ts';
@@ -78,7 +77,6 @@ const tokenResponse = z.object({
 
 export interface AuthOptions {
   credentials: SalesforceCredentials;
-  oauth2: OAuth2;
   loginUrl: string;
   onTokens?: TokenListener | undefined;
   now: () => number;
@@ -87,6 +85,15 @@ export interface AuthOptions {
   backoff?: BackoffPolicy;
   /** Records each token call in the adapter's call stats. */
   record: (status: number | string) => void;
+}
+
+/** JSON, or null for an HTML or text error page (the status then says enough). */
+function jsonOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 /** Obtains sessions; keeps the latest (possibly rotated) refresh token in memory. */
@@ -120,16 +127,9 @@ export class SalesforceAuth {
 
   async #grantOnce(): Promise<SalesforceSession> {
     const creds = this.#credentials;
-    const { oauth2 } = this.#options;
-    let raw: unknown;
-    try {
-      raw = creds.flow === 'jwt'
-        ? await oauth2.requestToken({ grant_type: JWT_BEARER_GRANT, assertion: this.#assertion(creds) })
-        : await oauth2.refreshToken(creds.refreshToken);
-    } catch (err) {
-      throw this.#failure(err);
-    }
-    this.#options.record(200);
+    const raw = await this.#tokenRequest(creds.flow === 'jwt'
+      ? { grant_type: JWT_BEARER_GRANT, assertion: this.#assertion(creds) }
+      : { grant_type: 'refresh_token', client_id: creds.clientId, client_secret: creds.clientSecret, refresh_token: creds.refreshToken });
     const parsed = tokenResponse.safeParse(raw);
     if (!parsed.success) {
       throw new CrmError({ provider: PROVIDER, kind: 'bad_payload', message: `Salesforce token endpoint: unexpected answer (${parsed.error.issues[0]?.message ?? 'invalid'})` });
@@ -152,20 +152,39 @@ export class SalesforceAuth {
     return signJwtAssertion({ clientId: creds.clientId, username: creds.username, audience: this.#options.loginUrl, key: this.#key, nowMs: this.#options.now() });
   }
 
-  /** jsforce's OAuth2 errors carry the OAuth `error` as their name (`ERROR_HTTP_503` without a JSON body). */
-  #failure(err: unknown): CrmError {
-    const name = err instanceof Error ? err.name : '';
-    const message = err instanceof Error ? err.message : String(err);
-    const http = /^ERROR_HTTP_(\d{3})$/.exec(name);
-    const status = http?.[1] === undefined ? null : Number(http[1]);
-    if (err instanceof TypeError || (status !== null && status >= 500)) {
-      this.#options.record(status ?? 'network');
-      return new CrmError({ provider: PROVIDER, kind: 'unavailable', status, message: `Salesforce token endpoint unavailable: ${message}`, cause: err });
+  /**
+   * POST /services/oauth2/token, made here rather than through jsforce's OAuth2 client: that
+   * client keeps the HTTP status only when the error body is not JSON, and Salesforce answers
+   * transient failures as HTTP 500 with `{"error":"unknown_error"}` — which must be retried,
+   * not taken for a refused login.
+   * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_refresh_token_flow.htm
+   */
+  async #tokenRequest(params: Record<string, string>): Promise<unknown> {
+    const url = `${this.#options.loginUrl.replace(/\/+$/, '')}/services/oauth2/token`;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: new URLSearchParams(params).toString(),
+      });
+    } catch (err) {
+      this.#options.record('network');
+      throw new CrmError({ provider: PROVIDER, kind: 'unavailable', message: `Salesforce token endpoint unreachable: ${err instanceof Error ? err.message : String(err)}`, cause: err });
     }
-    this.#options.record(status ?? 400);
-    return new CrmError({
-      provider: PROVIDER, kind: 'auth', code: name || null, status: status ?? 400, cause: err,
-      message: `Salesforce login (${this.#credentials.flow === 'jwt' ? 'JWT bearer' : 'refresh token'}) refused: ${name ? `${name}: ` : ''}${message}`,
+    const text = await res.text();
+    this.#options.record(res.status);
+    const body = jsonOrNull(text);
+    if (res.ok) return body;
+    const { error, error_description: description } = (body ?? {}) as { error?: unknown; error_description?: unknown };
+    const code = typeof error === 'string' ? error : null;
+    const detail = typeof description === 'string' ? description : text.slice(0, 200);
+    if (res.status >= 500 || res.status === 429 || code === 'unknown_error') {
+      throw new CrmError({ provider: PROVIDER, kind: 'unavailable', status: res.status, code, message: `Salesforce token endpoint unavailable (HTTP ${res.status}${code === null ? '' : ` ${code}`}): ${detail}` });
+    }
+    throw new CrmError({
+      provider: PROVIDER, kind: 'auth', status: res.status, code,
+      message: `Salesforce login (${this.#credentials.flow === 'jwt' ? 'JWT bearer' : 'refresh token'}) refused (HTTP ${res.status}${code === null ? '' : ` ${code}`}): ${detail}`,
     });
   }
 }

@@ -113,7 +113,7 @@ export class SalesforceClient {
       },
     });
     this.#auth = new SalesforceAuth({
-      credentials: options.credentials, oauth2: this.conn.oauth2, loginUrl: options.loginUrl, onTokens: options.onTokens,
+      credentials: options.credentials, loginUrl: options.loginUrl, onTokens: options.onTokens,
       now: this.#now, sleep: this.#sleep, random: this.#random, backoff: options.backoff ?? DEFAULT_BACKOFF,
       record: (status) => { this.#stats.record('POST /services/oauth2/token', status); },
     });

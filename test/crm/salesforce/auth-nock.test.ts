@@ -73,6 +73,16 @@ describe('refresh-token flow', () => {
     expect(await nockAdapter().accountKey()).toBe(ORG_ID);
     auth.done();
   });
+
+  it.each([
+    ['a JSON error (Salesforce\'s unknown_error)', { error: 'unknown_error', error_description: 'retry your request' }],
+    ['a JSON array', [{ message: 'An unexpected error occurred', errorCode: 'UNKNOWN_EXCEPTION' }]],
+  ])('retries an HTTP 500 with %s: it is not a refused login', async (_name, body) => {
+    // found by the reliability suite: jsforce's OAuth client dropped the status of JSON error bodies
+    const auth = nock(LOGIN).post('/services/oauth2/token').reply(500, body).post('/services/oauth2/token').reply(200, tokenAnswer());
+    expect(await nockAdapter().accountKey()).toBe(ORG_ID);
+    auth.done();
+  });
 });
 
 describe('JWT bearer flow', () => {
