@@ -2,21 +2,11 @@
 // registrations and influencer touches, built in memory.
 
 import type { Snapshot, SnapshotDeal, SnapshotPartner } from '../src/domain/snapshot.ts';
-
-/** Small deterministic PRNG (mulberry32) so every run measures the same data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRng } from '../src/sandbox/rng.ts';
 
 export function syntheticSnapshot(deals: number, partners: number, asOf: number, seed = 42): Snapshot {
-  const r = rng(seed);
+  const random = createRng(seed); // deterministic: every run measures the same data
+  const r = (): number => random.next();
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
   const day = 86_400_000;
   const iso = (ms: number) => new Date(ms).toISOString();

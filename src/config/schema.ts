@@ -80,8 +80,9 @@ export const configSchema = z.strictObject({
     /** How long a sync waits for another sync of the same CRM account; 0 refuses at once. */
     lockWaitSeconds: z.number().int().min(0).max(3600).default(0),
     /** Records per write-back call to the adapter (the adapter batches further to the CRM's limits). */
-    writeBatchSize: z.number().int().min(1).max(10_000).default(500),
-  }).default({ url: 'sqlite:./data/partnersync.db', lockWaitSeconds: 0, writeBatchSize: 500 }),
+    // a multiple of HubSpot's 100 and Salesforce's 200 per call, so no call goes out half full
+    writeBatchSize: z.number().int().min(1).max(10_000).default(1000),
+  }).default({ url: 'sqlite:./data/partnersync.db', lockWaitSeconds: 0, writeBatchSize: 1000 }),
   server: z.strictObject({
     port: z.number().int().min(0).max(65535).default(8080),
     /** The URL HubSpot calls (protocol and host), when a proxy stands in front: webhook signatures sign it. */

@@ -1,6 +1,7 @@
 // The comparison trials: fault injection, SIGKILLs at random moments, and two syncs started
 // together. Each ends with the world's state compared with the clean run's (outcome.ts).
 
+import { createRng } from '../../src/sandbox/rng.ts';
 import { performance } from 'node:perf_hooks';
 import { emptyTally, judge, outcome, type CrmSetup, type Reference, type TrialTally } from './scenario.ts';
 import { World, type StoreKind } from './world.ts';
@@ -15,16 +16,10 @@ const MAX_ATTEMPTS = 12;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => { setTimeout(resolve, ms); });
 
-/** mulberry32: the kill moments are the same on every run of the suite (per seed). */
+/** Seeded: the kill moments are the same on every run of the suite (per seed). */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = createRng(seed);
+  return () => rng.next();
 }
 
 export interface FaultFigures extends TrialTally {
