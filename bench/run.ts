@@ -35,7 +35,6 @@
 //    own limiter is opened up too (rateLimitPer10s 1000, searchPerSecond 50: the schema's
 //    maximum), as for an account without limits. Everything else is default.
 
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -45,6 +44,7 @@ import type { RunnerOutput } from '../test/reliability/sync-runner.ts';
 import { theoreticalMinimum, type Changed, type MustSee } from './minimum.ts';
 import { SandboxProcess, type DiffCounts } from './sandbox-client.ts';
 import { markdownTable } from './table.ts';
+import { ROOT, runNode, type NodeRun } from '../test/helpers/run-node.ts';
 
 type Crm = 'hubspot' | 'salesforce';
 type Limits = 'off' | 'real';
@@ -85,7 +85,6 @@ interface Baseline {
 
 const HUBSPOT_RATE_PER_SECOND = 19;
 const OVERLAP_SECONDS = 1;
-const ROOT = path.resolve(import.meta.dirname, '..');
 const CREDENTIALS = { HUBSPOT_ACCESS_TOKEN: 'bench-token', SF_CLIENT_ID: 'bench', SF_CLIENT_SECRET: 'bench', SF_REFRESH_TOKEN: 'bench' };
 
 const { values } = parseArgs({
@@ -100,18 +99,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => { setTimeo
 const round = (n: number, digits = 2): number => Number(n.toFixed(digits));
 const log = (line: string): void => { process.stderr.write(`${line}\n`); };
 
-/** Runs a node script to its end; answers its exit code and stdout. */
-function node(script: string, args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--max-old-space-size=8192', path.join(ROOT, script), ...args], { env: { ...process.env, ...env }, cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => { resolve({ code, stdout, stderr }); });
-  });
-}
+/** Runs a node script to its end, with room for a million-deal heap. */
+const node = (script: string, args: readonly string[], env: Record<string, string> = {}): Promise<NodeRun> =>
+  runNode(script, args, env, ['--max-old-space-size=8192']);
 
 /** The last stdout line of a child, parsed as JSON (what the caller declares it to be). */
 function lastJson(stdout: string, what: string): unknown {

@@ -28,11 +28,12 @@ import { openStore } from '../../src/store/open-store.ts';
 import type { KyselyStore } from '../../src/store/kysely-store.ts';
 import { runSync, type SyncResult } from '../../src/sync/run-sync.ts';
 import type { RunnerOutput } from './sync-runner.ts';
+import { ROOT } from '../helpers/run-node.ts';
 
 export type Crm = 'hubspot' | 'salesforce';
 export type StoreKind = 'sqlite' | 'postgres';
 
-export const ROOT = path.resolve(import.meta.dirname, '../..');
+export { ROOT };
 export const CREDENTIALS = { HUBSPOT_ACCESS_TOKEN: 'reliability-token', SF_CLIENT_ID: 'reliability', SF_CLIENT_SECRET: 'reliability', SF_REFRESH_TOKEN: 'reliability' };
 
 /** What every world of one suite run shares: the instant results are computed as of, and the seed data's anchor. */
@@ -252,15 +253,3 @@ export async function cli(args: string[], env: Record<string, string | undefined
   return { code, out, err };
 }
 
-/** Runs a node script of this repository to its end. */
-export function runNode(script: string, args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, script), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => { resolve({ code, stdout, stderr }); });
-  });
-}
