@@ -252,22 +252,39 @@ export class KyselyStore implements Store {
   }
 
   async updateWritten(account: string, update: WrittenUpdate, at: number): Promise<void> {
+    // a read and a multi-row upsert per chunk rather than two round trips per record: the
+    // first write-back touches most of the cache, and PostgreSQL pays for every round trip
     await this.db.transaction().execute(async (trx) => {
-      for (const p of update.partners) {
-        const row = await trx.selectFrom('cached_partners').select('written').where('account', '=', account).where('id', '=', p.id).executeTakeFirst();
-        if (!row) continue;
-        await trx.updateTable('cached_partners').set({ written: JSON.stringify({ ...parseObject(row.written), ...p.fields }), updated_at: at })
-          .where('account', '=', account).where('id', '=', p.id).execute();
+      for (const part of chunks(update.partners)) {
+        const rows = await trx.selectFrom('cached_partners').selectAll().where('account', '=', account).where('id', 'in', part.map((p) => p.id)).execute();
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        for (const p of part) {
+          const row = byId.get(p.id);
+          if (row) row.written = JSON.stringify({ ...parseObject(row.written), ...p.fields });
+        }
+        if (rows.length === 0) continue;
+        await trx.insertInto('cached_partners').values(rows.map((r) => ({ ...r, updated_at: at })))
+          .onConflict((oc) => oc.columns(['account', 'id']).doUpdateSet((eb) => ({ written: eb.ref('excluded.written'), updated_at: eb.ref('excluded.updated_at') })))
+          .execute();
       }
-      for (const d of update.deals) {
-        const row = await trx.selectFrom('cached_deals').select(['written', 'record']).where('account', '=', account).where('id', '=', d.id).executeTakeFirst();
-        if (!row) continue;
-        const record = parseObject(row.record);
-        const reg = record['registration'];
-        if (d.expireRegistration && reg !== null && typeof reg === 'object') record['registration'] = { ...(reg as Record<string, unknown>), status: 'expired' };
-        await trx.updateTable('cached_deals').set({
-          written: JSON.stringify({ ...parseObject(row.written), ...d.fields }), record: JSON.stringify(record), updated_at: at,
-        }).where('account', '=', account).where('id', '=', d.id).execute();
+      for (const part of chunks(update.deals)) {
+        const rows = await trx.selectFrom('cached_deals').selectAll().where('account', '=', account).where('id', 'in', part.map((d) => d.id)).execute();
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        for (const d of part) {
+          const row = byId.get(d.id);
+          if (!row) continue; // no longer cached (removed by a full pull): nothing to remember
+          const record = parseObject(row.record);
+          const reg = record['registration'];
+          if (d.expireRegistration && reg !== null && typeof reg === 'object') record['registration'] = { ...(reg as Record<string, unknown>), status: 'expired' };
+          row.written = JSON.stringify({ ...parseObject(row.written), ...d.fields });
+          row.record = JSON.stringify(record);
+        }
+        if (rows.length === 0) continue;
+        await trx.insertInto('cached_deals').values(rows.map((r) => ({ ...r, updated_at: at })))
+          .onConflict((oc) => oc.columns(['account', 'id']).doUpdateSet((eb) => ({
+            written: eb.ref('excluded.written'), record: eb.ref('excluded.record'), updated_at: eb.ref('excluded.updated_at'),
+          })))
+          .execute();
       }
     });
   }

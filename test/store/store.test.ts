@@ -1,5 +1,5 @@
-// The store on SQLite and PostgreSQL: migrations (fresh database, re-open is a no-op), and the
-// per-account lock (a second sync is refused while one runs; a dead holder's SQLite lock file is
+// The store on SQLite and PostgreSQL: migrations (fresh database, re-open is a no-op), what a
+// write-back leaves in the cache, and the per-account lock (a second sync is refused while one runs; a dead holder's SQLite lock file is
 // taken over).
 
 import { randomUUID } from 'node:crypto';
@@ -10,7 +10,7 @@ import { LockBusyError, lockFilePath } from '../../src/store/account-lock.ts';
 import { MIGRATIONS } from '../../src/store/migrations.ts';
 import { openStore, sqliteFileOf } from '../../src/store/open-store.ts';
 import { runSync } from '../../src/sync/run-sync.ts';
-import { makeWorld, PG_URL, seedCrm, storeTargets } from '../sync/helpers.ts';
+import { deal, makeWorld, partner, PG_URL, seedCrm, storeTargets } from '../sync/helpers.ts';
 
 /** A fresh, empty PostgreSQL database for migration tests (dropped afterwards). */
 async function freshPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -61,6 +61,40 @@ describe.each(storeTargets())('store on $name', (target) => {
     const [e] = await w.store.ledgerEntries(account, {});
     expect(e?.amount).toBe(big);
     expect(e?.seq).toBe(1);
+    await w.store.close();
+  });
+
+  it('remembers what a write-back wrote, across chunks, and expires registrations', async () => {
+    const w = await makeWorld(target);
+    const account = `acct-written-${randomUUID()}`;
+    const state = { cursor: null, pullId: 'pull-1', mode: 'full' as const, done: false, pages: 0 };
+    const registration = { partnerId: 'p1', status: 'approved' as const, submittedAt: '2026-02-01T00:00:00Z', decidedAt: '2026-02-02T00:00:00Z', expiresAt: '2026-03-01T00:00:00Z' };
+    const deals = Array.from({ length: 450 }, (_, i) => deal(`d${i}`, { written: { attributionSummary: 'old' }, ...(i === 7 ? { registration } : {}) }));
+    await w.store.beginPull(account, state, 1);
+    await w.store.applyPage(account, state, {
+      partners: [partner('p1', { written: { healthScore: '10', tierEarned: 'silver' } }), partner('p2')], deals, links: [], removedDealIds: [], removedPartnerIds: [], cursor: {},
+    }, 2);
+    await w.store.updateWritten(account, {
+      partners: [{ id: 'p1', fields: { healthScore: '55' } }, { id: 'gone', fields: { healthScore: '1' } }],
+      deals: [
+        { id: 'd3', fields: { attributionSummary: 'new' }, expireRegistration: false }, // twice in one chunk
+        ...deals.map((d, i) => ({ id: d.id, fields: { commissionAmount: `${i}.00` }, expireRegistration: i === 7 })),
+        { id: 'gone', fields: { commissionAmount: '1.00' }, expireRegistration: false },
+      ],
+    }, 3);
+    const cache = await w.store.loadCache(account);
+    const p1 = cache.partners.find((p) => p.id === 'p1');
+    expect(p1?.written).toEqual({ healthScore: '55', tierEarned: 'silver' });
+    expect(cache.partners.find((p) => p.id === 'p2')?.written).toEqual({});
+    expect(cache.partners.map((p) => p.id).sort()).toEqual(['p1', 'p2']);
+    expect(cache.deals).toHaveLength(450);
+    const byId = new Map(cache.deals.map((d) => [d.id, d]));
+    expect(byId.get('d0')?.written).toEqual({ attributionSummary: 'old', commissionAmount: '0.00' });
+    expect(byId.get('d449')?.written).toEqual({ attributionSummary: 'old', commissionAmount: '449.00' });
+    expect(byId.get('d3')?.written).toEqual({ attributionSummary: 'new', commissionAmount: '3.00' });
+    expect(byId.get('d7')?.registration).toEqual({ ...registration, status: 'expired' });
+    expect(byId.get('d8')?.registration).toBeNull();
+    expect(byId.get('d8')?.name).toBe('Deal d8');
     await w.store.close();
   });
 
