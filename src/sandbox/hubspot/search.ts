@@ -124,20 +124,22 @@ function compileFilter(state: HubspotState, type: HsObjectType, defs: ReadonlyMa
     case 'IN': { const targets = filter.values ?? []; return (v) => targets.some((t) => equals(kind, def, read(v), t)); }
     case 'NOT_IN': { const targets = filter.values ?? []; return (v) => !targets.some((t) => equals(kind, def, read(v), t)); }
     case 'LT': case 'LTE': case 'GT': case 'GTE': {
-      const target = need(filter.value, 'value');
+      // targets are parsed once per search, not once per record: a search scans every record
+      const target = toComparable(kind, need(filter.value, 'value'));
       const op = filter.operator;
       return (v) => {
-        const c = compare(kind, read(v), target);
+        const c = compareKeys(comparableOf(state, type, v, filter.propertyName, kind), target);
         if (c === null) return false;
         return op === 'LT' ? c < 0 : op === 'LTE' ? c <= 0 : op === 'GT' ? c > 0 : c >= 0;
       };
     }
     case 'BETWEEN': {
-      const low = need(filter.value, 'value');
-      const high = need(filter.highValue, 'highValue');
+      const low = toComparable(kind, need(filter.value, 'value'));
+      const high = toComparable(kind, need(filter.highValue, 'highValue'));
       return (v) => {
-        const a = compare(kind, read(v), low);
-        const b = compare(kind, read(v), high);
+        const key = comparableOf(state, type, v, filter.propertyName, kind);
+        const a = compareKeys(key, low);
+        const b = compareKeys(key, high);
         return a !== null && b !== null && a >= 0 && b <= 0;
       };
     }
@@ -163,12 +165,25 @@ function toComparable(kind: Kind, raw: string): number | string | null {
   return raw.toLowerCase();
 }
 
-function compare(kind: Kind, actual: string | null, target: string): number | null {
-  if (actual === null) return null;
-  const a = toComparable(kind, actual);
-  const b = toComparable(kind, target);
+function compareKeys(a: number | string | null, b: number | string | null): number | null {
   if (a === null || b === null) return null;
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compare(kind: Kind, actual: string | null, target: string): number | null {
+  return actual === null ? null : compareKeys(toComparable(kind, actual), toComparable(kind, target));
+}
+
+/**
+ * A record's value as searches compare it. The record's own id and timestamps are taken as
+ * numbers directly (the same values `readProp` formats), sparing a format-and-parse per record.
+ */
+function comparableOf(state: HubspotState, type: HsObjectType, view: HsRecordView, name: string, kind: Kind): number | string | null {
+  if (kind === 'time' && name === 'hs_lastmodifieddate') return view.updatedAt;
+  if (kind === 'time' && name === (type === 'tasks' ? 'hs_createdate' : 'createdate')) return view.createdAt;
+  if (kind === 'number' && name === 'hs_object_id') return Number(view.id);
+  const raw = state.readProp(type, view, name);
+  return raw === null ? null : toComparable(kind, raw);
 }
 
 /** EQ on a multi-checkbox matches when the value is one of the selected options. */
@@ -198,28 +213,24 @@ function matchesQuery(type: HsObjectType, view: HsRecordView, query: string): bo
 }
 
 function sortViews(state: HubspotState, type: HsObjectType, views: HsRecordView[], sort: SearchBody['sorts'] extends (infer S)[] | undefined ? S | undefined : never): void {
-  const byId = (a: HsRecordView, b: HsRecordView): number => Number(a.id) - Number(b.id);
-  if (sort === undefined) {
-    views.sort(byId);
-    return;
+  let name = 'hs_object_id';
+  let descending = false;
+  let kind: Kind = 'number';
+  if (sort !== undefined) {
+    name = typeof sort === 'string' ? sort.replace(/^-/, '') : sort.propertyName;
+    descending = typeof sort === 'string' ? sort.startsWith('-') : sort.direction === 'DESCENDING';
+    const def = state.properties[type].get(name);
+    if (!def) throw validationError(`Cannot sort by ${name}: the property does not exist on ${type}.`);
+    kind = comparisonKind(def);
   }
-  const name = typeof sort === 'string' ? sort.replace(/^-/, '') : sort.propertyName;
-  const descending = typeof sort === 'string' ? sort.startsWith('-') : sort.direction === 'DESCENDING';
-  const def = state.properties[type].get(name);
-  if (!def) throw validationError(`Cannot sort by ${name}: the property does not exist on ${type}.`);
-  const kind = comparisonKind(def);
-  const keys = new Map<HsRecordView, number | string | null>();
-  for (const v of views) {
-    const raw = state.readProp(type, v, name);
-    keys.set(v, raw === null ? null : toComparable(kind, raw));
-  }
-  views.sort((a, b) => {
-    const ka = keys.get(a) ?? null;
-    const kb = keys.get(b) ?? null;
-    if (ka === kb) return byId(a, b);
-    if (ka === null) return 1; // no value: last, either direction
-    if (kb === null) return -1;
-    const c = ka < kb ? -1 : 1;
+  // keys computed once per record, not once per comparison; ties (and no sort) go by id
+  const keyed = views.map((v) => ({ v, key: comparableOf(state, type, v, name, kind), id: Number(v.id) }));
+  keyed.sort((a, b) => {
+    if (a.key === b.key) return a.id - b.id;
+    if (a.key === null) return 1; // no value: last, either direction
+    if (b.key === null) return -1;
+    const c = a.key < b.key ? -1 : 1;
     return descending ? -c : c;
   });
+  keyed.forEach((k, i) => { views[i] = k.v; });
 }
