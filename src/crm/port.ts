@@ -62,8 +62,9 @@ export interface PullRequest {
   /** Re-read links that do not bump modified dates (the scheduled full refresh). */
   refreshLinks: boolean;
   /**
-   * The touches the snapshot cache already holds for these deals. An adapter whose touch times
-   * cost extra calls (HubSpot: property history) reuses them when a deal's influencers are unchanged.
+   * The touches the snapshot cache already holds for these deals. An adapter whose touches cost
+   * extra calls (HubSpot: property history; Salesforce: OpportunityPartner lookups) reuses them
+   * when a deal's influencers are unchanged.
    */
   previousTouches?: ((dealIds: readonly string[]) => Promise<ReadonlyMap<string, readonly SnapshotTouch[]>>) | undefined;
 }

@@ -14,7 +14,8 @@
 //
 // A full run (first run, `sync --full`) and a `refreshLinks` run read every Opportunity with
 // every OpportunityPartner row (AccountId and influencers are re-read for all deals); an
-// incremental run reads the changes.
+// incremental run reads the changes, and looks up OpportunityPartner rows only for changed deals
+// whose influencers changed too or that the snapshot cache does not hold (`previousTouches`).
 
 import { z } from 'zod';
 import type { SnapshotTouch, Stage } from '../../domain/snapshot.ts';
@@ -134,6 +135,9 @@ export class SalesforcePull {
   readonly #ctx: PullContext;
   #lastCursor: SalesforceCursor | null = null;
   #org: OrgCurrency | null = null;
+  /** The snapshot cache's touches (the sync's), and the deals whose OpportunityPartner rows changed this run. */
+  #previousTouches: PullRequest['previousTouches'];
+  #linksChanged: ReadonlySet<string> = new Set();
 
   constructor(ctx: PullContext) {
     this.#ctx = ctx;
@@ -170,6 +174,8 @@ export class SalesforcePull {
     const readAll = run.mode === 'full' || run.refreshLinks;
     const links = readAll ? await this.#preloadTouches(committed.opportunityPartners) : await this.#changedLinks(committed.opportunityPartners, me);
     const pending = new Set(links.affected);
+    this.#previousTouches = request.previousTouches;
+    this.#linksChanged = new Set(links.affected);
     if (run.phase === 'deals') {
       for await (const page of this.#deals(run, committed, readAll, links.touches, me)) {
         for (const d of page.deals) pending.delete(d.id);
@@ -288,6 +294,28 @@ export class SalesforcePull {
     return { touches: { kind: 'lookup' }, affected: [...affected], watermark: advance(previous, last, readAt) };
   }
 
+  /**
+   * The influencer touches of these deals. A deal none of whose OpportunityPartner rows changed
+   * since the last run (the changed ones are all in #linksChanged, read by their own cursor)
+   * keeps the touches the snapshot cache holds; the others are looked up. A sync that only
+   * re-reads deals it wrote itself then spends no OpportunityPartner query at all.
+   */
+  async #touchesOf(dealIds: readonly string[], source: TouchSource): Promise<ReadonlyMap<string, readonly SnapshotTouch[]>> {
+    if (source.kind === 'preloaded') return source.byDeal;
+    const out = new Map<string, readonly SnapshotTouch[]>();
+    let unknown = dealIds;
+    if (this.#previousTouches !== undefined && dealIds.length > 0) {
+      const cached = await this.#previousTouches(dealIds.filter((id) => !this.#linksChanged.has(id)));
+      unknown = dealIds.filter((id) => {
+        const touches = cached.get(id);
+        if (touches !== undefined) out.set(id, touches);
+        return touches === undefined;
+      });
+    }
+    for (const [id, touches] of await this.#lookupTouches(unknown)) out.set(id, touches);
+    return out;
+  }
+
   /** The influencer touches of the given deals, by OpportunityId IN lists. */
   async #lookupTouches(dealIds: readonly string[]): Promise<Map<string, SnapshotTouch[]>> {
     const byDeal = new Map<string, SnapshotTouch[]>();
@@ -319,7 +347,8 @@ export class SalesforcePull {
     // queryAll, so deleted opportunities leave the computation.
     for await (const page of queryPages(ctx.client, soqlWith(window), { all: true, what: 'queryAll Opportunity' })) {
       readAt ??= page.serverTime;
-      if (touches.kind === 'lookup' && page.totalSize > PRELOAD_TOUCHES_ABOVE) touches = (await this.#preloadTouches(null)).touches;
+      // Many changed deals and no cache to take unchanged influencers from: one read of every row beats IN-list lookups.
+      if (touches.kind === 'lookup' && this.#previousTouches === undefined && page.totalSize > PRELOAD_TOUCHES_ABOVE) touches = (await this.#preloadTouches(null)).touches;
       const rows = parseRecords(page.records, opportunityRaw, 'queryAll Opportunity');
       yield await this.#dealPage(run, committed, rows, touches, readAt);
       bulkFrom = markOfWatermark(run.opportunities);
@@ -338,7 +367,7 @@ export class SalesforcePull {
 
   async #dealPage(run: RunState, committed: SalesforceCursor, rows: readonly SalesforceOpportunityRaw[], source: TouchSource, readAt: number | null): Promise<Omit<PullPage, 'cursor'>> {
     const live = rows.filter((r) => r.IsDeleted !== true);
-    const touches = source.kind === 'preloaded' ? source.byDeal : await this.#lookupTouches(live.map((r) => r.Id));
+    const touches = await this.#touchesOf(live.map((r) => r.Id), source);
     const mapper = this.#mapper();
     const deals: PulledDeal[] = live.map((r) => toDeal(mapper, r, touches.get(r.Id) ?? []));
     const last = rows.at(-1);
@@ -360,7 +389,7 @@ export class SalesforcePull {
     for (const ids of chunk(dealIds, Math.min(PAGE, idsPerInList(soqlFor(dealIds.slice(0, 1)))))) {
       const rows: SalesforceOpportunityRaw[] = [];
       for await (const page of queryPages(ctx.client, soqlFor(ids), { what: 'query Opportunity by id' })) rows.push(...parseRecords(page.records, opportunityRaw, 'query Opportunity by id'));
-      const touches = source.kind === 'preloaded' ? source.byDeal : await this.#lookupTouches(rows.map((r) => r.Id));
+      const touches = await this.#touchesOf(rows.map((r) => r.Id), source);
       const mapper = this.#mapper();
       const found = new Set(rows.map((r) => r.Id));
       yield {

@@ -10,6 +10,7 @@ import type { Alert } from '../../../src/domain/alerts.ts';
 import { computeDetailed, type EngineOutput } from '../../../src/domain/engine.ts';
 import { dealOutcomes, partnerOutcomes } from '../../../src/domain/outcomes.ts';
 import type { Program } from '../../../src/domain/program.ts';
+import type { SnapshotTouch } from '../../../src/domain/snapshot.ts';
 
 export interface PullSummary {
   pages: number;
@@ -46,7 +47,10 @@ export class MiniSync {
       this.partners.clear();
       this.deals.clear();
     }
-    for await (const page of this.adapter.pull({ mode, cursor: this.cursor, refreshLinks })) {
+    // as the sync engine does, hand the adapter the touches it already holds
+    const previousTouches = (ids: readonly string[]): Promise<ReadonlyMap<string, readonly SnapshotTouch[]>> =>
+      Promise.resolve(new Map(ids.flatMap((id) => { const d = this.deals.get(id); return d ? [[id, d.touches ?? []] as const] : []; })));
+    for await (const page of this.adapter.pull({ mode, cursor: this.cursor, refreshLinks, previousTouches })) {
       summary.pages++;
       for (const p of page.partners) this.partners.set(p.id, p);
       for (const d of page.deals) this.deals.set(d.id, d);

@@ -26,7 +26,12 @@ const singleCurrencyUsd = (scope: nock.Scope): nock.Scope => scope
   .get(`${API}/query`).query(from('Organization')).reply(200, page([{ attributes: { type: 'Organization' }, DefaultCurrencyIsoCode: 'USD' }]));
 const saved = (records: readonly unknown[], prefix: string): unknown[] => records.map((_, i) => ({ id: id(prefix, i + 1), success: true, errors: [] }));
 
-describe('provision on an org without our fields', () => {
+// Known upstream race, not ours: nock's socket-level interception (@mswjs/interceptors) passes a
+// fresh connection through to the real network when undici has not written within one turn of
+// the event loop after it starts reading. On a loaded machine about one run in twenty loses it
+// on one of this test's ~25 sequential POSTs (ENOTFOUND acme.my.salesforce.com). A retry
+// re-runs the whole test from fresh interceptors; a real failure still fails all three times.
+describe('provision on an org without our fields', { retry: 2 }, () => {
   it('creates the fields, both permission sets, their field permissions and the assignments', async () => {
     const config = salesforceConfig({ salesforce: { permissionSetAssignees: ['rep@acme.example', 'profile:Partner Manager'] } });
     const created: ToolingBody[] = [];

@@ -165,6 +165,32 @@ describe('incremental pull', () => {
     api.done();
   });
 
+  it('takes unchanged influencers from the snapshot cache and looks up only the others', async () => {
+    const cachedTouch = { partnerId: id('001', 7), at: '2026-01-02T00:00:00.000Z' };
+    const asked: string[][] = [];
+    const previousTouches = (ids: readonly string[]): Promise<ReadonlyMap<string, readonly { partnerId: string; at: string }[]>> => {
+      asked.push([...ids]);
+      // deal 10 is cached with a touch, deal 11 cached with none, deal 12 not cached; 20's link changed
+      return Promise.resolve(new Map([[id('006', 10), [cachedTouch]], [id('006', 11), []], [id('006', 20), [cachedTouch]]].filter(([k]) => ids.includes(k as string)) as [string, { partnerId: string; at: string }[]][]));
+    };
+    let lookup = '';
+    const api = nock(INSTANCE)
+      .get(`${API}/queryAll`).query(from('Account')).reply(200, page([]))
+      .get(`${API}/queryAll`).query(from('OpportunityPartner')).reply(200, page([opportunityPartner(3, 20, 5, { SystemModstamp: '2026-02-03T00:00:00.000+0000' })]))
+      .get(`${API}/queryAll`).query(from('Opportunity')).reply(200, page([10, 11, 12, 20].map((n) => opportunity(n, { SystemModstamp: '2026-02-02T00:00:00.000+0000' }))))
+      .get(`${API}/query`).query((q) => { lookup = soqlOf(q); return from('OpportunityPartner')(q); }).reply(200, page([opportunityPartner(1, 12, 1), opportunityPartner(3, 20, 5)]));
+    login();
+    const out = await drain(nockAdapter().pull({ mode: 'incremental', cursor, refreshLinks: false, previousTouches }));
+    expect(asked).toEqual([[id('006', 10), id('006', 11), id('006', 12)]]);
+    expect(lookup).toContain(`OpportunityId IN ('${id('006', 12)}','${id('006', 20)}')`);
+    const touches = new Map(out.flatMap((p) => p.deals).map((d) => [d.id, d.touches]));
+    expect(touches.get(id('006', 10))).toEqual([cachedTouch]);
+    expect(touches.get(id('006', 11))).toEqual([]);
+    expect(touches.get(id('006', 12))).toEqual([{ partnerId: id('001', 1), at: '2026-01-05T00:00:00.000Z' }]);
+    expect(touches.get(id('006', 20))).toEqual([{ partnerId: id('001', 5), at: '2026-01-05T00:00:00.000Z' }]);
+    api.done();
+  });
+
   it('skips the lookback when the previous read came well after the mark', async () => {
     const quiet: PullCursor = { ...cursor, opportunities: { ts: '2026-02-01T00:00:00.000Z', id: id('006', 9), readAt: '2026-02-01T01:00:00.000Z' } };
     let opps = '';
