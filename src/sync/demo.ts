@@ -54,14 +54,13 @@ export async function runDemo(deps: SyncDeps & { crm: CrmAdapter }, options: { d
   const plan = await deps.crm.provision({ dryRun: false });
   const sync = await runSync(deps, { full: true });
   const account = sync.account;
-  const ledger = { store: deps.store, clock: deps.clock, config: deps.config };
   const tz = new TimeZone(deps.config.program.timezone);
   const lastMonth = monthLabel(tz.monthOf(deps.clock.now()) - 1);
-  const x = await commissionExport(ledger, account, lastMonth);
+  const x = await commissionExport(deps, account, lastMonth);
   const exportFile = path.join(options.dataDir, 'exports', `commissions-${lastMonth}.csv`);
   await mkdir(path.dirname(exportFile), { recursive: true });
   await writeFile(exportFile, commissionExportCsv(x));
-  const st = await statements(ledger, account, lastMonth);
+  const st = await statements(deps, account, lastMonth);
   const top = [...st.partners].sort((a, b) => Number(b.totals.net) - Number(a.totals.net)).slice(0, 8);
   const r = sync.report;
   const cfg = path.relative(process.cwd(), options.configFile) || options.configFile;

@@ -37,24 +37,23 @@ function send(res: Response, format: 'csv' | 'json', name: string, csv: () => st
 export function financeRoutes(deps: AppDeps): Router {
   const router = Router();
   const finance = requireRole(deps.tokens, 'finance');
-  const ledger = { store: deps.store, clock: deps.clock, config: deps.config };
 
   router.get('/exports/commissions', finance, async (req, res) => {
     const q = parseOr400(exportQuery, req.query, 'query');
-    const x = await ledgerErrors(async () => commissionExport(ledger, await deps.account(), q.period));
+    const x = await ledgerErrors(async () => commissionExport(deps, await deps.account(), q.period));
     send(res, q.format, `commissions-${q.period}`, () => commissionExportCsv(x), () => x);
   });
   router.get('/statements/:partnerId', finance, async (req, res) => {
     const { partnerId } = parseOr400(statementParams, req.params, 'params');
     const q = parseOr400(exportQuery, req.query, 'query');
-    const s = await ledgerErrors(async () => statements(ledger, await deps.account(), q.period, partnerId));
+    const s = await ledgerErrors(async () => statements(deps, await deps.account(), q.period, partnerId));
     if (s.partners.length === 0) throw new HttpError(404, 'not_found', `partner ${partnerId} has no ledger entries in ${q.period}`);
     send(res, q.format, `statement-${partnerId}-${q.period}`, () => statementsCsv(s), () => s);
   });
   router.post('/periods/:period/close', finance, async (req, res) => {
     const { period } = parseOr400(closeParams, req.params, 'params');
     const closedBy = req.principal?.label ?? 'api';
-    res.json(await ledgerErrors(async () => closePeriod(ledger, await deps.account(), period, closedBy)));
+    res.json(await ledgerErrors(async () => closePeriod(deps, await deps.account(), period, closedBy)));
   });
   return router;
 }

@@ -31,7 +31,6 @@ function matches(p: PartnerView, f: z.output<typeof partnersQuery>): boolean {
 export function readRoutes(deps: AppDeps): Router {
   const router = Router();
   const viewer = requireRole(deps.tokens, 'viewer');
-  const ledger = { store: deps.store, clock: deps.clock, config: deps.config };
 
   router.get('/runs', viewer, async (req, res) => {
     const q = parseOr400(runsQuery, req.query, 'query');
@@ -55,7 +54,7 @@ export function readRoutes(deps: AppDeps): Router {
     res.json(partner);
   });
   router.get('/recipes', viewer, async (_req, res) => {
-    const current = await ledgerErrors(async () => kpis(ledger, await deps.account()));
+    const current = await ledgerErrors(async () => kpis(deps, await deps.account()));
     const byId = new Map(current.recipes.map((r) => [r.id, r.kpis]));
     const recipes = Object.entries(deps.config.programConfig.recipes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, r]) => ({
       id, name: r.name, archetype: r.archetype, status: r.status, plan: r.plan ?? null, monthlyCost: r.monthlyCost,
@@ -66,7 +65,7 @@ export function readRoutes(deps: AppDeps): Router {
   });
   router.get('/kpis', viewer, async (req, res) => {
     const q = parseOr400(kpisQuery, req.query, 'query');
-    res.json(await ledgerErrors(async () => kpis(ledger, await deps.account(), q.period)));
+    res.json(await ledgerErrors(async () => kpis(deps, await deps.account(), q.period)));
   });
   return router;
 }

@@ -140,7 +140,6 @@ const TOTAL_KEYS = ['accruals', 'adjustments', 'clawbacks', 'net', 'payable', 'h
 /** Ledger entries booked in the period's months (up to the current month), with their totals. */
 export async function ledgerView(deps: AppDeps, c: Current, partnerId?: string): Promise<LedgerView> {
   const { exponent } = deps.config.program;
-  const ledger = { store: deps.store, clock: deps.clock, config: deps.config };
   const sums = Object.fromEntries(TOTAL_KEYS.map((k) => [k, 0n])) as Record<(typeof TOTAL_KEYS)[number], bigint>;
   const lines: ExportLine[] = [];
   const months: string[] = [];
@@ -148,7 +147,7 @@ export async function ledgerView(deps: AppDeps, c: Current, partnerId?: string):
   for (let m = c.period.firstMonth; m <= last; m++) {
     const label = monthLabel(m);
     months.push(label);
-    const s = await statements(ledger, c.account, label, partnerId);
+    const s = await statements(deps, c.account, label, partnerId);
     const totals = partnerId === undefined ? s.totals : s.partners[0]?.totals;
     if (totals === undefined) continue;
     for (const k of TOTAL_KEYS) sums[k] += parseDecimalToMinor(totals[k], exponent) ?? 0n;
