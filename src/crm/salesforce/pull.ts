@@ -128,16 +128,19 @@ function advance(previous: Watermark | null, last: Mark | null, readAt: number |
 const both = (a: Condition | undefined, b: Condition | undefined): Condition | undefined =>
   a === undefined ? b : b === undefined ? a : where.and(a, b);
 
-/** Where influencer touches come from: every row loaded up front, or looked up per page of deals. */
-type TouchSource = { kind: 'preloaded'; byDeal: Map<string, SnapshotTouch[]> } | { kind: 'lookup' };
+/**
+ * Where influencer touches come from: every row loaded up front, or looked up per page of deals.
+ * An incremental run's lookups first take the snapshot cache's touches (`cached`) for deals whose
+ * OpportunityPartner rows did not change this run; a targeted read (`pullRecords`) has no cache.
+ */
+type TouchSource =
+  | { kind: 'preloaded'; byDeal: Map<string, SnapshotTouch[]> }
+  | { kind: 'lookup'; cached?: { touches: NonNullable<PullRequest['previousTouches']>; linksChanged: ReadonlySet<string> } };
 
 export class SalesforcePull {
   readonly #ctx: PullContext;
   #lastCursor: SalesforceCursor | null = null;
   #org: OrgCurrency | null = null;
-  /** The snapshot cache's touches (the sync's), and the deals whose OpportunityPartner rows changed this run. */
-  #previousTouches: PullRequest['previousTouches'];
-  #linksChanged: ReadonlySet<string> = new Set();
 
   constructor(ctx: PullContext) {
     this.#ctx = ctx;
@@ -172,10 +175,8 @@ export class SalesforcePull {
     }
     this.#org ??= await detectCurrency(this.#ctx.client, this.#ctx.allow);
     const readAll = run.mode === 'full' || run.refreshLinks;
-    const links = readAll ? await this.#preloadTouches(committed.opportunityPartners) : await this.#changedLinks(committed.opportunityPartners, me);
+    const links = readAll ? await this.#preloadTouches(committed.opportunityPartners) : await this.#changedLinks(committed.opportunityPartners, me, request.previousTouches);
     const pending = new Set(links.affected);
-    this.#previousTouches = request.previousTouches;
-    this.#linksChanged = new Set(links.affected);
     if (run.phase === 'deals') {
       for await (const page of this.#deals(run, committed, readAll, links.touches, me)) {
         for (const d of page.deals) pending.delete(d.id);
@@ -279,7 +280,7 @@ export class SalesforcePull {
   }
 
   /** OpportunityPartner rows added, changed or deleted since the last run: their deals are read again. */
-  async #changedLinks(previous: Watermark | null, me: string): Promise<{ touches: TouchSource; affected: string[]; watermark: Watermark | null }> {
+  async #changedLinks(previous: Watermark | null, me: string, cachedTouches: PullRequest['previousTouches']): Promise<{ touches: TouchSource; affected: string[]; watermark: Watermark | null }> {
     const soql = this.#linkSoql(incrementalWindow(previous, this.#ctx.lookbackMs, me), ORDER);
     const affected = new Set<string>();
     let last: Mark | null = null;
@@ -291,12 +292,13 @@ export class SalesforcePull {
         last = markOf(row);
       }
     }
-    return { touches: { kind: 'lookup' }, affected: [...affected], watermark: advance(previous, last, readAt) };
+    const touches: TouchSource = cachedTouches === undefined ? { kind: 'lookup' } : { kind: 'lookup', cached: { touches: cachedTouches, linksChanged: affected } };
+    return { touches, affected: [...affected], watermark: advance(previous, last, readAt) };
   }
 
   /**
    * The influencer touches of these deals. A deal none of whose OpportunityPartner rows changed
-   * since the last run (the changed ones are all in #linksChanged, read by their own cursor)
+   * since the last run (the changed ones are all in `linksChanged`, read by their own cursor)
    * keeps the touches the snapshot cache holds; the others are looked up. A sync that only
    * re-reads deals it wrote itself then spends no OpportunityPartner query at all.
    */
@@ -304,8 +306,9 @@ export class SalesforcePull {
     if (source.kind === 'preloaded') return source.byDeal;
     const out = new Map<string, readonly SnapshotTouch[]>();
     let unknown = dealIds;
-    if (this.#previousTouches !== undefined && dealIds.length > 0) {
-      const cached = await this.#previousTouches(dealIds.filter((id) => !this.#linksChanged.has(id)));
+    if (source.cached !== undefined && dealIds.length > 0) {
+      const { linksChanged } = source.cached;
+      const cached = await source.cached.touches(dealIds.filter((id) => !linksChanged.has(id)));
       unknown = dealIds.filter((id) => {
         const touches = cached.get(id);
         if (touches !== undefined) out.set(id, touches);
@@ -348,7 +351,7 @@ export class SalesforcePull {
     for await (const page of queryPages(ctx.client, soqlWith(window), { all: true, what: 'queryAll Opportunity' })) {
       readAt ??= page.serverTime;
       // Many changed deals and no cache to take unchanged influencers from: one read of every row beats IN-list lookups.
-      if (touches.kind === 'lookup' && this.#previousTouches === undefined && page.totalSize > PRELOAD_TOUCHES_ABOVE) touches = (await this.#preloadTouches(null)).touches;
+      if (touches.kind === 'lookup' && touches.cached === undefined && page.totalSize > PRELOAD_TOUCHES_ABOVE) touches = (await this.#preloadTouches(null)).touches;
       const rows = parseRecords(page.records, opportunityRaw, 'queryAll Opportunity');
       yield await this.#dealPage(run, committed, rows, touches, readAt);
       bulkFrom = markOfWatermark(run.opportunities);

@@ -180,7 +180,8 @@ describe('incremental pull', () => {
       .get(`${API}/queryAll`).query(from('Opportunity')).reply(200, page([10, 11, 12, 20].map((n) => opportunity(n, { SystemModstamp: '2026-02-02T00:00:00.000+0000' }))))
       .get(`${API}/query`).query((q) => { lookup = soqlOf(q); return from('OpportunityPartner')(q); }).reply(200, page([opportunityPartner(1, 12, 1), opportunityPartner(3, 20, 5)]));
     login();
-    const out = await drain(nockAdapter().pull({ mode: 'incremental', cursor, refreshLinks: false, previousTouches }));
+    const adapter = nockAdapter();
+    const out = await drain(adapter.pull({ mode: 'incremental', cursor, refreshLinks: false, previousTouches }));
     expect(asked).toEqual([[id('006', 10), id('006', 11), id('006', 12)]]);
     expect(lookup).toContain(`OpportunityId IN ('${id('006', 12)}','${id('006', 20)}')`);
     const touches = new Map(out.flatMap((p) => p.deals).map((d) => [d.id, d.touches]));
@@ -189,6 +190,16 @@ describe('incremental pull', () => {
     expect(touches.get(id('006', 12))).toEqual([{ partnerId: id('001', 1), at: '2026-01-05T00:00:00.000Z' }]);
     expect(touches.get(id('006', 20))).toEqual([{ partnerId: id('001', 5), at: '2026-01-05T00:00:00.000Z' }]);
     api.done();
+
+    // A targeted read afterwards on the same adapter reads the deal's influencers fresh: the
+    // cache belongs to the run that was handed it.
+    const targeted = nock(INSTANCE)
+      .get(`${API}/query`).query((q) => from('Opportunity')(q) && soqlOf(q).includes(`Id IN ('${id('006', 10)}')`)).reply(200, page([opportunity(10)]))
+      .get(`${API}/query`).query((q) => from('OpportunityPartner')(q) && soqlOf(q).includes(`OpportunityId IN ('${id('006', 10)}')`)).reply(200, page([opportunityPartner(4, 10, 2)]));
+    const again = await adapter.pullRecords({ deals: [id('006', 10)], partners: [] });
+    expect(again.deals.map((d) => d.touches)).toEqual([[{ partnerId: id('001', 2), at: '2026-01-05T00:00:00.000Z' }]]);
+    expect(asked).toHaveLength(1);
+    targeted.done();
   });
 
   it('skips the lookback when the previous read came well after the mark', async () => {
