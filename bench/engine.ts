@@ -9,7 +9,13 @@ import { syntheticSnapshot } from './synthetic.ts';
 import { loadConfigFile } from '../src/config/load.ts';
 import { writeResultJson } from '../src/sync/compute-snapshot.ts';
 
-const { values } = parseArgs({ options: { deals: { type: 'string', default: '1000000' }, partners: { type: 'string', default: '10000' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    deals: { type: 'string', default: '1000000' },
+    partners: { type: 'string', default: '10000' },
+    json: { type: 'boolean', default: false },
+  },
+});
 const dealCount = Number(values.deals);
 const partnerCount = Number(values.partners);
 
@@ -26,7 +32,9 @@ const computePeakRssMb = process.resourceUsage().maxRSS / 1024;
 // what `partnersync compute` does next: stream result.json (here into a byte counter)
 t = performance.now();
 let jsonBytes = 0;
-writeResultJson(result, details, (chunk) => { jsonBytes += Buffer.byteLength(chunk); });
+writeResultJson(result, details, (chunk) => {
+  jsonBytes += Buffer.byteLength(chunk);
+});
 const writeMs = performance.now() - t;
 
 const peakRssMb = process.resourceUsage().maxRSS / 1024;

@@ -16,7 +16,13 @@ import { silentLogger } from '../src/log.ts';
 import { SyncHarness, type SyncSummary } from '../test/crm/hubspot-harness.ts';
 import { hubspotConfig } from '../test/crm/hubspot-fixtures.ts';
 
-const { values } = parseArgs({ options: { deals: { type: 'string', default: '20000' }, partners: { type: 'string', default: '300' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    deals: { type: 'string', default: '20000' },
+    partners: { type: 'string', default: '300' },
+    json: { type: 'boolean', default: false },
+  },
+});
 const deals = Number(values.deals);
 const partners = Number(values.partners);
 
@@ -51,7 +57,11 @@ const sandbox = await startSandbox({ crm: 'hubspot', partners, deals, limits: 'r
 const personality = sandbox.state.personality;
 const config = hubspotConfig('  hubspot: { searchLagSeconds: 0 }\n');
 const adapter = new HubspotAdapter({
-  config, env: {}, logger: silentLogger(), basePath: sandbox.url, tokens: staticToken('bench'),
+  config,
+  env: {},
+  logger: silentLogger(),
+  basePath: sandbox.url,
+  tokens: staticToken('bench'),
   ...(isHubspotPersonality(personality) ? { portalId: String(personality.state.portalId) } : {}),
 });
 const harness = new SyncHarness(adapter, config.program);
@@ -65,43 +75,80 @@ async function phase(name: string, run: () => Promise<SyncSummary | undefined>):
   const seconds = (performance.now() - t) / 1000;
   const d = delta(adapter.callStats(), before);
   const { reads, writes } = splitReadsWrites(d);
-  const p: Phase = { name, seconds: +seconds.toFixed(1), reads, writes, rateLimited: d.rateLimited, calls: d.byEndpoint };
+  const p: Phase = {
+    name,
+    seconds: +seconds.toFixed(1),
+    reads,
+    writes,
+    rateLimited: d.rateLimited,
+    calls: d.byEndpoint,
+  };
   if (summary) {
-    p.pulled = { deals: summary.pull.deals, partners: summary.pull.partners, links: summary.pull.links, removedDeals: summary.pull.removedDeals };
-    p.written = { partners: summary.report.partnersWritten, deals: summary.report.dealsWritten, failed: summary.report.failed.length };
+    p.pulled = {
+      deals: summary.pull.deals,
+      partners: summary.pull.partners,
+      links: summary.pull.links,
+      removedDeals: summary.pull.removedDeals,
+    };
+    p.written = {
+      partners: summary.report.partnersWritten,
+      deals: summary.report.dealsWritten,
+      failed: summary.report.failed.length,
+    };
   }
   phases.push(p);
   if (!values.json) printPhase(p);
 }
 
 function printPhase(p: Phase): void {
-  console.log(`\n== ${p.name}: ${p.seconds} s, ${p.reads} read and ${p.writes} write requests, ${p.rateLimited} answered 429`);
-  if (p.pulled) console.log(`   pulled ${p.pulled.deals} deals, ${p.pulled.partners} partners, ${p.pulled.links} links; wrote ${p.written?.partners ?? 0} partners, ${p.written?.deals ?? 0} deals (${p.written?.failed ?? 0} failed)`);
-  for (const [endpoint, e] of Object.entries(p.calls)) console.log(`   ${String(e.count).padStart(6)}  ${endpoint}  ${JSON.stringify(e.statuses)}`);
+  console.log(
+    `\n== ${p.name}: ${p.seconds} s, ${p.reads} read and ${p.writes} write requests, ${p.rateLimited} answered 429`,
+  );
+  if (p.pulled)
+    console.log(
+      `   pulled ${p.pulled.deals} deals, ${p.pulled.partners} partners, ${p.pulled.links} links; wrote ${p.written?.partners ?? 0} partners, ${p.written?.deals ?? 0} deals (${p.written?.failed ?? 0} failed)`,
+    );
+  for (const [endpoint, e] of Object.entries(p.calls))
+    console.log(`   ${String(e.count).padStart(6)}  ${endpoint}  ${JSON.stringify(e.statuses)}`);
 }
 
 try {
-  await phase('provision', async () => { await adapter.provision({ dryRun: false }); return undefined; });
+  await phase('provision', async () => {
+    await adapter.provision({ dryRun: false });
+    return undefined;
+  });
   await phase('full sync', () => harness.sync('full', asOf));
-  await phase('immediate re-sync (reads back the full sync\'s own writes)', () => harness.sync('incremental', asOf));
+  await phase("immediate re-sync (reads back the full sync's own writes)", () => harness.sync('incremental', asOf));
   // Our writes bump hs_lastmodifieddate, so runs starting within searchOverlapSeconds of them read
   // them again (on a 15-minute schedule: only the next run). Let them age out of the overlap.
   const overlap = config.config.crm?.hubspot.searchOverlapSeconds ?? 60;
   if (!values.json) console.log(`\n(waiting ${overlap + 1} s: the search overlap)`);
-  await new Promise((resolve) => { setTimeout(resolve, (overlap + 1) * 1000); });
-  await phase('re-sync after the overlap (its window still reaches back over the writes)', () => harness.sync('incremental', asOf));
+  await new Promise((resolve) => {
+    setTimeout(resolve, (overlap + 1) * 1000);
+  });
+  await phase('re-sync after the overlap (its window still reaches back over the writes)', () =>
+    harness.sync('incremental', asOf),
+  );
   await phase('idle re-sync (steady state)', () => harness.sync('incremental', asOf));
   const changed = sandbox.state.mutate(1000);
-  await new Promise((resolve) => { setTimeout(resolve, 10); });
-  await phase(`re-sync after /__sandbox/mutate changed ${changed.length} deals`, () => harness.sync('incremental', asOf));
+  await new Promise((resolve) => {
+    setTimeout(resolve, 10);
+  });
+  await phase(`re-sync after /__sandbox/mutate changed ${changed.length} deals`, () =>
+    harness.sync('incremental', asOf),
+  );
   await phase('links refresh (incremental + refreshLinks)', () => harness.sync('incremental', asOf, true));
   const total = adapter.callStats();
   const server = sandbox.state.stats();
   const figures = {
-    deals, partners,
+    deals,
+    partners,
     bound: 1.2 * (Math.ceil(1000 / 200) + Math.ceil(1000 / 1000)) + 5,
-    total: total.total, rateLimited: total.rateLimited, rateLimitedShare: +(total.rateLimited / Math.max(total.total, 1) * 100).toFixed(3),
-    sandboxTotal: server.total, sandboxRateLimited: server.rateLimited,
+    total: total.total,
+    rateLimited: total.rateLimited,
+    rateLimitedShare: +((total.rateLimited / Math.max(total.total, 1)) * 100).toFixed(3),
+    sandboxTotal: server.total,
+    sandboxRateLimited: server.rateLimited,
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   if (values.json) console.log(JSON.stringify({ figures, phases }, null, 2));

@@ -53,16 +53,25 @@ export interface Minimum {
 
 const pages = (records: number, size: number): number => Math.ceil(records / size);
 
-export function theoreticalMinimum(crm: 'hubspot' | 'salesforce', mode: 'full' | 'incremental', see: MustSee, changed: Changed): Minimum {
+export function theoreticalMinimum(
+  crm: 'hubspot' | 'salesforce',
+  mode: 'full' | 'incremental',
+  see: MustSee,
+  changed: Changed,
+): Minimum {
   let reads: number;
   let writes: number;
   if (crm === 'hubspot') {
     const p = PAGE.hubspot;
-    reads = pages(see.partners, p.search)
-      + pages(see.deals, mode === 'full' ? p.list : p.search)
-      + pages(see.deals, p.associations)
-      + pages(see.links, p.history);
-    writes = pages(changed.partners, p.batchWrite) + pages(changed.deals, p.batchWrite) + pages(changed.tasksCreated, p.batchWrite);
+    reads =
+      pages(see.partners, p.search) +
+      pages(see.deals, mode === 'full' ? p.list : p.search) +
+      pages(see.deals, p.associations) +
+      pages(see.links, p.history);
+    writes =
+      pages(changed.partners, p.batchWrite) +
+      pages(changed.deals, p.batchWrite) +
+      pages(changed.tasksCreated, p.batchWrite);
   } else {
     const p = PAGE.salesforce;
     reads = pages(see.partners, p.query) + pages(see.deals, p.query) + pages(see.links, p.query);

@@ -12,7 +12,11 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Client } from '@hubspot/api-client';
 import {
-  Filter, FilterGroup, FilterOperatorEnum, PublicObjectSearchRequest, SimplePublicObjectInput as CompanyInput,
+  Filter,
+  FilterGroup,
+  FilterOperatorEnum,
+  PublicObjectSearchRequest,
+  SimplePublicObjectInput as CompanyInput,
 } from '@hubspot/api-client/lib/codegen/crm/companies/index.js';
 import { SimplePublicObjectInput as DealInput } from '@hubspot/api-client/lib/codegen/crm/deals/index.js';
 import { readFileSync } from 'node:fs';
@@ -43,8 +47,18 @@ const fitCriteria = Object.keys(loaded.programConfig.fit.criteria);
 
 /** Request bodies as the SDK's generated classes. */
 function partnerSearch(after: string): PublicObjectSearchRequest {
-  const filter = Object.assign(new Filter(), { propertyName: 'type', operator: FilterOperatorEnum.Eq, value: 'PARTNER' });
-  return Object.assign(new PublicObjectSearchRequest(), { filterGroups: [Object.assign(new FilterGroup(), { filters: [filter] })], properties: ['hs_object_id'], limit: 100, after, sorts: [] });
+  const filter = Object.assign(new Filter(), {
+    propertyName: 'type',
+    operator: FilterOperatorEnum.Eq,
+    value: 'PARTNER',
+  });
+  return Object.assign(new PublicObjectSearchRequest(), {
+    filterGroups: [Object.assign(new FilterGroup(), { filters: [filter] })],
+    properties: ['hs_object_id'],
+    limit: 100,
+    after,
+    sorts: [],
+  });
 }
 
 const t0 = performance.now();
@@ -77,11 +91,20 @@ const dealCtx: MapContext = { fields, tz, stages, fitCriteria, defaultCurrency: 
 const influencersProp = fields.name('deal.influencers');
 const deals: PulledDeal[] = [];
 for (const id of dealIds) {
-  const raw = await client.crm.deals.basicApi.getById(id, [...fields.properties('deals'), 'pipeline'], [influencersProp], ['companies']);
+  const raw = await client.crm.deals.basicApi.getById(
+    id,
+    [...fields.properties('deals'), 'pipeline'],
+    [influencersProp],
+    ['companies'],
+  );
   const record = hubspotObjectRaw.parse(raw);
   const links = raw.associations?.['companies']?.results ?? [];
-  const customer = links.find((l) => l.type === 'deal_to_company')?.id ?? (links.length === 1 ? links[0]?.id : undefined) ?? null;
-  const history = (raw.propertiesWithHistory?.[influencersProp] ?? []).map((h) => ({ value: h.value, timestamp: h.timestamp.getTime() }));
+  const customer =
+    links.find((l) => l.type === 'deal_to_company')?.id ?? (links.length === 1 ? links[0]?.id : undefined) ?? null;
+  const history = (raw.propertiesWithHistory?.[influencersProp] ?? []).map((h) => ({
+    value: h.value,
+    timestamp: h.timestamp.getTime(),
+  }));
   const touches = influencerTouches(influencerIds(record, fields), history, createdAtOf(record, dealCtx), fields);
   deals.push(toDeal(record, { customerId: customer, touches }, dealCtx));
 }
@@ -89,7 +112,8 @@ for (const id of dealIds) {
 // The same results partnersync computes.
 const out = computeDetailed(loaded.program, { partners, deals }, { asOf });
 const byPartner = new Map<string, Alert[]>();
-for (const a of out.result.alerts) if (a.partnerId !== null) byPartner.set(a.partnerId, [...(byPartner.get(a.partnerId) ?? []), a]);
+for (const a of out.result.alerts)
+  if (a.partnerId !== null) byPartner.set(a.partnerId, [...(byPartner.get(a.partnerId) ?? []), a]);
 
 // One write per record, every field, changed or not.
 let writes = 0;
@@ -98,7 +122,8 @@ for (const [i, want] of partnerResults.entries()) {
   const id = out.details.partners[i]?.id;
   if (id === undefined) continue;
   const properties: Record<string, string> = {};
-  for (const [field, value] of Object.entries(want)) properties[fields.name(`partner.${field}`)] = fields.write(`partner.${field}`, value as string | null);
+  for (const [field, value] of Object.entries(want))
+    properties[fields.name(`partner.${field}`)] = fields.write(`partner.${field}`, value as string | null);
   await client.crm.companies.basicApi.update(id, Object.assign(new CompanyInput(), { properties }));
   writes++;
 }
@@ -113,6 +138,11 @@ for (const [i, want] of dealOutcomes(loaded.program, out.details, asOf).entries(
   writes++;
 }
 
-process.stdout.write(`${JSON.stringify({
-  wallMs: Math.round(performance.now() - t0), records: partners.length + deals.length, writes, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-})}\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    wallMs: Math.round(performance.now() - t0),
+    records: partners.length + deals.length,
+    writes,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  })}\n`,
+);

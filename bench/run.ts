@@ -85,7 +85,12 @@ interface Baseline {
 
 const HUBSPOT_RATE_PER_SECOND = 19;
 const OVERLAP_SECONDS = 1;
-const CREDENTIALS = { HUBSPOT_ACCESS_TOKEN: 'bench-token', SF_CLIENT_ID: 'bench', SF_CLIENT_SECRET: 'bench', SF_REFRESH_TOKEN: 'bench' };
+const CREDENTIALS = {
+  HUBSPOT_ACCESS_TOKEN: 'bench-token',
+  SF_CLIENT_ID: 'bench',
+  SF_CLIENT_SECRET: 'bench',
+  SF_REFRESH_TOKEN: 'bench',
+};
 
 const { values } = parseArgs({
   options: {
@@ -95,9 +100,14 @@ const { values } = parseArgs({
   },
 });
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => { setTimeout(resolve, ms); });
+const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
 const round = (n: number, digits = 2): number => Number(n.toFixed(digits));
-const log = (line: string): void => { process.stderr.write(`${line}\n`); };
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
 
 /** Runs a node script to its end, with room for a million-deal heap. */
 const node = (script: string, args: readonly string[], env: Record<string, string> = {}): Promise<NodeRun> =>
@@ -118,9 +128,10 @@ function configText(crm: Crm, limits: Limits, url: string, portalId: string | nu
   // Limits off: partnersync's own limiter is set as for an account without limits (the schema's
   // highest values), so the run shows our own cost rather than our pacing.
   const pacing = limits === 'off' ? ', rateLimitPer10s: 1000, searchPerSecond: 50' : '';
-  const crmYaml = crm === 'hubspot'
-    ? `crm:\n  provider: hubspot\n  hubspot: { basePath: "${url}", portalId: "${portalId ?? ''}", searchLagSeconds: 0, searchOverlapSeconds: ${OVERLAP_SECONDS}${pacing} }\n`
-    : `crm:\n  provider: salesforce\n  salesforce: { loginUrl: "${url}", instanceUrl: "${url}" }\n`;
+  const crmYaml =
+    crm === 'hubspot'
+      ? `crm:\n  provider: hubspot\n  hubspot: { basePath: "${url}", portalId: "${portalId ?? ''}", searchLagSeconds: 0, searchOverlapSeconds: ${OVERLAP_SECONDS}${pacing} }\n`
+      : `crm:\n  provider: salesforce\n  salesforce: { loginUrl: "${url}", instanceUrl: "${url}" }\n`;
   return `${program}\n${crmYaml}store: { url: "sqlite:${storeFile}" }\n`;
 }
 
@@ -132,7 +143,8 @@ const OBJECTS = {
 
 function mustSeeSince(crm: Crm, d: DiffCounts): MustSee {
   const o = OBJECTS[crm];
-  const touched = (type: string | null): number => (type === null ? 0 : (d[type]?.touched ?? 0) + (d[type]?.added ?? 0));
+  const touched = (type: string | null): number =>
+    type === null ? 0 : (d[type]?.touched ?? 0) + (d[type]?.added ?? 0);
   return {
     partners: touched(o.partners),
     deals: touched(o.deals),
@@ -142,11 +154,16 @@ function mustSeeSince(crm: Crm, d: DiffCounts): MustSee {
 
 function changedDuring(crm: Crm, d: DiffCounts): Changed {
   const o = OBJECTS[crm];
-  return { partners: d[o.partners]?.changed ?? 0, deals: d[o.deals]?.changed ?? 0, tasksCreated: d[o.tasks]?.added ?? 0 };
+  return {
+    partners: d[o.partners]?.changed ?? 0,
+    deals: d[o.deals]?.changed ?? 0,
+    tasksCreated: d[o.tasks]?.added ?? 0,
+  };
 }
 
 /** Reads: GETs, searches, batch reads, the token endpoint and Bulk API 2.0 query jobs (created by POST). */
-const isRead = (route: string): boolean => route.startsWith('GET ') || /\/(search|batch\/read|jobs\/query)$/.test(route) || route.endsWith('/oauth2/token');
+const isRead = (route: string): boolean =>
+  route.startsWith('GET ') || /\/(search|batch\/read|jobs\/query)$/.test(route) || route.endsWith('/oauth2/token');
 
 class World {
   readonly crm: Crm;
@@ -173,19 +190,32 @@ class World {
 
   async run(): Promise<ScenarioResult[]> {
     log(`\n== ${this.label}`);
-    const sandbox = await SandboxProcess.start({ crm: this.crm, seed: 1, partners: Math.max(50, Math.round(this.deals / 50)), deals: this.deals, limits: this.limits });
+    const sandbox = await SandboxProcess.start({
+      crm: this.crm,
+      seed: 1,
+      partners: Math.max(50, Math.round(this.deals / 50)),
+      deals: this.deals,
+      limits: this.limits,
+    });
     this.#sandbox = sandbox;
     try {
       const info = await sandbox.info();
       this.#config = path.join(this.#dir, 'partnersync.yaml');
-      writeFileSync(this.#config, configText(this.crm, this.limits, sandbox.url, info.portalId, path.join(this.#dir, 'store.db')));
-      const provision = await node('test/reliability/cli-runner.ts', ['provision', '--config', this.#config], { ...CREDENTIALS, LOG_LEVEL: 'warn' });
-      if (provision.code !== 0) throw new Error(`provision failed (${String(provision.code)}): ${provision.stderr.slice(0, 1000)}`);
+      writeFileSync(
+        this.#config,
+        configText(this.crm, this.limits, sandbox.url, info.portalId, path.join(this.#dir, 'store.db')),
+      );
+      const provision = await node('test/reliability/cli-runner.ts', ['provision', '--config', this.#config], {
+        ...CREDENTIALS,
+        LOG_LEVEL: 'warn',
+      });
+      if (provision.code !== 0)
+        throw new Error(`provision failed (${String(provision.code)}): ${provision.stderr.slice(0, 1000)}`);
       // HubSpot counts every client of the account in one rolling 10-second window: let the
       // provisioning calls (another process) leave it, as they would have long before a first sync.
       if (this.crm === 'hubspot' && this.limits === 'real') await sleep(10_500);
       await this.sync('full', 'full sync');
-      await this.sync('settle', 'settle (reads back the full sync\'s writes)');
+      await this.sync('settle', "settle (reads back the full sync's writes)");
       const mutated = await sandbox.mutate(Math.round(this.deals / 100));
       log(`   mutated ${mutated.length} deals`);
       await this.sync('incremental', `incremental after ${mutated.length.toLocaleString('en-US')} deals (1%) changed`);
@@ -207,28 +237,42 @@ class World {
     const end = `run${this.#runs}:end`;
     await sandbox.mark(start);
     await sandbox.resetStats();
-    const out = await node('test/reliability/sync-runner.ts', ['--config', this.#config, '--as-of', this.#asOf], { ...CREDENTIALS, LOG_LEVEL: 'warn' });
+    const out = await node('test/reliability/sync-runner.ts', ['--config', this.#config, '--as-of', this.#asOf], {
+      ...CREDENTIALS,
+      LOG_LEVEL: 'warn',
+    });
     const result = lastJson(out.stdout, `${this.label} ${kind}`) as RunnerOutput;
     const stats = await sandbox.stats();
     await sandbox.mark(end);
-    const mustSee = this.#previousStart === null ? await this.#census() : mustSeeSince(this.crm, await sandbox.diff(this.#previousStart, start));
+    const mustSee =
+      this.#previousStart === null
+        ? await this.#census()
+        : mustSeeSince(this.crm, await sandbox.diff(this.#previousStart, start));
     this.#previousStart = start;
     const changed = changedDuring(this.crm, await sandbox.diff(start, end));
     const minimum = theoreticalMinimum(this.crm, kind === 'full' ? 'full' : 'incremental', mustSee, changed);
     const callsByEndpoint = Object.fromEntries(Object.entries(stats.byRoute).map(([route, s]) => [route, s.count]));
-    const reads = Object.entries(callsByEndpoint).filter(([r]) => isRead(r)).reduce((s, [, n]) => s + n, 0);
+    const reads = Object.entries(callsByEndpoint)
+      .filter(([r]) => isRead(r))
+      .reduce((s, [, n]) => s + n, 0);
     const wallSeconds = result.wallMs / 1000;
     const runSeconds = (result.report?.durationsMs['total'] ?? result.wallMs) / 1000;
     const records = mustSee.partners + mustSee.deals;
     const scenario: ScenarioResult = {
       name: `${this.crm} ${kind}: ${title}`,
-      crm: this.crm, deals: this.deals, limits: this.limits, kind,
+      crm: this.crm,
+      deals: this.deals,
+      limits: this.limits,
+      kind,
       wallSeconds: round(wallSeconds),
       recordsPerSecond: Math.round(records / Math.max(wallSeconds, 0.001)),
       apiCalls: stats.total,
       minimumCalls: minimum.total,
       callRatio: round(stats.total / minimum.total, 3),
-      achievedRateRatio: this.crm === 'hubspot' && this.limits === 'real' && runSeconds > 0 ? round(stats.total / runSeconds / HUBSPOT_RATE_PER_SECOND, 3) : null,
+      achievedRateRatio:
+        this.crm === 'hubspot' && this.limits === 'real' && runSeconds > 0
+          ? round(stats.total / runSeconds / HUBSPOT_RATE_PER_SECOND, 3)
+          : null,
       rateLimited: stats.rateLimited,
       peakRssMb: result.peakRssMb,
       callsByEndpoint,
@@ -237,16 +281,27 @@ class World {
       minimum: { reads: minimum.reads, writes: minimum.writes, fixed: minimum.fixed },
       mustSee,
       changed,
-      status: result.status === 'succeeded' && (result.report?.writeBack.failures.length ?? 0) === 0 ? 'ok' : `${result.status}${result.error === undefined ? '' : `: ${result.error}`}`,
+      status:
+        result.status === 'succeeded' && (result.report?.writeBack.failures.length ?? 0) === 0
+          ? 'ok'
+          : `${result.status}${result.error === undefined ? '' : `: ${result.error}`}`,
     };
     this.results.push(scenario);
-    log(`   ${kind.padEnd(11)} ${scenario.wallSeconds} s, ${scenario.apiCalls} calls (minimum ${minimum.total}: ${minimum.reads} reads + ${minimum.writes} writes + ${minimum.fixed}), ratio ${String(scenario.callRatio)}, 429s ${scenario.rateLimited}, peak RSS ${scenario.peakRssMb} MB, ${scenario.status}`);
-    log(`               must see ${JSON.stringify(mustSee)}, changed ${JSON.stringify(changed)}, durations ${JSON.stringify(result.report?.durationsMs ?? {})}`);
+    log(
+      `   ${kind.padEnd(11)} ${scenario.wallSeconds} s, ${scenario.apiCalls} calls (minimum ${minimum.total}: ${minimum.reads} reads + ${minimum.writes} writes + ${minimum.fixed}), ratio ${String(scenario.callRatio)}, 429s ${scenario.rateLimited}, peak RSS ${scenario.peakRssMb} MB, ${scenario.status}`,
+    );
+    log(
+      `               must see ${JSON.stringify(mustSee)}, changed ${JSON.stringify(changed)}, durations ${JSON.stringify(result.report?.durationsMs ?? {})}`,
+    );
   }
 
   async #census(): Promise<MustSee> {
-    const c = await this.#sandbox?.census() ?? {};
-    return { partners: c['partners'] ?? 0, deals: c['deals'] ?? 0, links: c['dealsWithInfluencers'] ?? c['opportunityPartners'] ?? 0 };
+    const c = (await this.#sandbox?.census()) ?? {};
+    return {
+      partners: c['partners'] ?? 0,
+      deals: c['deals'] ?? 0,
+      links: c['dealsWithInfluencers'] ?? c['opportunityPartners'] ?? 0,
+    };
   }
 }
 
@@ -254,20 +309,33 @@ class World {
 async function baseline(deals: number, partnersync: ScenarioResult | undefined): Promise<Baseline | null> {
   if (partnersync === undefined) return null;
   log(`\n== naive baseline: hubspot ${deals.toLocaleString('en-US')} deals, limits off`);
-  const sandbox = await SandboxProcess.start({ crm: 'hubspot', seed: 1, partners: Math.max(50, Math.round(deals / 50)), deals, limits: 'off' });
+  const sandbox = await SandboxProcess.start({
+    crm: 'hubspot',
+    seed: 1,
+    partners: Math.max(50, Math.round(deals / 50)),
+    deals,
+    limits: 'off',
+  });
   try {
     const out = await node('bench/naive-hubspot.ts', ['--url', sandbox.url]);
     if (out.code !== 0) throw new Error(`naive baseline failed: ${out.stderr.slice(0, 1000)}`);
     const naive = lastJson(out.stdout, 'naive baseline') as { wallMs: number };
     const stats = await sandbox.stats();
     const result: Baseline = {
-      crm: 'hubspot', deals,
+      crm: 'hubspot',
+      deals,
       callRatio: round(stats.total / partnersync.apiCalls, 1),
       wallRatio: round(naive.wallMs / 1000 / partnersync.wallSeconds, 2),
-      naive: { apiCalls: stats.total, wallSeconds: round(naive.wallMs / 1000), callsByEndpoint: Object.fromEntries(Object.entries(stats.byRoute).map(([r, s]) => [r, s.count])) },
+      naive: {
+        apiCalls: stats.total,
+        wallSeconds: round(naive.wallMs / 1000),
+        callsByEndpoint: Object.fromEntries(Object.entries(stats.byRoute).map(([r, s]) => [r, s.count])),
+      },
       partnersync: { apiCalls: partnersync.apiCalls, wallSeconds: partnersync.wallSeconds },
     };
-    log(`   naive: ${stats.total} calls in ${result.naive.wallSeconds} s; partnersync full sync: ${partnersync.apiCalls} calls in ${partnersync.wallSeconds} s → ${result.callRatio}× the calls, ${result.wallRatio}× the time`);
+    log(
+      `   naive: ${stats.total} calls in ${result.naive.wallSeconds} s; partnersync full sync: ${partnersync.apiCalls} calls in ${partnersync.wallSeconds} s → ${result.callRatio}× the calls, ${result.wallRatio}× the time`,
+    );
     return result;
   } finally {
     await sandbox.stop();
@@ -279,13 +347,37 @@ async function engine(): Promise<ScenarioResult> {
   log('\n== engine only: 1,000,000 deals, 10,000 partners (bench/engine.ts)');
   const out = await node('bench/engine.ts', ['--json']);
   if (out.code !== 0) throw new Error(`bench/engine.ts failed: ${out.stderr.slice(0, 1000)}`);
-  const f = lastJson(out.stdout, 'engine') as { deals: number; computeSeconds: number; dealsPerSecond: number; peakRssMb: number; writeJsonSeconds: number };
-  log(`   compute ${f.computeSeconds} s (${f.dealsPerSecond} deals/s), peak RSS ${f.peakRssMb} MB; result.json streamed in ${f.writeJsonSeconds} s`);
+  const f = lastJson(out.stdout, 'engine') as {
+    deals: number;
+    computeSeconds: number;
+    dealsPerSecond: number;
+    peakRssMb: number;
+    writeJsonSeconds: number;
+  };
+  log(
+    `   compute ${f.computeSeconds} s (${f.dealsPerSecond} deals/s), peak RSS ${f.peakRssMb} MB; result.json streamed in ${f.writeJsonSeconds} s`,
+  );
   return {
-    name: 'engine only: compute 1,000,000 deals (no CRM)', crm: null, deals: f.deals, limits: null, kind: 'engine',
-    wallSeconds: f.computeSeconds, recordsPerSecond: f.dealsPerSecond, apiCalls: 0, minimumCalls: null, callRatio: null,
-    achievedRateRatio: null, rateLimited: 0, peakRssMb: f.peakRssMb, callsByEndpoint: {}, reads: 0, writes: 0,
-    minimum: null, mustSee: null, changed: null, status: 'ok',
+    name: 'engine only: compute 1,000,000 deals (no CRM)',
+    crm: null,
+    deals: f.deals,
+    limits: null,
+    kind: 'engine',
+    wallSeconds: f.computeSeconds,
+    recordsPerSecond: f.dealsPerSecond,
+    apiCalls: 0,
+    minimumCalls: null,
+    callRatio: null,
+    achievedRateRatio: null,
+    rateLimited: 0,
+    peakRssMb: f.peakRssMb,
+    callsByEndpoint: {},
+    reads: 0,
+    writes: 0,
+    minimum: null,
+    mustSee: null,
+    changed: null,
+    status: 'ok',
   };
 }
 
@@ -298,25 +390,67 @@ interface Verdict {
 function verdicts(scenarios: readonly ScenarioResult[], base: Baseline | null): Verdict[] {
   const out: Verdict[] = [];
   const judged = scenarios.filter((s) => s.kind === 'full' || s.kind === 'incremental');
-  const worst = judged.reduce<ScenarioResult | null>((w, s) => (w === null || (s.callRatio ?? 0) > (w.callRatio ?? 0) ? s : w), null);
-  out.push({ target: 'full and incremental syncs ≤ 1.2 × the minimum of API calls', met: judged.every((s) => (s.callRatio ?? Infinity) <= 1.2), detail: worst === null ? 'no scenario' : `worst ${String(worst.callRatio)} (${worst.name}, ${worst.deals} deals, limits ${String(worst.limits)})` });
+  const worst = judged.reduce<ScenarioResult | null>(
+    (w, s) => (w === null || (s.callRatio ?? 0) > (w.callRatio ?? 0) ? s : w),
+    null,
+  );
+  out.push({
+    target: 'full and incremental syncs ≤ 1.2 × the minimum of API calls',
+    met: judged.every((s) => (s.callRatio ?? Infinity) <= 1.2),
+    detail:
+      worst === null
+        ? 'no scenario'
+        : `worst ${String(worst.callRatio)} (${worst.name}, ${worst.deals} deals, limits ${String(worst.limits)})`,
+  });
   const idle = scenarios.filter((s) => s.kind === 'idle');
-  out.push({ target: 'an idle sync writes nothing', met: idle.every((s) => s.writes === 0 && (s.changed?.partners ?? 0) + (s.changed?.deals ?? 0) + (s.changed?.tasksCreated ?? 0) === 0), detail: idle.map((s) => `${String(s.crm)} ${s.deals}/${String(s.limits)}: ${s.writes} write calls`).join(', ') });
+  out.push({
+    target: 'an idle sync writes nothing',
+    met: idle.every(
+      (s) =>
+        s.writes === 0 && (s.changed?.partners ?? 0) + (s.changed?.deals ?? 0) + (s.changed?.tasksCreated ?? 0) === 0,
+    ),
+    detail: idle.map((s) => `${String(s.crm)} ${s.deals}/${String(s.limits)}: ${s.writes} write calls`).join(', '),
+  });
   const real = scenarios.filter((s) => s.kind === 'full' && s.crm === 'hubspot' && s.limits === 'real');
   out.push({
     target: 'HubSpot, real limits: full syncs ≥ 80% of the allowed request rate, < 1% answered 429',
-    met: real.length > 0 && real.every((s) => (s.achievedRateRatio ?? 0) >= 0.8 && s.rateLimited / Math.max(s.apiCalls, 1) < 0.01),
+    met:
+      real.length > 0 &&
+      real.every((s) => (s.achievedRateRatio ?? 0) >= 0.8 && s.rateLimited / Math.max(s.apiCalls, 1) < 0.01),
     detail: real.map((s) => `${s.deals}: ${String(s.achievedRateRatio)} of 19/s, ${s.rateLimited} × 429`).join('; '),
   });
-  out.push({ target: 'at 10,000 deals ≥ 10 × fewer API calls than the naive baseline', met: base !== null && base.callRatio >= 10, detail: base === null ? 'not run' : `${base.callRatio}× fewer calls, ${base.wallRatio}× faster` });
+  out.push({
+    target: 'at 10,000 deals ≥ 10 × fewer API calls than the naive baseline',
+    met: base !== null && base.callRatio >= 10,
+    detail: base === null ? 'not run' : `${base.callRatio}× fewer calls, ${base.wallRatio}× faster`,
+  });
   const over = scenarios.filter((s) => s.kind === 'settle' && (s.callRatio ?? 0) > 1.2);
   out.push({
-    target: '(not a target) settle runs — the incremental run that reads back the previous full sync\'s write-back — ≤ 1.2 × the minimum',
+    target:
+      "(not a target) settle runs — the incremental run that reads back the previous full sync's write-back — ≤ 1.2 × the minimum",
     met: over.length === 0,
-    detail: over.length === 0 ? 'all within' : over.map((s) => `${String(s.crm)} ${s.deals}/${String(s.limits)}: ${String(s.callRatio)} (${Object.entries(s.callsByEndpoint).sort(([, a], [, b]) => b - a).slice(0, 3).map(([r, n]) => `${r} ${n}`).join(', ')})`).join('; '),
+    detail:
+      over.length === 0
+        ? 'all within'
+        : over
+            .map(
+              (s) =>
+                `${String(s.crm)} ${s.deals}/${String(s.limits)}: ${String(s.callRatio)} (${Object.entries(
+                  s.callsByEndpoint,
+                )
+                  .sort(([, a], [, b]) => b - a)
+                  .slice(0, 3)
+                  .map(([r, n]) => `${r} ${n}`)
+                  .join(', ')})`,
+            )
+            .join('; '),
   });
   const failed = scenarios.filter((s) => s.status !== 'ok');
-  out.push({ target: 'every run succeeded with no write failures', met: failed.length === 0, detail: failed.map((s) => `${s.name}: ${s.status}`).join('; ') || 'all ok' });
+  out.push({
+    target: 'every run succeeded with no write failures',
+    met: failed.length === 0,
+    detail: failed.map((s) => `${s.name}: ${s.status}`).join('; ') || 'all ok',
+  });
   return out;
 }
 
@@ -328,10 +462,13 @@ async function main(): Promise<void> {
   let base: Baseline | null = null;
   for (const deals of sizes) {
     for (const crm of crms) {
-      for (const limits of ['off', 'real'] as const) scenarios.push(...await new World(crm, deals, limits).run());
+      for (const limits of ['off', 'real'] as const) scenarios.push(...(await new World(crm, deals, limits).run()));
     }
     if (deals === 10_000 && crms.includes('hubspot')) {
-      base = await baseline(deals, scenarios.find((s) => s.crm === 'hubspot' && s.deals === deals && s.limits === 'off' && s.kind === 'full'));
+      base = await baseline(
+        deals,
+        scenarios.find((s) => s.crm === 'hubspot' && s.deals === deals && s.limits === 'off' && s.kind === 'full'),
+      );
     }
   }
   if (!values.quick) scenarios.push(await engine());
@@ -343,15 +480,25 @@ async function main(): Promise<void> {
     notes: [
       'API calls are every request the sandbox received (429s and retries included); minimumCalls follows bench/minimum.ts.',
       'Real limits run in real time (no scaling): HubSpot 190 requests per rolling 10 s and search 5/s; Salesforce has no per-second limit.',
-      'achievedRateRatio = requests ÷ the sync run\'s duration ÷ 19/s (HubSpot, real limits only).',
+      "achievedRateRatio = requests ÷ the sync run's duration ÷ 19/s (HubSpot, real limits only).",
       'HubSpot config: searchLagSeconds 0, searchOverlapSeconds 1, runs more than 1 s apart; limits off also rateLimitPer10s 1000 and searchPerSecond 50 (our own limiter opened up); everything else default.',
-      'Each sync is its own process; peakRssMb is that process\'s peak (the sandbox runs in another process); wallSeconds is that process\'s sync, from reading its config to closing its store (Node\'s start-up left out).',
+      "Each sync is its own process; peakRssMb is that process's peak (the sandbox runs in another process); wallSeconds is that process's sync, from reading its config to closing its store (Node's start-up left out).",
       'recordsPerSecond = records the run had to see (partners + deals, counted by the sandbox) ÷ wallSeconds.',
-      'Every sync of a world computes as of the world\'s start (--as-of), so an idle run sees no change, not even of time.',
+      "Every sync of a world computes as of the world's start (--as-of), so an idle run sees no change, not even of time.",
       'HubSpot, real limits: the full sync starts 10.5 s after provisioning, whose calls count in the same rolling window.',
     ],
     scenarios,
-    baseline: base === null ? null : { crm: base.crm, deals: base.deals, callRatio: base.callRatio, wallRatio: base.wallRatio, naive: base.naive, partnersync: base.partnersync },
+    baseline:
+      base === null
+        ? null
+        : {
+            crm: base.crm,
+            deals: base.deals,
+            callRatio: base.callRatio,
+            wallRatio: base.wallRatio,
+            naive: base.naive,
+            partnersync: base.partnersync,
+          },
     targets: checks,
     totalSeconds: round((performance.now() - t0) / 1000, 1),
   };

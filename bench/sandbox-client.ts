@@ -5,7 +5,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { SandboxOptions } from '../src/sandbox/server.ts';
 import type { SandboxStats } from '../src/sandbox/stats.ts';
 
-export type DiffCounts = Record<string, { added: number; removed: number; touched: number; changed: number; links: number }>;
+export type DiffCounts = Record<
+  string,
+  { added: number; removed: number; touched: number; changed: number; links: number }
+>;
 
 interface Answer {
   id?: number;
@@ -42,7 +45,9 @@ export class SandboxProcess {
       execArgv: ['--max-old-space-size=8192'],
     });
     return new Promise((resolve, reject) => {
-      const onExit = (code: number | null): void => { reject(new Error(`sandbox process exited (${String(code)}) before listening`)); };
+      const onExit = (code: number | null): void => {
+        reject(new Error(`sandbox process exited (${String(code)}) before listening`));
+      };
       child.once('exit', onExit);
       child.once('message', (raw) => {
         const a = raw as Answer;
@@ -56,7 +61,12 @@ export class SandboxProcess {
   #ask<T>(cmd: string, extra: Record<string, unknown> = {}): Promise<T> {
     const id = this.#next++;
     return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: (v) => { resolve(v as T); }, reject });
+      this.#pending.set(id, {
+        resolve: (v) => {
+          resolve(v as T);
+        },
+        reject,
+      });
       this.#child.send({ id, cmd, ...extra });
     });
   }
@@ -90,7 +100,11 @@ export class SandboxProcess {
   }
 
   async stop(): Promise<void> {
-    const exited = new Promise<void>((resolve) => { this.#child.once('exit', () => { resolve(); }); });
+    const exited = new Promise<void>((resolve) => {
+      this.#child.once('exit', () => {
+        resolve();
+      });
+    });
     if (this.#child.exitCode === null) {
       await this.#ask('stop');
       await exited;

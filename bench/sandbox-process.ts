@@ -35,7 +35,13 @@ const FOLLOWED: Record<string, readonly string[]> = {
 };
 
 /** Fields the CRM maintains itself on every write: a change there is not a change of value. */
-const BOOKKEEPING = new Set(['updatedAt', 'hs_lastmodifieddate', 'LastModifiedDate', 'SystemModstamp', 'LastModifiedById']);
+const BOOKKEEPING = new Set([
+  'updatedAt',
+  'hs_lastmodifieddate',
+  'LastModifiedDate',
+  'SystemModstamp',
+  'LastModifiedById',
+]);
 
 interface Print {
   touched: string;
@@ -52,7 +58,10 @@ function withoutBookkeeping(record: Record<string, unknown>): Record<string, unk
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(record)) {
     if (BOOKKEEPING.has(key)) continue;
-    out[key] = key === 'properties' && typeof value === 'object' && value !== null ? withoutBookkeeping(value as Record<string, unknown>) : value;
+    out[key] =
+      key === 'properties' && typeof value === 'object' && value !== null
+        ? withoutBookkeeping(value as Record<string, unknown>)
+        : value;
   }
   return out;
 }
@@ -72,7 +81,8 @@ function fingerprint(dump: Readonly<Record<string, unknown>>, crm: string): Map<
   const prints = new Map<string, Print>();
   for (const [type, records] of recordsOf(dump, crm)) {
     for (const r of records) {
-      const influencers = type === 'deals' ? text((r['properties'] as Record<string, unknown> | undefined)?.['partner_influencers']) : '';
+      const influencers =
+        type === 'deals' ? text((r['properties'] as Record<string, unknown> | undefined)?.['partner_influencers']) : '';
       prints.set(`${type}:${idOf(r)}`, { touched: hash(r), changed: hash(withoutBookkeeping(r)), links: influencers });
     }
   }
@@ -107,7 +117,8 @@ function census(dump: Readonly<Record<string, unknown>>, crm: string): Record<st
   if (crm === 'hubspot') {
     const companies = records.get('companies') ?? [];
     const deals = records.get('deals') ?? [];
-    const props = (r: Record<string, unknown>): Record<string, unknown> => (r['properties'] ?? {}) as Record<string, unknown>;
+    const props = (r: Record<string, unknown>): Record<string, unknown> =>
+      (r['properties'] ?? {}) as Record<string, unknown>;
     return {
       partners: companies.filter((c) => text(props(c)['type']).toUpperCase() === 'PARTNER').length,
       deals: deals.length,
@@ -125,21 +136,41 @@ function census(dump: Readonly<Record<string, unknown>>, crm: string): Record<st
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as SandboxOptions;
-const sandbox = await startSandbox({ ...options, onError: (err) => { process.stderr.write(`sandbox: ${String(err)}\n`); } });
+const sandbox = await startSandbox({
+  ...options,
+  onError: (err) => {
+    process.stderr.write(`sandbox: ${String(err)}\n`);
+  },
+});
 const marks: Marks = new Map();
-const send = (message: unknown): void => { process.send?.(message); };
+const send = (message: unknown): void => {
+  process.send?.(message);
+};
 
 function answer(command: Command): unknown {
   const { state } = sandbox;
   switch (command.cmd) {
-    case 'info': return { portalId: isHubspotPersonality(state.personality) ? String(state.personality.state.portalId) : null };
-    case 'stats': return state.stats();
-    case 'resetStats': state.resetStats(); return null;
-    case 'mutate': return state.mutate(command.count ?? 0);
-    case 'mark': marks.set(command.name ?? '', fingerprint(state.dump(), options.crm)); return null;
-    case 'diff': return diff(marks.get(command.from ?? '') ?? new Map<string, Print>(), marks.get(command.to ?? '') ?? new Map<string, Print>());
-    case 'census': return census(state.dump(), options.crm);
-    case 'stop': return null;
+    case 'info':
+      return { portalId: isHubspotPersonality(state.personality) ? String(state.personality.state.portalId) : null };
+    case 'stats':
+      return state.stats();
+    case 'resetStats':
+      state.resetStats();
+      return null;
+    case 'mutate':
+      return state.mutate(command.count ?? 0);
+    case 'mark':
+      marks.set(command.name ?? '', fingerprint(state.dump(), options.crm));
+      return null;
+    case 'diff':
+      return diff(
+        marks.get(command.from ?? '') ?? new Map<string, Print>(),
+        marks.get(command.to ?? '') ?? new Map<string, Print>(),
+      );
+    case 'census':
+      return census(state.dump(), options.crm);
+    case 'stop':
+      return null;
   }
 }
 
@@ -151,7 +182,9 @@ process.on('message', (raw) => {
     send({ id: command.id, ok: false, error: err instanceof Error ? err.message : String(err) });
   }
   if (command.cmd === 'stop') {
-    void sandbox.stop().then(() => { process.disconnect(); });
+    void sandbox.stop().then(() => {
+      process.disconnect();
+    });
   }
 });
 send({ ready: true, url: sandbox.url });

@@ -12,14 +12,23 @@ import { openStore } from '../src/store/open-store.ts';
 import { runSync } from '../src/sync/run-sync.ts';
 import { deal, partner, TestClock, testConfig } from '../test/sync/helpers.ts';
 
-const url = process.argv[2]?.startsWith('postgres') ? process.argv[2] : `sqlite:${path.join(mkdtempSync(path.join(tmpdir(), 'psbench-')), 'b.db')}`;
+const url = process.argv[2]?.startsWith('postgres')
+  ? process.argv[2]
+  : `sqlite:${path.join(mkdtempSync(path.join(tmpdir(), 'psbench-')), 'b.db')}`;
 const dealCount = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 20000);
 const partners = Math.max(10, Math.floor(dealCount / 40));
 const crm = new FakeCrm({ account: `bench-${randomUUID()}`, pageSize: 100 });
 for (let i = 0; i < partners; i++) crm.upsertPartner(partner(`p${i}`));
 for (let i = 0; i < dealCount; i++) {
   const won = i % 3 !== 0;
-  crm.upsertDeal(deal(`d${i}`, { sourcePartnerId: `p${i % partners}`, stage: won ? 'won' : 'open', closedAt: won ? '2026-02-10T00:00:00Z' : null, amount: `${1000 + (i % 97) * 10}.00` }));
+  crm.upsertDeal(
+    deal(`d${i}`, {
+      sourcePartnerId: `p${i % partners}`,
+      stage: won ? 'won' : 'open',
+      closedAt: won ? '2026-02-10T00:00:00Z' : null,
+      amount: `${1000 + (i % 97) * 10}.00`,
+    }),
+  );
 }
 const store = await openStore(url);
 const deps = { store, crm, clock: new TestClock('2026-03-20T12:00:00Z'), logger: silentLogger(), config: testConfig() };
@@ -28,9 +37,11 @@ for (const label of ['first full sync', 'unchanged re-run']) {
   const r = await runSync(deps);
   const ms = performance.now() - t0;
   const records = r.report.pull.partners + r.report.pull.deals;
-  console.log(`${store.kind} ${label}: ${Math.round(ms)} ms, ${records} records pulled (${Math.round(records / (ms / 1000))}/s), ` +
-    `${r.report.ledger.posted.accrual + r.report.ledger.posted.adjustment + r.report.ledger.posted.clawback} entries, ` +
-    `${r.report.writeBack.partners + r.report.writeBack.deals} records written, steps ${JSON.stringify(r.report.durationsMs)}, ` +
-    `rss ${Math.round(process.memoryUsage().rss / 1e6)} MB`);
+  console.log(
+    `${store.kind} ${label}: ${Math.round(ms)} ms, ${records} records pulled (${Math.round(records / (ms / 1000))}/s), ` +
+      `${r.report.ledger.posted.accrual + r.report.ledger.posted.adjustment + r.report.ledger.posted.clawback} entries, ` +
+      `${r.report.writeBack.partners + r.report.writeBack.deals} records written, steps ${JSON.stringify(r.report.durationsMs)}, ` +
+      `rss ${Math.round(process.memoryUsage().rss / 1e6)} MB`,
+  );
 }
 await store.close();

@@ -7,12 +7,39 @@ import pretty from 'pino-pretty';
 export type { Logger } from 'pino';
 
 export const REDACT_PATHS = [
-  'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'req.headers.authorization',
-  'req.headers.cookie', 'res.headers["set-cookie"]',
-  'accessToken', '*.accessToken', 'refreshToken', '*.refreshToken', 'access_token', '*.access_token',
-  'refresh_token', '*.refresh_token', 'clientSecret', '*.clientSecret', 'client_secret', '*.client_secret',
-  'password', '*.password', 'token', '*.token', 'tokens', '*.tokens', 'secret', '*.secret', 'jwtKey', '*.jwtKey',
-  'DATABASE_URL', '*.DATABASE_URL', 'databaseUrl', '*.databaseUrl',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'accessToken',
+  '*.accessToken',
+  'refreshToken',
+  '*.refreshToken',
+  'access_token',
+  '*.access_token',
+  'refresh_token',
+  '*.refresh_token',
+  'clientSecret',
+  '*.clientSecret',
+  'client_secret',
+  '*.client_secret',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'tokens',
+  '*.tokens',
+  'secret',
+  '*.secret',
+  'jwtKey',
+  '*.jwtKey',
+  'DATABASE_URL',
+  '*.DATABASE_URL',
+  'databaseUrl',
+  '*.databaseUrl',
 ];
 
 export interface LogOptions {
@@ -32,7 +59,16 @@ export function createLogger(options: LogOptions = {}): Logger {
   if (options.destination) return pino(base, options.destination);
   if (options.pretty) {
     // a terminal: one readable line per entry, on stderr so command output stays on stdout
-    return pino(base, pretty({ colorize: true, sync: true, destination: 2, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service' }));
+    return pino(
+      base,
+      pretty({
+        colorize: true,
+        sync: true,
+        destination: 2,
+        translateTime: 'SYS:HH:MM:ss',
+        ignore: 'pid,hostname,service',
+      }),
+    );
   }
   return pino(base, pino.destination({ dest: 1, sync: false }));
 }

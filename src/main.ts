@@ -63,36 +63,57 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const store = await openStore(storeUrl, { cwd: o.cwd });
   let crm: CrmAdapter;
   try {
-    crm = o.crm ?? await createAdapter({ config, env, logger, dataDir: dataDirOf(storeUrl, o.cwd), credentials: storeCredentials(store, clock) });
+    crm =
+      o.crm ??
+      (await createAdapter({
+        config,
+        env,
+        logger,
+        dataDir: dataDirOf(storeUrl, o.cwd),
+        credentials: storeCredentials(store, clock),
+      }));
   } catch (err) {
     await store.close();
     throw err;
   }
   const metrics = new Metrics();
-  const syncs = new SyncService({ crm, store, clock, logger, config }, {
-    debounceMs: o.webhookDebounceMs ?? 2_000,
-    onFinished: (r) => {
-      const x = r.report;
-      metrics.recordRun({
-        status: r.status,
-        durationSeconds: (x.durationsMs['total'] ?? 0) / 1000,
-        crmCalls: x.apiCalls,
-        rateLimited: Object.values(x.apiCalls).reduce((n, c) => n + (c.statuses['429'] ?? 0), 0),
-        rejected: x.snapshot.rejected.length,
-        ledgerEntries: x.ledger.posted.accrual + x.ledger.posted.adjustment + x.ledger.posted.clawback,
-        writes: { partners: x.writeBack.partners, deals: x.writeBack.deals, failed: x.writeBack.failures.length },
-      }, clock.now() / 1000);
+  const syncs = new SyncService(
+    { crm, store, clock, logger, config },
+    {
+      debounceMs: o.webhookDebounceMs ?? 2_000,
+      onFinished: (r) => {
+        const x = r.report;
+        metrics.recordRun(
+          {
+            status: r.status,
+            durationSeconds: (x.durationsMs['total'] ?? 0) / 1000,
+            crmCalls: x.apiCalls,
+            rateLimited: Object.values(x.apiCalls).reduce((n, c) => n + (c.statuses['429'] ?? 0), 0),
+            rejected: x.snapshot.rejected.length,
+            ledgerEntries: x.ledger.posted.accrual + x.ledger.posted.adjustment + x.ledger.posted.clawback,
+            writes: { partners: x.writeBack.partners, deals: x.writeBack.deals, failed: x.writeBack.failures.length },
+          },
+          clock.now() / 1000,
+        );
+      },
     },
-  });
+  );
   let account: string | null = null;
   const accountKey = async (): Promise<string> => (account ??= await crm.accountKey());
   const storeOk = cachedProbe(async () => (await store.migrations()).length > 0, 5_000, clock);
   const crmOk = cachedProbe(async () => (await accountKey()).length > 0, 60_000, clock);
   const tokens = parseTokens(env.PARTNERSYNC_TOKENS);
-  if (tokens.length === 0) logger.warn('PARTNERSYNC_TOKENS is empty: every API route but /healthz and /readyz answers 401');
+  if (tokens.length === 0)
+    logger.warn('PARTNERSYNC_TOKENS is empty: every API route but /healthz and /readyz answers 401');
 
   const app = createApp({
-    config, store, clock, logger, metrics, tokens, syncs,
+    config,
+    store,
+    clock,
+    logger,
+    metrics,
+    tokens,
+    syncs,
     account: accountKey,
     readiness: async (): Promise<Readiness> => ({ store: await storeOk(), crm: await crmOk() }),
     webhookSecret: env.HUBSPOT_CLIENT_SECRET,
@@ -105,22 +126,36 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     server.listen(port, resolve);
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const scheduler = o.scheduler === false ? null : startScheduler(syncs, {
-    schedule: config.config.sync.schedule, fullRefresh: config.config.sync.fullRefresh, timezone: config.program.timezone,
-  }, logger);
+  const scheduler =
+    o.scheduler === false
+      ? null
+      : startScheduler(
+          syncs,
+          {
+            schedule: config.config.sync.schedule,
+            fullRefresh: config.config.sync.fullRefresh,
+            timezone: config.program.timezone,
+          },
+          logger,
+        );
   logger.info({ url, store: store.kind, crm: crm.provider }, 'partnersync listening');
 
   let stopping: Promise<void> | null = null;
-  const stop = (): Promise<void> => (stopping ??= (async () => {
-    logger.info('shutting down: no new requests or syncs; the current sync stops at its next checkpoint');
-    await scheduler?.stop();
-    const closed = new Promise<void>((resolve) => server.close(() => { resolve(); }));
-    server.closeIdleConnections();
-    await syncs.stop(30_000);
-    await closed;
-    await crm.close();
-    await store.close();
-    logger.info('stopped');
-  })());
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      logger.info('shutting down: no new requests or syncs; the current sync stops at its next checkpoint');
+      await scheduler?.stop();
+      const closed = new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
+      server.closeIdleConnections();
+      await syncs.stop(30_000);
+      await closed;
+      await crm.close();
+      await store.close();
+      logger.info('stopped');
+    })());
   return { server, url, store, crm, syncs, metrics, stop };
 }

@@ -4,14 +4,28 @@ import { describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config/schema.ts';
 
 interface Node {
-  _zod: { def: { type: string; innerType?: Node; in?: Node; shape?: Record<string, Node>; valueType?: Node; element?: Node; options?: Node[] } };
+  _zod: {
+    def: {
+      type: string;
+      innerType?: Node;
+      in?: Node;
+      shape?: Record<string, Node>;
+      valueType?: Node;
+      element?: Node;
+      options?: Node[];
+    };
+  };
 }
 
 /** Every key path of the schema: `a.b`, `a.<id>.c` under records, `a[].b` inside arrays. */
 function keys(node: Node, prefix: string, out: Set<string>): Set<string> {
   const def = node._zod.def;
   switch (def.type) {
-    case 'optional': case 'default': case 'nullable': case 'prefault': case 'readonly':
+    case 'optional':
+    case 'default':
+    case 'nullable':
+    case 'prefault':
+    case 'readonly':
       if (def.innerType) keys(def.innerType, prefix, out);
       break;
     case 'pipe':

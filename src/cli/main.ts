@@ -2,7 +2,15 @@
 
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.ts';
-import { CliError, EXIT_BAD_INPUT, EXIT_OK, EXIT_RUN_FAILED, processIo, type CliContext, type CliIo } from './context.ts';
+import {
+  CliError,
+  EXIT_BAD_INPUT,
+  EXIT_OK,
+  EXIT_RUN_FAILED,
+  processIo,
+  type CliContext,
+  type CliIo,
+} from './context.ts';
 import { ConfigError } from '../config/errors.ts';
 
 export const VERSION = '0.1.0';
@@ -15,7 +23,8 @@ export function buildProgram(ctx: CliContext): Command {
     .configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr })
     .exitOverride();
   for (const register of commands) register(program, ctx);
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr });
+  for (const cmd of program.commands)
+    cmd.exitOverride().configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr });
   return program;
 }
 
@@ -33,7 +42,8 @@ export async function main(argv: readonly string[], env: CliContext['env'], io: 
 function reportError(err: unknown, io: CliIo, debug: boolean): number {
   if (err instanceof CommanderError) {
     // commander already printed its message; help and version are successful exits
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+      return EXIT_OK;
     return EXIT_BAD_INPUT;
   }
   if (err instanceof ConfigError) {

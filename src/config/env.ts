@@ -10,7 +10,11 @@ const envSchema = z.object({
   PARTNERSYNC_CONFIG: optional,
   PARTNERSYNC_TOKENS: optional,
   /** Signs dashboard session cookies; set it when several instances serve /ui (default: random per process). */
-  PARTNERSYNC_SESSION_SECRET: z.string().trim().min(32, { error: 'must be at least 32 characters (e.g. openssl rand -hex 32)' }).optional(),
+  PARTNERSYNC_SESSION_SECRET: z
+    .string()
+    .trim()
+    .min(32, { error: 'must be at least 32 characters (e.g. openssl rand -hex 32)' })
+    .optional(),
   DATABASE_URL: optional,
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
@@ -30,8 +34,15 @@ export type Env = z.output<typeof envSchema>;
 
 /** Names of variables whose values must never appear in logs or errors. */
 export const SECRET_ENV = [
-  'PARTNERSYNC_TOKENS', 'PARTNERSYNC_SESSION_SECRET', 'DATABASE_URL', 'HUBSPOT_ACCESS_TOKEN', 'HUBSPOT_CLIENT_SECRET', 'HUBSPOT_REFRESH_TOKEN',
-  'SF_CLIENT_SECRET', 'SF_REFRESH_TOKEN', 'SF_JWT_KEY',
+  'PARTNERSYNC_TOKENS',
+  'PARTNERSYNC_SESSION_SECRET',
+  'DATABASE_URL',
+  'HUBSPOT_ACCESS_TOKEN',
+  'HUBSPOT_CLIENT_SECRET',
+  'HUBSPOT_REFRESH_TOKEN',
+  'SF_CLIENT_SECRET',
+  'SF_REFRESH_TOKEN',
+  'SF_JWT_KEY',
 ] as const;
 
 export function readEnv(raw: Readonly<Record<string, string | undefined>>): Env {

@@ -53,13 +53,19 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[], prefix: reado
     switch (issue.code) {
       case 'unrecognized_keys':
         for (const key of issue.keys) {
-          out.push({ path: formatPath([...path, key]), message: `unknown key; remove it or check its spelling${issue.message.startsWith('allowed:') ? ` (${issue.message})` : ''}` });
+          out.push({
+            path: formatPath([...path, key]),
+            message: `unknown key; remove it or check its spelling${issue.message.startsWith('allowed:') ? ` (${issue.message})` : ''}`,
+          });
         }
         break;
       case 'invalid_type':
         out.push({
           path: formatPath(path),
-          message: issue.input === undefined ? `is required (${issue.message})` : `${issue.message} (got ${describeValue(issue.input)})`,
+          message:
+            issue.input === undefined
+              ? `is required (${issue.message})`
+              : `${issue.message} (got ${describeValue(issue.input)})`,
         });
         break;
       case 'invalid_union':

@@ -20,7 +20,11 @@ export interface LoadedConfig {
 }
 
 /** `--config F`, else PARTNERSYNC_CONFIG, else config/partnersync.yaml (product.md). */
-export function resolveConfigPath(flag: string | undefined, env: Readonly<Record<string, string | undefined>>, cwd: string): string {
+export function resolveConfigPath(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+): string {
   return path.resolve(cwd, flag ?? env['PARTNERSYNC_CONFIG'] ?? DEFAULT_CONFIG_PATH);
 }
 
@@ -28,18 +32,25 @@ export function resolveConfigPath(flag: string | undefined, env: Readonly<Record
 export function parseConfigText(text: string, source: string): Omit<LoadedConfig, 'file'> {
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(source, doc.errors.map((e) => ({
-      path: e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '',
-      message: `YAML syntax: ${e.message.split('\n')[0] ?? e.message}`,
-    })));
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => ({
+        path: e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '',
+        message: `YAML syntax: ${e.message.split('\n')[0] ?? e.message}`,
+      })),
+    );
   }
   const raw: unknown = doc.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(source, [{ path: '', message: 'the file must be a YAML mapping with at least a `program:` section' }]);
+    throw new ConfigError(source, [
+      { path: '', message: 'the file must be a YAML mapping with at least a `program:` section' },
+    ]);
   }
   const result = configSchema.safeParse(raw);
-  const crossRefs = crossReferenceIssues((raw as Record<string, unknown>)['program'])
-    .map((i) => ({ path: formatPath(['program', ...i.path]), message: i.message }));
+  const crossRefs = crossReferenceIssues((raw as Record<string, unknown>)['program']).map((i) => ({
+    path: formatPath(['program', ...i.path]),
+    message: i.message,
+  }));
   if (!result.success || crossRefs.length > 0) {
     const issues = result.success ? [] : fromZodIssues(result.error.issues);
     const seen = new Set(issues.map((i) => `${i.path}: ${i.message}`));
@@ -55,12 +66,15 @@ export function loadConfigFile(file: string): LoadedConfig {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(file, [{
-      path: '',
-      message: code === 'ENOENT'
-        ? 'config file not found; pass --config F, set PARTNERSYNC_CONFIG, or create config/partnersync.yaml (see config/examples/)'
-        : `cannot read the config file (${code ?? String(err)})`,
-    }]);
+    throw new ConfigError(file, [
+      {
+        path: '',
+        message:
+          code === 'ENOENT'
+            ? 'config file not found; pass --config F, set PARTNERSYNC_CONFIG, or create config/partnersync.yaml (see config/examples/)'
+            : `cannot read the config file (${code ?? String(err)})`,
+      },
+    ]);
   }
   return { file, ...parseConfigText(text, file) };
 }

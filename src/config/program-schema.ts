@@ -3,8 +3,14 @@
 
 import { z } from 'zod';
 import {
-  ARCHETYPES, ATTRIBUTION_MODELS, DEFAULT_ALERTS, DEFAULT_FIT_CRITERIA, DEFAULT_HEALTH_WEIGHTS, HEALTH_COMPONENTS,
-  RECIPE_STATUSES, type ProgramConfig,
+  ARCHETYPES,
+  ATTRIBUTION_MODELS,
+  DEFAULT_ALERTS,
+  DEFAULT_FIT_CRITERIA,
+  DEFAULT_HEALTH_WEIGHTS,
+  HEALTH_COMPONENTS,
+  RECIPE_STATUSES,
+  type ProgramConfig,
 } from '../domain/program.ts';
 import { DECIMAL, cmp, parseRational } from '../domain/money.ts';
 import { CURRENCY_CODE } from '../domain/currency.ts';
@@ -12,11 +18,15 @@ import { isValidTimeZone } from '../domain/time.ts';
 
 /** Money and rates: a quoted decimal; a plain YAML number is accepted when it is exactly representable. */
 function decimalText(what: string, example: string) {
-  return z.union([z.string(), z.number()], { error: `must be a decimal ${what} such as "${example}"` })
+  return z
+    .union([z.string(), z.number()], { error: `must be a decimal ${what} such as "${example}"` })
     .transform((v, ctx) => {
       const text = typeof v === 'number' ? numberText(v) : v.trim();
       if (text === null || !DECIMAL.test(text)) {
-        ctx.addIssue({ code: 'custom', message: `must be a plain decimal ${what} such as "${example}" (digits, optional fraction; no exponent, separators or currency sign)` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a plain decimal ${what} such as "${example}" (digits, optional fraction; no exponent, separators or currency sign)`,
+        });
         return z.NEVER;
       }
       return text;
@@ -32,34 +42,55 @@ function numberText(v: number): string | null {
 }
 
 const money = (example = '300') =>
-  decimalText('amount', example).refine((t) => !t.startsWith('-') || /^-0+(\.0+)?$/.test(t), { message: 'must not be negative' });
+  decimalText('amount', example).refine((t) => !t.startsWith('-') || /^-0+(\.0+)?$/.test(t), {
+    message: 'must not be negative',
+  });
 
 const positiveDecimal = (what: string, example: string) =>
-  decimalText(what, example).refine((t) => !t.startsWith('-') && /[1-9]/.test(t), { message: `must be greater than 0 (e.g. "${example}")` });
+  decimalText(what, example).refine((t) => !t.startsWith('-') && /[1-9]/.test(t), {
+    message: `must be greater than 0 (e.g. "${example}")`,
+  });
 
-const bps = z.number({ error: 'must be a whole number of basis points (0–10000; 1000 = 10%)' })
+const bps = z
+  .number({ error: 'must be a whole number of basis points (0–10000; 1000 = 10%)' })
   .int({ error: 'must be a whole number of basis points (0–10000; 1000 = 10%)' })
   .min(0, { error: 'must not be negative' })
   .max(10000, { error: 'must not be above 10000 bps (100%)' });
 
 const wholeDays = (what: string) =>
-  z.number({ error: `must be a whole number of ${what}` }).int({ error: `must be a whole number of ${what}` }).min(0, { error: 'must not be negative' });
+  z
+    .number({ error: `must be a whole number of ${what}` })
+    .int({ error: `must be a whole number of ${what}` })
+    .min(0, { error: 'must not be negative' });
 
 const weight = z.number({ error: 'must be a number ≥ 0' }).min(0, { error: 'must not be negative' });
 
-const localDate = z.string({ error: 'must be a date written YYYY-MM-DD' })
+const localDate = z
+  .string({ error: 'must be a date written YYYY-MM-DD' })
   .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date written YYYY-MM-DD' })
-  .refine((s) => {
-    const d = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
-  }, { error: 'is not a real calendar date' });
+  .refine(
+    (s) => {
+      const d = new Date(`${s}T00:00:00Z`);
+      return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+    },
+    { error: 'is not a real calendar date' },
+  );
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const idKey = (what: string) => z.string().regex(ID, { error: `${what} ids may use letters, digits, "_", "-" and "." and start with a letter or digit` });
+const idKey = (what: string) =>
+  z
+    .string()
+    .regex(ID, { error: `${what} ids may use letters, digits, "_", "-" and "." and start with a letter or digit` });
 
 const tierSchema = z.strictObject({
-  name: z.string({ error: 'is required: the tier name shown to reps, e.g. Certified' }).trim().min(1, { error: 'must not be empty' }),
-  minWonDeals: z.number({ error: 'must be a whole number of won deals' }).int({ error: 'must be a whole number of won deals' }).min(0, { error: 'must not be negative' }),
+  name: z
+    .string({ error: 'is required: the tier name shown to reps, e.g. Certified' })
+    .trim()
+    .min(1, { error: 'must not be empty' }),
+  minWonDeals: z
+    .number({ error: 'must be a whole number of won deals' })
+    .int({ error: 'must be a whole number of won deals' })
+    .min(0, { error: 'must not be negative' }),
   rateBps: bps,
 });
 
@@ -68,58 +99,98 @@ const bandSchema = z.strictObject({ minAmount: money('10000'), fee: money('250')
 const holdDays = wholeDays('days').default(0);
 const clawbackDays = wholeDays('days').default(90);
 
-const percentPlan = z.strictObject({
-  type: z.literal('percent'),
-  rateBps: bps.optional(),
-  tiers: z.array(tierSchema).min(1, { error: 'must list at least one tier, or remove the key' }).optional(),
-  schedule: z.enum(['upfront', 'monthly'], { error: 'must be upfront or monthly' }).default('upfront'),
-  months: z.number({ error: 'must be a whole number of months ≥ 1' }).int({ error: 'must be a whole number of months ≥ 1' }).min(1, { error: 'must be at least 1' }).max(120, { error: 'must be at most 120' }).optional(),
-  holdDays,
-  clawbackDays,
-  capPerDeal: money('5000').optional(),
-}).superRefine((plan, ctx) => {
-  if (plan.rateBps === undefined && plan.tiers === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['rateBps'], message: 'a percent plan needs rateBps or tiers (e.g. rateBps: 1000 for 10%)' });
-  }
-  if (plan.schedule === 'monthly' && plan.months === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['months'], message: 'is required with schedule: monthly (e.g. months: 12)' });
-  }
-  if (plan.schedule !== 'monthly' && plan.months !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['months'], message: 'is only used with schedule: monthly; remove it or set schedule: monthly' });
-  }
-  if (plan.tiers) checkTiers(plan.tiers, ctx);
-});
+const percentPlan = z
+  .strictObject({
+    type: z.literal('percent'),
+    rateBps: bps.optional(),
+    tiers: z.array(tierSchema).min(1, { error: 'must list at least one tier, or remove the key' }).optional(),
+    schedule: z.enum(['upfront', 'monthly'], { error: 'must be upfront or monthly' }).default('upfront'),
+    months: z
+      .number({ error: 'must be a whole number of months ≥ 1' })
+      .int({ error: 'must be a whole number of months ≥ 1' })
+      .min(1, { error: 'must be at least 1' })
+      .max(120, { error: 'must be at most 120' })
+      .optional(),
+    holdDays,
+    clawbackDays,
+    capPerDeal: money('5000').optional(),
+  })
+  .superRefine((plan, ctx) => {
+    if (plan.rateBps === undefined && plan.tiers === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rateBps'],
+        message: 'a percent plan needs rateBps or tiers (e.g. rateBps: 1000 for 10%)',
+      });
+    }
+    if (plan.schedule === 'monthly' && plan.months === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['months'],
+        message: 'is required with schedule: monthly (e.g. months: 12)',
+      });
+    }
+    if (plan.schedule !== 'monthly' && plan.months !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['months'],
+        message: 'is only used with schedule: monthly; remove it or set schedule: monthly',
+      });
+    }
+    if (plan.tiers) checkTiers(plan.tiers, ctx);
+  });
 
 function checkTiers(tiers: readonly z.infer<typeof tierSchema>[], ctx: z.core.$RefinementCtx): void {
   const first = tiers[0];
   if (first && first.minWonDeals !== 0) {
-    ctx.addIssue({ code: 'custom', path: ['tiers', 0, 'minWonDeals'], message: `the first tier must start at 0 won deals (got ${first.minWonDeals})` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tiers', 0, 'minWonDeals'],
+      message: `the first tier must start at 0 won deals (got ${first.minWonDeals})`,
+    });
   }
   const names = new Set<string>();
   tiers.forEach((tier, i) => {
     const prev = tiers[i - 1];
     if (prev && tier.minWonDeals < prev.minWonDeals) {
-      ctx.addIssue({ code: 'custom', path: ['tiers', i, 'minWonDeals'], message: `must not be lower than the previous tier (${prev.minWonDeals}); order tiers by minWonDeals ascending` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tiers', i, 'minWonDeals'],
+        message: `must not be lower than the previous tier (${prev.minWonDeals}); order tiers by minWonDeals ascending`,
+      });
     }
-    if (names.has(tier.name)) ctx.addIssue({ code: 'custom', path: ['tiers', i, 'name'], message: `duplicate tier name "${tier.name}"; tier names must be unique` });
+    if (names.has(tier.name))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tiers', i, 'name'],
+        message: `duplicate tier name "${tier.name}"; tier names must be unique`,
+      });
     names.add(tier.name);
   });
 }
 
-const flatPlan = z.strictObject({
-  type: z.literal('flat'),
-  bands: z.array(bandSchema, { error: 'is required for a flat plan: a list of { minAmount, fee }' }).min(1, { error: 'must list at least one band' }),
-  holdDays,
-  clawbackDays,
-  capPerDeal: money('5000').optional(),
-}).superRefine((plan, ctx) => {
-  plan.bands.forEach((band, i) => {
-    const prev = plan.bands[i - 1];
-    if (prev && cmp(parseRational(band.minAmount), parseRational(prev.minAmount)) < 0) {
-      ctx.addIssue({ code: 'custom', path: ['bands', i, 'minAmount'], message: `must not be lower than the previous band ("${prev.minAmount}"); order bands by minAmount ascending` });
-    }
+const flatPlan = z
+  .strictObject({
+    type: z.literal('flat'),
+    bands: z
+      .array(bandSchema, { error: 'is required for a flat plan: a list of { minAmount, fee }' })
+      .min(1, { error: 'must list at least one band' }),
+    holdDays,
+    clawbackDays,
+    capPerDeal: money('5000').optional(),
+  })
+  .superRefine((plan, ctx) => {
+    plan.bands.forEach((band, i) => {
+      const prev = plan.bands[i - 1];
+      if (prev && cmp(parseRational(band.minAmount), parseRational(prev.minAmount)) < 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['bands', i, 'minAmount'],
+          message: `must not be lower than the previous band ("${prev.minAmount}"); order bands by minAmount ascending`,
+        });
+      }
+    });
   });
-});
 
 const fixedFeePlan = z.strictObject({
   type: z.literal('fixed_fee'),
@@ -132,7 +203,10 @@ const planSchema = z.discriminatedUnion('type', [percentPlan, flatPlan, fixedFee
 });
 
 const healthWeights = z.strictObject(
-  Object.fromEntries(HEALTH_COMPONENTS.map((c) => [c, weight.optional()])) as Record<(typeof HEALTH_COMPONENTS)[number], z.ZodOptional<typeof weight>>,
+  Object.fromEntries(HEALTH_COMPONENTS.map((c) => [c, weight.optional()])) as Record<
+    (typeof HEALTH_COMPONENTS)[number],
+    z.ZodOptional<typeof weight>
+  >,
 );
 
 const recipeSchema = z.strictObject({
@@ -142,9 +216,15 @@ const recipeSchema = z.strictObject({
   plan: z.string().optional(),
   monthlyCost: money('300').default('0'),
   targets: z.strictObject({ quarterlyRevenue: positiveDecimal('amount', '50000').optional() }).optional(),
-  benchmarks: z.strictObject({
-    winRate: z.number({ error: 'must be a win rate between 0 and 1, e.g. 0.25' }).gt(0, { error: 'must be above 0 (e.g. 0.25)' }).max(1, { error: 'must not be above 1' }).optional(),
-  }).optional(),
+  benchmarks: z
+    .strictObject({
+      winRate: z
+        .number({ error: 'must be a win rate between 0 and 1, e.g. 0.25' })
+        .gt(0, { error: 'must be above 0 (e.g. 0.25)' })
+        .max(1, { error: 'must not be above 1' })
+        .optional(),
+    })
+    .optional(),
   healthWeights: healthWeights.optional(),
   whenToUse: z.string().optional(),
   whenNotToUse: z.string().optional(),
@@ -152,58 +232,90 @@ const recipeSchema = z.strictObject({
 
 // rules.md only forbids negative amounts; a zero rate converts such deals to 0
 const rate = money('1.08');
-const rateList = z.array(z.strictObject({ from: localDate, rate }))
+const rateList = z
+  .array(z.strictObject({ from: localDate, rate }))
   .min(1, { error: 'must list at least one { from, rate }' })
   .superRefine((list, ctx) => {
     const seen = new Set<string>();
     list.forEach((r, i) => {
-      if (seen.has(r.from)) ctx.addIssue({ code: 'custom', path: [i, 'from'], message: `duplicate date ${r.from}; each dated rate needs its own from date` });
+      if (seen.has(r.from))
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'from'],
+          message: `duplicate date ${r.from}; each dated rate needs its own from date`,
+        });
       seen.add(r.from);
     });
   });
 
 const bandsPair = <A extends string, B extends string>(hi: A, lo: B, hiDefault: number, loDefault: number) =>
-  z.strictObject({
-    [hi]: weight.default(hiDefault),
-    [lo]: weight.default(loDefault),
-  } as Record<A | B, z.ZodDefault<typeof weight>>).superRefine((b, ctx) => {
-    const h = (b as Record<string, number>)[hi] ?? hiDefault;
-    const l = (b as Record<string, number>)[lo] ?? loDefault;
-    if (l > h) ctx.addIssue({ code: 'custom', path: [lo], message: `must not be above ${hi} (${h})` });
-  });
+  z
+    .strictObject({
+      [hi]: weight.default(hiDefault),
+      [lo]: weight.default(loDefault),
+    } as Record<A | B, z.ZodDefault<typeof weight>>)
+    .superRefine((b, ctx) => {
+      const h = (b as Record<string, number>)[hi] ?? hiDefault;
+      const l = (b as Record<string, number>)[lo] ?? loDefault;
+      if (l > h) ctx.addIssue({ code: 'custom', path: [lo], message: `must not be above ${hi} (${h})` });
+    });
 
 export const programSchema = z.strictObject({
-  currency: z.string({ error: 'is required: the ISO 4217 base currency, e.g. USD' }).regex(CURRENCY_CODE, { error: 'must be an ISO 4217 code in capitals, e.g. USD' }),
-  timezone: z.string().refine(isValidTimeZone, { error: 'must be an IANA time zone such as America/New_York or UTC' }).default('UTC'),
+  currency: z
+    .string({ error: 'is required: the ISO 4217 base currency, e.g. USD' })
+    .regex(CURRENCY_CODE, { error: 'must be an ISO 4217 code in capitals, e.g. USD' }),
+  timezone: z
+    .string()
+    .refine(isValidTimeZone, { error: 'must be an IANA time zone such as America/New_York or UTC' })
+    .default('UTC'),
   grossMarginBps: bps.default(10000),
-  exchangeRates: z.record(
-    z.string().regex(CURRENCY_CODE, { error: 'currency codes are ISO 4217 in capitals, e.g. EUR' }),
-    z.union([rate, rateList], { error: 'must be a rate such as "1.08" or a list of { from: YYYY-MM-DD, rate }' }),
-  ).default({}),
-  attribution: z.strictObject({
-    model: z.enum(ATTRIBUTION_MODELS, { error: `must be one of: ${ATTRIBUTION_MODELS.join(', ')}` }).default('sourced'),
-    halfLifeDays: z.number({ error: 'must be a number of days above 0' }).gt(0, { error: 'must be above 0' }).default(7),
-  }).default({ model: 'sourced', halfLifeDays: 7 }),
-  health: z.strictObject({
-    weights: healthWeights.default({ ...DEFAULT_HEALTH_WEIGHTS }),
-    bands: bandsPair('healthy', 'watch', 80, 60).default({ healthy: 80, watch: 60 }),
-  }).default({ weights: { ...DEFAULT_HEALTH_WEIGHTS }, bands: { healthy: 80, watch: 60 } }),
-  alerts: z.strictObject({
-    inactiveDays: weight.default(DEFAULT_ALERTS.inactiveDays),
-    notActivatedDays: weight.default(DEFAULT_ALERTS.notActivatedDays),
-    registrationPendingDays: weight.default(DEFAULT_ALERTS.registrationPendingDays),
-    registrationExpiringDays: weight.default(DEFAULT_ALERTS.registrationExpiringDays),
-    recipeUnusedDays: weight.default(DEFAULT_ALERTS.recipeUnusedDays),
-    lowWinRateFactor: weight.default(DEFAULT_ALERTS.lowWinRateFactor),
-    minClosedForWinRate: wholeDays('deals').default(DEFAULT_ALERTS.minClosedForWinRate),
-  }).default({ ...DEFAULT_ALERTS }),
-  fit: z.strictObject({
-    criteria: z.record(
-      z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'criterion names use lower-case letters, digits and "_" (they become CRM field names)' }),
-      weight,
-    ).default({ ...DEFAULT_FIT_CRITERIA }),
-    bands: bandsPair('pursue', 'consider', 50, 35).default({ pursue: 50, consider: 35 }),
-  }).default({ criteria: { ...DEFAULT_FIT_CRITERIA }, bands: { pursue: 50, consider: 35 } }),
+  exchangeRates: z
+    .record(
+      z.string().regex(CURRENCY_CODE, { error: 'currency codes are ISO 4217 in capitals, e.g. EUR' }),
+      z.union([rate, rateList], { error: 'must be a rate such as "1.08" or a list of { from: YYYY-MM-DD, rate }' }),
+    )
+    .default({}),
+  attribution: z
+    .strictObject({
+      model: z
+        .enum(ATTRIBUTION_MODELS, { error: `must be one of: ${ATTRIBUTION_MODELS.join(', ')}` })
+        .default('sourced'),
+      halfLifeDays: z
+        .number({ error: 'must be a number of days above 0' })
+        .gt(0, { error: 'must be above 0' })
+        .default(7),
+    })
+    .default({ model: 'sourced', halfLifeDays: 7 }),
+  health: z
+    .strictObject({
+      weights: healthWeights.default({ ...DEFAULT_HEALTH_WEIGHTS }),
+      bands: bandsPair('healthy', 'watch', 80, 60).default({ healthy: 80, watch: 60 }),
+    })
+    .default({ weights: { ...DEFAULT_HEALTH_WEIGHTS }, bands: { healthy: 80, watch: 60 } }),
+  alerts: z
+    .strictObject({
+      inactiveDays: weight.default(DEFAULT_ALERTS.inactiveDays),
+      notActivatedDays: weight.default(DEFAULT_ALERTS.notActivatedDays),
+      registrationPendingDays: weight.default(DEFAULT_ALERTS.registrationPendingDays),
+      registrationExpiringDays: weight.default(DEFAULT_ALERTS.registrationExpiringDays),
+      recipeUnusedDays: weight.default(DEFAULT_ALERTS.recipeUnusedDays),
+      lowWinRateFactor: weight.default(DEFAULT_ALERTS.lowWinRateFactor),
+      minClosedForWinRate: wholeDays('deals').default(DEFAULT_ALERTS.minClosedForWinRate),
+    })
+    .default({ ...DEFAULT_ALERTS }),
+  fit: z
+    .strictObject({
+      criteria: z
+        .record(
+          z.string().regex(/^[a-z][a-z0-9_]*$/, {
+            error: 'criterion names use lower-case letters, digits and "_" (they become CRM field names)',
+          }),
+          weight,
+        )
+        .default({ ...DEFAULT_FIT_CRITERIA }),
+      bands: bandsPair('pursue', 'consider', 50, 35).default({ pursue: 50, consider: 35 }),
+    })
+    .default({ criteria: { ...DEFAULT_FIT_CRITERIA }, bands: { pursue: 50, consider: 35 } }),
   plans: z.record(idKey('plan'), planSchema).default({}),
   recipes: z.record(idKey('recipe'), recipeSchema).default({}),
 });
@@ -229,7 +341,10 @@ export function crossReferenceIssues(raw: unknown): { path: (string | number)[];
   }
   const currency = program['currency'];
   if (typeof currency === 'string' && currency in (asRecord(program['exchangeRates']) ?? {})) {
-    issues.push({ path: ['exchangeRates', currency], message: `the base currency ${currency} always has rate 1; remove this entry` });
+    issues.push({
+      path: ['exchangeRates', currency],
+      message: `the base currency ${currency} always has rate 1; remove this entry`,
+    });
   }
   return issues;
 }

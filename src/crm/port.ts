@@ -10,8 +10,18 @@ export const RATING_KEYS = ['communication', 'alignment', 'trust', 'ease', 'pote
 
 /** Result fields written onto partner records (product.md "CRM fields"), canonical names. */
 export const PARTNER_RESULT_FIELDS = [
-  'healthScore', 'healthBand', 'healthBreakdown', 'alerts', 'alertCount', 'tierEarned',
-  'attributedRevenue12m', 'pipeline', 'winRate', 'lastActivityAt', 'fitScore', 'fitBand',
+  'healthScore',
+  'healthBand',
+  'healthBreakdown',
+  'alerts',
+  'alertCount',
+  'tierEarned',
+  'attributedRevenue12m',
+  'pipeline',
+  'winRate',
+  'lastActivityAt',
+  'fitScore',
+  'fitBand',
 ] as const;
 export type PartnerResultField = (typeof PARTNER_RESULT_FIELDS)[number];
 
@@ -25,9 +35,20 @@ export type DealResultField = (typeof DEAL_RESULT_FIELDS)[number];
  */
 export type ResultFieldKind = 'number' | 'text' | 'datetime' | 'enum';
 export const RESULT_FIELD_KINDS: Readonly<Record<PartnerResultField | DealResultField, ResultFieldKind>> = {
-  healthScore: 'number', healthBand: 'enum', healthBreakdown: 'text', alerts: 'text', alertCount: 'number',
-  tierEarned: 'enum', attributedRevenue12m: 'number', pipeline: 'number', winRate: 'number',
-  lastActivityAt: 'datetime', fitScore: 'number', fitBand: 'enum', commissionAmount: 'number', attributionSummary: 'text',
+  healthScore: 'number',
+  healthBand: 'enum',
+  healthBreakdown: 'text',
+  alerts: 'text',
+  alertCount: 'number',
+  tierEarned: 'enum',
+  attributedRevenue12m: 'number',
+  pipeline: 'number',
+  winRate: 'number',
+  lastActivityAt: 'datetime',
+  fitScore: 'number',
+  fitBand: 'enum',
+  commissionAmount: 'number',
+  attributionSummary: 'text',
 };
 
 /** Canonical values: decimal text for numbers, ISO-8601 for datetimes, option values for enums. */
@@ -66,7 +87,8 @@ export interface PullRequest {
    * extra calls (HubSpot: property history; Salesforce: OpportunityPartner lookups) reuses them
    * when a deal's influencers are unchanged.
    */
-  previousTouches?: ((dealIds: readonly string[]) => Promise<ReadonlyMap<string, readonly SnapshotTouch[]>>) | undefined;
+  previousTouches?:
+    ((dealIds: readonly string[]) => Promise<ReadonlyMap<string, readonly SnapshotTouch[]>>) | undefined;
 }
 
 export interface PullPage {
@@ -158,7 +180,8 @@ export interface CrmAdapter {
   close(): Promise<void>;
 }
 
-export type CrmErrorKind = 'auth' | 'rate_limited' | 'not_found' | 'invalid_request' | 'unavailable' | 'bad_payload' | 'quota_exhausted';
+export type CrmErrorKind =
+  'auth' | 'rate_limited' | 'not_found' | 'invalid_request' | 'unavailable' | 'bad_payload' | 'quota_exhausted';
 
 /** Every provider failure, normalised (architecture.md habit 6). */
 export class CrmError extends Error {
@@ -169,7 +192,15 @@ export class CrmError extends Error {
   readonly status: number | null;
   readonly retryAfterMs: number | null;
 
-  constructor(init: { provider: string; kind: CrmErrorKind; message: string; code?: string | null; status?: number | null; retryAfterMs?: number | null; cause?: unknown }) {
+  constructor(init: {
+    provider: string;
+    kind: CrmErrorKind;
+    message: string;
+    code?: string | null;
+    status?: number | null;
+    retryAfterMs?: number | null;
+    cause?: unknown;
+  }) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
     this.provider = init.provider;
     this.kind = init.kind;

@@ -30,9 +30,9 @@ export type AdapterFactory = (ctx: AdapterContext) => Promise<CrmAdapter>;
 
 /** Lazily imported so a command loads only the CRM it talks to. */
 const factories: Record<string, () => Promise<AdapterFactory>> = {
-  'hubspot': async () => (await import('./hubspot/adapter.ts')).createHubspotAdapter,
+  hubspot: async () => (await import('./hubspot/adapter.ts')).createHubspotAdapter,
   'sandbox-hubspot': async () => (await import('./hubspot/sandbox-adapter.ts')).createSandboxHubspotAdapter,
-  'salesforce': async () => (await import('./salesforce/adapter.ts')).createSalesforceAdapter,
+  salesforce: async () => (await import('./salesforce/adapter.ts')).createSalesforceAdapter,
   'sandbox-salesforce': async () => (await import('./salesforce/sandbox-adapter.ts')).createSandboxSalesforceAdapter,
 };
 
@@ -43,7 +43,9 @@ export function registerAdapter(provider: string, load: () => Promise<AdapterFac
 export async function createAdapter(ctx: AdapterContext): Promise<CrmAdapter> {
   const provider = ctx.config.config.crm?.provider;
   if (provider === undefined) {
-    throw new Error(`${ctx.config.file}: no crm section; add crm.provider (hubspot, salesforce, sandbox-hubspot or sandbox-salesforce)`);
+    throw new Error(
+      `${ctx.config.file}: no crm section; add crm.provider (hubspot, salesforce, sandbox-hubspot or sandbox-salesforce)`,
+    );
   }
   const load = factories[provider];
   if (!load) throw new Error(`crm.provider ${provider} has no adapter in this build`);

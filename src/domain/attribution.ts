@@ -58,11 +58,13 @@ function splitExact(amount: bigint, nums: readonly bigint[], den: bigint): bigin
     left -= part;
   }
   if (left > 0n) {
-    const order = nums.map((_, i) => i).sort((a, b) => {
-      const ra = rems[a] ?? 0n;
-      const rb = rems[b] ?? 0n;
-      return ra > rb ? -1 : ra < rb ? 1 : a - b; // ties to the earlier touch
-    });
+    const order = nums
+      .map((_, i) => i)
+      .sort((a, b) => {
+        const ra = rems[a] ?? 0n;
+        const rb = rems[b] ?? 0n;
+        return ra > rb ? -1 : ra < rb ? 1 : a - b; // ties to the earlier touch
+      });
     for (let k = 0; left > 0n; k++, left--) {
       const i = order[k % order.length] ?? 0;
       parts[i] = (parts[i] ?? 0n) + 1n;
@@ -103,11 +105,13 @@ function splitFloat(amount: bigint, weights: readonly number[]): bigint[] {
     rems.push(scaled - (part << BigInt(shift)));
     left -= part;
   }
-  const order = weights.map((_, i) => i).sort((i, j) => {
-    const a = rems[i] ?? 0n;
-    const b = rems[j] ?? 0n;
-    return a > b ? -1 : a < b ? 1 : i - j;
-  });
+  const order = weights
+    .map((_, i) => i)
+    .sort((i, j) => {
+      const a = rems[i] ?? 0n;
+      const b = rems[j] ?? 0n;
+      return a > b ? -1 : a < b ? 1 : i - j;
+    });
   // Normalised float weights may sum to a hair above or below 1: settle exactly here.
   for (let k = 0; left > 0n; k++, left--) {
     const i = order[k % order.length] ?? 0;
@@ -124,7 +128,13 @@ function splitFloat(amount: bigint, weights: readonly number[]): bigint[] {
 }
 
 /** Attribution rows for a deal, in touch order; every partner with weight > 0 gets one. */
-export function attribute(deal: DealRec, touches: readonly TouchRec[], model: AttributionModel, halfLifeDays: number, T: number): AttributionRow[] {
+export function attribute(
+  deal: DealRec,
+  touches: readonly TouchRec[],
+  model: AttributionModel,
+  halfLifeDays: number,
+  T: number,
+): AttributionRow[] {
   const n = touches.length;
   if (n === 0) return [];
   const A = deal.amount;
@@ -137,7 +147,11 @@ export function attribute(deal: DealRec, touches: readonly TouchRec[], model: At
     case 'last_touch':
       return one(touches[n - 1]);
     case 'linear': {
-      const parts = splitExact(A, touches.map(() => 1n), BigInt(n));
+      const parts = splitExact(
+        A,
+        touches.map(() => 1n),
+        BigInt(n),
+      );
       return touches.map((t, i) => ({ partner: t.partner, amount: parts[i] ?? 0n }));
     }
     case 'position_based': {
@@ -157,7 +171,9 @@ export function attribute(deal: DealRec, touches: readonly TouchRec[], model: At
         weights.splice(0, n, ...touches.map((t) => 2 ** (-((newest - t.at) / DAY_MS) / halfLifeDays)));
       }
       const parts = splitFloat(A, weights);
-      return touches.map((t, i) => ({ partner: t.partner, amount: parts[i] ?? 0n })).filter((_, i) => (weights[i] ?? 0) > 0);
+      return touches
+        .map((t, i) => ({ partner: t.partner, amount: parts[i] ?? 0n }))
+        .filter((_, i) => (weights[i] ?? 0) > 0);
     }
   }
 }
@@ -239,7 +255,8 @@ export class AttributionTable {
   /** The rows of one deal as objects. */
   rowsOf(deal: number): AttributionRow[] {
     const out: AttributionRow[] = [];
-    for (let k = this.start(deal); k < this.end(deal); k++) out.push({ partner: this.partner(k), amount: this.amount(k) });
+    for (let k = this.start(deal); k < this.end(deal); k++)
+      out.push({ partner: this.partner(k), amount: this.amount(k) });
     return out;
   }
 }

@@ -30,7 +30,9 @@ export class Int32Column {
   /** Reorders the values: position i receives the value at order[i]. */
   permute(order: readonly number[]): void {
     const next = new Int32Array(order.length);
-    order.forEach((from, i) => { next[i] = this.data[from] ?? 0; });
+    order.forEach((from, i) => {
+      next[i] = this.data[from] ?? 0;
+    });
     this.data = next;
   }
 }

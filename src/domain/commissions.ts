@@ -116,17 +116,32 @@ export class CommissionTable {
 
   key(i: number): string {
     // join builds one flat string (a template literal would keep a rope of its parts)
-    return [this.deals[i]?.id ?? '-', this.partners[this.partnerCol.get(i)]?.id ?? '', monthLabel(this.months.get(i))].join(':');
+    return [
+      this.deals[i]?.id ?? '-',
+      this.partners[this.partnerCol.get(i)]?.id ?? '',
+      monthLabel(this.months.get(i)),
+    ].join(':');
   }
 
   entry(i: number): CommissionEntry {
     const rate = this.rates.get(i);
     const count = this.tierCounts.get(i);
     return {
-      key: this.key(i), deal: this.deal(i), partner: this.partner(i), recipe: this.recipes[i] ?? '', plan: this.plans[i] as PreparedPlan,
-      month: this.month(i), basis: this.bases[i] ?? null, rateBps: rate < 0 ? null : rate, tier: this.tiers[i] ?? null,
-      amount: this.amount(i), payableOn: this.payableOns[i] ?? '', payable: this.payables[i] ?? false,
-      commission: this.commissions[i] ?? 0n, instalment: this.instalments.get(i), wonDealsForTier: count < 0 ? null : count,
+      key: this.key(i),
+      deal: this.deal(i),
+      partner: this.partner(i),
+      recipe: this.recipes[i] ?? '',
+      plan: this.plans[i] as PreparedPlan,
+      month: this.month(i),
+      basis: this.bases[i] ?? null,
+      rateBps: rate < 0 ? null : rate,
+      tier: this.tiers[i] ?? null,
+      amount: this.amount(i),
+      payableOn: this.payableOns[i] ?? '',
+      payable: this.payables[i] ?? false,
+      commission: this.commissions[i] ?? 0n,
+      instalment: this.instalments.get(i),
+      wonDealsForTier: count < 0 ? null : count,
     };
   }
 
@@ -157,13 +172,25 @@ export class CommissionTable {
   /** Reorders every column by key (only needed when ids contain ":", see computeCommissions). */
   sortByKey(): void {
     const keys = Array.from({ length: this.length }, (_, i) => this.key(i));
-    const order = keys.map((_, i) => i).sort((a, b) => {
-      const x = keys[a] ?? '';
-      const y = keys[b] ?? '';
-      return x < y ? -1 : x > y ? 1 : 0;
-    });
+    const order = keys
+      .map((_, i) => i)
+      .sort((a, b) => {
+        const x = keys[a] ?? '';
+        const y = keys[b] ?? '';
+        return x < y ? -1 : x > y ? 1 : 0;
+      });
     for (const c of [this.partnerCol, this.months, this.rates, this.instalments, this.tierCounts]) c.permute(order);
-    for (const c of [this.deals, this.recipes, this.plans, this.bases, this.tiers, this.amounts, this.payableOns, this.payables, this.commissions]) {
+    for (const c of [
+      this.deals,
+      this.recipes,
+      this.plans,
+      this.bases,
+      this.tiers,
+      this.amounts,
+      this.payableOns,
+      this.payables,
+      this.commissions,
+    ]) {
       permuteArray(c, order);
     }
   }
@@ -284,15 +311,32 @@ function scheduleEntries(ctx: CommissionContext, row: RowCommission, w: Writer):
     if (amount === 0n) continue;
     const payableAt = Math.max(hold, ctx.tz.monthStart(month));
     w.table.push({
-      deal, partner: row.partner, recipe: row.recipe, plan, month, basis: row.basis, rateBps: row.rateBps, tier: row.tier, amount,
-      payableOn: ctx.tz.localDate(payableAt), payable: payableAt <= ctx.asOf, commission: c, instalment: k + 1,
+      deal,
+      partner: row.partner,
+      recipe: row.recipe,
+      plan,
+      month,
+      basis: row.basis,
+      rateBps: row.rateBps,
+      tier: row.tier,
+      amount,
+      payableOn: ctx.tz.localDate(payableAt),
+      payable: payableAt <= ctx.asOf,
+      commission: c,
+      instalment: k + 1,
       wonDealsForTier: row.wonDealsForTier,
     });
   }
 }
 
 /** The commission of one attribution row of a won deal with A(d) > 0, or null when none. */
-function rowCommission(ctx: CommissionContext, deal: DealRec, partner: number, a: bigint, recipe: PreparedRecipe): RowCommission | null {
+function rowCommission(
+  ctx: CommissionContext,
+  deal: DealRec,
+  partner: number,
+  a: bigint,
+  recipe: PreparedRecipe,
+): RowCommission | null {
   const plan = recipe.plan;
   if (plan === null || plan.type === 'fixed_fee') return null;
   let c: bigint;
@@ -365,7 +409,8 @@ export function computeCommissions(
       const rc = rowCommission(ctx, deal, partner, rows.amount(k), recipe);
       if (rc !== null) pending.push(rc);
     }
-    if (pending.length > 1) pending.sort((a, b) => byText(`${ctx.partners[a.partner]?.id ?? ''}:`, `${ctx.partners[b.partner]?.id ?? ''}:`));
+    if (pending.length > 1)
+      pending.sort((a, b) => byText(`${ctx.partners[a.partner]?.id ?? ''}:`, `${ctx.partners[b.partner]?.id ?? ''}:`));
     for (const rc of pending) scheduleEntries(ctx, rc, w);
   }
   if (!feesWritten) fixedFeeEntries(ctx, w);
@@ -376,7 +421,8 @@ export function computeCommissions(
 
 /** monthlyFee for every month from Month(onboardedAt) to Month(endedAt) or Month(asOf). */
 function fixedFeeEntries(ctx: CommissionContext, w: Writer): void {
-  const partners = ctx.partners.filter((p) => p.recipe?.plan?.type === 'fixed_fee' && p.onboarded !== null)
+  const partners = ctx.partners
+    .filter((p) => p.recipe?.plan?.type === 'fixed_fee' && p.onboarded !== null)
     .sort((a, b) => byText(`${a.id}:`, `${b.id}:`));
   for (const p of partners) {
     const recipe = p.recipe;
@@ -388,9 +434,20 @@ function fixedFeeEntries(ctx: CommissionContext, w: Writer): void {
     for (let month = first; month <= last; month++) {
       const payableAt = Math.max(ctx.tz.monthStart(month), onboarded) + plan.holdDays * DAY_MS;
       w.table.push({
-        deal: null, partner: p.idx, recipe: recipe.id, plan, month, basis: null, rateBps: null, tier: null, amount: plan.monthlyFee,
-        payableOn: ctx.tz.localDate(payableAt), payable: payableAt <= ctx.asOf, commission: plan.monthlyFee,
-        instalment: month - first + 1, wonDealsForTier: null,
+        deal: null,
+        partner: p.idx,
+        recipe: recipe.id,
+        plan,
+        month,
+        basis: null,
+        rateBps: null,
+        tier: null,
+        amount: plan.monthlyFee,
+        payableOn: ctx.tz.localDate(payableAt),
+        payable: payableAt <= ctx.asOf,
+        commission: plan.monthlyFee,
+        instalment: month - first + 1,
+        wonDealsForTier: null,
       });
     }
   }

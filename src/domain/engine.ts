@@ -7,7 +7,14 @@ import { AttributionTable, attribute, orderedTouches, type AttributionOut } from
 import { computeCommissions, SourcedWins, type CommissionOut, type CommissionTable } from './commissions.ts';
 import { computeFit, computeHealth, earnedTier, type FitResult, type HealthResult } from './health.ts';
 import {
-  accumulate, partnerKpis, programKpis, recipeKpis, windowOf, type PartnerAcc, type PartnerKpis, type ProgramKpis,
+  accumulate,
+  partnerKpis,
+  programKpis,
+  recipeKpis,
+  windowOf,
+  type PartnerAcc,
+  type PartnerKpis,
+  type ProgramKpis,
   type RecipeKpis,
 } from './kpis.ts';
 import { prepareSnapshot, refTime, type DealRec, type PartnerRec } from './prepare.ts';
@@ -105,14 +112,31 @@ function run(program: Program, snapshot: Snapshot, options: ComputeOptions): Eng
 
   // KPIs, health, tier, fit
   const { accs, program: progAcc } = accumulate({
-    program, asOf, w, prev, partners, deals, rows, touchPartnersOf, entries,
+    program,
+    asOf,
+    w,
+    prev,
+    partners,
+    deals,
+    rows,
+    touchPartnersOf,
+    entries,
   });
   const health = partners.map((p) => computeHealth(program, p, accs[p.idx] as PartnerAcc, asOf));
   const tiers = partners.map((p) => earnedTier(p, wins, asOf));
   const fits = partners.map((p) => computeFit(program, p));
 
   const alerts = computeAlerts({
-    program, tz, asOf, partners, accs, health, tiers, deals, recipeIssues: issues, lastDealAt: progAcc.lastDealAt,
+    program,
+    tz,
+    asOf,
+    partners,
+    accs,
+    health,
+    tiers,
+    deals,
+    recipeIssues: issues,
+    lastDealAt: progAcc.lastDealAt,
   });
 
   const details: EngineDetails = { tz, partners, deals, rows, entries, accs, health, tiers, fits };
@@ -151,7 +175,12 @@ function run(program: Program, snapshot: Snapshot, options: ComputeOptions): Eng
 }
 
 /** Defines `key` as an enumerable property computed on first read and then kept. */
-function lazyArray<K extends 'attribution' | 'commissions'>(target: ComputeResult, key: K, length: number, at: (i: number) => ComputeResult[K][number]): void {
+function lazyArray<K extends 'attribution' | 'commissions'>(
+  target: ComputeResult,
+  key: K,
+  length: number,
+  at: (i: number) => ComputeResult[K][number],
+): void {
   let cache: ComputeResult[K] | null = null;
   Object.defineProperty(target, key, {
     enumerable: true,
@@ -161,7 +190,11 @@ function lazyArray<K extends 'attribution' | 'commissions'>(target: ComputeResul
 }
 
 /** rules.md 9: the result.json structure, plus the partner fields that could not be read. */
-export function computeResult(program: Program, snapshot: Snapshot, options: ComputeOptions): { result: ComputeResult; warnings: string[] } {
+export function computeResult(
+  program: Program,
+  snapshot: Snapshot,
+  options: ComputeOptions,
+): { result: ComputeResult; warnings: string[] } {
   const { result, warnings } = run(program, snapshot, options);
   return { result, warnings };
 }

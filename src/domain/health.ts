@@ -78,9 +78,14 @@ export function computeHealth(program: Program, p: PartnerRec, a: PartnerAcc, as
     sumWC = add(sumWC, mul(weights[c], value));
   }
   const score = sumW.num === 0n ? null : Number(roundRational(div(sumWC, sumW)));
-  const band: HealthBand | null = score === null
-    ? null
-    : score >= program.healthBands.healthy ? 'healthy' : score >= program.healthBands.watch ? 'watch' : 'at_risk';
+  const band: HealthBand | null =
+    score === null
+      ? null
+      : score >= program.healthBands.healthy
+        ? 'healthy'
+        : score >= program.healthBands.watch
+          ? 'watch'
+          : 'at_risk';
   const components = {} as Record<HealthComponent, number | null>;
   for (const c of HEALTH_COMPONENTS) {
     const value = exact[c];
@@ -104,7 +109,11 @@ export function computeFit(program: Program, p: PartnerRec): FitResult | null {
     if (!isRating(v)) return null;
     score = add(score, mul(weight, rat(v)));
   }
-  const band: FitBand = cmp(score, program.fitBands.pursue) >= 0 ? 'pursue'
-    : cmp(score, program.fitBands.consider) >= 0 ? 'consider' : 'monitor';
+  const band: FitBand =
+    cmp(score, program.fitBands.pursue) >= 0
+      ? 'pursue'
+      : cmp(score, program.fitBands.consider) >= 0
+        ? 'consider'
+        : 'monitor';
   return { score: ratioToNumber(score, 4), band };
 }

@@ -39,9 +39,23 @@ export interface PartnerAcc {
 
 function newAcc(): PartnerAcc {
   return {
-    sourcedRevenue: 0n, influencedRevenue: 0n, attributedRevenue: 0n, attributedPrev: 0n, attributed90: 0n,
-    attributed365: 0n, pipeline: 0n, dealsWon: 0, dealsLost: 0, cycleMs: 0n, registrations: 0,
-    registrationsApproved: 0, commissions: 0n, lastActivity: -Infinity, firstReferral: Infinity, closed365: 0, won365: 0,
+    sourcedRevenue: 0n,
+    influencedRevenue: 0n,
+    attributedRevenue: 0n,
+    attributedPrev: 0n,
+    attributed90: 0n,
+    attributed365: 0n,
+    pipeline: 0n,
+    dealsWon: 0,
+    dealsLost: 0,
+    cycleMs: 0n,
+    registrations: 0,
+    registrationsApproved: 0,
+    commissions: 0n,
+    lastActivity: -Infinity,
+    firstReferral: Infinity,
+    closed365: 0,
+    won365: 0,
   };
 }
 
@@ -138,7 +152,8 @@ export function accumulate(input: AccumulateInput): { accs: PartnerAcc[]; progra
   const { entries } = input;
   for (let i = 0; i < entries.length; i++) {
     const month = entries.month(i);
-    if (month >= w.firstMonth && month < w.firstMonth + w.months) acc(entries.partner(i)).commissions += entries.amount(i);
+    if (month >= w.firstMonth && month < w.firstMonth + w.months)
+      acc(entries.partner(i)).commissions += entries.amount(i);
   }
   return { accs, program: prog };
 }
@@ -202,7 +217,8 @@ function winRate(won: number, lost: number): number | null {
   return won + lost === 0 ? null : ratioToNumber(rat(won, won + lost), 4);
 }
 
-export const isActive = (a: PartnerAcc, asOf: number): boolean => a.lastActivity >= asOf - 90 * DAY_MS && a.lastActivity <= asOf;
+export const isActive = (a: PartnerAcc, asOf: number): boolean =>
+  a.lastActivity >= asOf - 90 * DAY_MS && a.lastActivity <= asOf;
 
 export function partnerKpis(program: Program, p: PartnerRec, a: PartnerAcc, w: Window): PartnerKpis {
   const money = (v: bigint): string => formatMinor(v, program.exponent);
@@ -221,17 +237,24 @@ export function partnerKpis(program: Program, p: PartnerRec, a: PartnerAcc, w: W
     registrationsApproved: a.registrationsApproved,
     commissions: money(a.commissions),
     lastActivityAt: a.lastActivity === -Infinity ? null : formatInstant(a.lastActivity),
-    timeToFirstReferralDays: p.onboarded === null || firstEvent === Infinity
-      ? null
-      : ratioToNumber(rat(BigInt(firstEvent - p.onboarded), BigInt(DAY_MS)), 1),
-    growthRate: a.attributedPrev === 0n ? null : ratioToNumber(rat(a.attributedRevenue - a.attributedPrev, a.attributedPrev), 4),
+    timeToFirstReferralDays:
+      p.onboarded === null || firstEvent === Infinity
+        ? null
+        : ratioToNumber(rat(BigInt(firstEvent - p.onboarded), BigInt(DAY_MS)), 1),
+    growthRate:
+      a.attributedPrev === 0n ? null : ratioToNumber(rat(a.attributedRevenue - a.attributedPrev, a.attributedPrev), 4),
     roi: roi(program, a.attributedRevenue, partnerCost(p, a, w)),
   };
 }
 
 export function recipeKpis(
-  program: Program, recipe: PreparedRecipe, partners: readonly PartnerRec[], accs: readonly PartnerAcc[],
-  prog: ProgramAcc, w: Window, asOf: number,
+  program: Program,
+  recipe: PreparedRecipe,
+  partners: readonly PartnerRec[],
+  accs: readonly PartnerAcc[],
+  prog: ProgramAcc,
+  w: Window,
+  asOf: number,
 ): RecipeKpis {
   let count = 0;
   let active = 0;
@@ -272,7 +295,12 @@ export function recipeKpis(
 }
 
 export function programKpis(
-  program: Program, partners: readonly PartnerRec[], accs: readonly PartnerAcc[], prog: ProgramAcc, w: Window, asOf: number,
+  program: Program,
+  partners: readonly PartnerRec[],
+  accs: readonly PartnerAcc[],
+  prog: ProgramAcc,
+  w: Window,
+  asOf: number,
 ): ProgramKpis {
   let attributed = 0n;
   let active = 0;

@@ -115,7 +115,9 @@ export function rat(num: bigint | number, den: bigint | number = 1n): Rational {
 }
 
 export function add(a: Rational, b: Rational): Rational {
-  return a.den === b.den ? { num: a.num + b.num, den: a.den } : { num: a.num * b.den + b.num * a.den, den: a.den * b.den };
+  return a.den === b.den
+    ? { num: a.num + b.num, den: a.den }
+    : { num: a.num * b.den + b.num * a.den, den: a.den * b.den };
 }
 export function sub(a: Rational, b: Rational): Rational {
   return add(a, { num: -b.num, den: b.den });

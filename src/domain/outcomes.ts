@@ -63,7 +63,11 @@ export function displayMoney(minor: bigint, exponent: number): string {
  * Per-partner written values, in the order of `details.partners`. `alertsByPartner` holds the
  * open alerts of each partner (compute alerts plus sync-only ones).
  */
-export function partnerOutcomes(program: Program, details: EngineDetails, alertsByPartner: ReadonlyMap<string, readonly Alert[]>): PartnerOutcome[] {
+export function partnerOutcomes(
+  program: Program,
+  details: EngineDetails,
+  alertsByPartner: ReadonlyMap<string, readonly Alert[]>,
+): PartnerOutcome[] {
   return details.partners.map((p) => {
     const h = details.health[p.idx];
     const a = details.accs[p.idx];
@@ -119,7 +123,8 @@ export function dealOutcomes(program: Program, details: EngineDetails, asOf: num
     return {
       commissionAmount: c === undefined ? null : formatMinor(c, program.exponent),
       attributionSummary: attributionSummary(program, details, d, i),
-      expireRegistration: d.stage === 'open' && reg !== null && reg.status === 'approved' && reg.expires !== null && reg.expires <= asOf,
+      expireRegistration:
+        d.stage === 'open' && reg !== null && reg.status === 'approved' && reg.expires !== null && reg.expires <= asOf,
     };
   });
 }

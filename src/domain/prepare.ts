@@ -6,8 +6,15 @@ import { currencyExponent } from './currency.ts';
 import { DECIMAL, parseDecimalToMinor, pow10, roundDiv, type Rational } from './money.ts';
 import type { PreparedRecipe, Program } from './program.ts';
 import {
-  REGISTRATION_STATUSES, STAGES, type RegistrationStatus, type Rejection, type RejectionReason, type Snapshot,
-  type SnapshotDeal, type SnapshotRegistration, type Stage,
+  REGISTRATION_STATUSES,
+  STAGES,
+  type RegistrationStatus,
+  type Rejection,
+  type RejectionReason,
+  type Snapshot,
+  type SnapshotDeal,
+  type SnapshotRegistration,
+  type Stage,
 } from './snapshot.ts';
 import type { TimeZone } from './time.ts';
 
@@ -86,7 +93,12 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? 
 const objectOrEmpty = (v: unknown): Readonly<Record<string, unknown>> =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
-function preparePartners(program: Program, tz: TimeZone, snapshot: Snapshot, warnings: string[]): { partners: PartnerRec[]; index: Map<string, number> } {
+function preparePartners(
+  program: Program,
+  tz: TimeZone,
+  snapshot: Snapshot,
+  warnings: string[],
+): { partners: PartnerRec[]; index: Map<string, number> } {
   const partners: PartnerRec[] = [];
   const index = new Map<string, number>();
   snapshot.partners.forEach((p, i) => {
@@ -103,7 +115,8 @@ function preparePartners(program: Program, tz: TimeZone, snapshot: Snapshot, war
       const raw = p[field];
       if (raw === undefined || raw === null || raw === '') return null;
       const at = typeof raw === 'string' ? tz.parse(raw) : null;
-      if (at === null) warnings.push(`partner ${id}: ${field} ${JSON.stringify(raw)} is not an ISO-8601 timestamp; treated as empty`);
+      if (at === null)
+        warnings.push(`partner ${id}: ${field} ${JSON.stringify(raw)} is not an ISO-8601 timestamp; treated as empty`);
       return at;
     };
     const recipeId = str(p.recipe);
@@ -166,7 +179,12 @@ interface DealContext {
   warnings: string[];
 }
 
-function readRegistration(ctx: DealContext, dealId: string, raw: SnapshotRegistration | null | undefined, flag: { unknown: string[] }): RegRec | null {
+function readRegistration(
+  ctx: DealContext,
+  dealId: string,
+  raw: SnapshotRegistration | null | undefined,
+  flag: { unknown: string[] },
+): RegRec | null {
   if (raw === undefined || raw === null) return null;
   const ignore = (why: string): null => {
     ctx.warnings.push(`deal ${dealId}: registration ignored: ${why}`);
@@ -194,7 +212,12 @@ function readRegistration(ctx: DealContext, dealId: string, raw: SnapshotRegistr
   return { partner, status: status as RegistrationStatus, submitted, expires };
 }
 
-function readTouches(ctx: DealContext, dealId: string, raw: SnapshotDeal['touches'], flag: { unknown: string[] }): TouchRec[] {
+function readTouches(
+  ctx: DealContext,
+  dealId: string,
+  raw: SnapshotDeal['touches'],
+  flag: { unknown: string[] },
+): TouchRec[] {
   if (raw === undefined || raw === null) return NO_TOUCHES;
   if (!Array.isArray(raw)) {
     ctx.warnings.push(`deal ${dealId}: touches ignored: not a list`);
@@ -217,7 +240,9 @@ function readTouches(ctx: DealContext, dealId: string, raw: SnapshotDeal['touche
     }
     const at = readTime(ctx.tz, atRaw);
     if (at === null || at === 'invalid') {
-      ctx.warnings.push(`deal ${dealId}: touches[${i}] of partner ${id ?? ''} ignored: at ${JSON.stringify(atRaw ?? null)} is not an ISO-8601 timestamp`);
+      ctx.warnings.push(
+        `deal ${dealId}: touches[${i}] of partner ${id ?? ''} ignored: at ${JSON.stringify(atRaw ?? null)} is not an ISO-8601 timestamp`,
+      );
       return;
     }
     if (at <= ctx.asOf) out.push({ partner, at });
@@ -231,10 +256,12 @@ function prepareDeal(ctx: DealContext, d: SnapshotDeal): DealResult {
   const { program, tz, asOf } = ctx;
   // AMOUNT_INVALID
   const amountText = d.amount;
-  if (typeof amountText !== 'string' || !DECIMAL.test(amountText) || isNegativeDecimal(amountText)) return { reason: 'AMOUNT_INVALID' };
+  if (typeof amountText !== 'string' || !DECIMAL.test(amountText) || isNegativeDecimal(amountText))
+    return { reason: 'AMOUNT_INVALID' };
   // CURRENCY_UNKNOWN
   const currency = str(d.currency);
-  if (currency === null || (currency !== program.currency && !program.rates.has(currency))) return { reason: 'CURRENCY_UNKNOWN' };
+  if (currency === null || (currency !== program.currency && !program.rates.has(currency)))
+    return { reason: 'CURRENCY_UNKNOWN' };
   const stage = d.stage as Stage;
   if (!STAGES.includes(stage)) return { reason: 'STAGE_INVALID' };
   // CLOSE_DATE_MISSING
@@ -271,7 +298,8 @@ function prepareDeal(ctx: DealContext, d: SnapshotDeal): DealResult {
     if (p === undefined) flag.unknown.push(sourceId);
     else source = p;
   }
-  if (source < 0 && reg !== null && reg.status === 'approved' && (reg.expires === null || reg.expires >= T)) source = reg.partner;
+  if (source < 0 && reg !== null && reg.status === 'approved' && (reg.expires === null || reg.expires >= T))
+    source = reg.partner;
 
   const recipeId = str(d.recipe);
   return {
@@ -304,11 +332,13 @@ export function prepareSnapshot(program: Program, tz: TimeZone, snapshot: Snapsh
   // Visit deals in id order (ordinal; the first of equal ids wins), so `deals` comes out sorted
   // and duplicates sit next to each other.
   const ids: (string | null)[] = snapshot.deals.map((d) => str((d as { id?: unknown } | null)?.id));
-  const order = ids.map((_, i) => i).sort((a, b) => {
-    const x = ids[a] ?? '';
-    const y = ids[b] ?? '';
-    return x < y ? -1 : x > y ? 1 : a - b;
-  });
+  const order = ids
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const x = ids[a] ?? '';
+      const y = ids[b] ?? '';
+      return x < y ? -1 : x > y ? 1 : a - b;
+    });
   let previous: string | null = null;
   for (const i of order) {
     const id = ids[i] ?? null;

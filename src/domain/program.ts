@@ -4,14 +4,29 @@
 import { parseDecimalToMinor, parseRational, type Rational } from './money.ts';
 import { currencyExponent } from './currency.ts';
 
-export const ATTRIBUTION_MODELS = ['sourced', 'first_touch', 'last_touch', 'linear', 'position_based', 'time_decay'] as const;
+export const ATTRIBUTION_MODELS = [
+  'sourced',
+  'first_touch',
+  'last_touch',
+  'linear',
+  'position_based',
+  'time_decay',
+] as const;
 export type AttributionModel = (typeof ATTRIBUTION_MODELS)[number];
 
 export const HEALTH_COMPONENTS = ['revenue', 'activity', 'conversion', 'pipeline', 'relationship'] as const;
 export type HealthComponent = (typeof HEALTH_COMPONENTS)[number];
 export type HealthWeights = { [K in HealthComponent]?: number | undefined };
 
-export const ARCHETYPES = ['referral', 'reseller', 'co_marketing', 'technology_integration', 'co_selling', 'strategic_alliance', 'other'] as const;
+export const ARCHETYPES = [
+  'referral',
+  'reseller',
+  'co_marketing',
+  'technology_integration',
+  'co_selling',
+  'strategic_alliance',
+  'other',
+] as const;
 export type Archetype = (typeof ARCHETYPES)[number];
 
 export const RECIPE_STATUSES = ['active', 'retired', 'anti'] as const;
@@ -97,10 +112,18 @@ export interface ProgramConfig {
 }
 
 export const DEFAULT_HEALTH_WEIGHTS: Readonly<Record<HealthComponent, number>> = {
-  revenue: 30, activity: 25, conversion: 20, pipeline: 15, relationship: 10,
+  revenue: 30,
+  activity: 25,
+  conversion: 20,
+  pipeline: 15,
+  relationship: 10,
 };
 export const DEFAULT_FIT_CRITERIA: Readonly<Record<string, number>> = {
-  strategic: 3, value: 3, reach: 2, operations: 2, readiness: 1,
+  strategic: 3,
+  value: 3,
+  reach: 2,
+  operations: 2,
+  readiness: 1,
 };
 export const DEFAULT_ALERTS: Readonly<AlertThresholds> = {
   inactiveDays: 90,
@@ -120,12 +143,36 @@ export interface DatedRate {
   text: string;
 }
 
-export interface PreparedTier { name: string; minWonDeals: number; rateBps: number }
-export interface PreparedBand { minAmount: bigint; fee: bigint }
+export interface PreparedTier {
+  name: string;
+  minWonDeals: number;
+  rateBps: number;
+}
+export interface PreparedBand {
+  minAmount: bigint;
+  fee: bigint;
+}
 
 export type PreparedPlan =
-  | { id: string; type: 'percent'; rateBps: number | null; tiers: PreparedTier[] | null; months: number; holdDays: number; clawbackDays: number; cap: bigint | null }
-  | { id: string; type: 'flat'; bands: PreparedBand[]; months: 1; holdDays: number; clawbackDays: number; cap: bigint | null }
+  | {
+      id: string;
+      type: 'percent';
+      rateBps: number | null;
+      tiers: PreparedTier[] | null;
+      months: number;
+      holdDays: number;
+      clawbackDays: number;
+      cap: bigint | null;
+    }
+  | {
+      id: string;
+      type: 'flat';
+      bands: PreparedBand[];
+      months: 1;
+      holdDays: number;
+      clawbackDays: number;
+      cap: bigint | null;
+    }
   | { id: string; type: 'fixed_fee'; monthlyFee: bigint; holdDays: number; clawbackDays: number };
 
 export interface PreparedRecipe {
@@ -174,7 +221,8 @@ function preparePlan(id: string, plan: PlanConfig, exponent: number): PreparedPl
   switch (plan.type) {
     case 'percent':
       return {
-        id, type: 'percent',
+        id,
+        type: 'percent',
         rateBps: plan.rateBps ?? null,
         tiers: plan.tiers && plan.tiers.length > 0 ? plan.tiers.map((t) => ({ ...t })) : null,
         months: plan.schedule === 'monthly' ? (plan.months ?? 1) : 1,
@@ -184,7 +232,8 @@ function preparePlan(id: string, plan: PlanConfig, exponent: number): PreparedPl
       };
     case 'flat':
       return {
-        id, type: 'flat',
+        id,
+        type: 'flat',
         bands: plan.bands.map((b) => ({ minAmount: toMinor(b.minAmount, exponent), fee: toMinor(b.fee, exponent) })),
         months: 1,
         holdDays: plan.holdDays,
@@ -192,7 +241,13 @@ function preparePlan(id: string, plan: PlanConfig, exponent: number): PreparedPl
         cap: plan.capPerDeal === undefined ? null : toMinor(plan.capPerDeal, exponent),
       };
     case 'fixed_fee':
-      return { id, type: 'fixed_fee', monthlyFee: toMinor(plan.monthlyFee, exponent), holdDays: plan.holdDays, clawbackDays: 0 };
+      return {
+        id,
+        type: 'fixed_fee',
+        monthlyFee: toMinor(plan.monthlyFee, exponent),
+        holdDays: plan.holdDays,
+        clawbackDays: 0,
+      };
   }
 }
 
@@ -202,10 +257,12 @@ export function prepareProgram(config: ProgramConfig): Program {
   const rates = new Map<string, DatedRate[]>();
   for (const [cur, spec] of Object.entries(config.exchangeRates)) {
     if (cur === config.currency) continue;
-    const list: DatedRate[] = typeof spec === 'string'
-      ? [{ from: null, rate: parseRational(spec), text: spec }]
-      : [...spec].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0))
-        .map((r) => ({ from: r.from, rate: parseRational(r.rate), text: r.rate }));
+    const list: DatedRate[] =
+      typeof spec === 'string'
+        ? [{ from: null, rate: parseRational(spec), text: spec }]
+        : [...spec]
+            .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0))
+            .map((r) => ({ from: r.from, rate: parseRational(r.rate), text: r.rate }));
     rates.set(cur, list);
   }
   const plans = new Map<string, PreparedPlan>();
@@ -240,7 +297,10 @@ export function prepareProgram(config: ProgramConfig): Program {
     alerts: config.alerts,
     lowWinRateFactor: parseRational(String(config.alerts.lowWinRateFactor)),
     fitCriteria: Object.entries(config.fit.criteria).map(([k, w]) => [k, parseRational(String(w))] as const),
-    fitBands: { pursue: parseRational(String(config.fit.bands.pursue)), consider: parseRational(String(config.fit.bands.consider)) },
+    fitBands: {
+      pursue: parseRational(String(config.fit.bands.pursue)),
+      consider: parseRational(String(config.fit.bands.consider)),
+    },
     plans,
     recipes,
   };

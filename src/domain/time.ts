@@ -20,21 +20,33 @@ function daysInMonth(year: number, month: number): number {
   return month === 2 && leap ? 29 : (MONTH_DAYS[month - 1] ?? 0);
 }
 
-const ISO_WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:(Z|z)|([+-])(\d{2}):?(\d{2}))$/;
+const ISO_WITH_OFFSET =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:(Z|z)|([+-])(\d{2}):?(\d{2}))$/;
 const ISO_LOCAL = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?$/;
 
-interface Fields { y: number; mo: number; d: number; h: number; mi: number; s: number; ms: number }
+interface Fields {
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+  ms: number;
+}
 
 function fieldsValid(f: Fields): boolean {
-  return f.mo >= 1 && f.mo <= 12 && f.d >= 1 && f.d <= daysInMonth(f.y, f.mo) &&
-    f.h <= 23 && f.mi <= 59 && f.s <= 59;
+  return f.mo >= 1 && f.mo <= 12 && f.d >= 1 && f.d <= daysInMonth(f.y, f.mo) && f.h <= 23 && f.mi <= 59 && f.s <= 59;
 }
 
 function fieldsOf(m: RegExpExecArray, offset: number): Fields {
   const frac = m[offset + 6];
   return {
-    y: Number(m[offset]), mo: Number(m[offset + 1]), d: Number(m[offset + 2]),
-    h: Number(m[offset + 3] ?? 0), mi: Number(m[offset + 4] ?? 0), s: Number(m[offset + 5] ?? 0),
+    y: Number(m[offset]),
+    mo: Number(m[offset + 1]),
+    d: Number(m[offset + 2]),
+    h: Number(m[offset + 3] ?? 0),
+    mi: Number(m[offset + 4] ?? 0),
+    s: Number(m[offset + 5] ?? 0),
     ms: frac === undefined ? 0 : Number(frac.slice(0, 3).padEnd(3, '0')),
   };
 }
@@ -57,8 +69,13 @@ function parseUtcFast(text: string): number | null | undefined {
     if (c < 48 || c > 57) return undefined;
   }
   const f: Fields = {
-    y: digit(text, 0) * 1000 + digit(text, 1) * 100 + num2(text, 2), mo: num2(text, 5), d: num2(text, 8),
-    h: num2(text, 11), mi: num2(text, 14), s: num2(text, 17), ms: len === 24 ? digit(text, 20) * 100 + num2(text, 21) : 0,
+    y: digit(text, 0) * 1000 + digit(text, 1) * 100 + num2(text, 2),
+    mo: num2(text, 5),
+    d: num2(text, 8),
+    h: num2(text, 11),
+    mi: num2(text, 14),
+    s: num2(text, 17),
+    ms: len === 24 ? digit(text, 20) * 100 + num2(text, 21) : 0,
   };
   if (!fieldsValid(f)) return null;
   return Date.UTC(f.y, f.mo - 1, f.d, f.h, f.mi, f.s, f.ms);
@@ -163,7 +180,10 @@ export class TimeZone {
   monthStart(idx: MonthIndex): number {
     let start = this.monthStarts.get(idx);
     if (start === undefined) {
-      start = DateTime.fromObject({ year: Math.floor(idx / 12), month: (idx % 12) + 1, day: 1 }, { zone: this.zone }).toMillis();
+      start = DateTime.fromObject(
+        { year: Math.floor(idx / 12), month: (idx % 12) + 1, day: 1 },
+        { zone: this.zone },
+      ).toMillis();
       this.monthStarts.set(idx, start);
     }
     return start;
@@ -255,8 +275,16 @@ export function previousPeriod(p: Period): Period {
   const first = p.firstMonth - p.months;
   const year = Math.floor(first / 12);
   switch (p.kind) {
-    case 'month': return monthPeriod(first);
-    case 'quarter': return { label: `${pad4(year)}-Q${Math.floor((first % 12) / 3) + 1}`, kind: 'quarter', firstMonth: first, months: 3 };
-    case 'year': return { label: pad4(year), kind: 'year', firstMonth: first, months: 12 };
+    case 'month':
+      return monthPeriod(first);
+    case 'quarter':
+      return {
+        label: `${pad4(year)}-Q${Math.floor((first % 12) / 3) + 1}`,
+        kind: 'quarter',
+        firstMonth: first,
+        months: 3,
+      };
+    case 'year':
+      return { label: pad4(year), kind: 'year', firstMonth: first, months: 12 };
   }
 }

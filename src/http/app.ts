@@ -62,10 +62,17 @@ function accessLog(deps: AppDeps) {
       const route = (req.route as { path?: string } | undefined)?.path;
       const label = route === undefined ? 'unmatched' : `${req.baseUrl}${route}`;
       deps.metrics.httpRequests.inc({ route: `${req.method} ${label}`, status: String(res.statusCode) });
-      deps.logger.info({
-        requestId: res.locals['requestId'] as unknown, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode,
-        ms: Number((process.hrtime.bigint() - start) / 1_000_000n), principal: req.principal?.label,
-      }, 'request');
+      deps.logger.info(
+        {
+          requestId: res.locals['requestId'] as unknown,
+          method: req.method,
+          path: req.originalUrl.split('?')[0],
+          status: res.statusCode,
+          ms: Number((process.hrtime.bigint() - start) / 1_000_000n),
+          principal: req.principal?.label,
+        },
+        'request',
+      );
     });
     next();
   };
@@ -81,17 +88,25 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps));
   app.use('/v1/webhooks', webhookRoutes(deps));
 
-  app.use(rateLimit({
-    windowMs: 60_000,
-    limit: deps.rateLimitPerMinute ?? deps.config.config.server.rateLimitPerMinute,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    // one budget per credential; requests without one share their address's budget
-    keyGenerator: (req) => req.get('authorization') ?? `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`,
-    handler: (_req, res) => {
-      res.status(429).json({ error: { code: 'rate_limited', message: 'too many requests; slow down and retry after the Retry-After header', details: null } });
-    },
-  }));
+  app.use(
+    rateLimit({
+      windowMs: 60_000,
+      limit: deps.rateLimitPerMinute ?? deps.config.config.server.rateLimitPerMinute,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      // one budget per credential; requests without one share their address's budget
+      keyGenerator: (req) => req.get('authorization') ?? `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`,
+      handler: (_req, res) => {
+        res.status(429).json({
+          error: {
+            code: 'rate_limited',
+            message: 'too many requests; slow down and retry after the Retry-After header',
+            details: null,
+          },
+        });
+      },
+    }),
+  );
 
   app.use('/ui', uiRoutes(deps));
   app.use(express.json({ limit: '1mb' }));

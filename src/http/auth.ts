@@ -28,9 +28,14 @@ export function parseTokens(spec: string | undefined): TokenEntry[] {
     const role = colon < 0 ? '' : item.slice(0, colon).trim();
     const token = colon < 0 ? '' : item.slice(colon + 1).trim();
     if (!(ROLES as readonly string[]).includes(role)) {
-      throw new Error(`PARTNERSYNC_TOKENS entry ${i + 1}: role must be viewer, finance or admin (write role:TOKEN, comma-separated)`);
+      throw new Error(
+        `PARTNERSYNC_TOKENS entry ${i + 1}: role must be viewer, finance or admin (write role:TOKEN, comma-separated)`,
+      );
     }
-    if (token.length < 16) throw new Error(`PARTNERSYNC_TOKENS entry ${i + 1}: token is shorter than 16 characters; use a long random token`);
+    if (token.length < 16)
+      throw new Error(
+        `PARTNERSYNC_TOKENS entry ${i + 1}: token is shorter than 16 characters; use a long random token`,
+      );
     entries.push({ role: role as Role, digest: digest(token), label: `${role}#${i + 1}` });
   });
   return entries;
@@ -71,7 +76,15 @@ export function requireRole(entries: readonly TokenEntry[], need: Role) {
       const entry = token === null ? null : findToken(entries, token);
       if (entry === null) {
         res.set('WWW-Authenticate', 'Bearer realm="partnersync"');
-        next(new HttpError(401, 'unauthorized', token === null ? 'a bearer token is required (Authorization: Bearer TOKEN)' : 'the bearer token is not valid'));
+        next(
+          new HttpError(
+            401,
+            'unauthorized',
+            token === null
+              ? 'a bearer token is required (Authorization: Bearer TOKEN)'
+              : 'the bearer token is not valid',
+          ),
+        );
         return;
       }
       req.principal = { role: entry.role, label: entry.label, via: 'token' };

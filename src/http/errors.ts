@@ -25,7 +25,11 @@ function fromZod(err: ZodError, where: string): HttpError {
 }
 
 /** Parses `value` with `schema`, turning failure into a 400 that names the field. */
-export function parseOr400<T>(schema: { safeParse: (v: unknown) => { success: true; data: T } | { success: false; error: ZodError } }, value: unknown, where: 'query' | 'params' | 'body'): T {
+export function parseOr400<T>(
+  schema: { safeParse: (v: unknown) => { success: true; data: T } | { success: false; error: ZodError } },
+  value: unknown,
+  where: 'query' | 'params' | 'body',
+): T {
   const result = schema.safeParse(value);
   if (!result.success) throw fromZod(result.error, where);
   return result.data;
@@ -40,16 +44,29 @@ export function errorHandler(logger: Logger) {
     let e: HttpError;
     if (err instanceof HttpError) e = err;
     else if (err instanceof ZodError) e = fromZod(err, 'request');
-    else if (isBodyParserError(err)) e = new HttpError(err.status, 'invalid_request', err.type === 'entity.too.large' ? 'the request body is too large' : 'the request body is not valid JSON');
+    else if (isBodyParserError(err))
+      e = new HttpError(
+        err.status,
+        'invalid_request',
+        err.type === 'entity.too.large' ? 'the request body is too large' : 'the request body is not valid JSON',
+      );
     else {
       logger.error({ err, requestId: res.locals['requestId'] as unknown, path: req.path }, 'request failed');
       e = new HttpError(500, 'internal', 'the request failed; see the server log with this request id');
     }
     if (e.status >= 500 && err instanceof HttpError) logger.error({ err, path: req.path }, 'request failed');
-    res.status(e.status).json({ error: { code: e.code, message: e.message, details: e.details, requestId: res.locals['requestId'] as unknown } });
+    res.status(e.status).json({
+      error: { code: e.code, message: e.message, details: e.details, requestId: res.locals['requestId'] as unknown },
+    });
   };
 }
 
 function isBodyParserError(err: unknown): err is { status: number; type: string } {
-  return typeof err === 'object' && err !== null && 'type' in err && 'status' in err && typeof (err as { status: unknown }).status === 'number';
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    'type' in err &&
+    'status' in err &&
+    typeof (err as { status: unknown }).status === 'number'
+  );
 }

@@ -9,8 +9,18 @@ export const MAX_SIGNATURE_AGE_MS = 5 * 60_000;
 
 /** v3 signs the URI with these characters decoded (HubSpot's table). */
 const DECODE: Readonly<Record<string, string>> = {
-  '%3A': ':', '%2F': '/', '%3F': '?', '%40': '@', '%21': '!', '%24': '$', '%27': "'",
-  '%28': '(', '%29': ')', '%2A': '*', '%2C': ',', '%3B': ';',
+  '%3A': ':',
+  '%2F': '/',
+  '%3F': '?',
+  '%40': '@',
+  '%21': '!',
+  '%24': '$',
+  '%27': "'",
+  '%28': '(',
+  '%29': ')',
+  '%2A': '*',
+  '%2C': ',',
+  '%3B': ';',
 };
 
 export function decodeSignedUri(uri: string): string {
@@ -29,11 +39,17 @@ export interface SignatureInput {
 export function hubspotSignature(version: 'v1' | 'v2' | 'v3', s: SignatureInput): string {
   switch (version) {
     case 'v1':
-      return createHash('sha256').update(s.clientSecret + s.body, 'utf8').digest('hex');
+      return createHash('sha256')
+        .update(s.clientSecret + s.body, 'utf8')
+        .digest('hex');
     case 'v2':
-      return createHash('sha256').update(s.clientSecret + s.method + s.uri + s.body, 'utf8').digest('hex');
+      return createHash('sha256')
+        .update(s.clientSecret + s.method + s.uri + s.body, 'utf8')
+        .digest('hex');
     case 'v3':
-      return createHmac('sha256', s.clientSecret).update(s.method + decodeSignedUri(s.uri) + s.body + (s.timestamp ?? ''), 'utf8').digest('base64');
+      return createHmac('sha256', s.clientSecret)
+        .update(s.method + decodeSignedUri(s.uri) + s.body + (s.timestamp ?? ''), 'utf8')
+        .digest('base64');
   }
 }
 

@@ -14,18 +14,62 @@ export interface RunMetricsInput {
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly runs = new Counter({ name: 'partnersync_sync_runs_total', help: 'Sync runs by final status', labelNames: ['status'], registers: [this.registry] });
-  readonly runDuration = new Histogram({
-    name: 'partnersync_sync_duration_seconds', help: 'Sync run duration', buckets: [1, 5, 15, 30, 60, 120, 300, 900, 1800], registers: [this.registry],
+  readonly runs = new Counter({
+    name: 'partnersync_sync_runs_total',
+    help: 'Sync runs by final status',
+    labelNames: ['status'],
+    registers: [this.registry],
   });
-  readonly crmCalls = new Counter({ name: 'partnersync_crm_requests_total', help: 'CRM API requests by endpoint and HTTP status', labelNames: ['endpoint', 'status'], registers: [this.registry] });
-  readonly rateLimited = new Counter({ name: 'partnersync_crm_rate_limited_total', help: 'CRM requests answered 429 (or REQUEST_LIMIT_EXCEEDED)', registers: [this.registry] });
-  readonly rejected = new Counter({ name: 'partnersync_rejected_records_total', help: 'Deals left out of the computation, per run', registers: [this.registry] });
-  readonly ledgerEntries = new Counter({ name: 'partnersync_ledger_entries_posted_total', help: 'Ledger entries posted', registers: [this.registry] });
-  readonly writes = new Counter({ name: 'partnersync_writebacks_total', help: 'Records written back to the CRM', labelNames: ['object', 'outcome'], registers: [this.registry] });
-  readonly lastSuccess = new Gauge({ name: 'partnersync_last_successful_sync_timestamp_seconds', help: 'When the last sync finished successfully', registers: [this.registry] });
-  readonly httpRequests = new Counter({ name: 'partnersync_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [this.registry] });
-  readonly webhookEvents = new Counter({ name: 'partnersync_webhook_events_total', help: 'HubSpot webhook events by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  readonly runDuration = new Histogram({
+    name: 'partnersync_sync_duration_seconds',
+    help: 'Sync run duration',
+    buckets: [1, 5, 15, 30, 60, 120, 300, 900, 1800],
+    registers: [this.registry],
+  });
+  readonly crmCalls = new Counter({
+    name: 'partnersync_crm_requests_total',
+    help: 'CRM API requests by endpoint and HTTP status',
+    labelNames: ['endpoint', 'status'],
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: 'partnersync_crm_rate_limited_total',
+    help: 'CRM requests answered 429 (or REQUEST_LIMIT_EXCEEDED)',
+    registers: [this.registry],
+  });
+  readonly rejected = new Counter({
+    name: 'partnersync_rejected_records_total',
+    help: 'Deals left out of the computation, per run',
+    registers: [this.registry],
+  });
+  readonly ledgerEntries = new Counter({
+    name: 'partnersync_ledger_entries_posted_total',
+    help: 'Ledger entries posted',
+    registers: [this.registry],
+  });
+  readonly writes = new Counter({
+    name: 'partnersync_writebacks_total',
+    help: 'Records written back to the CRM',
+    labelNames: ['object', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly lastSuccess = new Gauge({
+    name: 'partnersync_last_successful_sync_timestamp_seconds',
+    help: 'When the last sync finished successfully',
+    registers: [this.registry],
+  });
+  readonly httpRequests = new Counter({
+    name: 'partnersync_http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['route', 'status'],
+    registers: [this.registry],
+  });
+  readonly webhookEvents = new Counter({
+    name: 'partnersync_webhook_events_total',
+    help: 'HubSpot webhook events by outcome',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'partnersync_' });

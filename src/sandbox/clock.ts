@@ -17,7 +17,11 @@ export function manualClock(startMs: number): ManualClock {
   let current = startMs;
   return {
     now: () => current,
-    set: (ms) => { current = ms; },
-    advance: (ms) => { current += ms; },
+    set: (ms) => {
+      current = ms;
+    },
+    advance: (ms) => {
+      current += ms;
+    },
   };
 }

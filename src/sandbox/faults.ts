@@ -39,7 +39,11 @@ export class FaultSpecError extends Error {
 }
 
 export function parseFaultSpec(spec: string): FaultRule[] {
-  return spec.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(parseItem);
+  return spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(parseItem);
 }
 
 function parseItem(item: string): FaultRule {
@@ -86,7 +90,10 @@ function parseDuration(text: string, item: string): number {
 }
 
 function routePattern(route: string): RegExp {
-  const escaped = route.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const escaped = route
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   // Without a method the pattern matches any method.
   const withMethod = /^[A-Z]+ /.test(route) ? escaped : `[A-Z]+ ${escaped}`;
   return new RegExp(`^${withMethod}$`);
@@ -112,9 +119,10 @@ export class FaultInjector {
       if (!fires) return;
       if (rule.kind.type === 'slow') decision.delayMs += rule.durationMs;
       else if (decision.fail === null) {
-        decision.fail = rule.kind.type === 'timeout'
-          ? { kind: 'timeout', holdMs: rule.durationMs, rule: rule.source }
-          : { kind: 'status', status: rule.kind.status, rule: rule.source };
+        decision.fail =
+          rule.kind.type === 'timeout'
+            ? { kind: 'timeout', holdMs: rule.durationMs, rule: rule.source }
+            : { kind: 'status', status: rule.kind.status, rule: rule.source };
       }
     });
     return decision;

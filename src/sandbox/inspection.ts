@@ -17,12 +17,16 @@ const mutateBody = z.object({ count: z.number().int().min(0).max(1_000_000) });
 export function inspectionRouter(state: SandboxState, current: () => Personality): Router {
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
-  router.get('/stats', (_req, res) => { res.json(state.stats()); });
+  router.get('/stats', (_req, res) => {
+    res.json(state.stats());
+  });
   router.delete('/stats', (_req, res) => {
     state.resetStats();
     res.status(204).end();
   });
-  router.get('/state', (_req, res) => { res.json(state.dump()); });
+  router.get('/state', (_req, res) => {
+    res.json(state.dump());
+  });
   router.post('/reset', (_req, res) => {
     state.reset();
     res.json({ ok: true });
@@ -47,6 +51,8 @@ export function inspectionRouter(state: SandboxState, current: () => Personality
     }
     personality.adminRouter(req, res, next);
   });
-  router.use((_req, res) => { res.status(404).json({ error: 'unknown sandbox inspection route' }); });
+  router.use((_req, res) => {
+    res.status(404).json({ error: 'unknown sandbox inspection route' });
+  });
   return router;
 }

@@ -99,9 +99,7 @@ export interface PersonalityContext {
   markDirty(): void;
 }
 
-export type PersonalityInit =
-  | { from: 'seed'; seed: SeedData }
-  | { from: 'saved'; saved: unknown };
+export type PersonalityInit = { from: 'seed'; seed: SeedData } | { from: 'saved'; saved: unknown };
 
 /** What the core knows of a request when it asks `rateLimit`. */
 export interface SandboxRequestInfo {

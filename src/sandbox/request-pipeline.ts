@@ -22,7 +22,10 @@ export interface GateDeps {
 export function apiGate(deps: GateDeps): RequestHandler {
   const { current, stats, faults, holds } = deps;
   const later = (ms: number, run: () => void): void => {
-    const hold = setTimeout(() => { holds.delete(hold); run(); }, ms);
+    const hold = setTimeout(() => {
+      holds.delete(hold);
+      run();
+    }, ms);
     holds.add(hold);
   };
   return (req, res, next) => {
@@ -36,7 +39,9 @@ export function apiGate(deps: GateDeps): RequestHandler {
         stats.fault('timeout');
         res.locals['sandboxOutcome'] = 'timeout';
         // No answer at all: the socket is dropped after the hold, as a dead upstream would.
-        later(fail.holdMs, () => { req.socket.destroy(); });
+        later(fail.holdMs, () => {
+          req.socket.destroy();
+        });
         return;
       }
       if (fail?.kind === 'status') {
@@ -55,7 +60,14 @@ export function apiGate(deps: GateDeps): RequestHandler {
   };
 }
 
-function authorizeAndLimit(req: Request, res: Response, next: NextFunction, routeKey: string, personality: Personality, deps: GateDeps): void {
+function authorizeAndLimit(
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  routeKey: string,
+  personality: Personality,
+  deps: GateDeps,
+): void {
   if (!personality.isPublic(req.method, req.path)) {
     const token = bearerToken(req.get('authorization'));
     const verdict = token === null ? 'missing' : deps.tokens.check(token) === 'expired' ? 'expired' : null;
@@ -78,8 +90,13 @@ function authorizeAndLimit(req: Request, res: Response, next: NextFunction, rout
  * Unknown paths and unexpected errors, answered in the CRM's error shape. Two app-level handlers
  * (an error handler inside a sub-router would never see the errors of the routers before it).
  */
-export function apiFallbacks(current: () => Personality, onError: (err: unknown) => void): [RequestHandler, ErrorRequestHandler] {
-  const notFound: RequestHandler = (_req, res) => { sendCrmResponse(res, current().faultResponse(404)); };
+export function apiFallbacks(
+  current: () => Personality,
+  onError: (err: unknown) => void,
+): [RequestHandler, ErrorRequestHandler] {
+  const notFound: RequestHandler = (_req, res) => {
+    sendCrmResponse(res, current().faultResponse(404));
+  };
   const onFailure: ErrorRequestHandler = (err: unknown, _req, res, next) => {
     // Half-sent answers can only be cut off; express's default handler does that.
     if (res.headersSent) {
@@ -113,6 +130,14 @@ function bearerToken(header: string | undefined): string | null {
 
 /** Body-parser errors carry their status (400 bad JSON, 413 too large); anything else is a 500. */
 function httpStatusOf(err: unknown): number {
-  if (typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' && err.status >= 400 && err.status < 600) return err.status;
+  if (
+    typeof err === 'object' &&
+    err !== null &&
+    'status' in err &&
+    typeof err.status === 'number' &&
+    err.status >= 400 &&
+    err.status < 600
+  )
+    return err.status;
   return 500;
 }

@@ -43,17 +43,66 @@ export interface SeedStage {
 }
 
 export const SEED_STAGES: readonly SeedStage[] = [
-  { id: 'appointmentscheduled', label: 'Appointment Scheduled', outcome: 'open', probability: 0.2, salesforceName: 'Prospecting', displayOrder: 0 },
-  { id: 'qualifiedtobuy', label: 'Qualified To Buy', outcome: 'open', probability: 0.4, salesforceName: 'Qualification', displayOrder: 1 },
-  { id: 'presentationscheduled', label: 'Presentation Scheduled', outcome: 'open', probability: 0.6, salesforceName: 'Value Proposition', displayOrder: 2 },
-  { id: 'decisionmakerboughtin', label: 'Decision Maker Bought-In', outcome: 'open', probability: 0.8, salesforceName: 'Id. Decision Makers', displayOrder: 3 },
-  { id: 'contractsent', label: 'Contract Sent', outcome: 'open', probability: 0.9, salesforceName: 'Negotiation/Review', displayOrder: 4 },
-  { id: 'closedwon', label: 'Closed Won', outcome: 'won', probability: 1, salesforceName: 'Closed Won', displayOrder: 5 },
-  { id: 'closedlost', label: 'Closed Lost', outcome: 'lost', probability: 0, salesforceName: 'Closed Lost', displayOrder: 6 },
+  {
+    id: 'appointmentscheduled',
+    label: 'Appointment Scheduled',
+    outcome: 'open',
+    probability: 0.2,
+    salesforceName: 'Prospecting',
+    displayOrder: 0,
+  },
+  {
+    id: 'qualifiedtobuy',
+    label: 'Qualified To Buy',
+    outcome: 'open',
+    probability: 0.4,
+    salesforceName: 'Qualification',
+    displayOrder: 1,
+  },
+  {
+    id: 'presentationscheduled',
+    label: 'Presentation Scheduled',
+    outcome: 'open',
+    probability: 0.6,
+    salesforceName: 'Value Proposition',
+    displayOrder: 2,
+  },
+  {
+    id: 'decisionmakerboughtin',
+    label: 'Decision Maker Bought-In',
+    outcome: 'open',
+    probability: 0.8,
+    salesforceName: 'Id. Decision Makers',
+    displayOrder: 3,
+  },
+  {
+    id: 'contractsent',
+    label: 'Contract Sent',
+    outcome: 'open',
+    probability: 0.9,
+    salesforceName: 'Negotiation/Review',
+    displayOrder: 4,
+  },
+  {
+    id: 'closedwon',
+    label: 'Closed Won',
+    outcome: 'won',
+    probability: 1,
+    salesforceName: 'Closed Won',
+    displayOrder: 5,
+  },
+  {
+    id: 'closedlost',
+    label: 'Closed Lost',
+    outcome: 'lost',
+    probability: 0,
+    salesforceName: 'Closed Lost',
+    displayOrder: 6,
+  },
 ];
 
 export interface SeedOwner {
-  id: string;             // 'o1'
+  id: string; // 'o1'
   firstName: string;
   lastName: string;
   email: string;
@@ -61,7 +110,7 @@ export interface SeedOwner {
 }
 
 export interface SeedPartner {
-  id: string;             // 'p1'
+  id: string; // 'p1'
   name: string;
   domain: string;
   ownerId: string;
@@ -76,7 +125,7 @@ export interface SeedPartner {
 }
 
 export interface SeedCustomer {
-  id: string;             // 'c1'
+  id: string; // 'c1'
   name: string;
   domain: string;
   ownerId: string;
@@ -99,7 +148,7 @@ export interface SeedInfluence {
 }
 
 export interface SeedDeal {
-  id: string;             // 'd1'
+  id: string; // 'd1'
   name: string;
   ownerId: string;
   /** As the CRM holds it: '1234.50', '' (empty), garbage ('12,500.00', 'n/a') or negative. */
@@ -168,7 +217,14 @@ export function generateSeed(options: GenerateSeedOptions = {}): SeedData {
   const partners = makePartners(rng, params.partners, owners, anchorMs);
   const customers = makeCustomers(rng, Math.max(10, Math.ceil(params.deals / 3)), owners, anchorMs);
   const unknownPartnerIds = ['px1', 'px2'];
-  const deals = makeDeals(rng, params.deals, { owners, partners, partnerById: indexById(partners), customers, unknownPartnerIds, anchorMs });
+  const deals = makeDeals(rng, params.deals, {
+    owners,
+    partners,
+    partnerById: indexById(partners),
+    customers,
+    unknownPartnerIds,
+    anchorMs,
+  });
   return { params, owners, partners, customers, deals, unknownPartnerIds };
 }
 
@@ -176,12 +232,50 @@ export function generateSeed(options: GenerateSeedOptions = {}): SeedData {
 
 const FIRST = ['Ada', 'Ben', 'Chloe', 'Diego', 'Emma', 'Farid', 'Grace', 'Hiro', 'Ines', 'Jonas', 'Kira', 'Liam'];
 const LAST = ['Nakamura', 'Okafor', 'Petrov', 'Quinn', 'Rossi', 'Schmidt', 'Tanaka', 'Usman', 'Varga', 'Walsh'];
-const NAME_A = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Vandelay', 'Stark', 'Wayne', 'Wonka', 'Tyrell',
-  'Cyberdyne', 'Soylent', 'Massive', 'Aperture', 'Black Mesa', 'Oscorp', 'Nakatomi', 'Gringotts', 'Monarch', 'Pied Piper',
-  'Dunder', 'Prestige', 'Sterling', 'Bluth', 'Gekko', 'Rekall', 'Duff', 'Virtucon', 'Octan', 'Zorg'];
+const NAME_A = [
+  'Acme',
+  'Globex',
+  'Initech',
+  'Umbrella',
+  'Hooli',
+  'Vandelay',
+  'Stark',
+  'Wayne',
+  'Wonka',
+  'Tyrell',
+  'Cyberdyne',
+  'Soylent',
+  'Massive',
+  'Aperture',
+  'Black Mesa',
+  'Oscorp',
+  'Nakatomi',
+  'Gringotts',
+  'Monarch',
+  'Pied Piper',
+  'Dunder',
+  'Prestige',
+  'Sterling',
+  'Bluth',
+  'Gekko',
+  'Rekall',
+  'Duff',
+  'Virtucon',
+  'Octan',
+  'Zorg',
+];
 const NAME_B = ['', ' Global', ' Digital', ' Labs', ' Systems', ' Partners', ' Works', ' Group', ' Cloud', ' Networks'];
 const CUSTOMER_SUFFIX = ['Inc', 'LLC', 'GmbH', 'Ltd', 'SA', 'BV', 'Corp', 'KK'];
-const PARTNER_SUFFIX = ['Consulting', 'Solutions', 'Advisors', 'Integrations', 'Agency', 'Resellers', 'Media', 'Services'];
+const PARTNER_SUFFIX = [
+  'Consulting',
+  'Solutions',
+  'Advisors',
+  'Integrations',
+  'Agency',
+  'Resellers',
+  'Media',
+  'Services',
+];
 const DEAL_KIND = ['New business', 'Renewal', 'Expansion', 'Upsell', 'Pilot', 'Migration'];
 
 function iso(ms: number): string {
@@ -189,7 +283,10 @@ function iso(ms: number): string {
 }
 
 function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 function makeOwners(rng: Rng, anchorMs: number): SeedOwner[] {
@@ -198,7 +295,9 @@ function makeOwners(rng: Rng, anchorMs: number): SeedOwner[] {
     const firstName = FIRST[i % FIRST.length] ?? 'Sam';
     const lastName = rng.pick(LAST);
     owners.push({
-      id: `o${i + 1}`, firstName, lastName,
+      id: `o${i + 1}`,
+      firstName,
+      lastName,
       email: `${firstName}.${lastName}@sandbox-crm.example`.toLowerCase(),
       createdAt: iso(anchorMs - rng.int(800, 1500) * DAY),
     });
@@ -220,10 +319,21 @@ function makePartners(rng: Rng, count: number, owners: readonly SeedOwner[], anc
       ownerId: rng.pick(owners).id,
       createdAt: iso(onboardedMs - rng.int(5, 60) * DAY),
       recipe: rng.weighted<RecipeId | null>([
-        ['referral', 30], ['reseller', 20], ['technology', 15], ['co-marketing', 12], ['co-selling', 10],
-        [RETIRED_RECIPE, 5], [ANTI_RECIPE, 3], [null, 5],
+        ['referral', 30],
+        ['reseller', 20],
+        ['technology', 15],
+        ['co-marketing', 12],
+        ['co-selling', 10],
+        [RETIRED_RECIPE, 5],
+        [ANTI_RECIPE, 3],
+        [null, 5],
       ]),
-      tier: rng.weighted<Tier | null>([['Referral', 50], ['Certified', 30], ['Premium', 15], [null, 5]]),
+      tier: rng.weighted<Tier | null>([
+        ['Referral', 50],
+        ['Certified', 30],
+        ['Premium', 15],
+        [null, 5],
+      ]),
       onboardedAt: rng.chance(0.03) ? null : iso(onboardedMs),
       endedAt: ended ? iso(anchorMs - rng.int(10, 150) * DAY) : null,
       ratings: scores(rng, RATING_KEYS),
@@ -237,7 +347,17 @@ function makePartners(rng: Rng, count: number, owners: readonly SeedOwner[], anc
 function scores<K extends string>(rng: Rng, keys: readonly K[]): Record<K, number | null> {
   const out = {} as Record<K, number | null>;
   for (const key of keys) {
-    out[key] = rng.weighted<number | null>([[1, 6], [2, 12], [3, 25], [4, 25], [5, 14], [null, 14], [0, 1], [6, 1], [2.5, 1]]);
+    out[key] = rng.weighted<number | null>([
+      [1, 6],
+      [2, 12],
+      [3, 25],
+      [4, 25],
+      [5, 14],
+      [null, 14],
+      [0, 1],
+      [6, 1],
+      [2.5, 1],
+    ]);
   }
   return out;
 }
@@ -247,8 +367,11 @@ function makeCustomers(rng: Rng, count: number, owners: readonly SeedOwner[], an
   for (let i = 0; i < count; i++) {
     const name = `${rng.pick(NAME_A)}${rng.pick(NAME_B)} ${rng.pick(CUSTOMER_SUFFIX)}`;
     customers.push({
-      id: `c${i + 1}`, name, domain: `${slug(name)}-${i + 1}.example`,
-      ownerId: rng.pick(owners).id, createdAt: iso(anchorMs - rng.int(760, 1200) * DAY),
+      id: `c${i + 1}`,
+      name,
+      domain: `${slug(name)}-${i + 1}.example`,
+      ownerId: rng.pick(owners).id,
+      createdAt: iso(anchorMs - rng.int(760, 1200) * DAY),
     });
   }
   return customers;
@@ -277,11 +400,23 @@ function makeDeals(rng: Rng, count: number, ctx: DealContext): SeedDeal[] {
   const spanMs = ctx.anchorMs - DAY - startMs;
   let conflictTwin: SeedDeal | null = null;
   for (let i = 0; i < count; i++) {
-    const createdMs = Math.min(ctx.anchorMs - 3_600_000, startMs + Math.floor(((i + rng.next()) / Math.max(count, 1)) * spanMs));
-    const deal: SeedDeal = conflictTwin ? makeConflictTwin(rng, i, conflictTwin, createdMs, ctx) : makeDeal(rng, i, createdMs, ctx);
+    const createdMs = Math.min(
+      ctx.anchorMs - 3_600_000,
+      startMs + Math.floor(((i + rng.next()) / Math.max(count, 1)) * spanMs),
+    );
+    const deal: SeedDeal = conflictTwin
+      ? makeConflictTwin(rng, i, conflictTwin, createdMs, ctx)
+      : makeDeal(rng, i, createdMs, ctx);
     conflictTwin = null;
     // Conflicting registrations: a second open deal for the same customer, registered by another partner.
-    if (deal.stage === 'open' && deal.customerId && deal.registration && deal.registration.status !== 'rejected' && rng.chance(0.08)) conflictTwin = deal;
+    if (
+      deal.stage === 'open' &&
+      deal.customerId &&
+      deal.registration &&
+      deal.registration.status !== 'rejected' &&
+      rng.chance(0.08)
+    )
+      conflictTwin = deal;
     deals.push(deal);
   }
   return deals;
@@ -289,7 +424,15 @@ function makeDeals(rng: Rng, count: number, ctx: DealContext): SeedDeal[] {
 
 function makeDeal(rng: Rng, index: number, createdMs: number, ctx: DealContext): SeedDeal {
   const customer = rng.chance(0.985) ? rng.pick(ctx.customers) : null;
-  const currency = rng.weighted([['USD', 80], ['EUR', 7], ['GBP', 5], ['CAD', 4], ['JPY', 2], ['XXX', 1], ['BRL', 1]] as const);
+  const currency = rng.weighted([
+    ['USD', 80],
+    ['EUR', 7],
+    ['GBP', 5],
+    ['CAD', 4],
+    ['JPY', 2],
+    ['XXX', 1],
+    ['BRL', 1],
+  ] as const);
   const closeMs = createdMs + rng.int(7, 150) * DAY + rng.int(9, 18) * 3_600_000;
   const { stage, stageId, closedAt } = outcome(rng, closeMs, ctx.anchorMs);
   const source = pickSourcePartner(rng, createdMs, ctx);
@@ -299,7 +442,8 @@ function makeDeal(rng: Rng, index: number, createdMs: number, ctx: DealContext):
     ownerId: rng.pick(ctx.owners).id,
     amount: amountText(rng, currency),
     currency,
-    stage, stageId,
+    stage,
+    stageId,
     createdAt: iso(createdMs),
     closedAt,
     updatedAt: iso(createdMs),
@@ -328,7 +472,13 @@ function makeConflictTwin(rng: Rng, index: number, first: SeedDeal, createdMs: n
   deal.stageId = rng.pick(OPEN_STAGES).id;
   deal.closedAt = iso(Math.max(createdMs, ctx.anchorMs) + rng.int(10, 90) * DAY);
   deal.sourcePartnerId = partner;
-  deal.registration = { partnerId: partner, status: 'submitted', submittedAt: iso(createdMs), decidedAt: null, expiresAt: null };
+  deal.registration = {
+    partnerId: partner,
+    status: 'submitted',
+    submittedAt: iso(createdMs),
+    decidedAt: null,
+    expiresAt: null,
+  };
   deal.updatedAt = iso(lastChange(deal, createdMs, ctx.anchorMs));
   return deal;
 }
@@ -374,25 +524,59 @@ function dealRecipe(rng: Rng, source: string | null, ctx: DealContext): RecipeId
   return partner?.recipe ?? rng.pick(ACTIVE_RECIPES);
 }
 
-function registration(rng: Rng, deal: SeedDeal, source: string, createdMs: number, endMs: number, ctx: DealContext): SeedRegistration {
+function registration(
+  rng: Rng,
+  deal: SeedDeal,
+  source: string,
+  createdMs: number,
+  endMs: number,
+  ctx: DealContext,
+): SeedRegistration {
   // Mostly the sourcing partner registers; sometimes another one (SOURCE_CONFLICT), rarely an unknown one.
   let partnerId = source;
   if (rng.chance(0.08) && ctx.partners.length > 1) partnerId = rng.pick(ctx.partners).id;
   else if (rng.chance(0.005)) partnerId = rng.pick(ctx.unknownPartnerIds);
   const submittedMs = Math.min(createdMs + rng.int(-4 * 24, 24) * 3_600_000, ctx.anchorMs - 3_600_000);
-  const status: RegistrationStatus = deal.stage === 'open'
-    ? rng.weighted([['submitted', 30], ['approved', 55], ['rejected', 5], ['expired', 10]] as const)
-    : rng.weighted([['approved', 70], ['rejected', 15], ['expired', 15]] as const);
-  if (status === 'submitted') return { partnerId, status, submittedAt: iso(submittedMs), decidedAt: null, expiresAt: null };
+  const status: RegistrationStatus =
+    deal.stage === 'open'
+      ? rng.weighted([
+          ['submitted', 30],
+          ['approved', 55],
+          ['rejected', 5],
+          ['expired', 10],
+        ] as const)
+      : rng.weighted([
+          ['approved', 70],
+          ['rejected', 15],
+          ['expired', 15],
+        ] as const);
+  if (status === 'submitted')
+    return { partnerId, status, submittedAt: iso(submittedMs), decidedAt: null, expiresAt: null };
   const decidedMs = Math.min(submittedMs + rng.int(4, 120) * 3_600_000, Math.max(endMs, submittedMs));
   // Approved registrations run 90 days; some open deals outlive them (REGISTRATION_EXPIRED/EXPIRING).
   const expiresMs = status === 'rejected' ? null : decidedMs + (status === 'expired' ? rng.int(30, 60) : 90) * DAY;
-  return { partnerId, status, submittedAt: iso(submittedMs), decidedAt: iso(decidedMs), expiresAt: expiresMs === null ? null : iso(expiresMs) };
+  return {
+    partnerId,
+    status,
+    submittedAt: iso(submittedMs),
+    decidedAt: iso(decidedMs),
+    expiresAt: expiresMs === null ? null : iso(expiresMs),
+  };
 }
 
-function influencers(rng: Rng, source: string | null, createdMs: number, endMs: number, ctx: DealContext): SeedInfluence[] {
+function influencers(
+  rng: Rng,
+  source: string | null,
+  createdMs: number,
+  endMs: number,
+  ctx: DealContext,
+): SeedInfluence[] {
   if (ctx.partners.length < 2 || !rng.chance(0.25)) return [];
-  const n = rng.weighted([[1, 70], [2, 25], [3, 5]] as const);
+  const n = rng.weighted([
+    [1, 70],
+    [2, 25],
+    [3, 5],
+  ] as const);
   const chosen = new Set<string>();
   for (let k = 0; k < n * 2 && chosen.size < n; k++) {
     const id = rng.chance(0.01) ? rng.pick(ctx.unknownPartnerIds) : rng.pick(ctx.partners).id;

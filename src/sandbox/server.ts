@@ -8,7 +8,14 @@ import express from 'express';
 import { systemClock, type Clock } from './clock.ts';
 import { FaultInjector, parseFaultSpec } from './faults.ts';
 import { personalityFactory } from './personalities.ts';
-import type { CrmName, FieldsMode, LimitSettings, Personality, PersonalityContext, PersonalityInit } from './personality.ts';
+import type {
+  CrmName,
+  FieldsMode,
+  LimitSettings,
+  Personality,
+  PersonalityContext,
+  PersonalityInit,
+} from './personality.ts';
 import { createRng, deriveSeed } from './rng.ts';
 import { generateSeed, resolveSeedParams, type SeedParams } from './seed-model.ts';
 import { inspectionRouter } from './inspection.ts';
@@ -72,9 +79,14 @@ export interface SandboxHandle {
 }
 
 export async function startSandbox(options: SandboxOptions): Promise<SandboxHandle> {
-  const onError = options.onError ?? ((err: unknown) => { process.stderr.write(`sandbox: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`); });
+  const onError =
+    options.onError ??
+    ((err: unknown) => {
+      process.stderr.write(`sandbox: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    });
   const saved = options.stateFile ? await loadStateFile(options.stateFile) : null;
-  if (saved && saved.crm !== options.crm) throw new Error(`sandbox state file ${options.stateFile ?? ''} holds a ${saved.crm} sandbox, not ${options.crm}`);
+  if (saved && saved.crm !== options.crm)
+    throw new Error(`sandbox state file ${options.stateFile ?? ''} holds a ${saved.crm} sandbox, not ${options.crm}`);
   const seedParams = saved?.seedParams ?? resolveSeedParams(options);
   const core = createCore(options, seedParams, saved ? { from: 'saved', saved: saved.state } : null, onError);
   const server = await listen(core.app, options.host ?? '127.0.0.1', options.port ?? 0);
@@ -97,14 +109,24 @@ interface Core {
   stopTimers(): void;
 }
 
-function createCore(options: SandboxOptions, seedParams: SeedParams, restoreFrom: PersonalityInit | null, onError: (err: unknown) => void): Core {
+function createCore(
+  options: SandboxOptions,
+  seedParams: SeedParams,
+  restoreFrom: PersonalityInit | null,
+  onError: (err: unknown) => void,
+): Core {
   const clock = options.clock ?? systemClock;
   const factory = personalityFactory(options.crm);
   const stats = new StatsRecorder();
-  const faults = new FaultInjector(parseFaultSpec(options.faults ?? ''), createRng(deriveSeed(seedParams.seed, 'faults')));
+  const faults = new FaultInjector(
+    parseFaultSpec(options.faults ?? ''),
+    createRng(deriveSeed(seedParams.seed, 'faults')),
+  );
   const tokens = createTokenStore(clock, createRng(deriveSeed(seedParams.seed, 'tokens')));
   const limits: LimitSettings = { mode: options.limits ?? 'real', overrides: options.limitOverrides ?? {} };
-  const saver = options.stateFile ? new DebouncedSaver(() => writeState(), options.saveDebounceMs ?? 500, onError) : null;
+  const saver = options.stateFile
+    ? new DebouncedSaver(() => writeState(), options.saveDebounceMs ?? 500, onError)
+    : null;
   const ctx: PersonalityContext = {
     clock,
     rng: createRng(deriveSeed(seedParams.seed, `personality:${options.crm}`)),
@@ -119,22 +141,34 @@ function createCore(options: SandboxOptions, seedParams: SeedParams, restoreFrom
     tokens,
     markDirty: () => saver?.schedule(),
   };
-  const fromSeed = (): Personality => factory({ from: 'seed', seed: generateSeed(seedParams) }, { ...ctx, rng: createRng(deriveSeed(seedParams.seed, `personality:${options.crm}`)) });
+  const fromSeed = (): Personality =>
+    factory(
+      { from: 'seed', seed: generateSeed(seedParams) },
+      { ...ctx, rng: createRng(deriveSeed(seedParams.seed, `personality:${options.crm}`)) },
+    );
   let personality = restoreFrom ? factory(restoreFrom, ctx) : fromSeed();
 
   async function writeState(): Promise<void> {
     if (!options.stateFile) return;
     await saveStateFile(options.stateFile, {
-      version: STATE_FILE_VERSION, crm: options.crm, seedParams, savedAt: new Date(clock.now()).toISOString(), state: personality.serialize(),
+      version: STATE_FILE_VERSION,
+      crm: options.crm,
+      seedParams,
+      savedAt: new Date(clock.now()).toISOString(),
+      state: personality.serialize(),
     });
   }
 
   const state: SandboxState = {
     crm: options.crm,
     seedParams,
-    get personality() { return personality; },
+    get personality() {
+      return personality;
+    },
     stats: () => stats.snapshot(),
-    resetStats: () => { stats.reset(); },
+    resetStats: () => {
+      stats.reset();
+    },
     dump: () => personality.dumpState(),
     reset: () => {
       personality = fromSeed();
@@ -146,17 +180,26 @@ function createCore(options: SandboxOptions, seedParams: SeedParams, restoreFrom
       ctx.markDirty();
       return changed;
     },
-    expireTokens: () => { tokens.expireAll(); },
-    save: async () => { await saver?.flush(); },
+    expireTokens: () => {
+      tokens.expireAll();
+    },
+    save: async () => {
+      await saver?.flush();
+    },
   };
 
   const holds = new Set<NodeJS.Timeout>();
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use('/__sandbox', inspectionRouter(state, () => personality));
+  app.use(
+    '/__sandbox',
+    inspectionRouter(state, () => personality),
+  );
   app.use(apiGate({ current: () => personality, stats, faults, tokens, holds, changed: () => saver?.schedule() }));
-  app.use((req, res, next) => { personality.router(req, res, next); });
+  app.use((req, res, next) => {
+    personality.router(req, res, next);
+  });
   app.use(...apiFallbacks(() => personality, onError));
 
   return {
@@ -180,7 +223,9 @@ function listen(app: express.Express, host: string, port: number): Promise<Serve
 
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => { resolve(); });
+    server.close(() => {
+      resolve();
+    });
     // Keep-alive connections (the SDKs' fetch pools) and held "timeout" requests would keep it open.
     server.closeAllConnections();
   });

@@ -29,7 +29,10 @@ export interface StateFileContent {
 export async function loadStateFile(file: string): Promise<StateFileContent | null> {
   if (!existsSync(file)) return null;
   const parsed = stateFileSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
-  if (!parsed.success) throw new Error(`sandbox state file ${file} is not a sandbox state file (version ${STATE_FILE_VERSION}): ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new Error(
+      `sandbox state file ${file} is not a sandbox state file (version ${STATE_FILE_VERSION}): ${parsed.error.message}`,
+    );
   return { ...parsed.data, state: parsed.data.state };
 }
 

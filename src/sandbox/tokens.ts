@@ -11,7 +11,10 @@ export function createTokenStore(clock: Clock, rng: Rng): TokenStore {
   const revoked = new Set<string>();
   const randomToken = (prefix: string): string => {
     let s = prefix;
-    for (let i = 0; i < 4; i++) s += Math.floor(rng.next() * 0x100000000).toString(16).padStart(8, '0');
+    for (let i = 0; i < 4; i++)
+      s += Math.floor(rng.next() * 0x100000000)
+        .toString(16)
+        .padStart(8, '0');
     return s;
   };
   return {

@@ -25,7 +25,10 @@ export class LockBusyError extends Error {
   readonly holder: LockHolder | null;
 
   constructor(account: string, holder: LockHolder | null) {
-    const who = holder?.pid == null ? 'another process' : `pid ${holder.pid} on ${holder.host ?? '?'} since ${holder.since ?? '?'}`;
+    const who =
+      holder?.pid == null
+        ? 'another process'
+        : `pid ${holder.pid} on ${holder.host ?? '?'} since ${holder.since ?? '?'}`;
     super(`another sync holds the lock for account ${account} (${who}); try again when it finishes`);
     this.account = account;
     this.holder = holder;
@@ -126,7 +129,12 @@ export async function acquireSqliteLock(dbFile: string, account: string, waitMs:
     const lock = await withWait(waitMs, () => {
       if (memoryLocks.has(key)) return Promise.resolve(null);
       memoryLocks.add(key);
-      return Promise.resolve({ release: () => { memoryLocks.delete(key); return Promise.resolve(); } });
+      return Promise.resolve({
+        release: () => {
+          memoryLocks.delete(key);
+          return Promise.resolve();
+        },
+      });
     });
     if (lock === null) throw new LockBusyError(account, { pid: process.pid, host: hostname(), since: null });
     return lock;
@@ -154,7 +162,11 @@ export async function acquireSqliteLock(dbFile: string, account: string, waitMs:
 /** First key of the two-key advisory lock: "psnc", so our locks never collide with other apps'. */
 const LOCK_NAMESPACE = 0x70736e63;
 
-export async function acquirePostgresLock(connectionString: string, account: string, waitMs: number): Promise<AccountLock> {
+export async function acquirePostgresLock(
+  connectionString: string,
+  account: string,
+  waitMs: number,
+): Promise<AccountLock> {
   // A dedicated connection: the lock lives as long as this session, whatever the pool does.
   const client = new pg.Client({ connectionString, application_name: 'partnersync-lock' });
   await client.connect();
@@ -163,7 +175,10 @@ export async function acquirePostgresLock(connectionString: string, account: str
   client.on('error', () => undefined);
   try {
     const lock = await withWait(waitMs, async () => {
-      const res = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as locked', [LOCK_NAMESPACE, account]);
+      const res = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as locked', [
+        LOCK_NAMESPACE,
+        account,
+      ]);
       if (res.rows[0]?.locked !== true) return null;
       return {
         release: async () => {

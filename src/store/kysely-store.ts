@@ -10,8 +10,22 @@ import type { AccountLock } from './account-lock.ts';
 import { appliedMigrations } from './migrations.ts';
 import type { AlertEpisodeRow, Database, LedgerEntryRow, RunStatus, TaskOutboxRow } from './schema.ts';
 import type {
-  AlertChanges, AlertEpisode, CachedRecords, KeyBalance, LedgerEntry, LedgerInputs, NewLedgerEntry, OutboxTask, PartnerState,
-  PeriodClose, PullState, RunRecord, Store, StoredCredential, WriteIntent, WrittenUpdate,
+  AlertChanges,
+  AlertEpisode,
+  CachedRecords,
+  KeyBalance,
+  LedgerEntry,
+  LedgerInputs,
+  NewLedgerEntry,
+  OutboxTask,
+  PartnerState,
+  PeriodClose,
+  PullState,
+  RunRecord,
+  Store,
+  StoredCredential,
+  WriteIntent,
+  WrittenUpdate,
 } from './store.ts';
 
 /** Rows per INSERT: well under SQLite's and PostgreSQL's bound-parameter limits. */
@@ -37,26 +51,59 @@ function withoutWritten<T extends { written: unknown }>(r: T): Omit<T, 'written'
 
 function entryFromRow(r: Selectable<LedgerEntryRow>): LedgerEntry {
   return {
-    id: r.id, seq: toNum(r.seq), runId: r.run_id, postedAt: toNum(r.posted_at), key: r.key, kind: r.kind, period: r.period,
-    originalPeriod: r.original_period, partnerId: r.partner_id, partnerName: r.partner_name, dealId: r.deal_id, dealName: r.deal_name,
-    amount: toBig(r.amount), payableAt: toNum(r.payable_at), payableOn: r.payable_on, reason: r.reason,
+    id: r.id,
+    seq: toNum(r.seq),
+    runId: r.run_id,
+    postedAt: toNum(r.posted_at),
+    key: r.key,
+    kind: r.kind,
+    period: r.period,
+    originalPeriod: r.original_period,
+    partnerId: r.partner_id,
+    partnerName: r.partner_name,
+    dealId: r.deal_id,
+    dealName: r.deal_name,
+    amount: toBig(r.amount),
+    payableAt: toNum(r.payable_at),
+    payableOn: r.payable_on,
+    reason: r.reason,
     inputs: JSON.parse(r.inputs) as LedgerInputs,
   };
 }
 
 function episodeFromRow(r: Selectable<AlertEpisodeRow>): AlertEpisode {
   return {
-    id: r.id, alertKey: r.alert_key, code: r.code, severity: r.severity, partnerId: r.partner_id, dealId: r.deal_id, recipe: r.recipe,
-    message: r.message, detail: parseObject(r.detail), openedAt: toNum(r.opened_at), openedRun: r.opened_run,
-    resolvedAt: numOrNull(r.resolved_at), resolvedRun: r.resolved_run,
+    id: r.id,
+    alertKey: r.alert_key,
+    code: r.code,
+    severity: r.severity,
+    partnerId: r.partner_id,
+    dealId: r.deal_id,
+    recipe: r.recipe,
+    message: r.message,
+    detail: parseObject(r.detail),
+    openedAt: toNum(r.opened_at),
+    openedRun: r.opened_run,
+    resolvedAt: numOrNull(r.resolved_at),
+    resolvedRun: r.resolved_run,
   };
 }
 
 function taskFromRow(r: Selectable<TaskOutboxRow>): OutboxTask {
   return {
-    marker: r.marker, episodeId: r.episode_id, partnerId: r.partner_id, dealId: r.deal_id, ownerId: r.owner_id, subject: r.subject,
-    body: r.body, dueAt: toNum(r.due_at), priority: r.priority as OutboxTask['priority'], status: r.status, taskId: r.task_id,
-    attempts: r.attempts, lastError: r.last_error,
+    marker: r.marker,
+    episodeId: r.episode_id,
+    partnerId: r.partner_id,
+    dealId: r.deal_id,
+    ownerId: r.owner_id,
+    subject: r.subject,
+    body: r.body,
+    dueAt: toNum(r.due_at),
+    priority: r.priority as OutboxTask['priority'],
+    status: r.status,
+    taskId: r.task_id,
+    attempts: r.attempts,
+    lastError: r.last_error,
   };
 }
 
@@ -91,8 +138,11 @@ export class KyselyStore implements Store {
   }
 
   async ensureAccount(account: string, provider: string, at: number): Promise<void> {
-    await this.db.insertInto('accounts').values({ account, provider, created_at: at })
-      .onConflict((oc) => oc.column('account').doNothing()).execute();
+    await this.db
+      .insertInto('accounts')
+      .values({ account, provider, created_at: at })
+      .onConflict((oc) => oc.column('account').doNothing())
+      .execute();
   }
 
   async listAccounts(): Promise<{ account: string; provider: string }[]> {
@@ -102,31 +152,68 @@ export class KyselyStore implements Store {
   // ---- runs ---------------------------------------------------------------------------------
 
   async startRun(run: Omit<RunRecord, 'finishedAt' | 'status'>): Promise<void> {
-    await this.db.insertInto('runs').values({
-      id: run.id, account: run.account, mode: run.mode, status: 'running', started_at: run.startedAt, finished_at: null,
-      as_of: run.asOf, report: JSON.stringify(run.report),
-    }).execute();
+    await this.db
+      .insertInto('runs')
+      .values({
+        id: run.id,
+        account: run.account,
+        mode: run.mode,
+        status: 'running',
+        started_at: run.startedAt,
+        finished_at: null,
+        as_of: run.asOf,
+        report: JSON.stringify(run.report),
+      })
+      .execute();
   }
 
   async finishRun(id: string, status: RunStatus, finishedAt: number, report: Record<string, unknown>): Promise<void> {
-    await this.db.updateTable('runs').set({ status, finished_at: finishedAt, report: JSON.stringify(report) }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('runs')
+      .set({ status, finished_at: finishedAt, report: JSON.stringify(report) })
+      .where('id', '=', id)
+      .execute();
   }
 
   async abandonRuns(account: string, at: number): Promise<number> {
-    const rows = await this.db.selectFrom('runs').select(['id', 'report']).where('account', '=', account).where('status', '=', 'running').execute();
+    const rows = await this.db
+      .selectFrom('runs')
+      .select(['id', 'report'])
+      .where('account', '=', account)
+      .where('status', '=', 'running')
+      .execute();
     for (const r of rows) {
-      const report = { ...parseObject(r.report), error: 'interrupted: the process stopped before the run finished; the next run completed its work' };
-      await this.db.updateTable('runs').set({ status: 'failed', finished_at: at, report: JSON.stringify(report) }).where('id', '=', r.id).execute();
+      const report = {
+        ...parseObject(r.report),
+        error: 'interrupted: the process stopped before the run finished; the next run completed its work',
+      };
+      await this.db
+        .updateTable('runs')
+        .set({ status: 'failed', finished_at: at, report: JSON.stringify(report) })
+        .where('id', '=', r.id)
+        .execute();
     }
     return rows.length;
   }
 
   async listRuns(account: string, limit: number): Promise<RunRecord[]> {
-    const rows = await this.db.selectFrom('runs').selectAll().where('account', '=', account)
-      .orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('account', '=', account)
+      .orderBy('started_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map((r) => ({
-      id: r.id, account: r.account, mode: r.mode, status: r.status, startedAt: toNum(r.started_at), finishedAt: numOrNull(r.finished_at),
-      asOf: toNum(r.as_of), report: parseObject(r.report),
+      id: r.id,
+      account: r.account,
+      mode: r.mode,
+      status: r.status,
+      startedAt: toNum(r.started_at),
+      finishedAt: numOrNull(r.finished_at),
+      asOf: toNum(r.as_of),
+      report: parseObject(r.report),
     }));
   }
 
@@ -134,8 +221,14 @@ export class KyselyStore implements Store {
     const r = await this.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
     if (!r) return null;
     return {
-      id: r.id, account: r.account, mode: r.mode, status: r.status, startedAt: toNum(r.started_at), finishedAt: numOrNull(r.finished_at),
-      asOf: toNum(r.as_of), report: parseObject(r.report),
+      id: r.id,
+      account: r.account,
+      mode: r.mode,
+      status: r.status,
+      startedAt: toNum(r.started_at),
+      finishedAt: numOrNull(r.finished_at),
+      asOf: toNum(r.as_of),
+      report: parseObject(r.report),
     };
   }
 
@@ -145,20 +238,43 @@ export class KyselyStore implements Store {
     const r = await this.db.selectFrom('checkpoints').selectAll().where('account', '=', account).executeTakeFirst();
     if (!r) return null;
     return {
-      cursor: r.cursor === null ? null : parseObject(r.cursor), pullId: r.pull_id, mode: r.pull_mode === 'full' ? 'full' : 'incremental',
-      done: r.pull_done === 1, pages: r.pages,
+      cursor: r.cursor === null ? null : parseObject(r.cursor),
+      pullId: r.pull_id,
+      mode: r.pull_mode === 'full' ? 'full' : 'incremental',
+      done: r.pull_done === 1,
+      pages: r.pages,
     };
   }
 
-  private async saveState(trx: Transaction<Database> | Kysely<Database>, account: string, state: PullState, at: number): Promise<void> {
+  private async saveState(
+    trx: Transaction<Database> | Kysely<Database>,
+    account: string,
+    state: PullState,
+    at: number,
+  ): Promise<void> {
     const row = {
-      account, cursor: state.cursor === null ? null : JSON.stringify(state.cursor), pull_id: state.pullId, pull_mode: state.mode,
-      pull_done: state.done ? 1 : 0, pages: state.pages, updated_at: at,
+      account,
+      cursor: state.cursor === null ? null : JSON.stringify(state.cursor),
+      pull_id: state.pullId,
+      pull_mode: state.mode,
+      pull_done: state.done ? 1 : 0,
+      pages: state.pages,
+      updated_at: at,
     };
-    await trx.insertInto('checkpoints').values(row)
-      .onConflict((oc) => oc.column('account').doUpdateSet({
-        cursor: row.cursor, pull_id: row.pull_id, pull_mode: row.pull_mode, pull_done: row.pull_done, pages: row.pages, updated_at: at,
-      })).execute();
+    await trx
+      .insertInto('checkpoints')
+      .values(row)
+      .onConflict((oc) =>
+        oc.column('account').doUpdateSet({
+          cursor: row.cursor,
+          pull_id: row.pull_id,
+          pull_mode: row.pull_mode,
+          pull_done: row.pull_done,
+          pages: row.pages,
+          updated_at: at,
+        }),
+      )
+      .execute();
   }
 
   async beginPull(account: string, state: PullState, at: number): Promise<void> {
@@ -168,30 +284,79 @@ export class KyselyStore implements Store {
   async applyPage(account: string, state: PullState, page: PullPage, at: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       for (const part of chunks(page.partners)) {
-        await trx.insertInto('cached_partners').values(part.map((p) => ({
-          account, id: p.id, name: p.name ?? null, record: JSON.stringify(withoutWritten(p)), written: JSON.stringify(p.written),
-          seen_pull: state.pullId, updated_at: at,
-        }))).onConflict((oc) => oc.columns(['account', 'id']).doUpdateSet((eb) => ({
-          name: eb.ref('excluded.name'), record: eb.ref('excluded.record'), written: eb.ref('excluded.written'),
-          seen_pull: eb.ref('excluded.seen_pull'), updated_at: eb.ref('excluded.updated_at'),
-        }))).execute();
+        await trx
+          .insertInto('cached_partners')
+          .values(
+            part.map((p) => ({
+              account,
+              id: p.id,
+              name: p.name ?? null,
+              record: JSON.stringify(withoutWritten(p)),
+              written: JSON.stringify(p.written),
+              seen_pull: state.pullId,
+              updated_at: at,
+            })),
+          )
+          .onConflict((oc) =>
+            oc.columns(['account', 'id']).doUpdateSet((eb) => ({
+              name: eb.ref('excluded.name'),
+              record: eb.ref('excluded.record'),
+              written: eb.ref('excluded.written'),
+              seen_pull: eb.ref('excluded.seen_pull'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
       }
       for (const part of chunks(page.deals)) {
-        await trx.insertInto('cached_deals').values(part.map((d) => ({
-          account, id: d.id, name: d.name ?? null, stage: d.stage, customer_id: d.customerId ?? null,
-          record: JSON.stringify(withoutWritten(d)), written: JSON.stringify(d.written), seen_pull: state.pullId, updated_at: at,
-        }))).onConflict((oc) => oc.columns(['account', 'id']).doUpdateSet((eb) => ({
-          name: eb.ref('excluded.name'), stage: eb.ref('excluded.stage'), customer_id: eb.ref('excluded.customer_id'),
-          record: eb.ref('excluded.record'), written: eb.ref('excluded.written'), seen_pull: eb.ref('excluded.seen_pull'),
-          updated_at: eb.ref('excluded.updated_at'),
-        }))).execute();
+        await trx
+          .insertInto('cached_deals')
+          .values(
+            part.map((d) => ({
+              account,
+              id: d.id,
+              name: d.name ?? null,
+              stage: d.stage,
+              customer_id: d.customerId ?? null,
+              record: JSON.stringify(withoutWritten(d)),
+              written: JSON.stringify(d.written),
+              seen_pull: state.pullId,
+              updated_at: at,
+            })),
+          )
+          .onConflict((oc) =>
+            oc.columns(['account', 'id']).doUpdateSet((eb) => ({
+              name: eb.ref('excluded.name'),
+              stage: eb.ref('excluded.stage'),
+              customer_id: eb.ref('excluded.customer_id'),
+              record: eb.ref('excluded.record'),
+              written: eb.ref('excluded.written'),
+              seen_pull: eb.ref('excluded.seen_pull'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
       }
       for (const link of page.links) {
-        const row = await trx.selectFrom('cached_deals').select('record').where('account', '=', account).where('id', '=', link.dealId).executeTakeFirst();
+        const row = await trx
+          .selectFrom('cached_deals')
+          .select('record')
+          .where('account', '=', account)
+          .where('id', '=', link.dealId)
+          .executeTakeFirst();
         if (!row) continue; // a link for a deal we do not hold (not pulled yet): the deal page brings it
         const record = { ...parseObject(row.record), customerId: link.customerId };
-        await trx.updateTable('cached_deals').set({ record: JSON.stringify(record), customer_id: link.customerId, seen_pull: state.pullId, updated_at: at })
-          .where('account', '=', account).where('id', '=', link.dealId).execute();
+        await trx
+          .updateTable('cached_deals')
+          .set({
+            record: JSON.stringify(record),
+            customer_id: link.customerId,
+            seen_pull: state.pullId,
+            updated_at: at,
+          })
+          .where('account', '=', account)
+          .where('id', '=', link.dealId)
+          .execute();
       }
       for (const ids of chunks(page.removedDealIds, 500)) {
         await trx.deleteFrom('cached_deals').where('account', '=', account).where('id', 'in', ids).execute();
@@ -208,8 +373,16 @@ export class KyselyStore implements Store {
       let partners = 0;
       let deals = 0;
       if (state.mode === 'full') {
-        const p = await trx.deleteFrom('cached_partners').where('account', '=', account).where('seen_pull', '!=', state.pullId).executeTakeFirst();
-        const d = await trx.deleteFrom('cached_deals').where('account', '=', account).where('seen_pull', '!=', state.pullId).executeTakeFirst();
+        const p = await trx
+          .deleteFrom('cached_partners')
+          .where('account', '=', account)
+          .where('seen_pull', '!=', state.pullId)
+          .executeTakeFirst();
+        const d = await trx
+          .deleteFrom('cached_deals')
+          .where('account', '=', account)
+          .where('seen_pull', '!=', state.pullId)
+          .executeTakeFirst();
         partners = Number(p.numDeletedRows);
         deals = Number(d.numDeletedRows);
       }
@@ -219,22 +392,46 @@ export class KyselyStore implements Store {
   }
 
   async loadCache(account: string): Promise<CachedRecords> {
-    const partnerRows = await this.db.selectFrom('cached_partners').select(['record', 'written']).where('account', '=', account).orderBy('id').execute();
-    const dealRows = await this.db.selectFrom('cached_deals').select(['record', 'written']).where('account', '=', account).orderBy('id').execute();
+    const partnerRows = await this.db
+      .selectFrom('cached_partners')
+      .select(['record', 'written'])
+      .where('account', '=', account)
+      .orderBy('id')
+      .execute();
+    const dealRows = await this.db
+      .selectFrom('cached_deals')
+      .select(['record', 'written'])
+      .where('account', '=', account)
+      .orderBy('id')
+      .execute();
     return {
-      partners: partnerRows.map((r) => ({ ...(JSON.parse(r.record) as Omit<PulledPartner, 'written'>), written: parseObject(r.written) })),
-      deals: dealRows.map((r) => ({ ...(JSON.parse(r.record) as Omit<PulledDeal, 'written'>), written: parseObject(r.written) })),
+      partners: partnerRows.map((r) => ({
+        ...(JSON.parse(r.record) as Omit<PulledPartner, 'written'>),
+        written: parseObject(r.written),
+      })),
+      deals: dealRows.map((r) => ({
+        ...(JSON.parse(r.record) as Omit<PulledDeal, 'written'>),
+        written: parseObject(r.written),
+      })),
     };
   }
 
   async credential(name: string): Promise<StoredCredential | null> {
-    const row = await this.db.selectFrom('credentials').select(['value', 'basis']).where('name', '=', name).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('credentials')
+      .select(['value', 'basis'])
+      .where('name', '=', name)
+      .executeTakeFirst();
     return row ?? null;
   }
 
   async saveCredential(name: string, credential: StoredCredential, at: number): Promise<void> {
-    await this.db.insertInto('credentials').values({ name, ...credential, updated_at: at })
-      .onConflict((oc) => oc.column('name').doUpdateSet({ value: credential.value, basis: credential.basis, updated_at: at }))
+    await this.db
+      .insertInto('credentials')
+      .values({ name, ...credential, updated_at: at })
+      .onConflict((oc) =>
+        oc.column('name').doUpdateSet({ value: credential.value, basis: credential.basis, updated_at: at }),
+      )
       .execute();
   }
 
@@ -242,7 +439,12 @@ export class KyselyStore implements Store {
     const out = new Map<string, SnapshotTouch[]>();
     for (let i = 0; i < dealIds.length; i += 500) {
       const chunk = dealIds.slice(i, i + 500);
-      const rows = await this.db.selectFrom('cached_deals').select(['id', 'record']).where('account', '=', account).where('id', 'in', chunk).execute();
+      const rows = await this.db
+        .selectFrom('cached_deals')
+        .select(['id', 'record'])
+        .where('account', '=', account)
+        .where('id', 'in', chunk)
+        .execute();
       for (const r of rows) {
         const touches = (JSON.parse(r.record) as { touches?: SnapshotTouch[] | null }).touches;
         out.set(r.id, Array.isArray(touches) ? touches : []);
@@ -256,34 +458,66 @@ export class KyselyStore implements Store {
     // first write-back touches most of the cache, and PostgreSQL pays for every round trip
     await this.db.transaction().execute(async (trx) => {
       for (const part of chunks(update.partners)) {
-        const rows = await trx.selectFrom('cached_partners').selectAll().where('account', '=', account).where('id', 'in', part.map((p) => p.id)).execute();
+        const rows = await trx
+          .selectFrom('cached_partners')
+          .selectAll()
+          .where('account', '=', account)
+          .where(
+            'id',
+            'in',
+            part.map((p) => p.id),
+          )
+          .execute();
         const byId = new Map(rows.map((r) => [r.id, r]));
         for (const p of part) {
           const row = byId.get(p.id);
           if (row) row.written = JSON.stringify({ ...parseObject(row.written), ...p.fields });
         }
         if (rows.length === 0) continue;
-        await trx.insertInto('cached_partners').values(rows.map((r) => ({ ...r, updated_at: at })))
-          .onConflict((oc) => oc.columns(['account', 'id']).doUpdateSet((eb) => ({ written: eb.ref('excluded.written'), updated_at: eb.ref('excluded.updated_at') })))
+        await trx
+          .insertInto('cached_partners')
+          .values(rows.map((r) => ({ ...r, updated_at: at })))
+          .onConflict((oc) =>
+            oc.columns(['account', 'id']).doUpdateSet((eb) => ({
+              written: eb.ref('excluded.written'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
           .execute();
       }
       for (const part of chunks(update.deals)) {
-        const rows = await trx.selectFrom('cached_deals').selectAll().where('account', '=', account).where('id', 'in', part.map((d) => d.id)).execute();
+        const rows = await trx
+          .selectFrom('cached_deals')
+          .selectAll()
+          .where('account', '=', account)
+          .where(
+            'id',
+            'in',
+            part.map((d) => d.id),
+          )
+          .execute();
         const byId = new Map(rows.map((r) => [r.id, r]));
         for (const d of part) {
           const row = byId.get(d.id);
           if (!row) continue; // no longer cached (removed by a full pull): nothing to remember
           const record = parseObject(row.record);
           const reg = record['registration'];
-          if (d.expireRegistration && reg !== null && typeof reg === 'object') record['registration'] = { ...(reg as Record<string, unknown>), status: 'expired' };
+          if (d.expireRegistration && reg !== null && typeof reg === 'object')
+            record['registration'] = { ...(reg as Record<string, unknown>), status: 'expired' };
           row.written = JSON.stringify({ ...parseObject(row.written), ...d.fields });
           row.record = JSON.stringify(record);
         }
         if (rows.length === 0) continue;
-        await trx.insertInto('cached_deals').values(rows.map((r) => ({ ...r, updated_at: at })))
-          .onConflict((oc) => oc.columns(['account', 'id']).doUpdateSet((eb) => ({
-            written: eb.ref('excluded.written'), record: eb.ref('excluded.record'), updated_at: eb.ref('excluded.updated_at'),
-          })))
+        await trx
+          .insertInto('cached_deals')
+          .values(rows.map((r) => ({ ...r, updated_at: at })))
+          .onConflict((oc) =>
+            oc.columns(['account', 'id']).doUpdateSet((eb) => ({
+              written: eb.ref('excluded.written'),
+              record: eb.ref('excluded.record'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
           .execute();
       }
     });
@@ -294,24 +528,55 @@ export class KyselyStore implements Store {
   async recordWrites(account: string, runId: string, intents: readonly WriteIntent[], at: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       // a newer diff replaces whatever an interrupted run left pending
-      await trx.updateTable('write_state').set({ status: 'superseded', updated_at: at })
-        .where('account', '=', account).where('status', '=', 'pending').execute();
+      await trx
+        .updateTable('write_state')
+        .set({ status: 'superseded', updated_at: at })
+        .where('account', '=', account)
+        .where('status', '=', 'pending')
+        .execute();
       for (const part of chunks(intents)) {
-        await trx.insertInto('write_state').values(part.map((w) => ({
-          id: w.id, account, run_id: runId, object: w.object, record_id: w.recordId, fields: JSON.stringify(w.fields),
-          status: 'pending' as const, error: null, updated_at: at,
-        }))).execute();
+        await trx
+          .insertInto('write_state')
+          .values(
+            part.map((w) => ({
+              id: w.id,
+              account,
+              run_id: runId,
+              object: w.object,
+              record_id: w.recordId,
+              fields: JSON.stringify(w.fields),
+              status: 'pending' as const,
+              error: null,
+              updated_at: at,
+            })),
+          )
+          .execute();
       }
     });
   }
 
-  async settleWrites(account: string, done: readonly string[], failed: readonly { id: string; reason: string }[], at: number): Promise<void> {
+  async settleWrites(
+    account: string,
+    done: readonly string[],
+    failed: readonly { id: string; reason: string }[],
+    at: number,
+  ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       for (const ids of chunks(done, 500)) {
-        await trx.updateTable('write_state').set({ status: 'done', updated_at: at }).where('account', '=', account).where('id', 'in', ids).execute();
+        await trx
+          .updateTable('write_state')
+          .set({ status: 'done', updated_at: at })
+          .where('account', '=', account)
+          .where('id', 'in', ids)
+          .execute();
       }
       for (const f of failed) {
-        await trx.updateTable('write_state').set({ status: 'failed', error: f.reason, updated_at: at }).where('account', '=', account).where('id', '=', f.id).execute();
+        await trx
+          .updateTable('write_state')
+          .set({ status: 'failed', error: f.reason, updated_at: at })
+          .where('account', '=', account)
+          .where('id', '=', f.id)
+          .execute();
       }
     });
   }
@@ -319,7 +584,12 @@ export class KyselyStore implements Store {
   // ---- ledger -------------------------------------------------------------------------------
 
   async keyBalances(account: string): Promise<Map<string, KeyBalance>> {
-    const rows = await this.db.selectFrom('ledger_entries').selectAll().where('account', '=', account).orderBy('seq').execute();
+    const rows = await this.db
+      .selectFrom('ledger_entries')
+      .selectAll()
+      .where('account', '=', account)
+      .orderBy('seq')
+      .execute();
     const out = new Map<string, KeyBalance>();
     for (const r of rows) {
       const e = entryFromRow(r);
@@ -334,18 +604,47 @@ export class KyselyStore implements Store {
     return out;
   }
 
-  async postEntries(account: string, runId: string, entries: readonly NewLedgerEntry[], at: number): Promise<LedgerEntry[]> {
+  async postEntries(
+    account: string,
+    runId: string,
+    entries: readonly NewLedgerEntry[],
+    at: number,
+  ): Promise<LedgerEntry[]> {
     if (entries.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
-      const max = await trx.selectFrom('ledger_entries').select((eb) => eb.fn.max('seq').as('seq')).where('account', '=', account).executeTakeFirst();
+      const max = await trx
+        .selectFrom('ledger_entries')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .where('account', '=', account)
+        .executeTakeFirst();
       let seq = max?.seq == null ? 0 : toNum(max.seq);
       const posted: LedgerEntry[] = entries.map((e) => ({ ...e, id: randomUUID(), seq: ++seq, runId, postedAt: at }));
       for (const part of chunks(posted)) {
-        await trx.insertInto('ledger_entries').values(part.map((e) => ({
-          id: e.id, account, seq: e.seq, run_id: runId, key: e.key, kind: e.kind, period: e.period, original_period: e.originalPeriod,
-          partner_id: e.partnerId, partner_name: e.partnerName, deal_id: e.dealId, deal_name: e.dealName, amount: e.amount,
-          payable_at: e.payableAt, payable_on: e.payableOn, reason: e.reason, inputs: JSON.stringify(e.inputs), posted_at: at,
-        }))).execute();
+        await trx
+          .insertInto('ledger_entries')
+          .values(
+            part.map((e) => ({
+              id: e.id,
+              account,
+              seq: e.seq,
+              run_id: runId,
+              key: e.key,
+              kind: e.kind,
+              period: e.period,
+              original_period: e.originalPeriod,
+              partner_id: e.partnerId,
+              partner_name: e.partnerName,
+              deal_id: e.dealId,
+              deal_name: e.dealName,
+              amount: e.amount,
+              payable_at: e.payableAt,
+              payable_on: e.payableOn,
+              reason: e.reason,
+              inputs: JSON.stringify(e.inputs),
+              posted_at: at,
+            })),
+          )
+          .execute();
       }
       return posted;
     });
@@ -360,7 +659,11 @@ export class KyselyStore implements Store {
   }
 
   async ledgerPeriods(account: string): Promise<{ period: string; entries: number; net: bigint }[]> {
-    const rows = await this.db.selectFrom('ledger_entries').select(['period', 'amount']).where('account', '=', account).execute();
+    const rows = await this.db
+      .selectFrom('ledger_entries')
+      .select(['period', 'amount'])
+      .where('account', '=', account)
+      .execute();
     const map = new Map<string, { period: string; entries: number; net: bigint }>();
     for (const r of rows) {
       const p = map.get(r.period) ?? { period: r.period, entries: 0, net: 0n };
@@ -372,12 +675,20 @@ export class KyselyStore implements Store {
   }
 
   async periodCloses(account: string): Promise<PeriodClose[]> {
-    const rows = await this.db.selectFrom('period_closes').selectAll().where('account', '=', account).orderBy('period').execute();
+    const rows = await this.db
+      .selectFrom('period_closes')
+      .selectAll()
+      .where('account', '=', account)
+      .orderBy('period')
+      .execute();
     return rows.map((r) => ({ period: r.period, closedAt: toNum(r.closed_at), closedBy: r.closed_by }));
   }
 
   async closePeriod(account: string, close: PeriodClose): Promise<void> {
-    await this.db.insertInto('period_closes').values({ account, period: close.period, closed_at: close.closedAt, closed_by: close.closedBy }).execute();
+    await this.db
+      .insertInto('period_closes')
+      .values({ account, period: close.period, closed_at: close.closedAt, closed_by: close.closedBy })
+      .execute();
   }
 
   // ---- alerts and tasks -----------------------------------------------------------------------
@@ -395,9 +706,17 @@ export class KyselyStore implements Store {
   }
 
   async partnerStates(account: string): Promise<PartnerState[]> {
-    const rows = await this.db.selectFrom('partner_state').selectAll().where('account', '=', account).orderBy('partner_id').execute();
+    const rows = await this.db
+      .selectFrom('partner_state')
+      .selectAll()
+      .where('account', '=', account)
+      .orderBy('partner_id')
+      .execute();
     return rows.map((r) => ({
-      partnerId: r.partner_id, healthScore: numOrNull(r.health_score), result: JSON.parse(r.result) as unknown, runId: r.run_id,
+      partnerId: r.partner_id,
+      healthScore: numOrNull(r.health_score),
+      result: JSON.parse(r.result) as unknown,
+      runId: r.run_id,
       updatedAt: toNum(r.updated_at),
     }));
   }
@@ -405,55 +724,136 @@ export class KyselyStore implements Store {
   async applyAlerts(account: string, c: AlertChanges): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       for (const ids of chunks(c.resolve, 500)) {
-        await trx.updateTable('alert_episodes').set({ resolved_at: c.at, resolved_run: c.runId }).where('account', '=', account).where('id', 'in', ids).execute();
+        await trx
+          .updateTable('alert_episodes')
+          .set({ resolved_at: c.at, resolved_run: c.runId })
+          .where('account', '=', account)
+          .where('id', 'in', ids)
+          .execute();
       }
       for (const u of c.update) {
-        await trx.updateTable('alert_episodes').set({ message: u.message, detail: JSON.stringify(u.detail) }).where('account', '=', account).where('id', '=', u.id).execute();
+        await trx
+          .updateTable('alert_episodes')
+          .set({ message: u.message, detail: JSON.stringify(u.detail) })
+          .where('account', '=', account)
+          .where('id', '=', u.id)
+          .execute();
       }
       for (const part of chunks(c.open)) {
-        await trx.insertInto('alert_episodes').values(part.map((e) => ({
-          id: e.id, account, alert_key: e.alertKey, code: e.code, severity: e.severity, partner_id: e.partnerId, deal_id: e.dealId,
-          recipe: e.recipe, message: e.message, detail: JSON.stringify(e.detail), opened_at: c.at, opened_run: c.runId,
-          resolved_at: null, resolved_run: null,
-        }))).execute();
+        await trx
+          .insertInto('alert_episodes')
+          .values(
+            part.map((e) => ({
+              id: e.id,
+              account,
+              alert_key: e.alertKey,
+              code: e.code,
+              severity: e.severity,
+              partner_id: e.partnerId,
+              deal_id: e.dealId,
+              recipe: e.recipe,
+              message: e.message,
+              detail: JSON.stringify(e.detail),
+              opened_at: c.at,
+              opened_run: c.runId,
+              resolved_at: null,
+              resolved_run: null,
+            })),
+          )
+          .execute();
       }
       for (const part of chunks(c.partnerStates)) {
-        await trx.insertInto('partner_state').values(part.map((s) => ({
-          account, partner_id: s.partnerId, health_score: s.healthScore, result: JSON.stringify(s.result), run_id: c.runId, updated_at: c.at,
-        }))).onConflict((oc) => oc.columns(['account', 'partner_id']).doUpdateSet((eb) => ({
-          health_score: eb.ref('excluded.health_score'), result: eb.ref('excluded.result'), run_id: eb.ref('excluded.run_id'),
-          updated_at: eb.ref('excluded.updated_at'),
-        }))).execute();
+        await trx
+          .insertInto('partner_state')
+          .values(
+            part.map((s) => ({
+              account,
+              partner_id: s.partnerId,
+              health_score: s.healthScore,
+              result: JSON.stringify(s.result),
+              run_id: c.runId,
+              updated_at: c.at,
+            })),
+          )
+          .onConflict((oc) =>
+            oc.columns(['account', 'partner_id']).doUpdateSet((eb) => ({
+              health_score: eb.ref('excluded.health_score'),
+              result: eb.ref('excluded.result'),
+              run_id: eb.ref('excluded.run_id'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
       }
       for (const part of chunks(c.tasks)) {
-        await trx.insertInto('task_outbox').values(part.map((t) => ({
-          marker: t.marker, account, episode_id: t.episodeId, partner_id: t.partnerId, deal_id: t.dealId, owner_id: t.ownerId,
-          subject: t.subject, body: t.body, due_at: t.dueAt, priority: t.priority, status: 'pending' as const, task_id: null,
-          created_at: c.at, attempts: 0, last_error: null,
-        }))).execute();
+        await trx
+          .insertInto('task_outbox')
+          .values(
+            part.map((t) => ({
+              marker: t.marker,
+              account,
+              episode_id: t.episodeId,
+              partner_id: t.partnerId,
+              deal_id: t.dealId,
+              owner_id: t.ownerId,
+              subject: t.subject,
+              body: t.body,
+              due_at: t.dueAt,
+              priority: t.priority,
+              status: 'pending' as const,
+              task_id: null,
+              created_at: c.at,
+              attempts: 0,
+              last_error: null,
+            })),
+          )
+          .execute();
       }
     });
   }
 
   async pendingTasks(account: string): Promise<OutboxTask[]> {
-    const rows = await this.db.selectFrom('task_outbox').selectAll().where('account', '=', account).where('status', '=', 'pending').orderBy('marker').execute();
+    const rows = await this.db
+      .selectFrom('task_outbox')
+      .selectAll()
+      .where('account', '=', account)
+      .where('status', '=', 'pending')
+      .orderBy('marker')
+      .execute();
     return rows.map(taskFromRow);
   }
 
   async tasks(account: string): Promise<OutboxTask[]> {
-    const rows = await this.db.selectFrom('task_outbox').selectAll().where('account', '=', account).orderBy('marker').execute();
+    const rows = await this.db
+      .selectFrom('task_outbox')
+      .selectAll()
+      .where('account', '=', account)
+      .orderBy('marker')
+      .execute();
     return rows.map(taskFromRow);
   }
 
-  async markTasks(account: string, created: readonly { marker: string; taskId: string }[], failed: readonly { marker: string; reason: string }[]): Promise<void> {
+  async markTasks(
+    account: string,
+    created: readonly { marker: string; taskId: string }[],
+    failed: readonly { marker: string; reason: string }[],
+  ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       for (const t of created) {
-        await trx.updateTable('task_outbox').set((eb) => ({ status: 'created', task_id: t.taskId, attempts: eb('attempts', '+', 1), last_error: null }))
-          .where('account', '=', account).where('marker', '=', t.marker).execute();
+        await trx
+          .updateTable('task_outbox')
+          .set((eb) => ({ status: 'created', task_id: t.taskId, attempts: eb('attempts', '+', 1), last_error: null }))
+          .where('account', '=', account)
+          .where('marker', '=', t.marker)
+          .execute();
       }
       for (const f of failed) {
-        await trx.updateTable('task_outbox').set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: f.reason }))
-          .where('account', '=', account).where('marker', '=', f.marker).execute();
+        await trx
+          .updateTable('task_outbox')
+          .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: f.reason }))
+          .where('account', '=', account)
+          .where('marker', '=', f.marker)
+          .execute();
       }
     });
   }

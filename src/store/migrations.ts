@@ -11,13 +11,15 @@ type AnyDb = Kysely<unknown>;
 
 const v001: Migration = {
   async up(db: AnyDb) {
-    await db.schema.createTable('accounts')
+    await db.schema
+      .createTable('accounts')
       .addColumn('account', 'text', (c) => c.primaryKey())
       .addColumn('provider', 'text', (c) => c.notNull())
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .execute();
 
-    await db.schema.createTable('runs')
+    await db.schema
+      .createTable('runs')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('account', 'text', (c) => c.notNull())
       .addColumn('mode', 'text', (c) => c.notNull())
@@ -29,7 +31,8 @@ const v001: Migration = {
       .execute();
     await db.schema.createIndex('runs_account_started').on('runs').columns(['account', 'started_at']).execute();
 
-    await db.schema.createTable('checkpoints')
+    await db.schema
+      .createTable('checkpoints')
       .addColumn('account', 'text', (c) => c.primaryKey())
       .addColumn('cursor', 'text')
       .addColumn('pull_id', 'text', (c) => c.notNull())
@@ -40,7 +43,8 @@ const v001: Migration = {
       .execute();
 
     for (const table of ['cached_partners', 'cached_deals'] as const) {
-      let t = db.schema.createTable(table)
+      let t = db.schema
+        .createTable(table)
         .addColumn('account', 'text', (c) => c.notNull())
         .addColumn('id', 'text', (c) => c.notNull())
         .addColumn('name', 'text');
@@ -54,7 +58,8 @@ const v001: Migration = {
         .execute();
     }
 
-    await db.schema.createTable('ledger_entries')
+    await db.schema
+      .createTable('ledger_entries')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('account', 'text', (c) => c.notNull())
       .addColumn('seq', 'bigint', (c) => c.notNull())
@@ -80,7 +85,8 @@ const v001: Migration = {
     await db.schema.createIndex('ledger_entries_key').on('ledger_entries').columns(['account', 'key']).execute();
     await db.schema.createIndex('ledger_entries_period').on('ledger_entries').columns(['account', 'period']).execute();
 
-    await db.schema.createTable('period_closes')
+    await db.schema
+      .createTable('period_closes')
       .addColumn('account', 'text', (c) => c.notNull())
       .addColumn('period', 'text', (c) => c.notNull())
       .addColumn('closed_at', 'bigint', (c) => c.notNull())
@@ -88,7 +94,8 @@ const v001: Migration = {
       .addPrimaryKeyConstraint('period_closes_pk', ['account', 'period'])
       .execute();
 
-    await db.schema.createTable('alert_episodes')
+    await db.schema
+      .createTable('alert_episodes')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('account', 'text', (c) => c.notNull())
       .addColumn('alert_key', 'text', (c) => c.notNull())
@@ -105,10 +112,16 @@ const v001: Migration = {
       .addColumn('resolved_run', 'text')
       .execute();
     // at most one open episode per alert
-    await db.schema.createIndex('alert_episodes_open').on('alert_episodes').columns(['account', 'alert_key']).unique()
-      .where(sql.ref('resolved_at'), 'is', null).execute();
+    await db.schema
+      .createIndex('alert_episodes_open')
+      .on('alert_episodes')
+      .columns(['account', 'alert_key'])
+      .unique()
+      .where(sql.ref('resolved_at'), 'is', null)
+      .execute();
 
-    await db.schema.createTable('partner_state')
+    await db.schema
+      .createTable('partner_state')
       .addColumn('account', 'text', (c) => c.notNull())
       .addColumn('partner_id', 'text', (c) => c.notNull())
       .addColumn('health_score', 'bigint')
@@ -118,7 +131,8 @@ const v001: Migration = {
       .addPrimaryKeyConstraint('partner_state_pk', ['account', 'partner_id'])
       .execute();
 
-    await db.schema.createTable('task_outbox')
+    await db.schema
+      .createTable('task_outbox')
       .addColumn('marker', 'text', (c) => c.primaryKey())
       .addColumn('account', 'text', (c) => c.notNull())
       .addColumn('episode_id', 'text', (c) => c.notNull().unique())
@@ -137,7 +151,8 @@ const v001: Migration = {
       .execute();
     await db.schema.createIndex('task_outbox_status').on('task_outbox').columns(['account', 'status']).execute();
 
-    await db.schema.createTable('write_state')
+    await db.schema
+      .createTable('write_state')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('account', 'text', (c) => c.notNull())
       .addColumn('run_id', 'text', (c) => c.notNull())
@@ -155,7 +170,8 @@ const v001: Migration = {
 /** Credentials a CRM rotates (a Salesforce refresh token): kept so a restart does not use a revoked one. */
 const v002: Migration = {
   async up(db: AnyDb) {
-    await db.schema.createTable('credentials')
+    await db.schema
+      .createTable('credentials')
       .addColumn('name', 'text', (c) => c.primaryKey())
       .addColumn('value', 'text', (c) => c.notNull())
       .addColumn('basis', 'text', (c) => c.notNull())
@@ -185,7 +201,10 @@ export async function migrateToLatest(db: AnyDb): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`store migration ${failed} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`, { cause: error });
+    throw new Error(
+      `store migration ${failed} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`,
+      { cause: error },
+    );
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

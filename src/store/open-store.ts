@@ -54,7 +54,8 @@ const INT8_OID = 20;
 const parseInt8 = (text: string): bigint => BigInt(text);
 const defaultParser = pg.types.getTypeParser as (oid: number) => (text: string) => unknown;
 const pgTypes = {
-  getTypeParser: ((oid: number) => (oid === INT8_OID ? parseInt8 : defaultParser(oid))) as typeof pg.types.getTypeParser,
+  getTypeParser: ((oid: number) =>
+    oid === INT8_OID ? parseInt8 : defaultParser(oid)) as typeof pg.types.getTypeParser,
 };
 
 export async function openStore(url: string, options: { cwd?: string } = {}): Promise<KyselyStore> {

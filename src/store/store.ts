@@ -3,7 +3,16 @@
 // account (accountKey()): one database may serve several accounts.
 
 import type { SnapshotTouch } from '../domain/snapshot.ts';
-import type { DealResultField, FieldValues, PartnerResultField, PullCursor, PulledDeal, PulledPartner, PullPage, TaskRequest } from '../crm/port.ts';
+import type {
+  DealResultField,
+  FieldValues,
+  PartnerResultField,
+  PullCursor,
+  PulledDeal,
+  PulledPartner,
+  PullPage,
+  TaskRequest,
+} from '../crm/port.ts';
 import type { AccountLock } from './account-lock.ts';
 import type { LedgerKind, RunStatus, TaskStatus } from './schema.ts';
 
@@ -197,7 +206,12 @@ export interface Store {
   updateWritten(account: string, update: WrittenUpdate, at: number): Promise<void>;
 
   recordWrites(account: string, runId: string, intents: readonly WriteIntent[], at: number): Promise<void>;
-  settleWrites(account: string, done: readonly string[], failed: readonly { id: string; reason: string }[], at: number): Promise<void>;
+  settleWrites(
+    account: string,
+    done: readonly string[],
+    failed: readonly { id: string; reason: string }[],
+    at: number,
+  ): Promise<void>;
 
   keyBalances(account: string): Promise<Map<string, KeyBalance>>;
   /** Appends entries in one transaction (seq continues the account's sequence). */
@@ -214,5 +228,9 @@ export interface Store {
 
   pendingTasks(account: string): Promise<OutboxTask[]>;
   tasks(account: string): Promise<OutboxTask[]>;
-  markTasks(account: string, created: readonly { marker: string; taskId: string }[], failed: readonly { marker: string; reason: string }[]): Promise<void>;
+  markTasks(
+    account: string,
+    created: readonly { marker: string; taskId: string }[],
+    failed: readonly { marker: string; reason: string }[],
+  ): Promise<void>;
 }

@@ -11,12 +11,18 @@ export async function resolveAccount(store: Store, requested: string | undefined
   const accounts = await store.listAccounts();
   if (requested !== undefined) {
     if (!accounts.some((a) => a.account === requested)) {
-      throw new LedgerInputError(`account ${requested} is not in the store (known: ${accounts.map((a) => a.account).join(', ') || 'none'})`);
+      throw new LedgerInputError(
+        `account ${requested} is not in the store (known: ${accounts.map((a) => a.account).join(', ') || 'none'})`,
+      );
     }
     return requested;
   }
   const only = accounts[0];
-  if (only === undefined) throw new LedgerInputError('the store holds no CRM account yet: run `partnersync sync` first');
-  if (accounts.length > 1) throw new LedgerInputError(`the store holds several CRM accounts (${accounts.map((a) => a.account).join(', ')}): pass --account`);
+  if (only === undefined)
+    throw new LedgerInputError('the store holds no CRM account yet: run `partnersync sync` first');
+  if (accounts.length > 1)
+    throw new LedgerInputError(
+      `the store holds several CRM accounts (${accounts.map((a) => a.account).join(', ')}): pass --account`,
+    );
   return only.account;
 }

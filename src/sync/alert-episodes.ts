@@ -36,7 +36,11 @@ export function addBusinessDays(at: number, zone: string, n: number): number {
  * score as its baseline and stays open while the score is still 15 or more below it (so an
  * unchanged CRM keeps the alert instead of dropping it on the next run).
  */
-export function healthDropped(out: EngineOutput, states: ReadonlyMap<string, PartnerState>, open: ReadonlyMap<string, AlertEpisode>): { alert: Alert; baseline: number }[] {
+export function healthDropped(
+  out: EngineOutput,
+  states: ReadonlyMap<string, PartnerState>,
+  open: ReadonlyMap<string, AlertEpisode>,
+): { alert: Alert; baseline: number }[] {
   const result: { alert: Alert; baseline: number }[] = [];
   for (const p of out.details.partners) {
     const score = out.details.health[p.idx]?.score ?? null;
@@ -47,8 +51,11 @@ export function healthDropped(out: EngineOutput, states: ReadonlyMap<string, Par
     if (baseline === null || baseline - score < HEALTH_DROP_POINTS) continue;
     result.push({
       baseline,
-      alert: makeAlert('HEALTH_DROPPED', { partnerId: p.id },
-        `Health fell from ${baseline} to ${score} (${baseline - score} points) between syncs: find out what changed with ${p.name} and plan a check-in`),
+      alert: makeAlert(
+        'HEALTH_DROPPED',
+        { partnerId: p.id },
+        `Health fell from ${baseline} to ${score} (${baseline - score} points) between syncs: find out what changed with ${p.name} and plan a check-in`,
+      ),
     });
   }
   return result;
@@ -77,7 +84,15 @@ export function planEpisodes(input: EpisodeInput): EpisodePlan {
   const detailOf = new Map<string, Record<string, unknown>>();
   for (const d of input.drops) detailOf.set(alertKey(d.alert), { baseline: d.baseline });
   const alerts = [...input.alerts, ...input.drops.map((d) => d.alert)].sort(compareAlerts);
-  const changes: AlertChanges = { runId: input.runId, at: input.at, open: [], update: [], resolve: [], partnerStates: [], tasks: [] };
+  const changes: AlertChanges = {
+    runId: input.runId,
+    at: input.at,
+    open: [],
+    update: [],
+    resolve: [],
+    partnerStates: [],
+    tasks: [],
+  };
   const seen = new Set<string>();
   for (const a of alerts) {
     const key = alertKey(a);
@@ -86,17 +101,34 @@ export function planEpisodes(input: EpisodeInput): EpisodePlan {
     const detail = detailOf.get(key) ?? {};
     const episode = input.open.get(key);
     if (episode) {
-      if (episode.message !== a.message || JSON.stringify(episode.detail) !== JSON.stringify(detail)) changes.update.push({ id: episode.id, message: a.message, detail });
+      if (episode.message !== a.message || JSON.stringify(episode.detail) !== JSON.stringify(detail))
+        changes.update.push({ id: episode.id, message: a.message, detail });
       continue;
     }
     const id = randomUUID();
-    changes.open.push({ id, alertKey: key, code: a.code, severity: a.severity, partnerId: a.partnerId, dealId: a.dealId, recipe: a.recipe, message: a.message, detail });
+    changes.open.push({
+      id,
+      alertKey: key,
+      code: a.code,
+      severity: a.severity,
+      partnerId: a.partnerId,
+      dealId: a.dealId,
+      recipe: a.recipe,
+      message: a.message,
+      detail,
+    });
     if (a.severity === 'critical' && a.partnerId !== null) {
       const partner = input.partnersById.get(a.partnerId);
       changes.tasks.push({
-        marker: `partnersync:${id}`, episodeId: id, partnerId: a.partnerId, dealId: a.dealId, ownerId: partner?.ownerId ?? null,
-        subject: `[partnersync] ${a.code}: ${partner?.name ?? a.partnerId}`, body: a.message,
-        dueAt: addBusinessDays(input.at, input.timezone, TASK_DUE_BUSINESS_DAYS), priority: 'HIGH',
+        marker: `partnersync:${id}`,
+        episodeId: id,
+        partnerId: a.partnerId,
+        dealId: a.dealId,
+        ownerId: partner?.ownerId ?? null,
+        subject: `[partnersync] ${a.code}: ${partner?.name ?? a.partnerId}`,
+        body: a.message,
+        dueAt: addBusinessDays(input.at, input.timezone, TASK_DUE_BUSINESS_DAYS),
+        priority: 'HIGH',
       });
     }
   }
@@ -104,7 +136,11 @@ export function planEpisodes(input: EpisodeInput): EpisodePlan {
   const { out } = input;
   const partnersOut = new Map(out.result.partners.map((p) => [p.id, p]));
   for (const p of out.details.partners) {
-    changes.partnerStates.push({ partnerId: p.id, healthScore: out.details.health[p.idx]?.score ?? null, result: partnersOut.get(p.id) ?? null });
+    changes.partnerStates.push({
+      partnerId: p.id,
+      healthScore: out.details.health[p.idx]?.score ?? null,
+      result: partnersOut.get(p.id) ?? null,
+    });
   }
   return { changes, alerts };
 }

@@ -13,7 +13,18 @@ export class ComputeInputError extends Error {
 }
 
 export const COMMISSION_CSV_COLUMNS = [
-  'key', 'dealId', 'partnerId', 'recipe', 'plan', 'period', 'basis', 'rateBps', 'tier', 'amount', 'payableOn', 'status',
+  'key',
+  'dealId',
+  'partnerId',
+  'recipe',
+  'plan',
+  'period',
+  'basis',
+  'rateBps',
+  'tier',
+  'amount',
+  'payableOn',
+  'status',
 ] as const;
 
 /** Parses snapshot JSON text: the top level must hold `partners` and `deals` arrays. */
@@ -44,19 +55,26 @@ export function parseSnapshotText(text: string, source: string): Snapshot {
 export function resolveAsOf(text: string | undefined, timezone: string, now: number): number {
   if (text === undefined) return Math.floor(now / 1000) * 1000;
   const at = new TimeZone(timezone).parse(text);
-  if (at === null) throw new ComputeInputError(`--as-of: "${text}" is not an ISO-8601 timestamp; write e.g. 2026-10-31T23:59:59Z`);
+  if (at === null)
+    throw new ComputeInputError(`--as-of: "${text}" is not an ISO-8601 timestamp; write e.g. 2026-10-31T23:59:59Z`);
   return at;
 }
 
 export function resolvePeriod(text: string | undefined): Period | undefined {
   if (text === undefined) return undefined;
   const period = parsePeriod(text);
-  if (period === null) throw new ComputeInputError(`--period: "${text}" is not a period; write YYYY-MM, YYYY-Qn or YYYY (e.g. 2026-10, 2026-Q4, 2026)`);
+  if (period === null)
+    throw new ComputeInputError(
+      `--period: "${text}" is not a period; write YYYY-MM, YYYY-Qn or YYYY (e.g. 2026-10, 2026-Q4, 2026)`,
+    );
   return period;
 }
 
 export function commissionsCsv(result: ComputeResult): string {
-  return toCsv(COMMISSION_CSV_COLUMNS, result.commissions.map((c) => COMMISSION_CSV_COLUMNS.map((k) => c[k])));
+  return toCsv(
+    COMMISSION_CSV_COLUMNS,
+    result.commissions.map((c) => COMMISSION_CSV_COLUMNS.map((k) => c[k])),
+  );
 }
 
 /** Indents every line but the first (JSON.stringify's nesting inside a parent). */
@@ -81,7 +99,8 @@ export function writeResultJson(result: ComputeResult, details: EngineDetails, w
     else if (table.length === 0) write('[]');
     else {
       write('[\n');
-      for (let i = 0; i < table.length; i++) write(`    ${nest(JSON.stringify(table.at(i), null, 2), '    ')}${i + 1 < table.length ? ',\n' : '\n'}`);
+      for (let i = 0; i < table.length; i++)
+        write(`    ${nest(JSON.stringify(table.at(i), null, 2), '    ')}${i + 1 < table.length ? ',\n' : '\n'}`);
       write('  ]');
     }
     write(n + 1 < keys.length ? ',\n' : '\n');
@@ -90,10 +109,15 @@ export function writeResultJson(result: ComputeResult, details: EngineDetails, w
 }
 
 export function writeCommissionsCsv(details: EngineDetails, write: (chunk: string) => void): void {
-  writeCsv(COMMISSION_CSV_COLUMNS, details.entries.length, (i) => {
-    const c = details.entries.outAt(i);
-    return COMMISSION_CSV_COLUMNS.map((k) => c[k]);
-  }, write);
+  writeCsv(
+    COMMISSION_CSV_COLUMNS,
+    details.entries.length,
+    (i) => {
+      const c = details.entries.outAt(i);
+      return COMMISSION_CSV_COLUMNS.map((k) => c[k]);
+    },
+    write,
+  );
 }
 
 export interface ComputeRun {
@@ -112,7 +136,10 @@ export function computeRun(program: Program, snapshot: Snapshot, asOf: number, p
 export function summarise(r: ComputeResult, details: EngineDetails, program: Program): string[] {
   const bands = new Map<string, number>();
   for (const p of r.partners) bands.set(p.health.band ?? 'no score', (bands.get(p.health.band ?? 'no score') ?? 0) + 1);
-  const bandLine = ['healthy', 'watch', 'at_risk', 'no score'].filter((b) => bands.has(b)).map((b) => `${b} ${bands.get(b) ?? 0}`).join(', ');
+  const bandLine = ['healthy', 'watch', 'at_risk', 'no score']
+    .filter((b) => bands.has(b))
+    .map((b) => `${b} ${bands.get(b) ?? 0}`)
+    .join(', ');
   const alertCounts = new Map<string, number>();
   for (const a of r.alerts) alertCounts.set(a.severity, (alertCounts.get(a.severity) ?? 0) + 1);
   const period = parsePeriod(r.period.label);

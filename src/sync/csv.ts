@@ -19,11 +19,20 @@ export type CsvCell = string | number | boolean | null | undefined;
 const cellText = (v: CsvCell): string => (v === null || v === undefined ? '' : neutraliseCell(String(v)));
 
 export function toCsv(header: readonly string[], rows: readonly (readonly CsvCell[])[]): string {
-  return stringify([header.map(cellText), ...rows.map((row) => row.map(cellText))], { record_delimiter: 'windows', quoted_match: /[",\r\n]/ });
+  return stringify([header.map(cellText), ...rows.map((row) => row.map(cellText))], {
+    record_delimiter: 'windows',
+    quoted_match: /[",\r\n]/,
+  });
 }
 
 /** Writes CSV in chunks (header first), so millions of rows never form one string. */
-export function writeCsv(header: readonly string[], rowCount: number, row: (i: number) => readonly CsvCell[], write: (chunk: string) => void, chunkRows = 10_000): void {
+export function writeCsv(
+  header: readonly string[],
+  rowCount: number,
+  row: (i: number) => readonly CsvCell[],
+  write: (chunk: string) => void,
+  chunkRows = 10_000,
+): void {
   write(toCsv(header, []));
   for (let start = 0; start < rowCount; start += chunkRows) {
     const cells: string[][] = [];

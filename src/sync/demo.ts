@@ -32,11 +32,17 @@ async function bandLines(deps: { store: Store }, account: string): Promise<strin
     const band = p.latest?.health.band ?? 'no score';
     bands.set(band, (bands.get(band) ?? 0) + 1);
   }
-  const scored = partners.filter((p) => p.latest?.health.score != null)
+  const scored = partners
+    .filter((p) => p.latest?.health.score != null)
     .sort((a, b) => (a.latest?.health.score ?? 0) - (b.latest?.health.score ?? 0) || (a.id < b.id ? -1 : 1));
-  const worst = scored.slice(0, 3).map((p) => `${p.name} (${p.latest?.health.score ?? '?'}, ${p.latest?.health.band ?? '?'})`);
+  const worst = scored
+    .slice(0, 3)
+    .map((p) => `${p.name} (${p.latest?.health.score ?? '?'}, ${p.latest?.health.band ?? '?'})`);
   return [
-    `partners by health: ${['healthy', 'watch', 'at_risk', 'no score'].filter((b) => bands.has(b)).map((b) => `${b} ${bands.get(b) ?? 0}`).join(', ')}`,
+    `partners by health: ${['healthy', 'watch', 'at_risk', 'no score']
+      .filter((b) => bands.has(b))
+      .map((b) => `${b} ${bands.get(b) ?? 0}`)
+      .join(', ')}`,
     `  needing attention first: ${worst.join('; ') || 'none'}`,
   ];
 }
@@ -46,11 +52,19 @@ async function alertLines(store: Store, account: string): Promise<string[]> {
   const byCode = new Map<string, { n: number; severity: string }>();
   for (const e of open) byCode.set(e.code, { n: (byCode.get(e.code)?.n ?? 0) + 1, severity: e.severity });
   const rank: Record<string, number> = { critical: 0, warning: 1, info: 2 };
-  const codes = [...byCode.entries()].sort((a, b) => (rank[a[1].severity] ?? 3) - (rank[b[1].severity] ?? 3) || b[1].n - a[1].n);
-  return [`open alerts: ${open.length}`, ...codes.map(([code, v]) => `  ${v.severity.padEnd(8)} ${code.padEnd(24)} ${v.n}`)];
+  const codes = [...byCode.entries()].sort(
+    (a, b) => (rank[a[1].severity] ?? 3) - (rank[b[1].severity] ?? 3) || b[1].n - a[1].n,
+  );
+  return [
+    `open alerts: ${open.length}`,
+    ...codes.map(([code, v]) => `  ${v.severity.padEnd(8)} ${code.padEnd(24)} ${v.n}`),
+  ];
 }
 
-export async function runDemo(deps: SyncDeps & { crm: CrmAdapter }, options: { dataDir: string; configFile: string }): Promise<DemoReport> {
+export async function runDemo(
+  deps: SyncDeps & { crm: CrmAdapter },
+  options: { dataDir: string; configFile: string },
+): Promise<DemoReport> {
   const plan = await deps.crm.provision({ dryRun: false });
   const sync = await runSync(deps, { full: true });
   const account = sync.account;

@@ -16,8 +16,18 @@ export const systemClock: Clock = { now: () => Date.now() };
  * leaves a state the next run finishes from.
  */
 export const FAULT_POINTS = [
-  'after-lock', 'after-page', 'after-pull', 'after-compute', 'after-ledger', 'after-alerts', 'after-write-intents',
-  'after-write-send', 'after-write-back', 'after-task-create', 'after-tasks', 'before-finish',
+  'after-lock',
+  'after-page',
+  'after-pull',
+  'after-compute',
+  'after-ledger',
+  'after-alerts',
+  'after-write-intents',
+  'after-write-send',
+  'after-write-back',
+  'after-task-create',
+  'after-tasks',
+  'before-finish',
 ] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 

@@ -77,17 +77,27 @@ export interface Statements extends PeriodView {
 }
 
 export function parseLedgerPeriod(text: string): string {
-  if (parseMonthLabel(text) === null) throw new LedgerInputError(`--period: "${text}" is not a month; the ledger books by month: write YYYY-MM (e.g. 2026-03)`);
+  if (parseMonthLabel(text) === null)
+    throw new LedgerInputError(
+      `--period: "${text}" is not a month; the ledger books by month: write YYYY-MM (e.g. 2026-03)`,
+    );
   return text;
 }
 
 /** One line saying how the entry's amount came about, from the inputs recorded with it. */
 export function explain(e: LedgerEntry, currency: string): string {
   const i = e.inputs;
-  if (i.planType === 'fixed_fee') return `monthly fee of plan ${i.plan} (recipe ${i.recipe}) for ${e.originalPeriod}, target ${i.target}; ${e.reason}`;
-  const fx = i.dealCurrency !== null && i.dealCurrency !== currency ? ` × ${i.exchangeRate ?? '?'} = ${i.baseAmount ?? '?'} ${currency}` : '';
+  if (i.planType === 'fixed_fee')
+    return `monthly fee of plan ${i.plan} (recipe ${i.recipe}) for ${e.originalPeriod}, target ${i.target}; ${e.reason}`;
+  const fx =
+    i.dealCurrency !== null && i.dealCurrency !== currency
+      ? ` × ${i.exchangeRate ?? '?'} = ${i.baseAmount ?? '?'} ${currency}`
+      : '';
   const rate = i.rateBps === null ? `flat fee of plan ${i.plan}` : `${i.rateBps} bps of plan ${i.plan}`;
-  const tier = i.tier === null ? '' : ` (tier ${i.tier}${i.wonDealsForTier === null ? '' : `, ${i.wonDealsForTier} won in 365 days`})`;
+  const tier =
+    i.tier === null
+      ? ''
+      : ` (tier ${i.tier}${i.wonDealsForTier === null ? '' : `, ${i.wonDealsForTier} won in 365 days`})`;
   const split = i.instalments !== null && i.instalments > 1 ? `, instalment ${i.instalment} of ${i.instalments}` : '';
   return `${e.dealName ?? e.dealId ?? '-'} (${e.dealId ?? '-'}): ${i.dealAmount ?? '?'} ${i.dealCurrency ?? ''}${fx}; ${i.role ?? 'credited'} under ${i.attributionModel} attribution, basis ${i.basis ?? '-'}; ${rate}${tier} = ${i.commission}${i.capped ? ' (capped)' : ''}${split}; recipe ${i.recipe}; target ${i.target}; ${e.reason}`;
 }
@@ -95,11 +105,33 @@ export function explain(e: LedgerEntry, currency: string): string {
 function line(e: LedgerEntry, statusAt: number, currency: string, exponent: number): ExportLine {
   const i = e.inputs;
   return {
-    seq: e.seq, period: e.period, originalPeriod: e.originalPeriod, type: e.kind, key: e.key, partnerId: e.partnerId, partnerName: e.partnerName,
-    dealId: e.dealId, dealName: e.dealName, recipe: i.recipe, plan: i.plan, planType: i.planType, basis: i.basis, rateBps: i.rateBps, tier: i.tier,
-    dealAmount: i.dealAmount, dealCurrency: i.dealCurrency, exchangeRate: i.exchangeRate, baseAmount: i.baseAmount, attributionModel: i.attributionModel,
-    role: i.role, amount: formatMinor(e.amount, exponent), payableOn: e.payableOn, status: e.payableAt <= statusAt ? 'payable' : 'held',
-    reason: e.reason, explanation: explain(e, currency), postedAt: formatInstant(e.postedAt),
+    seq: e.seq,
+    period: e.period,
+    originalPeriod: e.originalPeriod,
+    type: e.kind,
+    key: e.key,
+    partnerId: e.partnerId,
+    partnerName: e.partnerName,
+    dealId: e.dealId,
+    dealName: e.dealName,
+    recipe: i.recipe,
+    plan: i.plan,
+    planType: i.planType,
+    basis: i.basis,
+    rateBps: i.rateBps,
+    tier: i.tier,
+    dealAmount: i.dealAmount,
+    dealCurrency: i.dealCurrency,
+    exchangeRate: i.exchangeRate,
+    baseAmount: i.baseAmount,
+    attributionModel: i.attributionModel,
+    role: i.role,
+    amount: formatMinor(e.amount, exponent),
+    payableOn: e.payableOn,
+    status: e.payableAt <= statusAt ? 'payable' : 'held',
+    reason: e.reason,
+    explanation: explain(e, currency),
+    postedAt: formatInstant(e.postedAt),
   };
 }
 
@@ -112,8 +144,12 @@ function totalsOf(entries: readonly LedgerEntry[], lines: readonly ExportLine[],
   });
   const f = (v: bigint): string => formatMinor(v, exponent);
   return {
-    accruals: f(sum.accrual), adjustments: f(sum.adjustment), clawbacks: f(sum.clawback),
-    net: f(sum.accrual + sum.adjustment + sum.clawback), payable: f(sum.payable), held: f(sum.held),
+    accruals: f(sum.accrual),
+    adjustments: f(sum.adjustment),
+    clawbacks: f(sum.clawback),
+    net: f(sum.accrual + sum.adjustment + sum.clawback),
+    payable: f(sum.payable),
+    held: f(sum.held),
   };
 }
 
@@ -129,10 +165,17 @@ async function load(deps: LedgerDeps, account: string, period: string, partnerId
   const closes = await deps.store.periodCloses(account);
   const close = closeOf(closes, period);
   const statusAt = close?.closedAt ?? Math.floor(deps.clock.now() / 1000) * 1000;
-  const entries = (await deps.store.ledgerEntries(account, partnerId === undefined ? { period } : { period, partnerId }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.seq - b.seq));
+  const entries = (
+    await deps.store.ledgerEntries(account, partnerId === undefined ? { period } : { period, partnerId })
+  ).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.seq - b.seq));
   return {
-    view: { period, state: close ? 'closed' : 'open', closedAt: close ? formatInstant(close.closedAt) : null, statusAsOf: formatInstant(statusAt), currency: program.currency },
+    view: {
+      period,
+      state: close ? 'closed' : 'open',
+      closedAt: close ? formatInstant(close.closedAt) : null,
+      statusAsOf: formatInstant(statusAt),
+      currency: program.currency,
+    },
     entries,
     lines: entries.map((e) => line(e, statusAt, program.currency, program.exponent)),
   };
@@ -143,7 +186,12 @@ export async function commissionExport(deps: LedgerDeps, account: string, period
   return { ...view, entries: lines, totals: totalsOf(entries, lines, deps.config.program.exponent) };
 }
 
-export async function statements(deps: LedgerDeps, account: string, period: string, partnerId?: string): Promise<Statements> {
+export async function statements(
+  deps: LedgerDeps,
+  account: string,
+  period: string,
+  partnerId?: string,
+): Promise<Statements> {
   const { view, entries, lines } = await load(deps, account, parseLedgerPeriod(period), partnerId);
   const exponent = deps.config.program.exponent;
   const groups = new Map<string, number[]>();
@@ -152,28 +200,68 @@ export async function statements(deps: LedgerDeps, account: string, period: stri
     if (list) list.push(i);
     else groups.set(e.partnerId, [i]);
   });
-  const partners = [...groups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([id, idx]): PartnerStatement => {
-    const es = idx.map((i) => entries[i] as LedgerEntry);
-    const ls = idx.map((i) => lines[i] as ExportLine);
-    // the latest name recorded for the partner in this period
-    const name = es.reduce((latest, e) => (e.seq > latest.seq ? e : latest)).partnerName;
-    return { partnerId: id, partnerName: name, lines: ls, totals: totalsOf(es, ls, exponent) };
-  });
+  const partners = [...groups.entries()]
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+    .map(([id, idx]): PartnerStatement => {
+      const es = idx.map((i) => entries[i] as LedgerEntry);
+      const ls = idx.map((i) => lines[i] as ExportLine);
+      // the latest name recorded for the partner in this period
+      const name = es.reduce((latest, e) => (e.seq > latest.seq ? e : latest)).partnerName;
+      return { partnerId: id, partnerName: name, lines: ls, totals: totalsOf(es, ls, exponent) };
+    });
   return { ...view, partners, totals: totalsOf(entries, lines, exponent) };
 }
 
 export const EXPORT_COLUMNS = [
-  'period', 'originalPeriod', 'seq', 'type', 'key', 'partnerId', 'partnerName', 'dealId', 'dealName', 'recipe', 'plan', 'planType',
-  'basis', 'rateBps', 'tier', 'dealAmount', 'dealCurrency', 'exchangeRate', 'baseAmount', 'attributionModel', 'role', 'amount',
-  'payableOn', 'status', 'reason', 'postedAt',
+  'period',
+  'originalPeriod',
+  'seq',
+  'type',
+  'key',
+  'partnerId',
+  'partnerName',
+  'dealId',
+  'dealName',
+  'recipe',
+  'plan',
+  'planType',
+  'basis',
+  'rateBps',
+  'tier',
+  'dealAmount',
+  'dealCurrency',
+  'exchangeRate',
+  'baseAmount',
+  'attributionModel',
+  'role',
+  'amount',
+  'payableOn',
+  'status',
+  'reason',
+  'postedAt',
 ] as const;
 
 export function commissionExportCsv(x: CommissionExport): string {
-  return toCsv(EXPORT_COLUMNS, x.entries.map((l) => EXPORT_COLUMNS.map((c) => l[c])));
+  return toCsv(
+    EXPORT_COLUMNS,
+    x.entries.map((l) => EXPORT_COLUMNS.map((c) => l[c])),
+  );
 }
 
 export const STATEMENT_COLUMNS = [
-  'period', 'partnerId', 'partnerName', 'line', 'type', 'key', 'dealId', 'dealName', 'originalPeriod', 'amount', 'status', 'payableOn', 'explanation',
+  'period',
+  'partnerId',
+  'partnerName',
+  'line',
+  'type',
+  'key',
+  'dealId',
+  'dealName',
+  'originalPeriod',
+  'amount',
+  'status',
+  'payableOn',
+  'explanation',
 ] as const;
 
 /** One row per entry, then six total rows per partner (line = total), then the period's totals (partnerId empty). */
@@ -185,7 +273,23 @@ export function statementsCsv(s: Statements): string {
     }
   };
   for (const p of s.partners) {
-    p.lines.forEach((l, i) => rows.push([s.period, p.partnerId, p.partnerName, i + 1, l.type, l.key, l.dealId, l.dealName, l.originalPeriod, l.amount, l.status, l.payableOn, l.explanation]));
+    p.lines.forEach((l, i) =>
+      rows.push([
+        s.period,
+        p.partnerId,
+        p.partnerName,
+        i + 1,
+        l.type,
+        l.key,
+        l.dealId,
+        l.dealName,
+        l.originalPeriod,
+        l.amount,
+        l.status,
+        l.payableOn,
+        l.explanation,
+      ]),
+    );
     totalRows(p.partnerId, p.partnerName, p.totals);
   }
   totalRows('', 'all partners', s.totals);

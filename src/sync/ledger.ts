@@ -131,15 +131,22 @@ function changeList(program: Program, before: LedgerInputs, after: LedgerInputs)
   const parts: string[] = [];
   const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
   if (!same(before.dealAmount, after.dealAmount) || !same(before.dealCurrency, after.dealCurrency)) {
-    parts.push(`deal amount ${before.dealAmount ?? '-'} ${before.dealCurrency ?? ''} → ${after.dealAmount ?? '-'} ${after.dealCurrency ?? ''}`.replace(/ +/g, ' '));
+    parts.push(
+      `deal amount ${before.dealAmount ?? '-'} ${before.dealCurrency ?? ''} → ${after.dealAmount ?? '-'} ${after.dealCurrency ?? ''}`.replace(
+        / +/g,
+        ' ',
+      ),
+    );
   }
-  if (!same(before.exchangeRate, after.exchangeRate)) parts.push(`exchange rate ${before.exchangeRate ?? '-'} → ${after.exchangeRate ?? '-'}`);
+  if (!same(before.exchangeRate, after.exchangeRate))
+    parts.push(`exchange rate ${before.exchangeRate ?? '-'} → ${after.exchangeRate ?? '-'}`);
   if (!same(before.basis, after.basis)) parts.push(`basis ${before.basis ?? '-'} → ${after.basis ?? '-'}`);
   if (!same(before.rateBps, after.rateBps)) parts.push(`rate ${before.rateBps ?? '-'} → ${after.rateBps ?? '-'} bps`);
   if (!same(before.tier, after.tier)) parts.push(`tier ${before.tier ?? '-'} → ${after.tier ?? '-'}`);
   if (!same(before.plan, after.plan)) parts.push(`plan ${before.plan} → ${after.plan}`);
   if (!same(before.recipe, after.recipe)) parts.push(`recipe ${before.recipe} → ${after.recipe}`);
-  if (!same(before.attributionModel, after.attributionModel)) parts.push(`attribution model ${before.attributionModel} → ${after.attributionModel}`);
+  if (!same(before.attributionModel, after.attributionModel))
+    parts.push(`attribution model ${before.attributionModel} → ${after.attributionModel}`);
   if (!same(before.role, after.role)) parts.push(`role ${before.role ?? '-'} → ${after.role ?? '-'}`);
   if (!same(before.capped, after.capped)) parts.push(after.capped ? 'now capped' : 'no longer capped');
   if (parts.length === 0) parts.push(`commission ${before.commission} → ${after.commission} ${program.currency}`);
@@ -149,16 +156,28 @@ function changeList(program: Program, before: LedgerInputs, after: LedgerInputs)
 function accrualReason(program: Program, t: TargetEntry): string {
   const i = t.inputs;
   if (i.planType === 'fixed_fee') return `fixed fee of plan ${i.plan} (recipe ${i.recipe}) for ${t.period}`;
-  const rate = i.rateBps === null ? `flat fee of plan ${i.plan}` : `${i.rateBps} bps of ${i.basis ?? '-'} ${program.currency}${i.tier === null ? '' : ` (tier ${i.tier})`}`;
+  const rate =
+    i.rateBps === null
+      ? `flat fee of plan ${i.plan}`
+      : `${i.rateBps} bps of ${i.basis ?? '-'} ${program.currency}${i.tier === null ? '' : ` (tier ${i.tier})`}`;
   const split = i.instalments !== null && i.instalments > 1 ? `, instalment ${i.instalment} of ${i.instalments}` : '';
   return `deal ${t.dealId ?? '-'} won, ${i.role ?? 'credited'}: ${rate}${i.capped ? ', capped' : ''}${split}`;
 }
 
-function negativeReason(input: PlanInput, dealId: string, partnerId: string, hasTarget: boolean): { kind: LedgerKind; reason: string } {
+function negativeReason(
+  input: PlanInput,
+  dealId: string,
+  partnerId: string,
+  hasTarget: boolean,
+): { kind: LedgerKind; reason: string } {
   const stage = input.dealStages.get(dealId);
   const rejected = input.rejected.get(dealId);
   if (stage === undefined) return { kind: 'clawback', reason: `deal ${dealId} was deleted in the CRM` };
-  if (rejected !== undefined) return { kind: 'adjustment', reason: `deal ${dealId} is rejected (${rejected}): fix it in the CRM to restore the commission` };
+  if (rejected !== undefined)
+    return {
+      kind: 'adjustment',
+      reason: `deal ${dealId} is rejected (${rejected}): fix it in the CRM to restore the commission`,
+    };
   if (stage !== 'won') return { kind: 'clawback', reason: `deal ${dealId} is no longer won (stage ${stage})` };
   return hasTarget
     ? { kind: 'adjustment', reason: '' }
@@ -192,7 +211,9 @@ export function planLedger(input: PlanInput): LedgerPlan {
       reason = t ? `increase: ${changeList(program, b.last.inputs, t.inputs)}` : 'increase';
     } else if (base.dealId === null) {
       kind = 'adjustment';
-      reason = t ? `decrease: ${changeList(program, b.last.inputs, t.inputs)}` : `fixed fee for ${original} no longer due (partner ended, recipe or plan changed)`;
+      reason = t
+        ? `decrease: ${changeList(program, b.last.inputs, t.inputs)}`
+        : `fixed fee for ${original} no longer due (partner ended, recipe or plan changed)`;
     } else {
       const why = negativeReason(input, base.dealId, base.partnerId, t !== undefined);
       kind = why.kind;
@@ -201,16 +222,34 @@ export function planLedger(input: PlanInput): LedgerPlan {
       const days = program.plans.get(inputs.plan)?.clawbackDays ?? inputs.clawbackDays;
       if (closedAt !== null && input.asOf - closedAt > days * DAY_MS) {
         skipped.push({
-          key, partnerId: base.partnerId, partnerName: base.partnerName, dealId: base.dealId, dealName: base.dealName, amount: diff,
-          dealClosedAt: closedAt, clawbackDays: days, plan: inputs.plan,
+          key,
+          partnerId: base.partnerId,
+          partnerName: base.partnerName,
+          dealId: base.dealId,
+          dealName: base.dealName,
+          amount: diff,
+          dealClosedAt: closedAt,
+          clawbackDays: days,
+          plan: inputs.plan,
         });
         continue;
       }
     }
     if (period !== original) reason += ` (period ${original} is closed: booked in ${period})`;
     entries.push({
-      key, kind, period, originalPeriod: original, partnerId: base.partnerId, partnerName: base.partnerName, dealId: base.dealId,
-      dealName: base.dealName, amount: diff, payableAt: base.payableAt, payableOn: base.payableOn, reason, inputs,
+      key,
+      kind,
+      period,
+      originalPeriod: original,
+      partnerId: base.partnerId,
+      partnerName: base.partnerName,
+      dealId: base.dealId,
+      dealName: base.dealName,
+      amount: diff,
+      payableAt: base.payableAt,
+      payableOn: base.payableOn,
+      reason,
+      inputs,
     });
   }
   return { entries, skipped };
@@ -229,8 +268,13 @@ export function clawbackAlerts(program: Program, tz: TimeZone, skipped: readonly
   for (const list of groups.values()) {
     const first = list[0] as SkippedDifference;
     const total = list.reduce((sum, s) => sum + s.amount, 0n);
-    out.push(makeAlert('CLAWBACK_WINDOW_PASSED', { dealId: first.dealId, partnerId: first.partnerId },
-      `Clawback of ${formatMinor(-total, program.exponent)} ${program.currency} on deal "${first.dealName ?? first.dealId}" for ${first.partnerName} not posted: the deal closed ${tz.localDate(first.dealClosedAt)}, more than ${first.clawbackDays} days ago (plan ${first.plan}): recover it with the partner directly if finance decides to`));
+    out.push(
+      makeAlert(
+        'CLAWBACK_WINDOW_PASSED',
+        { dealId: first.dealId, partnerId: first.partnerId },
+        `Clawback of ${formatMinor(-total, program.exponent)} ${program.currency} on deal "${first.dealName ?? first.dealId}" for ${first.partnerName} not posted: the deal closed ${tz.localDate(first.dealClosedAt)}, more than ${first.clawbackDays} days ago (plan ${first.plan}): recover it with the partner directly if finance decides to`,
+      ),
+    );
   }
   return out;
 }

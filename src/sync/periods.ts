@@ -36,8 +36,11 @@ export async function listPeriods(deps: LedgerDeps, account: string): Promise<Pe
     const close = closeOf(closes, period);
     const s = byPeriod.get(period);
     out.push({
-      period, state: close ? 'closed' : 'open', closedAt: close ? formatInstant(close.closedAt) : null,
-      entries: s?.entries ?? 0, net: formatMinor(s?.net ?? 0n, config.program.exponent),
+      period,
+      state: close ? 'closed' : 'open',
+      closedAt: close ? formatInstant(close.closedAt) : null,
+      entries: s?.entries ?? 0,
+      net: formatMinor(s?.net ?? 0n, config.program.exponent),
     });
   }
   return out;
@@ -54,14 +57,21 @@ export interface CloseResult {
 /** Seconds a close waits for a running sync of the account before giving up. */
 const CLOSE_LOCK_WAIT_MS = 60_000;
 
-export async function closePeriod(deps: LedgerDeps, account: string, periodText: string, closedBy: string): Promise<CloseResult> {
+export async function closePeriod(
+  deps: LedgerDeps,
+  account: string,
+  periodText: string,
+  closedBy: string,
+): Promise<CloseResult> {
   const period = parseLedgerPeriod(periodText);
   const { store, config, clock } = deps;
   const tz = new TimeZone(config.program.timezone);
   const now = clock.now();
   const idx = parseMonthLabel(period) ?? 0;
   if (tz.monthStart(idx + 1) > now) {
-    throw new LedgerInputError(`period ${period} has not ended yet (it ends ${formatInstant(tz.monthStart(idx + 1))} in ${tz.name}): close it after its last day`);
+    throw new LedgerInputError(
+      `period ${period} has not ended yet (it ends ${formatInstant(tz.monthStart(idx + 1))} in ${tz.name}): close it after its last day`,
+    );
   }
   const lock = await store.lock(account, CLOSE_LOCK_WAIT_MS);
   try {

@@ -28,21 +28,38 @@ export interface PartnerView {
 
 export async function listPartners(deps: Pick<LedgerDeps, 'store'>, account: string): Promise<PartnerView[]> {
   const [cache, states, open] = await Promise.all([
-    deps.store.loadCache(account), deps.store.partnerStates(account), deps.store.openEpisodes(account),
+    deps.store.loadCache(account),
+    deps.store.partnerStates(account),
+    deps.store.openEpisodes(account),
   ]);
   const stateOf = new Map(states.map((s) => [s.partnerId, s]));
   return cache.partners.map((p) => {
     const s = stateOf.get(p.id);
     return {
-      id: p.id, name: p.name ?? p.id, recipe: p.recipe ?? null, ownerId: p.ownerId,
+      id: p.id,
+      name: p.name ?? p.id,
+      recipe: p.recipe ?? null,
+      ownerId: p.ownerId,
       latest: (s?.result ?? null) as PartnerOut | null,
       updatedAt: s ? new Date(s.updatedAt).toISOString() : null,
-      openAlerts: open.filter((e) => e.partnerId === p.id).map((e) => ({ code: e.code, severity: e.severity, dealId: e.dealId, message: e.message, openedAt: e.openedAt })),
+      openAlerts: open
+        .filter((e) => e.partnerId === p.id)
+        .map((e) => ({
+          code: e.code,
+          severity: e.severity,
+          dealId: e.dealId,
+          message: e.message,
+          openedAt: e.openedAt,
+        })),
     };
   });
 }
 
-export async function getPartner(deps: Pick<LedgerDeps, 'store'>, account: string, id: string): Promise<PartnerView | null> {
+export async function getPartner(
+  deps: Pick<LedgerDeps, 'store'>,
+  account: string,
+  id: string,
+): Promise<PartnerView | null> {
   return (await listPartners(deps, account)).find((p) => p.id === id) ?? null;
 }
 
@@ -55,5 +72,12 @@ export async function kpis(deps: LedgerDeps, account: string, periodText?: strin
   const cache = await deps.store.loadCache(account);
   const asOf = Math.floor(deps.clock.now() / 1000) * 1000;
   const { result } = computeResult(deps.config.program, cache, { asOf, period });
-  return { asOf: result.asOf, currency: result.currency, period: result.period, partners: result.partners, recipes: result.recipes, program: result.program };
+  return {
+    asOf: result.asOf,
+    currency: result.currency,
+    period: result.period,
+    partners: result.partners,
+    recipes: result.recipes,
+    program: result.program,
+  };
 }

@@ -38,7 +38,15 @@ export class SyncStopped extends Error {
 
 export interface RunReport {
   mode: string;
-  pull: { pages: number; partners: number; deals: number; links: number; removedPartners: number; removedDeals: number; resumed: boolean };
+  pull: {
+    pages: number;
+    partners: number;
+    deals: number;
+    links: number;
+    removedPartners: number;
+    removedDeals: number;
+    resumed: boolean;
+  };
   snapshot: { partners: number; deals: number; rejected: { dealId: string; reason: string }[]; warnings: string[] };
   ledger: { posted: Record<LedgerKind, number>; net: string; clawbacksNotPosted: number };
   alerts: { open: number; opened: number; resolved: number };
@@ -156,23 +164,36 @@ class Run {
     }
     await store.beginPull(this.account, state, clock.now());
     const pages = crm.pull({
-      mode: state.mode, cursor: state.cursor, refreshLinks: this.options.refreshLinks === true,
+      mode: state.mode,
+      cursor: state.cursor,
+      refreshLinks: this.options.refreshLinks === true,
       previousTouches: (ids) => store.cachedTouches(this.account, ids),
     });
     for await (const page of pages) {
       state = { ...state, cursor: page.cursor, pages: state.pages + 1 };
       await store.applyPage(this.account, state, page, clock.now());
       this.count(page);
-      progress?.({ step: 'pull', pages: this.report.pull.pages, records: this.report.pull.partners + this.report.pull.deals });
+      progress?.({
+        step: 'pull',
+        pages: this.report.pull.pages,
+        records: this.report.pull.partners + this.report.pull.deals,
+      });
       this.boundary('after-page');
-      if (this.options.signal?.aborted === true) throw new SyncStopped('stopped for shutdown after a checkpoint; the next run resumes the pull');
+      if (this.options.signal?.aborted === true)
+        throw new SyncStopped('stopped for shutdown after a checkpoint; the next run resumes the pull');
     }
     const removed = await store.finishPull(this.account, state, clock.now());
     this.report.pull.removedPartners += removed.partners;
     this.report.pull.removedDeals += removed.deals;
   }
 
-  private count(page: { partners: unknown[]; deals: unknown[]; links: unknown[]; removedDealIds: unknown[]; removedPartnerIds: unknown[] }): void {
+  private count(page: {
+    partners: unknown[];
+    deals: unknown[];
+    links: unknown[];
+    removedDealIds: unknown[];
+    removedPartnerIds: unknown[];
+  }): void {
     const p = this.report.pull;
     p.pages += 1;
     p.partners += page.partners.length;
@@ -189,7 +210,10 @@ class Run {
    * is marked expired by this run's write-back; the engine then sees it expired right away, so
    * the values written now are the ones the next run computes (no write on an unchanged re-run).
    */
-  compute(partners: readonly PulledPartner[], deals: readonly PulledDeal[]): { out: EngineOutput; expire: Set<string> } {
+  compute(
+    partners: readonly PulledPartner[],
+    deals: readonly PulledDeal[],
+  ): { out: EngineOutput; expire: Set<string> } {
     const { program } = this.deps.config;
     const snapshot: Snapshot = { partners, deals };
     const first = computeDetailed(program, snapshot, { asOf: this.asOf });
@@ -199,7 +223,9 @@ class Run {
       if (o.expireRegistration && d) expire.add(d.id);
     });
     if (expire.size === 0) return { out: first, expire };
-    const expired = deals.map((d) => (expire.has(d.id) && d.registration ? { ...d, registration: { ...d.registration, status: 'expired' } } : d));
+    const expired = deals.map((d) =>
+      expire.has(d.id) && d.registration ? { ...d, registration: { ...d.registration, status: 'expired' } } : d,
+    );
     return { out: computeDetailed(program, { partners, deals: expired }, { asOf: this.asOf }), expire };
   }
 
@@ -215,22 +241,37 @@ class Run {
 
     progress?.({ step: 'compute' });
     const cache = await store.loadCache(this.account);
-    const { out, expire } = await this.timed('compute', () => Promise.resolve(this.compute(cache.partners, cache.deals)));
+    const { out, expire } = await this.timed('compute', () =>
+      Promise.resolve(this.compute(cache.partners, cache.deals)),
+    );
     const tz = out.details.tz;
-    this.report.snapshot = { partners: cache.partners.length, deals: cache.deals.length, rejected: out.result.rejected, warnings: out.warnings };
+    this.report.snapshot = {
+      partners: cache.partners.length,
+      deals: cache.deals.length,
+      rejected: out.result.rejected,
+      warnings: out.warnings,
+    };
     this.boundary('after-compute');
 
     // ledger: differences against what is posted, in one transaction
     progress?.({ step: 'ledger' });
     const plan = await this.timed('ledger', async () => {
       const ledgerPlan = planLedger({
-        program, tz, asOf: this.asOf, targets: targetEntries(program, out.details), balances: await store.keyBalances(this.account),
-        closes: await store.periodCloses(this.account), dealStages: new Map(cache.deals.map((d) => [d.id, d.stage])),
+        program,
+        tz,
+        asOf: this.asOf,
+        targets: targetEntries(program, out.details),
+        balances: await store.keyBalances(this.account),
+        closes: await store.periodCloses(this.account),
+        dealStages: new Map(cache.deals.map((d) => [d.id, d.stage])),
         rejected: new Map(out.result.rejected.map((r) => [r.dealId, r.reason])),
       });
       const posted = await store.postEntries(this.account, this.id, ledgerPlan.entries, clock.now());
       for (const e of posted) this.report.ledger.posted[e.kind] += 1;
-      this.report.ledger.net = formatMinor(posted.reduce((s, e) => s + e.amount, 0n), program.exponent);
+      this.report.ledger.net = formatMinor(
+        posted.reduce((s, e) => s + e.amount, 0n),
+        program.exponent,
+      );
       this.report.ledger.clawbacksNotPosted = ledgerPlan.skipped.length;
       return ledgerPlan;
     });
@@ -243,12 +284,21 @@ class Run {
       const open = new Map((await store.openEpisodes(this.account)).map((e) => [e.alertKey, e]));
       const states = new Map((await store.partnerStates(this.account)).map((s) => [s.partnerId, s]));
       const episodePlan = planEpisodes({
-        runId: this.id, at: this.asOf, timezone: program.timezone, out, open, partnersById,
+        runId: this.id,
+        at: this.asOf,
+        timezone: program.timezone,
+        out,
+        open,
+        partnersById,
         alerts: [...out.result.alerts, ...clawbackAlerts(program, tz, plan.skipped)],
         drops: healthDropped(out, states, open),
       });
       await store.applyAlerts(this.account, episodePlan.changes);
-      this.report.alerts = { open: episodePlan.alerts.length, opened: episodePlan.changes.open.length, resolved: episodePlan.changes.resolve.length };
+      this.report.alerts = {
+        open: episodePlan.alerts.length,
+        opened: episodePlan.changes.open.length,
+        resolved: episodePlan.changes.resolve.length,
+      };
       return episodePlan;
     });
     this.boundary('after-alerts');
@@ -262,15 +312,35 @@ class Run {
     this.boundary('after-tasks');
   }
 
-  private async writeBack(out: EngineOutput, alerts: Parameters<typeof planWriteBack>[0]['alerts'], cache: { partners: PulledPartner[]; deals: PulledDeal[] }, expire: Set<string>): Promise<void> {
+  private async writeBack(
+    out: EngineOutput,
+    alerts: Parameters<typeof planWriteBack>[0]['alerts'],
+    cache: { partners: PulledPartner[]; deals: PulledDeal[] },
+    expire: Set<string>,
+  ): Promise<void> {
     const { store, crm, clock, config } = this.deps;
     const changes = planWriteBack({
-      program: config.program, out, asOf: this.asOf, alerts, expire,
-      partners: new Map(cache.partners.map((p) => [p.id, p])), deals: new Map(cache.deals.map((d) => [d.id, d])),
+      program: config.program,
+      out,
+      asOf: this.asOf,
+      alerts,
+      expire,
+      partners: new Map(cache.partners.map((p) => [p.id, p])),
+      deals: new Map(cache.deals.map((d) => [d.id, d])),
     });
     const intents = [
-      ...changes.partners.map((p) => ({ id: randomUUID(), object: 'partner' as const, recordId: p.id, fields: p.fields })),
-      ...changes.deals.map((d) => ({ id: randomUUID(), object: 'deal' as const, recordId: d.id, fields: { ...d.fields, ...(d.expireRegistration === true ? { expireRegistration: true } : {}) } })),
+      ...changes.partners.map((p) => ({
+        id: randomUUID(),
+        object: 'partner' as const,
+        recordId: p.id,
+        fields: p.fields,
+      })),
+      ...changes.deals.map((d) => ({
+        id: randomUUID(),
+        object: 'deal' as const,
+        recordId: d.id,
+        fields: { ...d.fields, ...(d.expireRegistration === true ? { expireRegistration: true } : {}) },
+      })),
     ];
     if (intents.length === 0) return;
     await store.recordWrites(this.account, this.id, intents, clock.now());
@@ -282,14 +352,28 @@ class Run {
       const failedKeys = new Set(result.failed.map((f) => `${f.object}:${f.id}`));
       const okPartners = batch.partners.filter((p) => !failedKeys.has(`partner:${p.id}`));
       const okDeals = batch.deals.filter((d) => !failedKeys.has(`deal:${d.id}`));
-      await store.updateWritten(this.account, {
-        partners: okPartners,
-        deals: okDeals.map((d) => ({ id: d.id, fields: d.fields, expireRegistration: d.expireRegistration === true })),
-      }, clock.now());
+      await store.updateWritten(
+        this.account,
+        {
+          partners: okPartners,
+          deals: okDeals.map((d) => ({
+            id: d.id,
+            fields: d.fields,
+            expireRegistration: d.expireRegistration === true,
+          })),
+        },
+        clock.now(),
+      );
       await store.settleWrites(
         this.account,
-        [...okPartners.map((p) => intentId.get(`partner:${p.id}`)), ...okDeals.map((d) => intentId.get(`deal:${d.id}`))].filter((x): x is string => x !== undefined),
-        result.failed.flatMap((f) => { const id = intentId.get(`${f.object}:${f.id}`); return id === undefined ? [] : [{ id, reason: f.reason }]; }),
+        [
+          ...okPartners.map((p) => intentId.get(`partner:${p.id}`)),
+          ...okDeals.map((d) => intentId.get(`deal:${d.id}`)),
+        ].filter((x): x is string => x !== undefined),
+        result.failed.flatMap((f) => {
+          const id = intentId.get(`${f.object}:${f.id}`);
+          return id === undefined ? [] : [{ id, reason: f.reason }];
+        }),
         clock.now(),
       );
       this.report.writeBack.partners += okPartners.length;
@@ -311,9 +395,18 @@ class Run {
       this.report.tasks.foundExisting += found.length;
       const toCreate = pending.filter((t) => !foundMarkers.has(t.marker));
       if (toCreate.length > 0) {
-        created = await crm.createTasks(toCreate.map((t) => ({
-          marker: t.marker, partnerId: t.partnerId, dealId: t.dealId, ownerId: t.ownerId, subject: t.subject, body: t.body, dueAt: t.dueAt, priority: t.priority,
-        })));
+        created = await crm.createTasks(
+          toCreate.map((t) => ({
+            marker: t.marker,
+            partnerId: t.partnerId,
+            dealId: t.dealId,
+            ownerId: t.ownerId,
+            subject: t.subject,
+            body: t.body,
+            dueAt: t.dueAt,
+            priority: t.priority,
+          })),
+        );
       }
       this.boundary('after-task-create');
       await store.markTasks(this.account, [...found, ...created], []);
@@ -321,7 +414,9 @@ class Run {
     } catch (err) {
       if (!(err instanceof CrmError) || isQuota(err)) throw err;
       // a task is a reminder, not money: report it and keep the run; the outbox retries next run
-      const failed = pending.filter((t) => !created.some((c) => c.marker === t.marker)).map((t) => ({ marker: t.marker, reason: err.message }));
+      const failed = pending
+        .filter((t) => !created.some((c) => c.marker === t.marker))
+        .map((t) => ({ marker: t.marker, reason: err.message }));
       await store.markTasks(this.account, created, failed);
       this.report.tasks.failed.push(...failed);
     }
@@ -355,7 +450,12 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
         status = 'stopped';
         run.report.stoppedAt = Object.keys(run.report.durationsMs).at(-1) ?? 'pull';
         run.report.error = err instanceof Error ? err.message : String(err);
-        log.warn({ err: run.report.error }, err instanceof SyncStopped ? 'sync stopped for shutdown at a checkpoint' : 'CRM quota exhausted: run stopped at its last checkpoint; the next run resumes');
+        log.warn(
+          { err: run.report.error },
+          err instanceof SyncStopped
+            ? 'sync stopped for shutdown at a checkpoint'
+            : 'CRM quota exhausted: run stopped at its last checkpoint; the next run resumes',
+        );
       } else {
         status = 'failed';
         run.report.error = err instanceof Error ? err.message : String(err);
@@ -366,7 +466,14 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
     run.report.apiCalls = callsSince(statsBefore, crm.callStats());
     await store.finishRun(run.id, status, clock.now(), run.report as unknown as Record<string, unknown>);
     deps.onProgress?.({ step: 'done' });
-    log.info({ status, ledger: run.report.ledger, writeBack: { partners: run.report.writeBack.partners, deals: run.report.writeBack.deals } }, 'sync finished');
+    log.info(
+      {
+        status,
+        ledger: run.report.ledger,
+        writeBack: { partners: run.report.writeBack.partners, deals: run.report.writeBack.deals },
+      },
+      'sync finished',
+    );
     return { runId: run.id, account, status, asOf, report: run.report };
   } finally {
     await lock.release();

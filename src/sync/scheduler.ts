@@ -14,12 +14,21 @@ export interface Schedules {
 
 export function startScheduler(service: SyncService, s: Schedules, logger: Logger): { stop: () => Promise<void> } {
   const tasks: ScheduledTask[] = [
-    cron.schedule(s.schedule, () => {
-      if (service.start({}) === null) logger.info('scheduled sync skipped: a sync is already running');
-    }, { timezone: s.timezone, name: 'partnersync-sync', noOverlap: true }),
-    cron.schedule(s.fullRefresh, () => {
-      if (service.start({ refreshLinks: true }) === null) logger.info('scheduled link refresh skipped: a sync is already running');
-    }, { timezone: s.timezone, name: 'partnersync-refresh-links', noOverlap: true }),
+    cron.schedule(
+      s.schedule,
+      () => {
+        if (service.start({}) === null) logger.info('scheduled sync skipped: a sync is already running');
+      },
+      { timezone: s.timezone, name: 'partnersync-sync', noOverlap: true },
+    ),
+    cron.schedule(
+      s.fullRefresh,
+      () => {
+        if (service.start({ refreshLinks: true }) === null)
+          logger.info('scheduled link refresh skipped: a sync is already running');
+      },
+      { timezone: s.timezone, name: 'partnersync-refresh-links', noOverlap: true },
+    ),
   ];
   logger.info({ schedule: s.schedule, fullRefresh: s.fullRefresh, timezone: s.timezone }, 'scheduler started');
   return {

@@ -15,16 +15,31 @@ const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1
 
 function canonicalPartner(p: PulledPartner): SnapshotPartner {
   return {
-    id: p.id, name: p.name ?? null, recipe: p.recipe ?? null, tier: p.tier ?? null, onboardedAt: p.onboardedAt ?? null,
-    endedAt: p.endedAt ?? null, ratings: p.ratings ?? {}, fit: p.fit ?? {},
+    id: p.id,
+    name: p.name ?? null,
+    recipe: p.recipe ?? null,
+    tier: p.tier ?? null,
+    onboardedAt: p.onboardedAt ?? null,
+    endedAt: p.endedAt ?? null,
+    ratings: p.ratings ?? {},
+    fit: p.fit ?? {},
   };
 }
 
 function canonicalDeal(d: PulledDeal): SnapshotDeal {
   return {
-    id: d.id, name: d.name ?? null, amount: d.amount ?? null, currency: d.currency ?? null, stage: d.stage, createdAt: d.createdAt,
-    closedAt: d.closedAt ?? null, customerId: d.customerId ?? null, recipe: d.recipe ?? null, sourcePartnerId: d.sourcePartnerId ?? null,
-    registration: d.registration ?? null, touches: d.touches ?? [],
+    id: d.id,
+    name: d.name ?? null,
+    amount: d.amount ?? null,
+    currency: d.currency ?? null,
+    stage: d.stage,
+    createdAt: d.createdAt,
+    closedAt: d.closedAt ?? null,
+    customerId: d.customerId ?? null,
+    recipe: d.recipe ?? null,
+    sourcePartnerId: d.sourcePartnerId ?? null,
+    registration: d.registration ?? null,
+    touches: d.touches ?? [],
   };
 }
 

@@ -96,7 +96,12 @@ export class SyncService {
     this.abort.abort();
     if (this.current === null) return;
     let timeout: NodeJS.Timeout | undefined;
-    await Promise.race([this.current, new Promise<void>((resolve) => { timeout = setTimeout(resolve, timeoutMs); })]);
+    await Promise.race([
+      this.current,
+      new Promise<void>((resolve) => {
+        timeout = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
     clearTimeout(timeout);
   }
 }

@@ -3,8 +3,16 @@
 // program writes nothing.
 
 import {
-  DEAL_RESULT_FIELDS, PARTNER_RESULT_FIELDS, RESULT_FIELD_KINDS, sameValue, type DealResultField, type FieldValues,
-  type PartnerResultField, type PulledDeal, type PulledPartner, type WriteBack,
+  DEAL_RESULT_FIELDS,
+  PARTNER_RESULT_FIELDS,
+  RESULT_FIELD_KINDS,
+  sameValue,
+  type DealResultField,
+  type FieldValues,
+  type PartnerResultField,
+  type PulledDeal,
+  type PulledPartner,
+  type WriteBack,
 } from '../crm/port.ts';
 import type { Alert } from '../domain/alerts.ts';
 import type { EngineOutput } from '../domain/engine.ts';
@@ -12,7 +20,9 @@ import { dealOutcomes, partnerOutcomes } from '../domain/outcomes.ts';
 import type { Program } from '../domain/program.ts';
 
 function diffFields<F extends PartnerResultField | DealResultField>(
-  fields: readonly F[], desired: Readonly<Record<F, string | null>>, written: FieldValues<F>,
+  fields: readonly F[],
+  desired: Readonly<Record<F, string | null>>,
+  written: FieldValues<F>,
 ): FieldValues<F> {
   const out: FieldValues<F> = {};
   for (const f of fields) {
@@ -58,7 +68,8 @@ export function planWriteBack(input: WritePlanInput): WriteBack {
     if (!desired || !cached) return;
     const fields = diffFields(DEAL_RESULT_FIELDS, desired, cached.written);
     const expire = input.expire.has(d.id);
-    if (Object.keys(fields).length > 0 || expire) changes.deals.push(expire ? { id: d.id, fields, expireRegistration: true } : { id: d.id, fields });
+    if (Object.keys(fields).length > 0 || expire)
+      changes.deals.push(expire ? { id: d.id, fields, expireRegistration: true } : { id: d.id, fields });
   });
   return changes;
 }
@@ -66,7 +77,9 @@ export function planWriteBack(input: WritePlanInput): WriteBack {
 /** Splits a write-back into calls of at most `size` records. */
 export function batches(changes: WriteBack, size: number): WriteBack[] {
   const out: WriteBack[] = [];
-  for (let i = 0; i < changes.partners.length; i += size) out.push({ partners: changes.partners.slice(i, i + size), deals: [] });
-  for (let i = 0; i < changes.deals.length; i += size) out.push({ partners: [], deals: changes.deals.slice(i, i + size) });
+  for (let i = 0; i < changes.partners.length; i += size)
+    out.push({ partners: changes.partners.slice(i, i + size), deals: [] });
+  for (let i = 0; i < changes.deals.length; i += size)
+    out.push({ partners: [], deals: changes.deals.slice(i, i + size) });
   return out;
 }

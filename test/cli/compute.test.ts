@@ -6,7 +6,14 @@ import { runCli } from '../helpers/cli.ts';
 import { neutraliseCell } from '../../src/sync/csv.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ps-compute-'));
-const example = ['--config', 'config/examples/program.yaml', '--snapshot', 'config/examples/snapshot.json', '--as-of', '2026-11-15T12:00:00Z'];
+const example = [
+  '--config',
+  'config/examples/program.yaml',
+  '--snapshot',
+  'config/examples/snapshot.json',
+  '--as-of',
+  '2026-11-15T12:00:00Z',
+];
 
 describe('partnersync compute', () => {
   it('writes result.json and commissions.csv for the bundled example and prints a summary', async () => {
@@ -14,7 +21,18 @@ describe('partnersync compute', () => {
     const r = await runCli(['compute', ...example, '--out', out]);
     expect(r.code).toBe(0);
     const result = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as Record<string, unknown>;
-    expect(Object.keys(result)).toEqual(['asOf', 'currency', 'period', 'rejected', 'attribution', 'commissions', 'partners', 'recipes', 'program', 'alerts']);
+    expect(Object.keys(result)).toEqual([
+      'asOf',
+      'currency',
+      'period',
+      'rejected',
+      'attribution',
+      'commissions',
+      'partners',
+      'recipes',
+      'program',
+      'alerts',
+    ]);
     expect(result['asOf']).toBe('2026-11-15T12:00:00Z');
     expect(result['period']).toEqual({ label: '2026-11', start: '2026-11-01T04:00:00Z', end: '2026-12-01T05:00:00Z' });
     const commissions = result['commissions'] as Record<string, unknown>[];
@@ -22,7 +40,24 @@ describe('partnersync compute', () => {
     expect(csv[0]).toBe('key,dealId,partnerId,recipe,plan,period,basis,rateBps,tier,amount,payableOn,status');
     expect(csv).toHaveLength(commissions.length + 1);
     const first = (commissions[0] ?? {}) as Record<string, string | number | null>;
-    expect(csv[1]).toBe(['key', 'dealId', 'partnerId', 'recipe', 'plan', 'period', 'basis', 'rateBps', 'tier', 'amount', 'payableOn', 'status'].map((k) => first[k] ?? '').join(','));
+    expect(csv[1]).toBe(
+      [
+        'key',
+        'dealId',
+        'partnerId',
+        'recipe',
+        'plan',
+        'period',
+        'basis',
+        'rateBps',
+        'tier',
+        'amount',
+        'payableOn',
+        'status',
+      ]
+        .map((k) => first[k] ?? '')
+        .join(','),
+    );
     expect(r.stdout).toMatch(/partners: 12 \(/);
     expect(r.stdout).toMatch(/alerts: \d+ \(critical \d+, warning \d+, info \d+\)/);
     expect(r.stderr).toContain('rejected deal d005: AMOUNT_INVALID');
@@ -40,7 +75,15 @@ describe('partnersync compute', () => {
   it('defaults --as-of to now, to the second', async () => {
     const out = path.join(dir, 'c');
     const before = Math.floor(Date.now() / 1000) * 1000;
-    await runCli(['compute', '--config', 'config/examples/program.yaml', '--snapshot', 'config/examples/snapshot.json', '--out', out]);
+    await runCli([
+      'compute',
+      '--config',
+      'config/examples/program.yaml',
+      '--snapshot',
+      'config/examples/snapshot.json',
+      '--out',
+      out,
+    ]);
     const asOf = Date.parse((JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as { asOf: string }).asOf);
     expect(asOf % 1000).toBe(0);
     expect(asOf).toBeGreaterThanOrEqual(before);
@@ -53,7 +96,15 @@ describe('partnersync compute', () => {
   ])('exits 2 on %s', async (_n, text, message) => {
     const f = path.join(dir, `bad-${message.length}.json`);
     writeFileSync(f, text);
-    const r = await runCli(['compute', '--config', 'config/examples/program.yaml', '--snapshot', f, '--out', path.join(dir, 'x')]);
+    const r = await runCli([
+      'compute',
+      '--config',
+      'config/examples/program.yaml',
+      '--snapshot',
+      f,
+      '--out',
+      path.join(dir, 'x'),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
   });
@@ -62,7 +113,16 @@ describe('partnersync compute', () => {
     [['--as-of', 'last tuesday'], '--as-of: "last tuesday" is not an ISO-8601 timestamp'],
     [['--period', '2026-Q5'], '--period: "2026-Q5" is not a period'],
   ])('exits 2 on bad arguments %j', async (args, message) => {
-    const r = await runCli(['compute', '--config', 'config/examples/program.yaml', '--snapshot', 'config/examples/snapshot.json', '--out', path.join(dir, 'y'), ...args]);
+    const r = await runCli([
+      'compute',
+      '--config',
+      'config/examples/program.yaml',
+      '--snapshot',
+      'config/examples/snapshot.json',
+      '--out',
+      path.join(dir, 'y'),
+      ...args,
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
   });

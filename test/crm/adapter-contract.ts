@@ -13,8 +13,16 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CrmError, sameValue, RESULT_FIELD_KINDS,
-  type CrmAdapter, type PullCursor, type PullPage, type PullRequest, type PulledDeal, type PulledPartner, type TaskRequest,
+  CrmError,
+  sameValue,
+  RESULT_FIELD_KINDS,
+  type CrmAdapter,
+  type PullCursor,
+  type PullPage,
+  type PullRequest,
+  type PulledDeal,
+  type PulledPartner,
+  type TaskRequest,
 } from '../../src/crm/port.ts';
 
 export interface ContractFixture {
@@ -53,7 +61,13 @@ export interface Drained {
 /** Reads every page of a pull; later pages win for a record seen twice (overlapping windows). */
 export async function drain(pages: AsyncIterable<PullPage>, stopAfter = Infinity): Promise<Drained> {
   const out: Drained = {
-    pages: [], partners: new Map(), deals: new Map(), links: new Map(), removedDealIds: new Set(), removedPartnerIds: new Set(), cursor: null,
+    pages: [],
+    partners: new Map(),
+    deals: new Map(),
+    links: new Map(),
+    removedDealIds: new Set(),
+    removedPartnerIds: new Set(),
+    cursor: null,
   };
   for await (const page of pages) {
     out.pages.push(page);
@@ -74,7 +88,11 @@ export function roundTrip(cursor: PullCursor | null): PullCursor | null {
 }
 
 const full = (cursor: PullCursor | null = null): PullRequest => ({ mode: 'full', cursor, refreshLinks: false });
-const incremental = (cursor: PullCursor | null, refreshLinks = false): PullRequest => ({ mode: 'incremental', cursor: roundTrip(cursor), refreshLinks });
+const incremental = (cursor: PullCursor | null, refreshLinks = false): PullRequest => ({
+  mode: 'incremental',
+  cursor: roundTrip(cursor),
+  refreshLinks,
+});
 
 async function expectCrmError(run: () => Promise<unknown>): Promise<CrmError> {
   let caught: unknown = null;
@@ -97,7 +115,9 @@ export function describeAdapterContract(name: string, setup: () => Promise<Contr
     const liveDeals = (): string[] => [...baseline.deals.keys()].filter((id) => !gone.has(id));
     const livePartners = (): string[] => [...baseline.partners.keys()].filter((id) => !gone.has(id));
 
-    const settle = async (): Promise<void> => { await fx.settle?.(); };
+    const settle = async (): Promise<void> => {
+      await fx.settle?.();
+    };
 
     beforeAll(async () => {
       fx = await setup();
@@ -147,7 +167,8 @@ export function describeAdapterContract(name: string, setup: () => Promise<Contr
       expect(changed.length).toBe(3);
       await settle();
       const after = await drain(adapter.pull(incremental(before.cursor)));
-      for (const id of changed) expect(after.deals.has(id), `changed deal ${id} missing from the incremental pull`).toBe(true);
+      for (const id of changed)
+        expect(after.deals.has(id), `changed deal ${id} missing from the incremental pull`).toBe(true);
       expect(after.deals.size).toBeLessThan(before.deals.size);
       const moved = changed.filter((id) => {
         const a = before.deals.get(id);
@@ -220,17 +241,30 @@ export function describeAdapterContract(name: string, setup: () => Promise<Contr
         const i = dealIds.indexOf(d.id);
         expect(sameValue('number', d.written.commissionAmount, `${1000 + i}.5`), `deal ${d.id} commission`).toBe(true);
         const old = before.deals.find((b) => b.id === d.id);
-        expect(sameValue(RESULT_FIELD_KINDS.attributionSummary, d.written.attributionSummary, old?.written.attributionSummary), 'a field not passed is untouched').toBe(true);
+        expect(
+          sameValue(
+            RESULT_FIELD_KINDS.attributionSummary,
+            d.written.attributionSummary,
+            old?.written.attributionSummary,
+          ),
+          'a field not passed is untouched',
+        ).toBe(true);
       }
       const p = after.partners[0];
       expect(sameValue('number', p?.written.healthScore, '42')).toBe(true);
       expect(sameValue('number', p?.written.alertCount, '3')).toBe(true);
-      expect(sameValue(RESULT_FIELD_KINDS.healthBand, p?.written.healthBand, before.partners[0]?.written.healthBand)).toBe(true);
+      expect(
+        sameValue(RESULT_FIELD_KINDS.healthBand, p?.written.healthBand, before.partners[0]?.written.healthBand),
+      ).toBe(true);
       // null clears a field.
       await adapter.writeBack({ partners: [{ id: partnerId, fields: { alertCount: null } }], deals: [] });
       const cleared = await adapter.pullRecords({ deals: [], partners: [partnerId] });
       expect(cleared.partners[0]?.written.alertCount ?? null).toBeNull();
-      expect(await adapter.writeBack({ partners: [], deals: [] })).toEqual({ partnersWritten: 0, dealsWritten: 0, failed: [] });
+      expect(await adapter.writeBack({ partners: [], deals: [] })).toEqual({
+        partnersWritten: 0,
+        dealsWritten: 0,
+        failed: [],
+      });
     });
 
     it('writeBack reports a bad record with its id and reason and still writes the others', async () => {
@@ -245,7 +279,8 @@ export function describeAdapterContract(name: string, setup: () => Promise<Contr
       expect(report.failed[0]).toMatchObject({ object: 'deal', id: bad });
       expect(report.failed[0]?.reason).toMatch(/\S/);
       const after = await adapter.pullRecords({ deals: dealIds.filter((id) => id !== bad), partners: [] });
-      for (const d of after.deals) expect(sameValue('number', d.written.commissionAmount, '77'), `deal ${d.id}`).toBe(true);
+      for (const d of after.deals)
+        expect(sameValue('number', d.written.commissionAmount, '77'), `deal ${d.id}`).toBe(true);
     });
 
     it('tasks are found by their marker after creation, and only theirs', async () => {
@@ -253,8 +288,26 @@ export function describeAdapterContract(name: string, setup: () => Promise<Contr
       const dealId = liveDeals()[0] ?? '';
       const stamp = Date.now().toString(36);
       const tasks: TaskRequest[] = [
-        { marker: `contract-${stamp}-a`, partnerId, dealId: null, ownerId: null, subject: 'Check in with the partner', body: 'Health dropped.', dueAt: Date.now() + 2 * 86_400_000, priority: 'HIGH' },
-        { marker: `contract-${stamp}-b`, partnerId, dealId, ownerId: null, subject: 'Registration conflict', body: 'Two partners registered this customer.', dueAt: Date.now() + 2 * 86_400_000, priority: 'MEDIUM' },
+        {
+          marker: `contract-${stamp}-a`,
+          partnerId,
+          dealId: null,
+          ownerId: null,
+          subject: 'Check in with the partner',
+          body: 'Health dropped.',
+          dueAt: Date.now() + 2 * 86_400_000,
+          priority: 'HIGH',
+        },
+        {
+          marker: `contract-${stamp}-b`,
+          partnerId,
+          dealId,
+          ownerId: null,
+          subject: 'Registration conflict',
+          body: 'Two partners registered this customer.',
+          dueAt: Date.now() + 2 * 86_400_000,
+          priority: 'MEDIUM',
+        },
       ];
       const created = await adapter.createTasks(tasks);
       expect(created.map((t) => t.marker).sort()).toEqual(tasks.map((t) => t.marker).sort());
@@ -281,7 +334,9 @@ export function describeAdapterContract(name: string, setup: () => Promise<Contr
       await expectCrmError(() => drain(adapter.pull(full())));
       await expectCrmError(() => drain(adapter.pull(incremental(baseline.cursor))));
       await expectCrmError(() => adapter.pullRecords({ deals: [someDeal], partners: [] }));
-      await expectCrmError(() => adapter.writeBack({ partners: [], deals: [{ id: someDeal, fields: { commissionAmount: '1' } }] }));
+      await expectCrmError(() =>
+        adapter.writeBack({ partners: [], deals: [{ id: someDeal, fields: { commissionAmount: '1' } }] }),
+      );
     });
   });
 }

@@ -9,12 +9,20 @@ describeAdapterContract('hubspot on the sandbox', async () => {
   const fx = await hubspotOnSandbox();
   // Provisioning creates the task marker property the task tests need.
   const plan = await fx.adapter.provision({ dryRun: false });
-  if (!plan.applied) throw new Error(`provisioning failed: ${JSON.stringify(plan.actions.filter((a) => a.action === 'conflict'))}`);
+  if (!plan.applied)
+    throw new Error(`provisioning failed: ${JSON.stringify(plan.actions.filter((a) => a.action === 'conflict'))}`);
   return {
     adapter: fx.adapter,
     mutateDeals: (count) => Promise.resolve(fx.sandbox.state.mutate(count)),
-    removeDeal: async (dealId) => { await fx.client.crm.deals.basicApi.archive(dealId); },
-    demotePartner: async (partnerId) => { await fx.client.crm.companies.basicApi.update(partnerId, sdk<SimplePublicObjectInput>({ properties: { type: 'PROSPECT' } })); },
+    removeDeal: async (dealId) => {
+      await fx.client.crm.deals.basicApi.archive(dealId);
+    },
+    demotePartner: async (partnerId) => {
+      await fx.client.crm.companies.basicApi.update(
+        partnerId,
+        sdk<SimplePublicObjectInput>({ properties: { type: 'PROSPECT' } }),
+      );
+    },
     changeDealCustomer: (dealId) => {
       const current = fx.personality.state.associations.list('deals', dealId, 'companies')[0]?.toId ?? null;
       const next = customerCompany(fx.personality, current);

@@ -25,7 +25,9 @@ describe('hubspot end to end: provision, sync, re-sync', () => {
     fx = await hubspotOnSandbox({ sandbox: { partners: 15, deals: 400 } });
     harness = new SyncHarness(fx.adapter, hubspotConfig().program);
   });
-  afterAll(async () => { await fx.stop(); });
+  afterAll(async () => {
+    await fx.stop();
+  });
 
   it('provisions, and a second provisioning finds everything up to date', async () => {
     const first = await fx.adapter.provision({ dryRun: false });
@@ -35,7 +37,11 @@ describe('hubspot end to end: provision, sync, re-sync', () => {
     expect(again.actions.filter((a) => a.action !== 'ok')).toEqual([]);
     const band = fx.personality.state.properties.companies.get('partner_health_band');
     expect(band?.type).toBe('enumeration');
-    expect(band?.options.map((o) => o.label)).toEqual(['Healthy (score 80 or more)', 'Watch (score 60–79)', 'At risk (score below 60)']);
+    expect(band?.options.map((o) => o.label)).toEqual([
+      'Healthy (score 80 or more)',
+      'Watch (score 60–79)',
+      'At risk (score below 60)',
+    ]);
     expect(fx.personality.state.properties.deals.get('partner_source')?.options.length).toBe(15);
   });
 
@@ -55,7 +61,9 @@ describe('hubspot end to end: provision, sync, re-sync', () => {
     const stored = partners.find((p) => p.id === sample?.id)?.properties ?? {};
     expect(sameValue('number', stored['partner_health_score'], sample?.fields.healthScore)).toBe(true);
     expect(stored['partner_health_band'] ?? null).toBe(sample?.fields.healthBand ?? null);
-    expect(sameValue('number', stored['partner_attributed_revenue_12m'], sample?.fields.attributedRevenue12m)).toBe(true);
+    expect(sameValue('number', stored['partner_attributed_revenue_12m'], sample?.fields.attributedRevenue12m)).toBe(
+      true,
+    );
     const summaries = liveDeals.filter((d) => d.properties['partner_attribution_summary']);
     expect(summaries.length).toBe(run.changes.deals.filter((d) => d.fields.attributionSummary).length);
     expect(summaries.length).toBeGreaterThan(30);
@@ -63,7 +71,8 @@ describe('hubspot end to end: provision, sync, re-sync', () => {
     // Approved registrations whose protection lapsed on open deals are now `expired` in HubSpot.
     const expired = run.changes.deals.filter((d) => d.expireRegistration).map((d) => d.id);
     expect(expired.length).toBeGreaterThan(0);
-    for (const id of expired) expect(liveDeals.find((d) => d.id === id)?.properties['deal_registration_status']).toBe('expired');
+    for (const id of expired)
+      expect(liveDeals.find((d) => d.id === id)?.properties['deal_registration_status']).toBe('expired');
   });
 
   it('an immediate re-sync sends no write request', async () => {
@@ -76,14 +85,17 @@ describe('hubspot end to end: provision, sync, re-sync', () => {
 
   it('after deals change, the re-sync reads them and writes only what changed', async () => {
     const changed = fx.sandbox.state.mutate(10);
-    await new Promise((resolve) => { setTimeout(resolve, 5); });
+    await new Promise((resolve) => {
+      setTimeout(resolve, 5);
+    });
     const run = await harness.sync('incremental', AS_OF);
     expect(run.pull.deals).toBeGreaterThanOrEqual(10);
     for (const id of changed) expect(harness.deals.has(id)).toBe(true);
     // Only what changed is written: the mutated deals and the few whose partner's tier moved.
     expect(run.report.failed).toEqual([]);
     expect(run.report.dealsWritten).toBeLessThan(40);
-    for (const d of run.changes.deals) expect(Object.keys(d.fields).length + (d.expireRegistration ? 1 : 0)).toBeGreaterThan(0);
+    for (const d of run.changes.deals)
+      expect(Object.keys(d.fields).length + (d.expireRegistration ? 1 : 0)).toBeGreaterThan(0);
     // And once more: nothing.
     const quiet = await harness.sync('incremental', AS_OF);
     expect(quiet.changes).toEqual({ partners: [], deals: [] });
@@ -96,7 +108,9 @@ describe('hubspot provisioning on a bare account', () => {
   beforeAll(async () => {
     fx = await hubspotOnSandbox({ sandbox: { fields: 'bare', partners: 5, deals: 20 } });
   });
-  afterAll(async () => { await fx.stop(); });
+  afterAll(async () => {
+    await fx.stop();
+  });
 
   it('a dry run plans every group and property and changes nothing', async () => {
     const plan = await fx.adapter.provision({ dryRun: true });
@@ -113,14 +127,25 @@ describe('hubspot provisioning on a bare account', () => {
     const plan = await fx.adapter.provision({ dryRun: false });
     expect(plan.applied).toBe(true);
     const source = fx.personality.state.properties.deals.get('partner_source');
-    expect(source).toMatchObject({ label: 'Sourcing partner', groupName: 'partnersync', type: 'enumeration', fieldType: 'select' });
+    expect(source).toMatchObject({
+      label: 'Sourcing partner',
+      groupName: 'partnersync',
+      type: 'enumeration',
+      fieldType: 'select',
+    });
     expect(source?.description).toContain('Managed by partnersync');
     expect(source?.options).toHaveLength(5);
-    const partnerNames = fx.personality.state.tables.companies.all().filter((c) => c.props['type'] === 'PARTNER').map((c) => c.props['name']);
+    const partnerNames = fx.personality.state.tables.companies
+      .all()
+      .filter((c) => c.props['type'] === 'PARTNER')
+      .map((c) => c.props['name']);
     for (const o of source?.options ?? []) expect(partnerNames.some((n) => o.label.startsWith(n ?? '?'))).toBe(true);
     expect(fx.personality.state.groups.deals.get('partnersync')?.label).toBe('Partner program');
     const recipes = fx.personality.state.properties.deals.get('partner_recipe');
-    expect(recipes?.options.find((o) => o.value === 'affiliate-coupons')).toMatchObject({ label: 'Affiliate coupons (retired)', hidden: true });
+    expect(recipes?.options.find((o) => o.value === 'affiliate-coupons')).toMatchObject({
+      label: 'Affiliate coupons (retired)',
+      hidden: true,
+    });
     const again = await fx.adapter.provision({ dryRun: false });
     expect(again.actions.filter((a) => a.action !== 'ok')).toEqual([]);
   });
@@ -133,12 +158,21 @@ describe('hubspot provisioning next to a property it does not manage', () => {
     fx = await hubspotOnSandbox({ sandbox: { fields: 'bare', partners: 3, deals: 10 } });
     // Someone in finance already created a property of that name.
     const created = await getJson(`${fx.sandbox.url}/crm/v3/properties/companies`, {
-      method: 'POST', headers: bearer(),
-      body: JSON.stringify({ name: 'partner_pipeline', label: 'Pipeline (finance)', type: 'number', fieldType: 'number', groupName: 'companyinformation' }),
+      method: 'POST',
+      headers: bearer(),
+      body: JSON.stringify({
+        name: 'partner_pipeline',
+        label: 'Pipeline (finance)',
+        type: 'number',
+        fieldType: 'number',
+        groupName: 'companyinformation',
+      }),
     });
     expect(created.status).toBe(201);
   });
-  afterAll(async () => { await fx.stop(); });
+  afterAll(async () => {
+    await fx.stop();
+  });
 
   it('stops before any change and names the crm.mappings entry that resolves it', async () => {
     const plan = await fx.adapter.provision({ dryRun: false });
@@ -151,8 +185,14 @@ describe('hubspot provisioning next to a property it does not manage', () => {
 
   it('with the mapping, uses the property as it is and provisions the rest', async () => {
     const mapped = new HubspotAdapter({
-      config: hubspotConfig('  hubspot: { searchLagSeconds: 0 }\n  mappings:\n    partner.pipeline: { field: partner_pipeline }\n'),
-      env: {}, logger: silentLogger(), basePath: fx.sandbox.url, tokens: staticToken('t'), portalId: '1',
+      config: hubspotConfig(
+        '  hubspot: { searchLagSeconds: 0 }\n  mappings:\n    partner.pipeline: { field: partner_pipeline }\n',
+      ),
+      env: {},
+      logger: silentLogger(),
+      basePath: fx.sandbox.url,
+      tokens: staticToken('t'),
+      portalId: '1',
     });
     const plan = await mapped.provision({ dryRun: false });
     expect(plan.applied).toBe(true);

@@ -37,7 +37,12 @@ export async function hubspotOnSandbox(
   if (!isHubspotPersonality(personality)) throw new Error('not a HubSpot sandbox');
   const config = hubspotConfig(options.crmYaml ?? '  hubspot: { searchLagSeconds: 0 }\n');
   const adapter = new HubspotAdapter({
-    config, env: {}, logger: silentLogger(), basePath: sandbox.url, tokens: staticToken('test-token'), portalId: String(personality.state.portalId),
+    config,
+    env: {},
+    logger: silentLogger(),
+    basePath: sandbox.url,
+    tokens: staticToken('test-token'),
+    portalId: String(personality.state.portalId),
     ...options.adapter,
   });
   const client = new Client({ accessToken: 'rep-token', basePath: sandbox.url });
@@ -61,7 +66,9 @@ export function instantTimer(start = Date.parse(ANCHOR)): Timer & { slept: numbe
 
 /** Id of a customer (non-partner) company other than `not`. */
 export function customerCompany(personality: HubspotPersonality, not: string | null): string {
-  const found = personality.state.tables.companies.all().find((c) => c.archivedAt === null && c.props['type'] !== 'PARTNER' && c.id !== not);
+  const found = personality.state.tables.companies
+    .all()
+    .find((c) => c.archivedAt === null && c.props['type'] !== 'PARTNER' && c.id !== not);
   if (!found) throw new Error('no customer company in the sandbox');
   return found.id;
 }

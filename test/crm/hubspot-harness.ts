@@ -4,9 +4,19 @@
 // differences. Works with any CrmAdapter.
 
 import {
-  DEAL_RESULT_FIELDS, PARTNER_RESULT_FIELDS, RESULT_FIELD_KINDS, sameValue,
-  type CrmAdapter, type DealResultField, type FieldValues, type PartnerResultField, type PullCursor, type PulledDeal,
-  type PulledPartner, type WriteBack, type WriteReport,
+  DEAL_RESULT_FIELDS,
+  PARTNER_RESULT_FIELDS,
+  RESULT_FIELD_KINDS,
+  sameValue,
+  type CrmAdapter,
+  type DealResultField,
+  type FieldValues,
+  type PartnerResultField,
+  type PullCursor,
+  type PulledDeal,
+  type PulledPartner,
+  type WriteBack,
+  type WriteReport,
 } from '../../src/crm/port.ts';
 import type { Alert } from '../../src/domain/alerts.ts';
 import { computeDetailed } from '../../src/domain/engine.ts';
@@ -29,7 +39,11 @@ export interface SyncSummary {
   alerts: Alert[];
 }
 
-function diff<F extends PartnerResultField | DealResultField>(fields: readonly F[], desired: Readonly<Record<F, string | null>>, written: FieldValues<F>): FieldValues<F> {
+function diff<F extends PartnerResultField | DealResultField>(
+  fields: readonly F[],
+  desired: Readonly<Record<F, string | null>>,
+  written: FieldValues<F>,
+): FieldValues<F> {
   const out: FieldValues<F> = {};
   for (const f of fields) if (!sameValue(RESULT_FIELD_KINDS[f], desired[f], written[f])) out[f] = desired[f];
   return out;
@@ -53,8 +67,14 @@ export class SyncHarness {
     const seenPartners = new Set<string>();
     for await (const page of this.#adapter.pull({ mode, cursor: this.cursor, refreshLinks })) {
       summary.pages += 1;
-      for (const p of page.partners) { this.partners.set(p.id, p); seenPartners.add(p.id); }
-      for (const d of page.deals) { this.deals.set(d.id, d); seenDeals.add(d.id); }
+      for (const p of page.partners) {
+        this.partners.set(p.id, p);
+        seenPartners.add(p.id);
+      }
+      for (const d of page.deals) {
+        this.deals.set(d.id, d);
+        seenDeals.add(d.id);
+      }
       for (const l of page.links) {
         const deal = this.deals.get(l.dealId);
         if (deal) deal.customerId = l.customerId;
@@ -83,9 +103,15 @@ export class SyncHarness {
     const partners = [...this.partners.values()];
     let deals = [...this.deals.values()];
     const first = computeDetailed(this.#program, { partners, deals }, { asOf });
-    const expire = new Set(dealOutcomes(this.#program, first.details, asOf).flatMap((o, i) => (o.expireRegistration ? [first.details.deals[i]?.id ?? ''] : [])));
+    const expire = new Set(
+      dealOutcomes(this.#program, first.details, asOf).flatMap((o, i) =>
+        o.expireRegistration ? [first.details.deals[i]?.id ?? ''] : [],
+      ),
+    );
     if (expire.size > 0) {
-      deals = deals.map((d) => (expire.has(d.id) && d.registration ? { ...d, registration: { ...d.registration, status: 'expired' } } : d));
+      deals = deals.map((d) =>
+        expire.has(d.id) && d.registration ? { ...d, registration: { ...d.registration, status: 'expired' } } : d,
+      );
     }
     const out = expire.size > 0 ? computeDetailed(this.#program, { partners, deals }, { asOf }) : first;
     const alertsByPartner = new Map<string, Alert[]>();
@@ -99,13 +125,17 @@ export class SyncHarness {
       const fields = diff(PARTNER_RESULT_FIELDS, outcome, this.partners.get(id)?.written ?? {});
       if (Object.keys(fields).length > 0) changes.partners.push({ id, fields });
     });
-    const outcomes = new Map(dealOutcomes(this.#program, out.details, asOf).map((o, i) => [out.details.deals[i]?.id ?? '', o]));
+    const outcomes = new Map(
+      dealOutcomes(this.#program, out.details, asOf).map((o, i) => [out.details.deals[i]?.id ?? '', o]),
+    );
     for (const deal of deals) {
       // Deals the engine rejected carry no results: clear what an earlier run wrote.
       const o = outcomes.get(deal.id) ?? { commissionAmount: null, attributionSummary: null };
       const fields = diff(DEAL_RESULT_FIELDS, o, deal.written);
       if (Object.keys(fields).length > 0 || expire.has(deal.id)) {
-        changes.deals.push(expire.has(deal.id) ? { id: deal.id, fields, expireRegistration: true } : { id: deal.id, fields });
+        changes.deals.push(
+          expire.has(deal.id) ? { id: deal.id, fields, expireRegistration: true } : { id: deal.id, fields },
+        );
       }
     }
     return { changes, alerts: out.result.alerts };

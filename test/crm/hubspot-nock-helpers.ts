@@ -17,10 +17,19 @@ export function dealJson(id: string | number, props: Props = {}): Record<string,
   return {
     id: String(id),
     properties: {
-      dealname: `Deal ${id}`, amount: '1000', deal_currency_code: 'USD', dealstage: 'closedwon', pipeline: 'default',
-      createdate: '2026-01-10T10:00:00.000Z', closedate: '2026-02-01T00:00:00.000Z', hs_object_id: String(id), ...props,
+      dealname: `Deal ${id}`,
+      amount: '1000',
+      deal_currency_code: 'USD',
+      dealstage: 'closedwon',
+      pipeline: 'default',
+      createdate: '2026-01-10T10:00:00.000Z',
+      closedate: '2026-02-01T00:00:00.000Z',
+      hs_object_id: String(id),
+      ...props,
     },
-    createdAt: '2026-01-10T10:00:00.000Z', updatedAt: STAMP, archived: false,
+    createdAt: '2026-01-10T10:00:00.000Z',
+    updatedAt: STAMP,
+    archived: false,
   };
 }
 
@@ -28,19 +37,52 @@ export function companyJson(id: string | number, props: Props = {}): Record<stri
   return {
     id: String(id),
     properties: { name: `Partner ${id}`, type: 'PARTNER', hs_object_id: String(id), ...props },
-    createdAt: '2025-01-10T10:00:00.000Z', updatedAt: STAMP, archived: false,
+    createdAt: '2025-01-10T10:00:00.000Z',
+    updatedAt: STAMP,
+    archived: false,
   };
 }
 
 export const PIPELINES = {
-  results: [{
-    id: 'default', label: 'Sales Pipeline', displayOrder: 0, createdAt: STAMP, updatedAt: STAMP, archived: false,
-    stages: [
-      { id: 'appointmentscheduled', label: 'Appointment Scheduled', displayOrder: 0, metadata: { isClosed: 'false', probability: '0.2' }, createdAt: STAMP, updatedAt: STAMP, archived: false },
-      { id: 'closedwon', label: 'Closed Won', displayOrder: 1, metadata: { isClosed: 'true', probability: '1.0' }, createdAt: STAMP, updatedAt: STAMP, archived: false },
-      { id: 'closedlost', label: 'Closed Lost', displayOrder: 2, metadata: { isClosed: 'true', probability: '0.0' }, createdAt: STAMP, updatedAt: STAMP, archived: false },
-    ],
-  }],
+  results: [
+    {
+      id: 'default',
+      label: 'Sales Pipeline',
+      displayOrder: 0,
+      createdAt: STAMP,
+      updatedAt: STAMP,
+      archived: false,
+      stages: [
+        {
+          id: 'appointmentscheduled',
+          label: 'Appointment Scheduled',
+          displayOrder: 0,
+          metadata: { isClosed: 'false', probability: '0.2' },
+          createdAt: STAMP,
+          updatedAt: STAMP,
+          archived: false,
+        },
+        {
+          id: 'closedwon',
+          label: 'Closed Won',
+          displayOrder: 1,
+          metadata: { isClosed: 'true', probability: '1.0' },
+          createdAt: STAMP,
+          updatedAt: STAMP,
+          archived: false,
+        },
+        {
+          id: 'closedlost',
+          label: 'Closed Lost',
+          displayOrder: 2,
+          metadata: { isClosed: 'true', probability: '0.0' },
+          createdAt: STAMP,
+          updatedAt: STAMP,
+          archived: false,
+        },
+      ],
+    },
+  ],
 };
 
 export function batchJson(results: unknown[], errors: unknown[] = []): Record<string, unknown> {
@@ -59,8 +101,12 @@ export function associationsJson(links: Record<string, string[]>): Record<string
   for (const [dealId, companies] of Object.entries(links)) {
     if (companies.length === 0) {
       errors.push({
-        status: 'error', category: 'OBJECT_NOT_FOUND', subCategory: 'crm.associations.NO_ASSOCIATIONS_FOUND',
-        message: `No company is associated with deal ${dealId}.`, context: { fromObjectId: [dealId] }, links: {},
+        status: 'error',
+        category: 'OBJECT_NOT_FOUND',
+        subCategory: 'crm.associations.NO_ASSOCIATIONS_FOUND',
+        message: `No company is associated with deal ${dealId}.`,
+        context: { fromObjectId: [dealId] },
+        links: {},
       });
       continue;
     }
@@ -68,9 +114,13 @@ export function associationsJson(links: Record<string, string[]>): Record<string
       from: { id: dealId },
       to: companies.map((c, i) => ({
         toObjectId: Number(c),
-        associationTypes: i === 0
-          ? [{ category: 'HUBSPOT_DEFINED', typeId: 5, label: 'Primary' }, { category: 'HUBSPOT_DEFINED', typeId: 341, label: null }]
-          : [{ category: 'HUBSPOT_DEFINED', typeId: 341, label: null }],
+        associationTypes:
+          i === 0
+            ? [
+                { category: 'HUBSPOT_DEFINED', typeId: 5, label: 'Primary' },
+                { category: 'HUBSPOT_DEFINED', typeId: 341, label: null },
+              ]
+            : [{ category: 'HUBSPOT_DEFINED', typeId: 341, label: null }],
       })),
     });
   }
@@ -78,7 +128,9 @@ export function associationsJson(links: Record<string, string[]>): Record<string
 }
 
 export function pageJson(results: unknown[], after?: string): Record<string, unknown> {
-  return after === undefined ? { results } : { results, paging: { next: { after, link: `${BASE}/next?after=${after}` } } };
+  return after === undefined
+    ? { results }
+    : { results, paging: { next: { after, link: `${BASE}/next?after=${after}` } } };
 }
 
 export function searchJson(results: unknown[], total: number, after?: string): Record<string, unknown> {
@@ -87,7 +139,13 @@ export function searchJson(results: unknown[], total: number, after?: string): R
 
 /** HubSpot's 429 bodies. */
 export function rateLimitBody(policyName: 'TEN_SECONDLY_ROLLING' | 'DAILY' | 'SECONDLY'): Record<string, unknown> {
-  return { status: 'error', message: `You have reached your ${policyName === 'DAILY' ? 'daily' : 'ten_secondly_rolling'} limit.`, errorType: 'RATE_LIMIT', correlationId: '2d0f5f5a-0000-4000-8000-000000000001', policyName };
+  return {
+    status: 'error',
+    message: `You have reached your ${policyName === 'DAILY' ? 'daily' : 'ten_secondly_rolling'} limit.`,
+    errorType: 'RATE_LIMIT',
+    correlationId: '2d0f5f5a-0000-4000-8000-000000000001',
+    policyName,
+  };
 }
 
 export function errorBody(category: string, message: string, errors: unknown[] = []): Record<string, unknown> {
@@ -102,7 +160,9 @@ export interface NockAdapter {
 export function nockAdapter(options: { crmYaml?: string; env?: Env; tokens?: TokenSource } = {}): NockAdapter {
   const timer = instantTimer();
   const adapter = new HubspotAdapter({
-    config: hubspotConfig(options.crmYaml ?? '  hubspot: { portalId: 4242, searchLagSeconds: 10, searchOverlapSeconds: 60 }\n'),
+    config: hubspotConfig(
+      options.crmYaml ?? '  hubspot: { portalId: 4242, searchLagSeconds: 10, searchOverlapSeconds: 60 }\n',
+    ),
     env: options.env ?? { HUBSPOT_ACCESS_TOKEN: 'pat-na1-test' },
     logger: silentLogger(),
     timer,
@@ -114,7 +174,9 @@ export function nockAdapter(options: { crmYaml?: string; env?: Env; tokens?: Tok
 
 /** Search bodies as the adapter sends them. */
 export interface SearchBody {
-  filterGroups?: { filters: { propertyName: string; operator: string; value?: string; highValue?: string; values?: string[] }[] }[];
+  filterGroups?: {
+    filters: { propertyName: string; operator: string; value?: string; highValue?: string; values?: string[] }[];
+  }[];
   sorts?: { propertyName: string; direction: string }[];
   properties?: string[];
   limit?: number;
@@ -127,7 +189,9 @@ export function filterValue(body: SearchBody, propertyName: string, operator: st
 
 /** The modified-date window of a search: [start, end] of its BETWEEN filter. */
 export function windowOf(body: SearchBody): [string | undefined, string | undefined] {
-  const f = body.filterGroups?.[0]?.filters.find((x) => x.propertyName === 'hs_lastmodifieddate' && x.operator === 'BETWEEN');
+  const f = body.filterGroups?.[0]?.filters.find(
+    (x) => x.propertyName === 'hs_lastmodifieddate' && x.operator === 'BETWEEN',
+  );
   return [f?.value, f?.highValue];
 }
 

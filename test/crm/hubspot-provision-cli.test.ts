@@ -13,7 +13,10 @@ const program = readFileSync('config/examples/program.yaml', 'utf8');
 function configFile(name: string, extra = ''): string {
   const file = path.join(dir, name);
   const stateFile = path.join(dir, `${name}.sandbox.json`);
-  writeFileSync(file, `${program}\ncrm:\n  provider: sandbox-hubspot\n  sandbox: { partners: 6, deals: 40, stateFile: ${JSON.stringify(stateFile)} }\n${extra}`);
+  writeFileSync(
+    file,
+    `${program}\ncrm:\n  provider: sandbox-hubspot\n  sandbox: { partners: 6, deals: 40, stateFile: ${JSON.stringify(stateFile)} }\n${extra}`,
+  );
   return file;
 }
 
@@ -39,7 +42,9 @@ describe('partnersync provision', () => {
     const file = configFile('b.yaml', '  mappings:\n    deal.amount: { field: amount_net }\n');
     const run = await runCli(['provision', '--config', file]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('conflict deal property amount_net: deal.amount is mapped to amount_net, which does not exist in HubSpot');
+    expect(run.stderr).toContain(
+      'conflict deal property amount_net: deal.amount is mapped to amount_net, which does not exist in HubSpot',
+    );
     expect(run.stderr).toMatch(/not applied: .*1 conflict; resolve the conflicts and run again/);
   });
 

@@ -41,7 +41,11 @@ describe('SlidingWindowLimiter', () => {
 });
 
 describe('failure decisions', () => {
-  const http = (status: number, body: Record<string, unknown> = {}, headers: Record<string, string> = {}): HubspotHttpError => new HubspotHttpError(status, body, headers);
+  const http = (
+    status: number,
+    body: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
+  ): HubspotHttpError => new HubspotHttpError(status, body, headers);
   const settings = { ...DEFAULT_RETRY, random: () => 1 };
 
   it.each([
@@ -72,10 +76,17 @@ describe('failure decisions', () => {
 });
 
 describe('HubspotApi', () => {
-  const api = (timeoutMs = 1000): HubspotApi => new HubspotApi({
-    basePath: 'https://api.hubapi.com', tokens: staticToken('t'), rateLimitPer10s: 190, searchPerSecond: 5, requestTimeoutMs: timeoutMs,
-    logger: silentLogger(), timer: instantTimer(0), retry: { random: () => 0.5 },
-  });
+  const api = (timeoutMs = 1000): HubspotApi =>
+    new HubspotApi({
+      basePath: 'https://api.hubapi.com',
+      tokens: staticToken('t'),
+      rateLimitPer10s: 190,
+      searchPerSecond: 5,
+      requestTimeoutMs: timeoutMs,
+      logger: silentLogger(),
+      timer: instantTimer(0),
+      retry: { random: () => 0.5 },
+    });
   const ok = { httpStatusCode: 200, headers: {}, data: { n: 1 } };
 
   it('retries a connection that failed the way undici fails (TypeError "fetch failed" with the socket error as cause)', async () => {
@@ -83,7 +94,10 @@ describe('HubspotApi', () => {
     let calls = 0;
     const send = (_sdk: Client, _o: CallOptions): Promise<typeof ok> => {
       calls += 1;
-      if (calls === 1) return Promise.reject(new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }));
+      if (calls === 1)
+        return Promise.reject(
+          new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }),
+        );
       return Promise.resolve(ok);
     };
     expect(await a.call('GET /x', 'read', z.object({ n: z.number() }), send)).toEqual({ n: 1 });
@@ -108,7 +122,9 @@ describe('HubspotApi', () => {
       calls += 1;
       return Promise.reject(new HubspotHttpError(503, {}, {}));
     };
-    await expect(a.call('POST /x', 'write', z.unknown(), send, { retry: false })).rejects.toMatchObject({ kind: 'unavailable' });
+    await expect(a.call('POST /x', 'write', z.unknown(), send, { retry: false })).rejects.toMatchObject({
+      kind: 'unavailable',
+    });
     expect(calls).toBe(1);
   });
 });
@@ -118,8 +134,13 @@ describe('OAuth token source', () => {
     let now = 0;
     let issued = 0;
     const source = oauthToken({
-      refreshToken: 'r', now: () => now, earlyMs: 300_000,
-      exchange: () => { issued += 1; return Promise.resolve({ accessToken: `at-${issued}`, expiresIn: 1800 }); },
+      refreshToken: 'r',
+      now: () => now,
+      earlyMs: 300_000,
+      exchange: () => {
+        issued += 1;
+        return Promise.resolve({ accessToken: `at-${issued}`, expiresIn: 1800 });
+      },
     });
     expect(await Promise.all([source.token(), source.token()])).toEqual(['at-1', 'at-1']);
     now = 1_400_000;
@@ -139,7 +160,14 @@ describe('partner options', () => {
   ];
 
   it('adds, renames and hides, sorted by name, never deleting', () => {
-    const merged = mergePartnerOptions(existing, { partners: [{ id: '9', name: ' Bravo  Labs ' }, { id: '8', name: 'Globex Group' }], removed: ['7'], complete: false });
+    const merged = mergePartnerOptions(existing, {
+      partners: [
+        { id: '9', name: ' Bravo  Labs ' },
+        { id: '8', name: 'Globex Group' },
+      ],
+      removed: ['7'],
+      complete: false,
+    });
     expect(merged).toEqual([
       { value: '7', label: 'Acme', hidden: true, displayOrder: 0 },
       { value: '9', label: 'Bravo Labs', hidden: false, displayOrder: 1 },
@@ -148,19 +176,52 @@ describe('partner options', () => {
   });
 
   it('answers null when a rep would see no difference', () => {
-    const sorted = [{ value: '7', label: 'Acme', hidden: false, displayOrder: 0 }, { value: '8', label: 'Globex', hidden: false, displayOrder: 1 }];
-    expect(mergePartnerOptions(sorted, { partners: [{ id: '8', name: 'Globex' }], removed: [], complete: false })).toBeNull();
-    expect(mergePartnerOptions(sorted, { partners: [{ id: '7', name: 'Acme' }, { id: '8', name: 'Globex' }], removed: [], complete: true })).toBeNull();
+    const sorted = [
+      { value: '7', label: 'Acme', hidden: false, displayOrder: 0 },
+      { value: '8', label: 'Globex', hidden: false, displayOrder: 1 },
+    ];
+    expect(
+      mergePartnerOptions(sorted, { partners: [{ id: '8', name: 'Globex' }], removed: [], complete: false }),
+    ).toBeNull();
+    expect(
+      mergePartnerOptions(sorted, {
+        partners: [
+          { id: '7', name: 'Acme' },
+          { id: '8', name: 'Globex' },
+        ],
+        removed: [],
+        complete: true,
+      }),
+    ).toBeNull();
   });
 
   it('tells same-named companies apart by id, and hides options of companies missing from a complete list', () => {
-    const merged = mergePartnerOptions(existing, { partners: [{ id: '7', name: 'Acme' }, { id: '5', name: 'Acme' }, { id: '6', name: '' }], removed: [], complete: true });
-    expect(merged?.map((o) => [o.value, o.label, o.hidden])).toEqual([['5', 'Acme (5)', false], ['7', 'Acme (7)', false], ['6', 'Company 6', false], ['8', 'Globex', true]]);
+    const merged = mergePartnerOptions(existing, {
+      partners: [
+        { id: '7', name: 'Acme' },
+        { id: '5', name: 'Acme' },
+        { id: '6', name: '' },
+      ],
+      removed: [],
+      complete: true,
+    });
+    expect(merged?.map((o) => [o.value, o.label, o.hidden])).toEqual([
+      ['5', 'Acme (5)', false],
+      ['7', 'Acme (7)', false],
+      ['6', 'Company 6', false],
+      ['8', 'Globex', true],
+    ]);
   });
 });
 
 describe('influencer touches', () => {
-  const { map } = resolveFieldMap(hubspotConfig().programConfig, hubspotConfig().config.crm ?? (() => { throw new Error('crm'); })());
+  const { map } = resolveFieldMap(
+    hubspotConfig().programConfig,
+    hubspotConfig().config.crm ??
+      (() => {
+        throw new Error('crm');
+      })(),
+  );
   const at = (iso: string): number => Date.parse(iso);
 
   it('dates each current influencer from when it was last added', () => {
@@ -177,7 +238,9 @@ describe('influencer touches', () => {
   });
 
   it('falls back to the deal creation for an influencer the history does not show', () => {
-    expect(influencerTouches(['9'], [], '2025-12-01T00:00:00Z', map)).toEqual([{ partnerId: '9', at: '2025-12-01T00:00:00Z' }]);
+    expect(influencerTouches(['9'], [], '2025-12-01T00:00:00Z', map)).toEqual([
+      { partnerId: '9', at: '2025-12-01T00:00:00Z' },
+    ]);
   });
 });
 
@@ -194,22 +257,30 @@ describe('mapping validation', () => {
   });
 
   it('accepts the product.md example', () => {
-    expect(issues('  mappings:\n    deal.sourcePartnerId: { field: partner_source }\n    deal.recipe: { field: lead_source_detail, values: { "Partner referral": referral } }\n')).toEqual([]);
+    expect(
+      issues(
+        '  mappings:\n    deal.sourcePartnerId: { field: partner_source }\n    deal.recipe: { field: lead_source_detail, values: { "Partner referral": referral } }\n',
+      ),
+    ).toEqual([]);
   });
 
   it('names every problem with its path', () => {
-    const found = issues([
-      '  mappings:',
-      '    deal.partner: { field: x }',
-      '    deal.amount: { field: Amount-2, values: { a: b } }',
-      '    deal.recipe: { field: lead_source_detail, values: { "Partner referral": referal } }',
-      '    deal.stage: { field: dealstage, values: { closedwon: done } }',
-      '    partner.healthScore: { field: partner_pipeline }',
-      '  partners: { where: { "Type": PARTNER } }',
-      '',
-    ].join('\n'));
+    const found = issues(
+      [
+        '  mappings:',
+        '    deal.partner: { field: x }',
+        '    deal.amount: { field: Amount-2, values: { a: b } }',
+        '    deal.recipe: { field: lead_source_detail, values: { "Partner referral": referal } }',
+        '    deal.stage: { field: dealstage, values: { closedwon: done } }',
+        '    partner.healthScore: { field: partner_pipeline }',
+        '  partners: { where: { "Type": PARTNER } }',
+        '',
+      ].join('\n'),
+    );
     expect(found).toEqual([
-      expect.stringMatching(/^crm\.mappings\["deal\.partner"\]: unknown canonical field for HubSpot; use one of: deal\.name, /),
+      expect.stringMatching(
+        /^crm\.mappings\["deal\.partner"\]: unknown canonical field for HubSpot; use one of: deal\.name, /,
+      ),
       'crm.mappings["deal.amount"].field: "Amount-2" is not a HubSpot property name (lowercase letters, digits and underscores, starting with a letter)',
       'crm.mappings["deal.amount"].values: deal.amount holds free text; a value map only applies to enumerations, stages, partners and owners',
       'crm.mappings["deal.recipe"].values["Partner referral"]: "referal" is not a value of deal.recipe; use one of: referral, reseller, technology, co-marketing, co-selling, affiliate-coupons, white-label',
@@ -222,19 +293,29 @@ describe('mapping validation', () => {
 
 describe('stage outcomes', () => {
   const raw = {
-    results: [{
-      id: 'p', label: 'Partner deals', stages: [
-        { id: '101', label: 'Open', metadata: { isClosed: 'false', probability: '0.5' } },
-        { id: '102', label: 'Won', metadata: { isClosed: 'true', probability: '1.0' } },
-        { id: '103', label: 'Lost', metadata: { isClosed: 'true', probability: '0.0' } },
-        { id: '104', label: 'Odd', metadata: {} },
-      ],
-    }],
+    results: [
+      {
+        id: 'p',
+        label: 'Partner deals',
+        stages: [
+          { id: '101', label: 'Open', metadata: { isClosed: 'false', probability: '0.5' } },
+          { id: '102', label: 'Won', metadata: { isClosed: 'true', probability: '1.0' } },
+          { id: '103', label: 'Lost', metadata: { isClosed: 'true', probability: '0.0' } },
+          { id: '104', label: 'Odd', metadata: {} },
+        ],
+      },
+    ],
   };
 
   it('reads isClosed and probability 1.0 = won, with overrides winning', () => {
     const stages = buildStageMap(raw, { 103: 'open', nope: 'won' });
-    expect(['101', '102', '103', '104', 'zzz'].map((id) => stages.outcome(id))).toEqual(['open', 'won', 'open', null, null]);
+    expect(['101', '102', '103', '104', 'zzz'].map((id) => stages.outcome(id))).toEqual([
+      'open',
+      'won',
+      'open',
+      null,
+      null,
+    ]);
     expect(stages.unknownOverrides()).toEqual(['nope']);
   });
 });

@@ -9,7 +9,8 @@ import { adapterFor, ANCHOR, VERSION } from './salesforce/helpers.ts';
 
 async function rest(sandbox: SandboxHandle, method: string, path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${sandbox.url}/services/data/v${VERSION}${path}`, {
-    method, headers: { Authorization: 'Bearer contract-fixture', 'content-type': 'application/json' },
+    method,
+    headers: { Authorization: 'Bearer contract-fixture', 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
@@ -28,8 +29,12 @@ describeAdapterContract('salesforce (sandbox)', async () => {
   return {
     adapter,
     mutateDeals: (count) => Promise.resolve(sandbox.state.mutate(count)),
-    removeDeal: async (dealId) => { await rest(sandbox, 'DELETE', `/sobjects/Opportunity/${dealId}`); },
-    demotePartner: async (partnerId) => { await rest(sandbox, 'PATCH', `/sobjects/Account/${partnerId}`, { Type: 'Customer - Direct' }); },
+    removeDeal: async (dealId) => {
+      await rest(sandbox, 'DELETE', `/sobjects/Opportunity/${dealId}`);
+    },
+    demotePartner: async (partnerId) => {
+      await rest(sandbox, 'PATCH', `/sobjects/Account/${partnerId}`, { Type: 'Customer - Direct' });
+    },
     changeDealCustomer: async (dealId) => {
       const q = encodeURIComponent("SELECT Id FROM Account WHERE Type = 'Customer - Direct' ORDER BY Id DESC LIMIT 1");
       const found = (await rest(sandbox, 'GET', `/query?q=${q}`)) as { records: { Id: string }[] };

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatMinor, parseDecimalToMinor, parseRational, ratioToNumber, rat, roundDiv } from '../../src/domain/money.ts';
+import {
+  formatMinor,
+  parseDecimalToMinor,
+  parseRational,
+  ratioToNumber,
+  rat,
+  roundDiv,
+} from '../../src/domain/money.ts';
 import { currencyExponent } from '../../src/domain/currency.ts';
 import { toBase } from '../../src/domain/prepare.ts';
 
@@ -41,14 +48,30 @@ describe('formatMinor', () => {
 
 describe('roundDiv', () => {
   it.each([
-    [5n, 2n, 3n], [-5n, 2n, -3n], [7n, 2n, 4n], [1n, 3n, 0n], [2n, 3n, 1n], [-2n, 3n, -1n], [5n, -2n, -3n], [10n, 5n, 2n],
+    [5n, 2n, 3n],
+    [-5n, 2n, -3n],
+    [7n, 2n, 4n],
+    [1n, 3n, 0n],
+    [2n, 3n, 1n],
+    [-2n, 3n, -1n],
+    [5n, -2n, -3n],
+    [10n, 5n, 2n],
   ])('round(%s / %s) = %s', (n, d, q) => {
     expect(roundDiv(n, d)).toBe(q);
   });
 });
 
 describe('ISO 4217 exponents', () => {
-  it.each([['USD', 2], ['EUR', 2], ['GBP', 2], ['CAD', 2], ['AUD', 2], ['JPY', 0], ['KWD', 3], ['XYZ', 2]])('%s has %i', (c, e) => {
+  it.each([
+    ['USD', 2],
+    ['EUR', 2],
+    ['GBP', 2],
+    ['CAD', 2],
+    ['AUD', 2],
+    ['JPY', 0],
+    ['KWD', 3],
+    ['XYZ', 2],
+  ])('%s has %i', (c, e) => {
     expect(currencyExponent(c)).toBe(e);
   });
 });

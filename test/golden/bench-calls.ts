@@ -12,7 +12,8 @@ interface Scenario {
 
 const file = process.argv[2] ?? 'bench/results/quick.json';
 const run = (JSON.parse(readFileSync(file, 'utf8')) as { scenarios: Scenario[] }).scenarios.filter((s) => s.crm);
-const golden = (JSON.parse(readFileSync('test/golden/bench-quick-calls.json', 'utf8')) as { scenarios: Scenario[] }).scenarios;
+const golden = (JSON.parse(readFileSync('test/golden/bench-quick-calls.json', 'utf8')) as { scenarios: Scenario[] })
+  .scenarios;
 const problems: string[] = [];
 if (run.length !== golden.length) problems.push(`${String(run.length)} scenarios, golden has ${String(golden.length)}`);
 golden.forEach((g, i) => {
@@ -28,5 +29,9 @@ golden.forEach((g, i) => {
   }
 });
 for (const p of problems) process.stdout.write(`${p}\n`);
-process.stdout.write(problems.length === 0 ? `identical: ${String(golden.length)} scenarios\n` : `${String(problems.length)} differences\n`);
+process.stdout.write(
+  problems.length === 0
+    ? `identical: ${String(golden.length)} scenarios\n`
+    : `${String(problems.length)} differences\n`,
+);
 process.exitCode = problems.length === 0 ? 0 : 1;

@@ -10,16 +10,24 @@ import { GOLDEN_CASES, GOLDEN_DIR, computeArgs } from './cases.ts';
 const dir = mkdtempSync(path.join(tmpdir(), 'ps-golden-'));
 
 describe('golden compute output', () => {
-  it.each(GOLDEN_CASES.map((c) => [c.name, c] as const))('%s is byte-identical to the committed output', async (name, c) => {
-    const out = path.join(dir, name);
-    const r = await runCli(computeArgs(c, out));
-    expect(r.code).toBe(0);
-    const golden = path.join(GOLDEN_DIR, 'out', name);
-    const files = readdirSync(golden).filter((f) => f !== 'stdout.txt' && f !== 'stderr.txt').sort();
-    expect(files).toEqual(['commissions.csv', 'result.json']);
-    expect(readdirSync(out).sort()).toEqual(files);
-    for (const f of files) expect(readFileSync(path.join(out, f)).equals(readFileSync(path.join(golden, f))), `${name}/${f}`).toBe(true);
-    expect(r.stdout.replaceAll(path.resolve(out), '<out>')).toBe(readFileSync(path.join(golden, 'stdout.txt'), 'utf8'));
-    expect(r.stderr).toBe(readFileSync(path.join(golden, 'stderr.txt'), 'utf8'));
-  });
+  it.each(GOLDEN_CASES.map((c) => [c.name, c] as const))(
+    '%s is byte-identical to the committed output',
+    async (name, c) => {
+      const out = path.join(dir, name);
+      const r = await runCli(computeArgs(c, out));
+      expect(r.code).toBe(0);
+      const golden = path.join(GOLDEN_DIR, 'out', name);
+      const files = readdirSync(golden)
+        .filter((f) => f !== 'stdout.txt' && f !== 'stderr.txt')
+        .sort();
+      expect(files).toEqual(['commissions.csv', 'result.json']);
+      expect(readdirSync(out).sort()).toEqual(files);
+      for (const f of files)
+        expect(readFileSync(path.join(out, f)).equals(readFileSync(path.join(golden, f))), `${name}/${f}`).toBe(true);
+      expect(r.stdout.replaceAll(path.resolve(out), '<out>')).toBe(
+        readFileSync(path.join(golden, 'stdout.txt'), 'utf8'),
+      );
+      expect(r.stderr).toBe(readFileSync(path.join(golden, 'stderr.txt'), 'utf8'));
+    },
+  );
 });

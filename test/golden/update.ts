@@ -9,7 +9,10 @@ for (const c of GOLDEN_CASES) {
   if (c.synthetic !== undefined && !existsSync(c.snapshot)) {
     mkdirSync(path.dirname(c.snapshot), { recursive: true });
     const s = c.synthetic;
-    writeFileSync(c.snapshot, `${JSON.stringify(syntheticSnapshot(s.deals, s.partners, Date.parse(c.asOf), s.seed), null, 1)}\n`);
+    writeFileSync(
+      c.snapshot,
+      `${JSON.stringify(syntheticSnapshot(s.deals, s.partners, Date.parse(c.asOf), s.seed), null, 1)}\n`,
+    );
   }
   const out = path.join(GOLDEN_DIR, 'out', c.name);
   const r = await runCli(computeArgs(c, out));

@@ -11,8 +11,12 @@ export async function runCli(args: string[], env: Record<string, string | undefi
   let stdout = '';
   let stderr = '';
   const code = await main(args, env, {
-    stdout: (t) => { stdout += t; },
-    stderr: (t) => { stderr += t; },
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
     isTty: false,
   });
   return { code, stdout, stderr };

@@ -12,14 +12,34 @@ export function makeProgram(program: Record<string, unknown>): Program {
 }
 
 export function partner(id: string, extra: Partial<SnapshotPartner> = {}): SnapshotPartner {
-  return { id, name: `Partner ${id}`, recipe: null, tier: null, onboardedAt: '2025-01-01T00:00:00Z', endedAt: null, ratings: {}, fit: {}, ...extra };
+  return {
+    id,
+    name: `Partner ${id}`,
+    recipe: null,
+    tier: null,
+    onboardedAt: '2025-01-01T00:00:00Z',
+    endedAt: null,
+    ratings: {},
+    fit: {},
+    ...extra,
+  };
 }
 
 export function deal(id: string, extra: Partial<SnapshotDeal> = {}): SnapshotDeal {
   return {
-    id, name: `Deal ${id}`, amount: '1000.00', currency: 'USD', stage: 'won',
-    createdAt: '2026-01-01T00:00:00Z', closedAt: '2026-02-01T00:00:00Z', customerId: null, recipe: null,
-    sourcePartnerId: null, registration: null, touches: [], ...extra,
+    id,
+    name: `Deal ${id}`,
+    amount: '1000.00',
+    currency: 'USD',
+    stage: 'won',
+    createdAt: '2026-01-01T00:00:00Z',
+    closedAt: '2026-02-01T00:00:00Z',
+    customerId: null,
+    recipe: null,
+    sourcePartnerId: null,
+    registration: null,
+    touches: [],
+    ...extra,
   };
 }
 

@@ -38,7 +38,8 @@ describe('auth matrix: every route × every role', () => {
       const allowed = route.need === 'open' || RANK[who] >= NEED[route.need];
       it(`${route.method} ${route.path} as ${who} → ${allowed ? 'allowed' : who === 'none' || who === 'bad' ? '401' : '403'}`, async () => {
         if (route.path === '/v1/sync') await svc.syncs.idle();
-        const res = route.method === 'GET' ? await svc.get(route.path, token(who)) : await svc.post(route.path, token(who));
+        const res =
+          route.method === 'GET' ? await svc.get(route.path, token(who)) : await svc.post(route.path, token(who));
         if (allowed) {
           expect([401, 403]).not.toContain(res.status);
           expect(res.status).toBeLessThan(500);
@@ -66,14 +67,20 @@ describe('routes', () => {
   });
 
   it('lists runs and partners with their latest results', async () => {
-    const runs = (await (await svc.get('/v1/runs', TOKENS.viewer)).json()) as { runs: { id: string; status: string }[] };
+    const runs = (await (await svc.get('/v1/runs', TOKENS.viewer)).json()) as {
+      runs: { id: string; status: string }[];
+    };
     expect(runs.runs.length).toBeGreaterThan(0);
     const one = await svc.get(`/v1/runs/${runs.runs[0]?.id ?? ''}`, TOKENS.viewer);
     expect(one.status).toBe(200);
-    const partners = (await (await svc.get('/v1/partners', TOKENS.viewer)).json()) as { partners: { id: string; latest: { health: { band: string } } | null }[] };
+    const partners = (await (await svc.get('/v1/partners', TOKENS.viewer)).json()) as {
+      partners: { id: string; latest: { health: { band: string } } | null }[];
+    };
     expect(partners.partners.map((p) => p.id).sort()).toEqual(['p1', 'p2', 'p3']);
     const band = partners.partners[0]?.latest?.health.band ?? 'watch';
-    const filtered = (await (await svc.get(`/v1/partners?band=${band}`, TOKENS.viewer)).json()) as { partners: { latest: { health: { band: string } } }[] };
+    const filtered = (await (await svc.get(`/v1/partners?band=${band}`, TOKENS.viewer)).json()) as {
+      partners: { latest: { health: { band: string } } }[];
+    };
     expect(filtered.partners.every((p) => p.latest.health.band === band)).toBe(true);
     expect((await svc.get('/v1/partners/nope', TOKENS.viewer)).status).toBe(404);
   });
@@ -84,11 +91,15 @@ describe('routes', () => {
     expect(k['period']).toMatchObject({ label: '2026-Q1' });
     const bad = await svc.get('/v1/kpis?period=2026-13-01', TOKENS.viewer);
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ error: { code: 'invalid_request', message: expect.stringContaining('query.period') as unknown } });
+    expect(await bad.json()).toMatchObject({
+      error: { code: 'invalid_request', message: expect.stringContaining('query.period') as unknown },
+    });
   });
 
   it('lists recipes with their config and KPIs', async () => {
-    const r = (await (await svc.get('/v1/recipes', TOKENS.viewer)).json()) as { recipes: { id: string; name: string; kpis: unknown }[] };
+    const r = (await (await svc.get('/v1/recipes', TOKENS.viewer)).json()) as {
+      recipes: { id: string; name: string; kpis: unknown }[];
+    };
     expect(r.recipes.map((x) => x.id)).toEqual(['comarketing', 'referral', 'share']);
     expect(r.recipes[1]).toMatchObject({ name: 'Referral', kpis: expect.objectContaining({ partners: 2 }) as unknown });
   });
@@ -98,9 +109,13 @@ describe('routes', () => {
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(csv.headers.get('content-disposition')).toBe('attachment; filename="commissions-2026-03.csv"');
-    const json = (await (await svc.get('/v1/exports/commissions?period=2026-03&format=json', TOKENS.finance)).json()) as { totals: { net: string }; entries: unknown[] };
+    const json = (await (
+      await svc.get('/v1/exports/commissions?period=2026-03&format=json', TOKENS.finance)
+    ).json()) as { totals: { net: string }; entries: unknown[] };
     expect(json.entries.length).toBeGreaterThan(0);
-    const st = (await (await svc.get('/v1/statements/p1?period=2026-03&format=json', TOKENS.finance)).json()) as { partners: { partnerId: string }[] };
+    const st = (await (await svc.get('/v1/statements/p1?period=2026-03&format=json', TOKENS.finance)).json()) as {
+      partners: { partnerId: string }[];
+    };
     expect(st.partners.map((p) => p.partnerId)).toEqual(['p1']);
     expect((await svc.get('/v1/exports/commissions?period=March', TOKENS.finance)).status).toBe(400);
   });
@@ -109,7 +124,9 @@ describe('routes', () => {
     await svc.syncs.idle();
     // hold the first run inside its pull until the second request has been answered
     let release = (): void => undefined;
-    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const pull = svc.fake.pull.bind(svc.fake);
     svc.fake.pull = async function* (request) {
       await gate;

@@ -16,7 +16,10 @@ describe('exports are safe to open in a spreadsheet', () => {
     });
     try {
       const csv = await (await svc.get('/v1/exports/commissions?period=2026-03', TOKENS.finance)).text();
-      const cells = csv.split(/\r\n/).flatMap((line) => line.split(',')).map((c) => c.replace(/^"|"$/g, ''));
+      const cells = csv
+        .split(/\r\n/)
+        .flatMap((line) => line.split(','))
+        .map((c) => c.replace(/^"|"$/g, ''));
       expect(csv).toContain(`'=HYPERLINK(`);
       expect(csv).toContain(`'+SUM(A1:A9)`);
       expect(csv).toContain(`'@cmd|calc!A0`);
@@ -36,17 +39,42 @@ describe('exports are safe to open in a spreadsheet', () => {
 describe('logs never carry secrets', () => {
   it('redacts tokens, secrets and authorization headers wherever they appear', () => {
     const lines: string[] = [];
-    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => { lines.push(chunk.toString()); done(); } });
+    const sink = new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
     const logger = createLogger({ level: 'info', destination: sink });
-    logger.info({
-      req: { headers: { authorization: 'Bearer admin-token-0123456789abcdef', cookie: 'ps_session=abc' } },
-      headers: { authorization: 'Bearer other' },
-      accessToken: 'hs-access-1', refreshToken: 'hs-refresh-1', client_secret: 'sf-secret', password: 'pw',
-      token: 'tok', nested: { accessToken: 'hs-access-2', refresh_token: 'r2', clientSecret: 'cs' },
-      DATABASE_URL: 'postgres://u:p@h/db',
-    }, 'call');
+    logger.info(
+      {
+        req: { headers: { authorization: 'Bearer admin-token-0123456789abcdef', cookie: 'ps_session=abc' } },
+        headers: { authorization: 'Bearer other' },
+        accessToken: 'hs-access-1',
+        refreshToken: 'hs-refresh-1',
+        client_secret: 'sf-secret',
+        password: 'pw',
+        token: 'tok',
+        nested: { accessToken: 'hs-access-2', refresh_token: 'r2', clientSecret: 'cs' },
+        DATABASE_URL: 'postgres://u:p@h/db',
+      },
+      'call',
+    );
     const text = lines.join('');
-    for (const secret of ['admin-token-0123456789abcdef', 'Bearer other', 'ps_session=abc', 'hs-access-1', 'hs-refresh-1', 'sf-secret', '"pw"', '"tok"', 'hs-access-2', '"r2"', '"cs"', 'u:p@h']) {
+    for (const secret of [
+      'admin-token-0123456789abcdef',
+      'Bearer other',
+      'ps_session=abc',
+      'hs-access-1',
+      'hs-refresh-1',
+      'sf-secret',
+      '"pw"',
+      '"tok"',
+      'hs-access-2',
+      '"r2"',
+      '"cs"',
+      'u:p@h',
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(text.match(/\[redacted\]/g)?.length).toBeGreaterThanOrEqual(12);

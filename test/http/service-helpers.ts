@@ -26,7 +26,9 @@ export interface TestService extends Service {
   post: (path: string, token?: string, body?: unknown) => Promise<Response>;
 }
 
-export async function startTestService(options: { crm?: FakeCrm; seed?: (crm: FakeCrm) => void } = {}): Promise<TestService> {
+export async function startTestService(
+  options: { crm?: FakeCrm; seed?: (crm: FakeCrm) => void } = {},
+): Promise<TestService> {
   const dir = mkdtempSync(path.join(tmpdir(), 'partnersync-http-'));
   const storeUrl = `sqlite:${path.join(dir, 'store.db')}`;
   const config = testConfig(undefined, { url: storeUrl });
@@ -41,18 +43,30 @@ export async function startTestService(options: { crm?: FakeCrm; seed?: (crm: Fa
     PARTNERSYNC_TOKENS: `viewer:${TOKENS.viewer},finance:${TOKENS.finance},admin:${TOKENS.admin}`,
     HUBSPOT_CLIENT_SECRET: WEBHOOK_SECRET,
   });
-  const service = await startService({ config, env, logger: silentLogger(), cwd: dir, clock, port: 0, scheduler: false, webhookDebounceMs: 10, crm: fake });
-  const headers = (token?: string): Record<string, string> => (token === undefined ? {} : { authorization: `Bearer ${token}` });
+  const service = await startService({
+    config,
+    env,
+    logger: silentLogger(),
+    cwd: dir,
+    clock,
+    port: 0,
+    scheduler: false,
+    webhookDebounceMs: 10,
+    crm: fake,
+  });
+  const headers = (token?: string): Record<string, string> =>
+    token === undefined ? {} : { authorization: `Bearer ${token}` };
   return {
     ...service,
     storeUrl,
     fake,
     clock,
     get: (p, token) => fetch(`${service.url}${p}`, { headers: headers(token) }),
-    post: (p, token, body) => fetch(`${service.url}${p}`, {
-      method: 'POST',
-      headers: { ...headers(token), 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    }),
+    post: (p, token, body) =>
+      fetch(`${service.url}${p}`, {
+        method: 'POST',
+        headers: { ...headers(token), 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }),
   };
 }

@@ -11,25 +11,49 @@ afterAll(async () => {
   await svc.stop();
 });
 
-function deliver(events: unknown[], opts: { timestamp?: number; secret?: string; tamper?: boolean } = {}): Promise<Response> {
+function deliver(
+  events: unknown[],
+  opts: { timestamp?: number; secret?: string; tamper?: boolean } = {},
+): Promise<Response> {
   const body = JSON.stringify(events);
   const uri = `${svc.url}/v1/webhooks/hubspot`;
   const timestamp = String(opts.timestamp ?? svc.clock.now());
-  const signature = hubspotSignature('v3', { clientSecret: opts.secret ?? WEBHOOK_SECRET, method: 'POST', uri, body, timestamp });
+  const signature = hubspotSignature('v3', {
+    clientSecret: opts.secret ?? WEBHOOK_SECRET,
+    method: 'POST',
+    uri,
+    body,
+    timestamp,
+  });
   return fetch(uri, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': timestamp },
+    headers: {
+      'content-type': 'application/json',
+      'x-hubspot-signature-v3': signature,
+      'x-hubspot-request-timestamp': timestamp,
+    },
     body: opts.tamper === true ? body.replace('d1', 'd2') : body,
   });
 }
 
 async function runs(): Promise<{ id: string; mode: string; status: string; report: { pull: { deals: number } } }[]> {
-  const r = (await (await svc.get('/v1/runs', TOKENS.viewer)).json()) as { runs: { id: string; mode: string; status: string; report: { pull: { deals: number } } }[] };
+  const r = (await (await svc.get('/v1/runs', TOKENS.viewer)).json()) as {
+    runs: { id: string; mode: string; status: string; report: { pull: { deals: number } } }[];
+  };
   return r.runs;
 }
 
-const event = (eventId: number, objectId: string, subscriptionType = 'deal.propertyChange') =>
-  ({ eventId, subscriptionId: 1, portalId: 62515, occurredAt: 1, subscriptionType, attemptNumber: 0, objectId, propertyName: 'amount', changeSource: 'CRM' });
+const event = (eventId: number, objectId: string, subscriptionType = 'deal.propertyChange') => ({
+  eventId,
+  subscriptionId: 1,
+  portalId: 62515,
+  occurredAt: 1,
+  subscriptionType,
+  attemptNumber: 0,
+  objectId,
+  propertyName: 'amount',
+  changeSource: 'CRM',
+});
 
 describe('POST /v1/webhooks/hubspot', () => {
   it('refuses tampered, stale, wrongly signed and unsigned deliveries', async () => {
@@ -71,11 +95,33 @@ describe('POST /v1/webhooks/hubspot', () => {
 
 describe('recordsOf', () => {
   it.each([
-    [{ eventId: '1', subscriptionType: 'deal.creation', objectId: '11' }, { deals: ['11'], partners: [] }],
-    [{ eventId: '1', subscriptionType: 'company.propertyChange', objectId: '22' }, { deals: [], partners: ['22'] }],
-    [{ eventId: '1', subscriptionType: 'deal.associationChange', fromObjectId: '11', toObjectId: '22', fromObjectTypeId: '0-3', toObjectTypeId: '0-2' }, { deals: ['11'], partners: [] }],
-    [{ eventId: '1', subscriptionType: 'object.propertyChange', objectTypeId: '0-3', objectId: '11' }, { deals: ['11'], partners: [] }],
-    [{ eventId: '1', subscriptionType: 'contact.creation', objectId: '33' }, { deals: [], partners: [] }],
+    [
+      { eventId: '1', subscriptionType: 'deal.creation', objectId: '11' },
+      { deals: ['11'], partners: [] },
+    ],
+    [
+      { eventId: '1', subscriptionType: 'company.propertyChange', objectId: '22' },
+      { deals: [], partners: ['22'] },
+    ],
+    [
+      {
+        eventId: '1',
+        subscriptionType: 'deal.associationChange',
+        fromObjectId: '11',
+        toObjectId: '22',
+        fromObjectTypeId: '0-3',
+        toObjectTypeId: '0-2',
+      },
+      { deals: ['11'], partners: [] },
+    ],
+    [
+      { eventId: '1', subscriptionType: 'object.propertyChange', objectTypeId: '0-3', objectId: '11' },
+      { deals: ['11'], partners: [] },
+    ],
+    [
+      { eventId: '1', subscriptionType: 'contact.creation', objectId: '33' },
+      { deals: [], partners: [] },
+    ],
   ])('%j', (e, expected) => {
     expect(recordsOf(e)).toEqual(expected);
   });

@@ -34,7 +34,10 @@ describe('SQLite account lock files', () => {
 
   it('takes over a lock file left by a dead process', async () => {
     const db = database();
-    writeFileSync(lockFilePath(db, ACCOUNT), JSON.stringify({ pid: deadPid(), host: hostname(), since: new Date().toISOString() }));
+    writeFileSync(
+      lockFilePath(db, ACCOUNT),
+      JSON.stringify({ pid: deadPid(), host: hostname(), since: new Date().toISOString() }),
+    );
     const lock = await acquireSqliteLock(db, ACCOUNT, 0);
     await lock.release();
   });

@@ -26,8 +26,17 @@ export interface Comparison {
   differences: string[];
 }
 
-const BOOKKEEPING = new Set(['updatedAt', 'hs_lastmodifieddate', 'LastModifiedDate', 'SystemModstamp', 'LastModifiedById']);
-const RECORD_TYPES: Record<string, readonly string[]> = { hubspot: ['companies', 'deals'], salesforce: ['Account', 'Opportunity', 'OpportunityPartner'] };
+const BOOKKEEPING = new Set([
+  'updatedAt',
+  'hs_lastmodifieddate',
+  'LastModifiedDate',
+  'SystemModstamp',
+  'LastModifiedById',
+]);
+const RECORD_TYPES: Record<string, readonly string[]> = {
+  hubspot: ['companies', 'deals'],
+  salesforce: ['Account', 'Opportunity', 'OpportunityPartner'],
+};
 
 /** A record's values without bookkeeping; links to tasks as a count (task ids follow creation order). */
 function values(record: Record<string, unknown>): Record<string, unknown> {
@@ -55,7 +64,12 @@ function markerOf(crm: string, task: Record<string, unknown>): string | null {
   return m?.[1] ?? null;
 }
 
-export async function outcomeOf(crm: 'hubspot' | 'salesforce', dump: Readonly<Record<string, unknown>>, store: KyselyStore, account: string): Promise<Outcome> {
+export async function outcomeOf(
+  crm: 'hubspot' | 'salesforce',
+  dump: Readonly<Record<string, unknown>>,
+  store: KyselyStore,
+  account: string,
+): Promise<Outcome> {
   const root = dump[crm] as Record<string, Record<string, unknown>[]>;
   const records = new Map<string, string>();
   for (const type of RECORD_TYPES[crm] ?? []) {
@@ -66,15 +80,26 @@ export async function outcomeOf(crm: 'hubspot' | 'salesforce', dump: Readonly<Re
     const marker = markerOf(crm, t);
     if (marker !== null) tasksPerMarker.set(marker, (tasksPerMarker.get(marker) ?? 0) + 1);
   }
-  const ledger = (await store.ledgerEntries(account, {})).map((e) => `${e.key} | ${e.kind} | ${e.period} | ${e.amount}`).sort();
+  const ledger = (await store.ledgerEntries(account, {}))
+    .map((e) => `${e.key} | ${e.kind} | ${e.period} | ${e.amount}`)
+    .sort();
   const episodes = new Map((await store.episodes(account, {})).map((e) => [e.id, e.alertKey]));
   const outbox = await store.tasks(account);
   const tasksPerEpisode = new Map<string, number[]>();
   for (const t of outbox) {
     const key = episodes.get(t.episodeId) ?? `unknown episode ${t.episodeId}`;
-    tasksPerEpisode.set(key, [...(tasksPerEpisode.get(key) ?? []), tasksPerMarker.get(t.marker) ?? 0].sort((a, b) => a - b));
+    tasksPerEpisode.set(
+      key,
+      [...(tasksPerEpisode.get(key) ?? []), tasksPerMarker.get(t.marker) ?? 0].sort((a, b) => a - b),
+    );
   }
-  return { ledger, records, tasksPerEpisode, tasksPerMarker, pendingTasks: outbox.filter((t) => t.status !== 'created').length };
+  return {
+    ledger,
+    records,
+    tasksPerEpisode,
+    tasksPerMarker,
+    pendingTasks: outbox.filter((t) => t.status !== 'created').length,
+  };
 }
 
 function multiset(items: readonly string[]): Map<string, number> {
@@ -110,7 +135,8 @@ export function compare(reference: Outcome, got: Outcome): Comparison {
       differences.push(`CRM record ${key} differs: ${other === undefined ? 'missing' : diffFields(value, other)}`);
     }
   }
-  for (const key of got.records.keys()) if (!reference.records.has(key)) differences.push(`CRM record ${key} not in the clean run`);
+  for (const key of got.records.keys())
+    if (!reference.records.has(key)) differences.push(`CRM record ${key} not in the clean run`);
   for (const [marker, n] of got.tasksPerMarker) {
     if (n > 1) {
       duplicates += n - 1;
@@ -123,7 +149,11 @@ export function compare(reference: Outcome, got: Outcome): Comparison {
     const b = (got.tasksPerEpisode.get(key) ?? []).join(',');
     if (a === b) continue;
     differences.push(`tasks per episode of ${key}: clean run [${a}], this run [${b}]`);
-    const sum = (s: string): number => s.split(',').filter((x) => x !== '').reduce((t, x) => t + Number(x), 0);
+    const sum = (s: string): number =>
+      s
+        .split(',')
+        .filter((x) => x !== '')
+        .reduce((t, x) => t + Number(x), 0);
     if (sum(b) < sum(a)) lost += sum(a) - sum(b);
   }
   if (got.pendingTasks > 0) differences.push(`${got.pendingTasks} outbox tasks not created`);
@@ -134,9 +164,18 @@ export function compare(reference: Outcome, got: Outcome): Comparison {
 function diffFields(a: string, b: string): string {
   const x = JSON.parse(a) as Record<string, unknown>;
   const y = JSON.parse(b) as Record<string, unknown>;
-  const flat = (r: Record<string, unknown>): Record<string, unknown> => ({ ...r, ...((r['properties'] ?? {}) as Record<string, unknown>), properties: undefined });
+  const flat = (r: Record<string, unknown>): Record<string, unknown> => ({
+    ...r,
+    ...((r['properties'] ?? {}) as Record<string, unknown>),
+    properties: undefined,
+  });
   const fx = flat(x);
   const fy = flat(y);
-  const names = [...new Set([...Object.keys(fx), ...Object.keys(fy)])].filter((k) => JSON.stringify(fx[k]) !== JSON.stringify(fy[k]));
-  return names.map((k) => `${k}: ${JSON.stringify(fx[k])} → ${JSON.stringify(fy[k])}`).join('; ').slice(0, 400);
+  const names = [...new Set([...Object.keys(fx), ...Object.keys(fy)])].filter(
+    (k) => JSON.stringify(fx[k]) !== JSON.stringify(fy[k]),
+  );
+  return names
+    .map((k) => `${k}: ${JSON.stringify(fx[k])} → ${JSON.stringify(fy[k])}`)
+    .join('; ')
+    .slice(0, 400);
 }

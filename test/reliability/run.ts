@@ -37,13 +37,17 @@ const { values } = parseArgs({
 });
 
 const MIN_KILLS = 20;
-const print = (line: string): void => { process.stdout.write(`${line}\n`); };
+const print = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
 
 function storeTargets(): StoreKind[] {
   // Only the harness reads the environment here: which database the suite may use.
   const pg = process.env['PARTNERSYNC_TEST_DATABASE_URL'];
   if (pg === undefined && process.env['CI'] === 'true') {
-    throw new Error('CI=true but PARTNERSYNC_TEST_DATABASE_URL is not set: the reliability suite must run on PostgreSQL in CI (.ci/postgres.sh prints the URL)');
+    throw new Error(
+      'CI=true but PARTNERSYNC_TEST_DATABASE_URL is not set: the reliability suite must run on PostgreSQL in CI (.ci/postgres.sh prints the URL)',
+    );
   }
   const all: StoreKind[] = pg === undefined ? ['sqlite'] : ['sqlite', 'postgres'];
   return values.store === undefined ? all : all.filter((s) => s === values.store);
@@ -54,11 +58,17 @@ async function main(): Promise<number> {
   if (values.size !== 'small' && values.size !== 'large') throw new Error('--size must be small or large');
   const size = SIZES[values.size];
   const now = Math.floor(Date.now() / 1000) * 1000;
-  const suite: Suite = { asOf: now, anchor: `${new Date(now).toISOString().slice(0, 10)}T00:00:00.000Z`, postgresUrl: process.env['PARTNERSYNC_TEST_DATABASE_URL'] };
+  const suite: Suite = {
+    asOf: now,
+    anchor: `${new Date(now).toISOString().slice(0, 10)}T00:00:00.000Z`,
+    postgresUrl: process.env['PARTNERSYNC_TEST_DATABASE_URL'],
+  };
   const stores = storeTargets();
   const crms: Crm[] = values.crm === undefined ? ['hubspot', 'salesforce'] : [values.crm as Crm];
   const seed = Number(values.seed);
-  print(`reliability suite, size ${size.name} (${size.partners} partners, ${size.deals} deals, ${size.mutations} deals changed per cycle), stores: ${stores.join(', ')}, as of ${new Date(suite.asOf).toISOString()}`);
+  print(
+    `reliability suite, size ${size.name} (${size.partners} partners, ${size.deals} deals, ${size.mutations} deals changed per cycle), stores: ${stores.join(', ')}, as of ${new Date(suite.asOf).toISOString()}`,
+  );
   print(`faults: ${FAULT_SPEC}`);
 
   const total = emptyTally();
@@ -88,8 +98,18 @@ async function main(): Promise<number> {
       const lines: string[] = [];
       const t = performance.now();
       // Small (CI): retry waits capped at 100 ms; large: the adapters' own backoff.
-      const faults = await faultTrials({ crm, suite, size }, store, reference, (line) => { lines.push(line); }, size.name === 'small');
-      lines.push(`${crm} on ${store} — faults: ${faults.trials} cycles, ${faults.runs} runs (${faults.unfinishedRuns} failed or stopped and were run again), injected ${JSON.stringify(faults.faultsByKind)}; identical ${faults.identical}/${faults.trials}, lost ${faults.lost}, duplicates ${faults.duplicates} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+      const faults = await faultTrials(
+        { crm, suite, size },
+        store,
+        reference,
+        (line) => {
+          lines.push(line);
+        },
+        size.name === 'small',
+      );
+      lines.push(
+        `${crm} on ${store} — faults: ${faults.trials} cycles, ${faults.runs} runs (${faults.unfinishedRuns} failed or stopped and were run again), injected ${JSON.stringify(faults.faultsByKind)}; identical ${faults.identical}/${faults.trials}, lost ${faults.lost}, duplicates ${faults.duplicates} (${((performance.now() - t) / 1000).toFixed(1)} s)`,
+      );
       addTally(total, faults);
       return lines;
     });
@@ -101,14 +121,29 @@ async function main(): Promise<number> {
         const setup = { crm, suite, size };
         const label = `${crm} on ${store}`;
         let t = performance.now();
-        const killed = await killTrials(setup, store, reference, seed + (store === 'postgres' ? 1000 : 0) + (crm === 'salesforce' ? 100 : 0));
+        const killed = await killTrials(
+          setup,
+          store,
+          reference,
+          seed + (store === 'postgres' ? 1000 : 0) + (crm === 'salesforce' ? 100 : 0),
+        );
         kills += killed.kills;
-        lines.push(`${label} — kills: ${killed.trials} cycles, ${killed.kills} SIGKILLs (by step begun: ${Object.entries(killed.byStep).map(([k, n]) => `${k} ${n}`).join(', ')}; ${killed.missedKills} processes finished first and the cycle tried again), ${killed.resumedPulls} pulls resumed from a checkpoint; identical ${killed.identical}/${killed.trials}, lost ${killed.lost}, duplicates ${killed.duplicates} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+        lines.push(
+          `${label} — kills: ${killed.trials} cycles, ${killed.kills} SIGKILLs (by step begun: ${Object.entries(
+            killed.byStep,
+          )
+            .map(([k, n]) => `${k} ${n}`)
+            .join(
+              ', ',
+            )}; ${killed.missedKills} processes finished first and the cycle tried again), ${killed.resumedPulls} pulls resumed from a checkpoint; identical ${killed.identical}/${killed.trials}, lost ${killed.lost}, duplicates ${killed.duplicates} (${((performance.now() - t) / 1000).toFixed(1)} s)`,
+        );
         addTally(total, killed);
 
         t = performance.now();
         const together = await concurrencyTrials(setup, store, reference);
-        lines.push(`${label} — two syncs at once: ${together.refused} refused, ${together.waited} waited then found nothing to do; identical ${together.identical}/${together.trials}, lost ${together.lost}, duplicates ${together.duplicates} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+        lines.push(
+          `${label} — two syncs at once: ${together.refused} refused, ${together.waited} waited then found nothing to do; identical ${together.identical}/${together.trials}, lost ${together.lost}, duplicates ${together.duplicates} (${((performance.now() - t) / 1000).toFixed(1)} s)`,
+        );
         addTally(total, together);
 
         t = performance.now();
@@ -117,7 +152,9 @@ async function main(): Promise<number> {
         const records = await recordCorpus(later, store, crm);
         if (crm === 'hubspot') records.push(await missingCurrencyCase(later, store));
         cases.push(...records.map((c) => ({ ...c, name: `${store}: ${c.name}` })));
-        lines.push(`${label} — bad records: ${records.filter((c) => c.passed).length}/${records.length} as expected (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+        lines.push(
+          `${label} — bad records: ${records.filter((c) => c.passed).length}/${records.length} as expected (${((performance.now() - t) / 1000).toFixed(1)} s)`,
+        );
       }
       return lines;
     })();
@@ -128,7 +165,7 @@ async function main(): Promise<number> {
 
   const dir = mkdtempSync(path.join(tmpdir(), 'partnersync-rel-config-'));
   try {
-    cases.push(...await configCorpus(dir));
+    cases.push(...(await configCorpus(dir)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -136,22 +173,33 @@ async function main(): Promise<number> {
   print('\nbad input:');
   for (const c of cases) print(`  ${c.passed ? 'ok  ' : 'FAIL'} ${c.name}: ${c.outcome}`);
   const badFailed = cases.filter((c) => !c.passed);
-  print(`bad input: cases=${cases.length} as-expected=${cases.length - badFailed.length} crashes=${cases.filter((c) => c.outcome.startsWith('crashed')).length} silent-drops=${cases.filter((c) => c.outcome.includes('silently dropped')).length}`);
+  print(
+    `bad input: cases=${cases.length} as-expected=${cases.length - badFailed.length} crashes=${cases.filter((c) => c.outcome.startsWith('crashed')).length} silent-drops=${cases.filter((c) => c.outcome.includes('silently dropped')).length}`,
+  );
 
   if (total.failures.length > 0) {
     print('\ndifferences from the clean run:');
     for (const f of total.failures.slice(0, 40)) print(`  ${f}`);
   }
-  if (kills < MIN_KILLS * stores.length && values.crm === undefined) print(`\nonly ${kills} SIGKILLs landed (at least ${MIN_KILLS} per store wanted)`);
-  print(`\n(${((performance.now() - t0) / 1000).toFixed(1)} s; trials = comparisons with the clean run after a fault cycle, a kill cycle or two syncs started together; faults = injected CRM faults + SIGKILLs; identical = trials whose ledger, CRM values and tasks per episode equal the clean run's; lost / duplicates = ledger entries, CRM values and tasks missing / extra)`);
-  print(`reliability: trials=${total.trials} faults=${total.faults} identical=${total.identical} lost=${total.lost} duplicates=${total.duplicates}`);
-  const ok = total.failures.length === 0 && total.identical === total.trials && badFailed.length === 0 && (values.crm !== undefined || kills >= MIN_KILLS * stores.length);
+  if (kills < MIN_KILLS * stores.length && values.crm === undefined)
+    print(`\nonly ${kills} SIGKILLs landed (at least ${MIN_KILLS} per store wanted)`);
+  print(
+    `\n(${((performance.now() - t0) / 1000).toFixed(1)} s; trials = comparisons with the clean run after a fault cycle, a kill cycle or two syncs started together; faults = injected CRM faults + SIGKILLs; identical = trials whose ledger, CRM values and tasks per episode equal the clean run's; lost / duplicates = ledger entries, CRM values and tasks missing / extra)`,
+  );
+  print(
+    `reliability: trials=${total.trials} faults=${total.faults} identical=${total.identical} lost=${total.lost} duplicates=${total.duplicates}`,
+  );
+  const ok =
+    total.failures.length === 0 &&
+    total.identical === total.trials &&
+    badFailed.length === 0 &&
+    (values.crm !== undefined || kills >= MIN_KILLS * stores.length);
   return ok ? 0 : 1;
 }
 
 try {
   process.exitCode = await main();
 } catch (err) {
-  print(`reliability suite failed to run: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  print(`reliability suite failed to run: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   process.exitCode = 1;
 }

@@ -38,8 +38,12 @@ export async function cleanReference(world: World, size: Size, cycles: number): 
   for (let cycle = 0; cycle < cycles; cycle++) {
     if (cycle > 0) world.sandbox.state.mutate(size.mutations);
     const result = await world.syncHere();
-    if (result.status !== 'succeeded') throw new Error(`clean ${world.options.crm} run ${cycle} ${result.status}: ${result.report.error ?? ''}`);
-    if (result.report.writeBack.failures.length > 0) throw new Error(`clean ${world.options.crm} run ${cycle}: write failures ${JSON.stringify(result.report.writeBack.failures.slice(0, 3))}`);
+    if (result.status !== 'succeeded')
+      throw new Error(`clean ${world.options.crm} run ${cycle} ${result.status}: ${result.report.error ?? ''}`);
+    if (result.report.writeBack.failures.length > 0)
+      throw new Error(
+        `clean ${world.options.crm} run ${cycle}: write failures ${JSON.stringify(result.report.writeBack.failures.slice(0, 3))}`,
+      );
     out.outcomes.push(await outcome(world));
     out.durationsMs.push(result.report.durationsMs['total'] ?? 0);
   }
@@ -55,7 +59,14 @@ export interface TrialTally {
   failures: string[];
 }
 
-export const emptyTally = (): TrialTally => ({ trials: 0, faults: 0, identical: 0, lost: 0, duplicates: 0, failures: [] });
+export const emptyTally = (): TrialTally => ({
+  trials: 0,
+  faults: 0,
+  identical: 0,
+  lost: 0,
+  duplicates: 0,
+  failures: [],
+});
 
 export function addTally(into: TrialTally, from: TrialTally): void {
   into.trials += from.trials;
@@ -74,7 +85,10 @@ export function judge(tally: TrialTally, label: string, reference: Outcome | und
   tally.lost += c.lost;
   tally.duplicates += c.duplicates;
   if (c.identical) tally.identical += 1;
-  else tally.failures.push(`${label}: ${c.differences.slice(0, 5).join(' | ')}${c.differences.length > 5 ? ` (+${c.differences.length - 5} more)` : ''}`);
+  else
+    tally.failures.push(
+      `${label}: ${c.differences.slice(0, 5).join(' | ')}${c.differences.length > 5 ? ` (+${c.differences.length - 5} more)` : ''}`,
+    );
   return c;
 }
 

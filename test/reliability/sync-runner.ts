@@ -50,7 +50,8 @@ const { values } = parseArgs({
 function pinnedClock(iso: string | undefined): Clock {
   if (iso === undefined) return systemClock;
   const at = Date.parse(iso);
-  if (Number.isNaN(at)) throw new ConfigError('arguments', [{ path: '--as-of', message: `"${iso}" is not an ISO instant` }]);
+  if (Number.isNaN(at))
+    throw new ConfigError('arguments', [{ path: '--as-of', message: `"${iso}" is not an ISO instant` }]);
   return { now: () => at };
 }
 
@@ -88,13 +89,24 @@ async function run(): Promise<RunnerOutput> {
       if (values['go-on-stdin']) await waitForGo();
       const started = performance.now();
       const seen = new Set<string>();
-      const onProgress = values['go-on-stdin'] ? (p: SyncProgress): void => {
-        if (seen.has(p.step)) return;
-        seen.add(p.step);
-        process.stdout.write(`${JSON.stringify({ event: 'step', step: p.step })}\n`);
-      } : undefined;
-      const result = await runSync({ crm, store, clock, logger, config: loaded, onProgress }, { full: values.full, lockWaitMs: wait });
-      const out: RunnerOutput = { exit: result.status === 'failed' ? 1 : 0, status: result.status, wallMs: Math.round(performance.now() - (values['go-on-stdin'] ? started : t0)), peakRssMb: peakRssMb(), report: result.report };
+      const onProgress = values['go-on-stdin']
+        ? (p: SyncProgress): void => {
+            if (seen.has(p.step)) return;
+            seen.add(p.step);
+            process.stdout.write(`${JSON.stringify({ event: 'step', step: p.step })}\n`);
+          }
+        : undefined;
+      const result = await runSync(
+        { crm, store, clock, logger, config: loaded, onProgress },
+        { full: values.full, lockWaitMs: wait },
+      );
+      const out: RunnerOutput = {
+        exit: result.status === 'failed' ? 1 : 0,
+        status: result.status,
+        wallMs: Math.round(performance.now() - (values['go-on-stdin'] ? started : t0)),
+        peakRssMb: peakRssMb(),
+        report: result.report,
+      };
       if (result.report.error !== undefined) out.error = result.report.error;
       return out;
     } finally {
@@ -111,6 +123,11 @@ try {
   // What the CLI would print on stderr, as a named error in the JSON line.
   const exit = err instanceof ConfigError ? 2 : 1;
   const status = err instanceof LockBusyError ? 'locked' : err instanceof ConfigError ? 'bad-config' : 'error';
-  const message = err instanceof ConfigError ? err.lines().join('; ') : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const message =
+    err instanceof ConfigError
+      ? err.lines().join('; ')
+      : err instanceof Error
+        ? `${err.name}: ${err.message}`
+        : String(err);
   finish({ exit, status, error: message, wallMs: 0, peakRssMb: peakRssMb() });
 }

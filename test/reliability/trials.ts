@@ -14,7 +14,10 @@ import { World, type StoreKind } from './world.ts';
 export const FAULT_SPEC = '429:0.1,500:0.05,timeout:0.02@1500ms,slow:0.1@250ms';
 const MAX_ATTEMPTS = 12;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => { setTimeout(resolve, ms); });
+const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
 
 /** Seeded: the kill moments are the same on every run of the suite (per seed). */
 export function seededRandom(seed: number): () => number {
@@ -29,10 +32,22 @@ export interface FaultFigures extends TrialTally {
 }
 
 /** The scenario on a sandbox that injects FAULT_SPEC; each sync is repeated until one succeeds. */
-export async function faultTrials(setup: CrmSetup, store: StoreKind, reference: Reference, log: (line: string) => void, shortBackoff: boolean): Promise<FaultFigures> {
+export async function faultTrials(
+  setup: CrmSetup,
+  store: StoreKind,
+  reference: Reference,
+  log: (line: string) => void,
+  shortBackoff: boolean,
+): Promise<FaultFigures> {
   const { crm, suite, size } = setup;
   const tally: FaultFigures = { ...emptyTally(), runs: 0, unfinishedRuns: 0, faultsByKind: {} };
-  const world = await World.create(suite, { crm, store, partners: size.partners, deals: size.deals, faults: FAULT_SPEC });
+  const world = await World.create(suite, {
+    crm,
+    store,
+    partners: size.partners,
+    deals: size.deals,
+    faults: FAULT_SPEC,
+  });
   try {
     await world.provision();
     for (let cycle = 0; cycle < size.faultCycles; cycle++) {
@@ -43,17 +58,27 @@ export async function faultTrials(setup: CrmSetup, store: StoreKind, reference: 
         let status: string;
         try {
           const result = await world.syncHere({ shortBackoff });
-          status = result.status === 'succeeded' && result.report.writeBack.failures.length > 0 ? 'write failures' : result.status;
-          if (status !== 'succeeded') status += `: ${result.report.error ?? JSON.stringify(result.report.writeBack.failures.slice(0, 2))}`;
+          status =
+            result.status === 'succeeded' && result.report.writeBack.failures.length > 0
+              ? 'write failures'
+              : result.status;
+          if (status !== 'succeeded')
+            status += `: ${result.report.error ?? JSON.stringify(result.report.writeBack.failures.slice(0, 2))}`;
         } catch (err) {
           status = `threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
         }
         if (status === 'succeeded') break;
         tally.unfinishedRuns += 1;
         outcomes.push(status.slice(0, 160));
-        if (attempt >= MAX_ATTEMPTS) throw new Error(`${crm}/${store} fault cycle ${cycle}: no run succeeded in ${MAX_ATTEMPTS} attempts: ${outcomes.join(' | ')}`);
+        if (attempt >= MAX_ATTEMPTS)
+          throw new Error(
+            `${crm}/${store} fault cycle ${cycle}: no run succeeded in ${MAX_ATTEMPTS} attempts: ${outcomes.join(' | ')}`,
+          );
       }
-      if (outcomes.length > 0) log(`    ${crm}/${store} faults, cycle ${cycle}: ${outcomes.length} run(s) before success: ${outcomes.join(' | ')}`);
+      if (outcomes.length > 0)
+        log(
+          `    ${crm}/${store} faults, cycle ${cycle}: ${outcomes.length} run(s) before success: ${outcomes.join(' | ')}`,
+        );
       judge(tally, `${crm}/${store} faults, cycle ${cycle}`, reference.outcomes[cycle], await outcome(world));
     }
     const faults = world.sandbox.state.stats().faults;
@@ -86,7 +111,12 @@ export interface KillFigures extends TrialTally {
  * write-back and task steps get their share of kills, not only the long pull), then a random delay
  * after that step begins. The next process loads while the normal sync runs.
  */
-export async function killTrials(setup: CrmSetup, store: StoreKind, reference: Reference, seed: number): Promise<KillFigures> {
+export async function killTrials(
+  setup: CrmSetup,
+  store: StoreKind,
+  reference: Reference,
+  seed: number,
+): Promise<KillFigures> {
   const { crm, suite, size } = setup;
   const tally: KillFigures = { ...emptyTally(), kills: 0, missedKills: 0, byStep: {}, resumedPulls: 0 };
   const random = seededRandom(seed);
@@ -96,7 +126,10 @@ export async function killTrials(setup: CrmSetup, store: StoreKind, reference: R
     await world.provision();
     next = world.spawnSync({ goOnStdin: true });
     // Every step gets its share of kills: the steps in a seeded order, round and round.
-    const order = [...STEPS].map((step) => ({ step, key: random() })).sort((a, b) => a.key - b.key).map((x) => x.step);
+    const order = [...STEPS]
+      .map((step) => ({ step, key: random() }))
+      .sort((a, b) => a.key - b.key)
+      .map((x) => x.step);
     for (let cycle = 0; cycle < size.killCycles; cycle++) {
       if (cycle > 0) world.sandbox.state.mutate(size.mutations);
       let elapsed = 0;
@@ -129,15 +162,24 @@ export async function killTrials(setup: CrmSetup, store: StoreKind, reference: R
         }
         tally.missedKills += 1;
         if (end.output?.status !== 'succeeded') {
-          tally.failures.push(`${crm}/${store} kill cycle ${cycle}: the process ended by itself with ${end.output?.status ?? 'no result'}: ${end.output?.error ?? end.stderr.slice(0, 300)}`);
+          tally.failures.push(
+            `${crm}/${store} kill cycle ${cycle}: the process ended by itself with ${end.output?.status ?? 'no result'}: ${end.output?.error ?? end.stderr.slice(0, 300)}`,
+          );
         }
       }
       const normal = await world.syncHere();
       if (normal.status !== 'succeeded' || normal.report.writeBack.failures.length > 0) {
-        tally.failures.push(`${crm}/${store} kill cycle ${cycle}: the run after the kill ${normal.status}: ${normal.report.error ?? JSON.stringify(normal.report.writeBack.failures.slice(0, 2))}`);
+        tally.failures.push(
+          `${crm}/${store} kill cycle ${cycle}: the run after the kill ${normal.status}: ${normal.report.error ?? JSON.stringify(normal.report.writeBack.failures.slice(0, 2))}`,
+        );
       }
       if (normal.report.pull.resumed) tally.resumedPulls += 1;
-      judge(tally, `${crm}/${store} kill cycle ${cycle} (after ${Math.round(elapsed)} ms)`, reference.outcomes[cycle], await outcome(world));
+      judge(
+        tally,
+        `${crm}/${store} kill cycle ${cycle} (after ${Math.round(elapsed)} ms)`,
+        reference.outcomes[cycle],
+        await outcome(world),
+      );
     }
     return tally;
   } finally {
@@ -157,12 +199,22 @@ export interface ConcurrencyFigures extends TrialTally {
  * is refused (exit 1, "another sync holds the lock"); with `--wait`, the second runs after the
  * first and finds nothing to post or write. Either way the state equals one clean run's.
  */
-export async function concurrencyTrials(setup: CrmSetup, store: StoreKind, reference: Reference): Promise<ConcurrencyFigures> {
+export async function concurrencyTrials(
+  setup: CrmSetup,
+  store: StoreKind,
+  reference: Reference,
+): Promise<ConcurrencyFigures> {
   const { crm, suite, size } = setup;
   const tally: ConcurrencyFigures = { ...emptyTally(), refused: 0, waited: 0 };
   for (const wait of [undefined, 120] as const) {
     // Every answer 30 ms late: the first run surely still holds the lock when the second asks.
-    const world = await World.create(suite, { crm, store, partners: size.partners, deals: size.deals, faults: 'slow:1@30ms' });
+    const world = await World.create(suite, {
+      crm,
+      store,
+      partners: size.partners,
+      deals: size.deals,
+      faults: 'slow:1@30ms',
+    });
     try {
       await world.provision();
       const a = world.spawnSync(wait === undefined ? { goOnStdin: true } : { goOnStdin: true, wait });
@@ -174,15 +226,27 @@ export async function concurrencyTrials(setup: CrmSetup, store: StoreKind, refer
       const label = `${crm}/${store} two syncs at once${wait === undefined ? '' : ` with --wait ${wait}`}`;
       const outputs = [ra.output, rb.output];
       const ok = outputs.filter((o) => o?.status === 'succeeded');
-      const locked = outputs.filter((o) => o?.status === 'locked' && o.exit === 1 && /another sync holds the lock/.test(o.error ?? ''));
+      const locked = outputs.filter(
+        (o) => o?.status === 'locked' && o.exit === 1 && /another sync holds the lock/.test(o.error ?? ''),
+      );
       if (wait === undefined) {
-        if (ok.length !== 1 || locked.length !== 1) tally.failures.push(`${label}: expected one run and one refusal, got ${outputs.map((o) => `${o?.status ?? 'nothing'} (${o?.error ?? ''})`).join(' and ')}`);
+        if (ok.length !== 1 || locked.length !== 1)
+          tally.failures.push(
+            `${label}: expected one run and one refusal, got ${outputs.map((o) => `${o?.status ?? 'nothing'} (${o?.error ?? ''})`).join(' and ')}`,
+          );
         else tally.refused += 1;
       } else {
         const second = ok.find((o) => o?.report?.pull.pages !== undefined && o.report.mode !== 'full');
-        const posted = second?.report === undefined ? -1 : Object.values(second.report.ledger.posted).reduce((s, n) => s + n, 0);
-        const written = second?.report === undefined ? -1 : second.report.writeBack.partners + second.report.writeBack.deals + second.report.tasks.created;
-        if (ok.length !== 2 || posted !== 0 || written !== 0) tally.failures.push(`${label}: expected both to run, the second posting and writing nothing; got ${outputs.map((o) => o?.status ?? 'nothing').join(', ')}, second posted ${posted}, wrote ${written}`);
+        const posted =
+          second?.report === undefined ? -1 : Object.values(second.report.ledger.posted).reduce((s, n) => s + n, 0);
+        const written =
+          second?.report === undefined
+            ? -1
+            : second.report.writeBack.partners + second.report.writeBack.deals + second.report.tasks.created;
+        if (ok.length !== 2 || posted !== 0 || written !== 0)
+          tally.failures.push(
+            `${label}: expected both to run, the second posting and writing nothing; got ${outputs.map((o) => o?.status ?? 'nothing').join(', ')}, second posted ${posted}, wrote ${written}`,
+          );
         else tally.waited += 1;
       }
       world.account = (await world.store.listAccounts())[0]?.account ?? '';

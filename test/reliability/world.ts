@@ -34,7 +34,12 @@ export type Crm = 'hubspot' | 'salesforce';
 export type StoreKind = 'sqlite' | 'postgres';
 
 export { ROOT };
-export const CREDENTIALS = { HUBSPOT_ACCESS_TOKEN: 'reliability-token', SF_CLIENT_ID: 'reliability', SF_CLIENT_SECRET: 'reliability', SF_REFRESH_TOKEN: 'reliability' };
+export const CREDENTIALS = {
+  HUBSPOT_ACCESS_TOKEN: 'reliability-token',
+  SF_CLIENT_ID: 'reliability',
+  SF_CLIENT_SECRET: 'reliability',
+  SF_REFRESH_TOKEN: 'reliability',
+};
 
 /** What every world of one suite run shares: the instant results are computed as of, and the seed data's anchor. */
 export interface Suite {
@@ -122,8 +127,15 @@ export class World {
   async #start(): Promise<void> {
     const o = this.options;
     const sandboxOptions: SandboxOptions = {
-      crm: o.crm, seed: o.seed ?? 7, partners: o.partners, deals: o.deals, anchor: this.suite.anchor, limits: o.limits ?? 'real',
-      onError: (err) => { process.stderr.write(`sandbox (${o.crm}): ${err instanceof Error ? err.message : String(err)}\n`); },
+      crm: o.crm,
+      seed: o.seed ?? 7,
+      partners: o.partners,
+      deals: o.deals,
+      anchor: this.suite.anchor,
+      limits: o.limits ?? 'real',
+      onError: (err) => {
+        process.stderr.write(`sandbox (${o.crm}): ${err instanceof Error ? err.message : String(err)}\n`);
+      },
     };
     if (o.faults !== undefined) sandboxOptions.faults = o.faults;
     this.sandbox = await startSandbox(sandboxOptions);
@@ -147,10 +159,11 @@ export class World {
     const personality = this.sandbox.state.personality;
     const portal = isHubspotPersonality(personality) ? String(personality.state.portalId) : '';
     const extra = o.crmExtra === undefined ? '' : `, ${o.crmExtra}`;
-    const crm = o.crm === 'hubspot'
-      // searchLagSeconds 0: the sandbox's search has no index lag (as config/examples/demo.yaml).
-      ? `crm:\n  provider: hubspot\n  hubspot: { basePath: "${url}", portalId: "${portal}", searchLagSeconds: 0${extra} }\n`
-      : `crm:\n  provider: salesforce\n  salesforce: { loginUrl: "${url}", instanceUrl: "${url}"${extra} }\n`;
+    const crm =
+      o.crm === 'hubspot'
+        ? // searchLagSeconds 0: the sandbox's search has no index lag (as config/examples/demo.yaml).
+          `crm:\n  provider: hubspot\n  hubspot: { basePath: "${url}", portalId: "${portal}", searchLagSeconds: 0${extra} }\n`
+        : `crm:\n  provider: salesforce\n  salesforce: { loginUrl: "${url}", instanceUrl: "${url}"${extra} }\n`;
     const store = `store: { url: "${storeUrl}", lockWaitSeconds: ${o.lockWaitSeconds ?? 0} }\n`;
     writeFileSync(this.configFile, `${program}\n${crm}${store}${extraYaml}`);
   }
@@ -164,11 +177,16 @@ export class World {
     const logger = silentLogger();
     const env = readEnv(CREDENTIALS);
     if (!shortBackoff) return createAdapter({ config: this.config, env, logger, dataDir: path.join(this.dir, 'data') });
-    if (this.options.crm === 'hubspot') return new HubspotAdapter({ config: this.config, env, logger, retry: { maxDelayMs: 100 } });
+    if (this.options.crm === 'hubspot')
+      return new HubspotAdapter({ config: this.config, env, logger, retry: { maxDelayMs: 100 } });
     const crm = this.config.config.crm;
     if (crm === undefined) throw new Error('no crm section');
     return new SalesforceAdapter({
-      crm, program: this.config.program, configFile: this.config.file, credentials: credentialsFromEnv(env), logger,
+      crm,
+      program: this.config.program,
+      configFile: this.config.file,
+      credentials: credentialsFromEnv(env),
+      logger,
       backoff: { maxAttempts: 4, baseMs: 25, maxMs: 100 },
     });
   }
@@ -178,7 +196,10 @@ export class World {
     const logger = silentLogger();
     const crm = await this.#adapter(options.shortBackoff === true);
     try {
-      const result = await runSync({ crm, store: this.store, clock: { now: () => this.suite.asOf }, logger, config: this.config }, { full: options.full === true });
+      const result = await runSync(
+        { crm, store: this.store, clock: { now: () => this.suite.asOf }, logger, config: this.config },
+        { full: options.full === true },
+      );
       this.account = result.account;
       return result;
     } finally {
@@ -199,15 +220,27 @@ export class World {
 
   /** A sync as its own process (sync-runner.ts). With `goOnStdin` it loads, says ready, and waits for go(). */
   spawnSync(options: { goOnStdin?: boolean; wait?: number; full?: boolean } = {}): RunningSync {
-    const args = [path.join(ROOT, 'test/reliability/sync-runner.ts'), '--config', this.configFile, '--as-of', new Date(this.suite.asOf).toISOString()];
+    const args = [
+      path.join(ROOT, 'test/reliability/sync-runner.ts'),
+      '--config',
+      this.configFile,
+      '--as-of',
+      new Date(this.suite.asOf).toISOString(),
+    ];
     if (options.goOnStdin === true) args.push('--go-on-stdin');
     if (options.wait !== undefined) args.push('--wait', String(options.wait));
     if (options.full === true) args.push('--full');
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...CREDENTIALS }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...CREDENTIALS },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let markReady: () => void = () => undefined;
-    const ready = new Promise<void>((resolve) => { markReady = resolve; });
+    const ready = new Promise<void>((resolve) => {
+      markReady = resolve;
+    });
     const waiting = new Map<string, ((reached: boolean) => void)[]>();
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
@@ -218,22 +251,43 @@ export class World {
         for (const r of resolvers) r(true);
       }
     });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: RunnerOutput | null; stderr: string }>((resolve) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const done = new Promise<{
+      code: number | null;
+      signal: NodeJS.Signals | null;
+      output: RunnerOutput | null;
+      stderr: string;
+    }>((resolve) => {
       child.on('close', (code, signal) => {
         markReady();
         for (const resolvers of waiting.values()) for (const r of resolvers) r(false);
         waiting.clear();
-        const line = stdout.trim().split('\n').reverse().find((l) => l.includes('"exit"'));
-        resolve({ code, signal, output: line === undefined ? null : JSON.parse(line) as RunnerOutput, stderr });
+        const line = stdout
+          .trim()
+          .split('\n')
+          .reverse()
+          .find((l) => l.includes('"exit"'));
+        resolve({ code, signal, output: line === undefined ? null : (JSON.parse(line) as RunnerOutput), stderr });
       });
     });
     const reached = (step: string): Promise<boolean> => {
       if (stdout.includes(`"step":"${step}"`)) return Promise.resolve(true);
       if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(false);
-      return new Promise((resolve) => { waiting.set(step, [...(waiting.get(step) ?? []), resolve]); });
+      return new Promise((resolve) => {
+        waiting.set(step, [...(waiting.get(step) ?? []), resolve]);
+      });
     };
-    return { child, ready, done, go: () => { child.stdin.end('go\n'); }, reached };
+    return {
+      child,
+      ready,
+      done,
+      go: () => {
+        child.stdin.end('go\n');
+      },
+      reached,
+    };
   }
 
   async close(): Promise<void> {
@@ -245,11 +299,21 @@ export class World {
 }
 
 /** Runs the CLI (src/cli/main.ts) in this process and captures what it prints. */
-export async function cli(args: string[], env: Record<string, string | undefined> = CREDENTIALS): Promise<{ code: number; out: string; err: string }> {
+export async function cli(
+  args: string[],
+  env: Record<string, string | undefined> = CREDENTIALS,
+): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const io: CliIo = { stdout: (t) => { out += t; }, stderr: (t) => { err += t; }, isTty: false };
+  const io: CliIo = {
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: (t) => {
+      err += t;
+    },
+    isTty: false,
+  };
   const code = await main(args, { LOG_LEVEL: 'silent', ...env }, io);
   return { code, out, err };
 }
-

@@ -8,7 +8,9 @@ import { bearer, failure, getJson, hubspotSandbox } from './helpers.ts';
 
 describe('fault spec', () => {
   it('parses statuses, timeouts, slow answers, durations, "after N" and routes', () => {
-    const rules = parseFaultSpec('429:0.1, 500:0.05,timeout:0.02@2s,slow:0.1@800ms,503:after:100,POST /crm/v3/objects/*/search=429:0.5');
+    const rules = parseFaultSpec(
+      '429:0.1, 500:0.05,timeout:0.02@2s,slow:0.1@800ms,503:after:100,POST /crm/v3/objects/*/search=429:0.5',
+    );
     expect(rules.map((r) => [r.kind, r.when, r.durationMs])).toEqual([
       [{ type: 'status', status: 429 }, { probability: 0.1 }, 500],
       [{ type: 'status', status: 500 }, { probability: 0.05 }, 500],
@@ -45,8 +47,12 @@ describe('fault spec', () => {
 });
 
 describe('faults in a running sandbox', () => {
-  it('answers injected statuses in HubSpot\'s shape and counts them in stats', async () => {
-    const fx = await hubspotSandbox({ deals: 20, faults: 'GET /crm/v3/owners=500:1,GET /crm/v3/pipelines/*=429:1,GET /crm/v3/objects/*=503:after:1', limits: 'off' });
+  it("answers injected statuses in HubSpot's shape and counts them in stats", async () => {
+    const fx = await hubspotSandbox({
+      deals: 20,
+      faults: 'GET /crm/v3/owners=500:1,GET /crm/v3/pipelines/*=429:1,GET /crm/v3/objects/*=503:after:1',
+      limits: 'off',
+    });
     try {
       const err = await failure(fx.client.crm.owners.ownersApi.getPage());
       expect(err.code).toBe(500);
@@ -67,7 +73,11 @@ describe('faults in a running sandbox', () => {
   });
 
   it('holds a "timeout" request, then drops the connection without an answer; "slow" answers late', async () => {
-    const fx = await hubspotSandbox({ deals: 5, faults: 'GET /crm/v3/owners=timeout:1@50ms,GET /crm/v3/pipelines/*=slow:1@20ms', limits: 'off' });
+    const fx = await hubspotSandbox({
+      deals: 5,
+      faults: 'GET /crm/v3/owners=timeout:1@50ms,GET /crm/v3/pipelines/*=slow:1@20ms',
+      limits: 'off',
+    });
     try {
       await expect(fetch(`${fx.sandbox.url}/crm/v3/owners`, { headers: bearer() })).rejects.toThrow();
       expect((await getJson(`${fx.sandbox.url}/crm/v3/pipelines/deals`, { headers: bearer() })).status).toBe(200);

@@ -23,7 +23,8 @@ export async function failure(promise: Promise<unknown>): Promise<{ code: number
     await promise;
   } catch (err) {
     if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'number') {
-      const body = 'body' in err && typeof err.body === 'object' && err.body !== null ? (err.body as Record<string, unknown>) : {};
+      const body =
+        'body' in err && typeof err.body === 'object' && err.body !== null ? (err.body as Record<string, unknown>) : {};
       return { code: err.code, body };
     }
     throw err;
@@ -31,7 +32,10 @@ export async function failure(promise: Promise<unknown>): Promise<{ code: number
   throw new Error('expected the call to fail, but it succeeded');
 }
 
-export async function getJson(url: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; body: unknown }> {
+export async function getJson(
+  url: string,
+  init: RequestInit = {},
+): Promise<{ status: number; headers: Headers; body: unknown }> {
   const res = await fetch(url, init);
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text === '' ? null : JSON.parse(text) };
@@ -65,7 +69,13 @@ export async function hubspotDump(sandbox: SandboxHandle): Promise<HubspotDump> 
  * The SDK's request models are generated classes, yet it serialises any object field by field.
  * Tests send plain JSON-shaped input, as any HTTP client would: `sdk({ … })` types it as the model.
  */
-export type Plain<T> = T extends Date ? T : T extends readonly (infer U)[] ? Plain<U>[] : T extends object ? { [K in keyof T]: Plain<T[K]> } : T;
+export type Plain<T> = T extends Date
+  ? T
+  : T extends readonly (infer U)[]
+    ? Plain<U>[]
+    : T extends object
+      ? { [K in keyof T]: Plain<T[K]> }
+      : T;
 
 export function sdk<T>(value: NoInfer<Plain<T>>): T {
   return value as unknown as T;

@@ -13,11 +13,18 @@ describe('HubSpot sandbox: rate limits', () => {
   const clock = manualClock(Date.parse(ANCHOR) + 3_600_000);
   let fx: HubspotFixture;
   beforeAll(async () => {
-    fx = await hubspotSandbox({ clock, deals: 50, limitOverrides: { 'hubspot.tenSecondly': 3, 'hubspot.search.perSecond': 2 }, dailyLimit: 12 });
+    fx = await hubspotSandbox({
+      clock,
+      deals: 50,
+      limitOverrides: { 'hubspot.tenSecondly': 3, 'hubspot.search.perSecond': 2 },
+      dailyLimit: 12,
+    });
   });
-  afterAll(async () => { await fx.sandbox.stop(); });
+  afterAll(async () => {
+    await fx.sandbox.stop();
+  });
 
-  it('answers the 4th request in 10 s with HubSpot\'s TEN_SECONDLY_ROLLING 429 and headers', async () => {
+  it("answers the 4th request in 10 s with HubSpot's TEN_SECONDLY_ROLLING 429 and headers", async () => {
     const url = `${fx.sandbox.url}/crm/v3/objects/deals?limit=1`;
     const first = await getJson(url, { headers: bearer() });
     expect(first.status).toBe(200);
@@ -29,7 +36,11 @@ describe('HubSpot sandbox: rate limits', () => {
     await getJson(url, { headers: bearer() });
     const limited = await getJson(url, { headers: bearer() });
     expect(limited.status).toBe(429);
-    expect(limited.body).toMatchObject({ status: 'error', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' });
+    expect(limited.body).toMatchObject({
+      status: 'error',
+      errorType: 'RATE_LIMIT',
+      policyName: 'TEN_SECONDLY_ROLLING',
+    });
     expect((limited.body as Record<string, unknown>)['correlationId']).toEqual(expect.any(String));
     expect(limited.headers.get('x-hubspot-ratelimit-remaining')).toBe('0');
     clock.advance(10_000);
@@ -83,50 +94,105 @@ describe('HubSpot sandbox: request-shape limits', () => {
     ['two sorts', { sorts: ['amount', 'createdate'] }],
     ['six filter groups', { filterGroups: Array.from({ length: 6 }, (_, i) => ({ filters: [filter(i)] })) }],
     ['seven filters in a group', { filterGroups: [{ filters: Array.from({ length: 7 }, (_, i) => filter(i)) }] }],
-    ['nineteen filters in all', { filterGroups: [0, 1, 2, 3].map((g) => ({ filters: Array.from({ length: g === 3 ? 1 : 6 }, (_, i) => filter(g * 10 + i)) })) }],
+    [
+      'nineteen filters in all',
+      {
+        filterGroups: [0, 1, 2, 3].map((g) => ({
+          filters: Array.from({ length: g === 3 ? 1 : 6 }, (_, i) => filter(g * 10 + i)),
+        })),
+      },
+    ],
     ['a body over 3,000 characters', { query: 'x'.repeat(3000) }],
   ];
 
   it.each(searches)('rejects a search with %s (400), and accepts it with limits off', async (_what, body) => {
-    const rejected = await getJson(`${real.sandbox.url}/crm/v3/objects/deals/search`, { method: 'POST', headers: bearer(), body: JSON.stringify(body) });
+    const rejected = await getJson(`${real.sandbox.url}/crm/v3/objects/deals/search`, {
+      method: 'POST',
+      headers: bearer(),
+      body: JSON.stringify(body),
+    });
     expect(rejected.status).toBe(400);
     expect(rejected.body).toMatchObject({ status: 'error', category: 'VALIDATION_ERROR' });
-    const accepted = await getJson(`${off.sandbox.url}/crm/v3/objects/deals/search`, { method: 'POST', headers: bearer(), body: JSON.stringify(body) });
+    const accepted = await getJson(`${off.sandbox.url}/crm/v3/objects/deals/search`, {
+      method: 'POST',
+      headers: bearer(),
+      body: JSON.stringify(body),
+    });
     expect(accepted.status).toBe(200);
   });
 
   it('limits batches to 100 inputs (50 with property history) and association reads to 1,000 ids', async () => {
     const { results } = await real.client.crm.deals.basicApi.getPage(100);
     const ids = results.map((d) => ({ id: d.id }));
-    expect((await real.client.crm.deals.batchApi.read(sdk({ inputs: ids, properties: [], propertiesWithHistory: [] }))).results).toHaveLength(100);
-    const tooMany = await failure(real.client.crm.deals.batchApi.read(sdk({ inputs: [...ids, { id: '1' }], properties: [], propertiesWithHistory: [] })));
+    expect(
+      (await real.client.crm.deals.batchApi.read(sdk({ inputs: ids, properties: [], propertiesWithHistory: [] })))
+        .results,
+    ).toHaveLength(100);
+    const tooMany = await failure(
+      real.client.crm.deals.batchApi.read(
+        sdk({ inputs: [...ids, { id: '1' }], properties: [], propertiesWithHistory: [] }),
+      ),
+    );
     expect(tooMany.code).toBe(400);
-    const assoc = await failure(real.client.crm.associations.v4.batchApi.getPage('deals', 'companies', sdk({ inputs: Array.from({ length: 1001 }, (_, i) => ({ id: String(i) })) })));
+    const assoc = await failure(
+      real.client.crm.associations.v4.batchApi.getPage(
+        'deals',
+        'companies',
+        sdk({ inputs: Array.from({ length: 1001 }, (_, i) => ({ id: String(i) })) }),
+      ),
+    );
     expect(assoc.code).toBe(400);
     // With property history HubSpot serves at most 50 records per request.
-    const withHistory = await failure(real.client.crm.deals.batchApi.read(sdk({ inputs: ids.slice(0, 51), properties: [], propertiesWithHistory: ['amount'] })));
+    const withHistory = await failure(
+      real.client.crm.deals.batchApi.read(
+        sdk({ inputs: ids.slice(0, 51), properties: [], propertiesWithHistory: ['amount'] }),
+      ),
+    );
     expect(withHistory.code).toBe(400);
-    expect((await real.client.crm.deals.basicApi.getPage(100, undefined, ['amount'], ['amount'])).results).toHaveLength(50);
+    expect((await real.client.crm.deals.basicApi.getPage(100, undefined, ['amount'], ['amount'])).results).toHaveLength(
+      50,
+    );
     const offIds = (await off.client.crm.deals.basicApi.getPage(100)).results.map((d) => ({ id: d.id }));
-    expect((await off.client.crm.deals.batchApi.read(sdk({ inputs: [...offIds, ...offIds.slice(0, 10)], properties: [], propertiesWithHistory: [] }))).results).toHaveLength(110);
+    expect(
+      (
+        await off.client.crm.deals.batchApi.read(
+          sdk({ inputs: [...offIds, ...offIds.slice(0, 10)], properties: [], propertiesWithHistory: [] }),
+        )
+      ).results,
+    ).toHaveLength(110);
   });
 });
 
 describe('HubSpot sandbox: search lag', () => {
   const clock = manualClock(Date.parse(ANCHOR) + 3_600_000);
   let fx: HubspotFixture;
-  beforeAll(async () => { fx = await hubspotSandbox({ clock, deals: 30, searchLagMs: 5000, limits: 'off' }); });
-  afterAll(async () => { await fx.sandbox.stop(); });
+  beforeAll(async () => {
+    fx = await hubspotSandbox({ clock, deals: 30, searchLagMs: 5000, limits: 'off' });
+  });
+  afterAll(async () => {
+    await fx.sandbox.stop();
+  });
 
   it('shows the previous value to search until the lag has passed; reads see the write at once', async () => {
     const [deal] = (await fx.client.crm.deals.basicApi.getPage(1, undefined, ['amount'])).results;
     const id = deal?.id ?? '';
     await fx.client.crm.deals.basicApi.update(id, sdk({ properties: { amount: '123456' } }));
-    const byId = sdk<PublicObjectSearchRequest>({ filterGroups: [{ filters: [{ propertyName: 'hs_object_id', operator: FilterOperatorEnum.Eq, value: id }] }], properties: ['amount'] });
+    const byId = sdk<PublicObjectSearchRequest>({
+      filterGroups: [{ filters: [{ propertyName: 'hs_object_id', operator: FilterOperatorEnum.Eq, value: id }] }],
+      properties: ['amount'],
+    });
     expect((await fx.client.crm.deals.basicApi.getById(id, ['amount'])).properties['amount']).toBe('123456');
-    expect((await fx.client.crm.deals.searchApi.doSearch(byId)).results[0]?.properties['amount']).toBe(deal?.properties['amount']);
-    const created = await fx.client.crm.deals.basicApi.create(sdk({ properties: { dealname: 'Fresh deal', pipeline: 'default', dealstage: 'appointmentscheduled' } }));
-    const fresh = sdk<PublicObjectSearchRequest>({ filterGroups: [{ filters: [{ propertyName: 'hs_object_id', operator: FilterOperatorEnum.Eq, value: created.id }] }] });
+    expect((await fx.client.crm.deals.searchApi.doSearch(byId)).results[0]?.properties['amount']).toBe(
+      deal?.properties['amount'],
+    );
+    const created = await fx.client.crm.deals.basicApi.create(
+      sdk({ properties: { dealname: 'Fresh deal', pipeline: 'default', dealstage: 'appointmentscheduled' } }),
+    );
+    const fresh = sdk<PublicObjectSearchRequest>({
+      filterGroups: [
+        { filters: [{ propertyName: 'hs_object_id', operator: FilterOperatorEnum.Eq, value: created.id }] },
+      ],
+    });
     expect((await fx.client.crm.deals.searchApi.doSearch(fresh)).total).toBe(0);
     clock.advance(5000);
     expect((await fx.client.crm.deals.searchApi.doSearch(byId)).results[0]?.properties['amount']).toBe('123456');

@@ -19,20 +19,33 @@ describe('size', () => {
     const afterSeed = process.memoryUsage();
 
     const t1 = performance.now();
-    const sandbox = await startSandbox({ crm: 'hubspot', partners: 500, deals: 100_000, anchor: '2026-06-01T00:00:00Z', limits: 'off' });
+    const sandbox = await startSandbox({
+      crm: 'hubspot',
+      partners: 500,
+      deals: 100_000,
+      anchor: '2026-06-01T00:00:00Z',
+      limits: 'off',
+    });
     const startedMs = performance.now() - t1;
     try {
       const t2 = performance.now();
       const search = await getJson(`${sandbox.url}/crm/v3/objects/deals/search`, {
-        method: 'POST', headers: bearer(),
-        body: JSON.stringify({ filterGroups: [{ filters: [{ propertyName: 'dealstage', operator: 'EQ', value: 'closedwon' }] }], sorts: [{ propertyName: 'amount', direction: 'DESCENDING' }], limit: 200 }),
+        method: 'POST',
+        headers: bearer(),
+        body: JSON.stringify({
+          filterGroups: [{ filters: [{ propertyName: 'dealstage', operator: 'EQ', value: 'closedwon' }] }],
+          sorts: [{ propertyName: 'amount', direction: 'DESCENDING' }],
+          limit: 200,
+        }),
       });
       const searchMs = performance.now() - t2;
       expect((search.body as { total: number }).total).toBeGreaterThan(20_000);
       const afterStart = process.memoryUsage();
-      console.log(`[sandbox size] 100,000 deals / 500 partners: generateSeed ${generatedMs.toFixed(0)} ms (heap ${mb(afterSeed.heapUsed)}, rss ${mb(afterSeed.rss)}); `
-        + `startSandbox(hubspot) ${startedMs.toFixed(0)} ms; one sorted search over all deals ${searchMs.toFixed(0)} ms; `
-        + `with both in memory: heap ${mb(afterStart.heapUsed)}, rss ${mb(afterStart.rss)}`);
+      console.log(
+        `[sandbox size] 100,000 deals / 500 partners: generateSeed ${generatedMs.toFixed(0)} ms (heap ${mb(afterSeed.heapUsed)}, rss ${mb(afterSeed.rss)}); ` +
+          `startSandbox(hubspot) ${startedMs.toFixed(0)} ms; one sorted search over all deals ${searchMs.toFixed(0)} ms; ` +
+          `with both in memory: heap ${mb(afterStart.heapUsed)}, rss ${mb(afterStart.rss)}`,
+      );
       expect(afterStart.rss).toBeLessThan(1024 * MB);
     } finally {
       await sandbox.stop();

@@ -14,8 +14,12 @@ const VERSION = '66.0';
 
 function connect(url: string, accessToken = 'test-token'): Connection {
   return new jsforce.Connection({
-    loginUrl: url, instanceUrl: url, accessToken, refreshToken: 'test-refresh-token',
-    oauth2: { clientId: 'sandbox-client', clientSecret: 'sandbox-secret', loginUrl: url }, version: VERSION,
+    loginUrl: url,
+    instanceUrl: url,
+    accessToken,
+    refreshToken: 'test-refresh-token',
+    oauth2: { clientId: 'sandbox-client', clientSecret: 'sandbox-secret', loginUrl: url },
+    version: VERSION,
   });
 }
 
@@ -24,7 +28,9 @@ function jwt(claims: Record<string, unknown>): string {
   return `${part({ alg: 'RS256' })}.${part(claims)}.signature`;
 }
 
-async function rejection(promise: PromiseLike<unknown>): Promise<{ errorCode?: string; name?: string; message: string }> {
+async function rejection(
+  promise: PromiseLike<unknown>,
+): Promise<{ errorCode?: string; name?: string; message: string }> {
   try {
     await promise;
   } catch (err) {
@@ -47,13 +53,24 @@ afterAll(async () => {
 
 describe('OAuth, identity and versions', () => {
   it('issues a token for a JWT-bearer grant with instance_url and an id URL jsforce parses', async () => {
-    const c = new jsforce.Connection({ loginUrl: sandbox.url, oauth2: { clientId: 'sandbox-client', loginUrl: sandbox.url }, version: VERSION });
-    const user = await c.authorize({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: jwt({ sub: INTEGRATION_USERNAME, aud: sandbox.url, exp: Math.floor(Date.now() / 1000) + 300 }) });
+    const c = new jsforce.Connection({
+      loginUrl: sandbox.url,
+      oauth2: { clientId: 'sandbox-client', loginUrl: sandbox.url },
+      version: VERSION,
+    });
+    const user = await c.authorize({
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      assertion: jwt({ sub: INTEGRATION_USERNAME, aud: sandbox.url, exp: Math.floor(Date.now() / 1000) + 300 }),
+    });
     expect(user.organizationId).toMatch(/^00D[0-9A-Za-z]{15}$/);
     expect(user.id).toMatch(/^005[0-9A-Za-z]{15}$/);
     expect(c.instanceUrl).toBe(sandbox.url);
     const identity = await c.identity();
-    expect(identity).toMatchObject({ user_id: user.id, organization_id: user.organizationId, username: INTEGRATION_USERNAME });
+    expect(identity).toMatchObject({
+      user_id: user.id,
+      organization_id: user.organizationId,
+      username: INTEGRATION_USERNAME,
+    });
   });
 
   it('answers the refresh-token and client-credentials grants, and rejects unknown grants', async () => {
@@ -84,23 +101,32 @@ describe('OAuth, identity and versions', () => {
 
 describe('query', () => {
   it('pages with nextRecordsUrl locators honouring Sforce-Query-Options, and autoFetch follows them', async () => {
-    const first = await conn.request<{ totalSize: number; done: boolean; nextRecordsUrl?: string; records: unknown[] }>({
-      method: 'GET', url: `/services/data/v${VERSION}/query?q=${encodeURIComponent('SELECT Id FROM Opportunity')}`,
-      headers: { 'Sforce-Query-Options': 'batchSize=500' },
-    });
+    const first = await conn.request<{ totalSize: number; done: boolean; nextRecordsUrl?: string; records: unknown[] }>(
+      {
+        method: 'GET',
+        url: `/services/data/v${VERSION}/query?q=${encodeURIComponent('SELECT Id FROM Opportunity')}`,
+        headers: { 'Sforce-Query-Options': 'batchSize=500' },
+      },
+    );
     expect(first).toMatchObject({ totalSize: 2500, done: false });
     expect(first.records).toHaveLength(500);
     expect(first.nextRecordsUrl).toMatch(new RegExp(`^/services/data/v${VERSION}/query/01g\\w{15}-500$`));
 
     let pages = 0;
-    const query = conn.query('SELECT Id, Name FROM Opportunity ORDER BY Id').on('fetch', () => { pages++; });
-    const all = await query.run({ autoFetch: true, maxFetch: 100_000, headers: { 'Sforce-Query-Options': 'batchSize=1000' } });
+    const query = conn.query('SELECT Id, Name FROM Opportunity ORDER BY Id').on('fetch', () => {
+      pages++;
+    });
+    const all = await query.run({
+      autoFetch: true,
+      maxFetch: 100_000,
+      headers: { 'Sforce-Query-Options': 'batchSize=1000' },
+    });
     expect(all.records).toHaveLength(2500);
     expect(pages).toBe(3);
     expect(new Set(all.records.map((r) => r.Id)).size).toBe(2500);
   });
 
-  it('stops autoFetch silently at jsforce\'s default maxFetch of 10,000 rows', async () => {
+  it("stops autoFetch silently at jsforce's default maxFetch of 10,000 rows", async () => {
     const big = await startSandbox({ crm: 'salesforce', seed: 11, partners: 10, deals: 10_300, anchor: ANCHOR });
     try {
       const result = await connect(big.url).query('SELECT Id FROM Opportunity').run({ autoFetch: true });
@@ -115,7 +141,11 @@ describe('query', () => {
   it('clamps batchSize to 200–2,000 and defaults to 2,000', async () => {
     const ask = async (options: string | null): Promise<number> => {
       const headers: Record<string, string> = options === null ? {} : { 'Sforce-Query-Options': options };
-      const page = await conn.request<{ records: unknown[] }>({ method: 'GET', url: `/services/data/v${VERSION}/query?q=SELECT+Id+FROM+Opportunity`, headers });
+      const page = await conn.request<{ records: unknown[] }>({
+        method: 'GET',
+        url: `/services/data/v${VERSION}/query?q=SELECT+Id+FROM+Opportunity`,
+        headers,
+      });
       return page.records.length;
     };
     expect(await ask(null)).toBe(2000);
@@ -128,7 +158,8 @@ describe('query', () => {
     expect(count.records).toEqual([]);
     expect(count.totalSize).toBeGreaterThan(0);
     const rows = await conn.query<{ Account: { Name: string } | null; Owner: { Email: string } }>(
-      'SELECT Id, Account.Name, Owner.Email FROM Opportunity WHERE AccountId != null LIMIT 5');
+      'SELECT Id, Account.Name, Owner.Email FROM Opportunity WHERE AccountId != null LIMIT 5',
+    );
     expect(rows.records).toHaveLength(5);
     for (const r of rows.records) {
       expect(r.Account?.Name).toEqual(expect.any(String));
@@ -144,9 +175,13 @@ describe('query', () => {
     expect((await conn.query(soql)).records).toEqual([]);
     const all = await conn.query<{ Id: string; IsDeleted: boolean }>(soql, { scanAll: true });
     expect(all.records).toMatchObject([{ Id: victim.Id, IsDeleted: true }]);
-    const feed = await conn.sobject('Opportunity').deleted(new Date(Date.now() - 3_600_000), new Date(Date.now() + 60_000));
+    const feed = await conn
+      .sobject('Opportunity')
+      .deleted(new Date(Date.now() - 3_600_000), new Date(Date.now() + 60_000));
     expect(feed.deletedRecords.map((r) => r.id)).toContain(victim.Id);
-    const updated = await conn.sobject('Opportunity').updated(new Date(Date.now() - 3_600_000), new Date(Date.now() + 60_000));
+    const updated = await conn
+      .sobject('Opportunity')
+      .updated(new Date(Date.now() - 3_600_000), new Date(Date.now() + 60_000));
     expect(updated.ids).not.toContain(victim.Id);
   });
 
@@ -167,15 +202,28 @@ describe('limits', () => {
     expect(limits['DailyApiRequests']?.Max).toBe(115_000);
     expect(limits['DailyApiRequests']?.Remaining).toBeLessThan(115_000);
     expect(conn.limitInfo.apiUsage?.limit).toBe(115_000);
-    const res = await fetch(`${sandbox.url}/services/data/v${VERSION}/sobjects`, { headers: { Authorization: 'Bearer x' } });
+    const res = await fetch(`${sandbox.url}/services/data/v${VERSION}/sobjects`, {
+      headers: { Authorization: 'Bearer x' },
+    });
     expect(res.headers.get('sforce-limit-info')).toMatch(/^api-usage=\d+\/115000$/);
   });
 
   it('answers 403 REQUEST_LIMIT_EXCEEDED past the daily allocation; /limits stays readable', async () => {
-    const sb = await startSandbox({ crm: 'salesforce', seed: 3, partners: 5, deals: 50, anchor: ANCHOR, dailyLimit: 1000 });
+    const sb = await startSandbox({
+      crm: 'salesforce',
+      seed: 3,
+      partners: 5,
+      deals: 50,
+      anchor: ANCHOR,
+      dailyLimit: 1000,
+    });
     try {
       const c = connect(sb.url);
-      await fetch(`${sb.url}/__sandbox/salesforce/api-usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ used: 1000 }) });
+      await fetch(`${sb.url}/__sandbox/salesforce/api-usage`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ used: 1000 }),
+      });
       const err = await rejection(c.query('SELECT Id FROM Account'));
       expect(err.errorCode).toBe('REQUEST_LIMIT_EXCEEDED');
       expect((await c.limits())['DailyApiRequests']).toEqual({ Max: 1000, Remaining: 0 });
@@ -191,11 +239,15 @@ describe('sessions', () => {
     const c = connect(sandbox.url, 'about-to-expire');
     await c.query('SELECT Id FROM Account LIMIT 1');
     sandbox.state.expireTokens();
-    const raw = await fetch(`${sandbox.url}/services/data/v${VERSION}/limits`, { headers: { Authorization: 'Bearer about-to-expire' } });
+    const raw = await fetch(`${sandbox.url}/services/data/v${VERSION}/limits`, {
+      headers: { Authorization: 'Bearer about-to-expire' },
+    });
     expect(raw.status).toBe(401);
     expect(await raw.json()).toEqual([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
     const refreshed: string[] = [];
-    c.on('refresh', (token: string) => { refreshed.push(token); });
+    c.on('refresh', (token: string) => {
+      refreshed.push(token);
+    });
     const again = await c.query('SELECT Id FROM Account LIMIT 1');
     expect(again.records).toHaveLength(1);
     expect(refreshed).toHaveLength(1);
@@ -206,11 +258,15 @@ describe('sessions', () => {
 describe('Bulk API 2.0 query', () => {
   it('runs conn.bulk2.query through create, poll and CSV results', async () => {
     conn.bulk2.pollInterval = 5;
-    const stream = await conn.bulk2.query('SELECT Id, Name, Amount, CloseDate, Account.Name FROM Opportunity WHERE IsWon = true');
+    const stream = await conn.bulk2.query(
+      'SELECT Id, Name, Amount, CloseDate, Account.Name FROM Opportunity WHERE IsWon = true',
+    );
     const rows: Record<string, string>[] = [];
     await new Promise<void>((resolve, reject) => {
       stream.on('record', (r: Record<string, string>) => rows.push(r));
-      stream.on('end', () => { resolve(); });
+      stream.on('end', () => {
+        resolve();
+      });
       stream.on('error', reject);
     });
     const count = await conn.query('SELECT COUNT() FROM Opportunity WHERE IsWon = true');
@@ -225,17 +281,29 @@ describe('Bulk API 2.0 query', () => {
   it('pages results by Sforce-Locator and maxRecords, ending with the literal "null"', async () => {
     const auth = { Authorization: 'Bearer bulk', 'content-type': 'application/json' };
     const base = `${sandbox.url}/services/data/v${VERSION}/jobs/query`;
-    const created = (await (await fetch(base, { method: 'POST', headers: auth, body: JSON.stringify({ operation: 'query', query: 'SELECT Id FROM Account' }) })).json()) as { id: string; state: string };
+    const created = (await (
+      await fetch(base, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ operation: 'query', query: 'SELECT Id FROM Account' }),
+      })
+    ).json()) as { id: string; state: string };
     expect(created.state).toBe('UploadComplete');
     const states: string[] = [];
-    for (let i = 0; i < 3; i++) states.push(((await (await fetch(`${base}/${created.id}`, { headers: auth })).json()) as { state: string }).state);
+    for (let i = 0; i < 3; i++)
+      states.push(
+        ((await (await fetch(`${base}/${created.id}`, { headers: auth })).json()) as { state: string }).state,
+      );
     expect(states).toEqual(['UploadComplete', 'InProgress', 'JobComplete']);
     const total = (await conn.query('SELECT COUNT() FROM Account')).totalSize;
     let locator: string | null = '';
     const ids: string[] = [];
     let pages = 0;
     while (locator !== 'null') {
-      const res: Response = await fetch(`${base}/${created.id}/results?maxRecords=300${locator ? `&locator=${locator}` : ''}`, { headers: auth });
+      const res: Response = await fetch(
+        `${base}/${created.id}/results?maxRecords=300${locator ? `&locator=${locator}` : ''}`,
+        { headers: auth },
+      );
       expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
       const lines = (await res.text()).trim().split('\n');
       expect(lines[0]).toBe('"Id"');

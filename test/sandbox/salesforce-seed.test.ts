@@ -45,12 +45,19 @@ describe('a provisioned org from the seed', () => {
   const accounts = (): Row[] => state['Account'] ?? [];
   const accountIdByName = (): Map<unknown, unknown> => new Map(accounts().map((a) => [a['Name'], a['Id']]));
 
-  it('holds the seed\'s partners, customers, deals and influencer links', () => {
-    expect(accounts().filter((a) => a['Type'] === 'Partner').map((a) => a['Name'])).toEqual(seed.partners.map((p) => p.name));
+  it("holds the seed's partners, customers, deals and influencer links", () => {
+    expect(
+      accounts()
+        .filter((a) => a['Type'] === 'Partner')
+        .map((a) => a['Name']),
+    ).toEqual(seed.partners.map((p) => p.name));
     expect(accounts().filter((a) => a['Type'] === 'Customer - Direct')).toHaveLength(seed.customers.length);
     expect((state['Opportunity'] ?? []).map((o) => o['Name'])).toEqual(seed.deals.map((d) => d.name));
     expect(state['OpportunityPartner']).toHaveLength(seed.deals.reduce((n, d) => n + d.influencers.length, 0));
-    expect((state['User'] ?? []).map((u) => u['Username'])).toEqual([INTEGRATION_USERNAME, ...seed.owners.map((o) => o.email)]);
+    expect((state['User'] ?? []).map((u) => u['Username'])).toEqual([
+      INTEGRATION_USERNAME,
+      ...seed.owners.map((o) => o.email),
+    ]);
   });
 
   it('maps deal values: stage, amount, currency, dates, source partner and registration', () => {
@@ -66,14 +73,19 @@ describe('a provisioned org from the seed', () => {
       expect(opp['Amount']).toBe(/^-?\d+(\.\d+)?$/.test(deal.amount) ? Number(deal.amount) : null);
       expect(opp['Partner_Recipe__c']).toBe(deal.recipe);
       expect(opp['Deal_Reg_Status__c']).toBe(deal.registration?.status ?? null);
-      if (deal.sourcePartnerId !== null && partnerIds.has(deal.sourcePartnerId)) expect(opp['Partner_Source__c']).toBe(partnerIds.get(deal.sourcePartnerId));
+      if (deal.sourcePartnerId !== null && partnerIds.has(deal.sourcePartnerId))
+        expect(opp['Partner_Source__c']).toBe(partnerIds.get(deal.sourcePartnerId));
     });
   });
 
   it('points deals of deleted partners at Account ids that do not exist', () => {
     const known = new Set(accounts().map((a) => a['Id']));
-    const orphans = (state['Opportunity'] ?? []).filter((o) => typeof o['Partner_Source__c'] === 'string' && !known.has(o['Partner_Source__c']));
-    const expected = seed.deals.filter((d) => d.sourcePartnerId !== null && seed.unknownPartnerIds.includes(d.sourcePartnerId));
+    const orphans = (state['Opportunity'] ?? []).filter(
+      (o) => typeof o['Partner_Source__c'] === 'string' && !known.has(o['Partner_Source__c']),
+    );
+    const expected = seed.deals.filter(
+      (d) => d.sourcePartnerId !== null && seed.unknownPartnerIds.includes(d.sourcePartnerId),
+    );
     expect(orphans).toHaveLength(expected.length);
     for (const o of orphans) expect(o['Partner_Source__c']).toMatch(/^001/);
   });
@@ -90,19 +102,36 @@ describe('a provisioned org from the seed', () => {
     for (const f of tooling) expect(String(f['Description'])).toContain('Managed by partnersync');
     const conn = connect(sandbox.url);
     const grants = await conn.query<{ Field: string }>(
-      `SELECT Field FROM FieldPermissions WHERE Parent.Name = 'partnersync' AND PermissionsRead = true AND PermissionsEdit = true`);
+      `SELECT Field FROM FieldPermissions WHERE Parent.Name = 'partnersync' AND PermissionsRead = true AND PermissionsEdit = true`,
+    );
     expect(grants.records.map((g) => g.Field).sort()).toEqual(specs.map((s) => s.FullName).sort());
-    const assignment = await conn.query(`SELECT Id FROM PermissionSetAssignment WHERE PermissionSet.Name = 'partnersync' AND Assignee.Username = '${INTEGRATION_USERNAME}'`);
+    const assignment = await conn.query(
+      `SELECT Id FROM PermissionSetAssignment WHERE PermissionSet.Name = 'partnersync' AND Assignee.Username = '${INTEGRATION_USERNAME}'`,
+    );
     expect(assignment.totalSize).toBe(1);
     const account = (await conn.describe('Account')).fields.map((f) => f.name);
-    expect(account).toEqual(expect.arrayContaining(['Partner_Tier__c', 'Partner_Rating_Communication__c', 'Partner_Fit_Readiness__c', 'Partner_Health_Score__c']));
+    expect(account).toEqual(
+      expect.arrayContaining([
+        'Partner_Tier__c',
+        'Partner_Rating_Communication__c',
+        'Partner_Fit_Readiness__c',
+        'Partner_Health_Score__c',
+      ]),
+    );
   });
 
   it('offers the stages and currencies of a multi-currency org', async () => {
     const conn = connect(sandbox.url);
-    const stages = await conn.query<{ MasterLabel: string; IsClosed: boolean; IsWon: boolean }>('SELECT MasterLabel, IsClosed, IsWon FROM OpportunityStage WHERE IsClosed = true ORDER BY SortOrder');
-    expect(stages.records.map((s) => [s.MasterLabel, s.IsWon])).toEqual([['Closed Won', true], ['Closed Lost', false]]);
-    const currencies = await conn.query<{ IsoCode: string }>('SELECT IsoCode FROM CurrencyType WHERE IsCorporate = true');
+    const stages = await conn.query<{ MasterLabel: string; IsClosed: boolean; IsWon: boolean }>(
+      'SELECT MasterLabel, IsClosed, IsWon FROM OpportunityStage WHERE IsClosed = true ORDER BY SortOrder',
+    );
+    expect(stages.records.map((s) => [s.MasterLabel, s.IsWon])).toEqual([
+      ['Closed Won', true],
+      ['Closed Lost', false],
+    ]);
+    const currencies = await conn.query<{ IsoCode: string }>(
+      'SELECT IsoCode FROM CurrencyType WHERE IsCorporate = true',
+    );
     expect(currencies.records.map((c) => c.IsoCode)).toEqual(['USD']);
   });
 });
@@ -124,7 +153,7 @@ describe('a bare org', () => {
 });
 
 describe('mutate', () => {
-  it('changes N random opportunities\' amount or stage and bumps SystemModstamp to now', async () => {
+  it("changes N random opportunities' amount or stage and bumps SystemModstamp to now", async () => {
     const now = Date.parse('2026-06-02T08:30:00Z');
     const sandbox = await startSandbox({ crm: 'salesforce', ...SEED, clock: manualClock(now) });
     try {
@@ -152,9 +181,13 @@ describe('state file', () => {
     try {
       const first = await startSandbox({ crm: 'salesforce', ...SEED, fields: 'bare', stateFile });
       const conn = connect(first.url);
-      await conn.tooling.sobject('CustomField').create({ FullName: 'Account.Partner_Tier__c', Metadata: { type: 'Text', label: 'Partner tier', length: 40 } });
-      const [acct] = (await conn.query<{ Id: string }>("SELECT Id FROM Account WHERE Type = 'Partner' LIMIT 1")).records;
-      const deleted = (await conn.query<{ Id: string }>('SELECT Id FROM Opportunity ORDER BY Id LIMIT 1')).records[0]?.Id ?? '';
+      await conn.tooling
+        .sobject('CustomField')
+        .create({ FullName: 'Account.Partner_Tier__c', Metadata: { type: 'Text', label: 'Partner tier', length: 40 } });
+      const [acct] = (await conn.query<{ Id: string }>("SELECT Id FROM Account WHERE Type = 'Partner' LIMIT 1"))
+        .records;
+      const deleted =
+        (await conn.query<{ Id: string }>('SELECT Id FROM Opportunity ORDER BY Id LIMIT 1')).records[0]?.Id ?? '';
       await conn.sobject('Opportunity').destroy(deleted);
       await first.stop();
 
@@ -162,9 +195,13 @@ describe('state file', () => {
       try {
         const again = connect(second.url);
         await again.sobject('Account').update({ Id: acct?.Id ?? '', Partner_Tier__c: 'Premium' });
-        const read = await again.query<{ Partner_Tier__c: string }>(`SELECT Partner_Tier__c FROM Account WHERE Id = '${acct?.Id ?? ''}'`);
+        const read = await again.query<{ Partner_Tier__c: string }>(
+          `SELECT Partner_Tier__c FROM Account WHERE Id = '${acct?.Id ?? ''}'`,
+        );
         expect(read.records[0]?.Partner_Tier__c).toBe('Premium');
-        expect((await again.query(`SELECT Id FROM Opportunity WHERE Id = '${deleted}'`, { scanAll: true })).totalSize).toBe(1);
+        expect(
+          (await again.query(`SELECT Id FROM Opportunity WHERE Id = '${deleted}'`, { scanAll: true })).totalSize,
+        ).toBe(1);
         const created = (await again.sobject('Task').create({ Subject: 'after restart' })) as { id: string };
         expect(created.id).toMatch(/^00T/);
       } finally {
@@ -189,15 +226,24 @@ describe('limits off', () => {
   });
 
   it('honours any batchSize and collections over 200', async () => {
-    const page = await conn.request<{ records: unknown[] }>({ method: 'GET', url: '/services/data/v66.0/query?q=SELECT+Id+FROM+Opportunity', headers: { 'Sforce-Query-Options': 'batchSize=7' } });
+    const page = await conn.request<{ records: unknown[] }>({
+      method: 'GET',
+      url: '/services/data/v66.0/query?q=SELECT+Id+FROM+Opportunity',
+      headers: { 'Sforce-Query-Options': 'batchSize=7' },
+    });
     expect(page.records).toHaveLength(7);
     const ids = (await conn.query<{ Id: string }>('SELECT Id FROM Opportunity LIMIT 250')).records;
-    const results = (await conn.sobject('Opportunity').update(ids.map((r) => ({ Id: r.Id, Description: 'bulk' })))) as { success: boolean }[];
+    const results = (await conn.sobject('Opportunity').update(ids.map((r) => ({ Id: r.Id, Description: 'bulk' })))) as {
+      success: boolean;
+    }[];
     expect(results.filter((r) => r.success)).toHaveLength(250);
   });
 
   it('shows new custom fields without field permissions', async () => {
-    await conn.tooling.sobject('CustomField').create({ FullName: 'Opportunity.Partner_Commission__c', Metadata: { type: 'Currency', label: 'Partner commission', precision: 18, scale: 2 } });
+    await conn.tooling.sobject('CustomField').create({
+      FullName: 'Opportunity.Partner_Commission__c',
+      Metadata: { type: 'Currency', label: 'Partner commission', precision: 18, scale: 2 },
+    });
     expect((await conn.describe('Opportunity')).fields.map((f) => f.name)).toContain('Partner_Commission__c');
   });
 });

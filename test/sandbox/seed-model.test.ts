@@ -36,7 +36,9 @@ describe('generateSeed', () => {
       expect(Object.keys(p.ratings)).toEqual(['communication', 'alignment', 'trust', 'ease', 'potential']);
       expect(Object.keys(p.fit)).toEqual(['strategic', 'value', 'reach', 'operations', 'readiness']);
     }
-    const active = seed.partners.filter((p) => p.recipe !== null && (ACTIVE_RECIPES as readonly string[]).includes(p.recipe)).length;
+    const active = seed.partners.filter(
+      (p) => p.recipe !== null && (ACTIVE_RECIPES as readonly string[]).includes(p.recipe),
+    ).length;
     expect(active / seed.partners.length).toBeGreaterThan(0.7);
     const scores = seed.partners.flatMap((p) => [...Object.values(p.ratings), ...Object.values(p.fit)]);
     expect(scores).toContain(null);
@@ -52,7 +54,9 @@ describe('generateSeed', () => {
     }
     for (const d of seed.deals) expect(Date.parse(d.createdAt)).toBeLessThan(anchorMs);
     expect(new Set(seed.deals.map((d) => d.stage))).toEqual(new Set(['open', 'won', 'lost']));
-    expect(new Set(seed.deals.map((d) => d.currency))).toEqual(new Set(['USD', 'EUR', 'GBP', 'CAD', 'JPY', 'XXX', 'BRL']));
+    expect(new Set(seed.deals.map((d) => d.currency))).toEqual(
+      new Set(['USD', 'EUR', 'GBP', 'CAD', 'JPY', 'XXX', 'BRL']),
+    );
   });
 
   it('holds a few bad records as a CRM would: empty, garbage and negative amounts', () => {
@@ -65,16 +69,26 @@ describe('generateSeed', () => {
   it('has registrations in every status, pending ones, conflicting ones and unknown partners', () => {
     const regs = seed.deals.flatMap((d) => (d.registration ? [{ deal: d, reg: d.registration }] : []));
     expect(new Set(regs.map((r) => r.reg.status))).toEqual(new Set(['submitted', 'approved', 'rejected', 'expired']));
-    expect(regs.some((r) => r.deal.stage === 'open' && r.reg.status === 'submitted' && Date.parse(r.reg.submittedAt) < anchorMs - 3 * DAY)).toBe(true);
+    expect(
+      regs.some(
+        (r) =>
+          r.deal.stage === 'open' && r.reg.status === 'submitted' && Date.parse(r.reg.submittedAt) < anchorMs - 3 * DAY,
+      ),
+    ).toBe(true);
     const byCustomer = new Map<string, Set<string>>();
     for (const { deal, reg } of regs) {
-      if (deal.stage !== 'open' || !deal.customerId || (reg.status !== 'submitted' && reg.status !== 'approved')) continue;
+      if (deal.stage !== 'open' || !deal.customerId || (reg.status !== 'submitted' && reg.status !== 'approved'))
+        continue;
       const set = byCustomer.get(deal.customerId) ?? new Set<string>();
       set.add(reg.partnerId);
       byCustomer.set(deal.customerId, set);
     }
     expect([...byCustomer.values()].some((s) => s.size >= 2)).toBe(true);
-    const references = seed.deals.flatMap((d) => [d.sourcePartnerId, d.registration?.partnerId, ...d.influencers.map((i) => i.partnerId)]);
+    const references = seed.deals.flatMap((d) => [
+      d.sourcePartnerId,
+      d.registration?.partnerId,
+      ...d.influencers.map((i) => i.partnerId),
+    ]);
     expect(references.some((r) => r !== null && r !== undefined && !partnerIds.has(r))).toBe(true);
     expect(seed.unknownPartnerIds.every((id) => !partnerIds.has(id))).toBe(true);
   });
@@ -82,7 +96,8 @@ describe('generateSeed', () => {
   it('has influencer links with times, and partner deals without a recipe', () => {
     const linked = seed.deals.filter((d) => d.influencers.length > 0);
     expect(linked.length).toBeGreaterThan(100);
-    for (const d of linked) for (const link of d.influencers) expect(Date.parse(link.at)).toBeGreaterThanOrEqual(Date.parse(d.createdAt));
+    for (const d of linked)
+      for (const link of d.influencers) expect(Date.parse(link.at)).toBeGreaterThanOrEqual(Date.parse(d.createdAt));
     expect(seed.deals.some((d) => d.sourcePartnerId !== null && d.recipe === null)).toBe(true);
   });
 });

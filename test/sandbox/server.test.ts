@@ -14,8 +14,12 @@ import { ANCHOR, bearer, getJson, hubspotDump, hubspotSandbox, sdk, type Hubspot
 describe('inspection routes', () => {
   const clock = manualClock(Date.parse(ANCHOR) + 7_200_000);
   let fx: HubspotFixture;
-  beforeAll(async () => { fx = await hubspotSandbox({ clock, deals: 60, limits: 'off' }); });
-  afterAll(async () => { await fx.sandbox.stop(); });
+  beforeAll(async () => {
+    fx = await hubspotSandbox({ clock, deals: 60, limits: 'off' });
+  });
+  afterAll(async () => {
+    await fx.sandbox.stop();
+  });
 
   it('GET /__sandbox/state shows records as stored, partners with type PARTNER', async () => {
     const dump = await hubspotDump(fx.sandbox);
@@ -27,7 +31,11 @@ describe('inspection routes', () => {
 
   it('POST /__sandbox/mutate changes N deals and bumps their modified date; reset restores the seed', async () => {
     const before = await hubspotDump(fx.sandbox);
-    const { body } = await getJson(`${fx.sandbox.url}/__sandbox/mutate`, { method: 'POST', headers: bearer(), body: JSON.stringify({ count: 5 }) });
+    const { body } = await getJson(`${fx.sandbox.url}/__sandbox/mutate`, {
+      method: 'POST',
+      headers: bearer(),
+      body: JSON.stringify({ count: 5 }),
+    });
     const ids = (body as { ids: string[] }).ids;
     expect(new Set(ids).size).toBe(5);
     const after = await hubspotDump(fx.sandbox);
@@ -35,9 +43,15 @@ describe('inspection routes', () => {
       const was = before.deals.find((d) => d.id === id);
       const now = after.deals.find((d) => d.id === id);
       expect(now?.updatedAt).toBe(new Date(clock.now()).toISOString());
-      expect(now?.properties['amount'] !== was?.properties['amount'] || now?.properties['dealstage'] !== was?.properties['dealstage']).toBe(true);
+      expect(
+        now?.properties['amount'] !== was?.properties['amount'] ||
+          now?.properties['dealstage'] !== was?.properties['dealstage'],
+      ).toBe(true);
     }
-    expect((await getJson(`${fx.sandbox.url}/__sandbox/mutate`, { method: 'POST', headers: bearer(), body: '{"count":-1}' })).status).toBe(400);
+    expect(
+      (await getJson(`${fx.sandbox.url}/__sandbox/mutate`, { method: 'POST', headers: bearer(), body: '{"count":-1}' }))
+        .status,
+    ).toBe(400);
     expect((await getJson(`${fx.sandbox.url}/__sandbox/reset`, { method: 'POST' })).status).toBe(200);
     expect(await hubspotDump(fx.sandbox)).toEqual(before);
   });
@@ -49,8 +63,13 @@ describe('inspection routes', () => {
     await getJson(`${fx.sandbox.url}/crm/v3/objects/deals/does-not-exist`, { headers: bearer() });
     const { body } = await getJson(`${fx.sandbox.url}/__sandbox/stats`);
     expect(body).toEqual({
-      total: 2, rateLimited: 0, faults: {},
-      byRoute: { 'PATCH /crm/v3/objects/deals/{id}': { count: 1, statuses: { 200: 1 } }, 'GET /crm/v3/objects/deals/{id}': { count: 1, statuses: { 404: 1 } } },
+      total: 2,
+      rateLimited: 0,
+      faults: {},
+      byRoute: {
+        'PATCH /crm/v3/objects/deals/{id}': { count: 1, statuses: { 200: 1 } },
+        'GET /crm/v3/objects/deals/{id}': { count: 1, statuses: { 404: 1 } },
+      },
     });
   });
 
@@ -62,7 +81,11 @@ describe('inspection routes', () => {
 
 describe('seed determinism across starts', () => {
   it('two sandboxes with the same seed hold the same records; another seed differs', async () => {
-    const [a, b, c] = await Promise.all([hubspotSandbox({ seed: 3, deals: 80 }), hubspotSandbox({ seed: 3, deals: 80 }), hubspotSandbox({ seed: 4, deals: 80 })]);
+    const [a, b, c] = await Promise.all([
+      hubspotSandbox({ seed: 3, deals: 80 }),
+      hubspotSandbox({ seed: 3, deals: 80 }),
+      hubspotSandbox({ seed: 4, deals: 80 }),
+    ]);
     try {
       const [da, db, dc] = await Promise.all([hubspotDump(a.sandbox), hubspotDump(b.sandbox), hubspotDump(c.sandbox)]);
       expect(da).toEqual(db);
@@ -75,7 +98,9 @@ describe('seed determinism across starts', () => {
 
 describe('state file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'partnersync-sandbox-'));
-  afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('saves on stop and loads on the next start, so a later run sees the same CRM', async () => {
     const stateFile = join(dir, 'data', 'sandbox.json');
@@ -83,7 +108,9 @@ describe('state file', () => {
     const dump = await hubspotDump(first.sandbox);
     const deal = dump.deals[3]?.id ?? '';
     await first.client.crm.deals.basicApi.update(deal, sdk({ properties: { amount: '4242.42' } }));
-    const task = await first.client.crm.objects.tasks.basicApi.create(sdk({ properties: { hs_timestamp: '2026-06-03T10:00:00Z', hs_task_subject: 'Persist me' } }));
+    const task = await first.client.crm.objects.tasks.basicApi.create(
+      sdk({ properties: { hs_timestamp: '2026-06-03T10:00:00Z', hs_task_subject: 'Persist me' } }),
+    );
     await first.sandbox.stop();
     expect(existsSync(stateFile)).toBe(true);
     expect(existsSync(`${stateFile}.${process.pid}.tmp`)).toBe(false);
@@ -94,11 +121,17 @@ describe('state file', () => {
       const read = await second.client.crm.deals.basicApi.getById(deal, ['amount'], ['amount']);
       expect(read.properties['amount']).toBe('4242.42');
       expect(read.propertiesWithHistory?.['amount']?.map((h) => h.value)[0]).toBe('4242.42');
-      expect((await second.client.crm.objects.tasks.basicApi.getById(task.id, ['hs_task_subject'])).properties['hs_task_subject']).toBe('Persist me');
+      expect(
+        (await second.client.crm.objects.tasks.basicApi.getById(task.id, ['hs_task_subject'])).properties[
+          'hs_task_subject'
+        ],
+      ).toBe('Persist me');
       const again = await hubspotDump(second.sandbox);
       expect(again.deals).toHaveLength(40);
       expect(again.companies).toEqual(dump.companies);
-      const newTask = await second.client.crm.objects.tasks.basicApi.create(sdk({ properties: { hs_timestamp: '2026-06-03T11:00:00Z' } }));
+      const newTask = await second.client.crm.objects.tasks.basicApi.create(
+        sdk({ properties: { hs_timestamp: '2026-06-03T11:00:00Z' } }),
+      );
       expect(Number(newTask.id)).toBeGreaterThan(Number(task.id));
     } finally {
       await second.sandbox.stop();
@@ -107,7 +140,16 @@ describe('state file', () => {
 
   it('refuses a state file of the other CRM or of another format', async () => {
     const wrong = join(dir, 'wrong.json');
-    writeFileSync(wrong, JSON.stringify({ version: 1, crm: 'salesforce', seedParams: { seed: 1, partners: 1, deals: 1, anchor: ANCHOR }, savedAt: ANCHOR, state: {} }));
+    writeFileSync(
+      wrong,
+      JSON.stringify({
+        version: 1,
+        crm: 'salesforce',
+        seedParams: { seed: 1, partners: 1, deals: 1, anchor: ANCHOR },
+        savedAt: ANCHOR,
+        state: {},
+      }),
+    );
     await expect(hubspotSandbox({ stateFile: wrong })).rejects.toThrow(/salesforce/);
     writeFileSync(wrong, '{"hello":"world"}');
     await expect(hubspotSandbox({ stateFile: wrong })).rejects.toThrow(/not a sandbox state file/);
@@ -119,15 +161,39 @@ describe('CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'partnersync-cli-'));
     const stateFile = join(dir, 'state.json');
     const runner = join(dir, 'run.ts');
-    writeFileSync(runner, `import { main } from ${JSON.stringify(join(process.cwd(), 'src/cli/main.ts'))};\nprocess.exitCode = await main(process.argv.slice(2), process.env);\n`);
-    const child = spawn(process.execPath, [runner, 'sandbox', '--crm', 'hubspot', '--port', '0', '--deals', '30', '--partners', '5', '--state-file', stateFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    writeFileSync(
+      runner,
+      `import { main } from ${JSON.stringify(join(process.cwd(), 'src/cli/main.ts'))};\nprocess.exitCode = await main(process.argv.slice(2), process.env);\n`,
+    );
+    const child = spawn(
+      process.execPath,
+      [
+        runner,
+        'sandbox',
+        '--crm',
+        'hubspot',
+        '--port',
+        '0',
+        '--deals',
+        '30',
+        '--partners',
+        '5',
+        '--state-file',
+        stateFile,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     try {
       const firstLine = await new Promise<string>((resolve, reject) => {
         createInterface({ input: child.stdout }).once('line', resolve);
         // The whole CLI is imported: a command that fails to load shows up here, with its stderr.
-        child.once('exit', (code) => { reject(new Error(`sandbox exited with ${String(code)}: ${stderr}`)); });
+        child.once('exit', (code) => {
+          reject(new Error(`sandbox exited with ${String(code)}: ${stderr}`));
+        });
       });
       expect(firstLine).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+$/);
       const url = firstLine.replace('listening on ', '');
@@ -146,19 +212,37 @@ describe('CLI', () => {
   it('rejects a bad fault spec with exit code 2', async () => {
     const { main } = await import('../../src/cli/main.ts');
     const err: string[] = [];
-    const code = await main(['sandbox', '--crm', 'hubspot', '--faults', '429'], {}, { stdout: () => undefined, stderr: (t) => { err.push(t); }, isTty: false });
+    const code = await main(
+      ['sandbox', '--crm', 'hubspot', '--faults', '429'],
+      {},
+      {
+        stdout: () => undefined,
+        stderr: (t) => {
+          err.push(t);
+        },
+        isTty: false,
+      },
+    );
     expect(code).toBe(2);
     expect(err.join('')).toContain('--faults');
   });
 });
 
 describe('request errors', () => {
-  it('answers malformed JSON and unknown paths in HubSpot\'s error shape', async () => {
+  it("answers malformed JSON and unknown paths in HubSpot's error shape", async () => {
     const fx = await hubspotSandbox({ deals: 5, limits: 'off' });
     try {
-      const bad = await getJson(`${fx.sandbox.url}/crm/v3/objects/deals/search`, { method: 'POST', headers: bearer(), body: '{not json' });
+      const bad = await getJson(`${fx.sandbox.url}/crm/v3/objects/deals/search`, {
+        method: 'POST',
+        headers: bearer(),
+        body: '{not json',
+      });
       expect(bad.status).toBe(400);
-      expect(bad.body).toMatchObject({ status: 'error', category: 'VALIDATION_ERROR', correlationId: expect.any(String) as unknown });
+      expect(bad.body).toMatchObject({
+        status: 'error',
+        category: 'VALIDATION_ERROR',
+        correlationId: expect.any(String) as unknown,
+      });
       const unknown = await getJson(`${fx.sandbox.url}/crm/v3/nothing-here`, { headers: bearer() });
       expect(unknown.status).toBe(404);
       expect(unknown.body).toMatchObject({ status: 'error', category: 'OBJECT_NOT_FOUND' });

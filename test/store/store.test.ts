@@ -34,7 +34,8 @@ async function freshPgDatabase(): Promise<{ url: string; drop: () => Promise<voi
 
 describe.each(storeTargets())('store on $name', (target) => {
   it('migrates an empty database to the latest version, and re-opening applies nothing', async () => {
-    const fresh = target.name === 'postgres' ? await freshPgDatabase() : { url: target.url(), drop: () => Promise.resolve() };
+    const fresh =
+      target.name === 'postgres' ? await freshPgDatabase() : { url: target.url(), drop: () => Promise.resolve() };
     try {
       const store = await openStore(fresh.url);
       expect(await store.migrations()).toEqual(Object.keys(MIGRATIONS));
@@ -53,11 +54,49 @@ describe.each(storeTargets())('store on $name', (target) => {
     const w = await makeWorld(target);
     const big = 9_007_199_254_740_000n;
     const account = `acct-big-${randomUUID()}`;
-    await w.store.postEntries(account, 'run-1', [{
-      key: 'd:p:2026-01', kind: 'accrual', period: '2026-01', originalPeriod: '2026-01', partnerId: 'p', partnerName: 'P', dealId: 'd', dealName: 'D',
-      amount: big, payableAt: 1, payableOn: '2026-01-01', reason: 'r',
-      inputs: { recipe: 'r', plan: 'p', planType: 'percent', basis: null, rateBps: 1, tier: null, wonDealsForTier: null, dealAmount: null, dealCurrency: null, exchangeRate: null, baseAmount: null, attributionModel: 'sourced', role: null, commission: '0', instalment: 1, instalments: 1, capped: false, target: '0', dealClosedAt: null, clawbackDays: 0 },
-    }], 5);
+    await w.store.postEntries(
+      account,
+      'run-1',
+      [
+        {
+          key: 'd:p:2026-01',
+          kind: 'accrual',
+          period: '2026-01',
+          originalPeriod: '2026-01',
+          partnerId: 'p',
+          partnerName: 'P',
+          dealId: 'd',
+          dealName: 'D',
+          amount: big,
+          payableAt: 1,
+          payableOn: '2026-01-01',
+          reason: 'r',
+          inputs: {
+            recipe: 'r',
+            plan: 'p',
+            planType: 'percent',
+            basis: null,
+            rateBps: 1,
+            tier: null,
+            wonDealsForTier: null,
+            dealAmount: null,
+            dealCurrency: null,
+            exchangeRate: null,
+            baseAmount: null,
+            attributionModel: 'sourced',
+            role: null,
+            commission: '0',
+            instalment: 1,
+            instalments: 1,
+            capped: false,
+            target: '0',
+            dealClosedAt: null,
+            clawbackDays: 0,
+          },
+        },
+      ],
+      5,
+    );
     const [e] = await w.store.ledgerEntries(account, {});
     expect(e?.amount).toBe(big);
     expect(e?.seq).toBe(1);
@@ -68,20 +107,45 @@ describe.each(storeTargets())('store on $name', (target) => {
     const w = await makeWorld(target);
     const account = `acct-written-${randomUUID()}`;
     const state = { cursor: null, pullId: 'pull-1', mode: 'full' as const, done: false, pages: 0 };
-    const registration = { partnerId: 'p1', status: 'approved' as const, submittedAt: '2026-02-01T00:00:00Z', decidedAt: '2026-02-02T00:00:00Z', expiresAt: '2026-03-01T00:00:00Z' };
-    const deals = Array.from({ length: 450 }, (_, i) => deal(`d${i}`, { written: { attributionSummary: 'old' }, ...(i === 7 ? { registration } : {}) }));
+    const registration = {
+      partnerId: 'p1',
+      status: 'approved' as const,
+      submittedAt: '2026-02-01T00:00:00Z',
+      decidedAt: '2026-02-02T00:00:00Z',
+      expiresAt: '2026-03-01T00:00:00Z',
+    };
+    const deals = Array.from({ length: 450 }, (_, i) =>
+      deal(`d${i}`, { written: { attributionSummary: 'old' }, ...(i === 7 ? { registration } : {}) }),
+    );
     await w.store.beginPull(account, state, 1);
-    await w.store.applyPage(account, state, {
-      partners: [partner('p1', { written: { healthScore: '10', tierEarned: 'silver' } }), partner('p2')], deals, links: [], removedDealIds: [], removedPartnerIds: [], cursor: {},
-    }, 2);
-    await w.store.updateWritten(account, {
-      partners: [{ id: 'p1', fields: { healthScore: '55' } }, { id: 'gone', fields: { healthScore: '1' } }],
-      deals: [
-        { id: 'd3', fields: { attributionSummary: 'new' }, expireRegistration: false }, // twice in one chunk
-        ...deals.map((d, i) => ({ id: d.id, fields: { commissionAmount: `${i}.00` }, expireRegistration: i === 7 })),
-        { id: 'gone', fields: { commissionAmount: '1.00' }, expireRegistration: false },
-      ],
-    }, 3);
+    await w.store.applyPage(
+      account,
+      state,
+      {
+        partners: [partner('p1', { written: { healthScore: '10', tierEarned: 'silver' } }), partner('p2')],
+        deals,
+        links: [],
+        removedDealIds: [],
+        removedPartnerIds: [],
+        cursor: {},
+      },
+      2,
+    );
+    await w.store.updateWritten(
+      account,
+      {
+        partners: [
+          { id: 'p1', fields: { healthScore: '55' } },
+          { id: 'gone', fields: { healthScore: '1' } },
+        ],
+        deals: [
+          { id: 'd3', fields: { attributionSummary: 'new' }, expireRegistration: false }, // twice in one chunk
+          ...deals.map((d, i) => ({ id: d.id, fields: { commissionAmount: `${i}.00` }, expireRegistration: i === 7 })),
+          { id: 'gone', fields: { commissionAmount: '1.00' }, expireRegistration: false },
+        ],
+      },
+      3,
+    );
     const cache = await w.store.loadCache(account);
     const p1 = cache.partners.find((p) => p.id === 'p1');
     expect(p1?.written).toEqual({ healthScore: '55', tierEarned: 'silver' });
@@ -130,10 +194,16 @@ describe('SQLite lock file', () => {
     seedCrm(w.crm);
     const file = lockFilePath(sqliteFileOf(url, process.cwd()), w.crm.account);
     // pid 2^22 + 1 is above Linux's pid_max default: no such process
-    writeFileSync(file, JSON.stringify({ pid: 4_194_305, host: (await import('node:os')).hostname(), since: '2026-01-01T00:00:00Z' }));
+    writeFileSync(
+      file,
+      JSON.stringify({ pid: 4_194_305, host: (await import('node:os')).hostname(), since: '2026-01-01T00:00:00Z' }),
+    );
     expect((await runSync(w.deps)).status).toBe('succeeded');
     // a live holder (this process, another "run") is respected
-    writeFileSync(file, JSON.stringify({ pid: process.ppid, host: (await import('node:os')).hostname(), since: '2026-01-01T00:00:00Z' }));
+    writeFileSync(
+      file,
+      JSON.stringify({ pid: process.ppid, host: (await import('node:os')).hostname(), since: '2026-01-01T00:00:00Z' }),
+    );
     await expect(runSync(w.deps)).rejects.toBeInstanceOf(LockBusyError);
     await w.store.close();
   });

@@ -33,30 +33,57 @@ describe('finance CLI', () => {
     expect(close.stdout).toContain('closed 2026-02 and every earlier month');
 
     const out = path.join(dir, 'feb.csv');
-    const exp = await runCli(['export', 'commissions', '--period', '2026-02', '--format', 'csv', '--out', out, '--config', configFile], env);
+    const exp = await runCli(
+      ['export', 'commissions', '--period', '2026-02', '--format', 'csv', '--out', out, '--config', configFile],
+      env,
+    );
     expect(exp.code).toBe(0);
     const csv = readFileSync(out, 'utf8');
     expect(csv.split('\r\n').filter((l) => l !== '')).toHaveLength(3); // header + d1 + the February fixed fee
-    const again = await runCli(['export', 'commissions', '--period', '2026-02', '--format', 'csv', '--config', configFile], env);
+    const again = await runCli(
+      ['export', 'commissions', '--period', '2026-02', '--format', 'csv', '--config', configFile],
+      env,
+    );
     expect(again.stdout).toBe(csv);
 
-    const st = await runCli(['statements', '--period', '2026-03', '--format', 'json', '--partner', 'p1', '--config', configFile], env);
+    const st = await runCli(
+      ['statements', '--period', '2026-03', '--format', 'json', '--partner', 'p1', '--config', configFile],
+      env,
+    );
     expect(st.code).toBe(0);
     const parsed = JSON.parse(st.stdout) as { partners: { partnerId: string; totals: { net: string } }[] };
     expect(parsed.partners.map((p) => p.partnerId)).toEqual(['p1']);
     expect(parsed.partners[0]?.totals.net).toBe('330.00');
 
     expect((await runCli(['export', 'commissions', '--period', '2026-Q1', '--config', configFile], env)).code).toBe(2);
-    expect((await runCli(['statements', '--period', '2026-03', '--format', 'xml', '--config', configFile], env)).code).toBe(2);
+    expect(
+      (await runCli(['statements', '--period', '2026-03', '--format', 'xml', '--config', configFile], env)).code,
+    ).toBe(2);
     expect((await runCli(['periods', 'close', '2099-01', '--config', configFile], env)).code).toBe(2);
 
     const snap = path.join(dir, 'snap.json');
     const s = await runCli(['snapshot', '--from-cache', '--out', snap, '--config', configFile], env);
     expect(s.code).toBe(0);
-    const snapshot = JSON.parse(readFileSync(snap, 'utf8')) as { partners: unknown[]; deals: { id: string; written?: unknown }[] };
+    const snapshot = JSON.parse(readFileSync(snap, 'utf8')) as {
+      partners: unknown[];
+      deals: { id: string; written?: unknown }[];
+    };
     expect(snapshot.deals).toHaveLength(8);
     expect(snapshot.deals[0]?.written).toBeUndefined();
-    const computed = await runCli(['compute', '--snapshot', snap, '--as-of', '2026-03-20T12:00:00Z', '--out', path.join(dir, 'out'), '--config', configFile], env);
+    const computed = await runCli(
+      [
+        'compute',
+        '--snapshot',
+        snap,
+        '--as-of',
+        '2026-03-20T12:00:00Z',
+        '--out',
+        path.join(dir, 'out'),
+        '--config',
+        configFile,
+      ],
+      env,
+    );
     expect(computed.code).toBe(0);
 
     const store = await openStore(`sqlite:${dbFile}`);

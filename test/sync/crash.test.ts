@@ -15,13 +15,18 @@ interface Outcome {
 }
 
 async function outcome(w: World): Promise<Outcome> {
-  const ledger = (await w.store.ledgerEntries(w.crm.account, {})).map((e) => `${e.key} ${e.kind} ${e.period} ${e.amount}`).sort();
+  const ledger = (await w.store.ledgerEntries(w.crm.account, {}))
+    .map((e) => `${e.key} ${e.kind} ${e.period} ${e.amount}`)
+    .sort();
   const perMarker = new Map<string, number>();
   for (const t of w.crm.tasks) perMarker.set(t.marker, (perMarker.get(t.marker) ?? 0) + 1);
   const outbox = await w.store.tasks(w.crm.account);
   expect(outbox.every((t) => t.status === 'created')).toBe(true);
   return {
-    ledger, crm: w.crm.writtenState(), tasksPerEpisode: [...perMarker.values()], taskCount: w.crm.tasks.length,
+    ledger,
+    crm: w.crm.writtenState(),
+    tasksPerEpisode: [...perMarker.values()],
+    taskCount: w.crm.tasks.length,
     openAlerts: (await w.store.openEpisodes(w.crm.account)).map((e) => e.alertKey).sort(),
   };
 }
@@ -79,8 +84,10 @@ describe.each(storeTargets())('crash recovery on $name', (target) => {
     expect(ref.tasksPerEpisode.every((n) => n === 1)).toBe(true);
   });
 
-  const points: { point: FaultPoint; count: number }[] = FAULT_POINTS.flatMap((point): { point: FaultPoint; count: number }[] =>
-    point === 'after-page' ? [1, 2, 3].map((count) => ({ point, count })) : [{ point, count: 1 }]);
+  const points: { point: FaultPoint; count: number }[] = FAULT_POINTS.flatMap(
+    (point): { point: FaultPoint; count: number }[] =>
+      point === 'after-page' ? [1, 2, 3].map((count) => ({ point, count })) : [{ point, count: 1 }],
+  );
 
   it.each(points)('crash at $point #$count: the next run finishes the job', async ({ point, count }) => {
     const ref = await referenceOutcome();

@@ -26,9 +26,14 @@ export interface StoreTarget {
 /** The stores every store/sync test runs against. Without a PostgreSQL URL: skipped locally, an error in CI. */
 export function storeTargets(): StoreTarget[] {
   if (PG_URL === undefined && IN_CI) {
-    throw new Error('CI=true but PARTNERSYNC_TEST_DATABASE_URL is not set: the PostgreSQL store tests must run in CI (.ci/postgres.sh prints the URL)');
+    throw new Error(
+      'CI=true but PARTNERSYNC_TEST_DATABASE_URL is not set: the PostgreSQL store tests must run in CI (.ci/postgres.sh prints the URL)',
+    );
   }
-  const sqlite: StoreTarget = { name: 'sqlite', url: () => `sqlite:${path.join(mkdtempSync(path.join(tmpdir(), 'partnersync-')), 'test.db')}` };
+  const sqlite: StoreTarget = {
+    name: 'sqlite',
+    url: () => `sqlite:${path.join(mkdtempSync(path.join(tmpdir(), 'partnersync-')), 'test.db')}`,
+  };
   return PG_URL === undefined ? [sqlite] : [sqlite, { name: 'postgres', url: () => PG_URL }];
 }
 
@@ -81,16 +86,37 @@ export class TestClock implements Clock {
 
 export function partner(id: string, extra: Partial<PulledPartner> = {}): PulledPartner {
   return {
-    id, name: `Partner ${id}`, recipe: 'referral', tier: null, onboardedAt: '2025-06-01T00:00:00Z', endedAt: null,
-    ratings: { communication: 4, alignment: 4, trust: 4, ease: 4, potential: 4 }, fit: {}, ownerId: `owner-${id}`, written: {}, ...extra,
+    id,
+    name: `Partner ${id}`,
+    recipe: 'referral',
+    tier: null,
+    onboardedAt: '2025-06-01T00:00:00Z',
+    endedAt: null,
+    ratings: { communication: 4, alignment: 4, trust: 4, ease: 4, potential: 4 },
+    fit: {},
+    ownerId: `owner-${id}`,
+    written: {},
+    ...extra,
   };
 }
 
 export function deal(id: string, extra: Partial<PulledDeal> = {}): PulledDeal {
   return {
-    id, name: `Deal ${id}`, amount: '10000.00', currency: 'USD', stage: 'won', createdAt: '2026-01-05T00:00:00Z',
-    closedAt: '2026-02-10T00:00:00Z', customerId: `c-${id}`, recipe: null, sourcePartnerId: 'p1', registration: null, touches: [],
-    ownerId: null, written: {}, ...extra,
+    id,
+    name: `Deal ${id}`,
+    amount: '10000.00',
+    currency: 'USD',
+    stage: 'won',
+    createdAt: '2026-01-05T00:00:00Z',
+    closedAt: '2026-02-10T00:00:00Z',
+    customerId: `c-${id}`,
+    recipe: null,
+    sourcePartnerId: 'p1',
+    registration: null,
+    touches: [],
+    ownerId: null,
+    written: {},
+    ...extra,
   };
 }
 
@@ -100,16 +126,50 @@ export function seedCrm(crm: FakeCrm): void {
   crm.upsertPartner(partner('p2', { ratings: { communication: 1, alignment: 1, trust: 1, ease: 1, potential: 1 } }));
   crm.upsertPartner(partner('p3', { recipe: 'comarketing', onboardedAt: '2026-01-15T00:00:00Z' }));
   crm.upsertDeal(deal('d1'));
-  crm.upsertDeal(deal('d2', { amount: '5000.00', closedAt: '2026-03-02T00:00:00Z', sourcePartnerId: 'p2', touches: [{ partnerId: 'p1', at: '2026-01-20T00:00:00Z' }] }));
+  crm.upsertDeal(
+    deal('d2', {
+      amount: '5000.00',
+      closedAt: '2026-03-02T00:00:00Z',
+      sourcePartnerId: 'p2',
+      touches: [{ partnerId: 'p1', at: '2026-01-20T00:00:00Z' }],
+    }),
+  );
   crm.upsertDeal(deal('d3', { stage: 'open', closedAt: null, amount: '20000.00' }));
   crm.upsertDeal(deal('d4', { stage: 'lost', closedAt: '2026-02-20T00:00:00Z', sourcePartnerId: 'p2' }));
   crm.upsertDeal(deal('d5', { amount: '3000.00', currency: 'EUR', closedAt: '2026-03-05T00:00:00Z' }));
-  crm.upsertDeal(deal('d6', { stage: 'open', closedAt: null, sourcePartnerId: null, customerId: 'shared',
-    registration: { partnerId: 'p1', status: 'approved', submittedAt: '2026-02-01T00:00:00Z', decidedAt: '2026-02-02T00:00:00Z', expiresAt: '2026-03-01T00:00:00Z' } }));
-  crm.upsertDeal(deal('d7', { stage: 'open', closedAt: null, sourcePartnerId: null, customerId: 'shared2',
-    registration: { partnerId: 'p2', status: 'submitted', submittedAt: '2026-03-01T00:00:00Z' } }));
-  crm.upsertDeal(deal('d8', { stage: 'open', closedAt: null, sourcePartnerId: null, customerId: 'shared2',
-    registration: { partnerId: 'p1', status: 'submitted', submittedAt: '2026-03-02T00:00:00Z' } }));
+  crm.upsertDeal(
+    deal('d6', {
+      stage: 'open',
+      closedAt: null,
+      sourcePartnerId: null,
+      customerId: 'shared',
+      registration: {
+        partnerId: 'p1',
+        status: 'approved',
+        submittedAt: '2026-02-01T00:00:00Z',
+        decidedAt: '2026-02-02T00:00:00Z',
+        expiresAt: '2026-03-01T00:00:00Z',
+      },
+    }),
+  );
+  crm.upsertDeal(
+    deal('d7', {
+      stage: 'open',
+      closedAt: null,
+      sourcePartnerId: null,
+      customerId: 'shared2',
+      registration: { partnerId: 'p2', status: 'submitted', submittedAt: '2026-03-01T00:00:00Z' },
+    }),
+  );
+  crm.upsertDeal(
+    deal('d8', {
+      stage: 'open',
+      closedAt: null,
+      sourcePartnerId: null,
+      customerId: 'shared2',
+      registration: { partnerId: 'p1', status: 'submitted', submittedAt: '2026-03-02T00:00:00Z' },
+    }),
+  );
 }
 
 export interface World {
@@ -120,7 +180,10 @@ export interface World {
   deps: SyncDeps;
 }
 
-export async function makeWorld(target: StoreTarget, options: { url?: string; crm?: FakeCrm; config?: LoadedConfig; at?: string } = {}): Promise<World> {
+export async function makeWorld(
+  target: StoreTarget,
+  options: { url?: string; crm?: FakeCrm; config?: LoadedConfig; at?: string } = {},
+): Promise<World> {
   const store = await openStore(options.url ?? target.url());
   const crm = options.crm ?? new FakeCrm({ account: `acct-${randomUUID()}`, pageSize: 3 });
   const clock = new TestClock(options.at ?? '2026-03-20T12:00:00Z');

@@ -18,7 +18,14 @@ let store: KyselyStore;
 const env = readEnv({ HUBSPOT_ACCESS_TOKEN: 'sandbox-token' });
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ crm: 'hubspot', seed: 7, partners: 20, deals: 400, limits: 'off', anchor: '2026-11-01T00:00:00Z' });
+  sandbox = await startSandbox({
+    crm: 'hubspot',
+    seed: 7,
+    partners: 20,
+    deals: 400,
+    limits: 'off',
+    anchor: '2026-11-01T00:00:00Z',
+  });
   store = await openStore(storeTargets()[0]?.url() ?? 'sqlite::memory:');
 });
 afterAll(async () => {
@@ -30,7 +37,9 @@ function config() {
   const personality = sandbox.state.personality;
   const portalId = isHubspotPersonality(personality) ? personality.state.portalId : 1;
   const program = readFileSync('config/examples/program.yaml', 'utf8');
-  return testConfig(`${program}\ncrm:\n  provider: hubspot\n  hubspot: { basePath: "${sandbox.url}", portalId: ${portalId}, searchLagSeconds: 0, searchOverlapSeconds: 0 }\n`);
+  return testConfig(
+    `${program}\ncrm:\n  provider: hubspot\n  hubspot: { basePath: "${sandbox.url}", portalId: ${portalId}, searchLagSeconds: 0, searchOverlapSeconds: 0 }\n`,
+  );
 }
 
 async function sync(crm: CrmAdapter, full = false) {
@@ -56,7 +65,11 @@ describe('sync through the HubSpot adapter on the sandbox', () => {
     await settle.close();
 
     // amounts and stages change, influencers do not: a new adapter (a new process) reads no history
-    await fetch(`${sandbox.url}/__sandbox/mutate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: 60 }) });
+    await fetch(`${sandbox.url}/__sandbox/mutate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ count: 60 }),
+    });
     const fresh = await createAdapter({ config: config(), env, logger: silentLogger(), dataDir: '/tmp' });
     const before = historyReads();
     const incremental = await sync(fresh);

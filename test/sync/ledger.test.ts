@@ -9,7 +9,9 @@ import { deal, makeWorld, PROGRAM_YAML, seedCrm, storeTargets, testConfig, type 
 
 async function entries(w: World, key?: string): Promise<string[]> {
   const all = await w.store.ledgerEntries(w.crm.account, {});
-  return all.filter((e) => key === undefined || e.key === key).map((e) => `${e.key} ${e.kind} ${e.period}<-${e.originalPeriod} ${e.amount}`);
+  return all
+    .filter((e) => key === undefined || e.key === key)
+    .map((e) => `${e.key} ${e.kind} ${e.period}<-${e.originalPeriod} ${e.amount}`);
 }
 
 async function seeded(target: Parameters<typeof makeWorld>[0]): Promise<World> {
@@ -31,7 +33,15 @@ describe.each(storeTargets())('ledger on $name', (target) => {
     expect(w.crm.writeLog.length).toBe(writes);
     expect((await entries(w)).length).toBe(before);
     const first = (await w.store.ledgerEntries(w.crm.account, {})).find((e) => e.key === 'd1:p1:2026-02');
-    expect(first?.inputs).toMatchObject({ basis: '10000.00', rateBps: 1000, plan: 'ref', recipe: 'referral', attributionModel: 'sourced', exchangeRate: '1', role: 'sourced' });
+    expect(first?.inputs).toMatchObject({
+      basis: '10000.00',
+      rateBps: 1000,
+      plan: 'ref',
+      recipe: 'referral',
+      attributionModel: 'sourced',
+      exchangeRate: '1',
+      role: 'sourced',
+    });
     await w.store.close();
   });
 
@@ -62,7 +72,10 @@ describe.each(storeTargets())('ledger on $name', (target) => {
     // closing 2026-02 closed January too: the January fixed fee change goes to March
     w.crm.updatePartner('p3', { onboardedAt: '2026-02-15T00:00:00Z' });
     await runSync(w.deps);
-    expect(await entries(w, '-:p3:2026-01')).toEqual(['-:p3:2026-01 accrual 2026-01<-2026-01 50000', '-:p3:2026-01 adjustment 2026-03<-2026-01 -50000']);
+    expect(await entries(w, '-:p3:2026-01')).toEqual([
+      '-:p3:2026-01 accrual 2026-01<-2026-01 50000',
+      '-:p3:2026-01 adjustment 2026-03<-2026-01 -50000',
+    ]);
     await w.store.close();
   });
 
@@ -71,7 +84,10 @@ describe.each(storeTargets())('ledger on $name', (target) => {
     w.clock.set('2026-03-28T00:00:00Z');
     w.crm.updateDeal('d2', { stage: 'lost', closedAt: '2026-03-27T00:00:00Z' });
     await runSync(w.deps);
-    expect(await entries(w, 'd2:p2:2026-03')).toEqual(['d2:p2:2026-03 accrual 2026-03<-2026-03 50000', 'd2:p2:2026-03 clawback 2026-03<-2026-03 -50000']);
+    expect(await entries(w, 'd2:p2:2026-03')).toEqual([
+      'd2:p2:2026-03 accrual 2026-03<-2026-03 50000',
+      'd2:p2:2026-03 clawback 2026-03<-2026-03 -50000',
+    ]);
     const claw = (await w.store.ledgerEntries(w.crm.account, {})).find((e) => e.kind === 'clawback');
     expect(claw?.reason).toContain('no longer won (stage lost)');
     await w.store.close();
@@ -91,7 +107,9 @@ describe.each(storeTargets())('ledger on $name', (target) => {
     // a re-run keeps the same episode and posts nothing
     const again = await runSync(w.deps);
     expect(again.report.ledger.posted).toEqual({ accrual: 0, adjustment: 0, clawback: 0 });
-    expect((await w.store.openEpisodes(w.crm.account)).find((e) => e.code === 'CLAWBACK_WINDOW_PASSED')?.id).toBe(alert?.id);
+    expect((await w.store.openEpisodes(w.crm.account)).find((e) => e.code === 'CLAWBACK_WINDOW_PASSED')?.id).toBe(
+      alert?.id,
+    );
     await w.store.close();
   });
 
@@ -99,7 +117,10 @@ describe.each(storeTargets())('ledger on $name', (target) => {
     const w = await seeded(target);
     w.crm.deleteDeal('d2');
     await runSync(w.deps);
-    expect(await entries(w, 'd2:p2:2026-03')).toEqual(['d2:p2:2026-03 accrual 2026-03<-2026-03 50000', 'd2:p2:2026-03 clawback 2026-03<-2026-03 -50000']);
+    expect(await entries(w, 'd2:p2:2026-03')).toEqual([
+      'd2:p2:2026-03 accrual 2026-03<-2026-03 50000',
+      'd2:p2:2026-03 clawback 2026-03<-2026-03 -50000',
+    ]);
     expect((await w.store.ledgerEntries(w.crm.account, {})).at(-1)?.reason).toContain('deleted');
     await w.store.close();
   });
@@ -108,7 +129,10 @@ describe.each(storeTargets())('ledger on $name', (target) => {
     const w = await seeded(target);
     w.crm.updateDeal('d1', { sourcePartnerId: 'p2' });
     await runSync(w.deps);
-    expect(await entries(w, 'd1:p1:2026-02')).toEqual(['d1:p1:2026-02 accrual 2026-02<-2026-02 100000', 'd1:p1:2026-02 adjustment 2026-02<-2026-02 -100000']);
+    expect(await entries(w, 'd1:p1:2026-02')).toEqual([
+      'd1:p1:2026-02 accrual 2026-02<-2026-02 100000',
+      'd1:p1:2026-02 adjustment 2026-02<-2026-02 -100000',
+    ]);
     expect(await entries(w, 'd1:p2:2026-02')).toEqual(['d1:p2:2026-02 accrual 2026-02<-2026-02 100000']);
     await w.store.close();
   });
@@ -117,8 +141,13 @@ describe.each(storeTargets())('ledger on $name', (target) => {
     const w = await seeded(target);
     w.deps.config = testConfig(PROGRAM_YAML.replace('EUR: "1.10"', 'EUR: "1.20"'));
     await runSync(w.deps);
-    expect(await entries(w, 'd5:p1:2026-03')).toEqual(['d5:p1:2026-03 accrual 2026-03<-2026-03 33000', 'd5:p1:2026-03 adjustment 2026-03<-2026-03 3000']);
-    const adj = (await w.store.ledgerEntries(w.crm.account, {})).find((e) => e.key === 'd5:p1:2026-03' && e.kind === 'adjustment');
+    expect(await entries(w, 'd5:p1:2026-03')).toEqual([
+      'd5:p1:2026-03 accrual 2026-03<-2026-03 33000',
+      'd5:p1:2026-03 adjustment 2026-03<-2026-03 3000',
+    ]);
+    const adj = (await w.store.ledgerEntries(w.crm.account, {})).find(
+      (e) => e.key === 'd5:p1:2026-03' && e.kind === 'adjustment',
+    );
     expect(adj?.reason).toContain('exchange rate 1.10 → 1.20');
     expect(adj?.inputs.exchangeRate).toBe('1.20');
     await w.store.close();
@@ -127,8 +156,19 @@ describe.each(storeTargets())('ledger on $name', (target) => {
   it('registration expiry: a lapsed registration is marked expired and earns nothing; a valid one sources the win', async () => {
     const w = await seeded(target);
     expect(w.crm.deal('d6')?.registration?.status).toBe('expired'); // lapsed 2026-03-01, written by the first run
-    w.crm.upsertDeal(deal('d10', { stage: 'open', closedAt: null, sourcePartnerId: null,
-      registration: { partnerId: 'p2', status: 'approved', submittedAt: '2026-03-01T00:00:00Z', expiresAt: '2026-04-01T00:00:00Z' } }));
+    w.crm.upsertDeal(
+      deal('d10', {
+        stage: 'open',
+        closedAt: null,
+        sourcePartnerId: null,
+        registration: {
+          partnerId: 'p2',
+          status: 'approved',
+          submittedAt: '2026-03-01T00:00:00Z',
+          expiresAt: '2026-04-01T00:00:00Z',
+        },
+      }),
+    );
     await runSync(w.deps);
     w.clock.set('2026-03-26T00:00:00Z');
     w.crm.updateDeal('d6', { stage: 'won', closedAt: '2026-03-25T00:00:00Z' });

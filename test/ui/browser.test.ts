@@ -20,16 +20,35 @@ const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const IN_CI = process.env['CI'] === 'true';
 const SHOTS = path.resolve('test-results/ui');
 // --disable-dev-shm-usage: containers often give /dev/shm 64 MB, too little for a full-page screenshot
-const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-gpu',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-dev-shm-usage',
+];
 
-interface Kpis { period: { label: string }; partners: PartnerOut[]; recipes: { id: string; kpis: RecipeKpis }[]; program: ProgramKpis }
-interface ExportTotals { totals: { net: string; payable: string; held: string } }
+interface Kpis {
+  period: { label: string };
+  partners: PartnerOut[];
+  recipes: { id: string; kpis: RecipeKpis }[];
+  program: ProgramKpis;
+}
+interface ExportTotals {
+  totals: { net: string; payable: string; held: string };
+}
 
 let svc: UiService;
 let browser: Browser;
 
 /** "1,234.50 USD" → "1234.50" (the first line of a cell or figure). */
-const amountOf = (text: string): string => (text.split('\n')[0] ?? '').trim().replace(/,/g, '').replace(/\s*USD$/, '');
+const amountOf = (text: string): string =>
+  (text.split('\n')[0] ?? '')
+    .trim()
+    .replace(/,/g, '')
+    .replace(/\s*USD$/, '');
 /** "87.66 %" → 0.8766 */
 const ratioOf = (text: string): number | null => {
   const t = (text.split('\n')[0] ?? '').trim();
@@ -40,7 +59,10 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
-async function newSession(token: string, options: { javaScriptEnabled?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+async function newSession(
+  token: string,
+  options: { javaScriptEnabled?: boolean } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
   const page = await context.newPage();
   await page.goto(`${svc.url}/ui`);
@@ -69,7 +91,7 @@ async function columnValues(page: Page, col: string): Promise<string[]> {
 async function rowIds(page: Page): Promise<string[]> {
   const rows = page.locator('#partners-table tbody tr[data-partner-id]');
   const out: string[] = [];
-  for (let i = 0; i < await rows.count(); i++) out.push((await rows.nth(i).getAttribute('data-partner-id')) ?? '');
+  for (let i = 0; i < (await rows.count()); i++) out.push((await rows.nth(i).getAttribute('data-partner-id')) ?? '');
   return out;
 }
 
@@ -85,7 +107,8 @@ async function tabTo(page: Page, match: (f: Focused) => boolean, limit = 80): Pr
 
 describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the dashboard in headless Chromium', () => {
   beforeAll(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`CI=true but ${CHROMIUM} is missing: .ci/chromium.sh installs Debian's chromium`);
+    if (!HAVE_CHROMIUM)
+      throw new Error(`CI=true but ${CHROMIUM} is missing: .ci/chromium.sh installs Debian's chromium`);
     mkdirSync(SHOTS, { recursive: true });
     svc = await startUiService();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
@@ -138,7 +161,8 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the dashboard in headless Chromium', 
       expect(Number(await figure('newPartners').innerText())).toBe(api.program.newPartners);
       const top = page.locator('#top-partners li');
       const topIds: string[] = [];
-      for (let i = 0; i < await top.count(); i++) topIds.push((await top.nth(i).getAttribute('data-partner-id')) ?? '');
+      for (let i = 0; i < (await top.count()); i++)
+        topIds.push((await top.nth(i).getAttribute('data-partner-id')) ?? '');
       expect(topIds).toEqual(api.program.topPartners);
 
       // commissions: the finance export's totals, summed over the period's months
@@ -162,7 +186,9 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the dashboard in headless Chromium', 
     const { context, page } = await newSession(TOKENS.viewer);
     const chart = page.locator('svg#trend-chart');
     expect(await chart.getAttribute('role')).toBe('img');
-    expect(await chart.locator('title').first().textContent()).toMatch(/Partner-attributed and all won revenue by month, Apr 2025 to Mar 2026/);
+    expect(await chart.locator('title').first().textContent()).toMatch(
+      /Partner-attributed and all won revenue by month, Apr 2025 to Mar 2026/,
+    );
     expect(await chart.locator('g[data-series] circle.s1m').count()).toBe(12);
     expect(await chart.locator('g[data-series] rect.s2m').count()).toBe(12);
     expect(await page.locator('svg#commission-chart rect[data-month]').count()).toBe(12);
@@ -172,9 +198,13 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the dashboard in headless Chromium', 
       const row = rows.nth(i);
       const month = (await row.getAttribute('data-month')) ?? '';
       const api = await svc.api<Kpis>(`/v1/kpis?period=${month}`, TOKENS.viewer);
-      expect(amountOf(await row.locator('[data-col="attributedRevenue"]').innerText())).toBe(api.program.attributedRevenue);
+      expect(amountOf(await row.locator('[data-col="attributedRevenue"]').innerText())).toBe(
+        api.program.attributedRevenue,
+      );
       expect(amountOf(await row.locator('[data-col="totalWonRevenue"]').innerText())).toBe(api.program.totalWonRevenue);
-      expect(ratioOf(await row.locator('[data-col="partnerRevenueShare"]').innerText())).toBe(api.program.partnerRevenueShare);
+      expect(ratioOf(await row.locator('[data-col="partnerRevenueShare"]').innerText())).toBe(
+        api.program.partnerRevenueShare,
+      );
       const booked = await svc.api<ExportTotals>(`/v1/exports/commissions?period=${month}&format=json`, TOKENS.finance);
       expect(amountOf(await row.locator('[data-col="booked"]').innerText())).toBe(booked.totals.net);
     }
@@ -186,20 +216,27 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the dashboard in headless Chromium', 
   it('lists every recipe with the figures of GET /v1/recipes and flags unused and money-losing ones', async () => {
     const { context, page } = await newSession(TOKENS.viewer);
     await page.getByRole('link', { name: 'Recipe box' }).click();
-    const api = await svc.api<{ recipes: { id: string; status: string; kpis: RecipeKpis }[] }>('/v1/recipes', TOKENS.viewer);
+    const api = await svc.api<{ recipes: { id: string; status: string; kpis: RecipeKpis }[] }>(
+      '/v1/recipes',
+      TOKENS.viewer,
+    );
     expect(await page.locator('#recipes-table tbody tr').count()).toBe(api.recipes.length);
     for (const r of api.recipes) {
       const row = page.locator(`#recipes-table tr[data-recipe="${r.id}"]`);
       expect(Number(await row.locator('[data-col="partners"]').getAttribute('data-value'))).toBe(r.kpis.partners);
       expect(amountOf(await row.locator('[data-col="attributedRevenue"]').innerText())).toBe(r.kpis.attributedRevenue);
       expect(amountOf(await row.locator('[data-col="cost"]').innerText())).toBe(r.kpis.cost);
-      expect(await row.locator('[data-col="roi"]').getAttribute('data-value')).toBe(r.kpis.roi === null ? '' : String(r.kpis.roi));
+      expect(await row.locator('[data-col="roi"]').getAttribute('data-value')).toBe(
+        r.kpis.roi === null ? '' : String(r.kpis.roi),
+      );
       expect(await row.locator('[data-col="lastDealAt"]').getAttribute('data-value')).toBe(r.kpis.lastDealAt ?? '');
       const flags = await row.locator('[data-col="flags"]').innerText();
       expect(flags.includes('Negative ROI')).toBe(r.kpis.roi !== null && r.kpis.roi < 0);
       if (r.status === 'active' && r.kpis.lastDealAt === null) expect(flags).toContain('Unused');
     }
-    expect(await page.locator('tr[data-recipe="events"] [data-col="flags"]').innerText()).toContain('Unused: no deal yet');
+    expect(await page.locator('tr[data-recipe="events"] [data-col="flags"]').innerText()).toContain(
+      'Unused: no deal yet',
+    );
     expect(await page.locator('tr[data-recipe="whitelabel"] [data-col="flags"]').innerText()).toContain('Anti-recipe');
     expect(api.recipes.some((r) => r.kpis.roi !== null && r.kpis.roi < 0)).toBe(true);
     await pageChecks(page, 'recipes');
@@ -220,20 +257,25 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the dashboard in headless Chromium', 
     const scores = (await columnValues(page, 'health')).map((v) => (v === '' ? null : Number(v)));
     const scored = scores.filter((s): s is number => s !== null);
     expect(scored).toEqual([...scored].sort((a, b) => a - b));
-    ids.forEach((id, i) => { expect(scores[i]).toBe(byId.get(id)?.health.score); });
+    ids.forEach((id, i) => {
+      expect(scores[i]).toBe(byId.get(id)?.health.score);
+    });
     for (const id of ids) {
       const cell = page.locator(`tr[data-partner-id="${id}"] td[data-col="health"]`);
       expect(await cell.getAttribute('data-band')).toBe(byId.get(id)?.health.band ?? 'none');
       // the band reads as a word, not only as a colour
       expect(await cell.innerText()).toMatch(/Healthy|Watch|At risk|No score/);
-      expect(amountOf(await page.locator(`tr[data-partner-id="${id}"] td[data-col="attributed"]`).innerText())).toBe(byId.get(id)?.kpis.attributedRevenue);
+      expect(amountOf(await page.locator(`tr[data-partner-id="${id}"] td[data-col="attributed"]`).innerText())).toBe(
+        byId.get(id)?.kpis.attributedRevenue,
+      );
     }
     expect(await page.locator('th[aria-sort="ascending"] a[data-sort="health"]').count()).toBe(1);
 
     // sort by attributed revenue: largest first, then the other way round
     await page.locator('a[data-sort="attributed"]').click();
     await page.waitForURL(/sort=attributed&dir=desc/);
-    const cents = async (): Promise<bigint[]> => (await columnValues(page, 'attributed')).map((v) => BigInt(v.replace('.', '')));
+    const cents = async (): Promise<bigint[]> =>
+      (await columnValues(page, 'attributed')).map((v) => BigInt(v.replace('.', '')));
     const desc = await cents();
     expect(desc).toEqual([...desc].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0)));
     expect(await page.locator('th[aria-sort="descending"] a[data-sort="attributed"]').count()).toBe(1);
@@ -248,10 +290,15 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the dashboard in headless Chromium', 
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL(/band=watch/);
     expect(page.url()).toContain('sort=attributed');
-    const watch = api.partners.filter((p) => p.health.band === 'watch').map((p) => p.id).sort();
+    const watch = api.partners
+      .filter((p) => p.health.band === 'watch')
+      .map((p) => p.id)
+      .sort();
     expect(watch.length).toBeGreaterThan(0);
     expect([...(await rowIds(page))].sort()).toEqual(watch);
-    expect(await page.locator('#result-count').innerText()).toContain(`${watch.length} of ${api.partners.length} partners, filtered by band watch`);
+    expect(await page.locator('#result-count').innerText()).toContain(
+      `${watch.length} of ${api.partners.length} partners, filtered by band watch`,
+    );
 
     // search by name, band cleared
     await page.getByRole('link', { name: 'Clear filters' }).click();
@@ -284,7 +331,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the dashboard in headless Chromium', 
     await page.waitForURL(/sort=name&dir=asc/);
     const names: string[] = [];
     const cells = page.locator('#partners-table tbody th[data-col="name"] a');
-    for (let i = 0; i < await cells.count(); i++) names.push((await cells.nth(i).innerText()).toLowerCase());
+    for (let i = 0; i < (await cells.count()); i++) names.push((await cells.nth(i).innerText()).toLowerCase());
     expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
     // the band filter is reachable and usable by keyboard too
     await tabTo(page, (f) => f.id === 'f-band');
@@ -294,7 +341,8 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the dashboard in headless Chromium', 
     await page.waitForURL(/band=healthy/);
     const bands = page.locator('#partners-table tbody td[data-col="health"]');
     expect(await bands.count()).toBeGreaterThan(0);
-    for (let i = 0; i < await bands.count(); i++) expect(await bands.nth(i).getAttribute('data-band')).toBe('healthy');
+    for (let i = 0; i < (await bands.count()); i++)
+      expect(await bands.nth(i).getAttribute('data-band')).toBe('healthy');
     await pageChecks(page, 'partners');
     await shot(page, 'partners-keyboard');
     await context.close();
@@ -313,7 +361,9 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the dashboard in headless Chromium', 
     // health components and their weights (the referral recipe has none of its own: program weights)
     for (const [component, value] of Object.entries(me.health.components)) {
       const row = page.locator(`#health-table tr[data-component="${component}"]`);
-      expect(await row.locator('[data-col="value"]').getAttribute('data-value')).toBe(value === null ? '' : String(value));
+      expect(await row.locator('[data-col="value"]').getAttribute('data-value')).toBe(
+        value === null ? '' : String(value),
+      );
     }
     expect(await page.locator('#health-table tr[data-component="revenue"] [data-col="weight"]').innerText()).toBe('30');
     expect(await page.locator('svg#health-chart title').first().textContent()).toContain('health components');
@@ -323,7 +373,9 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the dashboard in headless Chromium', 
     for (const i of [0, 5, 11]) {
       const month = (await rows.nth(i).getAttribute('data-month')) ?? '';
       const m = await svc.api<Kpis>(`/v1/kpis?period=${month}`, TOKENS.viewer);
-      expect(await rows.nth(i).locator('[data-col="attributedRevenue"]').getAttribute('data-value')).toBe(m.partners.find((p) => p.id === '1001')?.kpis.attributedRevenue);
+      expect(await rows.nth(i).locator('[data-col="attributedRevenue"]').getAttribute('data-value')).toBe(
+        m.partners.find((p) => p.id === '1001')?.kpis.attributedRevenue,
+      );
     }
     // open alerts with what to do next; the partner API lists the same codes
     const partner = await svc.api<{ openAlerts: { code: string }[] }>('/v1/partners/1001', TOKENS.viewer);
@@ -339,10 +391,12 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the dashboard in headless Chromium', 
     await context.close();
   });
 
-  it('shows a finance session the partner\'s ledger lines, as in its statement', async () => {
+  it("shows a finance session the partner's ledger lines, as in its statement", async () => {
     const { context, page } = await newSession(TOKENS.finance);
     await page.goto(`${svc.url}/ui/partners/1001?period=2026-03`);
-    const statement = await svc.api<{ partners: { lines: { key: string; amount: string }[]; totals: { net: string } }[] }>('/v1/statements/1001?period=2026-03&format=json', TOKENS.finance);
+    const statement = await svc.api<{
+      partners: { lines: { key: string; amount: string }[]; totals: { net: string } }[];
+    }>('/v1/statements/1001?period=2026-03&format=json', TOKENS.finance);
     const lines = statement.partners[0]?.lines ?? [];
     expect(lines.length).toBeGreaterThan(0);
     const rows = page.locator('#commission-lines tbody tr[data-key]');
@@ -364,19 +418,28 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the dashboard in headless Chromium', 
     expect(headings.map((h) => h.replace(/ \(\d+\)$/, ''))).toEqual(['Critical', 'Warnings', 'Information']);
     const tables = page.locator('table.alerts-table');
     const order: string[] = [];
-    for (let i = 0; i < await tables.count(); i++) order.push((await tables.nth(i).getAttribute('data-severity')) ?? '');
+    for (let i = 0; i < (await tables.count()); i++)
+      order.push((await tables.nth(i).getAttribute('data-severity')) ?? '');
     expect(order).toEqual(['critical', 'warning', 'info']);
     // per partner, the same number of open alerts as GET /v1/partners
-    const partners = await svc.api<{ partners: { id: string; openAlerts: unknown[] }[] }>('/v1/partners', TOKENS.viewer);
-    for (const p of partners.partners) expect(await page.locator(`table.alerts-table tr[data-partner-id="${p.id}"]`).count()).toBe(p.openAlerts.length);
+    const partners = await svc.api<{ partners: { id: string; openAlerts: unknown[] }[] }>(
+      '/v1/partners',
+      TOKENS.viewer,
+    );
+    for (const p of partners.partners)
+      expect(await page.locator(`table.alerts-table tr[data-partner-id="${p.id}"]`).count()).toBe(p.openAlerts.length);
     const navCount = Number(/\d+/.exec(await page.getByRole('link', { name: /^Alerts/ }).innerText())?.[0]);
     expect(await page.locator('table.alerts-table tbody tr').count()).toBe(navCount);
     // links to the CRM records
     const companyLink = page.locator('tr[data-partner-id="1001"] a[data-crm="partner"]').first();
-    expect(await companyLink.getAttribute('href')).toBe(`https://app.hubspot.com/contacts/${PORTAL_ID}/record/0-2/1001`);
+    expect(await companyLink.getAttribute('href')).toBe(
+      `https://app.hubspot.com/contacts/${PORTAL_ID}/record/0-2/1001`,
+    );
     const dealRow = page.locator('tr[data-deal-id]:not([data-deal-id=""])').first();
     const dealId = (await dealRow.getAttribute('data-deal-id')) ?? '';
-    expect(await dealRow.locator('a[data-crm="deal"]').getAttribute('href')).toBe(`https://app.hubspot.com/contacts/${PORTAL_ID}/record/0-3/${dealId}`);
+    expect(await dealRow.locator('a[data-crm="deal"]').getAttribute('href')).toBe(
+      `https://app.hubspot.com/contacts/${PORTAL_ID}/record/0-3/${dealId}`,
+    );
     // the injected partner name is shown as text
     expect(await page.getByText(EVIL_NAME).count()).toBeGreaterThan(0);
     // severity filter
@@ -392,7 +455,8 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the dashboard in headless Chromium', 
 
 describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the page checks themselves', () => {
   it('report what they look for on a page that gets it wrong', async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`CI=true but ${CHROMIUM} is missing: .ci/chromium.sh installs Debian's chromium`);
+    if (!HAVE_CHROMIUM)
+      throw new Error(`CI=true but ${CHROMIUM} is missing: .ci/chromium.sh installs Debian's chromium`);
     const b = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     try {
       const page = await b.newPage();
@@ -400,9 +464,22 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the page checks themselves', () => {
 <input id="x"><table><thead><tr><th>No scope</th></tr></thead></table><a href="/y"></a><svg role="img"><circle r="1"/></svg>
 <p style="color:#999999;background:#ffffff">too light</p><span id="d"></span><span id="d"></span></main></body></html>`);
       const problems = await page.evaluate<string[]>(A11Y_CHECKS);
-      for (const expected of ['html has no lang', 'h1 count 2', 'heading level skipped', 'form field without a label', 'no <header>', 'column header without scope',
-        'table without caption', 'link without text', 'chart without a title', 'duplicate id d']) {
-        expect(problems.some((p) => p.startsWith(expected)), expected).toBe(true);
+      for (const expected of [
+        'html has no lang',
+        'h1 count 2',
+        'heading level skipped',
+        'form field without a label',
+        'no <header>',
+        'column header without scope',
+        'table without caption',
+        'link without text',
+        'chart without a title',
+        'duplicate id d',
+      ]) {
+        expect(
+          problems.some((p) => p.startsWith(expected)),
+          expected,
+        ).toBe(true);
       }
       const contrast = await page.evaluate<{ failures: string[] }>(CONTRAST_CHECK);
       expect(contrast.failures.some((f) => f.includes('too light'))).toBe(true);
@@ -414,8 +491,10 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the page checks themselves', () => {
 
 describe('the palette', () => {
   it('reaches 4.5:1 for every text pair and 3:1 for focus rings and chart marks (WCAG AA)', () => {
-    for (const [fg, bg] of TEXT_PAIRS) expect(contrastRatio(PALETTE[fg], PALETTE[bg]), `${fg} on ${bg}`).toBeGreaterThanOrEqual(4.5);
-    for (const [fg, bg] of GRAPHIC_PAIRS) expect(contrastRatio(PALETTE[fg], PALETTE[bg]), `${fg} on ${bg}`).toBeGreaterThanOrEqual(3);
+    for (const [fg, bg] of TEXT_PAIRS)
+      expect(contrastRatio(PALETTE[fg], PALETTE[bg]), `${fg} on ${bg}`).toBeGreaterThanOrEqual(4.5);
+    for (const [fg, bg] of GRAPHIC_PAIRS)
+      expect(contrastRatio(PALETTE[fg], PALETTE[bg]), `${fg} on ${bg}`).toBeGreaterThanOrEqual(3);
   });
 
   it('computes contrast as WCAG defines it', () => {

@@ -21,12 +21,16 @@ describe('html', () => {
   it('escapes interpolated text, attributes included, and keeps markup built by html', () => {
     const name = `<img src=x onerror="alert('x')">&`;
     const out = html`<a title="${name}">${name}</a>${html`<b>${'<i>'}</b>`}${['<', raw('<br>')]}${null}${undefined}${false}${0}`;
-    expect(out.text).toBe('<a title="&lt;img src=x onerror=&quot;alert(&#39;x&#39;)&quot;&gt;&amp;">&lt;img src=x onerror=&quot;alert(&#39;x&#39;)&quot;&gt;&amp;</a><b>&lt;i&gt;</b>&lt;<br>0');
+    expect(out.text).toBe(
+      '<a title="&lt;img src=x onerror=&quot;alert(&#39;x&#39;)&quot;&gt;&amp;">&lt;img src=x onerror=&quot;alert(&#39;x&#39;)&quot;&gt;&amp;</a><b>&lt;i&gt;</b>&lt;<br>0',
+    );
     expect(escapeHtml('`')).toBe('&#96;');
   });
 
   it('builds query strings with encoded values and without empty ones', () => {
-    expect(queryString({ period: '2026-Q1', q: 'a&b c', band: undefined, tier: '' })).toBe('?period=2026-Q1&q=a%26b%20c');
+    expect(queryString({ period: '2026-Q1', q: 'a&b c', band: undefined, tier: '' })).toBe(
+      '?period=2026-Q1&q=a%26b%20c',
+    );
     expect(queryString({})).toBe('');
   });
 });
@@ -41,20 +45,35 @@ describe('CRM record links', () => {
     expect(crmLinker(config({ provider: 'hubspot' }), 'some-account').label).toBeNull();
   });
 
-  it('HubSpot and Salesforce: no link for an id that does not have the provider\'s shape', () => {
+  it("HubSpot and Salesforce: no link for an id that does not have the provider's shape", () => {
     const hs = crmLinker(config({ provider: 'hubspot', hubspot: { portalId: '1' } }), 'x');
     expect(hs.partner('12"><script>')).toBeNull();
     expect(hs.deal('../../evil')).toBeNull();
-    const sf = crmLinker(config({ provider: 'salesforce', salesforce: { instanceUrl: 'https://acme.my.salesforce.com' } }), '00D');
-    expect(sf.partner('001000000000001AAA')).toBe('https://acme.my.salesforce.com/lightning/r/Account/001000000000001AAA/view');
-    expect(sf.deal('006000000000001')).toBe('https://acme.my.salesforce.com/lightning/r/Opportunity/006000000000001/view');
+    const sf = crmLinker(
+      config({ provider: 'salesforce', salesforce: { instanceUrl: 'https://acme.my.salesforce.com' } }),
+      '00D',
+    );
+    expect(sf.partner('001000000000001AAA')).toBe(
+      'https://acme.my.salesforce.com/lightning/r/Account/001000000000001AAA/view',
+    );
+    expect(sf.deal('006000000000001')).toBe(
+      'https://acme.my.salesforce.com/lightning/r/Opportunity/006000000000001/view',
+    );
     expect(sf.partner('001/../../x')).toBeNull();
   });
 
   it('Salesforce: the instance from instanceUrl or a My Domain login URL, never login.salesforce.com', () => {
-    expect(crmLinker(config({ provider: 'salesforce', salesforce: { loginUrl: 'https://acme.my.salesforce.com' } }), 'org').partner('001000000000001')).toBe('https://acme.my.salesforce.com/lightning/r/Account/001000000000001/view');
+    expect(
+      crmLinker(
+        config({ provider: 'salesforce', salesforce: { loginUrl: 'https://acme.my.salesforce.com' } }),
+        'org',
+      ).partner('001000000000001'),
+    ).toBe('https://acme.my.salesforce.com/lightning/r/Account/001000000000001/view');
     expect(crmLinker(config({ provider: 'salesforce' }), 'org').label).toBeNull();
-    expect(crmLinker(config({ provider: 'salesforce', salesforce: { loginUrl: 'https://test.salesforce.com' } }), 'org').label).toBeNull();
+    expect(
+      crmLinker(config({ provider: 'salesforce', salesforce: { loginUrl: 'https://test.salesforce.com' } }), 'org')
+        .label,
+    ).toBeNull();
   });
 
   it('sandbox providers have no record pages: no links', () => {
@@ -86,10 +105,29 @@ describe('formatting', () => {
 
 describe('partner table sorting', () => {
   const row = (id: string, name: string, score: number | null, attributed: string): PartnerRow => ({
-    id, name, recipe: null, grantedTier: null, tier: null, tierRank: null, fit: null, score, band: null, attributed, attributed365: '0.00',
-    pipeline: '0.00', winRate365: null, lastActivityAt: null, openAlerts: 0, worstSeverity: null,
+    id,
+    name,
+    recipe: null,
+    grantedTier: null,
+    tier: null,
+    tierRank: null,
+    fit: null,
+    score,
+    band: null,
+    attributed,
+    attributed365: '0.00',
+    pipeline: '0.00',
+    winRate365: null,
+    lastActivityAt: null,
+    openAlerts: 0,
+    worstSeverity: null,
   });
-  const rows = [row('a', 'Beta', 70, '10.00'), row('b', 'alpha', null, '900.00'), row('c', 'Gamma', 40, '1000.00'), row('d', 'Delta', 70, '-5.00')];
+  const rows = [
+    row('a', 'Beta', 70, '10.00'),
+    row('b', 'alpha', null, '900.00'),
+    row('c', 'Gamma', 40, '1000.00'),
+    row('d', 'Delta', 70, '-5.00'),
+  ];
 
   it('sorts both ways with partners lacking a value last, ties by name', () => {
     expect(sortRows(rows, 'health', 'asc').map((r) => r.id)).toEqual(['c', 'a', 'd', 'b']);
@@ -98,7 +136,12 @@ describe('partner table sorting', () => {
   });
 
   it('sorts amounts as exact numbers, not as text', () => {
-    expect(sortRows(rows, 'attributed', 'desc').map((r) => r.attributed)).toEqual(['1000.00', '900.00', '10.00', '-5.00']);
+    expect(sortRows(rows, 'attributed', 'desc').map((r) => r.attributed)).toEqual([
+      '1000.00',
+      '900.00',
+      '10.00',
+      '-5.00',
+    ]);
   });
 });
 
@@ -114,20 +157,53 @@ describe('the KPI history cache', () => {
   const config = testConfig();
   const records: CachedRecords = {
     partners: [partner('p1'), partner('p2')],
-    deals: [deal('d1', { closedAt: '2026-01-10T00:00:00Z' }), deal('d2', { sourcePartnerId: 'p2', closedAt: '2026-03-02T00:00:00Z', amount: '2500.00' })],
+    deals: [
+      deal('d1', { closedAt: '2026-01-10T00:00:00Z' }),
+      deal('d2', { sourcePartnerId: 'p2', closedAt: '2026-03-02T00:00:00Z', amount: '2500.00' }),
+    ],
   };
-  const run = (id: string): RunRecord => ({ id, account: 'a', mode: 'full', status: 'succeeded', startedAt: 1, finishedAt: 2, asOf: 1, report: {} });
+  const run = (id: string): RunRecord => ({
+    id,
+    account: 'a',
+    mode: 'full',
+    status: 'succeeded',
+    startedAt: 1,
+    finishedAt: 2,
+    asOf: 1,
+    report: {},
+  });
   const asOf = Date.parse('2026-03-20T12:00:00Z');
   const lastMonth = 2026 * 12 + 2;
 
   it('computes 12 months, each what the engine gives for that month', async () => {
     const cache = new HistoryCache();
-    const h = await cache.get({ store: { listRuns: () => Promise.resolve([run('r1')]), loadCache: () => Promise.resolve(records) }, config, account: 'a', lastMonth, asOf });
-    expect(h.months.map((m) => m.label)).toEqual(['2025-04', '2025-05', '2025-06', '2025-07', '2025-08', '2025-09', '2025-10', '2025-11', '2025-12', '2026-01', '2026-02', '2026-03']);
+    const h = await cache.get({
+      store: { listRuns: () => Promise.resolve([run('r1')]), loadCache: () => Promise.resolve(records) },
+      config,
+      account: 'a',
+      lastMonth,
+      asOf,
+    });
+    expect(h.months.map((m) => m.label)).toEqual([
+      '2025-04',
+      '2025-05',
+      '2025-06',
+      '2025-07',
+      '2025-08',
+      '2025-09',
+      '2025-10',
+      '2025-11',
+      '2025-12',
+      '2026-01',
+      '2026-02',
+      '2026-03',
+    ]);
     for (const m of h.months) {
       const { result } = computeResult(config.program, records, { asOf, period: parsePeriod(m.label) ?? undefined });
       expect(m.program).toEqual(result.program);
-      expect(m.partners.get('p2')?.attributedRevenue).toBe(result.partners.find((p) => p.id === 'p2')?.kpis.attributedRevenue);
+      expect(m.partners.get('p2')?.attributedRevenue).toBe(
+        result.partners.find((p) => p.id === 'p2')?.kpis.attributedRevenue,
+      );
     }
     expect(h.months[9]?.program.attributedRevenue).toBe('10000.00');
     expect(h.months[11]?.partners.get('p2')?.attributedRevenue).toBe('2500.00');
@@ -137,7 +213,13 @@ describe('the KPI history cache', () => {
     const cache = new HistoryCache();
     let runs = [run('r1')];
     let loads = 0;
-    const store = { listRuns: () => Promise.resolve(runs), loadCache: () => { loads++; return Promise.resolve(records); } };
+    const store = {
+      listRuns: () => Promise.resolve(runs),
+      loadCache: () => {
+        loads++;
+        return Promise.resolve(records);
+      },
+    };
     const ask = (at = asOf) => cache.get({ store, config, account: 'a', lastMonth, asOf: at });
     const [a, b] = await Promise.all([ask(), ask()]);
     expect(a).toBe(b);

@@ -5,7 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionKeeper } from '../../src/http/ui/session.ts';
 import { parseTokens } from '../../src/http/auth.ts';
 import { seedCrm } from '../sync/helpers.ts';
-import { client, EVIL_NAME, hiddenField, NOW, signIn, startUiService, TOKENS, UI_YAML, type UiService } from './ui-service.ts';
+import {
+  client,
+  EVIL_NAME,
+  hiddenField,
+  NOW,
+  signIn,
+  startUiService,
+  TOKENS,
+  UI_YAML,
+  type UiService,
+} from './ui-service.ts';
 
 let svc: UiService;
 beforeAll(async () => {
@@ -16,12 +26,17 @@ afterAll(async () => {
 });
 
 const setCookies = (res: Response): string[] => res.headers.getSetCookie();
-const sessionCookieLine = (res: Response): string | undefined => setCookies(res).find((l) => l.startsWith('psync_session='));
+const sessionCookieLine = (res: Response): string | undefined =>
+  setCookies(res).find((l) => l.startsWith('psync_session='));
 
 describe('signing in', () => {
   it('sends pages without a session to the login form, keeping where the user was going', async () => {
     const c = client(svc.url);
-    for (const [path, next] of [['/ui', '/ui'], ['/ui/partners/1001?period=2026-02', '/ui/partners/1001?period=2026-02'], ['/ui/alerts', '/ui/alerts']] as const) {
+    for (const [path, next] of [
+      ['/ui', '/ui'],
+      ['/ui/partners/1001?period=2026-02', '/ui/partners/1001?period=2026-02'],
+      ['/ui/alerts', '/ui/alerts'],
+    ] as const) {
       const res = await c.get(path);
       expect(res.status).toBe(303);
       expect(res.headers.get('location')).toBe(`/ui/login?next=${encodeURIComponent(next)}`);
@@ -46,7 +61,11 @@ describe('signing in', () => {
   it('refuses a wrong token with the form again (401) and no session', async () => {
     const c = client(svc.url);
     const form = await (await c.get('/ui/login')).text();
-    const res = await c.post('/ui/login', { _csrf: hiddenField(form, '_csrf'), next: '/ui', token: 'not-a-valid-token-0000000000' });
+    const res = await c.post('/ui/login', {
+      _csrf: hiddenField(form, '_csrf'),
+      next: '/ui',
+      token: 'not-a-valid-token-0000000000',
+    });
     expect(res.status).toBe(401);
     const page = await res.text();
     expect(page).toContain('That token is not valid');
@@ -69,7 +88,11 @@ describe('signing in', () => {
 
     const again = client(svc.url);
     const form2 = await (await again.get('/ui/login')).text();
-    const crossSite = await again.post('/ui/login', { _csrf: hiddenField(form2, '_csrf'), next: '/ui', token: TOKENS.admin }, { origin: 'https://evil.example' });
+    const crossSite = await again.post(
+      '/ui/login',
+      { _csrf: hiddenField(form2, '_csrf'), next: '/ui', token: TOKENS.admin },
+      { origin: 'https://evil.example' },
+    );
     expect(crossSite.status).toBe(403);
     expect(sessionCookieLine(crossSite)).toBeUndefined();
 
@@ -77,7 +100,11 @@ describe('signing in', () => {
     const form3 = await (await later.get('/ui/login')).text();
     svc.clock.t += 31 * 60_000; // the login form is valid for 30 minutes
     try {
-      const stale = await later.post('/ui/login', { _csrf: hiddenField(form3, '_csrf'), next: '/ui', token: TOKENS.admin });
+      const stale = await later.post('/ui/login', {
+        _csrf: hiddenField(form3, '_csrf'),
+        next: '/ui',
+        token: TOKENS.admin,
+      });
       expect(stale.status).toBe(403);
     } finally {
       svc.clock.set(NOW);
@@ -88,11 +115,17 @@ describe('signing in', () => {
     const c = client(svc.url);
     const form = await (await c.get('/ui/login?next=%2Fui%2Frecipes')).text();
     expect(hiddenField(form, 'next')).toBe('/ui/recipes');
-    const res = await c.post('/ui/login', { _csrf: hiddenField(form, '_csrf'), next: '/ui/recipes', token: TOKENS.viewer });
+    const res = await c.post('/ui/login', {
+      _csrf: hiddenField(form, '_csrf'),
+      next: '/ui/recipes',
+      token: TOKENS.viewer,
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/ui/recipes');
     const line = sessionCookieLine(res) ?? '';
-    expect(line).toMatch(/^psync_session=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}; Path=\/ui; Max-Age=28800; HttpOnly; SameSite=Strict$/);
+    expect(line).toMatch(
+      /^psync_session=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}; Path=\/ui; Max-Age=28800; HttpOnly; SameSite=Strict$/,
+    );
     expect(line).not.toContain(TOKENS.viewer);
     const page = await c.get('/ui/recipes');
     expect(page.status).toBe(200);
@@ -100,7 +133,13 @@ describe('signing in', () => {
   });
 
   it('never redirects off the dashboard after login', async () => {
-    for (const next of ['//evil.example/ui', 'https://evil.example/ui', '/v1/partners', '/ui\\@evil.example', 'javascript:alert(1)']) {
+    for (const next of [
+      '//evil.example/ui',
+      'https://evil.example/ui',
+      '/v1/partners',
+      '/ui\\@evil.example',
+      'javascript:alert(1)',
+    ]) {
       const c = client(svc.url);
       const form = await (await c.get('/ui/login')).text();
       const res = await c.post('/ui/login', { _csrf: hiddenField(form, '_csrf'), next, token: TOKENS.viewer });
@@ -124,7 +163,11 @@ describe('Secure cookies over https', () => {
       const h = { 'x-forwarded-proto': 'https' };
       const loginRes = await c.get('/ui/login', h);
       expect(setCookies(loginRes).find((l) => l.startsWith('psync_login='))).toMatch(/; Secure$/);
-      const res = await c.post('/ui/login', { _csrf: hiddenField(await loginRes.text(), '_csrf'), next: '/ui', token: TOKENS.viewer }, { ...h, origin: `https://${new URL(https.url).host}` });
+      const res = await c.post(
+        '/ui/login',
+        { _csrf: hiddenField(await loginRes.text(), '_csrf'), next: '/ui', token: TOKENS.viewer },
+        { ...h, origin: `https://${new URL(https.url).host}` },
+      );
       expect(res.status).toBe(303);
       expect(sessionCookieLine(res)).toMatch(/; HttpOnly; SameSite=Strict; Secure$/);
       // plain http on the same server: no Secure flag
@@ -138,7 +181,9 @@ describe('Secure cookies over https', () => {
 
 describe('the session role decides what is shown', () => {
   it('shows commission lines to finance and admin, only totals to viewers', async () => {
-    const statement = await svc.api<{ partners: { lines: { key: string; amount: string }[]; totals: { net: string } }[] }>('/v1/statements/1001?period=2026-03&format=json', TOKENS.finance);
+    const statement = await svc.api<{
+      partners: { lines: { key: string; amount: string }[]; totals: { net: string } }[];
+    }>('/v1/statements/1001?period=2026-03&format=json', TOKENS.finance);
     const keys = statement.partners[0]?.lines.map((l) => l.key) ?? [];
     expect(keys.length).toBeGreaterThan(0);
     const net = statement.partners[0]?.totals.net ?? '';
@@ -178,7 +223,11 @@ describe('refused cookies', () => {
   it('refuses a cookie signed with another secret', async () => {
     const entry = parseTokens(`viewer:${TOKENS.viewer}`)[0];
     if (entry === undefined) throw new Error('no token entry');
-    const forged = new SessionKeeper({ secret: 'a-different-secret-of-at-least-32-chars', clock: svc.clock, tokens: [entry] }).issue(entry).value;
+    const forged = new SessionKeeper({
+      secret: 'a-different-secret-of-at-least-32-chars',
+      clock: svc.clock,
+      tokens: [entry],
+    }).issue(entry).value;
     const res = await fetch(`${svc.url}/ui`, { redirect: 'manual', headers: { cookie: `psync_session=${forged}` } });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toMatch(/^\/ui\/login/);
@@ -225,12 +274,21 @@ describe('refused cookies', () => {
 
 describe('SessionKeeper', () => {
   const tokens = parseTokens(`viewer:${TOKENS.viewer},finance:${TOKENS.finance}`);
-  const clock = { t: Date.parse(NOW), now(): number { return this.t; } };
+  const clock = {
+    t: Date.parse(NOW),
+    now(): number {
+      return this.t;
+    },
+  };
   const secret = 'shared-secret-for-several-instances-0123';
 
   it('accepts sessions across keepers that share the secret and the tokens', () => {
     const a = new SessionKeeper({ secret, clock, tokens });
-    const b = new SessionKeeper({ secret, clock, tokens: parseTokens(`viewer:${TOKENS.viewer},finance:${TOKENS.finance}`) });
+    const b = new SessionKeeper({
+      secret,
+      clock,
+      tokens: parseTokens(`viewer:${TOKENS.viewer},finance:${TOKENS.finance}`),
+    });
     const entry = tokens[1];
     if (entry === undefined) throw new Error('no token');
     const { value, session } = a.issue(entry);
@@ -265,7 +323,8 @@ describe('SessionKeeper', () => {
 describe('pages treat CRM text as text', () => {
   it('escapes a partner name that holds markup on every page that shows it', async () => {
     const c = await signIn(svc.url, TOKENS.admin);
-    const escaped = '&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt; &amp; &quot;Quotes&quot; &lt;b&gt;Co&lt;/b&gt;';
+    const escaped =
+      '&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt; &amp; &quot;Quotes&quot; &lt;b&gt;Co&lt;/b&gt;';
     for (const path of ['/ui/partners', '/ui/partners/1010', '/ui/alerts']) {
       const page = await (await c.get(path)).text();
       expect(page).toContain(escaped);
@@ -279,7 +338,12 @@ describe('pages treat CRM text as text', () => {
 describe('errors are pages, not JSON', () => {
   it('answers a bad period with 400, an unknown partner or page with 404, as HTML', async () => {
     const c = await signIn(svc.url, TOKENS.viewer);
-    const cases = [['/ui?period=2026-13', 400, 'is not a month'], ['/ui/partners?sort=colour', 400, 'not valid'], ['/ui/partners/nope', 404, 'no partner'], ['/ui/nope', 404, 'no dashboard page']] as const;
+    const cases = [
+      ['/ui?period=2026-13', 400, 'is not a month'],
+      ['/ui/partners?sort=colour', 400, 'not valid'],
+      ['/ui/partners/nope', 404, 'no partner'],
+      ['/ui/nope', 404, 'no dashboard page'],
+    ] as const;
     for (const [path, status, text] of cases) {
       const res = await c.get(path);
       expect(res.status).toBe(status);

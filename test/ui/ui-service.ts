@@ -69,19 +69,57 @@ const DAY = 86_400_000;
 /** 14 partners and ~260 deals over the 13 months before NOW. */
 export function seedUiProgram(crm: FakeCrm): void {
   const rnd = lcg(9);
-  const recipes = ['referral', 'referral', 'referral', 'referral', 'reseller', 'reseller', 'reseller', 'comarketing', 'comarketing', 'referral', 'reseller', 'referral', 'legacy', 'referral'];
-  const names = ['Acme Consulting', 'Globex Partners', 'Initech Advisory', 'Umbrella Group', 'Stark Resellers', 'Wayne Distribution', 'Hooli Channel',
-    'Pied Piper Media', 'Vandelay Events', EVIL_NAME, 'Soylent Supply', 'Tyrell Systems', 'Oldco Coupons', 'Dormant Labs'];
+  const recipes = [
+    'referral',
+    'referral',
+    'referral',
+    'referral',
+    'reseller',
+    'reseller',
+    'reseller',
+    'comarketing',
+    'comarketing',
+    'referral',
+    'reseller',
+    'referral',
+    'legacy',
+    'referral',
+  ];
+  const names = [
+    'Acme Consulting',
+    'Globex Partners',
+    'Initech Advisory',
+    'Umbrella Group',
+    'Stark Resellers',
+    'Wayne Distribution',
+    'Hooli Channel',
+    'Pied Piper Media',
+    'Vandelay Events',
+    EVIL_NAME,
+    'Soylent Supply',
+    'Tyrell Systems',
+    'Oldco Coupons',
+    'Dormant Labs',
+  ];
   recipes.forEach((recipe, i) => {
     const id = String(1001 + i);
     const rating = i === 9 ? 1 : 2 + (i % 4);
-    crm.upsertPartner(partner(id, {
-      name: names[i] ?? id, recipe,
-      tier: i === 0 ? 'Referral' : i === 1 ? 'Premium' : null,
-      onboardedAt: i === 13 ? '2025-06-01T00:00:00Z' : '2025-01-15T00:00:00Z',
-      ratings: { communication: rating, alignment: rating, trust: Math.min(5, rating + 1), ease: rating, potential: rating },
-      fit: { strategic: 1 + (i % 5), value: 5 - (i % 5), reach: 3, operations: 2 + (i % 3), readiness: 4 },
-    }));
+    crm.upsertPartner(
+      partner(id, {
+        name: names[i] ?? id,
+        recipe,
+        tier: i === 0 ? 'Referral' : i === 1 ? 'Premium' : null,
+        onboardedAt: i === 13 ? '2025-06-01T00:00:00Z' : '2025-01-15T00:00:00Z',
+        ratings: {
+          communication: rating,
+          alignment: rating,
+          trust: Math.min(5, rating + 1),
+          ease: rating,
+          potential: rating,
+        },
+        fit: { strategic: 1 + (i % 5), value: 5 - (i % 5), reach: 3, operations: 2 + (i % 3), readiness: 4 },
+      }),
+    );
   });
   const start = Date.parse('2025-02-01T00:00:00Z');
   const end = Date.parse(NOW) - 2 * DAY;
@@ -91,24 +129,83 @@ export function seedUiProgram(crm: FakeCrm): void {
     const p = Math.floor(rnd() * rnd() * active); // skewed: early partners source more
     const created = start + Math.floor(rnd() * (end - start - 40 * DAY));
     const r = rnd();
-    const stage: PulledDeal['stage'] = created > end - 45 * DAY ? (r < 0.5 ? 'open' : 'won') : r < 0.62 ? 'won' : r < 0.85 ? 'lost' : 'open';
+    const stage: PulledDeal['stage'] =
+      created > end - 45 * DAY ? (r < 0.5 ? 'open' : 'won') : r < 0.62 ? 'won' : r < 0.85 ? 'lost' : 'open';
     const closed = stage === 'open' ? null : iso(Math.min(end, created + Math.floor((10 + rnd() * 60) * DAY)));
     const amount = `${1000 + Math.floor(rnd() * 40) * 500}.00`;
     const touch = rnd() < 0.3 ? [{ partnerId: String(1001 + ((p + 3) % active)), at: iso(created + 3 * DAY) }] : [];
-    crm.upsertDeal(deal(String(n++), {
-      name: `Deal ${k + 1} for customer ${k % 37}`, amount, currency: rnd() < 0.1 ? 'EUR' : 'USD', stage, createdAt: iso(created), closedAt: closed,
-      customerId: `c${k % 37}`, sourcePartnerId: k % 5 === 4 ? null : String(1001 + p), touches: touch, recipe: k % 41 === 0 ? 'whitelabel' : null,
-    }));
+    crm.upsertDeal(
+      deal(String(n++), {
+        name: `Deal ${k + 1} for customer ${k % 37}`,
+        amount,
+        currency: rnd() < 0.1 ? 'EUR' : 'USD',
+        stage,
+        createdAt: iso(created),
+        closedAt: closed,
+        customerId: `c${k % 37}`,
+        sourcePartnerId: k % 5 === 4 ? null : String(1001 + p),
+        touches: touch,
+        recipe: k % 41 === 0 ? 'whitelabel' : null,
+      }),
+    );
   }
   // registrations: one pending for weeks, one conflicting pair, one expired approval
-  crm.upsertDeal(deal(String(n++), { name: 'Pending registration', stage: 'open', closedAt: null, sourcePartnerId: null, customerId: 'reg-1', createdAt: '2026-02-01T00:00:00Z',
-    registration: { partnerId: '1003', status: 'submitted', submittedAt: '2026-02-20T00:00:00Z' } }));
-  crm.upsertDeal(deal(String(n++), { name: 'Contested A', stage: 'open', closedAt: null, sourcePartnerId: null, customerId: 'reg-2', createdAt: '2026-03-01T00:00:00Z',
-    registration: { partnerId: '1001', status: 'approved', submittedAt: '2026-03-01T00:00:00Z', decidedAt: '2026-03-02T00:00:00Z', expiresAt: '2026-06-01T00:00:00Z' } }));
-  crm.upsertDeal(deal(String(n++), { name: 'Contested B', stage: 'open', closedAt: null, sourcePartnerId: null, customerId: 'reg-2', createdAt: '2026-03-05T00:00:00Z',
-    registration: { partnerId: '1002', status: 'submitted', submittedAt: '2026-03-05T00:00:00Z' } }));
-  crm.upsertDeal(deal(String(n), { name: 'Lapsed protection', stage: 'open', closedAt: null, sourcePartnerId: null, customerId: 'reg-3', createdAt: '2026-01-10T00:00:00Z',
-    registration: { partnerId: '1004', status: 'approved', submittedAt: '2026-01-10T00:00:00Z', decidedAt: '2026-01-11T00:00:00Z', expiresAt: '2026-03-01T00:00:00Z' } }));
+  crm.upsertDeal(
+    deal(String(n++), {
+      name: 'Pending registration',
+      stage: 'open',
+      closedAt: null,
+      sourcePartnerId: null,
+      customerId: 'reg-1',
+      createdAt: '2026-02-01T00:00:00Z',
+      registration: { partnerId: '1003', status: 'submitted', submittedAt: '2026-02-20T00:00:00Z' },
+    }),
+  );
+  crm.upsertDeal(
+    deal(String(n++), {
+      name: 'Contested A',
+      stage: 'open',
+      closedAt: null,
+      sourcePartnerId: null,
+      customerId: 'reg-2',
+      createdAt: '2026-03-01T00:00:00Z',
+      registration: {
+        partnerId: '1001',
+        status: 'approved',
+        submittedAt: '2026-03-01T00:00:00Z',
+        decidedAt: '2026-03-02T00:00:00Z',
+        expiresAt: '2026-06-01T00:00:00Z',
+      },
+    }),
+  );
+  crm.upsertDeal(
+    deal(String(n++), {
+      name: 'Contested B',
+      stage: 'open',
+      closedAt: null,
+      sourcePartnerId: null,
+      customerId: 'reg-2',
+      createdAt: '2026-03-05T00:00:00Z',
+      registration: { partnerId: '1002', status: 'submitted', submittedAt: '2026-03-05T00:00:00Z' },
+    }),
+  );
+  crm.upsertDeal(
+    deal(String(n), {
+      name: 'Lapsed protection',
+      stage: 'open',
+      closedAt: null,
+      sourcePartnerId: null,
+      customerId: 'reg-3',
+      createdAt: '2026-01-10T00:00:00Z',
+      registration: {
+        partnerId: '1004',
+        status: 'approved',
+        submittedAt: '2026-01-10T00:00:00Z',
+        decidedAt: '2026-01-11T00:00:00Z',
+        expiresAt: '2026-03-01T00:00:00Z',
+      },
+    }),
+  );
 }
 
 export interface UiService extends Service {
@@ -118,7 +215,9 @@ export interface UiService extends Service {
   api: <T>(p: string, token: string) => Promise<T>;
 }
 
-export async function startUiService(options: { seed?: (crm: FakeCrm) => void; yaml?: string; env?: Record<string, string> } = {}): Promise<UiService> {
+export async function startUiService(
+  options: { seed?: (crm: FakeCrm) => void; yaml?: string; env?: Record<string, string> } = {},
+): Promise<UiService> {
   const dir = mkdtempSync(path.join(tmpdir(), 'partnersync-ui-'));
   const storeUrl = `sqlite:${path.join(dir, 'store.db')}`;
   const config = testConfig(options.yaml ?? UI_YAML, { url: storeUrl });
@@ -128,10 +227,24 @@ export async function startUiService(options: { seed?: (crm: FakeCrm) => void; y
   const store = await openStore(storeUrl);
   await runSync({ crm: fake, store, clock, logger: silentLogger(), config });
   await store.close();
-  const env = readEnv({ PARTNERSYNC_TOKENS: `viewer:${TOKENS.viewer},finance:${TOKENS.finance},admin:${TOKENS.admin}`, ...options.env });
-  const service = await startService({ config, env, logger: silentLogger(), cwd: dir, clock, port: 0, scheduler: false, crm: fake });
+  const env = readEnv({
+    PARTNERSYNC_TOKENS: `viewer:${TOKENS.viewer},finance:${TOKENS.finance},admin:${TOKENS.admin}`,
+    ...options.env,
+  });
+  const service = await startService({
+    config,
+    env,
+    logger: silentLogger(),
+    cwd: dir,
+    clock,
+    port: 0,
+    scheduler: false,
+    crm: fake,
+  });
   return {
-    ...service, clock, fake,
+    ...service,
+    clock,
+    fake,
     api: async <T>(p: string, token: string): Promise<T> => {
       const res = await fetch(`${service.url}${p}`, { headers: { authorization: `Bearer ${token}` } });
       if (!res.ok) throw new Error(`GET ${p}: ${res.status} ${await res.text()}`);
@@ -167,11 +280,17 @@ export function client(base: string): Browserless {
   return {
     cookies,
     cookieHeader,
-    get: async (p, headers = {}) => keep(await fetch(`${base}${p}`, { redirect: 'manual', headers: { cookie: cookieHeader(), ...headers } })),
-    post: async (p, form, headers = {}) => keep(await fetch(`${base}${p}`, {
-      method: 'POST', redirect: 'manual', body: new URLSearchParams(form).toString(),
-      headers: { cookie: cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    })),
+    get: async (p, headers = {}) =>
+      keep(await fetch(`${base}${p}`, { redirect: 'manual', headers: { cookie: cookieHeader(), ...headers } })),
+    post: async (p, form, headers = {}) =>
+      keep(
+        await fetch(`${base}${p}`, {
+          method: 'POST',
+          redirect: 'manual',
+          body: new URLSearchParams(form).toString(),
+          headers: { cookie: cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        }),
+      ),
   };
 }
 

@@ -5,7 +5,15 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { CliError, EXIT_BAD_INPUT, type CliContext } from '../context.ts';
 import { loadConfigFile, resolveConfigPath } from '../../config/load.ts';
-import { ComputeInputError, computeRun, parseSnapshotText, resolveAsOf, resolvePeriod, writeCommissionsCsv, writeResultJson } from '../../sync/compute-snapshot.ts';
+import {
+  ComputeInputError,
+  computeRun,
+  parseSnapshotText,
+  resolveAsOf,
+  resolvePeriod,
+  writeCommissionsCsv,
+  writeResultJson,
+} from '../../sync/compute-snapshot.ts';
 
 /** Rejected deals listed on stderr; result.json lists them all. */
 const MAX_LISTED = 20;
@@ -22,7 +30,9 @@ function readText(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new CliError(EXIT_BAD_INPUT, [`${what} ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+    throw new CliError(EXIT_BAD_INPUT, [
+      `${what} ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    ]);
   }
 }
 
@@ -71,12 +81,17 @@ export function registerCompute(program: Command, ctx: CliContext): void {
       const outDir = path.resolve(ctx.cwd, opts.out);
       mkdirSync(outDir, { recursive: true });
       const { result, details } = run;
-      writeStreamed(path.join(outDir, 'result.json'), (write) => { writeResultJson(result, details, write); });
-      writeStreamed(path.join(outDir, 'commissions.csv'), (write) => { writeCommissionsCsv(details, write); });
+      writeStreamed(path.join(outDir, 'result.json'), (write) => {
+        writeResultJson(result, details, write);
+      });
+      writeStreamed(path.join(outDir, 'commissions.csv'), (write) => {
+        writeCommissionsCsv(details, write);
+      });
       for (const w of run.warnings) ctx.io.stderr(`warning: ${w}\n`);
       const rejected = result.rejected;
       for (const r of rejected.slice(0, MAX_LISTED)) ctx.io.stderr(`rejected deal ${r.dealId}: ${r.reason}\n`);
-      if (rejected.length > MAX_LISTED) ctx.io.stderr(`… and ${rejected.length - MAX_LISTED} more rejected deals (all are listed in result.json)\n`);
+      if (rejected.length > MAX_LISTED)
+        ctx.io.stderr(`… and ${rejected.length - MAX_LISTED} more rejected deals (all are listed in result.json)\n`);
       for (const line of run.summary) ctx.io.stdout(`${line}\n`);
       ctx.io.stdout(`wrote ${path.join(outDir, 'result.json')} and ${path.join(outDir, 'commissions.csv')}\n`);
     });

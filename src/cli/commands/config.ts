@@ -16,6 +16,8 @@ export function registerConfig(program: Command, ctx: CliContext): void {
       const file = resolveConfigPath(opts.config, ctx.env, ctx.cwd);
       const loaded = loadConfigFile(file);
       const p = loaded.programConfig;
-      ctx.io.stdout(`${file}: ok — ${count(Object.keys(p.recipes).length, 'recipe')}, ${count(Object.keys(p.plans).length, 'plan')}, currency ${p.currency}, time zone ${p.timezone}, attribution ${p.attribution.model}${loaded.config.crm ? `, CRM ${loaded.config.crm.provider}` : ''}\n`);
+      ctx.io.stdout(
+        `${file}: ok — ${count(Object.keys(p.recipes).length, 'recipe')}, ${count(Object.keys(p.plans).length, 'plan')}, currency ${p.currency}, time zone ${p.timezone}, attribution ${p.attribution.model}${loaded.config.crm ? `, CRM ${loaded.config.crm.provider}` : ''}\n`,
+      );
     });
 }

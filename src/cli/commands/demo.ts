@@ -21,15 +21,23 @@ export function registerDemo(program: Command, ctx: CliContext): void {
       const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd));
       const provider = loaded.config.crm?.provider;
       if (provider !== 'sandbox-hubspot' && provider !== 'sandbox-salesforce') {
-        throw new CliError(2, [`${loaded.file}: crm.provider is ${provider ?? 'missing'}; the demo runs on sandbox-hubspot or sandbox-salesforce (see ${DEMO_CONFIG})`]);
+        throw new CliError(2, [
+          `${loaded.file}: crm.provider is ${provider ?? 'missing'}; the demo runs on sandbox-hubspot or sandbox-salesforce (see ${DEMO_CONFIG})`,
+        ]);
       }
       const env = readEnv(ctx.env);
       const logger = createLogger({ level: env.LOG_LEVEL ?? 'warn', pretty: ctx.io.isTty });
       const dataDir = dataDirOf(resolveStoreUrl(loaded.config.store.url, env.DATABASE_URL), ctx.cwd);
       ctx.io.stdout(`starting the ${provider} sandbox (state in ${dataDir}) …\n`);
       await withCrm(ctx, loaded, env, logger, async (crm, store) => {
-        const report = await runDemo({ crm, store, clock: systemClock, logger, config: loaded }, { dataDir, configFile: loaded.file });
-        if (report.sync.status !== 'succeeded') throw new CliError(EXIT_RUN_FAILED, [`the demo sync ${report.sync.status}: ${report.sync.report.error ?? 'see the log'}`]);
+        const report = await runDemo(
+          { crm, store, clock: systemClock, logger, config: loaded },
+          { dataDir, configFile: loaded.file },
+        );
+        if (report.sync.status !== 'succeeded')
+          throw new CliError(EXIT_RUN_FAILED, [
+            `the demo sync ${report.sync.status}: ${report.sync.report.error ?? 'see the log'}`,
+          ]);
         for (const line of report.lines) ctx.io.stdout(`${line}\n`);
       });
     });

@@ -48,5 +48,6 @@ export function registerExport(program: Command, ctx: CliContext): void {
       });
     });
   exportCmd.exitOverride().configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr });
-  for (const sub of exportCmd.commands) sub.exitOverride().configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr });
+  for (const sub of exportCmd.commands)
+    sub.exitOverride().configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr });
 }

@@ -11,10 +11,13 @@ interface PeriodOptions extends StoreCommandOptions {
 }
 
 export function registerPeriods(program: Command, ctx: CliContext): void {
-  const periods = program.command('periods').description('Ledger periods: list them, close one (and every earlier one)');
-  const common = (cmd: Command): Command => cmd
-    .option('--config <file>', 'config file (default: $PARTNERSYNC_CONFIG, then config/partnersync.yaml)')
-    .option('--account <key>', 'CRM account (when the store holds several)');
+  const periods = program
+    .command('periods')
+    .description('Ledger periods: list them, close one (and every earlier one)');
+  const common = (cmd: Command): Command =>
+    cmd
+      .option('--config <file>', 'config file (default: $PARTNERSYNC_CONFIG, then config/partnersync.yaml)')
+      .option('--account <key>', 'CRM account (when the store holds several)');
   common(periods.command('list').description('Months with entries, open or closed, with their net'))
     .option('--json', 'JSON instead of a table')
     .action(async (opts: PeriodOptions) => {
@@ -25,16 +28,29 @@ export function registerPeriods(program: Command, ctx: CliContext): void {
           return;
         }
         if (list.length === 0) ctx.io.stdout('no ledger entries yet\n');
-        for (const p of list) ctx.io.stdout(`${p.period}  ${p.state.padEnd(6)}  ${String(p.entries).padStart(6)} entries  net ${p.net}${p.closedAt === null ? '' : `  closed ${p.closedAt}`}\n`);
+        for (const p of list)
+          ctx.io.stdout(
+            `${p.period}  ${p.state.padEnd(6)}  ${String(p.entries).padStart(6)} entries  net ${p.net}${p.closedAt === null ? '' : `  closed ${p.closedAt}`}\n`,
+          );
       });
     });
-  common(periods.command('close').argument('<period>', 'YYYY-MM').description('Close the month and every earlier one; closed months never change'))
+  common(
+    periods
+      .command('close')
+      .argument('<period>', 'YYYY-MM')
+      .description('Close the month and every earlier one; closed months never change'),
+  )
     .option('--by <name>', 'who closes it (recorded)', 'cli')
     .action(async (period: string, opts: PeriodOptions) => {
       await withLedger(ctx, opts, async ({ deps }, account) => {
         const r = await closePeriod(deps, account, period, opts.by ?? 'cli');
-        ctx.io.stdout(r.alreadyClosed ? `${period} was already closed (closed ${r.closedAt})\n` : `closed ${period} and every earlier month at ${r.closedAt}\n`);
+        ctx.io.stdout(
+          r.alreadyClosed
+            ? `${period} was already closed (closed ${r.closedAt})\n`
+            : `closed ${period} and every earlier month at ${r.closedAt}\n`,
+        );
       });
     });
-  for (const sub of [periods, ...periods.commands]) sub.exitOverride().configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr });
+  for (const sub of [periods, ...periods.commands])
+    sub.exitOverride().configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr });
 }

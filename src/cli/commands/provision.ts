@@ -31,18 +31,24 @@ export function summarise(plan: ProvisionPlan, dryRun: boolean): string {
 export function registerProvision(program: Command, ctx: CliContext): void {
   program
     .command('provision')
-    .description('Create or update partnersync\'s fields in the CRM (prints the plan; --dry-run changes nothing)')
+    .description("Create or update partnersync's fields in the CRM (prints the plan; --dry-run changes nothing)")
     .option('--config <file>', 'config file (default: $PARTNERSYNC_CONFIG, then config/partnersync.yaml)')
     .option('--dry-run', 'print the plan without changing anything')
     .action(async (opts: ProvisionOptions) => {
       const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd));
       const env = readEnv(ctx.env);
       // The plan is the output; logs (warnings by default) go to stderr.
-      const logger = createLogger({ level: env.LOG_LEVEL ?? 'warn', destination: pino.destination({ dest: 2, sync: true }) });
-      const plan: ProvisionPlan = await withCrm(ctx, loaded, env, logger, (crm) => crm.provision({ dryRun: opts.dryRun === true }));
+      const logger = createLogger({
+        level: env.LOG_LEVEL ?? 'warn',
+        destination: pino.destination({ dest: 2, sync: true }),
+      });
+      const plan: ProvisionPlan = await withCrm(ctx, loaded, env, logger, (crm) =>
+        crm.provision({ dryRun: opts.dryRun === true }),
+      );
       for (const action of plan.actions) ctx.io.stdout(`${line(action)}\n`);
       const conflicts = plan.actions.filter((a) => a.action === 'conflict');
-      if (conflicts.length > 0) throw new CliError(EXIT_BAD_INPUT, [...conflicts.map(line), summarise(plan, opts.dryRun === true)]);
+      if (conflicts.length > 0)
+        throw new CliError(EXIT_BAD_INPUT, [...conflicts.map(line), summarise(plan, opts.dryRun === true)]);
       ctx.io.stdout(`${summarise(plan, opts.dryRun === true)}\n`);
     });
 }

@@ -27,14 +27,17 @@ interface SandboxCliOptions {
 
 function nonNegativeInt(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('must be a non-negative integer');
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError('must be a non-negative integer');
   return n;
 }
 
 export function registerSandbox(program: Command, ctx: CliContext): void {
   program
     .command('sandbox')
-    .description('Run a local HubSpot or Salesforce emulator with seeded partner data (for the demo, tests and benchmarks)')
+    .description(
+      'Run a local HubSpot or Salesforce emulator with seeded partner data (for the demo, tests and benchmarks)',
+    )
     .addOption(new Option('--crm <crm>', 'which CRM to emulate').choices([...CRM_NAMES]).makeOptionMandatory())
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0 = a random free port)', nonNegativeInt, 0)
@@ -42,15 +45,25 @@ export function registerSandbox(program: Command, ctx: CliContext): void {
     .option('--partners <n>', 'partner companies to generate', nonNegativeInt, 50)
     .option('--deals <n>', 'deals to generate', nonNegativeInt, 2000)
     .option('--anchor <iso>', 'generate data around this instant (default: today 00:00 UTC)')
-    .addOption(new Option('--limits <mode>', 'enforce the CRM\'s real limits or none').choices(['real', 'off']).default('real'))
-    .option('--faults <spec>', 'fault injection, e.g. "429:0.1,500:0.05,timeout:0.02,slow:0.1@800ms" (see src/sandbox/faults.ts)')
-    .addOption(new Option('--fields <mode>', 'partnersync fields already provisioned, or a bare CRM').choices(['provisioned', 'bare']).default('provisioned'))
+    .addOption(
+      new Option('--limits <mode>', "enforce the CRM's real limits or none").choices(['real', 'off']).default('real'),
+    )
+    .option(
+      '--faults <spec>',
+      'fault injection, e.g. "429:0.1,500:0.05,timeout:0.02,slow:0.1@800ms" (see src/sandbox/faults.ts)',
+    )
+    .addOption(
+      new Option('--fields <mode>', 'partnersync fields already provisioned, or a bare CRM')
+        .choices(['provisioned', 'bare'])
+        .default('provisioned'),
+    )
     .option('--state-file <file>', 'load the CRM from this file when present; save it after changes and on exit')
     .option('--search-lag-ms <ms>', 'search results lag writes by this much', nonNegativeInt, 0)
-    .option('--daily-limit <n>', 'daily API allocation (default: the CRM\'s real one)', nonNegativeInt)
+    .option('--daily-limit <n>', "daily API allocation (default: the CRM's real one)", nonNegativeInt)
     .option('--token-ttl <seconds>', 'lifetime of tokens the OAuth endpoint issues', nonNegativeInt)
     .action(async (opts: SandboxCliOptions) => {
-      if (opts.anchor !== undefined && Number.isNaN(Date.parse(opts.anchor))) throw new CliError(EXIT_BAD_INPUT, [`--anchor: "${opts.anchor}" is not an ISO date or instant`]);
+      if (opts.anchor !== undefined && Number.isNaN(Date.parse(opts.anchor)))
+        throw new CliError(EXIT_BAD_INPUT, [`--anchor: "${opts.anchor}" is not an ISO date or instant`]);
       try {
         if (opts.faults !== undefined) parseFaultSpec(opts.faults);
       } catch (err) {
@@ -58,9 +71,18 @@ export function registerSandbox(program: Command, ctx: CliContext): void {
         throw err;
       }
       const options: SandboxOptions = {
-        crm: opts.crm, host: opts.host, port: opts.port, seed: opts.seed, partners: opts.partners, deals: opts.deals,
-        limits: opts.limits, fields: opts.fields, searchLagMs: opts.searchLagMs,
-        onError: (err) => { ctx.io.stderr(`sandbox: ${err instanceof Error ? err.message : String(err)}\n`); },
+        crm: opts.crm,
+        host: opts.host,
+        port: opts.port,
+        seed: opts.seed,
+        partners: opts.partners,
+        deals: opts.deals,
+        limits: opts.limits,
+        fields: opts.fields,
+        searchLagMs: opts.searchLagMs,
+        onError: (err) => {
+          ctx.io.stderr(`sandbox: ${err instanceof Error ? err.message : String(err)}\n`);
+        },
       };
       if (opts.anchor !== undefined) options.anchor = opts.anchor;
       if (opts.faults !== undefined) options.faults = opts.faults;

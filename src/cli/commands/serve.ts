@@ -17,9 +17,19 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .action(async (opts: { config?: string; port?: string; scheduler: boolean }) => {
       const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd));
       const env = readEnv(ctx.env);
-      const logger = createLogger({ level: env.LOG_LEVEL ?? 'info', pretty: ctx.io.isTty && env.NODE_ENV !== 'production' });
+      const logger = createLogger({
+        level: env.LOG_LEVEL ?? 'info',
+        pretty: ctx.io.isTty && env.NODE_ENV !== 'production',
+      });
       const port = opts.port === undefined ? undefined : Number(opts.port);
-      const service = await startService({ config: loaded, env, logger, cwd: ctx.cwd, port, scheduler: opts.scheduler });
+      const service = await startService({
+        config: loaded,
+        env,
+        logger,
+        cwd: ctx.cwd,
+        port,
+        scheduler: opts.scheduler,
+      });
       ctx.io.stdout(`partnersync serving on ${service.url} (dashboard ${service.url}/ui)\n`);
       await new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals): void => {

@@ -34,7 +34,15 @@ export function registerSnapshot(program: Command, ctx: CliContext): void {
         const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd));
         const env = readEnv(ctx.env);
         snapshot = await withCrm(ctx, loaded, env, commandLogger(ctx, env), (crm) =>
-          snapshotFromCrm(crm, ctx.io.isTty ? (n) => { ctx.io.stderr(`\r\x1b[2Kpulled ${n} records`); } : undefined));
+          snapshotFromCrm(
+            crm,
+            ctx.io.isTty
+              ? (n) => {
+                  ctx.io.stderr(`\r\x1b[2Kpulled ${n} records`);
+                }
+              : undefined,
+          ),
+        );
         if (ctx.io.isTty) ctx.io.stderr('\n');
       }
       writeFileSync(file, `${JSON.stringify(snapshot, null, 2)}\n`);

@@ -37,7 +37,11 @@ export async function openLedger(ctx: CliContext, opts: StoreCommandOptions): Pr
 }
 
 /** Runs `fn` with the store open and the account resolved; finance input errors exit with 2. */
-export async function withLedger<T>(ctx: CliContext, opts: StoreCommandOptions, fn: (l: OpenedLedger, account: string) => Promise<T>): Promise<T> {
+export async function withLedger<T>(
+  ctx: CliContext,
+  opts: StoreCommandOptions,
+  fn: (l: OpenedLedger, account: string) => Promise<T>,
+): Promise<T> {
   const opened = await openLedger(ctx, opts);
   try {
     return await fn(opened, await resolveAccount(opened.store, opts.account));
@@ -54,11 +58,23 @@ export async function withLedger<T>(ctx: CliContext, opts: StoreCommandOptions, 
  * Runs `fn` with the store and the CRM adapter open (local files beside the store, rotated
  * credentials kept in it), and closes both whatever happens.
  */
-export async function withCrm<T>(ctx: CliContext, loaded: LoadedConfig, env: Env, logger: Logger, fn: (crm: CrmAdapter, store: KyselyStore) => Promise<T>): Promise<T> {
+export async function withCrm<T>(
+  ctx: CliContext,
+  loaded: LoadedConfig,
+  env: Env,
+  logger: Logger,
+  fn: (crm: CrmAdapter, store: KyselyStore) => Promise<T>,
+): Promise<T> {
   const storeUrl = resolveStoreUrl(loaded.config.store.url, env.DATABASE_URL);
   const store = await openStore(storeUrl, { cwd: ctx.cwd });
   try {
-    const crm = await createAdapter({ config: loaded, env, logger, dataDir: dataDirOf(storeUrl, ctx.cwd), credentials: storeCredentials(store, systemClock) });
+    const crm = await createAdapter({
+      config: loaded,
+      env,
+      logger,
+      dataDir: dataDirOf(storeUrl, ctx.cwd),
+      credentials: storeCredentials(store, systemClock),
+    });
     try {
       return await fn(crm, store);
     } finally {
@@ -117,13 +133,18 @@ export function registerSync(program: Command, ctx: CliContext): void {
       const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd));
       const env = readEnv(ctx.env);
       const wait = opts.wait === undefined ? undefined : Number(opts.wait);
-      if (wait !== undefined && (!Number.isInteger(wait) || wait < 0)) throw new CliError(EXIT_BAD_INPUT, [`--wait: "${opts.wait ?? ''}" is not a whole number of seconds`]);
+      if (wait !== undefined && (!Number.isInteger(wait) || wait < 0))
+        throw new CliError(EXIT_BAD_INPUT, [`--wait: "${opts.wait ?? ''}" is not a whole number of seconds`]);
       const logger = commandLogger(ctx, env);
       try {
         await withCrm(ctx, loaded, env, logger, async (crm, store) => {
           const result = await runSync(
             { crm, store, clock: systemClock, logger, config: loaded, onProgress: progressPrinter(ctx) },
-            { full: opts.full === true, refreshLinks: opts.refreshLinks === true, lockWaitMs: wait === undefined ? undefined : wait * 1000 },
+            {
+              full: opts.full === true,
+              refreshLinks: opts.refreshLinks === true,
+              lockWaitMs: wait === undefined ? undefined : wait * 1000,
+            },
           );
           const lines = summaryLines(result);
           if (result.status === 'failed') throw new CliError(EXIT_RUN_FAILED, lines);

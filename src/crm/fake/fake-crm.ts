@@ -4,8 +4,21 @@
 // the version, as a real modified date moves), marker-based tasks, and injectable failures.
 
 import type {
-  CallStats, CrmAdapter, DealLinks, DealResultField, FieldValues, PartnerResultField, ProvisionPlan, PulledDeal, PulledPartner,
-  PullPage, PullRequest, TaskRequest, TaskResult, WriteBack, WriteReport,
+  CallStats,
+  CrmAdapter,
+  DealLinks,
+  DealResultField,
+  FieldValues,
+  PartnerResultField,
+  ProvisionPlan,
+  PulledDeal,
+  PulledPartner,
+  PullPage,
+  PullRequest,
+  TaskRequest,
+  TaskResult,
+  WriteBack,
+  WriteReport,
 } from '../port.ts';
 import { CrmError } from '../port.ts';
 
@@ -21,7 +34,9 @@ export interface FakeTask extends TaskRequest {
 /** Injected failures: the nth call (1-based) of a method throws, or records fail to write. */
 export interface FakeFaults {
   /** Throw CrmError(kind) on this call number of `method` (counted from the fault's creation). */
-  failCall?: { method: 'pullPage' | 'writeBack' | 'createTasks' | 'findTasks'; call: number; kind: CrmError['kind'] } | undefined;
+  failCall?:
+    | { method: 'pullPage' | 'writeBack' | 'createTasks' | 'findTasks'; call: number; kind: CrmError['kind'] }
+    | undefined;
   /** Record ids whose write-back is reported as failed. */
   rejectWrites?: ReadonlySet<string> | undefined;
 }
@@ -61,14 +76,22 @@ export class FakeCrm implements CrmAdapter {
 
   // ---- test controls --------------------------------------------------------------------------
 
-  upsertPartner(p: Omit<PulledPartner, 'written' | 'ownerId'> & Partial<Pick<PulledPartner, 'written' | 'ownerId'>>): void {
+  upsertPartner(
+    p: Omit<PulledPartner, 'written' | 'ownerId'> & Partial<Pick<PulledPartner, 'written' | 'ownerId'>>,
+  ): void {
     const prev = this.partners.get(p.id)?.rec;
-    this.partners.set(p.id, { rec: clone({ ownerId: null, ...p, written: p.written ?? prev?.written ?? {} }), version: ++this.version });
+    this.partners.set(p.id, {
+      rec: clone({ ownerId: null, ...p, written: p.written ?? prev?.written ?? {} }),
+      version: ++this.version,
+    });
   }
 
   upsertDeal(d: Omit<PulledDeal, 'written' | 'ownerId'> & Partial<Pick<PulledDeal, 'written' | 'ownerId'>>): void {
     const prev = this.deals.get(d.id)?.rec;
-    this.deals.set(d.id, { rec: clone({ ownerId: null, ...d, written: d.written ?? prev?.written ?? {} }), version: ++this.version });
+    this.deals.set(d.id, {
+      rec: clone({ ownerId: null, ...d, written: d.written ?? prev?.written ?? {} }),
+      version: ++this.version,
+    });
   }
 
   /** Changes a deal the way a rep would (the version moves). */
@@ -111,7 +134,8 @@ export class FakeCrm implements CrmAdapter {
   writtenState(): Record<string, Record<string, string | null | undefined>> {
     const out: Record<string, Record<string, string | null | undefined>> = {};
     for (const [id, p] of [...this.partners].sort(byKey)) out[`partner:${id}`] = { ...p.rec.written };
-    for (const [id, d] of [...this.deals].sort(byKey)) out[`deal:${id}`] = { ...d.rec.written, registrationStatus: d.rec.registration?.status ?? null };
+    for (const [id, d] of [...this.deals].sort(byKey))
+      out[`deal:${id}`] = { ...d.rec.written, registrationStatus: d.rec.registration?.status ?? null };
     return out;
   }
 
@@ -148,10 +172,18 @@ export class FakeCrm implements CrmAdapter {
 
   pullRecords(ids: { deals: readonly string[]; partners: readonly string[] }): Promise<PullPage> {
     this.count('pullRecords');
-    const partners = ids.partners.flatMap((id) => { const p = this.partners.get(id); return p ? [clone(p.rec)] : []; });
-    const deals = ids.deals.flatMap((id) => { const d = this.deals.get(id); return d ? [clone(d.rec)] : []; });
+    const partners = ids.partners.flatMap((id) => {
+      const p = this.partners.get(id);
+      return p ? [clone(p.rec)] : [];
+    });
+    const deals = ids.deals.flatMap((id) => {
+      const d = this.deals.get(id);
+      return d ? [clone(d.rec)] : [];
+    });
     return Promise.resolve({
-      partners, deals, links: [],
+      partners,
+      deals,
+      links: [],
       removedDealIds: ids.deals.filter((id) => !this.deals.has(id)),
       removedPartnerIds: ids.partners.filter((id) => !this.partners.has(id)),
       cursor: {},
@@ -181,7 +213,10 @@ export class FakeCrm implements CrmAdapter {
         failed.push({ object: 'deal', id: d.id, reason: cur ? 'rejected by the fake CRM' : 'not found' });
         continue;
       }
-      const registration = d.expireRegistration === true && cur.rec.registration ? { ...cur.rec.registration, status: 'expired' } : cur.rec.registration;
+      const registration =
+        d.expireRegistration === true && cur.rec.registration
+          ? { ...cur.rec.registration, status: 'expired' }
+          : cur.rec.registration;
       cur.rec = { ...cur.rec, registration, written: storeValues(cur.rec.written, d.fields) };
       if (this.writesBumpVersion) cur.version = ++this.version;
       dealsWritten++;
@@ -191,17 +226,21 @@ export class FakeCrm implements CrmAdapter {
 
   createTasks(tasks: readonly TaskRequest[]): Promise<TaskResult[]> {
     this.fault('createTasks');
-    return Promise.resolve(tasks.map((t) => {
-      const taskId = `task-${this.tasks.length + 1}`;
-      this.tasks.push({ ...clone(t), taskId });
-      return { marker: t.marker, taskId };
-    }));
+    return Promise.resolve(
+      tasks.map((t) => {
+        const taskId = `task-${this.tasks.length + 1}`;
+        this.tasks.push({ ...clone(t), taskId });
+        return { marker: t.marker, taskId };
+      }),
+    );
   }
 
   findTasks(markers: readonly string[]): Promise<TaskResult[]> {
     this.fault('findTasks');
     const wanted = new Set(markers);
-    return Promise.resolve(this.tasks.filter((t) => wanted.has(t.marker)).map((t) => ({ marker: t.marker, taskId: t.taskId })));
+    return Promise.resolve(
+      this.tasks.filter((t) => wanted.has(t.marker)).map((t) => ({ marker: t.marker, taskId: t.taskId })),
+    );
   }
 
   callStats(): CallStats {
@@ -233,13 +272,23 @@ export class FakeCrm implements CrmAdapter {
     if (n === f.call) {
       this.faults = { ...this.faults, failCall: undefined };
       this.failCounter = new Map();
-      throw new CrmError({ provider: 'fake', kind: f.kind, message: `fake CRM: injected ${f.kind} on ${method} call ${n}` });
+      throw new CrmError({
+        provider: 'fake',
+        kind: f.kind,
+        message: `fake CRM: injected ${f.kind} on ${method} call ${n}`,
+      });
     }
   }
 
   private startCursor(request: PullRequest): FakeCursor {
     const c = request.cursor as Partial<FakeCursor> | null;
-    if (c !== null && c.done === false && c.mode === request.mode && typeof c.since === 'number' && typeof c.upTo === 'number') {
+    if (
+      c !== null &&
+      c.done === false &&
+      c.mode === request.mode &&
+      typeof c.since === 'number' &&
+      typeof c.upTo === 'number'
+    ) {
       return { mode: c.mode, since: c.since, upTo: c.upTo, after: c.after ?? null, done: false }; // resume
     }
     const since = request.mode === 'full' ? 0 : typeof c?.upTo === 'number' ? c.upTo : 0;
@@ -261,7 +310,14 @@ export class FakeCrm implements CrmAdapter {
   }
 
   private page(items: readonly string[], cursor: FakeCursor): PullPage {
-    const page: PullPage = { partners: [], deals: [], links: [], removedDealIds: [], removedPartnerIds: [], cursor: { ...cursor } };
+    const page: PullPage = {
+      partners: [],
+      deals: [],
+      links: [],
+      removedDealIds: [],
+      removedPartnerIds: [],
+      cursor: { ...cursor },
+    };
     for (const item of items) {
       if (item.startsWith('p:')) {
         const p = this.partners.get(item.slice(2));
@@ -274,7 +330,12 @@ export class FakeCrm implements CrmAdapter {
       } else if (item.startsWith('x:partner:')) {
         page.removedPartnerIds.push(item.slice('x:partner:'.length));
       } else if (item === '~links') {
-        page.links.push(...[...this.deals.values()].map((d): DealLinks => ({ dealId: d.rec.id, customerId: d.rec.customerId ?? null })));
+        page.links.push(
+          ...[...this.deals.values()].map((d): DealLinks => ({
+            dealId: d.rec.id,
+            customerId: d.rec.customerId ?? null,
+          })),
+        );
       }
     }
     return page;

@@ -22,8 +22,16 @@ import type { SnapshotTouch } from '../../domain/snapshot.ts';
 import { TimeZone } from '../../domain/time.ts';
 import type { Logger } from '../../log.ts';
 import {
-  CrmError, type CallStats, type CrmAdapter, type ProvisionPlan, type PullPage, type PullRequest, type TaskRequest, type TaskResult,
-  type WriteBack, type WriteReport,
+  CrmError,
+  type CallStats,
+  type CrmAdapter,
+  type ProvisionPlan,
+  type PullPage,
+  type PullRequest,
+  type TaskRequest,
+  type TaskResult,
+  type WriteBack,
+  type WriteReport,
 } from '../port.ts';
 import type { AdapterContext } from '../registry.ts';
 import type { RetrySettings } from './failures.ts';
@@ -66,33 +74,51 @@ export function hubspotFieldMap(config: LoadedConfig): FieldMap {
 
 function crmOf(config: LoadedConfig): CrmConfig {
   const crm = config.config.crm;
-  if (!crm) throw new ConfigError(config.file, [{ path: 'crm', message: 'is required to talk to a CRM; add crm.provider: hubspot' }]);
+  if (!crm)
+    throw new ConfigError(config.file, [
+      { path: 'crm', message: 'is required to talk to a CRM; add crm.provider: hubspot' },
+    ]);
   return crm;
 }
 
-function tokensFromEnv(env: Env, exchange: (refreshToken: string, clientId: string, clientSecret: string) => ReturnType<typeof refreshAccessToken>, now: () => number): TokenSource {
+function tokensFromEnv(
+  env: Env,
+  exchange: (refreshToken: string, clientId: string, clientSecret: string) => ReturnType<typeof refreshAccessToken>,
+  now: () => number,
+): TokenSource {
   if (env.HUBSPOT_ACCESS_TOKEN) return staticToken(env.HUBSPOT_ACCESS_TOKEN);
   const { HUBSPOT_CLIENT_ID: id, HUBSPOT_CLIENT_SECRET: secret, HUBSPOT_REFRESH_TOKEN: refresh } = env;
   if (id && secret && refresh) {
     return oauthToken({
-      refreshToken: refresh, now,
+      refreshToken: refresh,
+      now,
       exchange: async (token) => {
         try {
           return await exchange(token, id, secret);
         } catch (err) {
           // A refused refresh token or client is an authentication problem, whatever the status.
           if (err instanceof CrmError && (err.kind === 'invalid_request' || err.kind === 'not_found')) {
-            throw new CrmError({ provider: 'hubspot', kind: 'auth', status: err.status, code: err.code, cause: err, message: `HubSpot refused the OAuth refresh (check HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and HUBSPOT_REFRESH_TOKEN): ${err.message}` });
+            throw new CrmError({
+              provider: 'hubspot',
+              kind: 'auth',
+              status: err.status,
+              code: err.code,
+              cause: err,
+              message: `HubSpot refused the OAuth refresh (check HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and HUBSPOT_REFRESH_TOKEN): ${err.message}`,
+            });
           }
           throw err;
         }
       },
     });
   }
-  throw new ConfigError('environment', [{
-    path: 'HUBSPOT_ACCESS_TOKEN',
-    message: 'is not set: set HUBSPOT_ACCESS_TOKEN (a private app token or service key), or HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and HUBSPOT_REFRESH_TOKEN for OAuth',
-  }]);
+  throw new ConfigError('environment', [
+    {
+      path: 'HUBSPOT_ACCESS_TOKEN',
+      message:
+        'is not set: set HUBSPOT_ACCESS_TOKEN (a private app token or service key), or HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and HUBSPOT_REFRESH_TOKEN for OAuth',
+    },
+  ]);
 }
 
 export class HubspotAdapter implements CrmAdapter {
@@ -118,10 +144,16 @@ export class HubspotAdapter implements CrmAdapter {
     const timer = options.timer;
     const now = (): number => (timer ? timer.now() : Date.now());
     let api: HubspotApi | null = null;
-    const tokens = options.tokens ?? tokensFromEnv(options.env, (refresh, id, secret) => {
-      if (!api) throw new Error('hubspot: token refresh before the client exists');
-      return refreshAccessToken(api, id, secret, refresh);
-    }, now);
+    const tokens =
+      options.tokens ??
+      tokensFromEnv(
+        options.env,
+        (refresh, id, secret) => {
+          if (!api) throw new Error('hubspot: token refresh before the client exists');
+          return refreshAccessToken(api, id, secret, refresh);
+        },
+        now,
+      );
     api = new HubspotApi({
       basePath: options.basePath ?? hs.basePath,
       tokens,
@@ -141,7 +173,10 @@ export class HubspotAdapter implements CrmAdapter {
 
   /** Account info, asked once: the portal id (unless configured) and the company currency. */
   #accountInfo(): Promise<{ portalId: string; companyCurrency: string | null }> {
-    this.#account ??= accountInfo(this.api).then((info) => ({ portalId: info.portalId, companyCurrency: info.companyCurrency ?? null }));
+    this.#account ??= accountInfo(this.api).then((info) => ({
+      portalId: info.portalId,
+      companyCurrency: info.companyCurrency ?? null,
+    }));
     return this.#account;
   }
 
@@ -170,9 +205,17 @@ export class HubspotAdapter implements CrmAdapter {
   }
 
   provision(options: { dryRun: boolean }): Promise<ProvisionPlan> {
-    return provision({
-      api: this.api, fields: this.fields, desired: this.#desired, where: this.#where, stageOverrides: this.#crm.stages.overrides, logger: this.#logger,
-    }, options);
+    return provision(
+      {
+        api: this.api,
+        fields: this.fields,
+        desired: this.#desired,
+        where: this.#where,
+        stageOverrides: this.#crm.stages.overrides,
+        logger: this.#logger,
+      },
+      options,
+    );
   }
 
   pull(request: PullRequest): AsyncIterable<PullPage> {
@@ -183,14 +226,21 @@ export class HubspotAdapter implements CrmAdapter {
 
   async pullRecords(ids: { deals: readonly string[]; partners: readonly string[] }): Promise<PullPage> {
     const run = new PullRun(this.#pullDeps(), { mode: 'full', cursor: null, refreshLinks: false });
-    const page: PullPage = { partners: [], deals: [], links: [], removedDealIds: [], removedPartnerIds: [], cursor: {} };
+    const page: PullPage = {
+      partners: [],
+      deals: [],
+      links: [],
+      removedDealIds: [],
+      removedPartnerIds: [],
+      cursor: {},
+    };
     const dealIds = [...new Set(ids.deals)];
     for (let i = 0; i < dealIds.length; i += 100) {
       const chunk = dealIds.slice(i, i + 100);
       const answer = await batchRead(this.api, 'deals', chunk, run.dealProperties());
       const found = new Set(answer.results.map((r) => r.id));
       page.removedDealIds.push(...chunk.filter((id) => !found.has(id)));
-      page.deals.push(...await run.enrich(answer.results));
+      page.deals.push(...(await run.enrich(answer.results)));
     }
     const partnerIds = [...new Set(ids.partners)];
     const properties = [...new Set([...this.fields.properties('companies'), ...Object.keys(this.#where)])];
@@ -199,7 +249,13 @@ export class HubspotAdapter implements CrmAdapter {
       const answer = await batchRead(this.api, 'companies', chunk, properties);
       const found = new Set(answer.results.map((r) => r.id));
       page.removedPartnerIds.push(...chunk.filter((id) => !found.has(id)));
-      const ctx = { fields: this.fields, tz: this.#tz, stages: NO_STAGES, fitCriteria: Object.keys(this.#config.programConfig.fit.criteria), defaultCurrency: null };
+      const ctx = {
+        fields: this.fields,
+        tz: this.#tz,
+        stages: NO_STAGES,
+        fitCriteria: Object.keys(this.#config.programConfig.fit.criteria),
+        defaultCurrency: null,
+      };
       for (const raw of answer.results) {
         if (matchesWhere(raw, this.#where)) page.partners.push(toPartner(raw, ctx));
         else page.removedPartnerIds.push(raw.id);

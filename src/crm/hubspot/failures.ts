@@ -34,24 +34,28 @@ export class HubspotTransportError extends Error {
   }
 }
 
-const errorDetail = z.object({
-  message: z.string().optional(),
-  code: z.string().optional(),
-  in: z.string().optional(),
-  context: z.record(z.string(), z.array(z.string())).optional(),
-}).loose();
+const errorDetail = z
+  .object({
+    message: z.string().optional(),
+    code: z.string().optional(),
+    in: z.string().optional(),
+    context: z.record(z.string(), z.array(z.string())).optional(),
+  })
+  .loose();
 
-export const hubspotErrorBody = z.object({
-  status: z.string().optional(),
-  message: z.string().optional(),
-  category: z.string().optional(),
-  subCategory: z.string().optional(),
-  errorType: z.string().optional(),
-  policyName: z.string().optional(),
-  correlationId: z.string().optional(),
-  context: z.record(z.string(), z.unknown()).optional(),
-  errors: z.array(errorDetail).optional(),
-}).loose();
+export const hubspotErrorBody = z
+  .object({
+    status: z.string().optional(),
+    message: z.string().optional(),
+    category: z.string().optional(),
+    subCategory: z.string().optional(),
+    errorType: z.string().optional(),
+    policyName: z.string().optional(),
+    correlationId: z.string().optional(),
+    context: z.record(z.string(), z.unknown()).optional(),
+    errors: z.array(errorDetail).optional(),
+  })
+  .loose();
 export type HubspotErrorBody = z.infer<typeof hubspotErrorBody>;
 
 /** Parses an error answer's text; a body that is not HubSpot's JSON keeps its text as the message. */
@@ -69,7 +73,9 @@ export function parseErrorBody(text: string): HubspotErrorBody {
 
 /** The most specific reason HubSpot gives: the first detail's message, else the message. */
 export function reasonOf(body: HubspotErrorBody): string {
-  const details = (body.errors ?? []).map((e) => e.message).filter((m): m is string => typeof m === 'string' && m !== '');
+  const details = (body.errors ?? [])
+    .map((e) => e.message)
+    .filter((m): m is string => typeof m === 'string' && m !== '');
   const base = body.message ?? body.category ?? 'no message';
   return details.length > 0 ? details.join('; ') : base;
 }
@@ -90,11 +96,20 @@ export interface RetrySettings {
   random: () => number;
 }
 
-export const DEFAULT_RETRY: RetrySettings = { maxAttempts: 7, baseDelayMs: 500, maxDelayMs: 30_000, random: Math.random };
+export const DEFAULT_RETRY: RetrySettings = {
+  maxAttempts: 7,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  random: Math.random,
+};
 
 /** Exponential backoff with jitter (src/crm/shared/retry.ts) from a base that depends on the failure. */
 export function backoff(attempt: number, baseMs: number, settings: RetrySettings): number {
-  return backoffDelay({ maxAttempts: settings.maxAttempts, baseMs, maxMs: settings.maxDelayMs }, attempt, settings.random);
+  return backoffDelay(
+    { maxAttempts: settings.maxAttempts, baseMs, maxMs: settings.maxDelayMs },
+    attempt,
+    settings.random,
+  );
 }
 
 function retryAfterMs(headers: Readonly<Record<string, string>>): number | null {
@@ -108,18 +123,39 @@ function retryAfterMs(headers: Readonly<Record<string, string>>): number | null 
 export function decide(err: unknown, attempt: number, endpoint: string, settings: RetrySettings): RetryDecision {
   const last = attempt >= settings.maxAttempts;
   if (err instanceof HubspotTransportError) {
-    const error = new CrmError({ provider: PROVIDER, kind: 'unavailable', code: err.reason === 'timeout' ? 'TIMEOUT' : 'NETWORK', message: `${endpoint}: ${err.message}`, cause: err });
+    const error = new CrmError({
+      provider: PROVIDER,
+      kind: 'unavailable',
+      code: err.reason === 'timeout' ? 'TIMEOUT' : 'NETWORK',
+      message: `${endpoint}: ${err.message}`,
+      cause: err,
+    });
     return { delayMs: last ? null : backoff(attempt, 1000, settings), error, pauseAllMs: 0 };
   }
   if (!(err instanceof HubspotHttpError)) {
-    return { delayMs: null, error: new CrmError({ provider: PROVIDER, kind: 'bad_payload', message: `${endpoint}: ${err instanceof Error ? err.message : String(err)}`, cause: err }), pauseAllMs: 0 };
+    return {
+      delayMs: null,
+      error: new CrmError({
+        provider: PROVIDER,
+        kind: 'bad_payload',
+        message: `${endpoint}: ${err instanceof Error ? err.message : String(err)}`,
+        cause: err,
+      }),
+      pauseAllMs: 0,
+    };
   }
   const { status, body, headers } = err;
   const hinted = retryAfterMs(headers);
-  const make = (kind: CrmErrorKind, code: string | null, retryAfter: number | null = null): CrmError => new CrmError({
-    provider: PROVIDER, kind, status, code, retryAfterMs: retryAfter, cause: err,
-    message: `${endpoint} answered ${status}${code ? ` ${code}` : ''}: ${reasonOf(body)}${body.correlationId ? ` (correlationId ${body.correlationId})` : ''}`,
-  });
+  const make = (kind: CrmErrorKind, code: string | null, retryAfter: number | null = null): CrmError =>
+    new CrmError({
+      provider: PROVIDER,
+      kind,
+      status,
+      code,
+      retryAfterMs: retryAfter,
+      cause: err,
+      message: `${endpoint} answered ${status}${code ? ` ${code}` : ''}: ${reasonOf(body)}${body.correlationId ? ` (correlationId ${body.correlationId})` : ''}`,
+    });
   if (status === 429) {
     if (body.policyName === 'DAILY') {
       return { delayMs: null, error: make('quota_exhausted', 'DAILY', null), pauseAllMs: 0 };
@@ -127,7 +163,11 @@ export function decide(err: unknown, attempt: number, endpoint: string, settings
     const policy = body.policyName ?? 'RATE_LIMIT';
     // A rolling 10-second window frees up gradually: wait at least a second, more on repeats.
     const delay = Math.max(backoff(attempt, 2000, settings), hinted ?? 0);
-    return { delayMs: last ? null : delay, error: make('rate_limited', policy, delay), pauseAllMs: policy === 'TEN_SECONDLY_ROLLING' ? delay : 0 };
+    return {
+      delayMs: last ? null : delay,
+      error: make('rate_limited', policy, delay),
+      pauseAllMs: policy === 'TEN_SECONDLY_ROLLING' ? delay : 0,
+    };
   }
   if (status === 423) {
     const delay = Math.max(2000, backoff(attempt, 2000, settings), hinted ?? 0);
@@ -137,7 +177,8 @@ export function decide(err: unknown, attempt: number, endpoint: string, settings
     const delay = Math.max(backoff(attempt, settings.baseDelayMs, settings), hinted ?? 0);
     return { delayMs: last ? null : delay, error: make('unavailable', body.category ?? null, delay), pauseAllMs: 0 };
   }
-  if (status === 401 || status === 403) return { delayMs: null, error: make('auth', body.category ?? null), pauseAllMs: 0 };
+  if (status === 401 || status === 403)
+    return { delayMs: null, error: make('auth', body.category ?? null), pauseAllMs: 0 };
   if (status === 404) return { delayMs: null, error: make('not_found', body.category ?? null), pauseAllMs: 0 };
   return { delayMs: null, error: make('invalid_request', body.category ?? null), pauseAllMs: 0 };
 }

@@ -8,7 +8,13 @@ import type { CrmConfig } from '../../config/schema.ts';
 import type { ConfigIssue } from '../../config/errors.ts';
 import type { ProgramConfig } from '../../domain/program.ts';
 import { REGISTRATION_STATUSES } from '../../domain/snapshot.ts';
-import { RATING_KEYS, DEAL_RESULT_FIELDS, PARTNER_RESULT_FIELDS, type DealResultField, type PartnerResultField } from '../port.ts';
+import {
+  RATING_KEYS,
+  DEAL_RESULT_FIELDS,
+  PARTNER_RESULT_FIELDS,
+  type DealResultField,
+  type PartnerResultField,
+} from '../port.ts';
 
 export type HubspotObject = 'deals' | 'companies' | 'tasks';
 
@@ -32,18 +38,37 @@ export interface CanonicalField {
 export { RATING_KEYS };
 
 export const PARTNER_RESULT_NAMES: Readonly<Record<PartnerResultField, string>> = {
-  healthScore: 'partner_health_score', healthBand: 'partner_health_band', healthBreakdown: 'partner_health_breakdown',
-  alerts: 'partner_alerts', alertCount: 'partner_alert_count', tierEarned: 'partner_tier_earned',
-  attributedRevenue12m: 'partner_attributed_revenue_12m', pipeline: 'partner_pipeline', winRate: 'partner_win_rate',
-  lastActivityAt: 'partner_last_activity_at', fitScore: 'partner_fit_score', fitBand: 'partner_fit_band',
+  healthScore: 'partner_health_score',
+  healthBand: 'partner_health_band',
+  healthBreakdown: 'partner_health_breakdown',
+  alerts: 'partner_alerts',
+  alertCount: 'partner_alert_count',
+  tierEarned: 'partner_tier_earned',
+  attributedRevenue12m: 'partner_attributed_revenue_12m',
+  pipeline: 'partner_pipeline',
+  winRate: 'partner_win_rate',
+  lastActivityAt: 'partner_last_activity_at',
+  fitScore: 'partner_fit_score',
+  fitBand: 'partner_fit_band',
 };
 export const DEAL_RESULT_NAMES: Readonly<Record<DealResultField, string>> = {
-  commissionAmount: 'partner_commission_amount', attributionSummary: 'partner_attribution_summary',
+  commissionAmount: 'partner_commission_amount',
+  attributionSummary: 'partner_attribution_summary',
 };
 
 const PARTNER_RESULT_KINDS: Readonly<Record<PartnerResultField, FieldKind>> = {
-  healthScore: 'number', healthBand: 'enum', healthBreakdown: 'text', alerts: 'text', alertCount: 'number', tierEarned: 'enum',
-  attributedRevenue12m: 'number', pipeline: 'number', winRate: 'number', lastActivityAt: 'date', fitScore: 'number', fitBand: 'enum',
+  healthScore: 'number',
+  healthBand: 'enum',
+  healthBreakdown: 'text',
+  alerts: 'text',
+  alertCount: 'number',
+  tierEarned: 'enum',
+  attributedRevenue12m: 'number',
+  pipeline: 'number',
+  winRate: 'number',
+  lastActivityAt: 'date',
+  fitScore: 'number',
+  fitBand: 'enum',
 };
 
 export const HEALTH_BANDS = ['healthy', 'watch', 'at_risk'] as const;
@@ -52,14 +77,31 @@ export const MARKER_PROPERTY = 'partnersync_marker';
 
 /** A fit criterion's default property name: `partner_fit_<criterion>` in HubSpot's name alphabet. */
 export function fitPropertyName(criterion: string): string {
-  return `partner_fit_${criterion.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '')}`;
+  return `partner_fit_${criterion
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '')}`;
 }
 
 /** Every canonical field, for a program (its fit criteria add fields). */
 export function canonicalFields(program: ProgramConfig): CanonicalField[] {
-  const std = (key: string, object: HubspotObject, defaultName: string, kind: FieldKind): CanonicalField => ({ key, object, defaultName, kind, standard: true });
-  const own = (key: string, object: HubspotObject, defaultName: string, kind: FieldKind, allowed?: readonly string[]): CanonicalField =>
-    (allowed ? { key, object, defaultName, kind, standard: false, allowed } : { key, object, defaultName, kind, standard: false });
+  const std = (key: string, object: HubspotObject, defaultName: string, kind: FieldKind): CanonicalField => ({
+    key,
+    object,
+    defaultName,
+    kind,
+    standard: true,
+  });
+  const own = (
+    key: string,
+    object: HubspotObject,
+    defaultName: string,
+    kind: FieldKind,
+    allowed?: readonly string[],
+  ): CanonicalField =>
+    allowed
+      ? { key, object, defaultName, kind, standard: false, allowed }
+      : { key, object, defaultName, kind, standard: false };
   const recipes = Object.keys(program.recipes);
   return [
     std('deal.name', 'deals', 'dealname', 'text'),
@@ -77,7 +119,9 @@ export function canonicalFields(program: ProgramConfig): CanonicalField[] {
     own('deal.registration.submittedAt', 'deals', 'deal_registration_submitted_at', 'date'),
     own('deal.registration.decidedAt', 'deals', 'deal_registration_decided_at', 'date'),
     own('deal.registration.expiresAt', 'deals', 'deal_registration_expires_at', 'date'),
-    ...DEAL_RESULT_FIELDS.map((f) => own(`deal.${f}`, 'deals', DEAL_RESULT_NAMES[f], f === 'commissionAmount' ? 'number' : 'text')),
+    ...DEAL_RESULT_FIELDS.map((f) =>
+      own(`deal.${f}`, 'deals', DEAL_RESULT_NAMES[f], f === 'commissionAmount' ? 'number' : 'text'),
+    ),
     std('partner.name', 'companies', 'name', 'text'),
     std('partner.ownerId', 'companies', 'hubspot_owner_id', 'owner'),
     own('partner.recipe', 'companies', 'partner_recipe', 'enum', recipes),
@@ -143,7 +187,13 @@ export class FieldMap {
 
   /** Property names to read for an object. */
   properties(object: HubspotObject): string[] {
-    return [...new Set(this.all().filter((f) => f.spec.object === object).map((f) => f.name))];
+    return [
+      ...new Set(
+        this.all()
+          .filter((f) => f.spec.object === object)
+          .map((f) => f.name),
+      ),
+    ];
   }
 }
 
@@ -159,17 +209,30 @@ export function resolveFieldMap(program: ProgramConfig, crm: CrmConfig): { map: 
     const path = `crm.mappings["${key}"]`;
     const spec = byKey.get(key);
     if (!spec) {
-      issues.push({ path, message: `unknown canonical field for HubSpot; use one of: ${catalogue.map((c) => c.key).join(', ')}` });
+      issues.push({
+        path,
+        message: `unknown canonical field for HubSpot; use one of: ${catalogue.map((c) => c.key).join(', ')}`,
+      });
       continue;
     }
-    if (!NAME.test(mapping.field)) issues.push({ path: `${path}.field`, message: `"${mapping.field}" is not a HubSpot property name (lowercase letters, digits and underscores, starting with a letter)` });
+    if (!NAME.test(mapping.field))
+      issues.push({
+        path: `${path}.field`,
+        message: `"${mapping.field}" is not a HubSpot property name (lowercase letters, digits and underscores, starting with a letter)`,
+      });
     if (mapping.values && !VALUE_MAP_KINDS.has(spec.kind)) {
-      issues.push({ path: `${path}.values`, message: `${key} holds ${spec.kind === 'date' ? 'dates' : spec.kind === 'number' ? 'numbers' : 'free text'}; a value map only applies to enumerations, stages, partners and owners` });
+      issues.push({
+        path: `${path}.values`,
+        message: `${key} holds ${spec.kind === 'date' ? 'dates' : spec.kind === 'number' ? 'numbers' : 'free text'}; a value map only applies to enumerations, stages, partners and owners`,
+      });
     }
     const allowed = spec.kind === 'stage' ? ['open', 'won', 'lost'] : spec.allowed;
     for (const [crmValue, canonical] of Object.entries(mapping.values ?? {})) {
       if (allowed && !allowed.includes(canonical)) {
-        issues.push({ path: `${path}.values["${crmValue}"]`, message: `"${canonical}" is not a value of ${key}; use one of: ${allowed.join(', ')}` });
+        issues.push({
+          path: `${path}.values["${crmValue}"]`,
+          message: `"${canonical}" is not a value of ${key}; use one of: ${allowed.join(', ')}`,
+        });
       }
     }
   }
@@ -177,8 +240,15 @@ export function resolveFieldMap(program: ProgramConfig, crm: CrmConfig): { map: 
     const mapping = crm.mappings[spec.key];
     const values = mapping?.values ?? {};
     const toCrm = new Map<string, string>();
-    for (const [crmValue, canonical] of Object.entries(values)) if (!toCrm.has(canonical)) toCrm.set(canonical, crmValue);
-    return { spec, name: mapping?.field ?? spec.defaultName, mapped: mapping !== undefined, toCanonical: new Map(Object.entries(values)), toCrm };
+    for (const [crmValue, canonical] of Object.entries(values))
+      if (!toCrm.has(canonical)) toCrm.set(canonical, crmValue);
+    return {
+      spec,
+      name: mapping?.field ?? spec.defaultName,
+      mapped: mapping !== undefined,
+      toCanonical: new Map(Object.entries(values)),
+      toCrm,
+    };
   });
   // Two canonical fields on one property would overwrite each other.
   const bySlot = new Map<string, ResolvedField[]>();
@@ -189,19 +259,35 @@ export function resolveFieldMap(program: ProgramConfig, crm: CrmConfig): { map: 
   for (const group of bySlot.values()) {
     if (group.length < 2) continue;
     for (const f of group.filter((g) => g.mapped)) {
-      const others = group.filter((g) => g !== f).map((g) => g.spec.key).join(', ');
-      issues.push({ path: `crm.mappings["${f.spec.key}"].field`, message: `${f.name} already holds ${others}; map each canonical field to its own property` });
+      const others = group
+        .filter((g) => g !== f)
+        .map((g) => g.spec.key)
+        .join(', ');
+      issues.push({
+        path: `crm.mappings["${f.spec.key}"].field`,
+        message: `${f.name} already holds ${others}; map each canonical field to its own property`,
+      });
     }
   }
   for (const c of Object.keys(program.fit.criteria)) {
     if (fitPropertyName(c) === 'partner_fit_' && !crm.mappings[`partner.fit.${c}`]) {
-      issues.push({ path: `program.fit.criteria.${c}`, message: 'this criterion name gives no HubSpot property name; map it with crm.mappings["partner.fit.<criterion>"]' });
+      issues.push({
+        path: `program.fit.criteria.${c}`,
+        message:
+          'this criterion name gives no HubSpot property name; map it with crm.mappings["partner.fit.<criterion>"]',
+      });
     }
   }
   const where = crm.partners?.where ?? {};
-  if (Object.keys(where).length > 5) issues.push({ path: 'crm.partners.where', message: 'HubSpot search takes at most 6 filters per group and partnersync needs one for paging: use at most 5 conditions' });
+  if (Object.keys(where).length > 5)
+    issues.push({
+      path: 'crm.partners.where',
+      message:
+        'HubSpot search takes at most 6 filters per group and partnersync needs one for paging: use at most 5 conditions',
+    });
   for (const name of Object.keys(where)) {
-    if (!NAME.test(name)) issues.push({ path: `crm.partners.where.${name}`, message: 'is not a HubSpot company property name' });
+    if (!NAME.test(name))
+      issues.push({ path: `crm.partners.where.${name}`, message: 'is not a HubSpot company property name' });
   }
   for (const stage of Object.keys(crm.stages.overrides)) {
     if (stage.trim() === '') issues.push({ path: 'crm.stages.overrides', message: 'stage ids must not be empty' });

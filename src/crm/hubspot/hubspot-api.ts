@@ -14,7 +14,13 @@ import type { Logger } from '../../log.ts';
 import { CrmError } from '../port.ts';
 import { CallStatsRecorder } from '../shared/call-stats.ts';
 import {
-  DEFAULT_RETRY, decide, HubspotHttpError, HubspotTransportError, parseErrorBody, PROVIDER, type RetrySettings,
+  DEFAULT_RETRY,
+  decide,
+  HubspotHttpError,
+  HubspotTransportError,
+  parseErrorBody,
+  PROVIDER,
+  type RetrySettings,
 } from './failures.ts';
 import { SlidingWindowLimiter, realTimer, type Timer } from './rate-limiter.ts';
 import type { TokenSource } from './token-source.ts';
@@ -89,7 +95,10 @@ export class HubspotApi {
   /** An SDK client for a token (no SDK retries, no SDK limiter: both are ours). */
   #sdk(token: string): Client {
     if (this.#client?.token !== token) {
-      this.#client = { token, sdk: new Client({ accessToken: token, basePath: this.basePath, numberOfApiCallRetries: 0 }) };
+      this.#client = {
+        token,
+        sdk: new Client({ accessToken: token, basePath: this.basePath, numberOfApiCallRetries: 0 }),
+      };
     }
     return this.#client.sdk;
   }
@@ -103,13 +112,20 @@ export class HubspotApi {
    * Sends one request (retrying as failures allow) and parses its answer with `schema`.
    * `retry: false` is for non-idempotent writes whose caller checks before trying again.
    */
-  async call<S extends z.ZodType>(endpoint: string, kind: CallKind, schema: S, send: Sender<unknown>, options: { retry?: boolean } = {}): Promise<z.infer<S>> {
+  async call<S extends z.ZodType>(
+    endpoint: string,
+    kind: CallKind,
+    schema: S,
+    send: Sender<unknown>,
+    options: { retry?: boolean } = {},
+  ): Promise<z.infer<S>> {
     const data = await this.#send(endpoint, kind, send, options.retry ?? true);
     const parsed = schema.safeParse(data);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new CrmError({
-        provider: PROVIDER, kind: 'bad_payload',
+        provider: PROVIDER,
+        kind: 'bad_payload',
         message: `${endpoint}: the answer does not have the documented shape (${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid'})`,
         cause: parsed.error,
       });
@@ -122,7 +138,9 @@ export class HubspotApi {
     return this.call(endpoint, 'read', schema, async (sdk) => {
       const res = await sdk.apiRequest({ method: 'GET', path });
       const headers: Record<string, string> = {};
-      res.headers.forEach((value, name) => { headers[name] = value; });
+      res.headers.forEach((value, name) => {
+        headers[name] = value;
+      });
       const text = await res.text();
       if (res.status >= 400) throw new HubspotHttpError(res.status, parseErrorBody(text), headers);
       return { httpStatusCode: res.status, headers, data: text === '' ? null : (JSON.parse(text) as unknown) };
@@ -151,7 +169,10 @@ export class HubspotApi {
         const decision = decide(normalise(err), attempt, endpoint, this.#retry);
         if (decision.pauseAllMs > 0) this.#general.pause(decision.pauseAllMs);
         if (decision.delayMs === null || !retry) throw decision.error;
-        this.#logger.debug({ endpoint, attempt, delayMs: decision.delayMs, reason: decision.error.message }, 'hubspot: retrying');
+        this.#logger.debug(
+          { endpoint, attempt, delayMs: decision.delayMs, reason: decision.error.message },
+          'hubspot: retrying',
+        );
         await this.#timer.sleep(decision.delayMs);
       }
     }
@@ -174,18 +195,25 @@ export class HubspotApi {
   #recordFailure(endpoint: string, err: unknown, seen: SeenAnswer): void {
     if (err instanceof HubspotHttpError) this.stats.record(endpoint, err.status, err.status === 429);
     else if (err instanceof HubspotTransportError) this.stats.record(endpoint, err.reason);
-    else if (seen.status !== null) this.stats.record(endpoint, seen.status, seen.status === 429); // answered, but the SDK could not read it
+    else if (seen.status !== null)
+      this.stats.record(endpoint, seen.status, seen.status === 429); // answered, but the SDK could not read it
     else this.stats.record(endpoint, transportFailure(err) ? 'network' : 'error');
   }
 
   #withTimeout<T>(promise: Promise<T>, endpoint: string): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => { reject(new HubspotTransportError('timeout', `no answer within ${this.#timeoutMs} ms`)); }, this.#timeoutMs);
+      timer = setTimeout(() => {
+        reject(new HubspotTransportError('timeout', `no answer within ${this.#timeoutMs} ms`));
+      }, this.#timeoutMs);
     });
     // An abandoned request may still settle later; nobody is waiting for it then.
-    promise.catch((err: unknown) => { this.#logger.trace({ endpoint, err }, 'hubspot: late answer of an abandoned request'); });
-    return Promise.race([promise, timeout]).finally(() => { clearTimeout(timer); });
+    promise.catch((err: unknown) => {
+      this.#logger.trace({ endpoint, err }, 'hubspot: late answer of an abandoned request');
+    });
+    return Promise.race([promise, timeout]).finally(() => {
+      clearTimeout(timer);
+    });
   }
 }
 
@@ -198,7 +226,8 @@ function transportFailure(err: unknown): boolean {
 
 function normalise(err: unknown): unknown {
   if (err instanceof HubspotHttpError || err instanceof HubspotTransportError) return err;
-  if (transportFailure(err)) return new HubspotTransportError('network', err instanceof Error ? err.message : String(err), err);
+  if (transportFailure(err))
+    return new HubspotTransportError('network', err instanceof Error ? err.message : String(err), err);
   return err;
 }
 
@@ -209,16 +238,22 @@ interface SeenAnswer {
 /** One call's middleware: the raw answer, before the SDK turns it into a model (or a lossy error). */
 function callOptions(seen: SeenAnswer): CallOptions {
   return {
-    middleware: [{
-      pre: (context) => Promise.resolve(context),
-      post: async (context) => {
-        seen.status = context.httpStatusCode;
-        if (context.httpStatusCode >= 400) {
-          throw new HubspotHttpError(context.httpStatusCode, parseErrorBody(await context.body.text()), context.headers);
-        }
-        return context;
+    middleware: [
+      {
+        pre: (context) => Promise.resolve(context),
+        post: async (context) => {
+          seen.status = context.httpStatusCode;
+          if (context.httpStatusCode >= 400) {
+            throw new HubspotHttpError(
+              context.httpStatusCode,
+              parseErrorBody(await context.body.text()),
+              context.headers,
+            );
+          }
+          return context;
+        },
       },
-    }],
+    ],
     middlewareMergeStrategy: 'append',
   };
 }

@@ -15,13 +15,22 @@ export interface HistoryEntry {
 }
 
 const ids = (value: string, fields: FieldMap): string[] =>
-  value.split(';').map((s) => s.trim()).filter((s) => s !== '').map((id) => fields.read('deal.influencers', id) ?? id);
+  value
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((id) => fields.read('deal.influencers', id) ?? id);
 
 /**
  * Touches of the `current` influencers (canonical partner ids). An id the history does not show
  * (history cut short) is dated `fallbackAt`, the deal's creation.
  */
-export function influencerTouches(current: readonly string[], history: readonly HistoryEntry[], fallbackAt: string, fields: FieldMap): SnapshotTouch[] {
+export function influencerTouches(
+  current: readonly string[],
+  history: readonly HistoryEntry[],
+  fallbackAt: string,
+  fields: FieldMap,
+): SnapshotTouch[] {
   const addedAt = new Map<string, number>();
   let previous = new Set<string>();
   for (const entry of [...history].sort((a, b) => a.timestamp - b.timestamp)) {
@@ -35,5 +44,7 @@ export function influencerTouches(current: readonly string[], history: readonly 
       const at = addedAt.get(partnerId);
       return { partnerId, at: at === undefined ? fallbackAt : formatInstant(at) };
     })
-    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.partnerId < b.partnerId ? -1 : a.partnerId > b.partnerId ? 1 : 0));
+    .sort((a, b) =>
+      a.at < b.at ? -1 : a.at > b.at ? 1 : a.partnerId < b.partnerId ? -1 : a.partnerId > b.partnerId ? 1 : 0,
+    );
 }

@@ -41,7 +41,9 @@ export class OptionSync {
   #load(object: HubspotObject): Promise<Map<string, PropertyRaw>> {
     let loaded = this.#loaded.get(object);
     if (!loaded) {
-      loaded = readProperties(this.#api, object, this.#enumerations(object)).then((list) => new Map(list.map((p) => [p.name, p])));
+      loaded = readProperties(this.#api, object, this.#enumerations(object)).then(
+        (list) => new Map(list.map((p) => [p.name, p])),
+      );
       this.#loaded.set(object, loaded);
     }
     return loaded;
@@ -71,7 +73,11 @@ export class OptionSync {
       props.set(property.name, updated);
       patched += 1;
     }
-    if (patched > 0) this.#logger.info({ lists: patched, partners: changes.partners.length, removed: changes.removed.length }, 'hubspot: partner pickers updated');
+    if (patched > 0)
+      this.#logger.info(
+        { lists: patched, partners: changes.partners.length, removed: changes.removed.length },
+        'hubspot: partner pickers updated',
+      );
     return patched;
   }
 
@@ -90,7 +96,10 @@ export class OptionSync {
         if (!merged) continue;
         props.set(d.name, await updateProperty(this.#api, object, d.name, { options: merged.options }));
         patched += 1;
-        this.#logger.info({ property: d.name, changes: merged.changes }, 'hubspot: option list updated from the config');
+        this.#logger.info(
+          { property: d.name, changes: merged.changes },
+          'hubspot: option list updated from the config',
+        );
       }
     }
     return patched;

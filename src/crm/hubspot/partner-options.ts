@@ -35,9 +35,13 @@ function cleanLabel(name: string | null | undefined, id: string): string {
  * The merged option list, sorted by label for reps, or null when nothing a rep would see changes
  * (value, label, visibility, order). Two companies with one name get their id in the label.
  */
-export function mergePartnerOptions(existing: readonly PartnerOption[], changes: PartnerChanges): PartnerOption[] | null {
+export function mergePartnerOptions(
+  existing: readonly PartnerOption[],
+  changes: PartnerChanges,
+): PartnerOption[] | null {
   const byValue = new Map<string, { value: string; name: string; hidden: boolean; description?: string | undefined }>();
-  for (const o of existing) byValue.set(o.value, { value: o.value, name: o.label, hidden: o.hidden, description: o.description });
+  for (const o of existing)
+    byValue.set(o.value, { value: o.value, name: o.label, hidden: o.hidden, description: o.description });
   const seen = new Set<string>();
   for (const p of changes.partners) {
     seen.add(p.id);
@@ -51,7 +55,8 @@ export function mergePartnerOptions(existing: readonly PartnerOption[], changes:
   if (changes.complete) for (const o of byValue.values()) if (!seen.has(o.value)) o.hidden = true;
 
   // Labels of earlier runs may carry an id suffix: compare on the bare name.
-  const bare = (o: { value: string; name: string }): string => o.name.endsWith(` (${o.value})`) ? o.name.slice(0, -` (${o.value})`.length) : o.name;
+  const bare = (o: { value: string; name: string }): string =>
+    o.name.endsWith(` (${o.value})`) ? o.name.slice(0, -` (${o.value})`.length) : o.name;
   const counts = new Map<string, number>();
   for (const o of byValue.values()) counts.set(bare(o).toLowerCase(), (counts.get(bare(o).toLowerCase()) ?? 0) + 1);
   const merged = [...byValue.values()].map((o) => {
@@ -62,12 +67,16 @@ export function mergePartnerOptions(existing: readonly PartnerOption[], changes:
     return option;
   });
   merged.sort((a, b) => compareText(a.label, b.label) || compareText(a.value, b.value));
-  merged.forEach((o, i) => { o.displayOrder = i; });
-
-  const same = merged.length === existing.length && merged.every((o, i) => {
-    const e = existing[i];
-    return e !== undefined && e.value === o.value && e.label === o.label && e.hidden === o.hidden;
+  merged.forEach((o, i) => {
+    o.displayOrder = i;
   });
+
+  const same =
+    merged.length === existing.length &&
+    merged.every((o, i) => {
+      const e = existing[i];
+      return e !== undefined && e.value === o.value && e.label === o.label && e.hidden === o.hidden;
+    });
   return same ? null : merged;
 }
 

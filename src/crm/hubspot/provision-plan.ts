@@ -36,11 +36,20 @@ const target = (object: HubspotObject, name: string): string => `${OBJECT_NOUN[o
 
 /** HubSpot property types a canonical field can live in, when partnersync does not manage it. */
 const COMPATIBLE: Readonly<Record<FieldKind, readonly string[] | null>> = {
-  text: null, number: ['number', 'string'], date: ['date', 'datetime', 'string'], enum: ['enumeration', 'string', 'bool'],
-  partner: ['enumeration', 'string', 'number'], partners: ['enumeration', 'string'], stage: ['enumeration'], owner: ['enumeration', 'string', 'number'],
+  text: null,
+  number: ['number', 'string'],
+  date: ['date', 'datetime', 'string'],
+  enum: ['enumeration', 'string', 'bool'],
+  partner: ['enumeration', 'string', 'number'],
+  partners: ['enumeration', 'string'],
+  stage: ['enumeration'],
+  owner: ['enumeration', 'string', 'number'],
 };
 
-const isResult = (key: string): boolean => /^(deal\.(commissionAmount|attributionSummary)|partner\.(health|alert|tierEarned|attributed|pipeline|winRate|lastActivity|fitScore|fitBand))/.test(key);
+const isResult = (key: string): boolean =>
+  /^(deal\.(commissionAmount|attributionSummary)|partner\.(health|alert|tierEarned|attributed|pipeline|winRate|lastActivity|fitScore|fitBand))/.test(
+    key,
+  );
 
 function compatible(field: ResolvedField, existing: PropertyRaw): string | null {
   const allowed = isResult(field.spec.key) && field.spec.kind === 'text' ? ['string'] : COMPATIBLE[field.spec.kind];
@@ -48,17 +57,25 @@ function compatible(field: ResolvedField, existing: PropertyRaw): string | null 
   return `${existing.name} is of type ${existing.type}; ${field.spec.key} needs ${allowed.join(' or ')}`;
 }
 
-const normalise = (o: { value: string; label: string; hidden?: boolean | undefined; description?: string | undefined }): string =>
-  JSON.stringify([o.value, o.label, o.hidden ?? false, o.description ?? '']);
+const normalise = (o: {
+  value: string;
+  label: string;
+  hidden?: boolean | undefined;
+  description?: string | undefined;
+}): string => JSON.stringify([o.value, o.label, o.hidden ?? false, o.description ?? '']);
 
 /** Existing options plus the desired ones (added or brought up to date), in config order, extras kept after. */
-export function mergeConfigOptions(existing: readonly PartnerOption[], desired: readonly DesiredOption[]): { options: PartnerOption[]; changes: string[] } | null {
+export function mergeConfigOptions(
+  existing: readonly PartnerOption[],
+  desired: readonly DesiredOption[],
+): { options: PartnerOption[]; changes: string[] } | null {
   const byValue = new Map(existing.map((o) => [o.value, o]));
   const changes: string[] = [];
   const merged: PartnerOption[] = desired.map((d) => {
     const current = byValue.get(d.value);
     if (!current) changes.push(`add option ${d.value} "${d.label}"`);
-    else if (normalise(current) !== normalise(d)) changes.push(`update option ${d.value} "${d.label}"${d.hidden ? ' (hidden)' : ''}`);
+    else if (normalise(current) !== normalise(d))
+      changes.push(`update option ${d.value} "${d.label}"${d.hidden ? ' (hidden)' : ''}`);
     const option: PartnerOption = { value: d.value, label: d.label, hidden: d.hidden };
     if (d.description !== undefined) option.description = d.description;
     return option;
@@ -66,7 +83,9 @@ export function mergeConfigOptions(existing: readonly PartnerOption[], desired: 
   const wanted = new Set(desired.map((d) => d.value));
   // Options the config no longer names stay (records may hold them); they keep their place after ours.
   for (const o of existing) if (!wanted.has(o.value)) merged.push(o);
-  merged.forEach((o, i) => { o.displayOrder = i; });
+  merged.forEach((o, i) => {
+    o.displayOrder = i;
+  });
   return changes.length === 0 ? null : { options: merged, changes };
 }
 
@@ -87,7 +106,13 @@ function resolutionHint(field: ResolvedField): string {
 
 function createInput(d: DesiredProperty, partners: readonly PartnerName[]): PropertyCreateInput {
   const input: PropertyCreateInput = {
-    name: d.name, label: d.label, description: d.description, groupName: d.groupName, type: d.type, fieldType: d.fieldType, hidden: d.hidden,
+    name: d.name,
+    label: d.label,
+    description: d.description,
+    groupName: d.groupName,
+    type: d.type,
+    fieldType: d.fieldType,
+    hidden: d.hidden,
   };
   if (d.options) input.options = d.options.map((o, i) => ({ ...o, displayOrder: i }));
   if (d.partnerOptions) input.options = mergePartnerOptions([], { partners, removed: [], complete: true }) ?? [];
@@ -95,7 +120,11 @@ function createInput(d: DesiredProperty, partners: readonly PartnerName[]): Prop
 }
 
 /** What to change on a property partnersync manages, and how to say it. */
-function updateFor(d: DesiredProperty, p: PropertyRaw, partners: readonly PartnerName[]): { input: PropertyInput; details: string[] } {
+function updateFor(
+  d: DesiredProperty,
+  p: PropertyRaw,
+  partners: readonly PartnerName[],
+): { input: PropertyInput; details: string[] } {
   const input: PropertyInput = {};
   const details: string[] = [];
   if (p.type !== d.type || p.fieldType !== d.fieldType) {
@@ -134,9 +163,18 @@ function updateFor(d: DesiredProperty, p: PropertyRaw, partners: readonly Partne
       const before = new Map(existing.map((o) => [o.value, o]));
       const added = merged.filter((o) => !before.has(o.value)).length;
       const hidden = merged.filter((o) => o.hidden && before.get(o.value)?.hidden === false).length;
-      const renamed = merged.filter((o) => { const e = before.get(o.value); return e !== undefined && e.label !== o.label; }).length;
-      const parts = [added > 0 ? `${added} added` : '', renamed > 0 ? `${renamed} renamed` : '', hidden > 0 ? `${hidden} hidden (no longer partners)` : ''].filter((x) => x !== '');
-      details.push(`partner options (one per partner company): ${parts.length > 0 ? parts.join(', ') : 'sorted by name'}; ${merged.length} in all`);
+      const renamed = merged.filter((o) => {
+        const e = before.get(o.value);
+        return e !== undefined && e.label !== o.label;
+      }).length;
+      const parts = [
+        added > 0 ? `${added} added` : '',
+        renamed > 0 ? `${renamed} renamed` : '',
+        hidden > 0 ? `${hidden} hidden (no longer partners)` : '',
+      ].filter((x) => x !== '');
+      details.push(
+        `partner options (one per partner company): ${parts.length > 0 ? parts.join(', ') : 'sorted by name'}; ${merged.length} in all`,
+      );
     }
   }
   return { input, details };
@@ -148,39 +186,88 @@ function planField(field: ResolvedField, desired: DesiredProperty | undefined, i
   const existing = input.existing.get(object)?.get(field.name);
   if (!existing) {
     if (field.spec.standard || !desired) {
-      return { action: { target: where, action: 'conflict', detail: `${field.spec.key} is mapped to ${field.name}, which does not exist in HubSpot; create it there or fix crm.mappings["${field.spec.key}"]` }, work: null };
+      return {
+        action: {
+          target: where,
+          action: 'conflict',
+          detail: `${field.spec.key} is mapped to ${field.name}, which does not exist in HubSpot; create it there or fix crm.mappings["${field.spec.key}"]`,
+        },
+        work: null,
+      };
     }
     return {
-      action: { target: where, action: 'create', detail: `${desired.label} (${desired.type}/${desired.fieldType}${desired.options ? `, ${desired.options.length} options` : desired.partnerOptions ? `, ${input.partners.length} partner options` : ''}) for ${field.spec.key}` },
+      action: {
+        target: where,
+        action: 'create',
+        detail: `${desired.label} (${desired.type}/${desired.fieldType}${desired.options ? `, ${desired.options.length} options` : desired.partnerOptions ? `, ${input.partners.length} partner options` : ''}) for ${field.spec.key}`,
+      },
       work: { kind: 'createProperty', object, input: createInput(desired, input.partners) },
     };
   }
   if (!desired || !isManaged(existing.description)) {
     if (!field.spec.standard && !field.mapped) {
-      return { action: { target: where, action: 'conflict', detail: `exists but is not managed by partnersync (its description lacks "Managed by partnersync"), so provisioning will not touch it; ${resolutionHint(field)}` }, work: null };
+      return {
+        action: {
+          target: where,
+          action: 'conflict',
+          detail: `exists but is not managed by partnersync (its description lacks "Managed by partnersync"), so provisioning will not touch it; ${resolutionHint(field)}`,
+        },
+        work: null,
+      };
     }
     const problem = compatible(field, existing);
-    if (problem) return { action: { target: where, action: 'conflict', detail: `${problem}; map ${field.spec.key} to a suitable property in crm.mappings` }, work: null };
-    const why = field.spec.standard && !field.mapped ? "HubSpot's own property" : 'mapped in crm.mappings, used as it is';
+    if (problem)
+      return {
+        action: {
+          target: where,
+          action: 'conflict',
+          detail: `${problem}; map ${field.spec.key} to a suitable property in crm.mappings`,
+        },
+        work: null,
+      };
+    const why =
+      field.spec.standard && !field.mapped ? "HubSpot's own property" : 'mapped in crm.mappings, used as it is';
     return { action: { target: where, action: 'ok', detail: `${field.spec.key}: ${why}` }, work: null };
   }
   const { input: update, details } = updateFor(desired, existing, input.partners);
-  if (details.length === 0) return { action: { target: where, action: 'ok', detail: `${field.spec.key}: up to date` }, work: null };
-  return { action: { target: where, action: 'update', detail: details.join('; ') }, work: { kind: 'updateProperty', object, name: field.name, input: update } };
+  if (details.length === 0)
+    return { action: { target: where, action: 'ok', detail: `${field.spec.key}: up to date` }, work: null };
+  return {
+    action: { target: where, action: 'update', detail: details.join('; ') },
+    work: { kind: 'updateProperty', object, name: field.name, input: update },
+  };
 }
 
 function planGroups(input: PlanInput, changes: readonly PlannedChange[]): PlannedChange[] {
   const out: PlannedChange[] = [];
   for (const g of GROUPS) {
-    const needed = changes.some((c) => c.work && c.work.kind !== 'createGroup' && c.work.kind !== 'updateGroup' && c.work.object === g.object
-      && ((c.work.kind === 'createProperty' && c.work.input.groupName === g.name) || (c.work.kind === 'updateProperty' && c.work.input.groupName === g.name)));
+    const needed = changes.some(
+      (c) =>
+        c.work &&
+        c.work.kind !== 'createGroup' &&
+        c.work.kind !== 'updateGroup' &&
+        c.work.object === g.object &&
+        ((c.work.kind === 'createProperty' && c.work.input.groupName === g.name) ||
+          (c.work.kind === 'updateProperty' && c.work.input.groupName === g.name)),
+    );
     const label = input.groups.get(g.object)?.get(g.name);
     const where = `${OBJECT_NOUN[g.object]} property group ${g.name}`;
     if (label === undefined) {
-      if (needed) out.push({ action: { target: where, action: 'create', detail: `"${g.label}"` }, work: { kind: 'createGroup', object: g.object, name: g.name, label: g.label } });
-      else if (input.desired.some((d) => d.object === g.object)) out.push({ action: { target: where, action: 'ok', detail: 'not needed: no property to place in it' }, work: null });
+      if (needed)
+        out.push({
+          action: { target: where, action: 'create', detail: `"${g.label}"` },
+          work: { kind: 'createGroup', object: g.object, name: g.name, label: g.label },
+        });
+      else if (input.desired.some((d) => d.object === g.object))
+        out.push({
+          action: { target: where, action: 'ok', detail: 'not needed: no property to place in it' },
+          work: null,
+        });
     } else if (label !== g.label) {
-      out.push({ action: { target: where, action: 'update', detail: `label "${label}" → "${g.label}"` }, work: { kind: 'updateGroup', object: g.object, name: g.name, label: g.label } });
+      out.push({
+        action: { target: where, action: 'update', detail: `label "${label}" → "${g.label}"` },
+        work: { kind: 'updateGroup', object: g.object, name: g.name, label: g.label },
+      });
     } else {
       out.push({ action: { target: where, action: 'ok', detail: `"${label}"` }, work: null });
     }
@@ -191,14 +278,41 @@ function planGroups(input: PlanInput, changes: readonly PlannedChange[]): Planne
 function planStages(stages: StageMap | null): PlannedChange[] {
   if (!stages) return [];
   const all = stages.stages();
-  const names = (outcome: string): string => all.filter((s) => stages.outcome(s.id) === outcome).map((s) => `${s.pipeline}/${s.label}`).join(', ') || 'none';
-  const out: PlannedChange[] = [{ action: { target: 'deal stages', action: 'ok', detail: `${all.length} stages; won: ${names('won')}; lost: ${names('lost')}` }, work: null }];
+  const names = (outcome: string): string =>
+    all
+      .filter((s) => stages.outcome(s.id) === outcome)
+      .map((s) => `${s.pipeline}/${s.label}`)
+      .join(', ') || 'none';
+  const out: PlannedChange[] = [
+    {
+      action: {
+        target: 'deal stages',
+        action: 'ok',
+        detail: `${all.length} stages; won: ${names('won')}; lost: ${names('lost')}`,
+      },
+      work: null,
+    },
+  ];
   const unmapped = all.filter((s) => stages.outcome(s.id) === null);
   if (unmapped.length > 0) {
-    out.push({ action: { target: 'deal stages', action: 'conflict', detail: `no isClosed/probability metadata for ${unmapped.map((s) => s.id).join(', ')}; set crm.stages.overrides.<stageId> to open, won or lost` }, work: null });
+    out.push({
+      action: {
+        target: 'deal stages',
+        action: 'conflict',
+        detail: `no isClosed/probability metadata for ${unmapped.map((s) => s.id).join(', ')}; set crm.stages.overrides.<stageId> to open, won or lost`,
+      },
+      work: null,
+    });
   }
   for (const id of stages.unknownOverrides()) {
-    out.push({ action: { target: `crm.stages.overrides.${id}`, action: 'conflict', detail: `no deal stage has the id ${id}; stage ids: ${all.map((s) => s.id).join(', ')}` }, work: null });
+    out.push({
+      action: {
+        target: `crm.stages.overrides.${id}`,
+        action: 'conflict',
+        detail: `no deal stage has the id ${id}; stage ids: ${all.map((s) => s.id).join(', ')}`,
+      },
+      work: null,
+    });
   }
   return out;
 }

@@ -22,7 +22,15 @@ import type { Stage } from '../../domain/snapshot.ts';
 import type { SnapshotTouch } from '../../domain/snapshot.ts';
 import type { TimeZone } from '../../domain/time.ts';
 import type { Logger } from '../../log.ts';
-import { CrmError, type DealLinks, type PullCursor, type PulledDeal, type PulledPartner, type PullPage, type PullRequest } from '../port.ts';
+import {
+  CrmError,
+  type DealLinks,
+  type PullCursor,
+  type PulledDeal,
+  type PulledPartner,
+  type PullPage,
+  type PullRequest,
+} from '../port.ts';
 import type { FieldMap } from './field-map.ts';
 import { PROVIDER } from './failures.ts';
 import type { HubspotApi } from './hubspot-api.ts';
@@ -31,10 +39,25 @@ import type { OptionSync } from './option-sync.ts';
 import type { PartnerName } from './partner-options.ts';
 import type { AssociationBatchRaw, HubspotObjectRaw } from './raw-schemas.ts';
 import {
-  ASSOCIATION_BATCH, batchRead, HISTORY_BATCH, listObjects, listPipelines, readAssociations, searchObjects, type SearchFilter,
+  ASSOCIATION_BATCH,
+  batchRead,
+  HISTORY_BATCH,
+  listObjects,
+  listPipelines,
+  readAssociations,
+  searchObjects,
+  type SearchFilter,
 } from './requests.ts';
 import { buildStageMap, NO_STAGES, StageMap } from './stage-map.ts';
-import { createdAtOf, influencerIds, influencerValue, matchesWhere, toDeal, toPartner, type MapContext } from './to-snapshot.ts';
+import {
+  createdAtOf,
+  influencerIds,
+  influencerValue,
+  matchesWhere,
+  toDeal,
+  toPartner,
+  type MapContext,
+} from './to-snapshot.ts';
 
 /** Deals per emitted page: one association batch read. */
 const DEAL_CHUNK = ASSOCIATION_BATCH;
@@ -86,7 +109,10 @@ export function parseCursor(cursor: PullCursor | null, logger: Logger): HubspotC
   const parsed = cursorSchema.safeParse(cursor);
   if (parsed.success) return parsed.data;
   // A checkpoint this adapter did not write (another version, another CRM): start over with a full run.
-  logger.warn({ issue: parsed.error.issues[0]?.message }, 'hubspot: ignoring an unreadable pull cursor; running a full pull');
+  logger.warn(
+    { issue: parsed.error.issues[0]?.message },
+    'hubspot: ignoring an unreadable pull cursor; running a full pull',
+  );
   return null;
 }
 
@@ -106,9 +132,13 @@ export class PullRun {
     this.#previousTouches = request.previousTouches;
     const cursor = parseCursor(request.cursor, deps.logger);
     this.#since = cursor?.since ?? null;
-    const resumable = cursor?.run && (cursor.run.mode === request.mode || request.mode === 'incremental') ? cursor.run : null;
+    const resumable =
+      cursor?.run && (cursor.run.mode === request.mode || request.mode === 'incremental') ? cursor.run : null;
     if (resumable) {
-      this.#run = { ...resumable, refreshLinks: resumable.refreshLinks || (request.refreshLinks && resumable.mode === 'incremental') };
+      this.#run = {
+        ...resumable,
+        refreshLinks: resumable.refreshLinks || (request.refreshLinks && resumable.mode === 'incremental'),
+      };
     } else {
       const since = request.mode === 'incremental' ? this.#since : null;
       const incremental = since !== null;
@@ -117,7 +147,9 @@ export class PullRun {
         windowStart: since === null ? null : since - deps.overlapMs,
         windowEnd: deps.now() - deps.lagMs,
         refreshLinks: incremental && request.refreshLinks,
-        step: 'partners', lastId: null, after: null,
+        step: 'partners',
+        lastId: null,
+        after: null,
       };
     }
     this.#options = deps.optionSync();
@@ -142,10 +174,10 @@ export class PullRun {
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i] ?? 'partners';
       const next = steps[i + 1];
-      const done: PullCursor = next === undefined
-        ? { v: 1, since: this.#run.windowEnd, run: null }
-        : this.#cursorAt(next, null, null);
-      const resumeAt = step === this.#run.step ? { lastId: this.#run.lastId, after: this.#run.after } : { lastId: null, after: null };
+      const done: PullCursor =
+        next === undefined ? { v: 1, since: this.#run.windowEnd, run: null } : this.#cursorAt(next, null, null);
+      const resumeAt =
+        step === this.#run.step ? { lastId: this.#run.lastId, after: this.#run.after } : { lastId: null, after: null };
       // The last page of the last step carries the finished cursor: the next run's window start.
       yield* this.#step(step, resumeAt, done);
     }
@@ -153,17 +185,27 @@ export class PullRun {
 
   #step(step: Step, at: { lastId: string | null; after: string | null }, done: PullCursor): AsyncGenerator<PullPage> {
     switch (step) {
-      case 'partners': return this.#partners(at.lastId, done);
-      case 'deals': return this.#run.mode === 'full' ? this.#listDeals(at.after, done) : this.#searchDeals(at.lastId, done);
-      case 'archivedDeals': return this.#archived('deals', at.after, done);
-      case 'archivedPartners': return this.#archived('companies', at.after, done);
-      case 'links': return this.#links(at.lastId, done);
+      case 'partners':
+        return this.#partners(at.lastId, done);
+      case 'deals':
+        return this.#run.mode === 'full' ? this.#listDeals(at.after, done) : this.#searchDeals(at.lastId, done);
+      case 'archivedDeals':
+        return this.#archived('deals', at.after, done);
+      case 'archivedPartners':
+        return this.#archived('companies', at.after, done);
+      case 'links':
+        return this.#links(at.lastId, done);
     }
   }
 
   /** Modified within [windowStart, windowEnd], both ends included (epoch ms, as HubSpot takes them). */
   #window(): SearchFilter {
-    return { propertyName: 'hs_lastmodifieddate', operator: 'BETWEEN', value: String(this.#run.windowStart ?? 0), highValue: String(this.#run.windowEnd) };
+    return {
+      propertyName: 'hs_lastmodifieddate',
+      operator: 'BETWEEN',
+      value: String(this.#run.windowStart ?? 0),
+      highValue: String(this.#run.windowEnd),
+    };
   }
 
   /**
@@ -173,11 +215,23 @@ export class PullRun {
    */
   #companyGroups(): SearchFilter[][] {
     if (this.#run.mode === 'incremental') return [[this.#window()]];
-    return [Object.entries(this.#deps.where).map(([propertyName, value]): SearchFilter => ({ propertyName, operator: 'EQ', value }))];
+    return [
+      Object.entries(this.#deps.where).map(([propertyName, value]): SearchFilter => ({
+        propertyName,
+        operator: 'EQ',
+        value,
+      })),
+    ];
   }
 
   #companyProperties(): string[] {
-    return [...new Set([...this.#deps.fields.properties('companies'), ...Object.keys(this.#deps.where), 'hs_lastmodifieddate'])];
+    return [
+      ...new Set([
+        ...this.#deps.fields.properties('companies'),
+        ...Object.keys(this.#deps.where),
+        'hs_lastmodifieddate',
+      ]),
+    ];
   }
 
   dealProperties(): string[] {
@@ -196,7 +250,11 @@ export class PullRun {
     const removed: string[] = [];
     let lastId = lastIdAtStart;
     for (;;) {
-      const page = await searchObjects(this.#deps.api, 'companies', { groups, properties: this.#companyProperties(), afterId: lastId });
+      const page = await searchObjects(this.#deps.api, 'companies', {
+        groups,
+        properties: this.#companyProperties(),
+        afterId: lastId,
+      });
       const partners: PulledPartner[] = [];
       const candidates: string[] = [];
       const ctx = await this.#mapContext(false);
@@ -223,7 +281,10 @@ export class PullRun {
       if (this.#run.mode === 'full') await this.#options.syncConfigOptions();
     } catch (err) {
       if (!(err instanceof CrmError) || err.kind !== 'invalid_request') throw err;
-      this.#deps.logger.error({ err: err.message }, 'hubspot: could not update option lists; run `partnersync provision` to see why');
+      this.#deps.logger.error(
+        { err: err.message },
+        'hubspot: could not update option lists; run `partnersync provision` to see why',
+      );
     }
   }
 
@@ -250,7 +311,11 @@ export class PullRun {
       const raws: HubspotObjectRaw[] = [];
       let more = true;
       while (more && raws.length < DEAL_CHUNK) {
-        const page = await searchObjects(this.#deps.api, 'deals', { groups: [[this.#window()]], properties: this.dealProperties(), afterId: lastId });
+        const page = await searchObjects(this.#deps.api, 'deals', {
+          groups: [[this.#window()]],
+          properties: this.dealProperties(),
+          afterId: lastId,
+        });
         raws.push(...page.results);
         lastId = page.results.at(-1)?.id ?? lastId;
         more = page.paging?.next !== undefined && page.results.length > 0;
@@ -261,7 +326,11 @@ export class PullRun {
     }
   }
 
-  async *#archived(type: 'deals' | 'companies', afterAtStart: string | null, done: PullCursor): AsyncGenerator<PullPage> {
+  async *#archived(
+    type: 'deals' | 'companies',
+    afterAtStart: string | null,
+    done: PullCursor,
+  ): AsyncGenerator<PullPage> {
     let after = afterAtStart;
     const since = this.#run.mode === 'incremental' ? (this.#run.windowStart ?? 0) : null;
     for (;;) {
@@ -270,7 +339,11 @@ export class PullRun {
       for (let pages = 0; more && pages < 10; pages++) {
         const page = await listObjects(this.#deps.api, type, ['hs_object_id'], after, true);
         // Incremental runs report what was archived since the window start; full runs everything.
-        ids.push(...page.results.filter((r) => since === null || !r.archivedAt || r.archivedAt.getTime() >= since).map((r) => r.id));
+        ids.push(
+          ...page.results
+            .filter((r) => since === null || !r.archivedAt || r.archivedAt.getTime() >= since)
+            .map((r) => r.id),
+        );
         after = page.paging?.next?.after ?? null;
         more = after !== null;
       }
@@ -291,7 +364,11 @@ export class PullRun {
       const ids: string[] = [];
       let more = true;
       while (more && ids.length < DEAL_CHUNK) {
-        const page = await searchObjects(this.#deps.api, 'deals', { groups: [], properties: ['hs_object_id'], afterId: lastId });
+        const page = await searchObjects(this.#deps.api, 'deals', {
+          groups: [],
+          properties: ['hs_object_id'],
+          afterId: lastId,
+        });
         ids.push(...page.results.map((r) => r.id));
         lastId = page.results.at(-1)?.id ?? lastId;
         more = page.paging?.next !== undefined && page.results.length > 0;
@@ -309,7 +386,10 @@ export class PullRun {
     if (this.#deps.fields.get('deal.stage').mapped) return new StageMap([], this.#deps.stageOverrides);
     this.#stages ??= buildStageMap(await listPipelines(this.#deps.api), this.#deps.stageOverrides);
     const stageProp = this.#deps.fields.name('deal.stage');
-    const unknown = raws.some((r) => { const s = r.properties[stageProp]; return typeof s === 'string' && s !== '' && !this.#stages?.has(s); });
+    const unknown = raws.some((r) => {
+      const s = r.properties[stageProp];
+      return typeof s === 'string' && s !== '' && !this.#stages?.has(s);
+    });
     if (unknown && !this.#stagesReloaded) {
       this.#stagesReloaded = true;
       this.#stages = buildStageMap(await listPipelines(this.#deps.api), this.#deps.stageOverrides);
@@ -318,7 +398,8 @@ export class PullRun {
   }
 
   async #mapContext(withDeals: boolean, raws: readonly HubspotObjectRaw[] = []): Promise<MapContext> {
-    const needsCurrency = withDeals && raws.some((r) => (r.properties[this.#deps.fields.name('deal.currency')] ?? '') === '');
+    const needsCurrency =
+      withDeals && raws.some((r) => (r.properties[this.#deps.fields.name('deal.currency')] ?? '') === '');
     return {
       fields: this.#deps.fields,
       tz: this.#deps.tz,
@@ -333,7 +414,9 @@ export class PullRun {
     if (raws.length === 0) return [];
     const ctx = await this.#mapContext(true, raws);
     const [customers, touches] = await Promise.all([this.#customers(raws.map((r) => r.id)), this.#touches(raws, ctx)]);
-    return raws.map((raw) => toDeal(raw, { customerId: customers.get(raw.id) ?? null, touches: touches.get(raw.id) ?? [] }, ctx));
+    return raws.map((raw) =>
+      toDeal(raw, { customerId: customers.get(raw.id) ?? null, touches: touches.get(raw.id) ?? [] }, ctx),
+    );
   }
 
   /** Primary company per deal (Associations v4, ≤ 1,000 per call). A failed read is an error, never "no company". */
@@ -353,16 +436,27 @@ export class PullRun {
    * (history only changes when the set does): a new process reads no history for unchanged sets.
    * Reused deals are taken out of `stale`.
    */
-  async #reuseCachedTouches(stale: HubspotObjectRaw[], out: Map<string, SnapshotTouch[]>, fields: FieldMap): Promise<void> {
+  async #reuseCachedTouches(
+    stale: HubspotObjectRaw[],
+    out: Map<string, SnapshotTouch[]>,
+    fields: FieldMap,
+  ): Promise<void> {
     const lookup = this.#previousTouches;
     if (lookup === undefined || stale.length === 0) return;
     const previous = await lookup(stale.map((r) => r.id));
-    const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
+    const sameSet = (a: readonly string[], b: readonly string[]): boolean =>
+      a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
     for (let i = stale.length - 1; i >= 0; i--) {
       const raw = stale[i] as HubspotObjectRaw;
       const touches = previous.get(raw.id);
       if (touches === undefined || touches.length === 0) continue;
-      if (!sameSet(influencerIds(raw, fields), touches.map((t) => t.partnerId))) continue;
+      if (
+        !sameSet(
+          influencerIds(raw, fields),
+          touches.map((t) => t.partnerId),
+        )
+      )
+        continue;
       const kept = [...touches];
       out.set(raw.id, kept);
       this.#deps.touchCache.set(raw.id, { value: influencerValue(raw, fields), touches: kept });
@@ -388,10 +482,19 @@ export class PullRun {
     const historyProp = fields.name('deal.influencers');
     for (let i = 0; i < stale.length; i += HISTORY_BATCH) {
       const chunk = stale.slice(i, i + HISTORY_BATCH);
-      const answer = await batchRead(this.#deps.api, 'deals', chunk.map((r) => r.id), ['hs_object_id'], [historyProp]);
+      const answer = await batchRead(
+        this.#deps.api,
+        'deals',
+        chunk.map((r) => r.id),
+        ['hs_object_id'],
+        [historyProp],
+      );
       const histories = new Map(answer.results.map((r) => [r.id, r.propertiesWithHistory?.[historyProp] ?? []]));
       for (const raw of chunk) {
-        const history = (histories.get(raw.id) ?? []).map((h) => ({ value: h.value, timestamp: h.timestamp.getTime() }));
+        const history = (histories.get(raw.id) ?? []).map((h) => ({
+          value: h.value,
+          timestamp: h.timestamp.getTime(),
+        }));
         const touches = influencerTouches(influencerIds(raw, fields), history, createdAtOf(raw, ctx), fields);
         out.set(raw.id, touches);
         touchCache.set(raw.id, { value: influencerValue(raw, fields), touches });
@@ -410,11 +513,15 @@ function primaryCompany(to: AssociationBatchRaw['results'][number]['to']): strin
 
 /** "No company associated" is an answer (customer null); any other error in a 207 is a failure. */
 function checkAssociationErrors(answer: AssociationBatchRaw): void {
-  const real = (answer.errors ?? []).filter((e) => !(typeof e.subCategory === 'string' && e.subCategory.includes('NO_ASSOCIATIONS_FOUND')));
+  const real = (answer.errors ?? []).filter(
+    (e) => !(typeof e.subCategory === 'string' && e.subCategory.includes('NO_ASSOCIATIONS_FOUND')),
+  );
   if (real.length === 0) return;
   const first = real[0];
   throw new CrmError({
-    provider: PROVIDER, kind: first?.category === 'VALIDATION_ERROR' ? 'invalid_request' : 'unavailable', code: first?.category ?? null,
+    provider: PROVIDER,
+    kind: first?.category === 'VALIDATION_ERROR' ? 'invalid_request' : 'unavailable',
+    code: first?.category ?? null,
     message: `POST /crm/v4/associations/deals/companies/batch/read: ${real.length} error(s), e.g. ${first?.message ?? 'no message'}`,
   });
 }

@@ -9,7 +9,10 @@ export interface Timer {
 
 export const realTimer: Timer = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => { setTimeout(resolve, ms); }),
+  sleep: (ms) =>
+    new Promise((resolve) => {
+      setTimeout(resolve, ms);
+    }),
 };
 
 export class SlidingWindowLimiter {
@@ -50,7 +53,8 @@ export class SlidingWindowLimiter {
         await this.#timer.sleep(this.#pausedUntil - now);
         continue;
       }
-      while (this.#head < this.#starts.length && (this.#starts[this.#head] ?? 0) <= now - this.windowMs - this.marginMs) this.#head += 1;
+      while (this.#head < this.#starts.length && (this.#starts[this.#head] ?? 0) <= now - this.windowMs - this.marginMs)
+        this.#head += 1;
       if (this.#head > 512) {
         this.#starts.splice(0, this.#head);
         this.#head = 0;

@@ -45,14 +45,20 @@ export const hubspotBatchRaw = z.object({
 export type HubspotBatchRaw = z.infer<typeof hubspotBatchRaw>;
 
 export const associationBatchRaw = z.object({
-  results: z.array(z.object({
-    _from: z.object({ id: z.string() }),
-    to: z.array(z.object({
-      toObjectId: z.union([z.string(), z.number()]).transform(String),
-      associationTypes: z.array(z.object({ typeId: z.number(), category: z.string().optional(), label: z.string().nullable().optional() })),
-    })),
-    paging: z.unknown().optional(),
-  })),
+  results: z.array(
+    z.object({
+      _from: z.object({ id: z.string() }),
+      to: z.array(
+        z.object({
+          toObjectId: z.union([z.string(), z.number()]).transform(String),
+          associationTypes: z.array(
+            z.object({ typeId: z.number(), category: z.string().optional(), label: z.string().nullable().optional() }),
+          ),
+        }),
+      ),
+      paging: z.unknown().optional(),
+    }),
+  ),
   errors: z.array(batchErrorRaw).optional(),
 });
 export type AssociationBatchRaw = z.infer<typeof associationBatchRaw>;
@@ -83,21 +89,27 @@ export type PropertyRaw = z.infer<typeof propertyRaw>;
 export const propertyListRaw = z.object({ results: z.array(propertyRaw) });
 export const propertyBatchRaw = z.object({ results: z.array(propertyRaw), errors: z.array(batchErrorRaw).optional() });
 
-export const groupListRaw = z.object({ results: z.array(z.object({ name: z.string(), label: z.string(), archived: z.boolean().optional() })) });
+export const groupListRaw = z.object({
+  results: z.array(z.object({ name: z.string(), label: z.string(), archived: z.boolean().optional() })),
+});
 export const groupRaw = z.object({ name: z.string(), label: z.string() });
 
 export const pipelinesRaw = z.object({
-  results: z.array(z.object({
-    id: z.string(),
-    label: z.string(),
-    archived: z.boolean().optional(),
-    stages: z.array(z.object({
+  results: z.array(
+    z.object({
       id: z.string(),
       label: z.string(),
       archived: z.boolean().optional(),
-      metadata: z.record(z.string(), z.string()).optional(),
-    })),
-  })),
+      stages: z.array(
+        z.object({
+          id: z.string(),
+          label: z.string(),
+          archived: z.boolean().optional(),
+          metadata: z.record(z.string(), z.string()).optional(),
+        }),
+      ),
+    }),
+  ),
 });
 export type PipelinesRaw = z.infer<typeof pipelinesRaw>;
 
@@ -108,11 +120,13 @@ export const tokenRaw = z.object({
 });
 
 /** GET /account-info/v3/details (raw JSON: no SDK model). */
-export const accountInfoRaw = z.object({
-  portalId: z.union([z.number(), z.string()]).transform(String),
-  companyCurrency: z.string().optional(),
-  timeZone: z.string().optional(),
-}).loose();
+export const accountInfoRaw = z
+  .object({
+    portalId: z.union([z.number(), z.string()]).transform(String),
+    companyCurrency: z.string().optional(),
+    timeZone: z.string().optional(),
+  })
+  .loose();
 
 /** Answers we read nothing from (204 archive, PATCH echoes). */
 export const anyRaw = z.unknown();

@@ -18,17 +18,31 @@ export async function createSandboxHubspotAdapter(ctx: AdapterContext): Promise<
   // Config problems first: no sandbox is started for a config that cannot work.
   hubspotFieldMap(ctx.config);
   const settings = ctx.config.config.crm?.sandbox ?? { seed: 1, partners: 50, deals: 2000 };
-  const stateFile = settings.stateFile !== undefined ? path.resolve(settings.stateFile) : path.resolve(ctx.dataDir, 'sandbox-hubspot.json');
+  const stateFile =
+    settings.stateFile !== undefined
+      ? path.resolve(settings.stateFile)
+      : path.resolve(ctx.dataDir, 'sandbox-hubspot.json');
   await mkdir(path.dirname(stateFile), { recursive: true });
   const sandbox = await startSandbox({
-    crm: 'hubspot', seed: settings.seed, partners: settings.partners, deals: settings.deals, stateFile, fields: 'provisioned',
-    onError: (err) => { ctx.logger.error({ err }, 'sandbox-hubspot: unexpected error'); },
+    crm: 'hubspot',
+    seed: settings.seed,
+    partners: settings.partners,
+    deals: settings.deals,
+    stateFile,
+    fields: 'provisioned',
+    onError: (err) => {
+      ctx.logger.error({ err }, 'sandbox-hubspot: unexpected error');
+    },
   });
   const personality = sandbox.state.personality;
   let adapter: HubspotAdapter;
   try {
     adapter = new HubspotAdapter({
-      config: ctx.config, env: ctx.env, logger: ctx.logger, basePath: sandbox.url, tokens: staticToken(SANDBOX_TOKEN),
+      config: ctx.config,
+      env: ctx.env,
+      logger: ctx.logger,
+      basePath: sandbox.url,
+      tokens: staticToken(SANDBOX_TOKEN),
       ...(isHubspotPersonality(personality) ? { portalId: String(personality.state.portalId) } : {}),
     });
   } catch (err) {

@@ -52,7 +52,8 @@ function outcomeOf(metadata: Readonly<Record<string, string>> | undefined): Stag
 export function buildStageMap(raw: PipelinesRaw, overrides: Readonly<Record<string, Stage>>): StageMap {
   const stages: StageInfo[] = [];
   for (const pipeline of raw.results) {
-    for (const stage of pipeline.stages) stages.push({ id: stage.id, label: stage.label, pipeline: pipeline.label, outcome: outcomeOf(stage.metadata) });
+    for (const stage of pipeline.stages)
+      stages.push({ id: stage.id, label: stage.label, pipeline: pipeline.label, outcome: outcomeOf(stage.metadata) });
   }
   return new StageMap(stages, overrides);
 }

@@ -25,7 +25,10 @@ function markerChunks(markers: readonly string[]): string[][] {
   let current: string[] = [];
   let chars = 0;
   for (const m of markers) {
-    if (current.length > 0 && (current.length >= MARKERS_PER_SEARCH || chars + m.length + 3 > MARKER_CHARS_PER_SEARCH)) {
+    if (
+      current.length > 0 &&
+      (current.length >= MARKERS_PER_SEARCH || chars + m.length + 3 > MARKER_CHARS_PER_SEARCH)
+    ) {
       chunks.push(current);
       current = [];
       chars = 0;
@@ -68,7 +71,11 @@ export async function findTasks(deps: TaskDeps, markers: readonly string[]): Pro
   for (const values of markerChunks(wanted)) {
     let lastId: string | null = null;
     for (;;) {
-      const page = await searchObjects(deps.api, 'tasks', { groups: [[{ propertyName: property, operator: 'IN', values }]], properties: [property], afterId: lastId });
+      const page = await searchObjects(deps.api, 'tasks', {
+        groups: [[{ propertyName: property, operator: 'IN', values }]],
+        properties: [property],
+        afterId: lastId,
+      });
       for (const r of page.results) {
         const marker = r.properties[property];
         if (typeof marker === 'string' && values.includes(marker) && !found.has(marker)) found.set(marker, r.id);
@@ -86,24 +93,44 @@ async function createBatch(deps: TaskDeps, batch: readonly TaskRequest[]): Promi
   const done: TaskResult[] = [];
   for (let attempt = 1; pending.length > 0; attempt++) {
     try {
-      const answer = await batchCreate(deps.api, 'tasks', pending.map((t) => toInput(t, property)));
+      const answer = await batchCreate(
+        deps.api,
+        'tasks',
+        pending.map((t) => toInput(t, property)),
+      );
       const byMarker = new Map(answer.results.map((r) => [r.properties[property] ?? '', r.id]));
       for (const t of pending) {
         const taskId = byMarker.get(t.marker);
-        if (taskId === undefined) throw new CrmError({ provider: 'hubspot', kind: 'bad_payload', message: `POST /crm/v3/objects/tasks/batch/create: no task came back for marker ${t.marker}` });
+        if (taskId === undefined)
+          throw new CrmError({
+            provider: 'hubspot',
+            kind: 'bad_payload',
+            message: `POST /crm/v3/objects/tasks/batch/create: no task came back for marker ${t.marker}`,
+          });
         done.push({ marker: t.marker, taskId });
       }
       return done;
     } catch (err) {
-      if (!(err instanceof CrmError) || (err.kind !== 'unavailable' && err.kind !== 'rate_limited') || attempt >= MAX_ATTEMPTS) throw err;
+      if (
+        !(err instanceof CrmError) ||
+        (err.kind !== 'unavailable' && err.kind !== 'rate_limited') ||
+        attempt >= MAX_ATTEMPTS
+      )
+        throw err;
       await deps.api.timer.sleep(err.retryAfterMs ?? backoff(attempt, 1000, DEFAULT_RETRY));
       if (err.kind === 'unavailable') {
         // The failed attempt may have created some tasks: keep those, create only the others.
-        const created = await findTasks(deps, pending.map((t) => t.marker));
+        const created = await findTasks(
+          deps,
+          pending.map((t) => t.marker),
+        );
         done.push(...created);
         const have = new Set(created.map((c) => c.marker));
         pending = pending.filter((t) => !have.has(t.marker));
-        deps.logger.warn({ recovered: created.length, remaining: pending.length }, 'hubspot: task creation retried after an unclear failure');
+        deps.logger.warn(
+          { recovered: created.length, remaining: pending.length },
+          'hubspot: task creation retried after an unclear failure',
+        );
       }
     }
   }
@@ -113,6 +140,6 @@ async function createBatch(deps: TaskDeps, batch: readonly TaskRequest[]): Promi
 export async function createTasks(deps: TaskDeps, tasks: readonly TaskRequest[]): Promise<TaskResult[]> {
   const unique = [...new Map(tasks.map((t) => [t.marker, t])).values()];
   const out: TaskResult[] = [];
-  for (let i = 0; i < unique.length; i += BATCH) out.push(...await createBatch(deps, unique.slice(i, i + BATCH)));
+  for (let i = 0; i < unique.length; i += BATCH) out.push(...(await createBatch(deps, unique.slice(i, i + BATCH))));
   return out;
 }

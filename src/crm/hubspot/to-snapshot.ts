@@ -5,7 +5,15 @@
 
 import type { SnapshotRegistration, SnapshotTouch, Stage } from '../../domain/snapshot.ts';
 import { formatInstant, type TimeZone } from '../../domain/time.ts';
-import { DEAL_RESULT_FIELDS, PARTNER_RESULT_FIELDS, type FieldValues, type PartnerResultField, type PulledDeal, type PulledPartner, type DealResultField } from '../port.ts';
+import {
+  DEAL_RESULT_FIELDS,
+  PARTNER_RESULT_FIELDS,
+  type FieldValues,
+  type PartnerResultField,
+  type PulledDeal,
+  type PulledPartner,
+  type DealResultField,
+} from '../port.ts';
 import { RATING_KEYS, type FieldMap } from './field-map.ts';
 import type { HubspotObjectRaw } from './raw-schemas.ts';
 import type { StageMap } from './stage-map.ts';
@@ -122,14 +130,25 @@ export function toDeal(raw: HubspotObjectRaw, extras: DealExtras, ctx: MapContex
 
 /** The deal's creation instant (createdate, else the record's own creation time). */
 export function createdAtOf(raw: HubspotObjectRaw, ctx: MapContext): string {
-  return toInstant(ctx.fields.read('deal.createdAt', prop(raw, ctx.fields.name('deal.createdAt'))), ctx.tz) ?? raw.createdAt.toISOString();
+  return (
+    toInstant(ctx.fields.read('deal.createdAt', prop(raw, ctx.fields.name('deal.createdAt'))), ctx.tz) ??
+    raw.createdAt.toISOString()
+  );
 }
 
 /** The canonical ids of the deal's influencers (a multi-checkbox: `;`-separated option values). */
 export function influencerIds(raw: HubspotObjectRaw, fields: FieldMap): string[] {
   const value = prop(raw, fields.name('deal.influencers'));
   if (value === null) return [];
-  return [...new Set(value.split(';').map((s) => s.trim()).filter((s) => s !== '').map((id) => fields.read('deal.influencers', id) ?? id))];
+  return [
+    ...new Set(
+      value
+        .split(';')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+        .map((id) => fields.read('deal.influencers', id) ?? id),
+    ),
+  ];
 }
 
 /** The influencers value as HubSpot holds it ('' when empty), to tell whether it changed. */

@@ -34,24 +34,29 @@ function dedupe(inputs: readonly Input[]): Input[] {
 }
 
 export function partnerInputs(changes: WriteBack, fields: FieldMap): Input[] {
-  return dedupe(changes.partners.map((p) => {
-    const properties: Record<string, string> = {};
-    for (const [field, value] of Object.entries(p.fields)) {
-      properties[fields.name(`partner.${field}`)] = fields.write(`partner.${field}`, value);
-    }
-    return { id: p.id, properties };
-  }));
+  return dedupe(
+    changes.partners.map((p) => {
+      const properties: Record<string, string> = {};
+      for (const [field, value] of Object.entries(p.fields)) {
+        properties[fields.name(`partner.${field}`)] = fields.write(`partner.${field}`, value);
+      }
+      return { id: p.id, properties };
+    }),
+  );
 }
 
 export function dealInputs(changes: WriteBack, fields: FieldMap): Input[] {
-  return dedupe(changes.deals.map((d) => {
-    const properties: Record<string, string> = {};
-    for (const [field, value] of Object.entries(d.fields)) {
-      properties[fields.name(`deal.${field}`)] = fields.write(`deal.${field}`, value);
-    }
-    if (d.expireRegistration) properties[fields.name('deal.registration.status')] = fields.write('deal.registration.status', 'expired');
-    return { id: d.id, properties };
-  }));
+  return dedupe(
+    changes.deals.map((d) => {
+      const properties: Record<string, string> = {};
+      for (const [field, value] of Object.entries(d.fields)) {
+        properties[fields.name(`deal.${field}`)] = fields.write(`deal.${field}`, value);
+      }
+      if (d.expireRegistration)
+        properties[fields.name('deal.registration.status')] = fields.write('deal.registration.status', 'expired');
+      return { id: d.id, properties };
+    }),
+  );
 }
 
 /** A rejection that says something about the records sent (not about HubSpot or the token). */
@@ -60,14 +65,22 @@ function isRecordProblem(err: unknown): err is CrmError {
 }
 
 function missingProperty(err: CrmError): boolean {
-  return err.cause instanceof HubspotHttpError && (err.cause.body.errors ?? []).some((e) => e.code === 'PROPERTY_DOESNT_EXIST');
+  return (
+    err.cause instanceof HubspotHttpError &&
+    (err.cause.body.errors ?? []).some((e) => e.code === 'PROPERTY_DOESNT_EXIST')
+  );
 }
 
 function reasonFrom(err: CrmError): string {
   return err.cause instanceof HubspotHttpError ? reasonOf(err.cause.body) : err.message;
 }
 
-async function writeBatch(deps: WriteDeps, type: 'deals' | 'companies', batch: readonly Input[], failed: WriteFailure[]): Promise<number> {
+async function writeBatch(
+  deps: WriteDeps,
+  type: 'deals' | 'companies',
+  batch: readonly Input[],
+  failed: WriteFailure[],
+): Promise<number> {
   try {
     await batchUpdate(deps.api, type, batch);
     return batch.length;
@@ -76,7 +89,11 @@ async function writeBatch(deps: WriteDeps, type: 'deals' | 'companies', batch: r
     // A property missing from HubSpot fails every record alike: bisecting would only multiply calls.
     if (missingProperty(err)) {
       throw new CrmError({
-        provider: 'hubspot', kind: 'invalid_request', status: err.status, code: 'PROPERTY_DOESNT_EXIST', cause: err,
+        provider: 'hubspot',
+        kind: 'invalid_request',
+        status: err.status,
+        code: 'PROPERTY_DOESNT_EXIST',
+        cause: err,
         message: `${reasonFrom(err)}: run \`partnersync provision\` to create partnersync's properties, or fix crm.mappings`,
       });
     }
@@ -88,11 +105,19 @@ async function writeBatch(deps: WriteDeps, type: 'deals' | 'companies', batch: r
     }
     // Bisect: the halves without the bad record go through, the other half splits again.
     const mid = Math.ceil(batch.length / 2);
-    return (await writeBatch(deps, type, batch.slice(0, mid), failed)) + (await writeBatch(deps, type, batch.slice(mid), failed));
+    return (
+      (await writeBatch(deps, type, batch.slice(0, mid), failed)) +
+      (await writeBatch(deps, type, batch.slice(mid), failed))
+    );
   }
 }
 
-async function writeAll(deps: WriteDeps, type: 'deals' | 'companies', inputs: readonly Input[], failed: WriteFailure[]): Promise<number> {
+async function writeAll(
+  deps: WriteDeps,
+  type: 'deals' | 'companies',
+  inputs: readonly Input[],
+  failed: WriteFailure[],
+): Promise<number> {
   const batches: Input[][] = [];
   for (let i = 0; i < inputs.length; i += BATCH) batches.push(inputs.slice(i, i + BATCH));
   let written = 0;
@@ -114,6 +139,7 @@ export async function writeBack(deps: WriteDeps, changes: WriteBack): Promise<Wr
   const failed: WriteFailure[] = [];
   const partnersWritten = await writeAll(deps, 'companies', partnerInputs(changes, deps.fields), failed);
   const dealsWritten = await writeAll(deps, 'deals', dealInputs(changes, deps.fields), failed);
-  if (failed.length > 0) deps.logger.warn({ failed: failed.length, first: failed[0] }, 'hubspot: some records were not written');
+  if (failed.length > 0)
+    deps.logger.warn({ failed: failed.length, first: failed[0] }, 'hubspot: some records were not written');
   return { partnersWritten, dealsWritten, failed };
 }

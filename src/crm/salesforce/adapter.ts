@@ -7,7 +7,15 @@ import type { Program } from '../../domain/program.ts';
 import { TimeZone } from '../../domain/time.ts';
 import type { Logger } from '../../log.ts';
 import type {
-  CallStats, CrmAdapter, PullPage, PullRequest, ProvisionPlan, TaskRequest, TaskResult, WriteBack, WriteReport,
+  CallStats,
+  CrmAdapter,
+  PullPage,
+  PullRequest,
+  ProvisionPlan,
+  TaskRequest,
+  TaskResult,
+  WriteBack,
+  WriteReport,
 } from '../port.ts';
 import type { AdapterContext, AdapterFactory } from '../registry.ts';
 import type { BackoffPolicy } from '../shared/retry.ts';
@@ -55,7 +63,12 @@ export interface SalesforceAdapterContext extends AdapterContext {
 
 function allowList(fields: FieldMap, partnerWhere: Readonly<Record<string, unknown>>, source: string): SoqlAllowList {
   const allow = new SoqlAllowList()
-    .allow('Opportunity', [...OPPORTUNITY_FIELDS, 'CurrencyIsoCode', 'LastModifiedById', ...fields.forObject('Opportunity').map((f) => f.apiName)])
+    .allow('Opportunity', [
+      ...OPPORTUNITY_FIELDS,
+      'CurrencyIsoCode',
+      'LastModifiedById',
+      ...fields.forObject('Opportunity').map((f) => f.apiName),
+    ])
     .allow('OpportunityPartner', [...OPPORTUNITY_PARTNER_FIELDS, 'LastModifiedById'])
     .allow('Task', ['Id', 'Subject', 'Description'])
     .allow('CustomField', ['Id', 'DeveloperName', 'TableEnumOrId', 'Description', 'NamespacePrefix'])
@@ -70,7 +83,9 @@ function allowList(fields: FieldMap, partnerWhere: Readonly<Record<string, unkno
     allow.allow('Account', Object.keys(partnerWhere));
   } catch (err) {
     if (!(err instanceof SoqlError)) throw err;
-    throw new ConfigError(source, [{ path: 'crm.partners.where', message: `${err.message}; use Account field API names such as Type or IsPartner` }]);
+    throw new ConfigError(source, [
+      { path: 'crm.partners.where', message: `${err.message}; use Account field API names such as Type or IsPartner` },
+    ]);
   }
   return allow;
 }
@@ -95,20 +110,45 @@ export class SalesforceAdapter implements CrmAdapter {
     const sleep = options.sleep;
     const now = options.now ?? Date.now;
     this.client = new SalesforceClient({
-      apiVersion: sf.apiVersion, loginUrl: options.loginUrl ?? sf.loginUrl, instanceUrl: options.instanceUrl ?? sf.instanceUrl,
-      credentials: options.credentials, onTokens: options.onTokens, reservePercent: sf.dailyReservePercent, logger,
-      requestTimeoutMs: options.requestTimeoutMs, backoff: options.backoff, sleep, random: options.random, now,
+      apiVersion: sf.apiVersion,
+      loginUrl: options.loginUrl ?? sf.loginUrl,
+      instanceUrl: options.instanceUrl ?? sf.instanceUrl,
+      credentials: options.credentials,
+      onTokens: options.onTokens,
+      reservePercent: sf.dailyReservePercent,
+      logger,
+      requestTimeoutMs: options.requestTimeoutMs,
+      backoff: options.backoff,
+      sleep,
+      random: options.random,
+      now,
     });
     this.#pull = new SalesforcePull({
-      client: this.client, allow, fields: this.fields, tz, fitKeys: program.fitCriteria.map(([k]) => k),
-      stageOverrides: crm.stages.overrides, partnerWhere, bulkThreshold: sf.bulkThreshold,
-      lookbackMs: options.lookbackMs ?? sf.lookbackSeconds * 1000, bulkPollTimeoutMs: options.bulkPollTimeoutMs ?? sf.bulkPollTimeoutSeconds * 1000,
+      client: this.client,
+      allow,
+      fields: this.fields,
+      tz,
+      fitKeys: program.fitCriteria.map(([k]) => k),
+      stageOverrides: crm.stages.overrides,
+      partnerWhere,
+      bulkThreshold: sf.bulkThreshold,
+      lookbackMs: options.lookbackMs ?? sf.lookbackSeconds * 1000,
+      bulkPollTimeoutMs: options.bulkPollTimeoutMs ?? sf.bulkPollTimeoutSeconds * 1000,
       bulkResultsPageSize: options.bulkResultsPageSize,
-      sleep: sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))), now, logger,
+      sleep: sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      now,
+      logger,
     });
     this.#writer = new SalesforceWriter(this.client, this.fields);
     this.#tasks = new SalesforceTasks(this.client, allow, tz, logger);
-    this.#provisioner = new SalesforceProvisioner({ client: this.client, allow, fields: this.fields, program, assignees: sf.permissionSetAssignees, logger });
+    this.#provisioner = new SalesforceProvisioner({
+      client: this.client,
+      allow,
+      fields: this.fields,
+      program,
+      assignees: sf.permissionSetAssignees,
+      logger,
+    });
   }
 
   async accountKey(): Promise<string> {
@@ -156,7 +196,8 @@ export class SalesforceAdapter implements CrmAdapter {
  */
 export const createSalesforceAdapter: AdapterFactory = async (ctx: SalesforceAdapterContext) => {
   const crm = ctx.config.config.crm;
-  if (crm === undefined) throw new ConfigError(ctx.config.file, [{ path: 'crm', message: 'is required for the Salesforce connector' }]);
+  if (crm === undefined)
+    throw new ConfigError(ctx.config.file, [{ path: 'crm', message: 'is required for the Salesforce connector' }]);
   let credentials = credentialsFromEnv(ctx.env);
   let onTokens = ctx.onTokens;
   const vault = ctx.credentials;
@@ -170,5 +211,12 @@ export const createSalesforceAdapter: AdapterFactory = async (ctx: SalesforceAda
       await listener?.(tokens);
     };
   }
-  return new SalesforceAdapter({ crm, program: ctx.config.program, configFile: ctx.config.file, credentials, logger: ctx.logger, onTokens });
+  return new SalesforceAdapter({
+    crm,
+    program: ctx.config.program,
+    configFile: ctx.config.file,
+    credentials,
+    logger: ctx.logger,
+    onTokens,
+  });
 };

@@ -33,17 +33,33 @@ export interface SalesforceSession {
  * Told after every token grant. `refreshToken` is set when Salesforce rotated it (refresh-token
  * rotation is a connected-app setting): store it, or the next process starts with a dead token.
  */
-export type TokenListener = (tokens: { refreshToken: string | null; instanceUrl: string; orgId: string; userId: string }) => void | Promise<void>;
+export type TokenListener = (tokens: {
+  refreshToken: string | null;
+  instanceUrl: string;
+  orgId: string;
+  userId: string;
+}) => void | Promise<void>;
 
 /** SF_CLIENT_ID + SF_CLIENT_SECRET + SF_REFRESH_TOKEN, or SF_CLIENT_ID + SF_USERNAME + SF_JWT_KEY. */
 export function credentialsFromEnv(env: Env): SalesforceCredentials {
-  const { SF_CLIENT_ID: clientId, SF_CLIENT_SECRET: clientSecret, SF_REFRESH_TOKEN: refreshToken, SF_USERNAME: username, SF_JWT_KEY: key } = env;
-  if (clientId !== undefined && username !== undefined && key !== undefined) return { flow: 'jwt', clientId, username, privateKey: key };
-  if (clientId !== undefined && clientSecret !== undefined && refreshToken !== undefined) return { flow: 'refresh_token', clientId, clientSecret, refreshToken };
-  throw new ConfigError('environment', [{
-    path: 'SF_*',
-    message: 'Salesforce needs SF_CLIENT_ID with SF_USERNAME and SF_JWT_KEY (JWT bearer flow), or SF_CLIENT_ID with SF_CLIENT_SECRET and SF_REFRESH_TOKEN (refresh-token flow)',
-  }]);
+  const {
+    SF_CLIENT_ID: clientId,
+    SF_CLIENT_SECRET: clientSecret,
+    SF_REFRESH_TOKEN: refreshToken,
+    SF_USERNAME: username,
+    SF_JWT_KEY: key,
+  } = env;
+  if (clientId !== undefined && username !== undefined && key !== undefined)
+    return { flow: 'jwt', clientId, username, privateKey: key };
+  if (clientId !== undefined && clientSecret !== undefined && refreshToken !== undefined)
+    return { flow: 'refresh_token', clientId, clientSecret, refreshToken };
+  throw new ConfigError('environment', [
+    {
+      path: 'SF_*',
+      message:
+        'Salesforce needs SF_CLIENT_ID with SF_USERNAME and SF_JWT_KEY (JWT bearer flow), or SF_CLIENT_ID with SF_CLIENT_SECRET and SF_REFRESH_TOKEN (refresh-token flow)',
+    },
+  ]);
 }
 
 /** A PEM key from the environment, where newlines are often written as `\n`. */
@@ -51,29 +67,46 @@ export function readPrivateKey(pem: string): KeyObject {
   try {
     return createPrivateKey(pem.includes('\\n') ? pem.replace(/\\n/g, '\n') : pem);
   } catch (err) {
-    throw new ConfigError('environment', [{ path: 'SF_JWT_KEY', message: `is not a readable PEM private key (${err instanceof Error ? err.message : String(err)})` }]);
+    throw new ConfigError('environment', [
+      {
+        path: 'SF_JWT_KEY',
+        message: `is not a readable PEM private key (${err instanceof Error ? err.message : String(err)})`,
+      },
+    ]);
   }
 }
 
 const base64url = (data: string | Buffer): string => Buffer.from(data).toString('base64url');
 
 /** The signed JWT bearer assertion: iss = consumer key, sub = username, aud = login server. */
-export function signJwtAssertion(options: { clientId: string; username: string; audience: string; key: KeyObject; nowMs: number }): string {
+export function signJwtAssertion(options: {
+  clientId: string;
+  username: string;
+  audience: string;
+  key: KeyObject;
+  nowMs: number;
+}): string {
   const header = base64url(JSON.stringify({ alg: 'RS256' }));
-  const claims = base64url(JSON.stringify({
-    iss: options.clientId, sub: options.username, aud: options.audience.replace(/\/+$/, ''),
-    exp: Math.floor(options.nowMs / 1000) + ASSERTION_LIFETIME_S,
-  }));
+  const claims = base64url(
+    JSON.stringify({
+      iss: options.clientId,
+      sub: options.username,
+      aud: options.audience.replace(/\/+$/, ''),
+      exp: Math.floor(options.nowMs / 1000) + ASSERTION_LIFETIME_S,
+    }),
+  );
   const signature = createSign('RSA-SHA256').update(`${header}.${claims}`).sign(options.key);
   return `${header}.${claims}.${base64url(signature)}`;
 }
 
-const tokenResponse = z.object({
-  access_token: z.string().min(1),
-  instance_url: z.url(),
-  id: z.string().regex(/\/id\/[A-Za-z0-9]{15,18}\/[A-Za-z0-9]{15,18}$/, 'an identity URL …/id/{orgId}/{userId}'),
-  refresh_token: z.string().min(1).optional(),
-}).loose();
+const tokenResponse = z
+  .object({
+    access_token: z.string().min(1),
+    instance_url: z.url(),
+    id: z.string().regex(/\/id\/[A-Za-z0-9]{15,18}\/[A-Za-z0-9]{15,18}$/, 'an identity URL …/id/{orgId}/{userId}'),
+    refresh_token: z.string().min(1).optional(),
+  })
+  .loose();
 
 export interface AuthOptions {
   credentials: SalesforceCredentials;
@@ -127,12 +160,23 @@ export class SalesforceAuth {
 
   async #grantOnce(): Promise<SalesforceSession> {
     const creds = this.#credentials;
-    const raw = await this.#tokenRequest(creds.flow === 'jwt'
-      ? { grant_type: JWT_BEARER_GRANT, assertion: this.#assertion(creds) }
-      : { grant_type: 'refresh_token', client_id: creds.clientId, client_secret: creds.clientSecret, refresh_token: creds.refreshToken });
+    const raw = await this.#tokenRequest(
+      creds.flow === 'jwt'
+        ? { grant_type: JWT_BEARER_GRANT, assertion: this.#assertion(creds) }
+        : {
+            grant_type: 'refresh_token',
+            client_id: creds.clientId,
+            client_secret: creds.clientSecret,
+            refresh_token: creds.refreshToken,
+          },
+    );
     const parsed = tokenResponse.safeParse(raw);
     if (!parsed.success) {
-      throw new CrmError({ provider: PROVIDER, kind: 'bad_payload', message: `Salesforce token endpoint: unexpected answer (${parsed.error.issues[0]?.message ?? 'invalid'})` });
+      throw new CrmError({
+        provider: PROVIDER,
+        kind: 'bad_payload',
+        message: `Salesforce token endpoint: unexpected answer (${parsed.error.issues[0]?.message ?? 'invalid'})`,
+      });
     }
     const [orgId = '', userId = ''] = parsed.data.id.split('/').slice(-2);
     const rotated = parsed.data.refresh_token;
@@ -141,15 +185,24 @@ export class SalesforceAuth {
     }
     const session = { accessToken: parsed.data.access_token, instanceUrl: parsed.data.instance_url, orgId, userId };
     await this.#options.onTokens?.({
-      refreshToken: creds.flow === 'refresh_token' && rotated !== undefined && rotated !== creds.refreshToken ? rotated : null,
-      instanceUrl: session.instanceUrl, orgId, userId,
+      refreshToken:
+        creds.flow === 'refresh_token' && rotated !== undefined && rotated !== creds.refreshToken ? rotated : null,
+      instanceUrl: session.instanceUrl,
+      orgId,
+      userId,
     });
     return session;
   }
 
   #assertion(creds: Extract<SalesforceCredentials, { flow: 'jwt' }>): string {
     if (this.#key === null) throw new Error('JWT flow without a key');
-    return signJwtAssertion({ clientId: creds.clientId, username: creds.username, audience: this.#options.loginUrl, key: this.#key, nowMs: this.#options.now() });
+    return signJwtAssertion({
+      clientId: creds.clientId,
+      username: creds.username,
+      audience: this.#options.loginUrl,
+      key: this.#key,
+      nowMs: this.#options.now(),
+    });
   }
 
   /**
@@ -170,7 +223,12 @@ export class SalesforceAuth {
       });
     } catch (err) {
       this.#options.record('network');
-      throw new CrmError({ provider: PROVIDER, kind: 'unavailable', message: `Salesforce token endpoint unreachable: ${err instanceof Error ? err.message : String(err)}`, cause: err });
+      throw new CrmError({
+        provider: PROVIDER,
+        kind: 'unavailable',
+        message: `Salesforce token endpoint unreachable: ${err instanceof Error ? err.message : String(err)}`,
+        cause: err,
+      });
     }
     const text = await res.text();
     this.#options.record(res.status);
@@ -180,10 +238,19 @@ export class SalesforceAuth {
     const code = typeof error === 'string' ? error : null;
     const detail = typeof description === 'string' ? description : text.slice(0, 200);
     if (res.status >= 500 || res.status === 429 || code === 'unknown_error') {
-      throw new CrmError({ provider: PROVIDER, kind: 'unavailable', status: res.status, code, message: `Salesforce token endpoint unavailable (HTTP ${res.status}${code === null ? '' : ` ${code}`}): ${detail}` });
+      throw new CrmError({
+        provider: PROVIDER,
+        kind: 'unavailable',
+        status: res.status,
+        code,
+        message: `Salesforce token endpoint unavailable (HTTP ${res.status}${code === null ? '' : ` ${code}`}): ${detail}`,
+      });
     }
     throw new CrmError({
-      provider: PROVIDER, kind: 'auth', status: res.status, code,
+      provider: PROVIDER,
+      kind: 'auth',
+      status: res.status,
+      code,
       message: `Salesforce login (${this.#credentials.flow === 'jwt' ? 'JWT bearer' : 'refresh token'}) refused (HTTP ${res.status}${code === null ? '' : ` ${code}`}): ${detail}`,
     });
   }

@@ -28,27 +28,50 @@ export const BULK_RESULTS_PAGE = 50_000;
 const FIRST_POLL_MS = 1000;
 const MAX_POLL_MS = 10_000;
 
-const jobInfo = z.object({
-  id: z.string().min(1),
-  state: z.enum(['Open', 'UploadComplete', 'InProgress', 'JobComplete', 'Aborted', 'Failed']),
-  errorMessage: z.string().nullish(),
-}).loose();
+const jobInfo = z
+  .object({
+    id: z.string().min(1),
+    state: z.enum(['Open', 'UploadComplete', 'InProgress', 'JobComplete', 'Aborted', 'Failed']),
+    errorMessage: z.string().nullish(),
+  })
+  .loose();
 
 /** Pages of CSV rows (column → text) of a Bulk 2.0 query job. */
-export async function* bulkQuery(client: SalesforceClient, soql: string, options: BulkQueryOptions): AsyncGenerator<Record<string, string>[]> {
-  const job = await client.json({
-    method: 'POST', path: '/jobs/query', what: `${options.what} (create Bulk 2.0 job)`,
-    // A second job after a lost answer costs an API call and nothing else: safe to retry.
-    idempotent: true,
-    body: JSON.stringify({ operation: options.all ? 'queryAll' : 'query', query: soql, contentType: 'CSV', columnDelimiter: 'COMMA', lineEnding: 'LF' }),
-  }, jobInfo);
+export async function* bulkQuery(
+  client: SalesforceClient,
+  soql: string,
+  options: BulkQueryOptions,
+): AsyncGenerator<Record<string, string>[]> {
+  const job = await client.json(
+    {
+      method: 'POST',
+      path: '/jobs/query',
+      what: `${options.what} (create Bulk 2.0 job)`,
+      // A second job after a lost answer costs an API call and nothing else: safe to retry.
+      idempotent: true,
+      body: JSON.stringify({
+        operation: options.all ? 'queryAll' : 'query',
+        query: soql,
+        contentType: 'CSV',
+        columnDelimiter: 'COMMA',
+        lineEnding: 'LF',
+      }),
+    },
+    jobInfo,
+  );
   await waitForJob(client, job.id, options);
   let locator: string | null = null;
   const pageSize = options.pageSize ?? BULK_RESULTS_PAGE;
   for (;;) {
     const query: Record<string, string> = { maxRecords: String(pageSize) };
     if (locator !== null) query['locator'] = locator;
-    const res = await client.send({ method: 'GET', path: `/jobs/query/${job.id}/results`, query, idempotent: true, what: `${options.what} (Bulk 2.0 results)` });
+    const res = await client.send({
+      method: 'GET',
+      path: `/jobs/query/${job.id}/results`,
+      query,
+      idempotent: true,
+      what: `${options.what} (Bulk 2.0 results)`,
+    });
     yield parseCsv(res.body, options.what);
     const next = res.headers['sforce-locator'];
     // The last page says "null" (the text); a missing header also ends the results.
@@ -61,13 +84,25 @@ async function waitForJob(client: SalesforceClient, jobId: string, options: Bulk
   const deadline = options.now() + (options.pollTimeoutMs ?? BULK_POLL_TIMEOUT_MS);
   let wait = FIRST_POLL_MS;
   for (;;) {
-    const info = await client.json({ method: 'GET', path: `/jobs/query/${jobId}`, idempotent: true, what: `${options.what} (Bulk 2.0 job status)` }, jobInfo);
+    const info = await client.json(
+      { method: 'GET', path: `/jobs/query/${jobId}`, idempotent: true, what: `${options.what} (Bulk 2.0 job status)` },
+      jobInfo,
+    );
     if (info.state === 'JobComplete') return;
     if (info.state === 'Failed' || info.state === 'Aborted') {
-      throw new CrmError({ provider: PROVIDER, kind: 'invalid_request', code: info.state, message: `Salesforce ${options.what}: Bulk 2.0 job ${jobId} ${info.state.toLowerCase()}${info.errorMessage ? `: ${info.errorMessage}` : ''}` });
+      throw new CrmError({
+        provider: PROVIDER,
+        kind: 'invalid_request',
+        code: info.state,
+        message: `Salesforce ${options.what}: Bulk 2.0 job ${jobId} ${info.state.toLowerCase()}${info.errorMessage ? `: ${info.errorMessage}` : ''}`,
+      });
     }
     if (options.now() + wait > deadline) {
-      throw new CrmError({ provider: PROVIDER, kind: 'unavailable', message: `Salesforce ${options.what}: Bulk 2.0 job ${jobId} still ${info.state} after the poll timeout; the run resumes from its checkpoint` });
+      throw new CrmError({
+        provider: PROVIDER,
+        kind: 'unavailable',
+        message: `Salesforce ${options.what}: Bulk 2.0 job ${jobId} still ${info.state} after the poll timeout; the run resumes from its checkpoint`,
+      });
     }
     await options.sleep(wait);
     wait = Math.min(MAX_POLL_MS, Math.round(wait * 1.5));

@@ -7,7 +7,9 @@ import { CrmError, type CrmErrorKind } from '../port.ts';
 
 export const PROVIDER = 'salesforce';
 
-const errorArray = z.array(z.object({ message: z.string(), errorCode: z.string(), fields: z.array(z.string()).nullish() }).loose()).min(1);
+const errorArray = z
+  .array(z.object({ message: z.string(), errorCode: z.string(), fields: z.array(z.string()).nullish() }).loose())
+  .min(1);
 const oauthError = z.object({ error: z.string(), error_description: z.string().optional() }).loose();
 
 export interface SalesforceErrorInfo {
@@ -26,7 +28,9 @@ export function readErrorBody(body: string): SalesforceErrorInfo {
   }
   const rest = errorArray.safeParse(json);
   if (rest.success) {
-    const all = rest.data.map((e) => `${e.errorCode}: ${e.message}${e.fields && e.fields.length > 0 ? ` (${e.fields.join(', ')})` : ''}`);
+    const all = rest.data.map(
+      (e) => `${e.errorCode}: ${e.message}${e.fields && e.fields.length > 0 ? ` (${e.fields.join(', ')})` : ''}`,
+    );
     return { code: rest.data[0]?.errorCode ?? null, message: all.join('; ') };
   }
   const oauth = oauthError.safeParse(json);
@@ -47,12 +51,19 @@ function kindOf(status: number, code: string | null): CrmErrorKind {
 export function httpError(what: string, status: number, body: string): CrmError {
   const info = readErrorBody(body);
   const kind = kindOf(status, info.code);
-  const advice = kind === 'quota_exhausted'
-    ? ' — the org has used its daily API allocation; the run stops at its checkpoint and resumes after the reset'
-    : info.code === 'INVALID_FIELD' && /No such column/.test(info.message)
-      ? ' — a field partnersync uses is missing or hidden from the integration user: run `partnersync provision`, or check crm.mappings'
-      : '';
-  return new CrmError({ provider: PROVIDER, kind, code: info.code, status, message: `${what}: HTTP ${status} ${info.message}${advice}` });
+  const advice =
+    kind === 'quota_exhausted'
+      ? ' — the org has used its daily API allocation; the run stops at its checkpoint and resumes after the reset'
+      : info.code === 'INVALID_FIELD' && /No such column/.test(info.message)
+        ? ' — a field partnersync uses is missing or hidden from the integration user: run `partnersync provision`, or check crm.mappings'
+        : '';
+  return new CrmError({
+    provider: PROVIDER,
+    kind,
+    code: info.code,
+    status,
+    message: `${what}: HTTP ${status} ${info.message}${advice}`,
+  });
 }
 
 export function networkError(what: string, cause: unknown): CrmError {
@@ -61,13 +72,20 @@ export function networkError(what: string, cause: unknown): CrmError {
 }
 
 export function badPayload(what: string, detail: string, cause?: unknown): CrmError {
-  return new CrmError({ provider: PROVIDER, kind: 'bad_payload', message: `${what}: unexpected response (${detail})`, cause });
+  return new CrmError({
+    provider: PROVIDER,
+    kind: 'bad_payload',
+    message: `${what}: unexpected response (${detail})`,
+    cause,
+  });
 }
 
 /** The clean stop before the org's remaining allocation falls below the reserve. */
 export function reserveReached(used: number, limit: number, reservePercent: number): CrmError {
   return new CrmError({
-    provider: PROVIDER, kind: 'quota_exhausted', code: 'DAILY_RESERVE',
+    provider: PROVIDER,
+    kind: 'quota_exhausted',
+    code: 'DAILY_RESERVE',
     message: `Salesforce API usage ${used}/${limit}: stopping before the remaining daily allocation falls below the reserve of ${reservePercent}% kept for other integrations (crm.salesforce.dailyReservePercent); the run resumes from its checkpoint`,
   });
 }

@@ -4,7 +4,10 @@
 // raw JSON numbers made from our decimal text (Node's JSON.parse source access and JSON.rawJSON).
 
 interface ExactJson {
-  parse(text: string, reviver: (this: unknown, key: string, value: unknown, context: { source?: string }) => unknown): unknown;
+  parse(
+    text: string,
+    reviver: (this: unknown, key: string, value: unknown, context: { source?: string }) => unknown,
+  ): unknown;
   rawJSON(text: string): unknown;
 }
 
@@ -13,7 +16,9 @@ const DECIMAL = /^-?\d+(\.\d+)?$/;
 
 /** Parses JSON; every number becomes the string it was written as ("12000.50", "3"). */
 export function parseJsonExact(text: string): unknown {
-  return exact.parse(text, (_key, value, context) => (typeof value === 'number' && context.source !== undefined ? context.source : value));
+  return exact.parse(text, (_key, value, context) =>
+    typeof value === 'number' && context.source !== undefined ? context.source : value,
+  );
 }
 
 /** A JSON number written exactly as the decimal text says (for JSON.stringify). */

@@ -21,8 +21,16 @@ export const orgCurrencySchema = z.object({ multiCurrency: z.boolean(), currency
 
 export async function detectCurrency(client: SalesforceClient, allow: SoqlAllowList): Promise<OrgCurrency> {
   try {
-    const soql = select(allow, { object: 'CurrencyType', fields: ['IsoCode'], where: where.eq('IsCorporate', lit.boolean(true)) });
-    const rows = parseRecords(await queryAllRecords(client, soql, { what: 'query CurrencyType' }), z.object({ IsoCode: z.string() }).loose(), 'query CurrencyType');
+    const soql = select(allow, {
+      object: 'CurrencyType',
+      fields: ['IsoCode'],
+      where: where.eq('IsCorporate', lit.boolean(true)),
+    });
+    const rows = parseRecords(
+      await queryAllRecords(client, soql, { what: 'query CurrencyType' }),
+      z.object({ IsoCode: z.string() }).loose(),
+      'query CurrencyType',
+    );
     const corporate = rows[0]?.IsoCode;
     if (corporate === undefined) throw badPayload('Salesforce query CurrencyType', 'no corporate currency');
     return { multiCurrency: true, currency: corporate };
@@ -31,7 +39,11 @@ export async function detectCurrency(client: SalesforceClient, allow: SoqlAllowL
     if (!(err instanceof CrmError) || err.code !== 'INVALID_TYPE') throw err;
   }
   const soql = select(allow, { object: 'Organization', fields: ['DefaultCurrencyIsoCode'] });
-  const rows = parseRecords(await queryAllRecords(client, soql, { what: 'query Organization' }), z.object({ DefaultCurrencyIsoCode: z.string() }).loose(), 'query Organization');
+  const rows = parseRecords(
+    await queryAllRecords(client, soql, { what: 'query Organization' }),
+    z.object({ DefaultCurrencyIsoCode: z.string() }).loose(),
+    'query Organization',
+  );
   const currency = rows[0]?.DefaultCurrencyIsoCode;
   if (currency === undefined) throw badPayload('Salesforce query Organization', 'no organization row');
   return { multiCurrency: false, currency };

@@ -27,8 +27,20 @@ import type { FieldMap } from './fields.ts';
 import { detectCurrency, orgCurrencySchema, type OrgCurrency } from './org-currency.ts';
 import { parseRecords, queryPages } from './query.ts';
 import {
-  ACCOUNT_FIELDS, accountRaw, fromCsvRow, matchesWhere, OPPORTUNITY_FIELDS, OPPORTUNITY_PARTNER_FIELDS, opportunityPartnerRaw, opportunityRaw,
-  parseSalesforceDateTime, toDeal, toPartner, toTouch, type MapperContext, type SalesforceOpportunityRaw,
+  ACCOUNT_FIELDS,
+  accountRaw,
+  fromCsvRow,
+  matchesWhere,
+  OPPORTUNITY_FIELDS,
+  OPPORTUNITY_PARTNER_FIELDS,
+  opportunityPartnerRaw,
+  opportunityRaw,
+  parseSalesforceDateTime,
+  toDeal,
+  toPartner,
+  toTouch,
+  type MapperContext,
+  type SalesforceOpportunityRaw,
 } from './records.ts';
 import type { SalesforceClient } from './salesforce-client.ts';
 import { chunk, idsPerInList, lit, select, where, type Condition, type SoqlAllowList } from './soql.ts';
@@ -40,7 +52,11 @@ const SF_ID = /^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/;
 const ORDER = ['SystemModstamp', 'Id'] as const;
 
 /** The last row read of an object (SystemModstamp, Id) and when Salesforce answered that read. */
-const watermarkSchema = z.object({ ts: z.string().nullable(), id: z.string().nullable(), readAt: z.string().nullable() });
+const watermarkSchema = z.object({
+  ts: z.string().nullable(),
+  id: z.string().nullable(),
+  readAt: z.string().nullable(),
+});
 type Watermark = z.output<typeof watermarkSchema>;
 type Mark = { ts: string; id: string };
 
@@ -81,7 +97,14 @@ export interface PullContext {
   logger: Logger;
 }
 
-const emptyPage = (cursor: PullCursor): PullPage => ({ partners: [], deals: [], links: [], removedDealIds: [], removedPartnerIds: [], cursor });
+const emptyPage = (cursor: PullCursor): PullPage => ({
+  partners: [],
+  deals: [],
+  links: [],
+  removedDealIds: [],
+  removedPartnerIds: [],
+  cursor,
+});
 
 function markOf(record: { SystemModstamp: string; Id: string }): Mark {
   const ms = parseSalesforceDateTime(record.SystemModstamp);
@@ -101,7 +124,10 @@ function instantOf(ts: string): number {
 /** Rows after a mark in (SystemModstamp, Id) order. */
 export function after(mark: Mark): Condition {
   const ts = lit.dateTime(instantOf(mark.ts));
-  return where.or(where.cmp('SystemModstamp', '>', ts), where.and(where.eq('SystemModstamp', ts), where.cmp('Id', '>', lit.id(mark.id))));
+  return where.or(
+    where.cmp('SystemModstamp', '>', ts),
+    where.and(where.eq('SystemModstamp', ts), where.cmp('Id', '>', lit.id(mark.id))),
+  );
 }
 
 /**
@@ -109,20 +135,34 @@ export function after(mark: Mark): Condition {
  * modified shortly before the previous read, in case their transaction committed after it.
  * Undefined = every row (nothing was read before).
  */
-export function incrementalWindow(w: Watermark | null, lookbackMs: number, integrationUserId: string): Condition | undefined {
+export function incrementalWindow(
+  w: Watermark | null,
+  lookbackMs: number,
+  integrationUserId: string,
+): Condition | undefined {
   const mark = markOfWatermark(w);
   if (mark === null) return undefined;
   const fresh = after(mark);
   const anchor = w?.readAt == null ? instantOf(mark.ts) : instantOf(w.readAt);
   const from = anchor - lookbackMs;
   if (lookbackMs <= 0 || from > instantOf(mark.ts)) return fresh;
-  return where.or(fresh, where.and(where.cmp('SystemModstamp', '>=', lit.dateTime(from)), where.cmp('LastModifiedById', '!=', lit.id(integrationUserId))));
+  return where.or(
+    fresh,
+    where.and(
+      where.cmp('SystemModstamp', '>=', lit.dateTime(from)),
+      where.cmp('LastModifiedById', '!=', lit.id(integrationUserId)),
+    ),
+  );
 }
 
 /** The watermark after a read: its last row (or the old mark when it had none) and when it was answered. */
 function advance(previous: Watermark | null, last: Mark | null, readAt: number | null): Watermark {
   const mark = last ?? markOfWatermark(previous);
-  return { ts: mark?.ts ?? null, id: mark?.id ?? null, readAt: readAt === null ? previous?.readAt ?? null : new Date(readAt).toISOString() };
+  return {
+    ts: mark?.ts ?? null,
+    id: mark?.id ?? null,
+    readAt: readAt === null ? (previous?.readAt ?? null) : new Date(readAt).toISOString(),
+  };
 }
 
 const both = (a: Condition | undefined, b: Condition | undefined): Condition | undefined =>
@@ -135,7 +175,10 @@ const both = (a: Condition | undefined, b: Condition | undefined): Condition | u
  */
 type TouchSource =
   | { kind: 'preloaded'; byDeal: Map<string, SnapshotTouch[]> }
-  | { kind: 'lookup'; cached?: { touches: NonNullable<PullRequest['previousTouches']>; linksChanged: ReadonlySet<string> } };
+  | {
+      kind: 'lookup';
+      cached?: { touches: NonNullable<PullRequest['previousTouches']>; linksChanged: ReadonlySet<string> };
+    };
 
 export class SalesforcePull {
   readonly #ctx: PullContext;
@@ -158,13 +201,21 @@ export class SalesforcePull {
     // A cursor from an unfinished run resumes it; a full request resumes only an unfinished full run.
     const unfinished = previous?.run ?? null;
     const resume = request.mode === 'full' && unfinished?.mode !== 'full' ? null : unfinished;
-    const committed: SalesforceCursor = previous !== null && (request.mode === 'incremental' || resume !== null)
-      ? { ...previous, run: null }
-      : { v: 2, org: null, accounts: null, opportunities: null, opportunityPartners: null, run: null };
+    const committed: SalesforceCursor =
+      previous !== null && (request.mode === 'incremental' || resume !== null)
+        ? { ...previous, run: null }
+        : { v: 2, org: null, accounts: null, opportunities: null, opportunityPartners: null, run: null };
     const hasHistory = committed.opportunities !== null || committed.accounts !== null;
-    const run: RunState = resume !== null
-      ? { ...resume, refreshLinks: resume.refreshLinks || request.refreshLinks }
-      : { mode: hasHistory ? 'incremental' : 'full', refreshLinks: request.refreshLinks, phase: 'partners', accounts: null, opportunities: null };
+    const run: RunState =
+      resume !== null
+        ? { ...resume, refreshLinks: resume.refreshLinks || request.refreshLinks }
+        : {
+            mode: hasHistory ? 'incremental' : 'full',
+            refreshLinks: request.refreshLinks,
+            phase: 'partners',
+            accounts: null,
+            opportunities: null,
+          };
     this.#org = committed.org;
     const me = (await this.#ctx.client.session()).userId;
     const checkpoint = (): PullCursor => this.#remember({ ...committed, org: this.#org, run: { ...run } });
@@ -175,7 +226,9 @@ export class SalesforcePull {
     }
     this.#org ??= await detectCurrency(this.#ctx.client, this.#ctx.allow);
     const readAll = run.mode === 'full' || run.refreshLinks;
-    const links = readAll ? await this.#preloadTouches(committed.opportunityPartners) : await this.#changedLinks(committed.opportunityPartners, me, request.previousTouches);
+    const links = readAll
+      ? await this.#preloadTouches(committed.opportunityPartners)
+      : await this.#changedLinks(committed.opportunityPartners, me, request.previousTouches);
     const pending = new Set(links.affected);
     if (run.phase === 'deals') {
       for await (const page of this.#deals(run, committed, readAll, links.touches, me)) {
@@ -187,7 +240,9 @@ export class SalesforcePull {
     }
     for await (const page of this.#affected([...pending], links.touches)) yield { ...page, cursor: checkpoint() };
     const done: SalesforceCursor = {
-      v: 2, org: this.#org, run: null,
+      v: 2,
+      org: this.#org,
+      run: null,
       accounts: run.accounts ?? committed.accounts,
       opportunities: run.opportunities ?? committed.opportunities,
       opportunityPartners: links.watermark,
@@ -200,7 +255,10 @@ export class SalesforcePull {
     const parsed = cursorSchema.safeParse(cursor);
     if (parsed.success) return parsed.data;
     // A cursor from another adapter version (or none at all): a full read is always correct.
-    this.#ctx.logger.warn({ issue: parsed.error.issues[0]?.message }, 'salesforce: unreadable pull cursor, reading everything');
+    this.#ctx.logger.warn(
+      { issue: parsed.error.issues[0]?.message },
+      'salesforce: unreadable pull cursor, reading everything',
+    );
     return null;
   }
 
@@ -211,14 +269,25 @@ export class SalesforcePull {
 
   #mapper(): MapperContext {
     const org = this.#org ?? { multiCurrency: false, currency: '' };
-    return { fields: this.#ctx.fields, tz: this.#ctx.tz, orgCurrency: org.currency, multiCurrency: org.multiCurrency, stageOverrides: this.#ctx.stageOverrides };
+    return {
+      fields: this.#ctx.fields,
+      tz: this.#ctx.tz,
+      orgCurrency: org.currency,
+      multiCurrency: org.multiCurrency,
+      stageOverrides: this.#ctx.stageOverrides,
+    };
   }
 
   /**
    * Where a read of one object starts: where an interrupted run stopped (tie-break, no
    * lookback), else after the committed mark with the lookback. Undefined = from the start.
    */
-  #start(inRun: Watermark | null, committed: Watermark | null, incremental: boolean, me: string): Condition | undefined {
+  #start(
+    inRun: Watermark | null,
+    committed: Watermark | null,
+    incremental: boolean,
+    me: string,
+  ): Condition | undefined {
     const resumeAt = markOfWatermark(inRun);
     if (resumeAt !== null) return after(resumeAt);
     return incremental ? incrementalWindow(committed, this.#ctx.lookbackMs, me) : undefined;
@@ -227,7 +296,11 @@ export class SalesforcePull {
   // ---- partners -----------------------------------------------------------------------------
 
   #accountFields(): string[] {
-    return [...ACCOUNT_FIELDS, ...Object.keys(this.#ctx.partnerWhere), ...this.#ctx.fields.forObject('Account').map((f) => f.apiName)];
+    return [
+      ...ACCOUNT_FIELDS,
+      ...Object.keys(this.#ctx.partnerWhere),
+      ...this.#ctx.fields.forObject('Account').map((f) => f.apiName),
+    ];
   }
 
   #partnerFilter(): Condition {
@@ -242,7 +315,10 @@ export class SalesforcePull {
     const window = incremental ? start : both(this.#partnerFilter(), start);
     const soql = select(ctx.allow, { object: 'Account', fields: this.#accountFields(), where: window, orderBy: ORDER });
     let readAt: number | null = null;
-    for await (const page of queryPages(ctx.client, soql, { all: incremental, what: incremental ? 'queryAll Account' : 'query Account' })) {
+    for await (const page of queryPages(ctx.client, soql, {
+      all: incremental,
+      what: incremental ? 'queryAll Account' : 'query Account',
+    })) {
       readAt ??= page.serverTime;
       const rows = parseRecords(page.records, accountRaw, 'query Account');
       const partners: PulledPartner[] = [];
@@ -253,7 +329,11 @@ export class SalesforcePull {
       }
       const last = rows.at(-1);
       // A resumed read keeps the first read's time: the lookback then reaches back far enough.
-      run.accounts = advance(run.accounts ?? committed.accounts, last === undefined ? null : markOf(last), run.accounts?.readAt == null ? readAt : null);
+      run.accounts = advance(
+        run.accounts ?? committed.accounts,
+        last === undefined ? null : markOf(last),
+        run.accounts?.readAt == null ? readAt : null,
+      );
       yield { partners, deals: [], links: [], removedDealIds: [], removedPartnerIds: removed };
     }
   }
@@ -261,15 +341,24 @@ export class SalesforcePull {
   // ---- influencer links (OpportunityPartner) ------------------------------------------------
 
   #linkSoql(condition: Condition | undefined, orderBy: readonly string[] | undefined): string {
-    return select(this.#ctx.allow, { object: 'OpportunityPartner', fields: [...OPPORTUNITY_PARTNER_FIELDS], where: condition, orderBy });
+    return select(this.#ctx.allow, {
+      object: 'OpportunityPartner',
+      fields: [...OPPORTUNITY_PARTNER_FIELDS],
+      where: condition,
+      orderBy,
+    });
   }
 
   /** Every live OpportunityPartner row, grouped by deal, and the watermark after the read. */
-  async #preloadTouches(previous: Watermark | null): Promise<{ touches: TouchSource; affected: string[]; watermark: Watermark | null }> {
+  async #preloadTouches(
+    previous: Watermark | null,
+  ): Promise<{ touches: TouchSource; affected: string[]; watermark: Watermark | null }> {
     const byDeal = new Map<string, SnapshotTouch[]>();
     let last: Mark | null = null;
     let readAt: number | null = null;
-    for await (const page of queryPages(this.#ctx.client, this.#linkSoql(undefined, ORDER), { what: 'query OpportunityPartner' })) {
+    for await (const page of queryPages(this.#ctx.client, this.#linkSoql(undefined, ORDER), {
+      what: 'query OpportunityPartner',
+    })) {
       readAt ??= page.serverTime;
       for (const row of parseRecords(page.records, opportunityPartnerRaw, 'query OpportunityPartner')) {
         addTouch(byDeal, row.OpportunityId, toTouch(row, this.#ctx.tz));
@@ -280,7 +369,11 @@ export class SalesforcePull {
   }
 
   /** OpportunityPartner rows added, changed or deleted since the last run: their deals are read again. */
-  async #changedLinks(previous: Watermark | null, me: string, cachedTouches: PullRequest['previousTouches']): Promise<{ touches: TouchSource; affected: string[]; watermark: Watermark | null }> {
+  async #changedLinks(
+    previous: Watermark | null,
+    me: string,
+    cachedTouches: PullRequest['previousTouches'],
+  ): Promise<{ touches: TouchSource; affected: string[]; watermark: Watermark | null }> {
     const soql = this.#linkSoql(incrementalWindow(previous, this.#ctx.lookbackMs, me), ORDER);
     const affected = new Set<string>();
     let last: Mark | null = null;
@@ -292,7 +385,10 @@ export class SalesforcePull {
         last = markOf(row);
       }
     }
-    const touches: TouchSource = cachedTouches === undefined ? { kind: 'lookup' } : { kind: 'lookup', cached: { touches: cachedTouches, linksChanged: affected } };
+    const touches: TouchSource =
+      cachedTouches === undefined
+        ? { kind: 'lookup' }
+        : { kind: 'lookup', cached: { touches: cachedTouches, linksChanged: affected } };
     return { touches, affected: [...affected], watermark: advance(previous, last, readAt) };
   }
 
@@ -302,7 +398,10 @@ export class SalesforcePull {
    * keeps the touches the snapshot cache holds; the others are looked up. A sync that only
    * re-reads deals it wrote itself then spends no OpportunityPartner query at all.
    */
-  async #touchesOf(dealIds: readonly string[], source: TouchSource): Promise<ReadonlyMap<string, readonly SnapshotTouch[]>> {
+  async #touchesOf(
+    dealIds: readonly string[],
+    source: TouchSource,
+  ): Promise<ReadonlyMap<string, readonly SnapshotTouch[]>> {
     if (source.kind === 'preloaded') return source.byDeal;
     const out = new Map<string, readonly SnapshotTouch[]>();
     let unknown = dealIds;
@@ -323,10 +422,14 @@ export class SalesforcePull {
   async #lookupTouches(dealIds: readonly string[]): Promise<Map<string, SnapshotTouch[]>> {
     const byDeal = new Map<string, SnapshotTouch[]>();
     if (dealIds.length === 0) return byDeal;
-    const soqlFor = (ids: readonly string[]): string => this.#linkSoql(where.in('OpportunityId', ids.map(lit.id)), undefined);
+    const soqlFor = (ids: readonly string[]): string =>
+      this.#linkSoql(where.in('OpportunityId', ids.map(lit.id)), undefined);
     for (const ids of chunk(dealIds, idsPerInList(soqlFor(dealIds.slice(0, 1))))) {
-      for await (const page of queryPages(this.#ctx.client, soqlFor(ids), { what: 'query OpportunityPartner by deal' })) {
-        for (const row of parseRecords(page.records, opportunityPartnerRaw, 'query OpportunityPartner by deal')) addTouch(byDeal, row.OpportunityId, toTouch(row, this.#ctx.tz));
+      for await (const page of queryPages(this.#ctx.client, soqlFor(ids), {
+        what: 'query OpportunityPartner by deal',
+      })) {
+        for (const row of parseRecords(page.records, opportunityPartnerRaw, 'query OpportunityPartner by deal'))
+          addTouch(byDeal, row.OpportunityId, toTouch(row, this.#ctx.tz));
       }
     }
     return byDeal;
@@ -339,7 +442,13 @@ export class SalesforcePull {
     return [...OPPORTUNITY_FIELDS, ...multi, ...this.#ctx.fields.forObject('Opportunity').map((f) => f.apiName)];
   }
 
-  async *#deals(run: RunState, committed: SalesforceCursor, readAll: boolean, source: TouchSource, me: string): AsyncGenerator<Omit<PullPage, 'cursor'>> {
+  async *#deals(
+    run: RunState,
+    committed: SalesforceCursor,
+    readAll: boolean,
+    source: TouchSource,
+    me: string,
+  ): AsyncGenerator<Omit<PullPage, 'cursor'>> {
     const ctx = this.#ctx;
     const window = this.#start(run.opportunities, committed.opportunities, !readAll, me);
     const soqlWith = (condition: Condition | undefined): string =>
@@ -351,7 +460,8 @@ export class SalesforcePull {
     for await (const page of queryPages(ctx.client, soqlWith(window), { all: true, what: 'queryAll Opportunity' })) {
       readAt ??= page.serverTime;
       // Many changed deals and no cache to take unchanged influencers from: one read of every row beats IN-list lookups.
-      if (touches.kind === 'lookup' && touches.cached === undefined && page.totalSize > PRELOAD_TOUCHES_ABOVE) touches = (await this.#preloadTouches(null)).touches;
+      if (touches.kind === 'lookup' && touches.cached === undefined && page.totalSize > PRELOAD_TOUCHES_ABOVE)
+        touches = (await this.#preloadTouches(null)).touches;
       const rows = parseRecords(page.records, opportunityRaw, 'queryAll Opportunity');
       yield await this.#dealPage(run, committed, rows, touches, readAt);
       bulkFrom = markOfWatermark(run.opportunities);
@@ -360,22 +470,54 @@ export class SalesforcePull {
     }
     if (bulkFrom === null) return;
     // Large read: the rest through Bulk API 2.0, from the last row the REST page gave.
-    const bulk = bulkQuery(ctx.client, soqlWith(after(bulkFrom)), { all: true, what: 'queryAll Opportunity', pollTimeoutMs: ctx.bulkPollTimeoutMs, pageSize: ctx.bulkResultsPageSize, sleep: ctx.sleep, now: ctx.now });
+    const bulk = bulkQuery(ctx.client, soqlWith(after(bulkFrom)), {
+      all: true,
+      what: 'queryAll Opportunity',
+      pollTimeoutMs: ctx.bulkPollTimeoutMs,
+      pageSize: ctx.bulkResultsPageSize,
+      sleep: ctx.sleep,
+      now: ctx.now,
+    });
     for await (const rows of bulk) {
       for (const part of chunk(rows, PAGE)) {
-        yield await this.#dealPage(run, committed, parseRecords(part.map(fromCsvRow), opportunityRaw, 'Bulk 2.0 queryAll Opportunity'), touches, readAt);
+        yield await this.#dealPage(
+          run,
+          committed,
+          parseRecords(part.map(fromCsvRow), opportunityRaw, 'Bulk 2.0 queryAll Opportunity'),
+          touches,
+          readAt,
+        );
       }
     }
   }
 
-  async #dealPage(run: RunState, committed: SalesforceCursor, rows: readonly SalesforceOpportunityRaw[], source: TouchSource, readAt: number | null): Promise<Omit<PullPage, 'cursor'>> {
+  async #dealPage(
+    run: RunState,
+    committed: SalesforceCursor,
+    rows: readonly SalesforceOpportunityRaw[],
+    source: TouchSource,
+    readAt: number | null,
+  ): Promise<Omit<PullPage, 'cursor'>> {
     const live = rows.filter((r) => r.IsDeleted !== true);
-    const touches = await this.#touchesOf(live.map((r) => r.Id), source);
+    const touches = await this.#touchesOf(
+      live.map((r) => r.Id),
+      source,
+    );
     const mapper = this.#mapper();
     const deals: PulledDeal[] = live.map((r) => toDeal(mapper, r, touches.get(r.Id) ?? []));
     const last = rows.at(-1);
-    run.opportunities = advance(run.opportunities ?? committed.opportunities, last === undefined ? null : markOf(last), run.opportunities?.readAt == null ? readAt : null);
-    return { partners: [], deals, links: [], removedDealIds: rows.filter((r) => r.IsDeleted === true).map((r) => r.Id), removedPartnerIds: [] };
+    run.opportunities = advance(
+      run.opportunities ?? committed.opportunities,
+      last === undefined ? null : markOf(last),
+      run.opportunities?.readAt == null ? readAt : null,
+    );
+    return {
+      partners: [],
+      deals,
+      links: [],
+      removedDealIds: rows.filter((r) => r.IsDeleted === true).map((r) => r.Id),
+      removedPartnerIds: [],
+    };
   }
 
   /** Deals whose influencers changed while the deal itself did not: read again by id. */
@@ -388,15 +530,25 @@ export class SalesforcePull {
     const ctx = this.#ctx;
     if (dealIds.length === 0) return;
     const soqlFor = (ids: readonly string[]): string =>
-      select(ctx.allow, { object: 'Opportunity', fields: this.#opportunityFields(), where: where.in('Id', ids.map(lit.id)) });
+      select(ctx.allow, {
+        object: 'Opportunity',
+        fields: this.#opportunityFields(),
+        where: where.in('Id', ids.map(lit.id)),
+      });
     for (const ids of chunk(dealIds, Math.min(PAGE, idsPerInList(soqlFor(dealIds.slice(0, 1)))))) {
       const rows: SalesforceOpportunityRaw[] = [];
-      for await (const page of queryPages(ctx.client, soqlFor(ids), { what: 'query Opportunity by id' })) rows.push(...parseRecords(page.records, opportunityRaw, 'query Opportunity by id'));
-      const touches = await this.#touchesOf(rows.map((r) => r.Id), source);
+      for await (const page of queryPages(ctx.client, soqlFor(ids), { what: 'query Opportunity by id' }))
+        rows.push(...parseRecords(page.records, opportunityRaw, 'query Opportunity by id'));
+      const touches = await this.#touchesOf(
+        rows.map((r) => r.Id),
+        source,
+      );
       const mapper = this.#mapper();
       const found = new Set(rows.map((r) => r.Id));
       yield {
-        partners: [], links: [], removedPartnerIds: [],
+        partners: [],
+        links: [],
+        removedPartnerIds: [],
         deals: rows.map((r) => toDeal(mapper, r, touches.get(r.Id) ?? [])),
         // Not found by a plain query: deleted (or never there) — gone from the computation either way.
         removedDealIds: ids.filter((id) => !found.has(id)),
@@ -409,12 +561,15 @@ export class SalesforcePull {
   /** Deals and partners by id (webhook-triggered): IN-list queries, never a full scan. */
   async pullRecords(ids: { deals: readonly string[]; partners: readonly string[] }): Promise<PullPage> {
     const ctx = this.#ctx;
-    this.#org ??= this.#lastCursor?.org ?? await detectCurrency(ctx.client, ctx.allow);
+    this.#org ??= this.#lastCursor?.org ?? (await detectCurrency(ctx.client, ctx.allow));
     const out = emptyPage(this.lastCursor());
     // Something that is not a Salesforce id names no record: removed, without asking.
     const dealIds = [...new Set(ids.deals)];
     out.removedDealIds.push(...dealIds.filter((id) => !SF_ID.test(id)));
-    for await (const page of this.#dealsById(dealIds.filter((id) => SF_ID.test(id)), { kind: 'lookup' })) {
+    for await (const page of this.#dealsById(
+      dealIds.filter((id) => SF_ID.test(id)),
+      { kind: 'lookup' },
+    )) {
       out.deals.push(...page.deals);
       out.removedDealIds.push(...page.removedDealIds);
     }

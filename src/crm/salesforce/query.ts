@@ -36,7 +36,11 @@ export interface QueryOptions {
   what: string;
 }
 
-export async function* queryPages(client: SalesforceClient, soql: string, options: QueryOptions): AsyncGenerator<QueryPage> {
+export async function* queryPages(
+  client: SalesforceClient,
+  soql: string,
+  options: QueryOptions,
+): AsyncGenerator<QueryPage> {
   const headers = { 'Sforce-Query-Options': `batchSize=${QUERY_BATCH_SIZE}` };
   const endpoint = options.tooling === true ? '/tooling/query' : options.all === true ? '/queryAll' : '/query';
   let next: string | null = null;
@@ -46,12 +50,14 @@ export async function* queryPages(client: SalesforceClient, soql: string, option
     const path: string = next ?? endpoint;
     const { data: page, serverTime } = await client.jsonResponse(
       { method: 'GET', path, query: first ? { q: soql } : undefined, headers, idempotent: true, what: options.what },
-      pageSchema, { exactNumbers: true },
+      pageSchema,
+      { exactNumbers: true },
     );
     first = false;
     seen += page.records.length;
-    next = page.done ? null : page.nextRecordsUrl ?? null;
-    if (!page.done && next === null) throw badPayload(`Salesforce ${options.what}`, 'done is false but there is no nextRecordsUrl');
+    next = page.done ? null : (page.nextRecordsUrl ?? null);
+    if (!page.done && next === null)
+      throw badPayload(`Salesforce ${options.what}`, 'done is false but there is no nextRecordsUrl');
     if (page.done && seen < page.totalSize) {
       throw badPayload(`Salesforce ${options.what}`, `the query ended after ${seen} of ${page.totalSize} records`);
     }
@@ -60,7 +66,11 @@ export async function* queryPages(client: SalesforceClient, soql: string, option
 }
 
 /** All records of a (small) query. */
-export async function queryAllRecords(client: SalesforceClient, soql: string, options: QueryOptions): Promise<Record<string, unknown>[]> {
+export async function queryAllRecords(
+  client: SalesforceClient,
+  soql: string,
+  options: QueryOptions,
+): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   for await (const page of queryPages(client, soql, options)) out.push(...page.records);
   return out;
@@ -72,7 +82,11 @@ export function parseRecords<S extends z.ZodType>(records: readonly unknown[], s
     const parsed = schema.safeParse(r);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw badPayload(`Salesforce ${what}`, `record ${i}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`, parsed.error);
+      throw badPayload(
+        `Salesforce ${what}`,
+        `record ${i}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`,
+        parsed.error,
+      );
     }
     return parsed.data;
   });

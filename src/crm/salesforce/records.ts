@@ -14,46 +14,72 @@ const sfId = z.string().regex(/^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/, 'a Salesfo
 /** Booleans as JSON gives them, or as Bulk CSV text. */
 const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 
-export const opportunityRaw = z.object({
-  Id: sfId,
-  Name: z.string().nullable(),
-  Amount: z.string().nullable(),
-  StageName: z.string(),
-  IsClosed: bool,
-  IsWon: bool,
-  CloseDate: z.string().nullable(),
-  CreatedDate: z.string(),
-  AccountId: sfId.nullable(),
-  OwnerId: sfId.nullable(),
-  SystemModstamp: z.string(),
-  IsDeleted: bool.optional(),
-  CurrencyIsoCode: z.string().nullable().optional(),
-}).loose();
+export const opportunityRaw = z
+  .object({
+    Id: sfId,
+    Name: z.string().nullable(),
+    Amount: z.string().nullable(),
+    StageName: z.string(),
+    IsClosed: bool,
+    IsWon: bool,
+    CloseDate: z.string().nullable(),
+    CreatedDate: z.string(),
+    AccountId: sfId.nullable(),
+    OwnerId: sfId.nullable(),
+    SystemModstamp: z.string(),
+    IsDeleted: bool.optional(),
+    CurrencyIsoCode: z.string().nullable().optional(),
+  })
+  .loose();
 export type SalesforceOpportunityRaw = z.output<typeof opportunityRaw>;
 
-export const accountRaw = z.object({
-  Id: sfId,
-  Name: z.string().nullable(),
-  OwnerId: sfId.nullable(),
-  SystemModstamp: z.string(),
-  IsDeleted: bool.optional(),
-}).loose();
+export const accountRaw = z
+  .object({
+    Id: sfId,
+    Name: z.string().nullable(),
+    OwnerId: sfId.nullable(),
+    SystemModstamp: z.string(),
+    IsDeleted: bool.optional(),
+  })
+  .loose();
 export type SalesforceAccountRaw = z.output<typeof accountRaw>;
 
-export const opportunityPartnerRaw = z.object({
-  Id: sfId,
-  OpportunityId: sfId,
-  AccountToId: sfId.nullable(),
-  CreatedDate: z.string(),
-  SystemModstamp: z.string(),
-  IsDeleted: bool.optional(),
-}).loose();
+export const opportunityPartnerRaw = z
+  .object({
+    Id: sfId,
+    OpportunityId: sfId,
+    AccountToId: sfId.nullable(),
+    CreatedDate: z.string(),
+    SystemModstamp: z.string(),
+    IsDeleted: bool.optional(),
+  })
+  .loose();
 export type SalesforceOpportunityPartnerRaw = z.output<typeof opportunityPartnerRaw>;
 
 /** Standard fields the connector reads (custom and mapped fields are added per org). */
-export const OPPORTUNITY_FIELDS = ['Id', 'Name', 'Amount', 'StageName', 'IsClosed', 'IsWon', 'CloseDate', 'CreatedDate', 'AccountId', 'OwnerId', 'SystemModstamp', 'IsDeleted'] as const;
+export const OPPORTUNITY_FIELDS = [
+  'Id',
+  'Name',
+  'Amount',
+  'StageName',
+  'IsClosed',
+  'IsWon',
+  'CloseDate',
+  'CreatedDate',
+  'AccountId',
+  'OwnerId',
+  'SystemModstamp',
+  'IsDeleted',
+] as const;
 export const ACCOUNT_FIELDS = ['Id', 'Name', 'OwnerId', 'SystemModstamp', 'IsDeleted'] as const;
-export const OPPORTUNITY_PARTNER_FIELDS = ['Id', 'OpportunityId', 'AccountToId', 'CreatedDate', 'SystemModstamp', 'IsDeleted'] as const;
+export const OPPORTUNITY_PARTNER_FIELDS = [
+  'Id',
+  'OpportunityId',
+  'AccountToId',
+  'CreatedDate',
+  'SystemModstamp',
+  'IsDeleted',
+] as const;
 
 const BOOLEAN_FIELDS = new Set(['IsClosed', 'IsWon', 'IsDeleted']);
 
@@ -113,10 +139,14 @@ function read(ctx: MapperContext, record: Readonly<Record<string, unknown>>, fie
   return ctx.fields.toCanonical(field.key, raw);
 }
 
-const value = (ctx: MapperContext, record: Readonly<Record<string, unknown>>, key: string): string | null => read(ctx, record, ctx.fields.get(key));
+const value = (ctx: MapperContext, record: Readonly<Record<string, unknown>>, key: string): string | null =>
+  read(ctx, record, ctx.fields.get(key));
 
 /** Stage from IsClosed/IsWon, unless `crm.stages.overrides` names the StageName. */
-export function stageOf(raw: Pick<SalesforceOpportunityRaw, 'StageName' | 'IsClosed' | 'IsWon'>, overrides: Readonly<Record<string, Stage>>): Stage {
+export function stageOf(
+  raw: Pick<SalesforceOpportunityRaw, 'StageName' | 'IsClosed' | 'IsWon'>,
+  overrides: Readonly<Record<string, Stage>>,
+): Stage {
   const exact = overrides[raw.StageName];
   if (exact !== undefined) return exact;
   const lower = raw.StageName.toLowerCase();
@@ -130,7 +160,11 @@ export function toTouch(raw: SalesforceOpportunityPartnerRaw, tz: TimeZone): Sna
   return at === null ? null : { partnerId: raw.AccountToId, at };
 }
 
-export function toDeal(ctx: MapperContext, raw: SalesforceOpportunityRaw, touches: readonly SnapshotTouch[]): PulledDeal {
+export function toDeal(
+  ctx: MapperContext,
+  raw: SalesforceOpportunityRaw,
+  touches: readonly SnapshotTouch[],
+): PulledDeal {
   const regPartner = value(ctx, raw, 'deal.registration.partnerId');
   const regStatus = value(ctx, raw, 'deal.registration.status');
   const written: FieldValues<(typeof DEAL_RESULT_FIELDS)[number]> = {};
@@ -139,29 +173,39 @@ export function toDeal(ctx: MapperContext, raw: SalesforceOpportunityRaw, touche
     id: raw.Id,
     name: raw.Name,
     amount: raw.Amount,
-    currency: ctx.multiCurrency ? raw.CurrencyIsoCode ?? null : ctx.orgCurrency,
+    currency: ctx.multiCurrency ? (raw.CurrencyIsoCode ?? null) : ctx.orgCurrency,
     stage: stageOf(raw, ctx.stageOverrides),
     createdAt: toInstant(raw.CreatedDate, ctx.tz) ?? raw.CreatedDate,
     closedAt: toInstant(raw.CloseDate, ctx.tz),
     customerId: raw.AccountId,
     recipe: value(ctx, raw, 'deal.recipe'),
     sourcePartnerId: value(ctx, raw, 'deal.sourcePartnerId'),
-    registration: regPartner === null && regStatus === null ? null : {
-      partnerId: regPartner,
-      status: regStatus,
-      submittedAt: value(ctx, raw, 'deal.registration.submittedAt'),
-      decidedAt: value(ctx, raw, 'deal.registration.decidedAt'),
-      expiresAt: value(ctx, raw, 'deal.registration.expiresAt'),
-    },
+    registration:
+      regPartner === null && regStatus === null
+        ? null
+        : {
+            partnerId: regPartner,
+            status: regStatus,
+            submittedAt: value(ctx, raw, 'deal.registration.submittedAt'),
+            decidedAt: value(ctx, raw, 'deal.registration.decidedAt'),
+            expiresAt: value(ctx, raw, 'deal.registration.expiresAt'),
+          },
     // (at, partnerId) order, whichever query delivered them.
-    touches: [...touches].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.partnerId < b.partnerId ? -1 : a.partnerId > b.partnerId ? 1 : 0)),
+    touches: [...touches].sort((a, b) =>
+      a.at < b.at ? -1 : a.at > b.at ? 1 : a.partnerId < b.partnerId ? -1 : a.partnerId > b.partnerId ? 1 : 0,
+    ),
     ownerId: raw.OwnerId,
     written,
   };
 }
 
 /** Ratings and fit criteria as numbers (the engine checks they are integers 1–5). */
-function numbers(ctx: MapperContext, raw: Readonly<Record<string, unknown>>, prefix: string, keys: readonly string[]): Record<string, number | null> {
+function numbers(
+  ctx: MapperContext,
+  raw: Readonly<Record<string, unknown>>,
+  prefix: string,
+  keys: readonly string[],
+): Record<string, number | null> {
   const out: Record<string, number | null> = {};
   for (const k of keys) {
     const key = `${prefix}.${k}`;
@@ -190,7 +234,10 @@ export function toPartner(ctx: MapperContext, raw: SalesforceAccountRaw, fitKeys
 }
 
 /** Whether an Account matches `crm.partners.where` (equality on each field; text compared case-insensitively, as SOQL does). */
-export function matchesWhere(raw: Readonly<Record<string, unknown>>, where: Readonly<Record<string, string | number | boolean>>): boolean {
+export function matchesWhere(
+  raw: Readonly<Record<string, unknown>>,
+  where: Readonly<Record<string, string | number | boolean>>,
+): boolean {
   const keys = new Map(Object.keys(raw).map((k) => [k.toLowerCase(), k]));
   return Object.entries(where).every(([field, expected]) => {
     // Field names are case-insensitive in Salesforce; records carry the canonical spelling.

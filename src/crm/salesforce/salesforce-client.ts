@@ -70,7 +70,9 @@ const LOCATOR_SEGMENT = /^01g[0-9A-Za-z]{12,15}-\d+$/;
 /** "GET /services/data/v66.0/query/{locator}": the path with ids and locators templated. */
 export function endpointKey(method: string, url: string): string {
   const path = url.replace(/^https?:\/\/[^/]+/, '').split('?')[0] ?? '';
-  const segments = path.split('/').map((s) => (LOCATOR_SEGMENT.test(s) ? '{locator}' : ID_SEGMENT.test(s) && /\d/.test(s) ? '{id}' : s));
+  const segments = path
+    .split('/')
+    .map((s) => (LOCATOR_SEGMENT.test(s) ? '{locator}' : ID_SEGMENT.test(s) && /\d/.test(s) ? '{id}' : s));
   return `${method} ${segments.join('/')}`;
 }
 
@@ -100,32 +102,51 @@ export class SalesforceClient {
     this.conn = new jsforce.Connection({
       loginUrl: options.loginUrl,
       version: options.apiVersion,
-      oauth2: { clientId: options.credentials.clientId, loginUrl: options.loginUrl, ...(clientSecret === undefined ? {} : { clientSecret }) },
+      oauth2: {
+        clientId: options.credentials.clientId,
+        loginUrl: options.loginUrl,
+        ...(clientSecret === undefined ? {} : { clientSecret }),
+      },
       // jsforce calls this after a 401 and retries the request with the new token.
       refreshFn: (conn, callback) => {
-        this.#auth.grant().then((session) => {
-          this.#establish(conn, session);
-          callback(null, session.accessToken);
-        }, (err: unknown) => {
-          this.#refreshFailure = err;
-          callback(err instanceof Error ? err : new Error(String(err)));
-        });
+        this.#auth.grant().then(
+          (session) => {
+            this.#establish(conn, session);
+            callback(null, session.accessToken);
+          },
+          (err: unknown) => {
+            this.#refreshFailure = err;
+            callback(err instanceof Error ? err : new Error(String(err)));
+          },
+        );
       },
     });
     this.#auth = new SalesforceAuth({
-      credentials: options.credentials, loginUrl: options.loginUrl, onTokens: options.onTokens,
-      now: this.#now, sleep: this.#sleep, random: this.#random, backoff: options.backoff ?? DEFAULT_BACKOFF,
-      record: (status) => { this.#stats.record('POST /services/oauth2/token', status); },
+      credentials: options.credentials,
+      loginUrl: options.loginUrl,
+      onTokens: options.onTokens,
+      now: this.#now,
+      sleep: this.#sleep,
+      random: this.#random,
+      backoff: options.backoff ?? DEFAULT_BACKOFF,
+      record: (status) => {
+        this.#stats.record('POST /services/oauth2/token', status);
+      },
     });
   }
 
   /** The current session (logging in first if needed): org id and integration user id. */
   async session(): Promise<SalesforceSession> {
     if (this.#session !== null) return this.#session;
-    this.#sessionPending ??= this.#auth.grant().then((session) => {
-      this.#establish(this.conn, session);
-      return session;
-    }).finally(() => { this.#sessionPending = null; });
+    this.#sessionPending ??= this.#auth
+      .grant()
+      .then((session) => {
+        this.#establish(this.conn, session);
+        return session;
+      })
+      .finally(() => {
+        this.#sessionPending = null;
+      });
     return this.#sessionPending;
   }
 
@@ -158,30 +179,51 @@ export class SalesforceClient {
       if ('response' in outcome && outcome.response.statusCode < 300) {
         return { status: outcome.response.statusCode, headers: outcome.response.headers, body: outcome.response.body };
       }
-      const error = 'response' in outcome
-        ? httpError(`Salesforce ${req.what}`, outcome.response.statusCode, outcome.response.body)
-        : networkError(`Salesforce ${req.what}`, outcome.error);
+      const error =
+        'response' in outcome
+          ? httpError(`Salesforce ${req.what}`, outcome.response.statusCode, outcome.response.body)
+          : networkError(`Salesforce ${req.what}`, outcome.error);
       if (error.kind !== 'unavailable' || !req.idempotent || attempt >= policy.maxAttempts) throw error;
       const delay = backoffDelay(policy, attempt, this.#random);
-      this.#options.logger.warn({ what: req.what, attempt, delayMs: delay, err: error.message }, 'salesforce: retrying');
+      this.#options.logger.warn(
+        { what: req.what, attempt, delayMs: delay, err: error.message },
+        'salesforce: retrying',
+      );
       await this.#sleep(delay);
     }
   }
 
   /** Sends a request and parses its JSON body; `exactNumbers` keeps numbers as their source text (money). */
-  async json<S extends z.ZodType>(req: SfRequest, schema: S, options: { exactNumbers?: boolean } = {}): Promise<z.output<S>> {
+  async json<S extends z.ZodType>(
+    req: SfRequest,
+    schema: S,
+    options: { exactNumbers?: boolean } = {},
+  ): Promise<z.output<S>> {
     return (await this.jsonResponse(req, schema, options)).data;
   }
 
   /** As `json`, with the response headers and the server's clock (the Date header, ms) when it sent them. */
-  async jsonResponse<S extends z.ZodType>(req: SfRequest, schema: S, options: { exactNumbers?: boolean } = {}): Promise<{ data: z.output<S>; headers: Readonly<Record<string, string>>; serverTime: number | null }> {
+  async jsonResponse<S extends z.ZodType>(
+    req: SfRequest,
+    schema: S,
+    options: { exactNumbers?: boolean } = {},
+  ): Promise<{ data: z.output<S>; headers: Readonly<Record<string, string>>; serverTime: number | null }> {
     const res = await this.send(req);
     const date = res.headers['date'];
     const serverTime = date === undefined ? null : Date.parse(date);
-    return { data: this.#parse(req, res, schema, options), headers: res.headers, serverTime: serverTime === null || Number.isNaN(serverTime) ? null : serverTime };
+    return {
+      data: this.#parse(req, res, schema, options),
+      headers: res.headers,
+      serverTime: serverTime === null || Number.isNaN(serverTime) ? null : serverTime,
+    };
   }
 
-  #parse<S extends z.ZodType>(req: SfRequest, res: SfResponse, schema: S, options: { exactNumbers?: boolean }): z.output<S> {
+  #parse<S extends z.ZodType>(
+    req: SfRequest,
+    res: SfResponse,
+    schema: S,
+    options: { exactNumbers?: boolean },
+  ): z.output<S> {
     let raw: unknown;
     try {
       raw = options.exactNumbers === true ? parseJsonExact(res.body) : JSON.parse(res.body);
@@ -191,7 +233,11 @@ export class SalesforceClient {
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw badPayload(`Salesforce ${req.what}`, `${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`, parsed.error);
+      throw badPayload(
+        `Salesforce ${req.what}`,
+        `${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+        parsed.error,
+      );
     }
     return parsed.data;
   }
@@ -224,18 +270,26 @@ export class SalesforceClient {
     const transport = {
       httpRequest: (r: HttpRequest, o?: object) => {
         const pending = base.httpRequest(r, o);
-        pending.then(observe, (err: unknown) => { this.#stats.record(endpointKey(r.method, r.url), err instanceof Error && err.name === 'AbortError' ? 'timeout' : 'network'); });
+        pending.then(observe, (err: unknown) => {
+          this.#stats.record(
+            endpointKey(r.method, r.url),
+            err instanceof Error && err.name === 'AbortError' ? 'timeout' : 'network',
+          );
+        });
         return pending;
       },
     };
     const request: HttpRequest = {
-      method: req.method, url,
+      method: req.method,
+      url,
       headers: { ...(req.body === undefined ? {} : { 'content-type': 'application/json' }), ...req.headers },
       ...(req.body === undefined ? {} : { body: req.body }),
     };
     try {
       await this.conn.request(request, {
-        transport, responseType: 'text/plain', timeout: this.#options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+        transport,
+        responseType: 'text/plain',
+        timeout: this.#options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS,
         retry: { maxRetries: 0 },
       });
     } catch (err) {
@@ -247,7 +301,14 @@ export class SalesforceClient {
         // worth another attempt; a refused grant is an auth failure, with the grant's reason.
         if (refresh instanceof CrmError && refresh.kind === 'unavailable') return { error: refresh };
         const reason = refresh instanceof Error ? refresh.message : 'unknown failure';
-        return { response: { ...last, body: JSON.stringify([{ errorCode: 'INVALID_SESSION_ID', message: `session expired and could not be refreshed: ${reason}` }]) } };
+        return {
+          response: {
+            ...last,
+            body: JSON.stringify([
+              { errorCode: 'INVALID_SESSION_ID', message: `session expired and could not be refreshed: ${reason}` },
+            ]),
+          },
+        };
       }
       return { response: last };
     }
@@ -257,7 +318,12 @@ export class SalesforceClient {
 
   #url(req: SfRequest): string {
     const path = req.path.startsWith('/services/') ? req.path : this.versioned(req.path);
-    const query = req.query === undefined ? '' : `?${Object.entries(req.query).map(([k, v]) => `${encodeQueryValue(k)}=${encodeQueryValue(v)}`).join('&')}`;
+    const query =
+      req.query === undefined
+        ? ''
+        : `?${Object.entries(req.query)
+            .map(([k, v]) => `${encodeQueryValue(k)}=${encodeQueryValue(v)}`)
+            .join('&')}`;
     return `${path}${query}`;
   }
 

@@ -25,7 +25,14 @@ export interface Literal {
 }
 
 const SOQL_ESCAPES: Readonly<Record<string, string>> = {
-  '\\': '\\\\', "'": "\\'", '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f',
+  '\\': '\\\\',
+  "'": "\\'",
+  '"': '\\"',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\b': '\\b',
+  '\f': '\\f',
 };
 
 /** Escapes a string for the inside of a SOQL quoted literal. */
@@ -50,7 +57,8 @@ export const lit = {
     return { soql: new Date(ms).toISOString() };
   },
   date: (value: string): Literal => {
-    if (!DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) throw new SoqlError(`not a date: ${JSON.stringify(value)}`);
+    if (!DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)))
+      throw new SoqlError(`not a date: ${JSON.stringify(value)}`);
     return { soql: value };
   },
   number: (value: number | string): Literal => {
@@ -74,7 +82,10 @@ export interface Condition {
 export type Comparison = '=' | '!=' | '<' | '<=' | '>' | '>=';
 
 export const where = {
-  cmp: (field: string, op: Comparison, value: Literal): Condition => ({ soql: `${field} ${op} ${value.soql}`, fields: [field] }),
+  cmp: (field: string, op: Comparison, value: Literal): Condition => ({
+    soql: `${field} ${op} ${value.soql}`,
+    fields: [field],
+  }),
   eq: (field: string, value: Literal): Condition => where.cmp(field, '=', value),
   in: (field: string, values: readonly Literal[]): Condition => {
     if (values.length === 0) throw new SoqlError(`IN list for ${field} is empty`);
@@ -83,7 +94,8 @@ export const where = {
   },
   /** `field LIKE '%…%'` with the user part escaped; `prefix`/`suffix` are the wildcards around it. */
   like: (field: string, value: string, wildcards: { before: boolean; after: boolean }): Condition => ({
-    soql: `${field} LIKE '${wildcards.before ? '%' : ''}${escapeLike(value)}${wildcards.after ? '%' : ''}'`, fields: [field],
+    soql: `${field} LIKE '${wildcards.before ? '%' : ''}${escapeLike(value)}${wildcards.after ? '%' : ''}'`,
+    fields: [field],
   }),
   and: (...items: Condition[]): Condition => join('AND', items),
   or: (...items: Condition[]): Condition => join('OR', items),
@@ -106,7 +118,8 @@ export class SoqlAllowList {
 
   /** Allows an object and fields on it; throws if a name is not a valid API name. */
   allow(object: string, fields: readonly string[]): this {
-    if (!isApiName(object) || object.includes('.')) throw new SoqlError(`not an object API name: ${JSON.stringify(object)}`);
+    if (!isApiName(object) || object.includes('.'))
+      throw new SoqlError(`not an object API name: ${JSON.stringify(object)}`);
     const set = this.#objects.get(object.toLowerCase()) ?? new Set<string>();
     for (const f of fields) {
       if (!isApiName(f)) throw new SoqlError(`not a field API name: ${JSON.stringify(f)}`);

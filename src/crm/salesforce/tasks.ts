@@ -23,7 +23,11 @@ const DESCRIPTION_MAX = 32_000;
 const MARKERS_PER_QUERY = 40;
 const PRIORITY: Readonly<Record<TaskRequest['priority'], string>> = { HIGH: 'High', MEDIUM: 'Normal', LOW: 'Low' };
 /** Errors that mean the owner cannot own the task; it is then created for the integration user. */
-const OWNER_ERRORS = new Set(['INACTIVE_OWNER_OR_USER', 'INVALID_CROSS_REFERENCE_KEY', 'INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY']);
+const OWNER_ERRORS = new Set([
+  'INACTIVE_OWNER_OR_USER',
+  'INVALID_CROSS_REFERENCE_KEY',
+  'INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY',
+]);
 
 /** `[ps:1a2b3c4d5e6f]`: 48 bits of the marker's SHA-256, enough to tell markers apart. */
 export function markerTag(marker: string): string {
@@ -32,13 +36,19 @@ export function markerTag(marker: string): string {
 
 const markerLine = (marker: string): string => `partnersync marker: ${marker}`;
 
-const saveResults = z.array(z.object({
-  id: z.string().nullish(),
-  success: z.boolean(),
-  errors: z.array(z.object({ statusCode: z.string(), message: z.string() }).loose()),
-}).loose());
+const saveResults = z.array(
+  z
+    .object({
+      id: z.string().nullish(),
+      success: z.boolean(),
+      errors: z.array(z.object({ statusCode: z.string(), message: z.string() }).loose()),
+    })
+    .loose(),
+);
 
-const taskRow = z.object({ Id: z.string(), Subject: z.string().nullable(), Description: z.string().nullable() }).loose();
+const taskRow = z
+  .object({ Id: z.string(), Subject: z.string().nullable(), Description: z.string().nullable() })
+  .loose();
 
 export class SalesforceTasks {
   readonly #client: SalesforceClient;
@@ -78,7 +88,11 @@ export class SalesforceTasks {
       failed.push(...rejected);
     }
     if (failed.length > 0) {
-      throw new CrmError({ provider: PROVIDER, kind: 'invalid_request', message: `Salesforce create tasks: ${failed.length} of ${tasks.length} refused (${failed.slice(0, 5).join('; ')}); ${out.length} created` });
+      throw new CrmError({
+        provider: PROVIDER,
+        kind: 'invalid_request',
+        message: `Salesforce create tasks: ${failed.length} of ${tasks.length} refused (${failed.slice(0, 5).join('; ')}); ${out.length} created`,
+      });
     }
     return out;
   }
@@ -93,7 +107,10 @@ export class SalesforceTasks {
       const found = await this.findTasks(part.map((t) => t.marker));
       const done = new Set(found.map((f) => f.marker));
       const rest = part.filter((t) => !done.has(t.marker));
-      this.#logger.warn({ created: found.length, retrying: rest.length }, 'salesforce: task creation failed on the way; retrying the tasks not found');
+      this.#logger.warn(
+        { created: found.length, retrying: rest.length },
+        'salesforce: task creation failed on the way; retrying the tasks not found',
+      );
       const again = rest.length === 0 ? { created: [], rejected: [] } : await this.#createChunk(rest);
       return { created: [...found, ...again.created], rejected: again.rejected };
     }
@@ -103,8 +120,12 @@ export class SalesforceTasks {
     part.forEach((task, i) => {
       const r = results[i];
       if (r?.success === true && typeof r.id === 'string') created.push({ marker: task.marker, taskId: r.id });
-      else if (task.ownerId !== null && r?.errors.some((e) => OWNER_ERRORS.has(e.statusCode)) === true) ownerless.push(task);
-      else rejected.push(`${task.marker}: ${r?.errors.map((e) => `${e.statusCode} ${e.message}`).join(', ') ?? 'no result'}`);
+      else if (task.ownerId !== null && r?.errors.some((e) => OWNER_ERRORS.has(e.statusCode)) === true)
+        ownerless.push(task);
+      else
+        rejected.push(
+          `${task.marker}: ${r?.errors.map((e) => `${e.statusCode} ${e.message}`).join(', ') ?? 'no result'}`,
+        );
     });
     if (ownerless.length > 0) {
       // The Account owner cannot own it (inactive user, no access): the integration user does.
@@ -112,18 +133,32 @@ export class SalesforceTasks {
       ownerless.forEach((task, i) => {
         const r = retry[i];
         if (r?.success === true && typeof r.id === 'string') created.push({ marker: task.marker, taskId: r.id });
-        else rejected.push(`${task.marker}: ${r?.errors.map((e) => `${e.statusCode} ${e.message}`).join(', ') ?? 'no result'}`);
+        else
+          rejected.push(
+            `${task.marker}: ${r?.errors.map((e) => `${e.statusCode} ${e.message}`).join(', ') ?? 'no result'}`,
+          );
       });
     }
     return { created, rejected };
   }
 
   async #post(tasks: readonly TaskRequest[], withOwner: boolean): Promise<z.output<typeof saveResults>> {
-    const results = await this.#client.json({
-      method: 'POST', path: '/composite/sobjects', idempotent: false, what: `create ${tasks.length} tasks`,
-      body: JSON.stringify({ allOrNone: false, records: tasks.map((t) => this.#record(t, withOwner)) }),
-    }, saveResults);
-    if (results.length !== tasks.length) throw new CrmError({ provider: PROVIDER, kind: 'bad_payload', message: `Salesforce create tasks: ${results.length} results for ${tasks.length} tasks` });
+    const results = await this.#client.json(
+      {
+        method: 'POST',
+        path: '/composite/sobjects',
+        idempotent: false,
+        what: `create ${tasks.length} tasks`,
+        body: JSON.stringify({ allOrNone: false, records: tasks.map((t) => this.#record(t, withOwner)) }),
+      },
+      saveResults,
+    );
+    if (results.length !== tasks.length)
+      throw new CrmError({
+        provider: PROVIDER,
+        kind: 'bad_payload',
+        message: `Salesforce create tasks: ${results.length} results for ${tasks.length} tasks`,
+      });
     return results;
   }
 
@@ -133,15 +168,21 @@ export class SalesforceTasks {
     for (const part of chunk([...new Set(markers)], MARKERS_PER_QUERY)) {
       const byTag = new Map(part.map((m) => [markerTag(m), m]));
       const soql = select(this.#allow, {
-        object: 'Task', fields: ['Id', 'Subject', 'Description'],
+        object: 'Task',
+        fields: ['Id', 'Subject', 'Description'],
         where: where.or(...part.map((m) => where.like('Subject', markerTag(m), { before: true, after: false }))),
       });
-      const rows = parseRecords(await queryAllRecords(this.#client, soql, { all: true, what: 'queryAll Task by marker' }), taskRow, 'queryAll Task by marker');
+      const rows = parseRecords(
+        await queryAllRecords(this.#client, soql, { all: true, what: 'queryAll Task by marker' }),
+        taskRow,
+        'queryAll Task by marker',
+      );
       for (const row of rows) {
         const tag = /\[ps:[0-9a-f]{12}\]$/.exec(row.Subject ?? '')?.[0];
         const marker = tag === undefined ? undefined : byTag.get(tag);
         // The full marker in the Comments settles a (very unlikely) tag collision.
-        if (marker !== undefined && (row.Description ?? '').includes(markerLine(marker))) out.push({ marker, taskId: row.Id });
+        if (marker !== undefined && (row.Description ?? '').includes(markerLine(marker)))
+          out.push({ marker, taskId: row.Id });
       }
     }
     return out;

@@ -16,11 +16,17 @@ import type { SalesforceClient } from './salesforce-client.ts';
 export const COLLECTION_LIMIT = 200;
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 
-const saveResults = z.array(z.object({
-  id: z.string().nullish(),
-  success: z.boolean(),
-  errors: z.array(z.object({ statusCode: z.string(), message: z.string(), fields: z.array(z.string()).nullish() }).loose()),
-}).loose());
+const saveResults = z.array(
+  z
+    .object({
+      id: z.string().nullish(),
+      success: z.boolean(),
+      errors: z.array(
+        z.object({ statusCode: z.string(), message: z.string(), fields: z.array(z.string()).nullish() }).loose(),
+      ),
+    })
+    .loose(),
+);
 type SaveResult = z.output<typeof saveResults>[number];
 
 interface Pending {
@@ -38,7 +44,13 @@ function wireValue(fields: FieldMap, key: string, value: string | null): unknown
   return value;
 }
 
-function recordOf(fields: FieldMap, type: 'Account' | 'Opportunity', id: string, values: FieldValues<string>, keys: Readonly<Record<string, string>>): Record<string, unknown> {
+function recordOf(
+  fields: FieldMap,
+  type: 'Account' | 'Opportunity',
+  id: string,
+  values: FieldValues<string>,
+  keys: Readonly<Record<string, string>>,
+): Record<string, unknown> {
   const record: Record<string, unknown> = { attributes: { type }, Id: id };
   for (const [name, v] of Object.entries(values)) {
     const key = keys[name];
@@ -50,10 +62,12 @@ function recordOf(fields: FieldMap, type: 'Account' | 'Opportunity', id: string,
 
 export function pendingRecords(fields: FieldMap, changes: WriteBack): Pending[] {
   const out: Pending[] = [];
-  for (const p of changes.partners) out.push({ object: 'partner', id: p.id, record: recordOf(fields, 'Account', p.id, p.fields, PARTNER_RESULT_KEYS) });
+  for (const p of changes.partners)
+    out.push({ object: 'partner', id: p.id, record: recordOf(fields, 'Account', p.id, p.fields, PARTNER_RESULT_KEYS) });
   for (const d of changes.deals) {
     const record = recordOf(fields, 'Opportunity', d.id, d.fields, DEAL_RESULT_KEYS);
-    if (d.expireRegistration === true) record[fields.get('deal.registration.status').apiName] = fields.toCrm('deal.registration.status', 'expired');
+    if (d.expireRegistration === true)
+      record[fields.get('deal.registration.status').apiName] = fields.toCrm('deal.registration.status', 'expired');
     out.push({ object: 'deal', id: d.id, record });
   }
   // A record with nothing to set is not sent at all.
@@ -61,7 +75,9 @@ export function pendingRecords(fields: FieldMap, changes: WriteBack): Pending[] 
 }
 
 const reasonOf = (r: SaveResult): string =>
-  r.errors.map((e) => `${e.statusCode}: ${e.message}${e.fields && e.fields.length > 0 ? ` (${e.fields.join(', ')})` : ''}`).join('; ') || 'rejected without a reason';
+  r.errors
+    .map((e) => `${e.statusCode}: ${e.message}${e.fields && e.fields.length > 0 ? ` (${e.fields.join(', ')})` : ''}`)
+    .join('; ') || 'rejected without a reason';
 
 export class SalesforceWriter {
   readonly #client: SalesforceClient;
@@ -105,19 +121,30 @@ export class SalesforceWriter {
       if (r?.success === true) {
         if (item.object === 'partner') report.partnersWritten++;
         else report.dealsWritten++;
-      } else if (retryLocked && r?.errors.some((e) => e.statusCode === 'UNABLE_TO_LOCK_ROW') === true) locked.push(item);
+      } else if (retryLocked && r?.errors.some((e) => e.statusCode === 'UNABLE_TO_LOCK_ROW') === true)
+        locked.push(item);
       else report.failed.push(failure(item, r));
     });
     if (locked.length > 0) await this.#write(locked, report, false);
   }
 
   async #patch(batch: readonly Pending[]): Promise<SaveResult[]> {
-    const results = await this.#client.json({
-      method: 'PATCH', path: '/composite/sobjects', idempotent: true, what: `update ${batch.length} records`,
-      body: JSON.stringify({ allOrNone: false, records: batch.map((b) => b.record) }),
-    }, saveResults);
+    const results = await this.#client.json(
+      {
+        method: 'PATCH',
+        path: '/composite/sobjects',
+        idempotent: true,
+        what: `update ${batch.length} records`,
+        body: JSON.stringify({ allOrNone: false, records: batch.map((b) => b.record) }),
+      },
+      saveResults,
+    );
     if (results.length !== batch.length) {
-      throw new CrmError({ provider: 'salesforce', kind: 'bad_payload', message: `Salesforce update ${batch.length} records: ${results.length} results came back` });
+      throw new CrmError({
+        provider: 'salesforce',
+        kind: 'bad_payload',
+        message: `Salesforce update ${batch.length} records: ${results.length} results came back`,
+      });
     }
     return results;
   }

@@ -43,5 +43,9 @@ export function splitReadsWrites(stats: CallStats): { reads: number; writes: num
 }
 
 function isRead(endpoint: string): boolean {
-  return endpoint.startsWith('GET ') || /\/(search|batch\/read)$/.test(endpoint) || /\/(oauth\/v1|oauth2)\/token$/.test(endpoint);
+  return (
+    endpoint.startsWith('GET ') ||
+    /\/(search|batch\/read)$/.test(endpoint) ||
+    /\/(oauth\/v1|oauth2)\/token$/.test(endpoint)
+  );
 }

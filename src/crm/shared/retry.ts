@@ -11,7 +11,12 @@ export interface BackoffPolicy {
 export const DEFAULT_BACKOFF: Readonly<BackoffPolicy> = { maxAttempts: 4, baseMs: 500, maxMs: 15_000 };
 
 /** Delay before attempt `attempt + 1` (attempt counts from 1), in ms. `random` is in [0, 1). */
-export function backoffDelay(policy: BackoffPolicy, attempt: number, random: () => number, retryAfterMs: number | null = null): number {
+export function backoffDelay(
+  policy: BackoffPolicy,
+  attempt: number,
+  random: () => number,
+  retryAfterMs: number | null = null,
+): number {
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1));
   // Full jitter spreads retries of many clients; half the ceiling is kept as a floor so a retry
   // never fires immediately against a server that just failed.

@@ -41,14 +41,27 @@ export function financeRoutes(deps: AppDeps): Router {
   router.get('/exports/commissions', finance, async (req, res) => {
     const q = parseOr400(exportQuery, req.query, 'query');
     const x = await ledgerErrors(async () => commissionExport(deps, await deps.account(), q.period));
-    send(res, q.format, `commissions-${q.period}`, () => commissionExportCsv(x), () => x);
+    send(
+      res,
+      q.format,
+      `commissions-${q.period}`,
+      () => commissionExportCsv(x),
+      () => x,
+    );
   });
   router.get('/statements/:partnerId', finance, async (req, res) => {
     const { partnerId } = parseOr400(statementParams, req.params, 'params');
     const q = parseOr400(exportQuery, req.query, 'query');
     const s = await ledgerErrors(async () => statements(deps, await deps.account(), q.period, partnerId));
-    if (s.partners.length === 0) throw new HttpError(404, 'not_found', `partner ${partnerId} has no ledger entries in ${q.period}`);
-    send(res, q.format, `statement-${partnerId}-${q.period}`, () => statementsCsv(s), () => s);
+    if (s.partners.length === 0)
+      throw new HttpError(404, 'not_found', `partner ${partnerId} has no ledger entries in ${q.period}`);
+    send(
+      res,
+      q.format,
+      `statement-${partnerId}-${q.period}`,
+      () => statementsCsv(s),
+      () => s,
+    );
   });
   router.post('/periods/:period/close', finance, async (req, res) => {
     const { period } = parseOr400(closeParams, req.params, 'params');

@@ -56,11 +56,21 @@ export function readRoutes(deps: AppDeps): Router {
   router.get('/recipes', viewer, async (_req, res) => {
     const current = await ledgerErrors(async () => kpis(deps, await deps.account()));
     const byId = new Map(current.recipes.map((r) => [r.id, r.kpis]));
-    const recipes = Object.entries(deps.config.programConfig.recipes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, r]) => ({
-      id, name: r.name, archetype: r.archetype, status: r.status, plan: r.plan ?? null, monthlyCost: r.monthlyCost,
-      targets: r.targets ?? null, benchmarks: r.benchmarks ?? null, whenToUse: r.whenToUse ?? null, whenNotToUse: r.whenNotToUse ?? null,
-      kpis: byId.get(id) ?? null,
-    }));
+    const recipes = Object.entries(deps.config.programConfig.recipes)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([id, r]) => ({
+        id,
+        name: r.name,
+        archetype: r.archetype,
+        status: r.status,
+        plan: r.plan ?? null,
+        monthlyCost: r.monthlyCost,
+        targets: r.targets ?? null,
+        benchmarks: r.benchmarks ?? null,
+        whenToUse: r.whenToUse ?? null,
+        whenNotToUse: r.whenNotToUse ?? null,
+        kpis: byId.get(id) ?? null,
+      }));
     res.json({ period: current.period, recipes });
   });
   router.get('/kpis', viewer, async (req, res) => {

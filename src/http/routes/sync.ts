@@ -6,17 +6,24 @@ import type { AppDeps } from '../app.ts';
 import { requireRole } from '../auth.ts';
 import { HttpError, parseOr400 } from '../errors.ts';
 
-const body = z.strictObject({
-  full: z.boolean().default(false),
-  refreshLinks: z.boolean().default(false),
-}).default({ full: false, refreshLinks: false });
+const body = z
+  .strictObject({
+    full: z.boolean().default(false),
+    refreshLinks: z.boolean().default(false),
+  })
+  .default({ full: false, refreshLinks: false });
 
 export function syncRoutes(deps: AppDeps): Router {
   const router = Router();
   router.post('/sync', requireRole(deps.tokens, 'admin'), (req, res) => {
     const b = parseOr400(body, req.body ?? {}, 'body');
     const runId = deps.syncs.start({ full: b.full, refreshLinks: b.refreshLinks });
-    if (runId === null) throw new HttpError(409, 'busy', `a sync is already running (${deps.syncs.runningId ?? 'another instance'}); see GET /v1/runs`);
+    if (runId === null)
+      throw new HttpError(
+        409,
+        'busy',
+        `a sync is already running (${deps.syncs.runningId ?? 'another instance'}); see GET /v1/runs`,
+      );
     res.status(202).json({ runId, status: 'started', links: { run: `/v1/runs/${runId}` } });
   });
   return router;

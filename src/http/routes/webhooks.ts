@@ -81,21 +81,35 @@ export function webhookRoutes(deps: AppDeps): Router {
   const recent = new RecentIds(20_000);
   router.post('/hubspot', express.raw({ type: () => true, limit: '2mb' }), (req, res) => {
     const secret = deps.webhookSecret;
-    if (secret === undefined) throw new HttpError(404, 'not_found', 'webhooks are not enabled: set HUBSPOT_CLIENT_SECRET (the app secret that signs deliveries)');
+    if (secret === undefined)
+      throw new HttpError(
+        404,
+        'not_found',
+        'webhooks are not enabled: set HUBSPOT_CLIENT_SECRET (the app secret that signs deliveries)',
+      );
     const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-    const check = verifyV3({
-      clientSecret: secret,
-      method: req.method,
-      uri: calledUri(req, deps.config.config.server.publicUrl),
-      body,
-      timestamp: req.get('x-hubspot-request-timestamp'),
-      signature: req.get('x-hubspot-signature-v3'),
-    }, deps.clock.now());
+    const check = verifyV3(
+      {
+        clientSecret: secret,
+        method: req.method,
+        uri: calledUri(req, deps.config.config.server.publicUrl),
+        body,
+        timestamp: req.get('x-hubspot-request-timestamp'),
+        signature: req.get('x-hubspot-signature-v3'),
+      },
+      deps.clock.now(),
+    );
     if (!check.ok) {
       deps.metrics.webhookEvents.inc({ outcome: `refused_${check.reason}` });
-      throw new HttpError(401, 'invalid_signature', check.reason === 'stale'
-        ? 'the request timestamp is more than 5 minutes away from now'
-        : check.reason === 'missing' ? 'X-HubSpot-Signature-v3 and X-HubSpot-Request-Timestamp are required' : 'the signature does not match this request');
+      throw new HttpError(
+        401,
+        'invalid_signature',
+        check.reason === 'stale'
+          ? 'the request timestamp is more than 5 minutes away from now'
+          : check.reason === 'missing'
+            ? 'X-HubSpot-Signature-v3 and X-HubSpot-Request-Timestamp are required'
+            : 'the signature does not match this request',
+      );
     }
     let events: HubspotEvent[];
     try {

@@ -25,7 +25,7 @@ export function niceBounds(values: readonly number[]): { min: number; max: numbe
   const rough = span / 4;
   const mag = 10 ** Math.floor(Math.log10(rough));
   // whole units at least: the charts show money and counts
-  const step = Math.max(1, ([1, 2, 5, 10].map((f) => f * mag).find((s) => s >= rough)) ?? 10 * mag);
+  const step = Math.max(1, [1, 2, 5, 10].map((f) => f * mag).find((s) => s >= rough) ?? 10 * mag);
   return { min: Math.floor(lo / step) * step, max: Math.ceil(hi / step) * step || step, step };
 }
 
@@ -58,10 +58,16 @@ function frame(labels: readonly string[], values: readonly number[], band: boole
   const ticks: SafeHtml[] = [];
   for (let v = min; v <= max + step / 2; v += step) {
     const yy = y(v).toFixed(1);
-    ticks.push(html`<line class="gridline" x1="${M.left}" x2="${W - M.right}" y1="${yy}" y2="${yy}"/><text x="${M.left - 8}" y="${yy}" text-anchor="end" dominant-baseline="middle">${compact(v)}</text>`);
+    ticks.push(
+      html`<line class="gridline" x1="${M.left}" x2="${W - M.right}" y1="${yy}" y2="${yy}"/><text x="${M.left - 8}" y="${yy}" text-anchor="end" dominant-baseline="middle">${compact(v)}</text>`,
+    );
   }
   const every = n > 12 ? Math.ceil(n / 12) : 1;
-  const xLabels = labels.map((l, i) => (i % every === 0 ? html`<text x="${x(i).toFixed(1)}" y="${H - M.bottom + 18}" text-anchor="middle">${monthTick(l)}</text>` : ''));
+  const xLabels = labels.map((l, i) =>
+    i % every === 0
+      ? html`<text x="${x(i).toFixed(1)}" y="${H - M.bottom + 18}" text-anchor="middle">${monthTick(l)}</text>`
+      : '',
+  );
   const grid = html`<g aria-hidden="true">${ticks}<line class="axis" x1="${M.left}" x2="${W - M.right}" y1="${y(0).toFixed(1)}" y2="${y(0).toFixed(1)}"/>${xLabels}</g>`;
   return { x, y, step, grid };
 }
@@ -71,8 +77,18 @@ function svgOpen(id: string, title: string, desc: string): SafeHtml {
 }
 
 /** Up to two monthly series as lines: the first solid with round markers, the second dashed with square ones. */
-export function lineChart(o: { id: string; title: string; desc: string; labels: readonly string[]; series: readonly Series[] }): SafeHtml {
-  const f = frame(o.labels, o.series.flatMap((s) => s.values), false);
+export function lineChart(o: {
+  id: string;
+  title: string;
+  desc: string;
+  labels: readonly string[];
+  series: readonly Series[];
+}): SafeHtml {
+  const f = frame(
+    o.labels,
+    o.series.flatMap((s) => s.values),
+    false,
+  );
   const lines = o.series.slice(0, 2).map((s, k) => {
     const cls = k === 0 ? 's1' : 's2';
     const points = s.values.map((v, i) => `${f.x(i).toFixed(1)},${f.y(v).toFixed(1)}`).join(' ');
@@ -96,7 +112,15 @@ export function lineChart(o: { id: string; title: string; desc: string; labels: 
 }
 
 /** One value per month as bars (negative values below the axis, in another colour and labelled). */
-export function barChart(o: { id: string; title: string; desc: string; labels: readonly string[]; values: readonly number[]; display: readonly string[]; name: string }): SafeHtml {
+export function barChart(o: {
+  id: string;
+  title: string;
+  desc: string;
+  labels: readonly string[];
+  values: readonly number[];
+  display: readonly string[];
+  name: string;
+}): SafeHtml {
   const f = frame(o.labels, o.values, true);
   const slot = (W - M.left - M.right) / Math.max(o.labels.length, 1);
   const bw = Math.max(4, slot * 0.6);
@@ -112,7 +136,12 @@ export function barChart(o: { id: string; title: string; desc: string; labels: r
 }
 
 /** Horizontal 0–100 meters with the value written beside each (health components). */
-export function meterChart(o: { id: string; title: string; desc: string; rows: readonly { label: string; value: number | null; text: string }[] }): SafeHtml {
+export function meterChart(o: {
+  id: string;
+  title: string;
+  desc: string;
+  rows: readonly { label: string; value: number | null; text: string }[];
+}): SafeHtml {
   const rowH = 30;
   const left = 170;
   const width = 420;

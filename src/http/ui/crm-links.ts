@@ -58,7 +58,10 @@ export function crmLinker(config: ConfigFile, account: string): CrmLinker {
       return portal !== undefined && HUBSPOT_ID.test(portal) ? hubspotLinker(portal) : NO_LINKS;
     }
     case 'salesforce': {
-      const instance = crm.salesforce.instanceUrl !== undefined ? salesforceInstance(crm.salesforce.instanceUrl) : salesforceInstance(crm.salesforce.loginUrl);
+      const instance =
+        crm.salesforce.instanceUrl !== undefined
+          ? salesforceInstance(crm.salesforce.instanceUrl)
+          : salesforceInstance(crm.salesforce.loginUrl);
       return instance === null ? NO_LINKS : salesforceLinker(instance);
     }
     default:

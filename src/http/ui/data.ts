@@ -32,7 +32,12 @@ export function readPeriod(text: unknown, tz: TimeZone, now: number): Period {
     return { label: monthLabel(m), kind: 'month', firstMonth: m, months: 1 };
   }
   const p = typeof text === 'string' ? parsePeriod(text) : null;
-  if (p === null) throw new HttpError(400, 'invalid_request', `The period "${typeof text === 'string' ? text : '?'}" is not a month (YYYY-MM), quarter (YYYY-Qn) or year (YYYY).`);
+  if (p === null)
+    throw new HttpError(
+      400,
+      'invalid_request',
+      `The period "${typeof text === 'string' ? text : '?'}" is not a month (YYYY-MM), quarter (YYYY-Qn) or year (YYYY).`,
+    );
   return p;
 }
 
@@ -93,7 +98,11 @@ export function partnerRows(deps: AppDeps, c: Current, open: readonly AlertEpiso
     const acc = rec === undefined ? undefined : c.details.accs[rec.idx];
     const rate = acc === undefined ? null : winRate365(program, acc);
     const alerts = byPartner.get(p.id) ?? [];
-    const worst = alerts.reduce<Severity | null>((w, e) => (w === null || (SEVERITY_RANK[e.severity] ?? 9) < (SEVERITY_RANK[w] ?? 9) ? e.severity as Severity : w), null);
+    const worst = alerts.reduce<Severity | null>(
+      (w, e) =>
+        w === null || (SEVERITY_RANK[e.severity] ?? 9) < (SEVERITY_RANK[w] ?? 9) ? (e.severity as Severity) : w,
+      null,
+    );
     const tiers = rec?.recipe?.plan?.type === 'percent' ? rec.recipe.plan.tiers : null;
     const rank = p.tier === null || tiers === null ? -1 : tiers.findIndex((t) => t.name === p.tier);
     return {
@@ -122,7 +131,14 @@ export function partnerRows(deps: AppDeps, c: Current, open: readonly AlertEpiso
 /** Open alert episodes of the last sync, in the rules.md 8 order (severity, code, partner, deal, recipe). */
 export async function openAlerts(deps: AppDeps, account: string): Promise<AlertEpisode[]> {
   const open = await deps.store.openEpisodes(account);
-  const asAlert = (e: AlertEpisode): Alert => ({ code: e.code as AlertCode, severity: e.severity as Severity, partnerId: e.partnerId, dealId: e.dealId, recipe: e.recipe, message: e.message });
+  const asAlert = (e: AlertEpisode): Alert => ({
+    code: e.code as AlertCode,
+    severity: e.severity as Severity,
+    partnerId: e.partnerId,
+    dealId: e.dealId,
+    recipe: e.recipe,
+    message: e.message,
+  });
   return [...open].sort((a, b) => compareAlerts(asAlert(a), asAlert(b)) || a.openedAt - b.openedAt);
 }
 

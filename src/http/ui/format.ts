@@ -72,9 +72,13 @@ export function monthTick(label: string): string {
 
 export function bandLabel(band: string | null | undefined): string {
   switch (band) {
-    case 'healthy': return 'Healthy';
-    case 'watch': return 'Watch';
-    case 'at_risk': return 'At risk';
-    default: return 'No score';
+    case 'healthy':
+      return 'Healthy';
+    case 'watch':
+      return 'Watch';
+    case 'at_risk':
+      return 'At risk';
+    default:
+      return 'No score';
   }
 }

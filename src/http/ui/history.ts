@@ -10,7 +10,18 @@ import { monthLabel, monthPeriod, type MonthIndex } from '../../domain/time.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import type { Store } from '../../store/store.ts';
 
-export type PartnerMonth = Pick<PartnerKpis, 'attributedRevenue' | 'sourcedRevenue' | 'influencedRevenue' | 'dealsWon' | 'dealsLost' | 'winRate' | 'commissions' | 'registrations' | 'pipeline'>;
+export type PartnerMonth = Pick<
+  PartnerKpis,
+  | 'attributedRevenue'
+  | 'sourcedRevenue'
+  | 'influencedRevenue'
+  | 'dealsWon'
+  | 'dealsLost'
+  | 'winRate'
+  | 'commissions'
+  | 'registrations'
+  | 'pipeline'
+>;
 
 export interface MonthKpis {
   label: string;
@@ -75,8 +86,14 @@ export class HistoryCache {
       for (const p of result.partners) {
         const k = p.kpis;
         partners.set(p.id, {
-          attributedRevenue: k.attributedRevenue, sourcedRevenue: k.sourcedRevenue, influencedRevenue: k.influencedRevenue,
-          dealsWon: k.dealsWon, dealsLost: k.dealsLost, winRate: k.winRate, commissions: k.commissions, registrations: k.registrations,
+          attributedRevenue: k.attributedRevenue,
+          sourcedRevenue: k.sourcedRevenue,
+          influencedRevenue: k.influencedRevenue,
+          dealsWon: k.dealsWon,
+          dealsLost: k.dealsLost,
+          winRate: k.winRate,
+          commissions: k.commissions,
+          registrations: k.registrations,
           pipeline: k.pipeline,
         });
       }

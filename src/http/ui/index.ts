@@ -23,10 +23,18 @@ import { partnersBody, partnersQuery } from './pages/partners.ts';
 import { programBody } from './pages/program.ts';
 import { recipeRows, recipesBody } from './pages/recipes.ts';
 import {
-  cookieHeader, LOGIN_COOKIE, LOGIN_TTL_MS, readCookie, SESSION_COOKIE, SESSION_TTL_MS, SessionKeeper, type Session,
+  cookieHeader,
+  LOGIN_COOKIE,
+  LOGIN_TTL_MS,
+  readCookie,
+  SESSION_COOKIE,
+  SESSION_TTL_MS,
+  SessionKeeper,
+  type Session,
 } from './session.ts';
 
-const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
   res.set({
@@ -41,7 +49,12 @@ function securityHeaders(_req: Request, res: Response, next: NextFunction): void
 
 /** Where to go after login: a path of the dashboard, nothing else (no open redirect). */
 function safeNext(value: unknown): string {
-  return typeof value === 'string' && /^\/ui(?:[/?][^\\\s]*)?$/.test(value) && !value.startsWith('//') && value.length <= 500 ? value : '/ui';
+  return typeof value === 'string' &&
+    /^\/ui(?:[/?][^\\\s]*)?$/.test(value) &&
+    !value.startsWith('//') &&
+    value.length <= 500
+    ? value
+    : '/ui';
 }
 
 /**
@@ -84,7 +97,12 @@ export function uiRoutes(deps: AppDeps): Router {
 
   // ---- login and logout --------------------------------------------------------------------
 
-  const renderLogin = (req: Request, res: Response, status: number, o: { next: string; error: string | null; notice: string | null }): void => {
+  const renderLogin = (
+    req: Request,
+    res: Response,
+    status: number,
+    o: { next: string; error: string | null; notice: string | null },
+  ): void => {
     const nonce = sessions.loginNonce();
     res.append('Set-Cookie', cookie(req, LOGIN_COOKIE, nonce.value, LOGIN_TTL_MS));
     sendHtml(res, status, loginPage({ csrf: nonce.csrf, ...o }));
@@ -96,21 +114,39 @@ export function uiRoutes(deps: AppDeps): Router {
       res.redirect(303, next);
       return;
     }
-    renderLogin(req, res, 200, { next, error: null, notice: req.query['signedOut'] === '1' ? 'You are signed out.' : null });
+    renderLogin(req, res, 200, {
+      next,
+      error: null,
+      notice: req.query['signedOut'] === '1' ? 'You are signed out.' : null,
+    });
   });
 
   router.post('/login', form, (req, res) => {
     const next = safeNext(formField(req, 'next'));
-    if (!sameOrigin(req) || !sessions.checkLogin(readCookie(req.get('cookie'), LOGIN_COOKIE), formField(req, '_csrf'))) {
-      deps.logger.warn({ requestId: res.locals['requestId'] as unknown }, 'dashboard login refused: missing or stale form token');
-      renderLogin(req, res, 403, { next, error: 'This sign-in form expired or did not come from this site. Please try again.', notice: null });
+    if (
+      !sameOrigin(req) ||
+      !sessions.checkLogin(readCookie(req.get('cookie'), LOGIN_COOKIE), formField(req, '_csrf'))
+    ) {
+      deps.logger.warn(
+        { requestId: res.locals['requestId'] as unknown },
+        'dashboard login refused: missing or stale form token',
+      );
+      renderLogin(req, res, 403, {
+        next,
+        error: 'This sign-in form expired or did not come from this site. Please try again.',
+        notice: null,
+      });
       return;
     }
     const token = formField(req, 'token');
     const entry = typeof token === 'string' && token.length <= 1024 ? findToken(deps.tokens, token.trim()) : null;
     if (entry === null) {
       deps.logger.warn({ requestId: res.locals['requestId'] as unknown }, 'dashboard login refused: token not valid');
-      renderLogin(req, res, 401, { next, error: 'That token is not valid. Check PARTNERSYNC_TOKENS and try again.', notice: null });
+      renderLogin(req, res, 401, {
+        next,
+        error: 'That token is not valid. Check PARTNERSYNC_TOKENS and try again.',
+        notice: null,
+      });
       return;
     }
     const { value, session } = sessions.issue(entry);
@@ -124,7 +160,16 @@ export function uiRoutes(deps: AppDeps): Router {
     const session = sessions.verify(readCookie(req.get('cookie'), SESSION_COOKIE));
     if (session !== null) {
       if (!sameOrigin(req) || !sessions.checkCsrf(session, formField(req, '_csrf'))) {
-        sendHtml(res, 403, errorPage(403, 'This sign-out form did not come from this site, or it is stale. Reload the page and try again.', { role: session.role, csrf: sessions.csrfToken(session) }, undefined));
+        sendHtml(
+          res,
+          403,
+          errorPage(
+            403,
+            'This sign-out form did not come from this site, or it is stale. Reload the page and try again.',
+            { role: session.role, csrf: sessions.csrfToken(session) },
+            undefined,
+          ),
+        );
         return;
       }
       sessions.revoke(session);
@@ -153,18 +198,31 @@ export function uiRoutes(deps: AppDeps): Router {
 
   const shell = async (res: Response, title: string, section: Section, c: Current | null): Promise<Shell> => {
     const session = sessionOf(res);
-    const account = c?.account ?? await deps.account();
+    const account = c?.account ?? (await deps.account());
     const [open, runs] = await Promise.all([deps.store.openEpisodes(account), deps.store.listRuns(account, 1)]);
     const run = runs[0];
     const tz = deps.config.program.timezone;
-    const lastSync = run === undefined ? 'no sync yet' : `last sync ${run.status} ${run.finishedAt === null ? '(running)' : `${localDate(new Date(run.finishedAt).toISOString(), tz)} ${new Date(run.finishedAt).toISOString().slice(11, 16)} UTC`}`;
+    const lastSync =
+      run === undefined
+        ? 'no sync yet'
+        : `last sync ${run.status} ${run.finishedAt === null ? '(running)' : `${localDate(new Date(run.finishedAt).toISOString(), tz)} ${new Date(run.finishedAt).toISOString().slice(11, 16)} UTC`}`;
     return {
-      title, section, user: { role: session.role, csrf: sessions.csrfToken(session) }, period: c?.period.label, openAlerts: open.length,
+      title,
+      section,
+      user: { role: session.role, csrf: sessions.csrfToken(session) },
+      period: c?.period.label,
+      openAlerts: open.length,
       footer: html`Amounts in ${currency} · program time zone ${tz}${c === null ? '' : html` · as of ${c.result.asOf}`} · ${lastSync}`,
     };
   };
 
-  const render = async (res: Response, title: string, section: Section, c: Current | null, body: SafeHtml): Promise<void> => {
+  const render = async (
+    res: Response,
+    title: string,
+    section: Section,
+    c: Current | null,
+    body: SafeHtml,
+  ): Promise<void> => {
     sendHtml(res, 200, page(await shell(res, title, section, c), body));
   };
 
@@ -172,29 +230,60 @@ export function uiRoutes(deps: AppDeps): Router {
     const c = await loadCurrent(deps, req.query['period']);
     const [ledger, hist, periods] = await Promise.all([
       ledgerView(deps, c),
-      history.get({ store: deps.store, config: deps.config, account: c.account, lastMonth: lastChartMonth(c), asOf: c.asOf }),
+      history.get({
+        store: deps.store,
+        config: deps.config,
+        account: c.account,
+        lastMonth: lastChartMonth(c),
+        asOf: c.asOf,
+      }),
       deps.store.ledgerPeriods(c.account),
     ]);
     const bookedByMonth = new Map(periods.map((p) => [p.period, formatMinor(p.net, deps.config.program.exponent)]));
-    await render(res, `Program ${c.period.label}`, 'program', c, programBody({ c, ledger, history: hist, bookedByMonth, currency, partnerCount: c.result.partners.length }));
+    await render(
+      res,
+      `Program ${c.period.label}`,
+      'program',
+      c,
+      programBody({ c, ledger, history: hist, bookedByMonth, currency, partnerCount: c.result.partners.length }),
+    );
   });
 
   router.get('/recipes', async (req, res) => {
     const c = await loadCurrent(deps, req.query['period']);
     const rows = recipeRows(c, deps.config.programConfig.recipes, deps.config.program.alerts.recipeUnusedDays);
     const plans = new Set(Object.keys(deps.config.programConfig.plans));
-    await render(res, `Recipe box ${c.period.label}`, 'recipes', c, recipesBody(c, rows, currency, deps.config.program.alerts.recipeUnusedDays, plans));
+    await render(
+      res,
+      `Recipe box ${c.period.label}`,
+      'recipes',
+      c,
+      recipesBody(c, rows, currency, deps.config.program.alerts.recipeUnusedDays, plans),
+    );
   });
 
   const recipeList = (): { id: string; name: string }[] =>
-    Object.entries(deps.config.programConfig.recipes).map(([id, r]) => ({ id, name: r.name })).sort((a, b) => (a.id < b.id ? -1 : 1));
+    Object.entries(deps.config.programConfig.recipes)
+      .map(([id, r]) => ({ id, name: r.name }))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
 
   router.get('/partners', async (req, res) => {
     const parsed = partnersQuery.safeParse(req.query);
-    if (!parsed.success) throw new HttpError(400, 'invalid_request', `The filter or sort in this address is not valid (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}). Use the form on the page.`);
+    if (!parsed.success)
+      throw new HttpError(
+        400,
+        'invalid_request',
+        `The filter or sort in this address is not valid (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}). Use the form on the page.`,
+      );
     const c = await loadCurrent(deps, parsed.data.period);
     const rows = partnerRows(deps, c, await deps.store.openEpisodes(c.account));
-    await render(res, 'Partners', 'partners', c, partnersBody(c, rows, { ...parsed.data, period: parsed.data.period ?? undefined }, currency, recipeList()));
+    await render(
+      res,
+      'Partners',
+      'partners',
+      c,
+      partnersBody(c, rows, { ...parsed.data, period: parsed.data.period ?? undefined }, currency, recipeList()),
+    );
   });
 
   router.get('/partners/:id', async (req, res) => {
@@ -203,20 +292,42 @@ export function uiRoutes(deps: AppDeps): Router {
     const out = c.result.partners.find((p) => p.id === id);
     const rec = c.details.partners.find((p) => p.id === id);
     const health = rec === undefined ? undefined : c.details.health[rec.idx];
-    if (out === undefined || rec === undefined || health === undefined) throw new HttpError(404, 'not_found', 'There is no partner with this id in the last sync.');
+    if (out === undefined || rec === undefined || health === undefined)
+      throw new HttpError(404, 'not_found', 'There is no partner with this id in the last sync.');
     const alerts = (await openAlerts(deps, c.account)).filter((a) => a.partnerId === id);
     const row = partnerRows(deps, c, alerts).find((r) => r.id === id);
     if (row === undefined) throw new HttpError(404, 'not_found', 'There is no partner with this id in the last sync.');
     const session = sessionOf(res);
     const [ledger, hist] = await Promise.all([
       ledgerView(deps, c, id),
-      history.get({ store: deps.store, config: deps.config, account: c.account, lastMonth: lastChartMonth(c), asOf: c.asOf }),
+      history.get({
+        store: deps.store,
+        config: deps.config,
+        account: c.account,
+        lastMonth: lastChartMonth(c),
+        asOf: c.asOf,
+      }),
     ]);
-    await render(res, row.name, 'partners', c, partnerBody({
-      c, row, out, health, recipeName: rec.recipe?.config.name ?? null, history: hist, alerts, ledger,
-      showLines: roleAtLeast(session.role, 'finance'), linker: crmLinker(deps.config.config, c.account), currency,
-      minClosedForWinRate: deps.config.program.alerts.minClosedForWinRate,
-    }));
+    await render(
+      res,
+      row.name,
+      'partners',
+      c,
+      partnerBody({
+        c,
+        row,
+        out,
+        health,
+        recipeName: rec.recipe?.config.name ?? null,
+        history: hist,
+        alerts,
+        ledger,
+        showLines: roleAtLeast(session.role, 'finance'),
+        linker: crmLinker(deps.config.config, c.account),
+        currency,
+        minClosedForWinRate: deps.config.program.alerts.minClosedForWinRate,
+      }),
+    );
   });
 
   router.get('/alerts', async (req, res) => {
@@ -225,7 +336,13 @@ export function uiRoutes(deps: AppDeps): Router {
     const account = await deps.account();
     const [alerts, cache] = await Promise.all([openAlerts(deps, account), deps.store.loadCache(account)]);
     const names = new Map(cache.partners.map((p) => [p.id, p.name ?? p.id]));
-    const body = alertsBody({ alerts, severity: parsed.data.severity, names, linker: crmLinker(deps.config.config, account), timezone: deps.config.program.timezone });
+    const body = alertsBody({
+      alerts,
+      severity: parsed.data.severity,
+      names,
+      linker: crmLinker(deps.config.config, account),
+      timezone: deps.config.program.timezone,
+    });
     await render(res, 'Alerts', 'alerts', null, body);
   });
 
@@ -243,13 +360,32 @@ export function uiRoutes(deps: AppDeps): Router {
       return;
     }
     const status = isClientError(err) ? err.status : 500;
-    if (status >= 500) deps.logger.error({ err, requestId, path: req.originalUrl.split('?')[0] }, 'dashboard page failed');
-    sendHtml(res, status, errorPage(status, status >= 500 ? 'The page could not be built. Try again; if it keeps failing, the server log has the details.' : 'The request could not be read.', user, requestId));
+    if (status >= 500)
+      deps.logger.error({ err, requestId, path: req.originalUrl.split('?')[0] }, 'dashboard page failed');
+    sendHtml(
+      res,
+      status,
+      errorPage(
+        status,
+        status >= 500
+          ? 'The page could not be built. Try again; if it keeps failing, the server log has the details.'
+          : 'The request could not be read.',
+        user,
+        requestId,
+      ),
+    );
   });
   return router;
 }
 
 /** Body-parser failures (too large, bad encoding) carry a 4xx status. */
 function isClientError(err: unknown): err is { status: number } {
-  return typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' && err.status >= 400 && err.status < 500;
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    'status' in err &&
+    typeof err.status === 'number' &&
+    err.status >= 400 &&
+    err.status < 500
+  );
 }

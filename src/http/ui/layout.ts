@@ -32,14 +32,20 @@ const NAV: readonly { section: Section; href: string; label: string }[] = [
 function nav(shell: Shell): SafeHtml {
   const items = NAV.map((n) => {
     const href = n.section === 'alerts' ? n.href : `${n.href}${queryString({ period: shell.period })}`;
-    const extra = n.section === 'alerts' && shell.openAlerts !== undefined ? html` <span class="visually-hidden">(</span>${shell.openAlerts}<span class="visually-hidden"> open)</span>` : '';
+    const extra =
+      n.section === 'alerts' && shell.openAlerts !== undefined
+        ? html` <span class="visually-hidden">(</span>${shell.openAlerts}<span class="visually-hidden"> open)</span>`
+        : '';
     return html`<li><a href="${href}"${shell.section === n.section ? raw(' aria-current="page"') : ''}>${n.label}${extra}</a></li>`;
   });
   return html`<nav class="site-nav" aria-label="Dashboard sections"><ul>${items}</ul></nav>`;
 }
 
 export function page(shell: Shell, body: SafeHtml): string {
-  const who = shell.user === null ? '' : html`<div class="who"><span>Signed in as <strong>${shell.user.role}</strong></span><form method="post" action="/ui/logout"><input type="hidden" name="_csrf" value="${shell.user.csrf}"><button type="submit">Log out</button></form></div>`;
+  const who =
+    shell.user === null
+      ? ''
+      : html`<div class="who"><span>Signed in as <strong>${shell.user.role}</strong></span><form method="post" action="/ui/logout"><input type="hidden" name="_csrf" value="${shell.user.csrf}"><button type="submit">Log out</button></form></div>`;
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -68,12 +74,23 @@ ${body}
 const ICONS = {
   circle: raw('<svg viewBox="0 0 10 10" aria-hidden="true" focusable="false"><circle cx="5" cy="5" r="4.5"/></svg>'),
   triangle: raw('<svg viewBox="0 0 10 10" aria-hidden="true" focusable="false"><path d="M5 0.5 9.8 9.5H0.2z"/></svg>'),
-  square: raw('<svg viewBox="0 0 10 10" aria-hidden="true" focusable="false"><rect x="0.5" y="0.5" width="9" height="9"/></svg>'),
-  dash: raw('<svg viewBox="0 0 10 10" aria-hidden="true" focusable="false"><rect x="1" y="4" width="8" height="2"/></svg>'),
+  square: raw(
+    '<svg viewBox="0 0 10 10" aria-hidden="true" focusable="false"><rect x="0.5" y="0.5" width="9" height="9"/></svg>',
+  ),
+  dash: raw(
+    '<svg viewBox="0 0 10 10" aria-hidden="true" focusable="false"><rect x="1" y="4" width="8" height="2"/></svg>',
+  ),
 } as const;
 
 export function bandBadge(band: string | null, score: number | null): SafeHtml {
-  const icon = band === 'healthy' ? ICONS.circle : band === 'watch' ? ICONS.triangle : band === 'at_risk' ? ICONS.square : ICONS.dash;
+  const icon =
+    band === 'healthy'
+      ? ICONS.circle
+      : band === 'watch'
+        ? ICONS.triangle
+        : band === 'at_risk'
+          ? ICONS.square
+          : ICONS.dash;
   const cls = band === null ? 'none' : band;
   return html`<span class="badge band-${cls}" data-band="${band ?? 'none'}">${icon}${score === null ? '' : html`<span data-score>${score}</span> `}${bandLabel(band)}</span>`;
 }
@@ -99,13 +116,20 @@ export function periodOptions(currentMonth: MonthIndex, selected: Period): SafeH
   const y0 = Math.floor(currentMonth / 12);
   const years = [y0, y0 - 1, y0 - 2].map(String);
   const known = new Set([...months, ...quarters, ...years]);
-  const opt = (v: string): SafeHtml => html`<option value="${v}"${v === selected.label ? raw(' selected') : ''}>${v}</option>`;
+  const opt = (v: string): SafeHtml =>
+    html`<option value="${v}"${v === selected.label ? raw(' selected') : ''}>${v}</option>`;
   return html`${known.has(selected.label) ? '' : html`<optgroup label="Selected">${opt(selected.label)}</optgroup>`}<optgroup label="Months">${months.map(opt)}</optgroup><optgroup label="Quarters">${quarters.map(opt)}</optgroup><optgroup label="Years">${years.map(opt)}</optgroup>`;
 }
 
 /** The period form of the program, recipe and partner pages (GET: works without script). */
-export function periodForm(action: string, currentMonth: MonthIndex, selected: Period, hidden: Readonly<Record<string, string | undefined>> = {}): SafeHtml {
-  const fields = Object.entries(hidden).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')
+export function periodForm(
+  action: string,
+  currentMonth: MonthIndex,
+  selected: Period,
+  hidden: Readonly<Record<string, string | undefined>> = {},
+): SafeHtml {
+  const fields = Object.entries(hidden)
+    .filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')
     .map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`);
   return html`<form method="get" action="${action}" class="toolbar" aria-label="Choose the period">
 <div class="field"><label for="period">Period</label><select id="period" name="period">${periodOptions(currentMonth, selected)}</select></div>

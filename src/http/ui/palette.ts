@@ -40,13 +40,35 @@ export type PaletteName = keyof typeof PALETTE;
 
 /** Foreground/background pairs used for text: each must reach 4.5:1. */
 export const TEXT_PAIRS: readonly (readonly [PaletteName, PaletteName])[] = [
-  ['text', 'bg'], ['text', 'surface'], ['muted', 'bg'], ['muted', 'surface'], ['link', 'bg'], ['link', 'surface'],
-  ['linkVisited', 'bg'], ['buttonText', 'buttonBg'], ['headerText', 'headerBg'], ['headerLink', 'headerBg'],
-  ['healthyText', 'healthyBg'], ['watchText', 'watchBg'], ['riskText', 'riskBg'], ['noneText', 'noneBg'],
-  ['infoText', 'infoBg'], ['errorText', 'errorBg'], ['series1', 'bg'], ['series2', 'bg'], ['bar', 'bg'], ['barNegative', 'bg'],
+  ['text', 'bg'],
+  ['text', 'surface'],
+  ['muted', 'bg'],
+  ['muted', 'surface'],
+  ['link', 'bg'],
+  ['link', 'surface'],
+  ['linkVisited', 'bg'],
+  ['buttonText', 'buttonBg'],
+  ['headerText', 'headerBg'],
+  ['headerLink', 'headerBg'],
+  ['healthyText', 'healthyBg'],
+  ['watchText', 'watchBg'],
+  ['riskText', 'riskBg'],
+  ['noneText', 'noneBg'],
+  ['infoText', 'infoBg'],
+  ['errorText', 'errorBg'],
+  ['series1', 'bg'],
+  ['series2', 'bg'],
+  ['bar', 'bg'],
+  ['barNegative', 'bg'],
 ];
 
 /** Non-text graphics (focus ring, chart marks, borders of inputs): each must reach 3:1. */
 export const GRAPHIC_PAIRS: readonly (readonly [PaletteName, PaletteName])[] = [
-  ['focus', 'bg'], ['focus', 'surface'], ['series1', 'bg'], ['series2', 'bg'], ['bar', 'bg'], ['border', 'bg'], ['headerLink', 'headerBg'],
+  ['focus', 'bg'],
+  ['focus', 'surface'],
+  ['series1', 'bg'],
+  ['series2', 'bg'],
+  ['bar', 'bg'],
+  ['border', 'bg'],
+  ['headerLink', 'headerBg'],
 ];

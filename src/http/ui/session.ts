@@ -56,7 +56,11 @@ export interface CookieOptions {
 /** A Set-Cookie value: HTTP-only, SameSite=Strict, limited to /ui, Secure over https. */
 export function cookieHeader(name: string, value: string, o: CookieOptions): string {
   return [
-    `${name}=${value}`, `Path=${COOKIE_PATH}`, `Max-Age=${o.maxAgeSeconds}`, 'HttpOnly', 'SameSite=Strict',
+    `${name}=${value}`,
+    `Path=${COOKIE_PATH}`,
+    `Max-Age=${o.maxAgeSeconds}`,
+    'HttpOnly',
+    'SameSite=Strict',
     ...(o.secure ? ['Secure'] : []),
   ].join('; ');
 }
@@ -83,7 +87,10 @@ export class SessionKeeper {
     // when it restarts, which is the safe default for a single instance.
     this.#key = options.secret === undefined ? randomBytes(32) : Buffer.from(options.secret, 'utf8');
     this.#clock = options.clock;
-    this.#tokens = options.tokens.map((entry) => ({ entry, fingerprint: this.#mac(`token:${entry.digest.toString('hex')}`).slice(0, 22) }));
+    this.#tokens = options.tokens.map((entry) => ({
+      entry,
+      fingerprint: this.#mac(`token:${entry.digest.toString('hex')}`).slice(0, 22),
+    }));
   }
 
   #mac(text: string): string {
@@ -93,9 +100,19 @@ export class SessionKeeper {
   /** A new session for a verified token: the cookie value and the session it carries. */
   issue(entry: TokenEntry): { value: string; session: Session } {
     const fingerprint = this.#tokens.find((t) => t.entry === entry)?.fingerprint;
-    if (fingerprint === undefined) throw new Error('issue(): the token entry is not one of this keeper\'s tokens');
-    const session: Session = { role: entry.role, label: entry.label, sid: b64url(randomBytes(16)), exp: this.#clock.now() + SESSION_TTL_MS };
-    const payload = b64url(Buffer.from(JSON.stringify({ v: 1, r: session.role, l: session.label, k: fingerprint, s: session.sid, e: session.exp }), 'utf8'));
+    if (fingerprint === undefined) throw new Error("issue(): the token entry is not one of this keeper's tokens");
+    const session: Session = {
+      role: entry.role,
+      label: entry.label,
+      sid: b64url(randomBytes(16)),
+      exp: this.#clock.now() + SESSION_TTL_MS,
+    };
+    const payload = b64url(
+      Buffer.from(
+        JSON.stringify({ v: 1, r: session.role, l: session.label, k: fingerprint, s: session.sid, e: session.exp }),
+        'utf8',
+      ),
+    );
     return { value: `${payload}.${this.#mac(`session:${payload}`)}`, session };
   }
 

@@ -20,7 +20,9 @@ const rawLengths = new WeakMap<IncomingMessage, number>();
 export const jsonBody: RequestHandler = express.json({
   limit: '20mb',
   type: () => true,
-  verify: (req, _res, buf) => { rawLengths.set(req, buf.length); },
+  verify: (req, _res, buf) => {
+    rawLengths.set(req, buf.length);
+  },
 });
 
 export function rawBodyLength(req: IncomingMessage): number {
@@ -32,8 +34,10 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const where = first && first.path.length > 0 ? ` at ${first.path.join('.')}` : '';
-    throw validationError(`Invalid input JSON${where}: ${first?.message ?? 'does not match the expected shape'}`,
-      parsed.error.issues.map((i) => ({ message: i.message, in: i.path.join('.') })));
+    throw validationError(
+      `Invalid input JSON${where}: ${first?.message ?? 'does not match the expected shape'}`,
+      parsed.error.issues.map((i) => ({ message: i.message, in: i.path.join('.') })),
+    );
   }
   return parsed.data;
 }
@@ -42,7 +46,10 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
 export function listParam(value: unknown): string[] | undefined {
   if (value === undefined) return undefined;
   const items = Array.isArray(value) ? value : [value];
-  return items.flatMap((v) => (typeof v === 'string' ? v.split(',') : [])).map((s) => s.trim()).filter((s) => s !== '');
+  return items
+    .flatMap((v) => (typeof v === 'string' ? v.split(',') : []))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 export function boolParam(value: unknown): boolean {
@@ -65,13 +72,23 @@ export function objectTypeParam(name: string | undefined): HsObjectType {
 /** Batch endpoints take at most 100 inputs (switchable as `hubspot.batch`). */
 export function checkBatchSize(count: number, limits: LimitSettings, name = 'hubspot.batch', real = 100): void {
   const max = limitValue(limits, name, real);
-  if (max !== null && count > max) throw validationError(`Batch input is limited to ${max} items; got ${count}.`, [{ message: `Too many inputs: ${count} > ${max}`, code: 'TOO_MANY_INPUTS' }]);
+  if (max !== null && count > max)
+    throw validationError(`Batch input is limited to ${max} items; got ${count}.`, [
+      { message: `Too many inputs: ${count} > ${max}`, code: 'TOO_MANY_INPUTS' },
+    ]);
 }
 
-export function batchEnvelope(results: unknown[], startedAt: number, completedAt: number, errors: unknown[] = []): Record<string, unknown> {
+export function batchEnvelope(
+  results: unknown[],
+  startedAt: number,
+  completedAt: number,
+  errors: unknown[] = [],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    status: 'COMPLETE', results,
-    startedAt: new Date(startedAt).toISOString(), completedAt: new Date(completedAt).toISOString(),
+    status: 'COMPLETE',
+    results,
+    startedAt: new Date(startedAt).toISOString(),
+    completedAt: new Date(completedAt).toISOString(),
   };
   if (errors.length > 0) {
     out['errors'] = errors;

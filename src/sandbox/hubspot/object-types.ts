@@ -5,12 +5,22 @@
 export const OBJECT_TYPES = ['deals', 'companies', 'tasks'] as const;
 export type HsObjectType = (typeof OBJECT_TYPES)[number];
 
-export const OBJECT_TYPE_IDS: Readonly<Record<HsObjectType, string>> = { deals: '0-3', companies: '0-2', tasks: '0-27' };
+export const OBJECT_TYPE_IDS: Readonly<Record<HsObjectType, string>> = {
+  deals: '0-3',
+  companies: '0-2',
+  tasks: '0-27',
+};
 
 const ALIASES: Readonly<Record<string, HsObjectType>> = {
-  deals: 'deals', deal: 'deals', '0-3': 'deals',
-  companies: 'companies', company: 'companies', '0-2': 'companies',
-  tasks: 'tasks', task: 'tasks', '0-27': 'tasks',
+  deals: 'deals',
+  deal: 'deals',
+  '0-3': 'deals',
+  companies: 'companies',
+  company: 'companies',
+  '0-2': 'companies',
+  tasks: 'tasks',
+  task: 'tasks',
+  '0-27': 'tasks',
 };
 
 /** Resolves "deals", "deal" or "0-3"; undefined for types the sandbox does not serve. */

@@ -50,7 +50,14 @@ function buildHubspot(init: PersonalityInit, ctx: PersonalityContext): HubspotPe
   const state = init.from === 'seed' ? seedHubspot(init.seed, ctx.options.fields) : restoreHubspot(init.saved);
   const deps = { state, ctx };
   const router = Router();
-  router.use(oauthRoutes(deps), propertyRoutes(deps), searchRoutes(deps), objectRoutes(deps), associationRoutes(deps), pipelineOwnerRoutes(deps));
+  router.use(
+    oauthRoutes(deps),
+    propertyRoutes(deps),
+    searchRoutes(deps),
+    objectRoutes(deps),
+    associationRoutes(deps),
+    pipelineOwnerRoutes(deps),
+  );
   router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (err instanceof HubspotError) sendCrmResponse(res, err.toResponse());
     else next(err);
@@ -61,7 +68,8 @@ function buildHubspot(init: PersonalityInit, ctx: PersonalityContext): HubspotPe
     const company = state.tables.companies.get(companyId);
     if (!deal) throw new HubspotError(404, 'OBJECT_NOT_FOUND', `No deal ${dealId}`);
     if (!company) throw new HubspotError(404, 'OBJECT_NOT_FOUND', `No company ${companyId}`);
-    for (const link of [...state.associations.list('deals', dealId, 'companies')]) state.associations.remove('deals', dealId, 'companies', link.toId);
+    for (const link of [...state.associations.list('deals', dealId, 'companies')])
+      state.associations.remove('deals', dealId, 'companies', link.toId);
     state.associations.add('deals', dealId, 'companies', companyId, [DEAL_TO_COMPANY, DEAL_TO_COMPANY_PRIMARY]);
     ctx.markDirty();
   };
@@ -91,7 +99,9 @@ function dumpHubspot(state: HubspotState): Record<string, unknown> {
     const toTypes = OBJECT_TYPES.filter((t) => t !== type);
     out[type] = state.tables[type].all().map((r) => {
       const api = recordToApi(state, type, r, { properties: names });
-      api['properties'] = Object.fromEntries(Object.entries(api['properties'] as Record<string, string | null>).filter(([, v]) => v !== null));
+      api['properties'] = Object.fromEntries(
+        Object.entries(api['properties'] as Record<string, string | null>).filter(([, v]) => v !== null),
+      );
       const associations: Record<string, unknown> = {};
       for (const to of toTypes) {
         const links = state.associations.list(type, r.id, to);
@@ -118,9 +128,10 @@ function mutateDeals(state: HubspotState, ctx: PersonalityContext, count: number
     if (!deal) continue;
     const pipeline = state.pipelines.find((p) => p.id === deal.props['pipeline']) ?? state.pipelines[0];
     const others = pipeline?.stages.filter((s) => s.id !== deal.props['dealstage']) ?? [];
-    const values: Record<string, string> = ctx.rng.chance(0.5) || others.length === 0
-      ? { amount: String(ctx.rng.int(500, 250_000)) }
-      : { dealstage: ctx.rng.pick(others).id };
+    const values: Record<string, string> =
+      ctx.rng.chance(0.5) || others.length === 0
+        ? { amount: String(ctx.rng.int(500, 250_000)) }
+        : { dealstage: ctx.rng.pick(others).id };
     hideFromSearch(deal, now, ctx.options.searchLagMs, false);
     writeProps(deal, values, now, 'CRM_UI');
     deal.updatedAt = now;

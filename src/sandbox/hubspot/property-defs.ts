@@ -65,7 +65,16 @@ export const SYSTEM_PROPERTIES: Readonly<Record<HsObjectType, readonly string[]>
 
 /** What reads return when the client names no properties. */
 export const DEFAULT_READ_PROPERTIES: Readonly<Record<HsObjectType, readonly string[]>> = {
-  deals: ['amount', 'closedate', 'createdate', 'dealname', 'dealstage', 'hs_lastmodifieddate', 'hs_object_id', 'pipeline'],
+  deals: [
+    'amount',
+    'closedate',
+    'createdate',
+    'dealname',
+    'dealstage',
+    'hs_lastmodifieddate',
+    'hs_object_id',
+    'pipeline',
+  ],
   companies: ['createdate', 'domain', 'hs_lastmodifieddate', 'hs_object_id', 'name'],
   tasks: ['hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
 };
@@ -76,15 +85,56 @@ export const STANDARD_GROUPS: Readonly<Record<HsObjectType, readonly HsGroupDef[
   tasks: [{ name: 'task', label: 'Task information', displayOrder: 0, archived: false }],
 };
 
-type Spec = [name: string, label: string, type: string, fieldType: string, options?: readonly (readonly [string, string])[]];
+type Spec = [
+  name: string,
+  label: string,
+  type: string,
+  fieldType: string,
+  options?: readonly (readonly [string, string])[],
+];
 
-const TASK_STATUS = [['NOT_STARTED', 'Not started'], ['IN_PROGRESS', 'In progress'], ['WAITING', 'Waiting'], ['COMPLETED', 'Completed'], ['DEFERRED', 'Deferred']] as const;
-const TASK_PRIORITY = [['NONE', 'None'], ['LOW', 'Low'], ['MEDIUM', 'Medium'], ['HIGH', 'High']] as const;
-const TASK_TYPE = [['CALL', 'Call'], ['EMAIL', 'Email'], ['TODO', 'To-do']] as const;
-const COMPANY_TYPE = [['PROSPECT', 'Prospect'], ['PARTNER', 'Partner'], ['RESELLER', 'Reseller'], ['VENDOR', 'Vendor'], ['OTHER', 'Other']] as const;
-const LIFECYCLE = [['lead', 'Lead'], ['opportunity', 'Opportunity'], ['customer', 'Customer'], ['other', 'Other']] as const;
-const DEAL_TYPE = [['newbusiness', 'New Business'], ['existingbusiness', 'Existing Business']] as const;
-export const CURRENCY_OPTIONS = [['USD', 'US Dollar'], ['EUR', 'Euro'], ['GBP', 'British Pound'], ['CAD', 'Canadian Dollar'], ['JPY', 'Japanese Yen']] as const;
+const TASK_STATUS = [
+  ['NOT_STARTED', 'Not started'],
+  ['IN_PROGRESS', 'In progress'],
+  ['WAITING', 'Waiting'],
+  ['COMPLETED', 'Completed'],
+  ['DEFERRED', 'Deferred'],
+] as const;
+const TASK_PRIORITY = [
+  ['NONE', 'None'],
+  ['LOW', 'Low'],
+  ['MEDIUM', 'Medium'],
+  ['HIGH', 'High'],
+] as const;
+const TASK_TYPE = [
+  ['CALL', 'Call'],
+  ['EMAIL', 'Email'],
+  ['TODO', 'To-do'],
+] as const;
+const COMPANY_TYPE = [
+  ['PROSPECT', 'Prospect'],
+  ['PARTNER', 'Partner'],
+  ['RESELLER', 'Reseller'],
+  ['VENDOR', 'Vendor'],
+  ['OTHER', 'Other'],
+] as const;
+const LIFECYCLE = [
+  ['lead', 'Lead'],
+  ['opportunity', 'Opportunity'],
+  ['customer', 'Customer'],
+  ['other', 'Other'],
+] as const;
+const DEAL_TYPE = [
+  ['newbusiness', 'New Business'],
+  ['existingbusiness', 'Existing Business'],
+] as const;
+export const CURRENCY_OPTIONS = [
+  ['USD', 'US Dollar'],
+  ['EUR', 'Euro'],
+  ['GBP', 'British Pound'],
+  ['CAD', 'Canadian Dollar'],
+  ['JPY', 'Japanese Yen'],
+] as const;
 
 /** Standard properties; `dynamic` option lists (owners, stages, pipelines) are filled by the seed. */
 const STANDARD: Readonly<Record<HsObjectType, readonly Spec[]>> = {
@@ -137,8 +187,18 @@ const PARTNERSYNC: Readonly<Record<'deals' | 'companies', readonly Spec[]>> = {
     ['partner_influencers', 'Partner influencers', 'enumeration', 'checkbox'],
     ['partner_recipe', 'Partner recipe', 'enumeration', 'select'],
     ['deal_registration_partner', 'Deal registration partner', 'enumeration', 'select'],
-    ['deal_registration_status', 'Deal registration status', 'enumeration', 'select',
-      [['submitted', 'Submitted'], ['approved', 'Approved'], ['rejected', 'Rejected'], ['expired', 'Expired']]],
+    [
+      'deal_registration_status',
+      'Deal registration status',
+      'enumeration',
+      'select',
+      [
+        ['submitted', 'Submitted'],
+        ['approved', 'Approved'],
+        ['rejected', 'Rejected'],
+        ['expired', 'Expired'],
+      ],
+    ],
     ['deal_registration_submitted_at', 'Deal registration submitted at', 'datetime', 'date'],
     ['deal_registration_decided_at', 'Deal registration decided at', 'datetime', 'date'],
     ['deal_registration_expires_at', 'Deal registration expires at', 'datetime', 'date'],
@@ -150,8 +210,18 @@ const PARTNERSYNC: Readonly<Record<'deals' | 'companies', readonly Spec[]>> = {
     ['partner_tier', 'Partner tier', 'enumeration', 'select'],
     ['partner_onboarded_at', 'Partner onboarded at', 'datetime', 'date'],
     ['partner_ended_at', 'Partner ended at', 'datetime', 'date'],
-    ...(['communication', 'alignment', 'trust', 'ease', 'potential'] as const).map((k): Spec => [`partner_rating_${k}`, `Partner rating: ${k}`, 'number', 'number']),
-    ...(['strategic', 'value', 'reach', 'operations', 'readiness'] as const).map((k): Spec => [`partner_fit_${k}`, `Partner fit: ${k}`, 'number', 'number']),
+    ...(['communication', 'alignment', 'trust', 'ease', 'potential'] as const).map((k): Spec => [
+      `partner_rating_${k}`,
+      `Partner rating: ${k}`,
+      'number',
+      'number',
+    ]),
+    ...(['strategic', 'value', 'reach', 'operations', 'readiness'] as const).map((k): Spec => [
+      `partner_fit_${k}`,
+      `Partner fit: ${k}`,
+      'number',
+      'number',
+    ]),
     ['partner_health_score', 'Partner health score', 'number', 'number'],
     ['partner_health_band', 'Partner health band', 'string', 'text'],
     ['partner_health_breakdown', 'Partner health breakdown', 'string', 'textarea'],
@@ -171,16 +241,43 @@ export function options(pairs: readonly (readonly [string, string])[]): HsOption
   return pairs.map(([value, label], i) => ({ label, value, displayOrder: i, hidden: false }));
 }
 
-function def(spec: Spec, groupName: string, description: string, hubspotDefined: boolean, system: readonly string[], at: number, order: number): HsPropertyDef {
+function def(
+  spec: Spec,
+  groupName: string,
+  description: string,
+  hubspotDefined: boolean,
+  system: readonly string[],
+  at: number,
+  order: number,
+): HsPropertyDef {
   const [name, label, type, fieldType, opts] = spec;
   const isSystem = system.includes(name);
   return {
-    name, label, type, fieldType, groupName, description,
-    options: type === 'bool' ? options([['true', 'True'], ['false', 'False']]) : options(opts ?? []),
-    displayOrder: order, hasUniqueValue: false, hidden: false, formField: !isSystem,
+    name,
+    label,
+    type,
+    fieldType,
+    groupName,
+    description,
+    options:
+      type === 'bool'
+        ? options([
+            ['true', 'True'],
+            ['false', 'False'],
+          ])
+        : options(opts ?? []),
+    displayOrder: order,
+    hasUniqueValue: false,
+    hidden: false,
+    formField: !isSystem,
     calculated: name === 'hs_is_closed' || name === 'hs_is_closed_won',
-    externalOptions: false, hubspotDefined, readOnlyValue: isSystem,
-    createdAt: at, updatedAt: at, archived: false, archivedAt: null,
+    externalOptions: false,
+    hubspotDefined,
+    readOnlyValue: isSystem,
+    createdAt: at,
+    updatedAt: at,
+    archived: false,
+    archivedAt: null,
   };
 }
 
@@ -197,12 +294,27 @@ export function partnersyncProperties(type: HsObjectType, at: number): HsPropert
 /** A property as the v3 properties API answers it. */
 export function propertyToApi(p: HsPropertyDef): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    name: p.name, label: p.label, type: p.type, fieldType: p.fieldType, description: p.description,
-    groupName: p.groupName, options: p.options.map((o) => ({ ...o })), displayOrder: p.displayOrder,
-    calculated: p.calculated, externalOptions: p.externalOptions, hasUniqueValue: p.hasUniqueValue,
-    hidden: p.hidden, hubspotDefined: p.hubspotDefined, formField: p.formField,
-    modificationMetadata: { archivable: !p.hubspotDefined, readOnlyDefinition: p.hubspotDefined, readOnlyValue: p.readOnlyValue },
-    createdAt: new Date(p.createdAt).toISOString(), updatedAt: new Date(p.updatedAt).toISOString(),
+    name: p.name,
+    label: p.label,
+    type: p.type,
+    fieldType: p.fieldType,
+    description: p.description,
+    groupName: p.groupName,
+    options: p.options.map((o) => ({ ...o })),
+    displayOrder: p.displayOrder,
+    calculated: p.calculated,
+    externalOptions: p.externalOptions,
+    hasUniqueValue: p.hasUniqueValue,
+    hidden: p.hidden,
+    hubspotDefined: p.hubspotDefined,
+    formField: p.formField,
+    modificationMetadata: {
+      archivable: !p.hubspotDefined,
+      readOnlyDefinition: p.hubspotDefined,
+      readOnlyValue: p.readOnlyValue,
+    },
+    createdAt: new Date(p.createdAt).toISOString(),
+    updatedAt: new Date(p.updatedAt).toISOString(),
     archived: p.archived,
   };
   if (p.archivedAt !== null) out['archivedAt'] = new Date(p.archivedAt).toISOString();

@@ -56,11 +56,21 @@ export function createHubspotRateLimiter(ctx: PersonalityContext): (req: Sandbox
     const max = limitValue(ctx.limits, 'hubspot.tenSecondly', 190);
     const used = rolling.count(now, TEN_SECONDS);
     if (max !== null && used >= max) {
-      return { reject: rateLimitResponse('TEN_SECONDLY_ROLLING', { ...headers(max, 0), ...dailyHeaders(daily, daily === null ? null : daily - usedToday) }) };
+      return {
+        reject: rateLimitResponse('TEN_SECONDLY_ROLLING', {
+          ...headers(max, 0),
+          ...dailyHeaders(daily, daily === null ? null : daily - usedToday),
+        }),
+      };
     }
     rolling.add(now);
     usedToday += 1;
-    return { headers: { ...headers(max, max === null ? null : max - used - 1), ...dailyHeaders(daily, daily === null ? null : daily - usedToday) } };
+    return {
+      headers: {
+        ...headers(max, max === null ? null : max - used - 1),
+        ...dailyHeaders(daily, daily === null ? null : daily - usedToday),
+      },
+    };
   };
 }
 
@@ -75,5 +85,8 @@ function headers(max: number | null, remaining: number | null): Record<string, s
 
 function dailyHeaders(daily: number | null, remaining: number | null): Record<string, string> {
   if (daily === null || remaining === null) return {};
-  return { 'X-HubSpot-RateLimit-Daily': String(daily), 'X-HubSpot-RateLimit-Daily-Remaining': String(Math.max(remaining, 0)) };
+  return {
+    'X-HubSpot-RateLimit-Daily': String(daily),
+    'X-HubSpot-RateLimit-Daily-Remaining': String(Math.max(remaining, 0)),
+  };
 }

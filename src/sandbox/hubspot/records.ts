@@ -97,7 +97,13 @@ export function historyOf(record: HsRecord, name: string): HsHistoryEntry[] {
  * Writes values (already validated and normalised; '' clears) and records their history.
  * Answers whether anything changed. The caller decides whether the modified date moves.
  */
-export function writeProps(record: HsRecord, values: Readonly<Record<string, string>>, at: number, sourceType: string, sourceId?: string): boolean {
+export function writeProps(
+  record: HsRecord,
+  values: Readonly<Record<string, string>>,
+  at: number,
+  sourceType: string,
+  sourceId?: string,
+): boolean {
   let changed = false;
   for (const [name, value] of Object.entries(values)) {
     const current = record.props[name] ?? '';
@@ -125,7 +131,10 @@ export function hideFromSearch(record: HsRecord, now: number, lagMs: number, isN
     record.lag.until = now + lagMs;
     return;
   }
-  record.lag = { until: now + lagMs, view: { props: { ...record.props }, updatedAt: record.updatedAt, archivedAt: record.archivedAt } };
+  record.lag = {
+    until: now + lagMs,
+    view: { props: { ...record.props }, updatedAt: record.updatedAt, archivedAt: record.archivedAt },
+  };
 }
 
 /** What search sees now: the live record, a frozen earlier view, or nothing. */

@@ -10,8 +10,14 @@ const PATTERNS: readonly (readonly [RegExp, string])[] = [
   [/^\/crm\/v3\/properties\/([^/]+)\/[^/]+$/, '/crm/v3/properties/$1/{propertyName}'],
   [/^\/crm\/v3\/properties\/([^/]+)$/, '/crm/v3/properties/$1'],
   [/^\/crm\/v4\/associations\/([^/]+)\/([^/]+)\/(.+)$/, '/crm/v4/associations/$1/$2/$3'],
-  [/^\/crm\/v4\/objects\/([^/]+)\/[^/]+\/associations\/default\/([^/]+)\/[^/]+$/, '/crm/v4/objects/$1/{id}/associations/default/$2/{toId}'],
-  [/^\/crm\/v4\/objects\/([^/]+)\/[^/]+\/associations\/([^/]+)\/[^/]+$/, '/crm/v4/objects/$1/{id}/associations/$2/{toId}'],
+  [
+    /^\/crm\/v4\/objects\/([^/]+)\/[^/]+\/associations\/default\/([^/]+)\/[^/]+$/,
+    '/crm/v4/objects/$1/{id}/associations/default/$2/{toId}',
+  ],
+  [
+    /^\/crm\/v4\/objects\/([^/]+)\/[^/]+\/associations\/([^/]+)\/[^/]+$/,
+    '/crm/v4/objects/$1/{id}/associations/$2/{toId}',
+  ],
   [/^\/crm\/v4\/objects\/([^/]+)\/[^/]+\/associations\/([^/]+)$/, '/crm/v4/objects/$1/{id}/associations/$2'],
   [/^\/crm\/v3\/pipelines\/([^/]+)\/[^/]+\/stages\/[^/]+$/, '/crm/v3/pipelines/$1/{pipelineId}/stages/{stageId}'],
   [/^\/crm\/v3\/pipelines\/([^/]+)\/[^/]+\/stages$/, '/crm/v3/pipelines/$1/{pipelineId}/stages'],

@@ -14,7 +14,21 @@ import type { HubspotState, HsRecordView } from './state.ts';
 import { propertiesOf, propertyNames } from './to-api.ts';
 import { parseInstant } from './values.ts';
 
-export const OPERATORS = ['EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE', 'BETWEEN', 'IN', 'NOT_IN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY', 'CONTAINS_TOKEN', 'NOT_CONTAINS_TOKEN'] as const;
+export const OPERATORS = [
+  'EQ',
+  'NEQ',
+  'LT',
+  'LTE',
+  'GT',
+  'GTE',
+  'BETWEEN',
+  'IN',
+  'NOT_IN',
+  'HAS_PROPERTY',
+  'NOT_HAS_PROPERTY',
+  'CONTAINS_TOKEN',
+  'NOT_CONTAINS_TOKEN',
+] as const;
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 const filterSchema = z.object({
@@ -48,26 +62,40 @@ export interface SearchResult {
 /** Checks HubSpot's request limits; throws the 400 it answers. */
 export function checkSearchLimits(body: SearchBody, rawLength: number, limits: LimitSettings): void {
   const bodyChars = limitValue(limits, 'hubspot.search.bodyChars', 3000);
-  if (bodyChars !== null && rawLength > bodyChars) throw validationError(`Search request body is ${rawLength} characters long; the limit is ${bodyChars}.`);
+  if (bodyChars !== null && rawLength > bodyChars)
+    throw validationError(`Search request body is ${rawLength} characters long; the limit is ${bodyChars}.`);
   const groups = body.filterGroups ?? [];
   const maxGroups = limitValue(limits, 'hubspot.search.filterGroups', 5);
-  if (maxGroups !== null && groups.length > maxGroups) throw validationError(`Search requests are limited to ${maxGroups} filterGroups; got ${groups.length}.`);
+  if (maxGroups !== null && groups.length > maxGroups)
+    throw validationError(`Search requests are limited to ${maxGroups} filterGroups; got ${groups.length}.`);
   const perGroup = limitValue(limits, 'hubspot.search.filtersPerGroup', 6);
-  if (perGroup !== null && groups.some((g) => g.filters.length > perGroup)) throw validationError(`Each filterGroup is limited to ${perGroup} filters.`);
+  if (perGroup !== null && groups.some((g) => g.filters.length > perGroup))
+    throw validationError(`Each filterGroup is limited to ${perGroup} filters.`);
   const total = groups.reduce((n, g) => n + g.filters.length, 0);
   const maxFilters = limitValue(limits, 'hubspot.search.filters', 18);
-  if (maxFilters !== null && total > maxFilters) throw validationError(`Search requests are limited to ${maxFilters} filters in total; got ${total}.`);
+  if (maxFilters !== null && total > maxFilters)
+    throw validationError(`Search requests are limited to ${maxFilters} filters in total; got ${total}.`);
   const maxSorts = limitValue(limits, 'hubspot.search.sorts', 1);
-  if (maxSorts !== null && (body.sorts?.length ?? 0) > maxSorts) throw validationError(`Search requests support only ${maxSorts} sort; got ${body.sorts?.length ?? 0}.`);
+  if (maxSorts !== null && (body.sorts?.length ?? 0) > maxSorts)
+    throw validationError(`Search requests support only ${maxSorts} sort; got ${body.sorts?.length ?? 0}.`);
   const pageSize = limitValue(limits, 'hubspot.search.pageSize', 200);
-  if (pageSize !== null && (body.limit ?? 0) > pageSize) throw validationError(`limit must be ${pageSize} or less; got ${body.limit ?? 0}.`);
+  if (pageSize !== null && (body.limit ?? 0) > pageSize)
+    throw validationError(`limit must be ${pageSize} or less; got ${body.limit ?? 0}.`);
 }
 
-export function runSearch(state: HubspotState, type: HsObjectType, body: SearchBody, now: number, limits: LimitSettings): SearchResult {
+export function runSearch(
+  state: HubspotState,
+  type: HsObjectType,
+  body: SearchBody,
+  now: number,
+  limits: LimitSettings,
+): SearchResult {
   const after = parseAfter(body.after);
   const maxResults = limitValue(limits, 'hubspot.search.maxResults', 10_000);
   if (maxResults !== null && after >= maxResults) {
-    throw validationError(`Search results are limited to ${maxResults} per query: cannot page past ${maxResults} (after=${after}). Narrow the query instead.`);
+    throw validationError(
+      `Search results are limited to ${maxResults} per query: cannot page past ${maxResults} (after=${after}). Narrow the query instead.`,
+    );
   }
   const defs = state.properties[type];
   const predicates = (body.filterGroups ?? []).map((g) => g.filters.map((f) => compileFilter(state, type, defs, f)));
@@ -76,7 +104,12 @@ export function runSearch(state: HubspotState, type: HsObjectType, body: SearchB
   for (const record of state.tables[type].all()) {
     const view = searchView(record, now);
     if (!view || view.archivedAt !== null) continue;
-    const candidate: HsRecordView = { id: record.id, createdAt: record.createdAt, updatedAt: view.updatedAt, props: view.props };
+    const candidate: HsRecordView = {
+      id: record.id,
+      createdAt: record.createdAt,
+      updatedAt: view.updatedAt,
+      props: view.props,
+    };
     if (predicates.length > 0 && !predicates.some((group) => group.every((test) => test(candidate)))) continue;
     if (query !== '' && !matchesQuery(type, candidate, query)) continue;
     matches.push(candidate);
@@ -84,7 +117,11 @@ export function runSearch(state: HubspotState, type: HsObjectType, body: SearchB
   sortViews(state, type, matches, body.sorts?.[0]);
   const limit = body.limit ?? 10;
   const page = matches.slice(after, after + limit);
-  const names = propertyNames(state, type, body.properties, ['hs_object_id', type === 'tasks' ? 'hs_createdate' : 'createdate', 'hs_lastmodifieddate']);
+  const names = propertyNames(state, type, body.properties, [
+    'hs_object_id',
+    type === 'tasks' ? 'hs_createdate' : 'createdate',
+    'hs_lastmodifieddate',
+  ]);
   const results = page.map((v) => ({
     id: v.id,
     properties: propertiesOf(state, type, v, names),
@@ -94,36 +131,64 @@ export function runSearch(state: HubspotState, type: HsObjectType, body: SearchB
   }));
   const out: SearchResult = { total: matches.length, results };
   // HubSpot offers the next offset even when it lies past the 10,000 cap: following it is the 400.
-  if (after + page.length < matches.length && page.length > 0) out.paging = { next: { after: String(after + page.length) } };
+  if (after + page.length < matches.length && page.length > 0)
+    out.paging = { next: { after: String(after + page.length) } };
   return out;
 }
 
 function parseAfter(after: string | number | undefined): number {
   if (after === undefined || after === '') return 0;
   const n = Number(after);
-  if (!Number.isInteger(n) || n < 0) throw validationError(`after must be a non-negative integer offset; got ${String(after)}.`);
+  if (!Number.isInteger(n) || n < 0)
+    throw validationError(`after must be a non-negative integer offset; got ${String(after)}.`);
   return n;
 }
 
 type Test = (view: HsRecordView) => boolean;
 
-function compileFilter(state: HubspotState, type: HsObjectType, defs: ReadonlyMap<string, HsPropertyDef>, filter: Filter): Test {
+function compileFilter(
+  state: HubspotState,
+  type: HsObjectType,
+  defs: ReadonlyMap<string, HsPropertyDef>,
+  filter: Filter,
+): Test {
   const def = defs.get(filter.propertyName);
-  if (!def) throw validationError(`There was a problem with the request: property ${filter.propertyName} does not exist on ${type}.`);
+  if (!def)
+    throw validationError(
+      `There was a problem with the request: property ${filter.propertyName} does not exist on ${type}.`,
+    );
   const read = (v: HsRecordView): string | null => state.readProp(type, v, filter.propertyName);
   const need = (what: string | undefined, field: string): string => {
-    if (what === undefined) throw validationError(`Filter on ${filter.propertyName} with operator ${filter.operator} needs "${field}".`);
+    if (what === undefined)
+      throw validationError(`Filter on ${filter.propertyName} with operator ${filter.operator} needs "${field}".`);
     return what;
   };
   const kind = comparisonKind(def);
   switch (filter.operator) {
-    case 'HAS_PROPERTY': return (v) => read(v) !== null;
-    case 'NOT_HAS_PROPERTY': return (v) => read(v) === null;
-    case 'EQ': { const target = need(filter.value, 'value'); return (v) => equals(kind, def, read(v), target); }
-    case 'NEQ': { const target = need(filter.value, 'value'); return (v) => !equals(kind, def, read(v), target); }
-    case 'IN': { const targets = filter.values ?? []; return (v) => targets.some((t) => equals(kind, def, read(v), t)); }
-    case 'NOT_IN': { const targets = filter.values ?? []; return (v) => !targets.some((t) => equals(kind, def, read(v), t)); }
-    case 'LT': case 'LTE': case 'GT': case 'GTE': {
+    case 'HAS_PROPERTY':
+      return (v) => read(v) !== null;
+    case 'NOT_HAS_PROPERTY':
+      return (v) => read(v) === null;
+    case 'EQ': {
+      const target = need(filter.value, 'value');
+      return (v) => equals(kind, def, read(v), target);
+    }
+    case 'NEQ': {
+      const target = need(filter.value, 'value');
+      return (v) => !equals(kind, def, read(v), target);
+    }
+    case 'IN': {
+      const targets = filter.values ?? [];
+      return (v) => targets.some((t) => equals(kind, def, read(v), t));
+    }
+    case 'NOT_IN': {
+      const targets = filter.values ?? [];
+      return (v) => !targets.some((t) => equals(kind, def, read(v), t));
+    }
+    case 'LT':
+    case 'LTE':
+    case 'GT':
+    case 'GTE': {
       // targets are parsed once per search, not once per record: a search scans every record
       const target = toComparable(kind, need(filter.value, 'value'));
       const op = filter.operator;
@@ -143,8 +208,14 @@ function compileFilter(state: HubspotState, type: HsObjectType, defs: ReadonlyMa
         return a !== null && b !== null && a >= 0 && b <= 0;
       };
     }
-    case 'CONTAINS_TOKEN': { const token = tokenPattern(need(filter.value, 'value')); return (v) => containsToken(read(v), token); }
-    case 'NOT_CONTAINS_TOKEN': { const token = tokenPattern(need(filter.value, 'value')); return (v) => !containsToken(read(v), token); }
+    case 'CONTAINS_TOKEN': {
+      const token = tokenPattern(need(filter.value, 'value'));
+      return (v) => containsToken(read(v), token);
+    }
+    case 'NOT_CONTAINS_TOKEN': {
+      const token = tokenPattern(need(filter.value, 'value'));
+      return (v) => !containsToken(read(v), token);
+    }
   }
 }
 
@@ -178,7 +249,13 @@ function compare(kind: Kind, actual: string | null, target: string): number | nu
  * A record's value as searches compare it. The record's own id and timestamps are taken as
  * numbers directly (the same values `readProp` formats), sparing a format-and-parse per record.
  */
-function comparableOf(state: HubspotState, type: HsObjectType, view: HsRecordView, name: string, kind: Kind): number | string | null {
+function comparableOf(
+  state: HubspotState,
+  type: HsObjectType,
+  view: HsRecordView,
+  name: string,
+  kind: Kind,
+): number | string | null {
   if (kind === 'time' && name === 'hs_lastmodifieddate') return view.updatedAt;
   if (kind === 'time' && name === (type === 'tasks' ? 'hs_createdate' : 'createdate')) return view.createdAt;
   if (kind === 'number' && name === 'hs_object_id') return Number(view.id);
@@ -194,25 +271,39 @@ function equals(kind: Kind, def: HsPropertyDef, actual: string | null, target: s
 }
 
 function tokenPattern(value: string): RegExp {
-  const escaped = value.toLowerCase().split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const escaped = value
+    .toLowerCase()
+    .split('*')
+    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${escaped}$`);
 }
 
 /** Tokens are words split on whitespace and punctuation; `*` in the filter is a wildcard. */
 function containsToken(value: string | null, token: RegExp): boolean {
   if (value === null) return false;
-  return value.toLowerCase().split(/[\s;,.@/_-]+/).some((t) => t !== '' && token.test(t));
+  return value
+    .toLowerCase()
+    .split(/[\s;,.@/_-]+/)
+    .some((t) => t !== '' && token.test(t));
 }
 
 const QUERY_PROPERTIES: Readonly<Record<HsObjectType, readonly string[]>> = {
-  deals: ['dealname'], companies: ['name', 'domain'], tasks: ['hs_task_subject', 'hs_task_body'],
+  deals: ['dealname'],
+  companies: ['name', 'domain'],
+  tasks: ['hs_task_subject', 'hs_task_body'],
 };
 
 function matchesQuery(type: HsObjectType, view: HsRecordView, query: string): boolean {
   return QUERY_PROPERTIES[type].some((name) => (view.props[name] ?? '').toLowerCase().includes(query));
 }
 
-function sortViews(state: HubspotState, type: HsObjectType, views: HsRecordView[], sort: SearchBody['sorts'] extends (infer S)[] | undefined ? S | undefined : never): void {
+function sortViews(
+  state: HubspotState,
+  type: HsObjectType,
+  views: HsRecordView[],
+  sort: SearchBody['sorts'] extends (infer S)[] | undefined ? S | undefined : never,
+): void {
   let name = 'hs_object_id';
   let descending = false;
   let kind: Kind = 'number';
@@ -232,5 +323,7 @@ function sortViews(state: HubspotState, type: HsObjectType, views: HsRecordView[
     const c = a.key < b.key ? -1 : 1;
     return descending ? -c : c;
   });
-  keyed.forEach((k, i) => { views[i] = k.v; });
+  keyed.forEach((k, i) => {
+    views[i] = k.v;
+  });
 }

@@ -4,14 +4,16 @@
 // deal→company associations and, with `--fields provisioned`, partnersync's properties with
 // their seed values and property history (influencer links, stage and registration changes).
 
-import {
-  RECIPE_IDS, SEED_STAGES, TIERS,
-  type SeedData, type SeedDeal, type SeedPartner,
-} from '../seed-model.ts';
+import { RECIPE_IDS, SEED_STAGES, TIERS, type SeedData, type SeedDeal, type SeedPartner } from '../seed-model.ts';
 import type { FieldsMode } from '../personality.ts';
 import { DEAL_TO_COMPANY, DEAL_TO_COMPANY_PRIMARY, OBJECT_TYPES } from './object-types.ts';
 import {
-  options, partnersyncProperties, PARTNERSYNC_GROUP, standardProperties, STANDARD_GROUPS, type HsPropertyDef,
+  options,
+  partnersyncProperties,
+  PARTNERSYNC_GROUP,
+  standardProperties,
+  STANDARD_GROUPS,
+  type HsPropertyDef,
 } from './property-defs.ts';
 import type { HsHistoryEntry, HsRecord } from './records.ts';
 import { HubspotState, type HsPipeline } from './state.ts';
@@ -32,17 +34,29 @@ export function seedHubspot(seed: SeedData, fields: FieldsMode): HubspotState {
     for (const g of STANDARD_GROUPS[type]) state.groups[type].set(g.name, { ...g });
     for (const p of standardProperties(type, definitionsAt)) state.properties[type].set(p.name, p);
     if (fields === 'provisioned' && type !== 'tasks') {
-      state.groups[type].set(PARTNERSYNC_GROUP, { name: PARTNERSYNC_GROUP, label: 'partnersync', displayOrder: 10, archived: false });
+      state.groups[type].set(PARTNERSYNC_GROUP, {
+        name: PARTNERSYNC_GROUP,
+        label: 'partnersync',
+        displayOrder: 10,
+        archived: false,
+      });
       for (const p of partnersyncProperties(type, definitionsAt)) state.properties[type].set(p.name, p);
     }
   }
   const companyIds = new Map<string, string>();
   for (const partner of seed.partners) companyIds.set(partner.id, addPartner(state, partner, ownerIds, fields).id);
   for (const customer of seed.customers) {
-    const record = state.newRecord('companies', {
-      name: customer.name, domain: customer.domain, lifecyclestage: 'customer',
-      hubspot_owner_id: ownerIds.get(customer.ownerId) ?? '',
-    }, Date.parse(customer.createdAt), 'IMPORT');
+    const record = state.newRecord(
+      'companies',
+      {
+        name: customer.name,
+        domain: customer.domain,
+        lifecyclestage: 'customer',
+        hubspot_owner_id: ownerIds.get(customer.ownerId) ?? '',
+      },
+      Date.parse(customer.createdAt),
+      'IMPORT',
+    );
     companyIds.set(customer.id, record.id);
   }
   seed.unknownPartnerIds.forEach((id, i) => companyIds.set(id, String(UNKNOWN_PARTNER_BASE + i)));
@@ -54,11 +68,28 @@ export function seedHubspot(seed: SeedData, fields: FieldsMode): HubspotState {
 
 function addPipelines(state: HubspotState, anchorMs: number): void {
   const createdAt = anchorMs - 1000 * 86_400_000;
-  const stages = (ids: (s: (typeof SEED_STAGES)[number]) => string): HsPipeline['stages'] => SEED_STAGES.map((s) => ({
-    id: ids(s), label: s.label, displayOrder: s.displayOrder, isClosed: s.outcome !== 'open', probability: s.probability,
-  }));
-  state.addPipeline({ id: 'default', label: 'Sales Pipeline', displayOrder: 0, createdAt, stages: stages((s) => s.id) });
-  state.addPipeline({ id: PARTNER_PIPELINE_ID, label: 'Partner deals', displayOrder: 1, createdAt, stages: stages((s) => partnerStageId(s.displayOrder)) });
+  const stages = (ids: (s: (typeof SEED_STAGES)[number]) => string): HsPipeline['stages'] =>
+    SEED_STAGES.map((s) => ({
+      id: ids(s),
+      label: s.label,
+      displayOrder: s.displayOrder,
+      isClosed: s.outcome !== 'open',
+      probability: s.probability,
+    }));
+  state.addPipeline({
+    id: 'default',
+    label: 'Sales Pipeline',
+    displayOrder: 0,
+    createdAt,
+    stages: stages((s) => s.id),
+  });
+  state.addPipeline({
+    id: PARTNER_PIPELINE_ID,
+    label: 'Partner deals',
+    displayOrder: 1,
+    createdAt,
+    stages: stages((s) => partnerStageId(s.displayOrder)),
+  });
 }
 
 /** Stage ids of the custom pipeline: numbers, as HubSpot gives custom stages. */
@@ -70,15 +101,31 @@ function addOwners(state: HubspotState, seed: SeedData): Map<string, string> {
   const ids = new Map<string, string>();
   seed.owners.forEach((o, i) => {
     const id = String(81_234_500 + i);
-    state.owners.push({ id, userId: 5_512_300 + i, email: o.email, firstName: o.firstName, lastName: o.lastName, createdAt: Date.parse(o.createdAt), archived: false });
+    state.owners.push({
+      id,
+      userId: 5_512_300 + i,
+      email: o.email,
+      firstName: o.firstName,
+      lastName: o.lastName,
+      createdAt: Date.parse(o.createdAt),
+      archived: false,
+    });
     ids.set(o.id, id);
   });
   return ids;
 }
 
-function addPartner(state: HubspotState, partner: SeedPartner, ownerIds: ReadonlyMap<string, string>, fields: FieldsMode): HsRecord {
+function addPartner(
+  state: HubspotState,
+  partner: SeedPartner,
+  ownerIds: ReadonlyMap<string, string>,
+  fields: FieldsMode,
+): HsRecord {
   const props: Record<string, string> = {
-    name: partner.name, domain: partner.domain, type: 'PARTNER', lifecyclestage: 'other',
+    name: partner.name,
+    domain: partner.domain,
+    type: 'PARTNER',
+    lifecyclestage: 'other',
     hubspot_owner_id: ownerIds.get(partner.ownerId) ?? '',
   };
   if (fields === 'provisioned') {
@@ -86,7 +133,8 @@ function addPartner(state: HubspotState, partner: SeedPartner, ownerIds: Readonl
     set(props, 'partner_tier', partner.tier);
     set(props, 'partner_onboarded_at', partner.onboardedAt);
     set(props, 'partner_ended_at', partner.endedAt);
-    for (const [k, v] of Object.entries(partner.ratings)) set(props, `partner_rating_${k}`, v === null ? null : String(v));
+    for (const [k, v] of Object.entries(partner.ratings))
+      set(props, `partner_rating_${k}`, v === null ? null : String(v));
     for (const [k, v] of Object.entries(partner.fit)) set(props, `partner_fit_${k}`, v === null ? null : String(v));
   }
   return state.newRecord('companies', props, Date.parse(partner.createdAt), 'IMPORT');
@@ -97,14 +145,25 @@ function set(props: Record<string, string>, name: string, value: string | null):
 }
 
 /** Option lists that depend on the data: owners, stages, pipelines, partners, recipes, tiers. */
-function fillDynamicOptions(state: HubspotState, seed: SeedData, companyIds: ReadonlyMap<string, string>, ownerIds: ReadonlyMap<string, string>): void {
-  const ownerOptions = options(seed.owners.map((o) => [ownerIds.get(o.id) ?? '', `${o.firstName} ${o.lastName}`] as const));
+function fillDynamicOptions(
+  state: HubspotState,
+  seed: SeedData,
+  companyIds: ReadonlyMap<string, string>,
+  ownerIds: ReadonlyMap<string, string>,
+): void {
+  const ownerOptions = options(
+    seed.owners.map((o) => [ownerIds.get(o.id) ?? '', `${o.firstName} ${o.lastName}`] as const),
+  );
   for (const type of OBJECT_TYPES) setOptions(state.properties[type].get('hubspot_owner_id'), ownerOptions);
   const deals = state.properties.deals;
-  setOptions(deals.get('dealstage'), options(state.pipelines.flatMap((p) => p.stages.map((s) => [s.id, s.label] as const))));
+  setOptions(
+    deals.get('dealstage'),
+    options(state.pipelines.flatMap((p) => p.stages.map((s) => [s.id, s.label] as const))),
+  );
   setOptions(deals.get('pipeline'), options(state.pipelines.map((p) => [p.id, p.label] as const)));
   const partnerOptions = options(seed.partners.map((p) => [companyIds.get(p.id) ?? '', p.name] as const));
-  for (const name of ['partner_source', 'partner_influencers', 'deal_registration_partner']) setOptions(deals.get(name), partnerOptions);
+  for (const name of ['partner_source', 'partner_influencers', 'deal_registration_partner'])
+    setOptions(deals.get(name), partnerOptions);
   const recipeOptions = options(RECIPE_IDS.map((r) => [r, r] as const));
   setOptions(deals.get('partner_recipe'), recipeOptions);
   setOptions(state.properties.companies.get('partner_recipe'), recipeOptions);
@@ -131,7 +190,9 @@ function addDeal(state: HubspotState, deal: SeedDeal, m: DealMapping): void {
     return custom ? partnerStageId(order) : stageId;
   };
   const props: Record<string, string> = {
-    dealname: deal.name, deal_currency_code: deal.currency, dealstage: stageOf(deal.stageId),
+    dealname: deal.name,
+    deal_currency_code: deal.currency,
+    dealstage: stageOf(deal.stageId),
     pipeline: custom ? (m.partnerPipeline?.id ?? 'default') : 'default',
     hubspot_owner_id: m.ownerIds.get(deal.ownerId) ?? '',
     dealtype: deal.name.endsWith('New business') ? 'newbusiness' : 'existingbusiness',
@@ -142,7 +203,11 @@ function addDeal(state: HubspotState, deal: SeedDeal, m: DealMapping): void {
   if (deal.stage !== 'open' && deal.closedAt) {
     history['dealstage'] = [
       { value: stageOf('appointmentscheduled'), timestamp: createdMs, sourceType: 'CRM_UI' },
-      { value: props['dealstage'] ?? '', timestamp: Math.max(Date.parse(deal.closedAt), createdMs), sourceType: 'CRM_UI' },
+      {
+        value: props['dealstage'] ?? '',
+        timestamp: Math.max(Date.parse(deal.closedAt), createdMs),
+        sourceType: 'CRM_UI',
+      },
     ];
   }
   if (m.fields === 'provisioned') addPartnerFields(props, history, deal, m.companyIds, createdMs);
@@ -150,10 +215,17 @@ function addDeal(state: HubspotState, deal: SeedDeal, m: DealMapping): void {
   record.updatedAt = Math.max(Date.parse(deal.updatedAt), createdMs);
   if (Object.keys(history).length > 0) record.history = history;
   const customer = deal.customerId ? m.companyIds.get(deal.customerId) : undefined;
-  if (customer) state.associations.add('deals', record.id, 'companies', customer, [DEAL_TO_COMPANY, DEAL_TO_COMPANY_PRIMARY]);
+  if (customer)
+    state.associations.add('deals', record.id, 'companies', customer, [DEAL_TO_COMPANY, DEAL_TO_COMPANY_PRIMARY]);
 }
 
-function addPartnerFields(props: Record<string, string>, history: Record<string, HsHistoryEntry[]>, deal: SeedDeal, companyIds: ReadonlyMap<string, string>, createdMs: number): void {
+function addPartnerFields(
+  props: Record<string, string>,
+  history: Record<string, HsHistoryEntry[]>,
+  deal: SeedDeal,
+  companyIds: ReadonlyMap<string, string>,
+  createdMs: number,
+): void {
   const company = (partnerId: string): string => companyIds.get(partnerId) ?? partnerId;
   if (deal.sourcePartnerId) props['partner_source'] = company(deal.sourcePartnerId);
   set(props, 'partner_recipe', deal.recipe);

@@ -40,7 +40,9 @@ export function serializeHubspot(state: HubspotState): SavedHubspot {
     properties: byType((t) => [...state.properties[t].values()]),
     groups: byType((t) => [...state.groups[t].values()]),
     records: byType((t) => state.tables[t].all().map(saveRecord)),
-    associations: state.associations.entries().map((e) => ({ ...e, links: e.links.map((l) => ({ toId: l.toId, typeIds: [...l.typeIds] })) })),
+    associations: state.associations
+      .entries()
+      .map((e) => ({ ...e, links: e.links.map((l) => ({ toId: l.toId, typeIds: [...l.typeIds] })) })),
     pipelines: state.pipelines,
     owners: state.owners,
   };
@@ -64,12 +66,21 @@ export function restoreHubspot(saved: unknown): HubspotState {
     for (const p of data.properties[type]) state.properties[type].set(p.name, p);
     for (const g of data.groups[type]) state.groups[type].set(g.name, g);
     for (const r of data.records[type]) {
-      const record: HsRecord = { id: r.id, num: Number(r.id), createdAt: r.c, updatedAt: r.u, archivedAt: r.a, source: r.s, props: r.p };
+      const record: HsRecord = {
+        id: r.id,
+        num: Number(r.id),
+        createdAt: r.c,
+        updatedAt: r.u,
+        archivedAt: r.a,
+        source: r.s,
+        props: r.p,
+      };
       if (r.h) record.history = r.h;
       state.tables[type].insert(record);
     }
   }
-  for (const e of data.associations) for (const link of e.links) state.associations.addRaw(e.from, e.fromId, e.to, link);
+  for (const e of data.associations)
+    for (const link of e.links) state.associations.addRaw(e.from, e.fromId, e.to, link);
   for (const p of data.pipelines) state.addPipeline(p);
   state.owners.push(...data.owners);
   return state;

@@ -90,10 +90,14 @@ export class HubspotState {
   /** A property's value as HubSpot answers it, computed ones included; null when it has none. */
   readProp(type: HsObjectType, view: HsRecordView, name: string): string | null {
     switch (name) {
-      case 'hs_object_id': return view.id;
-      case 'hs_lastmodifieddate': return new Date(view.updatedAt).toISOString();
-      case 'createdate': return type === 'tasks' ? null : new Date(view.createdAt).toISOString();
-      case 'hs_createdate': return type === 'tasks' ? new Date(view.createdAt).toISOString() : null;
+      case 'hs_object_id':
+        return view.id;
+      case 'hs_lastmodifieddate':
+        return new Date(view.updatedAt).toISOString();
+      case 'createdate':
+        return type === 'tasks' ? null : new Date(view.createdAt).toISOString();
+      case 'hs_createdate':
+        return type === 'tasks' ? new Date(view.createdAt).toISOString() : null;
       case 'hs_is_closed':
       case 'hs_is_closed_won': {
         if (type !== 'deals') return null;
@@ -101,7 +105,8 @@ export class HubspotState {
         if (!stage) return 'false';
         return String(name === 'hs_is_closed' ? stage.isClosed : stage.isClosed && stage.probability >= 1);
       }
-      default: return view.props[name] ?? null;
+      default:
+        return view.props[name] ?? null;
     }
   }
 }

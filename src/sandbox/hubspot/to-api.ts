@@ -16,7 +16,12 @@ export interface ReadShape {
 }
 
 /** The property names a read returns: requested ones that exist, or the defaults. */
-export function propertyNames(state: HubspotState, type: HsObjectType, requested: readonly string[] | undefined, always: readonly string[] = []): string[] {
+export function propertyNames(
+  state: HubspotState,
+  type: HsObjectType,
+  requested: readonly string[] | undefined,
+  always: readonly string[] = [],
+): string[] {
   if (!requested || requested.length === 0) return [...DEFAULT_READ_PROPERTIES[type]];
   const defs = state.properties[type];
   const names = new Set<string>();
@@ -24,13 +29,24 @@ export function propertyNames(state: HubspotState, type: HsObjectType, requested
   return [...names];
 }
 
-export function propertiesOf(state: HubspotState, type: HsObjectType, view: HsRecordView, names: readonly string[]): Record<string, string | null> {
+export function propertiesOf(
+  state: HubspotState,
+  type: HsObjectType,
+  view: HsRecordView,
+  names: readonly string[],
+): Record<string, string | null> {
   const out: Record<string, string | null> = {};
   for (const name of names) out[name] = state.readProp(type, view, name);
   return out;
 }
 
-export function recordToApi(state: HubspotState, type: HsObjectType, record: HsRecord, shape: ReadShape, always: readonly string[] = []): Record<string, unknown> {
+export function recordToApi(
+  state: HubspotState,
+  type: HsObjectType,
+  record: HsRecord,
+  shape: ReadShape,
+  always: readonly string[] = [],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: record.id,
     properties: propertiesOf(state, type, record, propertyNames(state, type, shape.properties, always)),
@@ -49,16 +65,27 @@ export function recordToApi(state: HubspotState, type: HsObjectType, record: HsR
   return out;
 }
 
-function historyToApi(state: HubspotState, type: HsObjectType, record: HsRecord, names: readonly string[]): Record<string, unknown[]> {
+function historyToApi(
+  state: HubspotState,
+  type: HsObjectType,
+  record: HsRecord,
+  names: readonly string[],
+): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
   for (const name of names) {
     if (!state.properties[type].has(name)) continue;
-    const computed = record.props[name] === undefined && !record.history?.[name] ? state.readProp(type, record, name) : null;
-    const entries = computed !== null
-      ? [{ value: computed, timestamp: record.updatedAt, sourceType: 'CALCULATED' }]
-      : historyOf(record, name);
+    const computed =
+      record.props[name] === undefined && !record.history?.[name] ? state.readProp(type, record, name) : null;
+    const entries =
+      computed !== null
+        ? [{ value: computed, timestamp: record.updatedAt, sourceType: 'CALCULATED' }]
+        : historyOf(record, name);
     out[name] = [...entries].reverse().map((e) => {
-      const entry: Record<string, unknown> = { value: e.value, timestamp: new Date(e.timestamp).toISOString(), sourceType: e.sourceType };
+      const entry: Record<string, unknown> = {
+        value: e.value,
+        timestamp: new Date(e.timestamp).toISOString(),
+        sourceType: e.sourceType,
+      };
       if (e.sourceId !== undefined) entry['sourceId'] = e.sourceId;
       return entry;
     });
@@ -67,7 +94,12 @@ function historyToApi(state: HubspotState, type: HsObjectType, record: HsRecord,
 }
 
 /** v3 association names: "deal_to_company" for the primary link, "…_unlabeled" otherwise. */
-function associationsToApi(state: HubspotState, type: HsObjectType, id: string, toTypes: readonly string[]): Record<string, unknown> {
+function associationsToApi(
+  state: HubspotState,
+  type: HsObjectType,
+  id: string,
+  toTypes: readonly string[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const singular = (t: HsObjectType): string => t.replace(/ies$/, 'y').replace(/s$/, '');
   for (const toName of toTypes) {

@@ -26,30 +26,47 @@ function invalid(name: string, code: string, message: string): { error: HubspotE
 export function normaliseValue(def: HsPropertyDef, input: unknown): Normalised {
   if (input === null || input === undefined) return { value: '' };
   if (typeof input !== 'string' && typeof input !== 'number' && typeof input !== 'boolean') {
-    return invalid(def.name, 'INVALID_PROPERTY_VALUE', `Property "${def.name}" expects a string, number or boolean value`);
+    return invalid(
+      def.name,
+      'INVALID_PROPERTY_VALUE',
+      `Property "${def.name}" expects a string, number or boolean value`,
+    );
   }
   const raw = String(input);
   if (raw === '') return { value: '' };
   switch (def.type) {
     case 'number':
-      return DECIMAL.test(raw.trim()) ? { value: raw.trim() } : invalid(def.name, 'INVALID_FLOAT', `${raw} was not a valid number.`);
+      return DECIMAL.test(raw.trim())
+        ? { value: raw.trim() }
+        : invalid(def.name, 'INVALID_FLOAT', `${raw} was not a valid number.`);
     case 'datetime': {
       const ms = parseInstant(raw);
-      return ms === null ? invalid(def.name, 'INVALID_DATE', `${raw} was not a valid long or ISO-8601 date-time.`) : { value: new Date(ms).toISOString() };
+      return ms === null
+        ? invalid(def.name, 'INVALID_DATE', `${raw} was not a valid long or ISO-8601 date-time.`)
+        : { value: new Date(ms).toISOString() };
     }
     case 'date': {
       const ms = parseInstant(raw);
-      if (ms === null || ms % DAY !== 0) return invalid(def.name, 'INVALID_DATE', `${raw} is not a valid date: dates must be at midnight UTC (epoch ms or YYYY-MM-DD).`);
+      if (ms === null || ms % DAY !== 0)
+        return invalid(
+          def.name,
+          'INVALID_DATE',
+          `${raw} is not a valid date: dates must be at midnight UTC (epoch ms or YYYY-MM-DD).`,
+        );
       return { value: new Date(ms).toISOString().slice(0, 10) };
     }
     case 'bool': {
       const v = raw.toLowerCase();
-      return v === 'true' || v === 'false' ? { value: v } : invalid(def.name, 'INVALID_BOOLEAN', `${raw} was not a valid boolean (true or false).`);
+      return v === 'true' || v === 'false'
+        ? { value: v }
+        : invalid(def.name, 'INVALID_BOOLEAN', `${raw} was not a valid boolean (true or false).`);
     }
     case 'enumeration':
       return enumerationValue(def, raw);
     default:
-      return raw.length > 65_536 ? invalid(def.name, 'VALUE_TOO_LONG', `Property "${def.name}" is longer than 65536 characters.`) : { value: raw };
+      return raw.length > 65_536
+        ? invalid(def.name, 'VALUE_TOO_LONG', `Property "${def.name}" is longer than 65536 characters.`)
+        : { value: raw };
   }
 }
 
@@ -59,7 +76,11 @@ function enumerationValue(def: HsPropertyDef, raw: string): Normalised {
   const values = multi ? raw.split(';').filter((v) => v !== '') : [raw];
   const bad = values.filter((v) => !allowed.has(v));
   if (bad.length > 0) {
-    return invalid(def.name, 'INVALID_OPTION', `${bad.join(';')} was not one of the allowed options: [${[...allowed].join(', ')}]`);
+    return invalid(
+      def.name,
+      'INVALID_OPTION',
+      `${bad.join(';')} was not one of the allowed options: [${[...allowed].join(', ')}]`,
+    );
   }
   return { value: multi ? [...new Set(values)].join(';') : raw };
 }
@@ -79,13 +100,28 @@ export function validateWrite(
   for (const [name, raw] of Object.entries(input)) {
     const def = defs.get(name);
     if (!def || def.archived) {
-      errors.push({ name, detail: { message: `Property "${name}" does not exist`, code: 'PROPERTY_DOESNT_EXIST', context: { propertyName: [name] } } });
+      errors.push({
+        name,
+        detail: {
+          message: `Property "${name}" does not exist`,
+          code: 'PROPERTY_DOESNT_EXIST',
+          context: { propertyName: [name] },
+        },
+      });
       continue;
     }
     if (SYSTEM_PROPERTIES[type].includes(name) || def.calculated) {
       // HubSpot ignores writes of hs_object_id and the dates it maintains rather than failing; a
       // calculated property is an error.
-      if (def.calculated) errors.push({ name, detail: { message: `Property "${name}" is read-only`, code: 'READ_ONLY_VALUE', context: { propertyName: [name] } } });
+      if (def.calculated)
+        errors.push({
+          name,
+          detail: {
+            message: `Property "${name}" is read-only`,
+            code: 'READ_ONLY_VALUE',
+            context: { propertyName: [name] },
+          },
+        });
       continue;
     }
     const normalised = normaliseValue(def, raw);
@@ -94,7 +130,10 @@ export function validateWrite(
   }
   for (const name of required) {
     if ((values[name] ?? '') === '' && !errors.some((e) => e.name === name)) {
-      errors.push({ name, detail: { message: `${name} is required`, code: 'REQUIRED_PROPERTY', context: { propertyName: [name] } } });
+      errors.push({
+        name,
+        detail: { message: `${name} is required`, code: 'REQUIRED_PROPERTY', context: { propertyName: [name] } },
+      });
     }
   }
   if (errors.length > 0) throw propertyValuesError(errors);
@@ -102,6 +141,15 @@ export function validateWrite(
 }
 
 function propertyValuesError(errors: readonly { name: string; detail: HubspotErrorDetail }[]): Error {
-  const legacy = errors.map((e) => ({ isValid: false, message: e.detail.message, error: e.detail.code, name: e.name, localizedErrorMessage: e.detail.message }));
-  return validationError(`Property values were not valid: ${JSON.stringify(legacy)}`, errors.map((e) => e.detail));
+  const legacy = errors.map((e) => ({
+    isValid: false,
+    message: e.detail.message,
+    error: e.detail.code,
+    name: e.name,
+    localizedErrorMessage: e.detail.message,
+  }));
+  return validationError(
+    `Property values were not valid: ${JSON.stringify(legacy)}`,
+    errors.map((e) => e.detail),
+  );
 }

@@ -12,7 +12,14 @@ import type { QueryResult } from './soql/execute.ts';
 export type JobState = 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Aborted' | 'Failed';
 export type ColumnDelimiter = 'COMMA' | 'TAB' | 'PIPE' | 'SEMICOLON' | 'CARET' | 'BACKQUOTE';
 
-const DELIMITERS: Readonly<Record<ColumnDelimiter, string>> = { COMMA: ',', TAB: '\t', PIPE: '|', SEMICOLON: ';', CARET: '^', BACKQUOTE: '`' };
+const DELIMITERS: Readonly<Record<ColumnDelimiter, string>> = {
+  COMMA: ',',
+  TAB: '\t',
+  PIPE: '|',
+  SEMICOLON: ';',
+  CARET: '^',
+  BACKQUOTE: '`',
+};
 
 export interface QueryJob {
   id: string;
@@ -47,9 +54,18 @@ export class BulkJobStore {
   create(spec: NewJob): QueryJob {
     this.sequence++;
     const job: QueryJob = {
-      id: makeId('750', this.sequence), operation: spec.operation, object: spec.result.table.name, query: spec.query,
-      createdById: spec.createdById, createdDate: spec.now, systemModstamp: spec.now, state: 'UploadComplete',
-      columnDelimiter: spec.columnDelimiter, lineEnding: spec.lineEnding, apiVersion: spec.apiVersion, result: spec.result,
+      id: makeId('750', this.sequence),
+      operation: spec.operation,
+      object: spec.result.table.name,
+      query: spec.query,
+      createdById: spec.createdById,
+      createdDate: spec.now,
+      systemModstamp: spec.now,
+      state: 'UploadComplete',
+      columnDelimiter: spec.columnDelimiter,
+      lineEnding: spec.lineEnding,
+      apiVersion: spec.apiVersion,
+      result: spec.result,
     };
     this.jobs.set(job.id, job);
     return job;
@@ -79,11 +95,23 @@ export class BulkJobStore {
 export function jobInfo(job: QueryJob): Record<string, unknown> {
   const done = job.state === 'JobComplete';
   return {
-    id: job.id, operation: job.operation, object: job.object, createdById: job.createdById,
-    createdDate: formatDateTime(job.createdDate), systemModstamp: formatDateTime(job.systemModstamp),
-    state: job.state, concurrencyMode: 'Parallel', contentType: 'CSV', apiVersion: Number(job.apiVersion),
-    jobType: 'V2Query', lineEnding: job.lineEnding, columnDelimiter: job.columnDelimiter,
-    numberRecordsProcessed: done ? job.result.rows.length : 0, retries: 0, totalProcessingTime: done ? 1 : 0, isPkChunkingSupported: true,
+    id: job.id,
+    operation: job.operation,
+    object: job.object,
+    createdById: job.createdById,
+    createdDate: formatDateTime(job.createdDate),
+    systemModstamp: formatDateTime(job.systemModstamp),
+    state: job.state,
+    concurrencyMode: 'Parallel',
+    contentType: 'CSV',
+    apiVersion: Number(job.apiVersion),
+    jobType: 'V2Query',
+    lineEnding: job.lineEnding,
+    columnDelimiter: job.columnDelimiter,
+    numberRecordsProcessed: done ? job.result.rows.length : 0,
+    retries: 0,
+    totalProcessingTime: done ? 1 : 0,
+    isPkChunkingSupported: true,
   };
 }
 
@@ -97,7 +125,11 @@ export function decodeLocator(locator: string): number | null {
 }
 
 /** One CSV page (with its header row) and the locator of the next one. */
-export function resultsPage(job: QueryJob, start: number, maxRecords: number): { csv: string; count: number; next: string } {
+export function resultsPage(
+  job: QueryJob,
+  start: number,
+  maxRecords: number,
+): { csv: string; count: number; next: string } {
   const { rows, fields } = job.result;
   const slice = rows.slice(start, start + maxRecords);
   const header = fields.map((f) => f.canonical);

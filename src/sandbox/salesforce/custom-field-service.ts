@@ -24,40 +24,69 @@ function parseMetadata(raw: unknown): FieldMetadata {
 function toolingRow(org: SalesforceOrg, rawId: string): SfRecord {
   const id = normalizeId(rawId);
   const row = id === null ? undefined : org.table('CustomField')?.rows.get(id);
-  if (row === undefined || row['IsDeleted'] === true) throw new SfApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
+  if (row === undefined || row['IsDeleted'] === true)
+    throw new SfApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
   return row;
 }
 
 export function createCustomField(org: SalesforceOrg, body: unknown, userId: string): string {
   const parsed = createBody.safeParse(body);
-  if (!parsed.success) throw new SfApiError(400, 'REQUIRED_FIELD_MISSING', 'Required fields are missing: [FullName, Metadata]', ['FullName', 'Metadata']);
+  if (!parsed.success)
+    throw new SfApiError(400, 'REQUIRED_FIELD_MISSING', 'Required fields are missing: [FullName, Metadata]', [
+      'FullName',
+      'Metadata',
+    ]);
   const { table, field } = parseFullName(org, parsed.data.FullName);
   const meta = parseMetadata(parsed.data.Metadata);
   if (table.field(field) !== undefined) {
-    throw new SfApiError(400, 'DUPLICATE_DEVELOPER_NAME', `There is already a field named ${field.replace(/__c$/, '')} on ${table.name}.`, []);
+    throw new SfApiError(
+      400,
+      'DUPLICATE_DEVELOPER_NAME',
+      `There is already a field named ${field.replace(/__c$/, '')} on ${table.name}.`,
+      [],
+    );
   }
   table.addField(fieldFromMetadata(org, table, field, meta));
-  const row = org.insert('CustomField', {
-    DeveloperName: field.replace(/__c$/, ''), TableEnumOrId: table.name, NamespacePrefix: null,
-    FullName: `${table.name}.${field}`, Description: meta.description ?? null, Metadata: JSON.stringify(meta),
-  }, userId);
+  const row = org.insert(
+    'CustomField',
+    {
+      DeveloperName: field.replace(/__c$/, ''),
+      TableEnumOrId: table.name,
+      NamespacePrefix: null,
+      FullName: `${table.name}.${field}`,
+      Description: meta.description ?? null,
+      Metadata: JSON.stringify(meta),
+    },
+    userId,
+  );
   return String(row['Id']);
 }
 
 export function updateCustomField(org: SalesforceOrg, rawId: string, body: unknown, userId: string): void {
   const row = toolingRow(org, rawId);
   const parsed = updateBody.safeParse(body);
-  if (!parsed.success) throw new SfApiError(400, 'REQUIRED_FIELD_MISSING', 'Required fields are missing: [Metadata]', ['Metadata']);
+  if (!parsed.success)
+    throw new SfApiError(400, 'REQUIRED_FIELD_MISSING', 'Required fields are missing: [Metadata]', ['Metadata']);
   const { table, field } = parseFullName(org, String(row['FullName']));
   const meta = parseMetadata(parsed.data.Metadata);
   const current = table.field(field);
   const next = fieldFromMetadata(org, table, field, meta, field.toLowerCase());
   if (current !== undefined && current.type !== next.type) {
-    throw new SfApiError(400, 'FIELD_INTEGRITY_EXCEPTION', `Cannot change the type of ${table.name}.${field} from ${current.type} to ${next.type} in the sandbox`, []);
+    throw new SfApiError(
+      400,
+      'FIELD_INTEGRITY_EXCEPTION',
+      `Cannot change the type of ${table.name}.${field} from ${current.type} to ${next.type} in the sandbox`,
+      [],
+    );
   }
   table.removeField(field);
   table.addField(next);
-  org.update('CustomField', String(row['Id']), { Metadata: JSON.stringify(meta), Description: meta.description ?? null }, userId);
+  org.update(
+    'CustomField',
+    String(row['Id']),
+    { Metadata: JSON.stringify(meta), Description: meta.description ?? null },
+    userId,
+  );
 }
 
 /** Removes the field and the permissions granted on it. Record values stay, as Salesforce keeps them for undelete. */

@@ -11,34 +11,61 @@ import type { ObjectTable } from './store/object-table.ts';
 import type { FieldDef, FieldType, PicklistEntry } from './schema/types.ts';
 
 const FIELD_TYPES = {
-  Number: 'double', Percent: 'percent', Currency: 'currency', Text: 'string', TextArea: 'textarea', LongTextArea: 'textarea',
-  Picklist: 'picklist', MultiselectPicklist: 'multipicklist', Date: 'date', DateTime: 'datetime', Lookup: 'reference',
-  Checkbox: 'boolean', Email: 'email', Url: 'url', Phone: 'phone',
+  Number: 'double',
+  Percent: 'percent',
+  Currency: 'currency',
+  Text: 'string',
+  TextArea: 'textarea',
+  LongTextArea: 'textarea',
+  Picklist: 'picklist',
+  MultiselectPicklist: 'multipicklist',
+  Date: 'date',
+  DateTime: 'datetime',
+  Lookup: 'reference',
+  Checkbox: 'boolean',
+  Email: 'email',
+  Url: 'url',
+  Phone: 'phone',
 } as const satisfies Record<string, FieldType>;
 type MetadataType = keyof typeof FIELD_TYPES;
 
-const valueSchema = z.object({ valueName: z.string().optional(), fullName: z.string().optional(), label: z.string().optional(), default: z.boolean().optional() }).loose();
+const valueSchema = z
+  .object({
+    valueName: z.string().optional(),
+    fullName: z.string().optional(),
+    label: z.string().optional(),
+    default: z.boolean().optional(),
+  })
+  .loose();
 
-export const metadataSchema = z.object({
-  type: z.enum(Object.keys(FIELD_TYPES) as [MetadataType, ...MetadataType[]]),
-  label: z.string().trim().min(1).max(40),
-  description: z.string().max(1000).nullish(),
-  inlineHelpText: z.string().max(510).nullish(),
-  length: z.number().int().nullish(),
-  precision: z.number().int().nullish(),
-  scale: z.number().int().nullish(),
-  visibleLines: z.number().int().nullish(),
-  required: z.boolean().nullish(),
-  defaultValue: z.union([z.string(), z.boolean()]).nullish(),
-  referenceTo: z.string().nullish(),
-  relationshipName: z.string().nullish(),
-  relationshipLabel: z.string().nullish(),
-  deleteConstraint: z.enum(['SetNull', 'Restrict', 'Cascade']).nullish(),
-  valueSet: z.object({
-    restricted: z.boolean().nullish(),
-    valueSetDefinition: z.object({ sorted: z.boolean().nullish(), value: z.array(valueSchema) }).loose().nullish(),
-  }).loose().nullish(),
-}).loose();
+export const metadataSchema = z
+  .object({
+    type: z.enum(Object.keys(FIELD_TYPES) as [MetadataType, ...MetadataType[]]),
+    label: z.string().trim().min(1).max(40),
+    description: z.string().max(1000).nullish(),
+    inlineHelpText: z.string().max(510).nullish(),
+    length: z.number().int().nullish(),
+    precision: z.number().int().nullish(),
+    scale: z.number().int().nullish(),
+    visibleLines: z.number().int().nullish(),
+    required: z.boolean().nullish(),
+    defaultValue: z.union([z.string(), z.boolean()]).nullish(),
+    referenceTo: z.string().nullish(),
+    relationshipName: z.string().nullish(),
+    relationshipLabel: z.string().nullish(),
+    deleteConstraint: z.enum(['SetNull', 'Restrict', 'Cascade']).nullish(),
+    valueSet: z
+      .object({
+        restricted: z.boolean().nullish(),
+        valueSetDefinition: z
+          .object({ sorted: z.boolean().nullish(), value: z.array(valueSchema) })
+          .loose()
+          .nullish(),
+      })
+      .loose()
+      .nullish(),
+  })
+  .loose();
 
 export type FieldMetadata = z.infer<typeof metadataSchema>;
 
@@ -47,7 +74,8 @@ const DEVELOPER_NAME = /^[A-Za-z](?:[A-Za-z0-9]|_(?!_))*$/;
 const integrity = (message: string): SfApiError => new SfApiError(400, 'FIELD_INTEGRITY_EXCEPTION', message, []);
 
 function need<T>(value: T | null | undefined, prop: string, type: string): T {
-  if (value === null || value === undefined) throw integrity(`Must specify '${prop}' for a CustomField of type ${type}`);
+  if (value === null || value === undefined)
+    throw integrity(`Must specify '${prop}' for a CustomField of type ${type}`);
   return value;
 }
 
@@ -61,7 +89,8 @@ function picklistValues(meta: FieldMetadata): PicklistEntry[] {
   if (entries.length === 0) throw integrity(`Must specify at least one value for a CustomField of type ${meta.type}`);
   const seen = new Set<string>();
   for (const e of entries) {
-    if (seen.has(e.value.toLowerCase())) throw new SfApiError(400, 'DUPLICATE_VALUE', `Duplicate picklist value: ${e.value}`, []);
+    if (seen.has(e.value.toLowerCase()))
+      throw new SfApiError(400, 'DUPLICATE_VALUE', `Duplicate picklist value: ${e.value}`, []);
     seen.add(e.value.toLowerCase());
   }
   return entries;
@@ -74,7 +103,8 @@ function sizes(meta: FieldMetadata): Partial<FieldDef> {
     case 'Currency': {
       const precision = need(meta.precision, 'precision', meta.type);
       const scale = need(meta.scale, 'scale', meta.type);
-      if (precision < 1 || precision > 18 || scale < 0 || scale > precision) throw integrity(`Invalid precision/scale ${precision}/${scale}: precision 1–18, scale 0–precision`);
+      if (precision < 1 || precision > 18 || scale < 0 || scale > precision)
+        throw integrity(`Invalid precision/scale ${precision}/${scale}: precision 1–18, scale 0–precision`);
       return { precision, scale };
     }
     case 'Text': {
@@ -87,14 +117,23 @@ function sizes(meta: FieldMetadata): Partial<FieldDef> {
     case 'LongTextArea': {
       const length = need(meta.length, 'length', meta.type);
       need(meta.visibleLines, 'visibleLines', meta.type);
-      if (length < 256 || length > 131072) throw integrity(`Length must be 256–131072 for a LongTextArea field, not ${length}`);
+      if (length < 256 || length > 131072)
+        throw integrity(`Length must be 256–131072 for a LongTextArea field, not ${length}`);
       return { length, extraTypeInfo: 'plaintextarea' };
     }
     case 'MultiselectPicklist':
       need(meta.visibleLines, 'visibleLines', meta.type);
-      return { length: 4099, picklistValues: picklistValues(meta), restrictedPicklist: meta.valueSet?.restricted === true };
+      return {
+        length: 4099,
+        picklistValues: picklistValues(meta),
+        restrictedPicklist: meta.valueSet?.restricted === true,
+      };
     case 'Picklist':
-      return { length: 255, picklistValues: picklistValues(meta), restrictedPicklist: meta.valueSet?.restricted === true };
+      return {
+        length: 255,
+        picklistValues: picklistValues(meta),
+        restrictedPicklist: meta.valueSet?.restricted === true,
+      };
     case 'Email':
       return { length: 80 };
     case 'Url':
@@ -106,17 +145,33 @@ function sizes(meta: FieldMetadata): Partial<FieldDef> {
   }
 }
 
-function lookup(org: SalesforceOrg, table: ObjectTable, meta: FieldMetadata, ignoring: string | null): Partial<FieldDef> {
+function lookup(
+  org: SalesforceOrg,
+  table: ObjectTable,
+  meta: FieldMetadata,
+  ignoring: string | null,
+): Partial<FieldDef> {
   const target = org.table(need(meta.referenceTo, 'referenceTo', meta.type));
-  if (target === undefined || target.def.tooling) throw integrity(`referenceTo value of '${meta.referenceTo ?? ''}' does not resolve to a valid sObject type`);
+  if (target === undefined || target.def.tooling)
+    throw integrity(`referenceTo value of '${meta.referenceTo ?? ''}' does not resolve to a valid sObject type`);
   const base = need(meta.relationshipName, 'relationshipName', meta.type);
   if (!DEVELOPER_NAME.test(base) || base.endsWith('_')) throw integrity(`Invalid relationshipName '${base}'`);
   const relationshipName = `${base}__r`;
   const clash = table.relationship(relationshipName);
   if (clash !== undefined && clash.name.toLowerCase() !== ignoring) {
-    throw new SfApiError(400, 'DUPLICATE_DEVELOPER_NAME', `There is already a relationship named ${base} on ${table.name}.`, []);
+    throw new SfApiError(
+      400,
+      'DUPLICATE_DEVELOPER_NAME',
+      `There is already a relationship named ${base} on ${table.name}.`,
+      [],
+    );
   }
-  return { referenceTo: [target.name], relationshipName, deleteConstraint: meta.deleteConstraint ?? 'SetNull', length: 18 };
+  return {
+    referenceTo: [target.name],
+    relationshipName,
+    deleteConstraint: meta.deleteConstraint ?? 'SetNull',
+    length: 18,
+  };
 }
 
 function checkboxDefault(meta: FieldMetadata): boolean {
@@ -125,11 +180,23 @@ function checkboxDefault(meta: FieldMetadata): boolean {
 }
 
 /** The field definition a Metadata body describes (validated as the Tooling API does). */
-export function fieldFromMetadata(org: SalesforceOrg, table: ObjectTable, name: string, meta: FieldMetadata, ignoring: string | null = null): FieldDef {
+export function fieldFromMetadata(
+  org: SalesforceOrg,
+  table: ObjectTable,
+  name: string,
+  meta: FieldMetadata,
+  ignoring: string | null = null,
+): FieldDef {
   const type: FieldType = FIELD_TYPES[meta.type];
   const required = meta.required === true;
   const def: FieldDef = {
-    name, label: meta.label, type, nillable: !required && type !== 'boolean', createable: true, updateable: true, custom: true,
+    name,
+    label: meta.label,
+    type,
+    nillable: !required && type !== 'boolean',
+    createable: true,
+    updateable: true,
+    custom: true,
     ...sizes(meta),
     ...(meta.type === 'Lookup' ? lookup(org, table, meta, ignoring) : {}),
   };
@@ -146,9 +213,12 @@ export function parseFullName(org: SalesforceOrg, fullName: string): { table: Ob
   const m = /^([A-Za-z][A-Za-z0-9_]*)\.([A-Za-z][A-Za-z0-9_]*)__c$/.exec(fullName);
   if (!m?.[1] || !m[2]) throw integrity(`Invalid FullName '${fullName}': expected Object.Field__c`);
   const table = org.table(m[1]);
-  if (table === undefined || table.def.tooling) throw new SfApiError(400, 'INVALID_TYPE', `sObject type '${m[1]}' is not supported.`, []);
+  if (table === undefined || table.def.tooling)
+    throw new SfApiError(400, 'INVALID_TYPE', `sObject type '${m[1]}' is not supported.`, []);
   if (!DEVELOPER_NAME.test(m[2]) || m[2].endsWith('_') || m[2].length > 40) {
-    throw integrity(`The field name ${m[2]} can only contain underscores and alphanumeric characters, must begin with a letter, not end with an underscore and not contain two consecutive underscores (40 characters at most).`);
+    throw integrity(
+      `The field name ${m[2]} can only contain underscores and alphanumeric characters, must begin with a letter, not end with an underscore and not contain two consecutive underscores (40 characters at most).`,
+    );
   }
   return { table, field: `${m[2]}__c` };
 }

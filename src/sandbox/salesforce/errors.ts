@@ -15,7 +15,13 @@ export class SfApiError extends Error {
   /** Further errors of the same failure (a record breaking several rules). */
   readonly more: readonly SfErrorBody[];
 
-  constructor(status: number, errorCode: string, message: string, fields?: readonly string[], more: readonly SfErrorBody[] = []) {
+  constructor(
+    status: number,
+    errorCode: string,
+    message: string,
+    fields?: readonly string[],
+    more: readonly SfErrorBody[] = [],
+  ) {
     super(message);
     this.name = 'SfApiError';
     this.status = status;
@@ -37,8 +43,7 @@ export const notFound = (message = 'The requested resource does not exist'): SfA
 export const badRequest = (errorCode: string, message: string, fields?: readonly string[]): SfApiError =>
   new SfApiError(400, errorCode, message, fields);
 
-export const sessionExpired = (): SfApiError =>
-  new SfApiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+export const sessionExpired = (): SfApiError => new SfApiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
 
 export const limitExceeded = (): SfApiError =>
   new SfApiError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');

@@ -36,11 +36,15 @@ export function dumpOrg(org: SalesforceOrg): Record<string, unknown[]> {
 
 export function serializeOrg(org: SalesforceOrg, integrationUserId: string, usage: [number, number][]): SavedState {
   const tables: SavedState['tables'] = {};
-  for (const table of [...org.objects(false), ...org.objects(true)]) tables[table.name] = [...table.rows.values()].map((r) => ({ ...r }));
+  for (const table of [...org.objects(false), ...org.objects(true)])
+    tables[table.name] = [...table.rows.values()].map((r) => ({ ...r }));
   return {
     version: STATE_VERSION,
     shape: { currencies: [...org.shape.currencies], corporateCurrency: org.shape.corporateCurrency },
-    integrationUserId, idCounters: org.ids.snapshot(), usage, tables,
+    integrationUserId,
+    idCounters: org.ids.snapshot(),
+    usage,
+    tables,
   };
 }
 

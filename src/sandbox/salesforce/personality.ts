@@ -7,7 +7,13 @@
 
 import express, { Router } from 'express';
 import { z } from 'zod';
-import type { CrmResponse, Personality, PersonalityFactory, RateLimitOutcome, SandboxRequestInfo } from '../personality.ts';
+import type {
+  CrmResponse,
+  Personality,
+  PersonalityFactory,
+  RateLimitOutcome,
+  SandboxRequestInfo,
+} from '../personality.ts';
 import { ApiUsage, countsAsApiCall } from './api-usage.ts';
 import { BulkJobStore } from './bulk-jobs.ts';
 import { limitExceeded, SfApiError } from './errors.ts';
@@ -25,7 +31,9 @@ import { FieldSecurity } from './store/field-access.ts';
 const LIMITS_PATH = /^\/services\/data\/v\d+\.\d+\/limits\/?$/;
 
 function errorResponse(err: SfApiError, headers?: Readonly<Record<string, string>>): CrmResponse {
-  return headers === undefined ? { status: err.status, body: err.body() } : { status: err.status, headers, body: err.body() };
+  return headers === undefined
+    ? { status: err.status, body: err.body() }
+    : { status: err.status, headers, body: err.body() };
 }
 
 /** The answer Salesforce gives for an HTTP failure the core injects. */
@@ -44,9 +52,17 @@ export function salesforceFault(status: number): CrmResponse {
     case 502:
     case 503:
     case 504:
-      return errorResponse(new SfApiError(status, 'SERVER_UNAVAILABLE', 'Server temporarily unavailable, please try again later'));
+      return errorResponse(
+        new SfApiError(status, 'SERVER_UNAVAILABLE', 'Server temporarily unavailable, please try again later'),
+      );
     default:
-      return errorResponse(new SfApiError(status, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please include this ErrorId if you contact support: 1873526145-7201 (-1207294311)'));
+      return errorResponse(
+        new SfApiError(
+          status,
+          'UNKNOWN_EXCEPTION',
+          'An unexpected error occurred. Please include this ErrorId if you contact support: 1873526145-7201 (-1207294311)',
+        ),
+      );
   }
 }
 
@@ -68,7 +84,9 @@ function rateLimiter(services: SfServices) {
 function adminRouter(services: SfServices): Router {
   const router = Router();
   router.use(express.json());
-  router.get('/api-usage', (_req, res) => { res.json({ used: services.usage.used(), allocation: services.usage.allocation }); });
+  router.get('/api-usage', (_req, res) => {
+    res.json({ used: services.usage.used(), allocation: services.usage.allocation });
+  });
   router.post('/api-usage', (req, res) => {
     const parsed = z.object({ used: z.number().int().min(0) }).safeParse(req.body);
     if (!parsed.success) {
@@ -94,8 +112,14 @@ export const createSalesforcePersonality: PersonalityFactory = (init, ctx) => {
   }
   const { org, integrationUserId } = built;
   const services: SfServices = {
-    org, security: new FieldSecurity(org), sessions: new SessionRegistry(integrationUserId), usage,
-    cursors: new CursorStore(), jobs: new BulkJobStore(), settings, ctx,
+    org,
+    security: new FieldSecurity(org),
+    sessions: new SessionRegistry(integrationUserId),
+    usage,
+    cursors: new CursorStore(),
+    jobs: new BulkJobStore(),
+    settings,
+    ctx,
   };
   const personality: Personality = {
     crm: 'salesforce',

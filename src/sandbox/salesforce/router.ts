@@ -15,7 +15,7 @@ import { versionRoutes } from './routes/version-routes.ts';
 import type { SfServices } from './services.ts';
 
 function isBodyParseError(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && 'type' in err && (err).type === 'entity.parse.failed';
+  return typeof err === 'object' && err !== null && 'type' in err && err.type === 'entity.parse.failed';
 }
 
 function errorHandler(err: unknown, _req: Request, res: Response, next: NextFunction): void {

@@ -11,7 +11,18 @@ import { readEnv } from '../../../src/config/env.ts';
 import { CrmError } from '../../../src/crm/port.ts';
 import { credentialsFromEnv, JWT_BEARER_GRANT } from '../../../src/crm/salesforce/auth.ts';
 import { salesforceConfig } from './helpers.ts';
-import { API, INSTANCE, login, LOGIN, nockAdapter, ORG_ID, page, tokenAnswer, USER_ID, useStrictNock } from './nock-helpers.ts';
+import {
+  API,
+  INSTANCE,
+  login,
+  LOGIN,
+  nockAdapter,
+  ORG_ID,
+  page,
+  tokenAnswer,
+  USER_ID,
+  useStrictNock,
+} from './nock-helpers.ts';
 
 useStrictNock();
 
@@ -21,16 +32,39 @@ describe('refresh-token flow', () => {
   it('logs in with the refresh token, refreshes on 401 with the rotated token, and hands it to onTokens', async () => {
     const grants: Form[] = [];
     const auth = nock(LOGIN)
-      .post('/services/oauth2/token', (body: Form) => { grants.push(body); return true; }).reply(200, tokenAnswer({ access_token: 'AT-1', refresh_token: 'RT-2' }))
-      .post('/services/oauth2/token', (body: Form) => { grants.push(body); return true; }).reply(200, tokenAnswer({ access_token: 'AT-2' }));
+      .post('/services/oauth2/token', (body: Form) => {
+        grants.push(body);
+        return true;
+      })
+      .reply(200, tokenAnswer({ access_token: 'AT-1', refresh_token: 'RT-2' }))
+      .post('/services/oauth2/token', (body: Form) => {
+        grants.push(body);
+        return true;
+      })
+      .reply(200, tokenAnswer({ access_token: 'AT-2' }));
     const api = nock(INSTANCE)
-      .get(`${API}/queryAll`).query(true).matchHeader('authorization', 'Bearer AT-1').reply(401, [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }])
-      .get(`${API}/queryAll`).query(true).matchHeader('authorization', 'Bearer AT-2').reply(200, page([]));
+      .get(`${API}/queryAll`)
+      .query(true)
+      .matchHeader('authorization', 'Bearer AT-1')
+      .reply(401, [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }])
+      .get(`${API}/queryAll`)
+      .query(true)
+      .matchHeader('authorization', 'Bearer AT-2')
+      .reply(200, page([]));
     const told: unknown[] = [];
-    const adapter = nockAdapter(undefined, { onTokens: (t) => { told.push(t); } });
+    const adapter = nockAdapter(undefined, {
+      onTokens: (t) => {
+        told.push(t);
+      },
+    });
     expect(await adapter.accountKey()).toBe(ORG_ID);
     expect(await adapter.findTasks(['m'])).toEqual([]);
-    expect(grants[0]).toEqual({ grant_type: 'refresh_token', refresh_token: 'test-refresh', client_id: 'test-client', client_secret: 'test-secret' });
+    expect(grants[0]).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: 'test-refresh',
+      client_id: 'test-client',
+      client_secret: 'test-secret',
+    });
     expect(grants[1]).toMatchObject({ grant_type: 'refresh_token', refresh_token: 'RT-2' });
     expect(told).toEqual([
       { refreshToken: 'RT-2', instanceUrl: INSTANCE, orgId: ORG_ID, userId: USER_ID },
@@ -42,44 +76,78 @@ describe('refresh-token flow', () => {
   });
 
   it('reports a refused grant as an auth CrmError', async () => {
-    nock(LOGIN).post('/services/oauth2/token').reply(400, { error: 'invalid_grant', error_description: 'expired access/refresh token' });
-    const err = await nockAdapter().accountKey().catch((e: unknown) => e);
+    nock(LOGIN)
+      .post('/services/oauth2/token')
+      .reply(400, { error: 'invalid_grant', error_description: 'expired access/refresh token' });
+    const err = await nockAdapter()
+      .accountKey()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CrmError);
     expect(err).toMatchObject({ kind: 'auth', code: 'invalid_grant' });
   });
 
   it('stops with auth when the session cannot be refreshed after a 401', async () => {
-    nock(LOGIN).post('/services/oauth2/token').reply(200, tokenAnswer())
-      .post('/services/oauth2/token').reply(400, { error: 'invalid_grant', error_description: 'token revoked' });
-    nock(INSTANCE).get(`${API}/queryAll`).query(true).reply(401, [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }]);
-    await expect(nockAdapter().findTasks(['m'])).rejects.toMatchObject({ kind: 'auth', status: 401, message: expect.stringContaining('token revoked') as unknown });
+    nock(LOGIN)
+      .post('/services/oauth2/token')
+      .reply(200, tokenAnswer())
+      .post('/services/oauth2/token')
+      .reply(400, { error: 'invalid_grant', error_description: 'token revoked' });
+    nock(INSTANCE)
+      .get(`${API}/queryAll`)
+      .query(true)
+      .reply(401, [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }]);
+    await expect(nockAdapter().findTasks(['m'])).rejects.toMatchObject({
+      kind: 'auth',
+      status: 401,
+      message: expect.stringContaining('token revoked') as unknown,
+    });
   });
 
   it('a token endpoint that is down during a refresh is retried, not taken for a refused login', async () => {
     // Login; 401; the refresh finds the endpoint down (every attempt); the request is sent again,
     // gets a 401 again, and this time the refresh works.
-    const auth = nock(LOGIN).post('/services/oauth2/token').reply(200, tokenAnswer())
-      .post('/services/oauth2/token').times(3).reply(503, 'unavailable')
-      .post('/services/oauth2/token').reply(200, tokenAnswer({ access_token: 'AT-2' }));
-    const api = nock(INSTANCE).get(`${API}/queryAll`).query(true).times(2).reply(401, [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }])
-      .get(`${API}/queryAll`).query(true).matchHeader('authorization', 'Bearer AT-2').reply(200, page([]));
+    const auth = nock(LOGIN)
+      .post('/services/oauth2/token')
+      .reply(200, tokenAnswer())
+      .post('/services/oauth2/token')
+      .times(3)
+      .reply(503, 'unavailable')
+      .post('/services/oauth2/token')
+      .reply(200, tokenAnswer({ access_token: 'AT-2' }));
+    const api = nock(INSTANCE)
+      .get(`${API}/queryAll`)
+      .query(true)
+      .times(2)
+      .reply(401, [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }])
+      .get(`${API}/queryAll`)
+      .query(true)
+      .matchHeader('authorization', 'Bearer AT-2')
+      .reply(200, page([]));
     expect(await nockAdapter().findTasks(['m'])).toEqual([]);
     auth.done();
     api.done();
   });
 
   it('retries the token endpoint when it is unavailable', async () => {
-    const auth = nock(LOGIN).post('/services/oauth2/token').reply(503, 'unavailable').post('/services/oauth2/token').reply(200, tokenAnswer());
+    const auth = nock(LOGIN)
+      .post('/services/oauth2/token')
+      .reply(503, 'unavailable')
+      .post('/services/oauth2/token')
+      .reply(200, tokenAnswer());
     expect(await nockAdapter().accountKey()).toBe(ORG_ID);
     auth.done();
   });
 
   it.each([
-    ['a JSON error (Salesforce\'s unknown_error)', { error: 'unknown_error', error_description: 'retry your request' }],
+    ["a JSON error (Salesforce's unknown_error)", { error: 'unknown_error', error_description: 'retry your request' }],
     ['a JSON array', [{ message: 'An unexpected error occurred', errorCode: 'UNKNOWN_EXCEPTION' }]],
   ])('retries an HTTP 500 with %s: it is not a refused login', async (_name, body) => {
     // found by the reliability suite: jsforce's OAuth client dropped the status of JSON error bodies
-    const auth = nock(LOGIN).post('/services/oauth2/token').reply(500, body).post('/services/oauth2/token').reply(200, tokenAnswer());
+    const auth = nock(LOGIN)
+      .post('/services/oauth2/token')
+      .reply(500, body)
+      .post('/services/oauth2/token')
+      .reply(200, tokenAnswer());
     expect(await nockAdapter().accountKey()).toBe(ORG_ID);
     auth.done();
   });
@@ -90,36 +158,73 @@ describe('JWT bearer flow', () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     let form: Form = {};
-    const auth = nock(LOGIN).post('/services/oauth2/token', (body: Form) => { form = body; return true; }).reply(200, tokenAnswer());
+    const auth = nock(LOGIN)
+      .post('/services/oauth2/token', (body: Form) => {
+        form = body;
+        return true;
+      })
+      .reply(200, tokenAnswer());
     const now = Date.parse('2026-06-01T12:00:00Z');
     // Newlines written as \n, as environment variables often carry a PEM.
-    const adapter = nockAdapter(undefined, { credentials: { flow: 'jwt', clientId: 'consumer-key', username: 'integration@acme.example', privateKey: pem.replace(/\n/g, '\\n') }, now: () => now });
+    const adapter = nockAdapter(undefined, {
+      credentials: {
+        flow: 'jwt',
+        clientId: 'consumer-key',
+        username: 'integration@acme.example',
+        privateKey: pem.replace(/\n/g, '\\n'),
+      },
+      now: () => now,
+    });
     expect(await adapter.accountKey()).toBe(ORG_ID);
     expect(form['grant_type']).toBe(JWT_BEARER_GRANT);
     const [header = '', claims = '', signature = ''] = (form['assertion'] ?? '').split('.');
     expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toEqual({ alg: 'RS256' });
-    expect(JSON.parse(Buffer.from(claims, 'base64url').toString())).toEqual({ iss: 'consumer-key', sub: 'integration@acme.example', aud: LOGIN, exp: now / 1000 + 180 });
-    const verified = createVerify('RSA-SHA256').update(`${header}.${claims}`).verify(createPublicKey(publicKey.export({ type: 'spki', format: 'pem' })), Buffer.from(signature, 'base64url'));
+    expect(JSON.parse(Buffer.from(claims, 'base64url').toString())).toEqual({
+      iss: 'consumer-key',
+      sub: 'integration@acme.example',
+      aud: LOGIN,
+      exp: now / 1000 + 180,
+    });
+    const verified = createVerify('RSA-SHA256')
+      .update(`${header}.${claims}`)
+      .verify(createPublicKey(publicKey.export({ type: 'spki', format: 'pem' })), Buffer.from(signature, 'base64url'));
     expect(verified).toBe(true);
     auth.done();
   });
 
   it('refuses a key that is not a PEM private key as a config error', () => {
-    expect(() => nockAdapter(undefined, { credentials: { flow: 'jwt', clientId: 'c', username: 'u', privateKey: 'not a key' } })).toThrow(ConfigError);
+    expect(() =>
+      nockAdapter(undefined, { credentials: { flow: 'jwt', clientId: 'c', username: 'u', privateKey: 'not a key' } }),
+    ).toThrow(ConfigError);
   });
 });
 
 describe('credentials and URLs', () => {
   it('takes JWT or refresh-token credentials from the environment, and says what is missing', () => {
-    expect(credentialsFromEnv(readEnv({ SF_CLIENT_ID: 'c', SF_USERNAME: 'u', SF_JWT_KEY: 'k' }))).toEqual({ flow: 'jwt', clientId: 'c', username: 'u', privateKey: 'k' });
-    expect(credentialsFromEnv(readEnv({ SF_CLIENT_ID: 'c', SF_CLIENT_SECRET: 's', SF_REFRESH_TOKEN: 'r' }))).toEqual({ flow: 'refresh_token', clientId: 'c', clientSecret: 's', refreshToken: 'r' });
+    expect(credentialsFromEnv(readEnv({ SF_CLIENT_ID: 'c', SF_USERNAME: 'u', SF_JWT_KEY: 'k' }))).toEqual({
+      flow: 'jwt',
+      clientId: 'c',
+      username: 'u',
+      privateKey: 'k',
+    });
+    expect(credentialsFromEnv(readEnv({ SF_CLIENT_ID: 'c', SF_CLIENT_SECRET: 's', SF_REFRESH_TOKEN: 'r' }))).toEqual({
+      flow: 'refresh_token',
+      clientId: 'c',
+      clientSecret: 's',
+      refreshToken: 'r',
+    });
     expect(() => credentialsFromEnv(readEnv({ SF_CLIENT_ID: 'c' }))).toThrow(/SF_JWT_KEY|SF_REFRESH_TOKEN/);
   });
 
   it('always sends the configured API version, to the configured instance URL when one is set', async () => {
-    const config = salesforceConfig({ salesforce: { apiVersion: '62.0', instanceUrl: 'https://acme--uat.sandbox.my.salesforce.com' } });
+    const config = salesforceConfig({
+      salesforce: { apiVersion: '62.0', instanceUrl: 'https://acme--uat.sandbox.my.salesforce.com' },
+    });
     login();
-    const api = nock('https://acme--uat.sandbox.my.salesforce.com').get('/services/data/v62.0/queryAll').query(true).reply(200, page([]));
+    const api = nock('https://acme--uat.sandbox.my.salesforce.com')
+      .get('/services/data/v62.0/queryAll')
+      .query(true)
+      .reply(200, page([]));
     await nockAdapter(config, { instanceUrl: undefined }).findTasks(['m']);
     api.done();
   });

@@ -12,12 +12,14 @@ import { LOGIN, tokenAnswer, useStrictNock } from './nock-helpers.ts';
 
 useStrictNock();
 
-const env = (refresh: string) => readEnv({ SF_CLIENT_ID: 'client-1', SF_CLIENT_SECRET: 'secret-1', SF_REFRESH_TOKEN: refresh });
+const env = (refresh: string) =>
+  readEnv({ SF_CLIENT_ID: 'client-1', SF_CLIENT_SECRET: 'secret-1', SF_REFRESH_TOKEN: refresh });
 const config = salesforceConfig({ salesforce: { loginUrl: LOGIN } });
 
 /** The login server expects this refresh token and answers with `next` as the rotated one. */
 function tokenEndpoint(expected: string, next: string | null): nock.Scope {
-  return nock(LOGIN).post('/services/oauth2/token', (body: Record<string, string>) => body['refresh_token'] === expected)
+  return nock(LOGIN)
+    .post('/services/oauth2/token', (body: Record<string, string>) => body['refresh_token'] === expected)
     .reply(200, tokenAnswer(next === null ? {} : { refresh_token: next }));
 }
 
@@ -31,7 +33,13 @@ describe.each(storeTargets())('rotated Salesforce refresh tokens on $name', (tar
     try {
       // first process: starts from the environment's token, Salesforce rotates it
       const first = tokenEndpoint('env-token', 'rotated-1');
-      const a = await createSalesforceAdapter({ config, env: env('env-token'), logger: silentLogger(), dataDir: '/tmp', credentials: vault });
+      const a = await createSalesforceAdapter({
+        config,
+        env: env('env-token'),
+        logger: silentLogger(),
+        dataDir: '/tmp',
+        credentials: vault,
+      });
       expect(await a.accountKey()).toMatch(/^00D/);
       await a.close();
       first.done();
@@ -39,14 +47,26 @@ describe.each(storeTargets())('rotated Salesforce refresh tokens on $name', (tar
 
       // a restart with the same environment uses the rotated token, not the revoked one
       const second = tokenEndpoint('rotated-1', null);
-      const b = await createSalesforceAdapter({ config, env: env('env-token'), logger: silentLogger(), dataDir: '/tmp', credentials: vault });
+      const b = await createSalesforceAdapter({
+        config,
+        env: env('env-token'),
+        logger: silentLogger(),
+        dataDir: '/tmp',
+        credentials: vault,
+      });
       await b.accountKey();
       await b.close();
       second.done();
 
       // an operator who puts a new token in the environment is not overruled by the stored one
       const third = tokenEndpoint('brand-new-token', null);
-      const c = await createSalesforceAdapter({ config, env: env('brand-new-token'), logger: silentLogger(), dataDir: '/tmp', credentials: vault });
+      const c = await createSalesforceAdapter({
+        config,
+        env: env('brand-new-token'),
+        logger: silentLogger(),
+        dataDir: '/tmp',
+        credentials: vault,
+      });
       await c.accountKey();
       await c.close();
       third.done();

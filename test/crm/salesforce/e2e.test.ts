@@ -21,17 +21,31 @@ import { MiniSync } from './mini-sync.ts';
 
 const AS_OF = Date.parse('2026-06-01T12:00:00Z');
 
-async function rest(sandbox: SandboxHandle, method: string, p: string, body?: unknown, token = 'e2e-test'): Promise<{ status: number; json: unknown }> {
+async function rest(
+  sandbox: SandboxHandle,
+  method: string,
+  p: string,
+  body?: unknown,
+  token = 'e2e-test',
+): Promise<{ status: number; json: unknown }> {
   const res = await fetch(`${sandbox.url}/services/data/v${VERSION}${p}`, {
-    method, headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
-  return { status: res.status, json: text === '' ? null : JSON.parse(text) as unknown };
+  return { status: res.status, json: text === '' ? null : (JSON.parse(text) as unknown) };
 }
 
-async function describedFields(sandbox: SandboxHandle, object: string, token?: string): Promise<Map<string, { relationshipName: string | null }>> {
+async function describedFields(
+  sandbox: SandboxHandle,
+  object: string,
+  token?: string,
+): Promise<Map<string, { relationshipName: string | null }>> {
   const { json } = await rest(sandbox, 'GET', `/sobjects/${object}/describe`, undefined, token);
-  return new Map((json as { fields: { name: string; relationshipName: string | null }[] }).fields.map((f) => [f.name, f]));
+  return new Map(
+    (json as { fields: { name: string; relationshipName: string | null }[] }).fields.map((f) => [f.name, f]),
+  );
 }
 
 async function drain(pages: AsyncIterable<PullPage>): Promise<PullPage[]> {
@@ -53,30 +67,53 @@ function requests(a: SandboxStats, b: SandboxStats): { reads: number; writes: nu
 }
 
 function users(sandbox: SandboxHandle): { Id: string; Username: string }[] {
-  return ((sandbox.state.dump()['salesforce'] as Record<string, unknown[]>)['User'] ?? []) as { Id: string; Username: string }[];
+  return ((sandbox.state.dump()['salesforce'] as Record<string, unknown[]>)['User'] ?? []) as {
+    Id: string;
+    Username: string;
+  }[];
 }
 
 /** A session bound to a user, as the sandbox's JWT grant gives it (the signature is not checked there). */
 async function tokenFor(sandbox: SandboxHandle, username: string): Promise<string> {
   const part = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
   const res = await fetch(`${sandbox.url}/services/oauth2/token`, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: `${part({ alg: 'RS256' })}.${part({ sub: username })}.sig` }),
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      assertion: `${part({ alg: 'RS256' })}.${part({ sub: username })}.sig`,
+    }),
   });
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
 describe('provisioning a bare org', () => {
   let sandbox: SandboxHandle;
-  beforeAll(async () => { sandbox = await startSandbox({ crm: 'salesforce', seed: 9, partners: 12, deals: 200, anchor: ANCHOR, fields: 'bare' }); });
-  afterAll(async () => { await sandbox.stop(); });
+  beforeAll(async () => {
+    sandbox = await startSandbox({
+      crm: 'salesforce',
+      seed: 9,
+      partners: 12,
+      deals: 200,
+      anchor: ANCHOR,
+      fields: 'bare',
+    });
+  });
+  afterAll(async () => {
+    await sandbox.stop();
+  });
 
   it('fields are invisible before, created and visible after with the permission sets assigned; a second run changes nothing', async () => {
     const rep = users(sandbox).find((u) => u.Username !== INTEGRATION_USERNAME)?.Username ?? '';
     const adapter = adapterFor(sandbox.url, salesforceConfig({ salesforce: { permissionSetAssignees: [rep] } }));
     expect((await describedFields(sandbox, 'Account')).has('Partner_Health_Score__c')).toBe(false);
-    const before = await drain(adapter.pull({ mode: 'full', cursor: null, refreshLinks: false })).catch((e: unknown) => e);
-    expect(before).toMatchObject({ kind: 'invalid_request', message: expect.stringContaining('run `partnersync provision`') as unknown });
+    const before = await drain(adapter.pull({ mode: 'full', cursor: null, refreshLinks: false })).catch(
+      (e: unknown) => e,
+    );
+    expect(before).toMatchObject({
+      kind: 'invalid_request',
+      message: expect.stringContaining('run `partnersync provision`') as unknown,
+    });
 
     const dry = await adapter.provision({ dryRun: true });
     expect(dry.applied).toBe(false);
@@ -94,9 +131,26 @@ describe('provisioning a bare org', () => {
     // The rep sees the fields and may edit what reps fill in, not what partnersync writes.
     const repToken = await tokenFor(sandbox, rep);
     expect((await describedFields(sandbox, 'Account', repToken)).has('Partner_Health_Score__c')).toBe(true);
-    const partnerId = (((await rest(sandbox, 'GET', `/query?q=${encodeURIComponent("SELECT Id FROM Account WHERE Type = 'Partner' LIMIT 1")}`)).json as { records: { Id: string }[] }).records[0]?.Id) ?? '';
-    expect((await rest(sandbox, 'PATCH', `/sobjects/Account/${partnerId}`, { Partner_Rating_Trust__c: 4 }, repToken)).status).toBe(204);
-    const refused = await rest(sandbox, 'PATCH', `/sobjects/Account/${partnerId}`, { Partner_Health_Score__c: 99 }, repToken);
+    const partnerId =
+      (
+        (
+          await rest(
+            sandbox,
+            'GET',
+            `/query?q=${encodeURIComponent("SELECT Id FROM Account WHERE Type = 'Partner' LIMIT 1")}`,
+          )
+        ).json as { records: { Id: string }[] }
+      ).records[0]?.Id ?? '';
+    expect(
+      (await rest(sandbox, 'PATCH', `/sobjects/Account/${partnerId}`, { Partner_Rating_Trust__c: 4 }, repToken)).status,
+    ).toBe(204);
+    const refused = await rest(
+      sandbox,
+      'PATCH',
+      `/sobjects/Account/${partnerId}`,
+      { Partner_Health_Score__c: 99 },
+      repToken,
+    );
     expect(refused.status).toBe(400);
     expect(JSON.stringify(refused.json)).toContain('INVALID_FIELD_FOR_INSERT_UPDATE');
 
@@ -116,7 +170,9 @@ describe('the sync loop', () => {
     const config = salesforceConfig();
     sync = new MiniSync(adapterFor(sandbox.url, config), config.program);
   });
-  afterAll(async () => { await sandbox.stop(); });
+  afterAll(async () => {
+    await sandbox.stop();
+  });
 
   it('writes the computed values, then an idle re-run writes nothing', async () => {
     const first = await sync.run('full', AS_OF);
@@ -166,9 +222,14 @@ describe('the sync loop', () => {
     if (a === undefined || b === undefined || c === undefined) throw new Error('need partners');
     // A rep deletes one partner between our read and our write.
     expect((await rest(sandbox, 'DELETE', `/sobjects/Account/${b}`)).status).toBe(204);
-    const report = await sync.adapter.writeBack({ partners: [a, b, c].map((id) => ({ id, fields: { alertCount: '9' } })), deals: [] });
+    const report = await sync.adapter.writeBack({
+      partners: [a, b, c].map((id) => ({ id, fields: { alertCount: '9' } })),
+      deals: [],
+    });
     expect(report.partnersWritten).toBe(2);
-    expect(report.failed).toEqual([{ object: 'partner', id: b, reason: expect.stringContaining('ENTITY_IS_DELETED') as unknown }]);
+    expect(report.failed).toEqual([
+      { object: 'partner', id: b, reason: expect.stringContaining('ENTITY_IS_DELETED') as unknown },
+    ]);
     const read = await sync.adapter.pullRecords({ deals: [], partners: [a, c] });
     expect(read.partners.map((p) => p.written.alertCount)).toEqual(['9', '9']);
   });
@@ -176,17 +237,34 @@ describe('the sync loop', () => {
 
 describe('the daily allocation', () => {
   it('stops cleanly at the reserve (no call refused by Salesforce) and resumes from the checkpoint the next day', async () => {
-    const sandbox = await startSandbox({ crm: 'salesforce', seed: 4, partners: 10, deals: 5000, anchor: ANCHOR, dailyLimit: 1000 });
+    const sandbox = await startSandbox({
+      crm: 'salesforce',
+      seed: 4,
+      partners: 10,
+      deals: 5000,
+      anchor: ANCHOR,
+      dailyLimit: 1000,
+    });
     try {
-      const setUsage = (used: number): Promise<Response> => fetch(`${sandbox.url}/__sandbox/salesforce/api-usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ used }) });
+      const setUsage = (used: number): Promise<Response> =>
+        fetch(`${sandbox.url}/__sandbox/salesforce/api-usage`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ used }),
+        });
       await setUsage(795);
       let clock = Date.now();
       const adapter = adapterFor(sandbox.url, salesforceConfig(), { now: () => clock });
       const seen: PullPage[] = [];
-      const err = await (async () => { for await (const p of adapter.pull({ mode: 'full', cursor: null, refreshLinks: false })) seen.push(p); })().catch((e: unknown) => e);
+      const err = await (async () => {
+        for await (const p of adapter.pull({ mode: 'full', cursor: null, refreshLinks: false })) seen.push(p);
+      })().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(CrmError);
       expect(err).toMatchObject({ kind: 'quota_exhausted', code: 'DAILY_RESERVE' });
-      const usage = (await (await fetch(`${sandbox.url}/__sandbox/salesforce/api-usage`)).json()) as { used: number; allocation: number };
+      const usage = (await (await fetch(`${sandbox.url}/__sandbox/salesforce/api-usage`)).json()) as {
+        used: number;
+        allocation: number;
+      };
       expect(usage.allocation - usage.used).toBeGreaterThanOrEqual(200);
       expect(sandbox.state.stats().rateLimited).toBe(0);
       const cursor = seen.at(-1)?.cursor ?? null;
@@ -196,7 +274,9 @@ describe('the daily allocation', () => {
       // A new day: the run resumes where it stopped and ends with every deal.
       await setUsage(0);
       clock += 3_600_000;
-      const rest2 = await drain(adapter.pull({ mode: 'full', cursor: JSON.parse(JSON.stringify(cursor)) as PullCursor, refreshLinks: false }));
+      const rest2 = await drain(
+        adapter.pull({ mode: 'full', cursor: JSON.parse(JSON.stringify(cursor)) as PullCursor, refreshLinks: false }),
+      );
       const ids = new Set([...seen, ...rest2].flatMap((p) => p.deals.map((d) => d.id)));
       expect(ids.size).toBe(5000);
     } finally {
@@ -205,11 +285,25 @@ describe('the daily allocation', () => {
   });
 
   it('treats REQUEST_LIMIT_EXCEEDED as the same clean stop', async () => {
-    const sandbox = await startSandbox({ crm: 'salesforce', seed: 4, partners: 5, deals: 50, anchor: ANCHOR, dailyLimit: 100 });
+    const sandbox = await startSandbox({
+      crm: 'salesforce',
+      seed: 4,
+      partners: 5,
+      deals: 50,
+      anchor: ANCHOR,
+      dailyLimit: 100,
+    });
     try {
-      await fetch(`${sandbox.url}/__sandbox/salesforce/api-usage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ used: 100 }) });
+      await fetch(`${sandbox.url}/__sandbox/salesforce/api-usage`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ used: 100 }),
+      });
       const adapter = adapterFor(sandbox.url, salesforceConfig({ salesforce: { dailyReservePercent: 0 } }));
-      await expect(drain(adapter.pull({ mode: 'full', cursor: null, refreshLinks: false }))).rejects.toMatchObject({ kind: 'quota_exhausted', code: 'REQUEST_LIMIT_EXCEEDED' });
+      await expect(drain(adapter.pull({ mode: 'full', cursor: null, refreshLinks: false }))).rejects.toMatchObject({
+        kind: 'quota_exhausted',
+        code: 'REQUEST_LIMIT_EXCEEDED',
+      });
       expect(adapter.callStats().rateLimited).toBe(1);
     } finally {
       await sandbox.stop();
@@ -222,9 +316,12 @@ describe('reading and failing on the sandbox', () => {
     const sandbox = await startSandbox({ crm: 'salesforce', seed: 13, partners: 20, deals: 2500, anchor: ANCHOR });
     try {
       const viaRest = await drain(adapterFor(sandbox.url).pull({ mode: 'full', cursor: null, refreshLinks: false }));
-      const bulkAdapter = adapterFor(sandbox.url, salesforceConfig({ salesforce: { bulkThreshold: 1000 } }), { bulkResultsPageSize: 400 });
+      const bulkAdapter = adapterFor(sandbox.url, salesforceConfig({ salesforce: { bulkThreshold: 1000 } }), {
+        bulkResultsPageSize: 400,
+      });
       const viaBulk = await drain(bulkAdapter.pull({ mode: 'full', cursor: null, refreshLinks: false }));
-      const byId = (pages: PullPage[]): unknown[] => pages.flatMap((p) => p.deals).sort((x, y) => (x.id < y.id ? -1 : 1));
+      const byId = (pages: PullPage[]): unknown[] =>
+        pages.flatMap((p) => p.deals).sort((x, y) => (x.id < y.id ? -1 : 1));
       expect(byId(viaBulk)).toHaveLength(2500);
       expect(byId(viaBulk)).toEqual(byId(viaRest));
       const stats = bulkAdapter.callStats().byEndpoint;
@@ -251,22 +348,38 @@ describe('reading and failing on the sandbox', () => {
   it('logs in with the JWT bearer flow as the configured user', async () => {
     const sandbox = await startSandbox({ crm: 'salesforce', seed: 2, partners: 5, deals: 40, anchor: ANCHOR });
     try {
-      const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-      const adapter = adapterFor(sandbox.url, salesforceConfig(), { credentials: { flow: 'jwt', clientId: 'consumer', username: INTEGRATION_USERNAME, privateKey: pem } });
+      const pem = generateKeyPairSync('rsa', { modulusLength: 2048 })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString();
+      const adapter = adapterFor(sandbox.url, salesforceConfig(), {
+        credentials: { flow: 'jwt', clientId: 'consumer', username: INTEGRATION_USERNAME, privateKey: pem },
+      });
       const org = await adapter.accountKey();
       expect(org).toMatch(/^00D/);
-      expect((await adapter.client.session()).userId).toBe(users(sandbox).find((u) => u.Username === INTEGRATION_USERNAME)?.Id);
+      expect((await adapter.client.session()).userId).toBe(
+        users(sandbox).find((u) => u.Username === INTEGRATION_USERNAME)?.Id,
+      );
     } finally {
       await sandbox.stop();
     }
   });
 
   it('fails with an unavailable CrmError when requests time out, after retrying them', async () => {
-    const sandbox = await startSandbox({ crm: 'salesforce', seed: 2, partners: 5, deals: 40, anchor: ANCHOR, faults: `GET /services/data/v${VERSION}/queryAll=timeout:1@50ms` });
+    const sandbox = await startSandbox({
+      crm: 'salesforce',
+      seed: 2,
+      partners: 5,
+      deals: 40,
+      anchor: ANCHOR,
+      faults: `GET /services/data/v${VERSION}/queryAll=timeout:1@50ms`,
+    });
     try {
       const adapter = adapterFor(sandbox.url);
       await expect(adapter.findTasks(['x'])).rejects.toMatchObject({ kind: 'unavailable' });
-      expect(adapter.callStats().byEndpoint[`GET /services/data/v${VERSION}/queryAll`]).toEqual({ count: 3, statuses: { network: 3 } });
+      expect(adapter.callStats().byEndpoint[`GET /services/data/v${VERSION}/queryAll`]).toEqual({
+        count: 3,
+        statuses: { network: 3 },
+      });
     } finally {
       await sandbox.stop();
     }
@@ -276,11 +389,33 @@ describe('reading and failing on the sandbox', () => {
     const sandbox = await startSandbox({ crm: 'salesforce', seed: 2, partners: 5, deals: 40, anchor: ANCHOR });
     try {
       const adapter = adapterFor(sandbox.url);
-      const partner = (await drain(adapter.pull({ mode: 'full', cursor: null, refreshLinks: false }))).flatMap((p) => p.partners)[0];
+      const partner = (await drain(adapter.pull({ mode: 'full', cursor: null, refreshLinks: false }))).flatMap(
+        (p) => p.partners,
+      )[0];
       if (partner === undefined) throw new Error('no partner');
-      const [created] = await adapter.createTasks([{ marker: 'e2e-1', partnerId: partner.id, dealId: null, ownerId: partner.ownerId, subject: 'Check in', body: 'Health dropped.', dueAt: AS_OF, priority: 'LOW' }]);
-      const task = (await rest(sandbox, 'GET', `/sobjects/Task/${created?.taskId ?? ''}`)).json as Record<string, unknown>;
-      expect(task).toMatchObject({ WhatId: partner.id, OwnerId: partner.ownerId, Priority: 'Low', ActivityDate: '2026-06-01', Status: 'Not Started' });
+      const [created] = await adapter.createTasks([
+        {
+          marker: 'e2e-1',
+          partnerId: partner.id,
+          dealId: null,
+          ownerId: partner.ownerId,
+          subject: 'Check in',
+          body: 'Health dropped.',
+          dueAt: AS_OF,
+          priority: 'LOW',
+        },
+      ]);
+      const task = (await rest(sandbox, 'GET', `/sobjects/Task/${created?.taskId ?? ''}`)).json as Record<
+        string,
+        unknown
+      >;
+      expect(task).toMatchObject({
+        WhatId: partner.id,
+        OwnerId: partner.ownerId,
+        Priority: 'Low',
+        ActivityDate: '2026-06-01',
+        Status: 'Not Started',
+      });
     } finally {
       await sandbox.stop();
     }
@@ -291,7 +426,10 @@ describe('the sandbox-salesforce provider', () => {
   it('starts the in-process sandbox, returns the real adapter pointed at it, and stops it on close', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'psync-sf-'));
     const stateFile = path.join(dir, 'state.json');
-    const loaded = salesforceConfig({ provider: 'sandbox-salesforce', sandbox: { seed: 3, partners: 6, deals: 60, stateFile } });
+    const loaded = salesforceConfig({
+      provider: 'sandbox-salesforce',
+      sandbox: { seed: 3, partners: 6, deals: 60, stateFile },
+    });
     const adapter = await createAdapter({ config: loaded, env: readEnv({}), logger: silentLogger(), dataDir: dir });
     expect(adapter.provider).toBe('sandbox-salesforce');
     const pages = await drain(adapter.pull({ mode: 'full', cursor: null, refreshLinks: false }));

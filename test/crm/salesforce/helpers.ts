@@ -18,17 +18,34 @@ export function salesforceConfig(crm: Record<string, unknown> = {}): LoadedConfi
   return { file: 'test-config.yaml', ...parseConfigText(text, 'test-config.yaml') };
 }
 
-export const REFRESH_CREDENTIALS: SalesforceCredentials = { flow: 'refresh_token', clientId: 'test-client', clientSecret: 'test-secret', refreshToken: 'test-refresh' };
+export const REFRESH_CREDENTIALS: SalesforceCredentials = {
+  flow: 'refresh_token',
+  clientId: 'test-client',
+  clientSecret: 'test-secret',
+  refreshToken: 'test-refresh',
+};
 
 /** No real waiting in tests: retries and bulk polls resolve at once. */
 export const noSleep = (): Promise<void> => Promise.resolve();
 
-export function adapterFor(url: string, config: LoadedConfig = salesforceConfig(), extra: Partial<SalesforceAdapterOptions> = {}): SalesforceAdapter {
+export function adapterFor(
+  url: string,
+  config: LoadedConfig = salesforceConfig(),
+  extra: Partial<SalesforceAdapterOptions> = {},
+): SalesforceAdapter {
   const crm = config.config.crm;
   if (crm === undefined) throw new Error('config without crm');
   return new SalesforceAdapter({
-    crm, program: config.program, configFile: config.file, credentials: REFRESH_CREDENTIALS, logger: silentLogger(),
-    loginUrl: url, instanceUrl: url, backoff: { maxAttempts: 3, baseMs: 1, maxMs: 2 }, sleep: noSleep, random: () => 0.5,
+    crm,
+    program: config.program,
+    configFile: config.file,
+    credentials: REFRESH_CREDENTIALS,
+    logger: silentLogger(),
+    loginUrl: url,
+    instanceUrl: url,
+    backoff: { maxAttempts: 3, baseMs: 1, maxMs: 2 },
+    sleep: noSleep,
+    random: () => 0.5,
     ...extra,
   });
 }

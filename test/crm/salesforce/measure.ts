@@ -11,7 +11,10 @@ import { MiniSync, type RunSummary } from './mini-sync.ts';
 const deals = Number(process.argv[2] ?? 20_000);
 const partners = Number(process.argv[3] ?? 300);
 
-function diff(a: SandboxStats, b: SandboxStats): { reads: number; writes: number; total: number; rateLimited: number; routes: Record<string, number> } {
+function diff(
+  a: SandboxStats,
+  b: SandboxStats,
+): { reads: number; writes: number; total: number; rateLimited: number; routes: Record<string, number> } {
   const routes: Record<string, number> = {};
   let reads = 0;
   let writes = 0;
@@ -32,12 +35,28 @@ async function step(name: string, sandbox: SandboxHandle, fn: () => Promise<RunS
   const ms = performance.now() - t0;
   const calls = diff(before, sandbox.state.stats());
   const records = result.pull.deals + result.pull.partners;
-  console.log(JSON.stringify({
-    step: name, ms: Math.round(ms), steps: result.ms, pullRecordsPerSecond: Math.round(records / (Math.max(1, result.ms.pull) / 1000)),
-    pull: result.pull, written: { partners: result.report.partnersWritten, deals: result.report.dealsWritten, failed: result.report.failed.length },
-    planned: { partners: result.changes.partners.length, deals: result.changes.deals.length },
-    calls, heapMB: Math.round(process.memoryUsage().heapUsed / 1e6), rssMB: Math.round(process.memoryUsage().rss / 1e6),
-  }, null, 1));
+  console.log(
+    JSON.stringify(
+      {
+        step: name,
+        ms: Math.round(ms),
+        steps: result.ms,
+        pullRecordsPerSecond: Math.round(records / (Math.max(1, result.ms.pull) / 1000)),
+        pull: result.pull,
+        written: {
+          partners: result.report.partnersWritten,
+          deals: result.report.dealsWritten,
+          failed: result.report.failed.length,
+        },
+        planned: { partners: result.changes.partners.length, deals: result.changes.deals.length },
+        calls,
+        heapMB: Math.round(process.memoryUsage().heapUsed / 1e6),
+        rssMB: Math.round(process.memoryUsage().rss / 1e6),
+      },
+      null,
+      1,
+    ),
+  );
   if (result.report.failed.length > 0) console.log('failures', result.report.failed.slice(0, 5));
   return result;
 }
@@ -47,7 +66,11 @@ try {
   const config = salesforceConfig();
   const adapter = adapterFor(sandbox.url, config, { sleep: undefined, backoff: undefined, random: undefined });
   const plan = await adapter.provision({ dryRun: false });
-  console.log('provision', plan.applied, plan.actions.filter((a) => a.action !== 'ok').map((a) => `${a.action} ${a.target}`));
+  console.log(
+    'provision',
+    plan.applied,
+    plan.actions.filter((a) => a.action !== 'ok').map((a) => `${a.action} ${a.target}`),
+  );
   const sync = new MiniSync(adapter, config.program);
   const asOf = Date.now();
   await step('full sync', sandbox, () => sync.run('full', asOf));
@@ -61,7 +84,13 @@ try {
   const changedDeals = new Set(mutated);
   console.log('deal writes outside the mutated set', r.changes.deals.filter((d) => !changedDeals.has(d.id)).length);
   const all = sandbox.state.stats();
-  console.log('total sandbox requests', all.total, 'refused for limits', all.rateLimited, `(${((100 * all.rateLimited) / all.total).toFixed(2)}%)`);
+  console.log(
+    'total sandbox requests',
+    all.total,
+    'refused for limits',
+    all.rateLimited,
+    `(${((100 * all.rateLimited) / all.total).toFixed(2)}%)`,
+  );
   console.log('adapter call stats', JSON.stringify(adapter.callStats()));
 } finally {
   await sandbox.stop();

@@ -3,8 +3,17 @@
 // back what changed. It stands in for the sync engine so the adapter is tested on its own.
 
 import {
-  DEAL_RESULT_FIELDS, PARTNER_RESULT_FIELDS, RESULT_FIELD_KINDS, sameValue,
-  type CrmAdapter, type FieldValues, type PullCursor, type PulledDeal, type PulledPartner, type WriteBack, type WriteReport,
+  DEAL_RESULT_FIELDS,
+  PARTNER_RESULT_FIELDS,
+  RESULT_FIELD_KINDS,
+  sameValue,
+  type CrmAdapter,
+  type FieldValues,
+  type PullCursor,
+  type PulledDeal,
+  type PulledPartner,
+  type WriteBack,
+  type WriteReport,
 } from '../../../src/crm/port.ts';
 import type { Alert } from '../../../src/domain/alerts.ts';
 import { computeDetailed, type EngineOutput } from '../../../src/domain/engine.ts';
@@ -49,7 +58,14 @@ export class MiniSync {
     }
     // as the sync engine does, hand the adapter the touches it already holds
     const previousTouches = (ids: readonly string[]): Promise<ReadonlyMap<string, readonly SnapshotTouch[]>> =>
-      Promise.resolve(new Map(ids.flatMap((id) => { const d = this.deals.get(id); return d ? [[id, d.touches ?? []] as const] : []; })));
+      Promise.resolve(
+        new Map(
+          ids.flatMap((id) => {
+            const d = this.deals.get(id);
+            return d ? [[id, d.touches ?? []] as const] : [];
+          }),
+        ),
+      );
     for await (const page of this.adapter.pull({ mode, cursor: this.cursor, refreshLinks, previousTouches })) {
       summary.pages++;
       for (const p of page.partners) this.partners.set(p.id, p);
@@ -79,7 +95,9 @@ export class MiniSync {
       if (o.expireRegistration && id !== undefined) expire.add(id);
     });
     if (expire.size === 0) return first;
-    const expired = deals.map((d) => (expire.has(d.id) && d.registration ? { ...d, registration: { ...d.registration, status: 'expired' } } : d));
+    const expired = deals.map((d) =>
+      expire.has(d.id) && d.registration ? { ...d, registration: { ...d.registration, status: 'expired' } } : d,
+    );
     this.expiring = expire;
     return computeDetailed(this.program, { partners, deals: expired }, { asOf });
   }
@@ -90,13 +108,15 @@ export class MiniSync {
   /** The values that differ from what the CRM holds. */
   plan(out: EngineOutput, asOf: number): WriteBack {
     const byPartner = new Map<string, Alert[]>();
-    for (const a of out.result.alerts) if (a.partnerId !== null) byPartner.set(a.partnerId, [...(byPartner.get(a.partnerId) ?? []), a]);
+    for (const a of out.result.alerts)
+      if (a.partnerId !== null) byPartner.set(a.partnerId, [...(byPartner.get(a.partnerId) ?? []), a]);
     const changes: WriteBack = { partners: [], deals: [] };
     partnerOutcomes(this.program, out.details, byPartner).forEach((want, i) => {
       const id = out.details.partners[i]?.id ?? '';
       const have = this.partners.get(id)?.written ?? {};
       const fields: FieldValues<(typeof PARTNER_RESULT_FIELDS)[number]> = {};
-      for (const f of PARTNER_RESULT_FIELDS) if (!sameValue(RESULT_FIELD_KINDS[f], want[f], have[f])) fields[f] = want[f];
+      for (const f of PARTNER_RESULT_FIELDS)
+        if (!sameValue(RESULT_FIELD_KINDS[f], want[f], have[f])) fields[f] = want[f];
       if (Object.keys(fields).length > 0) changes.partners.push({ id, fields });
     });
     dealOutcomes(this.program, out.details, asOf).forEach((want, i) => {
@@ -105,7 +125,8 @@ export class MiniSync {
       const fields: FieldValues<(typeof DEAL_RESULT_FIELDS)[number]> = {};
       for (const f of DEAL_RESULT_FIELDS) if (!sameValue(RESULT_FIELD_KINDS[f], want[f], have[f])) fields[f] = want[f];
       const expire = this.expiring.has(id);
-      if (Object.keys(fields).length > 0 || expire) changes.deals.push({ id, fields, ...(expire ? { expireRegistration: true } : {}) });
+      if (Object.keys(fields).length > 0 || expire)
+        changes.deals.push({ id, fields, ...(expire ? { expireRegistration: true } : {}) });
     });
     return changes;
   }
@@ -119,7 +140,11 @@ export class MiniSync {
     const changes = this.plan(out, asOf);
     const t2 = performance.now();
     const report = await this.adapter.writeBack(changes);
-    const ms = { pull: Math.round(t1 - t0), compute: Math.round(t2 - t1), writeBack: Math.round(performance.now() - t2) };
+    const ms = {
+      pull: Math.round(t1 - t0),
+      compute: Math.round(t2 - t1),
+      writeBack: Math.round(performance.now() - t2),
+    };
     const failed = new Set(report.failed.map((f) => `${f.object}:${f.id}`));
     // What the CRM now holds (the next incremental pull re-reads these records anyway).
     for (const p of changes.partners) {

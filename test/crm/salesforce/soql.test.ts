@@ -7,28 +7,54 @@ import { describe, expect, it } from 'vitest';
 import { parseSoql } from '../../../src/sandbox/salesforce/soql/parser.ts';
 import { matchesWhere, parseSalesforceDateTime, stageOf, toInstant } from '../../../src/crm/salesforce/records.ts';
 import { incrementalWindow } from '../../../src/crm/salesforce/pull.ts';
-import { encodeQueryValue, escapeSoqlString, idsPerInList, isApiName, lit, QUERY_URI_BUDGET, select, SoqlAllowList, SoqlError, where } from '../../../src/crm/salesforce/soql.ts';
+import {
+  encodeQueryValue,
+  escapeSoqlString,
+  idsPerInList,
+  isApiName,
+  lit,
+  QUERY_URI_BUDGET,
+  select,
+  SoqlAllowList,
+  SoqlError,
+  where,
+} from '../../../src/crm/salesforce/soql.ts';
 import { TimeZone } from '../../../src/domain/time.ts';
 
-const allow = new SoqlAllowList().allow('Account', ['Id', 'Name', 'Type', 'SystemModstamp', 'Owner.Email']).allow('Task', ['Id', 'Subject']);
+const allow = new SoqlAllowList()
+  .allow('Account', ['Id', 'Name', 'Type', 'SystemModstamp', 'Owner.Email'])
+  .allow('Task', ['Id', 'Subject']);
 
 describe('literals', () => {
   it('a string literal always parses back to the original text, whatever it holds', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), (text) => {
-      const ast = parseSoql(select(allow, { object: 'Account', fields: ['Id'], where: where.eq('Name', lit.string(text)) }));
-      expect(ast.where).toMatchObject({ kind: 'compare', value: { kind: 'string', value: text } });
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), (text) => {
+        const ast = parseSoql(
+          select(allow, { object: 'Account', fields: ['Id'], where: where.eq('Name', lit.string(text)) }),
+        );
+        expect(ast.where).toMatchObject({ kind: 'compare', value: { kind: 'string', value: text } });
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('cannot be broken out of', () => {
-    const soql = select(allow, { object: 'Account', fields: ['Id'], where: where.eq('Name', lit.string("x' OR Name != 'y")) });
+    const soql = select(allow, {
+      object: 'Account',
+      fields: ['Id'],
+      where: where.eq('Name', lit.string("x' OR Name != 'y")),
+    });
     expect(soql).toBe("SELECT Id FROM Account WHERE Name = 'x\\' OR Name != \\'y'");
     expect(parseSoql(soql).where).toMatchObject({ kind: 'compare', op: '=' });
     expect(escapeSoqlString('a\\b\n"c"')).toBe('a\\\\b\\n\\"c\\"');
   });
 
   it('escapes LIKE wildcards in the value, keeping its own', () => {
-    const soql = select(allow, { object: 'Task', fields: ['Id'], where: where.like('Subject', '50%_off [ps:1]', { before: true, after: false }) });
+    const soql = select(allow, {
+      object: 'Task',
+      fields: ['Id'],
+      where: where.like('Subject', '50%_off [ps:1]', { before: true, after: false }),
+    });
     expect(soql).toBe("SELECT Id FROM Task WHERE Subject LIKE '%50\\%\\_off [ps:1]'");
     expect(parseSoql(soql).where).toMatchObject({ kind: 'like' });
   });
@@ -47,21 +73,29 @@ describe('literals', () => {
 
 describe('allow-list', () => {
   it('lets only allowed objects and fields into a query, case-insensitively, conditions included', () => {
-    expect(select(allow, { object: 'account', fields: ['ID', 'owner.email'], orderBy: ['SystemModstamp', 'Id'], limit: 5 }))
-      .toBe('SELECT ID, owner.email FROM account ORDER BY SystemModstamp, Id LIMIT 5');
+    expect(
+      select(allow, { object: 'account', fields: ['ID', 'owner.email'], orderBy: ['SystemModstamp', 'Id'], limit: 5 }),
+    ).toBe('SELECT ID, owner.email FROM account ORDER BY SystemModstamp, Id LIMIT 5');
     expect(() => select(allow, { object: 'Account', fields: ['Id', 'AnnualRevenue'] })).toThrow(/AnnualRevenue/);
-    expect(() => select(allow, { object: 'Account', fields: ['Id'], where: where.eq('Industry', lit.string('x')) })).toThrow(/Industry/);
+    expect(() =>
+      select(allow, { object: 'Account', fields: ['Id'], where: where.eq('Industry', lit.string('x')) }),
+    ).toThrow(/Industry/);
     expect(() => select(allow, { object: 'Contact', fields: ['Id'] })).toThrow(/Contact/);
   });
 
   it('refuses names that are not API names', () => {
-    for (const bad of ['Name; DELETE', 'Name FROM User', 'a__b__c__d', '_x', 'A.B.C', "Type'"]) expect(isApiName(bad), bad).toBe(false);
-    for (const good of ['Name', 'Partner_Source__c', 'ns__Field__c', 'Partner_Source__r', 'Profile.Name']) expect(isApiName(good), good).toBe(true);
+    for (const bad of ['Name; DELETE', 'Name FROM User', 'a__b__c__d', '_x', 'A.B.C', "Type'"])
+      expect(isApiName(bad), bad).toBe(false);
+    for (const good of ['Name', 'Partner_Source__c', 'ns__Field__c', 'Partner_Source__r', 'Profile.Name'])
+      expect(isApiName(good), good).toBe(true);
     expect(() => new SoqlAllowList().allow('Account', ['Type = 1 OR Id'])).toThrow(SoqlError);
   });
 
   it('parenthesises every operand of AND and OR', () => {
-    const c = where.or(where.eq('Type', lit.string('a')), where.and(where.eq('Name', lit.string('b')), where.not(where.eq('Id', lit.id('001000000000001AAA')))));
+    const c = where.or(
+      where.eq('Type', lit.string('a')),
+      where.and(where.eq('Name', lit.string('b')), where.not(where.eq('Id', lit.id('001000000000001AAA')))),
+    );
     expect(c.soql).toBe("(Type = 'a') OR ((Name = 'b') AND (NOT (Id = '001000000000001AAA')))");
     expect(parseSoql(`SELECT Id FROM Account WHERE ${c.soql}`).where?.kind).toBe('or');
   });
@@ -70,9 +104,12 @@ describe('allow-list', () => {
 describe('IN lists', () => {
   it('hold as many ids as keep the encoded query under the URI budget', () => {
     const ids = Array.from({ length: 3000 }, (_, i) => `006${String(i).padStart(15, '0')}`);
-    const q = (list: string[]): string => select(new SoqlAllowList().allow('OpportunityPartner', ['Id', 'OpportunityId', 'AccountToId', 'CreatedDate']), {
-      object: 'OpportunityPartner', fields: ['Id', 'OpportunityId', 'AccountToId', 'CreatedDate'], where: where.in('OpportunityId', list.map(lit.id)),
-    });
+    const q = (list: string[]): string =>
+      select(new SoqlAllowList().allow('OpportunityPartner', ['Id', 'OpportunityId', 'AccountToId', 'CreatedDate']), {
+        object: 'OpportunityPartner',
+        fields: ['Id', 'OpportunityId', 'AccountToId', 'CreatedDate'],
+        where: where.in('OpportunityId', list.map(lit.id)),
+      });
     const n = idsPerInList(q(ids.slice(0, 1)));
     expect(n).toBeGreaterThan(500);
     expect(encodeQueryValue(q(ids.slice(0, n))).length).toBeLessThanOrEqual(QUERY_URI_BUDGET);
@@ -84,7 +121,9 @@ describe('incremental window', () => {
   const mark = { ts: '2026-02-01T00:00:00.000Z', id: '0065g0000000009AAA' };
   it('adds the lookback (other users only) when the last read was close to the mark', () => {
     const near = incrementalWindow({ ...mark, readAt: '2026-02-01T00:01:00.000Z' }, 300_000, '0055g0000000001AAA');
-    expect(near?.soql).toContain("(SystemModstamp >= 2026-01-31T23:56:00.000Z) AND (LastModifiedById != '0055g0000000001AAA')");
+    expect(near?.soql).toContain(
+      "(SystemModstamp >= 2026-01-31T23:56:00.000Z) AND (LastModifiedById != '0055g0000000001AAA')",
+    );
     const far = incrementalWindow({ ...mark, readAt: '2026-02-01T00:10:00.000Z' }, 300_000, '0055g0000000001AAA');
     expect(far?.soql).not.toContain('LastModifiedById');
     expect(incrementalWindow({ ts: null, id: null, readAt: null }, 300_000, '0055g0000000001AAA')).toBeUndefined();
@@ -109,7 +148,9 @@ describe('record helpers', () => {
     expect(stageOf({ StageName: 'Closed Won', IsClosed: true, IsWon: true }, {})).toBe('won');
     expect(stageOf({ StageName: 'Closed Lost', IsClosed: true, IsWon: false }, {})).toBe('lost');
     expect(stageOf({ StageName: 'Prospecting', IsClosed: false, IsWon: false }, {})).toBe('open');
-    expect(stageOf({ StageName: 'Closed - Duplicate', IsClosed: true, IsWon: false }, { 'closed - duplicate': 'open' })).toBe('open');
+    expect(
+      stageOf({ StageName: 'Closed - Duplicate', IsClosed: true, IsWon: false }, { 'closed - duplicate': 'open' }),
+    ).toBe('open');
   });
 
   it('evaluates the partner filter as SOQL would: field names and text case-insensitively', () => {

@@ -4,7 +4,9 @@ import { html } from '../html.ts';
 import { page } from '../layout.ts';
 
 export function loginPage(o: { csrf: string; next: string; error: string | null; notice: string | null }): string {
-  return page({ title: 'Sign in', section: null, user: null }, html`
+  return page(
+    { title: 'Sign in', section: null, user: null },
+    html`
 <div class="login">
 <h1>Sign in to the partner dashboard</h1>
 <p class="lede">Use an API token from <code>PARTNERSYNC_TOKENS</code>. Viewer tokens show the program, recipes, partners and alerts; finance and admin tokens also show commission lines.</p>
@@ -18,5 +20,6 @@ ${o.error === null ? '' : html`<p class="error-box" role="alert" id="login-error
 <p class="hint">The token is checked once; the session lasts 8 hours and is kept in an HTTP-only cookie.</p>
 <p><button type="submit">Sign in</button></p>
 </form>
-</div>`);
+</div>`,
+  );
 }

@@ -66,10 +66,13 @@ function history(d: PartnerPageData): SafeHtml {
   const first = labels[0] ?? '';
   const last = labels[labels.length - 1] ?? '';
   const chart = barChart({
-    id: 'partner-history-chart', name: 'Attributed revenue',
+    id: 'partner-history-chart',
+    name: 'Attributed revenue',
     title: `${d.row.name}: attributed revenue by month, ${monthName(first)} to ${monthName(last)}`,
     desc: `One bar per month in ${d.currency}. The table below lists the month-by-month KPIs.`,
-    labels, values: values.map(Number), display: values.map((v) => money(v, d.currency)),
+    labels,
+    values: values.map(Number),
+    display: values.map((v) => money(v, d.currency)),
   });
   const rows = months.map((m) => {
     const k = m.partners.get(id);
@@ -98,7 +101,11 @@ function healthSection(d: PartnerPageData): SafeHtml {
     id: 'health-chart',
     title: `${d.row.name}: health components (0 to 100)`,
     desc: `Score ${h.score ?? 'none'}. ${present.map((c) => `${c} ${h.components[c]} with weight ${weightOf(c)}`).join('; ') || 'No component could be computed'}.`,
-    rows: HEALTH_COMPONENTS.map((c) => ({ label: c, value: h.components[c], text: h.components[c] === null ? 'left out' : `${h.components[c]} (w${weightOf(c)})` })),
+    rows: HEALTH_COMPONENTS.map((c) => ({
+      label: c,
+      value: h.components[c],
+      text: h.components[c] === null ? 'left out' : `${h.components[c]} (w${weightOf(c)})`,
+    })),
   });
   const rows = HEALTH_COMPONENTS.map((c) => {
     const v = h.components[c];
@@ -120,7 +127,8 @@ function healthSection(d: PartnerPageData): SafeHtml {
 }
 
 function alertsSection(d: PartnerPageData): SafeHtml {
-  if (d.alerts.length === 0) return html`<section aria-labelledby="alerts-h"><h2 id="alerts-h">Open alerts</h2><p>No open alerts.</p></section>`;
+  if (d.alerts.length === 0)
+    return html`<section aria-labelledby="alerts-h"><h2 id="alerts-h">Open alerts</h2><p>No open alerts.</p></section>`;
   const items = d.alerts.map((a) => {
     const deal = a.dealId === null ? '' : d.linker.deal(a.dealId);
     return html`<li data-code="${a.code}">${severityBadge(a.severity)} <strong>${a.code}</strong>${a.dealId === null ? '' : html` on deal ${deal === null || deal === '' ? a.dealId : html`<a href="${deal}" rel="noopener noreferrer">${a.dealId}<span class="visually-hidden"> in ${d.linker.label ?? 'the CRM'}</span></a>`}`}<br>${a.message}<br><span class="muted">What to do next: ${nextStep(a.code)}</span></li>`;
@@ -136,14 +144,23 @@ function commissionsSection(d: PartnerPageData): SafeHtml {
 <div class="stat"><dt>Payable</dt><dd data-kpi="payable" data-value="${t.payable}">${money(t.payable, cur)}</dd></div>
 <div class="stat"><dt>Held</dt><dd data-kpi="held" data-value="${t.held}">${money(t.held, cur)}</dd></div>
 <div class="stat"><dt>Clawbacks</dt><dd data-kpi="clawbacks" data-value="${t.clawbacks}">${money(t.clawbacks, cur)}</dd></div></dl>`;
-  const months = d.ledger.months.length === 0 ? d.c.period.label : d.ledger.months.length === 1 ? d.ledger.months[0] : `${d.ledger.months[0] ?? ''} to ${d.ledger.months[d.ledger.months.length - 1] ?? ''}`;
+  const months =
+    d.ledger.months.length === 0
+      ? d.c.period.label
+      : d.ledger.months.length === 1
+        ? d.ledger.months[0]
+        : `${d.ledger.months[0] ?? ''} to ${d.ledger.months[d.ledger.months.length - 1] ?? ''}`;
   if (!d.showLines) {
     return html`<section aria-labelledby="comm-h"><h2 id="comm-h">Commissions booked in ${months}</h2>${totals}
 <p class="note">Commission lines are shown to finance and admin sessions; this viewer session sees the totals.</p></section>`;
   }
-  const rows = d.ledger.lines.map((l) => html`<tr data-key="${l.key}"><td>${l.period}${l.originalPeriod === l.period ? '' : html`<br><span class="muted">for ${l.originalPeriod}</span>`}</td><td>${l.type}</td>
+  const rows = d.ledger.lines.map(
+    (
+      l,
+    ) => html`<tr data-key="${l.key}"><td>${l.period}${l.originalPeriod === l.period ? '' : html`<br><span class="muted">for ${l.originalPeriod}</span>`}</td><td>${l.type}</td>
 <td>${l.dealName ?? l.dealId ?? 'monthly fee'}<br><span class="muted">${l.key}</span></td>
-<td class="num" data-col="amount" data-value="${l.amount}">${money(l.amount, cur)}</td><td>${l.status}<br><span class="muted">${l.payableOn}</span></td><td>${l.explanation}</td></tr>`);
+<td class="num" data-col="amount" data-value="${l.amount}">${money(l.amount, cur)}</td><td>${l.status}<br><span class="muted">${l.payableOn}</span></td><td>${l.explanation}</td></tr>`,
+  );
   return html`<section aria-labelledby="comm-h"><h2 id="comm-h">Commissions booked in ${months}</h2>${totals}
 <div class="table-wrap"><table id="commission-lines"><caption>Ledger entries of this partner (${d.ledger.lines.length}), as in the finance statement</caption>
 <thead><tr><th scope="col">Period</th><th scope="col">Type</th><th scope="col">Deal / key</th><th scope="col" class="num">Amount</th><th scope="col">Status</th><th scope="col">How it was computed</th></tr></thead>

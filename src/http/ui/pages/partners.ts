@@ -8,7 +8,17 @@ import { count, localDate, money, percent } from '../format.ts';
 import { html, queryString, raw, type SafeHtml } from '../html.ts';
 import { bandBadge, periodOptions, severityBadge } from '../layout.ts';
 
-export const SORT_KEYS = ['name', 'recipe', 'health', 'tier', 'fit', 'attributed', 'winRate', 'lastActivity', 'alerts'] as const;
+export const SORT_KEYS = [
+  'name',
+  'recipe',
+  'health',
+  'tier',
+  'fit',
+  'attributed',
+  'winRate',
+  'lastActivity',
+  'alerts',
+] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
 const blankIsAbsent = (v: unknown): unknown => (v === '' ? undefined : v);
@@ -28,31 +38,56 @@ export type PartnersQuery = z.output<typeof partnersQuery>;
 
 /** Names sort A→Z first, health worst first; amounts, rates, dates and counts largest first. */
 const DEFAULT_DIR: Readonly<Record<SortKey, 'asc' | 'desc'>> = {
-  name: 'asc', recipe: 'asc', health: 'asc', tier: 'desc', fit: 'desc', attributed: 'desc', winRate: 'desc', lastActivity: 'desc', alerts: 'desc',
+  name: 'asc',
+  recipe: 'asc',
+  health: 'asc',
+  tier: 'desc',
+  fit: 'desc',
+  attributed: 'desc',
+  winRate: 'desc',
+  lastActivity: 'desc',
+  alerts: 'desc',
 };
 
 const LABELS: Readonly<Record<SortKey, string>> = {
-  name: 'Partner', recipe: 'Recipe', health: 'Health', tier: 'Tier', fit: 'Fit', attributed: 'Attributed revenue', winRate: 'Win rate, 365 days',
-  lastActivity: 'Last activity', alerts: 'Open alerts',
+  name: 'Partner',
+  recipe: 'Recipe',
+  health: 'Health',
+  tier: 'Tier',
+  fit: 'Fit',
+  attributed: 'Attributed revenue',
+  winRate: 'Win rate, 365 days',
+  lastActivity: 'Last activity',
+  alerts: 'Open alerts',
 };
 
 type SortValue = string | number | bigint | null;
 
 function sortValue(r: PartnerRow, key: SortKey): SortValue {
   switch (key) {
-    case 'name': return r.name.toLowerCase();
-    case 'recipe': return r.recipe;
-    case 'health': return r.score;
-    case 'tier': return r.tierRank;
-    case 'fit': return r.fit?.score ?? null;
-    case 'attributed': return BigInt(r.attributed.replace('.', ''));
-    case 'winRate': return r.winRate365;
-    case 'lastActivity': return r.lastActivityAt === null ? null : Date.parse(r.lastActivityAt);
-    case 'alerts': return r.openAlerts;
+    case 'name':
+      return r.name.toLowerCase();
+    case 'recipe':
+      return r.recipe;
+    case 'health':
+      return r.score;
+    case 'tier':
+      return r.tierRank;
+    case 'fit':
+      return r.fit?.score ?? null;
+    case 'attributed':
+      return BigInt(r.attributed.replace('.', ''));
+    case 'winRate':
+      return r.winRate365;
+    case 'lastActivity':
+      return r.lastActivityAt === null ? null : Date.parse(r.lastActivityAt);
+    case 'alerts':
+      return r.openAlerts;
   }
 }
 
-const cmpValues = (a: SortValue, b: SortValue): number => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1);
+const cmpValues = (a: SortValue, b: SortValue): number =>
+  a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1;
 
 /** Sorted by the key in the direction asked; partners without a value last either way; ties by name, then id. */
 export function sortRows(rows: readonly PartnerRow[], key: SortKey, dir: 'asc' | 'desc'): PartnerRow[] {
@@ -72,11 +107,14 @@ export function sortRows(rows: readonly PartnerRow[], key: SortKey, dir: 'asc' |
 
 export function filterRows(rows: readonly PartnerRow[], q: PartnersQuery): PartnerRow[] {
   const needle = q.q?.toLowerCase();
-  return rows.filter((r) => (needle === undefined || `${r.id} ${r.name}`.toLowerCase().includes(needle))
-    && (q.band === undefined || (r.band ?? 'none') === q.band)
-    && (q.recipe === undefined || r.recipe === q.recipe)
-    && (q.tier === undefined || r.tier === q.tier)
-    && (q.alerts === undefined || r.openAlerts > 0));
+  return rows.filter(
+    (r) =>
+      (needle === undefined || `${r.id} ${r.name}`.toLowerCase().includes(needle)) &&
+      (q.band === undefined || (r.band ?? 'none') === q.band) &&
+      (q.recipe === undefined || r.recipe === q.recipe) &&
+      (q.tier === undefined || r.tier === q.tier) &&
+      (q.alerts === undefined || r.openAlerts > 0),
+  );
 }
 
 function sortHeader(key: SortKey, q: PartnersQuery, dir: 'asc' | 'desc', numeric: boolean): SafeHtml {
@@ -88,8 +126,15 @@ function sortHeader(key: SortKey, q: PartnersQuery, dir: 'asc' | 'desc', numeric
   return html`<th scope="col"${numeric ? raw(' class="num"') : ''}${active ? html` aria-sort="${dir === 'asc' ? 'ascending' : 'descending'}"` : ''}><a href="${href}" data-sort="${key}">${LABELS[key]}<span aria-hidden="true"> ${arrow}</span><span class="visually-hidden"> (${state}sort ${next === 'asc' ? 'ascending' : 'descending'})</span></a></th>`;
 }
 
-function filters(c: Current, q: PartnersQuery, recipes: readonly { id: string; name: string }[], tiers: readonly string[], dir: 'asc' | 'desc'): SafeHtml {
-  const opt = (value: string, label: string, selected: string | undefined): SafeHtml => html`<option value="${value}"${selected === value ? raw(' selected') : ''}>${label}</option>`;
+function filters(
+  c: Current,
+  q: PartnersQuery,
+  recipes: readonly { id: string; name: string }[],
+  tiers: readonly string[],
+  dir: 'asc' | 'desc',
+): SafeHtml {
+  const opt = (value: string, label: string, selected: string | undefined): SafeHtml =>
+    html`<option value="${value}"${selected === value ? raw(' selected') : ''}>${label}</option>`;
   return html`<form method="get" action="/ui/partners" class="toolbar" id="partner-filters" aria-label="Filter partners">
 <div class="field"><label for="f-q">Name or id</label><input type="search" id="f-q" name="q" value="${q.q ?? ''}"></div>
 <div class="field"><label for="f-band">Health band</label><select id="f-band" name="band">${opt('', 'Any band', q.band ?? '')}${opt('healthy', 'Healthy', q.band)}${opt('watch', 'Watch', q.band)}${opt('at_risk', 'At risk', q.band)}${opt('none', 'No score', q.band)}</select></div>
@@ -104,10 +149,13 @@ function filters(c: Current, q: PartnersQuery, recipes: readonly { id: string; n
 
 function row(r: PartnerRow, c: Current, currency: string, recipeNames: ReadonlyMap<string, string>): SafeHtml {
   const href = `/ui/partners/${encodeURIComponent(r.id)}${queryString({ period: c.period.label })}`;
-  const tierNote = r.grantedTier !== null && r.tier !== null && r.grantedTier !== r.tier ? html`<br><span class="muted">granted ${r.grantedTier}</span>` : '';
+  const tierNote =
+    r.grantedTier !== null && r.tier !== null && r.grantedTier !== r.tier
+      ? html`<br><span class="muted">granted ${r.grantedTier}</span>`
+      : '';
   return html`<tr data-partner-id="${r.id}">
 <th scope="row" data-col="name"><a href="${href}">${r.name}</a><br><span class="muted">${r.id}</span></th>
-<td data-col="recipe">${r.recipe === null ? html`<span class="muted">none</span>` : recipeNames.get(r.recipe) ?? r.recipe}</td>
+<td data-col="recipe">${r.recipe === null ? html`<span class="muted">none</span>` : (recipeNames.get(r.recipe) ?? r.recipe)}</td>
 <td data-col="health" data-value="${r.score ?? ''}" data-band="${r.band ?? 'none'}">${bandBadge(r.band, r.score)}</td>
 <td data-col="tier" data-value="${r.tier ?? ''}">${r.tier ?? html`<span class="muted">—</span>`}${tierNote}</td>
 <td class="num" data-col="fit" data-value="${r.fit?.score ?? ''}">${r.fit === null ? '—' : html`${r.fit.score} <span class="muted">${r.fit.band}</span>`}</td>
@@ -118,14 +166,24 @@ function row(r: PartnerRow, c: Current, currency: string, recipeNames: ReadonlyM
 </tr>`;
 }
 
-export function partnersBody(c: Current, all: readonly PartnerRow[], q: PartnersQuery, currency: string, recipes: readonly { id: string; name: string }[]): SafeHtml {
+export function partnersBody(
+  c: Current,
+  all: readonly PartnerRow[],
+  q: PartnersQuery,
+  currency: string,
+  recipes: readonly { id: string; name: string }[],
+): SafeHtml {
   const dir = q.dir ?? DEFAULT_DIR[q.sort];
   const shown = sortRows(filterRows(all, q), q.sort, dir);
   const tiers = [...new Set(all.map((r) => r.tier).filter((t): t is string => t !== null))].sort();
   const recipeNames = new Map(recipes.map((r) => [r.id, r.name]));
-  const active = [q.q === undefined ? null : `name or id contains “${q.q}”`, q.band === undefined ? null : `band ${q.band.replace('_', ' ')}`,
-    q.recipe === undefined ? null : `recipe ${q.recipe}`, q.tier === undefined ? null : `tier ${q.tier}`, q.alerts === undefined ? null : 'with open alerts']
-    .filter((x): x is string => x !== null);
+  const active = [
+    q.q === undefined ? null : `name or id contains “${q.q}”`,
+    q.band === undefined ? null : `band ${q.band.replace('_', ' ')}`,
+    q.recipe === undefined ? null : `recipe ${q.recipe}`,
+    q.tier === undefined ? null : `tier ${q.tier}`,
+    q.alerts === undefined ? null : 'with open alerts',
+  ].filter((x): x is string => x !== null);
   const caption = `${shown.length} of ${all.length} partners${active.length === 0 ? '' : `, filtered by ${active.join(', ')}`}; sorted by ${LABELS[q.sort].toLowerCase()}, ${dir === 'asc' ? 'ascending' : 'descending'}. Attributed revenue in ${c.period.label}.`;
   const headers = SORT_KEYS.map((k) => sortHeader(k, q, dir, k === 'fit' || k === 'attributed' || k === 'winRate'));
   return html`<h1>Partners</h1>

@@ -50,7 +50,11 @@ function trend(d: ProgramPageData): SafeHtml {
     desc: `Two lines in ${d.currency}: partner-attributed revenue (solid, round markers) and all won revenue (dashed, square markers). The table below lists every value.`,
     labels,
     series: [
-      { name: 'Partner-attributed', values: attributed.map(Number), display: attributed.map((v) => money(v, d.currency)) },
+      {
+        name: 'Partner-attributed',
+        values: attributed.map(Number),
+        display: attributed.map((v) => money(v, d.currency)),
+      },
       { name: 'All won revenue', values: total.map(Number), display: total.map((v) => money(v, d.currency)) },
     ],
   });
@@ -58,14 +62,22 @@ function trend(d: ProgramPageData): SafeHtml {
     id: 'commission-chart',
     title: `Commissions booked in the ledger by month, ${range}`,
     desc: `Net commissions (accruals, adjustments and clawbacks) booked per month in ${d.currency}. The table below lists every value.`,
-    labels, name: 'Commissions booked', values: booked.map(Number), display: booked.map((v) => money(v, d.currency)),
+    labels,
+    name: 'Commissions booked',
+    values: booked.map(Number),
+    display: booked.map((v) => money(v, d.currency)),
   });
-  const rows = months.map((m, i) => html`<tr data-month="${m.label}"><th scope="row"><a href="/ui${queryString({ period: m.label })}">${monthName(m.label)}</a></th>
+  const rows = months.map(
+    (
+      m,
+      i,
+    ) => html`<tr data-month="${m.label}"><th scope="row"><a href="/ui${queryString({ period: m.label })}">${monthName(m.label)}</a></th>
 <td class="num" data-col="attributedRevenue" data-value="${m.program.attributedRevenue}">${money(m.program.attributedRevenue, d.currency)}</td>
 <td class="num" data-col="totalWonRevenue" data-value="${m.program.totalWonRevenue}">${money(m.program.totalWonRevenue, d.currency)}</td>
 <td class="num" data-col="partnerRevenueShare" data-value="${String(m.program.partnerRevenueShare ?? '')}">${percent(m.program.partnerRevenueShare)}</td>
 <td class="num" data-col="newPartners" data-value="${m.program.newPartners}">${count(m.program.newPartners)}</td>
-<td class="num" data-col="booked" data-value="${booked[i] ?? '0'}">${money(booked[i] ?? '0', d.currency)}</td></tr>`);
+<td class="num" data-col="booked" data-value="${booked[i] ?? '0'}">${money(booked[i] ?? '0', d.currency)}</td></tr>`,
+  );
   return html`<section aria-labelledby="trend-h"><h2 id="trend-h">12-month trend</h2>
 <figure>${chart}<figcaption>Revenue by month, ${range}. Solid line with round markers: partner-attributed; dashed line with square markers: all won revenue.</figcaption></figure>
 <figure>${bars}<figcaption>Commissions booked in the ledger by month (net of adjustments and clawbacks).</figcaption></figure>
@@ -76,7 +88,10 @@ function trend(d: ProgramPageData): SafeHtml {
 
 function topPartners(d: ProgramPageData, p: ProgramKpis): SafeHtml {
   const byId = new Map(d.c.result.partners.map((x) => [x.id, x]));
-  const items = p.topPartners.map((id) => html`<li data-partner-id="${id}"><a href="/ui/partners/${encodeURIComponent(id)}${queryString({ period: d.c.period.label })}">${d.c.names.get(id) ?? id}</a>: ${money(byId.get(id)?.kpis.attributedRevenue, d.currency)}</li>`);
+  const items = p.topPartners.map(
+    (id) =>
+      html`<li data-partner-id="${id}"><a href="/ui/partners/${encodeURIComponent(id)}${queryString({ period: d.c.period.label })}">${d.c.names.get(id) ?? id}</a>: ${money(byId.get(id)?.kpis.attributedRevenue, d.currency)}</li>`,
+  );
   return html`<section aria-labelledby="top-h"><h2 id="top-h">Top partners in ${d.c.period.label}</h2>
 ${items.length === 0 ? html`<p class="muted">No partner-attributed revenue in this period.</p>` : html`<ol id="top-partners">${items}</ol>`}</section>`;
 }

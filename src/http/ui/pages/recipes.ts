@@ -19,34 +19,55 @@ export interface RecipeRow {
   daysSinceDeal: number | null;
 }
 
-export function recipeRows(c: Current, recipes: Readonly<Record<string, RecipeConfig>>, unusedDays: number): RecipeRow[] {
+export function recipeRows(
+  c: Current,
+  recipes: Readonly<Record<string, RecipeConfig>>,
+  unusedDays: number,
+): RecipeRow[] {
   const kpis = new Map(c.result.recipes.map((r) => [r.id, r.kpis]));
   const unusedAlerts = new Set(c.result.alerts.filter((a) => a.code === 'RECIPE_UNUSED').map((a) => a.recipe));
-  return Object.entries(recipes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, config]) => {
-    const k = kpis.get(id) ?? null;
-    const since = k?.lastDealAt == null ? null : daysBetween(k.lastDealAt, c.asOf);
-    return {
-      id, config, kpis: k,
-      // retired and anti recipes are expected to go unused; RECIPE_UNUSED concerns active ones
-      unused: config.status === 'active' && (unusedAlerts.has(id) || since === null || since > unusedDays),
-      negativeRoi: k?.roi != null && k.roi < 0,
-      daysSinceDeal: since,
-    };
-  });
+  return Object.entries(recipes)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([id, config]) => {
+      const k = kpis.get(id) ?? null;
+      const since = k?.lastDealAt == null ? null : daysBetween(k.lastDealAt, c.asOf);
+      return {
+        id,
+        config,
+        kpis: k,
+        // retired and anti recipes are expected to go unused; RECIPE_UNUSED concerns active ones
+        unused: config.status === 'active' && (unusedAlerts.has(id) || since === null || since > unusedDays),
+        negativeRoi: k?.roi != null && k.roi < 0,
+        daysSinceDeal: since,
+      };
+    });
 }
 
-const STATUS_TEXT: Readonly<Record<string, string>> = { active: 'Active', retired: 'Retired', anti: 'Anti-recipe (do not use)' };
+const STATUS_TEXT: Readonly<Record<string, string>> = {
+  active: 'Active',
+  retired: 'Retired',
+  anti: 'Anti-recipe (do not use)',
+};
 
 function flags(r: RecipeRow, unusedDays: number): SafeHtml {
   const out: SafeHtml[] = [];
   if (r.negativeRoi) out.push(flagBadge('bad', 'Negative ROI'));
-  if (r.unused) out.push(flagBadge('warn', r.daysSinceDeal === null ? 'Unused: no deal yet' : `Unused: no deal in ${unusedDays}+ days`));
+  if (r.unused)
+    out.push(
+      flagBadge('warn', r.daysSinceDeal === null ? 'Unused: no deal yet' : `Unused: no deal in ${unusedDays}+ days`),
+    );
   if (r.config.status === 'anti') out.push(flagBadge('bad', 'Anti-recipe'));
   if (out.length === 0 && r.config.status === 'active') out.push(flagBadge('ok', 'In use'));
   return html`${out.map((b) => html`${b} `)}`;
 }
 
-export function recipesBody(c: Current, rows: readonly RecipeRow[], currency: string, unusedDays: number, plans: ReadonlySet<string>): SafeHtml {
+export function recipesBody(
+  c: Current,
+  rows: readonly RecipeRow[],
+  currency: string,
+  unusedDays: number,
+  plans: ReadonlySet<string>,
+): SafeHtml {
   const body = rows.map((r) => {
     const k = r.kpis;
     return html`<tr data-recipe="${r.id}">
@@ -61,9 +82,13 @@ export function recipesBody(c: Current, rows: readonly RecipeRow[], currency: st
 <td class="date" data-col="lastDealAt" data-value="${k?.lastDealAt ?? ''}">${localDate(k?.lastDealAt, c.tz.name)}${r.daysSinceDeal === null ? '' : html`<br><span class="muted">${count(r.daysSinceDeal)} days ago</span>`}</td>
 <td data-col="flags">${flags(r, unusedDays)}</td></tr>`;
   });
-  const guidance = rows.filter((r) => r.config.whenToUse !== undefined || r.config.whenNotToUse !== undefined).map((r) => html`<div><h3>${r.config.name}</h3><dl>
+  const guidance = rows
+    .filter((r) => r.config.whenToUse !== undefined || r.config.whenNotToUse !== undefined)
+    .map(
+      (r) => html`<div><h3>${r.config.name}</h3><dl>
 ${r.config.whenToUse === undefined ? '' : html`<dt>When to use</dt><dd>${r.config.whenToUse}</dd>`}
-${r.config.whenNotToUse === undefined ? '' : html`<dt>When not to use</dt><dd>${r.config.whenNotToUse}</dd>`}</dl></div>`);
+${r.config.whenNotToUse === undefined ? '' : html`<dt>When not to use</dt><dd>${r.config.whenNotToUse}</dd>`}</dl></div>`,
+    );
   const review = rows.filter((r) => r.negativeRoi || r.unused).length;
   return html`<h1>Recipe box</h1>
 <p class="lede">Each recipe's partners, revenue and cost in <strong>${c.period.label}</strong> (as GET /v1/recipes reports them), as of ${c.result.asOf}. ${review === 0 ? 'No recipe needs review.' : html`<strong>${review}</strong> ${review === 1 ? 'recipe needs' : 'recipes need'} review (flagged below).`}</p>

@@ -5,15 +5,37 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { validationError } from '../errors.ts';
-import { batchEnvelope, checkBatchSize, jsonBody, objectTypeParam, param, parseBody, type HubspotDeps } from '../http.ts';
-import { ASSOCIATION_TYPES, associationType, defaultAssociationType, OBJECT_TYPE_IDS, type HsObjectType } from '../object-types.ts';
+import {
+  batchEnvelope,
+  checkBatchSize,
+  jsonBody,
+  objectTypeParam,
+  param,
+  parseBody,
+  type HubspotDeps,
+} from '../http.ts';
+import {
+  ASSOCIATION_TYPES,
+  associationType,
+  defaultAssociationType,
+  OBJECT_TYPE_IDS,
+  type HsObjectType,
+} from '../object-types.ts';
 
 const idSchema = z.union([z.string(), z.number()]).transform(String);
 const readSchema = z.object({ inputs: z.array(z.object({ id: idSchema, after: z.string().optional() })) });
 const specSchema = z.object({ associationCategory: z.string(), associationTypeId: z.number().int() });
-const createSchema = z.object({ inputs: z.array(z.object({ from: z.object({ id: idSchema }), to: z.object({ id: idSchema }), types: z.array(specSchema).min(1) })) });
-const archiveSchema = z.object({ inputs: z.array(z.object({ from: z.object({ id: idSchema }), to: z.array(z.object({ id: idSchema })) })) });
-const defaultSchema = z.object({ inputs: z.array(z.object({ from: z.object({ id: idSchema }), to: z.object({ id: idSchema }) })) });
+const createSchema = z.object({
+  inputs: z.array(
+    z.object({ from: z.object({ id: idSchema }), to: z.object({ id: idSchema }), types: z.array(specSchema).min(1) }),
+  ),
+});
+const archiveSchema = z.object({
+  inputs: z.array(z.object({ from: z.object({ id: idSchema }), to: z.array(z.object({ id: idSchema })) })),
+});
+const defaultSchema = z.object({
+  inputs: z.array(z.object({ from: z.object({ id: idSchema }), to: z.object({ id: idSchema }) })),
+});
 
 export function associationRoutes({ state, ctx }: HubspotDeps): Router {
   const router = Router();
@@ -49,9 +71,13 @@ export function associationRoutes({ state, ctx }: HubspotDeps): Router {
     }
     // HubSpot reports ids without links as errors of a 207, not as empty results.
     const errors = missing.map((id) => ({
-      status: 'error', category: 'OBJECT_NOT_FOUND', subCategory: 'crm.associations.NO_ASSOCIATIONS_FOUND',
+      status: 'error',
+      category: 'OBJECT_NOT_FOUND',
+      subCategory: 'crm.associations.NO_ASSOCIATIONS_FOUND',
       message: `No ${to.replace(/ies$/, 'y').replace(/s$/, '')} is associated with ${from.replace(/ies$/, 'y').replace(/s$/, '')} ${id}.`,
-      context: { fromObjectId: [id] }, errors: [], links: {},
+      context: { fromObjectId: [id] },
+      errors: [],
+      links: {},
     }));
     res.status(errors.length > 0 ? 207 : 200).json(batchEnvelope(results, started, now(), errors));
   });
@@ -64,13 +90,20 @@ export function associationRoutes({ state, ctx }: HubspotDeps): Router {
     const started = now();
     for (const input of inputs) {
       for (const t of input.types) {
-        if (!associationType(from, to, t.associationTypeId)) throw validationError(`Association type id ${t.associationTypeId} does not link ${from} to ${to}.`);
+        if (!associationType(from, to, t.associationTypeId))
+          throw validationError(`Association type id ${t.associationTypeId} does not link ${from} to ${to}.`);
       }
       checkExists(from, input.from.id);
       checkExists(to, input.to.id);
     }
     const results = inputs.map((input) => {
-      state.associations.add(from, input.from.id, to, input.to.id, input.types.map((t) => t.associationTypeId));
+      state.associations.add(
+        from,
+        input.from.id,
+        to,
+        input.to.id,
+        input.types.map((t) => t.associationTypeId),
+      );
       return labelsBetween(from, input.from.id, to, input.to.id);
     });
     res.status(201).json(batchEnvelope(results, started, now()));
@@ -90,7 +123,11 @@ export function associationRoutes({ state, ctx }: HubspotDeps): Router {
     }
     const results = inputs.map((input) => {
       state.associations.add(from, input.from.id, to, input.to.id, [type.typeId]);
-      return { from: { id: input.from.id }, to: { id: input.to.id }, associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: type.typeId } };
+      return {
+        from: { id: input.from.id },
+        to: { id: input.to.id },
+        associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: type.typeId },
+      };
     });
     res.json(batchEnvelope(results, started, now()));
   });
@@ -100,33 +137,53 @@ export function associationRoutes({ state, ctx }: HubspotDeps): Router {
     const to = objectTypeParam(param(req, 'toObjectType'));
     const { inputs } = parseBody(archiveSchema, req.body);
     checkBatchSize(inputs.length, ctx.limits);
-    for (const input of inputs) for (const target of input.to) state.associations.remove(from, input.from.id, to, target.id);
+    for (const input of inputs)
+      for (const target of input.to) state.associations.remove(from, input.from.id, to, target.id);
     res.status(204).end();
   });
 
   router.get('/crm/v4/associations/:fromObjectType/:toObjectType/labels', (req, res) => {
     const from = objectTypeParam(param(req, 'fromObjectType'));
     const to = objectTypeParam(param(req, 'toObjectType'));
-    res.json({ results: ASSOCIATION_TYPES.filter((t) => t.from === from && t.to === to).map((t) => label(from, to, t.typeId)) });
+    res.json({
+      results: ASSOCIATION_TYPES.filter((t) => t.from === from && t.to === to).map((t) => label(from, to, t.typeId)),
+    });
   });
 
-  router.put('/crm/v4/objects/:fromObjectType/:fromObjectId/associations/default/:toObjectType/:toObjectId', (req, res) => {
-    const from = objectTypeParam(param(req, 'fromObjectType'));
-    const to = objectTypeParam(param(req, 'toObjectType'));
-    const type = defaultAssociationType(from, to);
-    if (!type) throw validationError(`${from} cannot be associated with ${to}.`);
-    checkExists(from, param(req, 'fromObjectId'));
-    checkExists(to, param(req, 'toObjectId'));
-    state.associations.add(from, param(req, 'fromObjectId'), to, param(req, 'toObjectId'), [type.typeId]);
-    const started = now();
-    res.json(batchEnvelope([{ from: { id: param(req, 'fromObjectId') }, to: { id: param(req, 'toObjectId') }, associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: type.typeId } }], started, now()));
-  });
+  router.put(
+    '/crm/v4/objects/:fromObjectType/:fromObjectId/associations/default/:toObjectType/:toObjectId',
+    (req, res) => {
+      const from = objectTypeParam(param(req, 'fromObjectType'));
+      const to = objectTypeParam(param(req, 'toObjectType'));
+      const type = defaultAssociationType(from, to);
+      if (!type) throw validationError(`${from} cannot be associated with ${to}.`);
+      checkExists(from, param(req, 'fromObjectId'));
+      checkExists(to, param(req, 'toObjectId'));
+      state.associations.add(from, param(req, 'fromObjectId'), to, param(req, 'toObjectId'), [type.typeId]);
+      const started = now();
+      res.json(
+        batchEnvelope(
+          [
+            {
+              from: { id: param(req, 'fromObjectId') },
+              to: { id: param(req, 'toObjectId') },
+              associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: type.typeId },
+            },
+          ],
+          started,
+          now(),
+        ),
+      );
+    },
+  );
 
   router.get('/crm/v4/objects/:fromObjectType/:fromObjectId/associations/:toObjectType', (req, res) => {
     const from = objectTypeParam(param(req, 'fromObjectType'));
     const to = objectTypeParam(param(req, 'toObjectType'));
     const links = state.associations.list(from, param(req, 'fromObjectId'), to);
-    res.json({ results: links.map((l) => ({ toObjectId: l.toId, associationTypes: l.typeIds.map((t) => label(from, to, t)) })) });
+    res.json({
+      results: links.map((l) => ({ toObjectId: l.toId, associationTypes: l.typeIds.map((t) => label(from, to, t)) })),
+    });
   });
 
   router.delete('/crm/v4/objects/:fromObjectType/:fromObjectId/associations/:toObjectType/:toObjectId', (req, res) => {
@@ -138,14 +195,22 @@ export function associationRoutes({ state, ctx }: HubspotDeps): Router {
 
   function checkExists(type: HsObjectType, id: string): void {
     const record = state.tables[type].get(id);
-    if (!record || record.archivedAt !== null) throw validationError(`No ${type} with id ${id}.`, [{ message: `${type} ${id} not found`, code: 'OBJECT_NOT_FOUND', context: { id: [id] } }]);
+    if (!record || record.archivedAt !== null)
+      throw validationError(`No ${type} with id ${id}.`, [
+        { message: `${type} ${id} not found`, code: 'OBJECT_NOT_FOUND', context: { id: [id] } },
+      ]);
   }
 
   function labelsBetween(from: HsObjectType, fromId: string, to: HsObjectType, toId: string): Record<string, unknown> {
     const link = state.associations.list(from, fromId, to).find((l) => l.toId === toId);
     return {
-      fromObjectTypeId: OBJECT_TYPE_IDS[from], fromObjectId: fromId, toObjectTypeId: OBJECT_TYPE_IDS[to], toObjectId: toId,
-      labels: (link?.typeIds ?? []).map((t) => associationType(from, to, t)?.label).filter((l): l is string => typeof l === 'string'),
+      fromObjectTypeId: OBJECT_TYPE_IDS[from],
+      fromObjectId: fromId,
+      toObjectTypeId: OBJECT_TYPE_IDS[to],
+      toObjectId: toId,
+      labels: (link?.typeIds ?? [])
+        .map((t) => associationType(from, to, t)?.label)
+        .filter((l): l is string => typeof l === 'string'),
     };
   }
 

@@ -48,10 +48,30 @@ export function oauthRoutes({ state, ctx }: HubspotDeps): Router {
   router.get('/oauth/v1/access-tokens/:token', (req, res) => {
     const valid = ctx.tokens.check(param(req, 'token')) === 'valid';
     if (!valid) {
-      res.status(401).json({ status: 'error', message: 'The token is expired or invalid', correlationId: randomUUID(), category: 'EXPIRED_AUTHENTICATION' });
+      res.status(401).json({
+        status: 'error',
+        message: 'The token is expired or invalid',
+        correlationId: randomUUID(),
+        category: 'EXPIRED_AUTHENTICATION',
+      });
       return;
     }
-    res.json({ token: param(req, 'token'), hub_id: state.portalId, app_id: 1, expires_in: ttl, user_id: state.owners[0]?.userId ?? 0, token_type: 'access', scopes: ['crm.objects.deals.read', 'crm.objects.deals.write', 'crm.objects.companies.read', 'crm.objects.companies.write', 'crm.schemas.deals.write', 'crm.objects.owners.read'] });
+    res.json({
+      token: param(req, 'token'),
+      hub_id: state.portalId,
+      app_id: 1,
+      expires_in: ttl,
+      user_id: state.owners[0]?.userId ?? 0,
+      token_type: 'access',
+      scopes: [
+        'crm.objects.deals.read',
+        'crm.objects.deals.write',
+        'crm.objects.companies.read',
+        'crm.objects.companies.write',
+        'crm.schemas.deals.write',
+        'crm.objects.owners.read',
+      ],
+    });
   });
   return router;
 }

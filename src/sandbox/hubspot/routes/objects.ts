@@ -9,7 +9,17 @@ import { z } from 'zod';
 import { limitValue } from '../../personality.ts';
 import { HubspotError, notFound, validationError } from '../errors.ts';
 import {
-  batchEnvelope, boolParam, checkBatchSize, intParam, jsonBody, listParam, objectTypeParam, param, parseBody, type HubspotDeps,} from '../http.ts';
+  batchEnvelope,
+  boolParam,
+  checkBatchSize,
+  intParam,
+  jsonBody,
+  listParam,
+  objectTypeParam,
+  param,
+  parseBody,
+  type HubspotDeps,
+} from '../http.ts';
 import { ASSOCIATION_TYPES, type HsObjectType } from '../object-types.ts';
 import { hideFromSearch, writeProps, type HsRecord } from '../records.ts';
 import { recordToApi, type ReadShape } from '../to-api.ts';
@@ -20,7 +30,11 @@ const associationSchema = z.object({
   to: z.object({ id: z.union([z.string(), z.number()]).transform(String) }),
   types: z.array(z.object({ associationCategory: z.string(), associationTypeId: z.number().int() })).min(1),
 });
-const createSchema = z.object({ properties: propertiesSchema, associations: z.array(associationSchema).optional(), objectWriteTraceId: z.string().optional() });
+const createSchema = z.object({
+  properties: propertiesSchema,
+  associations: z.array(associationSchema).optional(),
+  objectWriteTraceId: z.string().optional(),
+});
 const updateSchema = z.object({ properties: propertiesSchema });
 const idSchema = z.union([z.string(), z.number()]).transform(String);
 const batchReadSchema = z.object({
@@ -30,8 +44,26 @@ const batchReadSchema = z.object({
   idProperty: z.string().optional(),
 });
 const batchCreateSchema = z.object({ inputs: z.array(createSchema) });
-const batchUpdateSchema = z.object({ inputs: z.array(z.object({ id: idSchema, properties: propertiesSchema, idProperty: z.string().optional(), objectWriteTraceId: z.string().optional() })) });
-const batchUpsertSchema = z.object({ inputs: z.array(z.object({ id: idSchema, idProperty: z.string(), properties: propertiesSchema, objectWriteTraceId: z.string().optional() })) });
+const batchUpdateSchema = z.object({
+  inputs: z.array(
+    z.object({
+      id: idSchema,
+      properties: propertiesSchema,
+      idProperty: z.string().optional(),
+      objectWriteTraceId: z.string().optional(),
+    }),
+  ),
+});
+const batchUpsertSchema = z.object({
+  inputs: z.array(
+    z.object({
+      id: idSchema,
+      idProperty: z.string(),
+      properties: propertiesSchema,
+      objectWriteTraceId: z.string().optional(),
+    }),
+  ),
+});
 const batchArchiveSchema = z.object({ inputs: z.array(z.object({ id: idSchema })) });
 
 type Props = z.infer<typeof propertiesSchema>;
@@ -78,7 +110,8 @@ export function objectRoutes({ state, ctx }: HubspotDeps): Router {
     const type = objectTypeParam(param(req, 'objectType'));
     const input = parseBody(batchReadSchema, req.body);
     checkBatchSize(input.inputs.length, ctx.limits);
-    if (input.propertiesWithHistory?.length) checkBatchSize(input.inputs.length, ctx.limits, 'hubspot.history.pageSize', 50);
+    if (input.propertiesWithHistory?.length)
+      checkBatchSize(input.inputs.length, ctx.limits, 'hubspot.history.pageSize', 50);
     const started = now();
     const archived = boolParam(req.query['archived']);
     const results: Record<string, unknown>[] = [];
@@ -86,12 +119,27 @@ export function objectRoutes({ state, ctx }: HubspotDeps): Router {
     for (const { id } of input.inputs) {
       const record = findRecord(type, id, input.idProperty);
       if (!record || (record.archivedAt !== null) !== archived) missing.push(id);
-      else results.push(recordToApi(state, type, record, { properties: input.properties, propertiesWithHistory: input.propertiesWithHistory }));
+      else
+        results.push(
+          recordToApi(state, type, record, {
+            properties: input.properties,
+            propertiesWithHistory: input.propertiesWithHistory,
+          }),
+        );
     }
-    const errors = missing.length === 0 ? [] : [{
-      status: 'error', category: 'OBJECT_NOT_FOUND', message: `Could not get some ${type} objects, they may be deleted or not exist. Check that ids are valid.`,
-      context: { ids: missing }, errors: [], links: {},
-    }];
+    const errors =
+      missing.length === 0
+        ? []
+        : [
+            {
+              status: 'error',
+              category: 'OBJECT_NOT_FOUND',
+              message: `Could not get some ${type} objects, they may be deleted or not exist. Check that ids are valid.`,
+              context: { ids: missing },
+              errors: [],
+              links: {},
+            },
+          ];
     res.status(errors.length > 0 ? 207 : 200).json(batchEnvelope(results, started, now(), errors));
   });
 
@@ -130,11 +178,15 @@ export function objectRoutes({ state, ctx }: HubspotDeps): Router {
     const started = now();
     const ids = inputs.map((i) => i.id);
     const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
-    if (duplicates.length > 0) throw validationError(`Duplicate IDs found in batch input: [${[...new Set(duplicates)].join(', ')}]. IDs must be unique`);
+    if (duplicates.length > 0)
+      throw validationError(
+        `Duplicate IDs found in batch input: [${[...new Set(duplicates)].join(', ')}]. IDs must be unique`,
+      );
     // Validate everything first: HubSpot applies none of the batch when one input is invalid.
     const planned = inputs.map((input) => {
       const record = findRecord(type, input.id, input.idProperty);
-      if (!record || record.archivedAt !== null) throw notFound(`Object ${input.id} of type ${type} not found (batch rejected).`);
+      if (!record || record.archivedAt !== null)
+        throw notFound(`Object ${input.id} of type ${type} not found (batch rejected).`);
       return { record, values: validateWrite(type, state.properties[type], input.properties), input };
     });
     const results = planned.map(({ record, values, input }) => {
@@ -153,8 +205,16 @@ export function objectRoutes({ state, ctx }: HubspotDeps): Router {
     const started = now();
     const planned = inputs.map((input) => {
       const def = state.properties[type].get(input.idProperty);
-      if (!def?.hasUniqueValue) throw validationError(`idProperty ${input.idProperty} is not a unique-value property of ${type}; upsert needs one.`);
-      const values = validateWrite(type, state.properties[type], { ...input.properties, [input.idProperty]: input.id }, required(type));
+      if (!def?.hasUniqueValue)
+        throw validationError(
+          `idProperty ${input.idProperty} is not a unique-value property of ${type}; upsert needs one.`,
+        );
+      const values = validateWrite(
+        type,
+        state.properties[type],
+        { ...input.properties, [input.idProperty]: input.id },
+        required(type),
+      );
       return { input, values, record: findRecord(type, input.id, input.idProperty) };
     });
     const results = planned.map(({ input, values, record }) => {
@@ -180,7 +240,8 @@ export function objectRoutes({ state, ctx }: HubspotDeps): Router {
   router.get('/crm/v3/objects/:objectType/:objectId', (req, res) => {
     const type = objectTypeParam(param(req, 'objectType'));
     const record = findRecord(type, param(req, 'objectId'), stringParam(req.query['idProperty']));
-    if (!record || (record.archivedAt !== null) !== boolParam(req.query['archived'])) throw notFound(`Object not found.  objectId are usually numeric.`);
+    if (!record || (record.archivedAt !== null) !== boolParam(req.query['archived']))
+      throw notFound(`Object not found.  objectId are usually numeric.`);
     res.json(recordToApi(state, type, record, readShape(req)));
   });
 
@@ -203,7 +264,8 @@ export function objectRoutes({ state, ctx }: HubspotDeps): Router {
   function findRecord(type: HsObjectType, id: string, idProperty: string | undefined): HsRecord | undefined {
     if (idProperty === undefined || idProperty === 'hs_object_id') return state.tables[type].get(id);
     const def = state.properties[type].get(idProperty);
-    if (!def?.hasUniqueValue) throw validationError(`idProperty ${idProperty} is not a unique-value property of ${type}.`);
+    if (!def?.hasUniqueValue)
+      throw validationError(`idProperty ${idProperty} is not a unique-value property of ${type}.`);
     return state.tables[type].all().find((r) => r.props[idProperty] === id);
   }
 
@@ -213,7 +275,13 @@ export function objectRoutes({ state, ctx }: HubspotDeps): Router {
     const record = insert(type, values);
     for (const a of associations) {
       const to = targetType(type, a);
-      state.associations.add(type, record.id, to, a.to.id, a.types.map((t) => t.associationTypeId));
+      state.associations.add(
+        type,
+        record.id,
+        to,
+        a.to.id,
+        a.types.map((t) => t.associationTypeId),
+      );
     }
     return record;
   }
@@ -243,7 +311,11 @@ export function objectRoutes({ state, ctx }: HubspotDeps): Router {
 
   function targetType(type: HsObjectType, a: AssociationInput): HsObjectType {
     const def = ASSOCIATION_TYPES.find((t) => t.from === type && a.types.some((s) => s.associationTypeId === t.typeId));
-    if (!def) throw validationError(`Association type id ${a.types.map((t) => t.associationTypeId).join(', ')} is not valid from ${type}.`, [{ message: 'invalid association type', code: 'INVALID_ASSOCIATION_TYPE' }]);
+    if (!def)
+      throw validationError(
+        `Association type id ${a.types.map((t) => t.associationTypeId).join(', ')} is not valid from ${type}.`,
+        [{ message: 'invalid association type', code: 'INVALID_ASSOCIATION_TYPE' }],
+      );
     return def.to;
   }
 
@@ -252,11 +324,16 @@ export function objectRoutes({ state, ctx }: HubspotDeps): Router {
       const to = targetType(type, a);
       for (const t of a.types) {
         if (!ASSOCIATION_TYPES.some((d) => d.from === type && d.to === to && d.typeId === t.associationTypeId)) {
-          throw validationError(`Association type ids ${a.types.map((s) => s.associationTypeId).join(', ')} do not all link ${type} to the same object type.`);
+          throw validationError(
+            `Association type ids ${a.types.map((s) => s.associationTypeId).join(', ')} do not all link ${type} to the same object type.`,
+          );
         }
       }
       const target = state.tables[to].get(a.to.id);
-      if (!target || target.archivedAt !== null) throw validationError(`${to} ${a.to.id} does not exist; cannot create the association.`, [{ message: `No ${to} with id ${a.to.id}`, code: 'ASSOCIATION_TARGET_NOT_FOUND', context: { id: [a.to.id] } }]);
+      if (!target || target.archivedAt !== null)
+        throw validationError(`${to} ${a.to.id} does not exist; cannot create the association.`, [
+          { message: `No ${to} with id ${a.to.id}`, code: 'ASSOCIATION_TARGET_NOT_FOUND', context: { id: [a.to.id] } },
+        ]);
     }
   }
 
@@ -268,7 +345,14 @@ function stringParam(value: unknown): string | undefined {
 }
 
 function batchError(err: HubspotError, traceId: string | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = { status: 'error', category: err.category, message: err.message, context: {}, errors: err.errors ?? [], links: {} };
+  const out: Record<string, unknown> = {
+    status: 'error',
+    category: err.category,
+    message: err.message,
+    context: {},
+    errors: err.errors ?? [],
+    links: {},
+  };
   if (traceId !== undefined) out['context'] = { objectWriteTraceId: [traceId] };
   return out;
 }

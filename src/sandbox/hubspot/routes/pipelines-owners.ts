@@ -14,13 +14,23 @@ export function pipelineOwnerRoutes({ state }: HubspotDeps): Router {
   const iso = (ms: number): string => new Date(ms).toISOString();
 
   const stageToApi = (p: HsPipeline, s: HsPipelineStage): Record<string, unknown> => ({
-    id: s.id, label: s.label, displayOrder: s.displayOrder,
+    id: s.id,
+    label: s.label,
+    displayOrder: s.displayOrder,
     metadata: { isClosed: String(s.isClosed), probability: s.probability.toFixed(1) },
-    createdAt: iso(p.createdAt), updatedAt: iso(p.createdAt), archived: false, writePermissions: 'CRM_PERMISSIONS_ENFORCEMENT',
+    createdAt: iso(p.createdAt),
+    updatedAt: iso(p.createdAt),
+    archived: false,
+    writePermissions: 'CRM_PERMISSIONS_ENFORCEMENT',
   });
   const pipelineToApi = (p: HsPipeline): Record<string, unknown> => ({
-    id: p.id, label: p.label, displayOrder: p.displayOrder, stages: p.stages.map((s) => stageToApi(p, s)),
-    createdAt: iso(p.createdAt), updatedAt: iso(p.createdAt), archived: false,
+    id: p.id,
+    label: p.label,
+    displayOrder: p.displayOrder,
+    stages: p.stages.map((s) => stageToApi(p, s)),
+    createdAt: iso(p.createdAt),
+    updatedAt: iso(p.createdAt),
+    archived: false,
   });
   const pipeline = (objectType: string, id: string): HsPipeline => {
     const found = objectType === 'deals' || objectType === '0-3' ? state.pipelines.find((p) => p.id === id) : undefined;
@@ -31,9 +41,15 @@ export function pipelineOwnerRoutes({ state }: HubspotDeps): Router {
   router.get('/account-info/v3/details', (_req, res) => {
     // the sandbox account keeps its books in US dollars, in New York time (the seed's base currency)
     res.json({
-      portalId: state.portalId, accountType: 'STANDARD', timeZone: 'US/Eastern', companyCurrency: 'USD',
-      additionalCurrencies: ['EUR', 'GBP', 'CAD', 'JPY'], utcOffset: '-05:00', utcOffsetMilliseconds: -18_000_000,
-      uiDomain: 'app.hubspot.com', dataHostingLocation: 'na1',
+      portalId: state.portalId,
+      accountType: 'STANDARD',
+      timeZone: 'US/Eastern',
+      companyCurrency: 'USD',
+      additionalCurrencies: ['EUR', 'GBP', 'CAD', 'JPY'],
+      utcOffset: '-05:00',
+      utcOffsetMilliseconds: -18_000_000,
+      uiDomain: 'app.hubspot.com',
+      dataHostingLocation: 'na1',
     });
   });
 
@@ -56,8 +72,17 @@ export function pipelineOwnerRoutes({ state }: HubspotDeps): Router {
   });
 
   const ownerToApi = (o: HsOwner): Record<string, unknown> => ({
-    id: o.id, email: o.email, type: 'PERSON', firstName: o.firstName, lastName: o.lastName, userId: o.userId,
-    userIdIncludingInactive: o.userId, createdAt: iso(o.createdAt), updatedAt: iso(o.createdAt), archived: o.archived, teams: [],
+    id: o.id,
+    email: o.email,
+    type: 'PERSON',
+    firstName: o.firstName,
+    lastName: o.lastName,
+    userId: o.userId,
+    userIdIncludingInactive: o.userId,
+    createdAt: iso(o.createdAt),
+    updatedAt: iso(o.createdAt),
+    archived: o.archived,
+    teams: [],
   });
   // The SDK asks for "/crm/v3/owners/" (trailing slash); express matches both.
   router.get('/crm/v3/owners', (req, res) => {
@@ -72,7 +97,11 @@ export function pipelineOwnerRoutes({ state }: HubspotDeps): Router {
     res.json(body);
   });
   router.get('/crm/v3/owners/:ownerId', (req, res) => {
-    const owner = state.owners.find((o) => o.id === param(req, 'ownerId') || (req.query['idProperty'] === 'userId' && String(o.userId) === param(req, 'ownerId')));
+    const owner = state.owners.find(
+      (o) =>
+        o.id === param(req, 'ownerId') ||
+        (req.query['idProperty'] === 'userId' && String(o.userId) === param(req, 'ownerId')),
+    );
     if (!owner) throw notFound(`Owner ${param(req, 'ownerId')} not found`);
     res.json(ownerToApi(owner));
   });

@@ -7,11 +7,23 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { conflict, HubspotError, notFound, validationError } from '../errors.ts';
 import {
-  batchEnvelope, boolParam, checkBatchSize, jsonBody, objectTypeParam, param, parseBody, type HubspotDeps,
+  batchEnvelope,
+  boolParam,
+  checkBatchSize,
+  jsonBody,
+  objectTypeParam,
+  param,
+  parseBody,
+  type HubspotDeps,
 } from '../http.ts';
 import type { HsObjectType } from '../object-types.ts';
 import {
-  FIELD_TYPES, groupToApi, PROPERTY_NAME, propertyToApi, type HsOption, type HsPropertyDef,
+  FIELD_TYPES,
+  groupToApi,
+  PROPERTY_NAME,
+  propertyToApi,
+  type HsOption,
+  type HsPropertyDef,
 } from '../property-defs.ts';
 
 const optionSchema = z.object({
@@ -41,7 +53,10 @@ const updateSchema = createSchema.omit({ name: true, hasUniqueValue: true }).par
 const groupCreateSchema = z.object({ name: z.string(), label: z.string(), displayOrder: z.number().int().optional() });
 const groupUpdateSchema = z.object({ label: z.string().optional(), displayOrder: z.number().int().optional() });
 const batchCreateSchema = z.object({ inputs: z.array(createSchema) });
-const batchNamesSchema = z.object({ inputs: z.array(z.object({ name: z.string() })), archived: z.boolean().optional() });
+const batchNamesSchema = z.object({
+  inputs: z.array(z.object({ name: z.string() })),
+  archived: z.boolean().optional(),
+});
 
 export function propertyRoutes({ state, ctx }: HubspotDeps): Router {
   const router = Router();
@@ -55,8 +70,12 @@ export function propertyRoutes({ state, ctx }: HubspotDeps): Router {
   router.post('/crm/v3/properties/:objectType/groups', jsonBody, (req, res) => {
     const type = objectTypeParam(param(req, 'objectType'));
     const input = parseBody(groupCreateSchema, req.body);
-    if (!PROPERTY_NAME.test(input.name)) throw validationError(`Group name "${input.name}" is invalid: it must start with a lowercase letter and contain only lowercase letters, digits and underscores.`);
-    if (state.groups[type].get(input.name)?.archived === false) throw conflict(`A property group named '${input.name}' already exists.`, 'PropertyGroupError.GROUP_EXISTS');
+    if (!PROPERTY_NAME.test(input.name))
+      throw validationError(
+        `Group name "${input.name}" is invalid: it must start with a lowercase letter and contain only lowercase letters, digits and underscores.`,
+      );
+    if (state.groups[type].get(input.name)?.archived === false)
+      throw conflict(`A property group named '${input.name}' already exists.`, 'PropertyGroupError.GROUP_EXISTS');
     const group = { name: input.name, label: input.label, displayOrder: input.displayOrder ?? -1, archived: false };
     state.groups[type].set(group.name, group);
     res.status(201).json(groupToApi(group));
@@ -86,7 +105,15 @@ export function propertyRoutes({ state, ctx }: HubspotDeps): Router {
     const errors: Record<string, unknown>[] = [];
     for (const input of inputs) {
       if (defs(type).get(input.name)?.archived === false) {
-        errors.push({ status: 'error', category: 'OBJECT_ALREADY_EXISTS', subCategory: 'PropertyCreateError.PROPERTY_EXISTS', message: `Property named '${input.name}' already exists.`, context: { name: [input.name] }, errors: [], links: {} });
+        errors.push({
+          status: 'error',
+          category: 'OBJECT_ALREADY_EXISTS',
+          subCategory: 'PropertyCreateError.PROPERTY_EXISTS',
+          message: `Property named '${input.name}' already exists.`,
+          context: { name: [input.name] },
+          errors: [],
+          links: {},
+        });
         continue;
       }
       results.push(propertyToApi(createProperty(type, input)));
@@ -97,7 +124,9 @@ export function propertyRoutes({ state, ctx }: HubspotDeps): Router {
     const type = objectTypeParam(param(req, 'objectType'));
     const { inputs, archived } = parseBody(batchNamesSchema, req.body);
     const started = now();
-    const found = inputs.map((i) => defs(type).get(i.name)).filter((p): p is HsPropertyDef => p !== undefined && p.archived === (archived ?? false));
+    const found = inputs
+      .map((i) => defs(type).get(i.name))
+      .filter((p): p is HsPropertyDef => p !== undefined && p.archived === (archived ?? false));
     res.json(batchEnvelope(found.map(propertyToApi), started, now()));
   });
   router.post('/crm/v3/properties/:objectType/batch/archive', jsonBody, (req, res) => {
@@ -117,14 +146,18 @@ export function propertyRoutes({ state, ctx }: HubspotDeps): Router {
     const input = parseBody(createSchema, req.body);
     checkDefinition(type, input);
     if (defs(type).get(input.name)?.archived === false) {
-      throw new HubspotError(409, 'OBJECT_ALREADY_EXISTS', `Property named '${input.name}' already exists.`, { subCategory: 'PropertyCreateError.PROPERTY_EXISTS', context: { name: [input.name] } });
+      throw new HubspotError(409, 'OBJECT_ALREADY_EXISTS', `Property named '${input.name}' already exists.`, {
+        subCategory: 'PropertyCreateError.PROPERTY_EXISTS',
+        context: { name: [input.name] },
+      });
     }
     res.status(201).json(propertyToApi(createProperty(type, input)));
   });
   router.get('/crm/v3/properties/:objectType/:propertyName', (req, res) => {
     const type = objectTypeParam(param(req, 'objectType'));
     const def = defs(type).get(param(req, 'propertyName'));
-    if (!def || def.archived !== boolParam(req.query['archived'])) throw notFound(`Property ${param(req, 'propertyName')} does not exist`);
+    if (!def || def.archived !== boolParam(req.query['archived']))
+      throw notFound(`Property ${param(req, 'propertyName')} does not exist`);
     res.json(propertyToApi(def));
   });
   router.patch('/crm/v3/properties/:objectType/:propertyName', jsonBody, (req, res) => {
@@ -136,7 +169,19 @@ export function propertyRoutes({ state, ctx }: HubspotDeps): Router {
     }
     const merged = { ...def, ...definedOnly(input), name: def.name };
     checkDefinition(type, { ...merged, options: input.options ?? def.options });
-    Object.assign(def, definedOnly({ label: input.label, type: input.type, fieldType: input.fieldType, groupName: input.groupName, description: input.description, displayOrder: input.displayOrder, hidden: input.hidden, formField: input.formField }));
+    Object.assign(
+      def,
+      definedOnly({
+        label: input.label,
+        type: input.type,
+        fieldType: input.fieldType,
+        groupName: input.groupName,
+        description: input.description,
+        displayOrder: input.displayOrder,
+        hidden: input.hidden,
+        formField: input.formField,
+      }),
+    );
     // PATCH replaces the option list whole: options left out of the request are gone.
     if (input.options !== undefined) def.options = toOptions(input.options);
     def.updatedAt = now();
@@ -166,17 +211,43 @@ export function propertyRoutes({ state, ctx }: HubspotDeps): Router {
     def.archivedAt = now();
   }
 
-  function checkDefinition(type: HsObjectType, input: { name: string; type?: string | undefined; fieldType?: string | undefined; groupName?: string | undefined; options?: readonly { label: string; value: string }[] | undefined }): void {
+  function checkDefinition(
+    type: HsObjectType,
+    input: {
+      name: string;
+      type?: string | undefined;
+      fieldType?: string | undefined;
+      groupName?: string | undefined;
+      options?: readonly { label: string; value: string }[] | undefined;
+    },
+  ): void {
     if (!PROPERTY_NAME.test(input.name)) {
-      throw validationError(`Property name "${input.name}" is invalid: it must start with a lowercase letter and contain only lowercase letters, digits and underscores.`, [{ message: `Invalid property name ${input.name}`, code: 'INVALID_PROPERTY_NAME', context: { name: [input.name] } }]);
+      throw validationError(
+        `Property name "${input.name}" is invalid: it must start with a lowercase letter and contain only lowercase letters, digits and underscores.`,
+        [
+          {
+            message: `Invalid property name ${input.name}`,
+            code: 'INVALID_PROPERTY_NAME',
+            context: { name: [input.name] },
+          },
+        ],
+      );
     }
     const fieldTypes = FIELD_TYPES[input.type ?? ''];
-    if (!fieldTypes) throw validationError(`Property type "${input.type ?? ''}" is not one of: ${Object.keys(FIELD_TYPES).join(', ')}.`);
+    if (!fieldTypes)
+      throw validationError(
+        `Property type "${input.type ?? ''}" is not one of: ${Object.keys(FIELD_TYPES).join(', ')}.`,
+      );
     if (!fieldTypes.includes(input.fieldType ?? '')) {
-      throw validationError(`fieldType "${input.fieldType ?? ''}" is not valid for a property of type "${input.type ?? ''}"; use one of: ${fieldTypes.join(', ')}.`, [{ message: 'Invalid type/fieldType combination', code: 'INVALID_FIELD_TYPE' }]);
+      throw validationError(
+        `fieldType "${input.fieldType ?? ''}" is not valid for a property of type "${input.type ?? ''}"; use one of: ${fieldTypes.join(', ')}.`,
+        [{ message: 'Invalid type/fieldType combination', code: 'INVALID_FIELD_TYPE' }],
+      );
     }
     if (input.groupName !== undefined && state.groups[type].get(input.groupName)?.archived !== false) {
-      throw validationError(`Property group ${input.groupName} does not exist.`, [{ message: `group ${input.groupName} does not exist`, code: 'PROPERTY_GROUP_NOT_FOUND' }]);
+      throw validationError(`Property group ${input.groupName} does not exist.`, [
+        { message: `group ${input.groupName} does not exist`, code: 'PROPERTY_GROUP_NOT_FOUND' },
+      ]);
     }
     checkOptions(input.type ?? '', input.options ?? []);
   }
@@ -184,11 +255,25 @@ export function propertyRoutes({ state, ctx }: HubspotDeps): Router {
   function createProperty(type: HsObjectType, input: z.infer<typeof createSchema>): HsPropertyDef {
     const at = now();
     const def: HsPropertyDef = {
-      name: input.name, label: input.label, type: input.type, fieldType: input.fieldType, groupName: input.groupName,
-      description: input.description ?? '', options: toOptions(input.options ?? []), displayOrder: input.displayOrder ?? -1,
-      hasUniqueValue: input.hasUniqueValue ?? false, hidden: input.hidden ?? false, formField: input.formField ?? true,
-      calculated: false, externalOptions: input.externalOptions ?? false, hubspotDefined: false, readOnlyValue: false,
-      createdAt: at, updatedAt: at, archived: false, archivedAt: null,
+      name: input.name,
+      label: input.label,
+      type: input.type,
+      fieldType: input.fieldType,
+      groupName: input.groupName,
+      description: input.description ?? '',
+      options: toOptions(input.options ?? []),
+      displayOrder: input.displayOrder ?? -1,
+      hasUniqueValue: input.hasUniqueValue ?? false,
+      hidden: input.hidden ?? false,
+      formField: input.formField ?? true,
+      calculated: false,
+      externalOptions: input.externalOptions ?? false,
+      hubspotDefined: false,
+      readOnlyValue: false,
+      createdAt: at,
+      updatedAt: at,
+      archived: false,
+      archivedAt: null,
     };
     defs(type).set(def.name, def);
     return def;
@@ -198,23 +283,44 @@ export function propertyRoutes({ state, ctx }: HubspotDeps): Router {
 }
 
 function checkOptions(type: string, options: readonly { label: string; value: string }[]): void {
-  if (options.length > 0 && type !== 'enumeration' && type !== 'bool') throw validationError(`Options are only allowed on enumeration properties, not ${type}.`);
+  if (options.length > 0 && type !== 'enumeration' && type !== 'bool')
+    throw validationError(`Options are only allowed on enumeration properties, not ${type}.`);
   const seen = new Set<string>();
   for (const o of options) {
-    for (const [field, text] of [['value', o.value], ['label', o.label]] as const) {
-      if (text.trim() === '') throw validationError(`Option ${field} cannot be empty.`, [{ message: `Empty option ${field}`, code: 'INVALID_OPTION' }]);
+    for (const [field, text] of [
+      ['value', o.value],
+      ['label', o.label],
+    ] as const) {
+      if (text.trim() === '')
+        throw validationError(`Option ${field} cannot be empty.`, [
+          { message: `Empty option ${field}`, code: 'INVALID_OPTION' },
+        ]);
       if (text !== text.trim()) {
-        throw validationError(`Option ${field} "${text}" has leading or trailing whitespace.`, [{ message: `Option ${field} "${text}" has leading or trailing whitespace`, code: 'INVALID_OPTION', context: { [field]: [text] } }]);
+        throw validationError(`Option ${field} "${text}" has leading or trailing whitespace.`, [
+          {
+            message: `Option ${field} "${text}" has leading or trailing whitespace`,
+            code: 'INVALID_OPTION',
+            context: { [field]: [text] },
+          },
+        ]);
       }
     }
-    if (seen.has(o.value)) throw validationError(`Option value "${o.value}" is used more than once.`, [{ message: `Duplicate option value ${o.value}`, code: 'DUPLICATE_OPTION' }]);
+    if (seen.has(o.value))
+      throw validationError(`Option value "${o.value}" is used more than once.`, [
+        { message: `Duplicate option value ${o.value}`, code: 'DUPLICATE_OPTION' },
+      ]);
     seen.add(o.value);
   }
 }
 
 function toOptions(options: readonly z.infer<typeof optionSchema>[]): HsOption[] {
   return options.map((o, i) => {
-    const option: HsOption = { label: o.label, value: o.value, displayOrder: o.displayOrder ?? i, hidden: o.hidden ?? false };
+    const option: HsOption = {
+      label: o.label,
+      value: o.value,
+      displayOrder: o.displayOrder ?? i,
+      hidden: o.hidden ?? false,
+    };
     if (o.description !== undefined) option.description = o.description;
     return option;
   });
@@ -222,5 +328,7 @@ function toOptions(options: readonly z.infer<typeof optionSchema>[]): HsOption[]
 
 /** Drops undefined fields, so a partial update never writes `undefined` over a value. */
 function definedOnly<T extends object>(input: T): Partial<{ [K in keyof T]: Exclude<T[K], undefined> }> {
-  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Partial<{ [K in keyof T]: Exclude<T[K], undefined> }>;
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Partial<{
+    [K in keyof T]: Exclude<T[K], undefined>;
+  }>;
 }

@@ -12,8 +12,11 @@ const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const LOOSE_DATETIME = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 function parserError(field: FieldDef, value: unknown, what: string): SfApiError {
-  return new SfApiError(400, 'JSON_PARSER_ERROR',
-    `Cannot deserialize instance of ${what} from ${typeof value === 'string' ? 'VALUE_STRING' : 'VALUE_TOKEN'} value ${JSON.stringify(value)} or request may be missing a required field (field ${field.name})`);
+  return new SfApiError(
+    400,
+    'JSON_PARSER_ERROR',
+    `Cannot deserialize instance of ${what} from ${typeof value === 'string' ? 'VALUE_STRING' : 'VALUE_TOKEN'} value ${JSON.stringify(value)} or request may be missing a required field (field ${field.name})`,
+  );
 }
 
 /** A dateTime as written by clients: ISO-8601 with offset or Z, or a bare date (midnight UTC). */
@@ -27,7 +30,8 @@ export function parseDateTimeInput(text: string): number | null {
   const time = m[2].length === 5 ? `${m[2]}:00` : m[2];
   const [whole, frac] = time.split('.');
   const millis = frac === undefined ? '' : `.${frac.slice(0, 3)}`;
-  const zone = m[3] === undefined || m[3] === 'Z' ? 'Z' : m[3].includes(':') ? m[3] : `${m[3].slice(0, 3)}:${m[3].slice(3)}`;
+  const zone =
+    m[3] === undefined || m[3] === 'Z' ? 'Z' : m[3].includes(':') ? m[3] : `${m[3].slice(0, 3)}:${m[3].slice(3)}`;
   return parseDateTimeLiteral(`${m[1]}T${whole ?? ''}${millis}${zone}`);
 }
 

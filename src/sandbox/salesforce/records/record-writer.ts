@@ -18,8 +18,7 @@ export interface SaveResult {
 }
 
 export type Prepared =
-  | { ok: true; id?: string; commit: () => string }
-  | { ok: false; id?: string; errors: SaveError[] };
+  { ok: true; id?: string; commit: () => string } | { ok: false; id?: string; errors: SaveError[] };
 
 /** Children removed with their parent, as Salesforce's cascade delete does. */
 const CASCADES: readonly { parent: string; child: string; field: string }[] = [
@@ -32,8 +31,11 @@ const CASCADES: readonly { parent: string; child: string; field: string }[] = [
   { parent: 'PermissionSet', child: 'PermissionSetAssignment', field: 'PermissionSetId' },
 ];
 
-export const ROLLED_BACK: SaveError = saveError('ALL_OR_NONE_OPERATION_ROLLED_BACK',
-  'Record rolled back because not all records were valid and the request was using AllOrNone header', []);
+export const ROLLED_BACK: SaveError = saveError(
+  'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+  'Record rolled back because not all records were valid and the request was using AllOrNone header',
+  [],
+);
 
 export class RecordWriter {
   private readonly org: SalesforceOrg;
@@ -50,7 +52,10 @@ export class RecordWriter {
 
   prepareCreate(table: ObjectTable, body: Readonly<Record<string, unknown>>): Prepared {
     if (!table.def.createable) {
-      return { ok: false, errors: [saveError('INVALID_TYPE_FOR_OPERATION', `entity type cannot be inserted: ${table.def.label}`)] };
+      return {
+        ok: false,
+        errors: [saveError('INVALID_TYPE_FOR_OPERATION', `entity type cannot be inserted: ${table.def.label}`)],
+      };
     }
     if ('Id' in body || 'id' in body) {
       return { ok: false, errors: [saveError('INVALID_FIELD', 'cannot specify Id in an insert call', ['Id'])] };
@@ -74,22 +79,32 @@ export class RecordWriter {
   private target(table: ObjectTable, rawId: string): { row: SfRecord } | { errors: SaveError[] } {
     const id = normalizeId(rawId);
     if (id === null || id.slice(0, 3) !== table.def.keyPrefix) {
-      return { errors: [saveError('MALFORMED_ID', `${table.def.label} ID: id value of incorrect type: ${rawId}`, ['Id'])] };
+      return {
+        errors: [saveError('MALFORMED_ID', `${table.def.label} ID: id value of incorrect type: ${rawId}`, ['Id'])],
+      };
     }
     const row = table.rows.get(id);
-    if (row === undefined) return { errors: [saveError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [])] };
+    if (row === undefined)
+      return { errors: [saveError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [])] };
     if (row['IsDeleted'] === true) return { errors: [saveError('ENTITY_IS_DELETED', 'entity is deleted', [])] };
     return { row };
   }
 
   prepareUpdate(table: ObjectTable, rawId: string, body: Readonly<Record<string, unknown>>): Prepared {
     if (!table.def.updateable) {
-      return { ok: false, id: rawId, errors: [saveError('INVALID_TYPE_FOR_OPERATION', `entity type cannot be updated: ${table.def.label}`)] };
+      return {
+        ok: false,
+        id: rawId,
+        errors: [saveError('INVALID_TYPE_FOR_OPERATION', `entity type cannot be updated: ${table.def.label}`)],
+      };
     }
     const found = this.target(table, rawId);
     if ('errors' in found) return { ok: false, id: rawId, errors: found.errors };
     const id = String(found.row['Id']);
-    const checked = validateWrite({ org: this.org, table, access: this.access, mode: 'update', existing: found.row }, body);
+    const checked = validateWrite(
+      { org: this.org, table, access: this.access, mode: 'update', existing: found.row },
+      body,
+    );
     if (!checked.ok) return { ok: false, id, errors: checked.errors };
     const errors = objectRules(this.org, table.name, { ...found.row, ...checked.values }, id);
     if (errors.length > 0) return { ok: false, id, errors };
@@ -101,14 +116,25 @@ export class RecordWriter {
     const hit = id === null ? undefined : this.org.find(id);
     if (id === null || hit === undefined) {
       const code = id === null ? 'MALFORMED_ID' : 'INVALID_CROSS_REFERENCE_KEY';
-      return { ok: false, id: rawId, errors: [saveError(code, id === null ? `malformed id ${rawId}` : 'invalid cross reference id')] };
+      return {
+        ok: false,
+        id: rawId,
+        errors: [saveError(code, id === null ? `malformed id ${rawId}` : 'invalid cross reference id')],
+      };
     }
     if (!hit.table.def.deletable || hit.table.def.tooling) {
-      return { ok: false, id, errors: [saveError('INVALID_TYPE_FOR_OPERATION', `entity type cannot be deleted: ${hit.table.def.label}`)] };
+      return {
+        ok: false,
+        id,
+        errors: [saveError('INVALID_TYPE_FOR_OPERATION', `entity type cannot be deleted: ${hit.table.def.label}`)],
+      };
     }
-    if (hit.row['IsDeleted'] === true) return { ok: false, id, errors: [saveError('ENTITY_IS_DELETED', 'entity is deleted')] };
+    if (hit.row['IsDeleted'] === true)
+      return { ok: false, id, errors: [saveError('ENTITY_IS_DELETED', 'entity is deleted')] };
     return {
-      ok: true, id, commit: () => {
+      ok: true,
+      id,
+      commit: () => {
         this.org.softDelete(hit.table.name, id, this.userId);
         const pending = this.deleted.get(hit.table.name) ?? [];
         pending.push(id);
@@ -152,7 +178,9 @@ export function runBatch(prepare: (() => Prepared)[], allOrNone: boolean): SaveR
   }
   const ops = prepare.map((p) => p());
   if (ops.every((op) => op.ok)) return ops.map((op) => ({ id: op.commit(), success: true, errors: [] }));
-  return ops.map((op) => (op.ok ? failure({ ok: false, ...(op.id === undefined ? {} : { id: op.id }), errors: [ROLLED_BACK] }) : failure(op)));
+  return ops.map((op) =>
+    op.ok ? failure({ ok: false, ...(op.id === undefined ? {} : { id: op.id }), errors: [ROLLED_BACK] }) : failure(op),
+  );
 }
 
 function failure(op: Extract<Prepared, { ok: false }>): SaveResult {

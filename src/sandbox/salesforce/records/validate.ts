@@ -32,10 +32,17 @@ export interface WriteContext {
 const IGNORED_KEYS = new Set(['attributes', 'id', 'Id']);
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export const saveError = (statusCode: string, message: string, fields: string[] = []): SaveError => ({ statusCode, message, fields });
+export const saveError = (statusCode: string, message: string, fields: string[] = []): SaveError => ({
+  statusCode,
+  message,
+  fields,
+});
 
 /** Canonical field definitions for the keys of a JSON body; unknown or invisible keys fail the request. */
-function bodyFields(ctx: Pick<WriteContext, 'table' | 'access'>, body: Readonly<Record<string, unknown>>): [FieldDef, unknown][] {
+function bodyFields(
+  ctx: Pick<WriteContext, 'table' | 'access'>,
+  body: Readonly<Record<string, unknown>>,
+): [FieldDef, unknown][] {
   const out: [FieldDef, unknown][] = [];
   for (const [key, value] of Object.entries(body)) {
     if (IGNORED_KEYS.has(key)) continue;
@@ -49,7 +56,11 @@ function bodyFields(ctx: Pick<WriteContext, 'table' | 'access'>, body: Readonly<
 }
 
 /** Throws what the deserializer would (unknown field, unreadable value); no rule checks. */
-export function checkDeserializable(table: ObjectTable, access: FieldAccess, body: Readonly<Record<string, unknown>>): void {
+export function checkDeserializable(
+  table: ObjectTable,
+  access: FieldAccess,
+  body: Readonly<Record<string, unknown>>,
+): void {
   for (const [f, raw] of bodyFields({ table, access }, body)) coerceValue(f, raw);
 }
 
@@ -65,8 +76,13 @@ export function validateWrite(ctx: WriteContext, body: Readonly<Record<string, u
   const errors: SaveError[] = [];
   const locked = entries.filter(([f]) => !writable(ctx, f)).map(([f]) => f.name);
   if (locked.length > 0) {
-    errors.push(saveError('INVALID_FIELD_FOR_INSERT_UPDATE',
-      `Unable to ${ctx.mode} fields: ${locked.join(', ')}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`, locked));
+    errors.push(
+      saveError(
+        'INVALID_FIELD_FOR_INSERT_UPDATE',
+        `Unable to ${ctx.mode} fields: ${locked.join(', ')}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+        locked,
+      ),
+    );
   }
   for (const [f] of entries) {
     const value = values[f.name] ?? null;
@@ -75,14 +91,17 @@ export function validateWrite(ctx: WriteContext, body: Readonly<Record<string, u
     else if (value !== null) values[f.name] = normalize(f, value);
   }
   const missing = missingRequired(ctx, values);
-  if (missing.length > 0) errors.push(saveError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing));
+  if (missing.length > 0)
+    errors.push(saveError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing));
   return errors.length > 0 ? { ok: false, errors } : { ok: true, values };
 }
 
 function missingRequired(ctx: WriteContext, values: Readonly<Record<string, FieldValue>>): string[] {
   return ctx.table.def.fields
     .filter((f) => !f.nillable && f.createable && f.type !== 'boolean' && f.defaultValue === undefined)
-    .filter((f) => (ctx.mode === 'create' ? (values[f.name] ?? null) === null : f.name in values && values[f.name] === null))
+    .filter((f) =>
+      ctx.mode === 'create' ? (values[f.name] ?? null) === null : f.name in values && values[f.name] === null,
+    )
     .map((f) => f.name);
 }
 
@@ -92,19 +111,37 @@ function normalize(f: FieldDef, value: FieldValue): FieldValue {
     const factor = 10 ** (f.scale ?? 0);
     return Math.round(value * factor) / factor;
   }
-  if ((f.type === 'picklist' || f.type === 'multipicklist') && typeof value === 'string' && f.restrictedPicklist === true) {
-    return value.split(';').map((v) => f.picklistValues?.find((p) => p.value.toLowerCase() === v.toLowerCase())?.value ?? v).join(';');
+  if (
+    (f.type === 'picklist' || f.type === 'multipicklist') &&
+    typeof value === 'string' &&
+    f.restrictedPicklist === true
+  ) {
+    return value
+      .split(';')
+      .map((v) => f.picklistValues?.find((p) => p.value.toLowerCase() === v.toLowerCase())?.value ?? v)
+      .join(';');
   }
   return value;
 }
 
 function checkValue(org: SalesforceOrg, f: FieldDef, value: FieldValue): SaveError | null {
-  if (typeof value === 'string' && f.length !== undefined && value.length > f.length && f.type !== 'reference' && f.type !== 'id') {
-    return saveError('STRING_TOO_LONG', `${f.label}: data value too large: ${value.slice(0, 40)} (max length=${f.length})`, [f.name]);
+  if (
+    typeof value === 'string' &&
+    f.length !== undefined &&
+    value.length > f.length &&
+    f.type !== 'reference' &&
+    f.type !== 'id'
+  ) {
+    return saveError(
+      'STRING_TOO_LONG',
+      `${f.label}: data value too large: ${value.slice(0, 40)} (max length=${f.length})`,
+      [f.name],
+    );
   }
   if (f.type === 'picklist' || f.type === 'multipicklist') return checkPicklist(f, String(value));
   if (f.type === 'reference') return checkReference(org, f, String(value));
-  if (f.type === 'email' && !EMAIL.test(String(value))) return saveError('INVALID_EMAIL_ADDRESS', `${f.label}: invalid email address: ${String(value)}`, [f.name]);
+  if (f.type === 'email' && !EMAIL.test(String(value)))
+    return saveError('INVALID_EMAIL_ADDRESS', `${f.label}: invalid email address: ${String(value)}`, [f.name]);
   if (NUMERIC_TYPES.has(f.type) && typeof value === 'number') return checkRange(f, value);
   return null;
 }
@@ -113,7 +150,13 @@ function checkPicklist(f: FieldDef, value: string): SaveError | null {
   if (f.restrictedPicklist !== true) return null;
   const allowed = new Set((f.picklistValues ?? []).filter((p) => p.active).map((p) => p.value.toLowerCase()));
   const bad = value.split(';').find((v) => !allowed.has(v.toLowerCase()));
-  return bad === undefined ? null : saveError('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `${f.label}: bad value for restricted picklist field: ${bad}`, [f.name]);
+  return bad === undefined
+    ? null
+    : saveError(
+        'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+        `${f.label}: bad value for restricted picklist field: ${bad}`,
+        [f.name],
+      );
 }
 
 function checkReference(org: SalesforceOrg, f: FieldDef, value: string): SaveError | null {
@@ -133,5 +176,9 @@ function checkRange(f: FieldDef, value: number): SaveError | null {
   if (f.precision === undefined) return null;
   const integerDigits = Math.max(0, f.precision - (f.scale ?? 0));
   if (Math.abs(value) < 10 ** integerDigits) return null;
-  return saveError('NUMBER_OUTSIDE_VALID_RANGE', `${f.label}: value outside of valid range on numeric field: ${value}`, [f.name]);
+  return saveError(
+    'NUMBER_OUTSIDE_VALID_RANGE',
+    `${f.label}: value outside of valid range on numeric field: ${value}`,
+    [f.name],
+  );
 }

@@ -30,29 +30,48 @@ type JsonRecord = Record<string, unknown>;
 
 function parseBody<T>(schema: z.ZodType<T>, req: Request): T {
   const parsed = schema.safeParse(req.body);
-  if (!parsed.success) throw new SfApiError(400, 'JSON_PARSER_ERROR', `Invalid request body: ${parsed.error.issues[0]?.message ?? 'unreadable'}`);
+  if (!parsed.success)
+    throw new SfApiError(
+      400,
+      'JSON_PARSER_ERROR',
+      `Invalid request body: ${parsed.error.issues[0]?.message ?? 'unreadable'}`,
+    );
   return parsed.data;
 }
 
 function checkSize(services: SfServices, count: number): void {
   const max = services.settings.maxCollection;
   if (max !== null && count > max) {
-    throw new SfApiError(400, 'EXCEEDED_ID_LIMIT', `record limit reached. cannot submit more than ${max} records into this call`);
+    throw new SfApiError(
+      400,
+      'EXCEEDED_ID_LIMIT',
+      `record limit reached. cannot submit more than ${max} records into this call`,
+    );
   }
 }
 
 function recordTable(services: SfServices, record: JsonRecord): ObjectTable {
   const attrs = record['attributes'];
-  const type = typeof attrs === 'object' && attrs !== null && 'type' in attrs ? (attrs).type : undefined;
+  const type = typeof attrs === 'object' && attrs !== null && 'type' in attrs ? attrs.type : undefined;
   const table = typeof type === 'string' ? services.org.table(type) : undefined;
   if (table === undefined || table.def.tooling) {
-    throw new SfApiError(400, 'INVALID_TYPE', typeof type === 'string' ? `sObject type '${type}' is not supported.` : 'sObject type must be given in attributes.type');
+    throw new SfApiError(
+      400,
+      'INVALID_TYPE',
+      typeof type === 'string'
+        ? `sObject type '${type}' is not supported.`
+        : 'sObject type must be given in attributes.type',
+    );
   }
   return table;
 }
 
 /** Reads every record's type and values first, so a deserialization error saves nothing. */
-function planned(services: SfServices, caller: Caller, records: JsonRecord[]): { table: ObjectTable; record: JsonRecord }[] {
+function planned(
+  services: SfServices,
+  caller: Caller,
+  records: JsonRecord[],
+): { table: ObjectTable; record: JsonRecord }[] {
   return records.map((record) => {
     const table = recordTable(services, record);
     checkDeserializable(table, caller.access, record);
@@ -70,7 +89,8 @@ function saveMany(services: SfServices, mode: 'create' | 'update') {
     const ops = planned(services, caller, body.records).map(({ table, record }) => (): Prepared => {
       if (mode === 'create') return writer.prepareCreate(table, record);
       const id = record['id'] ?? record['Id'];
-      if (typeof id !== 'string' || id === '') return { ok: false, errors: [saveError('MISSING_ARGUMENT', 'Id not specified in an update call')] };
+      if (typeof id !== 'string' || id === '')
+        return { ok: false, errors: [saveError('MISSING_ARGUMENT', 'Id not specified in an update call')] };
       return writer.prepareUpdate(table, id, record);
     });
     res.json(runBatch(ops, body.allOrNone === true));
@@ -80,12 +100,18 @@ function saveMany(services: SfServices, mode: 'create' | 'update') {
 function deleteMany(services: SfServices) {
   return (req: Request, res: Response): void => {
     apiVersion(req);
-    const ids = (queryParam(req, 'ids') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const ids = (queryParam(req, 'ids') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     if (ids.length === 0) throw new SfApiError(400, 'MISSING_ARGUMENT', 'ids parameter is required');
     checkSize(services, ids.length);
     const caller = callerOf(services, req);
     const writer = new RecordWriter(services.org, caller.access, caller.userId);
-    const results = runBatch(ids.map((id) => () => writer.prepareDelete(id)), queryParam(req, 'allOrNone') === 'true');
+    const results = runBatch(
+      ids.map((id) => () => writer.prepareDelete(id)),
+      queryParam(req, 'allOrNone') === 'true',
+    );
     writer.cascadeDeletes();
     res.json(results);
   };
@@ -96,23 +122,29 @@ function retrieveMany(services: SfServices) {
     const version = apiVersion(req);
     const table = tableOf(services, req, false);
     const { access } = callerOf(services, req);
-    const body = req.method === 'GET'
-      ? { ids: (queryParam(req, 'ids') ?? '').split(','), fields: (queryParam(req, 'fields') ?? '').split(',') }
-      : parseBody(retrieveBody, req);
+    const body =
+      req.method === 'GET'
+        ? { ids: (queryParam(req, 'ids') ?? '').split(','), fields: (queryParam(req, 'fields') ?? '').split(',') }
+        : parseBody(retrieveBody, req);
     checkSize(services, body.ids.length);
-    const fields = body.fields.filter((f) => f !== '').map((name) => {
-      const f = table.field(name);
-      if (f === undefined || !access.canRead(table, f)) throw new SfApiError(400, 'INVALID_FIELD', `No such column '${name}' on sobject of type ${table.name}`);
-      return f;
-    });
-    res.json(body.ids.map((raw) => {
-      const id = normalizeId(raw);
-      const row = id === null ? undefined : table.rows.get(id);
-      if (row === undefined || row['IsDeleted'] === true) return null;
-      const out: JsonRecord = { attributes: attributes(table, row, version) };
-      for (const f of fields) out[f.name] = wireValue(f, row[f.name]);
-      return out;
-    }));
+    const fields = body.fields
+      .filter((f) => f !== '')
+      .map((name) => {
+        const f = table.field(name);
+        if (f === undefined || !access.canRead(table, f))
+          throw new SfApiError(400, 'INVALID_FIELD', `No such column '${name}' on sobject of type ${table.name}`);
+        return f;
+      });
+    res.json(
+      body.ids.map((raw) => {
+        const id = normalizeId(raw);
+        const row = id === null ? undefined : table.rows.get(id);
+        if (row === undefined || row['IsDeleted'] === true) return null;
+        const out: JsonRecord = { attributes: attributes(table, row, version) };
+        for (const f of fields) out[f.name] = wireValue(f, row[f.name]);
+        return out;
+      }),
+    );
   };
 }
 
@@ -126,4 +158,3 @@ export function compositeRoutes(services: SfServices): Router {
   router.get(`${root}/:object`, retrieveMany(services));
   return router;
 }
-

@@ -15,14 +15,16 @@ import { origin, param } from './route-helpers.ts';
 
 const JWT_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
-const tokenRequest = z.object({
-  grant_type: z.string(),
-  client_id: z.string().optional(),
-  client_secret: z.string().optional(),
-  refresh_token: z.string().optional(),
-  assertion: z.string().optional(),
-  code: z.string().optional(),
-}).loose();
+const tokenRequest = z
+  .object({
+    grant_type: z.string(),
+    client_id: z.string().optional(),
+    client_secret: z.string().optional(),
+    refresh_token: z.string().optional(),
+    assertion: z.string().optional(),
+    code: z.string().optional(),
+  })
+  .loose();
 
 type TokenRequest = z.infer<typeof tokenRequest>;
 
@@ -66,7 +68,8 @@ function grantUser(services: SfServices, body: TokenRequest): string {
 
 function jwtUser(services: SfServices, assertion: string | undefined): string {
   const payload = assertion?.split('.')[1];
-  if (assertion?.split('.').length !== 3 || payload === undefined) throw new OAuthError('invalid_grant', 'invalid assertion');
+  if (assertion?.split('.').length !== 3 || payload === undefined)
+    throw new OAuthError('invalid_grant', 'invalid assertion');
   let claims: z.infer<typeof jwtClaims>;
   try {
     claims = jwtClaims.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
@@ -74,21 +77,31 @@ function jwtUser(services: SfServices, assertion: string | undefined): string {
     // A payload that is not JSON claims is what Salesforce calls an invalid assertion.
     throw new OAuthError('invalid_grant', 'invalid assertion');
   }
-  if (claims.exp !== undefined && claims.exp * 1000 < services.ctx.clock.now()) throw new OAuthError('invalid_grant', 'expired authorization code');
+  if (claims.exp !== undefined && claims.exp * 1000 < services.ctx.clock.now())
+    throw new OAuthError('invalid_grant', 'expired authorization code');
   return userByUsername(services, claims.sub);
 }
 
 function issueToken(services: SfServices, req: Request, body: TokenRequest): Record<string, unknown> {
-  if (!body.client_id && body.grant_type !== JWT_GRANT) throw new OAuthError('invalid_client_id', 'client identifier invalid');
+  if (!body.client_id && body.grant_type !== JWT_GRANT)
+    throw new OAuthError('invalid_client_id', 'client identifier invalid');
   const userId = grantUser(services, body);
   const issued = services.ctx.tokens.issue(services.settings.tokenTtlSeconds);
   services.sessions.bind(issued.accessToken, userId);
   const base = origin(req);
   const id = `${base}/id/${services.org.orgId}/${userId}`;
   const issuedAt = String(services.ctx.clock.now());
-  const signature = createHmac('sha256', body.client_secret ?? 'sandbox').update(id + issuedAt).digest('base64');
+  const signature = createHmac('sha256', body.client_secret ?? 'sandbox')
+    .update(id + issuedAt)
+    .digest('base64');
   const answer: Record<string, unknown> = {
-    access_token: issued.accessToken, signature, scope: 'api refresh_token', instance_url: base, id, token_type: 'Bearer', issued_at: issuedAt,
+    access_token: issued.accessToken,
+    signature,
+    scope: 'api refresh_token',
+    instance_url: base,
+    id,
+    token_type: 'Bearer',
+    issued_at: issuedAt,
   };
   // Only the authorization-code flow hands out a refresh token; refresh, JWT and client credentials do not.
   if (body.grant_type === 'authorization_code') answer['refresh_token'] = issued.refreshToken;
@@ -121,15 +134,32 @@ function identityHandler(services: SfServices) {
     }
     const base = origin(req);
     res.json({
-      id: `${base}/id/${services.org.orgId}/${String(user['Id'])}`, asserted_user: true, user_id: user['Id'], organization_id: services.org.orgId,
-      username: user['Username'], nick_name: user['Alias'], display_name: user['Name'], email: user['Email'], email_verified: true,
-      first_name: user['FirstName'], last_name: user['LastName'], timezone: user['TimeZoneSidKey'], active: user['IsActive'],
-      user_type: 'STANDARD', language: 'en_US', locale: 'en_US', utcOffset: 0,
-      last_modified_date: typeof user['LastModifiedDate'] === 'number' ? formatDateTime(user['LastModifiedDate']) : null,
+      id: `${base}/id/${services.org.orgId}/${String(user['Id'])}`,
+      asserted_user: true,
+      user_id: user['Id'],
+      organization_id: services.org.orgId,
+      username: user['Username'],
+      nick_name: user['Alias'],
+      display_name: user['Name'],
+      email: user['Email'],
+      email_verified: true,
+      first_name: user['FirstName'],
+      last_name: user['LastName'],
+      timezone: user['TimeZoneSidKey'],
+      active: user['IsActive'],
+      user_type: 'STANDARD',
+      language: 'en_US',
+      locale: 'en_US',
+      utcOffset: 0,
+      last_modified_date:
+        typeof user['LastModifiedDate'] === 'number' ? formatDateTime(user['LastModifiedDate']) : null,
       urls: {
-        rest: `${base}/services/data/v{version}/`, sobjects: `${base}/services/data/v{version}/sobjects/`,
-        query: `${base}/services/data/v{version}/query/`, tooling_rest: `${base}/services/data/v{version}/tooling/`,
-        profile: `${base}/${String(user['Id'])}`, custom_domain: base,
+        rest: `${base}/services/data/v{version}/`,
+        sobjects: `${base}/services/data/v{version}/sobjects/`,
+        query: `${base}/services/data/v{version}/query/`,
+        tooling_rest: `${base}/services/data/v{version}/tooling/`,
+        profile: `${base}/${String(user['Id'])}`,
+        custom_domain: base,
       },
     });
   };
@@ -139,7 +169,9 @@ export function oauthRoutes(services: SfServices): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false });
   router.post('/services/oauth2/token', form, tokenHandler(services));
-  router.post('/services/oauth2/revoke', form, (_req, res) => { res.status(200).end(); });
+  router.post('/services/oauth2/revoke', form, (_req, res) => {
+    res.status(200).end();
+  });
   router.get('/id/:orgId/:userId', identityHandler(services));
   return router;
 }

@@ -22,7 +22,7 @@ export function batchSize(req: Request, settings: SfSettings): number {
   const header = req.get('sforce-query-options') ?? '';
   const m = /(?:^|[,;\s])batchSize\s*=\s*(\d+)/i.exec(header);
   const max = settings.maxBatchSize ?? Number.POSITIVE_INFINITY;
-  const asked = m?.[1] === undefined ? settings.maxBatchSize ?? 2000 : Number(m[1]);
+  const asked = m?.[1] === undefined ? (settings.maxBatchSize ?? 2000) : Number(m[1]);
   return Math.max(settings.minBatchSize ?? 1, Math.min(max, asked));
 }
 
@@ -32,7 +32,14 @@ export function querySchemaFor(services: SfServices, req: Request): QuerySchema 
   return { table: (n) => org.table(n), find: (id) => org.find(id), access };
 }
 
-function page(services: SfServices, cursor: Cursor, start: number, size: number, path: string, tooling: boolean): Record<string, unknown> {
+function page(
+  services: SfServices,
+  cursor: Cursor,
+  start: number,
+  size: number,
+  path: string,
+  tooling: boolean,
+): Record<string, unknown> {
   const { result } = cursor;
   // COUNT() answers the count in totalSize and no records.
   const totalSize = result.rows.length;
@@ -54,7 +61,8 @@ function startQuery(services: SfServices, endpoint: Endpoint, tooling: boolean) 
   return (req: Request, res: Response): void => {
     const version = apiVersion(req);
     const soql = queryParam(req, 'q');
-    if (soql === undefined || soql.trim() === '') throw new SfApiError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
+    if (soql === undefined || soql.trim() === '')
+      throw new SfApiError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
     const includeDeleted = endpoint === 'queryAll' || !services.settings.deletedOnlyInQueryAll;
     const result: QueryResult = runQuery(soql, querySchemaFor(services, req), { includeDeleted, tooling }, version);
     const cursor = services.cursors.create(result, includeDeleted);

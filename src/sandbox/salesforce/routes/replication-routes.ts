@@ -20,7 +20,8 @@ const RETENTION_DAYS = 15;
 function window(req: Request): { start: number; end: number } {
   const start = parseDateTimeInput(queryParam(req, 'start') ?? '');
   const end = parseDateTimeInput(queryParam(req, 'end') ?? '');
-  if (start === null || end === null) throw new SfApiError(400, 'INVALID_REPLICATION_DATE', 'start and end must be dateTimes');
+  if (start === null || end === null)
+    throw new SfApiError(400, 'INVALID_REPLICATION_DATE', 'start and end must be dateTimes');
   if (end < start) throw new SfApiError(400, 'INVALID_REPLICATION_DATE', 'end must be after start');
   return { start, end };
 }
@@ -49,19 +50,31 @@ function deleted(services: SfServices) {
     const w = window(req);
     const now = services.ctx.clock.now();
     const earliest = now - RETENTION_DAYS * DAY;
-    if (w.start < earliest) throw new SfApiError(400, 'INVALID_REPLICATION_DATE', `start must be on or after ${formatDateTime(earliest)}`);
+    if (w.start < earliest)
+      throw new SfApiError(400, 'INVALID_REPLICATION_DATE', `start must be on or after ${formatDateTime(earliest)}`);
     const deletedRecords: { id: string; deletedDate: string }[] = [];
     for (const row of table.rows.values()) {
       const at = row['SystemModstamp'];
-      if (row['IsDeleted'] === true && inWindow(at, w) && typeof at === 'number') deletedRecords.push({ id: String(row['Id']), deletedDate: formatDateTime(at) });
+      if (row['IsDeleted'] === true && inWindow(at, w) && typeof at === 'number')
+        deletedRecords.push({ id: String(row['Id']), deletedDate: formatDateTime(at) });
     }
-    res.json({ deletedRecords, earliestDateAvailable: formatDateTime(earliest), latestDateCovered: formatDateTime(Math.min(w.end, now)) });
+    res.json({
+      deletedRecords,
+      earliestDateAvailable: formatDateTime(earliest),
+      latestDateCovered: formatDateTime(Math.min(w.end, now)),
+    });
   };
 }
 
 export function replicationRoutes(services: SfServices): Router {
   const router = Router();
-  router.get(['/services/data/:version/sobjects/:object/updated', '/services/data/:version/sobjects/:object/updated/'], updated(services));
-  router.get(['/services/data/:version/sobjects/:object/deleted', '/services/data/:version/sobjects/:object/deleted/'], deleted(services));
+  router.get(
+    ['/services/data/:version/sobjects/:object/updated', '/services/data/:version/sobjects/:object/updated/'],
+    updated(services),
+  );
+  router.get(
+    ['/services/data/:version/sobjects/:object/deleted', '/services/data/:version/sobjects/:object/deleted/'],
+    deleted(services),
+  );
   return router;
 }

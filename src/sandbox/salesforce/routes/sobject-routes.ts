@@ -19,7 +19,8 @@ import { apiVersion, objectBody, param, queryParam } from './route-helpers.ts';
 
 export function tableOf(services: SfServices, req: Request, tooling: boolean): ObjectTable {
   const table = services.org.table(param(req, 'object'));
-  if (table === undefined || table.def.tooling !== tooling) throw new SfApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
+  if (table === undefined || table.def.tooling !== tooling)
+    throw new SfApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
   return table;
 }
 
@@ -27,7 +28,13 @@ export function tableOf(services: SfServices, req: Request, tooling: boolean): O
 export function failed(op: Extract<Prepared, { ok: false }>): SfApiError {
   const [first, ...rest] = op.errors;
   const more = rest.map((e) => ({ message: e.message, errorCode: e.statusCode, fields: e.fields }));
-  return new SfApiError(400, first?.statusCode ?? 'UNKNOWN_EXCEPTION', first?.message ?? 'failed', first?.fields ?? [], more);
+  return new SfApiError(
+    400,
+    first?.statusCode ?? 'UNKNOWN_EXCEPTION',
+    first?.message ?? 'failed',
+    first?.fields ?? [],
+    more,
+  );
 }
 
 function readRecord(services: SfServices, tooling: boolean) {
@@ -39,14 +46,19 @@ function readRecord(services: SfServices, tooling: boolean) {
     const row = id === null ? undefined : table.rows.get(id);
     if (row === undefined) throw new SfApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
     if (row['IsDeleted'] === true) throw new SfApiError(404, 'ENTITY_IS_DELETED', 'entity is deleted');
-    const wanted = queryParam(req, 'fields')?.split(',').map((f) => f.trim()).filter((f) => f !== '');
-    const fields = wanted === undefined
-      ? table.def.fields.filter((f) => access.canRead(table, f))
-      : wanted.map((name) => {
-        const f = table.field(name);
-        if (f === undefined || !access.canRead(table, f)) throw new SfApiError(400, 'INVALID_FIELD', `No such column '${name}' on sobject of type ${table.name}`);
-        return f;
-      });
+    const wanted = queryParam(req, 'fields')
+      ?.split(',')
+      .map((f) => f.trim())
+      .filter((f) => f !== '');
+    const fields =
+      wanted === undefined
+        ? table.def.fields.filter((f) => access.canRead(table, f))
+        : wanted.map((name) => {
+            const f = table.field(name);
+            if (f === undefined || !access.canRead(table, f))
+              throw new SfApiError(400, 'INVALID_FIELD', `No such column '${name}' on sobject of type ${table.name}`);
+            return f;
+          });
     const out: Record<string, unknown> = { attributes: attributes(table, row, version) };
     for (const f of fields) out[f.name] = wireValue(f, row[f.name]);
     res.json(out);
@@ -85,7 +97,8 @@ function deleteRecord(services: SfServices) {
     const table = tableOf(services, req, false);
     const { userId, access } = callerOf(services, req);
     const id = normalizeId(param(req, 'id'));
-    if (id === null || !table.rows.has(id)) throw new SfApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    if (id === null || !table.rows.has(id))
+      throw new SfApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
     const writer = new RecordWriter(services.org, access, userId);
     const op = writer.prepareDelete(id);
     if (!op.ok) throw failed(op);

@@ -13,7 +13,11 @@ import { apiVersion, objectBody, param } from './route-helpers.ts';
 function customFieldOnly(req: Request): void {
   apiVersion(req);
   if (param(req, 'object').toLowerCase() !== 'customfield') {
-    throw new SfApiError(400, 'INVALID_TYPE_FOR_OPERATION', `The partnersync sandbox only writes CustomField through the Tooling API, not ${param(req, 'object')}`);
+    throw new SfApiError(
+      400,
+      'INVALID_TYPE_FOR_OPERATION',
+      `The partnersync sandbox only writes CustomField through the Tooling API, not ${param(req, 'object')}`,
+    );
   }
 }
 

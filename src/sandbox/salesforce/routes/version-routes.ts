@@ -9,13 +9,54 @@ import type { SfServices } from '../services.ts';
 import { callerOf } from '../services.ts';
 import { API_VERSIONS, apiVersion, origin, releaseLabel } from './route-helpers.ts';
 
-const RESOURCES = ['tooling', 'metadata', 'eclair', 'folders', 'prechatForms', 'contact-tracing', 'jsonxform', 'chatter', 'tabs',
-  'appMenu', 'quickActions', 'queryAll', 'commerce', 'wave', 'iot', 'analytics', 'search', 'identity', 'composite', 'parameterizedSearch',
-  'fingerprint', 'theme', 'nouns', 'domino', 'event', 'serviceTemplates', 'recent', 'connect', 'licensing', 'limits', 'process',
-  'async-queries', 'query', 'match', 'emailConnect', 'compactLayouts', 'knowledgeManagement', 'sobjects', 'actions', 'support', 'jobs'];
+const RESOURCES = [
+  'tooling',
+  'metadata',
+  'eclair',
+  'folders',
+  'prechatForms',
+  'contact-tracing',
+  'jsonxform',
+  'chatter',
+  'tabs',
+  'appMenu',
+  'quickActions',
+  'queryAll',
+  'commerce',
+  'wave',
+  'iot',
+  'analytics',
+  'search',
+  'identity',
+  'composite',
+  'parameterizedSearch',
+  'fingerprint',
+  'theme',
+  'nouns',
+  'domino',
+  'event',
+  'serviceTemplates',
+  'recent',
+  'connect',
+  'licensing',
+  'limits',
+  'process',
+  'async-queries',
+  'query',
+  'match',
+  'emailConnect',
+  'compactLayouts',
+  'knowledgeManagement',
+  'sobjects',
+  'actions',
+  'support',
+  'jobs',
+];
 
 function versionsList(_req: Request, res: Response): void {
-  res.json(API_VERSIONS.map((version) => ({ label: releaseLabel(version), url: `/services/data/v${version}`, version })));
+  res.json(
+    API_VERSIONS.map((version) => ({ label: releaseLabel(version), url: `/services/data/v${version}`, version })),
+  );
 }
 
 function resources(services: SfServices) {
@@ -34,7 +75,10 @@ function limits(services: SfServices) {
     const allocation = services.settings.allocation;
     const used = services.usage.used();
     const bulkJobs = services.jobs.all().length;
-    const pair = (max: number, remaining: number): { Max: number; Remaining: number } => ({ Max: max, Remaining: Math.max(0, remaining) });
+    const pair = (max: number, remaining: number): { Max: number; Remaining: number } => ({
+      Max: max,
+      Remaining: Math.max(0, remaining),
+    });
     res.json({
       ConcurrentAsyncGetReportInstances: pair(200, 200),
       ConcurrentSyncReportRuns: pair(20, 20),

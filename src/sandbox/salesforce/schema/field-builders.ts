@@ -40,7 +40,8 @@ export function field(name: string, type: FieldType, options: Options = {}, extr
   return def;
 }
 
-export const text = (name: string, length: number, options: Options = {}): FieldDef => field(name, 'string', options, { length });
+export const text = (name: string, length: number, options: Options = {}): FieldDef =>
+  field(name, 'string', options, { length });
 
 export const longText = (name: string, length: number, options: Options = {}): FieldDef =>
   field(name, 'textarea', options, { length, extraTypeInfo: 'plaintextarea' });
@@ -52,14 +53,23 @@ export const dateTime = (name: string, options: Options = {}): FieldDef => field
 
 export const date = (name: string, options: Options = {}): FieldDef => field(name, 'date', options);
 
-export const number = (name: string, type: 'currency' | 'double' | 'percent' | 'int', precision: number, scale: number, options: Options = {}): FieldDef =>
-  field(name, type, options, { precision, scale });
+export const number = (
+  name: string,
+  type: 'currency' | 'double' | 'percent' | 'int',
+  precision: number,
+  scale: number,
+  options: Options = {},
+): FieldDef => field(name, type, options, { precision, scale });
 
 export function picklistEntries(values: readonly string[], defaultValue?: string): PicklistEntry[] {
   return values.map((value) => ({ value, label: value, active: true, defaultValue: value === defaultValue }));
 }
 
-export function picklist(name: string, values: readonly string[], options: Options & { restricted?: boolean; multi?: boolean } = {}): FieldDef {
+export function picklist(
+  name: string,
+  values: readonly string[],
+  options: Options & { restricted?: boolean; multi?: boolean } = {},
+): FieldDef {
   const withDefault = typeof options.defaultValue === 'string' ? options.defaultValue : undefined;
   return field(name, options.multi === true ? 'multipicklist' : 'picklist', options, {
     length: 255,
@@ -68,7 +78,12 @@ export function picklist(name: string, values: readonly string[], options: Optio
   });
 }
 
-export function reference(name: string, referenceTo: readonly string[], relationshipName: string, options: Options = {}): FieldDef {
+export function reference(
+  name: string,
+  referenceTo: readonly string[],
+  relationshipName: string,
+  options: Options = {},
+): FieldDef {
   return field(name, 'reference', options, { length: 18, referenceTo, relationshipName });
 }
 

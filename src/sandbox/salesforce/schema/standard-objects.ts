@@ -28,8 +28,31 @@ export const DEFAULT_STAGES: readonly StageDef[] = [
   { name: 'Closed Lost', isClosed: true, isWon: false, probability: 0, forecastCategory: 'Omitted' },
 ];
 
-export const ACCOUNT_TYPES = ['Prospect', 'Customer - Direct', 'Customer - Channel', 'Channel Partner / Reseller', 'Installation Partner', 'Technology Partner', 'Partner', 'Other'];
-const PARTNER_ROLES = ['System Integrator', 'Agency', 'Advertiser', 'VAR/Reseller', 'Distributor', 'Developer', 'Broker', 'Lender', 'Supplier', 'Institution', 'Contractor', 'Dealer', 'Consultant'];
+export const ACCOUNT_TYPES = [
+  'Prospect',
+  'Customer - Direct',
+  'Customer - Channel',
+  'Channel Partner / Reseller',
+  'Installation Partner',
+  'Technology Partner',
+  'Partner',
+  'Other',
+];
+const PARTNER_ROLES = [
+  'System Integrator',
+  'Agency',
+  'Advertiser',
+  'VAR/Reseller',
+  'Distributor',
+  'Developer',
+  'Broker',
+  'Lender',
+  'Supplier',
+  'Institution',
+  'Contractor',
+  'Dealer',
+  'Consultant',
+];
 const TASK_STATUSES = ['Not Started', 'In Progress', 'Completed', 'Waiting on someone else', 'Deferred'];
 const TASK_PRIORITIES = ['High', 'Normal', 'Low'];
 
@@ -69,7 +92,10 @@ function user(): ObjectDef {
     field('Email', 'email', { required: true }, { length: 128 }),
     text('Alias', 8, { required: true }),
     bool('IsActive', { label: 'Active', defaultValue: true }),
-    picklist('UserType', ['Standard', 'PowerPartner', 'AutomatedProcess'], { defaultValue: 'Standard', readOnly: true }),
+    picklist('UserType', ['Standard', 'PowerPartner', 'AutomatedProcess'], {
+      defaultValue: 'Standard',
+      readOnly: true,
+    }),
     text('TimeZoneSidKey', 40, { defaultValue: 'America/New_York' }),
   ]);
 }
@@ -94,11 +120,17 @@ function opportunity(stages: readonly StageDef[], currencies: readonly string[],
     text('Name', 120, { required: true }),
     reference('AccountId', ['Account'], 'Account'),
     reference('OwnerId', ['User'], 'Owner', { required: true }),
-    picklist('StageName', stages.map((s) => s.name), { required: true, restricted: true, label: 'Stage' }),
+    picklist(
+      'StageName',
+      stages.map((s) => s.name),
+      { required: true, restricted: true, label: 'Stage' },
+    ),
     bool('IsClosed', { readOnly: true, label: 'Closed' }),
     bool('IsWon', { readOnly: true, label: 'Won' }),
     number('Probability', 'percent', 3, 0, { label: 'Probability (%)' }),
-    picklist('ForecastCategoryName', ['Omitted', 'Pipeline', 'Best Case', 'Commit', 'Closed'], { label: 'Forecast Category' }),
+    picklist('ForecastCategoryName', ['Omitted', 'Pipeline', 'Best Case', 'Commit', 'Closed'], {
+      label: 'Forecast Category',
+    }),
     number('Amount', 'currency', 16, 2),
     currencyField(currencies, corporate),
     date('CloseDate', { required: true }),

@@ -5,8 +5,22 @@
 // complex values their JSON text.
 
 export type FieldType =
-  | 'id' | 'reference' | 'string' | 'textarea' | 'picklist' | 'multipicklist' | 'email' | 'phone' | 'url'
-  | 'boolean' | 'currency' | 'double' | 'percent' | 'int' | 'date' | 'datetime'
+  | 'id'
+  | 'reference'
+  | 'string'
+  | 'textarea'
+  | 'picklist'
+  | 'multipicklist'
+  | 'email'
+  | 'phone'
+  | 'url'
+  | 'boolean'
+  | 'currency'
+  | 'double'
+  | 'percent'
+  | 'int'
+  | 'date'
+  | 'datetime'
   /** Tooling metadata (CustomField.Metadata): a JSON object, stored as its text. */
   | 'complexvalue';
 
@@ -61,7 +75,15 @@ export interface ObjectDef {
 }
 
 export const NUMERIC_TYPES: ReadonlySet<FieldType> = new Set(['currency', 'double', 'percent', 'int']);
-export const TEXT_TYPES: ReadonlySet<FieldType> = new Set(['string', 'textarea', 'picklist', 'multipicklist', 'email', 'phone', 'url']);
+export const TEXT_TYPES: ReadonlySet<FieldType> = new Set([
+  'string',
+  'textarea',
+  'picklist',
+  'multipicklist',
+  'email',
+  'phone',
+  'url',
+]);
 export const ID_TYPES: ReadonlySet<FieldType> = new Set(['id', 'reference']);
 
 /** SOAP type names as describe reports them. */

@@ -15,16 +15,25 @@ export interface CustomFieldSpec {
 const titled = (key: string): string => key.charAt(0).toUpperCase() + key.slice(1);
 
 function spec(fullName: string, label: string, type: string, extra: Record<string, unknown> = {}): CustomFieldSpec {
-  return { FullName: fullName, Metadata: { type, label, description: `${MANAGED_DESCRIPTION}: ${label.toLowerCase()}.`, ...extra } };
+  return {
+    FullName: fullName,
+    Metadata: { type, label, description: `${MANAGED_DESCRIPTION}: ${label.toLowerCase()}.`, ...extra },
+  };
 }
 
 const picklist = (values: readonly string[]): Record<string, unknown> => ({
-  valueSet: { restricted: true, valueSetDefinition: { sorted: false, value: values.map((v) => ({ valueName: v, label: v })) } },
+  valueSet: {
+    restricted: true,
+    valueSetDefinition: { sorted: false, value: values.map((v) => ({ valueName: v, label: v })) },
+  },
 });
 const number = (precision: number, scale: number): Record<string, unknown> => ({ precision, scale });
 const longText = { length: 32768, visibleLines: 5 };
 const lookup = (relationshipName: string, relationshipLabel: string): Record<string, unknown> => ({
-  referenceTo: 'Account', relationshipName, relationshipLabel, deleteConstraint: 'SetNull',
+  referenceTo: 'Account',
+  relationshipName,
+  relationshipLabel,
+  deleteConstraint: 'SetNull',
 });
 
 function opportunityFields(): CustomFieldSpec[] {
@@ -32,7 +41,12 @@ function opportunityFields(): CustomFieldSpec[] {
   return [
     spec(`${o}.Partner_Source__c`, 'Partner source', 'Lookup', lookup('Partner_Source', 'Sourced opportunities')),
     spec(`${o}.Partner_Recipe__c`, 'Partner recipe', 'Picklist', picklist(RECIPE_IDS)),
-    spec(`${o}.Deal_Reg_Partner__c`, 'Deal registration partner', 'Lookup', lookup('Deal_Reg_Partner', 'Registered opportunities')),
+    spec(
+      `${o}.Deal_Reg_Partner__c`,
+      'Deal registration partner',
+      'Lookup',
+      lookup('Deal_Reg_Partner', 'Registered opportunities'),
+    ),
     spec(`${o}.Deal_Reg_Status__c`, 'Deal registration status', 'Picklist', picklist(REGISTRATION_STATUSES)),
     spec(`${o}.Deal_Reg_Submitted_At__c`, 'Deal registration submitted at', 'DateTime'),
     spec(`${o}.Deal_Reg_Decided_At__c`, 'Deal registration decided at', 'DateTime'),
@@ -49,7 +63,9 @@ function accountFields(): CustomFieldSpec[] {
     spec(`${a}.Partner_Tier__c`, 'Partner tier', 'Picklist', picklist(TIERS)),
     spec(`${a}.Partner_Onboarded_At__c`, 'Partner onboarded at', 'DateTime'),
     spec(`${a}.Partner_Ended_At__c`, 'Partner ended at', 'DateTime'),
-    ...RATING_KEYS.map((k) => spec(`${a}.Partner_Rating_${titled(k)}__c`, `Partner rating ${k}`, 'Number', number(3, 1))),
+    ...RATING_KEYS.map((k) =>
+      spec(`${a}.Partner_Rating_${titled(k)}__c`, `Partner rating ${k}`, 'Number', number(3, 1)),
+    ),
     ...FIT_KEYS.map((k) => spec(`${a}.Partner_Fit_${titled(k)}__c`, `Partner fit ${k}`, 'Number', number(3, 1))),
     spec(`${a}.Partner_Health_Score__c`, 'Partner health score', 'Number', number(5, 1)),
     spec(`${a}.Partner_Health_Band__c`, 'Partner health band', 'Text', { length: 40 }),

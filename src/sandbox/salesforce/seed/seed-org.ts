@@ -19,9 +19,21 @@ type Values = Record<string, FieldValue>;
 const DAY = 86_400_000;
 const DECIMAL = /^-?\d+(?:\.\d+)?$/;
 /** Units of the corporate currency (USD) per unit, for CurrencyType. */
-const CONVERSION: Readonly<Record<string, number>> = { USD: 1, EUR: 0.925926, GBP: 0.787402, CAD: 1.36, JPY: 149.5, BRL: 5.05, XXX: 1 };
+const CONVERSION: Readonly<Record<string, number>> = {
+  USD: 1,
+  EUR: 0.925926,
+  GBP: 0.787402,
+  CAD: 1.36,
+  JPY: 149.5,
+  BRL: 5.05,
+  XXX: 1,
+};
 const ROLE_BY_RECIPE: Readonly<Record<string, string>> = {
-  referral: 'Consultant', reseller: 'VAR/Reseller', technology: 'Developer', 'co-marketing': 'Agency', 'co-selling': 'System Integrator',
+  referral: 'Consultant',
+  reseller: 'VAR/Reseller',
+  technology: 'Developer',
+  'co-marketing': 'Agency',
+  'co-selling': 'System Integrator',
 };
 
 export const INTEGRATION_USERNAME = 'integration@partnersync-sandbox.example';
@@ -33,7 +45,11 @@ export interface SeededOrg {
 
 // Seed instants are Date#toISOString output, which Date.parse reads exactly (and fast).
 const instant = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
-const audit = (created: number, modified = created): Values => ({ CreatedDate: created, LastModifiedDate: modified, SystemModstamp: modified });
+const audit = (created: number, modified = created): Values => ({
+  CreatedDate: created,
+  LastModifiedDate: modified,
+  SystemModstamp: modified,
+});
 
 /** An amount as a currency field can hold it: garbage text and blanks become empty. */
 function amount(text: string): number | null {
@@ -45,52 +61,117 @@ export function orgShape(seed: SeedData): { currencies: string[]; corporateCurre
   return { currencies: ['USD', ...[...codes].filter((c) => c !== 'USD').sort()], corporateCurrency: 'USD' };
 }
 
-function addUsers(org: SalesforceOrg, seed: SeedData, anchorMs: number): { integrationUserId: string; users: Map<string, string> } {
-  const integration = org.insert('User', {
-    Username: INTEGRATION_USERNAME, FirstName: 'partnersync', LastName: 'Integration', Email: INTEGRATION_USERNAME, Alias: 'psync',
-    ...audit(anchorMs - 1500 * DAY),
-  }, 'pending');
+function addUsers(
+  org: SalesforceOrg,
+  seed: SeedData,
+  anchorMs: number,
+): { integrationUserId: string; users: Map<string, string> } {
+  const integration = org.insert(
+    'User',
+    {
+      Username: INTEGRATION_USERNAME,
+      FirstName: 'partnersync',
+      LastName: 'Integration',
+      Email: INTEGRATION_USERNAME,
+      Alias: 'psync',
+      ...audit(anchorMs - 1500 * DAY),
+    },
+    'pending',
+  );
   const integrationUserId = String(integration['Id']);
-  org.update('User', integrationUserId, { CreatedById: integrationUserId, LastModifiedById: integrationUserId }, integrationUserId, anchorMs - 1500 * DAY);
+  org.update(
+    'User',
+    integrationUserId,
+    { CreatedById: integrationUserId, LastModifiedById: integrationUserId },
+    integrationUserId,
+    anchorMs - 1500 * DAY,
+  );
   const users = new Map<string, string>();
   for (const o of seed.owners) {
     const at = instant(o.createdAt) ?? anchorMs;
-    const row = org.insert('User', {
-      Username: o.email, FirstName: o.firstName, LastName: o.lastName, Email: o.email, Alias: `${o.firstName.slice(0, 1)}${o.lastName.slice(0, 4)}`.toLowerCase(),
-      ...audit(at),
-    }, integrationUserId);
+    const row = org.insert(
+      'User',
+      {
+        Username: o.email,
+        FirstName: o.firstName,
+        LastName: o.lastName,
+        Email: o.email,
+        Alias: `${o.firstName.slice(0, 1)}${o.lastName.slice(0, 4)}`.toLowerCase(),
+        ...audit(at),
+      },
+      integrationUserId,
+    );
     users.set(o.id, String(row['Id']));
   }
   return { integrationUserId, users };
 }
 
 function addReferenceData(org: SalesforceOrg, userId: string, at: number): void {
-  DEFAULT_STAGES.forEach((s, i) => org.insert('OpportunityStage', {
-    MasterLabel: s.name, ApiName: s.name, IsActive: true, IsClosed: s.isClosed, IsWon: s.isWon, DefaultProbability: s.probability,
-    ForecastCategoryName: s.forecastCategory, SortOrder: i + 1, ...audit(at),
-  }, userId));
+  DEFAULT_STAGES.forEach((s, i) =>
+    org.insert(
+      'OpportunityStage',
+      {
+        MasterLabel: s.name,
+        ApiName: s.name,
+        IsActive: true,
+        IsClosed: s.isClosed,
+        IsWon: s.isWon,
+        DefaultProbability: s.probability,
+        ForecastCategoryName: s.forecastCategory,
+        SortOrder: i + 1,
+        ...audit(at),
+      },
+      userId,
+    ),
+  );
   for (const code of org.shape.currencies) {
-    org.insert('CurrencyType', {
-      IsoCode: code, ConversionRate: CONVERSION[code] ?? 1, DecimalPlaces: code === 'JPY' ? 0 : 2, IsActive: true,
-      IsCorporate: code === org.shape.corporateCurrency, ...audit(at),
-    }, userId);
+    org.insert(
+      'CurrencyType',
+      {
+        IsoCode: code,
+        ConversionRate: CONVERSION[code] ?? 1,
+        DecimalPlaces: code === 'JPY' ? 0 : 2,
+        IsActive: true,
+        IsCorporate: code === org.shape.corporateCurrency,
+        ...audit(at),
+      },
+      userId,
+    );
   }
 }
 
 function provision(org: SalesforceOrg, userId: string): void {
   const specs = partnersyncFieldSpecs();
   for (const s of specs) createCustomField(org, s, userId);
-  const ps = String(org.insert('PermissionSet', { Name: PERMISSION_SET_NAME, Label: 'partnersync', Description: 'Managed by partnersync: access to its fields.' }, userId)['Id']);
+  const ps = String(
+    org.insert(
+      'PermissionSet',
+      { Name: PERMISSION_SET_NAME, Label: 'partnersync', Description: 'Managed by partnersync: access to its fields.' },
+      userId,
+    )['Id'],
+  );
   for (const s of specs) {
-    org.insert('FieldPermissions', { ParentId: ps, SobjectType: s.FullName.split('.')[0] ?? '', Field: s.FullName, PermissionsRead: true, PermissionsEdit: true }, userId);
+    org.insert(
+      'FieldPermissions',
+      {
+        ParentId: ps,
+        SobjectType: s.FullName.split('.')[0] ?? '',
+        Field: s.FullName,
+        PermissionsRead: true,
+        PermissionsEdit: true,
+      },
+      userId,
+    );
   }
   org.insert('PermissionSetAssignment', { PermissionSetId: ps, AssigneeId: userId }, userId);
 }
 
 function partnerValues(p: SeedPartner): Values {
   const values: Values = {
-    Partner_Recipe__c: p.recipe, Partner_Tier__c: p.tier,
-    Partner_Onboarded_At__c: instant(p.onboardedAt), Partner_Ended_At__c: instant(p.endedAt),
+    Partner_Recipe__c: p.recipe,
+    Partner_Tier__c: p.tier,
+    Partner_Onboarded_At__c: instant(p.onboardedAt),
+    Partner_Ended_At__c: instant(p.endedAt),
   };
   for (const [k, v] of Object.entries(p.ratings)) values[ratingField(k)] = v;
   for (const [k, v] of Object.entries(p.fit)) values[fitField(k)] = v;
@@ -108,9 +189,13 @@ function dealValues(d: SeedDeal, refs: DealRefs): Values {
   const stage = SEED_STAGES.find((s) => s.id === d.stageId)?.salesforceName ?? 'Prospecting';
   const created = instant(d.createdAt) ?? 0;
   const values: Values = {
-    Name: d.name, AccountId: d.customerId === null ? null : refs.accounts.get(d.customerId) ?? null,
-    OwnerId: refs.users.get(d.ownerId) ?? refs.integrationUserId, StageName: stage, Amount: amount(d.amount),
-    CurrencyIsoCode: d.currency, CloseDate: d.closedAt?.slice(0, 10) ?? null,
+    Name: d.name,
+    AccountId: d.customerId === null ? null : (refs.accounts.get(d.customerId) ?? null),
+    OwnerId: refs.users.get(d.ownerId) ?? refs.integrationUserId,
+    StageName: stage,
+    Amount: amount(d.amount),
+    CurrencyIsoCode: d.currency,
+    CloseDate: d.closedAt?.slice(0, 10) ?? null,
     Type: d.name.endsWith('New business') ? 'New Business' : 'Existing Business',
     LeadSource: d.sourcePartnerId === null ? 'Web' : 'Partner Referral',
     ...audit(created, Math.max(created, instant(d.updatedAt) ?? created)),
@@ -119,9 +204,9 @@ function dealValues(d: SeedDeal, refs: DealRefs): Values {
   const reg = d.registration;
   return {
     ...values,
-    Partner_Source__c: d.sourcePartnerId === null ? null : refs.accounts.get(d.sourcePartnerId) ?? null,
+    Partner_Source__c: d.sourcePartnerId === null ? null : (refs.accounts.get(d.sourcePartnerId) ?? null),
     Partner_Recipe__c: d.recipe,
-    Deal_Reg_Partner__c: reg === null ? null : refs.accounts.get(reg.partnerId) ?? null,
+    Deal_Reg_Partner__c: reg === null ? null : (refs.accounts.get(reg.partnerId) ?? null),
     Deal_Reg_Status__c: reg?.status ?? null,
     Deal_Reg_Submitted_At__c: instant(reg?.submittedAt ?? null),
     Deal_Reg_Decided_At__c: instant(reg?.decidedAt ?? null),
@@ -129,21 +214,43 @@ function dealValues(d: SeedDeal, refs: DealRefs): Values {
   };
 }
 
-function addAccounts(org: SalesforceOrg, seed: SeedData, users: ReadonlyMap<string, string>, provisioned: boolean, integrationUserId: string): Map<string, string> {
+function addAccounts(
+  org: SalesforceOrg,
+  seed: SeedData,
+  users: ReadonlyMap<string, string>,
+  provisioned: boolean,
+  integrationUserId: string,
+): Map<string, string> {
   const accounts = new Map<string, string>();
   for (const p of seed.partners) {
     const at = instant(p.createdAt) ?? 0;
-    const row = org.insert('Account', {
-      Name: p.name, Type: 'Partner', IsPartner: true, Website: `https://${p.domain}`, OwnerId: users.get(p.ownerId) ?? integrationUserId,
-      ...audit(at), ...(provisioned ? partnerValues(p) : {}),
-    }, integrationUserId);
+    const row = org.insert(
+      'Account',
+      {
+        Name: p.name,
+        Type: 'Partner',
+        IsPartner: true,
+        Website: `https://${p.domain}`,
+        OwnerId: users.get(p.ownerId) ?? integrationUserId,
+        ...audit(at),
+        ...(provisioned ? partnerValues(p) : {}),
+      },
+      integrationUserId,
+    );
     accounts.set(p.id, String(row['Id']));
   }
   for (const c of seed.customers) {
-    const row = org.insert('Account', {
-      Name: c.name, Type: 'Customer - Direct', Website: `https://${c.domain}`, OwnerId: users.get(c.ownerId) ?? integrationUserId,
-      ...audit(instant(c.createdAt) ?? 0),
-    }, integrationUserId);
+    const row = org.insert(
+      'Account',
+      {
+        Name: c.name,
+        Type: 'Customer - Direct',
+        Website: `https://${c.domain}`,
+        OwnerId: users.get(c.ownerId) ?? integrationUserId,
+        ...audit(instant(c.createdAt) ?? 0),
+      },
+      integrationUserId,
+    );
     accounts.set(c.id, String(row['Id']));
   }
   // Deleted partners: ids with the Account prefix that no row has.
@@ -157,10 +264,17 @@ function addDeals(org: SalesforceOrg, seed: SeedData, refs: DealRefs): void {
     const opp = String(org.insert('Opportunity', dealValues(d, refs), refs.integrationUserId)['Id']);
     for (const link of d.influencers) {
       const at = instant(link.at) ?? 0;
-      org.insert('OpportunityPartner', {
-        OpportunityId: opp, AccountToId: refs.accounts.get(link.partnerId) ?? null,
-        Role: ROLE_BY_RECIPE[recipeOf.get(link.partnerId) ?? ''] ?? 'Consultant', IsPrimary: false, ...audit(at),
-      }, refs.integrationUserId);
+      org.insert(
+        'OpportunityPartner',
+        {
+          OpportunityId: opp,
+          AccountToId: refs.accounts.get(link.partnerId) ?? null,
+          Role: ROLE_BY_RECIPE[recipeOf.get(link.partnerId) ?? ''] ?? 'Consultant',
+          IsPrimary: false,
+          ...audit(at),
+        },
+        refs.integrationUserId,
+      );
     }
   }
 }

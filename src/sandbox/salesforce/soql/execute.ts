@@ -32,7 +32,8 @@ export interface QueryResult {
 
 function resolveFrom(query: SoqlQuery, schema: QuerySchema, options: QueryOptions, source: string): ObjectTable {
   const table = schema.table(query.from.name);
-  if (table === undefined || table.def.tooling !== options.tooling) throw unknownObject(source, query.from.pos, query.from.name);
+  if (table === undefined || table.def.tooling !== options.tooling)
+    throw unknownObject(source, query.from.pos, query.from.name);
   return table;
 }
 
@@ -49,7 +50,13 @@ function selectFields(query: SoqlQuery, table: ObjectTable, schema: QuerySchema,
 
 type SortValue = string | number | boolean | null;
 
-function sortRows(rows: SfRecord[], keys: OrderKey[], table: ObjectTable, schema: QuerySchema, source: string): SfRecord[] {
+function sortRows(
+  rows: SfRecord[],
+  keys: OrderKey[],
+  table: ObjectTable,
+  schema: QuerySchema,
+  source: string,
+): SfRecord[] {
   if (keys.length === 0) return rows;
   const resolved = keys.map((k) => {
     const f = resolvePath(k.field, table, schema, source);

@@ -22,7 +22,12 @@ export function comparable(def: FieldDef, value: FieldValue): Comparable | null 
   if (value === null) return null;
   if (typeof value !== 'string') return value;
   if (def.type === 'id' || def.type === 'reference') return value;
-  if (def.type === 'multipicklist') return value.split(';').map((v) => v.trim().toUpperCase()).sort().join(';');
+  if (def.type === 'multipicklist')
+    return value
+      .split(';')
+      .map((v) => v.trim().toUpperCase())
+      .sort()
+      .join(';');
   if (def.type === 'date') return value;
   return value.toUpperCase();
 }
@@ -69,15 +74,24 @@ class FilterCompiler {
   private field(path: Parameters<typeof resolvePath>[0]): ResolvedField {
     const f = resolvePath(path, this.base, this.schema, this.source);
     if (isLongText(f.def)) {
-      throw soqlError('INVALID_FIELD', this.source, path.pos, `field '${f.canonical}' can not be filtered in a query call`);
+      throw soqlError(
+        'INVALID_FIELD',
+        this.source,
+        path.pos,
+        `field '${f.canonical}' can not be filtered in a query call`,
+      );
     }
     return f;
   }
 
   private typeError(f: ResolvedField, lit: Literal, expected: string, quoted: boolean): never {
     const quoting = quoted ? 'should be enclosed in quotes' : 'should not be enclosed in quotes';
-    throw soqlError('INVALID_QUERY_FILTER_OPERATOR', this.source, lit.pos,
-      `value of filter criterion for field '${f.canonical}' must be of type ${expected} and ${quoting}`);
+    throw soqlError(
+      'INVALID_QUERY_FILTER_OPERATOR',
+      this.source,
+      lit.pos,
+      `value of filter criterion for field '${f.canonical}' must be of type ${expected} and ${quoting}`,
+    );
   }
 
   /** The literal as a comparable value of the field's type (null for NULL). */
@@ -87,11 +101,13 @@ class FilterCompiler {
     if (t === 'id' || t === 'reference') {
       if (lit.kind !== 'string') return this.typeError(f, lit, 'id', true);
       const id = normalizeId(lit.value);
-      if (id === null) throw soqlError('INVALID_QUERY_FILTER_OPERATOR', this.source, lit.pos, `invalid ID field: ${lit.value}`);
+      if (id === null)
+        throw soqlError('INVALID_QUERY_FILTER_OPERATOR', this.source, lit.pos, `invalid ID field: ${lit.value}`);
       return id;
     }
     if (t === 'boolean') return lit.kind === 'boolean' ? lit.value : this.typeError(f, lit, 'boolean', false);
-    if (NUMERIC_TYPES.has(t)) return lit.kind === 'number' ? lit.value : this.typeError(f, lit, t === 'int' ? 'int' : 'double', false);
+    if (NUMERIC_TYPES.has(t))
+      return lit.kind === 'number' ? lit.value : this.typeError(f, lit, t === 'int' ? 'int' : 'double', false);
     if (t === 'date') return lit.kind === 'date' ? lit.value : this.typeError(f, lit, 'date', false);
     if (t === 'datetime') return lit.kind === 'datetime' ? lit.value : this.typeError(f, lit, 'dateTime', false);
     return lit.kind === 'string' ? comparable(f.def, lit.value) : this.typeError(f, lit, 'string', true);
@@ -99,8 +115,13 @@ class FilterCompiler {
 
   private comparison(f: ResolvedField, op: ComparisonOp, lit: Literal): Predicate {
     const want = this.literal(f, lit);
-    if ((op !== '=' && op !== '!=') && (f.def.type === 'boolean' || f.def.type === 'multipicklist')) {
-      throw soqlError('INVALID_QUERY_FILTER_OPERATOR', this.source, lit.pos, `invalid operator on ${f.def.type} field: ${f.canonical}`);
+    if (op !== '=' && op !== '!=' && (f.def.type === 'boolean' || f.def.type === 'multipicklist')) {
+      throw soqlError(
+        'INVALID_QUERY_FILTER_OPERATOR',
+        this.source,
+        lit.pos,
+        `invalid operator on ${f.def.type} field: ${f.canonical}`,
+      );
     }
     const value = (row: SfRecord): Comparable | null => comparable(f.def, f.get(row));
     switch (op) {

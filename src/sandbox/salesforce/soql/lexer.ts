@@ -3,7 +3,8 @@
 
 import { soqlError } from './soql-error.ts';
 
-export type TokenKind = 'ident' | 'string' | 'number' | 'date' | 'datetime' | 'op' | 'lparen' | 'rparen' | 'comma' | 'colon' | 'eof';
+export type TokenKind =
+  'ident' | 'string' | 'number' | 'date' | 'datetime' | 'op' | 'lparen' | 'rparen' | 'comma' | 'colon' | 'eof';
 
 export interface Token {
   kind: TokenKind;
@@ -45,7 +46,13 @@ function readToken(source: string, pos: number): Token {
   }
   const punct = PUNCT[c];
   if (punct !== undefined) return { kind: punct, text: c, pos };
-  for (const [kind, re] of [['datetime', DATETIME], ['date', DATE], ['number', NUMBER], ['op', OPERATOR], ['ident', IDENT]] as const) {
+  for (const [kind, re] of [
+    ['datetime', DATETIME],
+    ['date', DATE],
+    ['number', NUMBER],
+    ['op', OPERATOR],
+    ['ident', IDENT],
+  ] as const) {
     const text = matchAt(re, source, pos);
     if (text !== null) return { kind, text, pos };
   }
@@ -69,7 +76,14 @@ export function tokenize(source: string): Token[] {
 }
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
-  n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', '"': '"', "'": "'", '\\': '\\',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  b: '\b',
+  f: '\f',
+  '"': '"',
+  "'": "'",
+  '\\': '\\',
 };
 
 /**
@@ -98,7 +112,12 @@ export function decodeString(source: string, token: Token, onWildcardEscape?: (c
       out += String.fromCharCode(parseInt(raw.slice(i + 2, i + 6), 16));
       i += 5;
     } else {
-      throw soqlError('MALFORMED_QUERY', source, token.pos, `Invalid string literal '${raw}'. Illegal character sequence '\\${next}' in string literal.`);
+      throw soqlError(
+        'MALFORMED_QUERY',
+        source,
+        token.pos,
+        `Invalid string literal '${raw}'. Illegal character sequence '\\${next}' in string literal.`,
+      );
     }
   }
   return out;

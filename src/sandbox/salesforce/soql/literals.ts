@@ -21,7 +21,8 @@ export function parseDateTimeLiteral(text: string): number | null {
   const m = DATETIME_RE.exec(text);
   if (!m) return null;
   const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]));
-  if (y === undefined || mo === undefined || d === undefined || h === undefined || mi === undefined || s === undefined) return null;
+  if (y === undefined || mo === undefined || d === undefined || h === undefined || mi === undefined || s === undefined)
+    return null;
   if (!validDay(y, mo, d) || h > 23 || mi > 59 || s > 59) return null;
   const ms = Number((m[7] ?? '0').padEnd(3, '0'));
   let offsetMin = 0;

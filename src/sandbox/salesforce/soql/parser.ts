@@ -21,9 +21,42 @@ import type { SfApiError } from '../errors.ts';
 const MAX_OFFSET = 2000;
 
 /** Real SOQL keywords this sandbox does not implement, named in the rejection message. */
-const UNSUPPORTED_CLAUSES = new Set(['GROUP', 'HAVING', 'WITH', 'USING', 'FOR', 'TYPEOF', 'UPDATE', 'INCLUDES', 'EXCLUDES']);
-const CLAUSE_WORDS = new Set(['FROM', 'WHERE', 'ORDER', 'LIMIT', 'OFFSET', 'AND', 'OR', 'NOT', 'IN', 'LIKE', 'ASC', 'DESC', 'NULLS', ...UNSUPPORTED_CLAUSES]);
-const COMPARISONS: Readonly<Record<string, ComparisonOp>> = { '=': '=', '!=': '!=', '<>': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+const UNSUPPORTED_CLAUSES = new Set([
+  'GROUP',
+  'HAVING',
+  'WITH',
+  'USING',
+  'FOR',
+  'TYPEOF',
+  'UPDATE',
+  'INCLUDES',
+  'EXCLUDES',
+]);
+const CLAUSE_WORDS = new Set([
+  'FROM',
+  'WHERE',
+  'ORDER',
+  'LIMIT',
+  'OFFSET',
+  'AND',
+  'OR',
+  'NOT',
+  'IN',
+  'LIKE',
+  'ASC',
+  'DESC',
+  'NULLS',
+  ...UNSUPPORTED_CLAUSES,
+]);
+const COMPARISONS: Readonly<Record<string, ComparisonOp>> = {
+  '=': '=',
+  '!=': '!=',
+  '<>': '!=',
+  '<': '<',
+  '<=': '<=',
+  '>': '>',
+  '>=': '>=',
+};
 
 class Parser {
   private readonly source: string;
@@ -61,7 +94,12 @@ class Parser {
   fail(token: Token, text?: string): SfApiError {
     const word = token.text.toUpperCase();
     if (token.kind === 'ident' && UNSUPPORTED_CLAUSES.has(word)) {
-      return soqlError('MALFORMED_QUERY', this.source, token.pos, `${word} is not supported by the partnersync sandbox's SOQL subset`);
+      return soqlError(
+        'MALFORMED_QUERY',
+        this.source,
+        token.pos,
+        `${word} is not supported by the partnersync sandbox's SOQL subset`,
+      );
     }
     return soqlError('MALFORMED_QUERY', this.source, token.pos, text ?? `unexpected token: '${token.text}'`);
   }
@@ -82,9 +120,20 @@ class Parser {
     this.expectWord('FROM');
     const fromToken = this.expect('ident');
     if (fromToken.text.includes('.')) throw this.fail(fromToken);
-    const query: SoqlQuery = { fields, count, from: { name: fromToken.text, pos: fromToken.pos }, where: null, orderBy: [], limit: null, offset: null };
+    const query: SoqlQuery = {
+      fields,
+      count,
+      from: { name: fromToken.text, pos: fromToken.pos },
+      where: null,
+      orderBy: [],
+      limit: null,
+      offset: null,
+    };
     if (this.peek().kind === 'ident' && !CLAUSE_WORDS.has(this.peek().text.toUpperCase())) {
-      throw this.fail(this.peek(), `unexpected token: '${this.peek().text}' (object aliases are not supported by the partnersync sandbox)`);
+      throw this.fail(
+        this.peek(),
+        `unexpected token: '${this.peek().text}' (object aliases are not supported by the partnersync sandbox)`,
+      );
     }
     if (this.acceptWord('WHERE')) query.where = this.parseCondition();
     if (this.acceptWord('ORDER')) {
@@ -103,7 +152,10 @@ class Parser {
       this.next();
       this.next();
       if (this.peek().kind !== 'rparen') {
-        throw this.fail(this.peek(), 'COUNT(field) aggregates are not supported by the partnersync sandbox; use COUNT()');
+        throw this.fail(
+          this.peek(),
+          'COUNT(field) aggregates are not supported by the partnersync sandbox; use COUNT()',
+        );
       }
       this.next();
       return { fields: [], count: true };
@@ -145,7 +197,8 @@ class Parser {
     const items = [first];
     while (this.acceptWord(joiner)) items.push(this.parseUnary());
     const other = joiner === 'AND' ? 'OR' : 'AND';
-    if (this.isWord(other)) throw this.fail(this.peek(), `unexpected token: '${this.peek().text}' (use parentheses to combine AND and OR)`);
+    if (this.isWord(other))
+      throw this.fail(this.peek(), `unexpected token: '${this.peek().text}' (use parentheses to combine AND and OR)`);
     return joiner === 'AND' ? { kind: 'and', items } : { kind: 'or', items };
   }
 
@@ -227,8 +280,14 @@ class Parser {
     const word = t.text.toUpperCase();
     if (word === 'NULL') return { kind: 'null', pos: t.pos };
     if (word === 'TRUE' || word === 'FALSE') return { kind: 'boolean', value: word === 'TRUE', pos: t.pos };
-    if (/^[A-Z_]+$/.test(word) && (this.peek().kind === 'colon' || /DAY|WEEK|MONTH|QUARTER|YEAR|TODAY|TOMORROW/.test(word))) {
-      throw this.fail(t, `date literal ${t.text} is not supported by the partnersync sandbox; use an explicit date or dateTime`);
+    if (
+      /^[A-Z_]+$/.test(word) &&
+      (this.peek().kind === 'colon' || /DAY|WEEK|MONTH|QUARTER|YEAR|TODAY|TOMORROW/.test(word))
+    ) {
+      throw this.fail(
+        t,
+        `date literal ${t.text} is not supported by the partnersync sandbox; use an explicit date or dateTime`,
+      );
     }
     throw this.fail(t);
   }
@@ -275,14 +334,16 @@ class Parser {
 
   private parseCount(clause: string): number {
     const t = this.next();
-    if (t.kind !== 'number' || !/^\d+$/.test(t.text)) throw this.fail(t, `unexpected token: '${t.text}' (${clause} takes a non-negative integer)`);
+    if (t.kind !== 'number' || !/^\d+$/.test(t.text))
+      throw this.fail(t, `unexpected token: '${t.text}' (${clause} takes a non-negative integer)`);
     return Number(t.text);
   }
 
   private parseOffset(): number {
     const t = this.peek();
     const n = this.parseCount('OFFSET');
-    if (n > MAX_OFFSET) throw soqlError('NUMBER_OUTSIDE_VALID_RANGE', this.source, t.pos, `Maximum SOQL offset allowed is ${MAX_OFFSET}`);
+    if (n > MAX_OFFSET)
+      throw soqlError('NUMBER_OUTSIDE_VALID_RANGE', this.source, t.pos, `Maximum SOQL offset allowed is ${MAX_OFFSET}`);
     return n;
   }
 }

@@ -42,7 +42,14 @@ export function resolvePath(path: FieldPath, base: ObjectTable, schema: QuerySch
   return resolveRelated(path, first, second, base, schema, source);
 }
 
-function resolveRelated(path: FieldPath, relName: string, fieldName: string, base: ObjectTable, schema: QuerySchema, source: string): ResolvedField {
+function resolveRelated(
+  path: FieldPath,
+  relName: string,
+  fieldName: string,
+  base: ObjectTable,
+  schema: QuerySchema,
+  source: string,
+): ResolvedField {
   const via = base.relationship(relName);
   if (via === undefined || !schema.access.canRead(base, via)) throw noSuchRelation(source, path.pos, relName);
   const targets = (via.referenceTo ?? []).map((n) => schema.table(n)).filter((t) => t !== undefined);
@@ -50,11 +57,16 @@ function resolveRelated(path: FieldPath, relName: string, fieldName: string, bas
   const defs = targets.map((t) => visibleField(t, fieldName, schema.access));
   const def = defs[0];
   if (def === undefined || defs.some((d) => d === undefined)) {
-    throw noSuchColumn(source, path.pos + relName.length + 1, fieldName, targets.length === 1 ? targets[0]?.name ?? relName : 'Name');
+    throw noSuchColumn(
+      source,
+      path.pos + relName.length + 1,
+      fieldName,
+      targets.length === 1 ? (targets[0]?.name ?? relName) : 'Name',
+    );
   }
   const parent = (row: SfRecord): { table: ObjectTable; row: SfRecord } | null => {
     const id = row[via.name];
-    return typeof id === 'string' ? schema.find(id) ?? null : null;
+    return typeof id === 'string' ? (schema.find(id) ?? null) : null;
   };
   return {
     def,

@@ -4,7 +4,8 @@
 
 import { SfApiError } from '../errors.ts';
 
-export type SoqlErrorCode = 'MALFORMED_QUERY' | 'INVALID_FIELD' | 'INVALID_TYPE' | 'INVALID_QUERY_FILTER_OPERATOR' | 'NUMBER_OUTSIDE_VALID_RANGE';
+export type SoqlErrorCode =
+  'MALFORMED_QUERY' | 'INVALID_FIELD' | 'INVALID_TYPE' | 'INVALID_QUERY_FILTER_OPERATOR' | 'NUMBER_OUTSIDE_VALID_RANGE';
 
 /** Row and column (both 1-based) of a character offset. */
 export function rowColumn(source: string, offset: number): { row: number; column: number } {
@@ -31,13 +32,25 @@ export function soqlError(code: SoqlErrorCode, source: string, offset: number | 
 }
 
 export const noSuchColumn = (source: string, offset: number, field: string, object: string): SfApiError =>
-  soqlError('INVALID_FIELD', source, offset,
-    `No such column '${field}' on entity '${object}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`);
+  soqlError(
+    'INVALID_FIELD',
+    source,
+    offset,
+    `No such column '${field}' on entity '${object}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`,
+  );
 
 export const noSuchRelation = (source: string, offset: number, name: string): SfApiError =>
-  soqlError('INVALID_FIELD', source, offset,
-    `Didn't understand relationship '${name}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`);
+  soqlError(
+    'INVALID_FIELD',
+    source,
+    offset,
+    `Didn't understand relationship '${name}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`,
+  );
 
 export const unknownObject = (source: string, offset: number, object: string): SfApiError =>
-  soqlError('INVALID_TYPE', source, offset,
-    `sObject type '${object}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`);
+  soqlError(
+    'INVALID_TYPE',
+    source,
+    offset,
+    `sObject type '${object}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`,
+  );

@@ -41,7 +41,8 @@ function deriveOpportunity(next: Mutable, ctx: DeriveContext): void {
   next['IsWon'] = stage.isWon;
   // A stage change resets probability and forecast category to the stage's defaults, as the UI does.
   const stageChanged = ctx.previous?.['StageName'] !== stage.name;
-  const reset = (name: string): boolean => (stageChanged && !(name in ctx.written)) || next[name] === null || next[name] === undefined;
+  const reset = (name: string): boolean =>
+    (stageChanged && !(name in ctx.written)) || next[name] === null || next[name] === undefined;
   if (reset('Probability')) next['Probability'] = stage.probability;
   if (reset('ForecastCategoryName')) next['ForecastCategoryName'] = stage.forecastCategory;
 }

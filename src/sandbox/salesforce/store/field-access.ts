@@ -23,7 +23,8 @@ function collectGrants(org: SalesforceOrg, userId: string): Grants {
   const assignments = org.table('PermissionSetAssignment')?.rows.values() ?? [];
   const permissionSets = new Set<string>();
   for (const a of assignments) {
-    if (a['AssigneeId'] === userId && a['IsDeleted'] !== true && typeof a['PermissionSetId'] === 'string') permissionSets.add(a['PermissionSetId']);
+    if (a['AssigneeId'] === userId && a['IsDeleted'] !== true && typeof a['PermissionSetId'] === 'string')
+      permissionSets.add(a['PermissionSetId']);
   }
   for (const fp of org.table('FieldPermissions')?.rows.values() ?? []) {
     if (fp['IsDeleted'] === true || typeof fp['ParentId'] !== 'string' || !permissionSets.has(fp['ParentId'])) continue;

@@ -24,7 +24,11 @@ export class SalesforceOrg {
   private readonly stagesByLower: ReadonlyMap<string, StageDef>;
 
   constructor(options: OrgOptions) {
-    this.shape = { stages: options.stages, currencies: options.currencies, corporateCurrency: options.corporateCurrency };
+    this.shape = {
+      stages: options.stages,
+      currencies: options.currencies,
+      corporateCurrency: options.corporateCurrency,
+    };
     this.now = options.now;
     this.stagesByLower = new Map(options.stages.map((s) => [s.name.toLowerCase(), s]));
     for (const def of standardObjects(this.shape)) this.addTable(new ObjectTable(def));
@@ -77,11 +81,23 @@ export class SalesforceOrg {
   }
 
   /** Replaces a row with `changes` applied and the modification stamps bumped. */
-  update(objectName: string, id: string, changes: Readonly<Record<string, FieldValue>>, userId: string, at = this.now()): SfRecord {
+  update(
+    objectName: string,
+    id: string,
+    changes: Readonly<Record<string, FieldValue>>,
+    userId: string,
+    at = this.now(),
+  ): SfRecord {
     const table = this.requireTable(objectName);
     const previous = table.rows.get(id);
     if (previous === undefined) throw new Error(`no ${objectName} ${id}`);
-    const row: Record<string, FieldValue> = { ...previous, ...changes, LastModifiedDate: at, LastModifiedById: userId, SystemModstamp: at };
+    const row: Record<string, FieldValue> = {
+      ...previous,
+      ...changes,
+      LastModifiedDate: at,
+      LastModifiedById: userId,
+      SystemModstamp: at,
+    };
     deriveFields(table.name, row, { previous, written: changes, stages: this.stagesByLower });
     const frozen = Object.freeze(row);
     table.rows.set(id, frozen);
@@ -108,6 +124,7 @@ export class SalesforceOrg {
   }
 
   private touched(table: ObjectTable): void {
-    if (table.name === 'PermissionSet' || table.name === 'FieldPermissions' || table.name === 'PermissionSetAssignment') this.securityVersion++;
+    if (table.name === 'PermissionSet' || table.name === 'FieldPermissions' || table.name === 'PermissionSetAssignment')
+      this.securityVersion++;
   }
 }
