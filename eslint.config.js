@@ -23,6 +23,47 @@ export default tseslint.config(
       'no-restricted-globals': ['error', { name: 'parseFloat', message: 'Money is parsed exactly (src/domain/money.ts).' }],
     },
   },
+  // Dependency rules (docs/architecture.md "Layers"). Core code reaches CRMs only through the
+  // provider contract and the registry; connector code knows nothing of the emulator.
+  {
+    files: ['src/config/**/*.ts', 'src/http/**/*.ts', 'src/cli/**/*.ts', 'src/sync/**/*.ts', 'src/store/**/*.ts', 'src/ledger/**/*.ts', 'src/main.ts', 'src/log.ts'],
+    ignores: ['src/cli/commands/sandbox.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { regex: '(^|/)crm/[^/]+/', message: 'core code reaches a CRM only through src/providers.ts and src/crm/{port,provider,registry,events}.ts' },
+        { regex: '(^|/)sandbox/', message: 'core code does not import the emulator: the sandbox providers are composed in src/providers.ts' },
+      ] }],
+    },
+  },
+  {
+    // the emulator's own command is the one core file that starts it
+    files: ['src/cli/commands/sandbox.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { regex: '(^|/)crm/[^/]+/', message: 'core code reaches a CRM only through src/providers.ts and src/crm/{port,provider,registry,events}.ts' },
+      ] }],
+    },
+  },
+  {
+    files: ['src/crm/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { regex: '(^|/)sandbox/', message: 'connector code does not know the emulator (the sandbox providers wrap connectors from src/sandbox)' },
+      ] }],
+    },
+  },
+  {
+    // pure planners: decisions from data, ids and clocks injected, no I/O (like src/domain)
+    files: ['src/ledger/plan.ts', 'src/ledger/types.ts', 'src/sync/write-back.ts', 'src/sync/alert-episodes.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['node:*', 'fs', 'path', 'http', 'https', 'crypto', 'pg', 'kysely', 'pino', 'express', 'jsforce', '@hubspot/*'], message: 'planners are pure: no I/O' },
+        { regex: '(^|/)(store|crm|http|cli|sandbox|config)/', allowTypeImports: true, message: 'planners take data, not services: type imports only' },
+        { regex: '(^|/)log\\.ts$', message: 'planners return what they decided; their callers log' },
+      ] }],
+      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'planners take time as input' }, { object: 'Math', property: 'random', message: 'planners are deterministic' }],
+    },
+  },
   {
     files: ['src/domain/**/*.ts'],
     rules: {

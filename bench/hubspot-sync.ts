@@ -14,7 +14,9 @@ import { HubspotAdapter } from '../src/crm/hubspot/adapter.ts';
 import { staticToken } from '../src/crm/hubspot/token-source.ts';
 import { silentLogger } from '../src/log.ts';
 import { SyncHarness, type SyncSummary } from '../test/crm/hubspot-harness.ts';
-import { hubspotConfig } from '../test/crm/hubspot-fixtures.ts';
+import { hubspotSettings } from '../test/crm/hubspot-fixtures.ts';
+import { hubspotBlock } from '../src/crm/hubspot/config.ts';
+import { readBlock } from '../src/crm/provider.ts';
 
 const { values } = parseArgs({
   options: {
@@ -55,16 +57,16 @@ interface Phase {
 
 const sandbox = await startSandbox({ crm: 'hubspot', partners, deals, limits: 'real' });
 const personality = sandbox.state.personality;
-const config = hubspotConfig('  hubspot: { searchLagSeconds: 0 }\n');
+const settings = hubspotSettings('  hubspot: { searchLagSeconds: 0 }\n');
 const adapter = new HubspotAdapter({
-  config,
+  settings,
   env: {},
   logger: silentLogger(),
   basePath: sandbox.url,
   tokens: staticToken('bench'),
   ...(isHubspotPersonality(personality) ? { portalId: String(personality.state.portalId) } : {}),
 });
-const harness = new SyncHarness(adapter, config.program);
+const harness = new SyncHarness(adapter, settings.program);
 const asOf = Math.floor(Date.now() / 1000) * 1000;
 const phases: Phase[] = [];
 
@@ -121,7 +123,7 @@ try {
   await phase("immediate re-sync (reads back the full sync's own writes)", () => harness.sync('incremental', asOf));
   // Our writes bump hs_lastmodifieddate, so runs starting within searchOverlapSeconds of them read
   // them again (on a 15-minute schedule: only the next run). Let them age out of the overlap.
-  const overlap = config.config.crm?.hubspot.searchOverlapSeconds ?? 60;
+  const overlap = readBlock(settings.crm, hubspotBlock).searchOverlapSeconds;
   if (!values.json) console.log(`\n(waiting ${overlap + 1} s: the search overlap)`);
   await new Promise((resolve) => {
     setTimeout(resolve, (overlap + 1) * 1000);

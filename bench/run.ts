@@ -46,33 +46,7 @@ import { SandboxProcess, type DiffCounts } from './sandbox-client.ts';
 import { markdownTable } from './table.ts';
 import { ROOT, runNode, type NodeRun } from '../test/helpers/run-node.ts';
 
-type Crm = 'hubspot' | 'salesforce';
-type Limits = 'off' | 'real';
-type Kind = 'full' | 'settle' | 'incremental' | 'idle';
-
-export interface ScenarioResult {
-  name: string;
-  crm: Crm | null;
-  deals: number;
-  limits: Limits | null;
-  kind: Kind | 'engine';
-  wallSeconds: number;
-  recordsPerSecond: number;
-  apiCalls: number;
-  minimumCalls: number | null;
-  callRatio: number | null;
-  /** HubSpot, real limits: requests per second over the run ÷ 19/s (190 per 10 s). */
-  achievedRateRatio: number | null;
-  rateLimited: number;
-  peakRssMb: number;
-  callsByEndpoint: Record<string, number>;
-  reads: number;
-  writes: number;
-  minimum: { reads: number; writes: number; fixed: number } | null;
-  mustSee: MustSee | null;
-  changed: Changed | null;
-  status: string;
-}
+import type { Crm, Kind, Limits, ScenarioResult } from './scenario.ts';
 
 interface Baseline {
   crm: Crm;

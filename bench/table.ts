@@ -1,7 +1,7 @@
 // The markdown report of `npm run bench`: one row per scenario, then calls by endpoint, the
 // naive baseline and the targets of issue 8.
 
-import type { ScenarioResult } from './run.ts';
+import type { ScenarioResult } from './scenario.ts';
 
 interface BaselineView {
   deals: number;

@@ -47,6 +47,24 @@ export interface LogOptions {
   /** Human-readable lines (a terminal); JSON otherwise. */
   pretty?: boolean | undefined;
   destination?: pino.DestinationStream | undefined;
+  /**
+   * Secret values (Env.secrets): blanked wherever they appear in a line, under any key or inside
+   * a message, in addition to the key paths above.
+   */
+  secrets?: readonly string[] | undefined;
+}
+
+/** Replaces every secret, as written and as JSON escapes it, with [redacted]. */
+export function redactSecrets(secrets: readonly string[]): (line: string) => string {
+  const forms = [...new Set(secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))]
+    .filter((s) => s.length > 0)
+    // longest first, so a secret containing another is blanked whole
+    .sort((a, b) => b.length - a.length);
+  return (line) => {
+    let out = line;
+    for (const f of forms) if (out.includes(f)) out = out.split(f).join('[redacted]');
+    return out;
+  };
 }
 
 export function createLogger(options: LogOptions = {}): Logger {
@@ -55,6 +73,9 @@ export function createLogger(options: LogOptions = {}): Logger {
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { service: 'partnersync' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    ...(options.secrets !== undefined && options.secrets.length > 0
+      ? { hooks: { streamWrite: redactSecrets(options.secrets) } }
+      : {}),
   };
   if (options.destination) return pino(base, options.destination);
   if (options.pretty) {

@@ -5,9 +5,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Env } from './config/env.ts';
-import type { LoadedConfig } from './config/load.ts';
-import { createAdapter } from './crm/registry.ts';
+import { activeCrm, type LoadedConfig } from './config/load.ts';
 import type { CrmAdapter } from './crm/port.ts';
+import type { ProviderContext } from './crm/provider.ts';
 import { createApp, type Readiness } from './http/app.ts';
 import { parseTokens } from './http/auth.ts';
 import { Metrics } from './http/metrics.ts';
@@ -17,6 +17,7 @@ import type { Store } from './store/store.ts';
 import { systemClock, type Clock } from './sync/deps.ts';
 import { startScheduler } from './sync/scheduler.ts';
 import { storeCredentials } from './sync/credentials.ts';
+import { startEventSources, type RunningSources } from './sync/event-sources.ts';
 import { SyncService } from './sync/sync-service.ts';
 
 export interface ServiceOptions {
@@ -61,17 +62,17 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const { config, env, logger } = o;
   const storeUrl = resolveStoreUrl(config.config.store.url, env.DATABASE_URL);
   const store = await openStore(storeUrl, { cwd: o.cwd });
+  const { provider, settings } = activeCrm(config);
+  const providerContext: ProviderContext = {
+    ...settings,
+    env: env.raw,
+    logger,
+    dataDir: dataDirOf(storeUrl, o.cwd),
+    credentials: storeCredentials(store, clock),
+  };
   let crm: CrmAdapter;
   try {
-    crm =
-      o.crm ??
-      (await createAdapter({
-        config,
-        env,
-        logger,
-        dataDir: dataDirOf(storeUrl, o.cwd),
-        credentials: storeCredentials(store, clock),
-      }));
+    crm = o.crm ?? (await provider.createAdapter(providerContext));
   } catch (err) {
     await store.close();
     throw err;
@@ -116,7 +117,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     syncs,
     account: accountKey,
     readiness: async (): Promise<Readiness> => ({ store: await storeOk(), crm: await crmOk() }),
-    webhookSecret: env.HUBSPOT_CLIENT_SECRET,
+    receivers: provider.receivers(providerContext),
     ...(env.PARTNERSYNC_SESSION_SECRET === undefined ? {} : { sessionSecret: env.PARTNERSYNC_SESSION_SECRET }),
   });
   const server = createServer(app);
@@ -138,6 +139,33 @@ export async function startService(o: ServiceOptions): Promise<Service> {
           },
           logger,
         );
+  let sources: RunningSources | null = null;
+  const eventSources = provider.eventSources(providerContext, crm);
+  if (eventSources.length > 0) {
+    try {
+      sources = await startEventSources(eventSources, {
+        store,
+        clock,
+        logger,
+        syncs,
+        account: accountKey,
+        onEvent: (source, outcome) => {
+          metrics.webhookEvents.inc({ source, outcome });
+        },
+      });
+    } catch (err) {
+      // without its event source the service would silently miss changes: refuse to start
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
+      await scheduler?.stop();
+      await crm.close();
+      await store.close();
+      throw err;
+    }
+  }
   logger.info({ url, store: store.kind, crm: crm.provider }, 'partnersync listening');
 
   let stopping: Promise<void> | null = null;
@@ -145,6 +173,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     (stopping ??= (async () => {
       logger.info('shutting down: no new requests or syncs; the current sync stops at its next checkpoint');
       await scheduler?.stop();
+      await sources?.stop();
       const closed = new Promise<void>((resolve) =>
         server.close(() => {
           resolve();

@@ -1,5 +1,7 @@
 // What every CLI command receives: its output streams and the environment. Tests pass fakes.
 
+import type { ProviderRegistry } from '../crm/registry.ts';
+
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
@@ -9,6 +11,8 @@ export interface CliIo {
 
 export interface CliContext {
   io: CliIo;
+  /** The CRM providers this build knows (src/providers.ts; tests add their own). */
+  providers: ProviderRegistry;
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
 }

@@ -12,12 +12,14 @@ import {
   type CliIo,
 } from './context.ts';
 import { ConfigError } from '../config/errors.ts';
+import type { ProviderRegistry } from '../crm/registry.ts';
+import { builtInProviders } from '../providers.ts';
 
 export const VERSION = '0.1.0';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('partnersync')
-    .description('Partner program economics inside HubSpot or Salesforce')
+    .description('Partner program economics inside the CRM you already use')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr })
@@ -28,8 +30,13 @@ export function buildProgram(ctx: CliContext): Command {
   return program;
 }
 
-export async function main(argv: readonly string[], env: CliContext['env'], io: CliIo = processIo()): Promise<number> {
-  const ctx: CliContext = { io, env, cwd: process.cwd() };
+export async function main(
+  argv: readonly string[],
+  env: CliContext['env'],
+  io: CliIo = processIo(),
+  providers: ProviderRegistry = builtInProviders,
+): Promise<number> {
+  const ctx: CliContext = { io, env, cwd: process.cwd(), providers };
   const program = buildProgram(ctx);
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -4,6 +4,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
+import type { CrmProvider, ProviderSettings } from '../crm/provider.ts';
+import type { ProviderRegistry } from '../crm/registry.ts';
+import { builtInProviders } from '../providers.ts';
 import { configSchema, type ConfigFile } from './schema.ts';
 import { crossReferenceIssues, normaliseProgram } from './program-schema.ts';
 import { ConfigError, formatPath, fromZodIssues } from './errors.ts';
@@ -17,6 +20,8 @@ export interface LoadedConfig {
   config: ConfigFile;
   programConfig: ProgramConfig;
   program: Program;
+  /** The registry the `crm:` section was parsed with. */
+  providers: ProviderRegistry;
 }
 
 /** `--config F`, else PARTNERSYNC_CONFIG, else config/partnersync.yaml (product.md). */
@@ -29,7 +34,11 @@ export function resolveConfigPath(
 }
 
 /** Parses config text. `source` names the file in error messages. */
-export function parseConfigText(text: string, source: string): Omit<LoadedConfig, 'file'> {
+export function parseConfigText(
+  text: string,
+  source: string,
+  providers: ProviderRegistry = builtInProviders,
+): Omit<LoadedConfig, 'file'> {
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -46,7 +55,7 @@ export function parseConfigText(text: string, source: string): Omit<LoadedConfig
       { path: '', message: 'the file must be a YAML mapping with at least a `program:` section' },
     ]);
   }
-  const result = configSchema.safeParse(raw);
+  const result = configSchema(providers).safeParse(raw);
   const crossRefs = crossReferenceIssues((raw as Record<string, unknown>)['program']).map((i) => ({
     path: formatPath(['program', ...i.path]),
     message: i.message,
@@ -57,10 +66,10 @@ export function parseConfigText(text: string, source: string): Omit<LoadedConfig
     throw new ConfigError(source, [...issues, ...crossRefs.filter((i) => !seen.has(`${i.path}: ${i.message}`))]);
   }
   const programConfig = normaliseProgram(result.data.program);
-  return { config: result.data, programConfig, program: prepareProgram(programConfig) };
+  return { config: result.data, programConfig, program: prepareProgram(programConfig), providers };
 }
 
-export function loadConfigFile(file: string): LoadedConfig {
+export function loadConfigFile(file: string, providers: ProviderRegistry = builtInProviders): LoadedConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -76,5 +85,31 @@ export function loadConfigFile(file: string): LoadedConfig {
       },
     ]);
   }
-  return { file, ...parseConfigText(text, file) };
+  return { file, ...parseConfigText(text, file, providers) };
+}
+
+/** The CRM the config connects to, and what its provider knows of the config. */
+export interface ActiveCrm {
+  provider: CrmProvider;
+  settings: ProviderSettings;
+}
+
+/** The configured provider; a ConfigError when the config has no `crm:` section. */
+export function activeCrm(loaded: LoadedConfig): ActiveCrm {
+  const crm = loaded.config.crm;
+  if (crm === undefined) {
+    throw new ConfigError(loaded.file, [
+      {
+        path: 'crm',
+        message: `is required to talk to a CRM; add crm.provider (${loaded.providers.names().join(', ')})`,
+      },
+    ]);
+  }
+  const provider = loaded.providers.get(crm.provider);
+  // the schema accepts only registered names, so this is a registry that changed after parsing
+  if (provider === undefined) throw new Error(`crm.provider ${crm.provider} is not registered`);
+  return {
+    provider,
+    settings: { configFile: loaded.file, crm, program: loaded.program, programConfig: loaded.programConfig },
+  };
 }

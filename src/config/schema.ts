@@ -1,17 +1,12 @@
-// zod schema of the whole config file (product.md "Config file"). Secrets never live here:
-// they come from the environment (env.ts).
+// zod schema of the whole config file (docs/product.md "Config file"). Secrets never live here:
+// they come from the environment (env.ts). The `crm:` section takes its provider blocks from the
+// provider registry (src/crm/registry.ts), so the schema is built for a registry.
 
 import cron from 'node-cron';
 import { z } from 'zod';
+import type { ProviderRegistry } from '../crm/registry.ts';
+import { crmCommonShape, httpUrl, type CrmSection } from './crm-section.ts';
 import { programSchema } from './program-schema.ts';
-
-export const CRM_PROVIDERS = ['hubspot', 'salesforce', 'sandbox-hubspot', 'sandbox-salesforce'] as const;
-export type CrmProvider = (typeof CRM_PROVIDERS)[number];
-
-const url = (example: string) =>
-  z
-    .string()
-    .refine((s) => URL.canParse(s) && /^https?:/.test(s), { error: `must be an http(s) URL such as ${example}` });
 
 const cronExpression = (fallback: string) =>
   z
@@ -19,107 +14,31 @@ const cronExpression = (fallback: string) =>
     .refine((s) => cron.validate(s), { error: 'must be a cron expression of 5 or 6 fields, e.g. "*/15 * * * *"' })
     .default(fallback);
 
-const mappingSchema = z.strictObject({
-  field: z.string({ error: 'is required: the CRM field (property or API name) holding this value' }).min(1),
-  values: z
-    .record(z.string(), z.string(), {
-      error: 'must map CRM values to canonical values, e.g. { "Partner referral": referral }',
-    })
-    .optional(),
-});
+const crmSchemas = new WeakMap<ProviderRegistry, z.ZodType<CrmSection>>();
 
-export const crmSchema = z.strictObject({
-  provider: z.enum(CRM_PROVIDERS, { error: `must be one of: ${CRM_PROVIDERS.join(', ')}` }),
-  hubspot: z
+/** `crm:`: the provider, the shared keys, and every registered provider's block. */
+export function crmSchema(providers: ProviderRegistry): z.ZodType<CrmSection> {
+  const cached = crmSchemas.get(providers);
+  if (cached !== undefined) return cached;
+  const names = providers.names();
+  const blockKeys = new Set(providers.blocks().map((b) => b.key));
+  const schema = z
     .strictObject({
-      basePath: url('https://api.hubapi.com').default('https://api.hubapi.com'),
-      searchLagSeconds: z.number().int().min(0).default(10),
-      rateLimitPer10s: z.number().int().min(1).max(1000).default(190),
-      searchPerSecond: z.number().int().min(1).max(50).default(5),
-      /** The HubSpot account id; without it the adapter asks HubSpot's account-info API once. */
-      portalId: z
-        .union([z.string().regex(/^\d+$/), z.number().int().positive()], {
-          error: 'must be the HubSpot account (portal) id, digits only',
-        })
-        .transform(String)
-        .optional(),
-      /** Each incremental search window starts this long before the previous one ended (late-indexed records). */
-      searchOverlapSeconds: z.number().int().min(0).max(86_400).default(60),
-      /** A request without an answer after this long is abandoned and retried. */
-      requestTimeoutSeconds: z.number().int().min(1).max(600).default(30),
+      provider: z.enum(names as [string, ...string[]], { error: `must be one of: ${names.join(', ')}` }),
+      ...crmCommonShape,
+      ...Object.fromEntries(providers.blocks().map((b) => [b.key, b.schema])),
     })
-    .default({
-      basePath: 'https://api.hubapi.com',
-      searchLagSeconds: 10,
-      rateLimitPer10s: 190,
-      searchPerSecond: 5,
-      searchOverlapSeconds: 60,
-      requestTimeoutSeconds: 30,
-    }),
-  salesforce: z
-    .strictObject({
-      loginUrl: url('https://login.salesforce.com').default('https://login.salesforce.com'),
-      instanceUrl: url('https://example.my.salesforce.com').optional(),
-      apiVersion: z
-        .string()
-        .regex(/^\d+\.0$/, { error: 'must be an API version such as "66.0"' })
-        .default('66.0'),
-      /** Stop before the org's remaining daily API allocation falls below this share (left for other integrations). */
-      dailyReservePercent: z.number().min(0).max(100).default(20),
-      /** A read of more rows than this continues through Bulk API 2.0. */
-      bulkThreshold: z.number().int().min(1).default(50_000),
-      /** Who gets the `partnersync` permission set: usernames, or `profile:<Profile name>` for every active user of a profile. */
-      permissionSetAssignees: z
-        .array(
-          z
-            .string()
-            .trim()
-            .min(1)
-            .refine((s) => !s.startsWith('profile:') || s.length > 'profile:'.length, {
-              error: 'must be a username or profile:<Profile name>',
-            }),
-        )
-        .default([]),
-      /** Rows other users changed this long before the previous read are read again (late commits). */
-      lookbackSeconds: z.number().int().min(0).max(3600).default(300),
-      /** How long a Bulk API 2.0 query job may take before the run stops (and resumes later). */
-      bulkPollTimeoutSeconds: z.number().int().min(30).max(86_400).default(900),
-    })
-    .default({
-      loginUrl: 'https://login.salesforce.com',
-      apiVersion: '66.0',
-      dailyReservePercent: 20,
-      bulkThreshold: 50_000,
-      permissionSetAssignees: [],
-      lookbackSeconds: 300,
-      bulkPollTimeoutSeconds: 900,
-    }),
-  partners: z
-    .strictObject({
-      where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
-    })
-    .optional(),
-  mappings: z.record(z.string(), mappingSchema).default({}),
-  stages: z
-    .strictObject({
-      overrides: z
-        .record(z.string(), z.enum(['open', 'won', 'lost'], { error: 'must be open, won or lost' }))
-        .default({}),
-    })
-    .default({ overrides: {} }),
-  sandbox: z
-    .strictObject({
-      seed: z.number().int().default(1),
-      partners: z.number().int().min(0).default(50),
-      deals: z.number().int().min(0).default(2000),
-      stateFile: z.string().optional(),
-    })
-    .optional(),
-});
+    .transform((v): CrmSection => {
+      const blocks: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+      for (const [k, value] of Object.entries(v)) if (blockKeys.has(k)) blocks[k] = value;
+      return { provider: v.provider, partners: v.partners, mappings: v.mappings, stages: v.stages, blocks };
+    });
+  crmSchemas.set(providers, schema);
+  return schema;
+}
 
-export const configSchema = z.strictObject({
+const coreShape = {
   program: programSchema,
-  crm: crmSchema.optional(),
   sync: z
     .strictObject({
       schedule: cronExpression('*/15 * * * *'),
@@ -143,7 +62,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       port: z.number().int().min(0).max(65535).default(8080),
       /** The URL HubSpot calls (protocol and host), when a proxy stands in front: webhook signatures sign it. */
-      publicUrl: url('https://partnersync.example.com')
+      publicUrl: httpUrl('https://partnersync.example.com')
         .transform((u) => u.replace(/\/+$/, ''))
         .optional(),
       /** express "trust proxy": hops to trust for X-Forwarded-* (client address, protocol). */
@@ -151,7 +70,20 @@ export const configSchema = z.strictObject({
       rateLimitPerMinute: z.number().int().min(1).max(100_000).default(600),
     })
     .default({ port: 8080, trustProxy: false, rateLimitPerMinute: 600 }),
-});
+};
 
-export type ConfigFile = z.output<typeof configSchema>;
-export type CrmConfig = z.output<typeof crmSchema>;
+const configSchemas = new WeakMap<ProviderRegistry, z.ZodType<ConfigFile>>();
+
+/** The whole config file, with the `crm:` blocks of the given providers. */
+export function configSchema(providers: ProviderRegistry): z.ZodType<ConfigFile> {
+  let schema = configSchemas.get(providers);
+  if (schema === undefined) {
+    schema = z.strictObject({ ...coreShape, crm: crmSchema(providers).optional() });
+    configSchemas.set(providers, schema);
+  }
+  return schema;
+}
+
+type CoreConfig = z.output<z.ZodObject<typeof coreShape>>;
+
+export type ConfigFile = CoreConfig & { crm?: CrmSection | undefined };

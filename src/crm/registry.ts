@@ -1,53 +1,55 @@
-// Which adapter serves which `crm.provider`. Adding a CRM means adding a folder and one line
-// here; nothing in sync/ or http/ knows about concrete CRMs (architecture.md).
+// The provider registry: which providers a build knows, looked up by `crm.provider`. The
+// built-in list is composed in src/providers.ts (the one place that imports provider folders);
+// tests add their own with `with()`.
 
-import type { CrmAdapter } from './port.ts';
-import type { LoadedConfig } from '../config/load.ts';
-import type { Env } from '../config/env.ts';
-import type { Logger } from '../log.ts';
+import type { ConfigBlock, CrmProvider, EnvVariable } from './provider.ts';
 
-/**
- * Credentials a CRM may rotate (a Salesforce refresh token), kept where the next process finds
- * them. A value set anew in the environment wins over one rotated from an older value.
- */
-export interface CredentialVault {
-  /** The value rotated from `configured`, if one is stored; else `configured`. */
-  current(name: string, configured: string): Promise<string>;
-  /** Keeps `value`, which the CRM issued in place of `configured` (or of its rotations). */
-  rotated(name: string, configured: string, value: string): Promise<void>;
-}
+export class ProviderRegistry {
+  readonly #providers: ReadonlyMap<string, CrmProvider>;
 
-export interface AdapterContext {
-  config: LoadedConfig;
-  env: Env;
-  logger: Logger;
-  /** Folder for local state (the in-process sandbox's state file lives here). */
-  dataDir: string;
-  credentials?: CredentialVault | undefined;
-}
-
-export type AdapterFactory = (ctx: AdapterContext) => Promise<CrmAdapter>;
-
-/** Lazily imported so a command loads only the CRM it talks to. */
-const factories: Record<string, () => Promise<AdapterFactory>> = {
-  hubspot: async () => (await import('./hubspot/adapter.ts')).createHubspotAdapter,
-  'sandbox-hubspot': async () => (await import('./hubspot/sandbox-adapter.ts')).createSandboxHubspotAdapter,
-  salesforce: async () => (await import('./salesforce/adapter.ts')).createSalesforceAdapter,
-  'sandbox-salesforce': async () => (await import('./salesforce/sandbox-adapter.ts')).createSandboxSalesforceAdapter,
-};
-
-export function registerAdapter(provider: string, load: () => Promise<AdapterFactory>): void {
-  factories[provider] = load;
-}
-
-export async function createAdapter(ctx: AdapterContext): Promise<CrmAdapter> {
-  const provider = ctx.config.config.crm?.provider;
-  if (provider === undefined) {
-    throw new Error(
-      `${ctx.config.file}: no crm section; add crm.provider (hubspot, salesforce, sandbox-hubspot or sandbox-salesforce)`,
-    );
+  constructor(providers: readonly CrmProvider[]) {
+    const map = new Map<string, CrmProvider>();
+    for (const p of providers) {
+      if (map.has(p.name)) throw new Error(`two providers are named ${p.name}`);
+      map.set(p.name, p);
+    }
+    this.#providers = map;
   }
-  const load = factories[provider];
-  if (!load) throw new Error(`crm.provider ${provider} has no adapter in this build`);
-  return (await load())(ctx);
+
+  /** A registry with one more provider. */
+  with(provider: CrmProvider): ProviderRegistry {
+    return new ProviderRegistry([...this.#providers.values(), provider]);
+  }
+
+  get(name: string): CrmProvider | undefined {
+    return this.#providers.get(name);
+  }
+
+  names(): string[] {
+    return [...this.#providers.keys()];
+  }
+
+  all(): readonly CrmProvider[] {
+    return [...this.#providers.values()];
+  }
+
+  /** Every `crm:` block of every provider, once (providers may share a block object). */
+  blocks(): ConfigBlock[] {
+    const byKey = new Map<string, ConfigBlock>();
+    for (const p of this.#providers.values()) {
+      for (const b of p.blocks) {
+        const seen = byKey.get(b.key);
+        if (seen !== undefined && seen !== b) throw new Error(`two different crm.${b.key} blocks are registered`);
+        byKey.set(b.key, b);
+      }
+    }
+    return [...byKey.values()];
+  }
+
+  /** Every environment variable a provider reads, once. */
+  envVariables(): EnvVariable[] {
+    const byName = new Map<string, EnvVariable>();
+    for (const p of this.#providers.values()) for (const v of p.env) byName.set(v.name, byName.get(v.name) ?? v);
+    return [...byName.values()];
+  }
 }

@@ -1,49 +1,19 @@
-// The HTTP API (product.md "HTTP API"): createApp(deps) builds the express app without
+// The HTTP API (docs/product.md "HTTP API"): createApp(deps) builds the express app without
 // listening, so tests drive it in-process. Roles follow product.md's table; every route but
 // /healthz, /readyz and the signed webhook needs a bearer token (or a dashboard session).
 
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import type { LoadedConfig } from '../config/load.ts';
-import type { Logger } from '../log.ts';
-import type { Store } from '../store/store.ts';
-import type { Clock } from '../sync/deps.ts';
-import type { SyncService } from '../sync/sync-service.ts';
-import { requireRole, type TokenEntry } from './auth.ts';
+import { requireRole } from './auth.ts';
+import type { AppDeps } from './deps.ts';
 import { errorHandler, notFound } from './errors.ts';
-import type { Metrics } from './metrics.ts';
 import { financeRoutes } from './routes/finance.ts';
 import { healthRoutes } from './routes/health.ts';
 import { readRoutes } from './routes/read.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { uiRoutes } from './ui/index.ts';
-
-export interface Readiness {
-  store: boolean;
-  crm: boolean;
-}
-
-export interface AppDeps {
-  config: LoadedConfig;
-  store: Store;
-  clock: Clock;
-  logger: Logger;
-  metrics: Metrics;
-  tokens: readonly TokenEntry[];
-  /** The CRM account the service syncs (store rows are scoped by it). */
-  account: () => Promise<string>;
-  syncs: SyncService;
-  /** Store and CRM reachability, for /readyz. */
-  readiness: () => Promise<Readiness>;
-  /** HUBSPOT_CLIENT_SECRET: verifies webhook signatures; without it the webhook route answers 404. */
-  webhookSecret: string | undefined;
-  /** Requests per minute per token (or per address without one). */
-  rateLimitPerMinute?: number;
-  /** Secret that signs dashboard session cookies (default: random per process). */
-  sessionSecret?: string;
-}
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -118,3 +88,5 @@ export function createApp(deps: AppDeps): Express {
   app.use(errorHandler(deps.logger));
   return app;
 }
+
+export type { AppDeps, Readiness } from './deps.ts';

@@ -66,8 +66,8 @@ export class Metrics {
   });
   readonly webhookEvents = new Counter({
     name: 'partnersync_webhook_events_total',
-    help: 'HubSpot webhook events by outcome',
-    labelNames: ['outcome'],
+    help: 'CRM change events (webhook deliveries, journals, change streams) by source and outcome',
+    labelNames: ['source', 'outcome'],
     registers: [this.registry],
   });
 

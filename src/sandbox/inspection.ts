@@ -10,7 +10,7 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Personality } from './personality.ts';
-import type { SandboxState } from './server.ts';
+import type { SandboxState } from './sandbox-state.ts';
 
 const mutateBody = z.object({ count: z.number().int().min(0).max(1_000_000) });
 

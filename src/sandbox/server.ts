@@ -19,8 +19,9 @@ import type {
 import { createRng, deriveSeed } from './rng.ts';
 import { generateSeed, resolveSeedParams, type SeedParams } from './seed-model.ts';
 import { inspectionRouter } from './inspection.ts';
+import type { SandboxState } from './sandbox-state.ts';
 import { DebouncedSaver, loadStateFile, saveStateFile, STATE_FILE_VERSION } from './state-file.ts';
-import { StatsRecorder, type SandboxStats } from './stats.ts';
+import { StatsRecorder } from './stats.ts';
 import { createTokenStore } from './tokens.ts';
 import { apiFallbacks, apiGate } from './request-pipeline.ts';
 
@@ -52,24 +53,6 @@ export interface SandboxOptions {
   clock?: Clock;
   /** Unexpected errors (a failing handler, a failed save). Default: stderr. */
   onError?: (err: unknown) => void;
-}
-
-/** In-process control of a running sandbox (what the inspection routes do, plus more). */
-export interface SandboxState {
-  readonly crm: CrmName;
-  readonly seedParams: SeedParams;
-  /** The current personality (replaced by `reset`). */
-  readonly personality: Personality;
-  stats(): SandboxStats;
-  resetStats(): void;
-  dump(): Readonly<Record<string, unknown>>;
-  /** Back to the seed data: new records, fresh limits and stats. */
-  reset(): void;
-  mutate(count: number): string[];
-  /** Every token in use (or issued) so far answers 401 from now on. */
-  expireTokens(): void;
-  /** Writes the state file now (no-op without one). */
-  save(): Promise<void>;
 }
 
 export interface SandboxHandle {
@@ -230,3 +213,5 @@ function closeServer(server: Server): Promise<void> {
     server.closeAllConnections();
   });
 }
+
+export type { SandboxState } from './sandbox-state.ts';

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { SnapshotTouch } from '../domain/snapshot.ts';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { PullPage, PulledDeal, PulledPartner } from '../crm/port.ts';
+import type { PullPage, PulledDeal, PulledPartner } from '../domain/records.ts';
+import type { KeyBalance, LedgerEntry, LedgerInputs, NewLedgerEntry, PeriodClose } from '../ledger/types.ts';
 import type { AccountLock } from './account-lock.ts';
 import { appliedMigrations } from './migrations.ts';
 import type { AlertEpisodeRow, Database, LedgerEntryRow, RunStatus, TaskOutboxRow } from './schema.ts';
@@ -13,13 +14,8 @@ import type {
   AlertChanges,
   AlertEpisode,
   CachedRecords,
-  KeyBalance,
-  LedgerEntry,
-  LedgerInputs,
-  NewLedgerEntry,
   OutboxTask,
   PartnerState,
-  PeriodClose,
   PullState,
   RunRecord,
   Store,
@@ -414,6 +410,24 @@ export class KyselyStore implements Store {
         written: parseObject(r.written),
       })),
     };
+  }
+
+  async eventCheckpoint(account: string, key: string): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('event_checkpoints')
+      .select('value')
+      .where('account', '=', account)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    return row?.value ?? null;
+  }
+
+  async saveEventCheckpoint(account: string, key: string, value: string, at: number): Promise<void> {
+    await this.db
+      .insertInto('event_checkpoints')
+      .values({ account, key, value, updated_at: at })
+      .onConflict((oc) => oc.columns(['account', 'key']).doUpdateSet({ value, updated_at: at }))
+      .execute();
   }
 
   async credential(name: string): Promise<StoredCredential | null> {

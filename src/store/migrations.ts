@@ -3,7 +3,7 @@
 // lock on PostgreSQL, the single connection on SQLite). Never edit a released migration: add
 // the next version.
 
-import { sql, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 
 // Kysely's schema builder is untyped on purpose (it runs before the tables exist).
@@ -183,10 +183,28 @@ const v002: Migration = {
   },
 };
 
+/** Where each change-event source stands (a journal offset, a replay id per channel), per account. */
+const v003: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('event_checkpoints')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('event_checkpoints_pk', ['account', 'key'])
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable('event_checkpoints').execute();
+  },
+};
+
 /** Versions in order; the name is the version recorded in kysely_migration. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': v001,
   '002-credentials': v002,
+  '003-event-checkpoints': v003,
 };
 
 class StaticProvider implements MigrationProvider {
@@ -195,9 +213,23 @@ class StaticProvider implements MigrationProvider {
   }
 }
 
+/**
+ * The migrator of this database. On PostgreSQL its tables live in the connection's current
+ * schema: Kysely looks for them in every schema otherwise, and a second partnersync schema in
+ * the same database (search_path set in the URL) would find the first one's and skip creating its own.
+ */
+async function migratorOf(db: AnyDb): Promise<Migrator> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter))
+    return new Migrator({ db, provider: new StaticProvider() });
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (schema === undefined) throw new Error('PostgreSQL: no current schema; set search_path to an existing schema');
+  return new Migrator({ db, provider: new StaticProvider(), migrationTableSchema: schema });
+}
+
 /** Applies every migration not applied yet; returns the versions applied now. */
 export async function migrateToLatest(db: AnyDb): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new StaticProvider() });
+  const migrator = await migratorOf(db);
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -211,6 +243,6 @@ export async function migrateToLatest(db: AnyDb): Promise<string[]> {
 
 /** Versions recorded as applied (for `store` diagnostics and tests). */
 export async function appliedMigrations(db: AnyDb): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new StaticProvider() });
+  const migrator = await migratorOf(db);
   return (await migrator.getMigrations()).filter((m) => m.executedAt !== undefined).map((m) => m.name);
 }

@@ -84,10 +84,28 @@ export async function openStore(url: string, options: { cwd?: string } = {}): Pr
       lock: (account, waitMs) => acquirePostgresLock(url, account, waitMs),
       destroy: () => Promise.resolve(),
     });
-    await migrateOrClose(store);
+    await withMigrationLock(url, () => migrateOrClose(store));
     return store;
   }
   throw new Error(`store URL ${describeStoreUrl(url)}: must start with sqlite: or postgres://`);
+}
+
+/**
+ * Instances starting together on an empty database would race to create Kysely's own migration
+ * tables (its lock lives in one of them): a session advisory lock, taken on a connection of its
+ * own before the migrator runs, lets one start migrate while the others wait.
+ */
+async function withMigrationLock(url: string, migrate: () => Promise<void>): Promise<void> {
+  const client = new pg.Client({ connectionString: url, application_name: 'partnersync-migrate' });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query("select pg_advisory_lock(hashtext('partnersync:migrations'))");
+    await migrate();
+  } finally {
+    // ending the session releases the lock, whatever happened
+    await client.end();
+  }
 }
 
 async function migrateOrClose(store: KyselyStore): Promise<void> {

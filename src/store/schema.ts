@@ -4,6 +4,7 @@
 // text (read back with zod where it crosses a boundary).
 
 import type { ColumnType } from 'kysely';
+import type { LedgerKind } from '../ledger/types.ts';
 
 /** A 64-bit integer: PostgreSQL hands bigint back (see open-store.ts), SQLite a number. */
 export type Int64 = ColumnType<bigint | number, bigint | number, bigint | number>;
@@ -68,7 +69,7 @@ export interface CachedDealRow {
   updated_at: Int64;
 }
 
-export type LedgerKind = 'accrual' | 'adjustment' | 'clawback';
+export type { LedgerKind };
 
 export interface LedgerEntryRow {
   id: string;
@@ -167,6 +168,14 @@ export interface WriteStateRow {
   updated_at: Int64;
 }
 
+/** A change-event source's position (src/crm/events.ts), by the source's own key. */
+export interface EventCheckpointRow {
+  account: string;
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
 export interface CredentialRow {
   name: string;
   /** The credential's current value. */
@@ -189,4 +198,5 @@ export interface Database {
   task_outbox: TaskOutboxRow;
   write_state: WriteStateRow;
   credentials: CredentialRow;
+  event_checkpoints: EventCheckpointRow;
 }

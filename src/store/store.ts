@@ -12,11 +12,14 @@ import type {
   PulledPartner,
   PullPage,
   TaskRequest,
-} from '../crm/port.ts';
+} from '../domain/records.ts';
 import type { AccountLock } from './account-lock.ts';
-import type { LedgerKind, RunStatus, TaskStatus } from './schema.ts';
+import type { KeyBalance, LedgerEntry, LedgerKind, NewLedgerEntry, PeriodClose } from '../ledger/types.ts';
+import type { LedgerStore } from '../ledger/port.ts';
+import type { RunStatus, TaskStatus } from './schema.ts';
 
-export type { LedgerKind, RunStatus, TaskStatus } from './schema.ts';
+export type { RunStatus, TaskStatus } from './schema.ts';
+export type { KeyBalance, LedgerEntry, LedgerKind, NewLedgerEntry, PeriodClose };
 
 export interface RunRecord {
   id: string;
@@ -35,71 +38,6 @@ export interface PullState {
   mode: 'full' | 'incremental';
   done: boolean;
   pages: number;
-}
-
-/** What produced a ledger entry (rules.md 5): enough to explain a statement line. */
-export interface LedgerInputs {
-  recipe: string;
-  plan: string;
-  planType: 'percent' | 'flat' | 'fixed_fee';
-  /** Attributed amount the commission is based on (base currency, decimal), deal entries. */
-  basis: string | null;
-  rateBps: number | null;
-  tier: string | null;
-  wonDealsForTier: number | null;
-  /** The deal's own amount and currency, the rate applied and A(d). */
-  dealAmount: string | null;
-  dealCurrency: string | null;
-  exchangeRate: string | null;
-  baseAmount: string | null;
-  attributionModel: string;
-  role: 'sourced' | 'influenced' | null;
-  /** The row's whole commission after the cap; instalment k of n. */
-  commission: string;
-  instalment: number;
-  instalments: number | null;
-  capped: boolean;
-  /** The target amount of the key after this posting (decimal). */
-  target: string;
-  /** When the deal closed won (ms), for the clawback window. */
-  dealClosedAt: number | null;
-  clawbackDays: number;
-}
-
-export interface NewLedgerEntry {
-  key: string;
-  kind: LedgerKind;
-  period: string;
-  originalPeriod: string;
-  partnerId: string;
-  partnerName: string;
-  dealId: string | null;
-  dealName: string | null;
-  amount: bigint;
-  payableAt: number;
-  payableOn: string;
-  reason: string;
-  inputs: LedgerInputs;
-}
-
-export interface LedgerEntry extends NewLedgerEntry {
-  id: string;
-  seq: number;
-  runId: string;
-  postedAt: number;
-}
-
-/** What is posted per key so far: the sum and the latest entry (its inputs, names, payability). */
-export interface KeyBalance {
-  key: string;
-  posted: bigint;
-  last: LedgerEntry;
-}
-
-export interface PeriodClose {
-  period: string;
-  closedAt: number;
-  closedBy: string;
 }
 
 export interface AlertEpisode {
@@ -170,12 +108,16 @@ export interface StoredCredential {
   basis: string;
 }
 
-export interface Store {
+export interface Store extends LedgerStore {
   /** 'sqlite' or 'postgres'. */
   readonly kind: string;
   /** Applied migration versions, oldest first. */
   migrations(): Promise<string[]>;
   close(): Promise<void>;
+
+  /** A change-event source's stored position (src/crm/events.ts), or null. */
+  eventCheckpoint(account: string, key: string): Promise<string | null>;
+  saveEventCheckpoint(account: string, key: string, value: string, at: number): Promise<void>;
 
   credential(name: string): Promise<StoredCredential | null>;
   saveCredential(name: string, credential: StoredCredential, at: number): Promise<void>;
@@ -212,14 +154,6 @@ export interface Store {
     failed: readonly { id: string; reason: string }[],
     at: number,
   ): Promise<void>;
-
-  keyBalances(account: string): Promise<Map<string, KeyBalance>>;
-  /** Appends entries in one transaction (seq continues the account's sequence). */
-  postEntries(account: string, runId: string, entries: readonly NewLedgerEntry[], at: number): Promise<LedgerEntry[]>;
-  ledgerEntries(account: string, filter: { period?: string; partnerId?: string }): Promise<LedgerEntry[]>;
-  ledgerPeriods(account: string): Promise<{ period: string; entries: number; net: bigint }[]>;
-  periodCloses(account: string): Promise<PeriodClose[]>;
-  closePeriod(account: string, close: PeriodClose): Promise<void>;
 
   openEpisodes(account: string): Promise<AlertEpisode[]>;
   episodes(account: string, filter: { partnerId?: string; openOnly?: boolean }): Promise<AlertEpisode[]>;

@@ -1,11 +1,9 @@
 // Which CRM account a finance command is about: the only one in the store, or the one named.
 
+import { LedgerInputError } from '../ledger/errors.ts';
 import type { Store } from '../store/store.ts';
 
-/** Bad input to a finance use case (unknown account, period not closable…): exit code 2. */
-export class LedgerInputError extends Error {
-  override readonly name = 'LedgerInputError';
-}
+export { LedgerInputError };
 
 export async function resolveAccount(store: Store, requested: string | undefined): Promise<string> {
   const accounts = await store.listAccounts();

@@ -2,11 +2,10 @@
 // longer does. Sync mode adds HEALTH_DROPPED (rules.md 8) and CLAWBACK_WINDOW_PASSED (ledger.ts).
 // Critical partner alerts get one CRM task per episode, through the task outbox.
 
-import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { compareAlerts, makeAlert, type Alert } from '../domain/alerts.ts';
 import type { EngineOutput } from '../domain/engine.ts';
-import type { PulledPartner } from '../crm/port.ts';
+import type { PulledPartner } from '../domain/records.ts';
 import type { AlertChanges, AlertEpisode, PartnerState } from '../store/store.ts';
 
 /** Score fall (points) since the last run that raises HEALTH_DROPPED. */
@@ -64,6 +63,8 @@ export function healthDropped(
 export interface EpisodeInput {
   runId: string;
   at: number;
+  /** Ids for new episodes (injected: the planner is deterministic). */
+  newId: () => string;
   timezone: string;
   out: EngineOutput;
   /** Compute alerts plus sync-only ones (CLAWBACK_WINDOW_PASSED). */
@@ -105,7 +106,7 @@ export function planEpisodes(input: EpisodeInput): EpisodePlan {
         changes.update.push({ id: episode.id, message: a.message, detail });
       continue;
     }
-    const id = randomUUID();
+    const id = input.newId();
     changes.open.push({
       id,
       alertKey: key,

@@ -1,9 +1,9 @@
-// The store-backed CredentialVault (src/crm/registry.ts): a rotated Salesforce refresh token is
+// The store-backed CredentialVault (src/crm/provider.ts): a rotated Salesforce refresh token is
 // kept in the store with the SHA-256 of the configured token it descends from, so a restart uses
 // the live token, and an operator who puts a new token in the environment is not overruled.
 
 import { createHash } from 'node:crypto';
-import type { CredentialVault } from '../crm/registry.ts';
+import type { CredentialVault } from '../crm/provider.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from './deps.ts';
 

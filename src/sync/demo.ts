@@ -7,7 +7,7 @@ import type { CrmAdapter, ProvisionPlan } from '../crm/port.ts';
 import { monthLabel, TimeZone } from '../domain/time.ts';
 import type { Store } from '../store/store.ts';
 import type { SyncDeps } from './deps.ts';
-import { commissionExport, commissionExportCsv, statements } from './exports.ts';
+import { commissionExport, commissionExportCsv, statements } from '../ledger/exports.ts';
 import { listPartners } from './queries.ts';
 import { runSync, type SyncResult } from './run-sync.ts';
 

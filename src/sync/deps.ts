@@ -61,8 +61,8 @@ export interface SyncDeps {
   onProgress?: ((p: SyncProgress) => void) | undefined;
 }
 
-/** The store and config only: what finance commands (exports, statements, periods) need. */
-export interface LedgerDeps {
+/** The store, clock and config: what read models and finance commands need (no CRM). */
+export interface StoreDeps {
   store: Store;
   clock: Clock;
   config: LoadedConfig;

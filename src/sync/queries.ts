@@ -5,13 +5,13 @@ import { computeResult, type ComputeResult, type PartnerOut } from '../domain/en
 import { parsePeriod } from '../domain/time.ts';
 import type { AlertEpisode, RunRecord } from '../store/store.ts';
 import { LedgerInputError } from './accounts.ts';
-import type { LedgerDeps } from './deps.ts';
+import type { StoreDeps } from './deps.ts';
 
-export function listRuns(deps: Pick<LedgerDeps, 'store'>, account: string, limit = 50): Promise<RunRecord[]> {
+export function listRuns(deps: Pick<StoreDeps, 'store'>, account: string, limit = 50): Promise<RunRecord[]> {
   return deps.store.listRuns(account, Math.max(1, Math.min(limit, 500)));
 }
 
-export async function getRun(deps: Pick<LedgerDeps, 'store'>, id: string): Promise<RunRecord | null> {
+export async function getRun(deps: Pick<StoreDeps, 'store'>, id: string): Promise<RunRecord | null> {
   return deps.store.getRun(id);
 }
 
@@ -26,7 +26,7 @@ export interface PartnerView {
   openAlerts: Pick<AlertEpisode, 'code' | 'severity' | 'dealId' | 'message' | 'openedAt'>[];
 }
 
-export async function listPartners(deps: Pick<LedgerDeps, 'store'>, account: string): Promise<PartnerView[]> {
+export async function listPartners(deps: Pick<StoreDeps, 'store'>, account: string): Promise<PartnerView[]> {
   const [cache, states, open] = await Promise.all([
     deps.store.loadCache(account),
     deps.store.partnerStates(account),
@@ -56,7 +56,7 @@ export async function listPartners(deps: Pick<LedgerDeps, 'store'>, account: str
 }
 
 export async function getPartner(
-  deps: Pick<LedgerDeps, 'store'>,
+  deps: Pick<StoreDeps, 'store'>,
   account: string,
   id: string,
 ): Promise<PartnerView | null> {
@@ -66,7 +66,7 @@ export async function getPartner(
 export type Kpis = Pick<ComputeResult, 'asOf' | 'currency' | 'period' | 'partners' | 'recipes' | 'program'>;
 
 /** KPIs for a period (YYYY-MM, YYYY-Qn, YYYY; default the current month) from the cached snapshot, as of now. */
-export async function kpis(deps: LedgerDeps, account: string, periodText?: string): Promise<Kpis> {
+export async function kpis(deps: StoreDeps, account: string, periodText?: string): Promise<Kpis> {
   const period = periodText === undefined ? undefined : parsePeriod(periodText);
   if (period === null) throw new LedgerInputError(`period "${periodText ?? ''}" is not YYYY-MM, YYYY-Qn or YYYY`);
   const cache = await deps.store.loadCache(account);

@@ -13,7 +13,7 @@ import type { Snapshot } from '../domain/snapshot.ts';
 import type { LedgerKind, PullState, RunStatus } from '../store/store.ts';
 import { healthDropped, planEpisodes } from './alert-episodes.ts';
 import { SimulatedCrash, type FaultPoint, type SyncDeps } from './deps.ts';
-import { clawbackAlerts, planLedger, targetEntries } from './ledger.ts';
+import { clawbackAlerts, planLedger, targetEntries } from '../ledger/plan.ts';
 import { batches, planWriteBack } from './write-back.ts';
 
 export interface SyncOptions {
@@ -286,6 +286,7 @@ class Run {
       const episodePlan = planEpisodes({
         runId: this.id,
         at: this.asOf,
+        newId: randomUUID,
         timezone: program.timezone,
         out,
         open,

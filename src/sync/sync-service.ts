@@ -15,6 +15,35 @@ export interface SyncServiceOptions {
 
 type StartOptions = Omit<SyncOptions, 'runId' | 'signal'>;
 
+/** Told how a run ended: its result, or what it threw (another instance holds the account, …). */
+type Settle = (outcome: { result: SyncResult } | { error: unknown }) => void;
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** A run that ended otherwise than `succeeded`, for callers that wait on it. */
+export class SyncNotSucceeded extends Error {
+  override readonly name = 'SyncNotSucceeded';
+}
+
+function settleWaiters(waiters: readonly Waiter[]): Settle {
+  return (outcome) => {
+    if ('result' in outcome && outcome.result.status === 'succeeded') {
+      for (const w of waiters) w.resolve();
+      return;
+    }
+    const err =
+      'error' in outcome
+        ? outcome.error
+        : new SyncNotSucceeded(
+            `run ${outcome.result.runId} ${outcome.result.status}: ${outcome.result.report.error ?? ''}`,
+          );
+    for (const w of waiters) w.reject(err);
+  };
+}
+
 export class SyncService {
   private readonly deps: SyncDeps;
   private readonly debounceMs: number;
@@ -23,6 +52,7 @@ export class SyncService {
   private current: Promise<void> | null = null;
   private currentId: string | null = null;
   private pending = { deals: new Set<string>(), partners: new Set<string>() };
+  private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | null = null;
   private closing = false;
 
@@ -38,14 +68,18 @@ export class SyncService {
   }
 
   /** Starts a run in the background and returns its id; null when a run is already going. */
-  start(options: StartOptions = {}): string | null {
+  start(options: StartOptions = {}, settle?: Settle): string | null {
     if (this.current !== null || this.closing) return null;
     const runId = randomUUID();
     this.currentId = runId;
     const log = this.deps.logger.child({ runId });
     this.current = runSync(this.deps, { ...options, runId, signal: this.abort.signal })
-      .then((result) => this.onFinished?.(result))
+      .then((result) => {
+        settle?.({ result });
+        this.onFinished?.(result);
+      })
       .catch((err: unknown) => {
+        settle?.({ error: err });
         if (err instanceof LockBusyError) log.info('another instance is syncing this account; skipped');
         else log.error({ err }, 'sync run failed');
       })
@@ -57,11 +91,43 @@ export class SyncService {
     return runId;
   }
 
-  /** Records the webhook notified about: they are synced together, soon. */
+  /** Records a change event named: they are synced together, soon (a targeted sync). */
   enqueue(ids: { deals: readonly string[]; partners: readonly string[] }): void {
     for (const d of ids.deals) this.pending.deals.add(d);
     for (const p of ids.partners) this.pending.partners.add(p);
     if (this.hasPending()) this.schedule();
+  }
+
+  /**
+   * As `enqueue`, and resolves when a targeted sync that read these records succeeded (rejects
+   * when it failed, stopped, or could not start): an event source commits its position then.
+   */
+  enqueueAndWait(ids: { deals: readonly string[]; partners: readonly string[] }): Promise<void> {
+    if (ids.deals.length + ids.partners.length === 0) return Promise.resolve();
+    if (this.closing) return Promise.reject(new SyncNotSucceeded('the service is stopping'));
+    const done = new Promise<void>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+    });
+    this.enqueue(ids);
+    return done;
+  }
+
+  /**
+   * Runs an incremental sync as soon as no run is going (events were lost, so targeted reads
+   * are not enough); resolves when it succeeded.
+   */
+  async requestSync(options: { refreshLinks: boolean }): Promise<void> {
+    for (;;) {
+      if (this.closing) throw new SyncNotSucceeded('the service is stopping');
+      await this.idle();
+      const launched = { id: null as string | null };
+      await new Promise<void>((resolve, reject) => {
+        launched.id = this.start({ refreshLinks: options.refreshLinks }, settleWaiters([{ resolve, reject }]));
+        // another caller started a run between idle() and here: wait for it, then try again
+        if (launched.id === null) resolve();
+      });
+      if (launched.id !== null) return;
+    }
   }
 
   private hasPending(): boolean {
@@ -74,8 +140,11 @@ export class SyncService {
       this.timer = null;
       if (this.current !== null) return; // the run in progress reschedules when it ends
       const targeted = { deals: [...this.pending.deals], partners: [...this.pending.partners] };
+      const waiters = this.waiters;
       this.pending = { deals: new Set(), partners: new Set() };
-      this.start({ targeted });
+      this.waiters = [];
+      const settle = settleWaiters(waiters);
+      if (this.start({ targeted }, settle) === null) settle({ error: new SyncNotSucceeded('the service is stopping') });
     }, this.debounceMs);
     this.timer.unref();
   }
@@ -93,6 +162,8 @@ export class SyncService {
     this.closing = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    settleWaiters(this.waiters)({ error: new SyncNotSucceeded('the service stopped before syncing these changes') });
+    this.waiters = [];
     this.abort.abort();
     if (this.current === null) return;
     let timeout: NodeJS.Timeout | undefined;

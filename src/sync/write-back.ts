@@ -13,7 +13,7 @@ import {
   type PulledDeal,
   type PulledPartner,
   type WriteBack,
-} from '../crm/port.ts';
+} from '../domain/records.ts';
 import type { Alert } from '../domain/alerts.ts';
 import type { EngineOutput } from '../domain/engine.ts';
 import { dealOutcomes, partnerOutcomes } from '../domain/outcomes.ts';

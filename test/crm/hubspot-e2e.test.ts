@@ -9,7 +9,7 @@ import { staticToken } from '../../src/crm/hubspot/token-source.ts';
 import { silentLogger } from '../../src/log.ts';
 import { bearer, getJson, hubspotDump } from '../sandbox/helpers.ts';
 import { SyncHarness } from './hubspot-harness.ts';
-import { hubspotConfig, hubspotOnSandbox, type HubspotSandboxFixture } from './hubspot-fixtures.ts';
+import { hubspotOnSandbox, hubspotSettings, type HubspotSandboxFixture } from './hubspot-fixtures.ts';
 
 const AS_OF = Date.parse('2026-06-01T12:00:00Z');
 
@@ -23,7 +23,7 @@ describe('hubspot end to end: provision, sync, re-sync', () => {
 
   beforeAll(async () => {
     fx = await hubspotOnSandbox({ sandbox: { partners: 15, deals: 400 } });
-    harness = new SyncHarness(fx.adapter, hubspotConfig().program);
+    harness = new SyncHarness(fx.adapter, hubspotSettings().program);
   });
   afterAll(async () => {
     await fx.stop();
@@ -185,7 +185,7 @@ describe('hubspot provisioning next to a property it does not manage', () => {
 
   it('with the mapping, uses the property as it is and provisions the rest', async () => {
     const mapped = new HubspotAdapter({
-      config: hubspotConfig(
+      settings: hubspotSettings(
         '  hubspot: { searchLagSeconds: 0 }\n  mappings:\n    partner.pipeline: { field: partner_pipeline }\n',
       ),
       env: {},

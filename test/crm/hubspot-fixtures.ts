@@ -3,7 +3,8 @@
 
 import { readFileSync } from 'node:fs';
 import { Client } from '@hubspot/api-client';
-import { parseConfigText, type LoadedConfig } from '../../src/config/load.ts';
+import { activeCrm, parseConfigText, type LoadedConfig } from '../../src/config/load.ts';
+import type { ProviderSettings } from '../../src/crm/provider.ts';
 import { HubspotAdapter, type HubspotAdapterOptions } from '../../src/crm/hubspot/adapter.ts';
 import type { Timer } from '../../src/crm/hubspot/rate-limiter.ts';
 import { staticToken } from '../../src/crm/hubspot/token-source.ts';
@@ -18,6 +19,11 @@ const PROGRAM = readFileSync(new URL('../../config/examples/program.yaml', impor
 export function hubspotConfig(crmYaml = ''): LoadedConfig {
   const text = `${PROGRAM}\ncrm:\n  provider: hubspot\n${crmYaml}`;
   return { file: 'test-config.yaml', ...parseConfigText(text, 'test-config.yaml') };
+}
+
+/** What the HubSpot provider knows of a config (`crm.hubspot` and the shared keys). */
+export function hubspotSettings(crmYaml = ''): ProviderSettings {
+  return activeCrm(hubspotConfig(crmYaml)).settings;
 }
 
 export interface HubspotSandboxFixture {
@@ -35,9 +41,8 @@ export async function hubspotOnSandbox(
   const sandbox = await startSandbox({ crm: 'hubspot', anchor: ANCHOR, partners: 12, deals: 300, ...options.sandbox });
   const personality = sandbox.state.personality;
   if (!isHubspotPersonality(personality)) throw new Error('not a HubSpot sandbox');
-  const config = hubspotConfig(options.crmYaml ?? '  hubspot: { searchLagSeconds: 0 }\n');
   const adapter = new HubspotAdapter({
-    config,
+    settings: hubspotSettings(options.crmYaml ?? '  hubspot: { searchLagSeconds: 0 }\n'),
     env: {},
     logger: silentLogger(),
     basePath: sandbox.url,

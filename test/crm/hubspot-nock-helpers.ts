@@ -2,11 +2,10 @@
 // pointed at api.hubapi.com with an instant timer (backoff without waiting).
 
 import nock from 'nock';
-import type { Env } from '../../src/config/env.ts';
 import { HubspotAdapter } from '../../src/crm/hubspot/adapter.ts';
 import type { TokenSource } from '../../src/crm/hubspot/token-source.ts';
 import { silentLogger } from '../../src/log.ts';
-import { hubspotConfig, instantTimer } from './hubspot-fixtures.ts';
+import { hubspotSettings, instantTimer } from './hubspot-fixtures.ts';
 
 export const BASE = 'https://api.hubapi.com';
 export const STAMP = '2026-03-01T00:00:00.000Z';
@@ -157,10 +156,12 @@ export interface NockAdapter {
   timer: ReturnType<typeof instantTimer>;
 }
 
-export function nockAdapter(options: { crmYaml?: string; env?: Env; tokens?: TokenSource } = {}): NockAdapter {
+export function nockAdapter(
+  options: { crmYaml?: string; env?: Record<string, string>; tokens?: TokenSource } = {},
+): NockAdapter {
   const timer = instantTimer();
   const adapter = new HubspotAdapter({
-    config: hubspotConfig(
+    settings: hubspotSettings(
       options.crmYaml ?? '  hubspot: { portalId: 4242, searchLagSeconds: 10, searchOverlapSeconds: 60 }\n',
     ),
     env: options.env ?? { HUBSPOT_ACCESS_TOKEN: 'pat-na1-test' },

@@ -1,6 +1,6 @@
 import { Signature } from '@hubspot/api-client';
 import { describe, expect, it } from 'vitest';
-import { decodeSignedUri, hubspotSignature, verifyV3 } from '../../src/http/hubspot-signature.ts';
+import { decodeSignedUri, hubspotSignature, verifyV3 } from '../../src/crm/hubspot/signature.ts';
 
 const secret = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy';
 

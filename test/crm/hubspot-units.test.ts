@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Client } from '@hubspot/api-client';
 import { decide, DEFAULT_RETRY, HubspotHttpError, HubspotTransportError } from '../../src/crm/hubspot/failures.ts';
-import { loadConfigFile } from '../../src/config/load.ts';
+import { activeCrm, loadConfigFile } from '../../src/config/load.ts';
 import { hubspotFieldMap } from '../../src/crm/hubspot/adapter.ts';
 import { resolveFieldMap } from '../../src/crm/hubspot/field-map.ts';
 import { HubspotApi, type CallOptions } from '../../src/crm/hubspot/hubspot-api.ts';
@@ -253,7 +253,7 @@ describe('mapping validation', () => {
   };
 
   it('accepts the bundled HubSpot example config', () => {
-    expect(() => hubspotFieldMap(loadConfigFile('config/examples/hubspot.yaml'))).not.toThrow();
+    expect(() => hubspotFieldMap(activeCrm(loadConfigFile('config/examples/hubspot.yaml')).settings)).not.toThrow();
   });
 
   it('accepts the product.md example', () => {

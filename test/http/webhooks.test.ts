@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hubspotSignature } from '../../src/http/hubspot-signature.ts';
-import { recordsOf } from '../../src/http/routes/webhooks.ts';
+import { hubspotSignature } from '../../src/crm/hubspot/signature.ts';
+import { recordsOf } from '../../src/crm/hubspot/webhook-receiver.ts';
 import { startTestService, TOKENS, WEBHOOK_SECRET, type TestService } from './service-helpers.ts';
 
 let svc: TestService;

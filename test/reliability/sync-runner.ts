@@ -20,7 +20,7 @@ import pino from 'pino';
 import { ConfigError } from '../../src/config/errors.ts';
 import { readEnv } from '../../src/config/env.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
-import { createAdapter } from '../../src/crm/registry.ts';
+import { createCrmAdapter } from '../../src/sync/crm-adapter.ts';
 import { createLogger } from '../../src/log.ts';
 import { LockBusyError } from '../../src/store/account-lock.ts';
 import { openStore, resolveStoreUrl } from '../../src/store/open-store.ts';
@@ -83,7 +83,7 @@ async function run(): Promise<RunnerOutput> {
   const logger = createLogger({ level: values['log-level'], destination: pino.destination({ dest: 2, sync: true }) });
   const store = await openStore(resolveStoreUrl(loaded.config.store.url, env.DATABASE_URL));
   try {
-    const crm = await createAdapter({ config: loaded, env, logger, dataDir: path.resolve('data') });
+    const crm = await createCrmAdapter(loaded, { env, logger, dataDir: path.resolve('data') });
     try {
       const wait = values.wait === undefined ? undefined : Number(values.wait) * 1000;
       if (values['go-on-stdin']) await waitForGo();

@@ -15,10 +15,10 @@ import pg from 'pg';
 import { main } from '../../src/cli/main.ts';
 import type { CliIo } from '../../src/cli/context.ts';
 import { readEnv } from '../../src/config/env.ts';
-import { loadConfigFile, type LoadedConfig } from '../../src/config/load.ts';
+import { activeCrm, loadConfigFile, type LoadedConfig } from '../../src/config/load.ts';
 import { HubspotAdapter } from '../../src/crm/hubspot/adapter.ts';
 import type { CrmAdapter } from '../../src/crm/port.ts';
-import { createAdapter } from '../../src/crm/registry.ts';
+import { createCrmAdapter } from '../../src/sync/crm-adapter.ts';
 import { SalesforceAdapter } from '../../src/crm/salesforce/adapter.ts';
 import { credentialsFromEnv } from '../../src/crm/salesforce/auth.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -176,16 +176,21 @@ export class World {
   async #adapter(shortBackoff: boolean): Promise<CrmAdapter> {
     const logger = silentLogger();
     const env = readEnv(CREDENTIALS);
-    if (!shortBackoff) return createAdapter({ config: this.config, env, logger, dataDir: path.join(this.dir, 'data') });
+    if (!shortBackoff) return createCrmAdapter(this.config, { env, logger, dataDir: path.join(this.dir, 'data') });
     if (this.options.crm === 'hubspot')
-      return new HubspotAdapter({ config: this.config, env, logger, retry: { maxDelayMs: 100 } });
+      return new HubspotAdapter({
+        settings: activeCrm(this.config).settings,
+        env: env.raw,
+        logger,
+        retry: { maxDelayMs: 100 },
+      });
     const crm = this.config.config.crm;
     if (crm === undefined) throw new Error('no crm section');
     return new SalesforceAdapter({
       crm,
       program: this.config.program,
       configFile: this.config.file,
-      credentials: credentialsFromEnv(env),
+      credentials: credentialsFromEnv(env.raw),
       logger,
       backoff: { maxAttempts: 4, baseMs: 25, maxMs: 100 },
     });

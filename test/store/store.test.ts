@@ -21,6 +21,8 @@ async function freshPgDatabase(): Promise<{ url: string; drop: () => Promise<voi
   await admin.end();
   const url = new URL(PG_URL ?? '');
   url.pathname = `/${name}`;
+  // a database of its own: the run's schema (test/setup/postgres-schema.ts) is not in it
+  url.searchParams.delete('options');
   return {
     url: url.toString(),
     drop: async () => {

@@ -8,8 +8,8 @@ import {
   statements,
   statementsCsv,
   toJsonText,
-} from '../../src/sync/exports.ts';
-import { closePeriod, listPeriods } from '../../src/sync/periods.ts';
+} from '../../src/ledger/exports.ts';
+import { closePeriod, listPeriods } from '../../src/ledger/periods.ts';
 import { runSync } from '../../src/sync/run-sync.ts';
 import { kpis, listPartners, listRuns } from '../../src/sync/queries.ts';
 import { makeWorld, partner, seedCrm, storeTargets } from './helpers.ts';

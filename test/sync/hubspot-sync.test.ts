@@ -1,7 +1,7 @@
 // runSync through the real HubSpot adapter on the sandbox CRM (not the fake).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEnv } from '../../src/config/env.ts';
-import { createAdapter } from '../../src/crm/registry.ts';
+import { createCrmAdapter } from '../../src/sync/crm-adapter.ts';
 import type { CrmAdapter } from '../../src/crm/port.ts';
 import { silentLogger } from '../../src/log.ts';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.ts';
@@ -50,7 +50,7 @@ const historyReads = (): number => sandbox.state.stats().byRoute['POST /crm/v3/o
 
 describe('sync through the HubSpot adapter on the sandbox', () => {
   it('syncs, then an unchanged re-run writes nothing, and a fresh process reuses cached touch times', async () => {
-    const first = await createAdapter({ config: config(), env, logger: silentLogger(), dataDir: '/tmp' });
+    const first = await createCrmAdapter(config(), { env, logger: silentLogger(), dataDir: '/tmp' });
     const full = await sync(first, true);
     expect(full.status).toBe('succeeded');
     expect(full.report.snapshot.deals).toBeGreaterThan(350);
@@ -58,7 +58,7 @@ describe('sync through the HubSpot adapter on the sandbox', () => {
     await first.close();
 
     // our write-back bumped modified dates: the next run re-reads those records and writes nothing
-    const settle = await createAdapter({ config: config(), env, logger: silentLogger(), dataDir: '/tmp' });
+    const settle = await createCrmAdapter(config(), { env, logger: silentLogger(), dataDir: '/tmp' });
     const again = await sync(settle);
     expect(again.report.writeBack).toMatchObject({ partners: 0, deals: 0 });
     expect(again.report.ledger.posted).toEqual({ accrual: 0, adjustment: 0, clawback: 0 });
@@ -70,7 +70,7 @@ describe('sync through the HubSpot adapter on the sandbox', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ count: 60 }),
     });
-    const fresh = await createAdapter({ config: config(), env, logger: silentLogger(), dataDir: '/tmp' });
+    const fresh = await createCrmAdapter(config(), { env, logger: silentLogger(), dataDir: '/tmp' });
     const before = historyReads();
     const incremental = await sync(fresh);
     expect(incremental.status).toBe('succeeded');

@@ -3,7 +3,7 @@
 // exchange-rate changes, registration expiry, idempotent re-runs, HEALTH_DROPPED.
 
 import { describe, expect, it } from 'vitest';
-import { closePeriod } from '../../src/sync/periods.ts';
+import { closePeriod } from '../../src/ledger/periods.ts';
 import { runSync } from '../../src/sync/run-sync.ts';
 import { deal, makeWorld, PROGRAM_YAML, seedCrm, storeTargets, testConfig, type World } from './helpers.ts';
 

@@ -2,7 +2,7 @@
 // table sorting, chart axes.
 
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/config/schema.ts';
+import { parseConfigText, type LoadedConfig } from '../../src/config/load.ts';
 import { computeResult } from '../../src/domain/engine.ts';
 import { parsePeriod } from '../../src/domain/time.ts';
 import type { CachedRecords, RunRecord } from '../../src/store/store.ts';
@@ -15,7 +15,10 @@ import { groupDecimal, percent, roiText } from '../../src/http/ui/format.ts';
 import { escapeHtml, html, queryString, raw } from '../../src/http/ui/html.ts';
 import { sortRows } from '../../src/http/ui/pages/partners.ts';
 
-const config = (crm: Record<string, unknown>) => configSchema.parse({ program: { currency: 'USD' }, crm });
+const config = (crm: Record<string, unknown>): LoadedConfig => ({
+  file: 'test.yaml',
+  ...parseConfigText(JSON.stringify({ program: { currency: 'USD' }, crm }), 'test.yaml'),
+});
 
 describe('html', () => {
   it('escapes interpolated text, attributes included, and keeps markup built by html', () => {

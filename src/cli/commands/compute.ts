@@ -67,7 +67,7 @@ export function registerCompute(program: Command, ctx: CliContext): void {
     .option('--period <P>', 'KPI window: YYYY-MM, YYYY-Qn or YYYY (default: the month of --as-of)')
     .option('--out <dir>', 'directory for result.json and commissions.csv', 'out')
     .action((opts: ComputeOptions) => {
-      const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd));
+      const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd), ctx.providers);
       const snapshotFile = path.resolve(ctx.cwd, opts.snapshot);
       let run;
       try {

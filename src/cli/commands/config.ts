@@ -1,8 +1,12 @@
-// `partnersync config validate [--config F]`: every problem on its own line, exit 2.
+// `partnersync config validate [--config F]`: every problem on its own line, exit 2. It runs every
+// check a sync runs before calling the CRM: the schema, cross-references, the provider's own
+// checks of its settings and mappings, and whether the environment holds its credentials.
 
 import type { Command } from 'commander';
-import type { CliContext } from '../context.ts';
-import { loadConfigFile, resolveConfigPath } from '../../config/load.ts';
+import { CliError, EXIT_BAD_INPUT, type CliContext } from '../context.ts';
+import { readEnv } from '../../config/env.ts';
+import { ConfigError } from '../../config/errors.ts';
+import { activeCrm, loadConfigFile, resolveConfigPath } from '../../config/load.ts';
 
 const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -14,7 +18,20 @@ export function registerConfig(program: Command, ctx: CliContext): void {
     .option('--config <file>', 'config file (default: $PARTNERSYNC_CONFIG, then config/partnersync.yaml)')
     .action((opts: { config?: string }) => {
       const file = resolveConfigPath(opts.config, ctx.env, ctx.cwd);
-      const loaded = loadConfigFile(file);
+      const loaded = loadConfigFile(file, ctx.providers);
+      const env = readEnv(ctx.env, ctx.providers);
+      if (loaded.config.crm !== undefined) {
+        const { provider, settings } = activeCrm(loaded);
+        const errors = [
+          new ConfigError(file, provider.checkConfig(settings)),
+          new ConfigError('environment', provider.checkEnv(env.raw)),
+        ].filter((e) => e.issues.length > 0);
+        if (errors.length > 0)
+          throw new CliError(
+            EXIT_BAD_INPUT,
+            errors.flatMap((e) => e.lines()),
+          );
+      }
       const p = loaded.programConfig;
       ctx.io.stdout(
         `${file}: ok — ${count(Object.keys(p.recipes).length, 'recipe')}, ${count(Object.keys(p.plans).length, 'plan')}, currency ${p.currency}, time zone ${p.timezone}, attribution ${p.attribution.model}${loaded.config.crm ? `, CRM ${loaded.config.crm.provider}` : ''}\n`,

@@ -18,15 +18,16 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     .description('Run partnersync on a local sandbox CRM: provision, sync, and report (no credentials needed)')
     .option('--config <file>', 'config file', DEMO_CONFIG)
     .action(async (opts: { config: string }) => {
-      const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd));
+      const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd), ctx.providers);
       const provider = loaded.config.crm?.provider;
-      if (provider !== 'sandbox-hubspot' && provider !== 'sandbox-salesforce') {
+      if (provider === undefined || loaded.providers.get(provider)?.inProcessSandbox !== true) {
+        const sandboxes = loaded.providers.all().filter((p) => p.inProcessSandbox);
         throw new CliError(2, [
-          `${loaded.file}: crm.provider is ${provider ?? 'missing'}; the demo runs on sandbox-hubspot or sandbox-salesforce (see ${DEMO_CONFIG})`,
+          `${loaded.file}: crm.provider is ${provider ?? 'missing'}; the demo runs on an in-process sandbox (${sandboxes.map((p) => p.name).join(' or ')}; see ${DEMO_CONFIG})`,
         ]);
       }
-      const env = readEnv(ctx.env);
-      const logger = createLogger({ level: env.LOG_LEVEL ?? 'warn', pretty: ctx.io.isTty });
+      const env = readEnv(ctx.env, ctx.providers);
+      const logger = createLogger({ level: env.LOG_LEVEL ?? 'warn', pretty: ctx.io.isTty, secrets: env.secrets });
       const dataDir = dataDirOf(resolveStoreUrl(loaded.config.store.url, env.DATABASE_URL), ctx.cwd);
       ctx.io.stdout(`starting the ${provider} sandbox (state in ${dataDir}) …\n`);
       await withCrm(ctx, loaded, env, logger, async (crm, store) => {

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CliError, EXIT_BAD_INPUT, type CliContext } from '../context.ts';
-import { commissionExport, commissionExportCsv, toJsonText } from '../../sync/exports.ts';
+import { commissionExport, commissionExportCsv, toJsonText } from '../../ledger/exports.ts';
 import { withLedger, type StoreCommandOptions } from './sync.ts';
 
 interface ExportOptions extends StoreCommandOptions {

@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
-import { closePeriod, listPeriods } from '../../sync/periods.ts';
+import { closePeriod, listPeriods } from '../../ledger/periods.ts';
 import { withLedger, type StoreCommandOptions } from './sync.ts';
 
 interface PeriodOptions extends StoreCommandOptions {

@@ -35,12 +35,13 @@ export function registerProvision(program: Command, ctx: CliContext): void {
     .option('--config <file>', 'config file (default: $PARTNERSYNC_CONFIG, then config/partnersync.yaml)')
     .option('--dry-run', 'print the plan without changing anything')
     .action(async (opts: ProvisionOptions) => {
-      const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd));
-      const env = readEnv(ctx.env);
+      const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd), ctx.providers);
+      const env = readEnv(ctx.env, ctx.providers);
       // The plan is the output; logs (warnings by default) go to stderr.
       const logger = createLogger({
         level: env.LOG_LEVEL ?? 'warn',
         destination: pino.destination({ dest: 2, sync: true }),
+        secrets: env.secrets,
       });
       const plan: ProvisionPlan = await withCrm(ctx, loaded, env, logger, (crm) =>
         crm.provision({ dryRun: opts.dryRun === true }),

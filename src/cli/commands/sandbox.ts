@@ -1,4 +1,4 @@
-// `partnersync sandbox`: a local HubSpot or Salesforce (src/sandbox/) that the official SDKs talk
+// `partnersync sandbox`: a local CRM emulator (src/sandbox/) that the official SDKs talk
 // to unchanged. The first stdout line is `listening on http://127.0.0.1:PORT`; Ctrl-C stops it
 // (saving the state file, when one is given).
 
@@ -35,9 +35,7 @@ function nonNegativeInt(value: string): number {
 export function registerSandbox(program: Command, ctx: CliContext): void {
   program
     .command('sandbox')
-    .description(
-      'Run a local HubSpot or Salesforce emulator with seeded partner data (for the demo, tests and benchmarks)',
-    )
+    .description('Run a local CRM emulator with seeded partner data (for the demo, tests and benchmarks)')
     .addOption(new Option('--crm <crm>', 'which CRM to emulate').choices([...CRM_NAMES]).makeOptionMandatory())
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0 = a random free port)', nonNegativeInt, 0)

@@ -15,11 +15,12 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--port <n>', 'listen port (default $PORT, then server.port)')
     .option('--no-scheduler', 'do not run scheduled syncs (API and webhooks only)')
     .action(async (opts: { config?: string; port?: string; scheduler: boolean }) => {
-      const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd));
-      const env = readEnv(ctx.env);
+      const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd), ctx.providers);
+      const env = readEnv(ctx.env, ctx.providers);
       const logger = createLogger({
         level: env.LOG_LEVEL ?? 'info',
         pretty: ctx.io.isTty && env.NODE_ENV !== 'production',
+        secrets: env.secrets,
       });
       const port = opts.port === undefined ? undefined : Number(opts.port);
       const service = await startService({

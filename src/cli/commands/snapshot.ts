@@ -31,8 +31,8 @@ export function registerSnapshot(program: Command, ctx: CliContext): void {
       if (opts.fromCache === true) {
         snapshot = await withLedger(ctx, opts, ({ store }, account) => snapshotFromCache(store, account));
       } else {
-        const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd));
-        const env = readEnv(ctx.env);
+        const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd), ctx.providers);
+        const env = readEnv(ctx.env, ctx.providers);
         snapshot = await withCrm(ctx, loaded, env, commandLogger(ctx, env), (crm) =>
           snapshotFromCrm(
             crm,

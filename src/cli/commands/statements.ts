@@ -3,7 +3,7 @@
 
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
-import { statements, statementsCsv, toJsonText } from '../../sync/exports.ts';
+import { statements, statementsCsv, toJsonText } from '../../ledger/exports.ts';
 import { emit, parseFormat } from './export.ts';
 import { withLedger, type StoreCommandOptions } from './sync.ts';
 

@@ -6,14 +6,14 @@ import { CliError, EXIT_BAD_INPUT, EXIT_RUN_FAILED, type CliContext } from '../c
 import { readEnv, type Env } from '../../config/env.ts';
 import { loadConfigFile, resolveConfigPath, type LoadedConfig } from '../../config/load.ts';
 import type { CrmAdapter } from '../../crm/port.ts';
-import { createAdapter } from '../../crm/registry.ts';
+import { createCrmAdapter } from '../../sync/crm-adapter.ts';
 import { storeCredentials } from '../../sync/credentials.ts';
 import { createLogger, type Logger } from '../../log.ts';
 import { LockBusyError } from '../../store/account-lock.ts';
 import { openStore, resolveStoreUrl, dataDirOf } from '../../store/open-store.ts';
 import type { KyselyStore } from '../../store/kysely-store.ts';
 import { LedgerInputError, resolveAccount } from '../../sync/accounts.ts';
-import { systemClock, type LedgerDeps, type SyncProgress } from '../../sync/deps.ts';
+import { systemClock, type StoreDeps, type SyncProgress } from '../../sync/deps.ts';
 import { runSync, type SyncResult } from '../../sync/run-sync.ts';
 
 export interface StoreCommandOptions {
@@ -22,7 +22,7 @@ export interface StoreCommandOptions {
 }
 
 export interface OpenedLedger {
-  deps: LedgerDeps;
+  deps: StoreDeps;
   store: KyselyStore;
   env: Env;
   loaded: LoadedConfig;
@@ -30,8 +30,8 @@ export interface OpenedLedger {
 
 /** Config + store for the finance commands (no CRM needed). */
 export async function openLedger(ctx: CliContext, opts: StoreCommandOptions): Promise<OpenedLedger> {
-  const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd));
-  const env = readEnv(ctx.env);
+  const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd), ctx.providers);
+  const env = readEnv(ctx.env, ctx.providers);
   const store = await openStore(resolveStoreUrl(loaded.config.store.url, env.DATABASE_URL), { cwd: ctx.cwd });
   return { deps: { store, clock: systemClock, config: loaded }, store, env, loaded };
 }
@@ -68,8 +68,7 @@ export async function withCrm<T>(
   const storeUrl = resolveStoreUrl(loaded.config.store.url, env.DATABASE_URL);
   const store = await openStore(storeUrl, { cwd: ctx.cwd });
   try {
-    const crm = await createAdapter({
-      config: loaded,
+    const crm = await createCrmAdapter(loaded, {
       env,
       logger,
       dataDir: dataDirOf(storeUrl, ctx.cwd),
@@ -87,7 +86,11 @@ export async function withCrm<T>(
 
 export function commandLogger(ctx: CliContext, env: Env): Logger {
   // on a terminal the progress line is the output; logs stay at warnings
-  return createLogger({ level: env.LOG_LEVEL ?? (ctx.io.isTty ? 'warn' : 'info'), pretty: ctx.io.isTty });
+  return createLogger({
+    level: env.LOG_LEVEL ?? (ctx.io.isTty ? 'warn' : 'info'),
+    pretty: ctx.io.isTty,
+    secrets: env.secrets,
+  });
 }
 
 interface SyncCommandOptions {
@@ -130,8 +133,8 @@ export function registerSync(program: Command, ctx: CliContext): void {
     .option('--refresh-links', 're-read links that do not change modified dates')
     .option('--wait <seconds>', 'wait this long for another sync of the same account (default store.lockWaitSeconds)')
     .action(async (opts: SyncCommandOptions) => {
-      const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd));
-      const env = readEnv(ctx.env);
+      const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd), ctx.providers);
+      const env = readEnv(ctx.env, ctx.providers);
       const wait = opts.wait === undefined ? undefined : Number(opts.wait);
       if (wait !== undefined && (!Number.isInteger(wait) || wait < 0))
         throw new CliError(EXIT_BAD_INPUT, [`--wait: "${opts.wait ?? ''}" is not a whole number of seconds`]);

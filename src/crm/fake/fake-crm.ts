@@ -20,7 +20,7 @@ import type {
   WriteBack,
   WriteReport,
 } from '../port.ts';
-import { CrmError } from '../port.ts';
+import { CrmError, RESULT_FIELD_KINDS } from '../port.ts';
 
 interface Versioned<T> {
   rec: T;
@@ -58,6 +58,8 @@ export class FakeCrm implements CrmAdapter {
   /** Real CRMs bump modified dates on our writes, so the next incremental pull re-reads the record. */
   writesBumpVersion = true;
   faults: FakeFaults = {};
+  /** Every CRM call fails (the server is gone, the token revoked) while this is set. */
+  broken = false;
   readonly account: string;
   private version = 0;
   private readonly partners = new Map<string, Versioned<PulledPartner>>();
@@ -170,8 +172,9 @@ export class FakeCrm implements CrmAdapter {
     }
   }
 
-  pullRecords(ids: { deals: readonly string[]; partners: readonly string[] }): Promise<PullPage> {
-    this.count('pullRecords');
+  async pullRecords(ids: { deals: readonly string[]; partners: readonly string[] }): Promise<PullPage> {
+    await Promise.resolve(); // a failure rejects the promise, as a real CRM call would
+    this.fault('pullRecords');
     const partners = ids.partners.flatMap((id) => {
       const p = this.partners.get(id);
       return p ? [clone(p.rec)] : [];
@@ -180,17 +183,18 @@ export class FakeCrm implements CrmAdapter {
       const d = this.deals.get(id);
       return d ? [clone(d.rec)] : [];
     });
-    return Promise.resolve({
+    return {
       partners,
       deals,
       links: [],
       removedDealIds: ids.deals.filter((id) => !this.deals.has(id)),
       removedPartnerIds: ids.partners.filter((id) => !this.partners.has(id)),
       cursor: {},
-    });
+    };
   }
 
-  writeBack(changes: WriteBack): Promise<WriteReport> {
+  async writeBack(changes: WriteBack): Promise<WriteReport> {
+    await Promise.resolve();
     this.fault('writeBack');
     this.writeLog.push(clone(changes));
     const failed: WriteReport['failed'] = [];
@@ -199,8 +203,13 @@ export class FakeCrm implements CrmAdapter {
     const reject = this.faults.rejectWrites ?? new Set<string>();
     for (const p of changes.partners) {
       const cur = this.partners.get(p.id);
-      if (!cur || reject.has(p.id)) {
-        failed.push({ object: 'partner', id: p.id, reason: cur ? 'rejected by the fake CRM' : 'not found' });
+      const invalid = invalidNumber(p.fields);
+      if (!cur || reject.has(p.id) || invalid !== null) {
+        failed.push({
+          object: 'partner',
+          id: p.id,
+          reason: !cur ? 'not found' : (invalid ?? 'rejected by the fake CRM'),
+        });
         continue;
       }
       cur.rec = { ...cur.rec, written: storeValues(cur.rec.written, p.fields) };
@@ -209,8 +218,9 @@ export class FakeCrm implements CrmAdapter {
     }
     for (const d of changes.deals) {
       const cur = this.deals.get(d.id);
-      if (!cur || reject.has(d.id)) {
-        failed.push({ object: 'deal', id: d.id, reason: cur ? 'rejected by the fake CRM' : 'not found' });
+      const invalid = invalidNumber(d.fields);
+      if (!cur || reject.has(d.id) || invalid !== null) {
+        failed.push({ object: 'deal', id: d.id, reason: !cur ? 'not found' : (invalid ?? 'rejected by the fake CRM') });
         continue;
       }
       const registration =
@@ -221,7 +231,7 @@ export class FakeCrm implements CrmAdapter {
       if (this.writesBumpVersion) cur.version = ++this.version;
       dealsWritten++;
     }
-    return Promise.resolve({ partnersWritten, dealsWritten, failed });
+    return { partnersWritten, dealsWritten, failed };
   }
 
   createTasks(tasks: readonly TaskRequest[]): Promise<TaskResult[]> {
@@ -263,8 +273,9 @@ export class FakeCrm implements CrmAdapter {
     this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
   }
 
-  private fault(method: NonNullable<FakeFaults['failCall']>['method']): void {
+  private fault(method: NonNullable<FakeFaults['failCall']>['method'] | 'pullRecords'): void {
     this.count(method);
+    if (this.broken) throw new CrmError({ provider: 'fake', kind: 'unavailable', message: 'fake CRM: unavailable' });
     const f = this.faults.failCall;
     if (f?.method !== method) return;
     const n = (this.failCounter.get(method) ?? 0) + 1;
@@ -345,6 +356,16 @@ export class FakeCrm implements CrmAdapter {
 const byKey = <T>(a: [string, T], b: [string, T]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
 /** A CRM keeps what it was sent, except that it drops trailing zeros of numbers (as HubSpot does). */
+/** A number field given text that is not a number, as a CRM would refuse it; else null. */
+function invalidNumber(fields: Readonly<Record<string, string | null | undefined>>): string | null {
+  for (const [k, v] of Object.entries(fields)) {
+    const kind = (RESULT_FIELD_KINDS as Readonly<Record<string, string>>)[k];
+    if (kind === 'number' && typeof v === 'string' && v !== '' && !/^-?\d+(\.\d+)?$/.test(v))
+      return `${k}: "${v}" is not a number`;
+  }
+  return null;
+}
+
 function storeValues<F extends string>(current: FieldValues<F>, fields: FieldValues<F>): FieldValues<F> {
   const out: FieldValues<F> = { ...current };
   for (const [k, v] of Object.entries(fields) as [F, string | null | undefined][]) {

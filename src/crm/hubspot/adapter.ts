@@ -15,9 +15,7 @@
 //  - tasks carry their alert marker in a hidden task property, `partnersync_marker` (tasks.ts).
 
 import { ConfigError } from '../../config/errors.ts';
-import type { Env } from '../../config/env.ts';
-import type { LoadedConfig } from '../../config/load.ts';
-import type { CrmConfig } from '../../config/schema.ts';
+import type { CrmSection } from '../../config/crm-section.ts';
 import type { SnapshotTouch } from '../../domain/snapshot.ts';
 import { TimeZone } from '../../domain/time.ts';
 import type { Logger } from '../../log.ts';
@@ -33,7 +31,9 @@ import {
   type WriteBack,
   type WriteReport,
 } from '../port.ts';
-import type { AdapterContext } from '../registry.ts';
+import { envValue, readBlock, type ProviderContext, type ProviderSettings } from '../provider.ts';
+import { hubspotBlock } from './config.ts';
+import { hubspotCredentialIssues } from './credentials.ts';
 import type { RetrySettings } from './failures.ts';
 import { partnerWhere, resolveFieldMap, type FieldMap } from './field-map.ts';
 import { HubspotApi } from './hubspot-api.ts';
@@ -50,8 +50,9 @@ import { oauthToken, staticToken, type TokenSource } from './token-source.ts';
 import { writeBack } from './write-back.ts';
 
 export interface HubspotAdapterOptions {
-  config: LoadedConfig;
-  env: Env;
+  settings: ProviderSettings;
+  /** The process environment (HUBSPOT_* variables, provider.ts). */
+  env: Readonly<Record<string, string | undefined>>;
   logger: Logger;
   /** Overrides `crm.hubspot.basePath` (the in-process sandbox). */
   basePath?: string;
@@ -65,30 +66,23 @@ export interface HubspotAdapterOptions {
 }
 
 /** Validates the HubSpot-specific parts of the config (mappings, partner filter); throws ConfigError. */
-export function hubspotFieldMap(config: LoadedConfig): FieldMap {
-  const crm = crmOf(config);
-  const { map, issues } = resolveFieldMap(config.programConfig, crm);
-  if (issues.length > 0) throw new ConfigError(config.file, issues);
+export function hubspotFieldMap(settings: ProviderSettings): FieldMap {
+  const { map, issues } = resolveFieldMap(settings.programConfig, settings.crm);
+  if (issues.length > 0) throw new ConfigError(settings.configFile, issues);
   return map;
 }
 
-function crmOf(config: LoadedConfig): CrmConfig {
-  const crm = config.config.crm;
-  if (!crm)
-    throw new ConfigError(config.file, [
-      { path: 'crm', message: 'is required to talk to a CRM; add crm.provider: hubspot' },
-    ]);
-  return crm;
-}
-
 function tokensFromEnv(
-  env: Env,
+  env: Readonly<Record<string, string | undefined>>,
   exchange: (refreshToken: string, clientId: string, clientSecret: string) => ReturnType<typeof refreshAccessToken>,
   now: () => number,
 ): TokenSource {
-  if (env.HUBSPOT_ACCESS_TOKEN) return staticToken(env.HUBSPOT_ACCESS_TOKEN);
-  const { HUBSPOT_CLIENT_ID: id, HUBSPOT_CLIENT_SECRET: secret, HUBSPOT_REFRESH_TOKEN: refresh } = env;
-  if (id && secret && refresh) {
+  const accessToken = envValue(env, 'HUBSPOT_ACCESS_TOKEN');
+  if (accessToken !== undefined) return staticToken(accessToken);
+  const id = envValue(env, 'HUBSPOT_CLIENT_ID');
+  const secret = envValue(env, 'HUBSPOT_CLIENT_SECRET');
+  const refresh = envValue(env, 'HUBSPOT_REFRESH_TOKEN');
+  if (id !== undefined && secret !== undefined && refresh !== undefined) {
     return oauthToken({
       refreshToken: refresh,
       now,
@@ -112,21 +106,15 @@ function tokensFromEnv(
       },
     });
   }
-  throw new ConfigError('environment', [
-    {
-      path: 'HUBSPOT_ACCESS_TOKEN',
-      message:
-        'is not set: set HUBSPOT_ACCESS_TOKEN (a private app token or service key), or HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and HUBSPOT_REFRESH_TOKEN for OAuth',
-    },
-  ]);
+  throw new ConfigError('environment', hubspotCredentialIssues(env));
 }
 
 export class HubspotAdapter implements CrmAdapter {
   readonly provider = 'hubspot';
   readonly api: HubspotApi;
   readonly fields: FieldMap;
-  readonly #config: LoadedConfig;
-  readonly #crm: CrmConfig;
+  readonly #settings: ProviderSettings;
+  readonly #crm: CrmSection;
   readonly #logger: Logger;
   readonly #desired: DesiredProperty[];
   readonly #where: Record<string, string>;
@@ -136,11 +124,11 @@ export class HubspotAdapter implements CrmAdapter {
   #account: Promise<{ portalId: string; companyCurrency: string | null }> | null = null;
 
   constructor(options: HubspotAdapterOptions) {
-    this.#config = options.config;
-    this.#crm = crmOf(options.config);
+    this.#settings = options.settings;
+    this.#crm = options.settings.crm;
     this.#logger = options.logger;
-    this.fields = hubspotFieldMap(options.config);
-    const hs = this.#crm.hubspot;
+    this.fields = hubspotFieldMap(options.settings);
+    const hs = readBlock(this.#crm, hubspotBlock);
     const timer = options.timer;
     const now = (): number => (timer ? timer.now() : Date.now());
     let api: HubspotApi | null = null;
@@ -165,9 +153,9 @@ export class HubspotAdapter implements CrmAdapter {
       retry: options.retry,
     });
     this.api = api;
-    this.#desired = desiredProperties(options.config.programConfig, this.fields);
+    this.#desired = desiredProperties(options.settings.programConfig, this.fields);
     this.#where = partnerWhere(this.#crm);
-    this.#tz = new TimeZone(options.config.program.timezone);
+    this.#tz = new TimeZone(options.settings.program.timezone);
     this.#portalId = options.portalId ?? hs.portalId;
   }
 
@@ -185,13 +173,13 @@ export class HubspotAdapter implements CrmAdapter {
   }
 
   #pullDeps(): PullDeps {
-    const hs = this.#crm.hubspot;
+    const hs = readBlock(this.#crm, hubspotBlock);
     return {
       api: this.api,
       fields: this.fields,
       tz: this.#tz,
       where: this.#where,
-      fitCriteria: Object.keys(this.#config.programConfig.fit.criteria),
+      fitCriteria: Object.keys(this.#settings.programConfig.fit.criteria),
       stageOverrides: this.#crm.stages.overrides,
       lagMs: hs.searchLagSeconds * 1000,
       overlapMs: hs.searchOverlapSeconds * 1000,
@@ -253,7 +241,7 @@ export class HubspotAdapter implements CrmAdapter {
         fields: this.fields,
         tz: this.#tz,
         stages: NO_STAGES,
-        fitCriteria: Object.keys(this.#config.programConfig.fit.criteria),
+        fitCriteria: Object.keys(this.#settings.programConfig.fit.criteria),
         defaultCurrency: null,
       };
       for (const raw of answer.results) {
@@ -287,7 +275,7 @@ export class HubspotAdapter implements CrmAdapter {
   }
 }
 
-/** Registry factory for `crm.provider: hubspot`. */
-export function createHubspotAdapter(ctx: AdapterContext): Promise<CrmAdapter> {
-  return Promise.resolve(new HubspotAdapter({ config: ctx.config, env: ctx.env, logger: ctx.logger }));
+/** The factory of `crm.provider: hubspot` (provider.ts). */
+export function createHubspotAdapter(ctx: ProviderContext): Promise<CrmAdapter> {
+  return Promise.resolve(new HubspotAdapter({ settings: ctx, env: ctx.env, logger: ctx.logger }));
 }

@@ -4,7 +4,7 @@
 // (CRM value → canonical value) for enumerations. Validation here is HubSpot-specific and names
 // the offending config path.
 
-import type { CrmConfig } from '../../config/schema.ts';
+import type { CrmSection } from '../../config/crm-section.ts';
 import type { ConfigIssue } from '../../config/errors.ts';
 import type { ProgramConfig } from '../../domain/program.ts';
 import { REGISTRATION_STATUSES } from '../../domain/snapshot.ts';
@@ -201,7 +201,7 @@ const NAME = /^[a-z][a-z0-9_]*$/;
 const VALUE_MAP_KINDS: ReadonlySet<FieldKind> = new Set(['enum', 'partner', 'partners', 'stage', 'owner']);
 
 /** Resolves `crm.mappings` against the catalogue; every problem is a ConfigIssue naming its path. */
-export function resolveFieldMap(program: ProgramConfig, crm: CrmConfig): { map: FieldMap; issues: ConfigIssue[] } {
+export function resolveFieldMap(program: ProgramConfig, crm: CrmSection): { map: FieldMap; issues: ConfigIssue[] } {
   const catalogue = canonicalFields(program);
   const byKey = new Map(catalogue.map((c) => [c.key, c]));
   const issues: ConfigIssue[] = [];
@@ -296,7 +296,7 @@ export function resolveFieldMap(program: ProgramConfig, crm: CrmConfig): { map: 
 }
 
 /** Which companies are partners: `crm.partners.where`, default `type = PARTNER`. */
-export function partnerWhere(crm: CrmConfig): Record<string, string> {
+export function partnerWhere(crm: CrmSection): Record<string, string> {
   const where = crm.partners?.where ?? { type: 'PARTNER' };
   return Object.fromEntries(Object.entries(where).map(([k, v]) => [k, String(v)]));
 }

@@ -1,8 +1,7 @@
 // The Salesforce CrmAdapter: wires the client (auth, limits, retries), the SOQL allow-list, the
 // field map (catalogue + crm.mappings) and the pull, write-back, task and provisioning parts.
 
-import { ConfigError } from '../../config/errors.ts';
-import type { CrmConfig } from '../../config/schema.ts';
+import type { CrmSection } from '../../config/crm-section.ts';
 import type { Program } from '../../domain/program.ts';
 import { TimeZone } from '../../domain/time.ts';
 import type { Logger } from '../../log.ts';
@@ -17,23 +16,20 @@ import type {
   WriteBack,
   WriteReport,
 } from '../port.ts';
-import type { AdapterContext, AdapterFactory } from '../registry.ts';
+import { readBlock, type ProviderContext } from '../provider.ts';
+import { salesforceBlock } from './config.ts';
 import type { BackoffPolicy } from '../shared/retry.ts';
 import { credentialsFromEnv, type SalesforceCredentials, type TokenListener } from './auth.ts';
 import { fieldCatalogue, resolveFields, type FieldMap } from './fields.ts';
 import { SalesforceProvisioner } from './provision.ts';
 import { SalesforcePull } from './pull.ts';
-import { ACCOUNT_FIELDS, OPPORTUNITY_FIELDS, OPPORTUNITY_PARTNER_FIELDS } from './records.ts';
 import { SalesforceClient } from './salesforce-client.ts';
-import { SoqlAllowList, SoqlError } from './soql.ts';
+import { allowList, DEFAULT_PARTNER_WHERE } from './allow-list.ts';
 import { SalesforceTasks } from './tasks.ts';
 import { SalesforceWriter } from './write-back.ts';
 
-/** Partner Accounts unless `crm.partners.where` says otherwise (e.g. `{ IsPartner: true }` in PRM orgs). */
-export const DEFAULT_PARTNER_WHERE: Readonly<Record<string, string>> = { Type: 'Partner' };
-
 export interface SalesforceAdapterOptions {
-  crm: CrmConfig;
+  crm: CrmSection;
   program: Program;
   /** The config file, for error messages. */
   configFile: string;
@@ -57,37 +53,8 @@ export interface SalesforceAdapterOptions {
 }
 
 /** The context the registry passes, plus the optional token hook a caller may add. */
-export interface SalesforceAdapterContext extends AdapterContext {
+export interface SalesforceAdapterContext extends ProviderContext {
   onTokens?: TokenListener | undefined;
-}
-
-function allowList(fields: FieldMap, partnerWhere: Readonly<Record<string, unknown>>, source: string): SoqlAllowList {
-  const allow = new SoqlAllowList()
-    .allow('Opportunity', [
-      ...OPPORTUNITY_FIELDS,
-      'CurrencyIsoCode',
-      'LastModifiedById',
-      ...fields.forObject('Opportunity').map((f) => f.apiName),
-    ])
-    .allow('OpportunityPartner', [...OPPORTUNITY_PARTNER_FIELDS, 'LastModifiedById'])
-    .allow('Task', ['Id', 'Subject', 'Description'])
-    .allow('CustomField', ['Id', 'DeveloperName', 'TableEnumOrId', 'Description', 'NamespacePrefix'])
-    .allow('PermissionSet', ['Id', 'Name', 'Description'])
-    .allow('FieldPermissions', ['Id', 'ParentId', 'Field', 'PermissionsRead', 'PermissionsEdit'])
-    .allow('PermissionSetAssignment', ['Id', 'PermissionSetId', 'AssigneeId'])
-    .allow('User', ['Id', 'Username', 'IsActive', 'Profile.Name'])
-    .allow('CurrencyType', ['IsoCode', 'IsCorporate'])
-    .allow('Organization', ['DefaultCurrencyIsoCode'])
-    .allow('Account', [...ACCOUNT_FIELDS, 'LastModifiedById', ...fields.forObject('Account').map((f) => f.apiName)]);
-  try {
-    allow.allow('Account', Object.keys(partnerWhere));
-  } catch (err) {
-    if (!(err instanceof SoqlError)) throw err;
-    throw new ConfigError(source, [
-      { path: 'crm.partners.where', message: `${err.message}; use Account field API names such as Type or IsPartner` },
-    ]);
-  }
-  return allow;
 }
 
 export class SalesforceAdapter implements CrmAdapter {
@@ -101,7 +68,7 @@ export class SalesforceAdapter implements CrmAdapter {
 
   constructor(options: SalesforceAdapterOptions) {
     const { crm, program, logger } = options;
-    const sf = crm.salesforce;
+    const sf = readBlock(crm, salesforceBlock);
     this.provider = options.provider ?? 'salesforce';
     const tz = new TimeZone(program.timezone);
     const partnerWhere = crm.partners?.where ?? DEFAULT_PARTNER_WHERE;
@@ -194,10 +161,7 @@ export class SalesforceAdapter implements CrmAdapter {
  * refresh token Salesforce rotated is taken from the credential vault and stored there again
  * whenever it rotates, so the next process does not start with a revoked token.
  */
-export const createSalesforceAdapter: AdapterFactory = async (ctx: SalesforceAdapterContext) => {
-  const crm = ctx.config.config.crm;
-  if (crm === undefined)
-    throw new ConfigError(ctx.config.file, [{ path: 'crm', message: 'is required for the Salesforce connector' }]);
+export const createSalesforceAdapter = async (ctx: SalesforceAdapterContext): Promise<CrmAdapter> => {
   let credentials = credentialsFromEnv(ctx.env);
   let onTokens = ctx.onTokens;
   const vault = ctx.credentials;
@@ -212,9 +176,9 @@ export const createSalesforceAdapter: AdapterFactory = async (ctx: SalesforceAda
     };
   }
   return new SalesforceAdapter({
-    crm,
-    program: ctx.config.program,
-    configFile: ctx.config.file,
+    crm: ctx.crm,
+    program: ctx.program,
+    configFile: ctx.configFile,
     credentials,
     logger: ctx.logger,
     onTokens,

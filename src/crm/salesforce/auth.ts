@@ -7,9 +7,9 @@
 
 import { createPrivateKey, createSign, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import type { Env } from '../../config/env.ts';
 import { ConfigError } from '../../config/errors.ts';
 import { CrmError } from '../port.ts';
+import { envValue } from '../provider.ts';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../shared/retry.ts';
 import { PROVIDER } from './errors.ts';
 
@@ -41,14 +41,12 @@ export type TokenListener = (tokens: {
 }) => void | Promise<void>;
 
 /** SF_CLIENT_ID + SF_CLIENT_SECRET + SF_REFRESH_TOKEN, or SF_CLIENT_ID + SF_USERNAME + SF_JWT_KEY. */
-export function credentialsFromEnv(env: Env): SalesforceCredentials {
-  const {
-    SF_CLIENT_ID: clientId,
-    SF_CLIENT_SECRET: clientSecret,
-    SF_REFRESH_TOKEN: refreshToken,
-    SF_USERNAME: username,
-    SF_JWT_KEY: key,
-  } = env;
+export function credentialsFromEnv(env: Readonly<Record<string, string | undefined>>): SalesforceCredentials {
+  const clientId = envValue(env, 'SF_CLIENT_ID');
+  const clientSecret = envValue(env, 'SF_CLIENT_SECRET');
+  const refreshToken = envValue(env, 'SF_REFRESH_TOKEN');
+  const username = envValue(env, 'SF_USERNAME');
+  const key = envValue(env, 'SF_JWT_KEY');
   if (clientId !== undefined && username !== undefined && key !== undefined)
     return { flow: 'jwt', clientId, username, privateKey: key };
   if (clientId !== undefined && clientSecret !== undefined && refreshToken !== undefined)

@@ -4,7 +4,7 @@
 // canonical field at an existing field (with a value map); then that field is read and written
 // instead and nothing is created for it.
 
-import type { CrmConfig } from '../../config/schema.ts';
+import type { CrmSection } from '../../config/crm-section.ts';
 import { ConfigError } from '../../config/errors.ts';
 import { REGISTRATION_STATUSES } from '../../domain/snapshot.ts';
 import type { Program } from '../../domain/program.ts';
@@ -472,7 +472,7 @@ export class FieldMap {
 /** Applies `crm.mappings` to the catalogue; unknown keys and bad field names are config errors. */
 export function resolveFields(
   catalogue: readonly FieldSpec[],
-  mappings: CrmConfig['mappings'],
+  mappings: CrmSection['mappings'],
   source: string,
 ): FieldMap {
   const byKey = new Map(catalogue.map((f) => [f.key, f]));

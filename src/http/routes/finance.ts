@@ -4,9 +4,9 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { LockBusyError } from '../../store/account-lock.ts';
 import { LedgerInputError } from '../../sync/accounts.ts';
-import { commissionExport, commissionExportCsv, statements, statementsCsv, toJsonText } from '../../sync/exports.ts';
-import { closePeriod } from '../../sync/periods.ts';
-import type { AppDeps } from '../app.ts';
+import { commissionExport, commissionExportCsv, statements, statementsCsv, toJsonText } from '../../ledger/exports.ts';
+import { closePeriod } from '../../ledger/periods.ts';
+import type { AppDeps } from '../deps.ts';
 import { requireRole } from '../auth.ts';
 import { HttpError, parseOr400 } from '../errors.ts';
 

@@ -2,7 +2,7 @@
 // they say nothing beyond ok / not ready.
 
 import { Router } from 'express';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 
 export function healthRoutes(deps: AppDeps): Router {
   const router = Router();

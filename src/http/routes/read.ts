@@ -3,7 +3,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { listRuns, getRun, listPartners, getPartner, kpis, type PartnerView } from '../../sync/queries.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { requireRole } from '../auth.ts';
 import { HttpError, parseOr400 } from '../errors.ts';
 import { ledgerErrors } from './finance.ts';

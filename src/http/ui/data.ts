@@ -8,8 +8,8 @@ import { winRate365 } from '../../domain/kpis.ts';
 import { formatMinor, parseDecimalToMinor, ratioToNumber } from '../../domain/money.ts';
 import { monthLabel, parsePeriod, TimeZone, type MonthIndex, type Period } from '../../domain/time.ts';
 import type { AlertEpisode } from '../../store/store.ts';
-import { statements, type ExportLine, type Totals } from '../../sync/exports.ts';
-import type { AppDeps } from '../app.ts';
+import { statements, type ExportLine, type Totals } from '../../ledger/exports.ts';
+import type { AppDeps } from '../deps.ts';
 import { HttpError } from '../errors.ts';
 
 export interface Current {

@@ -5,7 +5,7 @@
 
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { formatMinor } from '../../domain/money.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { findToken, roleAtLeast } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { assetRoutes } from './assets.ts';
@@ -323,7 +323,7 @@ export function uiRoutes(deps: AppDeps): Router {
         alerts,
         ledger,
         showLines: roleAtLeast(session.role, 'finance'),
-        linker: crmLinker(deps.config.config, c.account),
+        linker: crmLinker(deps.config, c.account),
         currency,
         minClosedForWinRate: deps.config.program.alerts.minClosedForWinRate,
       }),
@@ -340,7 +340,7 @@ export function uiRoutes(deps: AppDeps): Router {
       alerts,
       severity: parsed.data.severity,
       names,
-      linker: crmLinker(deps.config.config, account),
+      linker: crmLinker(deps.config, account),
       timezone: deps.config.program.timezone,
     });
     await render(res, 'Alerts', 'alerts', null, body);

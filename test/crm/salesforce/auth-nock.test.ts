@@ -7,7 +7,6 @@ import { createPublicKey, createVerify, generateKeyPairSync } from 'node:crypto'
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/config/errors.ts';
-import { readEnv } from '../../../src/config/env.ts';
 import { CrmError } from '../../../src/crm/port.ts';
 import { credentialsFromEnv, JWT_BEARER_GRANT } from '../../../src/crm/salesforce/auth.ts';
 import { salesforceConfig } from './helpers.ts';
@@ -201,19 +200,19 @@ describe('JWT bearer flow', () => {
 
 describe('credentials and URLs', () => {
   it('takes JWT or refresh-token credentials from the environment, and says what is missing', () => {
-    expect(credentialsFromEnv(readEnv({ SF_CLIENT_ID: 'c', SF_USERNAME: 'u', SF_JWT_KEY: 'k' }))).toEqual({
+    expect(credentialsFromEnv({ SF_CLIENT_ID: 'c', SF_USERNAME: 'u', SF_JWT_KEY: 'k' })).toEqual({
       flow: 'jwt',
       clientId: 'c',
       username: 'u',
       privateKey: 'k',
     });
-    expect(credentialsFromEnv(readEnv({ SF_CLIENT_ID: 'c', SF_CLIENT_SECRET: 's', SF_REFRESH_TOKEN: 'r' }))).toEqual({
+    expect(credentialsFromEnv({ SF_CLIENT_ID: 'c', SF_CLIENT_SECRET: 's', SF_REFRESH_TOKEN: 'r' })).toEqual({
       flow: 'refresh_token',
       clientId: 'c',
       clientSecret: 's',
       refreshToken: 'r',
     });
-    expect(() => credentialsFromEnv(readEnv({ SF_CLIENT_ID: 'c' }))).toThrow(/SF_JWT_KEY|SF_REFRESH_TOKEN/);
+    expect(() => credentialsFromEnv({ SF_CLIENT_ID: 'c' })).toThrow(/SF_JWT_KEY|SF_REFRESH_TOKEN/);
   });
 
   it('always sends the configured API version, to the configured instance URL when one is set', async () => {

@@ -1,20 +1,22 @@
 // A refresh token Salesforce rotates survives a restart (issue 5: persist rotated refresh tokens).
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
-import { readEnv } from '../../../src/config/env.ts';
 import { createSalesforceAdapter } from '../../../src/crm/salesforce/adapter.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { openStore } from '../../../src/store/open-store.ts';
 import { storeCredentials } from '../../../src/sync/credentials.ts';
 import { storeTargets, TestClock } from '../../sync/helpers.ts';
-import { salesforceConfig } from './helpers.ts';
+import { salesforceSettings } from './helpers.ts';
 import { LOGIN, tokenAnswer, useStrictNock } from './nock-helpers.ts';
 
 useStrictNock();
 
-const env = (refresh: string) =>
-  readEnv({ SF_CLIENT_ID: 'client-1', SF_CLIENT_SECRET: 'secret-1', SF_REFRESH_TOKEN: refresh });
-const config = salesforceConfig({ salesforce: { loginUrl: LOGIN } });
+const env = (refresh: string) => ({
+  SF_CLIENT_ID: 'client-1',
+  SF_CLIENT_SECRET: 'secret-1',
+  SF_REFRESH_TOKEN: refresh,
+});
+const settings = salesforceSettings({ salesforce: { loginUrl: LOGIN } });
 
 /** The login server expects this refresh token and answers with `next` as the rotated one. */
 function tokenEndpoint(expected: string, next: string | null): nock.Scope {
@@ -34,7 +36,7 @@ describe.each(storeTargets())('rotated Salesforce refresh tokens on $name', (tar
       // first process: starts from the environment's token, Salesforce rotates it
       const first = tokenEndpoint('env-token', 'rotated-1');
       const a = await createSalesforceAdapter({
-        config,
+        ...settings,
         env: env('env-token'),
         logger: silentLogger(),
         dataDir: '/tmp',
@@ -48,7 +50,7 @@ describe.each(storeTargets())('rotated Salesforce refresh tokens on $name', (tar
       // a restart with the same environment uses the rotated token, not the revoked one
       const second = tokenEndpoint('rotated-1', null);
       const b = await createSalesforceAdapter({
-        config,
+        ...settings,
         env: env('env-token'),
         logger: silentLogger(),
         dataDir: '/tmp',
@@ -61,7 +63,7 @@ describe.each(storeTargets())('rotated Salesforce refresh tokens on $name', (tar
       // an operator who puts a new token in the environment is not overruled by the stored one
       const third = tokenEndpoint('brand-new-token', null);
       const c = await createSalesforceAdapter({
-        config,
+        ...settings,
         env: env('brand-new-token'),
         logger: silentLogger(),
         dataDir: '/tmp',

@@ -11,7 +11,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEnv } from '../../../src/config/env.ts';
 import { CrmError, type PullPage, type PullCursor } from '../../../src/crm/port.ts';
-import { createAdapter } from '../../../src/crm/registry.ts';
+import { createCrmAdapter } from '../../../src/sync/crm-adapter.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { INTEGRATION_USERNAME } from '../../../src/sandbox/salesforce/seed/seed-org.ts';
 import { startSandbox, type SandboxHandle } from '../../../src/sandbox/server.ts';
@@ -430,7 +430,7 @@ describe('the sandbox-salesforce provider', () => {
       provider: 'sandbox-salesforce',
       sandbox: { seed: 3, partners: 6, deals: 60, stateFile },
     });
-    const adapter = await createAdapter({ config: loaded, env: readEnv({}), logger: silentLogger(), dataDir: dir });
+    const adapter = await createCrmAdapter(loaded, { env: readEnv({}), logger: silentLogger(), dataDir: dir });
     expect(adapter.provider).toBe('sandbox-salesforce');
     const pages = await drain(adapter.pull({ mode: 'full', cursor: null, refreshLinks: false }));
     expect(pages.flatMap((p) => p.deals)).toHaveLength(60);

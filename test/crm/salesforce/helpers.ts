@@ -3,7 +3,8 @@
 
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { parseConfigText, type LoadedConfig } from '../../../src/config/load.ts';
+import { activeCrm, parseConfigText, type LoadedConfig } from '../../../src/config/load.ts';
+import type { ProviderSettings } from '../../../src/crm/provider.ts';
 import { SalesforceAdapter, type SalesforceAdapterOptions } from '../../../src/crm/salesforce/adapter.ts';
 import type { SalesforceCredentials } from '../../../src/crm/salesforce/auth.ts';
 import { silentLogger } from '../../../src/log.ts';
@@ -16,6 +17,11 @@ const PROGRAM = readFileSync(new URL('../../../config/examples/program.yaml', im
 export function salesforceConfig(crm: Record<string, unknown> = {}): LoadedConfig {
   const text = `${PROGRAM}\n${stringify({ crm: { provider: 'salesforce', ...crm } })}`;
   return { file: 'test-config.yaml', ...parseConfigText(text, 'test-config.yaml') };
+}
+
+/** What the Salesforce provider knows of such a config. */
+export function salesforceSettings(crm: Record<string, unknown> = {}): ProviderSettings {
+  return activeCrm(salesforceConfig(crm)).settings;
 }
 
 export const REFRESH_CREDENTIALS: SalesforceCredentials = {

@@ -5,11 +5,11 @@
 
 import { formatMinor } from '../domain/money.ts';
 import { formatInstant, parseMonthLabel } from '../domain/time.ts';
-import type { LedgerEntry, LedgerKind } from '../store/store.ts';
-import { LedgerInputError } from './accounts.ts';
-import { toCsv } from './csv.ts';
-import type { LedgerDeps } from './deps.ts';
-import { closeOf } from './ledger.ts';
+import type { LedgerEntry, LedgerKind } from './types.ts';
+import { LedgerInputError } from './errors.ts';
+import { toCsv } from '../sync/csv.ts';
+import type { LedgerDeps } from './port.ts';
+import { closeOf } from './plan.ts';
 
 export interface ExportLine {
   seq: number;

@@ -1,5 +1,5 @@
-// The commission ledger (rules.md 5): the engine's target entries against what is posted, one
-// new append-only entry per key whose difference is not zero. Pure planning here; run-sync.ts
+// The commission ledger (docs/finance-rules.md §5): the engine's target entries against what is
+// posted, one new append-only entry per key whose difference is not zero. Pure planning here; src/sync/run-sync.ts
 // posts the plan in one transaction under the account lock, so a crash before the commit posts
 // nothing and a crash after it leaves differences of zero: nothing is posted twice or lost.
 
@@ -10,10 +10,9 @@ import type { EngineDetails } from '../domain/engine.ts';
 import { formatMinor } from '../domain/money.ts';
 import type { Program } from '../domain/program.ts';
 import { DAY_MS, monthLabel, parseMonthLabel, type TimeZone } from '../domain/time.ts';
-import type { KeyBalance, LedgerInputs, LedgerKind, NewLedgerEntry, PeriodClose } from '../store/store.ts';
+import type { KeyBalance, LedgerInputs, LedgerKind, NewLedgerEntry, PeriodClose, TargetEntry } from './types.ts';
 
-/** A target entry (rules.md 4) in ledger terms: a ledger entry before its kind, original period and reason. */
-export type TargetEntry = Omit<NewLedgerEntry, 'kind' | 'originalPeriod' | 'reason'>;
+export type { TargetEntry } from './types.ts';
 
 /** rules.md 4 payableAt: max(closedAt + holdDays, month start); fixed fees max(month start, onboardedAt) + holdDays. */
 function payableAtOf(details: EngineDetails, i: number): number {

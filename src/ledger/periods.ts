@@ -5,9 +5,9 @@
 
 import { formatInstant, monthLabel, parseMonthLabel, TimeZone } from '../domain/time.ts';
 import { formatMinor } from '../domain/money.ts';
-import { LedgerInputError } from './accounts.ts';
-import type { LedgerDeps } from './deps.ts';
-import { closedThrough, closeOf } from './ledger.ts';
+import { LedgerInputError } from './errors.ts';
+import type { LedgerDeps } from './port.ts';
+import { closedThrough, closeOf } from './plan.ts';
 import { parseLedgerPeriod } from './exports.ts';
 
 export interface PeriodInfo {

@@ -1,0 +1,316 @@
+// The README's configuration reference, generated (`npm run docs:config`) from the rows below and
+// the rows each registered provider contributes for its blocks and environment variables; a test
+// keeps the README and the config schema in step with it. Core rows hold no provider names.
+
+import { CORE_ENV } from './env.ts';
+import type { ReferenceRow } from '../crm/provider.ts';
+import type { ProviderRegistry } from '../crm/registry.ts';
+
+const PROGRAM_ROWS: readonly ReferenceRow[] = [
+  { key: 'program', default: 'required', meaning: 'the partner program: currency, attribution, plans, recipes' },
+  {
+    key: 'program.currency',
+    default: 'required',
+    meaning: 'base currency (ISO 4217) of revenue, commissions and exports',
+  },
+  { key: 'program.timezone', default: '`UTC`', meaning: 'IANA zone; periods are calendar months in this zone' },
+  { key: 'program.grossMarginBps', default: '`10000`', meaning: 'share of revenue counted as return in ROI' },
+  {
+    key: 'program.exchangeRates',
+    default: '`{}`',
+    meaning: '`CUR: "rate"` or dated `[{ from: YYYY-MM-DD, rate }]`: 1 CUR = rate base units',
+  },
+  { key: 'program.exchangeRates.<id>[].from', default: '—', meaning: 'local date the rate applies from' },
+  { key: 'program.exchangeRates.<id>[].rate', default: '—', meaning: 'decimal rate, not negative' },
+  { key: 'program.attribution', default: '—', meaning: 'how deals credit partners' },
+  {
+    key: 'program.attribution.model',
+    default: '`sourced`',
+    meaning: '`sourced`, `first_touch`, `last_touch`, `linear`, `position_based`, `time_decay`',
+  },
+  { key: 'program.attribution.halfLifeDays', default: '`7`', meaning: 'time decay only' },
+  { key: 'program.health', default: '—', meaning: 'health score settings' },
+  {
+    key: 'program.health.weights',
+    default: '30/25/20/15/10',
+    meaning: 'component weights; a map replaces the defaults as a whole, a missing component weighs 0',
+  },
+  {
+    key: 'program.health.weights.revenue',
+    default: '`30`',
+    meaning: "attribution in the last 90 days against the recipe's quarterly target",
+  },
+  {
+    key: 'program.health.weights.activity',
+    default: '`25`',
+    meaning: 'recency of registrations, sourced deals and touches',
+  },
+  {
+    key: 'program.health.weights.conversion',
+    default: '`20`',
+    meaning: "365-day win rate against the recipe's benchmark",
+  },
+  {
+    key: 'program.health.weights.pipeline',
+    default: '`15`',
+    meaning: 'open sourced pipeline against the quarterly target',
+  },
+  { key: 'program.health.weights.relationship', default: '`10`', meaning: "the reps' 1–5 ratings" },
+  { key: 'program.health.bands', default: '—', meaning: 'band thresholds' },
+  { key: 'program.health.bands.healthy', default: '`80`', meaning: 'score at or above: `healthy`' },
+  { key: 'program.health.bands.watch', default: '`60`', meaning: 'score at or above: `watch`; below: `at_risk`' },
+  { key: 'program.alerts', default: '—', meaning: 'alert thresholds (rules.md 8)' },
+  { key: 'program.alerts.inactiveDays', default: '`90`', meaning: 'INACTIVE after this long without activity' },
+  {
+    key: 'program.alerts.notActivatedDays',
+    default: '`90`',
+    meaning: 'NOT_ACTIVATED this long after onboarding without activity',
+  },
+  {
+    key: 'program.alerts.registrationPendingDays',
+    default: '`3`',
+    meaning: 'REGISTRATION_PENDING after this long undecided',
+  },
+  {
+    key: 'program.alerts.registrationExpiringDays',
+    default: '`7`',
+    meaning: 'REGISTRATION_EXPIRING this long before expiry',
+  },
+  {
+    key: 'program.alerts.recipeUnusedDays',
+    default: '`180`',
+    meaning: 'RECIPE_UNUSED after this long without a new deal',
+  },
+  {
+    key: 'program.alerts.lowWinRateFactor',
+    default: '`0.5`',
+    meaning: 'LOW_WIN_RATE below this share of the benchmark',
+  },
+  {
+    key: 'program.alerts.minClosedForWinRate',
+    default: '`5`',
+    meaning: 'closed deals needed before a win rate counts',
+  },
+  { key: 'program.fit', default: '—', meaning: 'partner fit scoring' },
+  {
+    key: 'program.fit.criteria',
+    default: 'strategic 3, value 3, reach 2, operations 2, readiness 1',
+    meaning: 'criterion weights (a map replaces the defaults); each becomes a `partner_fit_<name>` CRM field',
+  },
+  { key: 'program.fit.bands', default: '—', meaning: 'fit bands' },
+  { key: 'program.fit.bands.pursue', default: '`50`', meaning: 'score at or above: `pursue`' },
+  { key: 'program.fit.bands.consider', default: '`35`', meaning: 'score at or above: `consider`; below: `monitor`' },
+  { key: 'program.plans', default: '`{}`', meaning: 'commission plans by id' },
+  { key: 'program.plans.<id>.type', default: 'required', meaning: '`percent`, `flat` or `fixed_fee`' },
+  {
+    key: 'program.plans.<id>.rateBps',
+    default: '—',
+    meaning: 'percent: the rate (1000 = 10%) unless `tiers` are given',
+  },
+  {
+    key: 'program.plans.<id>.tiers',
+    default: '—',
+    meaning:
+      "percent: `[{ name, minWonDeals, rateBps }]`, ascending, the first at 0; the rate of the last tier whose minimum the partner's sourced wins of the past 365 days reach",
+  },
+  { key: 'program.plans.<id>.tiers[].name', default: '—', meaning: 'tier name, shown to reps' },
+  {
+    key: 'program.plans.<id>.tiers[].minWonDeals',
+    default: '—',
+    meaning: 'won deals sourced in the 365 days before the close',
+  },
+  { key: 'program.plans.<id>.tiers[].rateBps', default: '—', meaning: "the tier's rate" },
+  { key: 'program.plans.<id>.schedule', default: '`upfront`', meaning: 'percent: `upfront` or `monthly`' },
+  { key: 'program.plans.<id>.months', default: '—', meaning: 'percent, monthly: number of instalments (required)' },
+  { key: 'program.plans.<id>.bands', default: '—', meaning: 'flat: `[{ minAmount, fee }]`, ascending by minAmount' },
+  {
+    key: 'program.plans.<id>.bands[].minAmount',
+    default: '—',
+    meaning: 'smallest deal amount (base currency) for the fee',
+  },
+  { key: 'program.plans.<id>.bands[].fee', default: '—', meaning: "the fee, shared by the deal's attribution" },
+  {
+    key: 'program.plans.<id>.monthlyFee',
+    default: '—',
+    meaning: 'fixed_fee: paid monthly from onboarding to the end of the partnership',
+  },
+  {
+    key: 'program.plans.<id>.holdDays',
+    default: '`0`',
+    meaning: 'days after the close (or onboarding) before an entry is payable',
+  },
+  {
+    key: 'program.plans.<id>.clawbackDays',
+    default: '`90`',
+    meaning: 'percent and flat: how long after the close a reversal is still clawed back',
+  },
+  { key: 'program.plans.<id>.capPerDeal', default: '—', meaning: 'percent and flat: most one attribution row earns' },
+  { key: 'program.recipes', default: '`{}`', meaning: 'the recipe box, by id' },
+  { key: 'program.recipes.<id>.name', default: 'the id', meaning: 'display name' },
+  {
+    key: 'program.recipes.<id>.archetype',
+    default: '`other`',
+    meaning:
+      '`referral`, `reseller`, `co_marketing`, `technology_integration`, `co_selling`, `strategic_alliance`, `other`',
+  },
+  {
+    key: 'program.recipes.<id>.status',
+    default: '`active`',
+    meaning: '`active`, `retired` or `anti` (ANTI_RECIPE alerts on won deals)',
+  },
+  { key: 'program.recipes.<id>.plan', default: '—', meaning: 'the plan it pays; none pays nothing per deal' },
+  { key: 'program.recipes.<id>.monthlyCost', default: '`"0"`', meaning: 'program cost per partner per month, for ROI' },
+  { key: 'program.recipes.<id>.targets', default: '—', meaning: 'targets' },
+  {
+    key: 'program.recipes.<id>.targets.quarterlyRevenue',
+    default: '—',
+    meaning: 'for the revenue and pipeline health components',
+  },
+  { key: 'program.recipes.<id>.benchmarks', default: '—', meaning: 'benchmarks' },
+  {
+    key: 'program.recipes.<id>.benchmarks.winRate',
+    default: '—',
+    meaning: 'for the conversion component and LOW_WIN_RATE',
+  },
+  {
+    key: 'program.recipes.<id>.healthWeights',
+    default: 'program weights',
+    meaning: "replaces the program's health weights for this recipe's partners",
+  },
+  { key: 'program.recipes.<id>.healthWeights.revenue', default: '—', meaning: 'as `program.health.weights.revenue`' },
+  { key: 'program.recipes.<id>.healthWeights.activity', default: '—', meaning: 'as `program.health.weights.activity`' },
+  {
+    key: 'program.recipes.<id>.healthWeights.conversion',
+    default: '—',
+    meaning: 'as `program.health.weights.conversion`',
+  },
+  { key: 'program.recipes.<id>.healthWeights.pipeline', default: '—', meaning: 'as `program.health.weights.pipeline`' },
+  {
+    key: 'program.recipes.<id>.healthWeights.relationship',
+    default: '—',
+    meaning: 'as `program.health.weights.relationship`',
+  },
+  { key: 'program.recipes.<id>.whenToUse', default: '—', meaning: 'guidance text' },
+  { key: 'program.recipes.<id>.whenNotToUse', default: '—', meaning: 'guidance text' },
+];
+
+const CRM_ROWS: readonly ReferenceRow[] = [
+  { key: 'crm', default: '—', meaning: 'which CRM and how to read it (needed by everything but `compute`)' },
+  { key: 'crm.provider', default: 'required', meaning: '' },
+  { key: 'crm.partners', default: "the provider's own", meaning: 'which CRM records are partners' },
+  {
+    key: 'crm.partners.where',
+    default: '—',
+    meaning: 'field → value that marks a partner record, e.g. `{ type: PARTNER }` or `{ IsPartner: true }`',
+  },
+  { key: 'crm.mappings', default: '`{}`', meaning: 'canonical field → an existing CRM field' },
+  { key: 'crm.mappings.<id>.field', default: '—', meaning: 'the CRM field (property or API name) holding the value' },
+  {
+    key: 'crm.mappings.<id>.values',
+    default: '—',
+    meaning: 'CRM value → canonical value, e.g. `{ "Partner referral": referral }`',
+  },
+  { key: 'crm.stages', default: '—', meaning: 'stage mapping' },
+  {
+    key: 'crm.stages.overrides',
+    default: '`{}`',
+    meaning: "stage id or name → `open`, `won` or `lost`, overriding the CRM's stage metadata",
+  },
+];
+
+const CORE_ROWS: readonly ReferenceRow[] = [
+  { key: 'sync', default: '—', meaning: 'scheduled syncs (`serve`)' },
+  { key: 'sync.schedule', default: '`*/15 * * * *`', meaning: 'incremental sync, cron in the program time zone' },
+  {
+    key: 'sync.fullRefresh',
+    default: '`0 3 * * *`',
+    meaning: 're-reads links that change without bumping modified dates',
+  },
+  { key: 'store', default: '—', meaning: 'the database' },
+  {
+    key: 'store.url',
+    default: '`sqlite:./data/partnersync.db`',
+    meaning: 'SQLite file, or `postgres://…`; `DATABASE_URL` wins when set',
+  },
+  {
+    key: 'store.lockWaitSeconds',
+    default: '`0`',
+    meaning: 'how long a sync waits for another sync of the same account (0: refuse at once)',
+  },
+  {
+    key: 'store.writeBatchSize',
+    default: '`1000`',
+    meaning:
+      "records handed to the adapter per write-back call; it sends them in the CRM's largest batches, so keep it a multiple of those (1000 suits every built-in CRM)",
+  },
+  { key: 'server', default: '—', meaning: '`serve`' },
+  { key: 'server.port', default: '`8080`', meaning: 'listen port (`PORT` wins)' },
+  {
+    key: 'server.publicUrl',
+    default: '—',
+    meaning: 'the public URL webhook senders call, when a proxy stands in front (webhook signatures cover it)',
+  },
+  { key: 'server.trustProxy', default: '`false`', meaning: 'express "trust proxy": hops to trust for `X-Forwarded-*`' },
+  { key: 'server.rateLimitPerMinute', default: '`600`', meaning: 'requests per minute per token' },
+];
+
+/** Every documented key with its default and meaning, in README order. */
+export function referenceRows(providers: ProviderRegistry): { program: ReferenceRow[]; rest: ReferenceRow[] } {
+  const providerLine = `which CRM: ${providers
+    .names()
+    .map((n) => `\`${n}\``)
+    .join(', ')} (see "CRM providers" below)`;
+  const crm = CRM_ROWS.map((r) => (r.key === 'crm.provider' ? { ...r, meaning: providerLine } : r));
+  const blocks = providers
+    .blocks()
+    .flatMap((b) => b.reference.map((r) => ({ ...r, key: r.key === '' ? `crm.${b.key}` : `crm.${b.key}.${r.key}` })));
+  return { program: [...PROGRAM_ROWS], rest: [...crm, ...blocks, ...CORE_ROWS] };
+}
+
+const table = (head: string, rows: readonly string[]): string => `${head}\n${rows.join('\n')}\n`;
+
+function keyTable(rows: readonly ReferenceRow[]): string {
+  return table(
+    '| key | default | meaning |\n|---|---|---|',
+    rows.map((r) => `| \`${r.key}\` | ${r.default} | ${r.meaning} |`),
+  );
+}
+
+/** The generated part of the README's "Configuration reference" section. */
+export function configReferenceMarkdown(providers: ProviderRegistry): string {
+  const { program, rest } = referenceRows(providers);
+  const env = [...CORE_ENV, ...providers.envVariables()];
+  return [
+    '### `program` — the finance contract (`docs/finance-rules.md` §1.1)\n',
+    keyTable(program),
+    'Money is a quoted decimal (`"1250.00"`). A plain YAML number is accepted when it has at most\n' +
+      '15 significant digits (so the YAML parser cannot have rounded it).\n',
+    '### `crm`, `sync`, `store`, `server`\n',
+    keyTable(rest),
+    '### CRM providers\n',
+    table(
+      '| `crm.provider` | connects to | reads |\n|---|---|---|',
+      providers
+        .all()
+        .map((p) => `| \`${p.name}\` | ${p.description} | ${p.blocks.map((b) => `\`crm.${b.key}\``).join(', ')} |`),
+    ),
+    '### Environment\n',
+    table(
+      '| variable | secret | used for |\n|---|---|---|',
+      env.map((v) => `| \`${v.name}\` | ${v.secret ? 'yes' : 'no'} | ${v.meaning} |`),
+    ),
+    'Secrets are read only from the environment; their values are redacted from logs wherever they appear.',
+  ].join('\n');
+}
+
+export const REFERENCE_START =
+  '<!-- config-reference: generated by `npm run docs:config`; edit src/config/reference.ts -->';
+export const REFERENCE_END = '<!-- /config-reference -->';
+
+/** The README with its generated section replaced. */
+export function withReference(readme: string, providers: ProviderRegistry): string {
+  const start = readme.indexOf(REFERENCE_START);
+  const end = readme.indexOf(REFERENCE_END);
+  if (start < 0 || end < start) throw new Error('README.md lacks the config-reference markers');
+  return `${readme.slice(0, start + REFERENCE_START.length)}\n\n${configReferenceMarkdown(providers)}\n${readme.slice(end)}`;
+}

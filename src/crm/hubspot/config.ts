@@ -1,0 +1,71 @@
+// `crm.hubspot`: the HubSpot connector's settings (no secrets: those come from the environment,
+// see provider.ts). Shared by the in-process sandbox provider, which points basePath elsewhere.
+
+import { z } from 'zod';
+import { httpUrl } from '../../config/crm-section.ts';
+import { defineBlock } from '../provider.ts';
+
+const schema = z
+  .strictObject({
+    basePath: httpUrl('https://api.hubapi.com').default('https://api.hubapi.com'),
+    searchLagSeconds: z.number().int().min(0).default(10),
+    rateLimitPer10s: z.number().int().min(1).max(1000).default(190),
+    searchPerSecond: z.number().int().min(1).max(50).default(5),
+    /** The HubSpot account id; without it the adapter asks HubSpot's account-info API once. */
+    portalId: z
+      .union([z.string().regex(/^\d+$/), z.number().int().positive()], {
+        error: 'must be the HubSpot account (portal) id, digits only',
+      })
+      .transform(String)
+      .optional(),
+    /** Each incremental search window starts this long before the previous one ended (late-indexed records). */
+    searchOverlapSeconds: z.number().int().min(0).max(86_400).default(60),
+    /** A request without an answer after this long is abandoned and retried. */
+    requestTimeoutSeconds: z.number().int().min(1).max(600).default(30),
+  })
+  .prefault({});
+
+export type HubspotConfig = z.output<typeof schema>;
+
+export const hubspotBlock = defineBlock<HubspotConfig>({
+  key: 'hubspot',
+  schema,
+  reference: [
+    { key: '', default: '—', meaning: 'HubSpot settings' },
+    {
+      key: 'basePath',
+      default: '`https://api.hubapi.com`',
+      meaning: 'API origin (a sandbox started apart: `http://127.0.0.1:PORT`)',
+    },
+    {
+      key: 'searchLagSeconds',
+      default: '`10`',
+      meaning: 'incremental search windows end this long before the run starts (search indexes lag writes)',
+    },
+    {
+      key: 'searchOverlapSeconds',
+      default: '`60`',
+      meaning: 'each window starts this long before the previous one ended',
+    },
+    {
+      key: 'rateLimitPer10s',
+      default: '`190`',
+      meaning: 'our limiter: Free/Starter 100, Professional/Enterprise 190, API add-on 250',
+    },
+    {
+      key: 'searchPerSecond',
+      default: '`5`',
+      meaning: "search requests per second (HubSpot's account-wide search limit)",
+    },
+    {
+      key: 'requestTimeoutSeconds',
+      default: '`30`',
+      meaning: 'a request without an answer after this long is retried',
+    },
+    {
+      key: 'portalId',
+      default: 'asked once',
+      meaning: 'the account id (links from the dashboard, the sync lock)',
+    },
+  ],
+});

@@ -1,0 +1,61 @@
+// `crm.provider: salesforce` — the Salesforce connector as the registry sees it
+// (src/crm/provider.ts). Light to import: jsforce loads only when a command talks to Salesforce.
+
+import { ConfigError, type ConfigIssue } from '../../config/errors.ts';
+import type { CrmProvider, EnvVariable, ProviderSettings } from '../provider.ts';
+import { readBlock } from '../provider.ts';
+import { allowList, DEFAULT_PARTNER_WHERE } from './allow-list.ts';
+import { credentialsFromEnv, readPrivateKey } from './auth.ts';
+import { salesforceBlock } from './config.ts';
+import { fieldCatalogue, resolveFields } from './fields.ts';
+import { salesforceLinks } from './links.ts';
+
+export const SALESFORCE_ENV: readonly EnvVariable[] = [
+  { name: 'SF_CLIENT_ID', secret: false, meaning: 'the connected app’s consumer key (every flow)' },
+  { name: 'SF_CLIENT_SECRET', secret: true, meaning: 'refresh-token flow: the consumer secret' },
+  { name: 'SF_REFRESH_TOKEN', secret: true, meaning: 'refresh-token flow: the integration user’s refresh token' },
+  { name: 'SF_USERNAME', secret: false, meaning: 'JWT bearer flow: the integration user' },
+  { name: 'SF_JWT_KEY', secret: true, meaning: 'JWT bearer flow: the PEM private key of the app’s certificate' },
+];
+
+/** What the adapter's constructor would refuse: field mappings and the partner filter. */
+export function salesforceConfigIssues(settings: ProviderSettings): ConfigIssue[] {
+  try {
+    const fields = resolveFields(
+      fieldCatalogue({ program: settings.program, currencyFields: false }),
+      settings.crm.mappings,
+      settings.configFile,
+    );
+    allowList(fields, settings.crm.partners?.where ?? DEFAULT_PARTNER_WHERE, settings.configFile);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.issues];
+    throw err;
+  }
+}
+
+/** Missing credentials, or a JWT key that is not a readable PEM key. */
+export function salesforceCredentialIssues(env: Readonly<Record<string, string | undefined>>): ConfigIssue[] {
+  try {
+    const credentials = credentialsFromEnv(env);
+    if (credentials.flow === 'jwt') readPrivateKey(credentials.privateKey);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.issues];
+    throw err;
+  }
+}
+
+export const salesforceProvider: CrmProvider = {
+  name: 'salesforce',
+  description: 'Salesforce (JWT bearer or refresh-token flow)',
+  blocks: [salesforceBlock],
+  env: SALESFORCE_ENV,
+  inProcessSandbox: false,
+  checkConfig: salesforceConfigIssues,
+  checkEnv: salesforceCredentialIssues,
+  createAdapter: async (ctx) => (await import('./adapter.ts')).createSalesforceAdapter(ctx),
+  links: (settings) => salesforceLinks(readBlock(settings.crm, salesforceBlock)),
+  eventSources: () => [],
+  receivers: () => [],
+};
