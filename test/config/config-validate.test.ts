@@ -133,6 +133,30 @@ describe('partnersync config validate', () => {
     expect(r.stderr).toContain(expected);
   });
 
+  it("runs the CRM provider's own checks and its credential check, as sync would (--skip-env: the file only)", async () => {
+    const hubspot = file(
+      `program:\n  currency: USD\ncrm:\n  provider: hubspot\n  mappings:\n    deal.recipe: { field: "Bad Name!" }\n`,
+    );
+    const bad = await runCli(['config', 'validate', '--config', hubspot]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('crm.mappings["deal.recipe"].field');
+    expect(bad.stderr).toContain('HUBSPOT_ACCESS_TOKEN: is not set');
+    const sf = file('program:\n  currency: USD\ncrm:\n  provider: salesforce\n');
+    const noCredentials = await runCli(['config', 'validate', '--config', sf]);
+    expect(noCredentials.code).toBe(2);
+    expect(noCredentials.stderr).toMatch(/environment: 1 problem\nSF_\*: Salesforce needs SF_CLIENT_ID/);
+    const jwt = await runCli(['config', 'validate', '--config', sf], {
+      SF_CLIENT_ID: 'c',
+      SF_USERNAME: 'u',
+      SF_JWT_KEY: 'not a key',
+    });
+    expect(jwt.code).toBe(2);
+    expect(jwt.stderr).toContain('SF_JWT_KEY: is not a readable PEM private key');
+    const fileOnly = await runCli(['config', 'validate', '--skip-env', '--config', sf]);
+    expect(fileOnly.code).toBe(0);
+    expect(fileOnly.stdout).toContain('CRM salesforce');
+  });
+
   it('prints every problem on its own line', async () => {
     const r = await validate(
       'program:\n  currency: usd\n  grossMarginBps: -1\n  plans:\n    p: { type: percent, rateBps: 20000 }\n',
