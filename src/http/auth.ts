@@ -66,6 +66,21 @@ declare module 'express-serve-static-core' {
 }
 
 /**
+ * Sets `req.principal` when the request carries a valid bearer token, and lets every request
+ * through: it runs before the rate limiter (which keys budgets by the verified token's entry,
+ * so every spelling of one token shares one budget) and before any body is read. Routes still
+ * decide with `requireRole`.
+ */
+export function identifyBearer(entries: readonly TokenEntry[]) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    const token = bearerToken(req);
+    const entry = token === null ? null : findToken(entries, token);
+    if (entry !== null) req.principal = { role: entry.role, label: entry.label, via: 'token' };
+    next();
+  };
+}
+
+/**
  * Accepts a bearer token (API clients) or a principal already set by the session middleware
  * (dashboard). 401 without valid credentials, 403 with a role below `need`.
  */
