@@ -40,7 +40,19 @@ export function parseConfigText(text: string, source: string): Omit<LoadedConfig
       })),
     );
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    // the yaml library refuses alias expansions that would blow up (a "billion laughs" file)
+    // and other unresolvable documents while building values
+    throw new ConfigError(source, [
+      {
+        path: '',
+        message: `YAML: ${err instanceof Error ? err.message : String(err)}; write the values out instead of repeating aliases (*name)`,
+      },
+    ]);
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(source, [
       { path: '', message: 'the file must be a YAML mapping with at least a `program:` section' },

@@ -4,6 +4,7 @@
 import type { CrmAdapter } from './port.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { Env } from '../config/env.ts';
+import { ConfigError } from '../config/errors.ts';
 import type { Logger } from '../log.ts';
 
 /**
@@ -43,11 +44,17 @@ export function registerAdapter(provider: string, load: () => Promise<AdapterFac
 export async function createAdapter(ctx: AdapterContext): Promise<CrmAdapter> {
   const provider = ctx.config.config.crm?.provider;
   if (provider === undefined) {
-    throw new Error(
-      `${ctx.config.file}: no crm section; add crm.provider (hubspot, salesforce, sandbox-hubspot or sandbox-salesforce)`,
-    );
+    throw new ConfigError(ctx.config.file, [
+      {
+        path: 'crm',
+        message: 'is required: add crm.provider (hubspot, salesforce, sandbox-hubspot or sandbox-salesforce)',
+      },
+    ]);
   }
   const load = factories[provider];
-  if (!load) throw new Error(`crm.provider ${provider} has no adapter in this build`);
+  if (!load)
+    throw new ConfigError(ctx.config.file, [
+      { path: 'crm.provider', message: `${provider} has no adapter in this build` },
+    ]);
   return (await load())(ctx);
 }

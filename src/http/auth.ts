@@ -4,6 +4,7 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { ConfigError } from '../config/errors.ts';
 import { HttpError } from './errors.ts';
 
 export const ROLES = ['viewer', 'finance', 'admin'] as const;
@@ -28,14 +29,20 @@ export function parseTokens(spec: string | undefined): TokenEntry[] {
     const role = colon < 0 ? '' : item.slice(0, colon).trim();
     const token = colon < 0 ? '' : item.slice(colon + 1).trim();
     if (!(ROLES as readonly string[]).includes(role)) {
-      throw new Error(
-        `PARTNERSYNC_TOKENS entry ${i + 1}: role must be viewer, finance or admin (write role:TOKEN, comma-separated)`,
-      );
+      throw new ConfigError('environment', [
+        {
+          path: 'PARTNERSYNC_TOKENS',
+          message: `entry ${i + 1}: role must be viewer, finance or admin (write role:TOKEN, comma-separated)`,
+        },
+      ]);
     }
     if (token.length < 16)
-      throw new Error(
-        `PARTNERSYNC_TOKENS entry ${i + 1}: token is shorter than 16 characters; use a long random token`,
-      );
+      throw new ConfigError('environment', [
+        {
+          path: 'PARTNERSYNC_TOKENS',
+          message: `entry ${i + 1}: token is shorter than 16 characters; use a long random token`,
+        },
+      ]);
     entries.push({ role: role as Role, digest: digest(token), label: `${role}#${i + 1}` });
   });
   return entries;

@@ -1,7 +1,7 @@
 // One error shape for every route: { "error": { "code", "message", "details" } }.
 
 import type { NextFunction, Request, Response } from 'express';
-import { ZodError } from 'zod';
+import { z, ZodError } from 'zod';
 import type { Logger } from '../log.ts';
 
 export class HttpError extends Error {
@@ -42,6 +42,9 @@ export function parseOr400<T>(
   if (!result.success) throw fromZod(result.error, where);
   return result.data;
 }
+
+/** The query of a route that reads none: any parameter is a mistake worth saying (400 naming it). */
+export const noQuery = z.strictObject({});
 
 export function notFound(_req: Request, _res: Response, next: NextFunction): void {
   next(new HttpError(404, 'not_found', 'no such route'));

@@ -311,7 +311,7 @@ export function uiRoutes(deps: AppDeps): Router {
       throw new HttpError(
         400,
         'invalid_request',
-        `The filter or sort in this address is not valid (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}). Use the form on the page.`,
+        `The ${parsed.error.issues.map((i) => `${i.path.join('.')} parameter`).join(', ')} in this address is not valid. Use the form on the page.`,
       );
     const c = await loadCurrent(deps, parsed.data.period);
     const rows = partnerRows(deps, c, await deps.store.openEpisodes(c.account));
@@ -370,7 +370,8 @@ export function uiRoutes(deps: AppDeps): Router {
 
   router.get('/alerts', async (req, res) => {
     const parsed = alertsQuery.safeParse(req.query);
-    if (!parsed.success) throw new HttpError(400, 'invalid_request', 'Severity must be critical, warning or info.');
+    if (!parsed.success)
+      throw new HttpError(400, 'invalid_request', 'The severity parameter must be one of critical, warning or info.');
     const account = await deps.account();
     const [alerts, cache] = await Promise.all([openAlerts(deps, account), deps.store.loadCache(account)]);
     const names = new Map(cache.partners.map((p) => [p.id, p.name ?? p.id]));
