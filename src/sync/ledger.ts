@@ -11,6 +11,7 @@ import { formatMinor } from '../domain/money.ts';
 import type { Program } from '../domain/program.ts';
 import { DAY_MS, monthLabel, parseMonthLabel, type TimeZone } from '../domain/time.ts';
 import type { KeyBalance, LedgerInputs, LedgerKind, NewLedgerEntry, PeriodClose } from '../store/store.ts';
+import { balancesByCurrentKey } from './ledger-keys.ts';
 
 /** A target entry (rules.md 4) in ledger terms: a ledger entry before its kind, original period and reason. */
 export type TargetEntry = Omit<NewLedgerEntry, 'kind' | 'originalPeriod' | 'reason'>;
@@ -186,7 +187,8 @@ function negativeReason(
 
 /** The differences to post (and the ones the clawback window keeps from posting), in key order. */
 export function planLedger(input: PlanInput): LedgerPlan {
-  const { program, targets, balances } = input;
+  const { program, targets } = input;
+  const balances = balancesByCurrentKey(input.balances);
   const through = closedThrough(input.closes);
   const keys = [...new Set([...targets.keys(), ...balances.keys()])].sort(byText);
   const entries: NewLedgerEntry[] = [];
