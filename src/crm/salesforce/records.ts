@@ -8,6 +8,7 @@ import type { SnapshotTouch, Stage } from '../../domain/snapshot.ts';
 import type { TimeZone } from '../../domain/time.ts';
 import type { FieldValues, PulledDeal, PulledPartner } from '../port.ts';
 import { DEAL_RESULT_FIELDS, PARTNER_RESULT_FIELDS } from '../port.ts';
+import { dealDate } from '../shared/deal-dates.ts';
 import { DEAL_RESULT_KEYS, PARTNER_RESULT_KEYS, RATING_KEYS, type FieldMap, type ResolvedField } from './fields.ts';
 
 const sfId = z.string().regex(/^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/, 'a Salesforce id');
@@ -175,8 +176,8 @@ export function toDeal(
     amount: raw.Amount,
     currency: ctx.multiCurrency ? (raw.CurrencyIsoCode ?? null) : ctx.orgCurrency,
     stage: stageOf(raw, ctx.stageOverrides),
-    createdAt: toInstant(raw.CreatedDate, ctx.tz) ?? raw.CreatedDate,
-    closedAt: toInstant(raw.CloseDate, ctx.tz),
+    createdAt: dealDate(toInstant(raw.CreatedDate, ctx.tz)) ?? raw.CreatedDate,
+    closedAt: dealDate(toInstant(raw.CloseDate, ctx.tz)),
     customerId: raw.AccountId,
     recipe: value(ctx, raw, 'deal.recipe'),
     sourcePartnerId: value(ctx, raw, 'deal.sourcePartnerId'),
@@ -186,9 +187,9 @@ export function toDeal(
         : {
             partnerId: regPartner,
             status: regStatus,
-            submittedAt: value(ctx, raw, 'deal.registration.submittedAt'),
-            decidedAt: value(ctx, raw, 'deal.registration.decidedAt'),
-            expiresAt: value(ctx, raw, 'deal.registration.expiresAt'),
+            submittedAt: dealDate(value(ctx, raw, 'deal.registration.submittedAt')),
+            decidedAt: dealDate(value(ctx, raw, 'deal.registration.decidedAt')),
+            expiresAt: dealDate(value(ctx, raw, 'deal.registration.expiresAt')),
           },
     // (at, partnerId) order, whichever query delivered them.
     touches: [...touches].sort((a, b) =>
