@@ -44,7 +44,8 @@ function score(raw: string | null): number | string | null {
 }
 
 const prop = (raw: HubspotObjectRaw, name: string): string | null => {
-  const v = raw.properties[name];
+  // own properties only: a property configured as `constructor` is not Object's
+  const v = Object.hasOwn(raw.properties, name) ? raw.properties[name] : undefined;
   return v === undefined || v === null || v === '' ? null : v;
 };
 

@@ -117,7 +117,7 @@ export function toInstant(value: string | null, tz: TimeZone): string | null {
 
 /** A field value as text: strings as they are, numbers (already source text) and booleans as text. */
 function text(record: Readonly<Record<string, unknown>>, name: string): string | null {
-  const v = record[name];
+  const v = Object.hasOwn(record, name) ? record[name] : undefined;
   if (v === null || v === undefined) return null;
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
@@ -130,7 +130,8 @@ export interface MapperContext {
   /** The deal currency when the org is not multi-currency (the org's currency). */
   orgCurrency: string;
   multiCurrency: boolean;
-  stageOverrides: Readonly<Record<string, Stage>>;
+  /** `crm.stages.overrides` by StageName (a Map: stage names are CRM text, `constructor` included). */
+  stageOverrides: ReadonlyMap<string, Stage>;
 }
 
 /** The canonical value of one of our fields on a record. */
@@ -146,12 +147,12 @@ const value = (ctx: MapperContext, record: Readonly<Record<string, unknown>>, ke
 /** Stage from IsClosed/IsWon, unless `crm.stages.overrides` names the StageName. */
 export function stageOf(
   raw: Pick<SalesforceOpportunityRaw, 'StageName' | 'IsClosed' | 'IsWon'>,
-  overrides: Readonly<Record<string, Stage>>,
+  overrides: ReadonlyMap<string, Stage>,
 ): Stage {
-  const exact = overrides[raw.StageName];
+  const exact = overrides.get(raw.StageName);
   if (exact !== undefined) return exact;
   const lower = raw.StageName.toLowerCase();
-  for (const [name, stage] of Object.entries(overrides)) if (name.toLowerCase() === lower) return stage;
+  for (const [name, stage] of overrides) if (name.toLowerCase() === lower) return stage;
   return raw.IsClosed ? (raw.IsWon ? 'won' : 'lost') : 'open';
 }
 
@@ -242,7 +243,8 @@ export function matchesWhere(
   const keys = new Map(Object.keys(raw).map((k) => [k.toLowerCase(), k]));
   return Object.entries(where).every(([field, expected]) => {
     // Field names are case-insensitive in Salesforce; records carry the canonical spelling.
-    const actual = raw[keys.get(field.toLowerCase()) ?? field];
+    const key = keys.get(field.toLowerCase());
+    const actual = key === undefined ? undefined : raw[key];
     if (typeof expected === 'boolean') return actual === expected || actual === String(expected);
     if (typeof expected === 'number') return actual !== null && actual !== undefined && Number(actual) === expected;
     return typeof actual === 'string' && actual.toLowerCase() === expected.toLowerCase();
