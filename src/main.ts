@@ -60,6 +60,8 @@ function cachedProbe(probe: () => Promise<boolean>, ttlMs: number, clock: Clock)
 export async function startService(o: ServiceOptions): Promise<Service> {
   const clock = o.clock ?? systemClock;
   const { config, env, logger } = o;
+  // a malformed token list is refused before anything is opened
+  const tokens = parseTokens(env.PARTNERSYNC_TOKENS);
   const storeUrl = resolveStoreUrl(config.config.store.url, env.DATABASE_URL);
   const store = await openStore(storeUrl, { cwd: o.cwd });
   const { provider, settings } = activeCrm(config);
@@ -103,7 +105,6 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const accountKey = async (): Promise<string> => (account ??= await crm.accountKey());
   const storeOk = cachedProbe(async () => (await store.migrations()).length > 0, 5_000, clock);
   const crmOk = cachedProbe(async () => (await accountKey()).length > 0, 60_000, clock);
-  const tokens = parseTokens(env.PARTNERSYNC_TOKENS);
   if (tokens.length === 0)
     logger.warn('PARTNERSYNC_TOKENS is empty: every API route but /healthz and /readyz answers 401');
 

@@ -20,7 +20,11 @@ const coreSchema = z.object({
     .trim()
     .min(32, { error: 'must be at least 32 characters (e.g. openssl rand -hex 32)' })
     .optional(),
-  DATABASE_URL: optional,
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^(sqlite:|postgres:|postgresql:)/, { error: 'must start with sqlite: or postgres:// (the store URL)' })
+    .optional(),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   NODE_ENV: optional,

@@ -9,7 +9,7 @@ import type { ProviderRegistry } from '../crm/registry.ts';
 import { builtInProviders } from '../providers.ts';
 import { configSchema, type ConfigFile } from './schema.ts';
 import { crossReferenceIssues, normaliseProgram } from './program-schema.ts';
-import { ConfigError, formatPath, fromZodIssues } from './errors.ts';
+import { ConfigError, formatPath, fromZodIssues, type ConfigIssue } from './errors.ts';
 import { prepareProgram, type Program, type ProgramConfig } from '../domain/program.ts';
 
 export const DEFAULT_CONFIG_PATH = 'config/partnersync.yaml';
@@ -49,12 +49,26 @@ export function parseConfigText(
       })),
     );
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    // the yaml library refuses alias expansions that would blow up (a "billion laughs" file)
+    // and other unresolvable documents while building values
+    throw new ConfigError(source, [
+      {
+        path: '',
+        message: `YAML: ${err instanceof Error ? err.message : String(err)}; write the values out instead of repeating aliases (*name)`,
+      },
+    ]);
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(source, [
       { path: '', message: 'the file must be a YAML mapping with at least a `program:` section' },
     ]);
   }
+  const reserved = reservedKeyIssues(raw);
+  if (reserved.length > 0) throw new ConfigError(source, reserved);
   const result = configSchema(providers).safeParse(raw);
   const crossRefs = crossReferenceIssues((raw as Record<string, unknown>)['program']).map((i) => ({
     path: formatPath(['program', ...i.path]),
@@ -67,6 +81,25 @@ export function parseConfigText(
   }
   const programConfig = normaliseProgram(result.data.program);
   return { config: result.data, programConfig, program: prepareProgram(programConfig), providers };
+}
+
+/**
+ * `__proto__` anywhere as a key: JavaScript objects reserve it, and the schema would drop it
+ * without a word (a plan or recipe of that name would vanish), so it is refused with its path.
+ */
+function reservedKeyIssues(value: unknown, path: readonly (string | number)[] = []): ConfigIssue[] {
+  if (value === null || typeof value !== 'object') return [];
+  if (Array.isArray(value)) return value.flatMap((v: unknown, i) => reservedKeyIssues(v, [...path, i]));
+  const issues: ConfigIssue[] = [];
+  for (const [key, v] of Object.entries(value)) {
+    if (key === '__proto__')
+      issues.push({
+        path: formatPath([...path, key]),
+        message: '"__proto__" cannot be used as a name here (JavaScript reserves it); choose another name',
+      });
+    else issues.push(...reservedKeyIssues(v, [...path, key]));
+  }
+  return issues;
 }
 
 export function loadConfigFile(file: string, providers: ProviderRegistry = builtInProviders): LoadedConfig {

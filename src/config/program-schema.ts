@@ -332,7 +332,8 @@ export function crossReferenceIssues(raw: unknown): { path: (string | number)[];
   const planIds = Object.keys(plans);
   for (const [id, recipe] of Object.entries(asRecord(program['recipes']) ?? {})) {
     const plan = asRecord(recipe)?.['plan'];
-    if (typeof plan === 'string' && !(plan in plans)) {
+    // own keys only: `toString` is not a plan because every object inherits one
+    if (typeof plan === 'string' && !Object.hasOwn(plans, plan)) {
       issues.push({
         path: ['recipes', id, 'plan'],
         message: `unknown plan "${plan}"; define it under program.plans${planIds.length ? ` or use one of: ${planIds.join(', ')}` : ''}`,
@@ -340,7 +341,7 @@ export function crossReferenceIssues(raw: unknown): { path: (string | number)[];
     }
   }
   const currency = program['currency'];
-  if (typeof currency === 'string' && currency in (asRecord(program['exchangeRates']) ?? {})) {
+  if (typeof currency === 'string' && Object.hasOwn(asRecord(program['exchangeRates']) ?? {}, currency)) {
     issues.push({
       path: ['exchangeRates', currency],
       message: `the base currency ${currency} always has rate 1; remove this entry`,

@@ -250,8 +250,16 @@ const CORE_ROWS: readonly ReferenceRow[] = [
     default: '—',
     meaning: 'the public URL webhook senders call, when a proxy stands in front (webhook signatures cover it)',
   },
-  { key: 'server.trustProxy', default: '`false`', meaning: 'express "trust proxy": hops to trust for `X-Forwarded-*`' },
-  { key: 'server.rateLimitPerMinute', default: '`600`', meaning: 'requests per minute per token' },
+  {
+    key: 'server.trustProxy',
+    default: '`false`',
+    meaning: 'express "trust proxy": hops to trust for `X-Forwarded-*` (client address for rate limits, protocol)',
+  },
+  {
+    key: 'server.rateLimitPerMinute',
+    default: '`600`',
+    meaning: "requests per minute per valid token; requests without one share their client address's budget",
+  },
 ];
 
 /** Every documented key with its default and meaning, in README order. */

@@ -8,6 +8,12 @@ import type { DealRec, PartnerRec } from './prepare.ts';
 import type { PreparedPlan, PreparedRecipe, PreparedTier, Program } from './program.ts';
 import { DAY_MS, monthLabel, type MonthIndex, type TimeZone } from './time.ts';
 
+/**
+ * Fixed-fee entry keys are `fee:{partnerId}:{period}` (rules.md 4): a key never starts with a
+ * character a spreadsheet reads as a formula. Keys posted before were `-:{partnerId}:{period}`.
+ */
+export const FIXED_FEE_PREFIX = 'fee';
+
 /** A commission entry as result.json shows it (rules.md 9). */
 export interface CommissionOut {
   key: string;
@@ -117,7 +123,7 @@ export class CommissionTable {
   key(i: number): string {
     // join builds one flat string (a template literal would keep a rope of its parts)
     return [
-      this.deals[i]?.id ?? '-',
+      this.deals[i]?.id ?? FIXED_FEE_PREFIX,
       this.partners[this.partnerCol.get(i)]?.id ?? '',
       monthLabel(this.months.get(i)),
     ].join(':');
@@ -368,7 +374,7 @@ const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 /**
  * Target entries of every won deal and every fixed fee, in key order, plus the recipe issues
  * won deals' rows raise. Entries are written in key order directly: groups by prefix
- * ("{dealId}:" or "-:"), then by "{partnerId}:", then month — which is the ordinal order of
+ * ("{dealId}:" or "fee:"), then by "{partnerId}:", then month — which is the ordinal order of
  * the keys unless an id itself contains ":" (then the table is sorted at the end).
  */
 export function computeCommissions(
@@ -392,7 +398,7 @@ export function computeCommissions(
   let feesWritten = false;
   for (const i of won) {
     const deal = deals[i] as DealRec;
-    if (!feesWritten && byText(`${deal.id}:`, '-:') > 0) {
+    if (!feesWritten && byText(`${deal.id}:`, `${FIXED_FEE_PREFIX}:`) > 0) {
       fixedFeeEntries(ctx, w);
       feesWritten = true;
     }

@@ -105,7 +105,8 @@ export function earnedTier(p: PartnerRec, wins: SourcedWins, asOf: number): stri
 export function computeFit(program: Program, p: PartnerRec): FitResult | null {
   let score = rat(0);
   for (const [criterion, weight] of program.fitCriteria) {
-    const v = p.fit[criterion];
+    // own values only: a criterion named `constructor` is not Object's
+    const v = Object.hasOwn(p.fit, criterion) ? p.fit[criterion] : undefined;
     if (!isRating(v)) return null;
     score = add(score, mul(weight, rat(v)));
   }

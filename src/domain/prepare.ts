@@ -199,9 +199,11 @@ function readRegistration(
   }
   const submitted = readTime(ctx.tz, raw.submittedAt);
   const expires = readTime(ctx.tz, raw.expiresAt);
-  if (submitted === 'invalid') return ignore('submittedAt is not an ISO-8601 timestamp');
-  if (expires === 'invalid') return ignore('expiresAt is not an ISO-8601 timestamp');
-  if (readTime(ctx.tz, raw.decidedAt) === 'invalid') return ignore('decidedAt is not an ISO-8601 timestamp');
+  const unreadable = (field: 'submittedAt' | 'expiresAt' | 'decidedAt'): null =>
+    ignore(`${field} ${JSON.stringify(raw[field])} is not an ISO-8601 timestamp`);
+  if (submitted === 'invalid') return unreadable('submittedAt');
+  if (expires === 'invalid') return unreadable('expiresAt');
+  if (readTime(ctx.tz, raw.decidedAt) === 'invalid') return unreadable('decidedAt');
   const partner = partnerId === null ? undefined : ctx.index.get(partnerId);
   if (partner === undefined) {
     // a registration naming no partner, or one that is not a partner: dropped, whatever its timestamp

@@ -51,6 +51,18 @@ function fieldsOf(m: RegExpExecArray, offset: number): Fields {
   };
 }
 
+/** 400 Gregorian years, in ms: the calendar repeats itself exactly after them. */
+const GREGORIAN_CYCLE_MS = 146_097 * DAY_MS;
+
+/**
+ * The UTC instant of calendar fields. Date.UTC reads years 0–99 as 1900–1999, so those are
+ * computed 400 years later and moved back one cycle: years 0000–9999 are read as written.
+ */
+function utcInstant(f: Fields): number {
+  if (f.y >= 100) return Date.UTC(f.y, f.mo - 1, f.d, f.h, f.mi, f.s, f.ms);
+  return Date.UTC(f.y + 400, f.mo - 1, f.d, f.h, f.mi, f.s, f.ms) - GREGORIAN_CYCLE_MS;
+}
+
 const digit = (text: string, i: number): number => text.charCodeAt(i) - 48;
 const num2 = (text: string, i: number): number => digit(text, i) * 10 + digit(text, i + 1);
 
@@ -78,15 +90,18 @@ function parseUtcFast(text: string): number | null | undefined {
     ms: len === 24 ? digit(text, 20) * 100 + num2(text, 21) : 0,
   };
   if (!fieldsValid(f)) return null;
-  return Date.UTC(f.y, f.mo - 1, f.d, f.h, f.mi, f.s, f.ms);
+  return utcInstant(f);
 }
 const FAST_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 const FAST_DIGITS_MS = [...FAST_DIGITS, 20, 21, 22];
 
-/** Formats an instant as ISO-8601 UTC, without milliseconds when they are zero. */
+/**
+ * Formats an instant as ISO-8601 UTC, without milliseconds when they are zero. Outside years
+ * 0000–9999 (a local month start of year 0000 east of UTC) the year has six digits and a sign.
+ */
 export function formatInstant(ms: number): string {
   const iso = new Date(ms).toISOString();
-  return iso.endsWith('.000Z') ? `${iso.slice(0, 19)}Z` : iso;
+  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
 }
 
 /** A calendar month as a single integer: year * 12 + (month - 1). */
@@ -222,7 +237,7 @@ export class TimeZone {
     if (m) {
       const f = fieldsOf(m, 1);
       if (!fieldsValid(f)) return null;
-      const utc = Date.UTC(f.y, f.mo - 1, f.d, f.h, f.mi, f.s, f.ms);
+      const utc = utcInstant(f);
       if (m[8] !== undefined) return utc;
       const oh = Number(m[10]);
       const om = Number(m[11]);

@@ -1,11 +1,13 @@
 // The HTTP API (docs/product.md "HTTP API"): createApp(deps) builds the express app without
 // listening, so tests drive it in-process. Roles follow product.md's table; every route but
-// /healthz, /readyz and the signed webhook needs a bearer token (or a dashboard session).
+// /healthz, /readyz and the signed webhook needs a bearer token (or a dashboard session), and
+// the API reads no body before the caller is authenticated (body-limits.ts).
 
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import { requireRole } from './auth.ts';
+import { identifyBearer, requireRole } from './auth.ts';
+import { authenticatedJsonBody, declaredBodyCap, rawBody } from './body-limits.ts';
 import type { AppDeps } from './deps.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { financeRoutes } from './routes/finance.ts';
@@ -53,19 +55,22 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.config.server.trustProxy);
   app.use(requestIds, accessLog(deps));
+  // A body declared larger than the cap is refused before anything reads it, on every route.
+  app.use(declaredBodyCap);
 
-  // Health and the signed webhook first: no token, no rate limit.
+  // Health and the signed webhook first: no token, no rate limit. The webhook's raw bytes are
+  // read here, capped and depth-checked, for the receiver to verify their signature.
   app.use(healthRoutes(deps));
-  app.use('/v1/webhooks', webhookRoutes(deps));
+  app.use('/v1/webhooks', rawBody(), webhookRoutes(deps));
 
+  app.use(identifyBearer(deps.tokens));
   app.use(
     rateLimit({
       windowMs: 60_000,
       limit: deps.rateLimitPerMinute ?? deps.config.config.server.rateLimitPerMinute,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
-      // one budget per credential; requests without one share their address's budget
-      keyGenerator: (req) => req.get('authorization') ?? `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`,
+      keyGenerator: rateLimitKey,
       handler: (_req, res) => {
         res.status(429).json({
           error: {
@@ -79,7 +84,7 @@ export function createApp(deps: AppDeps): Express {
   );
 
   app.use('/ui', uiRoutes(deps));
-  app.use(express.json({ limit: '1mb' }));
+  app.use(authenticatedJsonBody(deps.tokens));
   app.get('/metrics', requireRole(deps.tokens, 'viewer'), async (_req, res) => {
     res.set('Content-Type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
@@ -90,3 +95,12 @@ export function createApp(deps: AppDeps): Express {
 }
 
 export type { AppDeps, Readiness } from './deps.ts';
+/**
+ * One budget per verified token entry, however its Authorization header is spelled; everything
+ * else (no header, a junk one, a wrong token) shares the budget of its client address, which
+ * is the forwarded one only behind a trusted proxy (server.trustProxy).
+ */
+export function rateLimitKey(req: Request): string {
+  if (req.principal?.via === 'token') return `token:${req.principal.label}`;
+  return `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
+}

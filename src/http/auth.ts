@@ -4,6 +4,7 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { ConfigError } from '../config/errors.ts';
 import { HttpError } from './errors.ts';
 
 export const ROLES = ['viewer', 'finance', 'admin'] as const;
@@ -28,14 +29,20 @@ export function parseTokens(spec: string | undefined): TokenEntry[] {
     const role = colon < 0 ? '' : item.slice(0, colon).trim();
     const token = colon < 0 ? '' : item.slice(colon + 1).trim();
     if (!(ROLES as readonly string[]).includes(role)) {
-      throw new Error(
-        `PARTNERSYNC_TOKENS entry ${i + 1}: role must be viewer, finance or admin (write role:TOKEN, comma-separated)`,
-      );
+      throw new ConfigError('environment', [
+        {
+          path: 'PARTNERSYNC_TOKENS',
+          message: `entry ${i + 1}: role must be viewer, finance or admin (write role:TOKEN, comma-separated)`,
+        },
+      ]);
     }
     if (token.length < 16)
-      throw new Error(
-        `PARTNERSYNC_TOKENS entry ${i + 1}: token is shorter than 16 characters; use a long random token`,
-      );
+      throw new ConfigError('environment', [
+        {
+          path: 'PARTNERSYNC_TOKENS',
+          message: `entry ${i + 1}: token is shorter than 16 characters; use a long random token`,
+        },
+      ]);
     entries.push({ role: role as Role, digest: digest(token), label: `${role}#${i + 1}` });
   });
   return entries;
@@ -63,6 +70,21 @@ declare module 'express-serve-static-core' {
     /** Set by `authenticate`: who is calling. */
     principal?: { role: Role; label: string; via: 'token' | 'session' };
   }
+}
+
+/**
+ * Sets `req.principal` when the request carries a valid bearer token, and lets every request
+ * through: it runs before the rate limiter (which keys budgets by the verified token's entry,
+ * so every spelling of one token shares one budget) and before any body is read. Routes still
+ * decide with `requireRole`.
+ */
+export function identifyBearer(entries: readonly TokenEntry[]) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    const token = bearerToken(req);
+    const entry = token === null ? null : findToken(entries, token);
+    if (entry !== null) req.principal = { role: entry.role, label: entry.label, via: 'token' };
+    next();
+  };
 }
 
 /**

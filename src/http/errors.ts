@@ -1,7 +1,7 @@
 // One error shape for every route: { "error": { "code", "message", "details" } }.
 
 import type { NextFunction, Request, Response } from 'express';
-import { ZodError } from 'zod';
+import { z, ZodError } from 'zod';
 import type { Logger } from '../log.ts';
 
 export class HttpError extends Error {
@@ -17,6 +17,14 @@ export class HttpError extends Error {
     this.details = details ?? null;
   }
 }
+
+/** The answer to a body over the 1 MB cap (body-limits.ts), from the cap or from a parser's limit. */
+export const bodyTooLarge = (): HttpError =>
+  new HttpError(
+    413,
+    'payload_too_large',
+    'the request body is larger than 1 MB (1048576 bytes); send less per request',
+  );
 
 function fromZod(err: ZodError, where: string): HttpError {
   const details = err.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
@@ -35,6 +43,9 @@ export function parseOr400<T>(
   return result.data;
 }
 
+/** The query of a route that reads none: any parameter is a mistake worth saying (400 naming it). */
+export const noQuery = z.strictObject({});
+
 export function notFound(_req: Request, _res: Response, next: NextFunction): void {
   next(new HttpError(404, 'not_found', 'no such route'));
 }
@@ -45,11 +56,10 @@ export function errorHandler(logger: Logger) {
     if (err instanceof HttpError) e = err;
     else if (err instanceof ZodError) e = fromZod(err, 'request');
     else if (isBodyParserError(err))
-      e = new HttpError(
-        err.status,
-        'invalid_request',
-        err.type === 'entity.too.large' ? 'the request body is too large' : 'the request body is not valid JSON',
-      );
+      e =
+        err.type === 'entity.too.large'
+          ? bodyTooLarge()
+          : new HttpError(err.status, 'invalid_request', 'the request body is not valid JSON');
     else {
       logger.error({ err, requestId: res.locals['requestId'] as unknown, path: req.path }, 'request failed');
       e = new HttpError(500, 'internal', 'the request failed; see the server log with this request id');

@@ -10,6 +10,7 @@ import type { EngineDetails } from '../domain/engine.ts';
 import { formatMinor } from '../domain/money.ts';
 import type { Program } from '../domain/program.ts';
 import { DAY_MS, monthLabel, parseMonthLabel, type TimeZone } from '../domain/time.ts';
+import { balancesByCurrentKey } from './keys.ts';
 import type { KeyBalance, LedgerInputs, LedgerKind, NewLedgerEntry, PeriodClose, TargetEntry } from './types.ts';
 
 export type { TargetEntry } from './types.ts';
@@ -185,7 +186,8 @@ function negativeReason(
 
 /** The differences to post (and the ones the clawback window keeps from posting), in key order. */
 export function planLedger(input: PlanInput): LedgerPlan {
-  const { program, targets, balances } = input;
+  const { program, targets } = input;
+  const balances = balancesByCurrentKey(input.balances);
   const through = closedThrough(input.closes);
   const keys = [...new Set([...targets.keys(), ...balances.keys()])].sort(byText);
   const entries: NewLedgerEntry[] = [];

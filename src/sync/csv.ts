@@ -1,17 +1,32 @@
 // CSV for finance: RFC 4180 (CRLF, quotes where needed), UTF-8, and safe to open in a
-// spreadsheet — a cell that a spreadsheet would run as a formula is neutralised with a
-// leading apostrophe. Two shapes are left alone because they cannot call anything and
-// finance needs them verbatim: plain numbers (negative amounts such as "-120.00") and
-// fixed-fee entry keys made only of id characters ("-:p05:2026-01", rules.md 4).
+// spreadsheet — a cell that a spreadsheet could run as a formula is neutralised with a leading
+// apostrophe. That is any cell whose first character after leading whitespace is = + - or @,
+// and any cell starting with a tab or carriage return: spreadsheets trim spaces on import
+// (LibreOffice's "Trim spaces") and read what follows as a formula. Whitespace here is every
+// Unicode space, zero-width ones and the byte-order mark included. Full-width signs (＝ ＋)
+// are left alone: LibreOffice 7.4 does not evaluate them. Two shapes stay as written because
+// they cannot call anything and finance needs them verbatim: plain numbers (negative amounts
+// such as "-120.00") and the fixed-fee keys posted before rules.md named them fee:{partnerId}:
+// {period} ("-:p05:2026-01", made of id characters only), so closed months export unchanged.
 
 import { stringify } from 'csv-stringify/sync';
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+const LEADING_BLANKS = /^[\s\u180e\u200b-\u200d\u2060\ufeff]*/u;
+const FORMULA_SIGNS = new Set(['=', '+', '-', '@']);
 const INERT = [/^-?\d+(\.\d+)?$/, /^-:[A-Za-z0-9_.-]+:\d{4}-\d{2}$/];
+
+function startsFormula(text: string): boolean {
+  const first = text.charCodeAt(0);
+  // the common case, read without a regular expression: a printable ASCII character first
+  if (first > 0x20 && first < 0x7f) return FORMULA_SIGNS.has(text.charAt(0));
+  if (first === 0x09 || first === 0x0d) return true;
+  const blanks = LEADING_BLANKS.exec(text)?.[0].length ?? 0;
+  return blanks > 0 && FORMULA_SIGNS.has(text.charAt(blanks));
+}
 
 /** Returns the cell text a spreadsheet will show as text, never evaluate. */
 export function neutraliseCell(text: string): string {
-  return FORMULA_START.test(text) && !INERT.some((re) => re.test(text)) ? `'${text}` : text;
+  return startsFormula(text) && !INERT.some((re) => re.test(text)) ? `'${text}` : text;
 }
 
 export type CsvCell = string | number | boolean | null | undefined;

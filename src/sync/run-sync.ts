@@ -14,6 +14,7 @@ import type { LedgerKind, PullState, RunStatus } from '../store/store.ts';
 import { healthDropped, planEpisodes } from './alert-episodes.ts';
 import { SimulatedCrash, type FaultPoint, type SyncDeps } from './deps.ts';
 import { clawbackAlerts, planLedger, targetEntries } from '../ledger/plan.ts';
+import { timestampDetails } from './rejection-details.ts';
 import { batches, planWriteBack } from './write-back.ts';
 
 export interface SyncOptions {
@@ -249,7 +250,7 @@ class Run {
       partners: cache.partners.length,
       deals: cache.deals.length,
       rejected: out.result.rejected,
-      warnings: out.warnings,
+      warnings: [...out.warnings, ...timestampDetails(cache.deals, out.result.rejected, tz)],
     };
     this.boundary('after-compute');
 

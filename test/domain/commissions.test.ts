@@ -204,12 +204,12 @@ describe('caps, flat bands and fixed fees', () => {
     ];
     const r = run(program, partners, [], '2026-02-05T00:00:00Z');
     expect(r.commissions.map((c) => `${c.key} ${c.amount} ${c.payableOn} ${c.status}`)).toEqual([
-      '-:p1:2025-11 500.00 2025-11-25 payable',
-      '-:p1:2025-12 500.00 2025-12-11 payable',
-      '-:p1:2026-01 500.00 2026-01-11 payable',
-      '-:p1:2026-02 500.00 2026-02-11 held',
-      '-:p2:2025-12 500.00 2025-12-11 payable',
-      '-:p2:2026-01 500.00 2026-01-11 payable',
+      'fee:p1:2025-11 500.00 2025-11-25 payable',
+      'fee:p1:2025-12 500.00 2025-12-11 payable',
+      'fee:p1:2026-01 500.00 2026-01-11 payable',
+      'fee:p1:2026-02 500.00 2026-02-11 held',
+      'fee:p2:2025-12 500.00 2025-12-11 payable',
+      'fee:p2:2026-01 500.00 2026-01-11 payable',
     ]);
     expect(r.commissions[0]).toMatchObject({
       dealId: null,
@@ -219,6 +219,48 @@ describe('caps, flat bands and fixed fees', () => {
       plan: 'retainer',
       recipe: 'marketing',
     });
+  });
+});
+
+describe('entry keys (rules.md 4 and 9)', () => {
+  it('keys fixed fees fee:{partnerId}:{period} and sorts them among deal keys in ordinal order', () => {
+    const won = (id: string, partnerId: string) =>
+      deal(id, { sourcePartnerId: partnerId, amount: '1000.00', closedAt: '2026-01-20T12:00:00Z' });
+    const r = run(
+      program,
+      [p('p1', 'referral'), p('m1', 'marketing', { onboardedAt: '2025-12-15T12:00:00Z' }), p('m0', 'marketing')],
+      // ordinal order around "fee:": "1000:", "Z9:" and "fe:" and "fee1:" come before it, "feeA:" and "g1:" after
+      ['g1', 'feeA', 'fee1', 'fe', 'Z9', '1000', 'a1'].map((id) => won(id, 'p1')),
+      '2026-01-31T00:00:00Z',
+    );
+    const keys = r.commissions.map((c) => c.key);
+    expect(keys).toEqual([
+      '1000:p1:2026-01',
+      'Z9:p1:2026-01',
+      'a1:p1:2026-01',
+      'fe:p1:2026-01',
+      'fee1:p1:2026-01',
+      'fee:m0:2024-12', // onboarded 2025-01-01T00:00Z: still December in New York
+      'fee:m0:2025-01',
+      'fee:m0:2025-02',
+      'fee:m0:2025-03',
+      'fee:m0:2025-04',
+      'fee:m0:2025-05',
+      'fee:m0:2025-06',
+      'fee:m0:2025-07',
+      'fee:m0:2025-08',
+      'fee:m0:2025-09',
+      'fee:m0:2025-10',
+      'fee:m0:2025-11',
+      'fee:m0:2025-12',
+      'fee:m0:2026-01',
+      'fee:m1:2025-12',
+      'fee:m1:2026-01',
+      'feeA:p1:2026-01',
+      'g1:p1:2026-01',
+    ]);
+    expect([...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(keys);
+    expect(keys.some((k) => /^[=+\-@]/.test(k))).toBe(false);
   });
 });
 

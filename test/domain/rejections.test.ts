@@ -76,7 +76,7 @@ describe('rejected deals (rules.md 2), first matching reason in order', () => {
       'deal d1: touches[0] of partner p2 ignored: at "soon" is not an ISO-8601 timestamp',
       'deal d1: touches[1] ignored: not an object',
       'deal d2: registration ignored: status "pending" is not submitted, approved, rejected, expired',
-      'deal d3: registration ignored: submittedAt is not an ISO-8601 timestamp',
+      'deal d3: registration ignored: submittedAt "yesterday" is not an ISO-8601 timestamp',
     ]);
   });
 

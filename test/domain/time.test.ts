@@ -73,3 +73,47 @@ describe('periods', () => {
     expect(parsePeriod(label)).toBeNull();
   });
 });
+
+describe('years 0000–0099 (issue 16, finding 5)', () => {
+  const utc = new TimeZone('UTC');
+
+  it.each([
+    '0001-01-01T00:00:00Z',
+    '0099-12-31T23:59:59Z',
+    '0099-12-31T23:59:59.999Z',
+    '0000-01-01T00:00:00Z',
+    '0000-02-29T12:00:00Z', // year 0 is a leap year (proleptic Gregorian)
+    '0050-06-15T10:00:00.250Z',
+  ])('reads %s as that instant, not 1900 years later', (text) => {
+    const ms = utc.parse(text);
+    expect(ms).toBe(Date.parse(text));
+    expect(formatInstant(ms ?? 0)).toBe(text.replace('.000Z', 'Z'));
+  });
+
+  it('reads offsets in years 0000–0099 exactly', () => {
+    expect(formatInstant(utc.parse('0099-12-31T23:30:00+02:00') ?? 0)).toBe('0099-12-31T21:30:00Z');
+    expect(formatInstant(utc.parse('0001-01-01T00:30:00+01:00') ?? 0)).toBe('0000-12-31T23:30:00Z');
+    expect(formatInstant(utc.parse('0050-06-15T10:00:00.000+0000') ?? 0)).toBe('0050-06-15T10:00:00Z');
+    expect(utc.parse('0001-02-29T00:00:00Z')).toBeNull(); // year 1 is not a leap year
+  });
+
+  it('puts instants of years 0000–0099 in their own local months and dates', () => {
+    const berlin = new TimeZone('Europe/Berlin');
+    const ny = new TimeZone('America/New_York');
+    const at = (text: string): number => utc.parse(text) ?? Number.NaN;
+    expect(monthLabel(utc.monthOf(at('0001-01-01T00:00:00Z')))).toBe('0001-01');
+    expect(utc.localDate(at('0001-01-01T00:00:00Z'))).toBe('0001-01-01');
+    expect(monthLabel(utc.monthOf(at('0099-12-31T23:59:59Z')))).toBe('0099-12');
+    // local mean time before standard zones: Berlin +0:53:28, New York −4:56:02
+    expect(monthLabel(berlin.monthOf(at('0099-12-31T23:59:59Z')))).toBe('0100-01');
+    expect(berlin.localDate(at('0099-12-31T23:59:59Z'))).toBe('0100-01-01');
+    expect(monthLabel(ny.monthOf(at('0001-01-01T00:00:00Z')))).toBe('0000-12');
+    expect(ny.localDate(at('0001-01-01T04:56:02Z'))).toBe('0001-01-01');
+  });
+
+  it('formats instants before year 0000 or after 9999 in UTC without cutting them', () => {
+    expect(formatInstant(Date.parse('-000001-12-31T23:06:32Z'))).toBe('-000001-12-31T23:06:32Z');
+    expect(formatInstant(Date.parse('+010000-01-01T00:00:00.500Z'))).toBe('+010000-01-01T00:00:00.500Z');
+    expect(formatInstant(new TimeZone('Europe/Berlin').monthStart(0))).toBe('-000001-12-31T23:06:32Z');
+  });
+});

@@ -65,6 +65,12 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
     period: '2025-Q4',
   },
   {
+    name: 'fixed-fee-order',
+    config: 'test/golden/configs/program-fixed-fee.yaml',
+    snapshot: 'test/golden/snapshots/fixed-fee.json',
+    asOf: '2026-02-20T12:00:00Z',
+  },
+  {
     name: 'demo-program',
     config: 'config/examples/demo.yaml',
     snapshot: 'test/golden/snapshots/s600.json',

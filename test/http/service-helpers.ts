@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/log.ts';
 import { startService, type Service } from '../../src/main.ts';
 import { runSync } from '../../src/sync/run-sync.ts';
 import { openStore } from '../../src/store/open-store.ts';
-import { seedCrm, testConfig, TestClock } from '../sync/helpers.ts';
+import { PROGRAM_YAML, seedCrm, testConfig, TestClock } from '../sync/helpers.ts';
 
 export const TOKENS = {
   viewer: 'viewer-token-0123456789abcdef',
@@ -27,11 +27,12 @@ export interface TestService extends Service {
 }
 
 export async function startTestService(
-  options: { crm?: FakeCrm; seed?: (crm: FakeCrm) => void } = {},
+  options: { crm?: FakeCrm; seed?: (crm: FakeCrm) => void; server?: Record<string, unknown> } = {},
 ): Promise<TestService> {
   const dir = mkdtempSync(path.join(tmpdir(), 'partnersync-http-'));
   const storeUrl = `sqlite:${path.join(dir, 'store.db')}`;
-  const config = testConfig(undefined, { url: storeUrl });
+  const server = options.server === undefined ? '' : `server: ${JSON.stringify(options.server)}\n`;
+  const config = testConfig(PROGRAM_YAML + server, { url: storeUrl });
   const fake = options.crm ?? new FakeCrm({ account: 'acct-http', pageSize: 50 });
   (options.seed ?? seedCrm)(fake);
   const clock = new TestClock('2026-03-20T12:00:00Z');

@@ -72,9 +72,9 @@ describe.each(storeTargets())('ledger on $name', (target) => {
     // closing 2026-02 closed January too: the January fixed fee change goes to March
     w.crm.updatePartner('p3', { onboardedAt: '2026-02-15T00:00:00Z' });
     await runSync(w.deps);
-    expect(await entries(w, '-:p3:2026-01')).toEqual([
-      '-:p3:2026-01 accrual 2026-01<-2026-01 50000',
-      '-:p3:2026-01 adjustment 2026-03<-2026-01 -50000',
+    expect(await entries(w, 'fee:p3:2026-01')).toEqual([
+      'fee:p3:2026-01 accrual 2026-01<-2026-01 50000',
+      'fee:p3:2026-01 adjustment 2026-03<-2026-01 -50000',
     ]);
     await w.store.close();
   });

@@ -12,10 +12,21 @@ export const historyEntryRaw = z.object({
   sourceType: z.string().optional(),
 });
 
+/**
+ * Property values by name, in an object without a prototype: names come from the config
+ * (crm.mappings) and from HubSpot, and `constructor` must read as absent, not as Object's.
+ */
+const byName = <T extends z.ZodType>(value: T) =>
+  z
+    .record(z.string(), value)
+    .transform((r): Record<string, z.output<T>> =>
+      Object.assign(Object.create(null) as Record<string, z.output<T>>, r),
+    );
+
 export const hubspotObjectRaw = z.object({
   id: z.string().min(1),
-  properties: z.record(z.string(), z.string().nullable()),
-  propertiesWithHistory: z.record(z.string(), z.array(historyEntryRaw)).optional(),
+  properties: byName(z.string().nullable()),
+  propertiesWithHistory: byName(z.array(historyEntryRaw)).optional(),
   createdAt: date,
   updatedAt: date,
   archived: z.boolean().optional(),

@@ -15,20 +15,21 @@ export interface StageInfo {
 
 export class StageMap {
   readonly #stages: ReadonlyMap<string, StageInfo>;
-  readonly #overrides: Readonly<Record<string, Stage>>;
+  // a Map: stage ids come from HubSpot and override keys from the config (`constructor` is text)
+  readonly #overrides: ReadonlyMap<string, Stage>;
 
   constructor(stages: readonly StageInfo[], overrides: Readonly<Record<string, Stage>>) {
     this.#stages = new Map(stages.map((s) => [s.id, s]));
-    this.#overrides = overrides;
+    this.#overrides = new Map(Object.entries(overrides));
   }
 
   /** The outcome of a stage id, or null when neither HubSpot nor the overrides know it. */
   outcome(stageId: string): Stage | null {
-    return this.#overrides[stageId] ?? this.#stages.get(stageId)?.outcome ?? null;
+    return this.#overrides.get(stageId) ?? this.#stages.get(stageId)?.outcome ?? null;
   }
 
   has(stageId: string): boolean {
-    return this.#stages.has(stageId) || this.#overrides[stageId] !== undefined;
+    return this.#stages.has(stageId) || this.#overrides.has(stageId);
   }
 
   stages(): StageInfo[] {
@@ -37,7 +38,7 @@ export class StageMap {
 
   /** Override keys that name no stage of any pipeline (a config typo). */
   unknownOverrides(): string[] {
-    return Object.keys(this.#overrides).filter((id) => !this.#stages.has(id));
+    return [...this.#overrides.keys()].filter((id) => !this.#stages.has(id));
   }
 }
 

@@ -14,6 +14,7 @@ import {
   type PulledPartner,
   type DealResultField,
 } from '../port.ts';
+import { dealDate } from '../shared/deal-dates.ts';
 import { RATING_KEYS, type FieldMap } from './field-map.ts';
 import type { HubspotObjectRaw } from './raw-schemas.ts';
 import type { StageMap } from './stage-map.ts';
@@ -43,7 +44,8 @@ function score(raw: string | null): number | string | null {
 }
 
 const prop = (raw: HubspotObjectRaw, name: string): string | null => {
-  const v = raw.properties[name];
+  // own properties only: a property configured as `constructor` is not Object's
+  const v = Object.hasOwn(raw.properties, name) ? raw.properties[name] : undefined;
   return v === undefined || v === null || v === '' ? null : v;
 };
 
@@ -90,9 +92,9 @@ function registrationOf(read: (key: string) => string | null, tz: TimeZone): Sna
   const reg = {
     partnerId: read('deal.registration.partnerId'),
     status: read('deal.registration.status'),
-    submittedAt: toInstant(read('deal.registration.submittedAt'), tz),
-    decidedAt: toInstant(read('deal.registration.decidedAt'), tz),
-    expiresAt: toInstant(read('deal.registration.expiresAt'), tz),
+    submittedAt: dealDate(toInstant(read('deal.registration.submittedAt'), tz)),
+    decidedAt: dealDate(toInstant(read('deal.registration.decidedAt'), tz)),
+    expiresAt: dealDate(toInstant(read('deal.registration.expiresAt'), tz)),
   };
   return Object.values(reg).every((v) => v === null) ? null : reg;
 }
@@ -106,7 +108,7 @@ export interface DealExtras {
 export function toDeal(raw: HubspotObjectRaw, extras: DealExtras, ctx: MapContext): PulledDeal {
   const { fields, tz } = ctx;
   const read = (key: string): string | null => fields.read(key, prop(raw, fields.name(key)));
-  const createdAt = createdAtOf(raw, ctx);
+  const createdAt = dealDate(createdAtOf(raw, ctx));
   const written: FieldValues<DealResultField> = {};
   for (const f of DEAL_RESULT_FIELDS) written[f] = read(`deal.${f}`);
   const amount = read('deal.amount');
@@ -117,7 +119,7 @@ export function toDeal(raw: HubspotObjectRaw, extras: DealExtras, ctx: MapContex
     currency: read('deal.currency') ?? ctx.defaultCurrency,
     stage: stageOf(raw, ctx),
     createdAt,
-    closedAt: toInstant(read('deal.closedAt'), tz),
+    closedAt: dealDate(toInstant(read('deal.closedAt'), tz)),
     customerId: extras.customerId,
     recipe: read('deal.recipe'),
     sourcePartnerId: read('deal.sourcePartnerId'),

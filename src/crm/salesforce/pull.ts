@@ -274,7 +274,7 @@ export class SalesforcePull {
       tz: this.#ctx.tz,
       orgCurrency: org.currency,
       multiCurrency: org.multiCurrency,
-      stageOverrides: this.#ctx.stageOverrides,
+      stageOverrides: new Map(Object.entries(this.#ctx.stageOverrides)),
     };
   }
 

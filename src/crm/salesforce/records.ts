@@ -8,6 +8,7 @@ import type { SnapshotTouch, Stage } from '../../domain/snapshot.ts';
 import type { TimeZone } from '../../domain/time.ts';
 import type { FieldValues, PulledDeal, PulledPartner } from '../port.ts';
 import { DEAL_RESULT_FIELDS, PARTNER_RESULT_FIELDS } from '../port.ts';
+import { dealDate } from '../shared/deal-dates.ts';
 import { DEAL_RESULT_KEYS, PARTNER_RESULT_KEYS, RATING_KEYS, type FieldMap, type ResolvedField } from './fields.ts';
 
 const sfId = z.string().regex(/^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/, 'a Salesforce id');
@@ -116,7 +117,7 @@ export function toInstant(value: string | null, tz: TimeZone): string | null {
 
 /** A field value as text: strings as they are, numbers (already source text) and booleans as text. */
 function text(record: Readonly<Record<string, unknown>>, name: string): string | null {
-  const v = record[name];
+  const v = Object.hasOwn(record, name) ? record[name] : undefined;
   if (v === null || v === undefined) return null;
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
@@ -129,7 +130,8 @@ export interface MapperContext {
   /** The deal currency when the org is not multi-currency (the org's currency). */
   orgCurrency: string;
   multiCurrency: boolean;
-  stageOverrides: Readonly<Record<string, Stage>>;
+  /** `crm.stages.overrides` by StageName (a Map: stage names are CRM text, `constructor` included). */
+  stageOverrides: ReadonlyMap<string, Stage>;
 }
 
 /** The canonical value of one of our fields on a record. */
@@ -145,12 +147,12 @@ const value = (ctx: MapperContext, record: Readonly<Record<string, unknown>>, ke
 /** Stage from IsClosed/IsWon, unless `crm.stages.overrides` names the StageName. */
 export function stageOf(
   raw: Pick<SalesforceOpportunityRaw, 'StageName' | 'IsClosed' | 'IsWon'>,
-  overrides: Readonly<Record<string, Stage>>,
+  overrides: ReadonlyMap<string, Stage>,
 ): Stage {
-  const exact = overrides[raw.StageName];
+  const exact = overrides.get(raw.StageName);
   if (exact !== undefined) return exact;
   const lower = raw.StageName.toLowerCase();
-  for (const [name, stage] of Object.entries(overrides)) if (name.toLowerCase() === lower) return stage;
+  for (const [name, stage] of overrides) if (name.toLowerCase() === lower) return stage;
   return raw.IsClosed ? (raw.IsWon ? 'won' : 'lost') : 'open';
 }
 
@@ -175,8 +177,8 @@ export function toDeal(
     amount: raw.Amount,
     currency: ctx.multiCurrency ? (raw.CurrencyIsoCode ?? null) : ctx.orgCurrency,
     stage: stageOf(raw, ctx.stageOverrides),
-    createdAt: toInstant(raw.CreatedDate, ctx.tz) ?? raw.CreatedDate,
-    closedAt: toInstant(raw.CloseDate, ctx.tz),
+    createdAt: dealDate(toInstant(raw.CreatedDate, ctx.tz)) ?? raw.CreatedDate,
+    closedAt: dealDate(toInstant(raw.CloseDate, ctx.tz)),
     customerId: raw.AccountId,
     recipe: value(ctx, raw, 'deal.recipe'),
     sourcePartnerId: value(ctx, raw, 'deal.sourcePartnerId'),
@@ -186,9 +188,9 @@ export function toDeal(
         : {
             partnerId: regPartner,
             status: regStatus,
-            submittedAt: value(ctx, raw, 'deal.registration.submittedAt'),
-            decidedAt: value(ctx, raw, 'deal.registration.decidedAt'),
-            expiresAt: value(ctx, raw, 'deal.registration.expiresAt'),
+            submittedAt: dealDate(value(ctx, raw, 'deal.registration.submittedAt')),
+            decidedAt: dealDate(value(ctx, raw, 'deal.registration.decidedAt')),
+            expiresAt: dealDate(value(ctx, raw, 'deal.registration.expiresAt')),
           },
     // (at, partnerId) order, whichever query delivered them.
     touches: [...touches].sort((a, b) =>
@@ -241,7 +243,8 @@ export function matchesWhere(
   const keys = new Map(Object.keys(raw).map((k) => [k.toLowerCase(), k]));
   return Object.entries(where).every(([field, expected]) => {
     // Field names are case-insensitive in Salesforce; records carry the canonical spelling.
-    const actual = raw[keys.get(field.toLowerCase()) ?? field];
+    const key = keys.get(field.toLowerCase());
+    const actual = key === undefined ? undefined : raw[key];
     if (typeof expected === 'boolean') return actual === expected || actual === String(expected);
     if (typeof expected === 'number') return actual !== null && actual !== undefined && Number(actual) === expected;
     return typeof actual === 'string' && actual.toLowerCase() === expected.toLowerCase();

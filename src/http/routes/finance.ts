@@ -8,7 +8,7 @@ import { commissionExport, commissionExportCsv, statements, statementsCsv, toJso
 import { closePeriod } from '../../ledger/periods.ts';
 import type { AppDeps } from '../deps.ts';
 import { requireRole } from '../auth.ts';
-import { HttpError, parseOr400 } from '../errors.ts';
+import { HttpError, noQuery, parseOr400 } from '../errors.ts';
 
 /** Finance use-case errors as HTTP: bad input 400, a sync holding the account 409. */
 export async function ledgerErrors<T>(fn: () => Promise<T>): Promise<T> {
@@ -21,8 +21,13 @@ export async function ledgerErrors<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const month = z.string().regex(/^\d{4}-\d{2}$/, { error: 'write the month as YYYY-MM' });
-const exportQuery = z.strictObject({ period: month, format: z.enum(['csv', 'json']).default('csv') });
+const month = z
+  .string({ error: 'is required: the month, written YYYY-MM (e.g. 2026-03)' })
+  .regex(/^\d{4}-(?:0[1-9]|1[0-2])$/, { error: 'write the month as YYYY-MM, with a month from 01 to 12' });
+const exportQuery = z.strictObject({
+  period: month,
+  format: z.enum(['csv', 'json'], { error: 'must be csv or json' }).default('csv'),
+});
 const statementParams = z.strictObject({ partnerId: z.string().min(1).max(200) });
 const closeParams = z.strictObject({ period: month });
 
@@ -65,6 +70,7 @@ export function financeRoutes(deps: AppDeps): Router {
   });
   router.post('/periods/:period/close', finance, async (req, res) => {
     const { period } = parseOr400(closeParams, req.params, 'params');
+    parseOr400(noQuery, req.query, 'query');
     const closedBy = req.principal?.label ?? 'api';
     res.json(await ledgerErrors(async () => closePeriod(deps, await deps.account(), period, closedBy)));
   });

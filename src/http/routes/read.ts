@@ -2,13 +2,16 @@
 
 import { Router } from 'express';
 import { z } from 'zod';
+import { parsePeriod } from '../../domain/time.ts';
 import { listRuns, getRun, listPartners, getPartner, kpis, type PartnerView } from '../../sync/queries.ts';
 import type { AppDeps } from '../deps.ts';
 import { requireRole } from '../auth.ts';
-import { HttpError, parseOr400 } from '../errors.ts';
+import { HttpError, noQuery, parseOr400 } from '../errors.ts';
 import { ledgerErrors } from './finance.ts';
 
-const periodText = z.string().regex(/^\d{4}(-\d{2}|-Q[1-4])?$/, { error: 'write YYYY-MM, YYYY-Qn or YYYY' });
+const periodText = z
+  .string({ error: 'write one period: YYYY-MM, YYYY-Qn or YYYY' })
+  .refine((t) => parsePeriod(t) !== null, { error: 'write YYYY-MM (month 01 to 12), YYYY-Qn (n 1 to 4) or YYYY' });
 
 const runsQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 const partnersQuery = z.strictObject({
@@ -38,6 +41,7 @@ export function readRoutes(deps: AppDeps): Router {
   });
   router.get('/runs/:id', viewer, async (req, res) => {
     const { id } = parseOr400(idParam, req.params, 'params');
+    parseOr400(noQuery, req.query, 'query');
     const run = await getRun(deps, id);
     if (run === null || run.account !== (await deps.account())) throw new HttpError(404, 'not_found', `no run ${id}`);
     res.json(run);
@@ -49,11 +53,13 @@ export function readRoutes(deps: AppDeps): Router {
   });
   router.get('/partners/:id', viewer, async (req, res) => {
     const { id } = parseOr400(idParam, req.params, 'params');
+    parseOr400(noQuery, req.query, 'query');
     const partner = await getPartner(deps, await deps.account(), id);
     if (partner === null) throw new HttpError(404, 'not_found', `no partner ${id}`);
     res.json(partner);
   });
-  router.get('/recipes', viewer, async (_req, res) => {
+  router.get('/recipes', viewer, async (req, res) => {
+    parseOr400(noQuery, req.query, 'query');
     const current = await ledgerErrors(async () => kpis(deps, await deps.account()));
     const byId = new Map(current.recipes.map((r) => [r.id, r.kpis]));
     const recipes = Object.entries(deps.config.programConfig.recipes)

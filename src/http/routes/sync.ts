@@ -4,7 +4,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../deps.ts';
 import { requireRole } from '../auth.ts';
-import { HttpError, parseOr400 } from '../errors.ts';
+import { HttpError, noQuery, parseOr400 } from '../errors.ts';
 
 const body = z
   .strictObject({
@@ -16,6 +16,7 @@ const body = z
 export function syncRoutes(deps: AppDeps): Router {
   const router = Router();
   router.post('/sync', requireRole(deps.tokens, 'admin'), (req, res) => {
+    parseOr400(noQuery, req.query, 'query');
     const b = parseOr400(body, req.body ?? {}, 'body');
     const runId = deps.syncs.start({ full: b.full, refreshLinks: b.refreshLinks });
     if (runId === null)

@@ -3,7 +3,7 @@
 // retry slow answers), drops deliveries it has seen (same event id), and turns the records they
 // name into a debounced targeted sync.
 
-import express, { Router, type Request } from 'express';
+import { Router, type Request } from 'express';
 import { ReceiverPayloadError, type HttpReceiver, type RequestHeaders } from '../../crm/events.ts';
 import type { AppDeps } from '../deps.ts';
 import { HttpError } from '../errors.ts';
@@ -46,7 +46,8 @@ function receiverRoute(router: Router, receiver: HttpReceiver, deps: AppDeps): v
   const count = (outcome: string, n = 1): void => {
     deps.metrics.webhookEvents.inc({ source: receiver.name, outcome }, n);
   };
-  router.post(`/${receiver.path}`, express.raw({ type: () => true, limit: '2mb' }), (req, res) => {
+  // the raw bytes were read by app.ts (rawBody: capped, depth-checked) before this route
+  router.post(`/${receiver.path}`, (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const verdict = receiver.verify(
       body,

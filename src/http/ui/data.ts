@@ -31,12 +31,14 @@ export function readPeriod(text: unknown, tz: TimeZone, now: number): Period {
     const m = tz.monthOf(now);
     return { label: monthLabel(m), kind: 'month', firstMonth: m, months: 1 };
   }
-  const p = typeof text === 'string' ? parsePeriod(text) : null;
+  if (typeof text !== 'string')
+    throw new HttpError(400, 'invalid_request', 'The period parameter must be given once, e.g. ?period=2026-03.');
+  const p = parsePeriod(text);
   if (p === null)
     throw new HttpError(
       400,
       'invalid_request',
-      `The period "${typeof text === 'string' ? text : '?'}" is not a month (YYYY-MM), quarter (YYYY-Qn) or year (YYYY).`,
+      `The period parameter "${text}" is not a month (YYYY-MM), quarter (YYYY-Qn) or year (YYYY).`,
     );
   return p;
 }

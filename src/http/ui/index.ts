@@ -4,6 +4,7 @@
 // createApp before the JSON body parser; form posts are parsed here (urlencoded, small).
 
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { formatMinor } from '../../domain/money.ts';
 import type { AppDeps } from '../deps.ts';
 import { findToken, roleAtLeast } from '../auth.ts';
@@ -32,6 +33,10 @@ import {
   SessionKeeper,
   type Session,
 } from './session.ts';
+
+/** Failed sign-ins a client address may make per window before the form is refused (429). */
+export const LOGIN_FAILURES_ALLOWED = 10;
+export const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
 
 const CSP =
   "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -121,12 +126,29 @@ export function uiRoutes(deps: AppDeps): Router {
     });
   });
 
-  router.post('/login', form, (req, res) => {
+  // Failed sign-ins per client address (the forwarded one behind a trusted proxy): counted when
+  // a token is refused, checked before the form is read.
+  const failedLogins = rateLimit({
+    windowMs: LOGIN_FAILURE_WINDOW_MS,
+    limit: LOGIN_FAILURES_ALLOWED,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (req) => `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`,
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+    handler: (req, res) => {
+      deps.logger.warn({ requestId: res.locals['requestId'] as unknown }, 'dashboard login refused: too many failures');
+      renderLogin(req, res, 429, {
+        next: '/ui',
+        error: `Too many failed sign-ins from this address. Wait ${LOGIN_FAILURE_WINDOW_MS / 60_000} minutes and try again.`,
+        notice: null,
+      });
+    },
+  });
+
+  router.post('/login', failedLogins, form, (req, res) => {
     const next = safeNext(formField(req, 'next'));
-    if (
-      !sameOrigin(req) ||
-      !sessions.checkLogin(readCookie(req.get('cookie'), LOGIN_COOKIE), formField(req, '_csrf'))
-    ) {
+    if (!sameOrigin(req) || !sessions.useLogin(readCookie(req.get('cookie'), LOGIN_COOKIE), formField(req, '_csrf'))) {
       deps.logger.warn(
         { requestId: res.locals['requestId'] as unknown },
         'dashboard login refused: missing or stale form token',
@@ -156,9 +178,26 @@ export function uiRoutes(deps: AppDeps): Router {
     res.redirect(303, next);
   });
 
-  router.post('/logout', form, (req, res) => {
-    const session = sessions.verify(readCookie(req.get('cookie'), SESSION_COOKIE));
-    if (session !== null) {
+  const endSession = (req: Request, res: Response): void => {
+    res.append('Set-Cookie', cookie(req, SESSION_COOKIE, '', 0));
+    res.redirect(303, '/ui/login?signedOut=1');
+  };
+
+  router.post(
+    '/logout',
+    (req, res, next) => {
+      // no session: nothing to end, and the form is not read
+      const session = sessions.verify(readCookie(req.get('cookie'), SESSION_COOKIE));
+      if (session === null) {
+        endSession(req, res);
+        return;
+      }
+      res.locals['session'] = session;
+      next();
+    },
+    form,
+    (req, res) => {
+      const session = sessionOf(res);
       if (!sameOrigin(req) || !sessions.checkCsrf(session, formField(req, '_csrf'))) {
         sendHtml(
           res,
@@ -174,10 +213,9 @@ export function uiRoutes(deps: AppDeps): Router {
       }
       sessions.revoke(session);
       deps.logger.info({ principal: session.label }, 'dashboard session ended');
-    }
-    res.append('Set-Cookie', cookie(req, SESSION_COOKIE, '', 0));
-    res.redirect(303, '/ui/login?signedOut=1');
-  });
+      endSession(req, res);
+    },
+  );
 
   // ---- everything below needs a session ------------------------------------------------------
 
@@ -273,7 +311,7 @@ export function uiRoutes(deps: AppDeps): Router {
       throw new HttpError(
         400,
         'invalid_request',
-        `The filter or sort in this address is not valid (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}). Use the form on the page.`,
+        `The ${parsed.error.issues.map((i) => `${i.path.join('.')} parameter`).join(', ')} in this address is not valid. Use the form on the page.`,
       );
     const c = await loadCurrent(deps, parsed.data.period);
     const rows = partnerRows(deps, c, await deps.store.openEpisodes(c.account));
@@ -332,7 +370,8 @@ export function uiRoutes(deps: AppDeps): Router {
 
   router.get('/alerts', async (req, res) => {
     const parsed = alertsQuery.safeParse(req.query);
-    if (!parsed.success) throw new HttpError(400, 'invalid_request', 'Severity must be critical, warning or info.');
+    if (!parsed.success)
+      throw new HttpError(400, 'invalid_request', 'The severity parameter must be one of critical, warning or info.');
     const account = await deps.account();
     const [alerts, cache] = await Promise.all([openAlerts(deps, account), deps.store.loadCache(account)]);
     const names = new Map(cache.partners.map((p) => [p.id, p.name ?? p.id]));

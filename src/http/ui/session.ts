@@ -5,7 +5,9 @@
 // the cookie expires). Removing a token from PARTNERSYNC_TOKENS ends the sessions opened with it.
 //
 // CSRF: the cookie is SameSite=Strict, and every form POST also carries a token derived from the
-// session id (or, for the login form, from a signed pre-login nonce cookie).
+// session id (or, for the login form, from a signed pre-login nonce cookie, good for one
+// submission: each guess at a token needs a fresh form, and failed sign-ins are limited per
+// client in index.ts).
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
@@ -81,6 +83,8 @@ export class SessionKeeper {
   readonly #tokens: readonly { entry: TokenEntry; fingerprint: string }[];
   /** Logged-out session ids until their expiry. */
   readonly #revoked = new Map<string, number>();
+  /** Login nonces already submitted, until their expiry. */
+  readonly #usedNonces = new Map<string, number>();
 
   constructor(options: { secret: string | undefined; clock: Clock; tokens: readonly TokenEntry[] }) {
     // Without a configured secret every process signs with its own random key: sessions end
@@ -158,14 +162,23 @@ export class SessionKeeper {
     return { value: `${nonce}.${this.#mac(`login:${nonce}`)}`, csrf: this.#mac(`login-form:${nonce}`) };
   }
 
-  /** The login form's token matches its (unexpired, untampered) nonce cookie. */
-  checkLogin(cookie: string | null, given: unknown): boolean {
+  /**
+   * The login form's token matches its (unexpired, untampered, unused) nonce cookie; the nonce
+   * is then used up, so each form can be submitted once (a wrong token needs a new form). Used
+   * nonces are kept in this process until they expire.
+   */
+  useLogin(cookie: string | null, given: unknown): boolean {
     if (cookie === null || typeof given !== 'string') return false;
     const dot = cookie.lastIndexOf('.');
     if (dot <= 0) return false;
     const nonce = cookie.slice(0, dot);
     if (!sameText(cookie.slice(dot + 1), this.#mac(`login:${nonce}`))) return false;
     const exp = Number(nonce.split('~')[1]);
-    return Number.isFinite(exp) && exp > this.#clock.now() && sameText(given, this.#mac(`login-form:${nonce}`));
+    const now = this.#clock.now();
+    if (!Number.isFinite(exp) || exp <= now || !sameText(given, this.#mac(`login-form:${nonce}`))) return false;
+    for (const [used, until] of this.#usedNonces) if (until <= now) this.#usedNonces.delete(used);
+    if (this.#usedNonces.has(nonce)) return false;
+    this.#usedNonces.set(nonce, exp);
+    return true;
   }
 }

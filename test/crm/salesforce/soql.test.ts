@@ -145,11 +145,14 @@ describe('record helpers', () => {
   });
 
   it('maps IsClosed/IsWon to stages unless an override names the stage', () => {
-    expect(stageOf({ StageName: 'Closed Won', IsClosed: true, IsWon: true }, {})).toBe('won');
-    expect(stageOf({ StageName: 'Closed Lost', IsClosed: true, IsWon: false }, {})).toBe('lost');
-    expect(stageOf({ StageName: 'Prospecting', IsClosed: false, IsWon: false }, {})).toBe('open');
+    expect(stageOf({ StageName: 'Closed Won', IsClosed: true, IsWon: true }, new Map())).toBe('won');
+    expect(stageOf({ StageName: 'Closed Lost', IsClosed: true, IsWon: false }, new Map())).toBe('lost');
+    expect(stageOf({ StageName: 'Prospecting', IsClosed: false, IsWon: false }, new Map())).toBe('open');
     expect(
-      stageOf({ StageName: 'Closed - Duplicate', IsClosed: true, IsWon: false }, { 'closed - duplicate': 'open' }),
+      stageOf(
+        { StageName: 'Closed - Duplicate', IsClosed: true, IsWon: false },
+        new Map([['closed - duplicate', 'open' as const]]),
+      ),
     ).toBe('open');
   });
 
