@@ -1,10 +1,25 @@
 // The dependency rules of eslint.config.js (docs/architecture.md "Layers") fire: each case is
 // code that breaks one rule, linted as if it stood in the file named. Madge's cycle check runs
 // in `npm run check` (npm run deps).
-import { ESLint } from 'eslint';
+import { ESLint, type Linter } from 'eslint';
+import tseslint from 'typescript-eslint';
 import { describe, expect, it } from 'vitest';
 
-const eslint = new ESLint();
+// loaded by URL: the config is plain JavaScript, without type declarations
+const configUrl = new URL('../eslint.config.js', import.meta.url).href;
+const projectConfig = ((await import(configUrl)) as { default: Linter.Config[] }).default;
+
+/** The project's own import rules, with the TypeScript parser but without type information (fast). */
+const ruleNames = ['no-restricted-imports', 'no-restricted-properties'];
+const importRules: Linter.Config[] = [
+  { files: ['**/*.ts'], languageOptions: { parser: tseslint.parser } },
+  ...projectConfig.flatMap((c): Linter.Config[] => {
+    const rules = Object.fromEntries(Object.entries(c.rules ?? {}).filter(([name]) => ruleNames.includes(name)));
+    if (Object.keys(rules).length === 0) return [];
+    return [{ ...(c.files ? { files: c.files } : {}), ...(c.ignores ? { ignores: c.ignores } : {}), rules }];
+  }),
+];
+const eslint = new ESLint({ overrideConfigFile: true, overrideConfig: importRules });
 
 async function restrictions(filePath: string, text: string): Promise<string[]> {
   const [result] = await eslint.lintText(text, { filePath });
