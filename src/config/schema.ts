@@ -3,6 +3,8 @@
 
 import cron from 'node-cron';
 import { z } from 'zod';
+import { authSchema } from './auth-schema.ts';
+import { notificationsSchema } from './notifications-schema.ts';
 import { programSchema } from './program-schema.ts';
 
 export const CRM_PROVIDERS = ['hubspot', 'salesforce', 'sandbox-hubspot', 'sandbox-salesforce'] as const;
@@ -151,6 +153,8 @@ export const configSchema = z.strictObject({
       rateLimitPerMinute: z.number().int().min(1).max(100_000).default(600),
     })
     .default({ port: 8080, trustProxy: false, rateLimitPerMinute: 600 }),
+  notifications: notificationsSchema.optional(),
+  auth: authSchema.default({ tokenSignIn: true }),
 });
 
 export type ConfigFile = z.output<typeof configSchema>;

@@ -4,6 +4,9 @@
 // error (a swallowed association error is lost partner credit).
 
 import type { SnapshotDeal, SnapshotPartner, SnapshotTouch } from '../domain/snapshot.ts';
+import type { ContactFilter, PartnerContact, PartnerOwner } from './people.ts';
+
+export type { ContactFilter, PartnerContact, PartnerOwner } from './people.ts';
 
 /** The five ratings reps give a partner (product.md: `partner_rating_*`), feeding relationship health. */
 export const RATING_KEYS = ['communication', 'alignment', 'trust', 'ease', 'potential'] as const;
@@ -176,6 +179,10 @@ export interface CrmAdapter {
   createTasks(tasks: readonly TaskRequest[]): Promise<TaskResult[]>;
   /** Tasks already created for these markers (to finish an outbox entry after a crash). */
   findTasks(markers: readonly string[]): Promise<TaskResult[]>;
+  /** The owners of these partner records with their e-mail (partners without an owner are left out). */
+  partnerOwners(partnerIds: readonly string[]): Promise<PartnerOwner[]>;
+  /** The contacts associated with these partner records that have an e-mail and match `filter`. */
+  partnerContacts(partnerIds: readonly string[], filter: ContactFilter): Promise<PartnerContact[]>;
   callStats(): CallStats;
   close(): Promise<void>;
 }
