@@ -8,11 +8,9 @@ const groups = z.array(z.string().min(1)).default([]);
 
 export const ssoSchema = z.strictObject({
   /** The provider's issuer URL; its /.well-known/openid-configuration is read at the first sign-in. */
-  issuer: z
-    .string()
-    .refine((s) => URL.canParse(s) && /^https?:/.test(s), {
-      error: 'must be the issuer URL, e.g. https://login.example.com',
-    }),
+  issuer: z.string().refine((s) => URL.canParse(s) && /^https?:/.test(s), {
+    error: 'must be the issuer URL, e.g. https://login.example.com',
+  }),
   clientId: z.string().min(1, { error: 'is required: the client id registered for partnersync' }),
   /** A confidential client's secret, from this environment variable; without it, a public client (PKCE only). */
   clientSecretEnv: z

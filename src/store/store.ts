@@ -14,6 +14,7 @@ import type {
   TaskRequest,
 } from '../crm/port.ts';
 import type { AccountLock } from './account-lock.ts';
+import type { AuditStore, NotificationStore, QueuedEvent } from './notifications.ts';
 import type { LedgerKind, RunStatus, TaskStatus } from './schema.ts';
 
 export type { LedgerKind, RunStatus, TaskStatus } from './schema.ts';
@@ -145,6 +146,8 @@ export interface AlertChanges {
   resolve: string[];
   partnerStates: { partnerId: string; healthScore: number | null; result: unknown }[];
   tasks: Omit<OutboxTask, 'status' | 'taskId' | 'attempts' | 'lastError'>[];
+  /** Notifications of the episodes opened and resolved (issue 18), queued in the same transaction. */
+  notifications?: QueuedEvent[] | undefined;
 }
 
 export interface CachedRecords {
@@ -170,7 +173,7 @@ export interface StoredCredential {
   basis: string;
 }
 
-export interface Store {
+export interface Store extends NotificationStore, AuditStore {
   /** 'sqlite' or 'postgres'. */
   readonly kind: string;
   /** Applied migration versions, oldest first. */

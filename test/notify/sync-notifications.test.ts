@@ -1,0 +1,94 @@
+// A sync that opens a critical alert notifies once per route through real local receivers (an SMTP
+// server, a Slack webhook and a signed webhook endpoint), and the next sync notifies nobody. On
+// SQLite and PostgreSQL.
+
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeCrm } from '../../src/crm/fake/fake-crm.ts';
+import { runSync } from '../../src/sync/run-sync.ts';
+import { makeWorld, partner, seedCrm, storeTargets } from '../sync/helpers.ts';
+import { dispatcherFor, notificationsYaml, notifyConfig, receiverEnv } from './helpers.ts';
+import { HttpReceiver, slackNotificationId, SmtpReceiver } from './receivers.ts';
+
+const CRITICAL_ROUTES = `
+    - { events: [alert.opened], severities: [critical], channel: mail, to: [owner] }
+    - { events: [alert.opened], severities: [critical], channel: team }
+    - { events: [alert.opened], severities: [critical], channel: hook }`;
+
+describe.each(storeTargets())('notifications of a sync on $name', (target) => {
+  let smtp: SmtpReceiver;
+  let http: HttpReceiver;
+
+  beforeAll(async () => {
+    smtp = await new SmtpReceiver().start();
+    http = await new HttpReceiver().start();
+    http.secrets.set('/hooks/a', 'whsec-test-0123456789abcdef');
+  });
+  afterAll(async () => {
+    await smtp.stop();
+    await http.stop();
+  });
+
+  it('a sync that opens one critical alert sends one e-mail, one Slack post and one webhook; the next sync none', async () => {
+    const crm = new FakeCrm({ account: `acct-${randomUUID()}` });
+    seedCrm(crm);
+    const w = await makeWorld(target, { crm });
+    // the alerts the program already has are known before notifications are configured
+    await runSync(w.deps);
+    const config = notifyConfig(notificationsYaml(smtp, http, CRITICAL_ROUTES));
+    const deps = { ...w.deps, config };
+    const dispatcher = dispatcherFor({ store: w.store, crm, config, clock: w.clock, env: receiverEnv(http) });
+    crm.owners.set('owner-p9', { email: 'Rita.Owner@Example.test', name: 'Rita Owner' });
+    crm.upsertPartner(partner('p9', { ratings: { communication: 1, alignment: 1, trust: 1, ease: 1, potential: 1 } }));
+    w.clock.set('2026-03-21T12:00:00Z');
+
+    const second = await runSync(deps);
+    expect(second.status).toBe('succeeded');
+    const report = await dispatcher.dispatchOnce();
+    expect(report).toMatchObject({ messages: 3, sent: 3, failed: 0, retried: 0, expanded: 1 });
+
+    expect(smtp.mails).toHaveLength(1);
+    const mail = smtp.mails[0];
+    expect(mail?.to).toEqual(['rita.owner@example.test']);
+    expect(mail?.subject).toBe('[partnersync] Critical alert HEALTH_AT_RISK — Partner p9');
+    expect(mail?.messageId).toBe(`<${mail?.notificationId ?? ''}@partnersync>`);
+    expect(mail?.text).toContain('https://ps.example.test/ui/partners/p9');
+
+    const slack = http.posts.filter((p) => p.path.startsWith('/slack-hook/'));
+    expect(slack).toHaveLength(1);
+    expect(String(slack[0]?.json['text'])).toContain('HEALTH_AT_RISK');
+    expect(slackNotificationId(slack[0] ?? ({} as never))).toMatch(/^[0-9a-f-]{36}$/);
+
+    const hooks = http.at('/hooks/a');
+    expect(hooks).toHaveLength(1);
+    const hook = hooks[0];
+    expect(hook?.verified).toBe(true);
+    expect(Object.keys(hook?.json ?? {}).sort()).toEqual(['createdAt', 'data', 'id', 'type']);
+    expect(hook?.json['type']).toBe('alert.opened');
+    expect(hook?.headers['partnersync-event-id']).toBe(hook?.json['id']);
+    expect(hook?.json['id']).toBe(mail?.eventId);
+    expect(hook?.json['data']).toMatchObject({
+      code: 'HEALTH_AT_RISK',
+      severity: 'critical',
+      partner: { id: 'p9', name: 'Partner p9' },
+    });
+
+    // the next sync sees the same open episode: nothing new to say
+    w.clock.set('2026-03-21T12:15:00Z');
+    expect((await runSync(deps)).status).toBe('succeeded');
+    expect(await dispatcher.dispatchOnce()).toMatchObject({ messages: 0, sent: 0 });
+    expect(smtp.mails).toHaveLength(1);
+    expect(http.posts).toHaveLength(2);
+
+    const listed = await w.store.listNotifications({ account: crm.account, limit: 10 });
+    expect(listed).toHaveLength(1);
+    expect(listed[0]?.deliveries.map((d) => `${d.channel}:${d.status}`).sort()).toEqual([
+      'hook:sent',
+      'mail:expanded',
+      'mail:sent',
+      'team:sent',
+    ]);
+    await dispatcher.stop();
+    await w.store.close();
+  });
+});
