@@ -10,9 +10,11 @@ import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from '../sync/deps.ts';
 import type { SyncService } from '../sync/sync-service.ts';
+import type { OidcSignIn } from './sso/oidc-sign-in.ts';
 import { requireRole, type TokenEntry } from './auth.ts';
 import { errorHandler, notFound } from './errors.ts';
 import type { Metrics } from './metrics.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { financeRoutes } from './routes/finance.ts';
 import { healthRoutes } from './routes/health.ts';
 import { readRoutes } from './routes/read.ts';
@@ -43,6 +45,8 @@ export interface AppDeps {
   rateLimitPerMinute?: number;
   /** Secret that signs dashboard session cookies (default: random per process). */
   sessionSecret?: string;
+  /** Dashboard sign-in with the company's identity provider (auth.sso). */
+  sso?: OidcSignIn | undefined;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -113,7 +117,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/metrics', requireRole(deps.tokens, 'viewer'), async (_req, res) => {
     res.set('Content-Type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
-  app.use('/v1', readRoutes(deps), financeRoutes(deps), syncRoutes(deps));
+  app.use('/v1', readRoutes(deps), financeRoutes(deps), syncRoutes(deps), adminRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

@@ -5,6 +5,8 @@ import type { Command } from 'commander';
 import { CliError, EXIT_BAD_INPUT, EXIT_RUN_FAILED, type CliContext } from '../context.ts';
 import { readEnv, type Env } from '../../config/env.ts';
 import { loadConfigFile, resolveConfigPath, type LoadedConfig } from '../../config/load.ts';
+import { Secrets } from '../../config/secrets.ts';
+import { createDispatcher } from '../../notify/create-dispatcher.ts';
 import type { CrmAdapter } from '../../crm/port.ts';
 import { createAdapter } from '../../crm/registry.ts';
 import { storeCredentials } from '../../sync/credentials.ts';
@@ -132,6 +134,7 @@ export function registerSync(program: Command, ctx: CliContext): void {
     .action(async (opts: SyncCommandOptions) => {
       const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd));
       const env = readEnv(ctx.env);
+      const secrets = Secrets.fromEnv(loaded.config, ctx.env);
       const wait = opts.wait === undefined ? undefined : Number(opts.wait);
       if (wait !== undefined && (!Number.isInteger(wait) || wait < 0))
         throw new CliError(EXIT_BAD_INPUT, [`--wait: "${opts.wait ?? ''}" is not a whole number of seconds`]);
@@ -147,6 +150,15 @@ export function registerSync(program: Command, ctx: CliContext): void {
             },
           );
           const lines = summaryLines(result);
+          // what the run queued (and anything still due) goes out before the command ends
+          const dispatcher = createDispatcher({ config: loaded, secrets, store, crm, clock: systemClock, logger });
+          if (dispatcher !== null) {
+            const sent = await dispatcher.dispatchOnce();
+            await dispatcher.stop();
+            lines.push(
+              `notifications: ${sent.messages} sent${sent.retried > 0 ? `, ${sent.retried} to retry` : ''}${sent.failed > 0 ? `, ${sent.failed} failed` : ''}`,
+            );
+          }
           if (result.status === 'failed') throw new CliError(EXIT_RUN_FAILED, lines);
           for (const line of lines) ctx.io.stdout(`${line}\n`);
         });
