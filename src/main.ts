@@ -91,7 +91,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const secrets = o.secrets ?? Secrets.none();
   let dispatcher: Dispatcher | null;
   try {
-    dispatcher = createDispatcher({ config, secrets, store, crm, clock, logger });
+    dispatcher = createDispatcher({ config, secrets, store, crm, clock, logger, account: () => crm.accountKey() });
     await recordConfigIfChanged({ store, clock, logger }, config);
   } catch (err) {
     await crm.close();

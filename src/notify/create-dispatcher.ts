@@ -17,6 +17,7 @@ export function createDispatcher(o: {
   crm: CrmAdapter | null;
   clock: Clock;
   logger: Logger;
+  account?: () => Promise<string>;
 }): Dispatcher | null {
   const notifications = o.config.config.notifications;
   if (notifications === undefined || notifications.routes.length === 0) return null;

@@ -12,7 +12,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { Secrets } from '../config/secrets.ts';
 import { CrmError, type CrmAdapter } from '../crm/port.ts';
 import type { Logger } from '../log.ts';
-import type { ClaimedDelivery, DeliveryOutcome } from '../store/notifications.ts';
+import type { ClaimKind, ClaimedDelivery, DeliveryOutcome } from '../store/notifications.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from '../sync/deps.ts';
 import { nextAttempt } from './backoff.ts';
@@ -25,6 +25,8 @@ export interface DispatcherOptions {
   store: Store;
   /** Resolves `owner` and `partner-contacts`; without one those deliveries wait. */
   crm: CrmAdapter | null;
+  /** The CRM account whose notifications this dispatcher sends (its CRM names the recipients); default every account. */
+  account?: (() => Promise<string>) | undefined;
   config: LoadedConfig;
   channels: ReadonlyMap<string, Channel>;
   clock: Clock;
@@ -78,13 +80,16 @@ export class Dispatcher {
   /** One pass over everything due now. */
   async dispatchOnce(): Promise<DispatchReport> {
     const report = emptyReport();
+    const account = await this.#o.account?.();
+    const claim = (limit: number, kind: ClaimKind): Promise<ClaimedDelivery[]> =>
+      this.#o.store.claimDeliveries(this.#o.clock.now(), limit, this.#leaseMs, kind, account);
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const parents = await this.#o.store.claimDeliveries(this.#o.clock.now(), this.#batch, this.#leaseMs, 'indirect');
+      const parents = await claim(this.#batch, 'indirect');
       if (parents.length === 0) break;
       await this.#expand(parents, report);
     }
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const due = await this.#o.store.claimDeliveries(this.#o.clock.now(), this.#batch, this.#leaseMs, 'immediate');
+      const due = await claim(this.#batch, 'immediate');
       if (due.length === 0) break;
       await pool(due, this.#concurrency, (d) =>
         this.#deliver(
@@ -94,7 +99,7 @@ export class Dispatcher {
         ),
       );
     }
-    const items = await this.#o.store.claimDeliveries(this.#o.clock.now(), DIGEST_CLAIM, this.#leaseMs, 'digest');
+    const items = await claim(DIGEST_CLAIM, 'digest');
     if (items.length > 0)
       await pool(this.#digests(items), this.#concurrency, (g) => this.#deliver(g.message, g.items, report));
     return report;

@@ -900,8 +900,14 @@ export class KyselyStore implements Store {
     return getState(this.db, account, name);
   }
 
-  claimDeliveries(now: number, limit: number, leaseMs: number, kind: ClaimKind): Promise<ClaimedDelivery[]> {
-    return claimDeliveries(this.db, now, limit, leaseMs, kind);
+  claimDeliveries(
+    now: number,
+    limit: number,
+    leaseMs: number,
+    kind: ClaimKind,
+    account?: string,
+  ): Promise<ClaimedDelivery[]> {
+    return claimDeliveries(this.db, now, limit, leaseMs, kind, account);
   }
 
   expandDelivery(parentId: string, children: readonly NewDelivery[], at: number, reason: string): Promise<void> {

@@ -143,6 +143,7 @@ export async function claimDeliveries(
   limit: number,
   leaseMs: number,
   kind: ClaimKind,
+  account: string | undefined,
 ): Promise<ClaimedDelivery[]> {
   const rows = await db
     .updateTable('notification_deliveries')
@@ -154,6 +155,7 @@ export async function claimDeliveries(
         .where('status', '=', 'pending')
         .where('next_attempt_at', '<=', now)
         .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<=', now)]));
+      if (account !== undefined) q = q.where('account', '=', account);
       q =
         kind === 'indirect'
           ? q.where('recipient', 'in', INDIRECT)

@@ -85,8 +85,14 @@ export interface NotificationStore {
     at?: number,
   ): Promise<number>;
   notificationState(account: string, name: string): Promise<string | null>;
-  /** Leases up to `limit` due deliveries of a kind (any account) until `now + leaseMs`; oldest due first. */
-  claimDeliveries(now: number, limit: number, leaseMs: number, kind: ClaimKind): Promise<ClaimedDelivery[]>;
+  /** Leases up to `limit` due deliveries of a kind (of one account, or any) until `now + leaseMs`; oldest due first. */
+  claimDeliveries(
+    now: number,
+    limit: number,
+    leaseMs: number,
+    kind: ClaimKind,
+    account?: string,
+  ): Promise<ClaimedDelivery[]>;
   /** Replaces an indirect delivery by one per resolved recipient (none: skipped with `reason`). */
   expandDelivery(parentId: string, children: readonly NewDelivery[], at: number, reason: string): Promise<void>;
   settleDeliveries(outcomes: readonly DeliveryOutcome[], at: number): Promise<void>;

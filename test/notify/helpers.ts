@@ -43,7 +43,14 @@ export function notifyConfig(yaml: string): LoadedConfig {
 }
 
 export function dispatcherFor(
-  o: { store: Store; crm: CrmAdapter | null; config: LoadedConfig; clock: Clock; env: Record<string, string> },
+  o: {
+    store: Store;
+    crm: CrmAdapter | null;
+    config: LoadedConfig;
+    clock: Clock;
+    env: Record<string, string>;
+    account: string;
+  },
   extra: Partial<DispatcherOptions> = {},
 ): Dispatcher {
   const notifications = o.config.config.notifications;
@@ -52,6 +59,7 @@ export function dispatcherFor(
   return new Dispatcher({
     store: o.store,
     crm: o.crm,
+    account: () => Promise.resolve(o.account),
     config: o.config,
     clock: o.clock,
     logger: silentLogger(),

@@ -30,6 +30,14 @@ export class SmtpReceiver {
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
+      // an address the server refuses for good (permanent failure)
+      onRcptTo: (address, _session, callback) => {
+        if (address.address.startsWith('blocked@')) {
+          callback(Object.assign(new Error('no such mailbox'), { responseCode: 550 }));
+          return;
+        }
+        callback();
+      },
       onData: (stream, _session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));

@@ -37,7 +37,8 @@ describe.each(storeTargets())('notifications of a sync on $name', (target) => {
     await runSync(w.deps);
     const config = notifyConfig(notificationsYaml(smtp, http, CRITICAL_ROUTES));
     const deps = { ...w.deps, config };
-    const dispatcher = dispatcherFor({ store: w.store, crm, config, clock: w.clock, env: receiverEnv(http) });
+    const env = receiverEnv(http);
+    const dispatcher = dispatcherFor({ store: w.store, crm, config, clock: w.clock, env, account: crm.account });
     crm.owners.set('owner-p9', { email: 'Rita.Owner@Example.test', name: 'Rita Owner' });
     crm.upsertPartner(partner('p9', { ratings: { communication: 1, alignment: 1, trust: 1, ease: 1, potential: 1 } }));
     w.clock.set('2026-03-21T12:00:00Z');

@@ -151,7 +151,10 @@ export function registerSync(program: Command, ctx: CliContext): void {
           );
           const lines = summaryLines(result);
           // what the run queued (and anything still due) goes out before the command ends
-          const dispatcher = createDispatcher({ config: loaded, secrets, store, crm, clock: systemClock, logger });
+          const dispatcher = createDispatcher({
+            ...{ config: loaded, secrets, store, crm, clock: systemClock, logger },
+            account: () => Promise.resolve(result.account),
+          });
           if (dispatcher !== null) {
             const sent = await dispatcher.dispatchOnce();
             await dispatcher.stop();
