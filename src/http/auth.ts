@@ -42,8 +42,6 @@ export function parseTokens(spec: string | undefined): TokenEntry[] {
     const named = second > 0 && TOKEN_NAME.test(rest.slice(0, second));
     const name = named ? rest.slice(0, second) : null;
     const token = named ? rest.slice(second + 1).trim() : rest;
-    if (name !== null && (ROLES as readonly string[]).some((r) => name.startsWith(`${r}#`)))
-      throw new Error(`PARTNERSYNC_TOKENS entry ${i + 1}: a token name may not look like an unnamed entry (role#n)`);
     if (name !== null && entries.some((e) => e.label === name))
       throw new Error(
         `PARTNERSYNC_TOKENS entry ${i + 1}: the name ${name} is used twice; give each token its own name`,

@@ -251,13 +251,15 @@ const v003: Migration = {
     await db.schema
       .createTable('audit_log')
       .addColumn('id', 'text', (c) => c.primaryKey())
+      // order of recording (entries of one instant keep their order)
+      .addColumn('seq', 'bigint', (c) => c.notNull())
       .addColumn('at', 'bigint', (c) => c.notNull())
       .addColumn('actor', 'text', (c) => c.notNull())
       .addColumn('action', 'text', (c) => c.notNull())
       .addColumn('target', 'text')
       .addColumn('detail', 'text', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('audit_log_at').on('audit_log').columns(['at', 'id']).execute();
+    await db.schema.createIndex('audit_log_at').on('audit_log').columns(['at', 'seq']).execute();
     await db.schema.createIndex('audit_log_action').on('audit_log').columns(['action', 'at']).execute();
   },
   async down(db: AnyDb) {

@@ -222,6 +222,7 @@ export interface NotificationStateRow {
 
 export interface AuditRow {
   id: string;
+  seq: Int64;
   at: Int64;
   /** The SSO user, the token's name, `cli:<user>` or `config`. */
   actor: string;

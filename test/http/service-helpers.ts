@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/log.ts';
 import { startService, type Service } from '../../src/main.ts';
 import { runSync } from '../../src/sync/run-sync.ts';
 import { openStore } from '../../src/store/open-store.ts';
-import { seedCrm, testConfig, TestClock } from '../sync/helpers.ts';
+import { PROGRAM_YAML, seedCrm, testConfig, TestClock } from '../sync/helpers.ts';
 
 export const TOKENS = {
   viewer: 'viewer-token-0123456789abcdef',
@@ -27,11 +27,20 @@ export interface TestService extends Service {
 }
 
 export async function startTestService(
-  options: { crm?: FakeCrm; seed?: (crm: FakeCrm) => void } = {},
+  options: {
+    crm?: FakeCrm;
+    seed?: (crm: FakeCrm) => void;
+    /** PARTNERSYNC_TOKENS instead of the three unnamed test tokens. */
+    tokens?: string;
+    /** An existing store (a restart) instead of a new one. */
+    storeUrl?: string;
+    /** Appended to the test config. */
+    extraYaml?: string;
+  } = {},
 ): Promise<TestService> {
   const dir = mkdtempSync(path.join(tmpdir(), 'partnersync-http-'));
-  const storeUrl = `sqlite:${path.join(dir, 'store.db')}`;
-  const config = testConfig(undefined, { url: storeUrl });
+  const storeUrl = options.storeUrl ?? `sqlite:${path.join(dir, 'store.db')}`;
+  const config = testConfig(PROGRAM_YAML + (options.extraYaml ?? ''), { url: storeUrl });
   const fake = options.crm ?? new FakeCrm({ account: 'acct-http', pageSize: 50 });
   (options.seed ?? seedCrm)(fake);
   const clock = new TestClock('2026-03-20T12:00:00Z');
@@ -40,7 +49,7 @@ export async function startTestService(
   await runSync({ crm: fake, store, clock, logger: silentLogger(), config });
   await store.close();
   const env = readEnv({
-    PARTNERSYNC_TOKENS: `viewer:${TOKENS.viewer},finance:${TOKENS.finance},admin:${TOKENS.admin}`,
+    PARTNERSYNC_TOKENS: options.tokens ?? `viewer:${TOKENS.viewer},finance:${TOKENS.finance},admin:${TOKENS.admin}`,
     HUBSPOT_CLIENT_SECRET: WEBHOOK_SECRET,
   });
   const service = await startService({

@@ -43,7 +43,7 @@ describe.each(storeTargets())('the notification dispatcher on $name', (target) =
     smtp = await new SmtpReceiver().start();
     http = await new HttpReceiver().start();
     http.secrets.set('/hooks/a', HOOK_SECRET);
-    store = (await openStore(target.url()));
+    store = await openStore(target.url());
   });
   afterAll(async () => {
     await store.close();

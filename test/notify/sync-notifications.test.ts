@@ -92,4 +92,75 @@ describe.each(storeTargets())('notifications of a sync on $name', (target) => {
     await dispatcher.stop();
     await w.store.close();
   });
+
+  it('queues alert.resolved, sync.failed, writeback.failed and commission.payable (once per partner per sync)', async () => {
+    const crm = new FakeCrm({ account: `acct-${randomUUID()}` });
+    seedCrm(crm);
+    const config = notifyConfig(
+      notificationsYaml(
+        smtp,
+        http,
+        `    - { events: [alert.resolved, sync.failed, writeback.failed, commission.payable], channel: hook }`,
+      ),
+    );
+    const w = await makeWorld(target, { crm, config });
+    const events = async (): Promise<{ key: string; type: string; data: Record<string, unknown> }[]> =>
+      (await w.store.listNotifications({ account: crm.account, limit: 500 })).map((n) => n.event);
+
+    // the first sync announces what is payable as of now: one event per partner, listing the entries
+    expect((await runSync(w.deps)).status).toBe('succeeded');
+    const first = await events();
+    const payable = first.filter((e) => e.type === 'commission.payable');
+    // p2's only win (2 March) is held for 30 days
+    expect(payable.map((e) => (e.data['partner'] as { id: string }).id).sort()).toEqual(['p1', 'p3']);
+    const p1 = payable.find((e) => (e.data['partner'] as { id: string }).id === 'p1');
+    const entries = p1?.data['entries'] as { payableOn: string; amount: string }[];
+    expect(entries.length).toBeGreaterThan(0);
+    for (const e of entries) expect(e.payableOn <= '2026-03-20').toBe(true);
+    expect(p1?.data['total']).toMatch(/^\d+\.\d{2}$/);
+
+    // nothing new: no event; a held entry whose payable date passes: an event listing it alone
+    w.clock.set('2026-03-20T13:00:00Z');
+    await runSync(w.deps);
+    expect((await events()).length).toBe(first.length);
+    w.clock.set('2026-04-15T12:00:00Z');
+    await runSync(w.deps);
+    const later = (await events()).filter(
+      (e) => e.type === 'commission.payable' && !first.some((f) => f.key === e.key),
+    );
+    expect(later.map((e) => (e.data['partner'] as { id: string }).id)).toContain('p2');
+    for (const e of later)
+      for (const x of e.data['entries'] as { payableOn: string }[]) {
+        expect(x.payableOn > '2026-03-20').toBe(true);
+        expect(x.payableOn <= '2026-04-15').toBe(true);
+      }
+
+    // resolved alerts (the registration conflict goes with the second registration) and a refused write
+    const before = (await events()).length;
+    crm.deleteDeal('d8');
+    crm.updatePartner('p2', { ratings: { communication: 5, alignment: 5, trust: 5, ease: 5, potential: 5 } });
+    crm.faults = { rejectWrites: new Set(['p2']) };
+    w.clock.set('2026-04-15T13:00:00Z');
+    const run = await runSync(w.deps);
+    const added = (await events()).slice(0, (await events()).length - before);
+    const wb = added.find((e) => e.type === 'writeback.failed');
+    expect(wb?.key).toBe(`writeback.failed:${run.runId}`);
+    expect(wb?.data['failures']).toEqual([{ object: 'partner', id: 'p2', reason: 'rejected by the fake CRM' }]);
+    const resolved = added.filter((e) => e.type === 'alert.resolved');
+    expect(
+      resolved.map((e) => `${String(e.data['code'])} ${(e.data['deal'] as { id: string } | null)?.id ?? ''}`),
+    ).toContain('REGISTRATION_CONFLICT d7');
+    for (const e of resolved) expect(e.data['resolvedAt']).toBe('2026-04-15T13:00:00.000Z');
+    crm.faults = {};
+
+    // a failed run
+    crm.faults = { failCall: { method: 'pullPage', call: 1, kind: 'unavailable' } };
+    w.clock.set('2026-04-15T14:00:00Z');
+    const failed = await runSync(w.deps);
+    expect(failed.status).toBe('failed');
+    const syncFailed = (await events()).find((e) => e.key === `sync.failed:${failed.runId}`);
+    expect(syncFailed?.data).toMatchObject({ runId: failed.runId, mode: 'incremental' });
+    expect(String(syncFailed?.data['error'])).toContain('injected unavailable');
+    await w.store.close();
+  });
 });
