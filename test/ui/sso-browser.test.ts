@@ -148,6 +148,17 @@ auth:
     const row = page.locator('#audit-table tbody tr').first();
     expect(await row.getAttribute('data-action')).toBe('signin');
     expect(await row.locator('td').nth(1).textContent()).toBe('ada@example.test');
+    const download = page.waitForEvent('download');
+    await page.locator('#audit-csv').click();
+    const csv = await (await download).createReadStream();
+    const chunks: Buffer[] = [];
+    for await (const c of csv) chunks.push(c as Buffer);
+    const lines = Buffer.concat(chunks).toString('utf8').trim().split('\r\n');
+    expect(lines[0]).toBe('at,actor,action,target,detail');
+    expect(lines[1]).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z,ada@example\.test,signin,,/);
+    // the notifications page (nothing is configured to notify here)
+    await page.goto(`${svc.url}/ui/notifications`);
+    expect(await page.locator('#notifications-table tbody').textContent()).toBe('No notification yet.');
 
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL((u) => u.href.startsWith(issuer));
