@@ -26,7 +26,7 @@ export default tseslint.config(
   // Dependency rules (docs/architecture.md "Layers"). Core code reaches CRMs only through the
   // provider contract and the registry; connector code knows nothing of the emulator.
   {
-    files: ['src/config/**/*.ts', 'src/http/**/*.ts', 'src/cli/**/*.ts', 'src/sync/**/*.ts', 'src/store/**/*.ts', 'src/ledger/**/*.ts', 'src/main.ts', 'src/log.ts'],
+    files: ['src/config/**/*.ts', 'src/http/**/*.ts', 'src/cli/**/*.ts', 'src/sync/**/*.ts', 'src/store/**/*.ts', 'src/ledger/**/*.ts', 'src/notify/**/*.ts', 'src/audit/**/*.ts', 'src/main.ts', 'src/log.ts'],
     ignores: ['src/cli/commands/sandbox.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [

@@ -4,13 +4,18 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { recordConfigIfChanged } from './audit/record-audit.ts';
 import type { Env } from './config/env.ts';
 import { activeCrm, type LoadedConfig } from './config/load.ts';
+import { Secrets } from './config/secrets.ts';
 import type { CrmAdapter } from './crm/port.ts';
 import type { ProviderContext } from './crm/provider.ts';
 import { createApp, type Readiness } from './http/app.ts';
 import { parseTokens } from './http/auth.ts';
 import { Metrics } from './http/metrics.ts';
+import { OidcSignIn } from './http/sso/oidc-sign-in.ts';
+import { createDispatcher } from './notify/create-dispatcher.ts';
+import type { Dispatcher } from './notify/dispatcher.ts';
 import type { Logger } from './log.ts';
 import { dataDirOf, openStore, resolveStoreUrl } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
@@ -34,6 +39,10 @@ export interface ServiceOptions {
   webhookDebounceMs?: number;
   /** Adapter to use instead of the registry's (tests). */
   crm?: CrmAdapter;
+  /** The secrets the config names by variable (notifications, SSO); default: none. */
+  secrets?: Secrets;
+  /** How often the notification dispatcher looks for due deliveries (default 10 s; it also runs after each sync). */
+  dispatchIntervalMs?: number;
 }
 
 export interface Service {
@@ -43,6 +52,8 @@ export interface Service {
   crm: CrmAdapter;
   syncs: SyncService;
   metrics: Metrics;
+  /** Sends the notification outbox; null without a `notifications:` block. */
+  dispatcher: Dispatcher | null;
   stop: () => Promise<void>;
 }
 
@@ -62,9 +73,9 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const { config, env, logger } = o;
   // a malformed token list is refused before anything is opened
   const tokens = parseTokens(env.PARTNERSYNC_TOKENS);
+  const { provider, settings } = activeCrm(config);
   const storeUrl = resolveStoreUrl(config.config.store.url, env.DATABASE_URL);
   const store = await openStore(storeUrl, { cwd: o.cwd });
-  const { provider, settings } = activeCrm(config);
   const providerContext: ProviderContext = {
     ...settings,
     env: env.raw,
@@ -80,11 +91,22 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     throw err;
   }
   const metrics = new Metrics();
+  const secrets = o.secrets ?? Secrets.none();
+  let dispatcher: Dispatcher | null;
+  try {
+    dispatcher = createDispatcher({ config, secrets, store, crm, clock, logger, account: () => crm.accountKey() });
+    await recordConfigIfChanged({ store, clock, logger }, config);
+  } catch (err) {
+    await crm.close();
+    await store.close();
+    throw err;
+  }
   const syncs = new SyncService(
     { crm, store, clock, logger, config },
     {
       debounceMs: o.webhookDebounceMs ?? 2_000,
       onFinished: (r) => {
+        dispatcher?.kick(); // what the run queued goes out now, not at the next tick
         const x = r.report;
         metrics.recordRun(
           {
@@ -119,6 +141,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     account: accountKey,
     readiness: async (): Promise<Readiness> => ({ store: await storeOk(), crm: await crmOk() }),
     receivers: provider.receivers(providerContext),
+    sso: ssoOf(config, secrets),
     ...(env.PARTNERSYNC_SESSION_SECRET === undefined ? {} : { sessionSecret: env.PARTNERSYNC_SESSION_SECRET }),
   });
   const server = createServer(app);
@@ -167,6 +190,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       throw err;
     }
   }
+  dispatcher?.start(o.dispatchIntervalMs ?? 10_000);
   logger.info({ url, store: store.kind, crm: crm.provider }, 'partnersync listening');
 
   let stopping: Promise<void> | null = null;
@@ -182,10 +206,17 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       );
       server.closeIdleConnections();
       await syncs.stop(30_000);
+      await dispatcher?.stop();
       await closed;
       await crm.close();
       await store.close();
       logger.info('stopped');
     })());
-  return { server, url, store, crm, syncs, metrics, stop };
+  return { server, url, store, crm, syncs, metrics, dispatcher, stop };
+}
+
+function ssoOf(config: LoadedConfig, secrets: Secrets): OidcSignIn | undefined {
+  const sso = config.config.auth.sso;
+  if (sso === undefined) return undefined;
+  return new OidcSignIn(sso, sso.clientSecretEnv === undefined ? undefined : secrets.get(sso.clientSecretEnv));
 }

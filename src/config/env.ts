@@ -32,7 +32,11 @@ const coreSchema = z.object({
 
 /** Core variables, documented in the README's environment table (generated, see reference.ts). */
 export const CORE_ENV: readonly EnvVariable[] = [
-  { name: 'PARTNERSYNC_TOKENS', secret: true, meaning: 'API tokens: `viewer:TOKEN,finance:TOKEN,admin:TOKEN`' },
+  {
+    name: 'PARTNERSYNC_TOKENS',
+    secret: true,
+    meaning: 'API tokens: `viewer:TOKEN,finance:TOKEN,admin:TOKEN`, optionally named: `finance:ana:TOKEN`',
+  },
   {
     name: 'PARTNERSYNC_SESSION_SECRET',
     secret: true,

@@ -260,6 +260,137 @@ const CORE_ROWS: readonly ReferenceRow[] = [
     default: '`600`',
     meaning: "requests per minute per valid token; requests without one share their client address's budget",
   },
+  {
+    key: 'notifications',
+    default: '—',
+    meaning: 'e-mail, Slack and webhook notifications (see Notifications); none without it',
+  },
+  { key: 'notifications.channels', default: '`{}`', meaning: 'channels by id (lower case, digits, `-`, `_`)' },
+  { key: 'notifications.channels.<id>.type', default: 'required', meaning: '`email`, `slack` or `webhook`' },
+  { key: 'notifications.channels.<id>.from', default: 'required (email)', meaning: 'the sender, `Name <address>`' },
+  { key: 'notifications.channels.<id>.smtp', default: 'required (email)', meaning: 'the SMTP server' },
+  { key: 'notifications.channels.<id>.smtp.host', default: 'required', meaning: 'host name' },
+  { key: 'notifications.channels.<id>.smtp.port', default: '`587`', meaning: 'port' },
+  {
+    key: 'notifications.channels.<id>.smtp.secure',
+    default: '`false`',
+    meaning: 'TLS from the first byte (port 465); otherwise STARTTLS when offered',
+  },
+  { key: 'notifications.channels.<id>.smtp.user', default: '—', meaning: 'user name, when the server wants one' },
+  {
+    key: 'notifications.channels.<id>.smtp.passwordEnv',
+    default: '—',
+    meaning: 'name of the environment variable holding the password',
+  },
+  {
+    key: 'notifications.channels.<id>.webhookUrlEnv',
+    default: '—',
+    meaning: 'slack: name of the variable holding the incoming-webhook URL',
+  },
+  {
+    key: 'notifications.channels.<id>.tokenEnv',
+    default: '—',
+    meaning: 'slack: name of the variable holding a bot token (`xoxb-…`), instead of a webhook',
+  },
+  {
+    key: 'notifications.channels.<id>.channel',
+    default: '—',
+    meaning: 'slack with a bot token: the channel id or `#name`',
+  },
+  {
+    key: 'notifications.channels.<id>.apiUrl',
+    default: '`https://slack.com/api/`',
+    meaning: "slack with a bot token: the Web API's base URL (GovSlack)",
+  },
+  { key: 'notifications.channels.<id>.url', default: 'required (webhook)', meaning: 'the endpoint' },
+  {
+    key: 'notifications.channels.<id>.secretEnv',
+    default: 'required (webhook)',
+    meaning: "name of the variable holding the endpoint's signing secret",
+  },
+  {
+    key: 'notifications.channels.<id>.timeoutSeconds',
+    default: '`10`',
+    meaning: 'webhook: how long the endpoint may take to answer',
+  },
+  { key: 'notifications.routes', default: '`[]`', meaning: 'which events go where' },
+  { key: 'notifications.routes[].events', default: 'required', meaning: 'event types (see Notifications)' },
+  { key: 'notifications.routes[].codes', default: 'every code', meaning: 'alert events: only these codes' },
+  {
+    key: 'notifications.routes[].severities',
+    default: 'every severity',
+    meaning: 'alert events: only these severities',
+  },
+  { key: 'notifications.routes[].channel', default: 'required', meaning: 'a channel id' },
+  {
+    key: 'notifications.routes[].to',
+    default: 'required (email)',
+    meaning: 'e-mail channels: addresses, `owner`, `finance`, `partner-contacts`',
+  },
+  {
+    key: 'notifications.routes[].mode',
+    default: '`immediate`',
+    meaning: '`immediate`, or `digest`: one message per recipient per day',
+  },
+  { key: 'notifications.finance', default: '`[]`', meaning: 'the addresses `finance` stands for' },
+  {
+    key: 'notifications.partnerContacts',
+    default: 'every contact with an e-mail',
+    meaning: 'which CRM contacts of a partner record are its contacts',
+  },
+  {
+    key: 'notifications.partnerContacts.where',
+    default: '`{}`',
+    meaning: 'the CRM contact field → value, e.g. `{ jobtitle: Partner manager }`',
+  },
+  {
+    key: 'notifications.digestHour',
+    default: '`8`',
+    meaning: 'local hour (program time zone) at which digests go out',
+  },
+  {
+    key: 'notifications.retryHours',
+    default: '`24`',
+    meaning: 'how long a failing delivery is retried before it is given up',
+  },
+  { key: 'auth', default: '—', meaning: 'dashboard sign-in' },
+  {
+    key: 'auth.tokenSignIn',
+    default: '`true`',
+    meaning: 'the API-token sign-in form; `false` needs `auth.sso` (API tokens keep working)',
+  },
+  { key: 'auth.sso', default: '—', meaning: 'single sign-on with an OpenID Connect provider' },
+  {
+    key: 'auth.sso.issuer',
+    default: 'required',
+    meaning: 'the issuer URL (its `/.well-known/openid-configuration` is read at the first sign-in)',
+  },
+  { key: 'auth.sso.clientId', default: 'required', meaning: 'the client id registered for partnersync' },
+  {
+    key: 'auth.sso.clientSecretEnv',
+    default: '—',
+    meaning: 'name of the variable holding the client secret; without it a public client (PKCE)',
+  },
+  {
+    key: 'auth.sso.scopes',
+    default: '`[openid, email, profile]`',
+    meaning: 'scopes asked for (add the one that releases the role claim, e.g. `groups`)',
+  },
+  { key: 'auth.sso.roleClaim', default: '`groups`', meaning: "the ID-token claim holding the user's groups or roles" },
+  {
+    key: 'auth.sso.roles',
+    default: 'none',
+    meaning: 'claim values per role; the highest role any value maps to wins, none is refused',
+  },
+  { key: 'auth.sso.roles.viewer', default: '`[]`', meaning: 'values that make a viewer' },
+  { key: 'auth.sso.roles.finance', default: '`[]`', meaning: 'values that make finance' },
+  { key: 'auth.sso.roles.admin', default: '`[]`', meaning: 'values that make an admin' },
+  {
+    key: 'auth.sso.redirectUrl',
+    default: "`server.publicUrl` (else the request's origin) + `/ui/sso/callback`",
+    meaning: 'the callback URL registered at the provider',
+  },
+  { key: 'auth.sso.displayName', default: '`your company account`', meaning: 'shown on the button, "Sign in with …"' },
 ];
 
 /** Every documented key with its default and meaning, in README order. */
@@ -307,7 +438,9 @@ export function configReferenceMarkdown(providers: ProviderRegistry): string {
       '| variable | secret | used for |\n|---|---|---|',
       env.map((v) => `| \`${v.name}\` | ${v.secret ? 'yes' : 'no'} | ${v.meaning} |`),
     ),
-    'Secrets are read only from the environment; their values are redacted from logs wherever they appear.',
+    'The config also names secret variables of its own in its `*Env` keys (SMTP password, Slack webhook URL or\n' +
+      'bot token, webhook signing secrets, the OIDC client secret). Secrets are read only from the environment;\n' +
+      'their values are redacted from logs wherever they appear.',
   ].join('\n');
 }
 

@@ -6,6 +6,8 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import type { ProviderRegistry } from '../crm/registry.ts';
 import { crmCommonShape, httpUrl, type CrmSection } from './crm-section.ts';
+import { authSchema } from './auth-schema.ts';
+import { notificationsSchema } from './notifications-schema.ts';
 import { programSchema } from './program-schema.ts';
 
 const cronExpression = (fallback: string) =>
@@ -70,6 +72,8 @@ const coreShape = {
       rateLimitPerMinute: z.number().int().min(1).max(100_000).default(600),
     })
     .default({ port: 8080, trustProxy: false, rateLimitPerMinute: 600 }),
+  notifications: notificationsSchema.optional(),
+  auth: authSchema.default({ tokenSignIn: true }),
 };
 
 const configSchemas = new WeakMap<ProviderRegistry, z.ZodType<ConfigFile>>();

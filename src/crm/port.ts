@@ -5,6 +5,9 @@
 
 import type { SnapshotTouch } from '../domain/snapshot.ts';
 import type { PullCursor, PullPage, TaskRequest, WriteBack } from '../domain/records.ts';
+import type { ContactFilter, PartnerContact, PartnerOwner } from './people.ts';
+
+export type { ContactFilter, PartnerContact, PartnerOwner } from './people.ts';
 
 export * from '../domain/records.ts';
 
@@ -79,6 +82,10 @@ export interface CrmAdapter {
   createTasks(tasks: readonly TaskRequest[]): Promise<TaskResult[]>;
   /** Tasks already created for these markers (to finish an outbox entry after a crash). */
   findTasks(markers: readonly string[]): Promise<TaskResult[]>;
+  /** The owners of these partner records with their e-mail (partners without an owner are left out). */
+  partnerOwners(partnerIds: readonly string[]): Promise<PartnerOwner[]>;
+  /** The contacts associated with these partner records that have an e-mail and match `filter`. */
+  partnerContacts(partnerIds: readonly string[], filter: ContactFilter): Promise<PartnerContact[]>;
   callStats(): CallStats;
   close(): Promise<void>;
 }

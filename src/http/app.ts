@@ -10,6 +10,7 @@ import { identifyBearer, requireRole } from './auth.ts';
 import { authenticatedJsonBody, declaredBodyCap, rawBody } from './body-limits.ts';
 import type { AppDeps } from './deps.ts';
 import { errorHandler, notFound } from './errors.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { financeRoutes } from './routes/finance.ts';
 import { healthRoutes } from './routes/health.ts';
 import { readRoutes } from './routes/read.ts';
@@ -88,7 +89,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/metrics', requireRole(deps.tokens, 'viewer'), async (_req, res) => {
     res.set('Content-Type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
-  app.use('/v1', readRoutes(deps), financeRoutes(deps), syncRoutes(deps));
+  app.use('/v1', readRoutes(deps), financeRoutes(deps), syncRoutes(deps), adminRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

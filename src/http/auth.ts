@@ -1,6 +1,8 @@
 // API tokens with roles (product.md "HTTP API"): PARTNERSYNC_TOKENS="viewer:TOKEN,finance:TOKEN,
-// admin:TOKEN". Roles are ordered: finance can do what a viewer can, admin what finance can.
-// Tokens are compared in constant time (on their SHA-256 digests, so lengths never leak).
+// admin:TOKEN", or with a name, "finance:ana:TOKEN" (issue 17: the name is who acted, recorded
+// with period closes and in the audit log; unnamed entries are "role#n"). Roles are ordered:
+// finance can do what a viewer can, admin what finance can. Tokens are compared in constant time
+// (on their SHA-256 digests, so lengths never leak).
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
@@ -13,9 +15,12 @@ export type Role = (typeof ROLES)[number];
 export interface TokenEntry {
   role: Role;
   digest: Buffer;
-  /** A short, non-secret label for logs: the role and the token's position in the list. */
+  /** Who acts with this token: its name, or the role and the token's position in the list (`admin#2`). */
   label: string;
 }
+
+/** A token name: short, no spaces or commas, never mistaken for a token (which is at least 16 characters). */
+const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
 const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
@@ -27,15 +32,27 @@ export function parseTokens(spec: string | undefined): TokenEntry[] {
     const item = raw.trim();
     const colon = item.indexOf(':');
     const role = colon < 0 ? '' : item.slice(0, colon).trim();
-    const token = colon < 0 ? '' : item.slice(colon + 1).trim();
+    const rest = colon < 0 ? '' : item.slice(colon + 1).trim();
     if (!(ROLES as readonly string[]).includes(role)) {
       throw new ConfigError('environment', [
         {
           path: 'PARTNERSYNC_TOKENS',
-          message: `entry ${i + 1}: role must be viewer, finance or admin (write role:TOKEN, comma-separated)`,
+          message: `entry ${i + 1}: role must be viewer, finance or admin (write role:TOKEN or role:name:TOKEN, comma-separated)`,
         },
       ]);
     }
+    // role:name:TOKEN when what follows the role holds a colon and starts with a valid name
+    const second = rest.indexOf(':');
+    const named = second > 0 && TOKEN_NAME.test(rest.slice(0, second));
+    const name = named ? rest.slice(0, second) : null;
+    const token = named ? rest.slice(second + 1).trim() : rest;
+    if (name !== null && entries.some((e) => e.label === name))
+      throw new ConfigError('environment', [
+        {
+          path: 'PARTNERSYNC_TOKENS',
+          message: `entry ${i + 1}: the name ${name} is used twice; give each token its own name`,
+        },
+      ]);
     if (token.length < 16)
       throw new ConfigError('environment', [
         {
@@ -43,7 +60,7 @@ export function parseTokens(spec: string | undefined): TokenEntry[] {
           message: `entry ${i + 1}: token is shorter than 16 characters; use a long random token`,
         },
       ]);
-    entries.push({ role: role as Role, digest: digest(token), label: `${role}#${i + 1}` });
+    entries.push({ role: role as Role, digest: digest(token), label: name ?? `${role}#${i + 1}` });
   });
   return entries;
 }

@@ -9,6 +9,7 @@ import type { Clock } from '../sync/deps.ts';
 import type { SyncService } from '../sync/sync-service.ts';
 import type { TokenEntry } from './auth.ts';
 import type { Metrics } from './metrics.ts';
+import type { OidcSignIn } from './sso/oidc-sign-in.ts';
 
 export interface Readiness {
   store: boolean;
@@ -33,4 +34,6 @@ export interface AppDeps {
   rateLimitPerMinute?: number;
   /** Secret that signs dashboard session cookies (default: random per process). */
   sessionSecret?: string;
+  /** Dashboard sign-in with the company's identity provider (auth.sso). */
+  sso?: OidcSignIn | undefined;
 }

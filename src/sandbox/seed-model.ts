@@ -124,6 +124,18 @@ export interface SeedPartner {
   fit: Record<FitKey, number | null>;
 }
 
+/** A person at a partner company (the partner's contacts that notifications write to). */
+export interface SeedContact {
+  id: string; // 'k1'
+  partnerId: string;
+  firstName: string;
+  lastName: string;
+  /** Null for a few: a contact without an e-mail is never written to. */
+  email: string | null;
+  /** HubSpot `jobtitle`, Salesforce `Title`: what a partnerContacts filter can test. */
+  title: string;
+}
+
 export interface SeedCustomer {
   id: string; // 'c1'
   name: string;
@@ -185,6 +197,8 @@ export interface SeedData {
   partners: SeedPartner[];
   customers: SeedCustomer[];
   deals: SeedDeal[];
+  /** People at partner companies (their own random stream: adding them shifts no other value). */
+  contacts: SeedContact[];
   /** Partner ids deals refer to that are not in `partners` (deleted partners): personalities give them CRM ids that do not exist. */
   unknownPartnerIds: string[];
 }
@@ -225,7 +239,8 @@ export function generateSeed(options: GenerateSeedOptions = {}): SeedData {
     unknownPartnerIds,
     anchorMs,
   });
-  return { params, owners, partners, customers, deals, unknownPartnerIds };
+  const contacts = makeContacts(createRng(deriveSeed(params.seed, 'seed-contacts')), partners);
+  return { params, owners, partners, customers, deals, contacts, unknownPartnerIds };
 }
 
 // ── people and companies ──────────────────────────────────────────────────────────────────────
@@ -360,6 +375,34 @@ function scores<K extends string>(rng: Rng, keys: readonly K[]): Record<K, numbe
     ]);
   }
   return out;
+}
+
+const CONTACT_TITLES = ['Partner manager', 'Partner manager', 'Sales engineer', 'Finance', 'Founder'];
+
+/** 0–3 people per partner; the first is usually the partner manager; one in 12 has no e-mail. */
+function makeContacts(rng: Rng, partners: readonly SeedPartner[]): SeedContact[] {
+  const contacts: SeedContact[] = [];
+  for (const p of partners) {
+    const count = rng.weighted<number>([
+      [0, 1],
+      [1, 3],
+      [2, 4],
+      [3, 2],
+    ]);
+    for (let i = 0; i < count; i++) {
+      const firstName = rng.pick(FIRST);
+      const lastName = rng.pick(LAST);
+      contacts.push({
+        id: `k${contacts.length + 1}`,
+        partnerId: p.id,
+        firstName,
+        lastName,
+        email: rng.chance(1 / 12) ? null : `${firstName}.${lastName}@${p.domain}`.toLowerCase(),
+        title: i === 0 ? 'Partner manager' : rng.pick(CONTACT_TITLES),
+      });
+    }
+  }
+  return contacts;
 }
 
 function makeCustomers(rng: Rng, count: number, owners: readonly SeedOwner[], anchorMs: number): SeedCustomer[] {

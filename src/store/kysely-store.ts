@@ -8,7 +8,29 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { PullPage, PulledDeal, PulledPartner } from '../domain/records.ts';
 import type { KeyBalance, LedgerEntry, LedgerInputs, NewLedgerEntry, PeriodClose } from '../ledger/types.ts';
 import type { AccountLock } from './account-lock.ts';
+import { appendAudit, auditEntries } from './audit-queries.ts';
 import { appliedMigrations } from './migrations.ts';
+import {
+  claimDeliveries,
+  expandDelivery,
+  getState,
+  insertQueued,
+  listNotifications,
+  setState,
+  settleDeliveries,
+} from './notification-queries.ts';
+import type {
+  AuditEntry,
+  AuditFilter,
+  ClaimKind,
+  ClaimedDelivery,
+  DeliveryOutcome,
+  DeliveryRecord,
+  NewDelivery,
+  NotificationEventRecord,
+  NotificationFilter,
+  QueuedEvent,
+} from './notifications.ts';
 import type { AlertEpisodeRow, Database, LedgerEntryRow, RunStatus, TaskOutboxRow } from './schema.ts';
 import type {
   AlertChanges,
@@ -823,6 +845,7 @@ export class KyselyStore implements Store {
           )
           .execute();
       }
+      if (c.notifications !== undefined) await insertQueued(trx, account, c.notifications);
     });
   }
 
@@ -870,5 +893,56 @@ export class KyselyStore implements Store {
           .execute();
       }
     });
+  }
+
+  // ---- notifications and audit (notification-queries.ts, audit-queries.ts) ----------------------
+
+  async queueNotifications(
+    account: string,
+    events: readonly QueuedEvent[],
+    state: readonly { name: string; value: string }[] = [],
+    at = Date.now(),
+  ): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const added = await insertQueued(trx, account, events);
+      await setState(trx, account, state, at);
+      return added;
+    });
+  }
+
+  notificationState(account: string, name: string): Promise<string | null> {
+    return getState(this.db, account, name);
+  }
+
+  claimDeliveries(
+    now: number,
+    limit: number,
+    leaseMs: number,
+    kind: ClaimKind,
+    account?: string,
+  ): Promise<ClaimedDelivery[]> {
+    return claimDeliveries(this.db, now, limit, leaseMs, kind, account);
+  }
+
+  expandDelivery(parentId: string, children: readonly NewDelivery[], at: number, reason: string): Promise<void> {
+    return expandDelivery(this.db, parentId, children, at, reason);
+  }
+
+  settleDeliveries(outcomes: readonly DeliveryOutcome[], at: number): Promise<void> {
+    return settleDeliveries(this.db, outcomes, at);
+  }
+
+  listNotifications(
+    filter: NotificationFilter,
+  ): Promise<{ event: NotificationEventRecord; deliveries: DeliveryRecord[] }[]> {
+    return listNotifications(this.db, filter);
+  }
+
+  appendAudit(entry: Omit<AuditEntry, 'id'>): Promise<AuditEntry> {
+    return appendAudit(this.db, entry);
+  }
+
+  auditEntries(filter: AuditFilter): Promise<AuditEntry[]> {
+    return auditEntries(this.db, filter);
   }
 }

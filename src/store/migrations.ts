@@ -200,11 +200,97 @@ const v003: Migration = {
   },
 };
 
+/**
+ * Notifications (issue 18): events keyed per account (an alert episode notifies once), their
+ * deliveries per channel and recipient (the outbox the dispatcher sends from, retried with
+ * backoff, leased so two instances never send the same row at once), a little per-account state
+ * (the commission.payable watermark), and the audit log.
+ */
+const v004: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('notification_events')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('data', 'text', (c) => c.notNull())
+      .addColumn('run_id', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('notification_events_key', ['account', 'key'])
+      .execute();
+    await db.schema
+      .createIndex('notification_events_created')
+      .on('notification_events')
+      .columns(['account', 'created_at'])
+      .execute();
+
+    await db.schema
+      .createTable('notification_deliveries')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('event_id', 'text', (c) => c.notNull())
+      .addColumn('channel', 'text', (c) => c.notNull())
+      .addColumn('recipient', 'text', (c) => c.notNull())
+      .addColumn('mode', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+      .addColumn('locked_until', 'bigint')
+      .addColumn('last_error', 'text')
+      .addColumn('sent_at', 'bigint')
+      .addColumn('message_id', 'text')
+      .addColumn('parent_id', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      // one delivery per event, channel and recipient: re-planning or re-expanding adds nothing
+      .addUniqueConstraint('notification_deliveries_target', ['event_id', 'channel', 'recipient'])
+      .execute();
+    await db.schema
+      .createIndex('notification_deliveries_due')
+      .on('notification_deliveries')
+      .columns(['status', 'next_attempt_at'])
+      .execute();
+    await db.schema
+      .createIndex('notification_deliveries_event')
+      .on('notification_deliveries')
+      .columns(['event_id'])
+      .execute();
+
+    await db.schema
+      .createTable('notification_state')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('notification_state_pk', ['account', 'name'])
+      .execute();
+
+    await db.schema
+      .createTable('audit_log')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      // order of recording (entries of one instant keep their order)
+      .addColumn('seq', 'bigint', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('target', 'text')
+      .addColumn('detail', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('audit_log_at').on('audit_log').columns(['at', 'seq']).execute();
+    await db.schema.createIndex('audit_log_action').on('audit_log').columns(['action', 'at']).execute();
+  },
+  async down(db: AnyDb) {
+    for (const t of ['audit_log', 'notification_state', 'notification_deliveries', 'notification_events'])
+      await db.schema.dropTable(t).execute();
+  },
+};
+
 /** Versions in order; the name is the version recorded in kysely_migration. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': v001,
   '002-credentials': v002,
   '003-event-checkpoints': v003,
+  '004-notifications-audit': v004,
 };
 
 class StaticProvider implements MigrationProvider {

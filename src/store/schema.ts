@@ -185,6 +185,62 @@ export interface CredentialRow {
   updated_at: number;
 }
 
+export interface NotificationEventRow {
+  id: string;
+  account: string;
+  /** Unique per account: `alert.opened:<episode id>`, `sync.failed:<run id>`, … */
+  key: string;
+  type: string;
+  /** JSON: the event's data (the webhook envelope's `data`). */
+  data: string;
+  run_id: string | null;
+  created_at: Int64;
+}
+
+export type DeliveryStatus = 'pending' | 'sent' | 'failed' | 'expanded' | 'skipped';
+
+export interface NotificationDeliveryRow {
+  id: string;
+  account: string;
+  event_id: string;
+  channel: string;
+  /** `mailto:<address>`, an indirect recipient (`owner`, `partner-contacts`) until expanded, or '' (Slack, webhook). */
+  recipient: string;
+  mode: 'immediate' | 'digest';
+  status: DeliveryStatus;
+  attempts: number;
+  /** When it is due: now for immediate ones, the digest time for digests, later after a failure. */
+  next_attempt_at: Int64;
+  /** A dispatcher is sending it until then (another instance leaves it alone). */
+  locked_until: Int64OrNull;
+  last_error: string | null;
+  sent_at: Int64OrNull;
+  /** The id the receiver saw: the delivery's own id, or the digest's. */
+  message_id: string | null;
+  /** The indirect delivery this one was expanded from. */
+  parent_id: string | null;
+  created_at: Int64;
+}
+
+export interface NotificationStateRow {
+  account: string;
+  name: string;
+  value: string;
+  updated_at: Int64;
+}
+
+export interface AuditRow {
+  id: string;
+  seq: Int64;
+  at: Int64;
+  /** The SSO user, the token's name, `cli:<user>` or `config`. */
+  actor: string;
+  action: string;
+  target: string | null;
+  /** JSON object. */
+  detail: string;
+}
+
 export interface Database {
   accounts: AccountRow;
   runs: RunRow;
@@ -199,4 +255,8 @@ export interface Database {
   write_state: WriteStateRow;
   credentials: CredentialRow;
   event_checkpoints: EventCheckpointRow;
+  notification_events: NotificationEventRow;
+  notification_deliveries: NotificationDeliveryRow;
+  notification_state: NotificationStateRow;
+  audit_log: AuditRow;
 }

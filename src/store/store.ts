@@ -16,6 +16,7 @@ import type {
 import type { AccountLock } from './account-lock.ts';
 import type { KeyBalance, LedgerEntry, LedgerKind, NewLedgerEntry, PeriodClose } from '../ledger/types.ts';
 import type { LedgerStore } from '../ledger/port.ts';
+import type { AuditStore, NotificationStore, QueuedEvent } from './notifications.ts';
 import type { RunStatus, TaskStatus } from './schema.ts';
 
 export type { RunStatus, TaskStatus } from './schema.ts';
@@ -83,6 +84,8 @@ export interface AlertChanges {
   resolve: string[];
   partnerStates: { partnerId: string; healthScore: number | null; result: unknown }[];
   tasks: Omit<OutboxTask, 'status' | 'taskId' | 'attempts' | 'lastError'>[];
+  /** Notifications of the episodes opened and resolved (issue 18), queued in the same transaction. */
+  notifications?: QueuedEvent[] | undefined;
 }
 
 export interface CachedRecords {
@@ -108,7 +111,7 @@ export interface StoredCredential {
   basis: string;
 }
 
-export interface Store extends LedgerStore {
+export interface Store extends LedgerStore, NotificationStore, AuditStore {
   /** 'sqlite' or 'postgres'. */
   readonly kind: string;
   /** Applied migration versions, oldest first. */

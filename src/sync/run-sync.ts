@@ -10,6 +10,7 @@ import { computeDetailed, type EngineOutput } from '../domain/engine.ts';
 import { dealOutcomes } from '../domain/outcomes.ts';
 import { formatMinor } from '../domain/money.ts';
 import type { Snapshot } from '../domain/snapshot.ts';
+import { alertNotifications, runNotifications } from '../notify/sync-hook.ts';
 import type { LedgerKind, PullState, RunStatus } from '../store/store.ts';
 import { healthDropped, planEpisodes } from './alert-episodes.ts';
 import { SimulatedCrash, type FaultPoint, type SyncDeps } from './deps.ts';
@@ -295,6 +296,9 @@ class Run {
         alerts: [...out.result.alerts, ...clawbackAlerts(program, tz, plan.skipped)],
         drops: healthDropped(out, states, open),
       });
+      // notifications of the episodes opened and resolved commit with them (issue 18)
+      const notify = { runId: this.id, at: this.asOf, changes: episodePlan.changes, open, deals: cache.deals };
+      episodePlan.changes.notifications = alertNotifications(config, { ...notify, partners: partnersById });
       await store.applyAlerts(this.account, episodePlan.changes);
       this.report.alerts = {
         open: episodePlan.alerts.length,
@@ -466,7 +470,16 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
     }
     run.report.durationsMs['total'] = Math.round(performance.now() - t0);
     run.report.apiCalls = callsSince(statsBefore, crm.callStats());
-    await store.finishRun(run.id, status, clock.now(), run.report as unknown as Record<string, unknown>);
+    const finishedAt = clock.now();
+    await store.finishRun(run.id, status, finishedAt, run.report as unknown as Record<string, unknown>);
+    await runNotifications(store, config, {
+      ...{ runId: run.id, account, status, mode: run.report.mode, startedAt, finishedAt, asOf },
+      ...{ error: run.report.error ?? null, stoppedAt: run.report.stoppedAt ?? null },
+      writeFailures: run.report.writeBack.failures,
+    }).catch((err: unknown) => {
+      // the run is recorded; a notification problem is logged, never a failed run
+      log.error({ err }, 'notifications of the run could not be queued');
+    });
     deps.onProgress?.({ step: 'done' });
     log.info(
       {

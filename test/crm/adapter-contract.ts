@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CrmError,
   sameValue,
+  type ContactFilter,
   RESULT_FIELD_KINDS,
   type CrmAdapter,
   type PullCursor,
@@ -38,6 +39,8 @@ export interface ContractFixture {
    * changes an association and leaves the modified date alone). Answers the new customer id.
    */
   changeDealCustomer(dealId: string): Promise<string>;
+  /** A partnerContacts filter that some, but not all, of the partners' contacts with an e-mail match. */
+  contactFilter: ContactFilter;
   /** Makes every further CRM call fail (server gone, token revoked, …). Called last. */
   breakCrm(): Promise<void>;
   /**
@@ -318,6 +321,49 @@ export function describeAdapterContract(name: string, setup: () => Promise<Contr
       for (const t of created) expect(byMarker.get(t.marker)).toBe(t.taskId);
       expect(byMarker.has(`contract-${stamp}-none`)).toBe(false);
       expect(await adapter.findTasks([])).toEqual([]);
+    });
+
+    it("partnerOwners answers each partner's owner with the owner's e-mail, and leaves unknown ids out", async () => {
+      const partnerIds = livePartners();
+      const owners = await adapter.partnerOwners([...partnerIds, '999999999999']);
+      expect(owners.length).toBeGreaterThan(0);
+      const asked = new Set(partnerIds);
+      for (const o of owners) {
+        expect(asked.has(o.partnerId), `owner of ${o.partnerId} was not asked for`).toBe(true);
+        expect(o.ownerId).toMatch(/\S/);
+        if (o.email !== null) expect(o.email).toMatch(/^[^@\s]+@[^@\s]+$/);
+      }
+      expect(new Set(owners.map((o) => o.partnerId)).size, 'one owner per partner').toBe(owners.length);
+      expect(
+        owners.some((o) => o.email !== null),
+        'owners have e-mail addresses',
+      ).toBe(true);
+      expect(await adapter.partnerOwners([])).toEqual([]);
+    });
+
+    it("partnerContacts answers the partners' contacts that have an e-mail, narrowed by the filter", async () => {
+      const partnerIds = livePartners();
+      const all = await adapter.partnerContacts(partnerIds, {});
+      expect(all.length).toBeGreaterThan(0);
+      const asked = new Set(partnerIds);
+      for (const c of all) {
+        expect(asked.has(c.partnerId), `contact of ${c.partnerId} was not asked for`).toBe(true);
+        expect(c.email).toMatch(/^[^@\s]+@[^@\s]+$/);
+      }
+      const filtered = await adapter.partnerContacts(partnerIds, fx.contactFilter);
+      expect(filtered.length).toBeGreaterThan(0);
+      expect(filtered.length).toBeLessThan(all.length);
+      const allIds = new Set(all.map((c) => `${c.partnerId}/${c.contactId}`));
+      for (const c of filtered) expect(allIds.has(`${c.partnerId}/${c.contactId}`)).toBe(true);
+      const one = filtered[0]?.partnerId ?? '';
+      const single = await adapter.partnerContacts([one], fx.contactFilter);
+      expect(single.map((c) => c.contactId).sort()).toEqual(
+        filtered
+          .filter((c) => c.partnerId === one)
+          .map((c) => c.contactId)
+          .sort(),
+      );
+      expect(await adapter.partnerContacts([], {})).toEqual([]);
     });
 
     it('counts its calls', () => {

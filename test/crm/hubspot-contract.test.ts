@@ -29,6 +29,7 @@ describeAdapterContract('hubspot on the sandbox', async () => {
       fx.personality.setDealCompany(dealId, next);
       return Promise.resolve(next);
     },
+    contactFilter: { jobtitle: 'Partner manager' },
     breakCrm: () => {
       fx.sandbox.state.expireTokens();
       return Promise.resolve();

@@ -42,6 +42,7 @@ describeAdapterContract('salesforce (sandbox)', async () => {
       await rest(sandbox, 'PATCH', `/sobjects/Opportunity/${dealId}`, { AccountId: customer });
       return customer;
     },
+    contactFilter: { Title: 'Partner manager' },
     breakCrm: stop,
     close: async () => {
       await adapter.close();

@@ -186,6 +186,27 @@ describeAdapterContract('a third provider (test-only fake), built through the re
     dataDir: tmpdir(),
   });
   const { crm } = world('contract');
+  // owners and contacts for the people capabilities (notifications' recipients)
+  crm.owners.set('o1', { email: 'owner.one@example.com', name: 'Owner One' });
+  for (const id of ['p1', 'p2', 'p3']) crm.updatePartner(id, { ownerId: 'o1' });
+  crm.contacts.push(
+    {
+      id: 'c1',
+      partnerId: 'p1',
+      email: 'pm@p1.example',
+      name: 'P1 manager',
+      properties: { jobtitle: 'Partner manager' },
+    },
+    { id: 'c2', partnerId: 'p1', email: 'ceo@p1.example', name: 'P1 CEO', properties: { jobtitle: 'CEO' } },
+    { id: 'c3', partnerId: 'p2', email: null, name: 'No mail', properties: { jobtitle: 'Partner manager' } },
+    {
+      id: 'c4',
+      partnerId: 'p3',
+      email: 'pm@p3.example',
+      name: 'P3 manager',
+      properties: { jobtitle: 'Partner manager' },
+    },
+  );
   let customers = 0;
   return {
     adapter,
@@ -207,6 +228,7 @@ describeAdapterContract('a third provider (test-only fake), built through the re
       crm.setCustomerSilently(id, customer);
       return Promise.resolve(customer);
     },
+    contactFilter: { jobtitle: 'Partner manager' },
     breakCrm: () => {
       crm.broken = true;
       return Promise.resolve();

@@ -27,12 +27,23 @@ export interface TestService extends Service {
 }
 
 export async function startTestService(
-  options: { crm?: FakeCrm; seed?: (crm: FakeCrm) => void; server?: Record<string, unknown> } = {},
+  options: {
+    crm?: FakeCrm;
+    seed?: (crm: FakeCrm) => void;
+    /** PARTNERSYNC_TOKENS instead of the three unnamed test tokens. */
+    tokens?: string;
+    /** An existing store (a restart) instead of a new one. */
+    storeUrl?: string;
+    /** Appended to the test config. */
+    extraYaml?: string;
+    /** The config's `server:` block. */
+    server?: Record<string, unknown>;
+  } = {},
 ): Promise<TestService> {
   const dir = mkdtempSync(path.join(tmpdir(), 'partnersync-http-'));
-  const storeUrl = `sqlite:${path.join(dir, 'store.db')}`;
+  const storeUrl = options.storeUrl ?? `sqlite:${path.join(dir, 'store.db')}`;
   const server = options.server === undefined ? '' : `server: ${JSON.stringify(options.server)}\n`;
-  const config = testConfig(PROGRAM_YAML + server, { url: storeUrl });
+  const config = testConfig(PROGRAM_YAML + server + (options.extraYaml ?? ''), { url: storeUrl });
   const fake = options.crm ?? new FakeCrm({ account: 'acct-http', pageSize: 50 });
   (options.seed ?? seedCrm)(fake);
   const clock = new TestClock('2026-03-20T12:00:00Z');
@@ -41,7 +52,7 @@ export async function startTestService(
   await runSync({ crm: fake, store, clock, logger: silentLogger(), config });
   await store.close();
   const env = readEnv({
-    PARTNERSYNC_TOKENS: `viewer:${TOKENS.viewer},finance:${TOKENS.finance},admin:${TOKENS.admin}`,
+    PARTNERSYNC_TOKENS: options.tokens ?? `viewer:${TOKENS.viewer},finance:${TOKENS.finance},admin:${TOKENS.admin}`,
     HUBSPOT_CLIENT_SECRET: WEBHOOK_SECRET,
   });
   const service = await startService({

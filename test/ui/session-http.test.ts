@@ -129,7 +129,7 @@ describe('signing in', () => {
     expect(line).not.toContain(TOKENS.viewer);
     const page = await c.get('/ui/recipes');
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('Signed in as <strong>viewer</strong>');
+    expect(await page.text()).toContain('Signed in as <span data-user>viewer#1</span> · <strong>viewer</strong>');
   });
 
   it('never redirects off the dashboard after login', async () => {

@@ -8,6 +8,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readEnv } from '../../src/config/env.ts';
+import type { LoadedConfig } from '../../src/config/load.ts';
+import type { Secrets } from '../../src/config/secrets.ts';
 import { FakeCrm } from '../../src/crm/fake/fake-crm.ts';
 import type { PulledDeal } from '../../src/crm/port.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -216,11 +218,18 @@ export interface UiService extends Service {
 }
 
 export async function startUiService(
-  options: { seed?: (crm: FakeCrm) => void; yaml?: string; env?: Record<string, string> } = {},
+  options: {
+    seed?: (crm: FakeCrm) => void;
+    yaml?: string;
+    /** Appended to the config (auth:, notifications:). */
+    extraYaml?: string;
+    env?: Record<string, string>;
+    secrets?: (config: LoadedConfig) => Secrets;
+  } = {},
 ): Promise<UiService> {
   const dir = mkdtempSync(path.join(tmpdir(), 'partnersync-ui-'));
   const storeUrl = `sqlite:${path.join(dir, 'store.db')}`;
-  const config = testConfig(options.yaml ?? UI_YAML, { url: storeUrl });
+  const config = testConfig((options.yaml ?? UI_YAML) + (options.extraYaml ?? ''), { url: storeUrl });
   const fake = new FakeCrm({ account: 'acct-ui', pageSize: 100 });
   (options.seed ?? seedUiProgram)(fake);
   const clock = new TestClock(NOW);
@@ -240,6 +249,7 @@ export async function startUiService(
     port: 0,
     scheduler: false,
     crm: fake,
+    ...(options.secrets === undefined ? {} : { secrets: options.secrets(config) }),
   });
   return {
     ...service,

@@ -5,7 +5,8 @@
 import type { Command } from 'commander';
 import { CliError, EXIT_BAD_INPUT, type CliContext } from '../context.ts';
 import { readEnv } from '../../config/env.ts';
-import { ConfigError } from '../../config/errors.ts';
+import { ConfigError, type ConfigIssue } from '../../config/errors.ts';
+import { Secrets } from '../../config/secrets.ts';
 import { activeCrm, loadConfigFile, resolveConfigPath } from '../../config/load.ts';
 
 const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -21,11 +22,22 @@ export function registerConfig(program: Command, ctx: CliContext): void {
       const file = resolveConfigPath(opts.config, ctx.env, ctx.cwd);
       const loaded = loadConfigFile(file, ctx.providers);
       const env = readEnv(ctx.env, ctx.providers);
+      const secretIssues: ConfigIssue[] = [];
+      if (opts.skipEnv !== true) {
+        try {
+          Secrets.fromEnv(loaded.config, ctx.env);
+        } catch (err) {
+          if (!(err instanceof ConfigError)) throw err;
+          secretIssues.push(...err.issues);
+        }
+      }
+      if (secretIssues.length > 0 && loaded.config.crm === undefined)
+        throw new CliError(EXIT_BAD_INPUT, new ConfigError('environment', secretIssues).lines());
       if (loaded.config.crm !== undefined) {
         const { provider, settings } = activeCrm(loaded);
         const errors = [
           new ConfigError(file, provider.checkConfig(settings)),
-          new ConfigError('environment', opts.skipEnv === true ? [] : provider.checkEnv(env.raw)),
+          new ConfigError('environment', opts.skipEnv === true ? [] : [...provider.checkEnv(env.raw), ...secretIssues]),
         ].filter((e) => e.issues.length > 0);
         if (errors.length > 0)
           throw new CliError(

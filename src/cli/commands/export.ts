@@ -6,6 +6,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { CliError, EXIT_BAD_INPUT, type CliContext } from '../context.ts';
 import { commissionExport, commissionExportCsv, toJsonText } from '../../ledger/exports.ts';
+import { recordAudit } from '../../audit/record-audit.ts';
+import { silentLogger } from '../../log.ts';
 import { withLedger, type StoreCommandOptions } from './sync.ts';
 
 interface ExportOptions extends StoreCommandOptions {
@@ -44,6 +46,10 @@ export function registerExport(program: Command, ctx: CliContext): void {
       const format = parseFormat(opts.format);
       await withLedger(ctx, opts, async ({ deps }, account) => {
         const x = await commissionExport(deps, account, opts.period);
+        await recordAudit({ ...deps, logger: silentLogger() }, 'export.download', 'cli', opts.period, {
+          format,
+          via: 'cli',
+        });
         emit(ctx, format === 'csv' ? commissionExportCsv(x) : toJsonText(x), opts.out);
       });
     });

@@ -2,6 +2,9 @@
 
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
+import { recordAudit } from '../../audit/record-audit.ts';
+import { silentLogger } from '../../log.ts';
+import { periodClosedNotification } from '../../notify/sync-hook.ts';
 import { closePeriod, listPeriods } from '../../ledger/periods.ts';
 import { withLedger, type StoreCommandOptions } from './sync.ts';
 
@@ -43,7 +46,17 @@ export function registerPeriods(program: Command, ctx: CliContext): void {
     .option('--by <name>', 'who closes it (recorded)', 'cli')
     .action(async (period: string, opts: PeriodOptions) => {
       await withLedger(ctx, opts, async ({ deps }, account) => {
-        const r = await closePeriod(deps, account, period, opts.by ?? 'cli');
+        const by = opts.by ?? 'cli';
+        const r = await closePeriod(deps, account, period, by);
+        if (!r.alreadyClosed) {
+          await recordAudit({ ...deps, logger: silentLogger() }, 'period.close', by, period, { via: 'cli' });
+          // queued here; the next `sync` or the running service sends it
+          await periodClosedNotification(deps.store, deps.config, account, {
+            period,
+            closedAt: deps.clock.now(),
+            closedBy: by,
+          });
+        }
         ctx.io.stdout(
           r.alreadyClosed
             ? `${period} was already closed (closed ${r.closedAt})\n`

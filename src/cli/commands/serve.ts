@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { readEnv } from '../../config/env.ts';
 import { loadConfigFile, resolveConfigPath } from '../../config/load.ts';
+import { Secrets } from '../../config/secrets.ts';
 import { createLogger } from '../../log.ts';
 import { startService } from '../../main.ts';
 
@@ -17,10 +18,11 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .action(async (opts: { config?: string; port?: string; scheduler: boolean }) => {
       const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd), ctx.providers);
       const env = readEnv(ctx.env, ctx.providers);
+      const secrets = Secrets.fromEnv(loaded.config, ctx.env);
       const logger = createLogger({
         level: env.LOG_LEVEL ?? 'info',
         pretty: ctx.io.isTty && env.NODE_ENV !== 'production',
-        secrets: env.secrets,
+        secrets: [...env.secrets, ...secrets.values()],
       });
       const port = opts.port === undefined ? undefined : Number(opts.port);
       const service = await startService({
@@ -30,6 +32,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         cwd: ctx.cwd,
         port,
         scheduler: opts.scheduler,
+        secrets,
       });
       ctx.io.stdout(`partnersync serving on ${service.url} (dashboard ${service.url}/ui)\n`);
       await new Promise<void>((resolve) => {

@@ -5,6 +5,8 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { statements, statementsCsv, toJsonText } from '../../ledger/exports.ts';
 import { emit, parseFormat } from './export.ts';
+import { recordAudit } from '../../audit/record-audit.ts';
+import { silentLogger } from '../../log.ts';
 import { withLedger, type StoreCommandOptions } from './sync.ts';
 
 interface StatementOptions extends StoreCommandOptions {
@@ -28,6 +30,10 @@ export function registerStatements(program: Command, ctx: CliContext): void {
       const format = parseFormat(opts.format);
       await withLedger(ctx, opts, async ({ deps }, account) => {
         const s = await statements(deps, account, opts.period, opts.partner);
+        await recordAudit({ ...deps, logger: silentLogger() }, 'statement.download', 'cli', opts.partner ?? null, {
+          period: opts.period,
+          via: 'cli',
+        });
         emit(ctx, format === 'csv' ? statementsCsv(s) : toJsonText(s), opts.out);
       });
     });

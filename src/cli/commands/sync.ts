@@ -5,6 +5,8 @@ import type { Command } from 'commander';
 import { CliError, EXIT_BAD_INPUT, EXIT_RUN_FAILED, type CliContext } from '../context.ts';
 import { readEnv, type Env } from '../../config/env.ts';
 import { loadConfigFile, resolveConfigPath, type LoadedConfig } from '../../config/load.ts';
+import { Secrets } from '../../config/secrets.ts';
+import { createDispatcher } from '../../notify/create-dispatcher.ts';
 import type { CrmAdapter } from '../../crm/port.ts';
 import { createCrmAdapter } from '../../sync/crm-adapter.ts';
 import { storeCredentials } from '../../sync/credentials.ts';
@@ -84,12 +86,12 @@ export async function withCrm<T>(
   }
 }
 
-export function commandLogger(ctx: CliContext, env: Env): Logger {
+export function commandLogger(ctx: CliContext, env: Env, configSecrets: readonly string[] = []): Logger {
   // on a terminal the progress line is the output; logs stay at warnings
   return createLogger({
     level: env.LOG_LEVEL ?? (ctx.io.isTty ? 'warn' : 'info'),
     pretty: ctx.io.isTty,
-    secrets: env.secrets,
+    secrets: [...env.secrets, ...configSecrets],
   });
 }
 
@@ -135,10 +137,11 @@ export function registerSync(program: Command, ctx: CliContext): void {
     .action(async (opts: SyncCommandOptions) => {
       const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd), ctx.providers);
       const env = readEnv(ctx.env, ctx.providers);
+      const secrets = Secrets.fromEnv(loaded.config, ctx.env);
       const wait = opts.wait === undefined ? undefined : Number(opts.wait);
       if (wait !== undefined && (!Number.isInteger(wait) || wait < 0))
         throw new CliError(EXIT_BAD_INPUT, [`--wait: "${opts.wait ?? ''}" is not a whole number of seconds`]);
-      const logger = commandLogger(ctx, env);
+      const logger = commandLogger(ctx, env, secrets.values());
       try {
         await withCrm(ctx, loaded, env, logger, async (crm, store) => {
           const result = await runSync(
@@ -150,6 +153,18 @@ export function registerSync(program: Command, ctx: CliContext): void {
             },
           );
           const lines = summaryLines(result);
+          // what the run queued (and anything still due) goes out before the command ends
+          const dispatcher = createDispatcher({
+            ...{ config: loaded, secrets, store, crm, clock: systemClock, logger },
+            account: () => Promise.resolve(result.account),
+          });
+          if (dispatcher !== null) {
+            const sent = await dispatcher.dispatchOnce();
+            await dispatcher.stop();
+            lines.push(
+              `notifications: ${sent.messages} sent${sent.retried > 0 ? `, ${sent.retried} to retry` : ''}${sent.failed > 0 ? `, ${sent.failed} failed` : ''}`,
+            );
+          }
           if (result.status === 'failed') throw new CliError(EXIT_RUN_FAILED, lines);
           for (const line of lines) ctx.io.stdout(`${line}\n`);
         });

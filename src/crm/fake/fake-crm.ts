@@ -3,12 +3,16 @@
 // (what refreshLinks exists for), write-back that stores values the way a CRM would (and bumps
 // the version, as a real modified date moves), marker-based tasks, and injectable failures.
 
+import { matchesContactFilter } from '../people.ts';
 import type {
   CallStats,
+  ContactFilter,
   CrmAdapter,
   DealLinks,
   DealResultField,
   FieldValues,
+  PartnerContact,
+  PartnerOwner,
   PartnerResultField,
   ProvisionPlan,
   PulledDeal,
@@ -29,6 +33,15 @@ interface Versioned<T> {
 
 export interface FakeTask extends TaskRequest {
   taskId: string;
+}
+
+/** A contact of a partner record, with whatever properties a filter may test. */
+export interface FakeContact {
+  id: string;
+  partnerId: string;
+  email: string | null;
+  name: string | null;
+  properties: Record<string, string>;
 }
 
 /** Injected failures: the nth call (1-based) of a method throws, or records fail to write. */
@@ -66,6 +79,9 @@ export class FakeCrm implements CrmAdapter {
   private readonly deals = new Map<string, Versioned<PulledDeal>>();
   private readonly tombstones: { kind: 'partner' | 'deal'; id: string; version: number }[] = [];
   readonly tasks: FakeTask[] = [];
+  /** CRM users by owner id (partners' ownerId points here). */
+  readonly owners = new Map<string, { email: string | null; name: string | null }>();
+  readonly contacts: FakeContact[] = [];
   /** Every writeBack call with what it carried. */
   readonly writeLog: WriteBack[] = [];
   private readonly calls = new Map<string, number>();
@@ -250,6 +266,30 @@ export class FakeCrm implements CrmAdapter {
     const wanted = new Set(markers);
     return Promise.resolve(
       this.tasks.filter((t) => wanted.has(t.marker)).map((t) => ({ marker: t.marker, taskId: t.taskId })),
+    );
+  }
+
+  partnerOwners(partnerIds: readonly string[]): Promise<PartnerOwner[]> {
+    this.count('partnerOwners');
+    const out: PartnerOwner[] = [];
+    for (const id of new Set(partnerIds)) {
+      const ownerId = this.partners.get(id)?.rec.ownerId ?? null;
+      if (ownerId === null) continue;
+      const owner = this.owners.get(ownerId);
+      out.push({ partnerId: id, ownerId, email: owner?.email ?? null, name: owner?.name ?? null });
+    }
+    return Promise.resolve(out);
+  }
+
+  partnerContacts(partnerIds: readonly string[], filter: ContactFilter): Promise<PartnerContact[]> {
+    this.count('partnerContacts');
+    const wanted = new Set(partnerIds);
+    return Promise.resolve(
+      this.contacts
+        .filter((c) => wanted.has(c.partnerId) && this.partners.has(c.partnerId))
+        .filter((c) => c.email !== null && c.email !== '' && matchesContactFilter(c.properties, filter))
+        .map((c) => ({ partnerId: c.partnerId, contactId: c.id, email: c.email ?? '', name: c.name }))
+        .sort((a, b) => a.partnerId.localeCompare(b.partnerId) || a.contactId.localeCompare(b.contactId)),
     );
   }
 

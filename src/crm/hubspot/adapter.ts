@@ -22,7 +22,10 @@ import type { Logger } from '../../log.ts';
 import {
   CrmError,
   type CallStats,
+  type ContactFilter,
   type CrmAdapter,
+  type PartnerContact,
+  type PartnerOwner,
   type ProvisionPlan,
   type PullPage,
   type PullRequest,
@@ -38,6 +41,7 @@ import type { RetrySettings } from './failures.ts';
 import { partnerWhere, resolveFieldMap, type FieldMap } from './field-map.ts';
 import { HubspotApi } from './hubspot-api.ts';
 import { OptionSync } from './option-sync.ts';
+import { hubspotPartnerContacts, hubspotPartnerOwners } from './people.ts';
 import { desiredProperties, type DesiredProperty } from './property-specs.ts';
 import { provision } from './provision.ts';
 import { PullRun, type PullDeps } from './pull.ts';
@@ -263,6 +267,14 @@ export class HubspotAdapter implements CrmAdapter {
   findTasks(markers: readonly string[]): Promise<TaskResult[]> {
     if (markers.length === 0) return Promise.resolve([]);
     return findTasks({ api: this.api, fields: this.fields, logger: this.#logger }, markers);
+  }
+
+  partnerOwners(partnerIds: readonly string[]): Promise<PartnerOwner[]> {
+    return hubspotPartnerOwners(this.api, partnerIds);
+  }
+
+  partnerContacts(partnerIds: readonly string[], filter: ContactFilter): Promise<PartnerContact[]> {
+    return hubspotPartnerContacts(this.api, partnerIds, filter);
   }
 
   callStats(): CallStats {

@@ -16,7 +16,7 @@ import {
   type PartnerResultField,
 } from '../port.ts';
 
-export type HubspotObject = 'deals' | 'companies' | 'tasks';
+export type HubspotObject = 'deals' | 'companies' | 'tasks' | 'contacts';
 
 /**
  * How a field's values are read and written. `partner`/`partners`: company ids (one, or several

@@ -31,7 +31,12 @@ export interface PlanInput {
   stages: StageMap | null;
 }
 
-const OBJECT_NOUN: Readonly<Record<HubspotObject, string>> = { deals: 'deal', companies: 'company', tasks: 'task' };
+const OBJECT_NOUN: Readonly<Record<HubspotObject, string>> = {
+  deals: 'deal',
+  companies: 'company',
+  tasks: 'task',
+  contacts: 'contact',
+};
 const target = (object: HubspotObject, name: string): string => `${OBJECT_NOUN[object]} property ${name}`;
 
 /** HubSpot property types a canonical field can live in, when partnersync does not manage it. */

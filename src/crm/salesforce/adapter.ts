@@ -7,7 +7,10 @@ import { TimeZone } from '../../domain/time.ts';
 import type { Logger } from '../../log.ts';
 import type {
   CallStats,
+  ContactFilter,
   CrmAdapter,
+  PartnerContact,
+  PartnerOwner,
   PullPage,
   PullRequest,
   ProvisionPlan,
@@ -21,6 +24,7 @@ import { salesforceBlock } from './config.ts';
 import type { BackoffPolicy } from '../shared/retry.ts';
 import { credentialsFromEnv, type SalesforceCredentials, type TokenListener } from './auth.ts';
 import { fieldCatalogue, resolveFields, type FieldMap } from './fields.ts';
+import { salesforcePartnerContacts, salesforcePartnerOwners } from './people.ts';
 import { SalesforceProvisioner } from './provision.ts';
 import { SalesforcePull } from './pull.ts';
 import { SalesforceClient } from './salesforce-client.ts';
@@ -144,6 +148,14 @@ export class SalesforceAdapter implements CrmAdapter {
 
   findTasks(markers: readonly string[]): Promise<TaskResult[]> {
     return this.#tasks.findTasks(markers);
+  }
+
+  partnerOwners(partnerIds: readonly string[]): Promise<PartnerOwner[]> {
+    return salesforcePartnerOwners(this.client, partnerIds);
+  }
+
+  partnerContacts(partnerIds: readonly string[], filter: ContactFilter): Promise<PartnerContact[]> {
+    return salesforcePartnerContacts(this.client, partnerIds, filter);
   }
 
   callStats(): CallStats {

@@ -1,7 +1,9 @@
 // Finance routes: commission exports, statements, period close (finance or admin).
 
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { recordAudit } from '../../audit/record-audit.ts';
+import { periodClosedNotification } from '../../notify/sync-hook.ts';
 import { LockBusyError } from '../../store/account-lock.ts';
 import { LedgerInputError } from '../../sync/accounts.ts';
 import { commissionExport, commissionExportCsv, statements, statementsCsv, toJsonText } from '../../ledger/exports.ts';
@@ -39,6 +41,9 @@ function send(res: Response, format: 'csv' | 'json', name: string, csv: () => st
   else res.type('application/json; charset=utf-8').send(toJsonText(json()));
 }
 
+/** Who acts: the SSO user or the token's name. */
+export const actor = (req: Request): string => req.principal?.label ?? 'unknown';
+
 export function financeRoutes(deps: AppDeps): Router {
   const router = Router();
   const finance = requireRole(deps.tokens, 'finance');
@@ -46,6 +51,7 @@ export function financeRoutes(deps: AppDeps): Router {
   router.get('/exports/commissions', finance, async (req, res) => {
     const q = parseOr400(exportQuery, req.query, 'query');
     const x = await ledgerErrors(async () => commissionExport(deps, await deps.account(), q.period));
+    await recordAudit(deps, 'export.download', actor(req), q.period, { format: q.format, via: 'api' });
     send(
       res,
       q.format,
@@ -60,6 +66,11 @@ export function financeRoutes(deps: AppDeps): Router {
     const s = await ledgerErrors(async () => statements(deps, await deps.account(), q.period, partnerId));
     if (s.partners.length === 0)
       throw new HttpError(404, 'not_found', `partner ${partnerId} has no ledger entries in ${q.period}`);
+    await recordAudit(deps, 'statement.download', actor(req), partnerId, {
+      period: q.period,
+      format: q.format,
+      via: 'api',
+    });
     send(
       res,
       q.format,
@@ -71,8 +82,18 @@ export function financeRoutes(deps: AppDeps): Router {
   router.post('/periods/:period/close', finance, async (req, res) => {
     const { period } = parseOr400(closeParams, req.params, 'params');
     parseOr400(noQuery, req.query, 'query');
-    const closedBy = req.principal?.label ?? 'api';
-    res.json(await ledgerErrors(async () => closePeriod(deps, await deps.account(), period, closedBy)));
+    const closedBy = actor(req);
+    const account = await deps.account();
+    const result = await ledgerErrors(async () => closePeriod(deps, account, period, closedBy));
+    if (!result.alreadyClosed) {
+      await recordAudit(deps, 'period.close', closedBy, period, { via: 'api' });
+      await periodClosedNotification(deps.store, deps.config, account, {
+        period,
+        closedAt: deps.clock.now(),
+        closedBy,
+      });
+    }
+    res.json(result);
   });
   return router;
 }

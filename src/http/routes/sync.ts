@@ -2,6 +2,7 @@
 
 import { Router } from 'express';
 import { z } from 'zod';
+import { recordAudit } from '../../audit/record-audit.ts';
 import type { AppDeps } from '../deps.ts';
 import { requireRole } from '../auth.ts';
 import { HttpError, noQuery, parseOr400 } from '../errors.ts';
@@ -15,7 +16,7 @@ const body = z
 
 export function syncRoutes(deps: AppDeps): Router {
   const router = Router();
-  router.post('/sync', requireRole(deps.tokens, 'admin'), (req, res) => {
+  router.post('/sync', requireRole(deps.tokens, 'admin'), async (req, res) => {
     parseOr400(noQuery, req.query, 'query');
     const b = parseOr400(body, req.body ?? {}, 'body');
     const runId = deps.syncs.start({ full: b.full, refreshLinks: b.refreshLinks });
@@ -25,6 +26,10 @@ export function syncRoutes(deps: AppDeps): Router {
         'busy',
         `a sync is already running (${deps.syncs.runningId ?? 'another instance'}); see GET /v1/runs`,
       );
+    await recordAudit(deps, 'sync.manual', req.principal?.label ?? 'unknown', runId, {
+      full: b.full,
+      refreshLinks: b.refreshLinks,
+    });
     res.status(202).json({ runId, status: 'started', links: { run: `/v1/runs/${runId}` } });
   });
   return router;

@@ -5,10 +5,17 @@
 
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import { auditCsv } from '../../audit/audit-csv.ts';
+import { recordAudit } from '../../audit/record-audit.ts';
+import { EVENT_TYPES } from '../../config/notifications-schema.ts';
+import { AUDIT_ACTIONS } from '../../store/notifications.ts';
 import { formatMinor } from '../../domain/money.ts';
 import type { AppDeps } from '../deps.ts';
 import { findToken, roleAtLeast } from '../auth.ts';
 import { HttpError } from '../errors.ts';
+import { baseUrl, ID_TOKEN_COOKIE, ssoRoutes } from '../sso/sso-routes.ts';
 import { assetRoutes } from './assets.ts';
 import { crmLinker } from './crm-links.ts';
 import { lastChartMonth, ledgerView, loadCurrent, openAlerts, partnerRows, type Current } from './data.ts';
@@ -17,8 +24,11 @@ import { html, type SafeHtml } from './html.ts';
 import { HistoryCache } from './history.ts';
 import { page, type Section, type Shell } from './layout.ts';
 import { alertsBody, alertsQuery } from './pages/alerts.ts';
+import { auditBody } from './pages/audit.ts';
 import { errorPage } from './pages/errors.ts';
 import { loginPage } from './pages/login.ts';
+import { notificationsBody } from './pages/notifications.ts';
+import { signingOutPage } from './pages/sso.ts';
 import { partnerBody } from './pages/partner.ts';
 import { partnersBody, partnersQuery } from './pages/partners.ts';
 import { programBody } from './pages/program.ts';
@@ -87,15 +97,45 @@ const sessionOf = (res: Response): Session => {
   return s;
 };
 
+const localDay = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional(),
+);
+const blank = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const auditPageQuery = z.object({
+  action: blank(z.enum(AUDIT_ACTIONS)),
+  actor: blank(z.string().max(200)),
+  from: localDay,
+  to: localDay,
+});
+const notificationsPageQuery = z.object({
+  status: blank(z.enum(['pending', 'sent', 'failed', 'expanded', 'skipped'])),
+  type: blank(z.enum(EVENT_TYPES)),
+});
+
 export function uiRoutes(deps: AppDeps): Router {
   const router = Router();
-  const sessions = new SessionKeeper({ secret: deps.sessionSecret, clock: deps.clock, tokens: deps.tokens });
+  const auth = deps.config.config.auth;
+  const sessions = new SessionKeeper({
+    secret: deps.sessionSecret,
+    clock: deps.clock,
+    tokens: deps.tokens,
+    tokenSessions: auth.tokenSignIn,
+    ssoSessions: deps.sso !== undefined,
+  });
   const history = new HistoryCache();
   const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
   const currency = deps.config.program.currency;
 
-  const cookie = (req: Request, name: string, value: string, maxAgeMs: number): string =>
-    cookieHeader(name, value, { secure: req.secure, maxAgeSeconds: Math.floor(maxAgeMs / 1000) });
+  const cookie = (req: Request, name: string, value: string, maxAgeMs: number, sameSite?: 'Strict' | 'Lax'): string =>
+    cookieHeader(name, value, {
+      secure: req.secure,
+      maxAgeSeconds: Math.floor(maxAgeMs / 1000),
+      ...(sameSite === undefined ? {} : { sameSite }),
+    });
 
   router.use(securityHeaders);
   assetRoutes(router);
@@ -110,8 +150,14 @@ export function uiRoutes(deps: AppDeps): Router {
   ): void => {
     const nonce = sessions.loginNonce();
     res.append('Set-Cookie', cookie(req, LOGIN_COOKIE, nonce.value, LOGIN_TTL_MS));
-    sendHtml(res, status, loginPage({ csrf: nonce.csrf, ...o }));
+    sendHtml(
+      res,
+      status,
+      loginPage({ csrf: nonce.csrf, ...o, tokenSignIn: auth.tokenSignIn, sso: deps.sso?.displayName ?? null }),
+    );
   };
+
+  if (deps.sso !== undefined) ssoRoutes(router, { deps, sso: deps.sso, sessions, cookie, sendHtml, safeNext });
 
   router.get('/login', (req, res) => {
     const next = safeNext(req.query['next']);
@@ -146,8 +192,16 @@ export function uiRoutes(deps: AppDeps): Router {
     },
   });
 
-  router.post('/login', failedLogins, form, (req, res) => {
+  router.post('/login', failedLogins, form, async (req, res) => {
     const next = safeNext(formField(req, 'next'));
+    if (!auth.tokenSignIn) {
+      renderLogin(req, res, 403, {
+        next,
+        error: 'Sign-in with an API token is switched off here; use your company account.',
+        notice: null,
+      });
+      return;
+    }
     if (!sameOrigin(req) || !sessions.useLogin(readCookie(req.get('cookie'), LOGIN_COOKIE), formField(req, '_csrf'))) {
       deps.logger.warn(
         { requestId: res.locals['requestId'] as unknown },
@@ -164,6 +218,7 @@ export function uiRoutes(deps: AppDeps): Router {
     const entry = typeof token === 'string' && token.length <= 1024 ? findToken(deps.tokens, token.trim()) : null;
     if (entry === null) {
       deps.logger.warn({ requestId: res.locals['requestId'] as unknown }, 'dashboard login refused: token not valid');
+      await recordAudit(deps, 'signin.failed', 'unknown', null, { via: 'token', reason: 'token not valid' });
       renderLogin(req, res, 401, {
         next,
         error: 'That token is not valid. Check PARTNERSYNC_TOKENS and try again.',
@@ -173,14 +228,18 @@ export function uiRoutes(deps: AppDeps): Router {
     }
     const { value, session } = sessions.issue(entry);
     deps.logger.info({ principal: session.label }, 'dashboard session started');
+    await recordAudit(deps, 'signin', session.label, null, { via: 'token', role: session.role });
     res.append('Set-Cookie', cookie(req, SESSION_COOKIE, value, SESSION_TTL_MS));
     res.append('Set-Cookie', cookie(req, LOGIN_COOKIE, '', 0));
     res.redirect(303, next);
   });
 
-  const endSession = (req: Request, res: Response): void => {
+  const endSession = (req: Request, res: Response, providerLogout: string | null): void => {
     res.append('Set-Cookie', cookie(req, SESSION_COOKIE, '', 0));
-    res.redirect(303, '/ui/login?signedOut=1');
+    res.append('Set-Cookie', cookie(req, ID_TOKEN_COOKIE, '', 0));
+    // a page that moves on rather than a redirect: form-action 'self' would block a form's redirect elsewhere
+    if (providerLogout !== null) sendHtml(res, 200, signingOutPage(providerLogout));
+    else res.redirect(303, '/ui/login?signedOut=1');
   };
 
   router.post(
@@ -189,14 +248,14 @@ export function uiRoutes(deps: AppDeps): Router {
       // no session: nothing to end, and the form is not read
       const session = sessions.verify(readCookie(req.get('cookie'), SESSION_COOKIE));
       if (session === null) {
-        endSession(req, res);
+        endSession(req, res, null);
         return;
       }
       res.locals['session'] = session;
       next();
     },
     form,
-    (req, res) => {
+    async (req, res) => {
       const session = sessionOf(res);
       if (!sameOrigin(req) || !sessions.checkCsrf(session, formField(req, '_csrf'))) {
         sendHtml(
@@ -213,7 +272,21 @@ export function uiRoutes(deps: AppDeps): Router {
       }
       sessions.revoke(session);
       deps.logger.info({ principal: session.label }, 'dashboard session ended');
-      endSession(req, res);
+      await recordAudit(deps, 'signout', session.label, null, { via: session.via });
+      let providerLogout: string | null = null;
+      if (session.via === 'sso' && deps.sso !== undefined) {
+        // RP-initiated logout: the provider ends its own session and sends the browser back here
+        providerLogout = await deps.sso
+          .endSessionUrl({
+            idToken: readCookie(req.get('cookie'), ID_TOKEN_COOKIE),
+            postLogoutRedirectUri: `${baseUrl(deps, req)}/ui/login?signedOut=1`,
+          })
+          .catch((err: unknown) => {
+            deps.logger.warn({ err }, 'sso: no end-session URL; signed out of the dashboard only');
+            return null;
+          });
+      }
+      endSession(req, res, providerLogout);
     },
   );
 
@@ -247,7 +320,7 @@ export function uiRoutes(deps: AppDeps): Router {
     return {
       title,
       section,
-      user: { role: session.role, csrf: sessions.csrfToken(session) },
+      user: { role: session.role, csrf: sessions.csrfToken(session), name: session.label },
       period: c?.period.label,
       openAlerts: open.length,
       footer: html`Amounts in ${currency} · program time zone ${tz}${c === null ? '' : html` · as of ${c.result.asOf}`} · ${lastSync}`,
@@ -383,6 +456,75 @@ export function uiRoutes(deps: AppDeps): Router {
       timezone: deps.config.program.timezone,
     });
     await render(res, 'Alerts', 'alerts', null, body);
+  });
+
+  // ---- admin pages: notifications and the audit log (issue 18) --------------------------------
+
+  const requireAdmin = (res: Response): void => {
+    if (!roleAtLeast(sessionOf(res).role, 'admin')) throw new HttpError(403, 'forbidden', 'This page is for admins.');
+  };
+  const tz = deps.config.program.timezone;
+  const dayStart = (day: string | undefined, plus = 0): number | undefined =>
+    day === undefined ? undefined : DateTime.fromISO(day, { zone: tz }).plus({ days: plus }).toMillis();
+  const auditFilter = (req: Request): z.output<typeof auditPageQuery> => {
+    const parsed = auditPageQuery.safeParse(req.query);
+    if (!parsed.success)
+      throw new HttpError(
+        400,
+        'invalid_request',
+        'The filter is not valid: dates are YYYY-MM-DD, the action one of the list.',
+      );
+    return parsed.data;
+  };
+
+  router.get('/notifications', async (req, res) => {
+    requireAdmin(res);
+    const parsed = notificationsPageQuery.safeParse(req.query);
+    if (!parsed.success) throw new HttpError(400, 'invalid_request', 'Pick the status and event from the lists.');
+    const list = await deps.store.listNotifications({
+      account: await deps.account(),
+      status: parsed.data.status,
+      type: parsed.data.type,
+      limit: 200,
+    });
+    await render(
+      res,
+      'Notifications',
+      'notifications',
+      null,
+      notificationsBody({ list, timezone: tz, ...parsed.data }),
+    );
+  });
+
+  router.get('/audit', async (req, res) => {
+    requireAdmin(res);
+    const f = auditFilter(req);
+    const entries = await deps.store.auditEntries({
+      action: f.action,
+      actor: f.actor,
+      from: dayStart(f.from),
+      to: dayStart(f.to, 1),
+      limit: 500,
+    });
+    await render(res, 'Audit log', 'audit', null, auditBody({ entries, timezone: tz, filter: f }));
+  });
+
+  router.get('/audit/export.csv', async (req, res) => {
+    requireAdmin(res);
+    const f = auditFilter(req);
+    const entries = await deps.store.auditEntries({
+      action: f.action,
+      actor: f.actor,
+      from: dayStart(f.from),
+      to: dayStart(f.to, 1),
+      limit: 100_000,
+    });
+    res
+      .status(200)
+      .set('Cache-Control', 'no-store')
+      .set('Content-Disposition', 'attachment; filename="audit.csv"')
+      .type('text/csv; charset=utf-8')
+      .send(auditCsv(entries));
   });
 
   // ---- unknown pages and errors, as HTML -------------------------------------------------------

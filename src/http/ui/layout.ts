@@ -3,18 +3,20 @@
 // period selector.
 
 import { monthLabel, type MonthIndex, type Period } from '../../domain/time.ts';
-import type { Role } from '../auth.ts';
+import { roleAtLeast, type Role } from '../auth.ts';
 import { ICON_HREF, STYLESHEET_HREF } from './assets.ts';
 import { bandLabel } from './format.ts';
 import { html, queryString, raw, type HtmlValue, type SafeHtml } from './html.ts';
 
-export type Section = 'program' | 'recipes' | 'partners' | 'alerts';
+export type Section = 'program' | 'recipes' | 'partners' | 'alerts' | 'notifications' | 'audit';
 
 export interface Shell {
   title: string;
   section: Section | null;
-  /** Signed-in role and the logout form's CSRF token; null on the login page. */
-  user: { role: Role; csrf: string } | null;
+  /** Signed-in role, name and the logout form's CSRF token; null on the login page. */
+  user: { role: Role; csrf: string; name?: string | undefined } | null;
+  /** Moves on to this address at once (meta refresh: the dashboard runs no script). */
+  refreshTo?: string | undefined;
   /** Carried along the navigation links. */
   period?: string | undefined;
   openAlerts?: number | undefined;
@@ -22,16 +24,20 @@ export interface Shell {
   footer?: HtmlValue;
 }
 
-const NAV: readonly { section: Section; href: string; label: string }[] = [
+const NAV: readonly { section: Section; href: string; label: string; role?: Role }[] = [
   { section: 'program', href: '/ui', label: 'Program' },
   { section: 'recipes', href: '/ui/recipes', label: 'Recipe box' },
   { section: 'partners', href: '/ui/partners', label: 'Partners' },
   { section: 'alerts', href: '/ui/alerts', label: 'Alerts' },
+  { section: 'notifications', href: '/ui/notifications', label: 'Notifications', role: 'admin' },
+  { section: 'audit', href: '/ui/audit', label: 'Audit log', role: 'admin' },
 ];
 
 function nav(shell: Shell): SafeHtml {
-  const items = NAV.map((n) => {
-    const href = n.section === 'alerts' ? n.href : `${n.href}${queryString({ period: shell.period })}`;
+  const role = shell.user?.role ?? 'viewer';
+  const items = NAV.filter((n) => n.role === undefined || roleAtLeast(role, n.role)).map((n) => {
+    const periodic = n.section === 'program' || n.section === 'recipes' || n.section === 'partners';
+    const href = periodic ? `${n.href}${queryString({ period: shell.period })}` : n.href;
     const extra =
       n.section === 'alerts' && shell.openAlerts !== undefined
         ? html` <span class="visually-hidden">(</span>${shell.openAlerts}<span class="visually-hidden"> open)</span>`
@@ -45,12 +51,17 @@ export function page(shell: Shell, body: SafeHtml): string {
   const who =
     shell.user === null
       ? ''
-      : html`<div class="who"><span>Signed in as <strong>${shell.user.role}</strong></span><form method="post" action="/ui/logout"><input type="hidden" name="_csrf" value="${shell.user.csrf}"><button type="submit">Log out</button></form></div>`;
+      : html`<div class="who"><span>Signed in as ${shell.user.name === undefined ? '' : html`<span data-user>${shell.user.name}</span> · `}<strong>${shell.user.role}</strong></span><form method="post" action="/ui/logout"><input type="hidden" name="_csrf" value="${shell.user.csrf}"><button type="submit">Log out</button></form></div>`;
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1">${
+    shell.refreshTo === undefined
+      ? ''
+      : html`
+<meta http-equiv="refresh" content="0;url=${shell.refreshTo}">`
+  }
 <title>${shell.title} · partnersync</title>
 <link rel="stylesheet" href="${STYLESHEET_HREF}">
 <link rel="icon" href="${ICON_HREF}" type="image/svg+xml">

@@ -4,6 +4,9 @@
 // PARTNERSYNC_SESSION_SECRET accept each other's sessions (logout then holds per process until
 // the cookie expires). Removing a token from PARTNERSYNC_TOKENS ends the sessions opened with it.
 //
+// A session opened through single sign-on (issue 18) carries the user's name instead of a token
+// fingerprint; it ends when SSO is switched off, as token sessions end when token sign-in is.
+//
 // CSRF: the cookie is SameSite=Strict, and every form POST also carries a token derived from the
 // session id (or, for the login form, from a signed pre-login nonce cookie, good for one
 // submission: each guess at a token needs a fresh form, and failed sign-ins are limited per
@@ -24,8 +27,10 @@ export const LOGIN_TTL_MS = 30 * 60 * 1000;
 
 export interface Session {
   role: Role;
-  /** The token entry's label (role#n): names the caller in logs, never the token. */
+  /** Who: the token's name (or role#n), or the SSO user (e-mail, else subject); never a token. */
   label: string;
+  /** How the session was opened. */
+  via: 'token' | 'sso';
   /** Random id: the CSRF token and logout refer to it. */
   sid: string;
   /** Expiry, ms since the epoch. */
@@ -35,8 +40,8 @@ export interface Session {
 const payloadSchema = z.strictObject({
   v: z.literal(1),
   r: z.enum(ROLES),
-  l: z.string().max(64),
-  k: z.string().regex(/^[A-Za-z0-9_-]{22}$/),
+  l: z.string().max(200),
+  k: z.union([z.string().regex(/^[A-Za-z0-9_-]{22}$/), z.literal('sso')]),
   s: z.string().regex(/^[A-Za-z0-9_-]{22}$/),
   e: z.number().int().positive(),
 });
@@ -53,6 +58,8 @@ function sameText(a: string, b: string): boolean {
 export interface CookieOptions {
   secure: boolean;
   maxAgeSeconds: number;
+  /** Lax only for the sign-in state cookie, which must come back on the identity provider's redirect. */
+  sameSite?: 'Strict' | 'Lax';
 }
 
 /** A Set-Cookie value: HTTP-only, SameSite=Strict, limited to /ui, Secure over https. */
@@ -62,7 +69,7 @@ export function cookieHeader(name: string, value: string, o: CookieOptions): str
     `Path=${COOKIE_PATH}`,
     `Max-Age=${o.maxAgeSeconds}`,
     'HttpOnly',
-    'SameSite=Strict',
+    `SameSite=${o.sameSite ?? 'Strict'}`,
     ...(o.secure ? ['Secure'] : []),
   ].join('; ');
 }
@@ -85,8 +92,20 @@ export class SessionKeeper {
   readonly #revoked = new Map<string, number>();
   /** Login nonces already submitted, until their expiry. */
   readonly #usedNonces = new Map<string, number>();
+  readonly #tokenSessions: boolean;
+  readonly #ssoSessions: boolean;
 
-  constructor(options: { secret: string | undefined; clock: Clock; tokens: readonly TokenEntry[] }) {
+  constructor(options: {
+    secret: string | undefined;
+    clock: Clock;
+    tokens: readonly TokenEntry[];
+    /** Sessions opened with a token are accepted (false when token sign-in is switched off). */
+    tokenSessions?: boolean;
+    /** Sessions opened through SSO are accepted (when auth.sso is configured). */
+    ssoSessions?: boolean;
+  }) {
+    this.#tokenSessions = options.tokenSessions ?? true;
+    this.#ssoSessions = options.ssoSessions ?? false;
     // Without a configured secret every process signs with its own random key: sessions end
     // when it restarts, which is the safe default for a single instance.
     this.#key = options.secret === undefined ? randomBytes(32) : Buffer.from(options.secret, 'utf8');
@@ -105,19 +124,49 @@ export class SessionKeeper {
   issue(entry: TokenEntry): { value: string; session: Session } {
     const fingerprint = this.#tokens.find((t) => t.entry === entry)?.fingerprint;
     if (fingerprint === undefined) throw new Error("issue(): the token entry is not one of this keeper's tokens");
-    const session: Session = {
-      role: entry.role,
-      label: entry.label,
-      sid: b64url(randomBytes(16)),
-      exp: this.#clock.now() + SESSION_TTL_MS,
-    };
+    return this.#seal({ role: entry.role, label: entry.label, via: 'token' }, fingerprint);
+  }
+
+  /** A new session for a user the identity provider signed in, with the role mapped from their claims. */
+  issueSso(user: { role: Role; label: string }): { value: string; session: Session } {
+    return this.#seal({ role: user.role, label: user.label.slice(0, 200), via: 'sso' }, 'sso');
+  }
+
+  #seal(who: Pick<Session, 'role' | 'label' | 'via'>, key: string): { value: string; session: Session } {
+    const session: Session = { ...who, sid: b64url(randomBytes(16)), exp: this.#clock.now() + SESSION_TTL_MS };
     const payload = b64url(
       Buffer.from(
-        JSON.stringify({ v: 1, r: session.role, l: session.label, k: fingerprint, s: session.sid, e: session.exp }),
+        JSON.stringify({ v: 1, r: session.role, l: session.label, k: key, s: session.sid, e: session.exp }),
         'utf8',
       ),
     );
     return { value: `${payload}.${this.#mac(`session:${payload}`)}`, session };
+  }
+
+  /** A signed, expiring value for a short-lived cookie (the SSO sign-in's state). */
+  sealTransient(data: Record<string, string>, ttlMs: number): string {
+    const payload = b64url(Buffer.from(JSON.stringify({ ...data, exp: this.#clock.now() + ttlMs }), 'utf8'));
+    return `${payload}.${this.#mac(`transient:${payload}`)}`;
+  }
+
+  /** The data of a sealed value, or null when it is tampered with or expired. */
+  openTransient(value: string | null): Record<string, string> | null {
+    if (value === null || value.length > 4096) return null;
+    const dot = value.indexOf('.');
+    if (dot <= 0 || !sameText(value.slice(dot + 1), this.#mac(`transient:${value.slice(0, dot)}`))) return null;
+    try {
+      const data = JSON.parse(Buffer.from(value.slice(0, dot), 'base64url').toString('utf8')) as Record<
+        string,
+        unknown
+      >;
+      if (typeof data['exp'] !== 'number' || data['exp'] <= this.#clock.now()) return null;
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(data)) if (typeof v === 'string') out[k] = v;
+      return out;
+    } catch {
+      // signed by us, so only an older shape could fail to parse: no state
+      return null;
+    }
   }
 
   /** The session of a cookie value, or null when it is tampered with, expired, logged out or its token is gone. */
@@ -136,9 +185,13 @@ export class SessionKeeper {
     }
     const now = this.#clock.now();
     if (parsed.e <= now || this.#revoked.has(parsed.s)) return null;
+    if (parsed.k === 'sso') {
+      return this.#ssoSessions ? { role: parsed.r, label: parsed.l, via: 'sso', sid: parsed.s, exp: parsed.e } : null;
+    }
+    if (!this.#tokenSessions) return null;
     const token = this.#tokens.find((t) => sameText(t.fingerprint, parsed.k));
     if (token?.entry.role !== parsed.r) return null;
-    return { role: parsed.r, label: parsed.l, sid: parsed.s, exp: parsed.e };
+    return { role: parsed.r, label: parsed.l, via: 'token', sid: parsed.s, exp: parsed.e };
   }
 
   /** Ends a session in this process (its cookie is also cleared by the caller). */

@@ -61,6 +61,7 @@ export const SYSTEM_PROPERTIES: Readonly<Record<HsObjectType, readonly string[]>
   deals: ['hs_object_id', 'createdate', 'hs_lastmodifieddate', 'hs_is_closed', 'hs_is_closed_won'],
   companies: ['hs_object_id', 'createdate', 'hs_lastmodifieddate'],
   tasks: ['hs_object_id', 'hs_createdate', 'hs_lastmodifieddate'],
+  contacts: ['hs_object_id', 'createdate', 'lastmodifieddate'],
 };
 
 /** What reads return when the client names no properties. */
@@ -77,12 +78,14 @@ export const DEFAULT_READ_PROPERTIES: Readonly<Record<HsObjectType, readonly str
   ],
   companies: ['createdate', 'domain', 'hs_lastmodifieddate', 'hs_object_id', 'name'],
   tasks: ['hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+  contacts: ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'],
 };
 
 export const STANDARD_GROUPS: Readonly<Record<HsObjectType, readonly HsGroupDef[]>> = {
   deals: [{ name: 'dealinformation', label: 'Deal information', displayOrder: 0, archived: false }],
   companies: [{ name: 'companyinformation', label: 'Company information', displayOrder: 0, archived: false }],
   tasks: [{ name: 'task', label: 'Task information', displayOrder: 0, archived: false }],
+  contacts: [{ name: 'contactinformation', label: 'Contact information', displayOrder: 0, archived: false }],
 };
 
 type Spec = [
@@ -176,6 +179,18 @@ const STANDARD: Readonly<Record<HsObjectType, readonly Spec[]>> = {
     ['hubspot_owner_id', 'Assigned to', 'enumeration', 'select'],
     ['hs_createdate', 'Create date', 'datetime', 'date'],
     ['hs_lastmodifieddate', 'Last Modified Date', 'datetime', 'date'],
+    ['hs_object_id', 'Record ID', 'number', 'number'],
+  ],
+  contacts: [
+    ['email', 'Email', 'string', 'text'],
+    ['firstname', 'First Name', 'string', 'text'],
+    ['lastname', 'Last Name', 'string', 'text'],
+    ['jobtitle', 'Job Title', 'string', 'text'],
+    ['phone', 'Phone Number', 'string', 'text'],
+    ['lifecyclestage', 'Lifecycle Stage', 'enumeration', 'radio', LIFECYCLE],
+    ['hubspot_owner_id', 'Contact owner', 'enumeration', 'select'],
+    ['createdate', 'Create Date', 'datetime', 'date'],
+    ['lastmodifieddate', 'Last Modified Date', 'datetime', 'date'],
     ['hs_object_id', 'Record ID', 'number', 'number'],
   ],
 };
@@ -287,7 +302,7 @@ export function standardProperties(type: HsObjectType, at: number): HsPropertyDe
 }
 
 export function partnersyncProperties(type: HsObjectType, at: number): HsPropertyDef[] {
-  if (type === 'tasks') return [];
+  if (type === 'tasks' || type === 'contacts') return [];
   return PARTNERSYNC[type].map((spec, i) => def(spec, PARTNERSYNC_GROUP, PARTNERSYNC_DESCRIPTION, false, [], at, i));
 }
 

@@ -292,6 +292,7 @@ const QUERY_PROPERTIES: Readonly<Record<HsObjectType, readonly string[]>> = {
   deals: ['dealname'],
   companies: ['name', 'domain'],
   tasks: ['hs_task_subject', 'hs_task_body'],
+  contacts: ['email', 'firstname', 'lastname'],
 };
 
 function matchesQuery(type: HsObjectType, view: HsRecordView, query: string): boolean {

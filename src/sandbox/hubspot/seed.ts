@@ -6,7 +6,13 @@
 
 import { RECIPE_IDS, SEED_STAGES, TIERS, type SeedData, type SeedDeal, type SeedPartner } from '../seed-model.ts';
 import type { FieldsMode } from '../personality.ts';
-import { DEAL_TO_COMPANY, DEAL_TO_COMPANY_PRIMARY, OBJECT_TYPES } from './object-types.ts';
+import {
+  CONTACT_TO_COMPANY,
+  CONTACT_TO_COMPANY_PRIMARY,
+  DEAL_TO_COMPANY,
+  DEAL_TO_COMPANY_PRIMARY,
+  OBJECT_TYPES,
+} from './object-types.ts';
 import {
   options,
   partnersyncProperties,
@@ -63,7 +69,31 @@ export function seedHubspot(seed: SeedData, fields: FieldsMode): HubspotState {
   fillDynamicOptions(state, seed, companyIds, ownerIds);
   const partnerPipeline = state.pipelines[1];
   for (const deal of seed.deals) addDeal(state, deal, { companyIds, ownerIds, fields, partnerPipeline });
+  // contacts last: record ids grow across types, so deals and companies keep the ids they had before
+  for (const contact of seed.contacts) addContact(state, contact, companyIds, anchorMs);
   return state;
+}
+
+function addContact(
+  state: HubspotState,
+  contact: SeedData['contacts'][number],
+  companyIds: ReadonlyMap<string, string>,
+  anchorMs: number,
+): void {
+  const props: Record<string, string> = {
+    firstname: contact.firstName,
+    lastname: contact.lastName,
+    jobtitle: contact.title,
+    lifecyclestage: 'other',
+  };
+  set(props, 'email', contact.email);
+  const record = state.newRecord('contacts', props, anchorMs - 400 * 86_400_000, 'IMPORT');
+  const company = companyIds.get(contact.partnerId);
+  if (company !== undefined)
+    state.associations.add('contacts', record.id, 'companies', company, [
+      CONTACT_TO_COMPANY,
+      CONTACT_TO_COMPANY_PRIMARY,
+    ]);
 }
 
 function addPipelines(state: HubspotState, anchorMs: number): void {

@@ -30,6 +30,13 @@ interface SavedHubspot {
   owners: HsOwner[];
 }
 
+/** A saved file as read back: files saved before the sandbox served a type (contacts) lack its entries. */
+type RestoredHubspot = Omit<SavedHubspot, 'properties' | 'groups' | 'records'> & {
+  properties: Partial<SavedHubspot['properties']>;
+  groups: Partial<SavedHubspot['groups']>;
+  records: Partial<SavedHubspot['records']>;
+};
+
 export function serializeHubspot(state: HubspotState): SavedHubspot {
   const byType = <T>(f: (type: HsObjectType) => T): Record<HsObjectType, T> =>
     Object.fromEntries(OBJECT_TYPES.map((t) => [t, f(t)])) as Record<HsObjectType, T>;
@@ -60,12 +67,12 @@ export function restoreHubspot(saved: unknown): HubspotState {
   const head = savedShape.safeParse(saved);
   if (!head.success) throw new Error(`sandbox state file: not a HubSpot sandbox state (${head.error.message})`);
   // The file was written by serializeHubspot; beyond the header it is trusted as is.
-  const data = saved as SavedHubspot;
+  const data = saved as RestoredHubspot;
   const state = new HubspotState(data.portalId, data.nextId);
   for (const type of OBJECT_TYPES) {
-    for (const p of data.properties[type]) state.properties[type].set(p.name, p);
-    for (const g of data.groups[type]) state.groups[type].set(g.name, g);
-    for (const r of data.records[type]) {
+    for (const p of data.properties[type] ?? []) state.properties[type].set(p.name, p);
+    for (const g of data.groups[type] ?? []) state.groups[type].set(g.name, g);
+    for (const r of data.records[type] ?? []) {
       const record: HsRecord = {
         id: r.id,
         num: Number(r.id),

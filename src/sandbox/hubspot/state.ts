@@ -55,9 +55,14 @@ export class HubspotState {
   constructor(portalId: number, firstId: number) {
     this.portalId = portalId;
     this.#nextId = firstId;
-    this.tables = { deals: new RecordTable(), companies: new RecordTable(), tasks: new RecordTable() };
-    this.properties = { deals: new Map(), companies: new Map(), tasks: new Map() };
-    this.groups = { deals: new Map(), companies: new Map(), tasks: new Map() };
+    this.tables = {
+      deals: new RecordTable(),
+      companies: new RecordTable(),
+      tasks: new RecordTable(),
+      contacts: new RecordTable(),
+    };
+    this.properties = { deals: new Map(), companies: new Map(), tasks: new Map(), contacts: new Map() };
+    this.groups = { deals: new Map(), companies: new Map(), tasks: new Map(), contacts: new Map() };
   }
 
   get nextId(): number {
@@ -94,6 +99,9 @@ export class HubspotState {
         return view.id;
       case 'hs_lastmodifieddate':
         return new Date(view.updatedAt).toISOString();
+      case 'lastmodifieddate':
+        // contacts name their modified date without the hs_ prefix
+        return type === 'contacts' ? new Date(view.updatedAt).toISOString() : (view.props[name] ?? null);
       case 'createdate':
         return type === 'tasks' ? null : new Date(view.createdAt).toISOString();
       case 'hs_createdate':

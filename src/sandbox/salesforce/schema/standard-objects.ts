@@ -115,6 +115,19 @@ function account(currencies: readonly string[], corporate: string): ObjectDef {
   ]);
 }
 
+function contact(): ObjectDef {
+  return object({ name: 'Contact', keyPrefix: '003' }, [
+    reference('AccountId', ['Account'], 'Account', { label: 'Account ID' }),
+    text('FirstName', 40),
+    text('LastName', 80, { required: true }),
+    text('Name', 121, { readOnly: true, label: 'Full Name' }),
+    field('Email', 'email', {}, { length: 80 }),
+    text('Title', 128),
+    text('Phone', 40),
+    reference('OwnerId', ['User'], 'Owner', { required: true, label: 'Owner ID' }),
+  ]);
+}
+
 function opportunity(stages: readonly StageDef[], currencies: readonly string[], corporate: string): ObjectDef {
   return object({ name: 'Opportunity', keyPrefix: '006', labelPlural: 'Opportunities' }, [
     text('Name', 120, { required: true }),
@@ -238,6 +251,7 @@ export function standardObjects(shape: OrgShape): ObjectDef[] {
   return [
     user(),
     account(shape.currencies, shape.corporateCurrency),
+    contact(),
     opportunity(shape.stages, shape.currencies, shape.corporateCurrency),
     opportunityPartner(),
     task(),

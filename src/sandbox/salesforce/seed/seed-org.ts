@@ -279,6 +279,31 @@ function addDeals(org: SalesforceOrg, seed: SeedData, refs: DealRefs): void {
   }
 }
 
+/** People at partner Accounts (Contact.AccountId), owned by the integration user. */
+function addContacts(
+  org: SalesforceOrg,
+  seed: SeedData,
+  accounts: ReadonlyMap<string, string>,
+  integrationUserId: string,
+  anchorMs: number,
+): void {
+  for (const c of seed.contacts) {
+    org.insert(
+      'Contact',
+      {
+        AccountId: accounts.get(c.partnerId) ?? null,
+        FirstName: c.firstName,
+        LastName: c.lastName,
+        Email: c.email,
+        Title: c.title,
+        OwnerId: integrationUserId,
+        ...audit(anchorMs - 400 * DAY),
+      },
+      integrationUserId,
+    );
+  }
+}
+
 export function seedOrg(seed: SeedData, fields: FieldsMode, now: () => number): SeededOrg {
   const anchorMs = Date.parse(seed.params.anchor);
   const org = new SalesforceOrg({ stages: DEFAULT_STAGES, ...orgShape(seed), now });
@@ -288,5 +313,6 @@ export function seedOrg(seed: SeedData, fields: FieldsMode, now: () => number): 
   if (provisioned) provision(org, integrationUserId);
   const accounts = addAccounts(org, seed, users, provisioned, integrationUserId);
   addDeals(org, seed, { accounts, users, integrationUserId, provisioned });
+  addContacts(org, seed, accounts, integrationUserId, anchorMs);
   return { org, integrationUserId };
 }

@@ -25,6 +25,7 @@ export function deriveFields(objectName: string, next: Mutable, ctx: DeriveConte
       next['IsClosed'] = typeof next['Status'] === 'string' && CLOSED_TASK_STATUSES.has(next['Status']);
       break;
     case 'User':
+    case 'Contact':
       next['Name'] = [next['FirstName'], next['LastName']].filter((p) => typeof p === 'string' && p !== '').join(' ');
       break;
     default:
