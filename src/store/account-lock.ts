@@ -275,7 +275,7 @@ export async function acquirePostgresLock(
       const fence: Fence = { account, epoch: await raiseEpoch(db, account, Date.now()), session };
       return {
         fence,
-        lost: () => (released ? 'the lock was released' : lostWhy),
+        lost: () => lostWhy ?? (released ? 'the lock was released' : null),
         release: async () => {
           if (released) return;
           released = true;
