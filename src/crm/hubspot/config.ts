@@ -22,6 +22,13 @@ const schema = z
     searchOverlapSeconds: z.number().int().min(0).max(86_400).default(60),
     /** A request without an answer after this long is abandoned and retried. */
     requestTimeoutSeconds: z.number().int().min(1).max(600).default(30),
+    /**
+     * Where change events come from (journal-mode.ts): signed webhooks, HubSpot's webhooks journal
+     * (polled; no public URL), or none. Unset: `webhooks` when HUBSPOT_CLIENT_SECRET is set, else `none`.
+     */
+    events: z.enum(['webhooks', 'journal', 'none'], { error: 'must be webhooks, journal or none' }).optional(),
+    /** How often `serve` asks the webhooks journal for new entries (events: journal). */
+    journalPollSeconds: z.number().min(0.1).max(60).default(1),
   })
   .prefault({});
 
@@ -61,6 +68,17 @@ export const hubspotBlock = defineBlock<HubspotConfig>({
       key: 'requestTimeoutSeconds',
       default: '`30`',
       meaning: 'a request without an answer after this long is retried',
+    },
+    {
+      key: 'events',
+      default: '`webhooks` with `HUBSPOT_CLIENT_SECRET`, else `none`',
+      meaning:
+        "change events: `webhooks` (signed deliveries to `/v1/webhooks/hubspot`), `journal` (polls HubSpot's webhooks journal; no public URL) or `none`",
+    },
+    {
+      key: 'journalPollSeconds',
+      default: '`1`',
+      meaning: 'events: journal — how often `serve` asks the journal for new entries',
     },
     {
       key: 'portalId',
