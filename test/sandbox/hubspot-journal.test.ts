@@ -4,6 +4,9 @@
 // links that expire, a retention that drops old entries (their offsets answer 404), and no charge
 // against the rate limits.
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../../src/sandbox/clock.ts';
 import { isHubspotPersonality, type HubspotPersonality } from '../../src/sandbox/hubspot/personality.ts';
@@ -270,6 +273,40 @@ describe('sandbox webhooks journal', () => {
       expect((await getJson(`${limited.url}/crm/v3/objects/deals`, { headers: bearer('x') })).status).toBe(200);
     } finally {
       await limited.stop();
+    }
+  });
+
+  it('keeps subscriptions and entries in the state file; offsets go on growing after a restart', async () => {
+    const stateFile = path.join(mkdtempSync(path.join(tmpdir(), 'sandbox-journal-')), 'state.json');
+    const first = await startSandbox({ crm: 'hubspot', anchor: ANCHOR, partners: 3, deals: 10, stateFile });
+    const p1 = first.state.personality;
+    if (!isHubspotPersonality(p1)) throw new Error('not hubspot');
+    p1.journal.upsert({
+      portalId: p1.state.portalId,
+      subscriptionType: 'OBJECT',
+      objectTypeId: '0-3',
+      actions: ['UPDATE'],
+      properties: [],
+      associatedObjectTypeIds: [],
+      objectIds: [],
+    });
+    first.state.mutate(2);
+    const saved = p1.journal.entries().map((e) => e.offset);
+    expect(saved).toHaveLength(1);
+    await first.stop();
+
+    const second = await startSandbox({ crm: 'hubspot', stateFile });
+    try {
+      const p2 = second.state.personality;
+      if (!isHubspotPersonality(p2)) throw new Error('not hubspot');
+      expect(p2.journal.subscriptions()).toHaveLength(1);
+      expect(p2.journal.entries().map((e) => e.offset)).toEqual(saved);
+      second.state.mutate(1);
+      const offsets = p2.journal.entries().map((e) => e.offset);
+      expect(offsets).toHaveLength(2);
+      expect((offsets[1] ?? '') > (offsets[0] ?? '')).toBe(true);
+    } finally {
+      await second.stop();
     }
   });
 });
