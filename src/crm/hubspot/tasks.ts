@@ -105,7 +105,7 @@ async function createBatch(deps: TaskDeps, batch: readonly TaskRequest[]): Promi
           throw new CrmError({
             provider: 'hubspot',
             kind: 'bad_payload',
-            message: `POST /crm/v3/objects/tasks/batch/create: no task came back for marker ${t.marker}`,
+            message: `POST ${deps.api.paths.objects('tasks')}/batch/create: no task came back for marker ${t.marker}`,
           });
         done.push({ marker: t.marker, taskId });
       }

@@ -28,6 +28,7 @@ import { seedHubspot } from './seed.ts';
 import { restoreHubspot, serializeHubspot } from './serialize.ts';
 import type { HubspotState } from './state.ts';
 import { recordToApi } from './to-api.ts';
+import { versionedPaths } from './versions.ts';
 
 /** A HubSpot personality with its extra, HubSpot-only controls. */
 export interface HubspotPersonality extends Personality {
@@ -51,6 +52,7 @@ function buildHubspot(init: PersonalityInit, ctx: PersonalityContext): HubspotPe
   const deps = { state, ctx };
   const router = Router();
   router.use(
+    versionedPaths,
     oauthRoutes(deps),
     propertyRoutes(deps),
     searchRoutes(deps),
@@ -80,7 +82,7 @@ function buildHubspot(init: PersonalityInit, ctx: PersonalityContext): HubspotPe
     router,
     adminRouter: adminRouter(setDealCompany),
     routeKey: hubspotRouteKey,
-    isPublic: (_method, path) => path.startsWith('/oauth/v1/'),
+    isPublic: (_method, path) => path.startsWith('/oauth/v1/') || /^\/oauth\/2026-0[39]\/token$/.test(path),
     authFailure: authFailureResponse,
     faultResponse: statusResponse,
     rateLimit: createHubspotRateLimiter(ctx),

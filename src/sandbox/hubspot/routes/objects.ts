@@ -93,7 +93,7 @@ export function objectRoutes({ state, ctx }: HubspotDeps): Router {
     const page = state.tables[type].page(after, Math.max(limit, 1), boolParam(req.query['archived']));
     const body: Record<string, unknown> = { results: page.records.map((r) => recordToApi(state, type, r, shape)) };
     if (page.next !== null) {
-      const link = `${req.protocol}://${req.get('host') ?? ''}${req.path}?after=${page.next}`;
+      const link = `${req.protocol}://${req.get('host') ?? ''}${req.originalUrl.split('?')[0] ?? ''}?after=${page.next}`;
       body['paging'] = { next: { after: String(page.next), link } };
     }
     res.json(body);
