@@ -216,12 +216,14 @@ describe('hubspot tasks', () => {
             partnersync_marker: 'ep-1',
             hubspot_owner_id: '81234500',
           },
+          objectWriteTraceId: 'ep-1',
           associations: [
             { to: { id: '7' }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 192 }] },
             { to: { id: '55' }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 216 }] },
           ],
         },
         expect.objectContaining({
+          objectWriteTraceId: 'ep-2',
           associations: [
             { to: { id: '7' }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 192 }] },
           ],

@@ -29,6 +29,7 @@ import { restoreHubspot, serializeHubspot } from './serialize.ts';
 import type { HubspotState } from './state.ts';
 import { recordToApi } from './to-api.ts';
 import { versionedPaths } from './versions.ts';
+import { portalRulesSchema, type PortalRules } from './portal-rules.ts';
 
 /** A HubSpot personality with its extra, HubSpot-only controls. */
 export interface HubspotPersonality extends Personality {
@@ -39,6 +40,8 @@ export interface HubspotPersonality extends Personality {
    * the UI: the association changes, `hs_lastmodifieddate` does not.
    */
   setDealCompany(dealId: string, companyId: string): void;
+  /** Replaces the portal's write validation rules (enforced on the 2026-09 paths). */
+  setRules(rules: PortalRules): void;
 }
 
 export const createHubspotPersonality: PersonalityFactory = (init, ctx) => buildHubspot(init, ctx);
@@ -80,7 +83,9 @@ function buildHubspot(init: PersonalityInit, ctx: PersonalityContext): HubspotPe
     crm: 'hubspot',
     state,
     router,
-    adminRouter: adminRouter(setDealCompany),
+    adminRouter: adminRouter(setDealCompany, (rules) => {
+      state.rules = rules;
+    }),
     routeKey: hubspotRouteKey,
     isPublic: (_method, path) => path.startsWith('/oauth/v1/') || /^\/oauth\/2026-0[39]\/token$/.test(path),
     authFailure: authFailureResponse,
@@ -90,6 +95,9 @@ function buildHubspot(init: PersonalityInit, ctx: PersonalityContext): HubspotPe
     mutate: (count) => mutateDeals(state, ctx, count),
     serialize: () => serializeHubspot(state),
     setDealCompany,
+    setRules: (rules) => {
+      state.rules = rules;
+    },
   };
 }
 
@@ -145,9 +153,26 @@ function mutateDeals(state: HubspotState, ctx: PersonalityContext, count: number
 
 const setCompanyBody = z.object({ companyId: z.union([z.string(), z.number()]).transform(String) });
 
-/** `POST /__sandbox/hubspot/deals/{id}/company {companyId}` — a link change that leaves the modified date alone. */
-function adminRouter(setDealCompany: (dealId: string, companyId: string) => void): Router {
+/**
+ * `POST /__sandbox/hubspot/deals/{id}/company {companyId}` — a link change that leaves the modified
+ * date alone; `POST /__sandbox/hubspot/rules {requiredWhen, requiredOnCreate, deniedAssociations,
+ * nameInputs}` — the portal's write validation rules (portal-rules.ts).
+ */
+function adminRouter(
+  setDealCompany: (dealId: string, companyId: string) => void,
+  setRules: (rules: PortalRules) => void,
+): Router {
   const router = Router();
+  router.post('/rules', express.json(), (req, res) => {
+    const parsed = portalRulesSchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      res.status(400).json({ error: `rules: ${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}` });
+      return;
+    }
+    setRules(parsed.data);
+    res.json({ ok: true, rules: parsed.data });
+  });
   router.post('/deals/:dealId/company', express.json(), (req, res) => {
     const parsed = setCompanyBody.safeParse(req.body);
     if (!parsed.success) {

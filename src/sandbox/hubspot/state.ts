@@ -4,6 +4,7 @@
 import { AssociationStore } from './associations.ts';
 import type { HsObjectType } from './object-types.ts';
 import type { HsGroupDef, HsPropertyDef } from './property-defs.ts';
+import { NO_RULES, type PortalRules } from './portal-rules.ts';
 import { RecordTable, type HsRecord } from './records.ts';
 
 export interface HsPipelineStage {
@@ -51,6 +52,8 @@ export class HubspotState {
   readonly pipelines: HsPipeline[] = [];
   readonly owners: HsOwner[] = [];
   readonly #stages = new Map<string, HsPipelineStage>();
+  /** The portal's write validation rules (enforced on the 2026-09 paths; portal-rules.ts). */
+  rules: PortalRules = NO_RULES;
 
   constructor(portalId: number, firstId: number) {
     this.portalId = portalId;
