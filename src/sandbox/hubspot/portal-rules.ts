@@ -31,8 +31,17 @@ export const portalRulesSchema = z.strictObject({
       }),
     )
     .default([]),
-  /** Properties a create of `object` must carry. */
-  requiredOnCreate: z.array(z.strictObject({ object: objectType, properties: z.array(z.string().min(1)) })).default([]),
+  /** Properties a create of `object` must carry (only creates whose `whenProperty` equals `whenValue`, when given). */
+  requiredOnCreate: z
+    .array(
+      z.strictObject({
+        object: objectType,
+        properties: z.array(z.string().min(1)),
+        whenProperty: z.string().min(1).optional(),
+        whenValue: z.string().optional(),
+      }),
+    )
+    .default([]),
   /** Associations the token's user may not create (with a record, or through the associations API). */
   deniedAssociations: z.array(z.strictObject({ from: objectType, to: objectType })).default([]),
   /** Whether the error details name the refused input (default true). */
@@ -58,9 +67,13 @@ export function missingOnUpdate(rules: PortalRules, type: HsObjectType, after: R
     .map((r) => r.property);
 }
 
+const textOf = (v: unknown): string =>
+  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+
 export function missingOnCreate(rules: PortalRules, type: HsObjectType, props: Record<string, unknown>): string[] {
   return rules.requiredOnCreate
     .filter((r) => r.object === type)
+    .filter((r) => r.whenProperty === undefined || textOf(props[r.whenProperty]) === (r.whenValue ?? ''))
     .flatMap((r) => r.properties)
     .filter((p) => props[p] === undefined || props[p] === null || props[p] === '');
 }
