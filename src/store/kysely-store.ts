@@ -914,7 +914,7 @@ export class KyselyStore implements Store {
       properties: JSON.parse(r.properties) as string[],
       message: r.message,
       runId: r.run_id,
-      at: r.at,
+      at: toNum(r.at),
     }));
   }
 

@@ -178,7 +178,7 @@ export interface WriteRefusalRow {
   properties: string;
   message: string;
   run_id: string;
-  at: number;
+  at: Int64;
 }
 
 export interface EventCheckpointRow {
