@@ -112,6 +112,8 @@ export const sandboxHubspotProvider: CrmProvider = {
           logger: ctx.logger,
           basePath: sandbox.url,
           tokens: staticToken(HUBSPOT_SANDBOX_TOKEN),
+          // the sandbox issues the app's client-credentials token to any client (events: journal)
+          journalCredentials: { clientId: 'partnersync-sandbox', clientSecret: 'sandbox-secret' },
           ...(isHubspotPersonality(personality) ? { portalId: String(personality.state.portalId) } : {}),
         }),
       );
