@@ -93,6 +93,8 @@ export interface PersonalityOptions {
   dailyLimit: number | null;
   /** Lifetime of tokens the OAuth endpoints issue; null = the CRM's real default. */
   tokenTtlSeconds: number | null;
+  /** The account's time zone (IANA), the program's: seeded close dates are local midnights there. */
+  timezone: string;
   /** CRM-specific settings, documented by each personality. */
   extra: Readonly<Record<string, unknown>>;
 }

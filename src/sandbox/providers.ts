@@ -69,6 +69,8 @@ async function onSandbox(
     deals: settings.deals,
     stateFile,
     fields: 'provisioned',
+    // Seeded close dates are days in the program's zone, so both CRMs give the same money.
+    timezone: ctx.program.timezone,
     onError: (err) => {
       ctx.logger.error({ err }, `sandbox-${crm}: unexpected error`);
     },
