@@ -241,6 +241,17 @@ function customField(): ObjectDef {
   ]);
 }
 
+/** Tooling: the entities selected on an event channel (`ChangeEvents` = Change Data Capture). */
+function platformEventChannelMember(): ObjectDef {
+  return object({ name: 'PlatformEventChannelMember', keyPrefix: '0v8', tooling: true }, [
+    text('DeveloperName', 80, { createOnly: true }),
+    text('FullName', 255, { createOnly: true, required: true }),
+    text('EventChannel', 255, { createOnly: true }),
+    text('SelectedEntity', 255, { createOnly: true }),
+    field('Metadata', 'complexvalue', { required: true }),
+  ]);
+}
+
 export interface OrgShape {
   stages: readonly StageDef[];
   currencies: readonly string[];
@@ -261,5 +272,6 @@ export function standardObjects(shape: OrgShape): ObjectDef[] {
     opportunityStage(),
     currencyType(),
     customField(),
+    platformEventChannelMember(),
   ];
 }
