@@ -251,11 +251,12 @@ export class SalesforceCdcSource implements EventSource {
         const batch: Batch = { responses: queue.splice(0) };
         await lost;
         const consumed = await this.#consume(ctx, conn, batch, object, session.userId, written);
-        if (this.#stopped) throw new Stopped();
+        // consumed: its position is kept even when the source is stopping
         if (consumed.position !== null && consumed.position !== committed) {
           await ctx.checkpoint.set(topic, consumed.position);
           committed = consumed.position;
         }
+        if (this.#stopped) throw new Stopped();
         if (consumed.events > 0 && !stream.ended) call.write({ num_requested: consumed.events });
       }
       await lost;
