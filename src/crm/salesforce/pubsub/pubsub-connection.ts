@@ -1,9 +1,10 @@
-// One gRPC channel to the Pub/Sub API: TLS with full verification (the system's roots, or the
+// One gRPC channel to the Pub/Sub API: TLS with full verification (Node's trusted roots, or the
 // CA a caller passes explicitly), the session's access token, instance URL and org id as call
 // metadata on every call (read anew per call, so a renewed session is used at once), GetTopic,
 // GetSchema (cached by id: a schema id never changes meaning) and Subscribe streams.
 // https://developer.salesforce.com/docs/platform/pub-sub-api/guide/supported-auth.md
 
+import { getCACertificates } from 'node:tls';
 import type * as grpc from '@grpc/grpc-js';
 import type avro from 'avsc';
 import { loadPubSubProto } from './proto.ts';
@@ -93,7 +94,10 @@ export class PubSubConnection {
         },
       );
     });
-    const tls = g.credentials.createSsl(options.ca ?? null);
+    // Node's default trust store (its bundled roots, plus NODE_EXTRA_CA_CERTS and, with
+    // --use-system-ca, the system's): grpc-js on its own reads only the bundled roots.
+    const roots = options.ca ?? Buffer.from(getCACertificates('default').join('\n'));
+    const tls = g.credentials.createSsl(roots);
     const client = new PubSub(options.endpoint, g.credentials.combineChannelCredentials(tls, auth), {
       'grpc.keepalive_time_ms': 60_000,
     });
