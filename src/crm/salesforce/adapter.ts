@@ -125,6 +125,7 @@ export class SalesforceAdapter implements CrmAdapter {
       program,
       assignees: sf.permissionSetAssignees,
       logger,
+      changeEvents: sf.events === 'cdc',
     });
   }
 
