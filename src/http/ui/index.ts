@@ -25,6 +25,8 @@ import { HistoryCache } from './history.ts';
 import { page, type Section, type Shell } from './layout.ts';
 import { alertsBody, alertsQuery } from './pages/alerts.ts';
 import { auditBody } from './pages/audit.ts';
+import { periodsBody } from './pages/periods.ts';
+import { listPeriods } from '../../ledger/periods.ts';
 import { errorPage } from './pages/errors.ts';
 import { loginPage } from './pages/login.ts';
 import { notificationsBody } from './pages/notifications.ts';
@@ -456,6 +458,19 @@ export function uiRoutes(deps: AppDeps): Router {
       timezone: deps.config.program.timezone,
     });
     await render(res, 'Alerts', 'alerts', null, body);
+  });
+
+  router.get('/periods', async (_req, res) => {
+    if (!roleAtLeast(sessionOf(res).role, 'finance'))
+      throw new HttpError(403, 'forbidden', 'This page is for finance and admins.');
+    const periods = await listPeriods(deps, await deps.account());
+    await render(
+      res,
+      'Ledger periods',
+      'periods',
+      null,
+      periodsBody({ periods, timezone: deps.config.program.timezone, currency }),
+    );
   });
 
   // ---- admin pages: notifications and the audit log (issue 18) --------------------------------

@@ -1,0 +1,85 @@
+// The dashboard parts of issue 17 ("the first hour") in headless Chromium: ledger periods with
+// who closed them. Without Chromium the suite is skipped, except in CI (CI=true), where it fails.
+
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { A11Y_CHECKS } from './page-checks.ts';
+import { startUiService, TOKENS, type UiService } from './ui-service.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const IN_CI = process.env['CI'] === 'true';
+const SHOTS = path.resolve('test-results/ui');
+const ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-gpu',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-dev-shm-usage',
+];
+/** A named finance token beside the unnamed test tokens. */
+const ANA = 'ana-finance-token-0123456789';
+
+let svc: UiService;
+let browser: Browser;
+
+async function signedIn(token: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${svc.url}/ui/login`);
+  await page.getByLabel('API token').fill(token);
+  await page.getByLabel('API token').press('Enter');
+  await page.waitForURL(/\/ui$/);
+  return page;
+}
+
+async function post(p: string, token: string): Promise<Response> {
+  return fetch(`${svc.url}${p}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+}
+
+describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the first hour, in the dashboard', () => {
+  beforeAll(async () => {
+    if (!HAVE_CHROMIUM)
+      throw new Error(`CI=true but ${CHROMIUM} is missing: .ci/chromium.sh installs Debian's chromium`);
+    mkdirSync(SHOTS, { recursive: true });
+    svc = await startUiService({
+      env: {
+        PARTNERSYNC_TOKENS: `viewer:${TOKENS.viewer},finance:${TOKENS.finance},admin:${TOKENS.admin},finance:ana:${ANA}`,
+      },
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+  afterAll(async () => {
+    await browser.close();
+    await svc.stop();
+  });
+
+  it('shows each ledger month open, or closed with when and by whom (named and unnamed tokens)', async () => {
+    expect((await post('/v1/periods/2025-12/close', ANA)).status).toBe(200);
+    expect((await post('/v1/periods/2026-01/close', TOKENS.finance)).status).toBe(200);
+    const page = await signedIn(TOKENS.finance);
+    await page.getByRole('link', { name: 'Periods', exact: true }).click();
+    await page.waitForURL(/\/ui\/periods$/);
+    expect(await page.locator('h1').innerText()).toBe('Ledger periods');
+    const row = (p: string) => page.locator(`#periods-table tr[data-period="${p}"]`);
+    expect(await row('2025-12').getAttribute('data-state')).toBe('closed');
+    expect(await row('2025-12').locator('[data-closed-by]').innerText()).toBe('ana');
+    // the unnamed finance token is the second entry of PARTNERSYNC_TOKENS
+    expect(await row('2026-01').locator('[data-closed-by]').innerText()).toBe('finance#2');
+    expect(await row('2026-01').locator('[data-closed-at]').innerText()).toMatch(/^2026-03-20 08:00 EDT$/);
+    expect(await row('2026-02').getAttribute('data-state')).toBe('open');
+    expect(await row('2026-02').innerText()).toContain('open');
+    expect(await page.evaluate<string[]>(A11Y_CHECKS)).toEqual([]);
+    await page.screenshot({ path: path.join(SHOTS, 'first-hour-periods.png'), fullPage: true });
+
+    // viewers neither see the link nor the page
+    const viewer = await signedIn(TOKENS.viewer);
+    expect(await viewer.getByRole('link', { name: 'Periods', exact: true }).count()).toBe(0);
+    const res = await viewer.goto(`${svc.url}/ui/periods`);
+    expect(res?.status()).toBe(403);
+  });
+});
