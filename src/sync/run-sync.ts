@@ -12,10 +12,10 @@ import { formatMinor } from '../domain/money.ts';
 import type { Snapshot } from '../domain/snapshot.ts';
 import { alertNotifications, runNotifications } from '../notify/sync-hook.ts';
 import type { LedgerKind, PullState, RunStatus } from '../store/store.ts';
-import { healthDropped, planEpisodes } from './alert-episodes.ts';
+import { currencyRateMissing, healthDropped, planEpisodes } from './alert-episodes.ts';
 import { SimulatedCrash, type FaultPoint, type SyncDeps } from './deps.ts';
 import { clawbackAlerts, planLedger, targetEntries } from '../ledger/plan.ts';
-import { timestampDetails } from './rejection-details.ts';
+import { rejectionDetails, timestampDetails, type RejectedDeal } from './rejection-details.ts';
 import { batches, planWriteBack } from './write-back.ts';
 
 export interface SyncOptions {
@@ -49,7 +49,8 @@ export interface RunReport {
     removedDeals: number;
     resumed: boolean;
   };
-  snapshot: { partners: number; deals: number; rejected: { dealId: string; reason: string }[]; warnings: string[] };
+  /** rejected: every deal left out, with the value it holds and the fix (issue 17). */
+  snapshot: { partners: number; deals: number; rejected: RejectedDeal[]; warnings: string[] };
   ledger: { posted: Record<LedgerKind, number>; net: string; clawbacksNotPosted: number };
   alerts: { open: number; opened: number; resolved: number };
   writeBack: { partners: number; deals: number; expiredRegistrations: number; failures: WriteFailure[] };
@@ -250,7 +251,7 @@ class Run {
     this.report.snapshot = {
       partners: cache.partners.length,
       deals: cache.deals.length,
-      rejected: out.result.rejected,
+      rejected: rejectionDetails(cache.deals, out.result.rejected, program, tz, this.asOf),
       warnings: [...out.warnings, ...timestampDetails(cache.deals, out.result.rejected, tz)],
     };
     this.boundary('after-compute');
@@ -293,7 +294,11 @@ class Run {
         out,
         open,
         partnersById,
-        alerts: [...out.result.alerts, ...clawbackAlerts(program, tz, plan.skipped)],
+        alerts: [
+          ...out.result.alerts,
+          ...clawbackAlerts(program, tz, plan.skipped),
+          ...currencyRateMissing(program, cache.deals, out.result.rejected),
+        ],
         drops: healthDropped(out, states, open),
       });
       // notifications of the episodes opened and resolved commit with them (issue 18)

@@ -1,12 +1,13 @@
 // The dashboard parts of issue 17 ("the first hour") in headless Chromium: ledger periods with
-// who closed them. Without Chromium the suite is skipped, except in CI (CI=true), where it fails.
+// who closed them, rejected deals with their fix and CRM links. Without Chromium the suite is skipped, except in CI (CI=true), where it fails.
 
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { A11Y_CHECKS } from './page-checks.ts';
-import { startUiService, TOKENS, type UiService } from './ui-service.ts';
+import { deal } from '../sync/helpers.ts';
+import { PORTAL_ID, seedUiProgram, startUiService, TOKENS, type UiService } from './ui-service.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -47,6 +48,12 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the first hour, in the dashboard', ()
       throw new Error(`CI=true but ${CHROMIUM} is missing: .ci/chromium.sh installs Debian's chromium`);
     mkdirSync(SHOTS, { recursive: true });
     svc = await startUiService({
+      seed: (crm) => {
+        seedUiProgram(crm);
+        // deals in a currency without a rate: rejected, and CURRENCY_RATE_MISSING
+        for (const id of ['9901', '9902'])
+          crm.upsertDeal(deal(id, { name: `Canadian deal ${id}`, currency: 'CAD', sourcePartnerId: '1001' }));
+      },
       env: {
         PARTNERSYNC_TOKENS: `viewer:${TOKENS.viewer},finance:${TOKENS.finance},admin:${TOKENS.admin},finance:ana:${ANA}`,
       },
@@ -81,5 +88,25 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the first hour, in the dashboard', ()
     expect(await viewer.getByRole('link', { name: 'Periods', exact: true }).count()).toBe(0);
     const res = await viewer.goto(`${svc.url}/ui/periods`);
     expect(res?.status()).toBe(403);
+  });
+
+  it('lists every rejected deal of the last sync with its value, its fix and a CRM link; the alert points there', async () => {
+    const page = await signedIn(TOKENS.viewer);
+    await page.getByRole('link', { name: 'Rejected deals', exact: true }).click();
+    await page.waitForURL(/\/ui\/rejected$/);
+    expect(await page.locator('h1').innerText()).toBe('Rejected deals');
+    const row = page.locator('#rejected-table tr[data-deal-id="9901"]');
+    expect(await row.getAttribute('data-reason')).toBe('CURRENCY_UNKNOWN');
+    expect(await row.innerText()).toContain('CAD — add program.exchangeRates.CAD');
+    const link = row.locator('a[data-crm="deal"]');
+    expect(await link.getAttribute('href')).toBe(`https://app.hubspot.com/contacts/${PORTAL_ID}/record/0-3/9901`);
+    expect(await link.innerText()).toContain('Canadian deal 9901 (9901)');
+    expect(await page.evaluate<string[]>(A11Y_CHECKS)).toEqual([]);
+    await page.screenshot({ path: path.join(SHOTS, 'first-hour-rejected.png'), fullPage: true });
+
+    await page.goto(`${svc.url}/ui/alerts?severity=warning`);
+    expect(await page.locator('body').innerText()).toContain(
+      '2 CRM deals in CAD (2 deals) are left out for want of an exchange rate to USD: add program.exchangeRates.CAD',
+    );
   });
 });

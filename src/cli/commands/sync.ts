@@ -100,9 +100,13 @@ interface SyncCommandOptions {
   full?: boolean;
   refreshLinks?: boolean;
   wait?: string;
+  allRejected?: boolean;
 }
 
-export function summaryLines(r: SyncResult): string[] {
+/** Rejected deals the summary lists unless asked for all (`--all-rejected`). */
+export const REJECTED_SHOWN = 10;
+
+export function summaryLines(r: SyncResult, options: { allRejected?: boolean } = {}): string[] {
   const x = r.report;
   const calls = Object.values(x.apiCalls).reduce((s, c) => s + c.count, 0);
   const lines = [
@@ -113,7 +117,13 @@ export function summaryLines(r: SyncResult): string[] {
     `write-back: ${x.writeBack.partners} partners, ${x.writeBack.deals} deals${x.writeBack.failures.length > 0 ? `, ${x.writeBack.failures.length} failed` : ''}; ${calls} API calls; ${x.durationsMs['total'] ?? 0} ms`,
   ];
   for (const f of x.writeBack.failures.slice(0, 10)) lines.push(`write failed: ${f.object} ${f.id}: ${f.reason}`);
-  for (const rj of x.snapshot.rejected.slice(0, 10)) lines.push(`rejected deal ${rj.dealId}: ${rj.reason}`);
+  const rejected = x.snapshot.rejected;
+  const shown = options.allRejected === true ? rejected : rejected.slice(0, REJECTED_SHOWN);
+  for (const rj of shown) lines.push(`rejected deal ${rj.dealId}: ${rj.reason}: ${rj.detail}`);
+  if (shown.length < rejected.length)
+    lines.push(
+      `… and ${rejected.length - shown.length} more rejected deals: see them all with --all-rejected, or on the dashboard's Rejected deals page (/ui/rejected, with CRM links)`,
+    );
   if (x.error !== undefined) lines.push(`${r.status === 'stopped' ? 'stopped' : 'error'}: ${x.error}`);
   return lines;
 }
@@ -134,6 +144,7 @@ export function registerSync(program: Command, ctx: CliContext): void {
     .option('--full', 'read everything and drop cached records the CRM no longer has')
     .option('--refresh-links', 're-read links that do not change modified dates')
     .option('--wait <seconds>', 'wait this long for another sync of the same account (default store.lockWaitSeconds)')
+    .option('--all-rejected', `list every rejected deal (default: the first ${REJECTED_SHOWN})`)
     .action(async (opts: SyncCommandOptions) => {
       const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd), ctx.providers);
       const env = readEnv(ctx.env, ctx.providers);
@@ -152,7 +163,7 @@ export function registerSync(program: Command, ctx: CliContext): void {
               lockWaitMs: wait === undefined ? undefined : wait * 1000,
             },
           );
-          const lines = summaryLines(result);
+          const lines = summaryLines(result, { allRejected: opts.allRejected === true });
           // what the run queued (and anything still due) goes out before the command ends
           const dispatcher = createDispatcher({
             ...{ config: loaded, secrets, store, crm, clock: systemClock, logger },

@@ -26,6 +26,8 @@ import { page, type Section, type Shell } from './layout.ts';
 import { alertsBody, alertsQuery } from './pages/alerts.ts';
 import { auditBody } from './pages/audit.ts';
 import { periodsBody } from './pages/periods.ts';
+import { rejectedBody } from './pages/rejected.ts';
+import type { RejectedDeal } from '../../sync/rejection-details.ts';
 import { listPeriods } from '../../ledger/periods.ts';
 import { errorPage } from './pages/errors.ts';
 import { loginPage } from './pages/login.ts';
@@ -458,6 +460,29 @@ export function uiRoutes(deps: AppDeps): Router {
       timezone: deps.config.program.timezone,
     });
     await render(res, 'Alerts', 'alerts', null, body);
+  });
+
+  router.get('/rejected', async (_req, res) => {
+    const account = await deps.account();
+    const [runs, cache] = await Promise.all([deps.store.listRuns(account, 20), deps.store.loadCache(account)]);
+    // the newest successful run (a failed or stopped one may not have reached the computation)
+    const run = runs.find((r) => r.status === 'succeeded' && r.finishedAt !== null);
+    const listed = (run?.report['snapshot'] as { rejected?: unknown } | undefined)?.rejected;
+    // runs recorded before issue 17 have no detail
+    const rejected = (Array.isArray(listed) ? listed : []) as (Omit<RejectedDeal, 'detail'> & { detail?: string })[];
+    await render(
+      res,
+      'Rejected deals',
+      'rejected',
+      null,
+      rejectedBody({
+        run: run === undefined || run.finishedAt === null ? null : { id: run.id, finishedAt: run.finishedAt },
+        rejected: rejected.map((r) => ({ ...r, detail: r.detail ?? r.reason })),
+        names: new Map(cache.deals.map((d) => [d.id, d.name ?? d.id])),
+        linker: crmLinker(deps.config, account),
+        timezone: deps.config.program.timezone,
+      }),
+    );
   });
 
   router.get('/periods', async (_req, res) => {

@@ -26,6 +26,8 @@ const NEXT_STEP: Readonly<Record<string, string>> = {
   ANTI_RECIPE: 'Review why the deal was accepted under an anti-recipe and whether its plan should still pay.',
   UNKNOWN_PARTNER: "Fix the deal's partner source, registration or influencers, or mark the company as a partner.",
   CLAWBACK_WINDOW_PASSED: 'Finance: decide whether to recover the commission by hand; the clawback window has passed.',
+  CURRENCY_RATE_MISSING:
+    'Add the exchange rates the message names to program.exchangeRates; see the Rejected deals page for each deal.',
 };
 
 export function nextStep(code: string): string {
