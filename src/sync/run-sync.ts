@@ -104,6 +104,32 @@ function callsSince(before: CallStats, after: CallStats): CallStats['byEndpoint'
 
 const isQuota = (err: unknown): boolean => err instanceof CrmError && err.kind === 'quota_exhausted';
 
+/**
+ * Computes as of the run. An approved registration on an open deal whose protection has lapsed
+ * is marked expired by the run's write-back; the engine then sees it expired right away, so the
+ * values written now are the ones the next run computes (no write on an unchanged re-run).
+ * Shared by the run and the dry run (dry-run.ts).
+ */
+export function computeForRun(
+  program: SyncDeps['config']['program'],
+  partners: readonly PulledPartner[],
+  deals: readonly PulledDeal[],
+  asOf: number,
+): { out: EngineOutput; expire: Set<string> } {
+  const snapshot: Snapshot = { partners, deals };
+  const first = computeDetailed(program, snapshot, { asOf });
+  const expire = new Set<string>();
+  dealOutcomes(program, first.details, asOf).forEach((o, i) => {
+    const d = first.details.deals[i];
+    if (o.expireRegistration && d) expire.add(d.id);
+  });
+  if (expire.size === 0) return { out: first, expire };
+  const expired = deals.map((d) =>
+    expire.has(d.id) && d.registration ? { ...d, registration: { ...d.registration, status: 'expired' } } : d,
+  );
+  return { out: computeDetailed(program, { partners, deals: expired }, { asOf }), expire };
+}
+
 class Run {
   readonly deps: SyncDeps;
   readonly options: SyncOptions;
@@ -217,19 +243,7 @@ class Run {
     partners: readonly PulledPartner[],
     deals: readonly PulledDeal[],
   ): { out: EngineOutput; expire: Set<string> } {
-    const { program } = this.deps.config;
-    const snapshot: Snapshot = { partners, deals };
-    const first = computeDetailed(program, snapshot, { asOf: this.asOf });
-    const expire = new Set<string>();
-    dealOutcomes(program, first.details, this.asOf).forEach((o, i) => {
-      const d = first.details.deals[i];
-      if (o.expireRegistration && d) expire.add(d.id);
-    });
-    if (expire.size === 0) return { out: first, expire };
-    const expired = deals.map((d) =>
-      expire.has(d.id) && d.registration ? { ...d, registration: { ...d.registration, status: 'expired' } } : d,
-    );
-    return { out: computeDetailed(program, { partners, deals: expired }, { asOf: this.asOf }), expire };
+    return computeForRun(this.deps.config.program, partners, deals, this.asOf);
   }
 
   // ---- the run ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import type { KyselyStore } from '../../store/kysely-store.ts';
 import { LedgerInputError, resolveAccount } from '../../sync/accounts.ts';
 import { systemClock, type StoreDeps, type SyncProgress } from '../../sync/deps.ts';
 import { runSync, type SyncResult } from '../../sync/run-sync.ts';
+import { dryRunLines, dryRunSync } from '../../sync/dry-run.ts';
 
 export interface StoreCommandOptions {
   config?: string;
@@ -101,6 +102,7 @@ interface SyncCommandOptions {
   refreshLinks?: boolean;
   wait?: string;
   allRejected?: boolean;
+  dryRun?: boolean;
 }
 
 /** Rejected deals the summary lists unless asked for all (`--all-rejected`). */
@@ -144,6 +146,7 @@ export function registerSync(program: Command, ctx: CliContext): void {
     .option('--full', 'read everything and drop cached records the CRM no longer has')
     .option('--refresh-links', 're-read links that do not change modified dates')
     .option('--wait <seconds>', 'wait this long for another sync of the same account (default store.lockWaitSeconds)')
+    .option('--dry-run', 'preview: read and compute, print what would be posted, written and created; change nothing')
     .option('--all-rejected', `list every rejected deal (default: the first ${REJECTED_SHOWN})`)
     .action(async (opts: SyncCommandOptions) => {
       const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd), ctx.providers);
@@ -155,6 +158,14 @@ export function registerSync(program: Command, ctx: CliContext): void {
       const logger = commandLogger(ctx, env, secrets.values());
       try {
         await withCrm(ctx, loaded, env, logger, async (crm, store) => {
+          if (opts.dryRun === true) {
+            const preview = await dryRunSync(
+              { crm, store, clock: systemClock, logger, config: loaded },
+              { full: opts.full === true, ...(wait === undefined ? {} : { lockWaitMs: wait * 1000 }) },
+            );
+            for (const line of dryRunLines(preview)) ctx.io.stdout(`${line}\n`);
+            return;
+          }
           const result = await runSync(
             { crm, store, clock: systemClock, logger, config: loaded, onProgress: progressPrinter(ctx) },
             {
