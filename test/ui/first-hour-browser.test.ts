@@ -109,4 +109,41 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the first hour, in the dashboard', ()
       '2 CRM deals in CAD (2 deals) are left out for want of an exchange rate to USD: add program.exchangeRates.CAD',
     );
   });
+
+  it('opens on the last complete month with the current one a click away; recipe flags name their window', async () => {
+    svc.clock.set('2026-12-02T15:00:00Z');
+    try {
+      const page = await signedIn(TOKENS.viewer);
+      expect(await page.locator('select#period').inputValue()).toBe('2026-11');
+      await page.getByRole('link', { name: 'Recipe box', exact: true }).click();
+      await page.waitForURL(/\/ui\/recipes/);
+      expect(await page.locator('select#period').inputValue()).toBe('2026-11');
+      expect(await page.locator('.lede').innerText()).toContain('in 2026-11');
+      expect(await page.locator('[data-flag-window]').innerText()).toBe('Sep 2026 – Nov 2026');
+      const api = await svc.api<{
+        period: { label: string };
+        flagWindow: { from: string; to: string };
+        recipes: { id: string; status: string; flags: { negativeRoi: boolean } }[];
+      }>('/v1/recipes', TOKENS.viewer);
+      expect(api.period.label).toBe('2026-11');
+      expect(api.flagWindow).toEqual({ from: '2026-09', to: '2026-11' });
+      const flagged = api.recipes.filter((r) => r.flags.negativeRoi);
+      expect(flagged.length).toBeGreaterThan(0);
+      for (const r of api.recipes) {
+        const flag = page.locator(`tr[data-recipe="${r.id}"] [data-flag="negative-roi"]`);
+        if (r.flags.negativeRoi) expect(await flag.innerText()).toBe('Negative ROI, Sep 2026 – Nov 2026');
+        else expect(await flag.count()).toBe(0);
+      }
+      expect((await svc.api<{ period: { label: string } }>('/v1/kpis', TOKENS.viewer)).period.label).toBe('2026-11');
+
+      // the month under way, one click away
+      await page.getByRole('link', { name: 'This month so far (2026-12)' }).click();
+      await page.waitForURL(/\/ui\/recipes\?period=2026-12$/);
+      expect(await page.locator('select#period').inputValue()).toBe('2026-12');
+      expect(await page.locator('[data-current-month]').count()).toBe(0);
+      await page.screenshot({ path: path.join(SHOTS, 'first-hour-recipes.png'), fullPage: true });
+    } finally {
+      svc.clock.set('2026-03-20T12:00:00Z');
+    }
+  });
 });

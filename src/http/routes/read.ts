@@ -3,7 +3,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { parsePeriod } from '../../domain/time.ts';
-import { listRuns, getRun, listPartners, getPartner, kpis, type PartnerView } from '../../sync/queries.ts';
+import { listRuns, getRun, listPartners, getPartner, kpis, recipeFlags, type PartnerView } from '../../sync/queries.ts';
 import type { AppDeps } from '../deps.ts';
 import { requireRole } from '../auth.ts';
 import { HttpError, noQuery, parseOr400 } from '../errors.ts';
@@ -59,8 +59,10 @@ export function readRoutes(deps: AppDeps): Router {
     res.json(partner);
   });
   router.get('/recipes', viewer, async (req, res) => {
-    parseOr400(noQuery, req.query, 'query');
-    const current = await ledgerErrors(async () => kpis(deps, await deps.account()));
+    const q = parseOr400(kpisQuery, req.query, 'query');
+    const account = await deps.account();
+    const current = await ledgerErrors(async () => kpis(deps, account, q.period));
+    const flags = await recipeFlags(deps, account);
     const byId = new Map(current.recipes.map((r) => [r.id, r.kpis]));
     const recipes = Object.entries(deps.config.programConfig.recipes)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -76,8 +78,9 @@ export function readRoutes(deps: AppDeps): Router {
         whenToUse: r.whenToUse ?? null,
         whenNotToUse: r.whenNotToUse ?? null,
         kpis: byId.get(id) ?? null,
+        flags: { negativeRoi: flags.recipes.get(id)?.negativeRoi ?? false, roi: flags.recipes.get(id)?.roi ?? null },
       }));
-    res.json({ period: current.period, recipes });
+    res.json({ period: current.period, flagWindow: flags.window, recipes });
   });
   router.get('/kpis', viewer, async (req, res) => {
     const q = parseOr400(kpisQuery, req.query, 'query');

@@ -28,6 +28,7 @@ import { auditBody } from './pages/audit.ts';
 import { periodsBody } from './pages/periods.ts';
 import { rejectedBody } from './pages/rejected.ts';
 import type { RejectedDeal } from '../../sync/rejection-details.ts';
+import { recipeFlags } from '../../sync/queries.ts';
 import { listPeriods } from '../../ledger/periods.ts';
 import { errorPage } from './pages/errors.ts';
 import { loginPage } from './pages/login.ts';
@@ -366,14 +367,20 @@ export function uiRoutes(deps: AppDeps): Router {
 
   router.get('/recipes', async (req, res) => {
     const c = await loadCurrent(deps, req.query['period']);
-    const rows = recipeRows(c, deps.config.programConfig.recipes, deps.config.program.alerts.recipeUnusedDays);
+    const flagsOver = await recipeFlags(deps, c.account);
+    const rows = recipeRows(
+      c,
+      deps.config.programConfig.recipes,
+      deps.config.program.alerts.recipeUnusedDays,
+      flagsOver,
+    );
     const plans = new Set(Object.keys(deps.config.programConfig.plans));
     await render(
       res,
       `Recipe box ${c.period.label}`,
       'recipes',
       c,
-      recipesBody(c, rows, currency, deps.config.program.alerts.recipeUnusedDays, plans),
+      recipesBody(c, rows, currency, deps.config.program.alerts.recipeUnusedDays, plans, flagsOver.window),
     );
   });
 
