@@ -146,4 +146,23 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the first hour, in the dashboard', ()
       svc.clock.set('2026-03-20T12:00:00Z');
     }
   });
+
+  it("shows the last sync's date and time in the program time zone with its abbreviation", async () => {
+    // 04:45 UTC on 2 December is 23:45 on 1 December in New York (EST)
+    svc.clock.set('2026-12-02T04:45:00Z');
+    try {
+      const res = await post('/v1/sync', TOKENS.admin);
+      expect(res.status).toBe(202);
+      const { runId } = (await res.json()) as { runId: string };
+      await expect
+        .poll(async () => (await svc.api<{ status: string }>(`/v1/runs/${runId}`, TOKENS.viewer)).status, {
+          timeout: 30_000,
+        })
+        .toBe('succeeded');
+      const page = await signedIn(TOKENS.viewer);
+      expect(await page.locator('footer').innerText()).toContain('last sync succeeded 2026-12-01 23:45 EST');
+    } finally {
+      svc.clock.set('2026-03-20T12:00:00Z');
+    }
+  });
 });

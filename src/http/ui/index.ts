@@ -19,7 +19,6 @@ import { baseUrl, ID_TOKEN_COOKIE, ssoRoutes } from '../sso/sso-routes.ts';
 import { assetRoutes } from './assets.ts';
 import { crmLinker } from './crm-links.ts';
 import { lastChartMonth, ledgerView, loadCurrent, openAlerts, partnerRows, type Current } from './data.ts';
-import { localDate } from './format.ts';
 import { html, type SafeHtml } from './html.ts';
 import { HistoryCache } from './history.ts';
 import { page, type Section, type Shell } from './layout.ts';
@@ -32,7 +31,7 @@ import { recipeFlags } from '../../sync/queries.ts';
 import { listPeriods } from '../../ledger/periods.ts';
 import { errorPage } from './pages/errors.ts';
 import { loginPage } from './pages/login.ts';
-import { notificationsBody } from './pages/notifications.ts';
+import { localTime, notificationsBody } from './pages/notifications.ts';
 import { signingOutPage } from './pages/sso.ts';
 import { partnerBody } from './pages/partner.ts';
 import { partnersBody, partnersQuery } from './pages/partners.ts';
@@ -321,7 +320,8 @@ export function uiRoutes(deps: AppDeps): Router {
     const lastSync =
       run === undefined
         ? 'no sync yet'
-        : `last sync ${run.status} ${run.finishedAt === null ? '(running)' : `${localDate(new Date(run.finishedAt).toISOString(), tz)} ${new Date(run.finishedAt).toISOString().slice(11, 16)} UTC`}`;
+        : // date and time both in the program zone, with its abbreviation (issue 17)
+          `last sync ${run.status} ${run.finishedAt === null ? '(running)' : localTime(run.finishedAt, tz)}`;
     return {
       title,
       section,
