@@ -53,6 +53,16 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the first hour, in the dashboard', ()
         // deals in a currency without a rate: rejected, and CURRENCY_RATE_MISSING
         for (const id of ['9901', '9902'])
           crm.upsertDeal(deal(id, { name: `Canadian deal ${id}`, currency: 'CAD', sourcePartnerId: '1001' }));
+        // 60 deals naming a company that is not a partner: 60 UNKNOWN_PARTNER alerts, more than a page
+        for (let i = 0; i < 60; i++)
+          crm.upsertDeal(
+            deal(String(9100 + i), {
+              stage: 'open',
+              closedAt: null,
+              createdAt: '2026-03-01T00:00:00Z',
+              sourcePartnerId: '7777',
+            }),
+          );
       },
       env: {
         PARTNERSYNC_TOKENS: `viewer:${TOKENS.viewer},finance:${TOKENS.finance},admin:${TOKENS.admin},finance:ana:${ANA}`,
@@ -164,5 +174,41 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the first hour, in the dashboard', ()
     } finally {
       svc.clock.set('2026-03-20T12:00:00Z');
     }
+  });
+
+  it('groups open alerts by code, says once per code what to do, and pages them', async () => {
+    const page = await signedIn(TOKENS.viewer);
+    await page.getByRole('link', { name: /^Alerts/ }).click();
+    await page.waitForURL(/\/ui\/alerts$/);
+    const total = Number(/\d+/.exec(await page.getByRole('link', { name: /^Alerts/ }).innerText())?.[0]);
+    expect(total).toBeGreaterThan(60);
+    // the code list names every code with its count
+    const codes = await page.locator('#code-filter a').allInnerTexts();
+    expect(codes).toContain('UNKNOWN_PARTNER (60)');
+    expect(codes).toContain('CURRENCY_RATE_MISSING (1)');
+    // page 1 holds 50 alerts, in groups with one heading and one next step per code
+    expect(await page.locator('table.alerts-table tbody tr').count()).toBe(50);
+    expect(await page.locator('#alert-pages').first().innerText()).toContain(`Page 1 of ${Math.ceil(total / 50)}`);
+    const group = page.locator('section.alert-group[data-code="UNKNOWN_PARTNER"]');
+    expect(await group.locator('h3').innerText()).toMatch(/^UNKNOWN_PARTNER \(60 open, \d+ on this page\)$/);
+    expect(await group.locator('.next-step').count()).toBe(1);
+    let seen = await page.locator('table.alerts-table tbody tr').count();
+    while ((await page.locator('#alert-pages a[rel="next"]').count()) > 0) {
+      await page.locator('#alert-pages a[rel="next"]').first().click();
+      await page.waitForURL(/page=\d+/);
+      seen += await page.locator('table.alerts-table tbody tr').count();
+    }
+    expect(seen).toBe(total);
+    // one code, paged on its own
+    await page.goto(`${svc.url}/ui/alerts?code=UNKNOWN_PARTNER`);
+    expect(await page.locator('table.alerts-table tbody tr[data-code="UNKNOWN_PARTNER"]').count()).toBe(50);
+    expect(await page.locator('table.alerts-table tbody tr:not([data-code="UNKNOWN_PARTNER"])').count()).toBe(0);
+    await page.locator('#alert-pages a[rel="next"]').first().click();
+    await page.waitForURL(/code=UNKNOWN_PARTNER&page=2$/);
+    expect(await page.locator('table.alerts-table tbody tr').count()).toBe(10);
+    expect(await page.evaluate<string[]>(A11Y_CHECKS)).toEqual([]);
+    const height = await page.evaluate<number>('document.documentElement.scrollHeight');
+    expect(height).toBeLessThan(10_000);
+    await page.screenshot({ path: path.join(SHOTS, 'first-hour-alerts.png'), fullPage: true });
   });
 });

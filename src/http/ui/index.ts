@@ -455,13 +455,19 @@ export function uiRoutes(deps: AppDeps): Router {
   router.get('/alerts', async (req, res) => {
     const parsed = alertsQuery.safeParse(req.query);
     if (!parsed.success)
-      throw new HttpError(400, 'invalid_request', 'The severity parameter must be one of critical, warning or info.');
+      throw new HttpError(
+        400,
+        'invalid_request',
+        'The severity parameter must be one of critical, warning or info; code an alert code; page a page number.',
+      );
     const account = await deps.account();
     const [alerts, cache] = await Promise.all([openAlerts(deps, account), deps.store.loadCache(account)]);
     const names = new Map(cache.partners.map((p) => [p.id, p.name ?? p.id]));
     const body = alertsBody({
       alerts,
       severity: parsed.data.severity,
+      code: parsed.data.code,
+      page: parsed.data.page,
       names,
       linker: crmLinker(deps.config, account),
       timezone: deps.config.program.timezone,
