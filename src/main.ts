@@ -211,6 +211,16 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     }
   }
   dispatcher?.start(o.dispatchIntervalMs ?? 10_000);
+  // the last-successful-sync gauge starts from the store, not empty (in the background: the
+  // account key may need the CRM, and start-up must not wait for it)
+  const gaugeReady = accountKey()
+    .then(async (a) => {
+      const last = (await store.listRuns(a, 100)).find((r) => r.status === 'succeeded' && r.finishedAt !== null);
+      if (last?.finishedAt != null) metrics.initLastSuccess(last.finishedAt / 1000);
+    })
+    .catch((err: unknown) => {
+      logger.warn({ err }, 'metrics: the last successful sync could not be read at start-up');
+    });
   logger.info({ url, store: store.kind, crm: crm.provider }, 'partnersync listening');
 
   let stopping: Promise<void> | null = null;
@@ -225,6 +235,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
         }),
       );
       server.closeIdleConnections();
+      await gaugeReady;
       await syncs.stop(30_000);
       await dispatcher?.stop();
       await closed;

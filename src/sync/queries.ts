@@ -23,7 +23,8 @@ export interface PartnerView {
   /** The engine's figures from the last sync (rules.md 9 partner entry), null before any. */
   latest: PartnerOut | null;
   updatedAt: string | null;
-  openAlerts: Pick<AlertEpisode, 'code' | 'severity' | 'dealId' | 'message' | 'openedAt'>[];
+  /** openedAt: ISO 8601, like every timestamp the API returns. */
+  openAlerts: (Pick<AlertEpisode, 'code' | 'severity' | 'dealId' | 'message'> & { openedAt: string })[];
 }
 
 export async function listPartners(deps: Pick<StoreDeps, 'store'>, account: string): Promise<PartnerView[]> {
@@ -49,7 +50,7 @@ export async function listPartners(deps: Pick<StoreDeps, 'store'>, account: stri
           severity: e.severity,
           dealId: e.dealId,
           message: e.message,
-          openedAt: e.openedAt,
+          openedAt: new Date(e.openedAt).toISOString(),
         })),
     };
   });
