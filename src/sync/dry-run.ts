@@ -50,7 +50,7 @@ export async function dryRunSync(
   const program = config.program;
   const asOf = Math.floor(clock.now() / 1000) * 1000;
   const account = await crm.accountKey();
-  const lock = await store.lock(account, options.lockWaitMs ?? config.config.store.lockWaitSeconds * 1000);
+  const lock = await store.lock(account, options.lockWaitMs ?? config.config.store.lockWaitSeconds * 1000, 'preview');
   try {
     // ---- read: the pages a run would read, applied to an in-memory copy of the cache
     const previous = await store.pullState(account);
