@@ -43,6 +43,7 @@ import type {
   Store,
   StoredCredential,
   WriteIntent,
+  WriteRefusal,
   WrittenUpdate,
 } from './store.ts';
 
@@ -890,6 +891,60 @@ export class KyselyStore implements Store {
           .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: f.reason }))
           .where('account', '=', account)
           .where('marker', '=', f.marker)
+          .execute();
+      }
+    });
+  }
+
+  // ---- write refusals (issue 14) --------------------------------------------------------------
+
+  async writeRefusals(account: string): Promise<WriteRefusal[]> {
+    const rows = await this.db
+      .selectFrom('write_refusals')
+      .selectAll()
+      .where('account', '=', account)
+      .orderBy('at', 'desc')
+      .orderBy('object')
+      .orderBy('record_id')
+      .execute();
+    return rows.map((r) => ({
+      object: r.object as WriteRefusal['object'],
+      recordId: r.record_id,
+      fields: JSON.parse(r.fields) as Record<string, unknown>,
+      properties: JSON.parse(r.properties) as string[],
+      message: r.message,
+      runId: r.run_id,
+      at: toNum(r.at),
+    }));
+  }
+
+  async saveRefusals(
+    account: string,
+    refusals: readonly WriteRefusal[],
+    cleared: readonly { object: WriteRefusal['object']; recordId: string }[],
+  ): Promise<void> {
+    if (refusals.length === 0 && cleared.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const c of cleared) {
+        await trx
+          .deleteFrom('write_refusals')
+          .where('account', '=', account)
+          .where('object', '=', c.object)
+          .where('record_id', '=', c.recordId)
+          .execute();
+      }
+      for (const r of refusals) {
+        const row = {
+          fields: JSON.stringify(r.fields),
+          properties: JSON.stringify(r.properties),
+          message: r.message,
+          run_id: r.runId,
+          at: r.at,
+        };
+        await trx
+          .insertInto('write_refusals')
+          .values({ account, object: r.object, record_id: r.recordId, ...row })
+          .onConflict((oc) => oc.columns(['account', 'object', 'record_id']).doUpdateSet(row))
           .execute();
       }
     });

@@ -169,6 +169,18 @@ export interface WriteStateRow {
 }
 
 /** A change-event source's position (src/crm/events.ts), by the source's own key. */
+/** One refused write per record (migration 007): `fields` and `properties` are JSON. */
+export interface WriteRefusalRow {
+  account: string;
+  object: string;
+  record_id: string;
+  fields: string;
+  properties: string;
+  message: string;
+  run_id: string;
+  at: Int64;
+}
+
 export interface EventCheckpointRow {
   account: string;
   key: string;
@@ -255,6 +267,7 @@ export interface Database {
   write_state: WriteStateRow;
   credentials: CredentialRow;
   event_checkpoints: EventCheckpointRow;
+  write_refusals: WriteRefusalRow;
   notification_events: NotificationEventRow;
   notification_deliveries: NotificationDeliveryRow;
   notification_state: NotificationStateRow;

@@ -105,6 +105,20 @@ export interface WriteIntent {
   fields: Record<string, unknown>;
 }
 
+/** A write the CRM refused for what it held (validation rules), kept until the record is written. */
+export interface WriteRefusal {
+  object: 'partner' | 'deal' | 'task';
+  /** The record id; for a task, its marker. */
+  recordId: string;
+  /** What was sent (field values; a task's request), to tell whether a later write changed. */
+  fields: Record<string, unknown>;
+  /** The properties the CRM named. */
+  properties: string[];
+  message: string;
+  runId: string;
+  at: number;
+}
+
 /** A rotated credential and the configured value it descends from (see CredentialRow). */
 export interface StoredCredential {
   value: string;
@@ -156,6 +170,15 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
     done: readonly string[],
     failed: readonly { id: string; reason: string }[],
     at: number,
+  ): Promise<void>;
+
+  /** Current write refusals of the account, newest first (issue 14). */
+  writeRefusals(account: string): Promise<WriteRefusal[]>;
+  /** Records refusals (replacing a record's previous one) and forgets those of `cleared` records. */
+  saveRefusals(
+    account: string,
+    refusals: readonly WriteRefusal[],
+    cleared: readonly { object: WriteRefusal['object']; recordId: string }[],
   ): Promise<void>;
 
   openEpisodes(account: string): Promise<AlertEpisode[]>;

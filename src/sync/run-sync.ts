@@ -5,7 +5,15 @@
 
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { CrmError, type CallStats, type PulledDeal, type PulledPartner, type WriteFailure } from '../crm/port.ts';
+import {
+  CrmError,
+  type CallStats,
+  type PulledDeal,
+  type PulledPartner,
+  type TaskResult,
+  type WriteFailure,
+} from '../crm/port.ts';
+import { isHeld, refusalKey, taskFields } from './write-refusals.ts';
 import { computeDetailed, type EngineOutput } from '../domain/engine.ts';
 import { dealOutcomes } from '../domain/outcomes.ts';
 import { formatMinor } from '../domain/money.ts';
@@ -52,8 +60,21 @@ export interface RunReport {
   snapshot: { partners: number; deals: number; rejected: { dealId: string; reason: string }[]; warnings: string[] };
   ledger: { posted: Record<LedgerKind, number>; net: string; clawbacksNotPosted: number };
   alerts: { open: number; opened: number; resolved: number };
-  writeBack: { partners: number; deals: number; expiredRegistrations: number; failures: WriteFailure[] };
-  tasks: { created: number; foundExisting: number; failed: { marker: string; reason: string }[] };
+  writeBack: {
+    partners: number;
+    deals: number;
+    expiredRegistrations: number;
+    failures: WriteFailure[];
+    /** Records whose write the CRM refused before, unchanged since: not sent (write-refusals.ts). */
+    held?: number;
+  };
+  tasks: {
+    created: number;
+    foundExisting: number;
+    failed: { marker: string; reason: string; properties?: string[] }[];
+    /** Tasks the CRM refused before, unchanged since: not sent. */
+    held?: number;
+  };
   durationsMs: Record<string, number>;
   apiCalls: CallStats['byEndpoint'];
   abandonedRuns: number;
@@ -76,8 +97,8 @@ function emptyReport(mode: string): RunReport {
     snapshot: { partners: 0, deals: 0, rejected: [], warnings: [] },
     ledger: { posted: { accrual: 0, adjustment: 0, clawback: 0 }, net: '0', clawbacksNotPosted: 0 },
     alerts: { open: 0, opened: 0, resolved: 0 },
-    writeBack: { partners: 0, deals: 0, expiredRegistrations: 0, failures: [] },
-    tasks: { created: 0, foundExisting: 0, failed: [] },
+    writeBack: { partners: 0, deals: 0, expiredRegistrations: 0, failures: [], held: 0 },
+    tasks: { created: 0, foundExisting: 0, failed: [], held: 0 },
     durationsMs: {},
     apiCalls: {},
     abandonedRuns: 0,
@@ -325,7 +346,7 @@ class Run {
     expire: Set<string>,
   ): Promise<void> {
     const { store, crm, clock, config } = this.deps;
-    const changes = planWriteBack({
+    const planned = planWriteBack({
       program: config.program,
       out,
       asOf: this.asOf,
@@ -334,6 +355,24 @@ class Run {
       partners: new Map(cache.partners.map((p) => [p.id, p])),
       deals: new Map(cache.deals.map((d) => [d.id, d])),
     });
+    // Writes the CRM refused before and that are unchanged since are held back (write-refusals.ts).
+    const refusals = new Map(
+      (await store.writeRefusals(this.account)).map((r) => [refusalKey(r.object, r.recordId), r]),
+    );
+    const dealFields = (d: (typeof planned.deals)[number]): Record<string, unknown> => ({
+      ...d.fields,
+      ...(d.expireRegistration === true ? { expireRegistration: true } : {}),
+    });
+    const full = this.options.full === true;
+    const heldAt = clock.now();
+    const changes = {
+      partners: planned.partners.filter(
+        (p) => !isHeld(refusals.get(refusalKey('partner', p.id)), p.fields, heldAt, full),
+      ),
+      deals: planned.deals.filter((d) => !isHeld(refusals.get(refusalKey('deal', d.id)), dealFields(d), heldAt, full)),
+    };
+    this.report.writeBack.held =
+      planned.partners.length - changes.partners.length + planned.deals.length - changes.deals.length;
     const intents = [
       ...changes.partners.map((p) => ({
         id: randomUUID(),
@@ -386,15 +425,45 @@ class Run {
       this.report.writeBack.deals += okDeals.length;
       this.report.writeBack.expiredRegistrations += okDeals.filter((d) => d.expireRegistration === true).length;
       this.report.writeBack.failures.push(...result.failed);
+      const sent = new Map<string, Record<string, unknown>>([
+        ...batch.partners.map((p): [string, Record<string, unknown>] => [refusalKey('partner', p.id), p.fields]),
+        ...batch.deals.map((d): [string, Record<string, unknown>] => [refusalKey('deal', d.id), dealFields(d)]),
+      ]);
+      await store.saveRefusals(
+        this.account,
+        result.failed.map((f) => ({
+          object: f.object,
+          recordId: f.id,
+          fields: sent.get(refusalKey(f.object, f.id)) ?? {},
+          properties: f.properties ?? [],
+          message: f.reason,
+          runId: this.id,
+          at: clock.now(),
+        })),
+        [
+          ...okPartners.map((p) => ({ object: 'partner' as const, recordId: p.id })),
+          ...okDeals.map((d) => ({ object: 'deal' as const, recordId: d.id })),
+        ].filter((k) => refusals.has(refusalKey(k.object, k.recordId))),
+      );
     }
   }
 
   /** Sends the outbox: a task the CRM already has (created before a crash) is found, not created again. */
   private async tasks(): Promise<void> {
-    const { store, crm } = this.deps;
-    const pending = await store.pendingTasks(this.account);
+    const { store, crm, clock } = this.deps;
+    const outbox = await store.pendingTasks(this.account);
+    if (outbox.length === 0) return;
+    // Tasks the CRM refused before and unchanged since are held back, as refused writes are.
+    const refusals = new Map(
+      (await store.writeRefusals(this.account)).map((r) => [refusalKey(r.object, r.recordId), r]),
+    );
+    const heldAt = clock.now();
+    const pending = outbox.filter(
+      (t) => !isHeld(refusals.get(refusalKey('task', t.marker)), taskFields(t), heldAt, this.options.full === true),
+    );
+    this.report.tasks.held = outbox.length - pending.length;
     if (pending.length === 0) return;
-    let created: { marker: string; taskId: string }[] = [];
+    let created: TaskResult[] = [];
     try {
       const found = await crm.findTasks(pending.map((t) => t.marker));
       const foundMarkers = new Set(found.map((f) => f.marker));
@@ -415,8 +484,35 @@ class Run {
         );
       }
       this.boundary('after-task-create');
-      await store.markTasks(this.account, [...found, ...created], []);
+      const refused = created.filter((c) => c.refused !== undefined);
+      created = created.filter((c) => c.refused === undefined);
+      const failedNow = refused.map((r) => ({
+        marker: r.marker,
+        reason: r.refused?.reason ?? 'refused',
+        properties: r.refused?.properties ?? [],
+      }));
+      await store.markTasks(this.account, [...found, ...created], failedNow);
+      const byMarker = new Map(pending.map((t) => [t.marker, t]));
+      await store.saveRefusals(
+        this.account,
+        failedNow.map((f) => {
+          const task = byMarker.get(f.marker);
+          return {
+            object: 'task' as const,
+            recordId: f.marker,
+            fields: task ? taskFields(task) : {},
+            properties: f.properties,
+            message: f.reason,
+            runId: this.id,
+            at: clock.now(),
+          };
+        }),
+        [...found, ...created]
+          .map((c) => ({ object: 'task' as const, recordId: c.marker }))
+          .filter((k) => refusals.has(refusalKey(k.object, k.recordId))),
+      );
       this.report.tasks.created += created.length;
+      this.report.tasks.failed.push(...failedNow);
     } catch (err) {
       if (!(err instanceof CrmError) || isQuota(err)) throw err;
       // a task is a reminder, not money: report it and keep the run; the outbox retries next run

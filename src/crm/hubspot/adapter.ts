@@ -3,10 +3,11 @@
 // private app or service key — or HUBSPOT_CLIENT_ID/SECRET/REFRESH_TOKEN for OAuth).
 //
 // Decisions worth knowing (details in the files named):
-//  - requests: through the SDK's generated methods, with our limiter and retries (hubspot-api.ts);
+//  - requests: on the paths of `crm.hubspot.apiVersion` (api-paths.ts; date-versioned by default)
+//    through the SDK's generic apiRequest, with our limiter, retries and schemas (hubspot-api.ts);
 //  - pull: list endpoint for full runs, keyset-paged search windows for incremental ones (pull.ts);
 //  - deals without deal_currency_code: the account's company currency (HubSpot's own rule),
-//    asked once from /account-info/v3/details, only when such a deal appears;
+//    asked once from the account-info details, only when such a deal appears;
 //  - partner pickers' options follow the partner companies during pulls, not during writeBack
 //    (option-sync.ts): the pull is where partner companies are read;
 //  - influencer touch times come from property history, read only for deals whose influencer
@@ -35,6 +36,7 @@ import {
   type WriteReport,
 } from '../port.ts';
 import { envValue, readBlock, type ProviderContext, type ProviderSettings } from '../provider.ts';
+import { LEGACY_SUNSET } from './api-paths.ts';
 import { hubspotBlock } from './config.ts';
 import { hubspotCredentialIssues } from './credentials.ts';
 import type { RetrySettings } from './failures.ts';
@@ -162,11 +164,17 @@ export class HubspotAdapter implements CrmAdapter {
       rateLimitPer10s: hs.rateLimitPer10s,
       searchPerSecond: hs.searchPerSecond,
       requestTimeoutMs: hs.requestTimeoutSeconds * 1000,
+      apiVersion: hs.apiVersion,
       logger: options.logger,
       timer,
       retry: options.retry,
     });
     this.api = api;
+    if (hs.apiVersion === 'legacy')
+      options.logger.warn(
+        { apiVersion: 'legacy' },
+        `hubspot: crm.hubspot.apiVersion is legacy (the v3/v4 paths): ${LEGACY_SUNSET}; remove the key to use 2026-09`,
+      );
     this.#desired = desiredProperties(options.settings.programConfig, this.fields);
     this.#where = partnerWhere(this.#crm);
     this.#tz = new TimeZone(options.settings.program.timezone);

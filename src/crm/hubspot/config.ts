@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { httpUrl } from '../../config/crm-section.ts';
 import { defineBlock } from '../provider.ts';
+import { API_VERSIONS } from './api-paths.ts';
 
 const schema = z
   .strictObject({
@@ -29,6 +30,13 @@ const schema = z
     events: z.enum(['webhooks', 'journal', 'none'], { error: 'must be webhooks, journal or none' }).optional(),
     /** How often `serve` asks the webhooks journal for new entries (events: journal). */
     journalPollSeconds: z.number().min(0.1).max(60).default(1),
+    /**
+     * The HubSpot API generation: date-versioned paths (`/crm/objects/2026-09/…`), or `legacy` for
+     * the v3/v4 paths HubSpot stops supporting in 2027 (docs/crm-notes.md).
+     */
+    apiVersion: z
+      .enum(API_VERSIONS, { error: `must be one of ${API_VERSIONS.join(', ')} (the HubSpot API generation)` })
+      .default('2026-09'),
   })
   .prefault({});
 
@@ -84,6 +92,12 @@ export const hubspotBlock = defineBlock<HubspotConfig>({
       key: 'portalId',
       default: 'asked once',
       meaning: 'the account id (links from the dashboard, the sync lock)',
+    },
+    {
+      key: 'apiVersion',
+      default: '`2026-09`',
+      meaning:
+        'HubSpot API generation: `2026-09`, `2026-03` (date-versioned paths) or `legacy` (v3/v4 paths; unsupported from 2027)',
     },
   ],
 });

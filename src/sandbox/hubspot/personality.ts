@@ -30,6 +30,8 @@ import { seedHubspot } from './seed.ts';
 import { restoreHubspot, serializeHubspot } from './serialize.ts';
 import type { HubspotState } from './state.ts';
 import { recordToApi } from './to-api.ts';
+import { versionedPaths } from './versions.ts';
+import { portalRulesSchema, type PortalRules } from './portal-rules.ts';
 
 /** A HubSpot personality with its extra, HubSpot-only controls. */
 export interface HubspotPersonality extends Personality {
@@ -42,6 +44,8 @@ export interface HubspotPersonality extends Personality {
   setDealCompany(dealId: string, companyId: string): void;
   /** The webhooks journal (subscriptions and entries); `extra.journalRetentionSeconds` shortens its retention. */
   readonly journal: SandboxJournal;
+  /** Replaces the portal's write validation rules (enforced on the 2026-09 paths). */
+  setRules(rules: PortalRules): void;
 }
 
 export const createHubspotPersonality: PersonalityFactory = (init, ctx) => buildHubspot(init, ctx);
@@ -60,6 +64,7 @@ function buildHubspot(init: PersonalityInit, ctx: PersonalityContext): HubspotPe
   });
   const router = Router();
   router.use(
+    versionedPaths,
     journalRoutes(deps, journal, new AppTokens()),
     oauthRoutes(deps),
     propertyRoutes(deps),
@@ -89,9 +94,12 @@ function buildHubspot(init: PersonalityInit, ctx: PersonalityContext): HubspotPe
     crm: 'hubspot',
     state,
     router,
-    adminRouter: adminRouter(setDealCompany, journal),
+    adminRouter: adminRouter(setDealCompany, journal, (rules) => {
+      state.rules = rules;
+    }),
     routeKey: (method, path) => hubspotRouteKey(method, path) ?? journalRouteKey(method, path),
-    isPublic: (_method, path) => path.startsWith('/oauth/v1/') || path.startsWith('/journal-files/'),
+    isPublic: (_method, path) =>
+      path.startsWith('/oauth/v1/') || /^\/oauth\/2026-0[39]\/token$/.test(path) || path.startsWith('/journal-files/'),
     authFailure: authFailureResponse,
     faultResponse: statusResponse,
     rateLimit: createHubspotRateLimiter(ctx),
@@ -104,6 +112,9 @@ function buildHubspot(init: PersonalityInit, ctx: PersonalityContext): HubspotPe
     serialize: () => ({ ...serializeHubspot(state), journal: journal.serialize() }),
     setDealCompany,
     journal,
+    setRules: (rules) => {
+      state.rules = rules;
+    },
   };
 }
 
@@ -165,9 +176,15 @@ const retentionBody = z.object({ seconds: z.number().min(0) });
 /**
  * `POST /__sandbox/hubspot/deals/{id}/company {companyId}` — a link change that leaves the modified date alone;
  * `GET /__sandbox/hubspot/journal` — the journal's entries and subscriptions;
- * `POST /__sandbox/hubspot/journal/retention {seconds}` — shortens (or restores) the journal's retention.
+ * `POST /__sandbox/hubspot/journal/retention {seconds}` — shortens (or restores) the journal's retention;
+ * `POST /__sandbox/hubspot/rules {requiredWhen, requiredOnCreate, deniedAssociations, nameInputs}` — the
+ * portal's write validation rules (portal-rules.ts).
  */
-function adminRouter(setDealCompany: (dealId: string, companyId: string) => void, journal: SandboxJournal): Router {
+function adminRouter(
+  setDealCompany: (dealId: string, companyId: string) => void,
+  journal: SandboxJournal,
+  setRules: (rules: PortalRules) => void,
+): Router {
   const router = Router();
   router.get('/journal', (_req, res) => {
     res.json({ retentionMs: journal.retentionMs, subscriptions: journal.subscriptions(), entries: journal.entries() });
@@ -180,6 +197,16 @@ function adminRouter(setDealCompany: (dealId: string, companyId: string) => void
     }
     journal.retentionMs = parsed.data.seconds * 1000;
     res.json({ ok: true, kept: journal.entries().length });
+  });
+  router.post('/rules', express.json(), (req, res) => {
+    const parsed = portalRulesSchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      res.status(400).json({ error: `rules: ${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}` });
+      return;
+    }
+    setRules(parsed.data);
+    res.json({ ok: true, rules: parsed.data });
   });
   router.post('/deals/:dealId/company', express.json(), (req, res) => {
     const parsed = setCompanyBody.safeParse(req.body);

@@ -49,7 +49,7 @@ export function createHubspotRateLimiter(ctx: PersonalityContext): (req: Sandbox
     }
     const daily = limitValue(ctx.limits, 'hubspot.daily', ctx.options.dailyLimit ?? HUBSPOT_DAILY_LIMIT);
     if (daily !== null && usedToday >= daily) return { reject: rateLimitResponse('DAILY', dailyHeaders(daily, 0)) };
-    if (/^POST \/crm\/v3\/objects\/[^/]+\/search$/.test(req.routeKey)) {
+    if (/^POST \/crm\/(v3\/objects|objects\/[^/]+)\/[^/]+\/search$/.test(req.routeKey)) {
       const perSecond = limitValue(ctx.limits, 'hubspot.search.perSecond', 5);
       if (perSecond !== null && search.count(now, 1000) >= perSecond) return { reject: rateLimitResponse('SECONDLY') };
       search.add(now);

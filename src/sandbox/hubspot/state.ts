@@ -4,6 +4,7 @@
 import { AssociationStore } from './associations.ts';
 import { OBJECT_TYPES, type HsObjectType } from './object-types.ts';
 import type { HsGroupDef, HsPropertyDef } from './property-defs.ts';
+import { NO_RULES, type PortalRules } from './portal-rules.ts';
 import { RecordTable, type HsRecord } from './records.ts';
 
 export interface HsPipelineStage {
@@ -58,6 +59,8 @@ export class HubspotState {
   readonly #stages = new Map<string, HsPipelineStage>();
   /** Set by the journal once the state is seeded or restored: every later change is told. */
   onChange: ((change: HsChange) => void) | null = null;
+  /** The portal's write validation rules (enforced on the 2026-09 paths; portal-rules.ts). */
+  rules: PortalRules = NO_RULES;
 
   constructor(portalId: number, firstId: number) {
     this.portalId = portalId;
