@@ -27,7 +27,11 @@ const env = readEnv({
   HUBSPOT_CLIENT_SECRET: 'journal-app-secret',
 });
 const CHECKPOINT = 'hubspot-journal:offset';
-const LINK_READS = 'POST /crm/v4/associations/deals/companies/batch/read';
+/** Deal → company link reads, on whichever API generation the config uses. */
+const linkReads = (): number =>
+  Object.entries(sandbox.state.stats().byRoute)
+    .filter(([route]) => /^POST \/crm\/.*associations.*\/deals\/companies\/batch\/read$/.test(route))
+    .reduce((n, [, s]) => n + s.count, 0);
 
 let sandbox: SandboxHandle;
 let personality: HubspotPersonality;
@@ -222,7 +226,7 @@ describe('hubspot events: journal', () => {
     personality.journal.retentionMs = 10;
     expect(personality.journal.entries()).toEqual([]);
     personality.journal.retentionMs = 3 * 86_400_000;
-    const linkReads = sandbox.state.stats().byRoute[LINK_READS]?.count ?? 0;
+    const linksBefore = linkReads();
 
     const lines: string[] = [];
     service = await serve(lines);
@@ -230,7 +234,7 @@ describe('hubspot events: journal', () => {
       near(pipeline(), expectedPipeline(amount0 + 30_000)),
     );
     expect(lines.some((l) => l.includes('older than HubSpot') && l.includes('"level":40'))).toBe(true);
-    expect(sandbox.state.stats().byRoute[LINK_READS]?.count ?? 0).toBeGreaterThan(linkReads);
+    expect(linkReads()).toBeGreaterThan(linksBefore);
     // the run record is finished after its write-back: wait for it
     const svc = service;
     await until('the incremental run is recorded as succeeded', async () =>
