@@ -12,6 +12,7 @@ import type { CrmAdapter } from '../crm/port.ts';
 import { defineBlock, NO_LINKS, readBlock, type CrmProvider, type ProviderContext } from '../crm/provider.ts';
 import { hubspotProvider } from '../crm/hubspot/provider.ts';
 import { salesforceProvider } from '../crm/salesforce/provider.ts';
+import { salesforceBlock } from '../crm/salesforce/config.ts';
 import { isHubspotPersonality } from './hubspot/personality.ts';
 import type { CrmName } from './personality.ts';
 import { startSandbox, type SandboxHandle } from './server.ts';
@@ -42,12 +43,15 @@ export const sandboxBlock = defineBlock({
 /** The HubSpot sandbox accepts any token it did not issue itself. */
 const HUBSPOT_SANDBOX_TOKEN = 'partnersync-sandbox';
 
-/** The Salesforce sandbox's OAuth endpoint accepts any client and refresh token; these only make the calls well formed. */
+/**
+ * The Salesforce sandbox's token endpoint accepts any client; these only make the calls well
+ * formed. Client credentials, as an External Client App in a real org: the sandbox's sessions
+ * expire, and the adapter asks for a new one the same way.
+ */
 const SALESFORCE_SANDBOX_CREDENTIALS = {
-  flow: 'refresh_token',
+  flow: 'client_credentials',
   clientId: 'partnersync-sandbox',
   clientSecret: 'sandbox-secret',
-  refreshToken: 'sandbox-refresh-token',
 } as const;
 
 /** Starts the sandbox for `crm`, builds the adapter on it, and ties the sandbox's life to the adapter's. */
@@ -66,6 +70,8 @@ async function onSandbox(
     deals: settings.deals,
     stateFile,
     fields: 'provisioned',
+    // Seeded close dates are days in the program's zone, so both CRMs give the same money.
+    timezone: ctx.program.timezone,
     onError: (err) => {
       ctx.logger.error({ err }, `sandbox-${crm}: unexpected error`);
     },
@@ -127,6 +133,19 @@ export const sandboxSalesforceProvider: CrmProvider = {
   description: 'a Salesforce emulator started in this process with generated data (demo, trials)',
   blocks: [...salesforceProvider.blocks, sandboxBlock],
   inProcessSandbox: true,
+  checkConfig: (settings) => [
+    ...salesforceProvider.checkConfig(settings),
+    ...(readBlock(settings.crm, salesforceBlock).events === 'cdc'
+      ? [
+          {
+            path: 'crm.salesforce.events',
+            message:
+              'cdc is not available with the in-process sandbox (it serves no Pub/Sub API); use none, or crm.provider: salesforce against `partnersync sandbox`',
+          },
+        ]
+      : []),
+  ],
+  eventSources: () => [],
   checkEnv: () => [],
   links: () => NO_LINKS,
   createAdapter: async (ctx) => {

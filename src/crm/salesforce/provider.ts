@@ -2,6 +2,8 @@
 // (src/crm/provider.ts). Light to import: jsforce loads only when a command talks to Salesforce.
 
 import { ConfigError, type ConfigIssue } from '../../config/errors.ts';
+import type { EventSource } from '../events.ts';
+import type { CrmAdapter } from '../port.ts';
 import type { CrmProvider, EnvVariable, ProviderSettings } from '../provider.ts';
 import { readBlock } from '../provider.ts';
 import { allowList, DEFAULT_PARTNER_WHERE } from './allow-list.ts';
@@ -11,8 +13,16 @@ import { fieldCatalogue, resolveFields } from './fields.ts';
 import { salesforceLinks } from './links.ts';
 
 export const SALESFORCE_ENV: readonly EnvVariable[] = [
-  { name: 'SF_CLIENT_ID', secret: false, meaning: 'the connected app’s consumer key (every flow)' },
-  { name: 'SF_CLIENT_SECRET', secret: true, meaning: 'refresh-token flow: the consumer secret' },
+  {
+    name: 'SF_CLIENT_ID',
+    secret: false,
+    meaning: 'the External Client App’s (or connected app’s) consumer key (every flow)',
+  },
+  {
+    name: 'SF_CLIENT_SECRET',
+    secret: true,
+    meaning: 'client-credentials and refresh-token flows: the consumer secret',
+  },
   { name: 'SF_REFRESH_TOKEN', secret: true, meaning: 'refresh-token flow: the integration user’s refresh token' },
   { name: 'SF_USERNAME', secret: false, meaning: 'JWT bearer flow: the integration user' },
   { name: 'SF_JWT_KEY', secret: true, meaning: 'JWT bearer flow: the PEM private key of the app’s certificate' },
@@ -34,10 +44,14 @@ export function salesforceConfigIssues(settings: ProviderSettings): ConfigIssue[
   }
 }
 
-/** Missing credentials, or a JWT key that is not a readable PEM key. */
-export function salesforceCredentialIssues(env: Readonly<Record<string, string | undefined>>): ConfigIssue[] {
+/** Missing credentials for the flow `crm.salesforce.auth` chooses, or a JWT key that is not a readable PEM key. */
+export function salesforceCredentialIssues(
+  env: Readonly<Record<string, string | undefined>>,
+  settings?: ProviderSettings,
+): ConfigIssue[] {
   try {
-    const credentials = credentialsFromEnv(env);
+    const auth = settings === undefined ? undefined : readBlock(settings.crm, salesforceBlock).auth;
+    const credentials = credentialsFromEnv(env, auth);
     if (credentials.flow === 'jwt') readPrivateKey(credentials.privateKey);
     return [];
   } catch (err) {
@@ -46,9 +60,25 @@ export function salesforceCredentialIssues(env: Readonly<Record<string, string |
   }
 }
 
+/** An adapter that can open Salesforce change-event sources (the Salesforce adapter). */
+interface ChangeEventCapable {
+  changeEventSources(options: { endpoint: string; influencerPollMs: number }): EventSource[];
+}
+
+const canStream = (adapter: CrmAdapter): adapter is CrmAdapter & ChangeEventCapable =>
+  'changeEventSources' in adapter && typeof adapter.changeEventSources === 'function';
+
+/** `crm.salesforce.events: cdc`: the change-event stream and the OpportunityPartner poller. */
+export function salesforceEventSources(settings: ProviderSettings, adapter: CrmAdapter): EventSource[] {
+  const sf = readBlock(settings.crm, salesforceBlock);
+  if (sf.events !== 'cdc') return [];
+  if (!canStream(adapter)) throw new Error('crm.salesforce.events: cdc needs the Salesforce adapter');
+  return adapter.changeEventSources({ endpoint: sf.pubsubEndpoint, influencerPollMs: sf.influencerPollSeconds * 1000 });
+}
+
 export const salesforceProvider: CrmProvider = {
   name: 'salesforce',
-  description: 'Salesforce (JWT bearer or refresh-token flow)',
+  description: 'Salesforce (client credentials, JWT bearer or refresh-token flow)',
   blocks: [salesforceBlock],
   env: SALESFORCE_ENV,
   inProcessSandbox: false,
@@ -56,6 +86,6 @@ export const salesforceProvider: CrmProvider = {
   checkEnv: salesforceCredentialIssues,
   createAdapter: async (ctx) => (await import('./adapter.ts')).createSalesforceAdapter(ctx),
   links: (settings) => salesforceLinks(readBlock(settings.crm, salesforceBlock)),
-  eventSources: () => [],
+  eventSources: salesforceEventSources,
   receivers: () => [],
 };

@@ -98,7 +98,7 @@ export class SalesforceClient {
     this.#sleep = options.sleep ?? realSleep;
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? Date.now;
-    const clientSecret = options.credentials.flow === 'refresh_token' ? options.credentials.clientSecret : undefined;
+    const clientSecret = options.credentials.flow === 'jwt' ? undefined : options.credentials.clientSecret;
     this.conn = new jsforce.Connection({
       loginUrl: options.loginUrl,
       version: options.apiVersion,
@@ -138,6 +138,24 @@ export class SalesforceClient {
   /** The current session (logging in first if needed): org id and integration user id. */
   async session(): Promise<SalesforceSession> {
     if (this.#session !== null) return this.#session;
+    this.#sessionPending ??= this.#auth
+      .grant()
+      .then((session) => {
+        this.#establish(this.conn, session);
+        return session;
+      })
+      .finally(() => {
+        this.#sessionPending = null;
+      });
+    return this.#sessionPending;
+  }
+
+  /**
+   * A new session in place of the current one (a non-REST caller, such as the Pub/Sub API
+   * stream, was refused the current token), through the same grant as every other refresh.
+   */
+  async renewSession(): Promise<SalesforceSession> {
+    this.#session = null;
     this.#sessionPending ??= this.#auth
       .grant()
       .then((session) => {

@@ -55,7 +55,10 @@ export function isHubspotPersonality(p: Personality): p is HubspotPersonality {
 }
 
 function buildHubspot(init: PersonalityInit, ctx: PersonalityContext): HubspotPersonality {
-  const state = init.from === 'seed' ? seedHubspot(init.seed, ctx.options.fields) : restoreHubspot(init.saved);
+  const state =
+    init.from === 'seed'
+      ? seedHubspot(init.seed, ctx.options.fields, ctx.options.timezone)
+      : restoreHubspot(init.saved);
   const deps = { state, ctx };
   const retention = ctx.options.extra['journalRetentionSeconds'];
   const journal = new SandboxJournal(state, ctx.clock, {

@@ -8,9 +8,33 @@ import type { FieldValue, SfRecord } from '../schema/types.ts';
 import { deriveFields } from './derived-fields.ts';
 import { ObjectTable } from './object-table.ts';
 
-export interface OrgOptions extends OrgShape {
+/**
+ * Salesforce keeps CreatedDate, LastModifiedDate and SystemModstamp to the second (the API shows
+ * `.000`): rows written within one second share a stamp, and readers must break ties on Id.
+ */
+export const wholeSecond = (ms: number): number => Math.floor(ms / 1000) * 1000;
+const stamp = (value: FieldValue | undefined, at: number): number =>
+  wholeSecond(typeof value === 'number' ? value : at);
+
+export interface OrgOptions extends Omit<OrgShape, 'multiCurrency'> {
+  /** Default true. */
+  multiCurrency?: boolean;
   now: () => number;
 }
+
+/** One stored change, as the change-event bus sees it (restored rows are not changes). */
+export interface OrgWrite {
+  object: string;
+  id: string;
+  changeType: 'CREATE' | 'UPDATE' | 'DELETE' | 'UNDELETE';
+  /** Fields whose value changed (derived ones included; LastModifiedDate on every update). */
+  changed: string[];
+  row: SfRecord;
+  userId: string;
+  at: number;
+}
+
+const STAMPS = new Set(['LastModifiedDate', 'LastModifiedById', 'SystemModstamp']);
 
 export class SalesforceOrg {
   readonly orgId = makeId('00D', 1);
@@ -19,6 +43,8 @@ export class SalesforceOrg {
   readonly now: () => number;
   /** Bumped by every write to PermissionSet, FieldPermissions or PermissionSetAssignment. */
   securityVersion = 0;
+  /** Told of every insert and update (the sandbox's change events). */
+  onWrite: ((write: OrgWrite) => void) | null = null;
   private readonly tables = new Map<string, ObjectTable>();
   private readonly tablesByPrefix = new Map<string, ObjectTable>();
   private readonly stagesByLower: ReadonlyMap<string, StageDef>;
@@ -28,6 +54,7 @@ export class SalesforceOrg {
       stages: options.stages,
       currencies: options.currencies,
       corporateCurrency: options.corporateCurrency,
+      multiCurrency: options.multiCurrency ?? true,
     };
     this.now = options.now;
     this.stagesByLower = new Map(options.stages.map((s) => [s.name.toLowerCase(), s]));
@@ -68,15 +95,19 @@ export class SalesforceOrg {
     for (const [key, value] of Object.entries(values)) row[key] = value;
     row['Id'] = id;
     row['IsDeleted'] = false;
-    row['CreatedDate'] = values['CreatedDate'] ?? at;
+    row['CreatedDate'] = stamp(values['CreatedDate'], at);
     row['CreatedById'] = values['CreatedById'] ?? userId;
-    row['LastModifiedDate'] = values['LastModifiedDate'] ?? at;
+    row['LastModifiedDate'] = stamp(values['LastModifiedDate'], at);
     row['LastModifiedById'] = values['LastModifiedById'] ?? userId;
-    row['SystemModstamp'] = values['SystemModstamp'] ?? at;
+    row['SystemModstamp'] = stamp(values['SystemModstamp'], at);
     deriveFields(table.name, row, { previous: undefined, written: values, stages: this.stagesByLower });
     const frozen = Object.freeze(row);
     table.rows.set(id, frozen);
     this.touched(table);
+    if (this.onWrite !== null) {
+      const changed = Object.keys(frozen).filter((k) => k !== 'Id' && k !== 'IsDeleted' && frozen[k] !== null);
+      this.onWrite({ object: table.name, id, changeType: 'CREATE', changed, row: frozen, userId, at });
+    }
     return frozen;
   }
 
@@ -94,14 +125,15 @@ export class SalesforceOrg {
     const row: Record<string, FieldValue> = {
       ...previous,
       ...changes,
-      LastModifiedDate: at,
+      LastModifiedDate: wholeSecond(at),
       LastModifiedById: userId,
-      SystemModstamp: at,
+      SystemModstamp: wholeSecond(at),
     };
     deriveFields(table.name, row, { previous, written: changes, stages: this.stagesByLower });
     const frozen = Object.freeze(row);
     table.rows.set(id, frozen);
     this.touched(table);
+    if (this.onWrite !== null) this.onWrite(updateOf(table.name, id, previous, frozen, userId, at));
     return frozen;
   }
 
@@ -127,4 +159,13 @@ export class SalesforceOrg {
     if (table.name === 'PermissionSet' || table.name === 'FieldPermissions' || table.name === 'PermissionSetAssignment')
       this.securityVersion++;
   }
+}
+
+function updateOf(object: string, id: string, previous: SfRecord, row: SfRecord, userId: string, at: number): OrgWrite {
+  const wasDeleted = previous['IsDeleted'] === true;
+  const isDeleted = row['IsDeleted'] === true;
+  const changeType = !wasDeleted && isDeleted ? 'DELETE' : wasDeleted && !isDeleted ? 'UNDELETE' : 'UPDATE';
+  const changed = Object.keys(row).filter((k) => k !== 'IsDeleted' && !STAMPS.has(k) && previous[k] !== row[k]);
+  changed.push('LastModifiedDate');
+  return { object, id, changeType, changed, row, userId, at };
 }
