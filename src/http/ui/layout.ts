@@ -8,7 +8,7 @@ import { ICON_HREF, STYLESHEET_HREF } from './assets.ts';
 import { bandLabel } from './format.ts';
 import { html, queryString, raw, type HtmlValue, type SafeHtml } from './html.ts';
 
-export type Section = 'program' | 'recipes' | 'partners' | 'alerts' | 'notifications' | 'audit';
+export type Section = 'program' | 'recipes' | 'partners' | 'alerts' | 'notifications' | 'audit' | 'writes';
 
 export interface Shell {
   title: string;
@@ -29,6 +29,7 @@ const NAV: readonly { section: Section; href: string; label: string; role?: Role
   { section: 'recipes', href: '/ui/recipes', label: 'Recipe box' },
   { section: 'partners', href: '/ui/partners', label: 'Partners' },
   { section: 'alerts', href: '/ui/alerts', label: 'Alerts' },
+  { section: 'writes', href: '/ui/write-failures', label: 'Write failures' },
   { section: 'notifications', href: '/ui/notifications', label: 'Notifications', role: 'admin' },
   { section: 'audit', href: '/ui/audit', label: 'Audit log', role: 'admin' },
 ];
