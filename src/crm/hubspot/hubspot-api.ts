@@ -211,6 +211,10 @@ export class HubspotApi {
     // Only a window like ours (ten seconds) can be compared with our own count.
     if (Number.isFinite(interval) && interval !== this.#general.windowMs) return;
     const others = Math.max(0, max - remaining - this.#general.inWindow());
+    if (others === 0) {
+      this.#general.setLimit(this.#configuredPer10s);
+      return;
+    }
     const margin = Math.max(2, Math.ceil(max * 0.05));
     this.#general.setLimit(Math.min(this.#configuredPer10s, max - others - margin));
   }
