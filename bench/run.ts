@@ -44,6 +44,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { RunnerOutput } from '../test/reliability/sync-runner.ts';
+import { journalLatency, type JournalLatency } from './journal-latency.ts';
 import { theoreticalMinimum, type Changed, type MustSee } from './minimum.ts';
 import { SandboxProcess, type DiffCounts } from './sandbox-client.ts';
 import { markdownTable } from './table.ts';
@@ -533,6 +534,8 @@ async function main(): Promise<void> {
   }
   if (!values.quick) scenarios.push(await engine());
   const shared = crms.includes('hubspot') ? await sharedBudget(10_000) : null;
+  // issue 14: change events through HubSpot's webhooks journal (bench/journal-latency.ts)
+  const journal: JournalLatency | null = crms.includes('hubspot') ? await journalLatency({ log }) : null;
   const checks = verdicts(scenarios, base);
   if (shared !== null)
     checks.push({
@@ -540,6 +543,12 @@ async function main(): Promise<void> {
         'HubSpot, real limits, another client of the app using half the budget: < 1% of our requests answered 429',
       met: shared.status === 'ok' && shared.rateLimitedShare < 1,
       detail: `${shared.rateLimited} of ${shared.requests} answered 429; ${shared.achievedShareOfRemaining} of the remaining budget used`,
+    });
+  if (journal !== null)
+    checks.push({
+      target: 'HubSpot webhooks journal: event-to-write latency p95 < 5 s',
+      met: journal.measured === journal.events && journal.p95Seconds !== null && journal.p95Seconds < 5,
+      detail: `${journal.measured}/${journal.events} changes arrived; p50 ${String(journal.p50Seconds)} s, p95 ${String(journal.p95Seconds)} s (${journal.settings})`,
     });
   const results = {
     generatedAt: new Date().toISOString(),
@@ -568,6 +577,7 @@ async function main(): Promise<void> {
             partnersync: base.partnersync,
           },
     sharedBudget: shared,
+    journal,
     targets: checks,
     totalSeconds: round((performance.now() - t0) / 1000, 1),
   };

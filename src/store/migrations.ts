@@ -286,6 +286,26 @@ const v004: Migration = {
 };
 
 /**
+ * Account leases (issue 16): the fencing token of the per-account lock. Every acquisition raises
+ * `epoch`; a run's posting and write-back bookkeeping transactions check it, so a run that lost
+ * the account (its lock taken over or its lock session gone) can no longer post or record writes.
+ */
+const v005: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('account_leases')
+      .addColumn('account', 'text', (c) => c.primaryKey())
+      .addColumn('epoch', 'bigint', (c) => c.notNull())
+      .addColumn('holder', 'text', (c) => c.notNull())
+      .addColumn('acquired_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable('account_leases').execute();
+  },
+};
+
+/**
  * Write refusals (issue 14): the records and tasks the CRM refused for what they held (HubSpot's
  * portal validation rules), one row per record with what was sent, the properties named and the
  * CRM's message. A sync holds back an unchanged refused write for a day (docs/crm-notes.md).
@@ -316,6 +336,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '002-credentials': v002,
   '003-event-checkpoints': v003,
   '004-notifications-audit': v004,
+  '005-account-leases': v005,
   '007-write-refusals': v007,
 };
 

@@ -253,6 +253,15 @@ export interface AuditRow {
   detail: string;
 }
 
+/** The lease of the per-account lock (migration 005): `epoch` is raised at every acquisition. */
+export interface AccountLeaseRow {
+  account: string;
+  epoch: Int64;
+  /** Who took it last: "pid@host" (for messages). */
+  holder: string;
+  acquired_at: Int64;
+}
+
 export interface Database {
   accounts: AccountRow;
   runs: RunRow;
@@ -272,4 +281,5 @@ export interface Database {
   notification_deliveries: NotificationDeliveryRow;
   notification_state: NotificationStateRow;
   audit_log: AuditRow;
+  account_leases: AccountLeaseRow;
 }

@@ -20,6 +20,8 @@ import { formatMinor } from '../domain/money.ts';
 import type { Snapshot } from '../domain/snapshot.ts';
 import { alertNotifications, runNotifications } from '../notify/sync-hook.ts';
 import type { LedgerKind, PullState, RunStatus } from '../store/store.ts';
+import type { AccountLock } from '../store/account-lock.ts';
+import { AccountLostError, LedgerMovedError } from '../ledger/errors.ts';
 import { healthDropped, planEpisodes } from './alert-episodes.ts';
 import { SimulatedCrash, type FaultPoint, type SyncDeps } from './deps.ts';
 import { clawbackAlerts, planLedger, targetEntries } from '../ledger/plan.ts';
@@ -131,13 +133,15 @@ class Run {
   readonly account: string;
   readonly asOf: number;
   readonly report: RunReport;
+  readonly lock: AccountLock;
   private readonly counts = new Map<FaultPoint, number>();
 
-  constructor(deps: SyncDeps, options: SyncOptions, account: string, asOf: number) {
+  constructor(deps: SyncDeps, options: SyncOptions, lock: AccountLock, asOf: number) {
     this.deps = deps;
     this.options = options;
     this.id = options.runId ?? randomUUID();
-    this.account = account;
+    this.lock = lock;
+    this.account = lock.fence.account;
     this.asOf = asOf;
     this.report = emptyReport(options.targeted ? 'targeted' : options.full === true ? 'full' : 'incremental');
   }
@@ -147,6 +151,16 @@ class Run {
     const count = (this.counts.get(point) ?? 0) + 1;
     this.counts.set(point, count);
     this.deps.faults?.(point, { count });
+  }
+
+  /**
+   * Proves the run still owns the account before a CRM write, which no transaction of ours can
+   * cover (issue 16): the lock is not known lost, and the lease epoch is still the run's.
+   */
+  async owned(): Promise<void> {
+    const why = this.lock.lost();
+    if (why !== null) throw new AccountLostError(this.account, why);
+    await this.deps.store.checkFence(this.lock.fence);
   }
 
   async timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
@@ -168,7 +182,7 @@ class Run {
     if (targeted) {
       const page = await crm.pullRecords(targeted);
       const state: PullState = previous ?? { cursor: null, pullId: this.id, mode: 'incremental', done: true, pages: 0 };
-      await store.applyPage(this.account, state, page, clock.now());
+      await store.applyPage(this.account, state, page, clock.now(), this.lock.fence);
       this.count(page);
       this.boundary('after-page');
       return;
@@ -185,7 +199,7 @@ class Run {
     } else {
       state = { cursor: previous.cursor, pullId: this.id, mode: 'incremental', done: false, pages: 0 };
     }
-    await store.beginPull(this.account, state, clock.now());
+    await store.beginPull(this.account, state, clock.now(), this.lock.fence);
     const pages = crm.pull({
       mode: state.mode,
       cursor: state.cursor,
@@ -194,7 +208,7 @@ class Run {
     });
     for await (const page of pages) {
       state = { ...state, cursor: page.cursor, pages: state.pages + 1 };
-      await store.applyPage(this.account, state, page, clock.now());
+      await store.applyPage(this.account, state, page, clock.now(), this.lock.fence);
       this.count(page);
       progress?.({
         step: 'pull',
@@ -205,7 +219,7 @@ class Run {
       if (this.options.signal?.aborted === true)
         throw new SyncStopped('stopped for shutdown after a checkpoint; the next run resumes the pull');
     }
-    const removed = await store.finishPull(this.account, state, clock.now());
+    const removed = await store.finishPull(this.account, state, clock.now(), this.lock.fence);
     this.report.pull.removedPartners += removed.partners;
     this.report.pull.removedDeals += removed.deals;
   }
@@ -276,20 +290,23 @@ class Run {
     };
     this.boundary('after-compute');
 
-    // ledger: differences against what is posted, in one transaction
+    // ledger: differences against what is posted, in one transaction that checks the fence and
+    // that the ledger is still at the version the plan read (issue 16)
     progress?.({ step: 'ledger' });
     const plan = await this.timed('ledger', async () => {
+      const view = await store.ledgerView(this.account);
       const ledgerPlan = planLedger({
         program,
         tz,
         asOf: this.asOf,
         targets: targetEntries(program, out.details),
-        balances: await store.keyBalances(this.account),
-        closes: await store.periodCloses(this.account),
+        balances: view.balances,
+        closes: view.closes,
         dealStages: new Map(cache.deals.map((d) => [d.id, d.stage])),
         rejected: new Map(out.result.rejected.map((r) => [r.dealId, r.reason])),
       });
-      const posted = await store.postEntries(this.account, this.id, ledgerPlan.entries, clock.now());
+      await this.deps.pause?.('ledger-planned');
+      const posted = await store.postEntries(this.lock.fence, this.id, ledgerPlan.entries, clock.now(), view.version);
       for (const e of posted) this.report.ledger.posted[e.kind] += 1;
       this.report.ledger.net = formatMinor(
         posted.reduce((s, e) => s + e.amount, 0n),
@@ -320,7 +337,7 @@ class Run {
       // notifications of the episodes opened and resolved commit with them (issue 18)
       const notify = { runId: this.id, at: this.asOf, changes: episodePlan.changes, open, deals: cache.deals };
       episodePlan.changes.notifications = alertNotifications(config, { ...notify, partners: partnersById });
-      await store.applyAlerts(this.account, episodePlan.changes);
+      await store.applyAlerts(this.account, episodePlan.changes, this.lock.fence);
       this.report.alerts = {
         open: episodePlan.alerts.length,
         opened: episodePlan.changes.open.length,
@@ -388,10 +405,12 @@ class Run {
       })),
     ];
     if (intents.length === 0) return;
-    await store.recordWrites(this.account, this.id, intents, clock.now());
+    await store.recordWrites(this.account, this.id, intents, clock.now(), this.lock.fence);
     this.boundary('after-write-intents');
     const intentId = new Map<string, string>(intents.map((i) => [`${i.object}:${i.recordId}`, i.id]));
     for (const batch of batches(changes, config.config.store.writeBatchSize)) {
+      await this.deps.pause?.('write-batch');
+      await this.owned();
       const result = await crm.writeBack(batch);
       this.boundary('after-write-send');
       const failedKeys = new Set(result.failed.map((f) => `${f.object}:${f.id}`));
@@ -408,6 +427,7 @@ class Run {
           })),
         },
         clock.now(),
+        this.lock.fence,
       );
       await store.settleWrites(
         this.account,
@@ -420,6 +440,7 @@ class Run {
           return id === undefined ? [] : [{ id, reason: f.reason }];
         }),
         clock.now(),
+        this.lock.fence,
       );
       this.report.writeBack.partners += okPartners.length;
       this.report.writeBack.deals += okDeals.length;
@@ -464,6 +485,8 @@ class Run {
     this.report.tasks.held = outbox.length - pending.length;
     if (pending.length === 0) return;
     let created: TaskResult[] = [];
+    await this.deps.pause?.('tasks');
+    await this.owned();
     try {
       const found = await crm.findTasks(pending.map((t) => t.marker));
       const foundMarkers = new Set(found.map((f) => f.marker));
@@ -491,7 +514,7 @@ class Run {
         reason: r.refused?.reason ?? 'refused',
         properties: r.refused?.properties ?? [],
       }));
-      await store.markTasks(this.account, [...found, ...created], failedNow);
+      await store.markTasks(this.account, [...found, ...created], failedNow, this.lock.fence);
       const byMarker = new Map(pending.map((t) => [t.marker, t]));
       await store.saveRefusals(
         this.account,
@@ -519,7 +542,7 @@ class Run {
       const failed = pending
         .filter((t) => !created.some((c) => c.marker === t.marker))
         .map((t) => ({ marker: t.marker, reason: err.message }));
-      await store.markTasks(this.account, created, failed);
+      await store.markTasks(this.account, created, failed, this.lock.fence);
       this.report.tasks.failed.push(...failed);
     }
   }
@@ -532,7 +555,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
   const asOf = Math.floor(startedAt / 1000) * 1000;
   const account = await crm.accountKey();
   const lock = await store.lock(account, options.lockWaitMs ?? config.config.store.lockWaitSeconds * 1000);
-  const run = new Run(deps, options, account, asOf);
+  const run = new Run(deps, options, lock, asOf);
   const statsBefore = crm.callStats();
   const log = logger.child({ runId: run.id, account });
   try {
@@ -558,6 +581,11 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
             ? 'sync stopped for shutdown at a checkpoint'
             : 'CRM quota exhausted: run stopped at its last checkpoint; the next run resumes',
         );
+      } else if (err instanceof AccountLostError || err instanceof LedgerMovedError) {
+        // another process owns the account now: nothing more was posted or written by this run
+        status = 'failed';
+        run.report.error = err.message;
+        log.error({ err: err.message }, 'sync stopped: it no longer owns the account');
       } else {
         status = 'failed';
         run.report.error = err instanceof Error ? err.message : String(err);
@@ -587,6 +615,9 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
     );
     return { runId: run.id, account, status, asOf, report: run.report };
   } finally {
-    await lock.release();
+    // a dead lock is simply gone: releasing it never changes how the run ended (issue 16)
+    await lock.release().catch((err: unknown) => {
+      log.warn({ err }, 'the account lock could not be released; the next sync takes it over');
+    });
   }
 }

@@ -42,6 +42,11 @@ import { hubspotCredentialIssues } from './credentials.ts';
 import type { RetrySettings } from './failures.ts';
 import { partnerWhere, resolveFieldMap, type FieldMap } from './field-map.ts';
 import { HubspotApi } from './hubspot-api.ts';
+import { JournalClient, type JournalCredentials } from './journal-client.ts';
+import { eventsMode, journalCredentialsFromEnv } from './journal-mode.ts';
+import { provisionJournal } from './journal-provision.ts';
+import { hubspotJournalSource } from './journal-source.ts';
+import type { EventSource } from '../events.ts';
 import { OptionSync } from './option-sync.ts';
 import { hubspotPartnerContacts, hubspotPartnerOwners } from './people.ts';
 import { desiredProperties, type DesiredProperty } from './property-specs.ts';
@@ -69,6 +74,8 @@ export interface HubspotAdapterOptions {
   /** Tests: a fake clock for limiter, backoff and window ends. */
   timer?: Timer;
   retry?: Partial<RetrySettings>;
+  /** Overrides HUBSPOT_CLIENT_ID/SECRET for the webhooks journal (events: journal). */
+  journalCredentials?: JournalCredentials;
 }
 
 /** Validates the HubSpot-specific parts of the config (mappings, partner filter); throws ConfigError. */
@@ -127,6 +134,9 @@ export class HubspotAdapter implements CrmAdapter {
   readonly #tz: TimeZone;
   readonly #portalId: string | undefined;
   readonly #touchCache = new Map<string, { value: string; touches: SnapshotTouch[] }>();
+  /** The webhooks journal's client, with `crm.hubspot.events: journal` (journal-source.ts). */
+  readonly journal: JournalClient | null;
+  readonly #journalPollMs: number;
   #account: Promise<{ portalId: string; companyCurrency: string | null }> | null = null;
 
   constructor(options: HubspotAdapterOptions) {
@@ -169,6 +179,33 @@ export class HubspotAdapter implements CrmAdapter {
     this.#where = partnerWhere(this.#crm);
     this.#tz = new TimeZone(options.settings.program.timezone);
     this.#portalId = options.portalId ?? hs.portalId;
+    this.#journalPollMs = hs.journalPollSeconds * 1000;
+    this.journal =
+      eventsMode(hs, options.env) === 'journal'
+        ? new JournalClient({
+            basePath: options.basePath ?? hs.basePath,
+            credentials: options.journalCredentials ?? journalCredentialsFromEnv(options.env),
+            requestTimeoutMs: hs.requestTimeoutSeconds * 1000,
+            logger: options.logger,
+            timer,
+            retry: options.retry,
+          })
+        : null;
+  }
+
+  /** The account (portal) id, configured or asked once. */
+  async portalId(): Promise<string> {
+    return this.#portalId ?? (await this.#accountInfo()).portalId;
+  }
+
+  /** The webhooks journal as an event source for `serve`; null unless `crm.hubspot.events` is journal. */
+  journalSource(): EventSource | null {
+    if (this.journal === null) return null;
+    return hubspotJournalSource({
+      client: this.journal,
+      portalId: () => this.portalId(),
+      pollMs: this.#journalPollMs,
+    });
   }
 
   /** Account info, asked once: the portal id (unless configured) and the company currency. */
@@ -204,7 +241,13 @@ export class HubspotAdapter implements CrmAdapter {
     };
   }
 
-  provision(options: { dryRun: boolean }): Promise<ProvisionPlan> {
+  async provision(options: { dryRun: boolean }): Promise<ProvisionPlan> {
+    const plan = await this.#provisionFields(options);
+    if (this.journal === null) return plan;
+    return provisionJournal(this.journal, await this.portalId(), plan, options);
+  }
+
+  #provisionFields(options: { dryRun: boolean }): Promise<ProvisionPlan> {
     return provision(
       {
         api: this.api,

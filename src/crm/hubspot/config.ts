@@ -24,6 +24,13 @@ const schema = z
     /** A request without an answer after this long is abandoned and retried. */
     requestTimeoutSeconds: z.number().int().min(1).max(600).default(30),
     /**
+     * Where change events come from (journal-mode.ts): signed webhooks, HubSpot's webhooks journal
+     * (polled; no public URL), or none. Unset: `webhooks` when HUBSPOT_CLIENT_SECRET is set, else `none`.
+     */
+    events: z.enum(['webhooks', 'journal', 'none'], { error: 'must be webhooks, journal or none' }).optional(),
+    /** How often `serve` asks the webhooks journal for new entries (events: journal). */
+    journalPollSeconds: z.number().min(0.1).max(60).default(1),
+    /**
      * The HubSpot API generation: date-versioned paths (`/crm/objects/2026-09/…`), or `legacy` for
      * the v3/v4 paths HubSpot stops supporting in 2027 (docs/crm-notes.md).
      */
@@ -69,6 +76,17 @@ export const hubspotBlock = defineBlock<HubspotConfig>({
       key: 'requestTimeoutSeconds',
       default: '`30`',
       meaning: 'a request without an answer after this long is retried',
+    },
+    {
+      key: 'events',
+      default: '`webhooks` with `HUBSPOT_CLIENT_SECRET`, else `none`',
+      meaning:
+        "change events: `webhooks` (signed deliveries to `/v1/webhooks/hubspot`), `journal` (polls HubSpot's webhooks journal; no public URL) or `none`",
+    },
+    {
+      key: 'journalPollSeconds',
+      default: '`1`',
+      meaning: 'events: journal — how often `serve` asks the journal for new entries',
     },
     {
       key: 'portalId',

@@ -17,8 +17,10 @@ import { authFailureResponse, HubspotError, statusResponse } from './errors.ts';
 import { DEAL_TO_COMPANY, DEAL_TO_COMPANY_PRIMARY, OBJECT_TYPES } from './object-types.ts';
 import { createHubspotRateLimiter } from './rate-limit.ts';
 import { writeProps, hideFromSearch } from './records.ts';
+import { JOURNAL_RETENTION_MS, SandboxJournal } from './journal.ts';
 import { hubspotRouteKey } from './route-keys.ts';
 import { associationRoutes } from './routes/associations.ts';
+import { AppTokens, journalRouteKey, journalRoutes } from './routes/journal.ts';
 import { objectRoutes } from './routes/objects.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { pipelineOwnerRoutes } from './routes/pipelines-owners.ts';
@@ -40,6 +42,8 @@ export interface HubspotPersonality extends Personality {
    * the UI: the association changes, `hs_lastmodifieddate` does not.
    */
   setDealCompany(dealId: string, companyId: string): void;
+  /** The webhooks journal (subscriptions and entries); `extra.journalRetentionSeconds` shortens its retention. */
+  readonly journal: SandboxJournal;
   /** Replaces the portal's write validation rules (enforced on the 2026-09 paths). */
   setRules(rules: PortalRules): void;
 }
@@ -51,11 +55,20 @@ export function isHubspotPersonality(p: Personality): p is HubspotPersonality {
 }
 
 function buildHubspot(init: PersonalityInit, ctx: PersonalityContext): HubspotPersonality {
-  const state = init.from === 'seed' ? seedHubspot(init.seed, ctx.options.fields) : restoreHubspot(init.saved);
+  const state =
+    init.from === 'seed'
+      ? seedHubspot(init.seed, ctx.options.fields, ctx.options.timezone)
+      : restoreHubspot(init.saved);
   const deps = { state, ctx };
+  const retention = ctx.options.extra['journalRetentionSeconds'];
+  const journal = new SandboxJournal(state, ctx.clock, {
+    retentionMs: typeof retention === 'number' ? retention * 1000 : JOURNAL_RETENTION_MS,
+    saved: init.from === 'saved' ? (init.saved as { journal?: unknown }).journal : undefined,
+  });
   const router = Router();
   router.use(
     versionedPaths,
+    journalRoutes(deps, journal, new AppTokens()),
     oauthRoutes(deps),
     propertyRoutes(deps),
     searchRoutes(deps),
@@ -76,6 +89,7 @@ function buildHubspot(init: PersonalityInit, ctx: PersonalityContext): HubspotPe
     for (const link of [...state.associations.list('deals', dealId, 'companies')])
       state.associations.remove('deals', dealId, 'companies', link.toId);
     state.associations.add('deals', dealId, 'companies', companyId, [DEAL_TO_COMPANY, DEAL_TO_COMPANY_PRIMARY]);
+    journal.flush(); // one control, one journal entry
     ctx.markDirty();
   };
 
@@ -85,6 +99,7 @@ function buildHubspot(init: PersonalityInit, ctx: PersonalityContext): HubspotPe
     router,
     adminRouter: adminRouter(
       setDealCompany,
+      journal,
       (rules) => {
         state.rules = rules;
       },
@@ -95,8 +110,9 @@ function buildHubspot(init: PersonalityInit, ctx: PersonalityContext): HubspotPe
         return app;
       },
     ),
-    routeKey: hubspotRouteKey,
-    isPublic: (_method, path) => path.startsWith('/oauth/v1/') || /^\/oauth\/2026-0[39]\/token$/.test(path),
+    routeKey: (method, path) => hubspotRouteKey(method, path) ?? journalRouteKey(method, path),
+    isPublic: (_method, path) =>
+      path.startsWith('/oauth/v1/') || /^\/oauth\/2026-0[39]\/token$/.test(path) || path.startsWith('/journal-files/'),
     authFailure: authFailureResponse,
     faultResponse: statusResponse,
     rateLimit: createHubspotRateLimiter(ctx, {
@@ -104,9 +120,14 @@ function buildHubspot(init: PersonalityInit, ctx: PersonalityContext): HubspotPe
       externalLoad: (app) => state.externalLoads.get(app) ?? 0,
     }),
     dumpState: () => dumpHubspot(state),
-    mutate: (count) => mutateDeals(state, ctx, count),
-    serialize: () => serializeHubspot(state),
+    mutate: (count) => {
+      const changed = mutateDeals(state, ctx, count);
+      journal.flush();
+      return changed;
+    },
+    serialize: () => ({ ...serializeHubspot(state), journal: journal.serialize() }),
     setDealCompany,
+    journal,
     setRules: (rules) => {
       state.rules = rules;
     },
@@ -157,6 +178,7 @@ function mutateDeals(state: HubspotState, ctx: PersonalityContext, count: number
     hideFromSearch(deal, now, ctx.options.searchLagMs, false);
     writeProps(deal, values, now, 'CRM_UI');
     deal.updatedAt = now;
+    state.recordChanged(deal, 'UPDATE', Object.keys(values));
     changed.push(deal.id);
   }
   ctx.markDirty();
@@ -167,15 +189,20 @@ const externalLoadBody = z.object({ token: z.string().min(1), perTenSeconds: z.n
 
 const setCompanyBody = z.object({ companyId: z.union([z.string(), z.number()]).transform(String) });
 
+const retentionBody = z.object({ seconds: z.number().min(0) });
+
 /**
- * `POST /__sandbox/hubspot/deals/{id}/company {companyId}` — a link change that leaves the modified
- * date alone; `POST /__sandbox/hubspot/rules {requiredWhen, requiredOnCreate, deniedAssociations,
- * nameInputs}` — the portal's write validation rules (portal-rules.ts); `POST
- * /__sandbox/hubspot/external-load {token, perTenSeconds}` — another client of the token's app
+ * `POST /__sandbox/hubspot/deals/{id}/company {companyId}` — a link change that leaves the modified date alone;
+ * `GET /__sandbox/hubspot/journal` — the journal's entries and subscriptions;
+ * `POST /__sandbox/hubspot/journal/retention {seconds}` — shortens (or restores) the journal's retention;
+ * `POST /__sandbox/hubspot/rules {requiredWhen, requiredOnCreate, deniedAssociations, nameInputs}` — the
+ * portal's write validation rules (portal-rules.ts);
+ * `POST /__sandbox/hubspot/external-load {token, perTenSeconds}` — another client of the token's app
  * keeps using that many requests of its ten-second budget (0 stops it).
  */
 function adminRouter(
   setDealCompany: (dealId: string, companyId: string) => void,
+  journal: SandboxJournal,
   setRules: (rules: PortalRules) => void,
   setExternalLoad: (token: string, perTenSeconds: number) => string,
 ): Router {
@@ -188,6 +215,18 @@ function adminRouter(
     }
     const app = setExternalLoad(parsed.data.token, parsed.data.perTenSeconds);
     res.json({ ok: true, app, perTenSeconds: parsed.data.perTenSeconds });
+  });
+  router.get('/journal', (_req, res) => {
+    res.json({ retentionMs: journal.retentionMs, subscriptions: journal.subscriptions(), entries: journal.entries() });
+  });
+  router.post('/journal/retention', express.json(), (req, res) => {
+    const parsed = retentionBody.safeParse(req.body);
+    if (!parsed.success) {
+      res.status(400).json({ error: 'body must be {"seconds": N} with N ≥ 0' });
+      return;
+    }
+    journal.retentionMs = parsed.data.seconds * 1000;
+    res.json({ ok: true, kept: journal.entries().length });
   });
   router.post('/rules', express.json(), (req, res) => {
     const parsed = portalRulesSchema.safeParse(req.body ?? {});

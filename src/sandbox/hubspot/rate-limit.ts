@@ -9,6 +9,7 @@
 
 import { limitValue, type PersonalityContext, type RateLimitOutcome, type SandboxRequestInfo } from '../personality.ts';
 import { rateLimitResponse } from './errors.ts';
+import { isJournalPath } from './routes/journal.ts';
 
 const TEN_SECONDS = 10_000;
 const DAY = 86_400_000;
@@ -58,6 +59,8 @@ export function createHubspotRateLimiter(
   return (req) => {
     // The OAuth token endpoint has its own (unpublished) limits; faults can still hit it.
     if (req.path.startsWith('/oauth/')) return {};
+    // HubSpot exempts the webhooks journal from the ten-second and daily limits.
+    if (isJournalPath(req.path)) return {};
     const now = ctx.clock.now();
     const today = Math.floor(now / DAY);
     if (today !== day) {

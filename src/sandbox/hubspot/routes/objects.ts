@@ -368,14 +368,17 @@ export function objectRoutes({ state, ctx }: HubspotDeps): Router {
     // An update that changes nothing leaves the record (and its modified date) alone.
     if (!Object.entries(values).some(([name, value]) => (record.props[name] ?? '') !== value)) return;
     hideFromSearch(record, at, lagMs, false);
+    const changed = Object.keys(values).filter((name) => (record.props[name] ?? '') !== values[name]);
     writeProps(record, values, at, 'API');
     record.updatedAt = at;
+    state.recordChanged(record, 'UPDATE', changed);
   }
 
   function archive(record: HsRecord): void {
     hideFromSearch(record, now(), lagMs, false);
     record.archivedAt = now();
     record.updatedAt = now();
+    state.recordChanged(record, 'DELETE');
   }
 
   function targetType(type: HsObjectType, a: AssociationInput): HsObjectType {
