@@ -27,7 +27,7 @@ const env = readEnv({
   HUBSPOT_CLIENT_SECRET: 'journal-app-secret',
 });
 const CHECKPOINT = 'hubspot-journal:offset';
-const LINK_READS = 'POST /crm/v4/associations/deals/companies/batch/read';
+const LINK_READS = 'POST /crm/associations/2026-09/deals/companies/batch/read';
 
 let sandbox: SandboxHandle;
 let personality: HubspotPersonality;
