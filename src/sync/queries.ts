@@ -1,6 +1,7 @@
 // Read-side use cases for the HTTP API and the CLI: runs, partners with their latest results,
 // KPIs for a period from the cached snapshot. Small and typed; they never call the CRM.
 
+import { REFUSAL_HOLD_MS } from './write-refusals.ts';
 import { computeResult, type ComputeResult, type PartnerOut } from '../domain/engine.ts';
 import { monthLabel, monthPeriod, parsePeriod, TimeZone, type Period } from '../domain/time.ts';
 import type { AlertEpisode, RunRecord } from '../store/store.ts';
@@ -9,6 +10,26 @@ import type { StoreDeps } from './deps.ts';
 
 export function listRuns(deps: Pick<StoreDeps, 'store'>, account: string, limit = 50): Promise<RunRecord[]> {
   return deps.store.listRuns(account, Math.max(1, Math.min(limit, 500)));
+}
+
+/** GET /v1/write-failures: the writes the CRM refused, newest first, and when each is tried again. */
+export async function writeFailures(
+  deps: Pick<StoreDeps, 'store'>,
+  account: string,
+): Promise<{ failures: Record<string, unknown>[] }> {
+  const refusals = await deps.store.writeRefusals(account);
+  return {
+    failures: refusals.map((r) => ({
+      object: r.object,
+      recordId: r.recordId,
+      properties: r.properties,
+      message: r.message,
+      runId: r.runId,
+      at: new Date(r.at).toISOString(),
+      retryAfter: new Date(r.at + REFUSAL_HOLD_MS).toISOString(),
+      sent: r.fields,
+    })),
+  };
 }
 
 export async function getRun(deps: Pick<StoreDeps, 'store'>, id: string): Promise<RunRecord | null> {

@@ -4,7 +4,16 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { parsePeriod } from '../../domain/time.ts';
 import type { RunRecord } from '../../store/store.ts';
-import { listRuns, getRun, listPartners, getPartner, kpis, recipeFlags, type PartnerView } from '../../sync/queries.ts';
+import {
+  listRuns,
+  getRun,
+  listPartners,
+  getPartner,
+  kpis,
+  recipeFlags,
+  writeFailures,
+  type PartnerView,
+} from '../../sync/queries.ts';
 import type { AppDeps } from '../deps.ts';
 import { requireRole } from '../auth.ts';
 import { HttpError, noQuery, parseOr400 } from '../errors.ts';
@@ -61,6 +70,10 @@ export function readRoutes(deps: AppDeps): Router {
     const run = await getRun(deps, id);
     if (run === null || run.account !== (await deps.account())) throw new HttpError(404, 'not_found', `no run ${id}`);
     res.json(runJson(run));
+  });
+  router.get('/write-failures', viewer, async (req, res) => {
+    parseOr400(noQuery, req.query, 'query');
+    res.json(await writeFailures(deps, await deps.account()));
   });
   router.get('/partners', viewer, async (req, res) => {
     const q = parseOr400(partnersQuery, req.query, 'query');

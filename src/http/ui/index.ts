@@ -33,6 +33,7 @@ import { errorPage } from './pages/errors.ts';
 import { loginPage } from './pages/login.ts';
 import { localTime, notificationsBody } from './pages/notifications.ts';
 import { signingOutPage } from './pages/sso.ts';
+import { writeFailuresBody } from './pages/write-failures.ts';
 import { partnerBody } from './pages/partner.ts';
 import { partnersBody, partnersQuery } from './pages/partners.ts';
 import { programBody } from './pages/program.ts';
@@ -547,6 +548,18 @@ export function uiRoutes(deps: AppDeps): Router {
       null,
       notificationsBody({ list, timezone: tz, ...parsed.data }),
     );
+  });
+
+  router.get('/write-failures', async (_req, res) => {
+    const account = await deps.account();
+    const [refusals, cache] = await Promise.all([deps.store.writeRefusals(account), deps.store.loadCache(account)]);
+    const body = writeFailuresBody({
+      refusals,
+      linker: crmLinker(deps.config, account),
+      names: new Map(cache.partners.map((p) => [p.id, p.name ?? p.id])),
+      timezone: deps.config.program.timezone,
+    });
+    await render(res, 'Write failures', 'writes', null, body);
   });
 
   router.get('/audit', async (req, res) => {

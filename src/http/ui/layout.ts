@@ -9,7 +9,7 @@ import { bandLabel } from './format.ts';
 import { html, queryString, raw, type HtmlValue, type SafeHtml } from './html.ts';
 
 export type Section =
-  'program' | 'recipes' | 'partners' | 'alerts' | 'notifications' | 'audit' | 'periods' | 'rejected';
+  'program' | 'recipes' | 'partners' | 'alerts' | 'notifications' | 'audit' | 'periods' | 'rejected' | 'writes';
 
 export interface Shell {
   title: string;
@@ -32,6 +32,7 @@ const NAV: readonly { section: Section; href: string; label: string; role?: Role
   { section: 'alerts', href: '/ui/alerts', label: 'Alerts' },
   { section: 'rejected', href: '/ui/rejected', label: 'Rejected deals' },
   { section: 'periods', href: '/ui/periods', label: 'Periods', role: 'finance' },
+  { section: 'writes', href: '/ui/write-failures', label: 'Write failures' },
   { section: 'notifications', href: '/ui/notifications', label: 'Notifications', role: 'admin' },
   { section: 'audit', href: '/ui/audit', label: 'Audit log', role: 'admin' },
 ];
