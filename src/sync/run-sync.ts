@@ -471,15 +471,17 @@ class Run {
       ]);
       await store.saveRefusals(
         this.account,
-        result.failed.map((f) => ({
-          object: f.object,
-          recordId: f.id,
-          fields: sent.get(refusalKey(f.object, f.id)) ?? {},
-          properties: f.properties ?? [],
-          message: f.reason,
-          runId: this.id,
-          at: clock.now(),
-        })),
+        result.failed
+          .filter((f) => f.refusal === true)
+          .map((f) => ({
+            object: f.object,
+            recordId: f.id,
+            fields: sent.get(refusalKey(f.object, f.id)) ?? {},
+            properties: f.properties ?? [],
+            message: f.reason,
+            runId: this.id,
+            at: clock.now(),
+          })),
         [
           ...okPartners.map((p) => ({ object: 'partner' as const, recordId: p.id })),
           ...okDeals.map((d) => ({ object: 'deal' as const, recordId: d.id })),
