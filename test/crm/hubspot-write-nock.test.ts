@@ -405,7 +405,7 @@ describe('hubspot provision', () => {
       .times(3)
       .reply(201, record('group'))
       .post(/\/crm\/v3\/properties\/(deals|companies|tasks)$/)
-      .times(36)
+      .times(37)
       .reply(201, record('create'))
       .patch('/crm/v3/properties/deals/partner_recipe')
       .reply(200, record('update'));

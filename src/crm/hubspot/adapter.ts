@@ -44,6 +44,7 @@ import { OptionSync } from './option-sync.ts';
 import { hubspotPartnerContacts, hubspotPartnerOwners } from './people.ts';
 import { desiredProperties, type DesiredProperty } from './property-specs.ts';
 import { provision } from './provision.ts';
+import { HubspotRegistrations } from './registrations.ts';
 import { PullRun, type PullDeps } from './pull.ts';
 import type { Timer } from './rate-limiter.ts';
 import { accountInfo, batchRead, refreshAccessToken } from './requests.ts';
@@ -126,6 +127,8 @@ export class HubspotAdapter implements CrmAdapter {
   readonly #portalId: string | undefined;
   readonly #touchCache = new Map<string, { value: string; touches: SnapshotTouch[] }>();
   #account: Promise<{ portalId: string; companyCurrency: string | null }> | null = null;
+  /** Deal registration by partners (registrations.ts). */
+  readonly registrations: HubspotRegistrations;
 
   constructor(options: HubspotAdapterOptions) {
     this.#settings = options.settings;
@@ -161,6 +164,12 @@ export class HubspotAdapter implements CrmAdapter {
     this.#where = partnerWhere(this.#crm);
     this.#tz = new TimeZone(options.settings.program.timezone);
     this.#portalId = options.portalId ?? hs.portalId;
+    this.registrations = new HubspotRegistrations({
+      api,
+      fields: this.fields,
+      stageOverrides: this.#crm.stages.overrides,
+      accountCurrency: async () => (await this.#accountInfo()).companyCurrency,
+    });
   }
 
   /** Account info, asked once: the portal id (unless configured) and the company currency. */
