@@ -10,6 +10,7 @@ import type { KeyBalance, LedgerEntry, LedgerInputs, NewLedgerEntry, PeriodClose
 import type { AccountLock } from './account-lock.ts';
 import { appendAudit, auditEntries } from './audit-queries.ts';
 import { appliedMigrations } from './migrations.ts';
+import { PartnerQueries } from './partner-queries.ts';
 import {
   claimDeliveries,
   expandDelivery,
@@ -135,11 +136,13 @@ export class KyselyStore implements Store {
   readonly kind: string;
   readonly db: Kysely<Database>;
   private readonly driver: StoreDriver;
+  readonly partners: PartnerQueries;
 
   constructor(db: Kysely<Database>, driver: StoreDriver) {
     this.db = db;
     this.driver = driver;
     this.kind = driver.kind;
+    this.partners = new PartnerQueries(db);
   }
 
   migrations(): Promise<string[]> {
