@@ -43,6 +43,8 @@ export interface NewDeal {
   stage: string | null;
   ownerId: string | null;
   description: string | null;
+  /** The deal's recipe (`deal.recipe`), or null for the sourcing partner's. */
+  recipe: string | null;
   registration: RegistrationFields;
 }
 

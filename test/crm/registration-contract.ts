@@ -35,6 +35,7 @@ export function describeRegistrationContract(name: string, setup: () => Promise<
       stage: null,
       ownerId: null,
       description: 'Registered by a partner',
+      recipe: null,
       registration: { partnerId: fx.partnerIds[0], status: 'submitted', submittedAt: SUBMITTED },
       ...over,
     });

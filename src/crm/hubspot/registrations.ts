@@ -162,6 +162,8 @@ export class HubspotRegistrations implements DealRegistrations {
     properties['dealstage'] = stage;
     if (input.ownerId !== null) properties['hubspot_owner_id'] = input.ownerId;
     if (input.description !== null) properties['description'] = input.description;
+    if (input.recipe !== null)
+      properties[this.#deps.fields.name('deal.recipe')] = this.#deps.fields.write('deal.recipe', input.recipe);
     try {
       const answer = await batchCreate(this.#deps.api, 'deals', [
         {

@@ -171,6 +171,8 @@ export class SalesforceRegistrations implements DealRegistrations {
     if (input.currency !== null && org.multiCurrency) record['CurrencyIsoCode'] = input.currency;
     if (input.ownerId !== null) record['OwnerId'] = input.ownerId;
     if (input.description !== null) record['Description'] = input.description;
+    if (input.recipe !== null)
+      record[this.#fields.get('deal.recipe').apiName] = this.#fields.toCrm('deal.recipe', input.recipe);
     return this.#create('Opportunity', record);
   }
 
