@@ -268,3 +268,36 @@ function errorsOf(page: string): string {
   const form = [...page.matchAll(/data-form-error>([^<]*)/g)].map((m) => m[1] ?? '');
   return [...fields, ...form].join(' | ') || page.slice(0, 300);
 }
+
+describe.each<CrmName>(['hubspot', 'salesforce'])('a registration the %s sandbox refuses', (crmName) => {
+  let svc: PartnerService;
+
+  beforeAll(async () => {
+    // a stage the CRM does not know: every new deal is refused by the CRM's own validation
+    svc = await startPartnerService(crmName, { newDeal: { stage: 'no-such-stage' } });
+  });
+  afterAll(async () => {
+    await svc.stop();
+  });
+
+  it("shows the CRM's message on the form and keeps the registration as refused", async () => {
+    const email = `rita-${crmName}@partner.example`;
+    await svc.invite(svc.partnerIds[0] ?? '', email);
+    const client = new PartnerClient(svc.url);
+    await client.signIn(await svc.linkFor(email));
+    const tokens = await client.formTokens();
+    const res = await client.post('/partner/registrations', {
+      ...tokens,
+      ...form({ domain: `refused-${crmName}.example` }),
+    });
+    expect(res.status).toBe(422);
+    const message = /data-form-error>([^<]*)/.exec(res.text)?.[1] ?? '';
+    expect(message).toMatch(/^The CRM refused this registration: \S/);
+    expect(message).not.toMatch(/answered 400|HTTP 400/);
+    // the form comes back with the values and a fresh key (the corrected form is a new registration)
+    expect(res.text).toContain('Northwind &lt;Traders&gt; &amp; Co');
+    expect(/name="idem" value="([^"]+)"/.exec(res.text)?.[1]).not.toBe(tokens['idem']);
+    const list = await client.get('/partner/registrations');
+    expect(list.text).toContain('refused by the CRM');
+  });
+});
