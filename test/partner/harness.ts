@@ -20,7 +20,12 @@ import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { systemClock } from '../../src/sync/deps.ts';
 import { runSync } from '../../src/sync/run-sync.ts';
-import type { SimplePublicObjectInput } from '@hubspot/api-client/lib/codegen/crm/deals/index.js';
+import type { SimplePublicObjectInputForCreate as CompanyInput } from '@hubspot/api-client/lib/codegen/crm/companies/index.js';
+import {
+  AssociationSpecAssociationCategoryEnum,
+  type SimplePublicObjectInput,
+  type SimplePublicObjectInputForCreate as DealInput,
+} from '@hubspot/api-client/lib/codegen/crm/deals/index.js';
 import { adapterFor, VERSION } from '../crm/salesforce/helpers.ts';
 import { sdk } from '../sandbox/helpers.ts';
 import { SmtpReceiver } from '../notify/receivers.ts';
@@ -43,6 +48,8 @@ export interface PartnerService {
   partnerIds: string[];
   /** A rep decides a registration in the CRM (status, reason, decided and expiry). */
   decide(dealId: string, status: 'approved' | 'rejected', reason: string): Promise<void>;
+  /** A rep creates a customer with this web domain and one open deal without registration; answers the deal id. */
+  repCustomerWithDeal(domain: string): Promise<string>;
   /** A sync run of the service (as the scheduler would start it), then the notifications go out. */
   sync(full?: boolean): Promise<void>;
   /** Invites a partner contact through the admin API; answers the user id. */
@@ -90,6 +97,7 @@ export async function startPartnerService(
   let adapter: CrmAdapter;
   let config: LoadedConfig;
   let decide: PartnerService['decide'];
+  let repCustomerWithDeal: PartnerService['repCustomerWithDeal'];
   if (crmName === 'hubspot') {
     sandbox = await startSandbox({ crm: 'hubspot', anchor: ANCHOR, partners: 8, deals: 120, seed: 19 });
     const personality = sandbox.state.personality;
@@ -128,6 +136,31 @@ export async function startPartnerService(
         }),
       );
     };
+    repCustomerWithDeal = async (domain) => {
+      const company = await rep.crm.companies.basicApi.create(
+        sdk<CompanyInput>({ properties: { name: `Rep customer ${domain}`, domain }, associations: [] }),
+      );
+      const deal = await rep.crm.deals.basicApi.create(
+        sdk<DealInput>({
+          properties: {
+            dealname: `Rep deal ${domain}`,
+            pipeline: 'default',
+            dealstage: 'appointmentscheduled',
+            amount: '10000',
+            closedate: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
+          },
+          associations: [
+            {
+              to: { id: company.id },
+              types: [
+                { associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: 5 },
+              ],
+            },
+          ],
+        }),
+      );
+      return deal.id;
+    };
   } else {
     sandbox = await startSandbox({ crm: 'salesforce', anchor: ANCHOR, partners: 8, deals: 120, seed: 19 });
     config = {
@@ -152,6 +185,25 @@ export async function startPartnerService(
         }),
       });
       if (res.status >= 300) throw new Error(`rep update: ${res.status} ${await res.text()}`);
+    };
+    const create = async (object: string, record: Record<string, unknown>): Promise<string> => {
+      const res = await fetch(`${sandbox.url}/services/data/v${VERSION}/sobjects/${object}`, {
+        method: 'POST',
+        headers: { Authorization: 'Bearer rep', 'content-type': 'application/json' },
+        body: JSON.stringify(record),
+      });
+      if (res.status >= 300) throw new Error(`rep create ${object}: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { id: string }).id;
+    };
+    repCustomerWithDeal = async (domain) => {
+      const account = await create('Account', { Name: `Rep customer ${domain}`, Website: `https://www.${domain}/` });
+      return create('Opportunity', {
+        Name: `Rep deal ${domain}`,
+        AccountId: account,
+        StageName: 'Prospecting',
+        Amount: 10000,
+        CloseDate: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
+      });
     };
   }
   const plan = await adapter.provision({ dryRun: false });
@@ -182,6 +234,7 @@ export async function startPartnerService(
     config,
     partnerIds,
     decide,
+    repCustomerWithDeal,
     sync: async (full = false) => {
       // a sync computes as of its start, to the second: records created this second wait for the next one
       await new Promise((r) => setTimeout(r, 1100 - (Date.now() % 1000)));

@@ -5,6 +5,7 @@
 // isolation between partners, field checks and the hourly limit.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CrmError } from '../../src/crm/port.ts';
 import { PartnerClient } from './client.ts';
 import { startPartnerService, type CrmName, type PartnerService } from './harness.ts';
 
@@ -299,5 +300,60 @@ describe.each<CrmName>(['hubspot', 'salesforce'])('a registration the %s sandbox
     expect(/name="idem" value="([^"]+)"/.exec(res.text)?.[1]).not.toBe(tokens['idem']);
     const list = await client.get('/partner/registrations');
     expect(list.text).toContain('refused by the CRM');
+  });
+});
+
+describe.each<CrmName>(['hubspot', 'salesforce'])('where a registration lands on the %s sandbox', (crmName) => {
+  let svc: PartnerService;
+  let client: PartnerClient;
+
+  beforeAll(async () => {
+    svc = await startPartnerService(crmName);
+    const email = `lee-${crmName}@partner.example`;
+    await svc.invite(svc.partnerIds[2] ?? '', email);
+    client = new PartnerClient(svc.url);
+    await client.signIn(await svc.linkFor(email));
+  });
+  afterAll(async () => {
+    await svc.stop();
+  });
+
+  it("on the customer's one open deal without a registration, when there is exactly one", async () => {
+    const domain = `existing-${crmName}.example`;
+    const repDeal = await svc.repCustomerWithDeal(domain);
+    const res = await client.post('/partner/registrations', {
+      ...(await client.formTokens()),
+      ...form({ domain: `http://${domain}`, company: 'Existing Customer' }),
+    });
+    expect(res.status, errorsOf(res.text)).toBe(303);
+    const id = (res.res.headers.get('location') ?? '').split('/').at(-1) ?? '';
+    const stored = await svc.service.store.partners.registration(id);
+    expect(stored).toMatchObject({ dealId: repDeal, placement: 'existing', state: 'done' });
+    const [state] = (await svc.adapter.registrations?.readRegistrations([repDeal])) ?? [];
+    expect(state).toMatchObject({ partnerId: svc.partnerIds[2], status: 'submitted' });
+  });
+
+  it('a CRM failure after the deal was created: the same form sent again finishes it without a second deal', async () => {
+    const reg = svc.adapter.registrations;
+    if (reg === undefined) throw new Error('no registrations');
+    const original = reg.createDeal.bind(reg);
+    // the create reaches the CRM, its answer is lost on the way back
+    reg.createDeal = async (input) => {
+      await original(input);
+      reg.createDeal = original;
+      throw new CrmError({ provider: crmName, kind: 'unavailable', message: 'connection reset after the create' });
+    };
+    const tokens = await client.formTokens();
+    const domain = `lost-answer-${crmName}.example`;
+    const first = await client.post('/partner/registrations', { ...tokens, ...form({ domain }) });
+    expect(first.status).toBe(503);
+    expect(/name="idem" value="([^"]+)"/.exec(first.text)?.[1]).toBe(tokens['idem']);
+    const second = await client.post('/partner/registrations', { ...tokens, ...form({ domain }) });
+    expect(second.status, errorsOf(second.text)).toBe(303);
+    const id = (second.res.headers.get('location') ?? '').split('/').at(-1) ?? '';
+    const stored = await svc.service.store.partners.registration(id);
+    const customer = stored?.customerId ?? '';
+    const open = await reg.openDealsOfCustomer(customer);
+    expect(open.map((d) => d.dealId)).toEqual([stored?.dealId]);
   });
 });
