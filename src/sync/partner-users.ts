@@ -7,6 +7,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { recordAudit } from '../audit/record-audit.ts';
 import type { LoadedConfig } from '../config/load.ts';
+import type { CrmAdapter } from '../crm/port.ts';
 import type { Logger } from '../log.ts';
 import type { PortalMailer } from '../notify/portal-mail.ts';
 import type { PartnerUser } from '../store/partner-portal.ts';
@@ -164,4 +165,42 @@ export async function disableGonePartners(
     ...new Set(users.filter((u) => u.status === 'active' && !partnerIds.has(u.partnerId)).map((u) => u.partnerId)),
   ];
   return deps.store.partners.disablePartnerUsers(account, gone, deps.clock.now());
+}
+
+/**
+ * An admin's decision on a registration (issue 19): approved with an expiry of
+ * registrations.protectionDays from now, or rejected with a reason. Written to the CRM's
+ * registration fields; the next sync picks it up like a rep's decision and tells the partner.
+ */
+export async function decideRegistration(
+  deps: PortalDeps & { crm: CrmAdapter },
+  o: { account: string; registrationId: string; decision: 'approved' | 'rejected'; reason: string; actor: string },
+): Promise<{ dealId: string }> {
+  const settings = registrationsOf(deps.config);
+  const reg = deps.crm.registrations;
+  if (reg === undefined) throw new PortalInputError('crm', 'this CRM connection cannot record registrations', 501);
+  const r = await deps.store.partners.registration(o.registrationId);
+  if (r?.account !== o.account || r.state !== 'done' || r.dealId === null)
+    throw new PortalInputError('id', 'there is no recorded registration with this id', 404);
+  const reason = o.reason.trim();
+  if (o.decision === 'rejected' && reason === '')
+    throw new PortalInputError('reason', 'give the reason for the rejection; the partner sees it');
+  if (reason.length > 2000) throw new PortalInputError('reason', 'the reason must be at most 2000 characters');
+  const now = deps.clock.now();
+  const decidedAt = new Date(Math.floor(now / 1000) * 1000).toISOString();
+  await reg.setRegistration(r.dealId, {
+    status: o.decision,
+    decidedAt,
+    expiresAt:
+      o.decision === 'approved'
+        ? new Date(Math.floor(now / 1000) * 1000 + settings.protectionDays * 86_400_000).toISOString()
+        : null,
+    reason: reason === '' ? null : reason,
+  });
+  await recordAudit(deps, 'registration.decide', o.actor, r.dealId, {
+    registrationId: r.id,
+    partnerId: r.partnerId,
+    decision: o.decision,
+  });
+  return { dealId: r.dealId };
 }

@@ -227,6 +227,50 @@ describe.each<CrmName>(['hubspot', 'salesforce'])('partner users on the %s sandb
     expect(statuses).toEqual([303, 303, 303, 303, 429]);
   });
 
+  it('an admin rejects a registration in the dashboard: the CRM holds it, and after the sync the partner sees the reason and is e-mailed', async () => {
+    const admin = new PartnerClient(svc.url);
+    const login = await admin.get('/ui/login');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(login.text)?.[1] ?? '';
+    const signed = await admin.post('/ui/login', { _csrf: csrf, token: 'admin-token-0123456789abcdef', next: '/ui' });
+    expect(signed.status).toBe(303);
+    const page = await admin.get('/ui/registrations');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(`data-registration="${regB}"`);
+    expect(page.text).toContain('Northwind');
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+    const forged = await admin.post(`/ui/registrations/${regB}/decide`, {
+      _csrf: 'nope',
+      decision: 'rejected',
+      reason: 'x',
+    });
+    expect(forged.status).toBe(403);
+    const noReason = await admin.post(`/ui/registrations/${regB}/decide`, {
+      _csrf: token,
+      decision: 'rejected',
+      reason: ' ',
+    });
+    expect(noReason.status).toBe(400);
+    const decided = await admin.post(`/ui/registrations/${regB}/decide`, {
+      _csrf: token,
+      decision: 'rejected',
+      reason: 'Partner A registered <this> customer first',
+    });
+    expect(decided.status).toBe(303);
+    const dealB = (await registrations()).find((r) => r.id === regB)?.dealId ?? '';
+    const [state] = (await svc.adapter.registrations?.readRegistrations([dealB])) ?? [];
+    expect(state).toMatchObject({ status: 'rejected', reason: 'Partner A registered <this> customer first' });
+    await svc.sync(true);
+    const mine = await b.get(`/partner/registrations/${regB}`);
+    expect(mine.text).toContain('data-status>rejected');
+    expect(mine.text).toContain('Partner A registered &lt;this&gt; customer first');
+    const mail = await waitForMail(svc, mailB, /rejected/i);
+    expect(mail.text).toContain('Reason: Partner A registered <this> customer first');
+    // the dashboard's partner-user page lists both users; viewers and partners cannot reach it
+    const users = await admin.get('/ui/partner-users');
+    expect(users.text).toContain(mailA);
+    expect((await b.get('/ui/partner-users')).status).toBe(303);
+  });
+
   it('revoking a user ends its session at once and deletes the address', async () => {
     const users = (await (
       await fetch(`${svc.url}/v1/partner-users`, { headers: { authorization: 'Bearer admin-token-0123456789abcdef' } })

@@ -8,7 +8,7 @@ import { ICON_HREF, STYLESHEET_HREF } from './assets.ts';
 import { bandLabel } from './format.ts';
 import { html, queryString, raw, type HtmlValue, type SafeHtml } from './html.ts';
 
-export type Section = 'program' | 'recipes' | 'partners' | 'alerts' | 'notifications' | 'audit';
+export type Section = 'program' | 'recipes' | 'partners' | 'alerts' | 'notifications' | 'audit' | 'partner-users';
 
 export interface Shell {
   title: string;
@@ -31,6 +31,7 @@ const NAV: readonly { section: Section; href: string; label: string; role?: Role
   { section: 'alerts', href: '/ui/alerts', label: 'Alerts' },
   { section: 'notifications', href: '/ui/notifications', label: 'Notifications', role: 'admin' },
   { section: 'audit', href: '/ui/audit', label: 'Audit log', role: 'admin' },
+  { section: 'partner-users', href: '/ui/partner-users', label: 'Partner users', role: 'admin' },
 ];
 
 function nav(shell: Shell): SafeHtml {
