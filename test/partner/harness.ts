@@ -20,7 +20,10 @@ import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { systemClock } from '../../src/sync/deps.ts';
 import { runSync } from '../../src/sync/run-sync.ts';
-import type { SimplePublicObjectInputForCreate as CompanyInput } from '@hubspot/api-client/lib/codegen/crm/companies/index.js';
+import type {
+  SimplePublicObjectInput as CompanyUpdate,
+  SimplePublicObjectInputForCreate as CompanyInput,
+} from '@hubspot/api-client/lib/codegen/crm/companies/index.js';
 import {
   AssociationSpecAssociationCategoryEnum,
   type SimplePublicObjectInput,
@@ -50,6 +53,8 @@ export interface PartnerService {
   decide(dealId: string, status: 'approved' | 'rejected', reason: string): Promise<void>;
   /** A rep creates a customer with this web domain and one open deal without registration; answers the deal id. */
   repCustomerWithDeal(domain: string): Promise<string>;
+  /** The partner stops being one in the CRM (its type changes). */
+  demotePartner(partnerId: string): Promise<void>;
   /** A sync run of the service (as the scheduler would start it), then the notifications go out. */
   sync(full?: boolean): Promise<void>;
   /** Invites a partner contact through the admin API; answers the user id. */
@@ -98,6 +103,7 @@ export async function startPartnerService(
   let config: LoadedConfig;
   let decide: PartnerService['decide'];
   let repCustomerWithDeal: PartnerService['repCustomerWithDeal'];
+  let demotePartner: PartnerService['demotePartner'];
   if (crmName === 'hubspot') {
     sandbox = await startSandbox({ crm: 'hubspot', anchor: ANCHOR, partners: 8, deals: 120, seed: 19 });
     const personality = sandbox.state.personality;
@@ -161,6 +167,9 @@ export async function startPartnerService(
       );
       return deal.id;
     };
+    demotePartner = async (partnerId) => {
+      await rep.crm.companies.basicApi.update(partnerId, sdk<CompanyUpdate>({ properties: { type: 'PROSPECT' } }));
+    };
   } else {
     sandbox = await startSandbox({ crm: 'salesforce', anchor: ANCHOR, partners: 8, deals: 120, seed: 19 });
     config = {
@@ -194,6 +203,14 @@ export async function startPartnerService(
       });
       if (res.status >= 300) throw new Error(`rep create ${object}: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { id: string }).id;
+    };
+    demotePartner = async (partnerId) => {
+      const res = await fetch(`${sandbox.url}/services/data/v${VERSION}/sobjects/Account/${partnerId}`, {
+        method: 'PATCH',
+        headers: { Authorization: 'Bearer rep', 'content-type': 'application/json' },
+        body: JSON.stringify({ Type: 'Customer - Direct' }),
+      });
+      if (res.status >= 300) throw new Error(`rep demote: ${res.status} ${await res.text()}`);
     };
     repCustomerWithDeal = async (domain) => {
       const account = await create('Account', { Name: `Rep customer ${domain}`, Website: `https://www.${domain}/` });
@@ -235,6 +252,7 @@ export async function startPartnerService(
     partnerIds,
     decide,
     repCustomerWithDeal,
+    demotePartner,
     sync: async (full = false) => {
       // a sync computes as of its start, to the second: records created this second wait for the next one
       await new Promise((r) => setTimeout(r, 1100 - (Date.now() % 1000)));

@@ -400,4 +400,15 @@ describe.each<CrmName>(['hubspot', 'salesforce'])('where a registration lands on
     const open = await reg.openDealsOfCustomer(customer);
     expect(open.map((d) => d.dealId)).toEqual([stored?.dealId]);
   });
+
+  it('a partner that stops being one in the CRM: its users are disabled at the next sync', async () => {
+    const partnerId = svc.partnerIds[2] ?? '';
+    expect((await client.get('/partner')).status).toBe(200);
+    await svc.demotePartner(partnerId);
+    await svc.sync(true);
+    expect((await client.get('/partner')).status).toBe(401);
+    expect((await client.get('/partner/api/deals')).status).toBe(401);
+    const users = await svc.service.store.partners.listPartnerUsers(await svc.adapter.accountKey());
+    expect(users.filter((u) => u.partnerId === partnerId).map((u) => u.status)).toEqual(['disabled']);
+  });
 });
