@@ -9,6 +9,8 @@ import type { PullPage, PulledDeal, PulledPartner } from '../domain/records.ts';
 import type { KeyBalance, LedgerEntry, LedgerInputs, NewLedgerEntry, PeriodClose } from '../ledger/types.ts';
 import type { AccountLock } from './account-lock.ts';
 import { appendAudit, auditEntries } from './audit-queries.ts';
+import type { FinanceStore } from '../ledger/finance-port.ts';
+import { FinanceQueries } from './finance-queries.ts';
 import { appliedMigrations } from './migrations.ts';
 import {
   claimDeliveries,
@@ -135,11 +137,14 @@ export class KyselyStore implements Store {
   readonly kind: string;
   readonly db: Kysely<Database>;
   private readonly driver: StoreDriver;
+  /** Manual adjustments, payout runs and payees (issue 20, finance-queries.ts). */
+  readonly finance: FinanceStore;
 
   constructor(db: Kysely<Database>, driver: StoreDriver) {
     this.db = db;
     this.driver = driver;
     this.kind = driver.kind;
+    this.finance = new FinanceQueries(db);
   }
 
   migrations(): Promise<string[]> {

@@ -5,6 +5,7 @@
 
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { v009Finance } from './migration-009-finance.ts';
 
 // Kysely's schema builder is untyped on purpose (it runs before the tables exist).
 type AnyDb = Kysely<unknown>;
@@ -291,6 +292,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '002-credentials': v002,
   '003-event-checkpoints': v003,
   '004-notifications-audit': v004,
+  '009-finance': v009Finance,
 };
 
 class StaticProvider implements MigrationProvider {

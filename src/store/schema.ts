@@ -241,6 +241,73 @@ export interface AuditRow {
   detail: string;
 }
 
+export interface ManualAdjustmentRow {
+  account: string;
+  id: string;
+  partner_id: string;
+  partner_name: string;
+  amount: Int64;
+  /** Finance's internal reason (export, audit) and the partner-facing description (statements). */
+  reason: string;
+  description: string;
+  deal_id: string | null;
+  deal_name: string | null;
+  target_period: string;
+  status: 'proposed' | 'approved' | 'rejected';
+  proposed_by: string;
+  proposed_at: Int64;
+  decided_by: string | null;
+  decided_at: Int64OrNull;
+  decision_note: string | null;
+  /** The ledger entry posted on approval, and the month it was booked in. */
+  entry_id: string | null;
+  booked_period: string | null;
+}
+
+export interface PayoutRunRow {
+  account: string;
+  id: string;
+  /** YYYY-MM-DD: entries payable on or before it are gathered. */
+  cutoff: string;
+  status: 'draft' | 'approved' | 'cancelled';
+  currency: string;
+  total: Int64;
+  created_by: string;
+  created_at: Int64;
+  approved_by: string | null;
+  approved_at: Int64OrNull;
+  cancelled_by: string | null;
+  cancelled_at: Int64OrNull;
+}
+
+export interface PayoutLineRow {
+  account: string;
+  id: string;
+  run_id: string;
+  partner_id: string;
+  partner_name: string;
+  amount: Int64;
+  status: 'pending' | 'paid' | 'failed' | 'cancelled';
+  reference: string | null;
+  settled_by: string | null;
+  settled_at: Int64OrNull;
+}
+
+export interface PayoutLineEntryRow {
+  account: string;
+  line_id: string;
+  entry_id: string;
+}
+
+export interface PayeeRow {
+  account: string;
+  partner_id: string;
+  /** Encrypted payee details (never stored or logged in clear). */
+  sealed: string;
+  updated_by: string;
+  updated_at: Int64;
+}
+
 export interface Database {
   accounts: AccountRow;
   runs: RunRow;
@@ -259,4 +326,9 @@ export interface Database {
   notification_deliveries: NotificationDeliveryRow;
   notification_state: NotificationStateRow;
   audit_log: AuditRow;
+  manual_adjustments: ManualAdjustmentRow;
+  payout_runs: PayoutRunRow;
+  payout_lines: PayoutLineRow;
+  payout_line_entries: PayoutLineEntryRow;
+  payees: PayeeRow;
 }

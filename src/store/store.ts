@@ -16,6 +16,7 @@ import type {
 import type { AccountLock } from './account-lock.ts';
 import type { KeyBalance, LedgerEntry, LedgerKind, NewLedgerEntry, PeriodClose } from '../ledger/types.ts';
 import type { LedgerStore } from '../ledger/port.ts';
+import type { FinanceStore } from '../ledger/finance-port.ts';
 import type { AuditStore, NotificationStore, QueuedEvent } from './notifications.ts';
 import type { RunStatus, TaskStatus } from './schema.ts';
 
@@ -114,6 +115,8 @@ export interface StoredCredential {
 export interface Store extends LedgerStore, NotificationStore, AuditStore {
   /** 'sqlite' or 'postgres'. */
   readonly kind: string;
+  /** Manual adjustments, payout runs and payee details (issue 20). */
+  readonly finance: FinanceStore;
   /** Applied migration versions, oldest first. */
   migrations(): Promise<string[]>;
   close(): Promise<void>;

@@ -74,7 +74,7 @@ function emptyReport(mode: string): RunReport {
     mode,
     pull: { pages: 0, partners: 0, deals: 0, links: 0, removedPartners: 0, removedDeals: 0, resumed: false },
     snapshot: { partners: 0, deals: 0, rejected: [], warnings: [] },
-    ledger: { posted: { accrual: 0, adjustment: 0, clawback: 0 }, net: '0', clawbacksNotPosted: 0 },
+    ledger: { posted: { accrual: 0, adjustment: 0, clawback: 0, manual: 0 }, net: '0', clawbacksNotPosted: 0 },
     alerts: { open: 0, opened: 0, resolved: 0 },
     writeBack: { partners: 0, deals: 0, expiredRegistrations: 0, failures: [] },
     tasks: { created: 0, foundExisting: 0, failed: [] },
