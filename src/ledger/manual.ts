@@ -191,7 +191,13 @@ export async function approveAdjustment(
     const a = await proposed(deps, account, id);
     const at = deps.clock.now();
     const through = closedThrough(await deps.store.periodCloses(account));
-    const entry = manualEntry(a, { approvedBy, at, through, tz: new TimeZone(program.timezone), exponent: program.exponent });
+    const entry = manualEntry(a, {
+      approvedBy,
+      at,
+      through,
+      tz: new TimeZone(program.timezone),
+      exponent: program.exponent,
+    });
     const posted = await deps.store.finance.approveAdjustment(account, id, approvedBy, at, entry);
     if (posted === null) throw new LedgerInputError(`adjustment ${id} was decided by someone else meanwhile`);
     await deps.audit('adjustment.approve', approvedBy, id, {
@@ -203,7 +209,14 @@ export async function approveAdjustment(
       proposedBy: a.proposedBy,
     });
     return {
-      adjustment: { ...a, status: 'approved', decidedBy: approvedBy, decidedAt: at, entryId: posted.id, bookedPeriod: posted.period },
+      adjustment: {
+        ...a,
+        status: 'approved',
+        decidedBy: approvedBy,
+        decidedAt: at,
+        entryId: posted.id,
+        bookedPeriod: posted.period,
+      },
       entry: posted,
     };
   } finally {

@@ -60,9 +60,7 @@ export function validIban(text: string): boolean {
 export const payeeSchema = z
   .strictObject({
     accountHolder: z.string().trim().min(1, { error: 'is required: the name on the bank account' }).max(140),
-    currency: z
-      .string()
-      .regex(/^[A-Z]{3}$/, { error: 'must be the ISO 4217 code of the currency paid out, e.g. EUR' }),
+    currency: z.string().regex(/^[A-Z]{3}$/, { error: 'must be the ISO 4217 code of the currency paid out, e.g. EUR' }),
     iban: z
       .string()
       .transform((s) => s.replace(/\s+/g, '').toUpperCase())
@@ -83,7 +81,12 @@ export const payeeSchema = z
 export type PayeeDetails = z.output<typeof payeeSchema>;
 
 /** Shown without the account: the holder, the currency and the last four characters. */
-export function maskedPayee(p: PayeeDetails): { accountHolder: string; currency: string; account: string; email: string } {
+export function maskedPayee(p: PayeeDetails): {
+  accountHolder: string;
+  currency: string;
+  account: string;
+  email: string;
+} {
   const acct = p.iban ?? p.accountNumber ?? '';
   return { accountHolder: p.accountHolder, currency: p.currency, account: `…${acct.slice(-4)}`, email: p.email };
 }

@@ -97,7 +97,8 @@ const unneutralise = (v: string): string => (/^'[\s]*[=+\-@\t\r]/.test(v) ? v.sl
 export function parseConfirmationCsv(text: string): Settlement[] {
   let rows: string[][];
   try {
-    rows = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
+    const parsed: unknown = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true });
+    rows = parsed as string[][];
   } catch (err) {
     throw new LedgerInputError(`confirmation CSV: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -121,7 +122,12 @@ export function parseConfirmationCsv(text: string): Settlement[] {
       return;
     }
     const reference = cell(idx.reference);
-    out.push({ runId: cell(idx.runId), lineId: cell(idx.lineId), status, reference: reference === '' ? null : reference });
+    out.push({
+      runId: cell(idx.runId),
+      lineId: cell(idx.lineId),
+      status,
+      reference: reference === '' ? null : reference,
+    });
   });
   if (problems.length > 0) throw new LedgerInputError(`confirmation CSV: ${problems.join('; ')}`);
   return out;

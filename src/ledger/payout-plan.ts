@@ -45,7 +45,10 @@ export interface PayoutPlan {
 }
 
 /** An entry a run may pay (closed month, payable by the cut-off, not held by a line). */
-export function eligible(e: LedgerEntry, input: Omit<PayoutPlanInput, 'entries' | 'minimum' | 'holdPartners'>): boolean {
+export function eligible(
+  e: LedgerEntry,
+  input: Omit<PayoutPlanInput, 'entries' | 'minimum' | 'holdPartners'>,
+): boolean {
   return (
     !input.allocated.has(e.id) &&
     input.closedThrough !== null &&

@@ -97,7 +97,11 @@ export async function createPayoutRun(
       cutoff,
       total: formatMinor(run.total, program.exponent),
       lines: lines.length,
-      waiting: plan.waiting.map((w) => ({ partnerId: w.partnerId, amount: formatMinor(w.amount, program.exponent), reason: w.reason })),
+      waiting: plan.waiting.map((w) => ({
+        partnerId: w.partnerId,
+        amount: formatMinor(w.amount, program.exponent),
+        reason: w.reason,
+      })),
     });
     return { run, waiting: plan.waiting };
   } finally {
@@ -174,7 +178,15 @@ export async function settleLines(
   const out: SettlementResult[] = [];
   for (const s of items) {
     const at = deps.clock.now();
-    const outcome = await deps.store.finance.settlePayoutLine(account, s.runId, s.lineId, s.status, s.reference, by, at);
+    const outcome = await deps.store.finance.settlePayoutLine(
+      account,
+      s.runId,
+      s.lineId,
+      s.status,
+      s.reference,
+      by,
+      at,
+    );
     if (outcome === 'settled')
       await deps.audit('payout.settle', by, s.lineId, { runId: s.runId, status: s.status, reference: s.reference });
     out.push({ ...s, outcome, message: OUTCOME_TEXT[outcome] });

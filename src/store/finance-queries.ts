@@ -280,7 +280,8 @@ export class FinanceQueries implements FinanceStore {
     const byLine = new Map<string, string[]>();
     for (const e of entries) byLine.set(e.line_id, [...(byLine.get(e.line_id) ?? []), e.entry_id]);
     const byRun = new Map<string, PayoutLine[]>();
-    for (const l of lines) byRun.set(l.run_id, [...(byRun.get(l.run_id) ?? []), lineFromRow(l, byLine.get(l.id) ?? [])]);
+    for (const l of lines)
+      byRun.set(l.run_id, [...(byRun.get(l.run_id) ?? []), lineFromRow(l, byLine.get(l.id) ?? [])]);
     return runs.map((r) => runFromRow(r, byRun.get(r.id) ?? []));
   }
 

@@ -113,6 +113,17 @@ export const AUDIT_ACTIONS = [
   'sync.manual',
   'partner.invite',
   'config.loaded',
+  // finance (issue 20)
+  'adjustment.propose',
+  'adjustment.approve',
+  'adjustment.reject',
+  'payout.create',
+  'payout.approve',
+  'payout.cancel',
+  'payout.settle',
+  'payout.export',
+  'payee.update',
+  'reconcile.run',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

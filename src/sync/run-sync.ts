@@ -50,7 +50,7 @@ export interface RunReport {
     resumed: boolean;
   };
   snapshot: { partners: number; deals: number; rejected: { dealId: string; reason: string }[]; warnings: string[] };
-  ledger: { posted: Record<LedgerKind, number>; net: string; clawbacksNotPosted: number };
+  ledger: { posted: Record<Exclude<LedgerKind, 'manual'>, number>; net: string; clawbacksNotPosted: number };
   alerts: { open: number; opened: number; resolved: number };
   writeBack: { partners: number; deals: number; expiredRegistrations: number; failures: WriteFailure[] };
   tasks: { created: number; foundExisting: number; failed: { marker: string; reason: string }[] };
@@ -74,7 +74,7 @@ function emptyReport(mode: string): RunReport {
     mode,
     pull: { pages: 0, partners: 0, deals: 0, links: 0, removedPartners: 0, removedDeals: 0, resumed: false },
     snapshot: { partners: 0, deals: 0, rejected: [], warnings: [] },
-    ledger: { posted: { accrual: 0, adjustment: 0, clawback: 0, manual: 0 }, net: '0', clawbacksNotPosted: 0 },
+    ledger: { posted: { accrual: 0, adjustment: 0, clawback: 0 }, net: '0', clawbacksNotPosted: 0 },
     alerts: { open: 0, opened: 0, resolved: 0 },
     writeBack: { partners: 0, deals: 0, expiredRegistrations: 0, failures: [] },
     tasks: { created: 0, foundExisting: 0, failed: [] },
@@ -269,7 +269,7 @@ class Run {
         rejected: new Map(out.result.rejected.map((r) => [r.dealId, r.reason])),
       });
       const posted = await store.postEntries(this.account, this.id, ledgerPlan.entries, clock.now());
-      for (const e of posted) this.report.ledger.posted[e.kind] += 1;
+      for (const e of posted) if (e.kind !== 'manual') this.report.ledger.posted[e.kind] += 1;
       this.report.ledger.net = formatMinor(
         posted.reduce((s, e) => s + e.amount, 0n),
         program.exponent,
