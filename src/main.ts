@@ -8,6 +8,7 @@ import { recordConfigIfChanged } from './audit/record-audit.ts';
 import type { Env } from './config/env.ts';
 import { activeCrm, type LoadedConfig } from './config/load.ts';
 import { Secrets } from './config/secrets.ts';
+import { parsePayeeKey } from './ledger/payee-crypto.ts';
 import type { CrmAdapter } from './crm/port.ts';
 import type { ProviderContext } from './crm/provider.ts';
 import { createApp, type Readiness } from './http/app.ts';
@@ -142,6 +143,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     readiness: async (): Promise<Readiness> => ({ store: await storeOk(), crm: await crmOk() }),
     receivers: provider.receivers(providerContext),
     sso: ssoOf(config, secrets),
+    payeeKey: payeeKeyOf(config, secrets),
     ...(env.PARTNERSYNC_SESSION_SECRET === undefined ? {} : { sessionSecret: env.PARTNERSYNC_SESSION_SECRET }),
   });
   const server = createServer(app);
@@ -213,6 +215,12 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       logger.info('stopped');
     })());
   return { server, url, store, crm, syncs, metrics, dispatcher, stop };
+}
+
+/** The key sealing payee details (finance.payees.keyEnv), when configured. */
+function payeeKeyOf(config: LoadedConfig, secrets: Secrets): Buffer | undefined {
+  const name = config.config.finance?.payees?.keyEnv;
+  return name === undefined ? undefined : parsePayeeKey(name, secrets.get(name));
 }
 
 function ssoOf(config: LoadedConfig, secrets: Secrets): OidcSignIn | undefined {

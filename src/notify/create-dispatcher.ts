@@ -9,6 +9,7 @@ import type { Store } from '../store/store.ts';
 import { systemClock, type Clock } from '../sync/deps.ts';
 import { buildChannels } from './channels/build-channels.ts';
 import { Dispatcher } from './dispatcher.ts';
+import { statementAttachments } from './statement-attachments.ts';
 
 export function createDispatcher(o: {
   config: LoadedConfig;
@@ -20,13 +21,15 @@ export function createDispatcher(o: {
   account?: () => Promise<string>;
 }): Dispatcher | null {
   const notifications = o.config.config.notifications;
-  if (notifications === undefined || notifications.routes.length === 0) return null;
+  const statementMail = o.config.config.finance?.statements.channel !== undefined;
+  if (notifications === undefined || (notifications.routes.length === 0 && !statementMail)) return null;
   const channels = buildChannels(
     notifications,
     o.secrets,
     { publicUrl: o.config.config.server.publicUrl, currency: o.config.program.currency },
     // webhook signatures carry the wall clock: receivers compare it with theirs
     () => systemClock.now(),
+    statementAttachments({ store: o.store, clock: o.clock, config: o.config }),
   );
   return new Dispatcher({ ...o, channels, logger: o.logger.child({ component: 'notifications' }) });
 }
