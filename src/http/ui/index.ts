@@ -18,6 +18,7 @@ import { HttpError } from '../errors.ts';
 import { baseUrl, ID_TOKEN_COOKIE, ssoRoutes } from '../sso/sso-routes.ts';
 import { assetRoutes } from './assets.ts';
 import { crmLinker } from './crm-links.ts';
+import { financeUiRoutes } from './finance-routes.ts';
 import { lastChartMonth, ledgerView, loadCurrent, openAlerts, partnerRows, type Current } from './data.ts';
 import { localDate } from './format.ts';
 import { html, type SafeHtml } from './html.ts';
@@ -525,6 +526,15 @@ export function uiRoutes(deps: AppDeps): Router {
       .set('Content-Disposition', 'attachment; filename="audit.csv"')
       .type('text/csv; charset=utf-8')
       .send(auditCsv(entries));
+  });
+
+  financeUiRoutes(router, {
+    deps,
+    form,
+    render: (res, title, body) => render(res, title, 'finance', null, body),
+    session: sessionOf,
+    csrf: (s) => sessions.csrfToken(s),
+    formOk: (req, s) => sameOrigin(req) && sessions.checkCsrf(s, formField(req, '_csrf')),
   });
 
   // ---- unknown pages and errors, as HTML -------------------------------------------------------

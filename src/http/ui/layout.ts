@@ -8,7 +8,7 @@ import { ICON_HREF, STYLESHEET_HREF } from './assets.ts';
 import { bandLabel } from './format.ts';
 import { html, queryString, raw, type HtmlValue, type SafeHtml } from './html.ts';
 
-export type Section = 'program' | 'recipes' | 'partners' | 'alerts' | 'notifications' | 'audit';
+export type Section = 'program' | 'recipes' | 'partners' | 'alerts' | 'notifications' | 'audit' | 'finance';
 
 export interface Shell {
   title: string;
@@ -29,6 +29,7 @@ const NAV: readonly { section: Section; href: string; label: string; role?: Role
   { section: 'recipes', href: '/ui/recipes', label: 'Recipe box' },
   { section: 'partners', href: '/ui/partners', label: 'Partners' },
   { section: 'alerts', href: '/ui/alerts', label: 'Alerts' },
+  { section: 'finance', href: '/ui/finance', label: 'Finance', role: 'finance' },
   { section: 'notifications', href: '/ui/notifications', label: 'Notifications', role: 'admin' },
   { section: 'audit', href: '/ui/audit', label: 'Audit log', role: 'admin' },
 ];
