@@ -39,3 +39,31 @@ export const financeSchema = z.strictObject({
 });
 
 export type FinanceConfig = z.output<typeof financeSchema>;
+
+/** finance.statements.channel must name an e-mail channel of notifications.channels. */
+export function financeIssues(config: {
+  finance?: FinanceConfig | undefined;
+  notifications?: { channels: Record<string, { type: string }> } | undefined;
+}): { path: string; message: string }[] {
+  const s = config.finance?.statements;
+  if (s === undefined) return [];
+  const wanted = s.emailOnClose || s.emailOnPayoutApproval;
+  if (s.channel === undefined)
+    return wanted
+      ? [
+          {
+            path: 'finance.statements.channel',
+            message: 'is required to e-mail statements: name an e-mail channel of notifications.channels',
+          },
+        ]
+      : [];
+  const channel = config.notifications?.channels[s.channel];
+  if (channel?.type !== 'email')
+    return [
+      {
+        path: 'finance.statements.channel',
+        message: `"${s.channel}" is not an e-mail channel of notifications.channels; add one (type: email) or name an existing one`,
+      },
+    ];
+  return [];
+}
