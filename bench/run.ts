@@ -41,6 +41,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { RunnerOutput } from '../test/reliability/sync-runner.ts';
+import { journalLatency, type JournalLatency } from './journal-latency.ts';
 import { theoreticalMinimum, type Changed, type MustSee } from './minimum.ts';
 import { SandboxProcess, type DiffCounts } from './sandbox-client.ts';
 import { markdownTable } from './table.ts';
@@ -446,7 +447,15 @@ async function main(): Promise<void> {
     }
   }
   if (!values.quick) scenarios.push(await engine());
+  // issue 14: change events through HubSpot's webhooks journal (bench/journal-latency.ts)
+  const journal: JournalLatency | null = crms.includes('hubspot') ? await journalLatency({ log }) : null;
   const checks = verdicts(scenarios, base);
+  if (journal !== null)
+    checks.push({
+      target: 'HubSpot webhooks journal: event-to-write latency p95 < 5 s',
+      met: journal.measured === journal.events && journal.p95Seconds !== null && journal.p95Seconds < 5,
+      detail: `${journal.measured}/${journal.events} changes arrived; p50 ${String(journal.p50Seconds)} s, p95 ${String(journal.p95Seconds)} s (${journal.settings})`,
+    });
   const results = {
     generatedAt: new Date().toISOString(),
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
@@ -473,6 +482,7 @@ async function main(): Promise<void> {
             naive: base.naive,
             partnersync: base.partnersync,
           },
+    journal,
     targets: checks,
     totalSeconds: round((performance.now() - t0) / 1000, 1),
   };

@@ -17,10 +17,12 @@ interface VerdictView {
   detail: string;
 }
 
-/** "POST /crm/v3/objects/deals/batch/update" → "POST deals/batch/update". */
+/** "POST /crm/v3/objects/deals/batch/update" (or /crm/objects/2026-09/…) → "POST deals/batch/update". */
 export function shortRoute(route: string): string {
   return route
     .replace(/\/crm\/v3\/objects\//, '')
+    .replace(/\/crm\/objects\/\d{4}-\d{2}\//, '')
+    .replace(/\/crm\/([a-z-]+)\/\d{4}-\d{2}\//, '$1/')
     .replace(/\/crm\/v[34]\//, '')
     .replace(/\/services\/data\/v[\d.]+\//, '')
     .replace(/\/services\//, '');

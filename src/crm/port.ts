@@ -30,7 +30,10 @@ export interface PullRequest {
 export interface WriteFailure {
   object: 'partner' | 'deal';
   id: string;
+  /** The CRM's message for this record. */
   reason: string;
+  /** The fields the CRM named (e.g. a property its validation rules require), when it named any. */
+  properties?: string[] | undefined;
 }
 
 export interface WriteReport {
@@ -41,7 +44,13 @@ export interface WriteReport {
 
 export interface TaskResult {
   marker: string;
+  /** The CRM's id of the task; '' when the CRM refused to create it (see `refused`). */
   taskId: string;
+  /**
+   * Set when the CRM refused this task for what it held (validation rules, a link the user may
+   * not create): the other tasks of the call are created; this one is reported, not retried blindly.
+   */
+  refused?: { reason: string; properties: string[] } | undefined;
 }
 
 export type ProvisionActionKind = 'create' | 'update' | 'ok' | 'conflict';

@@ -98,8 +98,8 @@ export interface CrmProvider {
   readonly inProcessSandbox: boolean;
   /** Problems a sync would refuse the config for, found without calling the CRM. */
   checkConfig(settings: ProviderSettings): ConfigIssue[];
-  /** Missing or unreadable credentials, found without calling the CRM (paths name the variables). */
-  checkEnv(env: Readonly<Record<string, string | undefined>>): ConfigIssue[];
+  /** Missing or unreadable credentials, found without calling the CRM (paths name the variables); `settings` when a config file is loaded. */
+  checkEnv(env: Readonly<Record<string, string | undefined>>, settings?: ProviderSettings): ConfigIssue[];
   createAdapter(ctx: ProviderContext): Promise<CrmAdapter>;
   links(settings: ProviderSettings, account: string): CrmLinker;
   /** Long-lived change-event sources `serve` runs (none: scheduled syncs only). */

@@ -2,6 +2,7 @@
 // manual adjustments awaiting a second approval, payout runs with their lines and the entries
 // each line pays, and sealed payee details. src/store/finance-queries.ts implements it.
 
+import type { Fence } from './port.ts';
 import type { LedgerEntry, NewLedgerEntry } from './types.ts';
 
 export type AdjustmentStatus = 'proposed' | 'approved' | 'rejected';
@@ -77,10 +78,11 @@ export interface FinanceStore {
   adjustment(account: string, id: string): Promise<ManualAdjustment | null>;
   /**
    * Approval: the adjustment still proposed becomes approved and its entry is appended to the
-   * ledger (the account's next seq), in one transaction; null when it was decided meanwhile.
+   * ledger (the account's next seq), in one transaction that first checks the caller still owns
+   * the account (the fence, AccountLostError); null when it was decided meanwhile.
    */
   approveAdjustment(
-    account: string,
+    fence: Fence,
     id: string,
     decidedBy: string,
     at: number,
@@ -90,8 +92,8 @@ export interface FinanceStore {
 
   /** Ids of entries a pending or paid payout line holds (failed and cancelled lines free theirs). */
   allocatedEntryIds(account: string): Promise<Set<string>>;
-  /** A new run (draft) with its lines and their entries, in one transaction. */
-  insertPayoutRun(account: string, run: PayoutRun): Promise<void>;
+  /** A new run (draft) with its lines and their entries, in one transaction under the caller's fence. */
+  insertPayoutRun(fence: Fence, run: PayoutRun): Promise<void>;
   payoutRuns(account: string): Promise<PayoutRun[]>;
   payoutRun(account: string, id: string): Promise<PayoutRun | null>;
   /** draft → approved; false when the run is not a draft any more. */

@@ -198,7 +198,7 @@ export async function approveAdjustment(
       tz: new TimeZone(program.timezone),
       exponent: program.exponent,
     });
-    const posted = await deps.store.finance.approveAdjustment(account, id, approvedBy, at, entry);
+    const posted = await deps.store.finance.approveAdjustment(lock.fence, id, approvedBy, at, entry);
     if (posted === null) throw new LedgerInputError(`adjustment ${id} was decided by someone else meanwhile`);
     await deps.audit('adjustment.approve', approvedBy, id, {
       partnerId: a.partnerId,

@@ -92,7 +92,7 @@ export async function createPayoutRun(
       cancelledAt: null,
       lines,
     };
-    await deps.store.finance.insertPayoutRun(account, run);
+    await deps.store.finance.insertPayoutRun(lock.fence, run);
     await deps.audit('payout.create', createdBy, id, {
       cutoff,
       total: formatMinor(run.total, program.exponent),

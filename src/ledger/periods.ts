@@ -81,7 +81,7 @@ export async function closePeriod(
       const close = closeOf(closes, period);
       return { period, closedThrough: through, alreadyClosed: true, closedAt: formatInstant(close?.closedAt ?? now) };
     }
-    await store.closePeriod(account, { period, closedAt: now, closedBy });
+    await store.closePeriod(lock.fence, { period, closedAt: now, closedBy });
     return { period, closedThrough: period, alreadyClosed: false, closedAt: formatInstant(now) };
   } finally {
     await lock.release();

@@ -5,20 +5,63 @@
 import type { Program } from '../domain/program.ts';
 import type { KeyBalance, LedgerEntry, NewLedgerEntry, PeriodClose } from './types.ts';
 
+/**
+ * Proof that the caller owns the account (issue 16): the lease epoch its lock acquisition raised
+ * (the fencing token) and, on PostgreSQL, the backend pid of the session holding the advisory lock.
+ * Every transaction that posts or records write-back state checks it inside the transaction.
+ */
+export interface Fence {
+  readonly account: string;
+  readonly epoch: number;
+  readonly session: number | null;
+}
+
 /** A held per-account lock (closing a period must not interleave with a sync's posting). */
 export interface LedgerLock {
+  readonly fence: Fence;
+  /** Why the lock is known to be lost (its database session ended), or null. */
+  lost(): string | null;
+  /** Never throws: a lock whose session died is simply gone. */
   release(): Promise<void>;
+}
+
+/** Where the ledger stood when a plan read it: the last entry's seq and how many closes there were. */
+export interface LedgerVersion {
+  seq: number;
+  closes: number;
+}
+
+/** What a posting plan is made from, read together. */
+export interface LedgerView {
+  balances: Map<string, KeyBalance>;
+  closes: PeriodClose[];
+  version: LedgerVersion;
 }
 
 export interface LedgerStore {
   /** What is posted per key so far: the sum and the latest entry. */
   keyBalances(account: string): Promise<Map<string, KeyBalance>>;
-  /** Appends entries in one transaction (seq continues the account's sequence). */
-  postEntries(account: string, runId: string, entries: readonly NewLedgerEntry[], at: number): Promise<LedgerEntry[]>;
+  /** Balances, closes and their version, read in one transaction: what a posting plan starts from. */
+  ledgerView(account: string): Promise<LedgerView>;
+  /**
+   * Appends entries in one transaction (seq continues the account's sequence) that first proves
+   * the caller still owns the account (AccountLostError) and that the ledger is still at the
+   * version the entries were planned from (LedgerMovedError); either refusal posts nothing.
+   */
+  postEntries(
+    fence: Fence,
+    runId: string,
+    entries: readonly NewLedgerEntry[],
+    at: number,
+    planned: LedgerVersion,
+  ): Promise<LedgerEntry[]>;
+  /** Throws AccountLostError unless `fence` still owns its account (before a CRM write). */
+  checkFence(fence: Fence): Promise<void>;
   ledgerEntries(account: string, filter: { period?: string; partnerId?: string }): Promise<LedgerEntry[]>;
   ledgerPeriods(account: string): Promise<{ period: string; entries: number; net: bigint }[]>;
   periodCloses(account: string): Promise<PeriodClose[]>;
-  closePeriod(account: string, close: PeriodClose): Promise<void>;
+  /** Records a close in a transaction that checks the caller's fence. */
+  closePeriod(fence: Fence, close: PeriodClose): Promise<void>;
   /** The per-account lock syncs take; refused after `waitMs`. */
   lock(account: string, waitMs: number): Promise<LedgerLock>;
 }

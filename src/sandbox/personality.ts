@@ -66,13 +66,22 @@ export interface IssuedToken {
   expiresInSeconds: number;
 }
 
+/** `unknown`: a token this sandbox never issued. */
+export type TokenVerdict = 'valid' | 'expired' | 'unknown';
+
 /**
- * Bearer tokens. Any non-empty token is accepted, except tokens the sandbox issued whose lifetime
- * has passed on `ctx.clock`, and tokens in use when a test called `expireAll()`.
+ * Bearer tokens. Lenient personalities (HubSpot) accept any non-empty token, except tokens the
+ * sandbox issued whose lifetime has passed on `ctx.clock`, and tokens in use when a test called
+ * `expireAll()`. Strict personalities (`strictTokens`, Salesforce) accept only tokens the sandbox
+ * issued and that are still alive: `verify(token) === 'valid'` — also what a non-HTTP surface of
+ * a personality (a gRPC server) calls to check a token it is handed.
  */
 export interface TokenStore {
   issue(ttlSeconds: number): IssuedToken;
+  /** Lenient: `valid` for any token not issued here. */
   check(token: string): 'valid' | 'expired';
+  /** Strict: `valid` only for an issued, unexpired, unrevoked token. */
+  verify(token: string): TokenVerdict;
   expireAll(): void;
 }
 
@@ -84,6 +93,8 @@ export interface PersonalityOptions {
   dailyLimit: number | null;
   /** Lifetime of tokens the OAuth endpoints issue; null = the CRM's real default. */
   tokenTtlSeconds: number | null;
+  /** The account's time zone (IANA), the program's: seeded close dates are local midnights there. */
+  timezone: string;
   /** CRM-specific settings, documented by each personality. */
   extra: Readonly<Record<string, unknown>>;
 }
@@ -125,6 +136,9 @@ export interface Personality {
   routeKey(method: string, path: string): string | null;
   /** Paths that need no bearer token (OAuth token endpoints, version lists). */
   isPublic(method: string, path: string): boolean;
+  /** Only tokens the sandbox issued are accepted (TokenStore.verify); otherwise any non-empty one (check). */
+  readonly strictTokens?: boolean;
+  /** `expired` also answers an unknown token under `strictTokens`. */
   authFailure(reason: 'missing' | 'expired'): CrmResponse;
   faultResponse(status: number): CrmResponse;
   rateLimit?(req: SandboxRequestInfo): RateLimitOutcome;

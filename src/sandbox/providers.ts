@@ -42,12 +42,15 @@ export const sandboxBlock = defineBlock({
 /** The HubSpot sandbox accepts any token it did not issue itself. */
 const HUBSPOT_SANDBOX_TOKEN = 'partnersync-sandbox';
 
-/** The Salesforce sandbox's OAuth endpoint accepts any client and refresh token; these only make the calls well formed. */
+/**
+ * The Salesforce sandbox's token endpoint accepts any client; these only make the calls well
+ * formed. Client credentials, as an External Client App in a real org: the sandbox's sessions
+ * expire, and the adapter asks for a new one the same way.
+ */
 const SALESFORCE_SANDBOX_CREDENTIALS = {
-  flow: 'refresh_token',
+  flow: 'client_credentials',
   clientId: 'partnersync-sandbox',
   clientSecret: 'sandbox-secret',
-  refreshToken: 'sandbox-refresh-token',
 } as const;
 
 /** Starts the sandbox for `crm`, builds the adapter on it, and ties the sandbox's life to the adapter's. */
@@ -66,6 +69,8 @@ async function onSandbox(
     deals: settings.deals,
     stateFile,
     fields: 'provisioned',
+    // Seeded close dates are days in the program's zone, so both CRMs give the same money.
+    timezone: ctx.program.timezone,
     onError: (err) => {
       ctx.logger.error({ err }, `sandbox-${crm}: unexpected error`);
     },
@@ -112,6 +117,8 @@ export const sandboxHubspotProvider: CrmProvider = {
           logger: ctx.logger,
           basePath: sandbox.url,
           tokens: staticToken(HUBSPOT_SANDBOX_TOKEN),
+          // the sandbox issues the app's client-credentials token to any client (events: journal)
+          journalCredentials: { clientId: 'partnersync-sandbox', clientSecret: 'sandbox-secret' },
           ...(isHubspotPersonality(personality) ? { portalId: String(personality.state.portalId) } : {}),
         }),
       );

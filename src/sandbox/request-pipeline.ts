@@ -70,7 +70,12 @@ function authorizeAndLimit(
 ): void {
   if (!personality.isPublic(req.method, req.path)) {
     const token = bearerToken(req.get('authorization'));
-    const verdict = token === null ? 'missing' : deps.tokens.check(token) === 'expired' ? 'expired' : null;
+    const accepted =
+      token !== null &&
+      (personality.strictTokens === true
+        ? deps.tokens.verify(token) === 'valid'
+        : deps.tokens.check(token) === 'valid');
+    const verdict = token === null ? 'missing' : accepted ? null : 'expired';
     if (verdict) {
       sendCrmResponse(res, personality.authFailure(verdict));
       return;

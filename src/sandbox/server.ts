@@ -46,6 +46,8 @@ export interface SandboxOptions {
   searchLagMs?: number;
   dailyLimit?: number;
   tokenTtlSeconds?: number;
+  /** The CRM account's time zone, the program's (default UTC): seeded close dates are local midnights there. */
+  timezone?: string;
   extra?: Readonly<Record<string, unknown>>;
   /** Load on start when present; save after changes (debounced) and on stop. */
   stateFile?: string;
@@ -119,6 +121,7 @@ function createCore(
       searchLagMs: options.searchLagMs ?? 0,
       dailyLimit: options.dailyLimit ?? null,
       tokenTtlSeconds: options.tokenTtlSeconds ?? null,
+      timezone: options.timezone ?? 'UTC',
       extra: options.extra ?? {},
     },
     tokens,

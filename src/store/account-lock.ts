@@ -1,17 +1,23 @@
-// The per-account sync lock. PostgreSQL: a session advisory lock on a dedicated connection
-// (released by the server when the holder dies). SQLite: a lock file beside the database with
-// the holder's pid (a file left by a dead process is taken over). A second sync for the same
-// account is refused (or waits up to `waitMs`): two runs never post or write at the same time.
+// The per-account sync lock and its fencing token (issue 16). PostgreSQL: a session advisory lock
+// on a dedicated connection (released by the server when the holder dies). SQLite: a lock file
+// beside the database naming the holder (a file left by a dead process is taken over). A second
+// sync for the same account is refused (or waits up to `waitMs`).
+//
+// A lock alone cannot keep two runs apart for good (a PostgreSQL session can die under a running
+// sync; a lock file can be removed), so every acquisition also raises the account's lease epoch
+// (table account_leases, migration 005) and hands it out as the fence: the transactions that post
+// or record write-back state check it (fence.ts), and a run holding an older epoch stops.
 
 import { randomUUID } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import type { Kysely } from 'kysely';
 import pg from 'pg';
+import type { Fence, LedgerLock } from '../ledger/port.ts';
+import type { Database } from './schema.ts';
 
-export interface AccountLock {
-  release(): Promise<void>;
-}
+export type AccountLock = LedgerLock;
 
 export interface LockHolder {
   pid: number | null;
@@ -47,6 +53,27 @@ async function withWait(waitMs: number, attempt: () => Promise<AccountLock | nul
   }
 }
 
+/**
+ * Raises the account's lease epoch and returns it: the fence of the acquisition just made. Called
+ * only while holding the lock, so epochs are handed out in the order the lock was taken.
+ */
+export async function raiseEpoch(db: Kysely<Database>, account: string, at: number): Promise<number> {
+  const holder = `${process.pid}@${hostname()}`;
+  const row = await db
+    .insertInto('account_leases')
+    .values({ account, epoch: 1, holder, acquired_at: at })
+    .onConflict((oc) =>
+      oc.column('account').doUpdateSet((eb) => ({
+        epoch: eb('account_leases.epoch', '+', 1),
+        holder: eb.ref('excluded.holder'),
+        acquired_at: eb.ref('excluded.acquired_at'),
+      })),
+    )
+    .returning('epoch')
+    .executeTakeFirstOrThrow();
+  return Number(row.epoch);
+}
+
 // ---- SQLite: lock files -------------------------------------------------------------------------
 
 /** Lock files held by this process (in-memory databases have no folder to put a file in). */
@@ -62,14 +89,24 @@ function processAlive(pid: number): boolean {
   }
 }
 
-function readHolder(file: string): LockHolder | null {
+interface FileContent extends LockHolder {
+  /** Which acquisition wrote the file: release removes only its own. */
+  token: string | null;
+}
+
+function readHolder(file: string): FileContent | null {
   try {
-    const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockHolder>;
-    return { pid: typeof raw.pid === 'number' ? raw.pid : null, host: raw.host ?? null, since: raw.since ?? null };
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<FileContent>;
+    return {
+      pid: typeof raw.pid === 'number' ? raw.pid : null,
+      host: raw.host ?? null,
+      since: raw.since ?? null,
+      token: typeof raw.token === 'string' ? raw.token : null,
+    };
   } catch (err) {
-    // a file being written right now, or removed in between: treat as held by someone unknown
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    return { pid: null, host: null, since: null };
+    // debris (an empty or partial file left by an older version killed while writing it)
+    return { pid: null, host: null, since: null, token: null };
   }
 }
 
@@ -78,7 +115,7 @@ export function lockFilePath(dbFile: string, account: string): string {
   return `${dbFile}.${safe}.lock`;
 }
 
-/** An unreadable lock file this old is debris (lock files appear complete, see tryFileLock). */
+/** An unreadable lock file this old is debris (this version writes lock files whole, by rename). */
 const UNREADABLE_STALE_MS = 10_000;
 
 function olderThan(file: string, ms: number): boolean {
@@ -90,68 +127,110 @@ function olderThan(file: string, ms: number): boolean {
   }
 }
 
-function tryFileLock(file: string): AccountLock | null | LockHolder {
+/** A holder that cannot be holding any more: a dead process on this host, or old debris. */
+function isStale(file: string, holder: FileContent): boolean {
+  const unreadable = holder.pid === null && holder.host === null && holder.since === null;
+  if (unreadable) return olderThan(file, UNREADABLE_STALE_MS);
+  return holder.pid !== null && holder.host === hostname() && holder.pid !== process.pid && !processAlive(holder.pid);
+}
+
+/**
+ * One attempt, atomic against every other partnersync process: the look at the file, the
+ * takeover of a stale one and the epoch raise happen inside one SQLite write transaction
+ * (BEGIN IMMEDIATE, sqlite-database.ts), so contenders take turns. Checking a stale file and then
+ * replacing it outside such a transaction let two contenders both "take over" (issue 16).
+ */
+async function tryFileLock(db: Kysely<Database>, file: string, account: string): Promise<AccountLock | LockHolder> {
   mkdirSync(path.dirname(file), { recursive: true });
-  // The lock file appears with its content in one step (a hard link to a finished file), so a
-  // process killed while taking the lock can never leave an empty lock file that nobody takes over.
-  const draft = `${file}.${randomUUID()}.tmp`;
-  writeFileSync(draft, JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
-  try {
-    linkSync(draft, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  const token = randomUUID();
+  const got = await db.transaction().execute(async (trx): Promise<number | LockHolder> => {
     const holder = readHolder(file);
-    if (holder === null) return null; // removed in between: try again
-    const unreadable = holder.pid === null && holder.host === null && holder.since === null;
-    const stale = unreadable
-      ? olderThan(file, UNREADABLE_STALE_MS)
-      : holder.pid !== null && holder.host === hostname() && holder.pid !== process.pid && !processAlive(holder.pid);
-    if (!stale) return holder;
-    rmSync(file, { force: true });
-    return null;
-  } finally {
-    rmSync(draft, { force: true });
-  }
+    if (holder !== null && !isStale(file, holder)) return holder;
+    // written whole, then renamed over whatever stale file is there: a process killed at any
+    // moment leaves either no file, the old one, or a complete one naming a dead process
+    const draft = `${file}.${token}.tmp`;
+    writeFileSync(
+      draft,
+      JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString(), token }),
+    );
+    try {
+      renameSync(draft, file);
+    } finally {
+      rmSync(draft, { force: true });
+    }
+    try {
+      return await raiseEpoch(trx, account, Date.now());
+    } catch (err) {
+      rmSync(file, { force: true }); // ours, just written: nobody else can have replaced it yet
+      throw err;
+    }
+  });
+  if (typeof got !== 'number') return got;
+  const fence: Fence = { account, epoch: got, session: null };
   let released = false;
   return {
-    release: () => {
-      if (!released) rmSync(file, { force: true });
+    fence,
+    lost: () => {
+      if (released) return 'the lock was released';
+      const now = readHolder(file);
+      if (now?.token === token) return null;
+      return now === null ? 'its lock file was removed' : `its lock file now names pid ${now.pid ?? '?'}`;
+    },
+    release: async () => {
+      if (released) return;
       released = true;
-      return Promise.resolve();
+      try {
+        // remove the file only while it is ours, in a write transaction so no takeover interleaves
+        await db.transaction().execute(() => {
+          if (readHolder(file)?.token === token) rmSync(file, { force: true });
+          return Promise.resolve();
+        });
+      } catch {
+        // the store is gone or busy: the file names this process, and once it exits the next
+        // sync takes it over; releasing never changes how the run ended
+      }
     },
   };
 }
 
-export async function acquireSqliteLock(dbFile: string, account: string, waitMs: number): Promise<AccountLock> {
-  let holder: LockHolder | null = null;
+export async function acquireSqliteLock(
+  db: Kysely<Database>,
+  dbFile: string,
+  account: string,
+  waitMs: number,
+): Promise<AccountLock> {
   if (dbFile === ':memory:') {
     const key = `memory:${account}`;
-    const lock = await withWait(waitMs, () => {
-      if (memoryLocks.has(key)) return Promise.resolve(null);
+    const lock = await withWait(waitMs, async () => {
+      if (memoryLocks.has(key)) return null;
       memoryLocks.add(key);
-      return Promise.resolve({
-        release: () => {
-          memoryLocks.delete(key);
-          return Promise.resolve();
-        },
-      });
+      try {
+        const fence: Fence = { account, epoch: await raiseEpoch(db, account, Date.now()), session: null };
+        let released = false;
+        return {
+          fence,
+          lost: () => (released ? 'the lock was released' : null),
+          release: () => {
+            if (!released) memoryLocks.delete(key);
+            released = true;
+            return Promise.resolve();
+          },
+        };
+      } catch (err) {
+        memoryLocks.delete(key);
+        throw err;
+      }
     });
     if (lock === null) throw new LockBusyError(account, { pid: process.pid, host: hostname(), since: null });
     return lock;
   }
   const file = lockFilePath(dbFile, account);
-  const lock = await withWait(waitMs, () => {
-    const got = tryFileLock(file);
-    if (got !== null && 'release' in got) return Promise.resolve(got);
-    // a stale file was removed (null): the next attempt takes the lock without waiting
-    if (got === null) {
-      const again = tryFileLock(file);
-      if (again !== null && 'release' in again) return Promise.resolve(again);
-      holder = again;
-      return Promise.resolve(null);
-    }
-    holder = got;
-    return Promise.resolve(null);
+  let holder: LockHolder | null = null;
+  const lock = await withWait(waitMs, async () => {
+    const got = await tryFileLock(db, file, account);
+    if ('release' in got) return got;
+    holder = { pid: got.pid, host: got.host, since: got.since };
+    return null;
   });
   if (lock === null) throw new LockBusyError(account, holder);
   return lock;
@@ -160,40 +239,61 @@ export async function acquireSqliteLock(dbFile: string, account: string, waitMs:
 // ---- PostgreSQL: advisory locks -----------------------------------------------------------------
 
 /** First key of the two-key advisory lock: "psnc", so our locks never collide with other apps'. */
-const LOCK_NAMESPACE = 0x70736e63;
+export const LOCK_NAMESPACE = 0x70736e63;
 
 export async function acquirePostgresLock(
   connectionString: string,
+  db: Kysely<Database>,
   account: string,
   waitMs: number,
 ): Promise<AccountLock> {
   // A dedicated connection: the lock lives as long as this session, whatever the pool does.
-  const client = new pg.Client({ connectionString, application_name: 'partnersync-lock' });
+  // TCP keep-alive makes a silently vanished server (failover, a proxy) end the session here too.
+  const client = new pg.Client({ connectionString, application_name: 'partnersync-lock', keepAlive: true });
+  let lostWhy: string | null = null;
+  let released = false;
+  // The session ending (server restart, idle timeout, pg_terminate_backend) must not crash the
+  // process: the lock is gone with it. It is remembered, and the run stops at its next check.
+  client.on('error', (err) => {
+    lostWhy ??= `its lock session ended (${err.message})`;
+  });
+  client.on('end', () => {
+    if (!released) lostWhy ??= 'its lock session ended';
+  });
   await client.connect();
-  // An error on an idle lock connection (server restart) must not crash the process; the lock is
-  // gone with the session, and the run's own queries will fail and report it.
-  client.on('error', () => undefined);
   try {
+    const pid = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+    const session = pid.rows[0]?.pid ?? null;
     const lock = await withWait(waitMs, async () => {
       const res = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as locked', [
         LOCK_NAMESPACE,
         account,
       ]);
       if (res.rows[0]?.locked !== true) return null;
+      // held: raise the lease epoch (through the pool: a posting transaction that still holds the
+      // lease row of a run that lost its session finishes first, and its entries are then seen)
+      const fence: Fence = { account, epoch: await raiseEpoch(db, account, Date.now()), session };
       return {
+        fence,
+        lost: () => lostWhy ?? (released ? 'the lock was released' : null),
         release: async () => {
+          if (released) return;
+          released = true;
           try {
-            await client.query('select pg_advisory_unlock($1, hashtext($2))', [LOCK_NAMESPACE, account]);
-          } finally {
-            await client.end();
+            if (lostWhy === null)
+              await client.query('select pg_advisory_unlock($1, hashtext($2))', [LOCK_NAMESPACE, account]);
+          } catch {
+            // the session died meanwhile: the server released the lock with it
           }
+          await client.end().catch(() => undefined);
         },
       };
     });
     if (lock === null) throw new LockBusyError(account, null);
     return lock;
   } catch (err) {
-    await client.end();
+    released = true;
+    await client.end().catch(() => undefined);
     throw err;
   }
 }

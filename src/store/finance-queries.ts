@@ -14,7 +14,9 @@ import type {
   SealedPayee,
   SettleOutcome,
 } from '../ledger/finance-port.ts';
+import type { Fence } from '../ledger/port.ts';
 import type { LedgerEntry, NewLedgerEntry } from '../ledger/types.ts';
+import { assertFence } from './fence.ts';
 import type { Database, ManualAdjustmentRow, PayoutLineRow, PayoutRunRow } from './schema.ts';
 
 const num = (v: bigint | number | string): number => (typeof v === 'number' ? v : Number(v));
@@ -167,13 +169,15 @@ export class FinanceQueries implements FinanceStore {
   }
 
   async approveAdjustment(
-    account: string,
+    fence: Fence,
     id: string,
     decidedBy: string,
     at: number,
     entry: NewLedgerEntry,
   ): Promise<LedgerEntry | null> {
+    const account = fence.account;
     return this.#db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence);
       const updated = await trx
         .updateTable('manual_adjustments')
         .set({ status: 'approved', decided_by: decidedBy, decided_at: at, booked_period: entry.period })
@@ -215,8 +219,10 @@ export class FinanceQueries implements FinanceStore {
     return new Set(rows.map((r) => r.entry_id));
   }
 
-  async insertPayoutRun(account: string, run: PayoutRun): Promise<void> {
+  async insertPayoutRun(fence: Fence, run: PayoutRun): Promise<void> {
+    const account = fence.account;
     await this.#db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence);
       await trx
         .insertInto('payout_runs')
         .values({

@@ -7,7 +7,10 @@ import type { SnapshotTouch } from '../domain/snapshot.ts';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { PullPage, PulledDeal, PulledPartner } from '../domain/records.ts';
 import type { KeyBalance, LedgerEntry, LedgerInputs, NewLedgerEntry, PeriodClose } from '../ledger/types.ts';
+import { LedgerMovedError } from '../ledger/errors.ts';
+import type { Fence, LedgerVersion, LedgerView } from '../ledger/port.ts';
 import type { AccountLock } from './account-lock.ts';
+import { assertFence } from './fence.ts';
 import { appendAudit, auditEntries } from './audit-queries.ts';
 import type { FinanceStore } from '../ledger/finance-port.ts';
 import { FinanceQueries } from './finance-queries.ts';
@@ -45,6 +48,7 @@ import type {
   Store,
   StoredCredential,
   WriteIntent,
+  WriteRefusal,
   WrittenUpdate,
 } from './store.ts';
 
@@ -125,6 +129,22 @@ function taskFromRow(r: Selectable<TaskOutboxRow>): OutboxTask {
     attempts: r.attempts,
     lastError: r.last_error,
   };
+}
+
+/** What is posted per key so far, from the account's entries in seq order. */
+function balancesOf(rows: readonly Selectable<LedgerEntryRow>[]): Map<string, KeyBalance> {
+  const out = new Map<string, KeyBalance>();
+  for (const r of rows) {
+    const e = entryFromRow(r);
+    const b = out.get(e.key);
+    if (b) {
+      b.posted += e.amount;
+      b.last = e;
+    } else {
+      out.set(e.key, { key: e.key, posted: e.amount, last: e });
+    }
+  }
+  return out;
 }
 
 export interface StoreDriver {
@@ -300,12 +320,16 @@ export class KyselyStore implements Store {
       .execute();
   }
 
-  async beginPull(account: string, state: PullState, at: number): Promise<void> {
-    await this.saveState(this.db, account, state, at);
+  async beginPull(account: string, state: PullState, at: number, fence: Fence): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence, account);
+      await this.saveState(trx, account, state, at);
+    });
   }
 
-  async applyPage(account: string, state: PullState, page: PullPage, at: number): Promise<void> {
+  async applyPage(account: string, state: PullState, page: PullPage, at: number, fence: Fence): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence, account);
       for (const part of chunks(page.partners)) {
         await trx
           .insertInto('cached_partners')
@@ -391,8 +415,14 @@ export class KyselyStore implements Store {
     });
   }
 
-  async finishPull(account: string, state: PullState, at: number): Promise<{ partners: number; deals: number }> {
+  async finishPull(
+    account: string,
+    state: PullState,
+    at: number,
+    fence: Fence,
+  ): Promise<{ partners: number; deals: number }> {
     return this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence, account);
       let partners = 0;
       let deals = 0;
       if (state.mode === 'full') {
@@ -494,10 +524,11 @@ export class KyselyStore implements Store {
     return out;
   }
 
-  async updateWritten(account: string, update: WrittenUpdate, at: number): Promise<void> {
+  async updateWritten(account: string, update: WrittenUpdate, at: number, fence: Fence): Promise<void> {
     // a read and a multi-row upsert per chunk rather than two round trips per record: the
     // first write-back touches most of the cache, and PostgreSQL pays for every round trip
     await this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence, account);
       for (const part of chunks(update.partners)) {
         const rows = await trx
           .selectFrom('cached_partners')
@@ -566,8 +597,15 @@ export class KyselyStore implements Store {
 
   // ---- write-back state ---------------------------------------------------------------------
 
-  async recordWrites(account: string, runId: string, intents: readonly WriteIntent[], at: number): Promise<void> {
+  async recordWrites(
+    account: string,
+    runId: string,
+    intents: readonly WriteIntent[],
+    at: number,
+    fence: Fence,
+  ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence, account);
       // a newer diff replaces whatever an interrupted run left pending
       await trx
         .updateTable('write_state')
@@ -601,8 +639,10 @@ export class KyselyStore implements Store {
     done: readonly string[],
     failed: readonly { id: string; reason: string }[],
     at: number,
+    fence: Fence,
   ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence, account);
       for (const ids of chunks(done, 500)) {
         await trx
           .updateTable('write_state')
@@ -625,40 +665,72 @@ export class KyselyStore implements Store {
   // ---- ledger -------------------------------------------------------------------------------
 
   async keyBalances(account: string): Promise<Map<string, KeyBalance>> {
-    const rows = await this.db
-      .selectFrom('ledger_entries')
-      .selectAll()
-      .where('account', '=', account)
-      .orderBy('seq')
-      .execute();
-    const out = new Map<string, KeyBalance>();
-    for (const r of rows) {
-      const e = entryFromRow(r);
-      const b = out.get(e.key);
-      if (b) {
-        b.posted += e.amount;
-        b.last = e;
-      } else {
-        out.set(e.key, { key: e.key, posted: e.amount, last: e });
-      }
-    }
-    return out;
+    return balancesOf(
+      await this.db.selectFrom('ledger_entries').selectAll().where('account', '=', account).orderBy('seq').execute(),
+    );
   }
 
+  async ledgerView(account: string): Promise<LedgerView> {
+    // one transaction: the balances, the closes and the version they were read at agree
+    return this.db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .selectFrom('ledger_entries')
+        .selectAll()
+        .where('account', '=', account)
+        .orderBy('seq')
+        .execute();
+      const closes = await trx
+        .selectFrom('period_closes')
+        .selectAll()
+        .where('account', '=', account)
+        .orderBy('period')
+        .execute();
+      const last = rows.at(-1);
+      return {
+        balances: balancesOf(rows),
+        closes: closes.map((r) => ({ period: r.period, closedAt: toNum(r.closed_at), closedBy: r.closed_by })),
+        version: { seq: last === undefined ? 0 : toNum(last.seq), closes: closes.length },
+      };
+    });
+  }
+
+  async checkFence(fence: Fence): Promise<void> {
+    await this.db.transaction().execute((trx) => assertFence(trx, fence));
+  }
+
+  /**
+   * Posts in one transaction that proves ownership first (the fence), then that the ledger is
+   * still where the plan read it (issue 16): a run that lost the account, or planned from balances
+   * someone has since changed, posts nothing.
+   */
   async postEntries(
-    account: string,
+    fence: Fence,
     runId: string,
     entries: readonly NewLedgerEntry[],
     at: number,
+    planned: LedgerVersion,
   ): Promise<LedgerEntry[]> {
-    if (entries.length === 0) return [];
+    const account = fence.account;
     return this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence);
       const max = await trx
         .selectFrom('ledger_entries')
         .select((eb) => eb.fn.max('seq').as('seq'))
         .where('account', '=', account)
         .executeTakeFirst();
+      const closes = await trx
+        .selectFrom('period_closes')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('account', '=', account)
+        .executeTakeFirst();
       let seq = max?.seq == null ? 0 : toNum(max.seq);
+      const version: LedgerVersion = { seq, closes: closes === undefined ? 0 : toNum(closes.n) };
+      if (version.seq !== planned.seq || version.closes !== planned.closes) {
+        throw new LedgerMovedError(
+          `the ledger of ${account} changed after this run read it (entries through seq ${version.seq} and ${version.closes} closes now, ${planned.seq} and ${planned.closes} when planned): nothing posted; the next run plans again`,
+        );
+      }
+      if (entries.length === 0) return [];
       const posted: LedgerEntry[] = entries.map((e) => ({ ...e, id: randomUUID(), seq: ++seq, runId, postedAt: at }));
       for (const part of chunks(posted)) {
         await trx
@@ -725,11 +797,14 @@ export class KyselyStore implements Store {
     return rows.map((r) => ({ period: r.period, closedAt: toNum(r.closed_at), closedBy: r.closed_by }));
   }
 
-  async closePeriod(account: string, close: PeriodClose): Promise<void> {
-    await this.db
-      .insertInto('period_closes')
-      .values({ account, period: close.period, closed_at: close.closedAt, closed_by: close.closedBy })
-      .execute();
+  async closePeriod(fence: Fence, close: PeriodClose): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence);
+      await trx
+        .insertInto('period_closes')
+        .values({ account: fence.account, period: close.period, closed_at: close.closedAt, closed_by: close.closedBy })
+        .execute();
+    });
   }
 
   // ---- alerts and tasks -----------------------------------------------------------------------
@@ -762,8 +837,9 @@ export class KyselyStore implements Store {
     }));
   }
 
-  async applyAlerts(account: string, c: AlertChanges): Promise<void> {
+  async applyAlerts(account: string, c: AlertChanges, fence: Fence): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence, account);
       for (const ids of chunks(c.resolve, 500)) {
         await trx
           .updateTable('alert_episodes')
@@ -879,8 +955,10 @@ export class KyselyStore implements Store {
     account: string,
     created: readonly { marker: string; taskId: string }[],
     failed: readonly { marker: string; reason: string }[],
+    fence: Fence,
   ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence, account);
       for (const t of created) {
         await trx
           .updateTable('task_outbox')
@@ -895,6 +973,60 @@ export class KyselyStore implements Store {
           .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: f.reason }))
           .where('account', '=', account)
           .where('marker', '=', f.marker)
+          .execute();
+      }
+    });
+  }
+
+  // ---- write refusals (issue 14) --------------------------------------------------------------
+
+  async writeRefusals(account: string): Promise<WriteRefusal[]> {
+    const rows = await this.db
+      .selectFrom('write_refusals')
+      .selectAll()
+      .where('account', '=', account)
+      .orderBy('at', 'desc')
+      .orderBy('object')
+      .orderBy('record_id')
+      .execute();
+    return rows.map((r) => ({
+      object: r.object as WriteRefusal['object'],
+      recordId: r.record_id,
+      fields: JSON.parse(r.fields) as Record<string, unknown>,
+      properties: JSON.parse(r.properties) as string[],
+      message: r.message,
+      runId: r.run_id,
+      at: toNum(r.at),
+    }));
+  }
+
+  async saveRefusals(
+    account: string,
+    refusals: readonly WriteRefusal[],
+    cleared: readonly { object: WriteRefusal['object']; recordId: string }[],
+  ): Promise<void> {
+    if (refusals.length === 0 && cleared.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const c of cleared) {
+        await trx
+          .deleteFrom('write_refusals')
+          .where('account', '=', account)
+          .where('object', '=', c.object)
+          .where('record_id', '=', c.recordId)
+          .execute();
+      }
+      for (const r of refusals) {
+        const row = {
+          fields: JSON.stringify(r.fields),
+          properties: JSON.stringify(r.properties),
+          message: r.message,
+          run_id: r.runId,
+          at: r.at,
+        };
+        await trx
+          .insertInto('write_refusals')
+          .values({ account, object: r.object, record_id: r.recordId, ...row })
+          .onConflict((oc) => oc.columns(['account', 'object', 'record_id']).doUpdateSet(row))
           .execute();
       }
     });

@@ -286,12 +286,59 @@ const v004: Migration = {
   },
 };
 
+/**
+ * Account leases (issue 16): the fencing token of the per-account lock. Every acquisition raises
+ * `epoch`; a run's posting and write-back bookkeeping transactions check it, so a run that lost
+ * the account (its lock taken over or its lock session gone) can no longer post or record writes.
+ */
+const v005: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('account_leases')
+      .addColumn('account', 'text', (c) => c.primaryKey())
+      .addColumn('epoch', 'bigint', (c) => c.notNull())
+      .addColumn('holder', 'text', (c) => c.notNull())
+      .addColumn('acquired_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable('account_leases').execute();
+  },
+};
+
+/**
+ * Write refusals (issue 14): the records and tasks the CRM refused for what they held (HubSpot's
+ * portal validation rules), one row per record with what was sent, the properties named and the
+ * CRM's message. A sync holds back an unchanged refused write for a day (docs/crm-notes.md).
+ */
+const v007: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('write_refusals')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('object', 'text', (c) => c.notNull())
+      .addColumn('record_id', 'text', (c) => c.notNull())
+      .addColumn('fields', 'text', (c) => c.notNull())
+      .addColumn('properties', 'text', (c) => c.notNull())
+      .addColumn('message', 'text', (c) => c.notNull())
+      .addColumn('run_id', 'text', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('write_refusals_pk', ['account', 'object', 'record_id'])
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable('write_refusals').execute();
+  },
+};
+
 /** Versions in order; the name is the version recorded in kysely_migration. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': v001,
   '002-credentials': v002,
   '003-event-checkpoints': v003,
   '004-notifications-audit': v004,
+  '005-account-leases': v005,
+  '007-write-refusals': v007,
   '009-finance': v009Finance,
 };
 

@@ -169,6 +169,18 @@ export interface WriteStateRow {
 }
 
 /** A change-event source's position (src/crm/events.ts), by the source's own key. */
+/** One refused write per record (migration 007): `fields` and `properties` are JSON. */
+export interface WriteRefusalRow {
+  account: string;
+  object: string;
+  record_id: string;
+  fields: string;
+  properties: string;
+  message: string;
+  run_id: string;
+  at: Int64;
+}
+
 export interface EventCheckpointRow {
   account: string;
   key: string;
@@ -308,6 +320,15 @@ export interface PayeeRow {
   updated_at: Int64;
 }
 
+/** The lease of the per-account lock (migration 005): `epoch` is raised at every acquisition. */
+export interface AccountLeaseRow {
+  account: string;
+  epoch: Int64;
+  /** Who took it last: "pid@host" (for messages). */
+  holder: string;
+  acquired_at: Int64;
+}
+
 export interface Database {
   accounts: AccountRow;
   runs: RunRow;
@@ -322,6 +343,7 @@ export interface Database {
   write_state: WriteStateRow;
   credentials: CredentialRow;
   event_checkpoints: EventCheckpointRow;
+  write_refusals: WriteRefusalRow;
   notification_events: NotificationEventRow;
   notification_deliveries: NotificationDeliveryRow;
   notification_state: NotificationStateRow;
@@ -331,4 +353,5 @@ export interface Database {
   payout_lines: PayoutLineRow;
   payout_line_entries: PayoutLineEntryRow;
   payees: PayeeRow;
+  account_leases: AccountLeaseRow;
 }

@@ -15,7 +15,7 @@ import type {
 } from '../domain/records.ts';
 import type { AccountLock } from './account-lock.ts';
 import type { KeyBalance, LedgerEntry, LedgerKind, NewLedgerEntry, PeriodClose } from '../ledger/types.ts';
-import type { LedgerStore } from '../ledger/port.ts';
+import type { Fence, LedgerStore } from '../ledger/port.ts';
 import type { FinanceStore } from '../ledger/finance-port.ts';
 import type { AuditStore, NotificationStore, QueuedEvent } from './notifications.ts';
 import type { RunStatus, TaskStatus } from './schema.ts';
@@ -106,6 +106,20 @@ export interface WriteIntent {
   fields: Record<string, unknown>;
 }
 
+/** A write the CRM refused for what it held (validation rules), kept until the record is written. */
+export interface WriteRefusal {
+  object: 'partner' | 'deal' | 'task';
+  /** The record id; for a task, its marker. */
+  recordId: string;
+  /** What was sent (field values; a task's request), to tell whether a later write changed. */
+  fields: Record<string, unknown>;
+  /** The properties the CRM named. */
+  properties: string[];
+  message: string;
+  runId: string;
+  at: number;
+}
+
 /** A rotated credential and the configured value it descends from (see CredentialRow). */
 export interface StoredCredential {
   value: string;
@@ -128,7 +142,10 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   credential(name: string): Promise<StoredCredential | null>;
   saveCredential(name: string, credential: StoredCredential, at: number): Promise<void>;
 
-  /** The per-account sync lock (account-lock.ts): refused with LockBusyError after `waitMs`. */
+  /**
+   * The per-account sync lock (account-lock.ts): refused with LockBusyError after `waitMs`. Its
+   * fence goes with every write below that takes one (checked inside the write's transaction).
+   */
   lock(account: string, waitMs: number): Promise<AccountLock>;
   ensureAccount(account: string, provider: string, at: number): Promise<void>;
   listAccounts(): Promise<{ account: string; provider: string }[]>;
@@ -142,29 +159,45 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
 
   pullState(account: string): Promise<PullState | null>;
   /** Starts a pull: a full pull tags the records it sees with `pullId`. */
-  beginPull(account: string, state: PullState, at: number): Promise<void>;
+  beginPull(account: string, state: PullState, at: number, fence: Fence): Promise<void>;
   /** Applies one page and its checkpoint in one transaction. */
-  applyPage(account: string, state: PullState, page: PullPage, at: number): Promise<void>;
+  applyPage(account: string, state: PullState, page: PullPage, at: number, fence: Fence): Promise<void>;
   /** Ends a pull; a full pull removes the records it did not see. Returns how many it removed. */
-  finishPull(account: string, state: PullState, at: number): Promise<{ partners: number; deals: number }>;
+  finishPull(account: string, state: PullState, at: number, fence: Fence): Promise<{ partners: number; deals: number }>;
   loadCache(account: string): Promise<CachedRecords>;
   /** The cached touches of these deals (deals not in the cache are absent). */
   cachedTouches(account: string, dealIds: readonly string[]): Promise<Map<string, SnapshotTouch[]>>;
   /** After a successful write-back: what the CRM now holds. */
-  updateWritten(account: string, update: WrittenUpdate, at: number): Promise<void>;
+  updateWritten(account: string, update: WrittenUpdate, at: number, fence: Fence): Promise<void>;
 
-  recordWrites(account: string, runId: string, intents: readonly WriteIntent[], at: number): Promise<void>;
+  recordWrites(
+    account: string,
+    runId: string,
+    intents: readonly WriteIntent[],
+    at: number,
+    fence: Fence,
+  ): Promise<void>;
   settleWrites(
     account: string,
     done: readonly string[],
     failed: readonly { id: string; reason: string }[],
     at: number,
+    fence: Fence,
+  ): Promise<void>;
+
+  /** Current write refusals of the account, newest first (issue 14). */
+  writeRefusals(account: string): Promise<WriteRefusal[]>;
+  /** Records refusals (replacing a record's previous one) and forgets those of `cleared` records. */
+  saveRefusals(
+    account: string,
+    refusals: readonly WriteRefusal[],
+    cleared: readonly { object: WriteRefusal['object']; recordId: string }[],
   ): Promise<void>;
 
   openEpisodes(account: string): Promise<AlertEpisode[]>;
   episodes(account: string, filter: { partnerId?: string; openOnly?: boolean }): Promise<AlertEpisode[]>;
   partnerStates(account: string): Promise<PartnerState[]>;
-  applyAlerts(account: string, changes: AlertChanges): Promise<void>;
+  applyAlerts(account: string, changes: AlertChanges, fence: Fence): Promise<void>;
 
   pendingTasks(account: string): Promise<OutboxTask[]>;
   tasks(account: string): Promise<OutboxTask[]>;
@@ -172,5 +205,6 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
     account: string,
     created: readonly { marker: string; taskId: string }[],
     failed: readonly { marker: string; reason: string }[],
+    fence: Fence,
   ): Promise<void>;
 }

@@ -45,6 +45,12 @@ export class SimulatedCrash extends Error {
   }
 }
 
+/**
+ * Test hook awaited at moments where another process may act (issue 16): after the ledger plan is
+ * made and before it is posted, before each CRM write batch, before the task step.
+ */
+export type PausePoint = 'ledger-planned' | 'write-batch' | 'tasks';
+
 export interface SyncProgress {
   step: 'pull' | 'compute' | 'ledger' | 'alerts' | 'write-back' | 'tasks' | 'done';
   pages?: number;
@@ -58,6 +64,7 @@ export interface SyncDeps {
   logger: Logger;
   config: LoadedConfig;
   faults?: FaultHook | undefined;
+  pause?: ((point: PausePoint) => Promise<void>) | undefined;
   onProgress?: ((p: SyncProgress) => void) | undefined;
 }
 

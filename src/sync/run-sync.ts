@@ -5,13 +5,23 @@
 
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { CrmError, type CallStats, type PulledDeal, type PulledPartner, type WriteFailure } from '../crm/port.ts';
+import {
+  CrmError,
+  type CallStats,
+  type PulledDeal,
+  type PulledPartner,
+  type TaskResult,
+  type WriteFailure,
+} from '../crm/port.ts';
+import { isHeld, refusalKey, taskFields } from './write-refusals.ts';
 import { computeDetailed, type EngineOutput } from '../domain/engine.ts';
 import { dealOutcomes } from '../domain/outcomes.ts';
 import { formatMinor } from '../domain/money.ts';
 import type { Snapshot } from '../domain/snapshot.ts';
 import { alertNotifications, runNotifications } from '../notify/sync-hook.ts';
 import type { LedgerKind, PullState, RunStatus } from '../store/store.ts';
+import type { AccountLock } from '../store/account-lock.ts';
+import { AccountLostError, LedgerMovedError } from '../ledger/errors.ts';
 import { healthDropped, planEpisodes } from './alert-episodes.ts';
 import { SimulatedCrash, type FaultPoint, type SyncDeps } from './deps.ts';
 import { clawbackAlerts, planLedger, targetEntries } from '../ledger/plan.ts';
@@ -52,8 +62,21 @@ export interface RunReport {
   snapshot: { partners: number; deals: number; rejected: { dealId: string; reason: string }[]; warnings: string[] };
   ledger: { posted: Record<Exclude<LedgerKind, 'manual'>, number>; net: string; clawbacksNotPosted: number };
   alerts: { open: number; opened: number; resolved: number };
-  writeBack: { partners: number; deals: number; expiredRegistrations: number; failures: WriteFailure[] };
-  tasks: { created: number; foundExisting: number; failed: { marker: string; reason: string }[] };
+  writeBack: {
+    partners: number;
+    deals: number;
+    expiredRegistrations: number;
+    failures: WriteFailure[];
+    /** Records whose write the CRM refused before, unchanged since: not sent (write-refusals.ts). */
+    held?: number;
+  };
+  tasks: {
+    created: number;
+    foundExisting: number;
+    failed: { marker: string; reason: string; properties?: string[] }[];
+    /** Tasks the CRM refused before, unchanged since: not sent. */
+    held?: number;
+  };
   durationsMs: Record<string, number>;
   apiCalls: CallStats['byEndpoint'];
   abandonedRuns: number;
@@ -76,8 +99,8 @@ function emptyReport(mode: string): RunReport {
     snapshot: { partners: 0, deals: 0, rejected: [], warnings: [] },
     ledger: { posted: { accrual: 0, adjustment: 0, clawback: 0 }, net: '0', clawbacksNotPosted: 0 },
     alerts: { open: 0, opened: 0, resolved: 0 },
-    writeBack: { partners: 0, deals: 0, expiredRegistrations: 0, failures: [] },
-    tasks: { created: 0, foundExisting: 0, failed: [] },
+    writeBack: { partners: 0, deals: 0, expiredRegistrations: 0, failures: [], held: 0 },
+    tasks: { created: 0, foundExisting: 0, failed: [], held: 0 },
     durationsMs: {},
     apiCalls: {},
     abandonedRuns: 0,
@@ -110,13 +133,15 @@ class Run {
   readonly account: string;
   readonly asOf: number;
   readonly report: RunReport;
+  readonly lock: AccountLock;
   private readonly counts = new Map<FaultPoint, number>();
 
-  constructor(deps: SyncDeps, options: SyncOptions, account: string, asOf: number) {
+  constructor(deps: SyncDeps, options: SyncOptions, lock: AccountLock, asOf: number) {
     this.deps = deps;
     this.options = options;
     this.id = options.runId ?? randomUUID();
-    this.account = account;
+    this.lock = lock;
+    this.account = lock.fence.account;
     this.asOf = asOf;
     this.report = emptyReport(options.targeted ? 'targeted' : options.full === true ? 'full' : 'incremental');
   }
@@ -126,6 +151,16 @@ class Run {
     const count = (this.counts.get(point) ?? 0) + 1;
     this.counts.set(point, count);
     this.deps.faults?.(point, { count });
+  }
+
+  /**
+   * Proves the run still owns the account before a CRM write, which no transaction of ours can
+   * cover (issue 16): the lock is not known lost, and the lease epoch is still the run's.
+   */
+  async owned(): Promise<void> {
+    const why = this.lock.lost();
+    if (why !== null) throw new AccountLostError(this.account, why);
+    await this.deps.store.checkFence(this.lock.fence);
   }
 
   async timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
@@ -147,7 +182,7 @@ class Run {
     if (targeted) {
       const page = await crm.pullRecords(targeted);
       const state: PullState = previous ?? { cursor: null, pullId: this.id, mode: 'incremental', done: true, pages: 0 };
-      await store.applyPage(this.account, state, page, clock.now());
+      await store.applyPage(this.account, state, page, clock.now(), this.lock.fence);
       this.count(page);
       this.boundary('after-page');
       return;
@@ -164,7 +199,7 @@ class Run {
     } else {
       state = { cursor: previous.cursor, pullId: this.id, mode: 'incremental', done: false, pages: 0 };
     }
-    await store.beginPull(this.account, state, clock.now());
+    await store.beginPull(this.account, state, clock.now(), this.lock.fence);
     const pages = crm.pull({
       mode: state.mode,
       cursor: state.cursor,
@@ -173,7 +208,7 @@ class Run {
     });
     for await (const page of pages) {
       state = { ...state, cursor: page.cursor, pages: state.pages + 1 };
-      await store.applyPage(this.account, state, page, clock.now());
+      await store.applyPage(this.account, state, page, clock.now(), this.lock.fence);
       this.count(page);
       progress?.({
         step: 'pull',
@@ -184,7 +219,7 @@ class Run {
       if (this.options.signal?.aborted === true)
         throw new SyncStopped('stopped for shutdown after a checkpoint; the next run resumes the pull');
     }
-    const removed = await store.finishPull(this.account, state, clock.now());
+    const removed = await store.finishPull(this.account, state, clock.now(), this.lock.fence);
     this.report.pull.removedPartners += removed.partners;
     this.report.pull.removedDeals += removed.deals;
   }
@@ -255,20 +290,23 @@ class Run {
     };
     this.boundary('after-compute');
 
-    // ledger: differences against what is posted, in one transaction
+    // ledger: differences against what is posted, in one transaction that checks the fence and
+    // that the ledger is still at the version the plan read (issue 16)
     progress?.({ step: 'ledger' });
     const plan = await this.timed('ledger', async () => {
+      const view = await store.ledgerView(this.account);
       const ledgerPlan = planLedger({
         program,
         tz,
         asOf: this.asOf,
         targets: targetEntries(program, out.details),
-        balances: await store.keyBalances(this.account),
-        closes: await store.periodCloses(this.account),
+        balances: view.balances,
+        closes: view.closes,
         dealStages: new Map(cache.deals.map((d) => [d.id, d.stage])),
         rejected: new Map(out.result.rejected.map((r) => [r.dealId, r.reason])),
       });
-      const posted = await store.postEntries(this.account, this.id, ledgerPlan.entries, clock.now());
+      await this.deps.pause?.('ledger-planned');
+      const posted = await store.postEntries(this.lock.fence, this.id, ledgerPlan.entries, clock.now(), view.version);
       for (const e of posted) if (e.kind !== 'manual') this.report.ledger.posted[e.kind] += 1;
       this.report.ledger.net = formatMinor(
         posted.reduce((s, e) => s + e.amount, 0n),
@@ -299,7 +337,7 @@ class Run {
       // notifications of the episodes opened and resolved commit with them (issue 18)
       const notify = { runId: this.id, at: this.asOf, changes: episodePlan.changes, open, deals: cache.deals };
       episodePlan.changes.notifications = alertNotifications(config, { ...notify, partners: partnersById });
-      await store.applyAlerts(this.account, episodePlan.changes);
+      await store.applyAlerts(this.account, episodePlan.changes, this.lock.fence);
       this.report.alerts = {
         open: episodePlan.alerts.length,
         opened: episodePlan.changes.open.length,
@@ -325,7 +363,7 @@ class Run {
     expire: Set<string>,
   ): Promise<void> {
     const { store, crm, clock, config } = this.deps;
-    const changes = planWriteBack({
+    const planned = planWriteBack({
       program: config.program,
       out,
       asOf: this.asOf,
@@ -334,6 +372,24 @@ class Run {
       partners: new Map(cache.partners.map((p) => [p.id, p])),
       deals: new Map(cache.deals.map((d) => [d.id, d])),
     });
+    // Writes the CRM refused before and that are unchanged since are held back (write-refusals.ts).
+    const refusals = new Map(
+      (await store.writeRefusals(this.account)).map((r) => [refusalKey(r.object, r.recordId), r]),
+    );
+    const dealFields = (d: (typeof planned.deals)[number]): Record<string, unknown> => ({
+      ...d.fields,
+      ...(d.expireRegistration === true ? { expireRegistration: true } : {}),
+    });
+    const full = this.options.full === true;
+    const heldAt = clock.now();
+    const changes = {
+      partners: planned.partners.filter(
+        (p) => !isHeld(refusals.get(refusalKey('partner', p.id)), p.fields, heldAt, full),
+      ),
+      deals: planned.deals.filter((d) => !isHeld(refusals.get(refusalKey('deal', d.id)), dealFields(d), heldAt, full)),
+    };
+    this.report.writeBack.held =
+      planned.partners.length - changes.partners.length + planned.deals.length - changes.deals.length;
     const intents = [
       ...changes.partners.map((p) => ({
         id: randomUUID(),
@@ -349,10 +405,12 @@ class Run {
       })),
     ];
     if (intents.length === 0) return;
-    await store.recordWrites(this.account, this.id, intents, clock.now());
+    await store.recordWrites(this.account, this.id, intents, clock.now(), this.lock.fence);
     this.boundary('after-write-intents');
     const intentId = new Map<string, string>(intents.map((i) => [`${i.object}:${i.recordId}`, i.id]));
     for (const batch of batches(changes, config.config.store.writeBatchSize)) {
+      await this.deps.pause?.('write-batch');
+      await this.owned();
       const result = await crm.writeBack(batch);
       this.boundary('after-write-send');
       const failedKeys = new Set(result.failed.map((f) => `${f.object}:${f.id}`));
@@ -369,6 +427,7 @@ class Run {
           })),
         },
         clock.now(),
+        this.lock.fence,
       );
       await store.settleWrites(
         this.account,
@@ -381,20 +440,53 @@ class Run {
           return id === undefined ? [] : [{ id, reason: f.reason }];
         }),
         clock.now(),
+        this.lock.fence,
       );
       this.report.writeBack.partners += okPartners.length;
       this.report.writeBack.deals += okDeals.length;
       this.report.writeBack.expiredRegistrations += okDeals.filter((d) => d.expireRegistration === true).length;
       this.report.writeBack.failures.push(...result.failed);
+      const sent = new Map<string, Record<string, unknown>>([
+        ...batch.partners.map((p): [string, Record<string, unknown>] => [refusalKey('partner', p.id), p.fields]),
+        ...batch.deals.map((d): [string, Record<string, unknown>] => [refusalKey('deal', d.id), dealFields(d)]),
+      ]);
+      await store.saveRefusals(
+        this.account,
+        result.failed.map((f) => ({
+          object: f.object,
+          recordId: f.id,
+          fields: sent.get(refusalKey(f.object, f.id)) ?? {},
+          properties: f.properties ?? [],
+          message: f.reason,
+          runId: this.id,
+          at: clock.now(),
+        })),
+        [
+          ...okPartners.map((p) => ({ object: 'partner' as const, recordId: p.id })),
+          ...okDeals.map((d) => ({ object: 'deal' as const, recordId: d.id })),
+        ].filter((k) => refusals.has(refusalKey(k.object, k.recordId))),
+      );
     }
   }
 
   /** Sends the outbox: a task the CRM already has (created before a crash) is found, not created again. */
   private async tasks(): Promise<void> {
-    const { store, crm } = this.deps;
-    const pending = await store.pendingTasks(this.account);
+    const { store, crm, clock } = this.deps;
+    const outbox = await store.pendingTasks(this.account);
+    if (outbox.length === 0) return;
+    // Tasks the CRM refused before and unchanged since are held back, as refused writes are.
+    const refusals = new Map(
+      (await store.writeRefusals(this.account)).map((r) => [refusalKey(r.object, r.recordId), r]),
+    );
+    const heldAt = clock.now();
+    const pending = outbox.filter(
+      (t) => !isHeld(refusals.get(refusalKey('task', t.marker)), taskFields(t), heldAt, this.options.full === true),
+    );
+    this.report.tasks.held = outbox.length - pending.length;
     if (pending.length === 0) return;
-    let created: { marker: string; taskId: string }[] = [];
+    let created: TaskResult[] = [];
+    await this.deps.pause?.('tasks');
+    await this.owned();
     try {
       const found = await crm.findTasks(pending.map((t) => t.marker));
       const foundMarkers = new Set(found.map((f) => f.marker));
@@ -415,15 +507,42 @@ class Run {
         );
       }
       this.boundary('after-task-create');
-      await store.markTasks(this.account, [...found, ...created], []);
+      const refused = created.filter((c) => c.refused !== undefined);
+      created = created.filter((c) => c.refused === undefined);
+      const failedNow = refused.map((r) => ({
+        marker: r.marker,
+        reason: r.refused?.reason ?? 'refused',
+        properties: r.refused?.properties ?? [],
+      }));
+      await store.markTasks(this.account, [...found, ...created], failedNow, this.lock.fence);
+      const byMarker = new Map(pending.map((t) => [t.marker, t]));
+      await store.saveRefusals(
+        this.account,
+        failedNow.map((f) => {
+          const task = byMarker.get(f.marker);
+          return {
+            object: 'task' as const,
+            recordId: f.marker,
+            fields: task ? taskFields(task) : {},
+            properties: f.properties,
+            message: f.reason,
+            runId: this.id,
+            at: clock.now(),
+          };
+        }),
+        [...found, ...created]
+          .map((c) => ({ object: 'task' as const, recordId: c.marker }))
+          .filter((k) => refusals.has(refusalKey(k.object, k.recordId))),
+      );
       this.report.tasks.created += created.length;
+      this.report.tasks.failed.push(...failedNow);
     } catch (err) {
       if (!(err instanceof CrmError) || isQuota(err)) throw err;
       // a task is a reminder, not money: report it and keep the run; the outbox retries next run
       const failed = pending
         .filter((t) => !created.some((c) => c.marker === t.marker))
         .map((t) => ({ marker: t.marker, reason: err.message }));
-      await store.markTasks(this.account, created, failed);
+      await store.markTasks(this.account, created, failed, this.lock.fence);
       this.report.tasks.failed.push(...failed);
     }
   }
@@ -436,7 +555,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
   const asOf = Math.floor(startedAt / 1000) * 1000;
   const account = await crm.accountKey();
   const lock = await store.lock(account, options.lockWaitMs ?? config.config.store.lockWaitSeconds * 1000);
-  const run = new Run(deps, options, account, asOf);
+  const run = new Run(deps, options, lock, asOf);
   const statsBefore = crm.callStats();
   const log = logger.child({ runId: run.id, account });
   try {
@@ -462,6 +581,11 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
             ? 'sync stopped for shutdown at a checkpoint'
             : 'CRM quota exhausted: run stopped at its last checkpoint; the next run resumes',
         );
+      } else if (err instanceof AccountLostError || err instanceof LedgerMovedError) {
+        // another process owns the account now: nothing more was posted or written by this run
+        status = 'failed';
+        run.report.error = err.message;
+        log.error({ err: err.message }, 'sync stopped: it no longer owns the account');
       } else {
         status = 'failed';
         run.report.error = err instanceof Error ? err.message : String(err);
@@ -491,6 +615,9 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
     );
     return { runId: run.id, account, status, asOf, report: run.report };
   } finally {
-    await lock.release();
+    // a dead lock is simply gone: releasing it never changes how the run ended (issue 16)
+    await lock.release().catch((err: unknown) => {
+      log.warn({ err }, 'the account lock could not be released; the next sync takes it over');
+    });
   }
 }

@@ -16,6 +16,7 @@ import type { KyselyStore } from '../../src/store/kysely-store.ts';
 import { systemClock } from '../../src/sync/deps.ts';
 import { runSync, type SyncResult } from '../../src/sync/run-sync.ts';
 import { adapterFor, salesforceConfig, VERSION } from './salesforce/helpers.ts';
+import { salesforceToken } from '../sandbox/helpers.ts';
 import { hubspotConfig, hubspotOnSandbox, type HubspotSandboxFixture } from './hubspot-fixtures.ts';
 
 const ANCHOR = '2026-11-01T00:00:00.000Z';
@@ -63,9 +64,11 @@ const CRMS: Crm[] = [
     },
     setCloseDate: async (id, date) => {
       // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_retrieve_patch.htm
-      const res = await fetch(`${salesforce?.url ?? ''}/services/data/v${VERSION}/sobjects/Opportunity/${id}`, {
+      const url = salesforce?.url ?? '';
+      // The Salesforce sandbox, like Salesforce, takes only tokens it issued.
+      const res = await fetch(`${url}/services/data/v${VERSION}/sobjects/Opportunity/${id}`, {
         method: 'PATCH',
-        headers: { authorization: 'Bearer rep-token', 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${await salesforceToken(url)}`, 'content-type': 'application/json' },
         body: JSON.stringify({ CloseDate: date }),
       });
       expect(res.status).toBe(204);

@@ -36,10 +36,10 @@ afterEach(() => {
 /** The calls after deals in every run: archived deals and archived companies, both empty. */
 function noArchived(scope: nock.Scope): nock.Scope {
   return scope
-    .get('/crm/v3/objects/deals')
+    .get('/crm/objects/2026-09/deals')
     .query((q) => q['archived'] === 'true')
     .reply(200, pageJson([]))
-    .get('/crm/v3/objects/companies')
+    .get('/crm/objects/2026-09/companies')
     .query((q) => q['archived'] === 'true')
     .reply(200, pageJson([]));
 }
@@ -49,7 +49,7 @@ describe('hubspot pull: a full run', () => {
     const { adapter, timer } = nockAdapter();
     const windowEnd = timer.now() - 10_000;
     const scope = hubspot()
-      .post('/crm/v3/objects/companies/search', (b: SearchBody) => {
+      .post('/crm/objects/2026-09/companies/search', (b: SearchBody) => {
         expect(b.filterGroups?.[0]?.filters).toEqual([{ propertyName: 'type', operator: 'EQ', value: 'PARTNER' }]);
         expect(b.sorts).toEqual([{ propertyName: 'hs_object_id', direction: 'ASCENDING' }]);
         expect(b.limit).toBe(200);
@@ -86,11 +86,11 @@ describe('hubspot pull: a full run', () => {
         ),
       )
       // Partner pickers and config lists are checked on full runs (none is ours here: nothing changes).
-      .post('/crm/v3/properties/deals/batch/read')
+      .post('/crm/properties/2026-09/deals/batch/read')
       .reply(200, batchJson([]))
-      .post('/crm/v3/properties/companies/batch/read')
+      .post('/crm/properties/2026-09/companies/batch/read')
       .reply(200, batchJson([]))
-      .get('/crm/v3/objects/deals')
+      .get('/crm/objects/2026-09/deals')
       .query(
         (q) =>
           q['archived'] === 'false' &&
@@ -118,7 +118,7 @@ describe('hubspot pull: a full run', () => {
           '3',
         ),
       )
-      .get('/crm/v3/objects/deals')
+      .get('/crm/objects/2026-09/deals')
       .query((q) => q['archived'] === 'false' && q['after'] === '3')
       .reply(
         200,
@@ -132,15 +132,15 @@ describe('hubspot pull: a full run', () => {
           }),
         ]),
       )
-      .get('/crm/v3/pipelines/deals')
+      .get('/crm/pipelines/2026-09/deals')
       .reply(200, PIPELINES)
-      .post('/crm/v4/associations/deals/companies/batch/read', (b) => {
+      .post('/crm/associations/2026-09/deals/companies/batch/read', (b) => {
         expect(ids(b)).toEqual(['1', '2', '3']);
         return true;
       })
       .reply(207, associationsJson({ 1: ['555', '556'], 2: ['557'], 3: [] }))
       .post(
-        '/crm/v3/objects/deals/batch/read',
+        '/crm/objects/2026-09/deals/batch/read',
         (b: { inputs: { id: string }[]; propertiesWithHistory: string[] }) =>
           b.inputs.length === 1 && b.inputs[0]?.id === '1' && b.propertiesWithHistory[0] === 'partner_influencers',
       )
@@ -160,10 +160,10 @@ describe('hubspot pull: a full run', () => {
           },
         ]),
       )
-      .get('/crm/v3/objects/deals')
+      .get('/crm/objects/2026-09/deals')
       .query((q) => q['archived'] === 'true')
       .reply(200, pageJson([{ ...dealJson(9), archived: true, archivedAt: '2026-02-27T00:00:00.000Z' }]))
-      .get('/crm/v3/objects/companies')
+      .get('/crm/objects/2026-09/companies')
       .query((q) => q['archived'] === 'true')
       .reply(200, pageJson([]));
 
@@ -219,13 +219,13 @@ describe('hubspot pull: a full run', () => {
   it('fails with a CrmError when an answer does not have the documented shape, never with an empty list', async () => {
     const { adapter } = nockAdapter();
     const scope = hubspot()
-      .post('/crm/v3/objects/companies/search')
+      .post('/crm/objects/2026-09/companies/search')
       .reply(200, searchJson([], 0))
-      .post('/crm/v3/properties/deals/batch/read')
+      .post('/crm/properties/2026-09/deals/batch/read')
       .reply(200, batchJson([]))
-      .post('/crm/v3/properties/companies/batch/read')
+      .post('/crm/properties/2026-09/companies/batch/read')
       .reply(200, batchJson([]))
-      .get('/crm/v3/objects/deals')
+      .get('/crm/objects/2026-09/deals')
       .query(true)
       .reply(200, { results: [{ id: '1' }] });
     const err = await drain(adapter.pull({ mode: 'full', cursor: null, refreshLinks: false })).catch((e: unknown) => e);
@@ -237,18 +237,18 @@ describe('hubspot pull: a full run', () => {
   it('fails when an association read reports anything but "no associations"', async () => {
     const { adapter } = nockAdapter();
     const scope = hubspot()
-      .post('/crm/v3/objects/companies/search')
+      .post('/crm/objects/2026-09/companies/search')
       .reply(200, searchJson([], 0))
-      .post('/crm/v3/properties/deals/batch/read')
+      .post('/crm/properties/2026-09/deals/batch/read')
       .reply(200, batchJson([]))
-      .post('/crm/v3/properties/companies/batch/read')
+      .post('/crm/properties/2026-09/companies/batch/read')
       .reply(200, batchJson([]))
-      .get('/crm/v3/objects/deals')
+      .get('/crm/objects/2026-09/deals')
       .query(true)
       .reply(200, pageJson([dealJson(1)]))
-      .get('/crm/v3/pipelines/deals')
+      .get('/crm/pipelines/2026-09/deals')
       .reply(200, PIPELINES)
-      .post('/crm/v4/associations/deals/companies/batch/read')
+      .post('/crm/associations/2026-09/deals/companies/batch/read')
       .reply(
         207,
         batchJson(
@@ -281,9 +281,9 @@ describe('hubspot pull: incremental windows', () => {
     const total = 10_050;
     const requests: SearchBody[] = [];
     const scope = hubspot()
-      .post('/crm/v3/objects/companies/search', (b: SearchBody) => windowOf(b)[0] === String(since - 60_000))
+      .post('/crm/objects/2026-09/companies/search', (b: SearchBody) => windowOf(b)[0] === String(since - 60_000))
       .reply(200, searchJson([], 0))
-      .post('/crm/v3/objects/deals/search')
+      .post('/crm/objects/2026-09/deals/search')
       .times(51)
       .reply(200, async (req: Request) => {
         const b = body(await req.json());
@@ -293,9 +293,9 @@ describe('hubspot pull: incremental windows', () => {
         // HubSpot offers an offset; the adapter pages by id instead.
         return searchJson(next, total - lastId, lastId + next.length < total ? '200' : undefined);
       })
-      .get('/crm/v3/pipelines/deals')
+      .get('/crm/pipelines/2026-09/deals')
       .reply(200, PIPELINES)
-      .post('/crm/v4/associations/deals/companies/batch/read')
+      .post('/crm/associations/2026-09/deals/companies/batch/read')
       .times(11)
       .reply(207, async (req: Request) =>
         associationsJson(Object.fromEntries(ids(await req.json()).map((id) => [id, []]))),
@@ -340,13 +340,13 @@ describe('hubspot pull: incremental windows', () => {
     };
     const scope = hubspot()
       .post(
-        '/crm/v3/objects/deals/search',
+        '/crm/objects/2026-09/deals/search',
         (b: SearchBody) => filterValue(b, 'hs_object_id', 'GT') === '5000' && windowOf(b)[1] === String(since + 1000),
       )
       .reply(200, searchJson([dealJson(5001)], 1))
-      .get('/crm/v3/pipelines/deals')
+      .get('/crm/pipelines/2026-09/deals')
       .reply(200, PIPELINES)
-      .post('/crm/v4/associations/deals/companies/batch/read')
+      .post('/crm/associations/2026-09/deals/companies/batch/read')
       .reply(200, associationsJson({ 5001: ['77'] }));
     noArchived(scope);
     const run = await drain(adapter.pull({ mode: 'incremental', cursor: frozen, refreshLinks: false }));
@@ -358,11 +358,11 @@ describe('hubspot pull: incremental windows', () => {
   it('reports deals archived since the window start, and only those', async () => {
     const { adapter } = nockAdapter();
     const scope = hubspot()
-      .post('/crm/v3/objects/companies/search')
+      .post('/crm/objects/2026-09/companies/search')
       .reply(200, searchJson([], 0))
-      .post('/crm/v3/objects/deals/search')
+      .post('/crm/objects/2026-09/deals/search')
       .reply(200, searchJson([], 0))
-      .get('/crm/v3/objects/deals')
+      .get('/crm/objects/2026-09/deals')
       .query((q) => q['archived'] === 'true' && q['after'] === undefined)
       .reply(
         200,
@@ -374,10 +374,10 @@ describe('hubspot pull: incremental windows', () => {
           '13',
         ),
       )
-      .get('/crm/v3/objects/deals')
+      .get('/crm/objects/2026-09/deals')
       .query((q) => q['archived'] === 'true' && q['after'] === '13')
       .reply(200, pageJson([{ ...dealJson(13), archived: true, archivedAt: '2026-05-31T23:59:00.000Z' }]))
-      .get('/crm/v3/objects/companies')
+      .get('/crm/objects/2026-09/companies')
       .query((q) => q['archived'] === 'true')
       .reply(200, pageJson([]));
     const run = await drain(adapter.pull({ mode: 'incremental', cursor, refreshLinks: false }));
@@ -388,24 +388,24 @@ describe('hubspot pull: incremental windows', () => {
   it('with refreshLinks, reports an association change that left the modified date alone', async () => {
     const { adapter } = nockAdapter();
     const scope = hubspot()
-      .post('/crm/v3/objects/companies/search')
+      .post('/crm/objects/2026-09/companies/search')
       .reply(200, searchJson([], 0))
       // Nothing modified in the window…
-      .post('/crm/v3/objects/deals/search', (b: SearchBody) => windowOf(b)[0] !== undefined)
+      .post('/crm/objects/2026-09/deals/search', (b: SearchBody) => windowOf(b)[0] !== undefined)
       .reply(200, searchJson([], 0))
-      .get('/crm/v3/objects/deals')
+      .get('/crm/objects/2026-09/deals')
       .query((q) => q['archived'] === 'true')
       .reply(200, pageJson([]))
-      .get('/crm/v3/objects/companies')
+      .get('/crm/objects/2026-09/companies')
       .query((q) => q['archived'] === 'true')
       .reply(200, pageJson([]))
       // …but every deal's company is read again.
       .post(
-        '/crm/v3/objects/deals/search',
+        '/crm/objects/2026-09/deals/search',
         (b: SearchBody) => (b.filterGroups ?? []).length === 0 && b.properties?.join() === 'hs_object_id',
       )
       .reply(200, searchJson([dealJson(1), dealJson(2), dealJson(3)], 3))
-      .post('/crm/v4/associations/deals/companies/batch/read', (b) => ids(b).join() === '1,2,3')
+      .post('/crm/associations/2026-09/deals/companies/batch/read', (b) => ids(b).join() === '1,2,3')
       .reply(207, associationsJson({ 1: ['500'], 2: ['600', '500'], 3: [] }));
     const run = await drain(adapter.pull({ mode: 'incremental', cursor, refreshLinks: true }));
     scope.done();
@@ -430,7 +430,7 @@ describe('hubspot pull: incremental windows', () => {
     const patched: unknown[] = [];
     const scope = hubspot()
       // Every company modified in the window: one that stopped being a partner no longer matches the filter.
-      .post('/crm/v3/objects/companies/search', (b: SearchBody) => {
+      .post('/crm/objects/2026-09/companies/search', (b: SearchBody) => {
         expect(b.filterGroups?.map((g) => g.filters.map((f) => `${f.propertyName} ${f.operator}`))).toEqual([
           ['hs_lastmodifieddate BETWEEN'],
         ]);
@@ -447,16 +447,16 @@ describe('hubspot pull: incremental windows', () => {
           3,
         ),
       )
-      .post('/crm/v3/properties/deals/batch/read')
+      .post('/crm/properties/2026-09/deals/batch/read')
       .reply(200, batchJson(['partner_source', 'partner_influencers', 'deal_registration_partner'].map(picker)))
-      .patch(/\/crm\/v3\/properties\/deals\/(partner_source|partner_influencers|deal_registration_partner)$/)
+      .patch(/\/crm\/properties\/2026-09\/deals\/(partner_source|partner_influencers|deal_registration_partner)$/)
       .times(3)
       .reply(200, async (req: Request) => {
         const raw = (await req.json()) as object;
         patched.push(raw);
         return { ...picker(new URL(req.url).pathname.split('/').pop() ?? ''), ...raw };
       })
-      .post('/crm/v3/objects/deals/search')
+      .post('/crm/objects/2026-09/deals/search')
       .reply(200, searchJson([], 0));
     noArchived(scope);
     const run = await drain(adapter.pull({ mode: 'incremental', cursor, refreshLinks: false }));
@@ -476,7 +476,7 @@ describe('hubspot pullRecords', () => {
   it('reads deals and partners by id with batch reads, reporting missing ids as removed', async () => {
     const { adapter } = nockAdapter();
     const scope = hubspot()
-      .post('/crm/v3/objects/deals/batch/read', (b) => ids(b).join() === '1,2')
+      .post('/crm/objects/2026-09/deals/batch/read', (b) => ids(b).join() === '1,2')
       .query({ archived: 'false' })
       .reply(
         207,
@@ -492,11 +492,11 @@ describe('hubspot pullRecords', () => {
           ],
         ),
       )
-      .get('/crm/v3/pipelines/deals')
+      .get('/crm/pipelines/2026-09/deals')
       .reply(200, PIPELINES)
-      .post('/crm/v4/associations/deals/companies/batch/read')
+      .post('/crm/associations/2026-09/deals/companies/batch/read')
       .reply(200, associationsJson({ 1: ['500'] }))
-      .post('/crm/v3/objects/companies/batch/read', (b) => ids(b).join() === '7,8')
+      .post('/crm/objects/2026-09/companies/batch/read', (b) => ids(b).join() === '7,8')
       .query({ archived: 'false' })
       .reply(200, batchJson([companyJson(7), companyJson(8, { type: 'PROSPECT' })]));
     const page = await adapter.pullRecords({ deals: ['1', '2'], partners: ['7', '8'] });

@@ -43,13 +43,13 @@ describe('hubspot rate limits', () => {
   it('retries a TEN_SECONDLY_ROLLING 429 after a backoff, pausing every caller, and counts it', async () => {
     const { adapter, timer } = nockAdapter();
     const scope = hubspot()
-      .post('/crm/v3/objects/companies/batch/read')
+      .post('/crm/objects/2026-09/companies/batch/read')
       .query(true)
       .reply(429, rateLimitBody('TEN_SECONDLY_ROLLING'), {
         'x-hubspot-ratelimit-remaining': '0',
         'x-hubspot-ratelimit-max': '190',
       })
-      .post('/crm/v3/objects/companies/batch/read')
+      .post('/crm/objects/2026-09/companies/batch/read')
       .query(true)
       .reply(200, companyBatch);
     const page = await readDeals(adapter);
@@ -59,14 +59,14 @@ describe('hubspot rate limits', () => {
     expect(adapter.callStats()).toEqual({
       total: 2,
       rateLimited: 1,
-      byEndpoint: { 'POST /crm/v3/objects/companies/batch/read': { count: 2, statuses: { 200: 1, 429: 1 } } },
+      byEndpoint: { 'POST /crm/objects/2026-09/companies/batch/read': { count: 2, statuses: { 200: 1, 429: 1 } } },
     });
   });
 
   it('backs off exponentially with jitter on repeated 429s and gives up with rate_limited', async () => {
     const { adapter, timer } = nockAdapter();
     const scope = hubspot()
-      .post('/crm/v3/objects/companies/batch/read')
+      .post('/crm/objects/2026-09/companies/batch/read')
       .query(true)
       .times(7)
       .reply(429, rateLimitBody('TEN_SECONDLY_ROLLING'));
@@ -81,15 +81,15 @@ describe('hubspot rate limits', () => {
   it('stops on a DAILY 429 with quota_exhausted, and the pull resumes from its last checkpoint', async () => {
     const { adapter } = nockAdapter();
     const first = hubspot()
-      .post('/crm/v3/objects/companies/search')
+      .post('/crm/objects/2026-09/companies/search')
       .reply(200, searchJson([], 0))
-      .post('/crm/v3/properties/deals/batch/read')
+      .post('/crm/properties/2026-09/deals/batch/read')
       .query(true)
       .reply(200, batchJson([]))
-      .post('/crm/v3/properties/companies/batch/read')
+      .post('/crm/properties/2026-09/companies/batch/read')
       .query(true)
       .reply(200, batchJson([]))
-      .get('/crm/v3/objects/deals')
+      .get('/crm/objects/2026-09/deals')
       .query((q) => q['archived'] === 'false')
       .reply(429, rateLimitBody('DAILY'));
     const pages: unknown[] = [];
@@ -107,17 +107,17 @@ describe('hubspot rate limits', () => {
     expect(checkpoint.run.step).toBe('deals');
     // Tomorrow: the run goes on from the deals step, partners are not read again.
     const second = hubspot()
-      .get('/crm/v3/objects/deals')
+      .get('/crm/objects/2026-09/deals')
       .query((q) => q['archived'] === 'false')
       .reply(200, pageJson([dealJson(1)]))
-      .get('/crm/v3/pipelines/deals')
+      .get('/crm/pipelines/2026-09/deals')
       .reply(200, PIPELINES)
-      .post('/crm/v4/associations/deals/companies/batch/read')
+      .post('/crm/associations/2026-09/deals/companies/batch/read')
       .reply(200, associationsJson({ 1: ['5'] }))
-      .get('/crm/v3/objects/deals')
+      .get('/crm/objects/2026-09/deals')
       .query((q) => q['archived'] === 'true')
       .reply(200, pageJson([]))
-      .get('/crm/v3/objects/companies')
+      .get('/crm/objects/2026-09/companies')
       .query((q) => q['archived'] === 'true')
       .reply(200, pageJson([]));
     const rest = await drain(adapter.pull({ mode: 'full', cursor: checkpoint, refreshLinks: false }));
@@ -130,23 +130,23 @@ describe('hubspot transient failures', () => {
   it('retries 5xx and 423 (waiting at least 2 s on a lock)', async () => {
     const { adapter, timer } = nockAdapter();
     const scope = hubspot()
-      .post('/crm/v3/objects/companies/batch/read')
+      .post('/crm/objects/2026-09/companies/batch/read')
       .query(true)
       .reply(502, 'Bad gateway')
-      .post('/crm/v3/objects/companies/batch/read')
+      .post('/crm/objects/2026-09/companies/batch/read')
       .query(true)
       .reply(423, errorBody('LOCKED', 'Resource locked'))
-      .post('/crm/v3/objects/companies/batch/read')
+      .post('/crm/objects/2026-09/companies/batch/read')
       .query(true)
       .reply(503, errorBody('SERVICE_UNAVAILABLE', 'Service unavailable'))
-      .post('/crm/v3/objects/companies/batch/read')
+      .post('/crm/objects/2026-09/companies/batch/read')
       .query(true)
       .reply(200, companyBatch);
     const page = await readDeals(adapter);
     scope.done();
     expect(page.partners).toHaveLength(1);
     expect(timer.slept.some((ms) => ms >= 2000)).toBe(true);
-    expect(adapter.callStats().byEndpoint['POST /crm/v3/objects/companies/batch/read']?.statuses).toEqual({
+    expect(adapter.callStats().byEndpoint['POST /crm/objects/2026-09/companies/batch/read']?.statuses).toEqual({
       200: 1,
       423: 1,
       502: 1,
@@ -157,17 +157,17 @@ describe('hubspot transient failures', () => {
   it('retries a request that got no answer in time', async () => {
     const { adapter } = nockAdapter({ crmYaml: '  hubspot: { portalId: 4242, requestTimeoutSeconds: 1 }\n' });
     const scope = hubspot()
-      .post('/crm/v3/objects/companies/batch/read')
+      .post('/crm/objects/2026-09/companies/batch/read')
       .query(true)
       .delay(1500)
       .reply(200, companyBatch)
-      .post('/crm/v3/objects/companies/batch/read')
+      .post('/crm/objects/2026-09/companies/batch/read')
       .query(true)
       .reply(200, companyBatch);
     const page = await readDeals(adapter);
     scope.done();
     expect(page.partners).toHaveLength(1);
-    expect(adapter.callStats().byEndpoint['POST /crm/v3/objects/companies/batch/read']?.statuses).toEqual({
+    expect(adapter.callStats().byEndpoint['POST /crm/objects/2026-09/companies/batch/read']?.statuses).toEqual({
       200: 1,
       timeout: 1,
     });
@@ -176,10 +176,10 @@ describe('hubspot transient failures', () => {
   it('does not retry a 400, and a 401 with a private-app token is an auth error', async () => {
     const { adapter } = nockAdapter();
     const scope = hubspot()
-      .post('/crm/v3/objects/companies/batch/read')
+      .post('/crm/objects/2026-09/companies/batch/read')
       .query(true)
       .reply(400, errorBody('VALIDATION_ERROR', 'Invalid input JSON'))
-      .post('/crm/v3/objects/companies/batch/read')
+      .post('/crm/objects/2026-09/companies/batch/read')
       .query(true)
       .reply(401, errorBody('INVALID_AUTHENTICATION', 'Authentication credentials not found.'));
     expect(await readDeals(adapter).catch((e: unknown) => e)).toMatchObject({ kind: 'invalid_request', status: 400 });
@@ -206,27 +206,27 @@ describe('hubspot OAuth', () => {
     const { adapter, timer } = nockAdapter({ env });
     const grants: Record<string, string>[] = [];
     const scope = hubspot()
-      .post('/oauth/v1/token', (b: string) => {
+      .post('/oauth/2026-09/token', (b: string) => {
         grants.push(form(b));
         return true;
       })
       .reply(200, token('at-1'))
-      .post('/crm/v3/objects/companies/batch/read')
+      .post('/crm/objects/2026-09/companies/batch/read')
       .query(true)
       .matchHeader('authorization', 'Bearer at-1')
       .reply(200, companyBatch)
       // 26 minutes later: refreshed ahead of the 30-minute expiry, without a failed call.
-      .post('/oauth/v1/token')
+      .post('/oauth/2026-09/token')
       .reply(200, token('at-2'))
-      .post('/crm/v3/objects/companies/batch/read')
+      .post('/crm/objects/2026-09/companies/batch/read')
       .query(true)
       .matchHeader('authorization', 'Bearer at-2')
       .reply(401, errorBody('EXPIRED_AUTHENTICATION', 'The OAuth token used to make this call expired'))
-      .post('/oauth/v1/token')
+      .post('/oauth/2026-09/token')
       .reply(429, rateLimitBody('TEN_SECONDLY_ROLLING'))
-      .post('/oauth/v1/token')
+      .post('/oauth/2026-09/token')
       .reply(200, token('at-3'))
-      .post('/crm/v3/objects/companies/batch/read')
+      .post('/crm/objects/2026-09/companies/batch/read')
       .query(true)
       .matchHeader('authorization', 'Bearer at-3')
       .reply(200, companyBatch);
@@ -246,7 +246,7 @@ describe('hubspot OAuth', () => {
   it('a refused refresh token is an auth error', async () => {
     const { adapter } = nockAdapter({ env });
     const scope = hubspot()
-      .post('/oauth/v1/token')
+      .post('/oauth/2026-09/token')
       .reply(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token', correlationId: 'c' });
     expect(await readDeals(adapter).catch((e: unknown) => e)).toMatchObject({ kind: 'auth', status: 400 });
     scope.done();
@@ -255,14 +255,14 @@ describe('hubspot OAuth', () => {
   it('refreshes only once per request: a second 401 is an auth error', async () => {
     const { adapter } = nockAdapter({ env });
     const scope = hubspot()
-      .post('/oauth/v1/token')
+      .post('/oauth/2026-09/token')
       .reply(200, token('at-1'))
-      .post('/crm/v3/objects/companies/batch/read')
+      .post('/crm/objects/2026-09/companies/batch/read')
       .query(true)
       .reply(401, errorBody('EXPIRED_AUTHENTICATION', 'expired'))
-      .post('/oauth/v1/token')
+      .post('/oauth/2026-09/token')
       .reply(200, token('at-2'))
-      .post('/crm/v3/objects/companies/batch/read')
+      .post('/crm/objects/2026-09/companies/batch/read')
       .query(true)
       .reply(401, errorBody('INVALID_AUTHENTICATION', 'revoked'));
     expect(await readDeals(adapter).catch((e: unknown) => e)).toMatchObject({ kind: 'auth' });
@@ -274,7 +274,7 @@ describe('hubspot account info', () => {
   it('asks HubSpot for the portal id once when the config has none, and uses the company currency for deals without one', async () => {
     const { adapter } = nockAdapter({ crmYaml: '  hubspot: {}\n' });
     const scope = hubspot()
-      .get('/account-info/v3/details')
+      .get('/account-info/2026-09/details')
       .reply(200, {
         portalId: 62515,
         accountType: 'STANDARD',
@@ -286,12 +286,12 @@ describe('hubspot account info', () => {
         uiDomain: 'app.hubspot.com',
         dataHostingLocation: 'na1',
       })
-      .post('/crm/v3/objects/deals/batch/read')
+      .post('/crm/objects/2026-09/deals/batch/read')
       .query(true)
       .reply(200, batchJson([dealJson(1, { deal_currency_code: null })]))
-      .get('/crm/v3/pipelines/deals')
+      .get('/crm/pipelines/2026-09/deals')
       .reply(200, PIPELINES)
-      .post('/crm/v4/associations/deals/companies/batch/read')
+      .post('/crm/associations/2026-09/deals/companies/batch/read')
       .reply(200, associationsJson({ 1: ['5'] }));
     expect(await adapter.accountKey()).toBe('hubspot:62515');
     expect(await adapter.accountKey()).toBe('hubspot:62515');

@@ -38,12 +38,12 @@ describe('hubspot writeBack', () => {
     });
     const bodies: UpdateBody[] = [];
     const scope = hubspot()
-      .post('/crm/v3/objects/companies/batch/update', (b: UpdateBody) => {
+      .post('/crm/objects/2026-09/companies/batch/update', (b: UpdateBody) => {
         bodies.push(b);
         return true;
       })
       .reply(200, async (req: Request) => updated((await req.json()) as UpdateBody))
-      .post('/crm/v3/objects/deals/batch/update', (b: UpdateBody) => {
+      .post('/crm/objects/2026-09/deals/batch/update', (b: UpdateBody) => {
         bodies.push(b);
         return true;
       })
@@ -73,7 +73,7 @@ describe('hubspot writeBack', () => {
     const { adapter } = nockAdapter();
     const sizes: number[] = [];
     const scope = hubspot()
-      .post('/crm/v3/objects/deals/batch/update', (b: UpdateBody) => {
+      .post('/crm/objects/2026-09/deals/batch/update', (b: UpdateBody) => {
         sizes.push(b.inputs.length);
         return true;
       })
@@ -93,7 +93,7 @@ describe('hubspot writeBack', () => {
     const { adapter } = nockAdapter();
     const sent: string[][] = [];
     const scope = hubspot()
-      .post('/crm/v3/objects/deals/batch/update', (b: UpdateBody) => {
+      .post('/crm/objects/2026-09/deals/batch/update', (b: UpdateBody) => {
         sent.push(b.inputs.map((i) => i.id));
         return true;
       })
@@ -133,7 +133,7 @@ describe('hubspot writeBack', () => {
   it('does not bisect when a property is missing (every record would fail alike): it says to provision', async () => {
     const { adapter } = nockAdapter();
     const scope = hubspot()
-      .post('/crm/v3/objects/deals/batch/update')
+      .post('/crm/objects/2026-09/deals/batch/update')
       .reply(
         400,
         errorBody('VALIDATION_ERROR', 'Property values were not valid', [
@@ -151,7 +151,7 @@ describe('hubspot writeBack', () => {
   it('throws a CrmError when HubSpot refuses the token, instead of reporting every record failed', async () => {
     const { adapter } = nockAdapter();
     const scope = hubspot()
-      .post('/crm/v3/objects/deals/batch/update')
+      .post('/crm/objects/2026-09/deals/batch/update')
       .reply(401, errorBody('INVALID_AUTHENTICATION', 'Authentication credentials not found.'));
     const err = await adapter
       .writeBack({ partners: [], deals: [{ id: '1', fields: { commissionAmount: '1' } }] })
@@ -192,7 +192,7 @@ describe('hubspot tasks', () => {
     const { adapter } = nockAdapter();
     let sent: CreateBody | null = null;
     const scope = hubspot()
-      .post('/crm/v3/objects/tasks/batch/create', (b: CreateBody) => {
+      .post('/crm/objects/2026-09/tasks/batch/create', (b: CreateBody) => {
         sent = b;
         return true;
       })
@@ -216,12 +216,14 @@ describe('hubspot tasks', () => {
             partnersync_marker: 'ep-1',
             hubspot_owner_id: '81234500',
           },
+          objectWriteTraceId: 'ep-1',
           associations: [
             { to: { id: '7' }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 192 }] },
             { to: { id: '55' }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 216 }] },
           ],
         },
         expect.objectContaining({
+          objectWriteTraceId: 'ep-2',
           associations: [
             { to: { id: '7' }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 192 }] },
           ],
@@ -234,9 +236,9 @@ describe('hubspot tasks', () => {
     const { adapter } = nockAdapter();
     const searches: SearchBody[] = [];
     const scope = hubspot()
-      .post('/crm/v3/objects/tasks/batch/create')
+      .post('/crm/objects/2026-09/tasks/batch/create')
       .reply(504, errorBody('GATEWAY_TIMEOUT', 'Gateway timeout'))
-      .post('/crm/v3/objects/tasks/search', (b: SearchBody) => {
+      .post('/crm/objects/2026-09/tasks/search', (b: SearchBody) => {
         searches.push(b);
         return true;
       })
@@ -255,7 +257,7 @@ describe('hubspot tasks', () => {
         ),
       )
       .post(
-        '/crm/v3/objects/tasks/batch/create',
+        '/crm/objects/2026-09/tasks/batch/create',
         (b: CreateBody) => b.inputs.length === 1 && b.inputs[0]?.properties['partnersync_marker'] === 'ep-2',
       )
       .reply(201, async (req: Request) => created((await req.json()) as CreateBody, 901));
@@ -274,7 +276,7 @@ describe('hubspot tasks', () => {
     const { adapter } = nockAdapter();
     const scope = hubspot()
       .post(
-        '/crm/v3/objects/tasks/search',
+        '/crm/objects/2026-09/tasks/search',
         (b: SearchBody) => b.filterGroups?.[0]?.filters[0]?.values?.join() === 'ep-1,ep-9',
       )
       .reply(
@@ -331,24 +333,24 @@ describe('hubspot provision', () => {
 
   function reads(scope: nock.Scope, deals: unknown[], companies: unknown[] = standard.companies): nock.Scope {
     return scope
-      .get('/crm/v3/properties/deals')
+      .get('/crm/properties/2026-09/deals')
       .query(true)
       .reply(200, { results: deals })
-      .get('/crm/v3/properties/deals/groups')
+      .get('/crm/properties/2026-09/deals/groups')
       .reply(200, {
         results: [{ name: 'dealinformation', label: 'Deal information', displayOrder: 0, archived: false }],
       })
-      .get('/crm/v3/properties/companies')
+      .get('/crm/properties/2026-09/companies')
       .query(true)
       .reply(200, { results: companies })
-      .get('/crm/v3/properties/companies/groups')
+      .get('/crm/properties/2026-09/companies/groups')
       .reply(200, { results: [] })
-      .get('/crm/v3/properties/tasks')
+      .get('/crm/properties/2026-09/tasks')
       .query(true)
       .reply(200, { results: standard.tasks })
-      .get('/crm/v3/properties/tasks/groups')
+      .get('/crm/properties/2026-09/tasks/groups')
       .reply(200, { results: [] })
-      .post('/crm/v3/objects/companies/search')
+      .post('/crm/objects/2026-09/companies/search')
       .reply(
         200,
         searchJson(
@@ -363,7 +365,7 @@ describe('hubspot provision', () => {
           1,
         ),
       )
-      .get('/crm/v3/pipelines/deals')
+      .get('/crm/pipelines/2026-09/deals')
       .reply(200, PIPELINES);
   }
 
@@ -401,13 +403,13 @@ describe('hubspot provision', () => {
         return { ...property(typeof b['name'] === 'string' ? b['name'] : 'x'), ...b };
       };
     const scope = reads(hubspot(), [...standard.deals, ours])
-      .post(/\/crm\/v3\/properties\/(deals|companies|tasks)\/groups$/)
+      .post(/\/crm\/properties\/2026-09\/(deals|companies|tasks)\/groups$/)
       .times(3)
       .reply(201, record('group'))
-      .post(/\/crm\/v3\/properties\/(deals|companies|tasks)$/)
+      .post(/\/crm\/properties\/2026-09\/(deals|companies|tasks)$/)
       .times(36)
       .reply(201, record('create'))
-      .patch('/crm/v3/properties/deals/partner_recipe')
+      .patch('/crm/properties/2026-09/deals/partner_recipe')
       .reply(200, record('update'));
     const plan = await adapter.provision({ dryRun: false });
     scope.done();
@@ -425,7 +427,7 @@ describe('hubspot provision', () => {
     });
     expect(bodies.get('create partner_influencers')).toMatchObject({ fieldType: 'checkbox' });
     expect(bodies.get('create partnersync_marker')).toMatchObject({ hidden: true, type: 'string' });
-    const update = bodies.get('update /crm/v3/properties/deals/partner_recipe') as {
+    const update = bodies.get('update /crm/properties/2026-09/deals/partner_recipe') as {
       options: { value: string; label: string; hidden: boolean }[];
       description: string;
     };

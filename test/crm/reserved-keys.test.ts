@@ -89,8 +89,8 @@ describe('HubSpot records as parsed', () => {
       id: '7',
       properties: { dealname: 'Big deal', toString: 'text' },
       propertiesWithHistory: { amount: [] },
-      createdAt: new Date('2026-01-01T00:00:00Z'),
-      updatedAt: new Date('2026-01-02T00:00:00Z'),
+      createdAt: '2026-01-01T00:00:00Z',
+      updatedAt: '2026-01-02T00:00:00Z',
     });
     const value = (name: string): string | null | undefined => raw.properties[name];
     expect(value('constructor')).toBeUndefined();

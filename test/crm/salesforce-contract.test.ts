@@ -4,13 +4,15 @@
 // Account's Type, move an Opportunity to another Account) and `/__sandbox/mutate`.
 
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.ts';
+import { salesforceToken } from '../sandbox/helpers.ts';
 import { describeAdapterContract } from './adapter-contract.ts';
 import { adapterFor, ANCHOR, VERSION } from './salesforce/helpers.ts';
 
 async function rest(sandbox: SandboxHandle, method: string, path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${sandbox.url}/services/data/v${VERSION}${path}`, {
     method,
-    headers: { Authorization: 'Bearer contract-fixture', 'content-type': 'application/json' },
+    // The sandbox, like Salesforce, takes only tokens it issued.
+    headers: { Authorization: `Bearer ${await salesforceToken(sandbox.url)}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);

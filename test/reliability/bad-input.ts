@@ -15,6 +15,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isHubspotPersonality, type HubspotPersonality } from '../../src/sandbox/hubspot/personality.ts';
 import type { SyncResult } from '../../src/sync/run-sync.ts';
+import { salesforceToken } from '../sandbox/helpers.ts';
 import { cli, CREDENTIALS, ROOT, World, type StoreKind, type Suite } from './world.ts';
 
 export interface CaseResult {
@@ -523,14 +524,22 @@ function hubspotCases(world: World, asOf: number): RecordCase[] {
 /** Salesforce: records created through its REST API (what Salesforce itself accepts). */
 function salesforceCases(world: World, asOf: number): RecordCase[] {
   const api = `${world.sandbox.url}/services/data/v66.0`;
-  const headers = { authorization: 'Bearer reliability', 'content-type': 'application/json' };
+  // The sandbox, like Salesforce, takes only tokens it issued: one fresh token per request.
+  const headers = async (): Promise<Record<string, string>> => ({
+    authorization: `Bearer ${await salesforceToken(world.sandbox.url)}`,
+    'content-type': 'application/json',
+  });
   const dump = world.sandbox.state.dump() as { salesforce: { Account: { Id: string; Type: string | null }[] } };
   const partners = dump.salesforce.Account.filter((a) => a.Type === 'Partner').map((a) => a.Id);
   const customers = dump.salesforce.Account.filter((a) => a.Type !== 'Partner').map((a) => a.Id);
   const [p1 = '', p2 = ''] = partners;
   const day = (ms: number): string => iso(ms).slice(0, 10);
   const create = async (object: string, body: Record<string, unknown>): Promise<string> => {
-    const res = await fetch(`${api}/sobjects/${object}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    const res = await fetch(`${api}/sobjects/${object}`, {
+      method: 'POST',
+      headers: await headers(),
+      body: JSON.stringify(body),
+    });
     const text = await res.text();
     if (res.status !== 201) throw new Error(`Salesforce refused the ${object}: ${text.slice(0, 300)}`);
     return (JSON.parse(text) as { id: string }).id;

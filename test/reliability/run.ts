@@ -13,6 +13,9 @@
 //  - kills:    each cycle's sync process SIGKILLed at a random (seeded) moment of its run, then a
 //              normal run; state compared after every cycle;
 //  - two syncs started together (refused, then with --wait): one clean run's state;
+//  - lock lost: a sync process's lock taken from it mid-step (PostgreSQL: its lock session
+//    terminated; SQLite: its lock file removed) while a second sync runs: the first stops with
+//    "lost the account", the state equals a clean run's (issue 16);
 //  - bad input (bad-input.ts): every case checked explicitly.
 // Prints its figures and ends with `reliability: trials=N faults=N identical=N lost=N duplicates=N`.
 // Exit code 1 when anything was lost, duplicated, different or unexpected.
@@ -24,7 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { configCorpus, missingCurrencyCase, recordCorpus, type CaseResult } from './bad-input.ts';
 import { addTally, cleanReference, emptyTally, SIZES, type Reference } from './scenario.ts';
-import { concurrencyTrials, faultTrials, killTrials, FAULT_SPEC } from './trials.ts';
+import { concurrencyTrials, faultTrials, killTrials, lockLossTrials, FAULT_SPEC } from './trials.ts';
 import { World, type Crm, type StoreKind, type Suite } from './world.ts';
 
 const { values } = parseArgs({
@@ -145,6 +148,13 @@ async function main(): Promise<number> {
           `${label} — two syncs at once: ${together.refused} refused, ${together.waited} waited then found nothing to do; identical ${together.identical}/${together.trials}, lost ${together.lost}, duplicates ${together.duplicates} (${((performance.now() - t) / 1000).toFixed(1)} s)`,
         );
         addTally(total, together);
+
+        t = performance.now();
+        const lockLoss = await lockLossTrials(setup, store, reference);
+        lines.push(
+          `${label} — lock lost: ${lockLoss.trials} trials, ${lockLoss.stopped} runs stopped with "lost the account", ${lockLoss.finishedFirst} had finished their fenced work first; identical ${lockLoss.identical}/${lockLoss.trials}, lost ${lockLoss.lost}, duplicates ${lockLoss.duplicates} (${((performance.now() - t) / 1000).toFixed(1)} s)`,
+        );
+        addTally(total, lockLoss);
 
         t = performance.now();
         // Records created now must not be in the future of the run: this world computes a minute ahead.

@@ -1,8 +1,11 @@
 // The comparison trials: fault injection, SIGKILLs at random moments, and two syncs started
 // together. Each ends with the world's state compared with the clean run's (outcome.ts).
 
-import { createRng } from '../../src/sandbox/rng.ts';
+import { readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { createRng } from '../../src/sandbox/rng.ts';
 import { emptyTally, judge, outcome, type CrmSetup, type Reference, type TrialTally } from './scenario.ts';
 import { World, type StoreKind } from './world.ts';
 
@@ -256,4 +259,104 @@ export async function concurrencyTrials(
     }
   }
   return tally;
+}
+
+export interface LockLossFigures extends TrialTally {
+  /** Runs that lost their lock and stopped with "lost the account". */
+  stopped: number;
+  /** Runs that had done all their fenced work before the lock was taken over (they succeed). */
+  finishedFirst: number;
+}
+
+/** The steps a lock is lost in: the long pull, and the write-back (CRM writes, then bookkeeping). */
+const LOSS_STEPS = ['pull', 'write-back'] as const;
+
+/**
+ * The account lock lost under a running sync (issue 16). A sync process runs on a slow sandbox;
+ * when it begins a step, its lock is taken from it — PostgreSQL: its lock session is terminated
+ * (pg_terminate_backend, as a server restart or a proxy would end it); SQLite: its lock file is
+ * removed — and a second sync runs to the end in this process. The first must stop with
+ * "lost the account" (or, had it already done all its fenced work, succeed), its exit code must
+ * match its recorded status, and the state must equal one clean run's.
+ */
+export async function lockLossTrials(
+  setup: CrmSetup,
+  store: StoreKind,
+  reference: Reference,
+): Promise<LockLossFigures> {
+  const { crm, suite, size } = setup;
+  const tally: LockLossFigures = { ...emptyTally(), stopped: 0, finishedFirst: 0 };
+  for (const step of LOSS_STEPS) {
+    // Every answer 30 ms late: the first run is surely still at work when its lock goes.
+    const world = await World.create(suite, {
+      crm,
+      store,
+      partners: size.partners,
+      deals: size.deals,
+      faults: 'slow:1@30ms',
+    });
+    const label = `${crm}/${store} lock lost during ${step}`;
+    try {
+      await world.provision();
+      // the write-back step writes only what changed: a first clean run, then changes, so the
+      // run that loses its lock has values to write
+      if (step === 'write-back') {
+        const first = await world.syncHere();
+        if (first.status !== 'succeeded') throw new Error(`${label}: the first run ${first.status}`);
+        world.sandbox.state.mutate(size.mutations);
+      }
+      const running = world.spawnSync({ goOnStdin: true });
+      await running.ready;
+      running.go();
+      if (!(await running.reached(step))) {
+        const end = await running.done;
+        tally.failures.push(
+          `${label}: the run ended before its ${step} step: ${end.output?.error ?? end.stderr.slice(0, 300)}`,
+        );
+        continue;
+      }
+      await loseLock(world, store);
+      tally.faults += 1;
+      const second = await world.syncHere();
+      const end = await running.done;
+      const out = end.output;
+      const lost = out?.status === 'failed' && /^lost the account/.test(out.error ?? '') && out.exit === 1;
+      if (lost) tally.stopped += 1;
+      else if (out?.status === 'succeeded' && out.exit === 0) tally.finishedFirst += 1;
+      else
+        tally.failures.push(
+          `${label}: the run that lost its lock ended ${out?.status ?? 'without a result'} (exit ${String(out?.exit ?? end.code)}): ${out?.error ?? end.stderr.slice(0, 300)}`,
+        );
+      if (second.status !== 'succeeded' || second.report.writeBack.failures.length > 0)
+        tally.failures.push(`${label}: the run that took over ${second.status}: ${second.report.error ?? ''}`);
+      judge(tally, label, reference.outcomes[step === 'write-back' ? 1 : 0], await outcome(world));
+    } finally {
+      await world.close();
+    }
+  }
+  if (tally.stopped === 0) tally.failures.push(`${crm}/${store} lock lost: no run stopped with "lost the account"`);
+  return tally;
+}
+
+/** Takes the account lock away from the sync process of this world, as its database or an operator might. */
+async function loseLock(world: World, store: StoreKind): Promise<void> {
+  if (store === 'sqlite') {
+    const files = readdirSync(world.dir).filter((f) => f.endsWith('.lock'));
+    if (files.length === 0) throw new Error('no lock file to remove');
+    for (const f of files) rmSync(path.join(world.dir, f));
+    return;
+  }
+  const client = new pg.Client({ connectionString: world.config.config.store.url });
+  await client.connect();
+  try {
+    // with a timeout, pg_terminate_backend returns once the session has ended
+    const res = await client.query<{ ended: boolean }>(
+      `select pg_terminate_backend(pid, 10000) as ended from pg_stat_activity
+       where application_name = 'partnersync-lock' and datname = current_database()`,
+    );
+    if (res.rows.length !== 1 || res.rows[0]?.ended !== true)
+      throw new Error(`expected one lock session to end, ended ${JSON.stringify(res.rows)}`);
+  } finally {
+    await client.end();
+  }
 }

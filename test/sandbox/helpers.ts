@@ -80,3 +80,21 @@ export type Plain<T> = T extends Date
 export function sdk<T>(value: NoInfer<Plain<T>>): T {
   return value as unknown as T;
 }
+
+/**
+ * A live access token from the Salesforce sandbox's token endpoint (client-credentials grant):
+ * the Salesforce personality, like Salesforce, refuses any token it did not issue.
+ */
+export async function salesforceToken(url: string): Promise<string> {
+  const res = await fetch(`${url}/services/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: 'sandbox-test-client',
+      client_secret: 'sandbox-test-secret',
+    }).toString(),
+  });
+  if (!res.ok) throw new Error(`sandbox token endpoint answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}

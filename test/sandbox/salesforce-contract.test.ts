@@ -5,18 +5,22 @@
 import jsforce from 'jsforce';
 import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { manualClock } from '../../src/sandbox/clock.ts';
+import { isSalesforcePersonality } from '../../src/sandbox/salesforce/personality.ts';
 import { INTEGRATION_USERNAME } from '../../src/sandbox/salesforce/seed/seed-org.ts';
 import { startSandbox } from '../../src/sandbox/server.ts';
+import { salesforceToken } from './helpers.ts';
 import type { SandboxHandle } from '../../src/sandbox/server.ts';
 
 const ANCHOR = '2026-06-01T00:00:00Z';
 const VERSION = '66.0';
 
-function connect(url: string, accessToken = 'test-token'): Connection {
+/** A connection with a token the sandbox issued (it refuses any other, as Salesforce does) and a refresh token. */
+async function connect(url: string, token?: string): Promise<Connection> {
   return new jsforce.Connection({
     loginUrl: url,
     instanceUrl: url,
-    accessToken,
+    accessToken: token ?? (await salesforceToken(url)),
     refreshToken: 'test-refresh-token',
     oauth2: { clientId: 'sandbox-client', clientSecret: 'sandbox-secret', loginUrl: url },
     version: VERSION,
@@ -26,6 +30,13 @@ function connect(url: string, accessToken = 'test-token'): Connection {
 function jwt(claims: Record<string, unknown>): string {
   const part = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
   return `${part({ alg: 'RS256' })}.${part(claims)}.signature`;
+}
+
+function users(sb: SandboxHandle): { Id: string; Username: string }[] {
+  return ((sb.state.dump()['salesforce'] as Record<string, unknown[]>)['User'] ?? []) as {
+    Id: string;
+    Username: string;
+  }[];
 }
 
 async function rejection(
@@ -44,7 +55,7 @@ let conn: Connection;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ crm: 'salesforce', seed: 7, partners: 20, deals: 2500, anchor: ANCHOR });
-  conn = connect(sandbox.url);
+  conn = await connect(sandbox.url);
 });
 
 afterAll(async () => {
@@ -80,7 +91,7 @@ describe('OAuth, identity and versions', () => {
     expect(refreshed.signature).toMatch(/^[A-Za-z0-9+/]+=*$/);
     expect(Number(refreshed.issued_at)).toBeGreaterThan(0);
     expect(refreshed.refresh_token).toBeUndefined();
-    const c = connect(sandbox.url);
+    const c = await connect(sandbox.url);
     await c.authorize({ grant_type: 'client_credentials' });
     expect(c.accessToken).toMatch(/^sandbox-at-/);
     const bad = await rejection(c.oauth2.requestToken({ grant_type: 'password_please' }));
@@ -129,7 +140,7 @@ describe('query', () => {
   it("stops autoFetch silently at jsforce's default maxFetch of 10,000 rows", async () => {
     const big = await startSandbox({ crm: 'salesforce', seed: 11, partners: 10, deals: 10_300, anchor: ANCHOR });
     try {
-      const result = await connect(big.url).query('SELECT Id FROM Opportunity').run({ autoFetch: true });
+      const result = await (await connect(big.url)).query('SELECT Id FROM Opportunity').run({ autoFetch: true });
       expect(result.totalSize).toBe(10_300);
       expect(result.records).toHaveLength(10_000);
       expect(big.state.stats().byRoute[`GET /services/data/v${VERSION}/query/{locator}`]?.count).toBe(4);
@@ -203,7 +214,7 @@ describe('limits', () => {
     expect(limits['DailyApiRequests']?.Remaining).toBeLessThan(115_000);
     expect(conn.limitInfo.apiUsage?.limit).toBe(115_000);
     const res = await fetch(`${sandbox.url}/services/data/v${VERSION}/sobjects`, {
-      headers: { Authorization: 'Bearer x' },
+      headers: { Authorization: `Bearer ${await salesforceToken(sandbox.url)}` },
     });
     expect(res.headers.get('sforce-limit-info')).toMatch(/^api-usage=\d+\/115000$/);
   });
@@ -218,7 +229,7 @@ describe('limits', () => {
       dailyLimit: 1000,
     });
     try {
-      const c = connect(sb.url);
+      const c = await connect(sb.url);
       await fetch(`${sb.url}/__sandbox/salesforce/api-usage`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -236,11 +247,12 @@ describe('limits', () => {
 
 describe('sessions', () => {
   it('answers 401 INVALID_SESSION_ID for an expired session; jsforce refreshes and retries', async () => {
-    const c = connect(sandbox.url, 'about-to-expire');
+    const token = await salesforceToken(sandbox.url);
+    const c = await connect(sandbox.url, token);
     await c.query('SELECT Id FROM Account LIMIT 1');
     sandbox.state.expireTokens();
     const raw = await fetch(`${sandbox.url}/services/data/v${VERSION}/limits`, {
-      headers: { Authorization: 'Bearer about-to-expire' },
+      headers: { Authorization: `Bearer ${token}` },
     });
     expect(raw.status).toBe(401);
     expect(await raw.json()).toEqual([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
@@ -252,6 +264,51 @@ describe('sessions', () => {
     expect(again.records).toHaveLength(1);
     expect(refreshed).toHaveLength(1);
     expect(c.accessToken).toBe(refreshed[0]);
+  });
+
+  it('refuses a token it never issued, a missing one, and one past its lifetime, as Salesforce does', async () => {
+    const clock = manualClock(Date.parse(ANCHOR));
+    const sb = await startSandbox({
+      crm: 'salesforce',
+      seed: 3,
+      partners: 5,
+      deals: 20,
+      anchor: ANCHOR,
+      clock,
+      tokenTtlSeconds: 600,
+    });
+    try {
+      const limits = (token: string | null): Promise<Response> =>
+        fetch(`${sb.url}/services/data/v${VERSION}/limits`, {
+          headers: token === null ? {} : { Authorization: `Bearer ${token}` },
+        });
+      const invalid = [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }];
+      for (const token of ['made-up-token', null]) {
+        const res = await limits(token);
+        expect(res.status).toBe(401);
+        expect(await res.json()).toEqual(invalid);
+      }
+      const token = await salesforceToken(sb.url);
+      expect((await limits(token)).status).toBe(200);
+      clock.advance(599_000);
+      expect((await limits(token)).status).toBe(200);
+      clock.advance(1_000);
+      const expired = await limits(token);
+      expect(expired.status).toBe(401);
+      expect(await expired.json()).toEqual(invalid);
+      // The token endpoint and the version list need no session.
+      expect((await fetch(`${sb.url}/services/data`)).status).toBe(200);
+      const personality = sb.state.personality;
+      if (!isSalesforcePersonality(personality)) throw new Error('not the Salesforce personality');
+      const fresh = await salesforceToken(sb.url);
+      const integration = users(sb).find((u) => u.Username === INTEGRATION_USERNAME)?.Id;
+      expect(personality.authenticate(fresh)).toBe(integration);
+      expect(personality.authenticate(token)).toBeNull();
+      expect(personality.authenticate('made-up-token')).toBeNull();
+      expect(sb.state.stats().byRoute[`GET /services/data/v${VERSION}/limits`]?.statuses).toMatchObject({ 401: 3 });
+    } finally {
+      await sb.stop();
+    }
   });
 });
 
@@ -279,7 +336,7 @@ describe('Bulk API 2.0 query', () => {
   });
 
   it('pages results by Sforce-Locator and maxRecords, ending with the literal "null"', async () => {
-    const auth = { Authorization: 'Bearer bulk', 'content-type': 'application/json' };
+    const auth = { Authorization: `Bearer ${await salesforceToken(sandbox.url)}`, 'content-type': 'application/json' };
     const base = `${sandbox.url}/services/data/v${VERSION}/jobs/query`;
     const created = (await (
       await fetch(base, {

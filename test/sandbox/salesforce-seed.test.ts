@@ -12,6 +12,7 @@ import { generateSeed } from '../../src/sandbox/seed-model.ts';
 import { partnersyncFieldSpecs } from '../../src/sandbox/salesforce/seed/partnersync-fields.ts';
 import { INTEGRATION_USERNAME } from '../../src/sandbox/salesforce/seed/seed-org.ts';
 import { startSandbox } from '../../src/sandbox/server.ts';
+import { salesforceToken } from './helpers.ts';
 import type { SandboxHandle } from '../../src/sandbox/server.ts';
 
 const ANCHOR = '2026-06-01T00:00:00Z';
@@ -19,15 +20,22 @@ const SEED = { seed: 21, partners: 12, deals: 400, anchor: ANCHOR };
 
 type Row = Record<string, unknown>;
 
-function connect(url: string): Connection {
-  return new jsforce.Connection({ loginUrl: url, instanceUrl: url, accessToken: 'seed-test', version: '66.0' });
+/** A connection with a token the sandbox issued (it refuses any other, as Salesforce does). */
+async function connect(url: string): Promise<Connection> {
+  return new jsforce.Connection({
+    loginUrl: url,
+    instanceUrl: url,
+    accessToken: await salesforceToken(url),
+    version: '66.0',
+  });
 }
 
 function stateOf(sandbox: SandboxHandle): Record<string, Row[]> {
   return (sandbox.state.dump() as { salesforce: Record<string, Row[]> }).salesforce;
 }
 
-const sfDateTime = (iso: string): string => `${iso.slice(0, 23)}+0000`;
+/** An audit stamp as Salesforce shows it: whole seconds (`.000`), whatever the seed's milliseconds. */
+const sfStamp = (iso: string): string => `${iso.slice(0, 19)}.000+0000`;
 
 describe('a provisioned org from the seed', () => {
   const seed = generateSeed(SEED);
@@ -68,7 +76,7 @@ describe('a provisioned org from the seed', () => {
       expect(opp['IsWon']).toBe(deal.stage === 'won');
       expect(opp['IsClosed']).toBe(deal.stage !== 'open');
       expect(opp['CurrencyIsoCode']).toBe(deal.currency);
-      expect(opp['CreatedDate']).toBe(sfDateTime(deal.createdAt));
+      expect(opp['CreatedDate']).toBe(sfStamp(deal.createdAt));
       expect(opp['CloseDate']).toBe(deal.closedAt?.slice(0, 10) ?? null);
       expect(opp['Amount']).toBe(/^-?\d+(\.\d+)?$/.test(deal.amount) ? Number(deal.amount) : null);
       expect(opp['Partner_Recipe__c']).toBe(deal.recipe);
@@ -91,7 +99,7 @@ describe('a provisioned org from the seed', () => {
   });
 
   it('creates OpportunityPartner rows at the link time', () => {
-    const links = seed.deals.flatMap((d) => d.influencers.map((l) => sfDateTime(l.at)));
+    const links = seed.deals.flatMap((d) => d.influencers.map((l) => sfStamp(l.at)));
     expect((state['OpportunityPartner'] ?? []).map((r) => r['CreatedDate'])).toEqual(links);
   });
 
@@ -100,7 +108,7 @@ describe('a provisioned org from the seed', () => {
     const tooling = state['CustomField'] ?? [];
     expect(tooling.map((f) => f['FullName'])).toEqual(specs.map((s) => s.FullName));
     for (const f of tooling) expect(String(f['Description'])).toContain('Managed by partnersync');
-    const conn = connect(sandbox.url);
+    const conn = await connect(sandbox.url);
     const grants = await conn.query<{ Field: string }>(
       `SELECT Field FROM FieldPermissions WHERE Parent.Name = 'partnersync' AND PermissionsRead = true AND PermissionsEdit = true`,
     );
@@ -121,7 +129,7 @@ describe('a provisioned org from the seed', () => {
   });
 
   it('offers the stages and currencies of a multi-currency org', async () => {
-    const conn = connect(sandbox.url);
+    const conn = await connect(sandbox.url);
     const stages = await conn.query<{ MasterLabel: string; IsClosed: boolean; IsWon: boolean }>(
       'SELECT MasterLabel, IsClosed, IsWon FROM OpportunityStage WHERE IsClosed = true ORDER BY SortOrder',
     );
@@ -180,7 +188,7 @@ describe('state file', () => {
     const stateFile = join(dir, 'salesforce.json');
     try {
       const first = await startSandbox({ crm: 'salesforce', ...SEED, fields: 'bare', stateFile });
-      const conn = connect(first.url);
+      const conn = await connect(first.url);
       await conn.tooling
         .sobject('CustomField')
         .create({ FullName: 'Account.Partner_Tier__c', Metadata: { type: 'Text', label: 'Partner tier', length: 40 } });
@@ -193,7 +201,7 @@ describe('state file', () => {
 
       const second = await startSandbox({ crm: 'salesforce', ...SEED, fields: 'bare', stateFile, limits: 'off' });
       try {
-        const again = connect(second.url);
+        const again = await connect(second.url);
         await again.sobject('Account').update({ Id: acct?.Id ?? '', Partner_Tier__c: 'Premium' });
         const read = await again.query<{ Partner_Tier__c: string }>(
           `SELECT Partner_Tier__c FROM Account WHERE Id = '${acct?.Id ?? ''}'`,
@@ -219,7 +227,7 @@ describe('limits off', () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox({ crm: 'salesforce', ...SEED, fields: 'bare', limits: 'off' });
-    conn = connect(sandbox.url);
+    conn = await connect(sandbox.url);
   });
   afterAll(async () => {
     await sandbox.stop();

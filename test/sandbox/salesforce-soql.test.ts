@@ -163,6 +163,12 @@ describe('SOQL: rows and order', () => {
       'SELECT Name FROM Opportunity WHERE CreatedDate <= 2026-01-01T10:00:00.000Z',
       ['Big deal'],
     ],
+    [
+      // Real orgs accept fractions of a second in literals, though they stamp whole seconds.
+      'dateTime literal with a fraction of a second, against whole-second stamps',
+      'SELECT Name FROM Opportunity WHERE CreatedDate > 2026-01-01T09:59:59.5Z AND CreatedDate < 2026-01-01T10:00:00.001Z',
+      ['Big deal'],
+    ],
     ['relationship filter', "SELECT Name FROM Opportunity WHERE Account.Type = 'Partner'", ['Mid deal']],
     [
       'relationship sort, nulls last',

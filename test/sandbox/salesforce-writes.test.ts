@@ -7,6 +7,7 @@ import jsforce from 'jsforce';
 import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/server.ts';
+import { salesforceToken } from './helpers.ts';
 import type { SandboxHandle } from '../../src/sandbox/server.ts';
 
 const ANCHOR = '2026-06-01T00:00:00Z';
@@ -18,8 +19,14 @@ interface SaveResult {
   errors: { statusCode: string; message: string; fields: string[] }[];
 }
 
-function connect(url: string): Connection {
-  return new jsforce.Connection({ loginUrl: url, instanceUrl: url, accessToken: 'writer', version: VERSION });
+/** A connection with a token the sandbox issued (it refuses any other, as Salesforce does). */
+async function connect(url: string): Promise<Connection> {
+  return new jsforce.Connection({
+    loginUrl: url,
+    instanceUrl: url,
+    accessToken: await salesforceToken(url),
+    version: VERSION,
+  });
 }
 
 async function rejection(
@@ -46,7 +53,7 @@ describe('writes in a provisioned org', () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox({ crm: 'salesforce', seed: 5, partners: 15, deals: 1500, anchor: ANCHOR });
-    conn = connect(sandbox.url);
+    conn = await connect(sandbox.url);
   });
   afterAll(async () => {
     await sandbox.stop();
@@ -214,7 +221,7 @@ describe('provisioning a bare org through Tooling', () => {
       anchor: ANCHOR,
       fields: 'bare',
     });
-    conn = connect(sandbox.url);
+    conn = await connect(sandbox.url);
   });
   afterAll(async () => {
     await sandbox.stop();

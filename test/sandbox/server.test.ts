@@ -226,6 +226,21 @@ describe('CLI', () => {
     expect(code).toBe(2);
     expect(err.join('')).toContain('--faults');
   });
+
+  it.each([
+    [['--crm', 'hubspot', '--timezone', 'Mars/Olympus'], '--timezone: "Mars/Olympus" is not an IANA time zone'],
+    [['--crm', 'hubspot', '--single-currency'], '--single-currency: only with --crm salesforce'],
+  ])('rejects %j with exit code 2', async (args, message) => {
+    const { main } = await import('../../src/cli/main.ts');
+    const err: string[] = [];
+    const code = await main(
+      ['sandbox', ...args],
+      {},
+      { stdout: () => undefined, stderr: (t) => err.push(t), isTty: false },
+    );
+    expect(code).toBe(2);
+    expect(err.join('')).toContain(message);
+  });
 });
 
 describe('request errors', () => {

@@ -56,8 +56,9 @@ describe.each(storeTargets())('store on $name', (target) => {
     const w = await makeWorld(target);
     const big = 9_007_199_254_740_000n;
     const account = `acct-big-${randomUUID()}`;
+    const lock = await w.store.lock(account, 0);
     await w.store.postEntries(
-      account,
+      lock.fence,
       'run-1',
       [
         {
@@ -98,7 +99,9 @@ describe.each(storeTargets())('store on $name', (target) => {
         },
       ],
       5,
+      { seq: 0, closes: 0 },
     );
+    await lock.release();
     const [e] = await w.store.ledgerEntries(account, {});
     expect(e?.amount).toBe(big);
     expect(e?.seq).toBe(1);
@@ -119,7 +122,8 @@ describe.each(storeTargets())('store on $name', (target) => {
     const deals = Array.from({ length: 450 }, (_, i) =>
       deal(`d${i}`, { written: { attributionSummary: 'old' }, ...(i === 7 ? { registration } : {}) }),
     );
-    await w.store.beginPull(account, state, 1);
+    const lock = await w.store.lock(account, 0);
+    await w.store.beginPull(account, state, 1, lock.fence);
     await w.store.applyPage(
       account,
       state,
@@ -132,6 +136,7 @@ describe.each(storeTargets())('store on $name', (target) => {
         cursor: {},
       },
       2,
+      lock.fence,
     );
     await w.store.updateWritten(
       account,
@@ -147,7 +152,9 @@ describe.each(storeTargets())('store on $name', (target) => {
         ],
       },
       3,
+      lock.fence,
     );
+    await lock.release();
     const cache = await w.store.loadCache(account);
     const p1 = cache.partners.find((p) => p.id === 'p1');
     expect(p1?.written).toEqual({ healthScore: '55', tierEarned: 'silver' });

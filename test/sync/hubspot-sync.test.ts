@@ -46,7 +46,8 @@ async function sync(crm: CrmAdapter, full = false) {
   return runSync({ crm, store, clock: systemClock, logger: silentLogger(), config: config() }, { full });
 }
 
-const historyReads = (): number => sandbox.state.stats().byRoute['POST /crm/v3/objects/deals/batch/read']?.count ?? 0;
+const historyReads = (): number =>
+  sandbox.state.stats().byRoute['POST /crm/objects/2026-09/deals/batch/read']?.count ?? 0;
 
 describe('sync through the HubSpot adapter on the sandbox', () => {
   it('syncs, then an unchanged re-run writes nothing, and a fresh process reuses cached touch times', async () => {

@@ -37,7 +37,10 @@ export function registerConfig(program: Command, ctx: CliContext): void {
         const { provider, settings } = activeCrm(loaded);
         const errors = [
           new ConfigError(file, provider.checkConfig(settings)),
-          new ConfigError('environment', opts.skipEnv === true ? [] : [...provider.checkEnv(env.raw), ...secretIssues]),
+          new ConfigError(
+            'environment',
+            opts.skipEnv === true ? [] : [...provider.checkEnv(env.raw, settings), ...secretIssues],
+          ),
         ].filter((e) => e.issues.length > 0);
         if (errors.length > 0)
           throw new CliError(

@@ -23,6 +23,17 @@ interface SandboxCliOptions {
   searchLagMs: number;
   dailyLimit?: number;
   tokenTtl?: number;
+  singleCurrency?: boolean;
+  timezone?: string;
+}
+
+function isIanaZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function nonNegativeInt(value: string): number {
@@ -59,6 +70,12 @@ export function registerSandbox(program: Command, ctx: CliContext): void {
     .option('--search-lag-ms <ms>', 'search results lag writes by this much', nonNegativeInt, 0)
     .option('--daily-limit <n>', "daily API allocation (default: the CRM's real one)", nonNegativeInt)
     .option('--token-ttl <seconds>', 'lifetime of tokens the OAuth endpoint issues', nonNegativeInt)
+    .option(
+      '--timezone <zone>',
+      "the CRM account's time zone (IANA; the program's): seeded close dates are days there",
+      'UTC',
+    )
+    .option('--single-currency', 'Salesforce: a single-currency org (no CurrencyIsoCode field, amounts in USD)')
     .action(async (opts: SandboxCliOptions) => {
       if (opts.anchor !== undefined && Number.isNaN(Date.parse(opts.anchor)))
         throw new CliError(EXIT_BAD_INPUT, [`--anchor: "${opts.anchor}" is not an ISO date or instant`]);
@@ -87,6 +104,18 @@ export function registerSandbox(program: Command, ctx: CliContext): void {
       if (opts.stateFile !== undefined) options.stateFile = opts.stateFile;
       if (opts.dailyLimit !== undefined) options.dailyLimit = opts.dailyLimit;
       if (opts.tokenTtl !== undefined) options.tokenTtlSeconds = opts.tokenTtl;
+      if (opts.timezone !== undefined) {
+        if (!isIanaZone(opts.timezone))
+          throw new CliError(EXIT_BAD_INPUT, [
+            `--timezone: "${opts.timezone}" is not an IANA time zone such as America/New_York`,
+          ]);
+        options.timezone = opts.timezone;
+      }
+      if (opts.singleCurrency === true) {
+        if (opts.crm !== 'salesforce')
+          throw new CliError(EXIT_BAD_INPUT, ['--single-currency: only with --crm salesforce']);
+        options.extra = { multiCurrency: false };
+      }
       const sandbox = await startSandbox(options);
       ctx.io.stdout(`listening on ${sandbox.url}\n`);
       await untilSignal();

@@ -12,6 +12,7 @@ import { createCrmAdapter } from '../../sync/crm-adapter.ts';
 import { storeCredentials } from '../../sync/credentials.ts';
 import { createLogger, type Logger } from '../../log.ts';
 import { LockBusyError } from '../../store/account-lock.ts';
+import { AccountLostError } from '../../ledger/errors.ts';
 import { openStore, resolveStoreUrl, dataDirOf } from '../../store/open-store.ts';
 import type { KyselyStore } from '../../store/kysely-store.ts';
 import { LedgerInputError, resolveAccount } from '../../sync/accounts.ts';
@@ -49,7 +50,8 @@ export async function withLedger<T>(
     return await fn(opened, await resolveAccount(opened.store, opts.account));
   } catch (err) {
     if (err instanceof LedgerInputError) throw new CliError(EXIT_BAD_INPUT, [err.message]);
-    if (err instanceof LockBusyError) throw new CliError(EXIT_RUN_FAILED, [err.message]);
+    if (err instanceof LockBusyError || err instanceof AccountLostError)
+      throw new CliError(EXIT_RUN_FAILED, [err.message]);
     throw err;
   } finally {
     await opened.store.close();

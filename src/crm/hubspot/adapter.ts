@@ -3,10 +3,11 @@
 // private app or service key — or HUBSPOT_CLIENT_ID/SECRET/REFRESH_TOKEN for OAuth).
 //
 // Decisions worth knowing (details in the files named):
-//  - requests: through the SDK's generated methods, with our limiter and retries (hubspot-api.ts);
+//  - requests: on the paths of `crm.hubspot.apiVersion` (api-paths.ts; date-versioned by default)
+//    through the SDK's generic apiRequest, with our limiter, retries and schemas (hubspot-api.ts);
 //  - pull: list endpoint for full runs, keyset-paged search windows for incremental ones (pull.ts);
 //  - deals without deal_currency_code: the account's company currency (HubSpot's own rule),
-//    asked once from /account-info/v3/details, only when such a deal appears;
+//    asked once from the account-info details, only when such a deal appears;
 //  - partner pickers' options follow the partner companies during pulls, not during writeBack
 //    (option-sync.ts): the pull is where partner companies are read;
 //  - influencer touch times come from property history, read only for deals whose influencer
@@ -35,11 +36,17 @@ import {
   type WriteReport,
 } from '../port.ts';
 import { envValue, readBlock, type ProviderContext, type ProviderSettings } from '../provider.ts';
+import { LEGACY_SUNSET } from './api-paths.ts';
 import { hubspotBlock } from './config.ts';
 import { hubspotCredentialIssues } from './credentials.ts';
 import type { RetrySettings } from './failures.ts';
 import { partnerWhere, resolveFieldMap, type FieldMap } from './field-map.ts';
 import { HubspotApi } from './hubspot-api.ts';
+import { JournalClient, type JournalCredentials } from './journal-client.ts';
+import { eventsMode, journalCredentialsFromEnv } from './journal-mode.ts';
+import { provisionJournal } from './journal-provision.ts';
+import { hubspotJournalSource } from './journal-source.ts';
+import type { EventSource } from '../events.ts';
 import { OptionSync } from './option-sync.ts';
 import { hubspotPartnerContacts, hubspotPartnerOwners } from './people.ts';
 import { desiredProperties, type DesiredProperty } from './property-specs.ts';
@@ -67,6 +74,8 @@ export interface HubspotAdapterOptions {
   /** Tests: a fake clock for limiter, backoff and window ends. */
   timer?: Timer;
   retry?: Partial<RetrySettings>;
+  /** Overrides HUBSPOT_CLIENT_ID/SECRET for the webhooks journal (events: journal). */
+  journalCredentials?: JournalCredentials;
 }
 
 /** Validates the HubSpot-specific parts of the config (mappings, partner filter); throws ConfigError. */
@@ -125,6 +134,9 @@ export class HubspotAdapter implements CrmAdapter {
   readonly #tz: TimeZone;
   readonly #portalId: string | undefined;
   readonly #touchCache = new Map<string, { value: string; touches: SnapshotTouch[] }>();
+  /** The webhooks journal's client, with `crm.hubspot.events: journal` (journal-source.ts). */
+  readonly journal: JournalClient | null;
+  readonly #journalPollMs: number;
   #account: Promise<{ portalId: string; companyCurrency: string | null }> | null = null;
 
   constructor(options: HubspotAdapterOptions) {
@@ -152,15 +164,48 @@ export class HubspotAdapter implements CrmAdapter {
       rateLimitPer10s: hs.rateLimitPer10s,
       searchPerSecond: hs.searchPerSecond,
       requestTimeoutMs: hs.requestTimeoutSeconds * 1000,
+      apiVersion: hs.apiVersion,
       logger: options.logger,
       timer,
       retry: options.retry,
     });
     this.api = api;
+    if (hs.apiVersion === 'legacy')
+      options.logger.warn(
+        { apiVersion: 'legacy' },
+        `hubspot: crm.hubspot.apiVersion is legacy (the v3/v4 paths): ${LEGACY_SUNSET}; remove the key to use 2026-09`,
+      );
     this.#desired = desiredProperties(options.settings.programConfig, this.fields);
     this.#where = partnerWhere(this.#crm);
     this.#tz = new TimeZone(options.settings.program.timezone);
     this.#portalId = options.portalId ?? hs.portalId;
+    this.#journalPollMs = hs.journalPollSeconds * 1000;
+    this.journal =
+      eventsMode(hs, options.env) === 'journal'
+        ? new JournalClient({
+            basePath: options.basePath ?? hs.basePath,
+            credentials: options.journalCredentials ?? journalCredentialsFromEnv(options.env),
+            requestTimeoutMs: hs.requestTimeoutSeconds * 1000,
+            logger: options.logger,
+            timer,
+            retry: options.retry,
+          })
+        : null;
+  }
+
+  /** The account (portal) id, configured or asked once. */
+  async portalId(): Promise<string> {
+    return this.#portalId ?? (await this.#accountInfo()).portalId;
+  }
+
+  /** The webhooks journal as an event source for `serve`; null unless `crm.hubspot.events` is journal. */
+  journalSource(): EventSource | null {
+    if (this.journal === null) return null;
+    return hubspotJournalSource({
+      client: this.journal,
+      portalId: () => this.portalId(),
+      pollMs: this.#journalPollMs,
+    });
   }
 
   /** Account info, asked once: the portal id (unless configured) and the company currency. */
@@ -196,7 +241,13 @@ export class HubspotAdapter implements CrmAdapter {
     };
   }
 
-  provision(options: { dryRun: boolean }): Promise<ProvisionPlan> {
+  async provision(options: { dryRun: boolean }): Promise<ProvisionPlan> {
+    const plan = await this.#provisionFields(options);
+    if (this.journal === null) return plan;
+    return provisionJournal(this.journal, await this.portalId(), plan, options);
+  }
+
+  #provisionFields(options: { dryRun: boolean }): Promise<ProvisionPlan> {
     return provision(
       {
         api: this.api,

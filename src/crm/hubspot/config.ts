@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { httpUrl } from '../../config/crm-section.ts';
 import { defineBlock } from '../provider.ts';
+import { API_VERSIONS } from './api-paths.ts';
 
 const schema = z
   .strictObject({
@@ -22,6 +23,20 @@ const schema = z
     searchOverlapSeconds: z.number().int().min(0).max(86_400).default(60),
     /** A request without an answer after this long is abandoned and retried. */
     requestTimeoutSeconds: z.number().int().min(1).max(600).default(30),
+    /**
+     * Where change events come from (journal-mode.ts): signed webhooks, HubSpot's webhooks journal
+     * (polled; no public URL), or none. Unset: `webhooks` when HUBSPOT_CLIENT_SECRET is set, else `none`.
+     */
+    events: z.enum(['webhooks', 'journal', 'none'], { error: 'must be webhooks, journal or none' }).optional(),
+    /** How often `serve` asks the webhooks journal for new entries (events: journal). */
+    journalPollSeconds: z.number().min(0.1).max(60).default(1),
+    /**
+     * The HubSpot API generation: date-versioned paths (`/crm/objects/2026-09/…`), or `legacy` for
+     * the v3/v4 paths HubSpot stops supporting in 2027 (docs/crm-notes.md).
+     */
+    apiVersion: z
+      .enum(API_VERSIONS, { error: `must be one of ${API_VERSIONS.join(', ')} (the HubSpot API generation)` })
+      .default('2026-09'),
   })
   .prefault({});
 
@@ -63,9 +78,26 @@ export const hubspotBlock = defineBlock<HubspotConfig>({
       meaning: 'a request without an answer after this long is retried',
     },
     {
+      key: 'events',
+      default: '`webhooks` with `HUBSPOT_CLIENT_SECRET`, else `none`',
+      meaning:
+        "change events: `webhooks` (signed deliveries to `/v1/webhooks/hubspot`), `journal` (polls HubSpot's webhooks journal; no public URL) or `none`",
+    },
+    {
+      key: 'journalPollSeconds',
+      default: '`1`',
+      meaning: 'events: journal — how often `serve` asks the journal for new entries',
+    },
+    {
       key: 'portalId',
       default: 'asked once',
       meaning: 'the account id (links from the dashboard, the sync lock)',
+    },
+    {
+      key: 'apiVersion',
+      default: '`2026-09`',
+      meaning:
+        'HubSpot API generation: `2026-09`, `2026-03` (date-versioned paths) or `legacy` (v3/v4 paths; unsupported from 2027)',
     },
   ],
 });

@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import type { Logger } from '../../log.ts';
 import { CrmError } from '../port.ts';
 import { CallStatsRecorder } from '../shared/call-stats.ts';
+import { apiPaths, type ApiPaths, type ApiVersion } from './api-paths.ts';
 import {
   DEFAULT_RETRY,
   decide,
@@ -61,11 +62,14 @@ export interface HubspotApiOptions {
   logger: Logger;
   timer?: Timer | undefined;
   retry?: Partial<RetrySettings> | undefined;
+  /** The API generation whose paths the requests use (default `2026-09`). */
+  apiVersion?: ApiVersion | undefined;
 }
 
 export class HubspotApi {
   readonly stats = new CallStatsRecorder();
   readonly basePath: string;
+  readonly paths: ApiPaths;
   readonly #tokens: TokenSource;
   readonly #general: SlidingWindowLimiter;
   readonly #search: SlidingWindowLimiter;
@@ -77,6 +81,7 @@ export class HubspotApi {
 
   constructor(options: HubspotApiOptions) {
     this.basePath = options.basePath;
+    this.paths = apiPaths(options.apiVersion ?? '2026-09');
     this.#tokens = options.tokens;
     this.#timer = options.timer ?? realTimer;
     this.#general = new SlidingWindowLimiter(options.rateLimitPer10s, 10_000, this.#timer, 50);
@@ -101,11 +106,6 @@ export class HubspotApi {
       };
     }
     return this.#client.sdk;
-  }
-
-  /** A client for calls that need no token (the OAuth token endpoint). */
-  anonymousSdk(): Client {
-    return new Client({ basePath: this.basePath, numberOfApiCallRetries: 0 });
   }
 
   /**
@@ -133,18 +133,18 @@ export class HubspotApi {
     return parsed.data;
   }
 
-  /** A request the SDK has no generated method for (account info), through its generic `apiRequest`. */
-  async callPath<S extends z.ZodType>(endpoint: string, path: string, schema: S): Promise<z.infer<S>> {
-    return this.call(endpoint, 'read', schema, async (sdk) => {
-      const res = await sdk.apiRequest({ method: 'GET', path });
-      const headers: Record<string, string> = {};
-      res.headers.forEach((value, name) => {
-        headers[name] = value;
-      });
-      const text = await res.text();
-      if (res.status >= 400) throw new HubspotHttpError(res.status, parseErrorBody(text), headers);
-      return { httpStatusCode: res.status, headers, data: text === '' ? null : (JSON.parse(text) as unknown) };
-    });
+  /**
+   * One request on a path we name (the SDK's generated methods are fixed to the v3/v4 paths), sent
+   * through the SDK's generic `apiRequest` with the same limiter, retries, counts and schema parse.
+   */
+  async request<S extends z.ZodType>(
+    endpoint: string,
+    kind: CallKind,
+    schema: S,
+    request: RawRequest,
+    options: { retry?: boolean } = {},
+  ): Promise<z.infer<S>> {
+    return this.call(endpoint, kind, schema, (sdk) => sendRaw(sdk, request), options);
   }
 
   async #send(endpoint: string, kind: CallKind, send: Sender<unknown>, retry: boolean): Promise<unknown> {
@@ -152,7 +152,8 @@ export class HubspotApi {
     for (let attempt = 1; ; attempt++) {
       await this.#acquire(kind);
       const token = kind === 'auth' ? '' : await this.#tokens.token();
-      const sdk = kind === 'auth' ? this.anonymousSdk() : this.#sdk(token);
+      const sdk =
+        kind === 'auth' ? new Client({ basePath: this.basePath, numberOfApiCallRetries: 0 }) : this.#sdk(token);
       const seen: SeenAnswer = { status: null };
       try {
         const answer = await this.#withTimeout(send(sdk, callOptions(seen)), endpoint);
@@ -215,6 +216,61 @@ export class HubspotApi {
       clearTimeout(timer);
     });
   }
+}
+
+/** A request on an explicit path: query values left undefined are not sent; `form` is sent url-encoded. */
+export interface RawRequest {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  path: string;
+  /** Query values; a list repeats the parameter (`properties=a&properties=b`), as the SDK sends it. */
+  query?: Record<string, string | readonly string[] | undefined>;
+  json?: unknown;
+  form?: Record<string, string | undefined>;
+}
+
+async function sendRaw(sdk: Client, request: RawRequest): Promise<SdkAnswer<unknown>> {
+  const defined = (values: Record<string, string | undefined>): Record<string, string> =>
+    Object.fromEntries(Object.entries(values).filter((e): e is [string, string] => e[1] !== undefined));
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(request.query ?? {})) {
+    if (value === undefined) continue;
+    for (const v of typeof value === 'string' ? [value] : value) query.append(name, v);
+  }
+  const qs = query.toString();
+  const res = await sdk.apiRequest({
+    method: request.method,
+    path: qs === '' ? request.path : `${request.path}?${qs}`,
+    ...(request.form
+      ? {
+          body: new URLSearchParams(defined(request.form)).toString(),
+          defaultJson: false,
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+        }
+      : request.json === undefined
+        ? {}
+        : { body: request.json }),
+  });
+  const headers: Record<string, string> = {};
+  res.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  const text = await res.text();
+  if (res.status >= 400) throw new HubspotHttpError(res.status, parseErrorBody(text), headers);
+  let data: unknown = null;
+  if (text !== '') {
+    try {
+      data = JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new CrmError({
+        provider: PROVIDER,
+        kind: 'bad_payload',
+        status: res.status,
+        message: `${request.method} ${request.path}: the answer is not JSON`,
+        cause: err,
+      });
+    }
+  }
+  return { httpStatusCode: res.status, headers, data };
 }
 
 /** fetch rejects with a TypeError ("fetch failed") whose cause is the socket error. */

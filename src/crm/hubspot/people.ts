@@ -12,7 +12,7 @@ import {
 } from '../people.ts';
 import { CrmError } from '../port.ts';
 import type { HubspotApi } from './hubspot-api.ts';
-import { ASSOCIATION_BATCH, BATCH, batchRead, readAssociations } from './requests.ts';
+import { ASSOCIATION_BATCH, BATCH, batchRead, readAssociations, readOwnerById } from './requests.ts';
 
 const ownerRaw = z.object({
   id: z.string(),
@@ -24,13 +24,11 @@ const ownerRaw = z.object({
 const chunks = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
-/** GET /crm/v3/owners/{ownerId}; an owner HubSpot no longer knows is null. https://developers.hubspot.com/docs/api-reference/crm-owners-v3/guide */
+/** GET /crm/owners/{version}/{ownerId}; an owner HubSpot no longer knows is null. */
 async function readOwner(api: HubspotApi, ownerId: string): Promise<z.infer<typeof ownerRaw> | null> {
   if (!/^\d+$/.test(ownerId)) return null;
   try {
-    return await api.call('GET /crm/v3/owners/{ownerId}', 'read', ownerRaw, (sdk, o) =>
-      sdk.crm.owners.ownersApi.getByIdWithHttpInfo(Number(ownerId), 'id', false, o),
-    );
+    return await readOwnerById(api, ownerId, ownerRaw);
   } catch (err) {
     // a removed user: the partner has an owner id but nobody to write to
     if (err instanceof CrmError && err.kind === 'not_found') return null;
@@ -69,7 +67,7 @@ export async function hubspotPartnerContacts(
   for (const chunk of chunks([...new Set(partnerIds)], ASSOCIATION_BATCH)) {
     const links = await readAssociations(api, 'companies', 'contacts', chunk);
     for (const r of links.results)
-      for (const t of r.to) partnersOf.set(t.toObjectId, [...(partnersOf.get(t.toObjectId) ?? []), r._from.id]);
+      for (const t of r.to) partnersOf.set(t.toObjectId, [...(partnersOf.get(t.toObjectId) ?? []), r.from.id]);
   }
   const properties = [...new Set(['email', 'firstname', 'lastname', ...Object.keys(filter)])];
   const out: PartnerContact[] = [];

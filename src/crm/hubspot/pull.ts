@@ -426,7 +426,7 @@ export class PullRun {
       const chunk = ids.slice(i, i + ASSOCIATION_BATCH);
       const answer = await readAssociations(this.#deps.api, 'deals', 'companies', chunk);
       checkAssociationErrors(answer);
-      for (const result of answer.results) out.set(result._from.id, primaryCompany(result.to));
+      for (const result of answer.results) out.set(result.from.id, primaryCompany(result.to));
     }
     return out;
   }
@@ -522,6 +522,6 @@ function checkAssociationErrors(answer: AssociationBatchRaw): void {
     provider: PROVIDER,
     kind: first?.category === 'VALIDATION_ERROR' ? 'invalid_request' : 'unavailable',
     code: first?.category ?? null,
-    message: `POST /crm/v4/associations/deals/companies/batch/read: ${real.length} error(s), e.g. ${first?.message ?? 'no message'}`,
+    message: `associations batch read (deals → companies): ${real.length} error(s), e.g. ${first?.message ?? 'no message'}`,
   });
 }

@@ -1,10 +1,17 @@
-// zod schemas of the HubSpot answers we use, as the SDK hands them over (its generated models:
-// dates already turned into Date objects, `from` renamed `_from`). An answer that does not match
-// is a CrmError (bad_payload), never an empty list.
+// zod schemas of the HubSpot answers we use, as HubSpot sends them (JSON; the same shapes on the
+// date-versioned and the legacy paths). Timestamps are read into Date objects, the token answer
+// into camelCase. An answer that does not match is a CrmError (bad_payload) naming the field,
+// never an empty list.
 
 import { z } from 'zod';
 
-const date = z.date();
+/** An ISO-8601 timestamp (HubSpot sends `…T…Z`, with or without milliseconds). */
+const date = z
+  .string()
+  .refine((s) => /^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(Date.parse(s)), {
+    error: 'must be an ISO-8601 timestamp',
+  })
+  .transform((s) => new Date(s));
 
 export const historyEntryRaw = z.object({
   value: z.string(),
@@ -58,7 +65,7 @@ export type HubspotBatchRaw = z.infer<typeof hubspotBatchRaw>;
 export const associationBatchRaw = z.object({
   results: z.array(
     z.object({
-      _from: z.object({ id: z.string() }),
+      from: z.object({ id: z.union([z.string(), z.number()]).transform(String) }),
       to: z.array(
         z.object({
           toObjectId: z.union([z.string(), z.number()]).transform(String),
@@ -124,13 +131,16 @@ export const pipelinesRaw = z.object({
 });
 export type PipelinesRaw = z.infer<typeof pipelinesRaw>;
 
-export const tokenRaw = z.object({
-  accessToken: z.string().min(1),
-  refreshToken: z.string().optional(),
-  expiresIn: z.number().positive(),
-});
+/** The token endpoint's answer (snake_case on the wire). */
+export const tokenRaw = z
+  .object({
+    access_token: z.string().min(1),
+    refresh_token: z.string().optional(),
+    expires_in: z.number().positive(),
+  })
+  .transform((t) => ({ accessToken: t.access_token, refreshToken: t.refresh_token, expiresIn: t.expires_in }));
 
-/** GET /account-info/v3/details (raw JSON: no SDK model). */
+/** GET /account-info/{version}/details. */
 export const accountInfoRaw = z
   .object({
     portalId: z.union([z.number(), z.string()]).transform(String),

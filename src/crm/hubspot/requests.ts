@@ -1,21 +1,8 @@
-// The HubSpot endpoints the connector calls, one function each, through the SDK's generated
-// methods and our HubspotApi (limits, retries, counts, zod). Endpoint keys name the templated
-// path, as `callStats()` reports them.
+// The HubSpot endpoints the connector calls, one function each, on the paths of the configured
+// API generation (api-paths.ts) through our HubspotApi (limits, retries, counts, zod). Endpoint
+// keys name the templated path, as `callStats()` reports them. The request bodies are the same
+// on the date-versioned and the legacy paths (HubSpot's published OpenAPI documents).
 
-import type { BatchInputPublicFetchAssociationsBatchRequest } from '@hubspot/api-client/lib/codegen/crm/associations/v4/index.js';
-import type {
-  BatchInputSimplePublicObjectBatchInput,
-  BatchInputSimplePublicObjectBatchInputForCreate,
-  BatchReadInputSimplePublicObjectId,
-  PublicObjectSearchRequest,
-} from '@hubspot/api-client/lib/codegen/crm/objects/index.js';
-import type {
-  BatchReadInputPropertyName,
-  PropertyCreate,
-  PropertyGroupCreate,
-  PropertyGroupUpdate,
-  PropertyUpdate,
-} from '@hubspot/api-client/lib/codegen/crm/properties/index.js';
 import type { z } from 'zod';
 import { CrmError } from '../port.ts';
 import { PROVIDER } from './failures.ts';
@@ -39,25 +26,6 @@ import {
   type PipelinesRaw,
   type PropertyRaw,
 } from './raw-schemas.ts';
-
-/**
- * The SDK's request models are generated classes, yet it serialises any object field by field
- * (ObjectSerializer reads each attribute by name). We hand it plain JSON-shaped objects, checked
- * against the model's fields; its string enums are plain strings on the wire.
- */
-type Plain<T> = T extends Date
-  ? T
-  : T extends string
-    ? string
-    : T extends readonly (infer U)[]
-      ? Plain<U>[]
-      : T extends object
-        ? { [K in keyof T]: Plain<T[K]> }
-        : T;
-
-function model<T>(value: NoInfer<Plain<T>>): T {
-  return value as unknown as T;
-}
 
 /** HubSpot's documented page and batch sizes. */
 export const LIST_PAGE = 100;
@@ -84,7 +52,7 @@ export interface SearchRequest {
   limit?: number;
 }
 
-/** GET /crm/v3/objects/{type} — id-ordered list; the right tool for full loads (no 10k cap). https://developers.hubspot.com/docs/api-reference/crm-objects-v3/basic/get-crm-v3-objects-objectType */
+/** GET /crm/objects/{version}/{type} — id-ordered list; the right tool for full loads (no 10k cap). */
 export function listObjects(
   api: HubspotApi,
   type: HubspotObject,
@@ -92,22 +60,21 @@ export function listObjects(
   after: string | null,
   archived = false,
 ): Promise<HubspotPageRaw> {
-  return api.call(`GET /crm/v3/objects/${type}`, 'read', hubspotPageRaw, (sdk, o) =>
-    sdk.crm.objects.basicApi.getPageWithHttpInfo(
-      type,
-      LIST_PAGE,
-      after ?? undefined,
-      [...properties],
-      undefined,
-      undefined,
-      archived,
-      o,
-    ),
-  );
+  const path = api.paths.objects(type);
+  return api.request(`GET ${path}`, 'read', hubspotPageRaw, {
+    method: 'GET',
+    path,
+    query: {
+      limit: String(LIST_PAGE),
+      after: after ?? undefined,
+      properties,
+      archived: String(archived),
+    },
+  });
 }
 
 /**
- * POST /crm/v3/objects/{type}/search — filters AND-ed, sorted by hs_object_id, keyset-paged with
+ * POST /crm/objects/{version}/{type}/search — filters AND-ed, sorted by hs_object_id, keyset-paged with
  * `hs_object_id > afterId` so a query never pages towards the 10,000-result cap.
  * https://developers.hubspot.com/docs/api-reference/search/guide
  */
@@ -120,8 +87,7 @@ export function searchObjects(api: HubspotApi, type: HubspotObject, request: Sea
     .filter((g) => g.length > 0);
   const body = {
     filterGroups: groups.map((filters) => ({ filters })),
-    // The SDK types `sorts` as strings; the API documents sort objects, which it sends unchanged.
-    sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }] as unknown as string[],
+    sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
     properties: [...request.properties],
     limit: request.limit ?? SEARCH_PAGE,
   };
@@ -134,12 +100,11 @@ export function searchObjects(api: HubspotApi, type: HubspotObject, request: Sea
       message: `a ${type} search body would be ${size} characters (HubSpot accepts ${SEARCH_BODY_MAX}); map fewer or shorter property names`,
     });
   }
-  return api.call(`POST /crm/v3/objects/${type}/search`, 'search', hubspotPageRaw, (sdk, o) =>
-    sdk.crm.objects.searchApi.doSearchWithHttpInfo(type, model<PublicObjectSearchRequest>(body), o),
-  );
+  const path = `${api.paths.objects(type)}/search`;
+  return api.request(`POST ${path}`, 'search', hubspotPageRaw, { method: 'POST', path, json: body });
 }
 
-/** POST /crm/v3/objects/{type}/batch/read (≤ 100 ids; ≤ 50 with history). https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/post-crm-v3-objects-objectType-batch-read */
+/** POST /crm/objects/{version}/{type}/batch/read (≤ 100 ids; ≤ 50 with history). */
 export function batchRead(
   api: HubspotApi,
   type: HubspotObject,
@@ -148,119 +113,115 @@ export function batchRead(
   history: readonly string[] = [],
   archived = false,
 ): Promise<HubspotBatchRaw> {
-  return api.call(`POST /crm/v3/objects/${type}/batch/read`, 'read', hubspotBatchRaw, (sdk, o) =>
-    sdk.crm.objects.batchApi.readWithHttpInfo(
-      type,
-      model<BatchReadInputSimplePublicObjectId>({
-        inputs: ids.map((id) => ({ id })),
-        properties: [...properties],
-        propertiesWithHistory: [...history],
-      }),
-      archived,
-      o,
-    ),
-  );
+  const path = `${api.paths.objects(type)}/batch/read`;
+  return api.request(`POST ${path}`, 'read', hubspotBatchRaw, {
+    method: 'POST',
+    path,
+    query: { archived: String(archived) },
+    json: { inputs: ids.map((id) => ({ id })), properties: [...properties], propertiesWithHistory: [...history] },
+  });
 }
 
-/** POST /crm/v3/objects/{type}/batch/update (≤ 100; one invalid input fails the batch). https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/post-crm-v3-objects-objectType-batch-update */
+/**
+ * POST /crm/objects/{version}/{type}/batch/update (≤ 100; one invalid input fails the batch, and
+ * from 2026-09 the portal's validation rules apply: write-back.ts reads which input was refused).
+ */
 export function batchUpdate(
   api: HubspotApi,
   type: HubspotObject,
   inputs: readonly { id: string; properties: Record<string, string> }[],
 ): Promise<HubspotBatchRaw> {
-  return api.call(`POST /crm/v3/objects/${type}/batch/update`, 'write', hubspotBatchRaw, (sdk, o) =>
-    sdk.crm.objects.batchApi.updateWithHttpInfo(
-      type,
-      model<BatchInputSimplePublicObjectBatchInput>({
-        inputs: inputs.map((i) => ({ id: i.id, properties: i.properties })),
-      }),
-      o,
-    ),
-  );
+  const path = `${api.paths.objects(type)}/batch/update`;
+  return api.request(`POST ${path}`, 'write', hubspotBatchRaw, {
+    method: 'POST',
+    path,
+    json: { inputs: inputs.map((i) => ({ id: i.id, properties: i.properties })) },
+  });
 }
 
 export interface CreateInput {
   properties: Record<string, string>;
   associations: { toId: string; typeId: number }[];
+  /** Echoed back per input by HubSpot (results and per-input errors), to tell inputs apart. */
+  traceId?: string;
 }
 
 /**
- * POST /crm/v3/objects/{type}/batch/create (≤ 100). Not idempotent, so never retried blindly:
- * the caller looks for what a failed attempt may have created first.
- * https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/post-crm-v3-objects-objectType-batch-create
+ * POST /crm/objects/{version}/{type}/batch/create (≤ 100). Not idempotent, so never retried
+ * blindly: the caller looks for what a failed attempt may have created first.
  */
 export function batchCreate(
   api: HubspotApi,
   type: HubspotObject,
   inputs: readonly CreateInput[],
 ): Promise<HubspotBatchRaw> {
-  return api.call(
-    `POST /crm/v3/objects/${type}/batch/create`,
+  const path = `${api.paths.objects(type)}/batch/create`;
+  return api.request(
+    `POST ${path}`,
     'write',
     hubspotBatchRaw,
-    (sdk, o) =>
-      sdk.crm.objects.batchApi.createWithHttpInfo(
-        type,
-        model<BatchInputSimplePublicObjectBatchInputForCreate>({
-          inputs: inputs.map((i) => ({
-            properties: i.properties,
-            associations: i.associations.map((a) => ({
-              to: { id: a.toId },
-              types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: a.typeId }],
-            })),
+    {
+      method: 'POST',
+      path,
+      json: {
+        inputs: inputs.map((i) => ({
+          properties: i.properties,
+          ...(i.traceId === undefined ? {} : { objectWriteTraceId: i.traceId }),
+          associations: i.associations.map((a) => ({
+            to: { id: a.toId },
+            types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: a.typeId }],
           })),
-        }),
-        o,
-      ),
+        })),
+      },
+    },
     { retry: false },
   );
 }
 
-/** POST /crm/v4/associations/{from}/{to}/batch/read (≤ 1,000 ids). https://developers.hubspot.com/docs/api-reference/crm-associations-v4/batch/post-crm-v4-associations-fromObjectType-toObjectType-batch-read */
+/** POST /crm/associations/{version}/{from}/{to}/batch/read (≤ 1,000 ids; v4 on the legacy paths). */
 export function readAssociations(
   api: HubspotApi,
   from: HubspotObject,
   to: HubspotObject,
   ids: readonly string[],
 ): Promise<AssociationBatchRaw> {
-  return api.call(`POST /crm/v4/associations/${from}/${to}/batch/read`, 'read', associationBatchRaw, (sdk, o) =>
-    sdk.crm.associations.v4.batchApi.getPageWithHttpInfo(
-      from,
-      to,
-      model<BatchInputPublicFetchAssociationsBatchRequest>({ inputs: ids.map((id) => ({ id })) }),
-      o,
-    ),
-  );
+  const path = `${api.paths.associations(from, to)}/batch/read`;
+  return api.request(`POST ${path}`, 'read', associationBatchRaw, {
+    method: 'POST',
+    path,
+    json: { inputs: ids.map((id) => ({ id })) },
+  });
 }
 
-/** GET /crm/v3/pipelines/deals — stages with metadata isClosed/probability. https://developers.hubspot.com/docs/api-reference/crm-pipelines-v3/guide */
+/** GET /crm/pipelines/{version}/deals — stages with metadata isClosed/probability. */
 export function listPipelines(api: HubspotApi): Promise<PipelinesRaw> {
-  return api.call('GET /crm/v3/pipelines/deals', 'read', pipelinesRaw, (sdk, o) =>
-    sdk.crm.pipelines.pipelinesApi.getAllWithHttpInfo('deals', o),
-  );
+  const path = api.paths.pipelines('deals');
+  return api.request(`GET ${path}`, 'read', pipelinesRaw, { method: 'GET', path });
 }
 
-/** GET /crm/v3/properties/{type}. https://developers.hubspot.com/docs/api-reference/crm-properties-v3/core/get-crm-v3-properties-objectType */
+/** GET /crm/properties/{version}/{type}. */
 export async function listProperties(api: HubspotApi, type: HubspotObject): Promise<PropertyRaw[]> {
-  const page = await api.call(`GET /crm/v3/properties/${type}`, 'read', propertyListRaw, (sdk, o) =>
-    sdk.crm.properties.coreApi.getAllWithHttpInfo(type, false, undefined, o),
-  );
+  const path = api.paths.properties(type);
+  const page = await api.request(`GET ${path}`, 'read', propertyListRaw, {
+    method: 'GET',
+    path,
+    query: { archived: 'false' },
+  });
   return page.results;
 }
 
-/** POST /crm/v3/properties/{type}/batch/read — only the named ones (smaller than a full list). https://developers.hubspot.com/docs/api-reference/crm-properties-v3/batch/post-crm-v3-properties-objectType-batch-read */
+/** POST /crm/properties/{version}/{type}/batch/read — only the named ones (smaller than a full list). */
 export async function readProperties(
   api: HubspotApi,
   type: HubspotObject,
   names: readonly string[],
 ): Promise<PropertyRaw[]> {
-  const page = await api.call(`POST /crm/v3/properties/${type}/batch/read`, 'read', propertyBatchRaw, (sdk, o) =>
-    sdk.crm.properties.batchApi.readWithHttpInfo(
-      type,
-      model<BatchReadInputPropertyName>({ archived: false, inputs: names.map((name) => ({ name })) }),
-      o,
-    ),
-  );
+  const path = `${api.paths.properties(type)}/batch/read`;
+  const page = await api.request(`POST ${path}`, 'read', propertyBatchRaw, {
+    method: 'POST',
+    path,
+    json: { archived: false, inputs: names.map((name) => ({ name })) },
+  });
   return page.results;
 }
 
@@ -278,81 +239,95 @@ export interface PropertyInput {
 export type PropertyCreateInput = PropertyInput &
   Required<Pick<PropertyInput, 'name' | 'label' | 'type' | 'fieldType' | 'groupName'>>;
 
-/** POST /crm/v3/properties/{type}. https://developers.hubspot.com/docs/api-reference/crm-properties-v3/core/post-crm-v3-properties-objectType */
+/** POST /crm/properties/{version}/{type}. */
 export function createProperty(api: HubspotApi, type: HubspotObject, input: PropertyCreateInput): Promise<PropertyRaw> {
-  return api.call(`POST /crm/v3/properties/${type}`, 'write', propertyRaw, (sdk, o) =>
-    sdk.crm.properties.coreApi.createWithHttpInfo(type, model<PropertyCreate>(input), o),
-  );
+  const path = api.paths.properties(type);
+  return api.request(`POST ${path}`, 'write', propertyRaw, { method: 'POST', path, json: input });
 }
 
-/** PATCH /crm/v3/properties/{type}/{name} — `options` replaces the whole list. https://developers.hubspot.com/docs/api-reference/crm-properties-v3/core/patch-crm-v3-properties-objectType-propertyName */
+/** PATCH /crm/properties/{version}/{type}/{name} — `options` replaces the whole list. */
 export function updateProperty(
   api: HubspotApi,
   type: HubspotObject,
   name: string,
   input: PropertyInput,
 ): Promise<PropertyRaw> {
-  return api.call(`PATCH /crm/v3/properties/${type}/{propertyName}`, 'write', propertyRaw, (sdk, o) =>
-    sdk.crm.properties.coreApi.updateWithHttpInfo(type, name, model<PropertyUpdate>(input), o),
-  );
+  const base = api.paths.properties(type);
+  return api.request(`PATCH ${base}/{propertyName}`, 'write', propertyRaw, {
+    method: 'PATCH',
+    path: `${base}/${encodeURIComponent(name)}`,
+    json: input,
+  });
 }
 
-/** GET /crm/v3/properties/{type}/groups. https://developers.hubspot.com/docs/api-reference/crm-properties-v3/groups/get-crm-v3-properties-objectType-groups */
+/** GET /crm/properties/{version}/{type}/groups. */
 export async function listGroups(
   api: HubspotApi,
   type: HubspotObject,
 ): Promise<z.infer<typeof groupListRaw>['results']> {
-  const page = await api.call(`GET /crm/v3/properties/${type}/groups`, 'read', groupListRaw, (sdk, o) =>
-    sdk.crm.properties.groupsApi.getAllWithHttpInfo(type, o),
-  );
+  const path = `${api.paths.properties(type)}/groups`;
+  const page = await api.request(`GET ${path}`, 'read', groupListRaw, { method: 'GET', path });
   return page.results;
 }
 
-/** POST /crm/v3/properties/{type}/groups. */
+/** POST /crm/properties/{version}/{type}/groups. */
 export function createGroup(
   api: HubspotApi,
   type: HubspotObject,
   name: string,
   label: string,
 ): Promise<z.infer<typeof groupRaw>> {
-  return api.call(`POST /crm/v3/properties/${type}/groups`, 'write', groupRaw, (sdk, o) =>
-    sdk.crm.properties.groupsApi.createWithHttpInfo(type, model<PropertyGroupCreate>({ name, label }), o),
-  );
+  const path = `${api.paths.properties(type)}/groups`;
+  return api.request(`POST ${path}`, 'write', groupRaw, { method: 'POST', path, json: { name, label } });
 }
 
-/** PATCH /crm/v3/properties/{type}/groups/{name}. */
+/** PATCH /crm/properties/{version}/{type}/groups/{name}. */
 export function updateGroup(
   api: HubspotApi,
   type: HubspotObject,
   name: string,
   label: string,
 ): Promise<z.infer<typeof groupRaw>> {
-  return api.call(`PATCH /crm/v3/properties/${type}/groups/{groupName}`, 'write', groupRaw, (sdk, o) =>
-    sdk.crm.properties.groupsApi.updateWithHttpInfo(type, name, model<PropertyGroupUpdate>({ label }), o),
-  );
+  const base = `${api.paths.properties(type)}/groups`;
+  return api.request(`PATCH ${base}/{groupName}`, 'write', groupRaw, {
+    method: 'PATCH',
+    path: `${base}/${encodeURIComponent(name)}`,
+    json: { label },
+  });
 }
 
-/** POST /oauth/v1/token (refresh_token grant). https://developers.hubspot.com/docs/api-reference/auth-oauth-v1/tokens/post-oauth-v1-token */
+/** POST /oauth/{version}/token (refresh_token grant, form-encoded; /oauth/v1/token on the legacy paths). */
 export function refreshAccessToken(
   api: HubspotApi,
   clientId: string,
   clientSecret: string,
   refreshToken: string,
 ): Promise<z.infer<typeof tokenRaw>> {
-  return api.call('POST /oauth/v1/token', 'auth', tokenRaw, (sdk, o) =>
-    sdk.oauth.tokensApi.createWithHttpInfo(
-      'refresh_token',
-      undefined,
-      undefined,
-      clientId,
-      clientSecret,
-      refreshToken,
-      o,
-    ),
-  );
+  const path = api.paths.oauthToken();
+  return api.request(`POST ${path}`, 'auth', tokenRaw, {
+    method: 'POST',
+    path,
+    form: {
+      grant_type: 'refresh_token',
+      client_id: clientId,
+      client_secret: clientSecret,
+      refresh_token: refreshToken,
+    },
+  });
 }
 
-/** GET /account-info/v3/details — portal id, company currency. https://developers.hubspot.com/docs/api-reference/account-account-info-v3/guide */
+/** GET /account-info/{version}/details — portal id, company currency. */
 export function accountInfo(api: HubspotApi): Promise<z.infer<typeof accountInfoRaw>> {
-  return api.callPath('GET /account-info/v3/details', '/account-info/v3/details', accountInfoRaw);
+  const path = api.paths.accountDetails();
+  return api.request(`GET ${path}`, 'read', accountInfoRaw, { method: 'GET', path });
+}
+
+/** GET /crm/owners/{version}/{ownerId} (by user-facing owner id). */
+export function readOwnerById<S extends z.ZodType>(api: HubspotApi, ownerId: string, schema: S): Promise<z.infer<S>> {
+  const base = api.paths.owners();
+  return api.request(`GET ${base}/{ownerId}`, 'read', schema, {
+    method: 'GET',
+    path: `${base}/${encodeURIComponent(ownerId)}`,
+    query: { idProperty: 'id', archived: 'false' },
+  });
 }

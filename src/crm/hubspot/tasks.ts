@@ -2,7 +2,9 @@
 // owned by the given owner, with the alert episode's marker in a hidden task property
 // (`partnersync_marker`, created by provisioning) so `findTasks` finds them by exact match. HubSpot
 // has no idempotency key: a batch create that fails without a clear "not applied" (timeout, 5xx)
-// is followed by a search for its markers before anything is created again.
+// is followed by a search for its markers before anything is created again. Tasks the portal's
+// validation rules refuse (2026-09: required fields, association permissions) come back with
+// `refused` and HubSpot's message; the others are created.
 // https://developers.hubspot.com/docs/api-reference/crm-tasks-v3/guide
 
 import type { Logger } from '../../log.ts';
@@ -10,6 +12,7 @@ import { CrmError, type TaskRequest, type TaskResult } from '../port.ts';
 import { backoff, DEFAULT_RETRY } from './failures.ts';
 import type { FieldMap } from './field-map.ts';
 import type { HubspotApi } from './hubspot-api.ts';
+import { namedRefusals } from './refusals.ts';
 import { BATCH, batchCreate, searchObjects, type CreateInput } from './requests.ts';
 
 /** HUBSPOT_DEFINED association types from a task. */
@@ -47,7 +50,7 @@ export interface TaskDeps {
   logger: Logger;
 }
 
-function toInput(task: TaskRequest, markerProperty: string): CreateInput {
+function toInput(task: TaskRequest, markerProperty: string): CreateInput & { traceId: string } {
   const properties: Record<string, string> = {
     hs_timestamp: new Date(task.dueAt).toISOString(),
     hs_task_subject: task.subject,
@@ -60,7 +63,8 @@ function toInput(task: TaskRequest, markerProperty: string): CreateInput {
   if (task.ownerId !== null) properties['hubspot_owner_id'] = task.ownerId;
   const associations = [{ toId: task.partnerId, typeId: TASK_TO_COMPANY }];
   if (task.dealId !== null) associations.push({ toId: task.dealId, typeId: TASK_TO_DEAL });
-  return { properties, associations };
+  // The marker doubles as the input's trace id: a refusal names the task it is about.
+  return { properties, associations, traceId: task.marker };
 }
 
 /** Tasks carrying these markers (the oldest one per marker if a marker was ever used twice). */
@@ -99,18 +103,50 @@ async function createBatch(deps: TaskDeps, batch: readonly TaskRequest[]): Promi
         pending.map((t) => toInput(t, property)),
       );
       const byMarker = new Map(answer.results.map((r) => [r.properties[property] ?? '', r.id]));
+      // A 207 names the inputs it did not create by their trace id (the marker).
+      const refusedBy = new Map<string, string>();
+      for (const e of answer.errors ?? [])
+        for (const trace of e.context?.['objectWriteTraceId'] ?? [])
+          refusedBy.set(trace, e.message ?? e.category ?? 'refused by HubSpot');
       for (const t of pending) {
         const taskId = byMarker.get(t.marker);
+        const reason = refusedBy.get(t.marker);
+        if (taskId === undefined && reason !== undefined) {
+          done.push({ marker: t.marker, taskId: '', refused: { reason, properties: [] } });
+          continue;
+        }
         if (taskId === undefined)
           throw new CrmError({
             provider: 'hubspot',
             kind: 'bad_payload',
-            message: `POST /crm/v3/objects/tasks/batch/create: no task came back for marker ${t.marker}`,
+            message: `POST ${deps.api.paths.objects('tasks')}/batch/create: no task came back for marker ${t.marker}`,
           });
         done.push({ marker: t.marker, taskId });
       }
       return done;
     } catch (err) {
+      // The portal's rules refused some tasks (2026-09): report exactly those, create the others.
+      const named =
+        err instanceof CrmError
+          ? namedRefusals(
+              err,
+              pending.map((t) => toInput(t, property)),
+            )
+          : null;
+      if (named !== null) {
+        const refused = new Set(named.map((r) => r.index));
+        for (const r of named) {
+          const task = pending[r.index];
+          if (task)
+            done.push({ marker: task.marker, taskId: '', refused: { reason: r.message, properties: r.properties } });
+        }
+        pending = pending.filter((_, i) => !refused.has(i));
+        deps.logger.warn(
+          { refused: named.length, remaining: pending.length },
+          'hubspot: tasks refused by the portal rules',
+        );
+        continue;
+      }
       if (
         !(err instanceof CrmError) ||
         (err.kind !== 'unavailable' && err.kind !== 'rate_limited') ||

@@ -60,8 +60,8 @@ const refused = (reason: 'missing' | 'stale' | 'mismatch'): ReceiverVerdict => (
         : 'the signature does not match this request',
 });
 
-/** The receiver; without the app's client secret it answers 404 (webhooks not enabled). */
-export function hubspotWebhookReceiver(clientSecret: string | undefined): HttpReceiver {
+/** The receiver; without the app's client secret it answers 404 (webhooks not enabled, `disabled` says why). */
+export function hubspotWebhookReceiver(clientSecret: string | undefined, disabled?: string): HttpReceiver {
   return {
     name: 'hubspot-webhooks',
     path: 'hubspot',
@@ -72,7 +72,8 @@ export function hubspotWebhookReceiver(clientSecret: string | undefined): HttpRe
           status: 404,
           code: 'not_found',
           metric: 'disabled',
-          message: 'webhooks are not enabled: set HUBSPOT_CLIENT_SECRET (the app secret that signs deliveries)',
+          message:
+            disabled ?? 'webhooks are not enabled: set HUBSPOT_CLIENT_SECRET (the app secret that signs deliveries)',
         };
       }
       const check = verifyV3(

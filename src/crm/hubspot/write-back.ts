@@ -1,15 +1,17 @@
 // Result fields onto companies and deals: only the values the caller passes (the sync diffs what
 // it computed against `written` with sameValue), in batch updates of 100. HubSpot rejects a
-// whole batch when one input is invalid (400), so a rejected batch is split in halves until the
-// bad records stand alone; each is reported with its id and HubSpot's reason and the rest is
-// written. Any other failure (auth, quota, HubSpot down after retries) is thrown as a CrmError.
-// https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/post-crm-v3-objects-objectType-batch-update
+// whole batch when one input is invalid (400). When its answer names the refused inputs (the
+// portal's validation rules from API version 2026-09 do: refusals.ts), exactly those are reported
+// with the properties and HubSpot's message, and the rest is sent again; otherwise the batch is
+// split in halves until the bad records stand alone. Any other failure (auth, quota, HubSpot down
+// after retries) is thrown as a CrmError.
 
 import type { Logger } from '../../log.ts';
 import { CrmError, type WriteBack, type WriteFailure, type WriteReport } from '../port.ts';
 import type { FieldMap } from './field-map.ts';
 import { HubspotHttpError, reasonOf } from './failures.ts';
 import type { HubspotApi } from './hubspot-api.ts';
+import { namedRefusals } from './refusals.ts';
 import { BATCH, batchUpdate } from './requests.ts';
 
 /** Batches in flight at once; the limiter paces them. */
@@ -98,6 +100,16 @@ async function writeBatch(
       });
     }
     const object = type === 'deals' ? 'deal' : 'partner';
+    const named = namedRefusals(err, batch);
+    if (named !== null) {
+      const refused = new Set(named.map((r) => r.index));
+      for (const r of named) {
+        const input = batch[r.index];
+        if (input) failed.push({ object, id: input.id, reason: r.message, properties: r.properties });
+      }
+      const rest = batch.filter((_, i) => !refused.has(i));
+      return rest.length === 0 ? 0 : writeBatch(deps, type, rest, failed);
+    }
     if (batch.length === 1) {
       const only = batch[0];
       if (only) failed.push({ object, id: only.id, reason: reasonFrom(err) });

@@ -174,7 +174,7 @@ export class SalesforceAdapter implements CrmAdapter {
  * whenever it rotates, so the next process does not start with a revoked token.
  */
 export const createSalesforceAdapter = async (ctx: SalesforceAdapterContext): Promise<CrmAdapter> => {
-  let credentials = credentialsFromEnv(ctx.env);
+  let credentials = credentialsFromEnv(ctx.env, readBlock(ctx.crm, salesforceBlock).auth);
   let onTokens = ctx.onTokens;
   const vault = ctx.credentials;
   if (credentials.flow === 'refresh_token' && vault !== undefined) {

@@ -1,7 +1,10 @@
-// OAuth for the Salesforce connector: the JWT bearer flow (a connected app's certificate; the
-// assertion is signed here with node:crypto, RS256) or the refresh-token flow. Tokens come from
-// the login server's token endpoint through jsforce's OAuth2 client; the answer names the
-// instance URL and, in its `id` URL, the org and the integration user.
+// OAuth for the Salesforce connector: the client-credentials flow (an External Client App's
+// consumer key and secret, running as the app's "run as" user), the JWT bearer flow (the app's
+// certificate; the assertion is signed here with node:crypto, RS256) or the refresh-token flow.
+// `crm.salesforce.auth` picks one (default: from which variables are set). Tokens come from the
+// token endpoint; the answer names the instance URL and, in its `id` URL, the org and the
+// integration user. Every flow can be run again when a session expires (jsforce's refresh hook).
+// https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_client_credentials_flow.htm
 // https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm
 // https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_refresh_token_flow.htm
 
@@ -11,6 +14,7 @@ import { ConfigError } from '../../config/errors.ts';
 import { CrmError } from '../port.ts';
 import { envValue } from '../provider.ts';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../shared/retry.ts';
+import type { AuthFlow } from './config.ts';
 import { PROVIDER } from './errors.ts';
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -18,8 +22,22 @@ export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const ASSERTION_LIFETIME_S = 180;
 
 export type SalesforceCredentials =
+  | { flow: 'client_credentials'; clientId: string; clientSecret: string }
   | { flow: 'refresh_token'; clientId: string; clientSecret: string; refreshToken: string }
   | { flow: 'jwt'; clientId: string; username: string; privateKey: string };
+
+/** The variables each flow reads. */
+export const FLOW_VARIABLES: Readonly<Record<AuthFlow, readonly string[]>> = {
+  client_credentials: ['SF_CLIENT_ID', 'SF_CLIENT_SECRET'],
+  jwt: ['SF_CLIENT_ID', 'SF_USERNAME', 'SF_JWT_KEY'],
+  refresh_token: ['SF_CLIENT_ID', 'SF_CLIENT_SECRET', 'SF_REFRESH_TOKEN'],
+};
+
+const FLOW_NAMES: Readonly<Record<AuthFlow, string>> = {
+  client_credentials: 'client credentials',
+  jwt: 'JWT bearer',
+  refresh_token: 'refresh token',
+};
 
 /** What a token grant established. */
 export interface SalesforceSession {
@@ -40,24 +58,57 @@ export type TokenListener = (tokens: {
   userId: string;
 }) => void | Promise<void>;
 
-/** SF_CLIENT_ID + SF_CLIENT_SECRET + SF_REFRESH_TOKEN, or SF_CLIENT_ID + SF_USERNAME + SF_JWT_KEY. */
-export function credentialsFromEnv(env: Readonly<Record<string, string | undefined>>): SalesforceCredentials {
-  const clientId = envValue(env, 'SF_CLIENT_ID');
-  const clientSecret = envValue(env, 'SF_CLIENT_SECRET');
-  const refreshToken = envValue(env, 'SF_REFRESH_TOKEN');
-  const username = envValue(env, 'SF_USERNAME');
-  const key = envValue(env, 'SF_JWT_KEY');
-  if (clientId !== undefined && username !== undefined && key !== undefined)
-    return { flow: 'jwt', clientId, username, privateKey: key };
-  if (clientId !== undefined && clientSecret !== undefined && refreshToken !== undefined)
-    return { flow: 'refresh_token', clientId, clientSecret, refreshToken };
-  throw new ConfigError('environment', [
-    {
-      path: 'SF_*',
-      message:
-        'Salesforce needs SF_CLIENT_ID with SF_USERNAME and SF_JWT_KEY (JWT bearer flow), or SF_CLIENT_ID with SF_CLIENT_SECRET and SF_REFRESH_TOKEN (refresh-token flow)',
-    },
-  ]);
+/**
+ * The flow `crm.salesforce.auth` names, or by default: `jwt` when SF_JWT_KEY is set, else
+ * `refresh_token` when SF_REFRESH_TOKEN is set, else `client_credentials`.
+ */
+export function chooseFlow(env: Readonly<Record<string, string | undefined>>, auth?: AuthFlow): AuthFlow {
+  if (auth !== undefined) return auth;
+  if (envValue(env, 'SF_JWT_KEY') !== undefined) return 'jwt';
+  if (envValue(env, 'SF_REFRESH_TOKEN') !== undefined) return 'refresh_token';
+  return 'client_credentials';
+}
+
+/**
+ * The credentials of the chosen flow. A missing variable is named; when the flow was chosen by
+ * default, the message lists every flow so the fix is clear either way.
+ */
+export function credentialsFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  auth?: AuthFlow,
+): SalesforceCredentials {
+  const flow = chooseFlow(env, auth);
+  const missing = FLOW_VARIABLES[flow].filter((name) => envValue(env, name) === undefined);
+  if (missing.length > 0) {
+    if (auth !== undefined)
+      throw new ConfigError(
+        'environment',
+        missing.map((name) => ({
+          path: name,
+          message: `is not set: crm.salesforce.auth is ${flow} (${FLOW_NAMES[flow]} flow), which needs ${FLOW_VARIABLES[flow].join(', ')}`,
+        })),
+      );
+    throw new ConfigError('environment', [
+      {
+        path: 'SF_*',
+        message: `Salesforce needs SF_CLIENT_ID with SF_CLIENT_SECRET (client credentials of an External Client App, the default), with SF_USERNAME and SF_JWT_KEY (JWT bearer flow), or with SF_CLIENT_SECRET and SF_REFRESH_TOKEN (refresh-token flow); ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set for the ${FLOW_NAMES[flow]} flow (set them, or choose another flow with crm.salesforce.auth)`,
+      },
+    ]);
+  }
+  const value = (name: string): string => envValue(env, name) ?? '';
+  switch (flow) {
+    case 'jwt':
+      return { flow, clientId: value('SF_CLIENT_ID'), username: value('SF_USERNAME'), privateKey: value('SF_JWT_KEY') };
+    case 'refresh_token':
+      return {
+        flow,
+        clientId: value('SF_CLIENT_ID'),
+        clientSecret: value('SF_CLIENT_SECRET'),
+        refreshToken: value('SF_REFRESH_TOKEN'),
+      };
+    case 'client_credentials':
+      return { flow, clientId: value('SF_CLIENT_ID'), clientSecret: value('SF_CLIENT_SECRET') };
+  }
 }
 
 /** A PEM key from the environment, where newlines are often written as `\n`. */
@@ -158,16 +209,7 @@ export class SalesforceAuth {
 
   async #grantOnce(): Promise<SalesforceSession> {
     const creds = this.#credentials;
-    const raw = await this.#tokenRequest(
-      creds.flow === 'jwt'
-        ? { grant_type: JWT_BEARER_GRANT, assertion: this.#assertion(creds) }
-        : {
-            grant_type: 'refresh_token',
-            client_id: creds.clientId,
-            client_secret: creds.clientSecret,
-            refresh_token: creds.refreshToken,
-          },
-    );
+    const raw = await this.#tokenRequest(this.#grantParams(creds));
     const parsed = tokenResponse.safeParse(raw);
     if (!parsed.success) {
       throw new CrmError({
@@ -190,6 +232,24 @@ export class SalesforceAuth {
       userId,
     });
     return session;
+  }
+
+  #grantParams(creds: SalesforceCredentials): Record<string, string> {
+    switch (creds.flow) {
+      case 'jwt':
+        return { grant_type: JWT_BEARER_GRANT, assertion: this.#assertion(creds) };
+      case 'refresh_token':
+        return {
+          grant_type: 'refresh_token',
+          client_id: creds.clientId,
+          client_secret: creds.clientSecret,
+          refresh_token: creds.refreshToken,
+        };
+      case 'client_credentials':
+        // Only an External Client App (or connected app) with the flow enabled and a "run as"
+        // user answers this; the token endpoint must be the org's My Domain, not login.salesforce.com.
+        return { grant_type: 'client_credentials', client_id: creds.clientId, client_secret: creds.clientSecret };
+    }
   }
 
   #assertion(creds: Extract<SalesforceCredentials, { flow: 'jwt' }>): string {
@@ -249,7 +309,7 @@ export class SalesforceAuth {
       kind: 'auth',
       status: res.status,
       code,
-      message: `Salesforce login (${this.#credentials.flow === 'jwt' ? 'JWT bearer' : 'refresh token'}) refused (HTTP ${res.status}${code === null ? '' : ` ${code}`}): ${detail}`,
+      message: `Salesforce login (${FLOW_NAMES[this.#credentials.flow]}) refused (HTTP ${res.status}${code === null ? '' : ` ${code}`}): ${detail}`,
     });
   }
 }

@@ -5,8 +5,14 @@ import { z } from 'zod';
 import { httpUrl } from '../../config/crm-section.ts';
 import { defineBlock } from '../provider.ts';
 
+/** The OAuth flows the connector speaks (src/crm/salesforce/auth.ts). */
+export const AUTH_FLOWS = ['client_credentials', 'jwt', 'refresh_token'] as const;
+export type AuthFlow = (typeof AUTH_FLOWS)[number];
+
 const schema = z
   .strictObject({
+    /** Unset: `jwt` when SF_JWT_KEY is set, else `refresh_token` when SF_REFRESH_TOKEN is set, else `client_credentials`. */
+    auth: z.enum(AUTH_FLOWS, { error: 'must be client_credentials, jwt or refresh_token' }).optional(),
     loginUrl: httpUrl('https://login.salesforce.com').default('https://login.salesforce.com'),
     instanceUrl: httpUrl('https://example.my.salesforce.com').optional(),
     apiVersion: z
@@ -44,9 +50,15 @@ export const salesforceBlock = defineBlock<SalesforceConfig>({
   reference: [
     { key: '', default: '—', meaning: 'Salesforce settings' },
     {
+      key: 'auth',
+      default:
+        '`jwt` if `SF_JWT_KEY` is set, else `refresh_token` if `SF_REFRESH_TOKEN` is set, else `client_credentials`',
+      meaning: 'OAuth flow: `client_credentials` (External Client App), `jwt` (JWT bearer) or `refresh_token`',
+    },
+    {
       key: 'loginUrl',
       default: '`https://login.salesforce.com`',
-      meaning: '`https://test.salesforce.com` for sandbox orgs',
+      meaning: '`https://test.salesforce.com` for sandbox orgs; your My Domain URL for `client_credentials`',
     },
     { key: 'instanceUrl', default: 'from the token', meaning: 'My Domain URL' },
     {

@@ -11,8 +11,16 @@ import { fieldCatalogue, resolveFields } from './fields.ts';
 import { salesforceLinks } from './links.ts';
 
 export const SALESFORCE_ENV: readonly EnvVariable[] = [
-  { name: 'SF_CLIENT_ID', secret: false, meaning: 'the connected app’s consumer key (every flow)' },
-  { name: 'SF_CLIENT_SECRET', secret: true, meaning: 'refresh-token flow: the consumer secret' },
+  {
+    name: 'SF_CLIENT_ID',
+    secret: false,
+    meaning: 'the External Client App’s (or connected app’s) consumer key (every flow)',
+  },
+  {
+    name: 'SF_CLIENT_SECRET',
+    secret: true,
+    meaning: 'client-credentials and refresh-token flows: the consumer secret',
+  },
   { name: 'SF_REFRESH_TOKEN', secret: true, meaning: 'refresh-token flow: the integration user’s refresh token' },
   { name: 'SF_USERNAME', secret: false, meaning: 'JWT bearer flow: the integration user' },
   { name: 'SF_JWT_KEY', secret: true, meaning: 'JWT bearer flow: the PEM private key of the app’s certificate' },
@@ -34,10 +42,14 @@ export function salesforceConfigIssues(settings: ProviderSettings): ConfigIssue[
   }
 }
 
-/** Missing credentials, or a JWT key that is not a readable PEM key. */
-export function salesforceCredentialIssues(env: Readonly<Record<string, string | undefined>>): ConfigIssue[] {
+/** Missing credentials for the flow `crm.salesforce.auth` chooses, or a JWT key that is not a readable PEM key. */
+export function salesforceCredentialIssues(
+  env: Readonly<Record<string, string | undefined>>,
+  settings?: ProviderSettings,
+): ConfigIssue[] {
   try {
-    const credentials = credentialsFromEnv(env);
+    const auth = settings === undefined ? undefined : readBlock(settings.crm, salesforceBlock).auth;
+    const credentials = credentialsFromEnv(env, auth);
     if (credentials.flow === 'jwt') readPrivateKey(credentials.privateKey);
     return [];
   } catch (err) {
@@ -48,7 +60,7 @@ export function salesforceCredentialIssues(env: Readonly<Record<string, string |
 
 export const salesforceProvider: CrmProvider = {
   name: 'salesforce',
-  description: 'Salesforce (JWT bearer or refresh-token flow)',
+  description: 'Salesforce (client credentials, JWT bearer or refresh-token flow)',
   blocks: [salesforceBlock],
   env: SALESFORCE_ENV,
   inProcessSandbox: false,

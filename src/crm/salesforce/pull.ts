@@ -3,7 +3,8 @@
 //
 // Incremental reads go by SystemModstamp with an Id tie-break (`SystemModstamp > :ts OR
 // (SystemModstamp = :ts AND Id > :id) ORDER BY SystemModstamp, Id`), so a page boundary inside a
-// run of equal timestamps loses nothing. A small lookback window covers rows whose transaction
+// run of equal timestamps loses nothing. SystemModstamp has whole seconds: a new run re-reads
+// the mark's second when the previous read began within it (see incrementalWindow). A small lookback window covers rows whose transaction
 // committed after our read with a SystemModstamp below the mark: rows modified within the
 // lookback before the previous read (Salesforce's clock, the Date header) are read again —
 // except the integration user's own, which the sequential sync wrote and saw committed before
@@ -130,10 +131,18 @@ export function after(mark: Mark): Condition {
   );
 }
 
+const wholeSecond = (ms: number): number => Math.floor(ms / 1000) * 1000;
+
 /**
  * A new run's window on one object: rows after the mark, plus (lookback) rows of other users
  * modified shortly before the previous read, in case their transaction committed after it.
  * Undefined = every row (nothing was read before).
+ *
+ * Salesforce stamps SystemModstamp to the second. When the previous read began within the
+ * mark's second (or its time is unknown), a row changed after that read — our own write-back
+ * included — can share the mark's second with an Id below the mark's: the window then starts at
+ * the mark's whole second instead (those few rows are read again). A read that began in a later
+ * second saw every row of the mark's second, and anything changed after it is stamped later.
  */
 export function incrementalWindow(
   w: Watermark | null,
@@ -142,7 +151,9 @@ export function incrementalWindow(
 ): Condition | undefined {
   const mark = markOfWatermark(w);
   if (mark === null) return undefined;
-  const fresh = after(mark);
+  const markSecond = wholeSecond(instantOf(mark.ts));
+  const readLater = w?.readAt != null && wholeSecond(instantOf(w.readAt)) > markSecond;
+  const fresh = readLater ? after(mark) : where.cmp('SystemModstamp', '>=', lit.dateTime(markSecond));
   const anchor = w?.readAt == null ? instantOf(mark.ts) : instantOf(w.readAt);
   const from = anchor - lookbackMs;
   if (lookbackMs <= 0 || from > instantOf(mark.ts)) return fresh;

@@ -98,7 +98,7 @@ export class SalesforceClient {
     this.#sleep = options.sleep ?? realSleep;
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? Date.now;
-    const clientSecret = options.credentials.flow === 'refresh_token' ? options.credentials.clientSecret : undefined;
+    const clientSecret = options.credentials.flow === 'jwt' ? undefined : options.credentials.clientSecret;
     this.conn = new jsforce.Connection({
       loginUrl: options.loginUrl,
       version: options.apiVersion,

@@ -9,6 +9,7 @@ import { LockBusyError } from '../../store/account-lock.ts';
 import { LedgerInputError } from '../../sync/accounts.ts';
 import { commissionExport, commissionExportCsv, statements, statementsCsv, toJsonText } from '../../ledger/exports.ts';
 import { closePeriod } from '../../ledger/periods.ts';
+import { AccountLostError } from '../../ledger/errors.ts';
 import type { AppDeps } from '../deps.ts';
 import { requireRole } from '../auth.ts';
 import { HttpError, noQuery, parseOr400 } from '../errors.ts';
@@ -20,6 +21,8 @@ export async function ledgerErrors<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof LedgerInputError) throw new HttpError(400, 'invalid_request', err.message);
     if (err instanceof LockBusyError) throw new HttpError(409, 'busy', err.message);
+    // the account's lock was taken from this request while it held it (issue 16): nothing recorded
+    if (err instanceof AccountLostError) throw new HttpError(409, 'busy', err.message);
     throw err;
   }
 }

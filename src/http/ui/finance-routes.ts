@@ -5,7 +5,7 @@
 import type { Request, Response, Router, RequestHandler } from 'express';
 import { formatMinor } from '../../domain/money.ts';
 import { TimeZone, monthLabel } from '../../domain/time.ts';
-import { LedgerInputError } from '../../ledger/errors.ts';
+import { AccountLostError, LedgerInputError } from '../../ledger/errors.ts';
 import { adjustmentView, approveAdjustment, proposeAdjustment, rejectAdjustment } from '../../ledger/manual.ts';
 import { openPayees } from '../../ledger/payees.ts';
 import { payoutCsv, wiseCsv } from '../../ledger/payout-files.ts';
@@ -75,7 +75,8 @@ export function financeUiRoutes(router: Router, ctx: FinanceUiContext): void {
       try {
         back(res, to(req), { notice: await fn(req, s, await deps.account()) });
       } catch (err) {
-        if (err instanceof LedgerInputError || err instanceof LockBusyError) back(res, to(req), { error: err.message });
+        if (err instanceof LedgerInputError || err instanceof LockBusyError || err instanceof AccountLostError)
+          back(res, to(req), { error: err.message });
         else throw err;
       }
     };
@@ -160,7 +161,7 @@ export function financeUiRoutes(router: Router, ctx: FinanceUiContext): void {
         notice: `Created ${r.run.id} with ${r.run.lines.length} lines; another finance user approves it.`,
       });
     } catch (err) {
-      if (err instanceof LedgerInputError || err instanceof LockBusyError)
+      if (err instanceof LedgerInputError || err instanceof LockBusyError || err instanceof AccountLostError)
         back(res, '/ui/finance', { error: err.message });
       else throw err;
     }

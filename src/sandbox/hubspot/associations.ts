@@ -9,8 +9,13 @@ export interface HsLink {
   typeIds: number[];
 }
 
+/** Told when a link between two records appears (its first type) or goes (its last type). */
+export type LinkListener = (from: HsObjectType, fromId: string, to: HsObjectType, toId: string, added: boolean) => void;
+
 export class AssociationStore {
   readonly #links = new Map<string, Map<string, HsLink[]>>();
+  /** Set by the sandbox's journal after seeding or restoring (src/sandbox/hubspot/journal.ts). */
+  onChange: LinkListener | null = null;
 
   #side(from: HsObjectType, to: HsObjectType): Map<string, HsLink[]> {
     const key = `${from}>${to}`;
@@ -28,11 +33,14 @@ export class AssociationStore {
 
   /** Adds type ids (and their inverse on the other side). Unknown type ids must be checked by the caller. */
   add(from: HsObjectType, fromId: string, to: HsObjectType, toId: string, typeIds: readonly number[]): void {
+    const linked = this.list(from, fromId, to).some((l) => l.toId === toId);
     for (const typeId of typeIds) {
       const inverse = associationType(from, to, typeId)?.inverse;
       addOne(this.#side(from, to), fromId, toId, typeId);
       if (inverse !== undefined) addOne(this.#side(to, from), toId, fromId, inverse);
     }
+    if (!linked && this.list(from, fromId, to).some((l) => l.toId === toId))
+      this.onChange?.(from, fromId, to, toId, true);
   }
 
   /** One direction only, as `entries()` listed it (restoring a saved state, where both sides were saved). */
@@ -43,11 +51,14 @@ export class AssociationStore {
   /** Removes the given type ids, or every link between the two records when `typeIds` is omitted. */
   remove(from: HsObjectType, fromId: string, to: HsObjectType, toId: string, typeIds?: readonly number[]): void {
     const ids = typeIds ?? this.list(from, fromId, to).find((l) => l.toId === toId)?.typeIds ?? [];
+    const linked = ids.length > 0;
     for (const typeId of [...ids]) {
       const inverse = associationType(from, to, typeId)?.inverse;
       removeOne(this.#side(from, to), fromId, toId, typeId);
       if (inverse !== undefined) removeOne(this.#side(to, from), toId, fromId, inverse);
     }
+    if (linked && !this.list(from, fromId, to).some((l) => l.toId === toId))
+      this.onChange?.(from, fromId, to, toId, false);
   }
 
   /** Every stored link, both directions (for serialisation and dumps). */

@@ -17,8 +17,10 @@ import { authFailureResponse, HubspotError, statusResponse } from './errors.ts';
 import { DEAL_TO_COMPANY, DEAL_TO_COMPANY_PRIMARY, OBJECT_TYPES } from './object-types.ts';
 import { createHubspotRateLimiter } from './rate-limit.ts';
 import { writeProps, hideFromSearch } from './records.ts';
+import { JOURNAL_RETENTION_MS, SandboxJournal } from './journal.ts';
 import { hubspotRouteKey } from './route-keys.ts';
 import { associationRoutes } from './routes/associations.ts';
+import { AppTokens, journalRouteKey, journalRoutes } from './routes/journal.ts';
 import { objectRoutes } from './routes/objects.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { pipelineOwnerRoutes } from './routes/pipelines-owners.ts';
@@ -28,6 +30,8 @@ import { seedHubspot } from './seed.ts';
 import { restoreHubspot, serializeHubspot } from './serialize.ts';
 import type { HubspotState } from './state.ts';
 import { recordToApi } from './to-api.ts';
+import { versionedPaths } from './versions.ts';
+import { portalRulesSchema, type PortalRules } from './portal-rules.ts';
 
 /** A HubSpot personality with its extra, HubSpot-only controls. */
 export interface HubspotPersonality extends Personality {
@@ -38,6 +42,10 @@ export interface HubspotPersonality extends Personality {
    * the UI: the association changes, `hs_lastmodifieddate` does not.
    */
   setDealCompany(dealId: string, companyId: string): void;
+  /** The webhooks journal (subscriptions and entries); `extra.journalRetentionSeconds` shortens its retention. */
+  readonly journal: SandboxJournal;
+  /** Replaces the portal's write validation rules (enforced on the 2026-09 paths). */
+  setRules(rules: PortalRules): void;
 }
 
 export const createHubspotPersonality: PersonalityFactory = (init, ctx) => buildHubspot(init, ctx);
@@ -47,10 +55,20 @@ export function isHubspotPersonality(p: Personality): p is HubspotPersonality {
 }
 
 function buildHubspot(init: PersonalityInit, ctx: PersonalityContext): HubspotPersonality {
-  const state = init.from === 'seed' ? seedHubspot(init.seed, ctx.options.fields) : restoreHubspot(init.saved);
+  const state =
+    init.from === 'seed'
+      ? seedHubspot(init.seed, ctx.options.fields, ctx.options.timezone)
+      : restoreHubspot(init.saved);
   const deps = { state, ctx };
+  const retention = ctx.options.extra['journalRetentionSeconds'];
+  const journal = new SandboxJournal(state, ctx.clock, {
+    retentionMs: typeof retention === 'number' ? retention * 1000 : JOURNAL_RETENTION_MS,
+    saved: init.from === 'saved' ? (init.saved as { journal?: unknown }).journal : undefined,
+  });
   const router = Router();
   router.use(
+    versionedPaths,
+    journalRoutes(deps, journal, new AppTokens()),
     oauthRoutes(deps),
     propertyRoutes(deps),
     searchRoutes(deps),
@@ -71,6 +89,7 @@ function buildHubspot(init: PersonalityInit, ctx: PersonalityContext): HubspotPe
     for (const link of [...state.associations.list('deals', dealId, 'companies')])
       state.associations.remove('deals', dealId, 'companies', link.toId);
     state.associations.add('deals', dealId, 'companies', companyId, [DEAL_TO_COMPANY, DEAL_TO_COMPANY_PRIMARY]);
+    journal.flush(); // one control, one journal entry
     ctx.markDirty();
   };
 
@@ -78,16 +97,27 @@ function buildHubspot(init: PersonalityInit, ctx: PersonalityContext): HubspotPe
     crm: 'hubspot',
     state,
     router,
-    adminRouter: adminRouter(setDealCompany),
-    routeKey: hubspotRouteKey,
-    isPublic: (_method, path) => path.startsWith('/oauth/v1/'),
+    adminRouter: adminRouter(setDealCompany, journal, (rules) => {
+      state.rules = rules;
+    }),
+    routeKey: (method, path) => hubspotRouteKey(method, path) ?? journalRouteKey(method, path),
+    isPublic: (_method, path) =>
+      path.startsWith('/oauth/v1/') || /^\/oauth\/2026-0[39]\/token$/.test(path) || path.startsWith('/journal-files/'),
     authFailure: authFailureResponse,
     faultResponse: statusResponse,
     rateLimit: createHubspotRateLimiter(ctx),
     dumpState: () => dumpHubspot(state),
-    mutate: (count) => mutateDeals(state, ctx, count),
-    serialize: () => serializeHubspot(state),
+    mutate: (count) => {
+      const changed = mutateDeals(state, ctx, count);
+      journal.flush();
+      return changed;
+    },
+    serialize: () => ({ ...serializeHubspot(state), journal: journal.serialize() }),
     setDealCompany,
+    journal,
+    setRules: (rules) => {
+      state.rules = rules;
+    },
   };
 }
 
@@ -135,6 +165,7 @@ function mutateDeals(state: HubspotState, ctx: PersonalityContext, count: number
     hideFromSearch(deal, now, ctx.options.searchLagMs, false);
     writeProps(deal, values, now, 'CRM_UI');
     deal.updatedAt = now;
+    state.recordChanged(deal, 'UPDATE', Object.keys(values));
     changed.push(deal.id);
   }
   ctx.markDirty();
@@ -143,9 +174,43 @@ function mutateDeals(state: HubspotState, ctx: PersonalityContext, count: number
 
 const setCompanyBody = z.object({ companyId: z.union([z.string(), z.number()]).transform(String) });
 
-/** `POST /__sandbox/hubspot/deals/{id}/company {companyId}` — a link change that leaves the modified date alone. */
-function adminRouter(setDealCompany: (dealId: string, companyId: string) => void): Router {
+const retentionBody = z.object({ seconds: z.number().min(0) });
+
+/**
+ * `POST /__sandbox/hubspot/deals/{id}/company {companyId}` — a link change that leaves the modified date alone;
+ * `GET /__sandbox/hubspot/journal` — the journal's entries and subscriptions;
+ * `POST /__sandbox/hubspot/journal/retention {seconds}` — shortens (or restores) the journal's retention;
+ * `POST /__sandbox/hubspot/rules {requiredWhen, requiredOnCreate, deniedAssociations, nameInputs}` — the
+ * portal's write validation rules (portal-rules.ts).
+ */
+function adminRouter(
+  setDealCompany: (dealId: string, companyId: string) => void,
+  journal: SandboxJournal,
+  setRules: (rules: PortalRules) => void,
+): Router {
   const router = Router();
+  router.get('/journal', (_req, res) => {
+    res.json({ retentionMs: journal.retentionMs, subscriptions: journal.subscriptions(), entries: journal.entries() });
+  });
+  router.post('/journal/retention', express.json(), (req, res) => {
+    const parsed = retentionBody.safeParse(req.body);
+    if (!parsed.success) {
+      res.status(400).json({ error: 'body must be {"seconds": N} with N ≥ 0' });
+      return;
+    }
+    journal.retentionMs = parsed.data.seconds * 1000;
+    res.json({ ok: true, kept: journal.entries().length });
+  });
+  router.post('/rules', express.json(), (req, res) => {
+    const parsed = portalRulesSchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      res.status(400).json({ error: `rules: ${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}` });
+      return;
+    }
+    setRules(parsed.data);
+    res.json({ ok: true, rules: parsed.data });
+  });
   router.post('/deals/:dealId/company', express.json(), (req, res) => {
     const parsed = setCompanyBody.safeParse(req.body);
     if (!parsed.success) {

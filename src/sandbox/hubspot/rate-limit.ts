@@ -5,6 +5,7 @@
 
 import { limitValue, type PersonalityContext, type RateLimitOutcome, type SandboxRequestInfo } from '../personality.ts';
 import { rateLimitResponse } from './errors.ts';
+import { isJournalPath } from './routes/journal.ts';
 
 const TEN_SECONDS = 10_000;
 const DAY = 86_400_000;
@@ -38,6 +39,8 @@ export function createHubspotRateLimiter(ctx: PersonalityContext): (req: Sandbox
   return (req) => {
     // The OAuth token endpoint has its own (unpublished) limits; faults can still hit it.
     if (req.path.startsWith('/oauth/')) return {};
+    // HubSpot exempts the webhooks journal from the ten-second and daily limits.
+    if (isJournalPath(req.path)) return {};
     const now = ctx.clock.now();
     const today = Math.floor(now / DAY);
     if (today !== day) {
@@ -46,7 +49,7 @@ export function createHubspotRateLimiter(ctx: PersonalityContext): (req: Sandbox
     }
     const daily = limitValue(ctx.limits, 'hubspot.daily', ctx.options.dailyLimit ?? HUBSPOT_DAILY_LIMIT);
     if (daily !== null && usedToday >= daily) return { reject: rateLimitResponse('DAILY', dailyHeaders(daily, 0)) };
-    if (/^POST \/crm\/v3\/objects\/[^/]+\/search$/.test(req.routeKey)) {
+    if (/^POST \/crm\/(v3\/objects|objects\/[^/]+)\/[^/]+\/search$/.test(req.routeKey)) {
       const perSecond = limitValue(ctx.limits, 'hubspot.search.perSecond', 5);
       if (perSecond !== null && search.count(now, 1000) >= perSecond) return { reject: rateLimitResponse('SECONDLY') };
       search.add(now);

@@ -1,5 +1,7 @@
 // Stats keys for HubSpot paths: ids templated, so `/__sandbox/stats` groups requests by endpoint
-// ("PATCH /crm/v3/objects/deals/{id}").
+// ("PATCH /crm/v3/objects/deals/{id}", "POST /crm/objects/2026-09/deals/batch/read").
+
+import { legacyTwin, versionedForm } from './versions.ts';
 
 const PATTERNS: readonly (readonly [RegExp, string])[] = [
   [/^\/crm\/v3\/objects\/([^/]+)\/(search|batch\/[a-z]+)$/, '/crm/v3/objects/$1/$2'],
@@ -31,8 +33,13 @@ const PATTERNS: readonly (readonly [RegExp, string])[] = [
 ];
 
 export function hubspotRouteKey(method: string, path: string): string | null {
+  // A date-versioned path is keyed in its own form: the allow-list tests read these keys.
+  const twin = legacyTwin(path);
+  const legacy = twin?.path ?? path;
   for (const [pattern, template] of PATTERNS) {
-    if (pattern.test(path)) return `${method} ${path.replace(pattern, template)}`;
+    if (!pattern.test(legacy)) continue;
+    const key = legacy.replace(pattern, template);
+    return `${method} ${twin ? versionedForm(key, twin.version) : key}`;
   }
   return null;
 }

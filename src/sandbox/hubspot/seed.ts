@@ -5,6 +5,7 @@
 // their seed values and property history (influencer links, stage and registration changes).
 
 import { RECIPE_IDS, SEED_STAGES, TIERS, type SeedData, type SeedDeal, type SeedPartner } from '../seed-model.ts';
+import { TimeZone } from '../../domain/time.ts';
 import type { FieldsMode } from '../personality.ts';
 import {
   CONTACT_TO_COMPANY,
@@ -30,7 +31,8 @@ const FIRST_RECORD_ID = 30_000_000_001;
 const UNKNOWN_PARTNER_BASE = 29_999_990_000;
 const PARTNER_PIPELINE_ID = '75439912';
 
-export function seedHubspot(seed: SeedData, fields: FieldsMode): HubspotState {
+export function seedHubspot(seed: SeedData, fields: FieldsMode, timezone = 'UTC'): HubspotState {
+  const zone = new TimeZone(timezone);
   const anchorMs = Date.parse(seed.params.anchor);
   const state = new HubspotState(PORTAL_ID, FIRST_RECORD_ID);
   addPipelines(state, anchorMs);
@@ -68,7 +70,7 @@ export function seedHubspot(seed: SeedData, fields: FieldsMode): HubspotState {
   seed.unknownPartnerIds.forEach((id, i) => companyIds.set(id, String(UNKNOWN_PARTNER_BASE + i)));
   fillDynamicOptions(state, seed, companyIds, ownerIds);
   const partnerPipeline = state.pipelines[1];
-  for (const deal of seed.deals) addDeal(state, deal, { companyIds, ownerIds, fields, partnerPipeline });
+  for (const deal of seed.deals) addDeal(state, deal, { companyIds, ownerIds, fields, partnerPipeline, zone });
   // contacts last: record ids grow across types, so deals and companies keep the ids they had before
   for (const contact of seed.contacts) addContact(state, contact, companyIds, anchorMs);
   return state;
@@ -209,6 +211,20 @@ interface DealMapping {
   ownerIds: ReadonlyMap<string, string>;
   fields: FieldsMode;
   partnerPipeline: HsPipeline | undefined;
+  /** The account's time zone (the program's): close dates are local midnights there. */
+  zone: TimeZone;
+}
+
+/**
+ * The close date as a rep sets it, a day: local midnight of the date the Salesforce seed writes
+ * as `CloseDate` (the seed instant's UTC date), so that both CRMs hold the same business fact
+ * and their adapters — HubSpot reading an instant, Salesforce a date read as local midnight
+ * (docs/finance-rules.md §2) — give the same `closedAt`.
+ */
+function closeDate(closedAt: string | null, zone: TimeZone): string | null {
+  if (closedAt === null) return null;
+  const midnight = zone.localMidnight(closedAt.slice(0, 10));
+  return midnight === null ? closedAt : new Date(midnight).toISOString();
 }
 
 function addDeal(state: HubspotState, deal: SeedDeal, m: DealMapping): void {
@@ -228,7 +244,7 @@ function addDeal(state: HubspotState, deal: SeedDeal, m: DealMapping): void {
     dealtype: deal.name.endsWith('New business') ? 'newbusiness' : 'existingbusiness',
   };
   set(props, 'amount', deal.amount);
-  set(props, 'closedate', deal.closedAt);
+  set(props, 'closedate', closeDate(deal.closedAt, m.zone));
   const history: Record<string, HsHistoryEntry[]> = {};
   if (deal.stage !== 'open' && deal.closedAt) {
     history['dealstage'] = [

@@ -2,8 +2,9 @@
 // associations, pipelines and owners, plus the few values HubSpot computes on read.
 
 import { AssociationStore } from './associations.ts';
-import type { HsObjectType } from './object-types.ts';
+import { OBJECT_TYPES, type HsObjectType } from './object-types.ts';
 import type { HsGroupDef, HsPropertyDef } from './property-defs.ts';
+import { NO_RULES, type PortalRules } from './portal-rules.ts';
 import { RecordTable, type HsRecord } from './records.ts';
 
 export interface HsPipelineStage {
@@ -41,6 +42,11 @@ export interface HsRecordView {
   props: Readonly<Record<string, string>>;
 }
 
+/** A change to a record or a link, told to the journal (src/sandbox/hubspot/journal.ts). */
+export type HsChange =
+  | { kind: 'object'; type: HsObjectType; id: string; action: 'CREATE' | 'UPDATE' | 'DELETE'; properties: string[] }
+  | { kind: 'link'; from: HsObjectType; fromId: string; to: HsObjectType; toId: string; added: boolean };
+
 export class HubspotState {
   portalId: number;
   #nextId: number;
@@ -51,6 +57,10 @@ export class HubspotState {
   readonly pipelines: HsPipeline[] = [];
   readonly owners: HsOwner[] = [];
   readonly #stages = new Map<string, HsPipelineStage>();
+  /** Set by the journal once the state is seeded or restored: every later change is told. */
+  onChange: ((change: HsChange) => void) | null = null;
+  /** The portal's write validation rules (enforced on the 2026-09 paths; portal-rules.ts). */
+  rules: PortalRules = NO_RULES;
 
   constructor(portalId: number, firstId: number) {
     this.portalId = portalId;
@@ -63,6 +73,16 @@ export class HubspotState {
     };
     this.properties = { deals: new Map(), companies: new Map(), tasks: new Map(), contacts: new Map() };
     this.groups = { deals: new Map(), companies: new Map(), tasks: new Map(), contacts: new Map() };
+    this.associations.onChange = (from, fromId, to, toId, added) => {
+      this.onChange?.({ kind: 'link', from, fromId, to, toId, added });
+    };
+  }
+
+  /** Tells the journal of a record's change (ids are unique across types, so the type is found). */
+  recordChanged(record: HsRecord, action: 'CREATE' | 'UPDATE' | 'DELETE', properties: readonly string[] = []): void {
+    if (this.onChange === null) return;
+    const type = OBJECT_TYPES.find((t) => this.tables[t].get(record.id) === record);
+    if (type !== undefined) this.onChange({ kind: 'object', type, id: record.id, action, properties: [...properties] });
   }
 
   get nextId(): number {
@@ -89,6 +109,7 @@ export class HubspotState {
     const id = this.allocateId();
     const record: HsRecord = { id, num: Number(id), createdAt: at, updatedAt: at, archivedAt: null, props, source };
     this.tables[type].insert(record);
+    this.recordChanged(record, 'CREATE', Object.keys(props));
     return record;
   }
 

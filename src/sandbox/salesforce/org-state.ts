@@ -3,6 +3,7 @@
 // fields are rebuilt from their Tooling CustomField rows).
 
 import { z } from 'zod';
+import { addOrganization } from './seed/seed-org.ts';
 import { fieldFromMetadata, metadataSchema, parseFullName } from './custom-fields.ts';
 import { wireValue } from './format.ts';
 import type { OrgShape } from './schema/standard-objects.ts';
@@ -13,7 +14,12 @@ const STATE_VERSION = 1;
 
 const savedState = z.object({
   version: z.literal(STATE_VERSION),
-  shape: z.object({ currencies: z.array(z.string()), corporateCurrency: z.string() }),
+  // multiCurrency: absent in files saved before single-currency orgs existed (all multi-currency).
+  shape: z.object({
+    currencies: z.array(z.string()),
+    corporateCurrency: z.string(),
+    multiCurrency: z.boolean().default(true),
+  }),
   integrationUserId: z.string(),
   idCounters: z.array(z.tuple([z.string(), z.number()])),
   usage: z.array(z.tuple([z.number(), z.number()])),
@@ -40,7 +46,11 @@ export function serializeOrg(org: SalesforceOrg, integrationUserId: string, usag
     tables[table.name] = [...table.rows.values()].map((r) => ({ ...r }));
   return {
     version: STATE_VERSION,
-    shape: { currencies: [...org.shape.currencies], corporateCurrency: org.shape.corporateCurrency },
+    shape: {
+      currencies: [...org.shape.currencies],
+      corporateCurrency: org.shape.corporateCurrency,
+      multiCurrency: org.shape.multiCurrency,
+    },
     integrationUserId,
     idCounters: org.ids.snapshot(),
     usage,
@@ -63,5 +73,7 @@ export function restoreOrg(saved: unknown, now: () => number): { org: Salesforce
     for (const row of rows) org.restoreRow(name, row);
   }
   org.ids.restore(state.idCounters);
+  // Files saved before the sandbox had an Organization object.
+  if (org.table('Organization')?.rows.size === 0) addOrganization(org, state.integrationUserId, now());
   return { org, state };
 }

@@ -68,16 +68,18 @@ export function salesforceFault(status: number): CrmResponse {
 
 function rateLimiter(services: SfServices) {
   return (req: SandboxRequestInfo): RateLimitOutcome => {
-    if (!countsAsApiCall(req.path)) return {};
+    // The server's clock is the org's (a manual clock in tests), as the audit stamps are.
+    const date = { Date: new Date(services.ctx.clock.now()).toUTCString() };
+    if (!countsAsApiCall(req.path)) return { headers: date };
     const { usage, settings } = services;
     const over = settings.dailyLimit !== null && usage.used() >= settings.dailyLimit;
     // /limits stays readable past the allocation, so a client can see why it was refused.
     if (over && !LIMITS_PATH.test(req.path)) {
-      const headers = { 'Sforce-Limit-Info': usage.header() };
+      const headers = { ...date, 'Sforce-Limit-Info': usage.header() };
       return { headers, reject: errorResponse(limitExceeded(), headers) };
     }
     usage.record();
-    return { headers: { 'Sforce-Limit-Info': usage.header() } };
+    return { headers: { ...date, 'Sforce-Limit-Info': usage.header() } };
   };
 }
 
@@ -99,12 +101,24 @@ function adminRouter(services: SfServices): Router {
   return router;
 }
 
+/** The Salesforce personality, with what its other surfaces need. */
+export interface SalesforcePersonality extends Personality {
+  readonly crm: 'salesforce';
+  /** The user id a live access token acts as, or null (unknown, expired or revoked token). */
+  authenticate(accessToken: string): string | null;
+}
+
+export function isSalesforcePersonality(p: Personality): p is SalesforcePersonality {
+  return p.crm === 'salesforce' && 'authenticate' in p;
+}
+
 export const createSalesforcePersonality: PersonalityFactory = (init, ctx) => {
   const now = (): number => ctx.clock.now();
   const settings = resolveSettings(ctx);
   const usage = new ApiUsage(ctx.clock, settings.allocation);
   let built: { org: SfServices['org']; integrationUserId: string };
-  if (init.from === 'seed') built = seedOrg(init.seed, ctx.options.fields, now);
+  if (init.from === 'seed')
+    built = seedOrg(init.seed, ctx.options.fields, now, { multiCurrency: settings.multiCurrency });
   else {
     const restored = restoreOrg(init.saved, now);
     usage.restore(restored.state.usage);
@@ -114,19 +128,22 @@ export const createSalesforcePersonality: PersonalityFactory = (init, ctx) => {
   const services: SfServices = {
     org,
     security: new FieldSecurity(org),
-    sessions: new SessionRegistry(integrationUserId),
+    sessions: new SessionRegistry(integrationUserId, ctx.tokens),
     usage,
     cursors: new CursorStore(),
     jobs: new BulkJobStore(),
     settings,
     ctx,
   };
-  const personality: Personality = {
+  const personality: SalesforcePersonality = {
     crm: 'salesforce',
     router: salesforceRouter(services),
     adminRouter: adminRouter(services),
     routeKey: salesforceRouteKey,
     isPublic: isPublicPath,
+    // Salesforce answers 401 INVALID_SESSION_ID for a token it did not issue or that expired.
+    strictTokens: true,
+    authenticate: (accessToken) => services.sessions.authenticate(accessToken),
     authFailure: () => salesforceFault(401),
     faultResponse: salesforceFault,
     rateLimit: rateLimiter(services),

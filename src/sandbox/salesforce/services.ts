@@ -8,7 +8,9 @@
 //   salesforce.collections.maxRecords  sObject Collections size (200)
 //   salesforce.fieldSecurity         1: custom fields hidden until FieldPermissions grant them
 //   salesforce.queryAll.deletedRows  1: deleted rows only through queryAll
-// Extra settings (`extra`): bulkResultsPageSize (rows per Bulk 2.0 results page, default 50,000).
+// Extra settings (`extra`): bulkResultsPageSize (rows per Bulk 2.0 results page, default 50,000);
+// multiCurrency (default true; false = a single-currency USD org: no CurrencyIsoCode field, no
+// CurrencyType object, amounts converted to USD when seeded).
 
 import type { Request } from 'express';
 import type { PersonalityContext } from '../personality.ts';
@@ -44,6 +46,8 @@ export interface SfSettings {
   tokenTtlSeconds: number;
   /** Rows per Bulk 2.0 results page when the client gives no maxRecords (`extra.bulkResultsPageSize`). */
   bulkResultsPage: number;
+  /** `extra.multiCurrency` (default true): false seeds a single-currency org. */
+  multiCurrency: boolean;
 }
 
 export function resolveSettings(ctx: PersonalityContext): SfSettings {
@@ -59,6 +63,7 @@ export function resolveSettings(ctx: PersonalityContext): SfSettings {
     deletedOnlyInQueryAll: limitValue(limits, 'salesforce.queryAll.deletedRows', 1) !== null,
     tokenTtlSeconds: ctx.options.tokenTtlSeconds ?? DEFAULT_SESSION_SECONDS,
     bulkResultsPage: positiveInt(ctx.options.extra['bulkResultsPageSize']) ?? DEFAULT_BULK_RESULTS_PAGE,
+    multiCurrency: ctx.options.extra['multiCurrency'] !== false,
   };
 }
 

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/config/errors.ts';
 import { CrmError } from '../../../src/crm/port.ts';
 import { credentialsFromEnv, JWT_BEARER_GRANT } from '../../../src/crm/salesforce/auth.ts';
-import { salesforceConfig } from './helpers.ts';
+import { salesforceCredentialIssues } from '../../../src/crm/salesforce/provider.ts';
+import { salesforceConfig, salesforceSettings } from './helpers.ts';
 import {
   API,
   INSTANCE,
@@ -198,7 +199,108 @@ describe('JWT bearer flow', () => {
   });
 });
 
+describe('client-credentials flow', () => {
+  it('asks for a token with the consumer key and secret, takes org and instance from the answer, and asks again on 401', async () => {
+    const grants: Form[] = [];
+    const other = 'https://acme-dev-ed.develop.my.salesforce.com';
+    const auth = nock(LOGIN)
+      .post('/services/oauth2/token', (body: Form) => {
+        grants.push(body);
+        return true;
+      })
+      .reply(200, tokenAnswer({ access_token: 'CC-1', instance_url: other, scope: 'api' }))
+      .post('/services/oauth2/token', (body: Form) => {
+        grants.push(body);
+        return true;
+      })
+      .reply(200, tokenAnswer({ access_token: 'CC-2', instance_url: other, scope: 'api' }));
+    const api = nock(other)
+      .get(`${API}/queryAll`)
+      .query(true)
+      .matchHeader('authorization', 'Bearer CC-1')
+      .reply(401, [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }])
+      .get(`${API}/queryAll`)
+      .query(true)
+      .matchHeader('authorization', 'Bearer CC-2')
+      .reply(200, page([]));
+    const told: unknown[] = [];
+    const adapter = nockAdapter(undefined, {
+      credentials: { flow: 'client_credentials', clientId: 'eca-key', clientSecret: 'eca-secret' },
+      onTokens: (t) => {
+        told.push(t);
+      },
+    });
+    expect(await adapter.accountKey()).toBe(ORG_ID);
+    expect(await adapter.findTasks(['m'])).toEqual([]);
+    expect(grants).toEqual([
+      { grant_type: 'client_credentials', client_id: 'eca-key', client_secret: 'eca-secret' },
+      { grant_type: 'client_credentials', client_id: 'eca-key', client_secret: 'eca-secret' },
+    ]);
+    expect(told[0]).toEqual({ refreshToken: null, instanceUrl: other, orgId: ORG_ID, userId: USER_ID });
+    auth.done();
+    api.done();
+  });
+
+  it('names the flow in a refused grant', async () => {
+    nock(LOGIN)
+      .post('/services/oauth2/token')
+      .reply(400, { error: 'invalid_grant', error_description: 'no client credentials user enabled' });
+    const adapter = nockAdapter(undefined, {
+      credentials: { flow: 'client_credentials', clientId: 'eca-key', clientSecret: 'eca-secret' },
+    });
+    const err = await adapter.accountKey().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(CrmError);
+    expect((err as CrmError).kind).toBe('auth');
+    expect((err as CrmError).message).toContain(
+      'Salesforce login (client credentials) refused (HTTP 400 invalid_grant)',
+    );
+  });
+});
+
 describe('credentials and URLs', () => {
+  it('chooses the flow: crm.salesforce.auth, else JWT when SF_JWT_KEY is set, else refresh token, else client credentials', () => {
+    const all = { SF_CLIENT_ID: 'c', SF_CLIENT_SECRET: 's', SF_REFRESH_TOKEN: 'r', SF_USERNAME: 'u', SF_JWT_KEY: 'k' };
+    expect(credentialsFromEnv(all).flow).toBe('jwt');
+    expect(credentialsFromEnv({ ...all, SF_JWT_KEY: '' }).flow).toBe('refresh_token');
+    expect(credentialsFromEnv({ SF_CLIENT_ID: 'c', SF_CLIENT_SECRET: 's' })).toEqual({
+      flow: 'client_credentials',
+      clientId: 'c',
+      clientSecret: 's',
+    });
+    expect(credentialsFromEnv(all, 'client_credentials')).toEqual({
+      flow: 'client_credentials',
+      clientId: 'c',
+      clientSecret: 's',
+    });
+    expect(credentialsFromEnv(all, 'refresh_token').flow).toBe('refresh_token');
+  });
+
+  it('names each missing variable of the configured flow', () => {
+    const issues = salesforceCredentialIssues(
+      { SF_CLIENT_ID: 'c', SF_USERNAME: 'u' },
+      salesforceSettings({ salesforce: { auth: 'client_credentials' } }),
+    );
+    expect(issues).toEqual([
+      {
+        path: 'SF_CLIENT_SECRET',
+        message:
+          'is not set: crm.salesforce.auth is client_credentials (client credentials flow), which needs SF_CLIENT_ID, SF_CLIENT_SECRET',
+      },
+    ]);
+    expect(
+      salesforceCredentialIssues(
+        { SF_CLIENT_ID: 'c', SF_CLIENT_SECRET: 's' },
+        salesforceSettings({ salesforce: { auth: 'jwt' } }),
+      ).map((i) => i.path),
+    ).toEqual(['SF_USERNAME', 'SF_JWT_KEY']);
+    expect(() => salesforceConfig({ salesforce: { auth: 'password' } })).toThrow(
+      /crm\.salesforce\.auth.*must be client_credentials, jwt or refresh_token/s,
+    );
+  });
+
   it('takes JWT or refresh-token credentials from the environment, and says what is missing', () => {
     expect(credentialsFromEnv({ SF_CLIENT_ID: 'c', SF_USERNAME: 'u', SF_JWT_KEY: 'k' })).toEqual({
       flow: 'jwt',
@@ -212,7 +314,10 @@ describe('credentials and URLs', () => {
       clientSecret: 's',
       refreshToken: 'r',
     });
-    expect(() => credentialsFromEnv({ SF_CLIENT_ID: 'c' })).toThrow(/SF_JWT_KEY|SF_REFRESH_TOKEN/);
+    // Neither SF_JWT_KEY nor SF_REFRESH_TOKEN: client credentials by default, which needs the secret.
+    expect(() => credentialsFromEnv({ SF_CLIENT_ID: 'c' })).toThrow(
+      /SF_CLIENT_SECRET is not set for the client credentials flow.*crm\.salesforce\.auth/,
+    );
   });
 
   it('always sends the configured API version, to the configured instance URL when one is set', async () => {

@@ -13,6 +13,7 @@ import { readEnv } from '../../../src/config/env.ts';
 import { CrmError, type PullPage, type PullCursor } from '../../../src/crm/port.ts';
 import { createCrmAdapter } from '../../../src/sync/crm-adapter.ts';
 import { silentLogger } from '../../../src/log.ts';
+import { manualClock } from '../../../src/sandbox/clock.ts';
 import { INTEGRATION_USERNAME } from '../../../src/sandbox/salesforce/seed/seed-org.ts';
 import { startSandbox, type SandboxHandle } from '../../../src/sandbox/server.ts';
 import type { SandboxStats } from '../../../src/sandbox/stats.ts';
@@ -26,11 +27,13 @@ async function rest(
   method: string,
   p: string,
   body?: unknown,
-  token = 'e2e-test',
+  token?: string,
 ): Promise<{ status: number; json: unknown }> {
+  // The sandbox, like Salesforce, takes only tokens it issued: by default the integration user's.
+  const bearer = token ?? (await tokenFor(sandbox, INTEGRATION_USERNAME));
   const res = await fetch(`${sandbox.url}/services/data/v${VERSION}${p}`, {
     method,
-    headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers: { Authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
@@ -165,8 +168,16 @@ describe('provisioning a bare org', () => {
 describe('the sync loop', () => {
   let sandbox: SandboxHandle;
   let sync: MiniSync;
+  // The org's clock moves two seconds before every step, as runs and edits are apart in an org:
+  // SystemModstamp has whole seconds, and a run that reads within the second of the last change
+  // it saw must read that second again (a fast test would otherwise do everything in one second).
+  const clock = manualClock(AS_OF);
+  const step = <T>(run: () => T): T => {
+    clock.advance(2000);
+    return run();
+  };
   beforeAll(async () => {
-    sandbox = await startSandbox({ crm: 'salesforce', seed: 21, partners: 25, deals: 1500, anchor: ANCHOR });
+    sandbox = await startSandbox({ crm: 'salesforce', seed: 21, partners: 25, deals: 1500, anchor: ANCHOR, clock });
     const config = salesforceConfig();
     sync = new MiniSync(adapterFor(sandbox.url, config), config.program);
   });
@@ -175,33 +186,33 @@ describe('the sync loop', () => {
   });
 
   it('writes the computed values, then an idle re-run writes nothing', async () => {
-    const first = await sync.run('full', AS_OF);
+    const first = await step(() => sync.run('full', AS_OF));
     expect(first.report.failed).toEqual([]);
     expect(first.report.partnersWritten).toBe(25);
     expect(first.report.dealsWritten).toBeGreaterThan(100);
     // Our writes moved SystemModstamp: the next run reads them back and finds nothing to change,
     // taking their unchanged influencers from the cache (no OpportunityPartner lookup by deal).
     const settleStart = sandbox.state.stats();
-    const second = await sync.run('incremental', AS_OF);
+    const second = await step(() => sync.run('incremental', AS_OF));
     expect(second.pull.deals).toBe(first.report.dealsWritten);
     expect(requests(settleStart, sandbox.state.stats())).toEqual({ reads: 3, writes: 0 });
     expect(second.changes).toEqual({ partners: [], deals: [] });
     const before = sandbox.state.stats();
-    const third = await sync.run('incremental', AS_OF);
+    const third = await step(() => sync.run('incremental', AS_OF));
     expect(third.changes).toEqual({ partners: [], deals: [] });
     expect(requests(before, sandbox.state.stats())).toEqual({ reads: 3, writes: 0 });
   });
 
   it('after 100 opportunities change, reads within the bound and writes only what changed', async () => {
-    const mutated = new Set(sandbox.state.mutate(100));
+    const mutated = new Set(step(() => sandbox.state.mutate(100)));
     const before = sandbox.state.stats();
-    const run = await sync.run('incremental', AS_OF);
+    const run = await step(() => sync.run('incremental', AS_OF));
     const { reads } = requests(before, sandbox.state.stats());
     expect(reads).toBeLessThanOrEqual(1.2 * (Math.ceil(100 / 2000) + Math.ceil(100 / 1000)) + 5);
     expect(run.pull.deals).toBe(100);
     expect([...mutated].every((id) => sync.deals.has(id))).toBe(true);
     expect(run.report.failed).toEqual([]);
-    const again = await sync.run('incremental', AS_OF);
+    const again = await step(() => sync.run('incremental', AS_OF));
     expect(again.changes).toEqual({ partners: [], deals: [] });
   });
 
@@ -209,8 +220,8 @@ describe('the sync loop', () => {
     const out = sync.compute(AS_OF);
     const paid = out.result.commissions.find((c) => c.dealId !== null)?.dealId ?? '';
     expect(paid).not.toBe('');
-    expect((await rest(sandbox, 'DELETE', `/sobjects/Opportunity/${paid}`)).status).toBe(204);
-    const run = await sync.run('incremental', AS_OF);
+    expect((await step(() => rest(sandbox, 'DELETE', `/sobjects/Opportunity/${paid}`))).status).toBe(204);
+    const run = await step(() => sync.run('incremental', AS_OF));
     expect(run.pull.removedDeals).toBeGreaterThanOrEqual(1);
     expect(sync.deals.has(paid)).toBe(false);
     expect(run.out.result.commissions.some((c) => c.dealId === paid)).toBe(false);

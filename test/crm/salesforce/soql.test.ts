@@ -127,7 +127,18 @@ describe('incremental window', () => {
     const far = incrementalWindow({ ...mark, readAt: '2026-02-01T00:10:00.000Z' }, 300_000, '0055g0000000001AAA');
     expect(far?.soql).not.toContain('LastModifiedById');
     expect(incrementalWindow({ ts: null, id: null, readAt: null }, 300_000, '0055g0000000001AAA')).toBeUndefined();
-    expect(incrementalWindow({ ...mark, readAt: null }, 0, '0055g0000000001AAA')?.soql).not.toContain('>=');
+    expect(
+      incrementalWindow({ ...mark, readAt: '2026-02-01T00:00:01.000Z' }, 0, '0055g0000000001AAA')?.soql,
+    ).not.toContain('>=');
+  });
+
+  it("starts at the mark's whole second when the last read began within it, or its time is unknown", () => {
+    // SystemModstamp has whole seconds: a row changed after that read may share the mark's second with a lower Id.
+    const sameSecond = { ...mark, ts: '2026-02-01T00:00:00.000Z', readAt: '2026-02-01T00:00:00.000Z' };
+    for (const w of [sameSecond, { ...mark, readAt: null }]) {
+      const soql = incrementalWindow(w, 0, '0055g0000000001AAA')?.soql ?? '';
+      expect(soql).toBe('SystemModstamp >= 2026-02-01T00:00:00.000Z');
+    }
   });
 });
 

@@ -5,6 +5,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { validationError } from '../errors.ts';
+import { associationDenied, refusalError } from '../portal-rules.ts';
+import { apiVersionOf } from '../versions.ts';
 import {
   batchEnvelope,
   checkBatchSize,
@@ -96,6 +98,17 @@ export function associationRoutes({ state, ctx }: HubspotDeps): Router {
       checkExists(from, input.from.id);
       checkExists(to, input.to.id);
     }
+    if (apiVersionOf(res) === '2026-09' && associationDenied(state.rules, from, to))
+      throw refusalError(
+        state.rules,
+        inputs.map((input, index) => ({
+          index,
+          objectId: input.from.id,
+          code: 'ASSOCIATION_NOT_PERMITTED' as const,
+          message: `the user of this token may not associate ${from} with ${to}`,
+          toObjectType: to,
+        })),
+      );
     const results = inputs.map((input) => {
       state.associations.add(
         from,
@@ -121,6 +134,17 @@ export function associationRoutes({ state, ctx }: HubspotDeps): Router {
       checkExists(from, input.from.id);
       checkExists(to, input.to.id);
     }
+    if (apiVersionOf(res) === '2026-09' && associationDenied(state.rules, from, to))
+      throw refusalError(
+        state.rules,
+        inputs.map((input, index) => ({
+          index,
+          objectId: input.from.id,
+          code: 'ASSOCIATION_NOT_PERMITTED' as const,
+          message: `the user of this token may not associate ${from} with ${to}`,
+          toObjectType: to,
+        })),
+      );
     const results = inputs.map((input) => {
       state.associations.add(from, input.from.id, to, input.to.id, [type.typeId]);
       return {

@@ -24,6 +24,8 @@ import { ASSOCIATION_TYPES, type HsObjectType } from '../object-types.ts';
 import { hideFromSearch, writeProps, type HsRecord } from '../records.ts';
 import { recordToApi, type ReadShape } from '../to-api.ts';
 import { validateWrite } from '../values.ts';
+import { associationDenied, missingOnCreate, missingOnUpdate, refusalError, type Refusal } from '../portal-rules.ts';
+import { apiVersionOf } from '../versions.ts';
 
 const propertiesSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
 const associationSchema = z.object({
@@ -93,7 +95,7 @@ export function objectRoutes({ state, ctx }: HubspotDeps): Router {
     const page = state.tables[type].page(after, Math.max(limit, 1), boolParam(req.query['archived']));
     const body: Record<string, unknown> = { results: page.records.map((r) => recordToApi(state, type, r, shape)) };
     if (page.next !== null) {
-      const link = `${req.protocol}://${req.get('host') ?? ''}${req.path}?after=${page.next}`;
+      const link = `${req.protocol}://${req.get('host') ?? ''}${req.originalUrl.split('?')[0] ?? ''}?after=${page.next}`;
       body['paging'] = { next: { after: String(page.next), link } };
     }
     res.json(body);
@@ -102,6 +104,7 @@ export function objectRoutes({ state, ctx }: HubspotDeps): Router {
   router.post('/crm/v3/objects/:objectType', jsonBody, (req, res) => {
     const type = objectTypeParam(param(req, 'objectType'));
     const input = parseBody(createSchema, req.body);
+    if (apiVersionOf(res) === '2026-09') enforceCreate(type, [input]);
     const record = create(type, input.properties, input.associations ?? []);
     res.status(201).json(recordToApi(state, type, record, { properties: Object.keys(input.properties) }));
   });
@@ -147,6 +150,7 @@ export function objectRoutes({ state, ctx }: HubspotDeps): Router {
     const type = objectTypeParam(param(req, 'objectType'));
     const { inputs } = parseBody(batchCreateSchema, req.body);
     checkBatchSize(inputs.length, ctx.limits);
+    if (apiVersionOf(res) === '2026-09') enforceCreate(type, inputs);
     const started = now();
     // With objectWriteTraceId HubSpot reports per-input failures (207); without, one bad input fails all.
     const traced = inputs.some((i) => i.objectWriteTraceId !== undefined);
@@ -189,6 +193,11 @@ export function objectRoutes({ state, ctx }: HubspotDeps): Router {
         throw notFound(`Object ${input.id} of type ${type} not found (batch rejected).`);
       return { record, values: validateWrite(type, state.properties[type], input.properties), input };
     });
+    if (apiVersionOf(res) === '2026-09')
+      enforceUpdate(
+        type,
+        planned.map((p) => ({ id: p.input.id, record: p.record, values: p.values })),
+      );
     const results = planned.map(({ record, values, input }) => {
       update(record, values);
       const out = recordToApi(state, type, record, { properties: Object.keys(input.properties) });
@@ -250,7 +259,9 @@ export function objectRoutes({ state, ctx }: HubspotDeps): Router {
     const record = findRecord(type, param(req, 'objectId'), stringParam(req.query['idProperty']));
     if (!record || record.archivedAt !== null) throw notFound(`Object not found.  objectId are usually numeric.`);
     const input = parseBody(updateSchema, req.body);
-    update(record, validateWrite(type, state.properties[type], input.properties));
+    const values = validateWrite(type, state.properties[type], input.properties);
+    if (apiVersionOf(res) === '2026-09') enforceUpdate(type, [{ id: record.id, record, values }]);
+    update(record, values);
     res.json(recordToApi(state, type, record, { properties: Object.keys(input.properties) }));
   });
 
@@ -260,6 +271,64 @@ export function objectRoutes({ state, ctx }: HubspotDeps): Router {
     if (record && record.archivedAt === null) archive(record);
     res.status(204).end();
   });
+
+  /** The portal's rules for updates (2026-09): a refused input fails the whole batch, named. */
+  function enforceUpdate(
+    type: HsObjectType,
+    inputs: readonly { id: string; record: HsRecord; values: Record<string, string> }[],
+  ): void {
+    const refusals: Refusal[] = inputs.flatMap(({ id, record, values }, index) => {
+      const missing = missingOnUpdate(state.rules, type, { ...record.props, ...values });
+      if (missing.length === 0) return [];
+      return [
+        {
+          index,
+          objectId: id,
+          code: 'CONDITIONALLY_REQUIRED_PROPERTY_MISSING' as const,
+          message: `${type} ${id}: ${missing.join(', ')} must have a value (a conditionally required property of this portal)`,
+          properties: missing,
+        },
+      ];
+    });
+    if (refusals.length > 0) throw refusalError(state.rules, refusals);
+  }
+
+  /** The portal's rules for creates (2026-09): required form fields and association permissions. */
+  function enforceCreate(
+    type: HsObjectType,
+    inputs: readonly {
+      properties: Props;
+      associations?: AssociationInput[] | undefined;
+      objectWriteTraceId?: string | undefined;
+    }[],
+  ): void {
+    const refusals: Refusal[] = inputs.flatMap((input, index) => {
+      const out: Refusal[] = [];
+      const trace = input.objectWriteTraceId === undefined ? {} : { traceId: input.objectWriteTraceId };
+      const missing = missingOnCreate(state.rules, type, input.properties);
+      if (missing.length > 0)
+        out.push({
+          index,
+          ...trace,
+          code: 'REQUIRED_PROPERTY_MISSING',
+          message: `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} required to create a record of ${type} in this portal`,
+          properties: missing,
+        });
+      for (const a of input.associations ?? []) {
+        const to = targetType(type, a);
+        if (associationDenied(state.rules, type, to))
+          out.push({
+            index,
+            ...trace,
+            code: 'ASSOCIATION_NOT_PERMITTED',
+            message: `the user of this token may not associate ${type} with ${to}`,
+            toObjectType: to,
+          });
+      }
+      return out;
+    });
+    if (refusals.length > 0) throw refusalError(state.rules, refusals);
+  }
 
   function findRecord(type: HsObjectType, id: string, idProperty: string | undefined): HsRecord | undefined {
     if (idProperty === undefined || idProperty === 'hs_object_id') return state.tables[type].get(id);
@@ -299,14 +368,17 @@ export function objectRoutes({ state, ctx }: HubspotDeps): Router {
     // An update that changes nothing leaves the record (and its modified date) alone.
     if (!Object.entries(values).some(([name, value]) => (record.props[name] ?? '') !== value)) return;
     hideFromSearch(record, at, lagMs, false);
+    const changed = Object.keys(values).filter((name) => (record.props[name] ?? '') !== values[name]);
     writeProps(record, values, at, 'API');
     record.updatedAt = at;
+    state.recordChanged(record, 'UPDATE', changed);
   }
 
   function archive(record: HsRecord): void {
     hideFromSearch(record, now(), lagMs, false);
     record.archivedAt = now();
     record.updatedAt = now();
+    state.recordChanged(record, 'DELETE');
   }
 
   function targetType(type: HsObjectType, a: AssociationInput): HsObjectType {

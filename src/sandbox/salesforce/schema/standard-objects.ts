@@ -80,8 +80,17 @@ function object(shape: ObjectShape, fields: ObjectDef['fields']): ObjectDef {
   };
 }
 
-const currencyField = (currencies: readonly string[], corporate: string): ObjectDef['fields'][number] =>
-  picklist('CurrencyIsoCode', currencies, { label: 'Currency ISO Code', restricted: true, defaultValue: corporate });
+/** The record currency: only multi-currency orgs have the field (single-currency orgs: none at all). */
+const currencyFields = (shape: OrgShape): ObjectDef['fields'] =>
+  shape.multiCurrency
+    ? [
+        picklist('CurrencyIsoCode', shape.currencies, {
+          label: 'Currency ISO Code',
+          restricted: true,
+          defaultValue: shape.corporateCurrency,
+        }),
+      ]
+    : [];
 
 function user(): ObjectDef {
   return object({ name: 'User', keyPrefix: '005', readOnly: true }, [
@@ -100,7 +109,7 @@ function user(): ObjectDef {
   ]);
 }
 
-function account(currencies: readonly string[], corporate: string): ObjectDef {
+function account(shape: OrgShape): ObjectDef {
   return object({ name: 'Account', keyPrefix: '001' }, [
     text('Name', 255, { required: true, label: 'Account Name' }),
     picklist('Type', ACCOUNT_TYPES, { label: 'Account Type' }),
@@ -111,7 +120,7 @@ function account(currencies: readonly string[], corporate: string): ObjectDef {
     field('Website', 'url', {}, { length: 255 }),
     text('BillingCountry', 80),
     longText('Description', 32000, { label: 'Account Description' }),
-    currencyField(currencies, corporate),
+    ...currencyFields(shape),
   ]);
 }
 
@@ -128,7 +137,8 @@ function contact(): ObjectDef {
   ]);
 }
 
-function opportunity(stages: readonly StageDef[], currencies: readonly string[], corporate: string): ObjectDef {
+function opportunity(shape: OrgShape): ObjectDef {
+  const stages = shape.stages;
   return object({ name: 'Opportunity', keyPrefix: '006', labelPlural: 'Opportunities' }, [
     text('Name', 120, { required: true }),
     reference('AccountId', ['Account'], 'Account'),
@@ -145,7 +155,7 @@ function opportunity(stages: readonly StageDef[], currencies: readonly string[],
       label: 'Forecast Category',
     }),
     number('Amount', 'currency', 16, 2),
-    currencyField(currencies, corporate),
+    ...currencyFields(shape),
     date('CloseDate', { required: true }),
     picklist('Type', ['Existing Business', 'New Business'], { label: 'Opportunity Type' }),
     picklist('LeadSource', ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other']),
@@ -219,6 +229,17 @@ function opportunityStage(): ObjectDef {
   ]);
 }
 
+/** The org itself (one row, Id = the org id); DefaultCurrencyIsoCode is the corporate currency. */
+function organization(shape: OrgShape): ObjectDef {
+  return object({ name: 'Organization', keyPrefix: '00D', readOnly: true }, [
+    text('Name', 80, { required: true }),
+    picklist('DefaultCurrencyIsoCode', shape.currencies, { label: 'Currency ISO Code', restricted: true }),
+    text('TimeZoneSidKey', 40),
+    text('OrganizationType', 40),
+    bool('IsSandbox'),
+  ]);
+}
+
 function currencyType(): ObjectDef {
   return object({ name: 'CurrencyType', keyPrefix: '01L', readOnly: true, labelPlural: 'Currencies' }, [
     text('IsoCode', 3, { label: 'Currency ISO Code' }),
@@ -243,23 +264,27 @@ function customField(): ObjectDef {
 
 export interface OrgShape {
   stages: readonly StageDef[];
+  /** Multi-currency orgs: the active currencies (corporate first). Single-currency: the one currency. */
   currencies: readonly string[];
   corporateCurrency: string;
+  /** False: no CurrencyIsoCode field and no CurrencyType object; every amount is in corporateCurrency. */
+  multiCurrency: boolean;
 }
 
 export function standardObjects(shape: OrgShape): ObjectDef[] {
   return [
     user(),
-    account(shape.currencies, shape.corporateCurrency),
+    account(shape),
     contact(),
-    opportunity(shape.stages, shape.currencies, shape.corporateCurrency),
+    opportunity(shape),
     opportunityPartner(),
     task(),
     permissionSet(),
     fieldPermissions(),
     permissionSetAssignment(),
     opportunityStage(),
-    currencyType(),
+    organization(shape),
+    ...(shape.multiCurrency ? [currencyType()] : []),
     customField(),
   ];
 }

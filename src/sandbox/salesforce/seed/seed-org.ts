@@ -1,4 +1,5 @@
-// Maps the logical seed (seed-model.ts) onto a Salesforce org: owners → Users (plus the
+// Maps the logical seed (seed-model.ts) onto a Salesforce org (multi-currency, or single-currency
+// with amounts converted to USD and no CurrencyIsoCode): owners → Users (plus the
 // integration user the API acts as), partners → Accounts with Type 'Partner', customers →
 // Accounts, deals → Opportunities, influencer links → OpportunityPartner rows created at the link
 // time. With `--fields provisioned` the partnersync custom fields exist (Tooling CustomField rows
@@ -56,9 +57,27 @@ function amount(text: string): number | null {
   return DECIMAL.test(text.trim()) ? Number(text.trim()) : null;
 }
 
-export function orgShape(seed: SeedData): { currencies: string[]; corporateCurrency: string } {
+export function orgShape(
+  seed: SeedData,
+  multiCurrency = true,
+): { currencies: string[]; corporateCurrency: string; multiCurrency: boolean } {
+  if (!multiCurrency) return { currencies: ['USD'], corporateCurrency: 'USD', multiCurrency };
   const codes = new Set(['USD', ...seed.deals.map((d) => d.currency)]);
-  return { currencies: ['USD', ...[...codes].filter((c) => c !== 'USD').sort()], corporateCurrency: 'USD' };
+  return {
+    currencies: ['USD', ...[...codes].filter((c) => c !== 'USD').sort()],
+    corporateCurrency: 'USD',
+    multiCurrency,
+  };
+}
+
+/**
+ * A deal's amount in a single-currency org: the seed's amount converted to the org currency
+ * with the rates a multi-currency org would hold (CONVERSION), to the cent. A currency the
+ * table does not know (the seed's garbage codes) is taken at par.
+ */
+function inOrgCurrency(value: number | null, currency: string): number | null {
+  if (value === null) return null;
+  return Math.round((value / (CONVERSION[currency] ?? 1)) * 100) / 100;
 }
 
 function addUsers(
@@ -106,6 +125,23 @@ function addUsers(
   return { integrationUserId, users };
 }
 
+/** The org's own row (Organization, Id = the org id). */
+export function addOrganization(org: SalesforceOrg, userId: string, at: number): void {
+  org.insert(
+    'Organization',
+    {
+      Id: org.orgId,
+      Name: 'partnersync sandbox',
+      DefaultCurrencyIsoCode: org.shape.corporateCurrency,
+      TimeZoneSidKey: 'America/New_York',
+      OrganizationType: 'Enterprise Edition',
+      IsSandbox: false,
+      ...audit(at),
+    },
+    userId,
+  );
+}
+
 function addReferenceData(org: SalesforceOrg, userId: string, at: number): void {
   DEFAULT_STAGES.forEach((s, i) =>
     org.insert(
@@ -124,6 +160,8 @@ function addReferenceData(org: SalesforceOrg, userId: string, at: number): void 
       userId,
     ),
   );
+  addOrganization(org, userId, at);
+  if (!org.shape.multiCurrency) return;
   for (const code of org.shape.currencies) {
     org.insert(
       'CurrencyType',
@@ -183,6 +221,7 @@ interface DealRefs {
   users: ReadonlyMap<string, string>;
   integrationUserId: string;
   provisioned: boolean;
+  multiCurrency: boolean;
 }
 
 function dealValues(d: SeedDeal, refs: DealRefs): Values {
@@ -193,8 +232,9 @@ function dealValues(d: SeedDeal, refs: DealRefs): Values {
     AccountId: d.customerId === null ? null : (refs.accounts.get(d.customerId) ?? null),
     OwnerId: refs.users.get(d.ownerId) ?? refs.integrationUserId,
     StageName: stage,
-    Amount: amount(d.amount),
-    CurrencyIsoCode: d.currency,
+    ...(refs.multiCurrency
+      ? { Amount: amount(d.amount), CurrencyIsoCode: d.currency }
+      : { Amount: inOrgCurrency(amount(d.amount), d.currency) }),
     CloseDate: d.closedAt?.slice(0, 10) ?? null,
     Type: d.name.endsWith('New business') ? 'New Business' : 'Existing Business',
     LeadSource: d.sourcePartnerId === null ? 'Web' : 'Partner Referral',
@@ -304,15 +344,20 @@ function addContacts(
   }
 }
 
-export function seedOrg(seed: SeedData, fields: FieldsMode, now: () => number): SeededOrg {
+export function seedOrg(
+  seed: SeedData,
+  fields: FieldsMode,
+  now: () => number,
+  options: { multiCurrency: boolean } = { multiCurrency: true },
+): SeededOrg {
   const anchorMs = Date.parse(seed.params.anchor);
-  const org = new SalesforceOrg({ stages: DEFAULT_STAGES, ...orgShape(seed), now });
+  const org = new SalesforceOrg({ stages: DEFAULT_STAGES, ...orgShape(seed, options.multiCurrency), now });
   const { integrationUserId, users } = addUsers(org, seed, anchorMs);
   addReferenceData(org, integrationUserId, anchorMs - 1400 * DAY);
   const provisioned = fields === 'provisioned';
   if (provisioned) provision(org, integrationUserId);
   const accounts = addAccounts(org, seed, users, provisioned, integrationUserId);
-  addDeals(org, seed, { accounts, users, integrationUserId, provisioned });
+  addDeals(org, seed, { accounts, users, integrationUserId, provisioned, multiCurrency: org.shape.multiCurrency });
   addContacts(org, seed, accounts, integrationUserId, anchorMs);
   return { org, integrationUserId };
 }

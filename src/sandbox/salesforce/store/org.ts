@@ -8,7 +8,17 @@ import type { FieldValue, SfRecord } from '../schema/types.ts';
 import { deriveFields } from './derived-fields.ts';
 import { ObjectTable } from './object-table.ts';
 
-export interface OrgOptions extends OrgShape {
+/**
+ * Salesforce keeps CreatedDate, LastModifiedDate and SystemModstamp to the second (the API shows
+ * `.000`): rows written within one second share a stamp, and readers must break ties on Id.
+ */
+export const wholeSecond = (ms: number): number => Math.floor(ms / 1000) * 1000;
+const stamp = (value: FieldValue | undefined, at: number): number =>
+  wholeSecond(typeof value === 'number' ? value : at);
+
+export interface OrgOptions extends Omit<OrgShape, 'multiCurrency'> {
+  /** Default true. */
+  multiCurrency?: boolean;
   now: () => number;
 }
 
@@ -28,6 +38,7 @@ export class SalesforceOrg {
       stages: options.stages,
       currencies: options.currencies,
       corporateCurrency: options.corporateCurrency,
+      multiCurrency: options.multiCurrency ?? true,
     };
     this.now = options.now;
     this.stagesByLower = new Map(options.stages.map((s) => [s.name.toLowerCase(), s]));
@@ -68,11 +79,11 @@ export class SalesforceOrg {
     for (const [key, value] of Object.entries(values)) row[key] = value;
     row['Id'] = id;
     row['IsDeleted'] = false;
-    row['CreatedDate'] = values['CreatedDate'] ?? at;
+    row['CreatedDate'] = stamp(values['CreatedDate'], at);
     row['CreatedById'] = values['CreatedById'] ?? userId;
-    row['LastModifiedDate'] = values['LastModifiedDate'] ?? at;
+    row['LastModifiedDate'] = stamp(values['LastModifiedDate'], at);
     row['LastModifiedById'] = values['LastModifiedById'] ?? userId;
-    row['SystemModstamp'] = values['SystemModstamp'] ?? at;
+    row['SystemModstamp'] = stamp(values['SystemModstamp'], at);
     deriveFields(table.name, row, { previous: undefined, written: values, stages: this.stagesByLower });
     const frozen = Object.freeze(row);
     table.rows.set(id, frozen);
@@ -94,9 +105,9 @@ export class SalesforceOrg {
     const row: Record<string, FieldValue> = {
       ...previous,
       ...changes,
-      LastModifiedDate: at,
+      LastModifiedDate: wholeSecond(at),
       LastModifiedById: userId,
-      SystemModstamp: at,
+      SystemModstamp: wholeSecond(at),
     };
     deriveFields(table.name, row, { previous, written: changes, stages: this.stagesByLower });
     const frozen = Object.freeze(row);
