@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { financeAudit } from '../../src/audit/finance-audit.ts';
 import { commissionExport, statements, statementsCsv } from '../../src/ledger/exports.ts';
 import type { FinanceDeps } from '../../src/ledger/finance-deps.ts';
-import { approveAdjustment, proposeAdjustment, rejectAdjustment } from '../../src/ledger/manual.ts';
+import { AccountLostError } from '../../src/ledger/errors.ts';
+import { approveAdjustment, manualEntry, proposeAdjustment, rejectAdjustment } from '../../src/ledger/manual.ts';
+import { TimeZone } from '../../src/domain/time.ts';
 import { approvePayoutRun, createPayoutRun, settleLines } from '../../src/ledger/payouts.ts';
 import { closePeriod } from '../../src/ledger/periods.ts';
 import { reconcile } from '../../src/ledger/reconcile.ts';
@@ -59,6 +61,26 @@ describe.each(storeTargets())('finance on $name', (target) => {
     });
     expect(entry.inputs.manual).toMatchObject({ proposedBy: 'ana', approvedBy: 'ben', reason: a.reason });
     await expect(approveAdjustment(fd, account, a.id, 'carl')).rejects.toThrow(/already approved by ben/);
+
+    // a stale fence (another process took the account since) posts nothing
+    const c = await proposeAdjustment(
+      fd,
+      account,
+      { partnerId: 'p1', amount: '5', reason: 'fence', period: '2026-03' },
+      'ana',
+    );
+    const stale = { account, epoch: 999, session: null };
+    await expect(
+      w.store.finance.approveAdjustment(
+        stale,
+        c.id,
+        'ben',
+        w.clock.now(),
+        manualEntry(c, { approvedBy: 'ben', at: w.clock.now(), through: null, tz: new TimeZone('UTC'), exponent: 2 }),
+      ),
+    ).rejects.toThrow(AccountLostError);
+    expect((await w.store.finance.adjustment(account, c.id))?.status).toBe('proposed');
+    await rejectAdjustment(fd, account, c.id, 'ana', 'withdrawn');
 
     // a second one, rejected, never reaches the ledger
     const b = await proposeAdjustment(
