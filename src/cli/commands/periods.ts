@@ -5,6 +5,7 @@ import type { CliContext } from '../context.ts';
 import { recordAudit } from '../../audit/record-audit.ts';
 import { silentLogger } from '../../log.ts';
 import { periodClosedNotification } from '../../notify/sync-hook.ts';
+import { closeStatementEmails } from '../../notify/finance-events.ts';
 import { closePeriod, listPeriods } from '../../ledger/periods.ts';
 import { withLedger, type StoreCommandOptions } from './sync.ts';
 
@@ -56,6 +57,7 @@ export function registerPeriods(program: Command, ctx: CliContext): void {
             closedAt: deps.clock.now(),
             closedBy: by,
           });
+          await closeStatementEmails(deps.store, deps.config, account, period, deps.clock.now());
         }
         ctx.io.stdout(
           r.alreadyClosed
