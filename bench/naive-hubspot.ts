@@ -24,6 +24,9 @@ import { parseConfigText } from '../src/config/load.ts';
 import { resolveFieldMap } from '../src/crm/hubspot/field-map.ts';
 import { influencerTouches } from '../src/crm/hubspot/influencer-touches.ts';
 import { hubspotObjectRaw, pipelinesRaw } from '../src/crm/hubspot/raw-schemas.ts';
+
+/** The SDK's models as HubSpot sent them (its Date objects back to ISO text), for the JSON schemas. */
+const asJson = (model: unknown): unknown => JSON.parse(JSON.stringify(model)) as unknown;
 import { buildStageMap, NO_STAGES } from '../src/crm/hubspot/stage-map.ts';
 import { createdAtOf, influencerIds, toDeal, toPartner, type MapContext } from '../src/crm/hubspot/to-snapshot.ts';
 import type { PulledDeal, PulledPartner } from '../src/crm/port.ts';
@@ -85,7 +88,7 @@ const partnerCtx: MapContext = { fields, tz, stages: NO_STAGES, fitCriteria, def
 const partners: PulledPartner[] = [];
 for (const id of partnerIds) {
   const raw = await client.crm.companies.basicApi.getById(id, fields.properties('companies'));
-  partners.push(toPartner(hubspotObjectRaw.parse(raw), partnerCtx));
+  partners.push(toPartner(hubspotObjectRaw.parse(asJson(raw)), partnerCtx));
 }
 const dealCtx: MapContext = { fields, tz, stages, fitCriteria, defaultCurrency: 'USD' };
 const influencersProp = fields.name('deal.influencers');
@@ -97,7 +100,7 @@ for (const id of dealIds) {
     [influencersProp],
     ['companies'],
   );
-  const record = hubspotObjectRaw.parse(raw);
+  const record = hubspotObjectRaw.parse(asJson(raw));
   const links = raw.associations?.['companies']?.results ?? [];
   const customer =
     links.find((l) => l.type === 'deal_to_company')?.id ?? (links.length === 1 ? links[0]?.id : undefined) ?? null;

@@ -30,7 +30,7 @@ describe('finance CLI', () => {
     const env = { LOG_LEVEL: 'silent', PAYEE_KEY: 'b2'.repeat(32) };
     const cli = (...args: string[]) => runCli([...args, '--config', configFile], env);
 
-    expect((await cli('periods', 'close', '2026-03')).code).toBe(0);
+    expect((await cli('periods', 'close', '2026-03', '--yes')).code).toBe(0);
     const proposed = await cli(
       'adjustments',
       'propose',

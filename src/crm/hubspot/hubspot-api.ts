@@ -73,6 +73,7 @@ export class HubspotApi {
   readonly #tokens: TokenSource;
   readonly #general: SlidingWindowLimiter;
   readonly #search: SlidingWindowLimiter;
+  readonly #configuredPer10s: number;
   readonly #timeoutMs: number;
   readonly #timer: Timer;
   readonly #retry: RetrySettings;
@@ -85,12 +86,18 @@ export class HubspotApi {
     this.#tokens = options.tokens;
     this.#timer = options.timer ?? realTimer;
     this.#general = new SlidingWindowLimiter(options.rateLimitPer10s, 10_000, this.#timer, 50);
+    this.#configuredPer10s = options.rateLimitPer10s;
     // A one-second window is tight: a request that queues at HubSpot for a moment still counts
     // in the next second there, so search keeps a wider margin.
     this.#search = new SlidingWindowLimiter(options.searchPerSecond, 1000, this.#timer, 150);
     this.#timeoutMs = options.requestTimeoutMs;
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#logger = options.logger;
+  }
+
+  /** Requests per ten seconds our limiter allows now (below the configured rate while others share the budget). */
+  get currentLimit(): number {
+    return this.#general.limit;
   }
 
   get timer(): Timer {
@@ -162,6 +169,7 @@ export class HubspotApi {
         return answer.data;
       } catch (err) {
         this.#recordFailure(endpoint, err, seen);
+        if (err instanceof HubspotHttpError) this.#observeHeaders(err.headers);
         if (err instanceof HubspotHttpError && err.status === 401 && !refreshed && kind !== 'auth') {
           refreshed = true;
           const fresh = await this.#tokens.refreshAfter401(token);
@@ -187,10 +195,28 @@ export class HubspotApi {
     if (kind === 'search') await this.#search.acquire();
   }
 
-  /** HubSpot says how many requests remain in its window; at 0 everybody waits a moment. */
+  /**
+   * HubSpot's budget headers: `-Max` requests per `-Interval-Milliseconds` for this app on this
+   * portal, `-Remaining` of them left. The budget is shared by every client of the app (another
+   * deployment, a script with the same key): what the window used beyond our own requests is
+   * theirs, and our limiter takes only the rest, less a margin for requests in flight. At 0
+   * remaining everybody waits a moment.
+   */
   #observeHeaders(headers: Readonly<Record<string, string>>): void {
-    const remaining = headers['x-hubspot-ratelimit-remaining'];
-    if (remaining !== undefined && Number(remaining) <= 0) this.#general.pause(1000);
+    const remaining = Number(headers['x-hubspot-ratelimit-remaining'] ?? NaN);
+    const max = Number(headers['x-hubspot-ratelimit-max'] ?? NaN);
+    const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds'] ?? NaN);
+    if (!Number.isFinite(remaining) || !Number.isFinite(max) || max <= 0) return;
+    if (remaining <= 0) this.#general.pause(1000);
+    // Only a window like ours (ten seconds) can be compared with our own count.
+    if (Number.isFinite(interval) && interval !== this.#general.windowMs) return;
+    const others = Math.max(0, max - remaining - this.#general.inWindow());
+    if (others === 0) {
+      this.#general.setLimit(this.#configuredPer10s);
+      return;
+    }
+    const margin = Math.max(2, Math.ceil(max * 0.05));
+    this.#general.setLimit(Math.min(this.#configuredPer10s, max - others - margin));
   }
 
   #recordFailure(endpoint: string, err: unknown, seen: SeenAnswer): void {

@@ -17,6 +17,8 @@ export const realTimer: Timer = {
 
 export class SlidingWindowLimiter {
   readonly max: number;
+  /** The share of `max` we take now: lower while other clients use part of the same budget. */
+  #limit: number;
   readonly windowMs: number;
   /** Extra wait past the window edge: the server counts arrivals, we count departures. */
   readonly marginMs: number;
@@ -28,6 +30,7 @@ export class SlidingWindowLimiter {
 
   constructor(max: number, windowMs: number, timer: Timer, marginMs = 50) {
     this.max = max;
+    this.#limit = max;
     this.windowMs = windowMs;
     this.marginMs = marginMs;
     this.#timer = timer;
@@ -46,6 +49,23 @@ export class SlidingWindowLimiter {
     this.#pausedUntil = Math.max(this.#pausedUntil, this.#timer.now() + ms);
   }
 
+  /** Requests started in the last window. */
+  inWindow(): number {
+    const now = this.#timer.now();
+    let n = 0;
+    for (let i = this.#head; i < this.#starts.length; i++) if ((this.#starts[i] ?? 0) > now - this.windowMs) n += 1;
+    return n;
+  }
+
+  /** How many requests we may start per window from now on (1 to `max`). */
+  setLimit(limit: number): void {
+    this.#limit = Math.max(1, Math.min(this.max, Math.floor(limit)));
+  }
+
+  get limit(): number {
+    return this.#limit;
+  }
+
   async #take(): Promise<void> {
     for (;;) {
       const now = this.#timer.now();
@@ -59,11 +79,13 @@ export class SlidingWindowLimiter {
         this.#starts.splice(0, this.#head);
         this.#head = 0;
       }
-      if (this.#starts.length - this.#head < this.max) {
+      const inUse = this.#starts.length - this.#head;
+      if (inUse < this.#limit) {
         this.#starts.push(now);
         return;
       }
-      const oldest = this.#starts[this.#head] ?? now;
+      // Wait for the request that frees a slot under the current limit to leave the window.
+      const oldest = this.#starts[this.#head + (inUse - this.#limit)] ?? now;
       await this.#timer.sleep(Math.max(1, oldest + this.windowMs + this.marginMs - now + 1));
     }
   }

@@ -97,15 +97,28 @@ function buildHubspot(init: PersonalityInit, ctx: PersonalityContext): HubspotPe
     crm: 'hubspot',
     state,
     router,
-    adminRouter: adminRouter(setDealCompany, journal, (rules) => {
-      state.rules = rules;
-    }),
+    adminRouter: adminRouter(
+      setDealCompany,
+      journal,
+      (rules) => {
+        state.rules = rules;
+      },
+      (token, perTenSeconds) => {
+        const app = state.appOf(token);
+        if (perTenSeconds > 0) state.externalLoads.set(app, perTenSeconds);
+        else state.externalLoads.delete(app);
+        return app;
+      },
+    ),
     routeKey: (method, path) => hubspotRouteKey(method, path) ?? journalRouteKey(method, path),
     isPublic: (_method, path) =>
       path.startsWith('/oauth/v1/') || /^\/oauth\/2026-0[39]\/token$/.test(path) || path.startsWith('/journal-files/'),
     authFailure: authFailureResponse,
     faultResponse: statusResponse,
-    rateLimit: createHubspotRateLimiter(ctx),
+    rateLimit: createHubspotRateLimiter(ctx, {
+      appOf: (token) => state.appOf(token),
+      externalLoad: (app) => state.externalLoads.get(app) ?? 0,
+    }),
     dumpState: () => dumpHubspot(state),
     mutate: (count) => {
       const changed = mutateDeals(state, ctx, count);
@@ -172,6 +185,8 @@ function mutateDeals(state: HubspotState, ctx: PersonalityContext, count: number
   return changed;
 }
 
+const externalLoadBody = z.object({ token: z.string().min(1), perTenSeconds: z.number().int().min(0).max(100_000) });
+
 const setCompanyBody = z.object({ companyId: z.union([z.string(), z.number()]).transform(String) });
 
 const retentionBody = z.object({ seconds: z.number().min(0) });
@@ -181,14 +196,26 @@ const retentionBody = z.object({ seconds: z.number().min(0) });
  * `GET /__sandbox/hubspot/journal` — the journal's entries and subscriptions;
  * `POST /__sandbox/hubspot/journal/retention {seconds}` — shortens (or restores) the journal's retention;
  * `POST /__sandbox/hubspot/rules {requiredWhen, requiredOnCreate, deniedAssociations, nameInputs}` — the
- * portal's write validation rules (portal-rules.ts).
+ * portal's write validation rules (portal-rules.ts);
+ * `POST /__sandbox/hubspot/external-load {token, perTenSeconds}` — another client of the token's app
+ * keeps using that many requests of its ten-second budget (0 stops it).
  */
 function adminRouter(
   setDealCompany: (dealId: string, companyId: string) => void,
   journal: SandboxJournal,
   setRules: (rules: PortalRules) => void,
+  setExternalLoad: (token: string, perTenSeconds: number) => string,
 ): Router {
   const router = Router();
+  router.post('/external-load', express.json(), (req, res) => {
+    const parsed = externalLoadBody.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      res.status(400).json({ error: 'body must be {"token": "…", "perTenSeconds": n} (0 stops the load)' });
+      return;
+    }
+    const app = setExternalLoad(parsed.data.token, parsed.data.perTenSeconds);
+    res.json({ ok: true, app, perTenSeconds: parsed.data.perTenSeconds });
+  });
   router.get('/journal', (_req, res) => {
     res.json({ retentionMs: journal.retentionMs, subscriptions: journal.subscriptions(), entries: journal.entries() });
   });

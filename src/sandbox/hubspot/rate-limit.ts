@@ -1,6 +1,10 @@
 // HubSpot's rate limits: search 5 requests/s (no headers), everything else 190 per rolling 10 s
 // with X-HubSpot-RateLimit-* headers, and a daily allocation. Limit names (each switchable):
-// `hubspot.search.perSecond`, `hubspot.tenSecondly`, `hubspot.daily`.
+// `hubspot.search.perSecond`, `hubspot.tenSecondly`, `hubspot.daily`. The ten-second budget is
+// counted per app on the portal (every token an OAuth app issued shares its app's budget; a
+// private-app token or service key is its own app), the daily one per portal. An external load
+// (`POST /__sandbox/hubspot/external-load`) occupies part of one app's ten-second budget, as
+// another deployment or a script with the same key would.
 // https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
 
 import { limitValue, type PersonalityContext, type RateLimitOutcome, type SandboxRequestInfo } from '../personality.ts';
@@ -31,9 +35,25 @@ class Window {
   }
 }
 
-export function createHubspotRateLimiter(ctx: PersonalityContext): (req: SandboxRequestInfo) => RateLimitOutcome {
+/** Who shares a ten-second budget: the app behind a bearer token. */
+export interface BudgetApps {
+  appOf(token: string): string;
+  /** Requests per rolling ten seconds another client of the app keeps using. */
+  externalLoad(app: string): number;
+}
+
+function bearerOf(headers: SandboxRequestInfo['headers']): string {
+  const value = headers.authorization;
+  const m = typeof value === 'string' ? /^Bearer\s+(\S+)/i.exec(value.trim()) : null;
+  return m?.[1] ?? '';
+}
+
+export function createHubspotRateLimiter(
+  ctx: PersonalityContext,
+  apps: BudgetApps,
+): (req: SandboxRequestInfo) => RateLimitOutcome {
   const search = new Window();
-  const rolling = new Window();
+  const rollingByApp = new Map<string, Window>();
   let day = -1;
   let usedToday = 0;
   return (req) => {
@@ -57,12 +77,20 @@ export function createHubspotRateLimiter(ctx: PersonalityContext): (req: Sandbox
       return {};
     }
     const max = limitValue(ctx.limits, 'hubspot.tenSecondly', 190);
-    const used = rolling.count(now, TEN_SECONDS);
+    const app = apps.appOf(bearerOf(req.headers));
+    let rolling = rollingByApp.get(app);
+    if (!rolling) {
+      rolling = new Window();
+      rollingByApp.set(app, rolling);
+    }
+    const used = rolling.count(now, TEN_SECONDS) + apps.externalLoad(app);
     if (max !== null && used >= max) {
       return {
         reject: rateLimitResponse('TEN_SECONDLY_ROLLING', {
           ...headers(max, 0),
           ...dailyHeaders(daily, daily === null ? null : daily - usedToday),
+          // the oldest request of the window leaves it within a second or so
+          'Retry-After': '1',
         }),
       };
     }

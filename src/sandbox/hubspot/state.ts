@@ -61,6 +61,15 @@ export class HubspotState {
   onChange: ((change: HsChange) => void) | null = null;
   /** The portal's write validation rules (enforced on the 2026-09 paths; portal-rules.ts). */
   rules: PortalRules = NO_RULES;
+  /** The app (OAuth client id) behind each access token the token endpoint issued. */
+  readonly tokenApps = new Map<string, string>();
+  /** Requests per rolling ten seconds an external client keeps using, by app (rate-limit.ts). */
+  readonly externalLoads = new Map<string, number>();
+
+  /** A token's app: its OAuth client's, or the token itself (a private app or service key). */
+  appOf(token: string): string {
+    return this.tokenApps.get(token) ?? `token:${token}`;
+  }
 
   constructor(portalId: number, firstId: number) {
     this.portalId = portalId;

@@ -36,6 +36,7 @@ export function oauthRoutes({ state, ctx }: HubspotDeps): Router {
       return;
     }
     const issued = ctx.tokens.issue(ttl);
+    state.tokenApps.set(issued.accessToken, `client:${field('client_id')}`);
     res.json({
       token_type: 'bearer',
       access_token: issued.accessToken,
