@@ -8,6 +8,7 @@ import { recordConfigIfChanged } from './audit/record-audit.ts';
 import type { Env } from './config/env.ts';
 import { activeCrm, type LoadedConfig } from './config/load.ts';
 import { Secrets } from './config/secrets.ts';
+import { parsePayeeKey } from './ledger/payee-crypto.ts';
 import type { CrmAdapter } from './crm/port.ts';
 import type { ProviderContext } from './crm/provider.ts';
 import { createApp, type Readiness } from './http/app.ts';
@@ -151,6 +152,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     sso: ssoOf(config, secrets),
     crm,
     mailer,
+    payeeKey: payeeKeyOf(config, secrets),
     ...(env.PARTNERSYNC_SESSION_SECRET === undefined ? {} : { sessionSecret: env.PARTNERSYNC_SESSION_SECRET }),
   });
   const server = createServer(app);
@@ -270,6 +272,12 @@ export class ListenError extends Error {
     super(why, { cause });
     this.code = c;
   }
+}
+
+/** The key sealing payee details (finance.payees.keyEnv), when configured. */
+function payeeKeyOf(config: LoadedConfig, secrets: Secrets): Buffer | undefined {
+  const name = config.config.finance?.payees?.keyEnv;
+  return name === undefined ? undefined : parsePayeeKey(name, secrets.get(name));
 }
 
 function ssoOf(config: LoadedConfig, secrets: Secrets): OidcSignIn | undefined {

@@ -7,6 +7,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { CrmProvider, ProviderSettings } from '../crm/provider.ts';
 import type { ProviderRegistry } from '../crm/registry.ts';
 import { builtInProviders } from '../providers.ts';
+import { financeIssues } from './finance-schema.ts';
 import { configSchema, type ConfigFile } from './schema.ts';
 import { crossReferenceIssues, normaliseProgram } from './program-schema.ts';
 import { ConfigError, formatPath, fromZodIssues, type ConfigIssue } from './errors.ts';
@@ -80,6 +81,7 @@ export function parseConfigText(
     path: formatPath(['program', ...i.path]),
     message: i.message,
   }));
+  if (result.success) crossRefs.push(...financeIssues(result.data));
   if (!result.success || crossRefs.length > 0) {
     const issues = result.success ? [] : fromZodIssues(result.error.issues);
     const seen = new Set(issues.map((i) => `${i.path}: ${i.message}`));

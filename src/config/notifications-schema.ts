@@ -15,6 +15,7 @@ export const EVENT_TYPES = [
   'sync.failed',
   'sync.stopped',
   'writeback.failed',
+  'payout.approved',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

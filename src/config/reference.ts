@@ -435,6 +435,36 @@ const CORE_ROWS: readonly ReferenceRow[] = [
     default: '`{company} (via {partner})`',
     meaning: 'deal name template; `{company}` is required, `{partner}` optional',
   },
+  { key: 'finance', default: '—', meaning: 'payout runs, payee details and PDF statements (issue 20)' },
+  { key: 'finance.payouts', default: '—', meaning: 'what a payout run pays' },
+  {
+    key: 'finance.payouts.minimum',
+    default: '`"0"`',
+    meaning: 'a partner whose payable balance is below this (program currency) waits for a later run',
+  },
+  {
+    key: 'finance.payouts.holdPartners',
+    default: '`[]`',
+    meaning: 'partner ids whose payouts are held; their balances wait',
+  },
+  { key: 'finance.payees', default: '—', meaning: 'payee details (bank accounts), stored encrypted' },
+  {
+    key: 'finance.payees.keyEnv',
+    default: 'required',
+    meaning: 'NAME of the variable holding the 32-byte AES-256-GCM key (64 hex characters or base64)',
+  },
+  { key: 'finance.statements', default: '—', meaning: 'PDF statements e-mailed to partner contacts' },
+  { key: 'finance.statements.emailOnClose', default: '`false`', meaning: 'when a month is closed' },
+  {
+    key: 'finance.statements.emailOnPayoutApproval',
+    default: '`false`',
+    meaning: 'when a payout run paying the partner is approved',
+  },
+  {
+    key: 'finance.statements.channel',
+    default: '—',
+    meaning: 'the e-mail channel (a key of `notifications.channels`) to send them through',
+  },
 ];
 
 /** Every documented key with its default and meaning, in README order. */

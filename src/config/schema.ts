@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { ProviderRegistry } from '../crm/registry.ts';
 import { crmCommonShape, httpUrl, type CrmSection } from './crm-section.ts';
 import { authSchema } from './auth-schema.ts';
+import { financeSchema } from './finance-schema.ts';
 import { notificationsSchema } from './notifications-schema.ts';
 import { programSchema } from './program-schema.ts';
 import { registrationsSchema } from './registrations-schema.ts';
@@ -78,6 +79,7 @@ const coreShape = {
   notifications: notificationsSchema.optional(),
   auth: authSchema.default({ tokenSignIn: true }),
   registrations: registrationsSchema.optional(),
+  finance: financeSchema.optional(),
 };
 
 const configSchemas = new WeakMap<ProviderRegistry, z.ZodType<ConfigFile>>();

@@ -26,6 +26,8 @@ export function secretRefs(config: ConfigFile): SecretRef[] {
     if (c.type === 'slack' && c.tokenEnv !== undefined) refs.push({ path: `${at}.tokenEnv`, name: c.tokenEnv });
     if (c.type === 'webhook') refs.push({ path: `${at}.secretEnv`, name: c.secretEnv });
   }
+  const payeeKey = config.finance?.payees?.keyEnv;
+  if (payeeKey !== undefined) refs.push({ path: 'finance.payees.keyEnv', name: payeeKey });
   const sso = config.auth.sso;
   if (sso?.clientSecretEnv !== undefined) refs.push({ path: 'auth.sso.clientSecretEnv', name: sso.clientSecretEnv });
   return refs;

@@ -13,6 +13,7 @@ import { errorHandler, notFound } from './errors.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { financeRoutes } from './routes/finance.ts';
 import { healthRoutes } from './routes/health.ts';
+import { payoutRoutes } from './routes/payouts.ts';
 import { readRoutes } from './routes/read.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -93,7 +94,15 @@ export function createApp(deps: AppDeps): Express {
   app.get('/metrics', requireRole(deps.tokens, 'viewer'), async (_req, res) => {
     res.set('Content-Type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
-  app.use('/v1', readRoutes(deps), financeRoutes(deps), syncRoutes(deps), adminRoutes(deps), partnerUserRoutes(deps));
+  app.use(
+    '/v1',
+    readRoutes(deps),
+    financeRoutes(deps),
+    payoutRoutes(deps),
+    syncRoutes(deps),
+    adminRoutes(deps),
+    partnerUserRoutes(deps),
+  );
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

@@ -36,6 +36,8 @@ export interface AppDeps {
   rateLimitPerMinute?: number;
   /** Secret that signs dashboard session cookies (default: random per process). */
   sessionSecret?: string;
+  /** The key payee details are sealed with (finance.payees.keyEnv), when configured. */
+  payeeKey?: Buffer | undefined;
   /** Dashboard sign-in with the company's identity provider (auth.sso). */
   sso?: OidcSignIn | undefined;
   /** The CRM adapter, for partners' deal registrations (issue 19); without it the form says it is unavailable. */

@@ -45,6 +45,8 @@ export interface Totals {
   accruals: string;
   adjustments: string;
   clawbacks: string;
+  /** Entries finance booked by hand (issue 20). */
+  manual: string;
   net: string;
   payable: string;
   held: string;
@@ -87,6 +89,8 @@ export function parseLedgerPeriod(text: string): string {
 /** One line saying how the entry's amount came about, from the inputs recorded with it. */
 export function explain(e: LedgerEntry, currency: string): string {
   const i = e.inputs;
+  // a manual entry shows the partner-facing description, never finance's internal reason
+  if (i.manual !== undefined) return i.manual.description;
   if (i.planType === 'fixed_fee')
     return `monthly fee of plan ${i.plan} (recipe ${i.recipe}) for ${e.originalPeriod}, target ${i.target}; ${e.reason}`;
   const fx =
@@ -136,7 +140,7 @@ function line(e: LedgerEntry, statusAt: number, currency: string, exponent: numb
 }
 
 function totalsOf(entries: readonly LedgerEntry[], lines: readonly ExportLine[], exponent: number): Totals {
-  const sum = { accrual: 0n, adjustment: 0n, clawback: 0n, payable: 0n, held: 0n };
+  const sum = { accrual: 0n, adjustment: 0n, clawback: 0n, manual: 0n, payable: 0n, held: 0n };
   entries.forEach((e, i) => {
     sum[e.kind] += e.amount;
     if (lines[i]?.status === 'payable') sum.payable += e.amount;
@@ -147,7 +151,8 @@ function totalsOf(entries: readonly LedgerEntry[], lines: readonly ExportLine[],
     accruals: f(sum.accrual),
     adjustments: f(sum.adjustment),
     clawbacks: f(sum.clawback),
-    net: f(sum.accrual + sum.adjustment + sum.clawback),
+    manual: f(sum.manual),
+    net: f(sum.accrual + sum.adjustment + sum.clawback + sum.manual),
     payable: f(sum.payable),
     held: f(sum.held),
   };
@@ -299,6 +304,7 @@ export const STATEMENT_TOTAL_COLUMNS = [
   'accruals',
   'adjustments',
   'clawbacks',
+  'manual',
   'net',
   'payable',
   'held',
@@ -313,6 +319,7 @@ export function statementTotalsCsv(s: Statements): string {
     t.accruals,
     t.adjustments,
     t.clawbacks,
+    t.manual,
     t.net,
     t.payable,
     t.held,

@@ -29,3 +29,12 @@ export function balancesByCurrentKey(balances: ReadonlyMap<string, KeyBalance>):
   }
   return out;
 }
+
+/** The reserved prefix of entries finance books by hand (docs/finance-rules.md §5 "Manual entries"). */
+export const MANUAL_PREFIX = 'manual:';
+
+/** `manual:{id}`: one segment after the prefix, so a deal whose id is "manual" (`manual:p1:2026-04`) is not one. */
+export const isManualKey = (key: string): boolean =>
+  key.startsWith(MANUAL_PREFIX) && !key.slice(MANUAL_PREFIX.length).includes(':');
+
+export const manualKey = (id: string): string => `${MANUAL_PREFIX}${id}`;

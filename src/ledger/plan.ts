@@ -10,7 +10,7 @@ import type { EngineDetails } from '../domain/engine.ts';
 import { formatMinor } from '../domain/money.ts';
 import type { Program } from '../domain/program.ts';
 import { DAY_MS, monthLabel, parseMonthLabel, type TimeZone } from '../domain/time.ts';
-import { balancesByCurrentKey } from './keys.ts';
+import { balancesByCurrentKey, isManualKey } from './keys.ts';
 import type { KeyBalance, LedgerInputs, LedgerKind, NewLedgerEntry, PeriodClose, TargetEntry } from './types.ts';
 
 export type { TargetEntry } from './types.ts';
@@ -187,7 +187,10 @@ function negativeReason(
 /** The differences to post (and the ones the clawback window keeps from posting), in key order. */
 export function planLedger(input: PlanInput): LedgerPlan {
   const { program, targets } = input;
-  const balances = balancesByCurrentKey(input.balances);
+  // manual entries (`manual:{id}`) have no target: the comparison leaves them alone (§5)
+  const balances = balancesByCurrentKey(
+    new Map([...input.balances].filter(([, b]) => b.last.kind !== 'manual' && !isManualKey(b.key))),
+  );
   const through = closedThrough(input.closes);
   const keys = [...new Set([...targets.keys(), ...balances.keys()])].sort(byText);
   const entries: NewLedgerEntry[] = [];

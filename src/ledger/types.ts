@@ -2,14 +2,28 @@
 // balances per key and period closes. The planner (plan.ts), finance views (exports.ts,
 // periods.ts) and the persistence port (port.ts) speak these types; the store implements the port.
 
-/** The first posting of a key, a reversal because the deal is no longer won, or any other difference. */
-export type LedgerKind = 'accrual' | 'adjustment' | 'clawback';
+/**
+ * The first posting of a key, a reversal because the deal is no longer won, or any other
+ * difference; `manual`: an entry finance booked by hand under `manual:{id}` (§5 "Manual entries").
+ */
+export type LedgerKind = 'accrual' | 'adjustment' | 'clawback' | 'manual';
+
+/** Who booked a manual entry and why (issue 20): the internal reason and the partner-facing description. */
+export interface ManualInputs {
+  adjustmentId: string;
+  proposedBy: string;
+  approvedBy: string;
+  reason: string;
+  description: string;
+  /** The period finance asked for (the entry is booked in the next open one when it is closed). */
+  targetPeriod: string;
+}
 
 /** What produced a ledger entry (docs/finance-rules.md §5): enough to explain a statement line. */
 export interface LedgerInputs {
   recipe: string;
   plan: string;
-  planType: 'percent' | 'flat' | 'fixed_fee';
+  planType: 'percent' | 'flat' | 'fixed_fee' | 'manual';
   /** Attributed amount the commission is based on (base currency, decimal), deal entries. */
   basis: string | null;
   rateBps: number | null;
@@ -32,6 +46,8 @@ export interface LedgerInputs {
   /** When the deal closed won (ms), for the clawback window. */
   dealClosedAt: number | null;
   clawbackDays: number;
+  /** Manual entries only: author, approver, reason and the statement's description. */
+  manual?: ManualInputs;
 }
 
 export interface NewLedgerEntry {

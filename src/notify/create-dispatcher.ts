@@ -9,6 +9,7 @@ import type { Store } from '../store/store.ts';
 import { systemClock, type Clock } from '../sync/deps.ts';
 import { buildChannels } from './channels/build-channels.ts';
 import { Dispatcher } from './dispatcher.ts';
+import { statementAttachments } from './statement-attachments.ts';
 
 export function createDispatcher(o: {
   config: LoadedConfig;
@@ -20,8 +21,11 @@ export function createDispatcher(o: {
   account?: () => Promise<string>;
 }): Dispatcher | null {
   const notifications = o.config.config.notifications;
-  // the partner pages (registrations) send decisions to partner users even without routes
-  if (notifications === undefined || (notifications.routes.length === 0 && o.config.config.registrations === undefined))
+  // the partner pages (registrations) send decisions to partner users, and finance may e-mail
+  // PDF statements, even without routes
+  const statementMail = o.config.config.finance?.statements.channel !== undefined;
+  const registrations = o.config.config.registrations !== undefined;
+  if (notifications === undefined || (notifications.routes.length === 0 && !statementMail && !registrations))
     return null;
   const channels = buildChannels(
     notifications,
@@ -29,6 +33,7 @@ export function createDispatcher(o: {
     { publicUrl: o.config.config.server.publicUrl, currency: o.config.program.currency },
     // webhook signatures carry the wall clock: receivers compare it with theirs
     () => systemClock.now(),
+    statementAttachments({ store: o.store, clock: o.clock, config: o.config }),
   );
   return new Dispatcher({ ...o, channels, logger: o.logger.child({ component: 'notifications' }) });
 }

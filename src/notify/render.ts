@@ -58,6 +58,10 @@ export function headline(e: NotificationEventRecord): string {
       return `Deal registration submitted${who}`;
     case 'registration.decided':
       return `Deal registration ${str(d['status'])}${who}`;
+    case 'payout.approved':
+      return `Payout run ${str(d['payoutRunId'])} approved: ${str(d['total'])} ${str(d['currency'])}`;
+    case 'statement.available':
+      return `Your commission statement for ${str(d['period'])}${who}`;
     default:
       return e.type;
   }
@@ -99,7 +103,11 @@ export function detailLines(e: NotificationEventRecord, ctx: RenderContext): str
 }
 
 export function renderEmail(m: Message, ctx: RenderContext): { subject: string; text: string } {
-  const footer = `\n--\npartnersync notification ${m.id}${m.events.length === 1 ? ` (event ${m.events[0]?.id ?? ''})` : ''}\nYou get this because notifications.routes in partnersync's config sends it to you.\n`;
+  const why =
+    m.events[0]?.type === 'statement.available'
+      ? 'You get this as a contact of the partner; your statement is attached as a PDF.'
+      : "You get this because notifications.routes in partnersync's config sends it to you.";
+  const footer = `\n--\npartnersync notification ${m.id}${m.events.length === 1 ? ` (event ${m.events[0]?.id ?? ''})` : ''}\n${why}\n`;
   const first = m.events[0];
   if (m.digestDay === null && first !== undefined)
     return {

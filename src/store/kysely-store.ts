@@ -12,6 +12,8 @@ import type { Fence, LedgerVersion, LedgerView } from '../ledger/port.ts';
 import type { AccountLock, LockMode } from './account-lock.ts';
 import { assertFence } from './fence.ts';
 import { appendAudit, auditEntries } from './audit-queries.ts';
+import type { FinanceStore } from '../ledger/finance-port.ts';
+import { FinanceQueries } from './finance-queries.ts';
 import { appliedMigrations } from './migrations.ts';
 import { PartnerQueries } from './partner-queries.ts';
 import {
@@ -157,12 +159,15 @@ export class KyselyStore implements Store {
   readonly db: Kysely<Database>;
   private readonly driver: StoreDriver;
   readonly partners: PartnerQueries;
+  /** Manual adjustments, payout runs and payees (issue 20, finance-queries.ts). */
+  readonly finance: FinanceStore;
 
   constructor(db: Kysely<Database>, driver: StoreDriver) {
     this.db = db;
     this.driver = driver;
     this.kind = driver.kind;
     this.partners = new PartnerQueries(db);
+    this.finance = new FinanceQueries(db);
   }
 
   migrations(): Promise<string[]> {

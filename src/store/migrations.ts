@@ -5,6 +5,7 @@
 
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { v009Finance } from './migration-009-finance.ts';
 
 // Kysely's schema builder is untyped on purpose (it runs before the tables exist).
 type AnyDb = Kysely<unknown>;
@@ -403,6 +404,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '005-account-leases': v005,
   '007-write-refusals': v007,
   '008-partner-portal': v008,
+  '009-finance': v009Finance,
 };
 
 class StaticProvider implements MigrationProvider {

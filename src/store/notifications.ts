@@ -116,6 +116,17 @@ export const AUDIT_ACTIONS = [
   'partner.revoke',
   'registration.submit',
   'registration.decide',
+  // finance (issue 20)
+  'adjustment.propose',
+  'adjustment.approve',
+  'adjustment.reject',
+  'payout.create',
+  'payout.approve',
+  'payout.cancel',
+  'payout.settle',
+  'payout.export',
+  'payee.update',
+  'reconcile.run',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -253,6 +253,73 @@ export interface AuditRow {
   detail: string;
 }
 
+export interface ManualAdjustmentRow {
+  account: string;
+  id: string;
+  partner_id: string;
+  partner_name: string;
+  amount: Int64;
+  /** Finance's internal reason (export, audit) and the partner-facing description (statements). */
+  reason: string;
+  description: string;
+  deal_id: string | null;
+  deal_name: string | null;
+  target_period: string;
+  status: 'proposed' | 'approved' | 'rejected';
+  proposed_by: string;
+  proposed_at: Int64;
+  decided_by: string | null;
+  decided_at: Int64OrNull;
+  decision_note: string | null;
+  /** The ledger entry posted on approval, and the month it was booked in. */
+  entry_id: string | null;
+  booked_period: string | null;
+}
+
+export interface PayoutRunRow {
+  account: string;
+  id: string;
+  /** YYYY-MM-DD: entries payable on or before it are gathered. */
+  cutoff: string;
+  status: 'draft' | 'approved' | 'cancelled';
+  currency: string;
+  total: Int64;
+  created_by: string;
+  created_at: Int64;
+  approved_by: string | null;
+  approved_at: Int64OrNull;
+  cancelled_by: string | null;
+  cancelled_at: Int64OrNull;
+}
+
+export interface PayoutLineRow {
+  account: string;
+  id: string;
+  run_id: string;
+  partner_id: string;
+  partner_name: string;
+  amount: Int64;
+  status: 'pending' | 'paid' | 'failed' | 'cancelled';
+  reference: string | null;
+  settled_by: string | null;
+  settled_at: Int64OrNull;
+}
+
+export interface PayoutLineEntryRow {
+  account: string;
+  line_id: string;
+  entry_id: string;
+}
+
+export interface PayeeRow {
+  account: string;
+  partner_id: string;
+  /** Encrypted payee details (never stored or logged in clear). */
+  sealed: string;
+  updated_by: string;
+  updated_at: Int64;
+}
+
 /** The lease of the per-account lock (migration 005): `epoch` is raised at every acquisition. */
 export interface AccountLeaseRow {
   account: string;
@@ -281,6 +348,11 @@ export interface Database {
   notification_deliveries: NotificationDeliveryRow;
   notification_state: NotificationStateRow;
   audit_log: AuditRow;
+  manual_adjustments: ManualAdjustmentRow;
+  payout_runs: PayoutRunRow;
+  payout_lines: PayoutLineRow;
+  payout_line_entries: PayoutLineEntryRow;
+  payees: PayeeRow;
   account_leases: AccountLeaseRow;
   partner_users: PartnerUserRow;
   partner_signin_links: PartnerSignInLinkRow;

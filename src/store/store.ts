@@ -16,6 +16,7 @@ import type {
 import type { AccountLock, LockMode } from './account-lock.ts';
 import type { KeyBalance, LedgerEntry, LedgerKind, NewLedgerEntry, PeriodClose } from '../ledger/types.ts';
 import type { Fence, LedgerStore } from '../ledger/port.ts';
+import type { FinanceStore } from '../ledger/finance-port.ts';
 import type { AuditStore, NotificationStore, QueuedEvent } from './notifications.ts';
 import type { PartnerPortalStore } from './partner-portal.ts';
 import type { RunStatus, TaskStatus } from './schema.ts';
@@ -131,6 +132,8 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   readonly kind: string;
   /** Partner users, sign-in links and registrations (issue 19, partner-portal.ts). */
   readonly partners: PartnerPortalStore;
+  /** Manual adjustments, payout runs and payee details (issue 20). */
+  readonly finance: FinanceStore;
   /** Applied migration versions, oldest first. */
   migrations(): Promise<string[]>;
   close(): Promise<void>;

@@ -25,7 +25,7 @@ export interface DryRunReport {
   read: { pages: number; partners: number; deals: number; removedPartners: number; removedDeals: number };
   snapshot: { partners: number; deals: number; rejected: RejectedDeal[] };
   ledger: {
-    entries: Record<LedgerKind, number>;
+    entries: Record<Exclude<LedgerKind, 'manual'>, number>;
     net: string;
     clawbacksNotPosted: number;
     sample: { key: string; kind: LedgerKind; period: string; partnerId: string; amount: string; reason: string }[];
@@ -95,8 +95,8 @@ export async function dryRunSync(
       dealStages: new Map(snapshot.deals.map((d) => [d.id, d.stage])),
       rejected: new Map(out.result.rejected.map((r) => [r.dealId, r.reason])),
     });
-    const entries: Record<LedgerKind, number> = { accrual: 0, adjustment: 0, clawback: 0 };
-    for (const e of ledgerPlan.entries) entries[e.kind] += 1;
+    const entries: Record<Exclude<LedgerKind, 'manual'>, number> = { accrual: 0, adjustment: 0, clawback: 0 };
+    for (const e of ledgerPlan.entries) if (e.kind !== 'manual') entries[e.kind] += 1;
 
     const open = new Map((await store.openEpisodes(account)).map((e) => [e.alertKey, e]));
     const states = new Map((await store.partnerStates(account)).map((s) => [s.partnerId, s]));

@@ -62,7 +62,7 @@ export interface RunReport {
   };
   /** rejected: every deal left out, with the value it holds and the fix (issue 17). */
   snapshot: { partners: number; deals: number; rejected: RejectedDeal[]; warnings: string[] };
-  ledger: { posted: Record<LedgerKind, number>; net: string; clawbacksNotPosted: number };
+  ledger: { posted: Record<Exclude<LedgerKind, 'manual'>, number>; net: string; clawbacksNotPosted: number };
   alerts: { open: number; opened: number; resolved: number };
   writeBack: {
     partners: number;
@@ -323,7 +323,7 @@ class Run {
       });
       await this.deps.pause?.('ledger-planned');
       const posted = await store.postEntries(this.lock.fence, this.id, ledgerPlan.entries, clock.now(), view.version);
-      for (const e of posted) this.report.ledger.posted[e.kind] += 1;
+      for (const e of posted) if (e.kind !== 'manual') this.report.ledger.posted[e.kind] += 1;
       this.report.ledger.net = formatMinor(
         posted.reduce((s, e) => s + e.amount, 0n),
         program.exponent,

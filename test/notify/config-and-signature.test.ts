@@ -40,7 +40,7 @@ describe('the notifications config', () => {
     - { events: [alert.exploded], channel: team }
 `),
     ).toEqual([
-      'notifications.routes[5].events[0]: must be one of: alert.opened, alert.resolved, registration.submitted, registration.decided, commission.payable, period.closed, sync.failed, sync.stopped, writeback.failed',
+      'notifications.routes[5].events[0]: must be one of: alert.opened, alert.resolved, registration.submitted, registration.decided, commission.payable, period.closed, sync.failed, sync.stopped, writeback.failed, payout.approved',
     ]);
     expect(
       problems(`${CHANNELS}  routes:

@@ -16,6 +16,8 @@ export interface ReceivedMail {
   messageId: string;
   notificationId: string;
   eventId: string | null;
+  /** Attached files (a PDF statement, issue 20). */
+  attachments: { filename: string; contentType: string; content: Buffer }[];
 }
 
 export class SmtpReceiver {
@@ -64,6 +66,11 @@ export class SmtpReceiver {
                 messageId: mail.messageId ?? '',
                 notificationId: header('x-partnersync-notification-id') ?? '',
                 eventId: header('x-partnersync-event-id'),
+                attachments: mail.attachments.map((a) => ({
+                  filename: a.filename ?? '',
+                  contentType: a.contentType,
+                  content: a.content,
+                })),
               });
               callback();
             })

@@ -14,6 +14,7 @@ import { registerProvision } from './provision.ts';
 import { registerServe } from './serve.ts';
 import { registerDemo } from './demo.ts';
 import { registerPartners } from './partners.ts';
+import { registerFinance } from './finance.ts';
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
@@ -30,4 +31,5 @@ export const commands: readonly RegisterCommand[] = [
   registerServe,
   registerDemo,
   registerPartners,
+  registerFinance,
 ];

@@ -5,6 +5,7 @@ import { CliError, EXIT_BAD_INPUT, EXIT_RUN_FAILED, type CliContext } from '../c
 import { recordAudit } from '../../audit/record-audit.ts';
 import { silentLogger } from '../../log.ts';
 import { periodClosedNotification } from '../../notify/sync-hook.ts';
+import { closeStatementEmails } from '../../notify/finance-events.ts';
 import { closePeriod, listPeriods, type PeriodInfo } from '../../ledger/periods.ts';
 import { parseLedgerPeriod } from '../../ledger/exports.ts';
 import { withLedger, type StoreCommandOptions } from './sync.ts';
@@ -65,6 +66,7 @@ export function registerPeriods(program: Command, ctx: CliContext): void {
             closedAt: deps.clock.now(),
             closedBy: by,
           });
+          await closeStatementEmails(deps.store, deps.config, account, period, deps.clock.now());
         }
         ctx.io.stdout(
           r.alreadyClosed

@@ -4,6 +4,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { recordAudit } from '../../audit/record-audit.ts';
 import { periodClosedNotification } from '../../notify/sync-hook.ts';
+import { closeStatementEmails } from '../../notify/finance-events.ts';
 import { LockBusyError } from '../../store/account-lock.ts';
 import { LedgerInputError } from '../../sync/accounts.ts';
 import { commissionExport, commissionExportCsv, statements, statementsCsv, toJsonText } from '../../ledger/exports.ts';
@@ -95,6 +96,7 @@ export function financeRoutes(deps: AppDeps): Router {
         closedAt: deps.clock.now(),
         closedBy,
       });
+      await closeStatementEmails(deps.store, deps.config, account, period, deps.clock.now());
     }
     res.json(result);
   });

@@ -19,6 +19,7 @@ import { baseUrl, ID_TOKEN_COOKIE, ssoRoutes } from '../sso/sso-routes.ts';
 import { assetRoutes } from './assets.ts';
 import { crmLinker } from './crm-links.ts';
 import { partnerAdminRoutes } from './partner-admin.ts';
+import { financeUiRoutes } from './finance-routes.ts';
 import { lastChartMonth, ledgerView, loadCurrent, openAlerts, partnerRows, type Current } from './data.ts';
 import { html, type SafeHtml } from './html.ts';
 import { HistoryCache } from './history.ts';
@@ -611,6 +612,15 @@ export function uiRoutes(deps: AppDeps): Router {
     csrf: (res) => sessions.csrfToken(sessionOf(res)),
     actor: (res) => sessionOf(res).label,
     render: (res, title, body) => render(res, title, 'partner-users', null, body),
+  });
+
+  financeUiRoutes(router, {
+    deps,
+    form,
+    render: (res, title, body) => render(res, title, 'finance', null, body),
+    session: sessionOf,
+    csrf: (s) => sessions.csrfToken(s),
+    formOk: (req, s) => sameOrigin(req) && sessions.checkCsrf(s, formField(req, '_csrf')),
   });
 
   // ---- unknown pages and errors, as HTML -------------------------------------------------------

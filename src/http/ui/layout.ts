@@ -18,7 +18,8 @@ export type Section =
   | 'periods'
   | 'rejected'
   | 'writes'
-  | 'partner-users';
+  | 'partner-users'
+  | 'finance';
 
 export interface Shell {
   title: string;
@@ -42,6 +43,7 @@ const NAV: readonly { section: Section; href: string; label: string; role?: Role
   { section: 'rejected', href: '/ui/rejected', label: 'Rejected deals' },
   { section: 'periods', href: '/ui/periods', label: 'Periods', role: 'finance' },
   { section: 'writes', href: '/ui/write-failures', label: 'Write failures' },
+  { section: 'finance', href: '/ui/finance', label: 'Finance', role: 'finance' },
   { section: 'notifications', href: '/ui/notifications', label: 'Notifications', role: 'admin' },
   { section: 'audit', href: '/ui/audit', label: 'Audit log', role: 'admin' },
   { section: 'partner-users', href: '/ui/partner-users', label: 'Partner users', role: 'admin' },

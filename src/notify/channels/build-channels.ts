@@ -4,7 +4,7 @@ import type { NotificationsConfig } from '../../config/notifications-schema.ts';
 import type { Secrets } from '../../config/secrets.ts';
 import type { RenderContext } from '../render.ts';
 import type { Channel } from './channel.ts';
-import { EmailChannel } from './email-channel.ts';
+import { EmailChannel, type AttachmentSource } from './email-channel.ts';
 import { SlackChannel } from './slack-channel.ts';
 import { WebhookChannel } from './webhook-channel.ts';
 
@@ -13,10 +13,11 @@ export function buildChannels(
   secrets: Secrets,
   render: RenderContext,
   now: () => number,
+  attach?: AttachmentSource,
 ): Map<string, Channel> {
   const out = new Map<string, Channel>();
   for (const [id, c] of Object.entries(config.channels)) {
-    if (c.type === 'email') out.set(id, new EmailChannel(id, c, secrets, render));
+    if (c.type === 'email') out.set(id, new EmailChannel(id, c, secrets, render, attach));
     else if (c.type === 'slack') out.set(id, new SlackChannel(id, c, secrets, render));
     else out.set(id, new WebhookChannel(id, c, secrets, now));
   }

@@ -10,17 +10,28 @@ import { ChannelError, type Channel } from './channel.ts';
 
 type EmailConfig = Extract<ChannelConfig, { type: 'email' }>;
 
+export interface Attachment {
+  filename: string;
+  content: Buffer;
+  contentType: string;
+}
+
+/** Files a message carries (a partner's PDF statement, issue 20); none for most events. */
+export type AttachmentSource = (m: Message) => Promise<Attachment[]>;
+
 export class EmailChannel implements Channel {
   readonly type = 'email';
   readonly id: string;
   readonly #config: EmailConfig;
   readonly #transport: Transporter;
   readonly #render: RenderContext;
+  readonly #attach: AttachmentSource | undefined;
 
-  constructor(id: string, config: EmailConfig, secrets: Secrets, render: RenderContext) {
+  constructor(id: string, config: EmailConfig, secrets: Secrets, render: RenderContext, attach?: AttachmentSource) {
     this.id = id;
     this.#config = config;
     this.#render = render;
+    this.#attach = attach;
     const { smtp } = config;
     this.#transport = nodemailer.createTransport({
       host: smtp.host,
@@ -41,6 +52,15 @@ export class EmailChannel implements Channel {
     const address = m.recipient.replace(/^mailto:/, '');
     const { subject, text } = renderEmail(m, this.#render);
     const first = m.events.length === 1 ? m.events[0] : undefined;
+    let attachments: Attachment[];
+    try {
+      attachments = this.#attach === undefined ? [] : await this.#attach(m);
+    } catch (err) {
+      throw new ChannelError(`attachment: ${err instanceof Error ? err.message : String(err)}`, {
+        permanent: false,
+        cause: err,
+      });
+    }
     try {
       await this.#transport.sendMail({
         from: this.#config.from,
@@ -48,6 +68,7 @@ export class EmailChannel implements Channel {
         subject,
         text,
         messageId: `<${m.id}@partnersync>`,
+        ...(attachments.length === 0 ? {} : { attachments }),
         headers: {
           'X-Partnersync-Notification-Id': m.id,
           ...(first === undefined

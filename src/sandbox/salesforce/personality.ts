@@ -89,7 +89,6 @@ function rateLimiter(services: SfServices) {
   };
 }
 
-
 const gapBody = z.object({
   entity: z.string().min(1),
   ids: z.array(z.string().min(15)).min(1),
