@@ -22,7 +22,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 # --- runtime: non-root, data on a volume, health check ---------------------------------------------
 FROM node:24-slim AS runtime
-ENV NODE_ENV=production PORT=8080 PARTNERSYNC_CONFIG=/app/config/partnersync.yaml
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 PARTNERSYNC_CONFIG=/app/config/partnersync.yaml
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

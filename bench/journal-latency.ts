@@ -3,8 +3,8 @@
 //
 // A HubSpot sandbox in its own process (real limits, 1,000 deals, 40 partners); partnersync in
 // this one, exactly as `serve` runs it: provision (which makes the journal subscriptions), a full
-// sync, then startService with the defaults (journal polled every second, changes gathered for
-// 2 s into one targeted sync). A rep then changes N open partner-sourced deals' amounts, one at a
+// sync, then startService with the defaults (journal polled every second; an event source's
+// batch waits the 250 ms event debounce, not the webhooks' 2 s, before its targeted sync). A rep then changes N open partner-sourced deals' amounts, one at a
 // time with 0.2–1.5 s between them (bursts and pauses), each deal from a different partner.
 // Latency = the partner's `partner_pipeline` write minus the amount change, both timestamps taken
 // from the sandbox's property history (one clock, no polling error). Target: p95 < 5 s.
@@ -129,12 +129,15 @@ export async function journalLatency(
 
     // open deals, each from a different partner
     const deals = await listAll(sandbox.url, 'deals', ['amount', 'dealstage', 'partner_source', 'hs_is_closed']);
+    const companies = new Set((await listAll(sandbox.url, 'companies', ['name'])).map((c) => c.id));
     const picked: ApiRecord[] = [];
     const partners = new Set<string>();
     for (const d of deals) {
       const source = d.properties['partner_source'];
-      if (d.properties['hs_is_closed'] !== 'false' || !source || partners.has(source)) continue;
-      if (Number(d.properties['amount'] ?? 0) <= 0) continue;
+      if (d.properties['hs_is_closed'] !== 'false' || !source || partners.has(source) || !companies.has(source))
+        continue;
+      const amount = Number(d.properties['amount'] ?? '');
+      if (!Number.isFinite(amount) || amount <= 0) continue; // the seed has some unreadable amounts
       partners.add(source);
       picked.push(d);
       if (picked.length === events) break;
@@ -194,7 +197,7 @@ export async function journalLatency(
       maxSeconds: round(latencies.at(-1) ?? null),
       runs,
       journalCalls,
-      settings: 'journalPollSeconds 1, debounce 2 s (the defaults), limits real',
+      settings: 'journalPollSeconds 1, event debounce 250 ms (the defaults), limits real',
     };
     log(
       `   ${result.measured}/${result.events} changes reached their partner: p50 ${String(result.p50Seconds)} s, p95 ${String(result.p95Seconds)} s, max ${String(result.maxSeconds)} s; ${runs} targeted runs, ${journalCalls} journal calls`,

@@ -8,6 +8,7 @@
 //   npm run bench -- --quick      the 10,000-deal scenarios and the baseline only (< 3 minutes)
 //                                 → bench/results/quick.json (not committed)
 //   options: --crm hubspot|salesforce  --out FILE
+//   With Salesforce: Change Data Capture's event-to-write latency (bench/cdc-latency.ts).
 //   both modes end with HubSpot's shared budget (issue 14): a 10,000-deal full sync under real
 //   limits while the sandbox's external load uses half of the app's ten-second budget
 //   (`sharedBudget` in the JSON: 429 share, requests per 10 s and the share of what is left).
@@ -51,6 +52,7 @@ import { markdownTable } from './table.ts';
 import { ROOT, runNode, type NodeRun } from '../test/helpers/run-node.ts';
 
 import type { Crm, Kind, Limits, ScenarioResult } from './scenario.ts';
+import type { CdcLatency } from './cdc-latency.ts';
 
 interface Baseline {
   crm: Crm;
@@ -515,6 +517,22 @@ function verdicts(scenarios: readonly ScenarioResult[], base: Baseline | null): 
   return out;
 }
 
+/** Salesforce Change Data Capture: event-to-write latency (bench/cdc-latency.ts, its own process). */
+async function cdcLatency(changes: number): Promise<CdcLatency | null> {
+  log(`\n## Salesforce CDC: event-to-write latency over ${changes} changes`);
+  const out = await node('bench/cdc-latency.ts', ['--json', '--changes', String(changes)]);
+  const line = out.stdout.trim().split('\n').pop() ?? '';
+  if (out.code !== 0 || !line.startsWith('{')) {
+    log(`   failed (${String(out.code)}): ${out.stderr.slice(-400)}`);
+    return null;
+  }
+  const r = JSON.parse(line) as CdcLatency;
+  log(
+    `   p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms, max ${r.maxMs} ms (${r.timed} timed, ${r.noWriteNeeded} needed no write)`,
+  );
+  return r;
+}
+
 async function main(): Promise<void> {
   const t0 = performance.now();
   const sizes = values.quick ? [10_000] : [10_000, 100_000];
@@ -536,6 +554,8 @@ async function main(): Promise<void> {
   const shared = crms.includes('hubspot') ? await sharedBudget(10_000) : null;
   // issue 14: change events through HubSpot's webhooks journal (bench/journal-latency.ts)
   const journal: JournalLatency | null = crms.includes('hubspot') ? await journalLatency({ log }) : null;
+  // issue 15: Salesforce change data capture through the Pub/Sub API
+  const cdc = crms.includes('salesforce') ? await cdcLatency(values.quick ? 10 : 20) : null;
   const checks = verdicts(scenarios, base);
   if (shared !== null)
     checks.push({
@@ -549,6 +569,15 @@ async function main(): Promise<void> {
       target: 'HubSpot webhooks journal: event-to-write latency p95 < 5 s',
       met: journal.measured === journal.events && journal.p95Seconds !== null && journal.p95Seconds < 5,
       detail: `${journal.measured}/${journal.events} changes arrived; p50 ${String(journal.p50Seconds)} s, p95 ${String(journal.p95Seconds)} s (${journal.settings})`,
+    });
+  if (crms.includes('salesforce'))
+    checks.push({
+      target: 'Salesforce CDC: event-to-write latency p95 < 5 s',
+      met: cdc !== null && cdc.timed > 0 && cdc.p95Ms < 5_000,
+      detail:
+        cdc === null
+          ? 'failed to run'
+          : `p50 ${cdc.p50Ms} ms, p95 ${cdc.p95Ms} ms over ${cdc.timed} changes (default 2 s debounce; ${cdc.targetedRuns} targeted syncs)`,
     });
   const results = {
     generatedAt: new Date().toISOString(),
@@ -578,6 +607,7 @@ async function main(): Promise<void> {
           },
     sharedBudget: shared,
     journal,
+    cdcLatency: cdc,
     targets: checks,
     totalSeconds: round((performance.now() - t0) / 1000, 1),
   };

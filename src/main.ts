@@ -33,6 +33,8 @@ export interface ServiceOptions {
   clock?: Clock;
   /** Listen port (default PORT, then server.port); 0 picks a free one. */
   port?: number | undefined;
+  /** Address to bind (default HOST, then server.host, which defaults to 127.0.0.1). */
+  host?: string | undefined;
   /** Start the cron schedules (default true). */
   scheduler?: boolean;
   /** Gather webhook bursts this long (default 2 s). */
@@ -48,6 +50,8 @@ export interface ServiceOptions {
 export interface Service {
   server: Server;
   url: string;
+  /** What the server is bound to: address and port. */
+  bound: { host: string; port: number };
   store: Store;
   crm: CrmAdapter;
   syncs: SyncService;
@@ -146,11 +150,27 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   });
   const server = createServer(app);
   const port = o.port ?? env.PORT ?? config.config.server.port;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, resolve);
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const host = o.host ?? env.HOST ?? config.config.server.host;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, resolve);
+    });
+  } catch (err) {
+    // nothing may keep running (an in-process sandbox above all): the process must end
+    await crm.close();
+    await store.close();
+    throw new ListenError(port, host, err);
+  }
+  const address = server.address() as AddressInfo;
+  const bound = { host: address.address, port: address.port };
+  // every interface is reachable on loopback; a named address is shown as it is
+  const shownHost = ['0.0.0.0', '::'].includes(bound.host)
+    ? '127.0.0.1'
+    : bound.host.includes(':')
+      ? `[${bound.host}]`
+      : bound.host;
+  const url = `http://${shownHost}:${bound.port}`;
   const scheduler =
     o.scheduler === false
       ? null
@@ -191,6 +211,16 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     }
   }
   dispatcher?.start(o.dispatchIntervalMs ?? 10_000);
+  // the last-successful-sync gauge starts from the store, not empty (in the background: the
+  // account key may need the CRM, and start-up must not wait for it)
+  const gaugeReady = accountKey()
+    .then(async (a) => {
+      const last = (await store.listRuns(a, 100)).find((r) => r.status === 'succeeded' && r.finishedAt !== null);
+      if (last?.finishedAt != null) metrics.initLastSuccess(last.finishedAt / 1000);
+    })
+    .catch((err: unknown) => {
+      logger.warn({ err }, 'metrics: the last successful sync could not be read at start-up');
+    });
   logger.info({ url, store: store.kind, crm: crm.provider }, 'partnersync listening');
 
   let stopping: Promise<void> | null = null;
@@ -205,6 +235,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
         }),
       );
       server.closeIdleConnections();
+      await gaugeReady;
       await syncs.stop(30_000);
       await dispatcher?.stop();
       await closed;
@@ -212,7 +243,27 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       await store.close();
       logger.info('stopped');
     })());
-  return { server, url, store, crm, syncs, metrics, dispatcher, stop };
+  return { server, url, bound, store, crm, syncs, metrics, dispatcher, stop };
+}
+
+/** The server could not listen: the port is taken, not allowed, or the address is not this host's. */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+  readonly code: string | undefined;
+  constructor(port: number, host: string, cause: unknown) {
+    const code = (cause as { code?: unknown } | null)?.code;
+    const c = typeof code === 'string' ? code : undefined;
+    const why =
+      c === 'EADDRINUSE'
+        ? `port ${port} on ${host} is already in use (another partnersync or program): stop it, or pick another port with --port, PORT or server.port`
+        : c === 'EACCES'
+          ? `port ${port} on ${host} needs privileges this user lacks: use a port above 1023`
+          : c === 'EADDRNOTAVAIL' || c === 'ENOTFOUND'
+            ? `${host} is not an address of this machine: fix --host, HOST or server.host (127.0.0.1, or 0.0.0.0 for every interface)`
+            : `cannot listen on ${host}:${port}: ${cause instanceof Error ? cause.message : String(cause)}`;
+    super(why, { cause });
+    this.code = c;
+  }
 }
 
 function ssoOf(config: LoadedConfig, secrets: Secrets): OidcSignIn | undefined {

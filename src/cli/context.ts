@@ -7,6 +7,11 @@ export interface CliIo {
   stderr: (text: string) => void;
   /** True when stdout is a terminal: progress bars and colours instead of JSON logs. */
   isTty: boolean;
+  /**
+   * Asks a yes/no question on the terminal; absent when stdin or stdout is not a terminal
+   * (commands that must confirm then require --yes).
+   */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 export interface CliContext {
@@ -36,9 +41,22 @@ export class CliError extends Error {
 }
 
 export function processIo(): CliIo {
-  return {
+  const io: CliIo = {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     isTty: process.stdout.isTTY,
   };
+  if (process.stdin.isTTY && process.stdout.isTTY) io.confirm = askOnTerminal;
+  return io;
+}
+
+async function askOnTerminal(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await rl.question(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
 }

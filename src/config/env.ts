@@ -26,6 +26,7 @@ const coreSchema = z.object({
     .regex(/^(sqlite:|postgres:|postgresql:)/, { error: 'must start with sqlite: or postgres:// (the store URL)' })
     .optional(),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  HOST: z.string().trim().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   NODE_ENV: optional,
 });
@@ -46,6 +47,7 @@ export const CORE_ENV: readonly EnvVariable[] = [
   { name: 'DATABASE_URL', secret: true, meaning: 'PostgreSQL store (overrides `store.url`)' },
   { name: 'PARTNERSYNC_CONFIG', secret: false, meaning: 'config file (default `config/partnersync.yaml`)' },
   { name: 'PORT', secret: false, meaning: 'listen port (overrides `server.port`)' },
+  { name: 'HOST', secret: false, meaning: 'address to bind (overrides `server.host`, default `127.0.0.1`)' },
   { name: 'LOG_LEVEL', secret: false, meaning: '`fatal` … `trace`, or `silent` (default `info`)' },
   { name: 'NODE_ENV', secret: false, meaning: '`production` for production mode' },
 ];

@@ -45,6 +45,29 @@ function describeValue(v: unknown): string {
   return typeof v;
 }
 
+/** What a type looks like in YAML, for messages about a value of the wrong type. */
+const EXPECTED: Readonly<Record<string, string>> = {
+  string: 'text, e.g. "USD"',
+  number: 'a number, e.g. 8000',
+  int: 'a whole number, e.g. 30',
+  boolean: 'true or false',
+  object: 'a mapping (indented `key: value` lines)',
+  record: 'a mapping (indented `key: value` lines)',
+  map: 'a mapping (indented `key: value` lines)',
+  array: 'a list (indented `- item` lines, or [a, b])',
+};
+
+/** zod's own wording ("Invalid input: expected number, received string") in config terms. */
+function typeMessage(issue: z.core.$ZodIssueInvalidType): string {
+  const shape = EXPECTED[issue.expected] ?? issue.expected;
+  if (issue.message.startsWith('Invalid input')) return `must be ${shape}`;
+  // a schema's own "is required: …" wording only fits a missing value; a present one has the wrong type
+  const required = /^is required[:;,]?\s*(.*)$/s.exec(issue.message);
+  if (issue.input !== undefined && required !== null)
+    return `must be ${shape}${required[1] === '' || required[1] === undefined ? '' : ` — ${required[1]}`}`;
+  return issue.message;
+}
+
 /** Turns zod issues into path-named lines that say what to write instead. */
 export function fromZodIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): ConfigIssue[] {
   const out: ConfigIssue[] = [];
@@ -64,8 +87,10 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[], prefix: reado
           path: formatPath(path),
           message:
             issue.input === undefined
-              ? `is required (${issue.message})`
-              : `${issue.message} (got ${describeValue(issue.input)})`,
+              ? issue.message.startsWith('is required')
+                ? issue.message
+                : `is required (${typeMessage(issue)})`
+              : `${typeMessage(issue)} (got ${describeValue(issue.input)})`,
         });
         break;
       case 'invalid_union':

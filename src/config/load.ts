@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { CrmProvider, ProviderSettings } from '../crm/provider.ts';
 import type { ProviderRegistry } from '../crm/registry.ts';
 import { builtInProviders } from '../providers.ts';
@@ -39,14 +39,19 @@ export function parseConfigText(
   source: string,
   providers: ProviderRegistry = builtInProviders,
 ): Omit<LoadedConfig, 'file'> {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       source,
-      doc.errors.map((e) => ({
-        path: e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '',
-        message: `YAML syntax: ${e.message.split('\n')[0] ?? e.message}`,
-      })),
+      doc.errors.map((e) => {
+        // where the problem starts, 1-based, as editors count
+        const at = lineCounter.linePos(e.pos[0]);
+        return {
+          path: `line ${at.line}, column ${at.col}`,
+          message: `YAML syntax: ${e.message.split('\n')[0] ?? e.message}`,
+        };
+      }),
     );
   }
   let raw: unknown;
@@ -69,7 +74,8 @@ export function parseConfigText(
   }
   const reserved = reservedKeyIssues(raw);
   if (reserved.length > 0) throw new ConfigError(source, reserved);
-  const result = configSchema(providers).safeParse(raw);
+  // reportInput: a wrongly typed value is named in the message (it read "is required" without it)
+  const result = configSchema(providers).safeParse(raw, { reportInput: true });
   const crossRefs = crossReferenceIssues((raw as Record<string, unknown>)['program']).map((i) => ({
     path: formatPath(['program', ...i.path]),
     message: i.message,

@@ -246,6 +246,12 @@ const CORE_ROWS: readonly ReferenceRow[] = [
   { key: 'server', default: '—', meaning: '`serve`' },
   { key: 'server.port', default: '`8080`', meaning: 'listen port (`PORT` wins)' },
   {
+    key: 'server.host',
+    default: '`127.0.0.1`',
+    meaning:
+      'address to bind (`HOST` wins): loopback only by default; `0.0.0.0` for every interface (the Dockerfile sets it)',
+  },
+  {
     key: 'server.publicUrl',
     default: '—',
     meaning: 'the public URL webhook senders call, when a proxy stands in front (webhook signatures cover it)',

@@ -63,6 +63,8 @@ const coreShape = {
   server: z
     .strictObject({
       port: z.number().int().min(0).max(65535).default(8080),
+      /** The address `serve` binds: loopback by default; `0.0.0.0` (every interface) in containers. */
+      host: z.string().trim().min(1).default('127.0.0.1'),
       /** The URL HubSpot calls (protocol and host), when a proxy stands in front: webhook signatures sign it. */
       publicUrl: httpUrl('https://partnersync.example.com')
         .transform((u) => u.replace(/\/+$/, ''))
@@ -71,7 +73,7 @@ const coreShape = {
       trustProxy: z.union([z.boolean(), z.number().int().min(0)]).default(false),
       rateLimitPerMinute: z.number().int().min(1).max(100_000).default(600),
     })
-    .default({ port: 8080, trustProxy: false, rateLimitPerMinute: 600 }),
+    .default({ port: 8080, host: '127.0.0.1', trustProxy: false, rateLimitPerMinute: 600 }),
   notifications: notificationsSchema.optional(),
   auth: authSchema.default({ tokenSignIn: true }),
 };

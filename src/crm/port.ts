@@ -34,6 +34,13 @@ export interface WriteFailure {
   reason: string;
   /** The fields the CRM named (e.g. a property its validation rules require), when it named any. */
   properties?: string[] | undefined;
+  /**
+   * True when the CRM refused the record for what it held (validation rules, a required field, a
+   * value out of range): sending it again unchanged would be refused again, so the sync holds it
+   * back (write-refusals.ts). Other failures (a locked row, an error without a verdict on the
+   * values) are sent again on the next run.
+   */
+  refusal?: boolean | undefined;
 }
 
 export interface WriteReport {

@@ -1,5 +1,6 @@
 // Alerts as of asOf (rules.md 8). Each carries a one-line message with the numbers behind it
-// and what to do next. Sync-only codes (HEALTH_DROPPED, CLAWBACK_WINDOW_PASSED) live in sync/.
+// and what to do next. Sync-only codes (HEALTH_DROPPED, CLAWBACK_WINDOW_PASSED,
+// CURRENCY_RATE_MISSING) live in sync/.
 
 import type { DealRecipeIssue } from './commissions.ts';
 import type { HealthResult } from './health.ts';
@@ -26,7 +27,8 @@ export type AlertCode =
   | 'ANTI_RECIPE'
   | 'UNKNOWN_PARTNER'
   | 'HEALTH_DROPPED'
-  | 'CLAWBACK_WINDOW_PASSED';
+  | 'CLAWBACK_WINDOW_PASSED'
+  | 'CURRENCY_RATE_MISSING';
 
 export const SEVERITY: Readonly<Record<AlertCode, Severity>> = {
   HEALTH_AT_RISK: 'critical',
@@ -41,6 +43,7 @@ export const SEVERITY: Readonly<Record<AlertCode, Severity>> = {
   UNKNOWN_PARTNER: 'warning',
   HEALTH_DROPPED: 'warning',
   CLAWBACK_WINDOW_PASSED: 'warning',
+  CURRENCY_RATE_MISSING: 'warning',
   REGISTRATION_EXPIRING: 'info',
   TIER_CHANGE: 'info',
   RECIPE_UNUSED: 'info',

@@ -87,6 +87,22 @@ export class Metrics {
     this.writes.inc({ object: 'partner', outcome: 'written' }, run.writes.partners);
     this.writes.inc({ object: 'deal', outcome: 'written' }, run.writes.deals);
     this.writes.inc({ object: 'any', outcome: 'failed' }, run.writes.failed);
-    if (run.status === 'succeeded') this.lastSuccess.set(finishedAtSeconds);
+    if (run.status === 'succeeded') {
+      this.lastSuccess.set(finishedAtSeconds);
+      this.lastSuccessSeen = true;
+    }
+  }
+
+  private lastSuccessSeen = false;
+
+  /**
+   * The last successful sync the store recorded before this process started (issue 17): the
+   * staleness alert the README recommends must not fire, nor be blind, right after a restart. A
+   * run this process finished first wins.
+   */
+  initLastSuccess(finishedAtSeconds: number): void {
+    if (this.lastSuccessSeen) return;
+    this.lastSuccess.set(finishedAtSeconds);
+    this.lastSuccessSeen = true;
   }
 }

@@ -264,14 +264,12 @@ export const STATEMENT_COLUMNS = [
   'explanation',
 ] as const;
 
-/** One row per entry, then six total rows per partner (line = total), then the period's totals (partnerId empty). */
+/**
+ * One row per ledger entry and nothing else, so a spreadsheet SUM over `amount` equals the net
+ * total; the totals are in statementTotalsCsv (a second file) and in the JSON form.
+ */
 export function statementsCsv(s: Statements): string {
   const rows: (string | number | null)[][] = [];
-  const totalRows = (partnerId: string, partnerName: string, t: Totals): void => {
-    for (const k of ['accruals', 'adjustments', 'clawbacks', 'net', 'payable', 'held'] as const) {
-      rows.push([s.period, partnerId, partnerName, 'total', k, null, null, null, null, t[k], null, null, null]);
-    }
-  };
   for (const p of s.partners) {
     p.lines.forEach((l, i) =>
       rows.push([
@@ -290,10 +288,39 @@ export function statementsCsv(s: Statements): string {
         l.explanation,
       ]),
     );
-    totalRows(p.partnerId, p.partnerName, p.totals);
   }
-  totalRows('', 'all partners', s.totals);
   return toCsv(STATEMENT_COLUMNS, rows);
+}
+
+export const STATEMENT_TOTAL_COLUMNS = [
+  'period',
+  'partnerId',
+  'partnerName',
+  'accruals',
+  'adjustments',
+  'clawbacks',
+  'net',
+  'payable',
+  'held',
+] as const;
+
+/** One row of totals per partner, then the period's (partnerId empty, partnerName "all partners"). */
+export function statementTotalsCsv(s: Statements): string {
+  const row = (id: string, name: string, t: Totals): (string | null)[] => [
+    s.period,
+    id,
+    name,
+    t.accruals,
+    t.adjustments,
+    t.clawbacks,
+    t.net,
+    t.payable,
+    t.held,
+  ];
+  return toCsv(STATEMENT_TOTAL_COLUMNS, [
+    ...s.partners.map((p) => row(p.partnerId, p.partnerName, p.totals)),
+    row('', 'all partners', s.totals),
+  ]);
 }
 
 export const toJsonText = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;

@@ -14,6 +14,8 @@ export interface PeriodInfo {
   period: string;
   state: 'open' | 'closed';
   closedAt: string | null;
+  /** Who closed it: a token's name (or `role#n`), the SSO user, or the CLI's --by. */
+  closedBy: string | null;
   entries: number;
   net: string;
 }
@@ -39,6 +41,7 @@ export async function listPeriods(deps: LedgerDeps, account: string): Promise<Pe
       period,
       state: close ? 'closed' : 'open',
       closedAt: close ? formatInstant(close.closedAt) : null,
+      closedBy: close ? close.closedBy : null,
       entries: s?.entries ?? 0,
       net: formatMinor(s?.net ?? 0n, config.program.exponent),
     });

@@ -12,6 +12,7 @@ import type { CrmAdapter } from '../crm/port.ts';
 import { defineBlock, NO_LINKS, readBlock, type CrmProvider, type ProviderContext } from '../crm/provider.ts';
 import { hubspotProvider } from '../crm/hubspot/provider.ts';
 import { salesforceProvider } from '../crm/salesforce/provider.ts';
+import { salesforceBlock } from '../crm/salesforce/config.ts';
 import { isHubspotPersonality } from './hubspot/personality.ts';
 import type { CrmName } from './personality.ts';
 import { startSandbox, type SandboxHandle } from './server.ts';
@@ -132,6 +133,19 @@ export const sandboxSalesforceProvider: CrmProvider = {
   description: 'a Salesforce emulator started in this process with generated data (demo, trials)',
   blocks: [...salesforceProvider.blocks, sandboxBlock],
   inProcessSandbox: true,
+  checkConfig: (settings) => [
+    ...salesforceProvider.checkConfig(settings),
+    ...(readBlock(settings.crm, salesforceBlock).events === 'cdc'
+      ? [
+          {
+            path: 'crm.salesforce.events',
+            message:
+              'cdc is not available with the in-process sandbox (it serves no Pub/Sub API); use none, or crm.provider: salesforce against `partnersync sandbox`',
+          },
+        ]
+      : []),
+  ],
+  eventSources: () => [],
   checkEnv: () => [],
   links: () => NO_LINKS,
   createAdapter: async (ctx) => {

@@ -15,6 +15,7 @@ import type {
   Personality,
   PersonalityContext,
   PersonalityInit,
+  TokenStore,
 } from './personality.ts';
 import { createRng, deriveSeed } from './rng.ts';
 import { generateSeed, resolveSeedParams, type SeedParams } from './seed-model.ts';
@@ -53,12 +54,19 @@ export interface SandboxOptions {
   stateFile?: string;
   saveDebounceMs?: number;
   clock?: Clock;
+  /**
+   * Salesforce only: also serve the Pub/Sub API (gRPC over TLS) with this key and certificate
+   * (PEM), on `port` (0 = a free port). Keepalive responses every `keepaliveMs` (default 270 s).
+   */
+  pubsub?: { key: string | Buffer; cert: string | Buffer; port?: number; keepaliveMs?: number };
   /** Unexpected errors (a failing handler, a failed save). Default: stderr. */
   onError?: (err: unknown) => void;
 }
 
 export interface SandboxHandle {
   url: string;
+  /** host:port of the Pub/Sub API server, when `pubsub` was given. */
+  pubsubEndpoint?: string;
   stop(): Promise<void>;
   state: SandboxState;
 }
@@ -77,11 +85,32 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
   const server = await listen(core.app, options.host ?? '127.0.0.1', options.port ?? 0);
   const address = server.address() as AddressInfo;
   const url = `http://${address.address}:${address.port}`;
+  let pubsub: { endpoint: string; stop(): Promise<void> } | null = null;
+  if (options.pubsub !== undefined) {
+    if (options.crm !== 'salesforce') throw new Error('the Pub/Sub API is served by the Salesforce sandbox only');
+    const { startPubSubServer } = await import('./salesforce/pubsub/pubsub-server.ts');
+    try {
+      pubsub = await startPubSubServer({
+        current: () => core.state.personality,
+        tokens: core.tokens,
+        key: options.pubsub.key,
+        cert: options.pubsub.cert,
+        host: options.host ?? '127.0.0.1',
+        ...(options.pubsub.port === undefined ? {} : { port: options.pubsub.port }),
+        ...(options.pubsub.keepaliveMs === undefined ? {} : { keepaliveMs: options.pubsub.keepaliveMs }),
+      });
+    } catch (err) {
+      await closeServer(server);
+      throw err;
+    }
+  }
   return {
     url,
+    ...(pubsub === null ? {} : { pubsubEndpoint: pubsub.endpoint }),
     state: core.state,
     stop: async () => {
       core.stopTimers();
+      await pubsub?.stop();
       await closeServer(server);
       await core.state.save();
     },
@@ -91,6 +120,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
 interface Core {
   app: express.Express;
   state: SandboxState;
+  tokens: TokenStore;
   stopTimers(): void;
 }
 
@@ -191,6 +221,7 @@ function createCore(
   return {
     app,
     state,
+    tokens,
     stopTimers: () => {
       for (const hold of holds) clearTimeout(hold);
       holds.clear();

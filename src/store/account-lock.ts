@@ -58,6 +58,21 @@ async function withWait(waitMs: number, attempt: () => Promise<AccountLock | nul
  * only while holding the lock, so epochs are handed out in the order the lock was taken.
  */
 export async function raiseEpoch(db: Kysely<Database>, account: string, at: number): Promise<number> {
+  return takeEpoch(db, account, at, 'write');
+}
+
+/**
+ * How a lock is taken: `write` (a sync, a period close) raises the lease epoch; `preview`
+ * (`sync --dry-run`, which writes nothing anywhere) holds the lock with the current epoch and
+ * leaves the lease row as it was, so a preview changes no table at all.
+ */
+export type LockMode = 'write' | 'preview';
+
+async function takeEpoch(db: Kysely<Database>, account: string, at: number, mode: LockMode): Promise<number> {
+  if (mode === 'preview') {
+    const row = await db.selectFrom('account_leases').select('epoch').where('account', '=', account).executeTakeFirst();
+    return row === undefined ? 0 : Number(row.epoch);
+  }
   const holder = `${process.pid}@${hostname()}`;
   const row = await db
     .insertInto('account_leases')
@@ -140,7 +155,12 @@ function isStale(file: string, holder: FileContent): boolean {
  * (BEGIN IMMEDIATE, sqlite-database.ts), so contenders take turns. Checking a stale file and then
  * replacing it outside such a transaction let two contenders both "take over" (issue 16).
  */
-async function tryFileLock(db: Kysely<Database>, file: string, account: string): Promise<AccountLock | LockHolder> {
+async function tryFileLock(
+  db: Kysely<Database>,
+  file: string,
+  account: string,
+  mode: LockMode,
+): Promise<AccountLock | LockHolder> {
   mkdirSync(path.dirname(file), { recursive: true });
   const token = randomUUID();
   const got = await db.transaction().execute(async (trx): Promise<number | LockHolder> => {
@@ -159,7 +179,7 @@ async function tryFileLock(db: Kysely<Database>, file: string, account: string):
       rmSync(draft, { force: true });
     }
     try {
-      return await raiseEpoch(trx, account, Date.now());
+      return await takeEpoch(trx, account, Date.now(), mode);
     } catch (err) {
       rmSync(file, { force: true }); // ours, just written: nobody else can have replaced it yet
       throw err;
@@ -198,6 +218,7 @@ export async function acquireSqliteLock(
   dbFile: string,
   account: string,
   waitMs: number,
+  mode: LockMode = 'write',
 ): Promise<AccountLock> {
   if (dbFile === ':memory:') {
     const key = `memory:${account}`;
@@ -205,7 +226,7 @@ export async function acquireSqliteLock(
       if (memoryLocks.has(key)) return null;
       memoryLocks.add(key);
       try {
-        const fence: Fence = { account, epoch: await raiseEpoch(db, account, Date.now()), session: null };
+        const fence: Fence = { account, epoch: await takeEpoch(db, account, Date.now(), mode), session: null };
         let released = false;
         return {
           fence,
@@ -227,7 +248,7 @@ export async function acquireSqliteLock(
   const file = lockFilePath(dbFile, account);
   let holder: LockHolder | null = null;
   const lock = await withWait(waitMs, async () => {
-    const got = await tryFileLock(db, file, account);
+    const got = await tryFileLock(db, file, account, mode);
     if ('release' in got) return got;
     holder = { pid: got.pid, host: got.host, since: got.since };
     return null;
@@ -246,6 +267,7 @@ export async function acquirePostgresLock(
   db: Kysely<Database>,
   account: string,
   waitMs: number,
+  mode: LockMode = 'write',
 ): Promise<AccountLock> {
   // A dedicated connection: the lock lives as long as this session, whatever the pool does.
   // TCP keep-alive makes a silently vanished server (failover, a proxy) end the session here too.
@@ -272,7 +294,7 @@ export async function acquirePostgresLock(
       if (res.rows[0]?.locked !== true) return null;
       // held: raise the lease epoch (through the pool: a posting transaction that still holds the
       // lease row of a run that lost its session finishes first, and its entries are then seen)
-      const fence: Fence = { account, epoch: await raiseEpoch(db, account, Date.now()), session };
+      const fence: Fence = { account, epoch: await takeEpoch(db, account, Date.now(), mode), session };
       return {
         fence,
         lost: () => lostWhy ?? (released ? 'the lock was released' : null),

@@ -9,7 +9,7 @@ import type { PullPage, PulledDeal, PulledPartner } from '../domain/records.ts';
 import type { KeyBalance, LedgerEntry, LedgerInputs, NewLedgerEntry, PeriodClose } from '../ledger/types.ts';
 import { LedgerMovedError } from '../ledger/errors.ts';
 import type { Fence, LedgerVersion, LedgerView } from '../ledger/port.ts';
-import type { AccountLock } from './account-lock.ts';
+import type { AccountLock, LockMode } from './account-lock.ts';
 import { assertFence } from './fence.ts';
 import { appendAudit, auditEntries } from './audit-queries.ts';
 import { appliedMigrations } from './migrations.ts';
@@ -147,7 +147,7 @@ function balancesOf(rows: readonly Selectable<LedgerEntryRow>[]): Map<string, Ke
 
 export interface StoreDriver {
   kind: 'sqlite' | 'postgres';
-  lock(account: string, waitMs: number): Promise<AccountLock>;
+  lock(account: string, waitMs: number, mode?: LockMode): Promise<AccountLock>;
   destroy(): Promise<void>;
 }
 
@@ -171,8 +171,8 @@ export class KyselyStore implements Store {
     await this.driver.destroy();
   }
 
-  lock(account: string, waitMs: number): Promise<AccountLock> {
-    return this.driver.lock(account, waitMs);
+  lock(account: string, waitMs: number, mode?: LockMode): Promise<AccountLock> {
+    return this.driver.lock(account, waitMs, mode);
   }
 
   async ensureAccount(account: string, provider: string, at: number): Promise<void> {

@@ -67,7 +67,7 @@ export async function openStore(url: string, options: { cwd?: string } = {}): Pr
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
     const store = new KyselyStore(db, {
       kind: 'sqlite',
-      lock: (account, waitMs) => acquireSqliteLock(db, file, account, waitMs),
+      lock: (account, waitMs, mode) => acquireSqliteLock(db, file, account, waitMs, mode),
       destroy: () => Promise.resolve(),
     });
     await migrateOrClose(store);
@@ -81,7 +81,7 @@ export async function openStore(url: string, options: { cwd?: string } = {}): Pr
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const store = new KyselyStore(db, {
       kind: 'postgres',
-      lock: (account, waitMs) => acquirePostgresLock(url, db, account, waitMs),
+      lock: (account, waitMs, mode) => acquirePostgresLock(url, db, account, waitMs, mode),
       destroy: () => Promise.resolve(),
     });
     await withMigrationLock(url, () => migrateOrClose(store));

@@ -13,7 +13,7 @@ import type {
   PullPage,
   TaskRequest,
 } from '../domain/records.ts';
-import type { AccountLock } from './account-lock.ts';
+import type { AccountLock, LockMode } from './account-lock.ts';
 import type { KeyBalance, LedgerEntry, LedgerKind, NewLedgerEntry, PeriodClose } from '../ledger/types.ts';
 import type { Fence, LedgerStore } from '../ledger/port.ts';
 import type { AuditStore, NotificationStore, QueuedEvent } from './notifications.ts';
@@ -143,7 +143,7 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
    * The per-account sync lock (account-lock.ts): refused with LockBusyError after `waitMs`. Its
    * fence goes with every write below that takes one (checked inside the write's transaction).
    */
-  lock(account: string, waitMs: number): Promise<AccountLock>;
+  lock(account: string, waitMs: number, mode?: LockMode): Promise<AccountLock>;
   ensureAccount(account: string, provider: string, at: number): Promise<void>;
   listAccounts(): Promise<{ account: string; provider: string }[]>;
 

@@ -60,6 +60,40 @@ export function healthDropped(
   return result;
 }
 
+/**
+ * CURRENCY_RATE_MISSING (issue 17; docs/finance-rules.md §8): one program-level warning while
+ * deals in the cache carry a currency the program has no exchange rate for (none at all, or none
+ * in effect on a deal's date, which the engine reports as CURRENCY_UNKNOWN). Those deals are left
+ * out of every figure until a rate is added, so the alert names each currency, how many deals it
+ * holds back, and the config key to add.
+ */
+export function currencyRateMissing(
+  program: { currency: string; rates: ReadonlyMap<string, unknown> },
+  deals: readonly { id: string; currency?: string | null | undefined }[],
+  rejected: readonly { dealId: string; reason: string }[],
+): Alert[] {
+  const unknown = new Set(rejected.filter((r) => r.reason === 'CURRENCY_UNKNOWN').map((r) => r.dealId));
+  const counts = new Map<string, number>();
+  for (const d of deals) {
+    const c = typeof d.currency === 'string' ? d.currency.trim() : '';
+    if (c === '' || c === program.currency) continue;
+    if (program.rates.has(c) && !unknown.has(d.id)) continue;
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  if (counts.size === 0) return [];
+  const list = [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const total = list.reduce((n, [, k]) => n + k, 0);
+  const what = list.map(([c, k]) => `${c} (${k} deal${k === 1 ? '' : 's'})`).join(', ');
+  const keys = list.map(([c]) => `program.exchangeRates.${c}`).join(', ');
+  return [
+    makeAlert(
+      'CURRENCY_RATE_MISSING',
+      {},
+      `${total} CRM deal${total === 1 ? '' : 's'} in ${what} ${total === 1 ? 'is' : 'are'} left out for want of an exchange rate to ${program.currency}: add ${keys} (a dated rate must cover each deal's date)`,
+    ),
+  ];
+}
+
 export interface EpisodeInput {
   runId: string;
   at: number;

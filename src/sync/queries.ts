@@ -3,7 +3,7 @@
 
 import { REFUSAL_HOLD_MS } from './write-refusals.ts';
 import { computeResult, type ComputeResult, type PartnerOut } from '../domain/engine.ts';
-import { parsePeriod } from '../domain/time.ts';
+import { monthLabel, monthPeriod, parsePeriod, TimeZone, type Period } from '../domain/time.ts';
 import type { AlertEpisode, RunRecord } from '../store/store.ts';
 import { LedgerInputError } from './accounts.ts';
 import type { StoreDeps } from './deps.ts';
@@ -44,7 +44,8 @@ export interface PartnerView {
   /** The engine's figures from the last sync (rules.md 9 partner entry), null before any. */
   latest: PartnerOut | null;
   updatedAt: string | null;
-  openAlerts: Pick<AlertEpisode, 'code' | 'severity' | 'dealId' | 'message' | 'openedAt'>[];
+  /** openedAt: ISO 8601, like every timestamp the API returns. */
+  openAlerts: (Pick<AlertEpisode, 'code' | 'severity' | 'dealId' | 'message'> & { openedAt: string })[];
 }
 
 export async function listPartners(deps: Pick<StoreDeps, 'store'>, account: string): Promise<PartnerView[]> {
@@ -70,7 +71,7 @@ export async function listPartners(deps: Pick<StoreDeps, 'store'>, account: stri
           severity: e.severity,
           dealId: e.dealId,
           message: e.message,
-          openedAt: e.openedAt,
+          openedAt: new Date(e.openedAt).toISOString(),
         })),
     };
   });
@@ -86,12 +87,57 @@ export async function getPartner(
 
 export type Kpis = Pick<ComputeResult, 'asOf' | 'currency' | 'period' | 'partners' | 'recipes' | 'program'>;
 
-/** KPIs for a period (YYYY-MM, YYYY-Qn, YYYY; default the current month) from the cached snapshot, as of now. */
+/** The calendar month before the one `now` falls in, in the program time zone. */
+export function lastCompleteMonth(tz: TimeZone, now: number): Period {
+  return monthPeriod(tz.monthOf(now) - 1);
+}
+
+/** Months over which recipe flags (negative ROI) are judged: the last complete ones (issue 17). */
+export const FLAG_WINDOW_MONTHS = 3;
+
+export interface RecipeFlags {
+  /** The window, first and last month (YYYY-MM). */
+  window: { from: string; to: string };
+  /** Per recipe id: its KPIs over the window, and whether its ROI there is negative. */
+  recipes: Map<string, { roi: number | null; negativeRoi: boolean }>;
+}
+
+/**
+ * Recipe flags judged over the last three complete months rather than the period shown: one
+ * month is too short a sample (a recipe's monthly cost lands every month, its revenue in lumps).
+ */
+export async function recipeFlags(deps: StoreDeps, account: string): Promise<RecipeFlags> {
+  const asOf = Math.floor(deps.clock.now() / 1000) * 1000;
+  const last = new TimeZone(deps.config.program.timezone).monthOf(asOf) - 1;
+  const first = last - FLAG_WINDOW_MONTHS + 1;
+  const window = { from: monthLabel(first), to: monthLabel(last) };
+  const period: Period = {
+    label: `${window.from}..${window.to}`,
+    kind: 'quarter',
+    firstMonth: first,
+    months: FLAG_WINDOW_MONTHS,
+  };
+  const { result } = computeResult(deps.config.program, await deps.store.loadCache(account), { asOf, period });
+  return {
+    window,
+    recipes: new Map(
+      result.recipes.map((r) => [r.id, { roi: r.kpis.roi, negativeRoi: r.kpis.roi !== null && r.kpis.roi < 0 }]),
+    ),
+  };
+}
+
+/**
+ * KPIs for a period (YYYY-MM, YYYY-Qn, YYYY) from the cached snapshot, as of now. The default is
+ * the last complete month (issue 17), where `compute --period` keeps the month of --as-of.
+ */
 export async function kpis(deps: StoreDeps, account: string, periodText?: string): Promise<Kpis> {
-  const period = periodText === undefined ? undefined : parsePeriod(periodText);
+  const asOf = Math.floor(deps.clock.now() / 1000) * 1000;
+  const period =
+    periodText === undefined
+      ? lastCompleteMonth(new TimeZone(deps.config.program.timezone), asOf)
+      : parsePeriod(periodText);
   if (period === null) throw new LedgerInputError(`period "${periodText ?? ''}" is not YYYY-MM, YYYY-Qn or YYYY`);
   const cache = await deps.store.loadCache(account);
-  const asOf = Math.floor(deps.clock.now() / 1000) * 1000;
   const { result } = computeResult(deps.config.program, cache, { asOf, period });
   return {
     asOf: result.asOf,

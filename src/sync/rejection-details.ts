@@ -1,8 +1,9 @@
-// What the run report says about deals left out for an unreadable date (TIMESTAMP_INVALID):
-// the engine's rejection names the deal and the reason; finance also needs the field and the
-// value the CRM holds, to find and fix the record.
+// What the run report says about deals left out: the engine's rejection names the deal and the
+// reason; finance also needs the field and the value the CRM holds, and the fix (issue 17).
+// Unreadable dates (TIMESTAMP_INVALID) also become warnings naming the field and value.
 
 import type { Rejection, SnapshotDeal } from '../domain/snapshot.ts';
+import type { Program } from '../domain/program.ts';
 import type { TimeZone } from '../domain/time.ts';
 
 /** One line per unreadable date of each TIMESTAMP_INVALID deal: `deal D left out (TIMESTAMP_INVALID): closedAt "…"`. */
@@ -28,4 +29,74 @@ export function timestampDetails(
     }
   }
   return lines;
+}
+
+/** A rejected deal with what the CRM holds and what to do about it. */
+export interface RejectedDeal {
+  dealId: string;
+  reason: string;
+  /** The offending value and the fix, e.g. `CAD — add program.exchangeRates.CAD`. */
+  detail: string;
+}
+
+const shown = (v: unknown): string => (v === null || v === undefined || v === '' ? 'empty' : JSON.stringify(v));
+
+/**
+ * One line of detail per rejection: the value the deal holds and the fix. Rejections are the
+ * engine's (rules.md 2, docs/finance-rules.md); the detail only re-reads the cached deal.
+ */
+export function rejectionDetails(
+  deals: readonly SnapshotDeal[],
+  rejected: readonly Rejection[],
+  program: Pick<Program, 'currency' | 'rates'>,
+  tz: TimeZone,
+  asOf: number,
+): RejectedDeal[] {
+  const byId = new Map<string, SnapshotDeal>();
+  for (const d of deals) if (!byId.has(d.id)) byId.set(d.id, d);
+  return rejected.map((r) => ({ ...r, detail: detailOf(byId.get(r.dealId), r.reason, program, tz, asOf) }));
+}
+
+function detailOf(
+  d: SnapshotDeal | undefined,
+  reason: string,
+  program: Pick<Program, 'currency' | 'rates'>,
+  tz: TimeZone,
+  asOf: number,
+): string {
+  if (reason === 'ID_INVALID') return 'the CRM sent a deal without an id; it cannot be linked or paid';
+  if (reason === 'DUPLICATE_DEAL') return 'the CRM listed this id more than once; only the first copy counts';
+  if (d === undefined) return reason;
+  switch (reason) {
+    case 'AMOUNT_INVALID':
+      return `amount ${shown(d.amount)} — set a non-negative decimal amount on the deal in the CRM`;
+    case 'CURRENCY_UNKNOWN': {
+      const c = typeof d.currency === 'string' ? d.currency.trim() : '';
+      if (c === '') return `no currency — set the deal's currency in the CRM (the program's is ${program.currency})`;
+      if (program.rates.has(c))
+        return `${c} has no rate in effect on the deal's date — add an earlier dated rate to program.exchangeRates.${c}`;
+      return `${c} — add program.exchangeRates.${c}`;
+    }
+    case 'STAGE_INVALID':
+      return `stage ${shown(d.stage)} — map the CRM's stage to open, won or lost in the crm settings`;
+    case 'CLOSE_DATE_MISSING':
+      return `${d.stage} without a close date — set the close date on the deal in the CRM`;
+    case 'FUTURE_TIMESTAMP': {
+      const late = [d.createdAt, d.stage === 'open' ? null : d.closedAt].find(
+        (v) => typeof v === 'string' && (tz.parse(v) ?? 0) > asOf,
+      );
+      return `${shown(late)} is after the run (${new Date(asOf).toISOString()}) — correct the date in the CRM; the deal counts once that time has passed`;
+    }
+    case 'TIMESTAMP_INVALID': {
+      const bad = (['createdAt', 'closedAt'] as const).find((f) => {
+        const v = d[f];
+        return (
+          !(f === 'closedAt' && (v === null || v === undefined)) && (typeof v !== 'string' || tz.parse(v) === null)
+        );
+      });
+      return `${bad ?? 'a date'} ${shown(bad === undefined ? null : d[bad])} is not a date partnersync reads — fix it in the CRM`;
+    }
+    default:
+      return reason;
+  }
 }

@@ -22,10 +22,10 @@ import { alertNotifications, runNotifications } from '../notify/sync-hook.ts';
 import type { LedgerKind, PullState, RunStatus } from '../store/store.ts';
 import type { AccountLock } from '../store/account-lock.ts';
 import { AccountLostError, LedgerMovedError } from '../ledger/errors.ts';
-import { healthDropped, planEpisodes } from './alert-episodes.ts';
+import { currencyRateMissing, healthDropped, planEpisodes } from './alert-episodes.ts';
 import { SimulatedCrash, type FaultPoint, type SyncDeps } from './deps.ts';
 import { clawbackAlerts, planLedger, targetEntries } from '../ledger/plan.ts';
-import { timestampDetails } from './rejection-details.ts';
+import { rejectionDetails, timestampDetails, type RejectedDeal } from './rejection-details.ts';
 import { batches, planWriteBack } from './write-back.ts';
 
 export interface SyncOptions {
@@ -59,7 +59,8 @@ export interface RunReport {
     removedDeals: number;
     resumed: boolean;
   };
-  snapshot: { partners: number; deals: number; rejected: { dealId: string; reason: string }[]; warnings: string[] };
+  /** rejected: every deal left out, with the value it holds and the fix (issue 17). */
+  snapshot: { partners: number; deals: number; rejected: RejectedDeal[]; warnings: string[] };
   ledger: { posted: Record<LedgerKind, number>; net: string; clawbacksNotPosted: number };
   alerts: { open: number; opened: number; resolved: number };
   writeBack: {
@@ -125,6 +126,32 @@ function callsSince(before: CallStats, after: CallStats): CallStats['byEndpoint'
 }
 
 const isQuota = (err: unknown): boolean => err instanceof CrmError && err.kind === 'quota_exhausted';
+
+/**
+ * Computes as of the run. An approved registration on an open deal whose protection has lapsed
+ * is marked expired by the run's write-back; the engine then sees it expired right away, so the
+ * values written now are the ones the next run computes (no write on an unchanged re-run).
+ * Shared by the run and the dry run (dry-run.ts).
+ */
+export function computeForRun(
+  program: SyncDeps['config']['program'],
+  partners: readonly PulledPartner[],
+  deals: readonly PulledDeal[],
+  asOf: number,
+): { out: EngineOutput; expire: Set<string> } {
+  const snapshot: Snapshot = { partners, deals };
+  const first = computeDetailed(program, snapshot, { asOf });
+  const expire = new Set<string>();
+  dealOutcomes(program, first.details, asOf).forEach((o, i) => {
+    const d = first.details.deals[i];
+    if (o.expireRegistration && d) expire.add(d.id);
+  });
+  if (expire.size === 0) return { out: first, expire };
+  const expired = deals.map((d) =>
+    expire.has(d.id) && d.registration ? { ...d, registration: { ...d.registration, status: 'expired' } } : d,
+  );
+  return { out: computeDetailed(program, { partners, deals: expired }, { asOf }), expire };
+}
 
 class Run {
   readonly deps: SyncDeps;
@@ -251,19 +278,7 @@ class Run {
     partners: readonly PulledPartner[],
     deals: readonly PulledDeal[],
   ): { out: EngineOutput; expire: Set<string> } {
-    const { program } = this.deps.config;
-    const snapshot: Snapshot = { partners, deals };
-    const first = computeDetailed(program, snapshot, { asOf: this.asOf });
-    const expire = new Set<string>();
-    dealOutcomes(program, first.details, this.asOf).forEach((o, i) => {
-      const d = first.details.deals[i];
-      if (o.expireRegistration && d) expire.add(d.id);
-    });
-    if (expire.size === 0) return { out: first, expire };
-    const expired = deals.map((d) =>
-      expire.has(d.id) && d.registration ? { ...d, registration: { ...d.registration, status: 'expired' } } : d,
-    );
-    return { out: computeDetailed(program, { partners, deals: expired }, { asOf: this.asOf }), expire };
+    return computeForRun(this.deps.config.program, partners, deals, this.asOf);
   }
 
   // ---- the run ------------------------------------------------------------------------------
@@ -285,7 +300,7 @@ class Run {
     this.report.snapshot = {
       partners: cache.partners.length,
       deals: cache.deals.length,
-      rejected: out.result.rejected,
+      rejected: rejectionDetails(cache.deals, out.result.rejected, program, tz, this.asOf),
       warnings: [...out.warnings, ...timestampDetails(cache.deals, out.result.rejected, tz)],
     };
     this.boundary('after-compute');
@@ -331,7 +346,11 @@ class Run {
         out,
         open,
         partnersById,
-        alerts: [...out.result.alerts, ...clawbackAlerts(program, tz, plan.skipped)],
+        alerts: [
+          ...out.result.alerts,
+          ...clawbackAlerts(program, tz, plan.skipped),
+          ...currencyRateMissing(program, cache.deals, out.result.rejected),
+        ],
         drops: healthDropped(out, states, open),
       });
       // notifications of the episodes opened and resolved commit with them (issue 18)
@@ -452,15 +471,17 @@ class Run {
       ]);
       await store.saveRefusals(
         this.account,
-        result.failed.map((f) => ({
-          object: f.object,
-          recordId: f.id,
-          fields: sent.get(refusalKey(f.object, f.id)) ?? {},
-          properties: f.properties ?? [],
-          message: f.reason,
-          runId: this.id,
-          at: clock.now(),
-        })),
+        result.failed
+          .filter((f) => f.refusal === true)
+          .map((f) => ({
+            object: f.object,
+            recordId: f.id,
+            fields: sent.get(refusalKey(f.object, f.id)) ?? {},
+            properties: f.properties ?? [],
+            message: f.reason,
+            runId: this.id,
+            at: clock.now(),
+          })),
         [
           ...okPartners.map((p) => ({ object: 'partner' as const, recordId: p.id })),
           ...okDeals.map((d) => ({ object: 'deal' as const, recordId: d.id })),

@@ -10,6 +10,12 @@ import { runSync, type SyncOptions, type SyncResult } from './run-sync.ts';
 export interface SyncServiceOptions {
   /** Webhook bursts are gathered this long into one targeted sync (HubSpot sends in batches). */
   debounceMs?: number;
+  /**
+   * Changes from event sources are gathered this long (default: the shorter of 250 ms and
+   * `debounceMs`): a source hands over what it has already gathered (a poll's batch of journal
+   * entries, a stream's burst), so only a short wait is needed to join concurrent ones.
+   */
+  eventDebounceMs?: number;
   onFinished?: (result: SyncResult) => void;
 }
 
@@ -47,6 +53,7 @@ function settleWaiters(waiters: readonly Waiter[]): Settle {
 export class SyncService {
   private readonly deps: SyncDeps;
   private readonly debounceMs: number;
+  private readonly eventDebounceMs: number;
   private readonly onFinished: ((result: SyncResult) => void) | undefined;
   private readonly abort = new AbortController();
   private current: Promise<void> | null = null;
@@ -59,6 +66,7 @@ export class SyncService {
   constructor(deps: SyncDeps, options: SyncServiceOptions = {}) {
     this.deps = deps;
     this.debounceMs = options.debounceMs ?? 2_000;
+    this.eventDebounceMs = options.eventDebounceMs ?? Math.min(this.debounceMs, 250);
     this.onFinished = options.onFinished;
   }
 
@@ -86,16 +94,20 @@ export class SyncService {
       .finally(() => {
         this.current = null;
         this.currentId = null;
-        if (this.hasPending()) this.schedule();
+        if (this.hasPending()) this.schedule(this.waiters.length > 0 ? this.eventDebounceMs : this.debounceMs);
       });
     return runId;
   }
 
   /** Records a change event named: they are synced together, soon (a targeted sync). */
   enqueue(ids: { deals: readonly string[]; partners: readonly string[] }): void {
+    this.add(ids);
+    if (this.hasPending()) this.schedule(this.debounceMs);
+  }
+
+  private add(ids: { deals: readonly string[]; partners: readonly string[] }): void {
     for (const d of ids.deals) this.pending.deals.add(d);
     for (const p of ids.partners) this.pending.partners.add(p);
-    if (this.hasPending()) this.schedule();
   }
 
   /**
@@ -108,7 +120,8 @@ export class SyncService {
     const done = new Promise<void>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
     });
-    this.enqueue(ids);
+    this.add(ids);
+    if (this.hasPending()) this.schedule(this.eventDebounceMs);
     return done;
   }
 
@@ -134,7 +147,7 @@ export class SyncService {
     return this.pending.deals.size + this.pending.partners.size > 0;
   }
 
-  private schedule(): void {
+  private schedule(delayMs: number): void {
     if (this.timer !== null || this.closing) return;
     this.timer = setTimeout(() => {
       this.timer = null;
@@ -145,7 +158,7 @@ export class SyncService {
       this.waiters = [];
       const settle = settleWaiters(waiters);
       if (this.start({ targeted }, settle) === null) settle({ error: new SyncNotSucceeded('the service is stopping') });
-    }, this.debounceMs);
+    }, delayMs);
     this.timer.unref();
   }
 

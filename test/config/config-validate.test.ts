@@ -120,7 +120,37 @@ describe('partnersync config validate', () => {
       'program:\n  currency: USD\n  exchangeRates: { EUR: "-1.1" }\n',
       'program.exchangeRates.EUR: must not be negative',
     ],
-    ['a YAML syntax error', 'program:\n  currency: USD\n   timezone: UTC\n', 'YAML syntax'],
+    [
+      'a YAML syntax error, with its line and column',
+      'program:\n  currency: USD\n   timezone: UTC\n',
+      'line 2, column 13: YAML syntax: Nested mappings are not allowed in compact mappings',
+    ],
+    [
+      'an unclosed flow list, with its line and column',
+      'program:\n  currency: USD\n  timezone: [UTC\n  plans: {}\n',
+      'line 4, column 3: YAML syntax: Flow sequence in block collection must be sufficiently indented and end with a ]',
+    ],
+    // issue 17: a value of the wrong type says what is expected, with an example, not "is required"
+    [
+      'text where a number belongs',
+      'program:\n  currency: USD\n  grossMarginBps: "eighty percent"\n',
+      'program.grossMarginBps: must be a whole number of basis points (0–10000; 1000 = 10%) (got "eighty percent")',
+    ],
+    [
+      'a number where text belongs',
+      'program:\n  currency: 5\n',
+      'program.currency: must be text, e.g. "USD" — the ISO 4217 base currency, e.g. USD (got number 5)',
+    ],
+    [
+      'a missing required value',
+      'program:\n  timezone: UTC\n',
+      'program.currency: is required: the ISO 4217 base currency',
+    ],
+    [
+      'a list where a mapping belongs',
+      'program:\n  currency: USD\n  plans: [a, b]\n',
+      'program.plans: must be a mapping (indented `key: value` lines) (got a list)',
+    ],
     ['an empty file', '', 'must be a YAML mapping with at least a `program:` section'],
     [
       'an unknown CRM provider',

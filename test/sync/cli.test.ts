@@ -7,6 +7,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.ts';
 import { runSync } from '../../src/sync/run-sync.ts';
+import { parse } from 'csv-parse/sync';
+import { main } from '../../src/cli/main.ts';
 import { runCli } from '../helpers/cli.ts';
 import { makeWorld, PROGRAM_YAML, seedCrm, storeTargets } from './helpers.ts';
 
@@ -28,7 +30,31 @@ describe('finance CLI', () => {
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/2026-02\s+open\s+2 entries\s+net 1500\.00/);
 
-    const close = await runCli(['periods', 'close', '2026-02', '--config', configFile], env);
+    // closing is for good: without a terminal to confirm on it needs --yes, and nothing changes
+    const refused = await runCli(['periods', 'close', '2026-02', '--config', configFile], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('add --yes');
+    expect((await runCli(['periods', 'list', '--config', configFile], env)).stdout).toMatch(/2026-02\s+open/);
+    // on a terminal it asks; "no" closes nothing
+    const asked: string[] = [];
+    let declinedErr = '';
+    const declined = await main(['periods', 'close', '2026-02', '--config', configFile], env, {
+      stdout: () => undefined,
+      stderr: (t) => {
+        declinedErr += t;
+      },
+      isTty: true,
+      confirm: (q) => {
+        asked.push(q);
+        return Promise.resolve(false);
+      },
+    });
+    expect(declined).toBe(1);
+    expect(asked[0]).toContain('Close 2 open months (2026-01 to 2026-02) for good?');
+    expect(declinedErr).toContain('2026-02 stays open');
+    expect((await runCli(['periods', 'list', '--config', configFile], env)).stdout).toMatch(/2026-02\s+open/);
+
+    const close = await runCli(['periods', 'close', '2026-02', '--yes', '--by', 'ana', '--config', configFile], env);
     expect(close).toMatchObject({ code: 0 });
     expect(close.stdout).toContain('closed 2026-02 and every earlier month');
 
@@ -54,6 +80,39 @@ describe('finance CLI', () => {
     const parsed = JSON.parse(st.stdout) as { partners: { partnerId: string; totals: { net: string } }[] };
     expect(parsed.partners.map((p) => p.partnerId)).toEqual(['p1']);
     expect(parsed.partners[0]?.totals.net).toBe('330.00');
+    expect((await runCli(['periods', 'list', '--config', configFile], env)).stdout).toMatch(
+      /2026-02\s+closed\s+.*closed 2026-\d\d-\d\dT[\d:.]+Z by ana/,
+    );
+
+    // an unknown partner is an error naming it, not an all-zero statement
+    const unknown = await runCli(
+      ['statements', '--period', '2026-03', '--partner', 'nope', '--config', configFile],
+      env,
+    );
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toContain('--partner nope: no partner with id "nope"');
+    const quiet = await runCli(['statements', '--period', '2026-01', '--partner', 'p1', '--config', configFile], env);
+    expect(quiet.code).toBe(2);
+    expect(quiet.stderr).toContain('--partner p1: this partner has no ledger entries in 2026-01');
+
+    // the statement CSV holds detail lines only: a SUM over amount is the net total
+    const totalsFile = path.join(dir, 'totals.csv');
+    const stCsv = await runCli(
+      ['statements', '--period', '2026-03', '--totals-out', totalsFile, '--config', configFile],
+      env,
+    );
+    expect(stCsv.code).toBe(0);
+    const stJson = JSON.parse(
+      (await runCli(['statements', '--period', '2026-03', '--format', 'json', '--config', configFile], env)).stdout,
+    ) as { totals: { net: string }; partners: { lines: unknown[] }[] };
+    const records = parse<Record<string, string>>(stCsv.stdout, { columns: true });
+    expect(records).toHaveLength(stJson.partners.reduce((n, p) => n + p.lines.length, 0));
+    expect(records.every((r) => r['line'] !== 'total')).toBe(true);
+    const cents = (v: string): bigint => BigInt(v.replace('.', ''));
+    expect(records.reduce((sum, r) => sum + cents(r['amount'] ?? '0'), 0n)).toBe(cents(stJson.totals.net));
+    const totals = parse<Record<string, string>>(readFileSync(totalsFile, 'utf8'), { columns: true });
+    expect(totals.at(-1)).toMatchObject({ partnerName: 'all partners', net: stJson.totals.net });
 
     expect((await runCli(['export', 'commissions', '--period', '2026-Q1', '--config', configFile], env)).code).toBe(2);
     expect(

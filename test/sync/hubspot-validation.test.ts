@@ -128,6 +128,7 @@ describe.each(storeTargets())('validation-aware writes on 2026-09 ($name)', (tar
         id: probe.dealId,
         reason: expect.stringContaining('closed_lost_reason') as string,
         properties: ['closed_lost_reason'],
+        refusal: true,
       },
     ]);
     expect(first.report.writeBack.deals).toBe(probe.dealsWritten - 1);

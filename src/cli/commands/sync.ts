@@ -18,6 +18,7 @@ import type { KyselyStore } from '../../store/kysely-store.ts';
 import { LedgerInputError, resolveAccount } from '../../sync/accounts.ts';
 import { systemClock, type StoreDeps, type SyncProgress } from '../../sync/deps.ts';
 import { runSync, type SyncResult } from '../../sync/run-sync.ts';
+import { dryRunLines, dryRunSync } from '../../sync/dry-run.ts';
 
 export interface StoreCommandOptions {
   config?: string;
@@ -102,9 +103,14 @@ interface SyncCommandOptions {
   full?: boolean;
   refreshLinks?: boolean;
   wait?: string;
+  allRejected?: boolean;
+  dryRun?: boolean;
 }
 
-export function summaryLines(r: SyncResult): string[] {
+/** Rejected deals the summary lists unless asked for all (`--all-rejected`). */
+export const REJECTED_SHOWN = 10;
+
+export function summaryLines(r: SyncResult, options: { allRejected?: boolean } = {}): string[] {
   const x = r.report;
   const calls = Object.values(x.apiCalls).reduce((s, c) => s + c.count, 0);
   const lines = [
@@ -115,7 +121,13 @@ export function summaryLines(r: SyncResult): string[] {
     `write-back: ${x.writeBack.partners} partners, ${x.writeBack.deals} deals${x.writeBack.failures.length > 0 ? `, ${x.writeBack.failures.length} failed` : ''}; ${calls} API calls; ${x.durationsMs['total'] ?? 0} ms`,
   ];
   for (const f of x.writeBack.failures.slice(0, 10)) lines.push(`write failed: ${f.object} ${f.id}: ${f.reason}`);
-  for (const rj of x.snapshot.rejected.slice(0, 10)) lines.push(`rejected deal ${rj.dealId}: ${rj.reason}`);
+  const rejected = x.snapshot.rejected;
+  const shown = options.allRejected === true ? rejected : rejected.slice(0, REJECTED_SHOWN);
+  for (const rj of shown) lines.push(`rejected deal ${rj.dealId}: ${rj.reason}: ${rj.detail}`);
+  if (shown.length < rejected.length)
+    lines.push(
+      `… and ${rejected.length - shown.length} more rejected deals: see them all with --all-rejected, or on the dashboard's Rejected deals page (/ui/rejected, with CRM links)`,
+    );
   if (x.error !== undefined) lines.push(`${r.status === 'stopped' ? 'stopped' : 'error'}: ${x.error}`);
   return lines;
 }
@@ -136,6 +148,8 @@ export function registerSync(program: Command, ctx: CliContext): void {
     .option('--full', 'read everything and drop cached records the CRM no longer has')
     .option('--refresh-links', 're-read links that do not change modified dates')
     .option('--wait <seconds>', 'wait this long for another sync of the same account (default store.lockWaitSeconds)')
+    .option('--dry-run', 'preview: read and compute, print what would be posted, written and created; change nothing')
+    .option('--all-rejected', `list every rejected deal (default: the first ${REJECTED_SHOWN})`)
     .action(async (opts: SyncCommandOptions) => {
       const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd), ctx.providers);
       const env = readEnv(ctx.env, ctx.providers);
@@ -146,6 +160,14 @@ export function registerSync(program: Command, ctx: CliContext): void {
       const logger = commandLogger(ctx, env, secrets.values());
       try {
         await withCrm(ctx, loaded, env, logger, async (crm, store) => {
+          if (opts.dryRun === true) {
+            const preview = await dryRunSync(
+              { crm, store, clock: systemClock, logger, config: loaded },
+              { full: opts.full === true, ...(wait === undefined ? {} : { lockWaitMs: wait * 1000 }) },
+            );
+            for (const line of dryRunLines(preview)) ctx.io.stdout(`${line}\n`);
+            return;
+          }
           const result = await runSync(
             { crm, store, clock: systemClock, logger, config: loaded, onProgress: progressPrinter(ctx) },
             {
@@ -154,7 +176,7 @@ export function registerSync(program: Command, ctx: CliContext): void {
               lockWaitMs: wait === undefined ? undefined : wait * 1000,
             },
           );
-          const lines = summaryLines(result);
+          const lines = summaryLines(result, { allRejected: opts.allRejected === true });
           // what the run queued (and anything still due) goes out before the command ends
           const dispatcher = createDispatcher({
             ...{ config: loaded, secrets, store, crm, clock: systemClock, logger },

@@ -105,14 +105,14 @@ async function writeBatch(
       const refused = new Set(named.map((r) => r.index));
       for (const r of named) {
         const input = batch[r.index];
-        if (input) failed.push({ object, id: input.id, reason: r.message, properties: r.properties });
+        if (input) failed.push({ object, id: input.id, reason: r.message, properties: r.properties, refusal: true });
       }
       const rest = batch.filter((_, i) => !refused.has(i));
       return rest.length === 0 ? 0 : writeBatch(deps, type, rest, failed);
     }
     if (batch.length === 1) {
       const only = batch[0];
-      if (only) failed.push({ object, id: only.id, reason: reasonFrom(err) });
+      if (only) failed.push({ object, id: only.id, reason: reasonFrom(err), refusal: true });
       return 0;
     }
     // Bisect: the halves without the bad record go through, the other half splits again.

@@ -29,6 +29,10 @@ import { SalesforceProvisioner } from './provision.ts';
 import { SalesforcePull } from './pull.ts';
 import { SalesforceClient } from './salesforce-client.ts';
 import { allowList, DEFAULT_PARTNER_WHERE } from './allow-list.ts';
+import type { EventSource } from '../events.ts';
+import { SalesforceCdcSource } from './cdc-source.ts';
+import { OpportunityPartnerPoller } from './influencer-poller.ts';
+import type { SoqlAllowList } from './soql.ts';
 import { SalesforceTasks } from './tasks.ts';
 import { SalesforceWriter } from './write-back.ts';
 
@@ -65,6 +69,7 @@ export class SalesforceAdapter implements CrmAdapter {
   readonly provider: string;
   readonly client: SalesforceClient;
   readonly fields: FieldMap;
+  readonly allow: SoqlAllowList;
   readonly #pull: SalesforcePull;
   readonly #writer: SalesforceWriter;
   readonly #tasks: SalesforceTasks;
@@ -78,6 +83,7 @@ export class SalesforceAdapter implements CrmAdapter {
     const partnerWhere = crm.partners?.where ?? DEFAULT_PARTNER_WHERE;
     this.fields = resolveFields(fieldCatalogue({ program, currencyFields: false }), crm.mappings, options.configFile);
     const allow = allowList(this.fields, partnerWhere, options.configFile);
+    this.allow = allow;
     const sleep = options.sleep;
     const now = options.now ?? Date.now;
     this.client = new SalesforceClient({
@@ -119,6 +125,7 @@ export class SalesforceAdapter implements CrmAdapter {
       program,
       assignees: sf.permissionSetAssignees,
       logger,
+      changeEvents: sf.events === 'cdc',
     });
   }
 
@@ -160,6 +167,18 @@ export class SalesforceAdapter implements CrmAdapter {
 
   callStats(): CallStats {
     return this.client.callStats();
+  }
+
+  /**
+   * `crm.salesforce.events: cdc`: Opportunity and Account change events through the Pub/Sub
+   * API, and OpportunityPartner (which has none) polled. `ca` replaces the system's trusted
+   * roots for the Pub/Sub endpoint (tests only: production verifies against the system's).
+   */
+  changeEventSources(options: { endpoint: string; influencerPollMs: number; ca?: Buffer | undefined }): EventSource[] {
+    return [
+      new SalesforceCdcSource({ client: this.client, fields: this.fields, endpoint: options.endpoint, ca: options.ca }),
+      new OpportunityPartnerPoller({ client: this.client, allow: this.allow, intervalMs: options.influencerPollMs }),
+    ];
   }
 
   /** Nothing to release: jsforce keeps no connection of its own open (the sandbox provider adds its stop). */

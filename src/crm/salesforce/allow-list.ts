@@ -25,6 +25,7 @@ export function allowList(
     .allow('OpportunityPartner', [...OPPORTUNITY_PARTNER_FIELDS, 'LastModifiedById'])
     .allow('Task', ['Id', 'Subject', 'Description'])
     .allow('CustomField', ['Id', 'DeveloperName', 'TableEnumOrId', 'Description', 'NamespacePrefix'])
+    .allow('PlatformEventChannelMember', ['Id', 'DeveloperName', 'EventChannel', 'SelectedEntity'])
     .allow('PermissionSet', ['Id', 'Name', 'Description'])
     .allow('FieldPermissions', ['Id', 'ParentId', 'Field', 'PermissionsRead', 'PermissionsEdit'])
     .allow('PermissionSetAssignment', ['Id', 'PermissionSetId', 'AssigneeId'])

@@ -39,6 +39,15 @@ const schema = z
     lookbackSeconds: z.number().int().min(0).max(3600).default(300),
     /** How long a Bulk API 2.0 query job may take before the run stops (and resumes later). */
     bulkPollTimeoutSeconds: z.number().int().min(30).max(86_400).default(900),
+    /** `cdc`: `serve` hears of changes through Change Data Capture (Pub/Sub API); `none`: scheduled syncs only. */
+    events: z.enum(['cdc', 'none'], { error: 'must be cdc or none' }).default('none'),
+    /** The Pub/Sub API endpoint (host:port). */
+    pubsubEndpoint: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { error: 'must be host:port, e.g. api.pubsub.salesforce.com:7443' })
+      .default('api.pubsub.salesforce.com:7443'),
+    /** With `events: cdc`: how often OpportunityPartner (no change events) is polled for changes. */
+    influencerPollSeconds: z.number().int().min(5).max(3600).default(60),
   })
   .prefault({});
 
@@ -77,6 +86,22 @@ export const salesforceBlock = defineBlock<SalesforceConfig>({
       key: 'lookbackSeconds',
       default: '`300`',
       meaning: 'incremental reads re-read rows others changed this long before the previous read',
+    },
+    {
+      key: 'events',
+      default: '`none`',
+      meaning:
+        '`cdc`: `serve` syncs changed opportunities and accounts within seconds through Change Data Capture (Pub/Sub API)',
+    },
+    {
+      key: 'pubsubEndpoint',
+      default: '`api.pubsub.salesforce.com:7443`',
+      meaning: 'the Pub/Sub API endpoint (host:port)',
+    },
+    {
+      key: 'influencerPollSeconds',
+      default: '`60`',
+      meaning: 'with `events: cdc`, how often OpportunityPartner rows (no change events) are polled',
     },
     {
       key: 'permissionSetAssignees',

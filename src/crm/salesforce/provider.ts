@@ -2,6 +2,8 @@
 // (src/crm/provider.ts). Light to import: jsforce loads only when a command talks to Salesforce.
 
 import { ConfigError, type ConfigIssue } from '../../config/errors.ts';
+import type { EventSource } from '../events.ts';
+import type { CrmAdapter } from '../port.ts';
 import type { CrmProvider, EnvVariable, ProviderSettings } from '../provider.ts';
 import { readBlock } from '../provider.ts';
 import { allowList, DEFAULT_PARTNER_WHERE } from './allow-list.ts';
@@ -58,6 +60,22 @@ export function salesforceCredentialIssues(
   }
 }
 
+/** An adapter that can open Salesforce change-event sources (the Salesforce adapter). */
+interface ChangeEventCapable {
+  changeEventSources(options: { endpoint: string; influencerPollMs: number }): EventSource[];
+}
+
+const canStream = (adapter: CrmAdapter): adapter is CrmAdapter & ChangeEventCapable =>
+  'changeEventSources' in adapter && typeof adapter.changeEventSources === 'function';
+
+/** `crm.salesforce.events: cdc`: the change-event stream and the OpportunityPartner poller. */
+export function salesforceEventSources(settings: ProviderSettings, adapter: CrmAdapter): EventSource[] {
+  const sf = readBlock(settings.crm, salesforceBlock);
+  if (sf.events !== 'cdc') return [];
+  if (!canStream(adapter)) throw new Error('crm.salesforce.events: cdc needs the Salesforce adapter');
+  return adapter.changeEventSources({ endpoint: sf.pubsubEndpoint, influencerPollMs: sf.influencerPollSeconds * 1000 });
+}
+
 export const salesforceProvider: CrmProvider = {
   name: 'salesforce',
   description: 'Salesforce (client credentials, JWT bearer or refresh-token flow)',
@@ -68,6 +86,6 @@ export const salesforceProvider: CrmProvider = {
   checkEnv: salesforceCredentialIssues,
   createAdapter: async (ctx) => (await import('./adapter.ts')).createSalesforceAdapter(ctx),
   links: (settings) => salesforceLinks(readBlock(settings.crm, salesforceBlock)),
-  eventSources: () => [],
+  eventSources: salesforceEventSources,
   receivers: () => [],
 };

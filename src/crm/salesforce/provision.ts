@@ -11,6 +11,9 @@
 // https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_customfield.htm
 // https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_fieldpermissions.htm
 // https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_permissionsetassignment.htm
+// With `crm.salesforce.events: cdc` it also selects Opportunity and Account change events on the
+// standard ChangeEvents channel (Tooling PlatformEventChannelMember), never removing a selection.
+// https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_platformeventchannelmember.htm
 
 import { z } from 'zod';
 import type { Program } from '../../domain/program.ts';
@@ -74,6 +77,18 @@ const saveResults = z.array(
     .loose(),
 );
 const toolingCreated = z.object({ id: z.string(), success: z.boolean() }).loose();
+const channelMemberRow = z
+  .object({
+    Id: z.string(),
+    DeveloperName: z.string().nullable(),
+    EventChannel: z.string().nullable(),
+    SelectedEntity: z.string().nullable(),
+  })
+  .loose();
+
+/** The standard channel of Change Data Capture, and the objects partnersync listens to. */
+export const CHANGE_EVENTS_CHANNEL = 'ChangeEvents';
+export const CHANGE_EVENT_ENTITIES = ['Opportunity', 'Account'] as const;
 
 export interface ProvisionContext {
   client: SalesforceClient;
@@ -82,6 +97,8 @@ export interface ProvisionContext {
   program: Program;
   assignees: readonly string[];
   logger: Logger;
+  /** `crm.salesforce.events: cdc`: select the change events partnersync subscribes to. */
+  changeEvents?: boolean | undefined;
 }
 
 interface FieldWork {
@@ -100,6 +117,8 @@ interface Work {
   /** Field permissions to create or raise, per permission set name. */
   grants: { set: string; field: string; object: string; read: boolean; edit: boolean; existingId: string | null }[];
   assignments: { set: string; userId: string; who: string }[];
+  /** Change-event entities to select (`OpportunityChangeEvent`, …). */
+  channelMembers: string[];
 }
 
 const fullNameOf = (f: ResolvedField): string => `${f.object}.${f.apiName}`;
@@ -149,7 +168,14 @@ export class SalesforceProvisioner {
       }).map((s) => [s.key, s]),
     );
     const existing = await this.#customFields();
-    const work: Work = { actions: [], fields: [], permissionSets: new Map(), grants: [], assignments: [] };
+    const work: Work = {
+      actions: [],
+      fields: [],
+      permissionSets: new Map(),
+      grants: [],
+      assignments: [],
+      channelMembers: [],
+    };
     for (const field of this.#ctx.fields.all()) {
       const spec = catalogue.get(field.key) ?? field;
       const metadata = { ...spec.metadata, label: spec.label, description: `${MANAGED_MARKER}: ${spec.purpose}.` };
@@ -157,7 +183,40 @@ export class SalesforceProvisioner {
     }
     await this.#planPermissions(work);
     await this.#planAssignments(work, session.userId);
+    if (this.#ctx.changeEvents === true) await this.#planChangeEvents(work);
     return work;
+  }
+
+  /** Opportunity and Account change events selected on the ChangeEvents channel. */
+  async #planChangeEvents(work: Work): Promise<void> {
+    const soql = select(this.#ctx.allow, {
+      object: 'PlatformEventChannelMember',
+      fields: ['Id', 'DeveloperName', 'EventChannel', 'SelectedEntity'],
+    });
+    const rows = parseRecords(
+      await queryAllRecords(this.#ctx.client, soql, {
+        tooling: true,
+        what: 'tooling query PlatformEventChannelMember',
+      }),
+      channelMemberRow,
+      'tooling query PlatformEventChannelMember',
+    );
+    const onChannel = (r: z.output<typeof channelMemberRow>): boolean =>
+      r.EventChannel === CHANGE_EVENTS_CHANNEL || (r.DeveloperName ?? '').startsWith(`${CHANGE_EVENTS_CHANNEL}_`);
+    for (const object of CHANGE_EVENT_ENTITIES) {
+      const entity = `${object}ChangeEvent`;
+      const selected = rows.some((r) => onChannel(r) && r.SelectedEntity === entity);
+      if (selected) {
+        work.actions.push({ target: `change events ${object}`, action: 'ok', detail: `${entity} is selected` });
+        continue;
+      }
+      work.channelMembers.push(entity);
+      work.actions.push({
+        target: `change events ${object}`,
+        action: 'create',
+        detail: `select ${entity} on the ${CHANGE_EVENTS_CHANNEL} channel (Change Data Capture, for crm.salesforce.events: cdc)`,
+      });
+    }
   }
 
   /** Our objects' custom fields (no managed-package namespace), by lower-case full name. */
@@ -472,6 +531,21 @@ export class SalesforceProvisioner {
           body: JSON.stringify({ FullName: f.fullName, Metadata: f.update.metadata }),
         });
       }
+    }
+    for (const entity of work.channelMembers) {
+      await client.json(
+        {
+          method: 'POST',
+          path: '/tooling/sobjects/PlatformEventChannelMember',
+          idempotent: false,
+          what: `tooling create PlatformEventChannelMember ${entity}`,
+          body: JSON.stringify({
+            FullName: `${CHANGE_EVENTS_CHANNEL}_${entity}`,
+            Metadata: { eventChannel: CHANGE_EVENTS_CHANNEL, selectedEntity: entity },
+          }),
+        },
+        toolingCreated,
+      );
     }
     const failures: string[] = [];
     const missingSets = PERMISSION_SETS.filter((p) => !work.permissionSets.has(p.name));

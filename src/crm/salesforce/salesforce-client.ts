@@ -150,6 +150,24 @@ export class SalesforceClient {
     return this.#sessionPending;
   }
 
+  /**
+   * A new session in place of the current one (a non-REST caller, such as the Pub/Sub API
+   * stream, was refused the current token), through the same grant as every other refresh.
+   */
+  async renewSession(): Promise<SalesforceSession> {
+    this.#session = null;
+    this.#sessionPending ??= this.#auth
+      .grant()
+      .then((session) => {
+        this.#establish(this.conn, session);
+        return session;
+      })
+      .finally(() => {
+        this.#sessionPending = null;
+      });
+    return this.#sessionPending;
+  }
+
   #establish(conn: Connection, session: SalesforceSession): void {
     const instanceUrl = this.#options.instanceUrl ?? session.instanceUrl;
     this.#session = { ...session, instanceUrl };

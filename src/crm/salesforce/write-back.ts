@@ -150,6 +150,17 @@ export class SalesforceWriter {
   }
 }
 
+/** Salesforce error codes that judge the record's values: sent again unchanged, they fail again. */
+const CONTENT_REFUSALS: ReadonlySet<string> = new Set([
+  'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+  'REQUIRED_FIELD_MISSING',
+  'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+  'STRING_TOO_LONG',
+  'NUMBER_OUTSIDE_VALID_RANGE',
+]);
+
 function failure(item: Pending, result: SaveResult | undefined): WriteFailure {
-  return { object: item.object, id: item.id, reason: result === undefined ? 'no result' : reasonOf(result) };
+  if (result === undefined) return { object: item.object, id: item.id, reason: 'no result' };
+  const refusal = result.errors.length > 0 && result.errors.every((e) => CONTENT_REFUSALS.has(e.statusCode));
+  return { object: item.object, id: item.id, reason: reasonOf(result), ...(refusal ? { refusal } : {}) };
 }

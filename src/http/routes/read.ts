@@ -3,12 +3,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { parsePeriod } from '../../domain/time.ts';
+import type { RunRecord } from '../../store/store.ts';
 import {
   listRuns,
   getRun,
   listPartners,
   getPartner,
   kpis,
+  recipeFlags,
   writeFailures,
   type PartnerView,
 } from '../../sync/queries.ts';
@@ -39,20 +41,35 @@ function matches(p: PartnerView, f: z.output<typeof partnersQuery>): boolean {
   return true;
 }
 
+/** A run as JSON: its instants as ISO 8601 (issue 17), like every timestamp under /v1. */
+function runJson(r: RunRecord): Omit<RunRecord, 'startedAt' | 'finishedAt' | 'asOf'> & {
+  startedAt: string;
+  finishedAt: string | null;
+  asOf: string;
+} {
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  return {
+    ...r,
+    startedAt: iso(r.startedAt),
+    finishedAt: r.finishedAt === null ? null : iso(r.finishedAt),
+    asOf: iso(r.asOf),
+  };
+}
+
 export function readRoutes(deps: AppDeps): Router {
   const router = Router();
   const viewer = requireRole(deps.tokens, 'viewer');
 
   router.get('/runs', viewer, async (req, res) => {
     const q = parseOr400(runsQuery, req.query, 'query');
-    res.json({ runs: await listRuns(deps, await deps.account(), q.limit) });
+    res.json({ runs: (await listRuns(deps, await deps.account(), q.limit)).map(runJson) });
   });
   router.get('/runs/:id', viewer, async (req, res) => {
     const { id } = parseOr400(idParam, req.params, 'params');
     parseOr400(noQuery, req.query, 'query');
     const run = await getRun(deps, id);
     if (run === null || run.account !== (await deps.account())) throw new HttpError(404, 'not_found', `no run ${id}`);
-    res.json(run);
+    res.json(runJson(run));
   });
   router.get('/write-failures', viewer, async (req, res) => {
     parseOr400(noQuery, req.query, 'query');
@@ -71,8 +88,10 @@ export function readRoutes(deps: AppDeps): Router {
     res.json(partner);
   });
   router.get('/recipes', viewer, async (req, res) => {
-    parseOr400(noQuery, req.query, 'query');
-    const current = await ledgerErrors(async () => kpis(deps, await deps.account()));
+    const q = parseOr400(kpisQuery, req.query, 'query');
+    const account = await deps.account();
+    const current = await ledgerErrors(async () => kpis(deps, account, q.period));
+    const flags = await recipeFlags(deps, account);
     const byId = new Map(current.recipes.map((r) => [r.id, r.kpis]));
     const recipes = Object.entries(deps.config.programConfig.recipes)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -88,8 +107,9 @@ export function readRoutes(deps: AppDeps): Router {
         whenToUse: r.whenToUse ?? null,
         whenNotToUse: r.whenNotToUse ?? null,
         kpis: byId.get(id) ?? null,
+        flags: { negativeRoi: flags.recipes.get(id)?.negativeRoi ?? false, roi: flags.recipes.get(id)?.roi ?? null },
       }));
-    res.json({ period: current.period, recipes });
+    res.json({ period: current.period, flagWindow: flags.window, recipes });
   });
   router.get('/kpis', viewer, async (req, res) => {
     const q = parseOr400(kpisQuery, req.query, 'query');

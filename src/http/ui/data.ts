@@ -10,6 +10,7 @@ import { monthLabel, parsePeriod, TimeZone, type MonthIndex, type Period } from 
 import type { AlertEpisode } from '../../store/store.ts';
 import { statements, type ExportLine, type Totals } from '../../ledger/exports.ts';
 import type { AppDeps } from '../deps.ts';
+import { lastCompleteMonth } from '../../sync/queries.ts';
 import { HttpError } from '../errors.ts';
 
 export interface Current {
@@ -25,12 +26,13 @@ export interface Current {
   names: ReadonlyMap<string, string>;
 }
 
-/** `YYYY-MM`, `YYYY-Qn` or `YYYY`; empty means the current month. A bad one is a 400 page. */
+/**
+ * `YYYY-MM`, `YYYY-Qn` or `YYYY`; empty means the last complete month (issue 17: a month that
+ * just started shows near-zero revenue and −100 % growth; the current month is one click away).
+ * A bad one is a 400 page.
+ */
 export function readPeriod(text: unknown, tz: TimeZone, now: number): Period {
-  if (text === undefined || text === '') {
-    const m = tz.monthOf(now);
-    return { label: monthLabel(m), kind: 'month', firstMonth: m, months: 1 };
-  }
+  if (text === undefined || text === '') return lastCompleteMonth(tz, now);
   if (typeof text !== 'string')
     throw new HttpError(400, 'invalid_request', 'The period parameter must be given once, e.g. ?period=2026-03.');
   const p = parsePeriod(text);

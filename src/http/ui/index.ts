@@ -19,15 +19,19 @@ import { baseUrl, ID_TOKEN_COOKIE, ssoRoutes } from '../sso/sso-routes.ts';
 import { assetRoutes } from './assets.ts';
 import { crmLinker } from './crm-links.ts';
 import { lastChartMonth, ledgerView, loadCurrent, openAlerts, partnerRows, type Current } from './data.ts';
-import { localDate } from './format.ts';
 import { html, type SafeHtml } from './html.ts';
 import { HistoryCache } from './history.ts';
 import { page, type Section, type Shell } from './layout.ts';
 import { alertsBody, alertsQuery } from './pages/alerts.ts';
 import { auditBody } from './pages/audit.ts';
+import { periodsBody } from './pages/periods.ts';
+import { rejectedBody } from './pages/rejected.ts';
+import type { RejectedDeal } from '../../sync/rejection-details.ts';
+import { recipeFlags } from '../../sync/queries.ts';
+import { listPeriods } from '../../ledger/periods.ts';
 import { errorPage } from './pages/errors.ts';
 import { loginPage } from './pages/login.ts';
-import { notificationsBody } from './pages/notifications.ts';
+import { localTime, notificationsBody } from './pages/notifications.ts';
 import { signingOutPage } from './pages/sso.ts';
 import { writeFailuresBody } from './pages/write-failures.ts';
 import { partnerBody } from './pages/partner.ts';
@@ -317,7 +321,8 @@ export function uiRoutes(deps: AppDeps): Router {
     const lastSync =
       run === undefined
         ? 'no sync yet'
-        : `last sync ${run.status} ${run.finishedAt === null ? '(running)' : `${localDate(new Date(run.finishedAt).toISOString(), tz)} ${new Date(run.finishedAt).toISOString().slice(11, 16)} UTC`}`;
+        : // date and time both in the program zone, with its abbreviation (issue 17)
+          `last sync ${run.status} ${run.finishedAt === null ? '(running)' : localTime(run.finishedAt, tz)}`;
     return {
       title,
       section,
@@ -363,14 +368,20 @@ export function uiRoutes(deps: AppDeps): Router {
 
   router.get('/recipes', async (req, res) => {
     const c = await loadCurrent(deps, req.query['period']);
-    const rows = recipeRows(c, deps.config.programConfig.recipes, deps.config.program.alerts.recipeUnusedDays);
+    const flagsOver = await recipeFlags(deps, c.account);
+    const rows = recipeRows(
+      c,
+      deps.config.programConfig.recipes,
+      deps.config.program.alerts.recipeUnusedDays,
+      flagsOver,
+    );
     const plans = new Set(Object.keys(deps.config.programConfig.plans));
     await render(
       res,
       `Recipe box ${c.period.label}`,
       'recipes',
       c,
-      recipesBody(c, rows, currency, deps.config.program.alerts.recipeUnusedDays, plans),
+      recipesBody(c, rows, currency, deps.config.program.alerts.recipeUnusedDays, plans, flagsOver.window),
     );
   });
 
@@ -445,18 +456,60 @@ export function uiRoutes(deps: AppDeps): Router {
   router.get('/alerts', async (req, res) => {
     const parsed = alertsQuery.safeParse(req.query);
     if (!parsed.success)
-      throw new HttpError(400, 'invalid_request', 'The severity parameter must be one of critical, warning or info.');
+      throw new HttpError(
+        400,
+        'invalid_request',
+        'The severity parameter must be one of critical, warning or info; code an alert code; page a page number.',
+      );
     const account = await deps.account();
     const [alerts, cache] = await Promise.all([openAlerts(deps, account), deps.store.loadCache(account)]);
     const names = new Map(cache.partners.map((p) => [p.id, p.name ?? p.id]));
     const body = alertsBody({
       alerts,
       severity: parsed.data.severity,
+      code: parsed.data.code,
+      page: parsed.data.page,
       names,
       linker: crmLinker(deps.config, account),
       timezone: deps.config.program.timezone,
     });
     await render(res, 'Alerts', 'alerts', null, body);
+  });
+
+  router.get('/rejected', async (_req, res) => {
+    const account = await deps.account();
+    const [runs, cache] = await Promise.all([deps.store.listRuns(account, 20), deps.store.loadCache(account)]);
+    // the newest successful run (a failed or stopped one may not have reached the computation)
+    const run = runs.find((r) => r.status === 'succeeded' && r.finishedAt !== null);
+    const listed = (run?.report['snapshot'] as { rejected?: unknown } | undefined)?.rejected;
+    // runs recorded before issue 17 have no detail
+    const rejected = (Array.isArray(listed) ? listed : []) as (Omit<RejectedDeal, 'detail'> & { detail?: string })[];
+    await render(
+      res,
+      'Rejected deals',
+      'rejected',
+      null,
+      rejectedBody({
+        run: run === undefined || run.finishedAt === null ? null : { id: run.id, finishedAt: run.finishedAt },
+        rejected: rejected.map((r) => ({ ...r, detail: r.detail ?? r.reason })),
+        names: new Map(cache.deals.map((d) => [d.id, d.name ?? d.id])),
+        linker: crmLinker(deps.config, account),
+        timezone: deps.config.program.timezone,
+      }),
+    );
+  });
+
+  router.get('/periods', async (_req, res) => {
+    if (!roleAtLeast(sessionOf(res).role, 'finance'))
+      throw new HttpError(403, 'forbidden', 'This page is for finance and admins.');
+    const periods = await listPeriods(deps, await deps.account());
+    await render(
+      res,
+      'Ledger periods',
+      'periods',
+      null,
+      periodsBody({ periods, timezone: deps.config.program.timezone, currency }),
+    );
   });
 
   // ---- admin pages: notifications and the audit log (issue 18) --------------------------------

@@ -8,7 +8,8 @@ import { ICON_HREF, STYLESHEET_HREF } from './assets.ts';
 import { bandLabel } from './format.ts';
 import { html, queryString, raw, type HtmlValue, type SafeHtml } from './html.ts';
 
-export type Section = 'program' | 'recipes' | 'partners' | 'alerts' | 'notifications' | 'audit' | 'writes';
+export type Section =
+  'program' | 'recipes' | 'partners' | 'alerts' | 'notifications' | 'audit' | 'periods' | 'rejected' | 'writes';
 
 export interface Shell {
   title: string;
@@ -29,6 +30,8 @@ const NAV: readonly { section: Section; href: string; label: string; role?: Role
   { section: 'recipes', href: '/ui/recipes', label: 'Recipe box' },
   { section: 'partners', href: '/ui/partners', label: 'Partners' },
   { section: 'alerts', href: '/ui/alerts', label: 'Alerts' },
+  { section: 'rejected', href: '/ui/rejected', label: 'Rejected deals' },
+  { section: 'periods', href: '/ui/periods', label: 'Periods', role: 'finance' },
   { section: 'writes', href: '/ui/write-failures', label: 'Write failures' },
   { section: 'notifications', href: '/ui/notifications', label: 'Notifications', role: 'admin' },
   { section: 'audit', href: '/ui/audit', label: 'Audit log', role: 'admin' },
@@ -143,7 +146,13 @@ export function periodForm(
   const fields = Object.entries(hidden)
     .filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')
     .map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`);
+  // pages open on the last complete month; the month under way is one click away
+  const current = monthLabel(currentMonth);
+  const shortcut =
+    selected.label === current
+      ? ''
+      : html` <a class="period-shortcut" data-current-month href="${action}${queryString({ ...hidden, period: current })}">This month so far (${current})</a>`;
   return html`<form method="get" action="${action}" class="toolbar" aria-label="Choose the period">
 <div class="field"><label for="period">Period</label><select id="period" name="period">${periodOptions(currentMonth, selected)}</select></div>
-${fields}<button type="submit">Show</button></form>`;
+${fields}<button type="submit">Show</button>${shortcut}</form>`;
 }

@@ -18,6 +18,10 @@ import { ApiUsage, countsAsApiCall } from './api-usage.ts';
 import { BulkJobStore } from './bulk-jobs.ts';
 import { limitExceeded, SfApiError } from './errors.ts';
 import { mutateOpportunities } from './mutate.ts';
+import { ChangeLog } from './pubsub/change-log.ts';
+import { CHANGE_TYPES } from './pubsub/change-schema.ts';
+import { selectDefaultChangeEvents } from './pubsub/channel-members.ts';
+import { createRng } from '../rng.ts';
 import { dumpOrg, restoreOrg, serializeOrg } from './org-state.ts';
 import { CursorStore } from './query-cursors.ts';
 import { isPublicPath, salesforceRouteKey } from './route-keys.ts';
@@ -83,9 +87,69 @@ function rateLimiter(services: SfServices) {
   };
 }
 
-function adminRouter(services: SfServices): Router {
+
+const gapBody = z.object({
+  entity: z.string().min(1),
+  ids: z.array(z.string().min(15)).min(1),
+  changeType: z.enum(CHANGE_TYPES).optional(),
+});
+
+/**
+ * Change-event controls under /__sandbox/salesforce/change-events:
+ *   GET  /                      → { retentionSeconds, events: [{ replayId, topic, header }] }
+ *   POST /retention {seconds}   → events older than this are purged (replay ids before them expire)
+ *   POST /gap {entity, ids, changeType?} → a GAP_* event naming these records
+ *   POST /overflow {entity}     → a GAP_OVERFLOW event
+ */
+function changeEventRoutes(router: Router, log: ChangeLog): void {
+  router.get('/change-events', (_req, res) => {
+    res.json({
+      retentionSeconds: log.retentionMs / 1000,
+      events: log.list().map((e) => ({ replayId: e.replayId.toString(), topic: e.topic, header: e.header })),
+    });
+  });
+  router.post('/change-events/retention', (req, res) => {
+    const parsed = z.object({ seconds: z.number().min(0) }).safeParse(req.body);
+    if (!parsed.success) {
+      res.status(400).json({ error: 'body must be {"seconds": N}' });
+      return;
+    }
+    log.retentionMs = parsed.data.seconds * 1000;
+    res.json({ retentionSeconds: parsed.data.seconds, earliest: log.earliest().toString() });
+  });
+  router.post('/change-events/gap', (req, res) => {
+    const parsed = gapBody.safeParse(req.body);
+    if (!parsed.success) {
+      res
+        .status(400)
+        .json({ error: 'body must be {"entity": "Opportunity", "ids": [...], "changeType"?: "GAP_UPDATE"}' });
+      return;
+    }
+    log.gap(parsed.data.entity, parsed.data.ids, parsed.data.changeType);
+    res.json({ ok: true });
+  });
+  router.post('/change-events/overflow', (req, res) => {
+    const parsed = z.object({ entity: z.string().min(1) }).safeParse(req.body);
+    if (!parsed.success) {
+      res.status(400).json({ error: 'body must be {"entity": "Opportunity"}' });
+      return;
+    }
+    log.overflow(parsed.data.entity);
+    res.json({ ok: true });
+  });
+}
+
+/** Someone other than the integration user, to make `mutate` look like a rep's edit. */
+function editorOf(org: SfServices['org'], integrationUserId: string): string {
+  for (const row of org.table('User')?.rows.values() ?? [])
+    if (row['Id'] !== integrationUserId) return String(row['Id']);
+  return integrationUserId;
+}
+
+function adminRouter(services: SfServices, log: ChangeLog): Router {
   const router = Router();
   router.use(express.json());
+  changeEventRoutes(router, log);
   router.get('/api-usage', (_req, res) => {
     res.json({ used: services.usage.used(), allocation: services.usage.allocation });
   });
@@ -102,14 +166,17 @@ function adminRouter(services: SfServices): Router {
 }
 
 /** The Salesforce personality, with what its other surfaces need. */
+/** The sandbox's Salesforce personality: its sessions, and its change-event bus (served by pubsub-server.ts). */
 export interface SalesforcePersonality extends Personality {
   readonly crm: 'salesforce';
+  readonly changeLog: ChangeLog;
+  readonly orgId: string;
   /** The user id a live access token acts as, or null (unknown, expired or revoked token). */
   authenticate(accessToken: string): string | null;
 }
 
 export function isSalesforcePersonality(p: Personality): p is SalesforcePersonality {
-  return p.crm === 'salesforce' && 'authenticate' in p;
+  return p.crm === 'salesforce' && 'authenticate' in p && 'changeLog' in p;
 }
 
 export const createSalesforcePersonality: PersonalityFactory = (init, ctx) => {
@@ -125,6 +192,13 @@ export const createSalesforcePersonality: PersonalityFactory = (init, ctx) => {
     built = { org: restored.org, integrationUserId: restored.state.integrationUserId };
   }
   const { org, integrationUserId } = built;
+  if (init.from === 'seed' && ctx.options.fields === 'provisioned') selectDefaultChangeEvents(org, integrationUserId);
+  // Own random stream: change events must not shift the seeded stream `mutate` and ids draw from.
+  const changeLog = new ChangeLog(org, ctx.clock, createRng(0x0cdc));
+  org.onWrite = (write) => {
+    changeLog.record(write);
+  };
+  const editor = editorOf(org, integrationUserId);
   const services: SfServices = {
     org,
     security: new FieldSecurity(org),
@@ -137,8 +211,10 @@ export const createSalesforcePersonality: PersonalityFactory = (init, ctx) => {
   };
   const personality: SalesforcePersonality = {
     crm: 'salesforce',
+    changeLog,
+    orgId: org.orgId,
     router: salesforceRouter(services),
-    adminRouter: adminRouter(services),
+    adminRouter: adminRouter(services, changeLog),
     routeKey: salesforceRouteKey,
     isPublic: isPublicPath,
     // Salesforce answers 401 INVALID_SESSION_ID for a token it did not issue or that expired.
@@ -148,7 +224,7 @@ export const createSalesforcePersonality: PersonalityFactory = (init, ctx) => {
     faultResponse: salesforceFault,
     rateLimit: rateLimiter(services),
     dumpState: () => ({ salesforce: dumpOrg(org) }),
-    mutate: (count) => mutateOpportunities(org, ctx.rng, count, integrationUserId),
+    mutate: (count) => mutateOpportunities(org, ctx.rng, count, editor),
     serialize: () => serializeOrg(org, integrationUserId, usage.snapshot()),
   };
   return personality;

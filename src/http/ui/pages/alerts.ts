@@ -1,5 +1,6 @@
-// Every open alert (/ui/alerts), grouped by severity, with a link to the CRM record it is about
-// (crm-links.ts decides which providers have links) and what to do next.
+// Every open alert (/ui/alerts), grouped by severity and then by code (issue 17: 92 alerts made a
+// page 10,000 px tall), paged, with a link to the CRM record it is about (crm-links.ts decides
+// which providers have links) and, once per code, what to do next.
 
 import { z } from 'zod';
 import type { AlertEpisode } from '../../../store/store.ts';
@@ -26,6 +27,8 @@ const NEXT_STEP: Readonly<Record<string, string>> = {
   ANTI_RECIPE: 'Review why the deal was accepted under an anti-recipe and whether its plan should still pay.',
   UNKNOWN_PARTNER: "Fix the deal's partner source, registration or influencers, or mark the company as a partner.",
   CLAWBACK_WINDOW_PASSED: 'Finance: decide whether to recover the commission by hand; the clawback window has passed.',
+  CURRENCY_RATE_MISSING:
+    'Add the exchange rates the message names to program.exchangeRates; see the Rejected deals page for each deal.',
 };
 
 export function nextStep(code: string): string {
@@ -34,7 +37,18 @@ export function nextStep(code: string): string {
 
 export const alertsQuery = z.object({
   severity: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['critical', 'warning', 'info']).optional()),
+  code: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^[A-Z_]{1,60}$/)
+      .optional(),
+  ),
+  page: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(100_000).optional()),
 });
+
+/** Alerts per page: a program with hundreds of open alerts stays a page one can read. */
+export const ALERTS_PER_PAGE = 50;
 
 const SEVERITIES = [
   { id: 'critical', title: 'Critical' },
@@ -66,38 +80,75 @@ function recordLinks(a: AlertEpisode, names: ReadonlyMap<string, string>, linker
 export function alertsBody(o: {
   alerts: readonly AlertEpisode[];
   severity: string | undefined;
+  code?: string | undefined;
+  page?: number | undefined;
   names: ReadonlyMap<string, string>;
   linker: CrmLinker;
   timezone: string;
 }): SafeHtml {
-  const shown = o.severity === undefined ? o.alerts : o.alerts.filter((a) => a.severity === o.severity);
+  const bySeverity = o.severity === undefined ? o.alerts : o.alerts.filter((a) => a.severity === o.severity);
   const counts = new Map<string, number>();
   for (const a of o.alerts) counts.set(a.severity, (counts.get(a.severity) ?? 0) + 1);
   const filterLinks = [
-    html`<li><a href="/ui/alerts"${o.severity === undefined ? raw(' aria-current="true"') : ''}>All (${o.alerts.length})</a></li>`,
+    html`<li><a href="/ui/alerts"${o.severity === undefined && o.code === undefined ? raw(' aria-current="true"') : ''}>All (${o.alerts.length})</a></li>`,
     ...SEVERITIES.map(
       (s) =>
-        html`<li><a href="/ui/alerts${queryString({ severity: s.id })}"${o.severity === s.id ? raw(' aria-current="true"') : ''}>${s.title} (${counts.get(s.id) ?? 0})</a></li>`,
+        html`<li><a href="/ui/alerts${queryString({ severity: s.id })}"${o.severity === s.id && o.code === undefined ? raw(' aria-current="true"') : ''}>${s.title} (${counts.get(s.id) ?? 0})</a></li>`,
     ),
   ];
-  const groups = SEVERITIES.filter((s) => o.severity === undefined || o.severity === s.id).map((s) => {
-    const list = shown.filter((a) => a.severity === s.id);
+  // one group per code, most severe first, then by code
+  const rank = (sev: string): number => SEVERITIES.findIndex((s) => s.id === sev);
+  const codes = new Map<string, { severity: string; n: number }>();
+  for (const a of bySeverity) codes.set(a.code, { severity: a.severity, n: (codes.get(a.code)?.n ?? 0) + 1 });
+  const codeList = [...codes].sort(([a, x], [b, y]) => rank(x.severity) - rank(y.severity) || (a < b ? -1 : 1));
+  const codeLinks = codeList.map(
+    ([code, c]) =>
+      html`<li><a href="/ui/alerts${queryString({ severity: o.severity, code })}"${o.code === code ? raw(' aria-current="true"') : ''}>${code} (${c.n})</a></li>`,
+  );
+  const order = new Map(codeList.map(([code], i) => [code, i]));
+  const shown = (o.code === undefined ? bySeverity : bySeverity.filter((a) => a.code === o.code))
+    .map((a, i) => ({ a, i }))
+    .sort((x, y) => (order.get(x.a.code) ?? 0) - (order.get(y.a.code) ?? 0) || x.i - y.i)
+    .map((x) => x.a);
+  const pages = Math.max(1, Math.ceil(shown.length / ALERTS_PER_PAGE));
+  const page = Math.min(o.page ?? 1, pages);
+  const slice = shown.slice((page - 1) * ALERTS_PER_PAGE, page * ALERTS_PER_PAGE);
+
+  const table = (sev: (typeof SEVERITIES)[number], code: string, list: readonly AlertEpisode[], total: number) => {
     const rows = list.map(
       (a) => html`<tr data-code="${a.code}" data-partner-id="${a.partnerId ?? ''}" data-deal-id="${a.dealId ?? ''}">
-<td>${severityBadge(a.severity)}</td><th scope="row">${a.code}</th><td>${recordLinks(a, o.names, o.linker)}</td>
-<td>${a.message}</td><td>${nextStep(a.code)}</td><td class="date">${localDate(new Date(a.openedAt).toISOString(), o.timezone)}</td></tr>`,
+<td>${severityBadge(a.severity)}</td><td>${recordLinks(a, o.names, o.linker)}</td>
+<td>${a.message}</td><td class="date">${localDate(new Date(a.openedAt).toISOString(), o.timezone)}</td></tr>`,
     );
-    return html`<section aria-labelledby="sev-${s.id}"><h2 id="sev-${s.id}">${s.title} (${list.length})</h2>
-${
-  list.length === 0
-    ? html`<p class="muted">None open.</p>`
-    : html`<div class="table-wrap"><table class="alerts-table" data-severity="${s.id}"><caption class="visually-hidden">${s.title}: ${list.length} open alerts</caption>
-<thead><tr><th scope="col">Severity</th><th scope="col">Alert</th><th scope="col">Record</th><th scope="col">Details</th><th scope="col">What to do next</th><th scope="col">Open since</th></tr></thead>
-<tbody>${rows}</tbody></table></div>`
-}</section>`;
-  });
+    return html`<section class="alert-group" data-code="${code}" aria-labelledby="code-${code}"><h3 id="code-${code}">${code} <span class="muted">(${total} open${list.length < total ? html`, ${list.length} on this page` : ''})</span></h3>
+<p class="next-step"><strong>What to do next:</strong> ${nextStep(code)}</p>
+<div class="table-wrap"><table class="alerts-table" data-severity="${sev.id}" data-code="${code}"><caption class="visually-hidden">${code}: ${list.length} of ${total} open alerts</caption>
+<thead><tr><th scope="col">Severity</th><th scope="col">Record</th><th scope="col">Details</th><th scope="col">Open since</th></tr></thead>
+<tbody>${rows}</tbody></table></div></section>`;
+  };
+  const groups = SEVERITIES.filter((s) => o.severity === undefined || o.severity === s.id)
+    .filter((s) => o.code === undefined || codes.get(o.code)?.severity === s.id)
+    .map((s) => {
+      const total = bySeverity.filter((a) => a.severity === s.id).length;
+      const mine = codeList.filter(([, c]) => c.severity === s.id).map(([code]) => code);
+      const parts = mine
+        .map((code) => ({ code, list: slice.filter((a) => a.code === code) }))
+        .filter((g) => g.list.length > 0)
+        .map((g) => table(s, g.code, g.list, codes.get(g.code)?.n ?? g.list.length));
+      return html`<section aria-labelledby="sev-${s.id}"><h2 id="sev-${s.id}">${s.title} (${total})</h2>
+${total === 0 ? html`<p class="muted">None open.</p>` : parts.length === 0 ? html`<p class="muted">On other pages.</p>` : parts}</section>`;
+    });
+  const link = (n: number, text: string): SafeHtml =>
+    html`<a href="/ui/alerts${queryString({ severity: o.severity, code: o.code, page: n === 1 ? undefined : String(n) })}" rel="${n < page ? 'prev' : 'next'}">${text}</a>`;
+  const paging = (id: string, label: string): SafeHtml | '' =>
+    pages === 1
+      ? ''
+      : html`<nav aria-label="${label}" class="paging" id="${id}">Page ${page} of ${pages}${page > 1 ? html` · ${link(page - 1, '← Previous')}` : ''}${page < pages ? html` · ${link(page + 1, 'Next →')}` : ''}</nav>`;
   return html`<h1>Alerts</h1>
-<p class="lede">Open alerts from the last sync, most severe first. ${o.linker.label === null ? 'This CRM has no record pages to link to (sandbox or unknown instance); record ids are shown instead.' : html`Record links open ${o.linker.label}.`}</p>
+<p class="lede">Open alerts from the last sync, most severe first, grouped by code (${ALERTS_PER_PAGE} per page). ${o.linker.label === null ? 'This CRM has no record pages to link to (sandbox or unknown instance); record ids are shown instead.' : html`Record links open ${o.linker.label}.`}</p>
 <nav aria-label="Filter by severity"><ul class="plain" id="severity-filter">${filterLinks}</ul></nav>
-${groups}`;
+${codeLinks.length === 0 ? '' : html`<nav aria-label="Filter by alert code"><ul class="plain" id="code-filter">${codeLinks}</ul></nav>`}
+${paging('alert-pages', 'Pages of alerts')}
+${groups}
+${paging('alert-pages-end', 'Pages of alerts, at the end of the list')}`;
 }

@@ -5,7 +5,8 @@
 import type { RecipeConfig } from '../../../domain/program.ts';
 import type { RecipeKpis } from '../../../domain/kpis.ts';
 import type { Current } from '../data.ts';
-import { count, daysBetween, localDate, money, percent, roiText } from '../format.ts';
+import type { RecipeFlags } from '../../../sync/queries.ts';
+import { count, daysBetween, localDate, money, monthName, percent, roiText } from '../format.ts';
 import { html, queryString, type SafeHtml } from '../html.ts';
 import { flagBadge, periodForm } from '../layout.ts';
 
@@ -14,6 +15,7 @@ export interface RecipeRow {
   config: RecipeConfig;
   kpis: RecipeKpis | null;
   unused: boolean;
+  /** ROI below zero over the flag window (the last three complete months), not the period shown. */
   negativeRoi: boolean;
   /** Days since the last deal with this recipe, null when none. */
   daysSinceDeal: number | null;
@@ -23,6 +25,7 @@ export function recipeRows(
   c: Current,
   recipes: Readonly<Record<string, RecipeConfig>>,
   unusedDays: number,
+  flagsOver: RecipeFlags,
 ): RecipeRow[] {
   const kpis = new Map(c.result.recipes.map((r) => [r.id, r.kpis]));
   const unusedAlerts = new Set(c.result.alerts.filter((a) => a.code === 'RECIPE_UNUSED').map((a) => a.recipe));
@@ -37,7 +40,7 @@ export function recipeRows(
         kpis: k,
         // retired and anti recipes are expected to go unused; RECIPE_UNUSED concerns active ones
         unused: config.status === 'active' && (unusedAlerts.has(id) || since === null || since > unusedDays),
-        negativeRoi: k?.roi != null && k.roi < 0,
+        negativeRoi: flagsOver.recipes.get(id)?.negativeRoi ?? false,
         daysSinceDeal: since,
       };
     });
@@ -49,9 +52,13 @@ const STATUS_TEXT: Readonly<Record<string, string>> = {
   anti: 'Anti-recipe (do not use)',
 };
 
-function flags(r: RecipeRow, unusedDays: number): SafeHtml {
+/** "Sep 2026 – Nov 2026" */
+export const windowText = (w: RecipeFlags['window']): string => `${monthName(w.from)} – ${monthName(w.to)}`;
+
+function flags(r: RecipeRow, unusedDays: number, window: RecipeFlags['window']): SafeHtml {
   const out: SafeHtml[] = [];
-  if (r.negativeRoi) out.push(flagBadge('bad', 'Negative ROI'));
+  if (r.negativeRoi)
+    out.push(html`<span data-flag="negative-roi">${flagBadge('bad', `Negative ROI, ${windowText(window)}`)}</span>`);
   if (r.unused)
     out.push(
       flagBadge('warn', r.daysSinceDeal === null ? 'Unused: no deal yet' : `Unused: no deal in ${unusedDays}+ days`),
@@ -67,6 +74,7 @@ export function recipesBody(
   currency: string,
   unusedDays: number,
   plans: ReadonlySet<string>,
+  window: RecipeFlags['window'],
 ): SafeHtml {
   const body = rows.map((r) => {
     const k = r.kpis;
@@ -80,7 +88,7 @@ export function recipesBody(
 <td class="num" data-col="roi" data-value="${String(k?.roi ?? '')}">${roiText(k?.roi)}</td>
 <td class="num" data-col="winRate" data-value="${String(k?.winRate ?? '')}">${percent(k?.winRate)}</td>
 <td class="date" data-col="lastDealAt" data-value="${k?.lastDealAt ?? ''}">${localDate(k?.lastDealAt, c.tz.name)}${r.daysSinceDeal === null ? '' : html`<br><span class="muted">${count(r.daysSinceDeal)} days ago</span>`}</td>
-<td data-col="flags">${flags(r, unusedDays)}</td></tr>`;
+<td data-col="flags">${flags(r, unusedDays, window)}</td></tr>`;
   });
   const guidance = rows
     .filter((r) => r.config.whenToUse !== undefined || r.config.whenNotToUse !== undefined)
@@ -91,7 +99,7 @@ ${r.config.whenNotToUse === undefined ? '' : html`<dt>When not to use</dt><dd>${
     );
   const review = rows.filter((r) => r.negativeRoi || r.unused).length;
   return html`<h1>Recipe box</h1>
-<p class="lede">Each recipe's partners, revenue and cost in <strong>${c.period.label}</strong> (as GET /v1/recipes reports them), as of ${c.result.asOf}. ${review === 0 ? 'No recipe needs review.' : html`<strong>${review}</strong> ${review === 1 ? 'recipe needs' : 'recipes need'} review (flagged below).`}</p>
+<p class="lede">Each recipe's partners, revenue and cost in <strong>${c.period.label}</strong> (as GET /v1/recipes reports them), as of ${c.result.asOf}. ${review === 0 ? 'No recipe needs review.' : html`<strong>${review}</strong> ${review === 1 ? 'recipe needs' : 'recipes need'} review (flagged below).`} Flags judge ROI over the last three complete months, <strong data-flag-window>${windowText(window)}</strong>, whatever period is shown.</p>
 ${periodForm('/ui/recipes', c.currentMonth, c.period)}
 <div class="table-wrap"><table id="recipes-table"><caption>Recipes by id. Cost = commissions + the recipe's monthly cost per partner; ROI = (attributed revenue × gross margin − cost) ÷ cost. Unused: no deal with the recipe in the last ${unusedDays} days.</caption>
 <thead><tr><th scope="col">Recipe</th><th scope="col">Status</th><th scope="col">Plan</th><th scope="col" class="num">Partners</th><th scope="col" class="num">Attributed revenue</th><th scope="col" class="num">Cost</th><th scope="col" class="num">ROI</th><th scope="col" class="num">Win rate</th><th scope="col">Last deal</th><th scope="col">Flags</th></tr></thead>

@@ -5,6 +5,8 @@
 import { Router } from 'express';
 import type { Request, Response } from 'express';
 import { createCustomField, deleteCustomField, updateCustomField } from '../custom-field-service.ts';
+import { normalizeId } from '../ids.ts';
+import { createChannelMember, deleteChannelMember } from '../pubsub/channel-members.ts';
 import { SfApiError } from '../errors.ts';
 import type { SfServices } from '../services.ts';
 import { callerOf } from '../services.ts';
@@ -24,6 +26,17 @@ function customFieldOnly(req: Request): void {
 export function toolingRoutes(services: SfServices): Router {
   const router = Router();
   const root = '/services/data/:version/tooling/sobjects/:object';
+  const members = '/services/data/:version/tooling/sobjects/PlatformEventChannelMember';
+  router.post(members, (req: Request, res: Response) => {
+    apiVersion(req);
+    const id = createChannelMember(services.org, objectBody(req), callerOf(services, req).userId);
+    res.status(201).json({ id, success: true, errors: [], warnings: [], infos: [] });
+  });
+  router.delete(`${members}/:id`, (req: Request, res: Response) => {
+    apiVersion(req);
+    deleteChannelMember(services.org, normalizeId(param(req, 'id')) ?? '', callerOf(services, req).userId);
+    res.status(204).end();
+  });
   router.post(root, (req: Request, res: Response) => {
     customFieldOnly(req);
     const id = createCustomField(services.org, objectBody(req), callerOf(services, req).userId);

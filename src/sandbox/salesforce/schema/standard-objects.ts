@@ -262,6 +262,17 @@ function customField(): ObjectDef {
   ]);
 }
 
+/** Tooling: the entities selected on an event channel (`ChangeEvents` = Change Data Capture). */
+function platformEventChannelMember(): ObjectDef {
+  return object({ name: 'PlatformEventChannelMember', keyPrefix: '0v8', tooling: true }, [
+    text('DeveloperName', 80, { createOnly: true }),
+    text('FullName', 255, { createOnly: true, required: true }),
+    text('EventChannel', 255, { createOnly: true }),
+    text('SelectedEntity', 255, { createOnly: true }),
+    field('Metadata', 'complexvalue', { required: true }),
+  ]);
+}
+
 export interface OrgShape {
   stages: readonly StageDef[];
   /** Multi-currency orgs: the active currencies (corporate first). Single-currency: the one currency. */
@@ -286,5 +297,6 @@ export function standardObjects(shape: OrgShape): ObjectDef[] {
     organization(shape),
     ...(shape.multiCurrency ? [currencyType()] : []),
     customField(),
+    platformEventChannelMember(),
   ];
 }

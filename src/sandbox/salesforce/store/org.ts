@@ -22,6 +22,20 @@ export interface OrgOptions extends Omit<OrgShape, 'multiCurrency'> {
   now: () => number;
 }
 
+/** One stored change, as the change-event bus sees it (restored rows are not changes). */
+export interface OrgWrite {
+  object: string;
+  id: string;
+  changeType: 'CREATE' | 'UPDATE' | 'DELETE' | 'UNDELETE';
+  /** Fields whose value changed (derived ones included; LastModifiedDate on every update). */
+  changed: string[];
+  row: SfRecord;
+  userId: string;
+  at: number;
+}
+
+const STAMPS = new Set(['LastModifiedDate', 'LastModifiedById', 'SystemModstamp']);
+
 export class SalesforceOrg {
   readonly orgId = makeId('00D', 1);
   readonly shape: OrgShape;
@@ -29,6 +43,8 @@ export class SalesforceOrg {
   readonly now: () => number;
   /** Bumped by every write to PermissionSet, FieldPermissions or PermissionSetAssignment. */
   securityVersion = 0;
+  /** Told of every insert and update (the sandbox's change events). */
+  onWrite: ((write: OrgWrite) => void) | null = null;
   private readonly tables = new Map<string, ObjectTable>();
   private readonly tablesByPrefix = new Map<string, ObjectTable>();
   private readonly stagesByLower: ReadonlyMap<string, StageDef>;
@@ -88,6 +104,10 @@ export class SalesforceOrg {
     const frozen = Object.freeze(row);
     table.rows.set(id, frozen);
     this.touched(table);
+    if (this.onWrite !== null) {
+      const changed = Object.keys(frozen).filter((k) => k !== 'Id' && k !== 'IsDeleted' && frozen[k] !== null);
+      this.onWrite({ object: table.name, id, changeType: 'CREATE', changed, row: frozen, userId, at });
+    }
     return frozen;
   }
 
@@ -113,6 +133,7 @@ export class SalesforceOrg {
     const frozen = Object.freeze(row);
     table.rows.set(id, frozen);
     this.touched(table);
+    if (this.onWrite !== null) this.onWrite(updateOf(table.name, id, previous, frozen, userId, at));
     return frozen;
   }
 
@@ -138,4 +159,13 @@ export class SalesforceOrg {
     if (table.name === 'PermissionSet' || table.name === 'FieldPermissions' || table.name === 'PermissionSetAssignment')
       this.securityVersion++;
   }
+}
+
+function updateOf(object: string, id: string, previous: SfRecord, row: SfRecord, userId: string, at: number): OrgWrite {
+  const wasDeleted = previous['IsDeleted'] === true;
+  const isDeleted = row['IsDeleted'] === true;
+  const changeType = !wasDeleted && isDeleted ? 'DELETE' : wasDeleted && !isDeleted ? 'UNDELETE' : 'UPDATE';
+  const changed = Object.keys(row).filter((k) => k !== 'IsDeleted' && !STAMPS.has(k) && previous[k] !== row[k]);
+  changed.push('LastModifiedDate');
+  return { object, id, changeType, changed, row, userId, at };
 }
