@@ -17,7 +17,14 @@ import { startService } from '../src/main.ts';
 import { isSalesforcePersonality } from '../src/sandbox/salesforce/personality.ts';
 import { INTEGRATION_USERNAME } from '../src/sandbox/salesforce/seed/seed-org.ts';
 import { adapterFor, salesforceConfig } from '../test/crm/salesforce/helpers.ts';
-import { pubsubSandbox, repUsername, sfRest, tokenFor, until } from '../test/crm/salesforce/pubsub-helpers.ts';
+import {
+  atOrAfter,
+  pubsubSandbox,
+  repUsername,
+  sfRest,
+  tokenFor,
+  until,
+} from '../test/crm/salesforce/pubsub-helpers.ts';
 
 const { values } = parseArgs({
   options: { changes: { type: 'string', default: '20' }, json: { type: 'boolean', default: false } },
@@ -75,7 +82,7 @@ async function main(): Promise<CdcLatency> {
       async () => {
         const n = newest();
         const stored = await svc.store.eventCheckpoint(account, `salesforce-cdc:${OPP_TOPIC}`);
-        return n !== null && stored === n && svc.syncs.runningId === null ? true : null;
+        return n !== null && atOrAfter(stored, n) && svc.syncs.runningId === null ? true : null;
       },
       120_000,
     );

@@ -15,6 +15,7 @@ import { parseTokens } from './http/auth.ts';
 import { Metrics } from './http/metrics.ts';
 import { OidcSignIn } from './http/sso/oidc-sign-in.ts';
 import { createDispatcher } from './notify/create-dispatcher.ts';
+import { createPortalMailer } from './notify/portal-mail.ts';
 import type { Dispatcher } from './notify/dispatcher.ts';
 import type { Logger } from './log.ts';
 import { dataDirOf, openStore, resolveStoreUrl } from './store/open-store.ts';
@@ -134,6 +135,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   if (tokens.length === 0)
     logger.warn('PARTNERSYNC_TOKENS is empty: every API route but /healthz and /readyz answers 401');
 
+  // partner users' sign-in links (issue 19), through registrations.emailChannel
+  const mailer = createPortalMailer(config, secrets);
   const app = createApp({
     config,
     store,
@@ -146,6 +149,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     readiness: async (): Promise<Readiness> => ({ store: await storeOk(), crm: await crmOk() }),
     receivers: provider.receivers(providerContext),
     sso: ssoOf(config, secrets),
+    crm,
+    mailer,
     ...(env.PARTNERSYNC_SESSION_SECRET === undefined ? {} : { sessionSecret: env.PARTNERSYNC_SESSION_SECRET }),
   });
   const server = createServer(app);
@@ -238,6 +243,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       await gaugeReady;
       await syncs.stop(30_000);
       await dispatcher?.stop();
+      await mailer?.close();
       await closed;
       await crm.close();
       await store.close();

@@ -397,6 +397,44 @@ const CORE_ROWS: readonly ReferenceRow[] = [
     meaning: 'the callback URL registered at the provider',
   },
   { key: 'auth.sso.displayName', default: '`your company account`', meaning: 'shown on the button, "Sign in with …"' },
+  {
+    key: 'registrations',
+    default: '—',
+    meaning: 'partner users and deal registration (see Partner users); the partner pages are off without it',
+  },
+  {
+    key: 'registrations.emailChannel',
+    default: 'required',
+    meaning: 'the e-mail channel (`notifications.channels.<id>`) that sends sign-in links and decisions',
+  },
+  {
+    key: 'registrations.protectionDays',
+    default: '`90`',
+    meaning: "days an approval protects the partner's claim (expiry set at approval)",
+  },
+  {
+    key: 'registrations.perUserPerHour',
+    default: '`20`',
+    meaning: 'registrations one partner user may submit per hour',
+  },
+  { key: 'registrations.signInLinkHours', default: '`24`', meaning: 'how long a sign-in link stays valid (used once)' },
+  { key: 'registrations.newDeal', default: '—', meaning: 'where a deal created for a registration starts' },
+  {
+    key: 'registrations.newDeal.pipeline',
+    default: 'the default pipeline',
+    meaning: 'pipeline id (HubSpot)',
+  },
+  {
+    key: 'registrations.newDeal.stage',
+    default: 'first open stage (Salesforce: `Prospecting`)',
+    meaning: 'stage id (HubSpot) or StageName (Salesforce)',
+  },
+  { key: 'registrations.newDeal.ownerId', default: "the CRM's default", meaning: 'CRM user id that owns new deals' },
+  {
+    key: 'registrations.newDeal.name',
+    default: '`{company} (via {partner})`',
+    meaning: 'deal name template; `{company}` is required, `{partner}` optional',
+  },
 ];
 
 /** Every documented key with its default and meaning, in README order. */

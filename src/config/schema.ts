@@ -9,6 +9,7 @@ import { crmCommonShape, httpUrl, type CrmSection } from './crm-section.ts';
 import { authSchema } from './auth-schema.ts';
 import { notificationsSchema } from './notifications-schema.ts';
 import { programSchema } from './program-schema.ts';
+import { registrationsSchema } from './registrations-schema.ts';
 
 const cronExpression = (fallback: string) =>
   z
@@ -76,6 +77,7 @@ const coreShape = {
     .default({ port: 8080, host: '127.0.0.1', trustProxy: false, rateLimitPerMinute: 600 }),
   notifications: notificationsSchema.optional(),
   auth: authSchema.default({ tokenSignIn: true }),
+  registrations: registrationsSchema.optional(),
 };
 
 const configSchemas = new WeakMap<ProviderRegistry, z.ZodType<ConfigFile>>();
@@ -84,7 +86,21 @@ const configSchemas = new WeakMap<ProviderRegistry, z.ZodType<ConfigFile>>();
 export function configSchema(providers: ProviderRegistry): z.ZodType<ConfigFile> {
   let schema = configSchemas.get(providers);
   if (schema === undefined) {
-    schema = z.strictObject({ ...coreShape, crm: crmSchema(providers).optional() });
+    schema = z.strictObject({ ...coreShape, crm: crmSchema(providers).optional() }).superRefine((c, ctx) => {
+      // the partner pages send their e-mail through one of the notification channels
+      const id = c.registrations?.emailChannel;
+      if (id === undefined || c.notifications?.channels[id]?.type === 'email') return;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['registrations', 'emailChannel'],
+        message: `names no e-mail channel; define notifications.channels.${id} with type: email, or use one of: ${
+          Object.entries(c.notifications?.channels ?? {})
+            .filter(([, ch]) => ch.type === 'email')
+            .map(([k]) => k)
+            .join(', ') || '(none defined)'
+        }`,
+      });
+    });
     configSchemas.set(providers, schema);
   }
   return schema;

@@ -6,8 +6,10 @@
 import type { SnapshotTouch } from '../domain/snapshot.ts';
 import type { PullCursor, PullPage, TaskRequest, WriteBack } from '../domain/records.ts';
 import type { ContactFilter, PartnerContact, PartnerOwner } from './people.ts';
+import type { DealRegistrations } from './registrations.ts';
 
 export type { ContactFilter, PartnerContact, PartnerOwner } from './people.ts';
+export type { DealRegistrations, NewDeal, RegistrationFields, RegistrationState } from './registrations.ts';
 
 export * from '../domain/records.ts';
 
@@ -102,6 +104,8 @@ export interface CrmAdapter {
   partnerOwners(partnerIds: readonly string[]): Promise<PartnerOwner[]>;
   /** The contacts associated with these partner records that have an e-mail and match `filter`. */
   partnerContacts(partnerIds: readonly string[], filter: ContactFilter): Promise<PartnerContact[]>;
+  /** Deal registration by partners (issue 19); absent when the adapter cannot record one. */
+  readonly registrations?: DealRegistrations | undefined;
   callStats(): CallStats;
   close(): Promise<void>;
 }

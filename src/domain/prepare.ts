@@ -138,7 +138,12 @@ function preparePartners(
 }
 
 /** The exchange rate effective at T (rules.md 2, base amount). */
-function rateAt(program: Program, tz: TimeZone, currency: string, T: number): { rate: Rational; text: string } | null {
+export function rateAt(
+  program: Program,
+  tz: TimeZone,
+  currency: string,
+  T: number,
+): { rate: Rational; text: string } | null {
   const list = program.rates.get(currency);
   if (!list || list.length === 0) return null;
   const first = list[0];

@@ -17,6 +17,8 @@ import { readRoutes } from './routes/read.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { uiRoutes } from './ui/index.ts';
+import { partnerRoutes } from './partner/partner-routes.ts';
+import { partnerUserRoutes } from './routes/partner-users.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -85,11 +87,13 @@ export function createApp(deps: AppDeps): Express {
   );
 
   app.use('/ui', uiRoutes(deps));
+  // partner users (issue 19): their own sessions, pages and API, nothing else
+  app.use('/partner', partnerRoutes(deps));
   app.use(authenticatedJsonBody(deps.tokens));
   app.get('/metrics', requireRole(deps.tokens, 'viewer'), async (_req, res) => {
     res.set('Content-Type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
-  app.use('/v1', readRoutes(deps), financeRoutes(deps), syncRoutes(deps), adminRoutes(deps));
+  app.use('/v1', readRoutes(deps), financeRoutes(deps), syncRoutes(deps), adminRoutes(deps), partnerUserRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

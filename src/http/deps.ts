@@ -3,7 +3,9 @@
 
 import type { LoadedConfig } from '../config/load.ts';
 import type { HttpReceiver } from '../crm/events.ts';
+import type { CrmAdapter } from '../crm/port.ts';
 import type { Logger } from '../log.ts';
+import type { PortalMailer } from '../notify/portal-mail.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from '../sync/deps.ts';
 import type { SyncService } from '../sync/sync-service.ts';
@@ -36,4 +38,8 @@ export interface AppDeps {
   sessionSecret?: string;
   /** Dashboard sign-in with the company's identity provider (auth.sso). */
   sso?: OidcSignIn | undefined;
+  /** The CRM adapter, for partners' deal registrations (issue 19); without it the form says it is unavailable. */
+  crm?: CrmAdapter | undefined;
+  /** Sends partner users their sign-in links (registrations.emailChannel). */
+  mailer?: PortalMailer | null | undefined;
 }

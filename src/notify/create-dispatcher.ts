@@ -20,7 +20,9 @@ export function createDispatcher(o: {
   account?: () => Promise<string>;
 }): Dispatcher | null {
   const notifications = o.config.config.notifications;
-  if (notifications === undefined || notifications.routes.length === 0) return null;
+  // the partner pages (registrations) send decisions to partner users even without routes
+  if (notifications === undefined || (notifications.routes.length === 0 && o.config.config.registrations === undefined))
+    return null;
   const channels = buildChannels(
     notifications,
     o.secrets,

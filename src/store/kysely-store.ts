@@ -13,6 +13,7 @@ import type { AccountLock, LockMode } from './account-lock.ts';
 import { assertFence } from './fence.ts';
 import { appendAudit, auditEntries } from './audit-queries.ts';
 import { appliedMigrations } from './migrations.ts';
+import { PartnerQueries } from './partner-queries.ts';
 import {
   claimDeliveries,
   expandDelivery,
@@ -155,11 +156,13 @@ export class KyselyStore implements Store {
   readonly kind: string;
   readonly db: Kysely<Database>;
   private readonly driver: StoreDriver;
+  readonly partners: PartnerQueries;
 
   constructor(db: Kysely<Database>, driver: StoreDriver) {
     this.db = db;
     this.driver = driver;
     this.kind = driver.kind;
+    this.partners = new PartnerQueries(db);
   }
 
   migrations(): Promise<string[]> {

@@ -330,6 +330,70 @@ const v007: Migration = {
   },
 };
 
+/** Partner users, their sign-in links and the registrations they submit (issue 19). */
+const v008: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('partner_users')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('partner_id', 'text', (c) => c.notNull())
+      .addColumn('email', 'text')
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('invited_by', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_sign_in_at', 'bigint')
+      .execute();
+    await db.schema
+      .createIndex('partner_users_partner')
+      .on('partner_users')
+      .columns(['account', 'partner_id'])
+      .execute();
+    await db.schema.createIndex('partner_users_email').on('partner_users').columns(['account', 'email']).execute();
+    await db.schema
+      .createTable('partner_signin_links')
+      .addColumn('digest', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('used_at', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('partner_registrations')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('partner_id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('idem_key', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('input', 'text', (c) => c.notNull())
+      .addColumn('submitted_at', 'bigint', (c) => c.notNull())
+      .addColumn('customer_id', 'text')
+      .addColumn('deal_id', 'text')
+      .addColumn('placement', 'text')
+      .addColumn('error', 'text')
+      .addColumn('status', 'text')
+      .addColumn('reason', 'text')
+      .addColumn('decided_at', 'text')
+      .addColumn('expires_at', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      // one registration per form: a double click or a retry finds the first
+      .addUniqueConstraint('partner_registrations_idem', ['account', 'user_id', 'idem_key'])
+      .execute();
+    await db.schema
+      .createIndex('partner_registrations_partner')
+      .on('partner_registrations')
+      .columns(['account', 'partner_id', 'created_at'])
+      .execute();
+  },
+  async down(db: AnyDb) {
+    for (const t of ['partner_registrations', 'partner_signin_links', 'partner_users'])
+      await db.schema.dropTable(t).execute();
+  },
+};
+
 /** Versions in order; the name is the version recorded in kysely_migration. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': v001,
@@ -338,6 +402,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '004-notifications-audit': v004,
   '005-account-leases': v005,
   '007-write-refusals': v007,
+  '008-partner-portal': v008,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -113,6 +113,9 @@ export const AUDIT_ACTIONS = [
   'sync.manual',
   'partner.invite',
   'config.loaded',
+  'partner.revoke',
+  'registration.submit',
+  'registration.decide',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -282,4 +282,56 @@ export interface Database {
   notification_state: NotificationStateRow;
   audit_log: AuditRow;
   account_leases: AccountLeaseRow;
+  partner_users: PartnerUserRow;
+  partner_signin_links: PartnerSignInLinkRow;
+  partner_registrations: PartnerRegistrationRow;
+}
+
+/** A partner contact with access to the partner pages (issue 19); the e-mail is null once revoked. */
+export interface PartnerUserRow {
+  id: string;
+  account: string;
+  partner_id: string;
+  email: string | null;
+  /** active, revoked (by an admin) or disabled (the CRM partner is gone). */
+  status: string;
+  invited_by: string;
+  created_at: Int64;
+  updated_at: Int64;
+  last_sign_in_at: Int64OrNull;
+}
+
+/** A sign-in link: only the SHA-256 of its token is kept; used once, within its expiry. */
+export interface PartnerSignInLinkRow {
+  digest: string;
+  user_id: string;
+  expires_at: Int64;
+  used_at: Int64OrNull;
+  created_at: Int64;
+}
+
+/** A registration a partner user submitted, keyed by the form's idempotency key. */
+export interface PartnerRegistrationRow {
+  id: string;
+  account: string;
+  partner_id: string;
+  user_id: string;
+  idem_key: string;
+  /** pending (CRM calls under way or failed and retryable), done, refused (the CRM said no). */
+  state: string;
+  /** JSON: the validated form. */
+  input: string;
+  submitted_at: Int64;
+  customer_id: string | null;
+  deal_id: string | null;
+  /** existing (written onto the customer's open deal) or new (a deal was created). */
+  placement: string | null;
+  error: string | null;
+  /** The registration's status as last seen in the CRM, its reason and dates (ISO). */
+  status: string | null;
+  reason: string | null;
+  decided_at: string | null;
+  expires_at: string | null;
+  created_at: Int64;
+  updated_at: Int64;
 }

@@ -17,6 +17,7 @@ import type { AccountLock, LockMode } from './account-lock.ts';
 import type { KeyBalance, LedgerEntry, LedgerKind, NewLedgerEntry, PeriodClose } from '../ledger/types.ts';
 import type { Fence, LedgerStore } from '../ledger/port.ts';
 import type { AuditStore, NotificationStore, QueuedEvent } from './notifications.ts';
+import type { PartnerPortalStore } from './partner-portal.ts';
 import type { RunStatus, TaskStatus } from './schema.ts';
 
 export type { RunStatus, TaskStatus } from './schema.ts';
@@ -128,6 +129,8 @@ export interface StoredCredential {
 export interface Store extends LedgerStore, NotificationStore, AuditStore {
   /** 'sqlite' or 'postgres'. */
   readonly kind: string;
+  /** Partner users, sign-in links and registrations (issue 19, partner-portal.ts). */
+  readonly partners: PartnerPortalStore;
   /** Applied migration versions, oldest first. */
   migrations(): Promise<string[]>;
   close(): Promise<void>;

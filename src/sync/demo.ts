@@ -89,10 +89,10 @@ export async function runDemo(
     `export for finance: ${exportFile}`,
     '',
     'next:',
-    `  serve the API and dashboard on this data:  PARTNERSYNC_TOKENS="admin:$(openssl rand -hex 16)" npx partnersync serve --config ${cfg}`,
+    `  serve the API and dashboard on this data:  PARTNERSYNC_TOKENS="admin:$(openssl rand -hex 16)" node bin/partnersync.js serve --config ${cfg}`,
     '  call the API:                               curl -H "Authorization: Bearer <that token>" http://127.0.0.1:8080/v1/kpis',
     '  open the dashboard:                         http://127.0.0.1:8080/ui (sign in with the same token)',
-    `  finance:                                    npx partnersync statements --period ${lastMonth} --config ${cfg}`,
+    `  finance:                                    node bin/partnersync.js statements --period ${lastMonth} --config ${cfg}`,
   ];
   return { plan, sync, lines, exportFile };
 }

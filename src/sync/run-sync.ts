@@ -19,6 +19,7 @@ import { dealOutcomes } from '../domain/outcomes.ts';
 import { formatMinor } from '../domain/money.ts';
 import type { Snapshot } from '../domain/snapshot.ts';
 import { alertNotifications, runNotifications } from '../notify/sync-hook.ts';
+import { followRegistrations } from './registration-decisions.ts';
 import type { LedgerKind, PullState, RunStatus } from '../store/store.ts';
 import type { AccountLock } from '../store/account-lock.ts';
 import { AccountLostError, LedgerMovedError } from '../ledger/errors.ts';
@@ -625,6 +626,11 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
       // the run is recorded; a notification problem is logged, never a failed run
       log.error({ err }, 'notifications of the run could not be queued');
     });
+    // partner registrations (issue 19): decisions found in this run are announced to the partner
+    if (status === 'succeeded')
+      await followRegistrations({ store, crm, clock, config, logger: log }, account).catch((err: unknown) => {
+        log.error({ err }, 'partner registrations could not be followed');
+      });
     deps.onProgress?.({ step: 'done' });
     log.info(
       {

@@ -4,6 +4,7 @@
 import type { SimplePublicObjectInput } from '@hubspot/api-client/lib/codegen/crm/companies/index.js';
 import { sdk } from '../sandbox/helpers.ts';
 import { describeAdapterContract } from './adapter-contract.ts';
+import { describeRegistrationContract } from './registration-contract.ts';
 import { customerCompany, hubspotOnSandbox } from './hubspot-fixtures.ts';
 
 const API_VERSIONS = [
@@ -44,3 +45,15 @@ for (const [version, crmYaml] of API_VERSIONS)
       close: () => fx.stop(),
     };
   });
+
+describeRegistrationContract('hubspot on the sandbox', async () => {
+  const fx = await hubspotOnSandbox();
+  const plan = await fx.adapter.provision({ dryRun: false });
+  if (!plan.applied) throw new Error('provisioning failed');
+  const partners: string[] = [];
+  for await (const page of fx.adapter.pull({ mode: 'full', cursor: null, refreshLinks: false }))
+    partners.push(...page.partners.map((p) => p.id));
+  const [a, b] = partners;
+  if (a === undefined || b === undefined) throw new Error('the sandbox has fewer than two partners');
+  return { adapter: fx.adapter, partnerIds: [a, b], close: () => fx.stop() };
+});

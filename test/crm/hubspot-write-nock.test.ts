@@ -407,7 +407,7 @@ describe('hubspot provision', () => {
       .times(3)
       .reply(201, record('group'))
       .post(/\/crm\/properties\/2026-09\/(deals|companies|tasks)$/)
-      .times(36)
+      .times(37)
       .reply(201, record('create'))
       .patch('/crm/properties/2026-09/deals/partner_recipe')
       .reply(200, record('update'));

@@ -6,6 +6,7 @@
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.ts';
 import { salesforceToken } from '../sandbox/helpers.ts';
 import { describeAdapterContract } from './adapter-contract.ts';
+import { describeRegistrationContract } from './registration-contract.ts';
 import { adapterFor, ANCHOR, VERSION } from './salesforce/helpers.ts';
 
 async function rest(sandbox: SandboxHandle, method: string, path: string, body?: unknown): Promise<unknown> {
@@ -49,6 +50,24 @@ describeAdapterContract('salesforce (sandbox)', async () => {
     close: async () => {
       await adapter.close();
       await stop();
+    },
+  };
+});
+
+describeRegistrationContract('salesforce (sandbox)', async () => {
+  const sandbox = await startSandbox({ crm: 'salesforce', seed: 6, partners: 6, deals: 40, anchor: ANCHOR });
+  const adapter = adapterFor(sandbox.url);
+  const partners: string[] = [];
+  for await (const page of adapter.pull({ mode: 'full', cursor: null, refreshLinks: false }))
+    partners.push(...page.partners.map((p) => p.id));
+  const [a, b] = partners;
+  if (a === undefined || b === undefined) throw new Error('the sandbox has fewer than two partners');
+  return {
+    adapter,
+    partnerIds: [a, b],
+    close: async () => {
+      await adapter.close();
+      await sandbox.stop();
     },
   };
 });

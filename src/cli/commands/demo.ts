@@ -11,14 +11,25 @@ import { systemClock } from '../../sync/deps.ts';
 import { runDemo } from '../../sync/demo.ts';
 
 export const DEMO_CONFIG = 'config/examples/demo.yaml';
+/** The demo config per emulated CRM (`demo --crm`): the same program, another sandbox and store. */
+export const DEMO_CONFIGS: Readonly<Record<string, string>> = {
+  hubspot: DEMO_CONFIG,
+  salesforce: 'config/examples/demo-salesforce.yaml',
+};
 
 export function registerDemo(program: Command, ctx: CliContext): void {
   program
     .command('demo')
     .description('Run partnersync on a local sandbox CRM: provision, sync, and report (no credentials needed)')
-    .option('--config <file>', 'config file', DEMO_CONFIG)
-    .action(async (opts: { config: string }) => {
-      const loaded = loadConfigFile(resolveConfigPath(opts.config, ctx.env, ctx.cwd), ctx.providers);
+    .option('--config <file>', `config file (default ${DEMO_CONFIG}, or the --crm one)`)
+    .option('--crm <crm>', `the CRM to emulate: ${Object.keys(DEMO_CONFIGS).join(' or ')} (picks its demo config)`)
+    .action(async (opts: { config?: string; crm?: string }) => {
+      if (opts.crm !== undefined && DEMO_CONFIGS[opts.crm] === undefined)
+        throw new CliError(2, [`--crm: "${opts.crm}" is not ${Object.keys(DEMO_CONFIGS).join(' or ')}`]);
+      if (opts.crm !== undefined && opts.config !== undefined)
+        throw new CliError(2, ['--crm picks a demo config; give either --crm or --config']);
+      const configFile = opts.config ?? DEMO_CONFIGS[opts.crm ?? 'hubspot'] ?? DEMO_CONFIG;
+      const loaded = loadConfigFile(resolveConfigPath(configFile, ctx.env, ctx.cwd), ctx.providers);
       const provider = loaded.config.crm?.provider;
       if (provider === undefined || loaded.providers.get(provider)?.inProcessSandbox !== true) {
         const sandboxes = loaded.providers.all().filter((p) => p.inProcessSandbox);

@@ -13,6 +13,7 @@ import { registerPeriods } from './periods.ts';
 import { registerProvision } from './provision.ts';
 import { registerServe } from './serve.ts';
 import { registerDemo } from './demo.ts';
+import { registerPartners } from './partners.ts';
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
@@ -28,4 +29,5 @@ export const commands: readonly RegisterCommand[] = [
   registerProvision,
   registerServe,
   registerDemo,
+  registerPartners,
 ];

@@ -118,9 +118,38 @@ export function registerSandbox(program: Command, ctx: CliContext): void {
       }
       const sandbox = await startSandbox(options);
       ctx.io.stdout(`listening on ${sandbox.url}\n`);
+      for (const line of connectionHelp(opts.crm, sandbox.url)) ctx.io.stdout(`${line}\n`);
       await untilSignal();
       await sandbox.stop();
     });
+}
+
+/**
+ * What to put in a partnersync config and environment to sync against this sandbox with the real
+ * connector (the credentials are ones the emulator accepts; it checks their shape, not secrets),
+ * and how to make changes a sync will pick up.
+ */
+export function connectionHelp(crm: CrmName, url: string): string[] {
+  const config =
+    crm === 'hubspot'
+      ? [
+          '  crm:',
+          '    provider: hubspot',
+          `    hubspot: { basePath: "${url}", searchLagSeconds: 0 }`,
+          '  environment: HUBSPOT_ACCESS_TOKEN=partnersync-sandbox',
+        ]
+      : [
+          '  crm:',
+          '    provider: salesforce',
+          `    salesforce: { loginUrl: "${url}", instanceUrl: "${url}" }`,
+          '  environment: SF_CLIENT_ID=partnersync-sandbox SF_CLIENT_SECRET=sandbox-secret SF_REFRESH_TOKEN=sandbox-refresh-token',
+        ];
+  return [
+    `to sync partnersync against it, use the config keys and credentials below (then: partnersync provision, partnersync sync):`,
+    ...config,
+    `try changes: curl -X POST ${url}/__sandbox/mutate -H 'content-type: application/json' -d '{"count":5}'  (5 deals change amount or stage; the next sync posts adjustments or clawbacks)`,
+    `inspect: GET ${url}/__sandbox/state (records), GET ${url}/__sandbox/stats (API calls); POST ${url}/__sandbox/reset (back to the seed data)`,
+  ];
 }
 
 /** Resolves on Ctrl-C or SIGTERM, so the state file is saved before exit. */

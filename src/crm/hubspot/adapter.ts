@@ -51,6 +51,7 @@ import { OptionSync } from './option-sync.ts';
 import { hubspotPartnerContacts, hubspotPartnerOwners } from './people.ts';
 import { desiredProperties, type DesiredProperty } from './property-specs.ts';
 import { provision } from './provision.ts';
+import { HubspotRegistrations } from './registrations.ts';
 import { PullRun, type PullDeps } from './pull.ts';
 import type { Timer } from './rate-limiter.ts';
 import { accountInfo, batchRead, refreshAccessToken } from './requests.ts';
@@ -138,6 +139,8 @@ export class HubspotAdapter implements CrmAdapter {
   readonly journal: JournalClient | null;
   readonly #journalPollMs: number;
   #account: Promise<{ portalId: string; companyCurrency: string | null }> | null = null;
+  /** Deal registration by partners (registrations.ts). */
+  readonly registrations: HubspotRegistrations;
 
   constructor(options: HubspotAdapterOptions) {
     this.#settings = options.settings;
@@ -191,6 +194,12 @@ export class HubspotAdapter implements CrmAdapter {
             retry: options.retry,
           })
         : null;
+    this.registrations = new HubspotRegistrations({
+      api,
+      fields: this.fields,
+      stageOverrides: this.#crm.stages.overrides,
+      accountCurrency: async () => (await this.#accountInfo()).companyCurrency,
+    });
   }
 
   /** The account (portal) id, configured or asked once. */

@@ -119,6 +119,7 @@ export function canonicalFields(program: ProgramConfig): CanonicalField[] {
     own('deal.registration.submittedAt', 'deals', 'deal_registration_submitted_at', 'date'),
     own('deal.registration.decidedAt', 'deals', 'deal_registration_decided_at', 'date'),
     own('deal.registration.expiresAt', 'deals', 'deal_registration_expires_at', 'date'),
+    own('deal.registration.reason', 'deals', 'deal_registration_reason', 'text'),
     ...DEAL_RESULT_FIELDS.map((f) =>
       own(`deal.${f}`, 'deals', DEAL_RESULT_NAMES[f], f === 'commissionAmount' ? 'number' : 'text'),
     ),

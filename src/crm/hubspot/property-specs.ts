@@ -98,6 +98,10 @@ function textFor(key: string, program: ProgramConfig): Text {
       label: 'Deal registration: protection ends',
       description: "When an approved registration stops protecting the partner's claim.",
     },
+    'deal.registration.reason': {
+      label: 'Deal registration: reason',
+      description: 'Why the registration was approved or rejected; the partner sees it.',
+    },
     'deal.commissionAmount': {
       label: 'Partner commission',
       description: `Commission owed to partners on this deal, in ${currency}, all partners and schedule months together. Calculated by partnersync on every sync; do not edit.`,

@@ -27,6 +27,7 @@ import { fieldCatalogue, resolveFields, type FieldMap } from './fields.ts';
 import { salesforcePartnerContacts, salesforcePartnerOwners } from './people.ts';
 import { SalesforceProvisioner } from './provision.ts';
 import { SalesforcePull } from './pull.ts';
+import { SalesforceRegistrations } from './registrations.ts';
 import { SalesforceClient } from './salesforce-client.ts';
 import { allowList, DEFAULT_PARTNER_WHERE } from './allow-list.ts';
 import type { EventSource } from '../events.ts';
@@ -74,6 +75,8 @@ export class SalesforceAdapter implements CrmAdapter {
   readonly #writer: SalesforceWriter;
   readonly #tasks: SalesforceTasks;
   readonly #provisioner: SalesforceProvisioner;
+  /** Deal registration by partners (registrations.ts). */
+  readonly registrations: SalesforceRegistrations;
 
   constructor(options: SalesforceAdapterOptions) {
     const { crm, program, logger } = options;
@@ -118,6 +121,7 @@ export class SalesforceAdapter implements CrmAdapter {
     });
     this.#writer = new SalesforceWriter(this.client, this.fields);
     this.#tasks = new SalesforceTasks(this.client, allow, tz, logger);
+    this.registrations = new SalesforceRegistrations(this.client, this.fields);
     this.#provisioner = new SalesforceProvisioner({
       client: this.client,
       allow,

@@ -215,6 +215,16 @@ export function fieldCatalogue(input: CatalogueInput): FieldSpec[] {
       'when registration protection ends',
     ),
     spec(
+      'deal.registration.reason',
+      o,
+      'Deal_Reg_Reason__c',
+      'Deal Registration Reason',
+      'text',
+      true,
+      LONG_TEXT,
+      'why the registration was approved or rejected (shown to the partner)',
+    ),
+    spec(
       'deal.commissionAmount',
       o,
       'Partner_Commission__c',

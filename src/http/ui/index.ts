@@ -18,6 +18,7 @@ import { HttpError } from '../errors.ts';
 import { baseUrl, ID_TOKEN_COOKIE, ssoRoutes } from '../sso/sso-routes.ts';
 import { assetRoutes } from './assets.ts';
 import { crmLinker } from './crm-links.ts';
+import { partnerAdminRoutes } from './partner-admin.ts';
 import { lastChartMonth, ledgerView, loadCurrent, openAlerts, partnerRows, type Current } from './data.ts';
 import { html, type SafeHtml } from './html.ts';
 import { HistoryCache } from './history.ts';
@@ -591,6 +592,25 @@ export function uiRoutes(deps: AppDeps): Router {
       .set('Content-Disposition', 'attachment; filename="audit.csv"')
       .type('text/csv; charset=utf-8')
       .send(auditCsv(entries));
+  });
+
+  // ---- admin pages: partner users and registrations (issue 19) ----------------------------------
+
+  partnerAdminRoutes(router, {
+    deps,
+    form,
+    requireAdmin,
+    checkForm: (req, res) => {
+      if (!sameOrigin(req) || !sessions.checkCsrf(sessionOf(res), formField(req, '_csrf')))
+        throw new HttpError(
+          403,
+          'forbidden',
+          'This form did not come from this site, or it is stale. Reload the page.',
+        );
+    },
+    csrf: (res) => sessions.csrfToken(sessionOf(res)),
+    actor: (res) => sessionOf(res).label,
+    render: (res, title, body) => render(res, title, 'partner-users', null, body),
   });
 
   // ---- unknown pages and errors, as HTML -------------------------------------------------------

@@ -9,7 +9,16 @@ import { bandLabel } from './format.ts';
 import { html, queryString, raw, type HtmlValue, type SafeHtml } from './html.ts';
 
 export type Section =
-  'program' | 'recipes' | 'partners' | 'alerts' | 'notifications' | 'audit' | 'periods' | 'rejected' | 'writes';
+  | 'program'
+  | 'recipes'
+  | 'partners'
+  | 'alerts'
+  | 'notifications'
+  | 'audit'
+  | 'periods'
+  | 'rejected'
+  | 'writes'
+  | 'partner-users';
 
 export interface Shell {
   title: string;
@@ -35,6 +44,7 @@ const NAV: readonly { section: Section; href: string; label: string; role?: Role
   { section: 'writes', href: '/ui/write-failures', label: 'Write failures' },
   { section: 'notifications', href: '/ui/notifications', label: 'Notifications', role: 'admin' },
   { section: 'audit', href: '/ui/audit', label: 'Audit log', role: 'admin' },
+  { section: 'partner-users', href: '/ui/partner-users', label: 'Partner users', role: 'admin' },
 ];
 
 function nav(shell: Shell): SafeHtml {

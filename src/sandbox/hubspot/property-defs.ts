@@ -217,6 +217,7 @@ const PARTNERSYNC: Readonly<Record<'deals' | 'companies', readonly Spec[]>> = {
     ['deal_registration_submitted_at', 'Deal registration submitted at', 'datetime', 'date'],
     ['deal_registration_decided_at', 'Deal registration decided at', 'datetime', 'date'],
     ['deal_registration_expires_at', 'Deal registration expires at', 'datetime', 'date'],
+    ['deal_registration_reason', 'Deal registration reason', 'string', 'textarea'],
     ['partner_commission_amount', 'Partner commission amount', 'number', 'number'],
     ['partner_attribution_summary', 'Partner attribution summary', 'string', 'textarea'],
   ],

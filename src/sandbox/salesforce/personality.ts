@@ -4,6 +4,8 @@
 // /__sandbox/salesforce/:
 //   GET  /api-usage          → { used, allocation }
 //   POST /api-usage {used}   → sets today's API usage (e.g. close to the allocation)
+//   POST /opportunity-partners {opportunityId, accountToId, role?} → a new influencer link
+//   /change-events/…         → change-event controls (see changeEventRoutes)
 
 import express, { Router } from 'express';
 import { z } from 'zod';
@@ -146,10 +148,44 @@ function editorOf(org: SfServices['org'], integrationUserId: string): string {
   return integrationUserId;
 }
 
-function adminRouter(services: SfServices, log: ChangeLog): Router {
+const partnerLinkBody = z.object({
+  opportunityId: z.string().min(15),
+  accountToId: z.string().min(15),
+  role: z.string().min(1).default('Consultant'),
+});
+
+function adminRouter(services: SfServices, log: ChangeLog, editor: string): Router {
   const router = Router();
   router.use(express.json());
   changeEventRoutes(router, log);
+  // POST /opportunity-partners {opportunityId, accountToId, role?}: a rep adds a partner to an
+  // opportunity (in Salesforce a Partner record, which creates the OpportunityPartner row)
+  router.post('/opportunity-partners', (req, res) => {
+    const parsed = partnerLinkBody.safeParse(req.body);
+    const { org } = services;
+    if (
+      !parsed.success ||
+      org.find(parsed.data.opportunityId) === undefined ||
+      org.find(parsed.data.accountToId) === undefined
+    ) {
+      res
+        .status(400)
+        .json({ error: 'body must be {"opportunityId": …, "accountToId": …, "role"?: …} naming existing records' });
+      return;
+    }
+    const row = org.insert(
+      'OpportunityPartner',
+      {
+        OpportunityId: parsed.data.opportunityId,
+        AccountToId: parsed.data.accountToId,
+        Role: parsed.data.role,
+        IsPrimary: false,
+      },
+      editor,
+    );
+    services.ctx.markDirty();
+    res.status(201).json({ id: row['Id'] });
+  });
   router.get('/api-usage', (_req, res) => {
     res.json({ used: services.usage.used(), allocation: services.usage.allocation });
   });
@@ -214,7 +250,7 @@ export const createSalesforcePersonality: PersonalityFactory = (init, ctx) => {
     changeLog,
     orgId: org.orgId,
     router: salesforceRouter(services),
-    adminRouter: adminRouter(services, changeLog),
+    adminRouter: adminRouter(services, changeLog, editor),
     routeKey: salesforceRouteKey,
     isPublic: isPublicPath,
     // Salesforce answers 401 INVALID_SESSION_ID for a token it did not issue or that expired.

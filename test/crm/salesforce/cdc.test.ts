@@ -21,7 +21,7 @@ import type { SandboxHandle } from '../../../src/sandbox/server.ts';
 import { TOKENS } from '../../http/service-helpers.ts';
 import { storeTargets, type StoreTarget } from '../../sync/helpers.ts';
 import { adapterFor, salesforceConfig } from './helpers.ts';
-import { pubsubSandbox, repUsername, sfRest, tokenFor, until } from './pubsub-helpers.ts';
+import { atOrAfter, pubsubSandbox, repUsername, sfRest, tokenFor, until } from './pubsub-helpers.ts';
 import { Writable } from 'node:stream';
 
 const OPP_TOPIC = '/data/OpportunityChangeEvent';
@@ -108,7 +108,7 @@ describe.each(storeTargets())('Change Data Capture through the Pub/Sub API ($nam
     await until('the stream to catch up', async () => {
       const newest = newestOpportunityReplayId(sandbox);
       const stored = await svc.store.eventCheckpoint(account, CHECKPOINT);
-      return newest !== null && stored === newest && svc.syncs.runningId === null ? true : null;
+      return newest !== null && atOrAfter(stored, newest) && svc.syncs.runningId === null ? true : null;
     });
     await svc.syncs.idle();
   }
@@ -228,6 +228,33 @@ describe.each(storeTargets())('Change Data Capture through the Pub/Sub API ($nam
     expect((await runs())[0]?.status).toBe('succeeded');
   });
 
+  it('polls OpportunityPartner on its own cursor: a new influencer link syncs its deal', async () => {
+    const key = 'salesforce-influencers:OpportunityPartner';
+    const cursor = await until('the first poll', () => svc.store.eventCheckpoint(account, key));
+    const before = await runs();
+    const deal = commissionedDeal();
+    const other = dump(sandbox, 'Opportunity')
+      .map((o) => o['Partner_Source__c'])
+      .find((p): p is string => typeof p === 'string' && p !== opportunity(sandbox, deal.id)['Partner_Source__c']);
+    if (other === undefined) throw new Error('no second partner');
+    const added = await fetch(`${sandbox.url}/__sandbox/salesforce/opportunity-partners`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ opportunityId: deal.id, accountToId: other }),
+    });
+    expect(added.status).toBe(201);
+    const moved = await until('the cursor to move past the new link', async () => {
+      const now = await svc.store.eventCheckpoint(account, key);
+      return now !== cursor ? now : null;
+    });
+    expect(JSON.parse(moved)).toMatchObject({ id: ((await added.json()) as { id: string }).id });
+    const added2 = (await runs()).filter((r) => !before.some((b) => b.id === r.id));
+    expect(added2.some((r) => r.mode === 'targeted' && r.status === 'succeeded' && r.report.pull.deals === 1)).toBe(
+      true,
+    );
+    await settled();
+  });
+
   it('picks up what changed while it was stopped (replay), and falls back to an incremental sync past the retention window', async () => {
     const deal = commissionedDeal();
     await svc.stop();
@@ -241,16 +268,22 @@ describe.each(storeTargets())('Change Data Capture through the Pub/Sub API ($nam
     expect((await runs())[0]?.mode).toBe('targeted');
 
     const again = commissionedDeal();
+    const before = await runs();
     await svc.stop();
     await sfRest(sandbox, 'PATCH', `/sobjects/Opportunity/${again.id}`, repToken, { Amount: again.amount + 3000 });
     // the bus forgets everything: the stored replay id is now past retention
     expect((await control('retention', { seconds: 0 })).status).toBe(200);
+    expect((await control('retention', { seconds: 72 * 3600 })).status).toBe(200);
     svc = await start();
     await until('the incremental sync', async () => ((await runs())[0]?.mode === 'incremental' ? true : null));
-    await svc.syncs.idle();
-    expect((await runs())[0]?.status).toBe('succeeded');
+    await settled();
+    // one incremental sync per channel whose position was lost, and no targeted read of the change
+    const added = (await runs()).filter((r) => !before.some((b) => b.id === r.id));
+    expect(added.map((r) => [r.mode, r.status])).toEqual([
+      ['incremental', 'succeeded'],
+      ['incremental', 'succeeded'],
+    ]);
     expect(opportunity(sandbox, again.id)['Partner_Commission__c']).not.toBe(again.commission);
     expect(log.lines.some((l) => String(l['msg']).includes('past the retention window'))).toBe(true);
-    expect((await control('retention', { seconds: 72 * 3600 })).status).toBe(200);
   });
 });

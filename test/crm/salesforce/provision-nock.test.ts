@@ -20,7 +20,7 @@ interface CollectionBody {
   records: Record<string, unknown>[];
 }
 
-const FIELD_COUNT = 35;
+const FIELD_COUNT = 36;
 const singleCurrencyUsd = (scope: nock.Scope): nock.Scope =>
   scope
     .get(`${API}/query`)

@@ -105,3 +105,9 @@ export async function until<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Whether a stored position (a base64 replay id) is at or past another: every event up to it was consumed. */
+export function atOrAfter(stored: string | null, newest: string): boolean {
+  if (stored === null || stored === '') return false;
+  return Buffer.from(stored, 'base64').readBigUInt64BE() >= Buffer.from(newest, 'base64').readBigUInt64BE();
+}

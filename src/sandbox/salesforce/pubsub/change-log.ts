@@ -130,6 +130,15 @@ export class ChangeLog {
     return this.#next - 1n;
   }
 
+  /** The newest replay id of a topic's events (the log's start when it has none). */
+  latestOf(topic: string): bigint {
+    for (let i = this.#events.length - 1; i >= 0; i--) {
+      const e = this.#events[i];
+      if (e?.topic === topic) return e.replayId;
+    }
+    return this.#purgedThrough;
+  }
+
   /** The replay id just before the oldest event kept. */
   earliest(): bigint {
     this.#purge();

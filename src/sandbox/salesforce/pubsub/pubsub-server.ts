@@ -167,8 +167,9 @@ export async function startPubSubServer(options: PubSubServerOptions): Promise<P
       const unsubscribe = log.onAppend(pump);
       const keepalive = setInterval(() => {
         if (ended || topic === null) return;
-        // nothing waiting for this subscriber: its position is the stream's newest id
-        if (log.after(topic, cursor, 1).length === 0) cursor = log.latest() > cursor ? log.latest() : cursor;
+        // nothing waiting for this subscriber: its position is the topic's newest event
+        const newest = log.latestOf(topic);
+        if (log.after(topic, cursor, 1).length === 0 && newest > cursor) cursor = newest;
         send([]);
       }, keepaliveMs);
       keepalive.unref();
@@ -195,7 +196,7 @@ export async function startPubSubServer(options: PubSubServerOptions): Promise<P
               return;
             }
             cursor = from;
-          } else cursor = log.latest();
+          } else cursor = log.latestOf(topic);
         } else if (req.topic_name !== '' && req.topic_name !== topic) {
           end(
             failure(g.status.INVALID_ARGUMENT, ERROR_CODES.invalidRequest, 'the topic of a subscription cannot change'),

@@ -51,6 +51,7 @@ function opportunityFields(): CustomFieldSpec[] {
     spec(`${o}.Deal_Reg_Submitted_At__c`, 'Deal registration submitted at', 'DateTime'),
     spec(`${o}.Deal_Reg_Decided_At__c`, 'Deal registration decided at', 'DateTime'),
     spec(`${o}.Deal_Reg_Expires_At__c`, 'Deal registration expires at', 'DateTime'),
+    spec(`${o}.Deal_Reg_Reason__c`, 'Deal registration reason', 'LongTextArea', longText),
     spec(`${o}.Partner_Commission__c`, 'Partner commission', 'Currency', number(18, 2)),
     spec(`${o}.Partner_Attribution__c`, 'Partner attribution', 'LongTextArea', longText),
   ];
