@@ -50,6 +50,7 @@ describe('a batch update refused by the portal rules', () => {
         id: refusedId,
         reason: expect.stringContaining('closed_lost_reason') as string,
         properties: ['closed_lost_reason'],
+        refusal: true,
       },
     ]);
     expect(report.dealsWritten).toBe(total - 1);

@@ -125,7 +125,7 @@ describe('hubspot writeBack', () => {
     expect(report).toEqual({
       partnersWritten: 0,
       dealsWritten: 4,
-      failed: [{ object: 'deal', id: '3', reason: 'twelve was not a valid number.' }],
+      failed: [{ object: 'deal', id: '3', reason: 'twelve was not a valid number.', refusal: true }],
     });
     expect(sent).toEqual([['1', '2', '3', '4', '5'], ['1', '2', '3'], ['1', '2'], ['3'], ['4', '5']]);
   });
