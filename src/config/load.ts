@@ -25,7 +25,7 @@ export interface LoadedConfig {
   providers: ProviderRegistry;
 }
 
-/** `--config F`, else PARTNERSYNC_CONFIG, else config/partnersync.yaml (product.md). */
+/** `--config F`, else PARTNERSYNC_CONFIG, else config/partnersync.yaml (docs/product.md). */
 export function resolveConfigPath(
   flag: string | undefined,
   env: Readonly<Record<string, string | undefined>>,

@@ -1,4 +1,4 @@
-// zod schema of the `program:` section (rules.md 1.1). Strict: unknown keys are errors.
+// zod schema of the `program:` section (docs/finance-rules.md §1.1). Strict: unknown keys are errors.
 // The parsed output is exactly the domain's ProgramConfig with every default applied.
 
 import { z } from 'zod';
@@ -230,7 +230,7 @@ const recipeSchema = z.strictObject({
   whenNotToUse: z.string().optional(),
 });
 
-// rules.md only forbids negative amounts; a zero rate converts such deals to 0
+// docs/finance-rules.md only forbids negative amounts; a zero rate converts such deals to 0
 const rate = money('1.08');
 const rateList = z
   .array(z.strictObject({ from: localDate, rate }))

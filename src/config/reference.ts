@@ -59,7 +59,7 @@ const PROGRAM_ROWS: readonly ReferenceRow[] = [
   { key: 'program.health.bands', default: '—', meaning: 'band thresholds' },
   { key: 'program.health.bands.healthy', default: '`80`', meaning: 'score at or above: `healthy`' },
   { key: 'program.health.bands.watch', default: '`60`', meaning: 'score at or above: `watch`; below: `at_risk`' },
-  { key: 'program.alerts', default: '—', meaning: 'alert thresholds (rules.md 8)' },
+  { key: 'program.alerts', default: '—', meaning: 'alert thresholds (docs/finance-rules.md §8)' },
   { key: 'program.alerts.inactiveDays', default: '`90`', meaning: 'INACTIVE after this long without activity' },
   {
     key: 'program.alerts.notActivatedDays',

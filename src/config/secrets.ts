@@ -1,5 +1,5 @@
 // Secrets the config refers to by environment-variable NAME (`passwordEnv: SMTP_PASSWORD`): read
-// here, once, from the environment, and nowhere else (architecture.md: config/ is the only place
+// here, once, from the environment, and nowhere else (docs/architecture.md: config/ is the only place
 // that reads process variables). A missing variable is a config error naming the key that refers
 // to it. `redact` scrubs the values from any text before it is logged or stored (a library's
 // error message may quote a webhook URL).

@@ -113,7 +113,7 @@ export interface CrmAdapter {
 export type CrmErrorKind =
   'auth' | 'rate_limited' | 'not_found' | 'invalid_request' | 'unavailable' | 'bad_payload' | 'quota_exhausted';
 
-/** Every provider failure, normalised (architecture.md habit 6). */
+/** Every provider failure, normalised (docs/architecture.md habit 6). */
 export class CrmError extends Error {
   override readonly name = 'CrmError';
   readonly provider: string;

@@ -1,4 +1,4 @@
-// Alerts as of asOf (rules.md 8). Each carries a one-line message with the numbers behind it
+// Alerts as of asOf (docs/finance-rules.md §8). Each carries a one-line message with the numbers behind it
 // and what to do next. Sync-only codes (HEALTH_DROPPED, CLAWBACK_WINDOW_PASSED,
 // CURRENCY_RATE_MISSING) live in sync/.
 

@@ -1,4 +1,4 @@
-// Attribution (rules.md 3): the ordered touches of a deal, the model's weights, and the
+// Attribution (docs/finance-rules.md §3): the ordered touches of a deal, the model's weights, and the
 // largest-remainder split of A(d) so that the parts sum exactly to A(d).
 
 import type { AttributionModel } from './program.ts';
@@ -86,7 +86,7 @@ function binaryParts(x: number): { mant: bigint; exp: number } {
 }
 
 /**
- * Time decay: the weights are binary floating point (as rules.md defines them), but A·w is
+ * Time decay: the weights are binary floating point (as docs/finance-rules.md defines them), but A·w is
  * then taken exactly — each float is an exact binary fraction — so even amounts beyond 2^53
  * minor units split exactly by those weights.
  */
@@ -178,7 +178,7 @@ export function attribute(
   }
 }
 
-/** An attribution row as result.json shows it (rules.md 9). */
+/** An attribution row as result.json shows it (docs/finance-rules.md §9). */
 export interface AttributionOut {
   dealId: string;
   partnerId: string;

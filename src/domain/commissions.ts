@@ -1,4 +1,4 @@
-// Commissions (rules.md 4): target entries from won deals' attribution rows and from fixed
+// Commissions (docs/finance-rules.md §4): target entries from won deals' attribution rows and from fixed
 // fees, with tiers, bands, caps, schedules and hold periods.
 
 import type { AttributionTable } from './attribution.ts';
@@ -9,12 +9,12 @@ import type { PreparedPlan, PreparedRecipe, PreparedTier, Program } from './prog
 import { DAY_MS, monthLabel, type MonthIndex, type TimeZone } from './time.ts';
 
 /**
- * Fixed-fee entry keys are `fee:{partnerId}:{period}` (rules.md 4): a key never starts with a
+ * Fixed-fee entry keys are `fee:{partnerId}:{period}` (docs/finance-rules.md §4): a key never starts with a
  * character a spreadsheet reads as a formula. Keys posted before were `-:{partnerId}:{period}`.
  */
 export const FIXED_FEE_PREFIX = 'fee';
 
-/** A commission entry as result.json shows it (rules.md 9). */
+/** A commission entry as result.json shows it (docs/finance-rules.md §9). */
 export interface CommissionOut {
   key: string;
   dealId: string | null;
@@ -30,7 +30,7 @@ export interface CommissionOut {
   status: 'payable' | 'held';
 }
 
-/** One target entry with the engine's own values (rules.md 4), for the ledger. */
+/** One target entry with the engine's own values (docs/finance-rules.md §4), for the ledger. */
 export interface CommissionEntry {
   key: string;
   /** The deal, for deal entries; null for fixed fees. */
@@ -202,7 +202,7 @@ export class CommissionTable {
   }
 }
 
-/** The inputs behind an entry, for the ledger and statements (rules.md 5). */
+/** The inputs behind an entry, for the ledger and statements (docs/finance-rules.md §5). */
 export interface EntryExplanation {
   planType: PreparedPlan['type'];
   dealAmount: bigint | null;
@@ -301,7 +301,7 @@ interface RowCommission {
   wonDealsForTier: number | null;
 }
 
-/** Splits a row's commission over the plan's months from Month(closedAt) (rules.md 4, schedule). */
+/** Splits a row's commission over the plan's months from Month(closedAt) (docs/finance-rules.md §4, schedule). */
 function scheduleEntries(ctx: CommissionContext, row: RowCommission, w: Writer): void {
   const { deal, plan, commission: c } = row;
   const months = plan.months;

@@ -1,5 +1,5 @@
 // The engine's one entry point: program + snapshot + asOf (+ period) → the result.json
-// structure of rules.md 9, plus the working details sync mode needs (ledger inputs,
+// structure of docs/finance-rules.md §9, plus the working details sync mode needs (ledger inputs,
 // write-back values). Pure and deterministic.
 
 import { computeAlerts, type Alert } from './alerts.ts';
@@ -189,7 +189,7 @@ function lazyArray<K extends 'attribution' | 'commissions'>(
   });
 }
 
-/** rules.md 9: the result.json structure, plus the partner fields that could not be read. */
+/** docs/finance-rules.md §9: the result.json structure, plus the partner fields that could not be read. */
 export function computeResult(
   program: Program,
   snapshot: Snapshot,
@@ -199,7 +199,7 @@ export function computeResult(
   return { result, warnings };
 }
 
-/** rules.md 9: the result.json structure. */
+/** docs/finance-rules.md §9: the result.json structure. */
 export function computeProgram(program: Program, snapshot: Snapshot, options: ComputeOptions): ComputeResult {
   return computeResult(program, snapshot, options).result;
 }

@@ -1,4 +1,4 @@
-// Health, earned tier and fit as of asOf (rules.md 7). Components are exact rationals; the
+// Health, earned tier and fit as of asOf (docs/finance-rules.md §7). Components are exact rationals; the
 // score is rounded once; components are rounded to one decimal only for output.
 
 import type { SourcedWins } from './commissions.ts';

@@ -1,5 +1,5 @@
-// Partner, recipe and program KPIs (rules.md 6), plus the per-partner figures health,
-// tiers and alerts need (rules.md 7 and 8). One pass over the deals fills the accumulators.
+// Partner, recipe and program KPIs (docs/finance-rules.md §6), plus the per-partner figures health,
+// tiers and alerts need (docs/finance-rules.md §7 and 8). One pass over the deals fills the accumulators.
 
 import type { AttributionTable } from './attribution.ts';
 import type { CommissionTable } from './commissions.ts';
@@ -325,7 +325,7 @@ export function programKpis(
   };
 }
 
-/** The exact conversion-sample win rate, or null below the minimum sample (rules.md 7). */
+/** The exact conversion-sample win rate, or null below the minimum sample (docs/finance-rules.md §7). */
 export function winRate365(program: Program, a: PartnerAcc): Rational | null {
   return a.closed365 >= program.alerts.minClosedForWinRate && a.closed365 > 0 ? rat(a.won365, a.closed365) : null;
 }

@@ -1,7 +1,7 @@
 // Exact money and ratio arithmetic: integers in minor units (bigint) and rationals.
 // Nothing here touches binary floating point except `ratioToNumber` for output.
 
-/** A plain decimal: optional minus, digits, optional fraction (rules.md 2). */
+/** A plain decimal: optional minus, digits, optional fraction (docs/finance-rules.md §2). */
 export const DECIMAL = /^-?\d+(\.\d+)?$/;
 
 export interface Rational {

@@ -1,4 +1,4 @@
-// The values partnersync writes back onto CRM records (product.md "Written values"), as
+// The values partnersync writes back onto CRM records (docs/product.md "Written values"), as
 // canonical text: decimals for numbers, ISO-8601 for datetimes, option values for enums.
 
 import type { Alert } from './alerts.ts';

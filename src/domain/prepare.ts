@@ -1,6 +1,6 @@
 // Turns a snapshot into the engine's working records: partners by index, accepted deals with
 // their base amount A(d), sourcing partner S(d), registration and touches, and the rejected
-// deals with their reasons (rules.md 2 and 3).
+// deals with their reasons (docs/finance-rules.md §2 and 3).
 
 import { currencyExponent } from './currency.ts';
 import { DECIMAL, parseDecimalToMinor, pow10, roundDiv, type Rational } from './money.ts';
@@ -137,7 +137,7 @@ function preparePartners(
   return { partners, index };
 }
 
-/** The exchange rate effective at T (rules.md 2, base amount). */
+/** The exchange rate effective at T (docs/finance-rules.md §2, base amount). */
 export function rateAt(
   program: Program,
   tz: TimeZone,
@@ -241,7 +241,7 @@ function readTouches(
     const id = str(partnerId);
     const partner = id === null ? undefined : ctx.index.get(id);
     if (partner === undefined) {
-      // a touch naming no partner, or one that is not a partner: dropped (rules.md 2)
+      // a touch naming no partner, or one that is not a partner: dropped (docs/finance-rules.md §2)
       flag.unknown.push(id ?? NO_PARTNER_ID);
       return;
     }

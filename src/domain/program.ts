@@ -1,4 +1,4 @@
-// The program config (rules.md 1.1) as the engine receives it: validated, defaults applied,
+// The program config (docs/finance-rules.md §1.1) as the engine receives it: validated, defaults applied,
 // money still as decimal strings. `prepareProgram` turns it into lookup structures once.
 
 import { parseDecimalToMinor, parseRational, type Rational } from './money.ts';

@@ -5,10 +5,10 @@
 
 import type { SnapshotDeal, SnapshotPartner } from './snapshot.ts';
 
-/** The five ratings reps give a partner (product.md: `partner_rating_*`), feeding relationship health. */
+/** The five ratings reps give a partner (docs/product.md: `partner_rating_*`), feeding relationship health. */
 export const RATING_KEYS = ['communication', 'alignment', 'trust', 'ease', 'potential'] as const;
 
-/** Result fields written onto partner records (product.md "CRM fields"), canonical names. */
+/** Result fields written onto partner records (docs/product.md "CRM fields"), canonical names. */
 export const PARTNER_RESULT_FIELDS = [
   'healthScore',
   'healthBand',

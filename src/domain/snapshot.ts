@@ -1,4 +1,4 @@
-// The canonical snapshot (rules.md 1.2): what adapters produce and `compute` reads.
+// The canonical snapshot (docs/finance-rules.md §1.2): what adapters produce and `compute` reads.
 // Fields are typed loosely on purpose: a snapshot comes from a CRM or a file, and every
 // malformed value must end in a named rejection, never in an exception.
 
@@ -52,7 +52,7 @@ export interface Snapshot {
 }
 
 /**
- * Why a deal is left out. Four are rules.md 2; the others are partnersync's own, for deals too
+ * Why a deal is left out. Four are docs/finance-rules.md §2; the others are partnersync's own, for deals too
  * malformed to evaluate (see README, "How partnersync reads the rules", for the order). A
  * malformed touch or registration only drops that part, with a warning.
  */

@@ -1,4 +1,4 @@
-// Instants, local dates and calendar months in the program time zone (rules.md 2).
+// Instants, local dates and calendar months in the program time zone (docs/finance-rules.md §2).
 // Luxon does the time-zone work; results are memoised because the engine asks the same
 // questions millions of times.
 
@@ -227,7 +227,7 @@ export class TimeZone {
 
   /**
    * Parses an ISO-8601 timestamp. With an offset or `Z` it is an instant; a date alone means
-   * local midnight and a date-time without offset means local wall time (rules.md 2, Dates).
+   * local midnight and a date-time without offset means local wall time (docs/finance-rules.md §2, Dates).
    * Returns null for anything that is not a real date and time.
    */
   parse(text: string): number | null {
@@ -254,7 +254,7 @@ export class TimeZone {
   }
 }
 
-// ---- periods (rules.md 6) --------------------------------------------------------------------
+// ---- periods (docs/finance-rules.md §6) --------------------------------------------------------------------
 
 export type PeriodKind = 'month' | 'quarter' | 'year';
 

@@ -1,5 +1,5 @@
 // The HTTP API (docs/product.md "HTTP API"): createApp(deps) builds the express app without
-// listening, so tests drive it in-process. Roles follow product.md's table; every route but
+// listening, so tests drive it in-process. Roles follow docs/product.md's table; every route but
 // /healthz, /readyz and the signed webhook needs a bearer token (or a dashboard session), and
 // the API reads no body before the caller is authenticated (body-limits.ts).
 

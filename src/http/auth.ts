@@ -1,4 +1,4 @@
-// API tokens with roles (product.md "HTTP API"): PARTNERSYNC_TOKENS="viewer:TOKEN,finance:TOKEN,
+// API tokens with roles (docs/product.md "HTTP API"): PARTNERSYNC_TOKENS="viewer:TOKEN,finance:TOKEN,
 // admin:TOKEN", or with a name, "finance:ana:TOKEN" (issue 17: the name is who acted, recorded
 // with period closes and in the audit log; unnamed entries are "role#n"). Roles are ordered:
 // finance can do what a viewer can, admin what finance can. Tokens are compared in constant time

@@ -1,4 +1,4 @@
-// Ledger periods (rules.md 5): calendar months in the program time zone. Closing a month closes
+// Ledger periods (docs/finance-rules.md §5): calendar months in the program time zone. Closing a month closes
 // it and every earlier one; a closed month never changes, later differences for it are booked in
 // the oldest open month (ledger.ts). Closing takes the account lock, so it never races a sync's
 // posting.

@@ -15,7 +15,7 @@ import type { KeyBalance, LedgerInputs, LedgerKind, NewLedgerEntry, PeriodClose,
 
 export type { TargetEntry } from './types.ts';
 
-/** rules.md 4 payableAt: max(closedAt + holdDays, month start); fixed fees max(month start, onboardedAt) + holdDays. */
+/** docs/finance-rules.md §4 payableAt: max(closedAt + holdDays, month start); fixed fees max(month start, onboardedAt) + holdDays. */
 function payableAtOf(details: EngineDetails, i: number): number {
   const e = details.entries.entry(i);
   const start = details.tz.monthStart(e.month);
@@ -259,7 +259,7 @@ export function planLedger(input: PlanInput): LedgerPlan {
   return { entries, skipped };
 }
 
-/** One CLAWBACK_WINDOW_PASSED alert per deal and partner (rules.md 5 and 8), for finance. */
+/** One CLAWBACK_WINDOW_PASSED alert per deal and partner (docs/finance-rules.md §5 and 8), for finance. */
 export function clawbackAlerts(program: Program, tz: TimeZone, skipped: readonly SkippedDifference[]): Alert[] {
   const groups = new Map<string, SkippedDifference[]>();
   for (const s of skipped) {

@@ -13,7 +13,7 @@ import { NodeSqliteDatabase } from './sqlite-database.ts';
 
 export const DEFAULT_STORE_URL = 'sqlite:./data/partnersync.db';
 
-/** DATABASE_URL (environment) wins over `store.url` (config), as product.md says. */
+/** DATABASE_URL (environment) wins over `store.url` (config), as docs/product.md says. */
 export function resolveStoreUrl(configUrl: string | undefined, databaseUrl: string | undefined): string {
   return databaseUrl ?? configUrl ?? DEFAULT_STORE_URL;
 }

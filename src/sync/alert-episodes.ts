@@ -1,5 +1,5 @@
 // Alert episodes: an alert is one episode from the run that first raises it to the run that no
-// longer does. Sync mode adds HEALTH_DROPPED (rules.md 8) and CLAWBACK_WINDOW_PASSED (ledger.ts).
+// longer does. Sync mode adds HEALTH_DROPPED (docs/finance-rules.md §8) and CLAWBACK_WINDOW_PASSED (ledger.ts).
 // Critical partner alerts get one CRM task per episode, through the task outbox.
 
 import { DateTime } from 'luxon';
@@ -30,7 +30,7 @@ export function addBusinessDays(at: number, zone: string, n: number): number {
 }
 
 /**
- * HEALTH_DROPPED. Reading of rules.md 8 ("score fell by 15 or more since the last run"): the drop
+ * HEALTH_DROPPED. Reading of docs/finance-rules.md §8 ("score fell by 15 or more since the last run"): the drop
  * is measured against the score stored by the previous run; once raised, the episode keeps that
  * score as its baseline and stays open while the score is still 15 or more below it (so an
  * unchanged CRM keeps the alert instead of dropping it on the next run).
@@ -111,7 +111,7 @@ export interface EpisodeInput {
 
 export interface EpisodePlan {
   changes: AlertChanges;
-  /** Every open alert after this run, sorted (rules.md 8 order). */
+  /** Every open alert after this run, sorted (docs/finance-rules.md §8 order). */
   alerts: Alert[];
 }
 

@@ -36,14 +36,16 @@ export function parseSnapshotText(text: string, source: string): Snapshot {
     throw new ComputeInputError(`${source}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ComputeInputError(`${source}: must be a JSON object with "partners" and "deals" arrays (rules.md 1.2)`);
+    throw new ComputeInputError(
+      `${source}: must be a JSON object with "partners" and "deals" arrays (docs/finance-rules.md §1.2)`,
+    );
   }
   const { partners, deals } = raw as { partners?: unknown; deals?: unknown };
   const missing = [
     ...(Array.isArray(partners) ? [] : ['"partners" must be an array']),
     ...(Array.isArray(deals) ? [] : ['"deals" must be an array']),
   ];
-  if (missing.length > 0) throw new ComputeInputError(`${source}: ${missing.join('; ')} (rules.md 1.2)`);
+  if (missing.length > 0) throw new ComputeInputError(`${source}: ${missing.join('; ')} (docs/finance-rules.md §1.2)`);
   const notObject = (deals as unknown[]).findIndex((d) => d === null || typeof d !== 'object' || Array.isArray(d));
   if (notObject >= 0) throw new ComputeInputError(`${source}: deals[${notObject}] must be an object`);
   const badPartner = (partners as unknown[]).findIndex((p) => p === null || typeof p !== 'object' || Array.isArray(p));

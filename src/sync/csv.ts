@@ -6,7 +6,7 @@
 // Unicode space, zero-width ones and the byte-order mark included. Full-width signs (＝ ＋)
 // are left alone: LibreOffice 7.4 does not evaluate them. Two shapes stay as written because
 // they cannot call anything and finance needs them verbatim: plain numbers (negative amounts
-// such as "-120.00") and the fixed-fee keys posted before rules.md named them fee:{partnerId}:
+// such as "-120.00") and the fixed-fee keys posted before docs/finance-rules.md named them fee:{partnerId}:
 // {period} ("-:p05:2026-01", made of id characters only), so closed months export unchanged.
 
 import { stringify } from 'csv-stringify/sync';

@@ -1,4 +1,4 @@
-// What the sync use cases receive (architecture.md habit 5): one deps object, fakes in tests.
+// What the sync use cases receive (docs/architecture.md habit 5): one deps object, fakes in tests.
 
 import type { LoadedConfig } from '../config/load.ts';
 import type { CrmAdapter } from '../crm/port.ts';

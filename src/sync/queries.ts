@@ -41,7 +41,7 @@ export interface PartnerView {
   name: string;
   recipe: string | null;
   ownerId: string | null;
-  /** The engine's figures from the last sync (rules.md 9 partner entry), null before any. */
+  /** The engine's figures from the last sync (docs/finance-rules.md §9 partner entry), null before any. */
   latest: PartnerOut | null;
   updatedAt: string | null;
   /** openedAt: ISO 8601, like every timestamp the API returns. */

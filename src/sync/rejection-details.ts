@@ -17,7 +17,7 @@ export function timestampDetails(
   const lines: string[] = [];
   for (const d of deals) {
     if (!ids.has(d.id)) continue;
-    // an open deal's close date is an expectation the engine ignores (rules.md 2)
+    // an open deal's close date is an expectation the engine ignores (docs/finance-rules.md §2)
     const fields = d.stage === 'open' ? (['createdAt'] as const) : (['createdAt', 'closedAt'] as const);
     for (const field of fields) {
       const value = d[field];
@@ -43,7 +43,7 @@ const shown = (v: unknown): string => (v === null || v === undefined || v === ''
 
 /**
  * One line of detail per rejection: the value the deal holds and the fix. Rejections are the
- * engine's (rules.md 2, docs/finance-rules.md); the detail only re-reads the cached deal.
+ * engine's (docs/finance-rules.md §2, docs/finance-rules.md); the detail only re-reads the cached deal.
  */
 export function rejectionDetails(
   deals: readonly SnapshotDeal[],

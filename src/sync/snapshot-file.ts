@@ -1,4 +1,4 @@
-// `partnersync snapshot`: the canonical snapshot (rules.md 1.2) that `compute` reads, either
+// `partnersync snapshot`: the canonical snapshot (docs/finance-rules.md §1.2) that `compute` reads, either
 // pulled from the CRM now (a full pull held in memory; the store is not touched) or read from
 // the snapshot cache of the last sync.
 

@@ -256,7 +256,7 @@ describe('mapping validation', () => {
     expect(() => hubspotFieldMap(activeCrm(loadConfigFile('config/examples/hubspot.yaml')).settings)).not.toThrow();
   });
 
-  it('accepts the product.md example', () => {
+  it('accepts the docs/product.md example', () => {
     expect(
       issues(
         '  mappings:\n    deal.sourcePartnerId: { field: partner_source }\n    deal.recipe: { field: lead_source_detail, values: { "Partner referral": referral } }\n',

@@ -162,7 +162,7 @@ const cases: [string, SnapshotPartner[], SnapshotDeal[], string[]][] = [
   ],
 ];
 
-describe('alerts (rules.md 8)', () => {
+describe('alerts (docs/finance-rules.md §8)', () => {
   it.each(cases)('%s', (name, partners, deals, expected) => {
     const r = run(program, partners, deals, asOf);
     // compare the codes this case is about (named in its title); others have their own cases

@@ -104,7 +104,7 @@ describe('touches', () => {
         touches: [
           { partnerId: 'p2', at: '2026-01-15T00:00:00Z' },
           { partnerId: 'p2', at: '2026-01-03T00:00:00Z' },
-          { partnerId: 'p1', at: '2026-01-01T00:00:00Z' }, // the source: its time comes from rules.md 3
+          { partnerId: 'p1', at: '2026-01-01T00:00:00Z' }, // the source: its time comes from docs/finance-rules.md §3
           { partnerId: 'p3', at: '2026-02-01T00:00:01Z' }, // after close
         ],
       }),

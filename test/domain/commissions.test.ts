@@ -222,7 +222,7 @@ describe('caps, flat bands and fixed fees', () => {
   });
 });
 
-describe('entry keys (rules.md 4 and 9)', () => {
+describe('entry keys (docs/finance-rules.md §4 and 9)', () => {
   it('keys fixed fees fee:{partnerId}:{period} and sorts them among deal keys in ordinal order', () => {
     const won = (id: string, partnerId: string) =>
       deal(id, { sourcePartnerId: partnerId, amount: '1000.00', closedAt: '2026-01-20T12:00:00Z' });

@@ -57,7 +57,7 @@ const deals = [
 ];
 const asOf = '2026-03-20T00:00:00Z';
 
-describe('partner KPIs (rules.md 6)', () => {
+describe('partner KPIs (docs/finance-rules.md §6)', () => {
   const r = run(program, partners, deals, asOf, '2026-03');
 
   it('computes every partner KPI for the window', () => {
@@ -152,7 +152,7 @@ describe('partner KPIs (rules.md 6)', () => {
   });
 });
 
-describe('health, tier and fit (rules.md 7)', () => {
+describe('health, tier and fit (docs/finance-rules.md §7)', () => {
   it('scores the components with the exact values and rounds once', () => {
     const r = run(program, partners, deals, asOf);
     // revenue 100 × 1500/10000 = 15; activity 18 days → 85; conversion 2/3 ÷ 0.5 → 100;

@@ -5,7 +5,7 @@ import { deal, makeProgram, partner, run } from '../helpers/program.ts';
 const program = makeProgram({ exchangeRates: { EUR: '1.1' } });
 const asOf = '2026-03-15T00:00:00Z';
 
-describe('rejected deals (rules.md 2), first matching reason in order', () => {
+describe('rejected deals (docs/finance-rules.md §2), first matching reason in order', () => {
   it.each([
     ['missing amount', { amount: undefined }, 'AMOUNT_INVALID'],
     ['null amount', { amount: null }, 'AMOUNT_INVALID'],

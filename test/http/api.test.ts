@@ -13,7 +13,7 @@ type Who = 'none' | 'bad' | 'viewer' | 'finance' | 'admin';
 const token = (who: Who): string | undefined =>
   who === 'none' ? undefined : who === 'bad' ? 'not-a-valid-token-at-all' : TOKENS[who];
 
-// every route of product.md with the lowest role it needs ('open' = no token)
+// every route of docs/product.md with the lowest role it needs ('open' = no token)
 const ROUTES: { method: 'GET' | 'POST'; path: string; need: 'open' | 'viewer' | 'finance' | 'admin' }[] = [
   { method: 'GET', path: '/healthz', need: 'open' },
   { method: 'GET', path: '/readyz', need: 'open' },

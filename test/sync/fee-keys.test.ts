@@ -1,4 +1,4 @@
-// Fixed-fee keys moved from "-:{partnerId}:{period}" to "fee:{partnerId}:{period}" (rules.md 4,
+// Fixed-fee keys moved from "-:{partnerId}:{period}" to "fee:{partnerId}:{period}" (docs/finance-rules.md §4,
 // issue 16 finding 4). A ledger posted before the change keeps its keys: an upgrade posts
 // nothing, closed months export byte for byte as before, and a later difference is posted under
 // the new key against the balance of the old one (one key, never an accrual-plus-reversal pair).

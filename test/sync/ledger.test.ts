@@ -1,4 +1,4 @@
-// Ledger scenarios (rules.md 5) on SQLite and PostgreSQL: accruals, adjustments before and after a
+// Ledger scenarios (docs/finance-rules.md §5) on SQLite and PostgreSQL: accruals, adjustments before and after a
 // period close, clawbacks inside and outside clawbackDays, deleted deals, partner changes,
 // exchange-rate changes, registration expiry, idempotent re-runs, HEALTH_DROPPED.
 

@@ -1,4 +1,4 @@
-// `partnersync compute`: offline computation from a snapshot file (rules.md 9).
+// `partnersync compute`: offline computation from a snapshot file (docs/finance-rules.md §9).
 
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
@@ -62,7 +62,7 @@ export function registerCompute(program: Command, ctx: CliContext): void {
     .command('compute')
     .description('Compute attribution, commissions, KPIs, health and alerts from a snapshot file (offline)')
     .option('--config <file>', 'config file (default: $PARTNERSYNC_CONFIG, then config/partnersync.yaml)')
-    .requiredOption('--snapshot <file>', 'snapshot JSON (rules.md 1.2)')
+    .requiredOption('--snapshot <file>', 'snapshot JSON (docs/finance-rules.md §1.2)')
     .option('--as-of <iso>', 'instant to compute as of (default: now, to the second)')
     .option('--period <P>', 'KPI window: YYYY-MM, YYYY-Qn or YYYY (default: the month of --as-of)')
     .option('--out <dir>', 'directory for result.json and commissions.csv', 'out')

@@ -1,4 +1,4 @@
-// `partnersync snapshot --out F`: the canonical snapshot (rules.md 1.2) that `compute` reads.
+// `partnersync snapshot --out F`: the canonical snapshot (docs/finance-rules.md §1.2) that `compute` reads.
 // Default: pulled from the CRM now (the snapshot cache is not touched); --from-cache: the last sync's cache.
 
 import { writeFileSync } from 'node:fs';
@@ -20,7 +20,9 @@ interface SnapshotOptions {
 export function registerSnapshot(program: Command, ctx: CliContext): void {
   program
     .command('snapshot')
-    .description('Write the canonical snapshot of the CRM (rules.md 1.2), readable by `partnersync compute`')
+    .description(
+      'Write the canonical snapshot of the CRM (docs/finance-rules.md §1.2), readable by `partnersync compute`',
+    )
     .option('--config <file>', 'config file (default: $PARTNERSYNC_CONFIG, then config/partnersync.yaml)')
     .requiredOption('--out <file>', 'snapshot JSON file to write')
     .option('--from-cache', "read the last sync's snapshot cache instead of the CRM")

@@ -1,4 +1,4 @@
-// Canonical fields ↔ HubSpot properties. Every canonical field has a default property (product.md
+// Canonical fields ↔ HubSpot properties. Every canonical field has a default property (docs/product.md
 // "CRM fields"): HubSpot's own for the standard ones (amount, dealstage, …), partnersync's for the
 // rest. `crm.mappings` may point any canonical field at another property, with a value map
 // (CRM value → canonical value) for enumerations. Validation here is HubSpot-specific and names

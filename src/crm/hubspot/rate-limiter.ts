@@ -1,4 +1,4 @@
-// Our own client-side limiter (crm-facts.md: the SDK's is process-wide and ignores DAILY). A
+// Our own client-side limiter (docs/crm-notes.md: the SDK's is process-wide and ignores DAILY). A
 // sliding-window log, as HubSpot counts: at most `max` requests started in any `windowMs`.
 // Callers queue in order; a 429 answer can `pause` everyone for a while.
 

@@ -1,7 +1,7 @@
-// HubSpot records → partnersync's canonical records (rules.md 1.2 plus what our result fields
+// HubSpot records → partnersync's canonical records (docs/finance-rules.md §1.2 plus what our result fields
 // hold now). Values stay as the CRM holds them where the engine judges them (amount text,
 // ratings, ids); dates become instants (a date without a time is local midnight in the program
-// time zone, rules.md 2).
+// time zone, docs/finance-rules.md §2).
 
 import type { SnapshotRegistration, SnapshotTouch, Stage } from '../../domain/snapshot.ts';
 import { formatInstant, type TimeZone } from '../../domain/time.ts';

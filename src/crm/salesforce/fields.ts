@@ -1,4 +1,4 @@
-// The partnersync fields in Salesforce (product.md "CRM fields"): one entry per canonical field,
+// The partnersync fields in Salesforce (docs/product.md "CRM fields"): one entry per canonical field,
 // with its default API name on Opportunity or Account, how reps may use it (field-level
 // security), and the Tooling API definition `provision` creates. `crm.mappings` can point a
 // canonical field at an existing field (with a value map); then that field is read and written

@@ -106,7 +106,7 @@ export function parseSalesforceDateTime(text: string): number | null {
 
 /**
  * A date or dateTime value as an ISO instant: a dateTime as is, a date (CloseDate, a mapped Date
- * field) as local midnight in the program time zone (rules.md 2). Unreadable text is kept as
+ * field) as local midnight in the program time zone (docs/finance-rules.md §2). Unreadable text is kept as
  * it is, so the engine rejects the deal with a named reason rather than losing the value.
  */
 export function toInstant(value: string | null, tz: TimeZone): string | null {

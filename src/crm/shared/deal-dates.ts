@@ -1,5 +1,5 @@
 // Dates on deals read from a CRM are believed only within the years 1900–2200: a close date of
-// 0026-03-01 or 2206-03-01 is a typing mistake, not a date (rules.md reads any year 0000–9999,
+// 0026-03-01 or 2206-03-01 is a typing mistake, not a date (docs/finance-rules.md reads any year 0000–9999,
 // so compute alone would book it). Such a value is handed on marked, as text no date parser
 // reads: the engine leaves the deal out as TIMESTAMP_INVALID, like any other unreadable date,
 // and the run report names the field and the value (sync/rejection-details.ts).

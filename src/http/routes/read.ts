@@ -1,4 +1,4 @@
-// Viewer routes: runs, partners, recipes, KPIs (product.md "HTTP API").
+// Viewer routes: runs, partners, recipes, KPIs (docs/product.md "HTTP API").
 
 import { Router } from 'express';
 import { z } from 'zod';

@@ -78,7 +78,7 @@ export interface PartnerRow {
   attributed: string;
   attributed365: string;
   pipeline: string;
-  /** The 365-day conversion sample (rules.md 7), 4 dp; null below the minimum sample. */
+  /** The 365-day conversion sample (docs/finance-rules.md §7), 4 dp; null below the minimum sample. */
   winRate365: number | null;
   lastActivityAt: string | null;
   openAlerts: number;
@@ -132,7 +132,7 @@ export function partnerRows(deps: AppDeps, c: Current, open: readonly AlertEpiso
 
 // ---- alerts ---------------------------------------------------------------------------------
 
-/** Open alert episodes of the last sync, in the rules.md 8 order (severity, code, partner, deal, recipe). */
+/** Open alert episodes of the last sync, in the docs/finance-rules.md §8 order (severity, code, partner, deal, recipe). */
 export async function openAlerts(deps: AppDeps, account: string): Promise<AlertEpisode[]> {
   const open = await deps.store.openEpisodes(account);
   const asAlert = (e: AlertEpisode): Alert => ({

@@ -79,7 +79,7 @@ export class HistoryCache {
   async #compute(o: HistoryRequest): Promise<KpiHistory> {
     const cache = await o.store.loadCache(o.account);
     const months: MonthKpis[] = [];
-    // months start at year 0000 (rules.md's dates): a period early in year 0000 has a shorter history
+    // months start at year 0000 (docs/finance-rules.md's dates): a period early in year 0000 has a shorter history
     for (let m = Math.max(0, o.lastMonth - HISTORY_MONTHS + 1); m <= o.lastMonth; m++) {
       const { result } = computeResult(o.config.program, cache, { asOf: o.asOf, period: monthPeriod(m) });
       this.computations++;

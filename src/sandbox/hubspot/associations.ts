@@ -1,5 +1,5 @@
 // Associations v4 storage: both directions of every link, each with its type ids. Changing a
-// link never touches the records' modified dates (crm-facts.md: associations do not bump
+// link never touches the records' modified dates (docs/crm-notes.md: associations do not bump
 // hs_lastmodifieddate), which is the trap connectors must handle with a periodic re-read.
 
 import { associationType, type HsObjectType } from './object-types.ts';

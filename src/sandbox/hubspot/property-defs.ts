@@ -1,5 +1,5 @@
 // Property definitions of the HubSpot sandbox: the standard deal, company and task properties a
-// connector reads, partnersync's own (product.md field table, `--fields provisioned`), the
+// connector reads, partnersync's own (docs/product.md field table, `--fields provisioned`), the
 // type/fieldType rules and the API shape of a property.
 // https://developers.hubspot.com/docs/api-reference/crm-properties-v3/guide
 
@@ -195,7 +195,7 @@ const STANDARD: Readonly<Record<HsObjectType, readonly Spec[]>> = {
   ],
 };
 
-/** partnersync's properties (product.md "CRM fields"), with the seed's option lists filled later. */
+/** partnersync's properties (docs/product.md "CRM fields"), with the seed's option lists filled later. */
 const PARTNERSYNC: Readonly<Record<'deals' | 'companies', readonly Spec[]>> = {
   deals: [
     ['partner_source', 'Partner source', 'enumeration', 'select'],

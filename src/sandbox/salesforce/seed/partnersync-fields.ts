@@ -1,4 +1,4 @@
-// The custom fields partnersync provisions in Salesforce (product.md "CRM fields"), as Tooling API
+// The custom fields partnersync provisions in Salesforce (docs/product.md "CRM fields"), as Tooling API
 // CustomField bodies. The sandbox creates them in `--fields provisioned` mode, so a seeded org
 // looks like one partnersync has already set up; `bare` mode leaves them to `provision`.
 
