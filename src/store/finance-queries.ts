@@ -17,6 +17,7 @@ import type {
 import type { Fence } from '../ledger/port.ts';
 import type { LedgerEntry, NewLedgerEntry } from '../ledger/types.ts';
 import { assertFence } from './fence.ts';
+import { ledgerEntryRow } from './ledger-rows.ts';
 import type { Database, ManualAdjustmentRow, PayoutLineRow, PayoutRunRow } from './schema.ts';
 
 const num = (v: bigint | number | string): number => (typeof v === 'number' ? v : Number(v));
@@ -92,29 +93,7 @@ async function appendEntry(
     .executeTakeFirst();
   const seq = (max?.seq == null ? 0 : num(max.seq)) + 1;
   const posted: LedgerEntry = { ...e, id: randomUUID(), seq, runId, postedAt: at };
-  await trx
-    .insertInto('ledger_entries')
-    .values({
-      id: posted.id,
-      account,
-      seq,
-      run_id: runId,
-      key: e.key,
-      kind: e.kind,
-      period: e.period,
-      original_period: e.originalPeriod,
-      partner_id: e.partnerId,
-      partner_name: e.partnerName,
-      deal_id: e.dealId,
-      deal_name: e.dealName,
-      amount: e.amount,
-      payable_at: e.payableAt,
-      payable_on: e.payableOn,
-      reason: e.reason,
-      inputs: JSON.stringify(e.inputs),
-      posted_at: at,
-    })
-    .execute();
+  await trx.insertInto('ledger_entries').values(ledgerEntryRow(account, posted)).execute();
   return posted;
 }
 

@@ -11,6 +11,7 @@ import { LedgerMovedError } from '../ledger/errors.ts';
 import type { Fence, LedgerVersion, LedgerView } from '../ledger/port.ts';
 import type { AccountLock, LockMode } from './account-lock.ts';
 import { assertFence } from './fence.ts';
+import { ledgerEntryRow } from './ledger-rows.ts';
 import { appendAudit, auditEntries } from './audit-queries.ts';
 import type { FinanceStore } from '../ledger/finance-port.ts';
 import { FinanceQueries } from './finance-queries.ts';
@@ -738,28 +739,7 @@ export class KyselyStore implements Store {
       for (const part of chunks(posted)) {
         await trx
           .insertInto('ledger_entries')
-          .values(
-            part.map((e) => ({
-              id: e.id,
-              account,
-              seq: e.seq,
-              run_id: runId,
-              key: e.key,
-              kind: e.kind,
-              period: e.period,
-              original_period: e.originalPeriod,
-              partner_id: e.partnerId,
-              partner_name: e.partnerName,
-              deal_id: e.dealId,
-              deal_name: e.dealName,
-              amount: e.amount,
-              payable_at: e.payableAt,
-              payable_on: e.payableOn,
-              reason: e.reason,
-              inputs: JSON.stringify(e.inputs),
-              posted_at: at,
-            })),
-          )
+          .values(part.map((e) => ledgerEntryRow(account, e)))
           .execute();
       }
       return posted;

@@ -4,30 +4,17 @@
 // in the sandbox CRM with status submitted → a rep approves it in the sandbox → after the next
 // sync the partner sees "approved" and has an e-mail.
 
-import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPartnerService, type CrmName } from './harness.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const IN_CI = process.env['CI'] === 'true';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-gpu',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-dev-shm-usage',
-];
+import { CHROMIUM, HAVE_CHROMIUM, IN_CI, CHROMIUM_ARGS } from '../helpers/chromium.ts';
 
 describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('a partner in headless Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
     if (!HAVE_CHROMIUM) throw new Error(`CI=true but Chromium is missing at ${CHROMIUM}`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
   afterAll(async () => {
     await browser.close();

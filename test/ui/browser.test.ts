@@ -5,7 +5,7 @@
 // Screenshots go to test-results/ui/. Without Chromium the suite is skipped, except in CI
 // (CI=true), where it fails.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,21 +14,9 @@ import type { PartnerOut } from '../../src/domain/engine.ts';
 import { GRAPHIC_PAIRS, PALETTE, TEXT_PAIRS } from '../../src/http/ui/palette.ts';
 import { A11Y_CHECKS, CONTRAST_CHECK, contrastRatio, FOCUSED, type Focused } from './page-checks.ts';
 import { EVIL_NAME, PORTAL_ID, startUiService, TOKENS, type UiService } from './ui-service.ts';
+import { CHROMIUM, HAVE_CHROMIUM, IN_CI, CHROMIUM_ARGS } from '../helpers/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const IN_CI = process.env['CI'] === 'true';
 const SHOTS = path.resolve('test-results/ui');
-// --disable-dev-shm-usage: containers often give /dev/shm 64 MB, too little for a full-page screenshot
-const ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-gpu',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-dev-shm-usage',
-];
 
 interface Kpis {
   period: { label: string };
@@ -111,7 +99,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the dashboard in headless Chromium', 
       throw new Error(`CI=true but ${CHROMIUM} is missing: .ci/chromium.sh installs Debian's chromium`);
     mkdirSync(SHOTS, { recursive: true });
     svc = await startUiService();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
   afterAll(async () => {
     await browser.close();
@@ -459,7 +447,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the page checks themselves', () => {
   it('report what they look for on a page that gets it wrong', async () => {
     if (!HAVE_CHROMIUM)
       throw new Error(`CI=true but ${CHROMIUM} is missing: .ci/chromium.sh installs Debian's chromium`);
-    const b = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    const b = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     try {
       const page = await b.newPage();
       await page.setContent(`<html><head><title>bad</title></head><body><main><h1>One</h1><h3>Skipped</h3><h1>Two</h1>

@@ -2,7 +2,7 @@
 // approve → payout run → approve → mark paid. Neither sees an approve button for what they
 // proposed or created themselves; the ledger reconciles afterwards.
 
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -14,17 +14,8 @@ import { startService, type Service } from '../../src/main.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { runSync } from '../../src/sync/run-sync.ts';
 import { PROGRAM_YAML, seedCrm, testConfig, TestClock } from '../sync/helpers.ts';
+import { CHROMIUM, HAVE_CHROMIUM, IN_CI, CHROMIUM_ARGS } from '../helpers/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const IN_CI = process.env['CI'] === 'true';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--no-first-run',
-  '--disable-background-networking',
-];
 const ANA = 'finance-ana-browser-0123456789';
 const BEN = 'finance-ben-browser-0123456789';
 
@@ -64,7 +55,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('finance in the dashboard', () => {
       scheduler: false,
       crm: fake,
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
   afterAll(async () => {
     await browser.close();

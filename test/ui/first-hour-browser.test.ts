@@ -1,27 +1,16 @@
 // The dashboard parts of issue 17 ("the first hour") in headless Chromium: ledger periods with
 // who closed them, rejected deals with their fix and CRM links. Without Chromium the suite is skipped, except in CI (CI=true), where it fails.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { A11Y_CHECKS } from './page-checks.ts';
 import { deal } from '../sync/helpers.ts';
 import { PORTAL_ID, seedUiProgram, startUiService, TOKENS, type UiService } from './ui-service.ts';
+import { CHROMIUM, HAVE_CHROMIUM, IN_CI, CHROMIUM_ARGS } from '../helpers/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const IN_CI = process.env['CI'] === 'true';
 const SHOTS = path.resolve('test-results/ui');
-const ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-gpu',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-dev-shm-usage',
-];
 /** A named finance token beside the unnamed test tokens. */
 const ANA = 'ana-finance-token-0123456789';
 
@@ -68,7 +57,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the first hour, in the dashboard', ()
         PARTNERSYNC_TOKENS: `viewer:${TOKENS.viewer},finance:${TOKENS.finance},admin:${TOKENS.admin},finance:ana:${ANA}`,
       },
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
   afterAll(async () => {
     await browser.close();

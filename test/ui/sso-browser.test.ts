@@ -3,7 +3,6 @@
 // claim (the highest wins), a user without a mapped role refused with a page that says why, logout
 // through the provider's end-session endpoint, token sign-in switched off, and the audit log.
 
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
@@ -11,10 +10,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secrets } from '../../src/config/secrets.ts';
 import { startUiService, type UiService } from './ui-service.ts';
+import { CHROMIUM, HAVE_CHROMIUM, IN_CI } from '../helpers/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const IN_CI = process.env['CI'] === 'true';
 const CLIENT_SECRET = 'oidc-client-secret-for-tests-0123456789';
 
 const GROUPS: Readonly<Record<string, string[]>> = {
