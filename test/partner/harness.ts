@@ -30,7 +30,7 @@ import {
   type SimplePublicObjectInputForCreate as DealInput,
 } from '@hubspot/api-client/lib/codegen/crm/deals/index.js';
 import { adapterFor, VERSION } from '../crm/salesforce/helpers.ts';
-import { sdk } from '../sandbox/helpers.ts';
+import { salesforceToken, sdk } from '../sandbox/helpers.ts';
 import { SmtpReceiver } from '../notify/receivers.ts';
 
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
@@ -180,10 +180,12 @@ export async function startPartnerService(
       ),
     };
     adapter = adapterFor(sandbox.url, config);
+    // the Salesforce sandbox takes only tokens it issued: the rep's edits sign in like any client
+    const repToken = await salesforceToken(sandbox.url);
     decide = async (dealId, status, reason) => {
       const res = await fetch(`${sandbox.url}/services/data/v${VERSION}/sobjects/Opportunity/${dealId}`, {
         method: 'PATCH',
-        headers: { Authorization: 'Bearer rep', 'content-type': 'application/json' },
+        headers: { Authorization: `Bearer ${repToken}`, 'content-type': 'application/json' },
         body: JSON.stringify({
           Deal_Reg_Status__c: status,
           Deal_Reg_Reason__c: reason,
@@ -198,7 +200,7 @@ export async function startPartnerService(
     const create = async (object: string, record: Record<string, unknown>): Promise<string> => {
       const res = await fetch(`${sandbox.url}/services/data/v${VERSION}/sobjects/${object}`, {
         method: 'POST',
-        headers: { Authorization: 'Bearer rep', 'content-type': 'application/json' },
+        headers: { Authorization: `Bearer ${repToken}`, 'content-type': 'application/json' },
         body: JSON.stringify(record),
       });
       if (res.status >= 300) throw new Error(`rep create ${object}: ${res.status} ${await res.text()}`);
@@ -207,7 +209,7 @@ export async function startPartnerService(
     demotePartner = async (partnerId) => {
       const res = await fetch(`${sandbox.url}/services/data/v${VERSION}/sobjects/Account/${partnerId}`, {
         method: 'PATCH',
-        headers: { Authorization: 'Bearer rep', 'content-type': 'application/json' },
+        headers: { Authorization: `Bearer ${repToken}`, 'content-type': 'application/json' },
         body: JSON.stringify({ Type: 'Customer - Direct' }),
       });
       if (res.status >= 300) throw new Error(`rep demote: ${res.status} ${await res.text()}`);
