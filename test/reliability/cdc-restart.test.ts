@@ -121,7 +121,7 @@ describe('serve killed while change events flow', () => {
       'serve to listen',
       () => {
         if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}:\n${out}`);
-        const m = /partnersync serving on (http:\/\/[^\s]+) /.exec(out);
+        const m = /partnersync listening on \S+ .*?: API (http:\/\/[^\s]+)\/v1,/.exec(out);
         return m?.[1] === undefined ? null : { child, url: m[1], output: () => out };
       },
       30_000,
