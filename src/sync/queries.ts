@@ -1,10 +1,11 @@
 // Read-side use cases for the HTTP API and the CLI: runs, partners with their latest results,
 // KPIs for a period from the cached snapshot. Small and typed; they never call the CRM.
 
-import { computeResult, type ComputeResult, type PartnerOut } from '../domain/engine.ts';
+import type { ComputeResult, PartnerOut } from '../domain/engine.ts';
 import { monthLabel, monthPeriod, parsePeriod, TimeZone, type Period } from '../domain/time.ts';
 import type { AlertEpisode, RunRecord } from '../store/store.ts';
 import { LedgerInputError } from './accounts.ts';
+import { computeKpisOffLoop } from './engine-pool.ts';
 import type { StoreDeps } from './deps.ts';
 
 export function listRuns(deps: Pick<StoreDeps, 'store'>, account: string, limit = 50): Promise<RunRecord[]> {
@@ -96,7 +97,7 @@ export async function recipeFlags(deps: StoreDeps, account: string): Promise<Rec
     firstMonth: first,
     months: FLAG_WINDOW_MONTHS,
   };
-  const { result } = computeResult(deps.config.program, await deps.store.loadCache(account), { asOf, period });
+  const result = await computeKpisOffLoop(deps.config.program, await deps.store.loadCache(account), { asOf, period });
   return {
     window,
     recipes: new Map(
@@ -117,7 +118,7 @@ export async function kpis(deps: StoreDeps, account: string, periodText?: string
       : parsePeriod(periodText);
   if (period === null) throw new LedgerInputError(`period "${periodText ?? ''}" is not YYYY-MM, YYYY-Qn or YYYY`);
   const cache = await deps.store.loadCache(account);
-  const { result } = computeResult(deps.config.program, cache, { asOf, period });
+  const result = await computeKpisOffLoop(deps.config.program, cache, { asOf, period });
   return {
     asOf: result.asOf,
     currency: result.currency,
