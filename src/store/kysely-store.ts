@@ -3,6 +3,7 @@
 // (open-store.ts). Money is bigint minor units in BIGINT columns; instants are ms since the epoch.
 
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { SnapshotTouch } from '../domain/snapshot.ts';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { PullPage, PulledDeal, PulledPartner } from '../domain/records.ts';
@@ -44,6 +45,8 @@ import type {
   AlertEpisode,
   CachedRecords,
   OutboxTask,
+  PartnerPageQuery,
+  PartnerPageRow,
   PartnerState,
   PullState,
   RunRecord,
@@ -68,6 +71,17 @@ function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
 }
 
 const parseObject = (text: string): Record<string, unknown> => JSON.parse(text) as Record<string, unknown>;
+
+/** Health band and earned tier of a stored PartnerOut, for the list filters (issue 21). */
+function partnerBand(result: unknown): string | null {
+  const band = (result as { health?: { band?: unknown } } | null)?.health?.band;
+  return typeof band === 'string' ? band : null;
+}
+
+function partnerTier(result: unknown): string | null {
+  const tier = (result as { tier?: unknown } | null)?.tier;
+  return typeof tier === 'string' ? tier : null;
+}
 
 function withoutWritten<T extends { written: unknown }>(r: T): Omit<T, 'written'> {
   const rest: Partial<T> = { ...r };
@@ -342,6 +356,7 @@ export class KyselyStore implements Store {
               account,
               id: p.id,
               name: p.name ?? null,
+              recipe: p.recipe ?? null,
               record: JSON.stringify(withoutWritten(p)),
               written: JSON.stringify(p.written),
               seen_pull: state.pullId,
@@ -351,6 +366,7 @@ export class KyselyStore implements Store {
           .onConflict((oc) =>
             oc.columns(['account', 'id']).doUpdateSet((eb) => ({
               name: eb.ref('excluded.name'),
+              recipe: eb.ref('excluded.recipe'),
               record: eb.ref('excluded.record'),
               written: eb.ref('excluded.written'),
               seen_pull: eb.ref('excluded.seen_pull'),
@@ -804,6 +820,38 @@ export class KyselyStore implements Store {
     return rows.map(episodeFromRow);
   }
 
+  async partnerPage(account: string, query: PartnerPageQuery): Promise<PartnerPageRow[]> {
+    let q = this.db
+      .selectFrom('cached_partners as cp')
+      .leftJoin('partner_state as ps', (j) =>
+        j.onRef('ps.account', '=', 'cp.account').onRef('ps.partner_id', '=', 'cp.id'),
+      )
+      .select(['cp.record', 'ps.partner_id', 'ps.health_score', 'ps.result', 'ps.run_id', 'ps.updated_at'])
+      .where('cp.account', '=', account);
+    if (query.after !== undefined) q = q.where('cp.id', '>', query.after);
+    if (query.recipe !== undefined) q = q.where('cp.recipe', '=', query.recipe);
+    if (query.band !== undefined) q = q.where('ps.band', '=', query.band);
+    if (query.tier !== undefined) q = q.where('ps.tier', '=', query.tier);
+    if (query.q !== undefined) {
+      const pattern = `%${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      q = q.where(sql<boolean>`lower(cp.id || ' ' || coalesce(cp.name, cp.id)) like ${pattern} escape '\\'`);
+    }
+    const rows = await q.orderBy('cp.id').limit(query.limit).execute();
+    return rows.map((r) => ({
+      partner: JSON.parse(r.record) as Omit<PulledPartner, 'written'>,
+      state:
+        r.partner_id === null || r.result === null || r.run_id === null || r.updated_at === null
+          ? null
+          : {
+              partnerId: r.partner_id,
+              healthScore: numOrNull(r.health_score),
+              result: JSON.parse(r.result) as unknown,
+              runId: r.run_id,
+              updatedAt: toNum(r.updated_at),
+            },
+    }));
+  }
+
   async partnerStates(account: string): Promise<PartnerState[]> {
     const rows = await this.db
       .selectFrom('partner_state')
@@ -871,6 +919,8 @@ export class KyselyStore implements Store {
               partner_id: s.partnerId,
               health_score: s.healthScore,
               result: JSON.stringify(s.result),
+              band: partnerBand(s.result),
+              tier: partnerTier(s.result),
               run_id: c.runId,
               updated_at: c.at,
             })),
@@ -879,6 +929,8 @@ export class KyselyStore implements Store {
             oc.columns(['account', 'partner_id']).doUpdateSet((eb) => ({
               health_score: eb.ref('excluded.health_score'),
               result: eb.ref('excluded.result'),
+              band: eb.ref('excluded.band'),
+              tier: eb.ref('excluded.tier'),
               run_id: eb.ref('excluded.run_id'),
               updated_at: eb.ref('excluded.updated_at'),
             })),

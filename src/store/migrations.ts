@@ -395,6 +395,39 @@ const v008: Migration = {
   },
 };
 
+/**
+ * Issue 21: columns the paged partner list filters on in the store (recipe on the cached
+ * partner, band and tier of the last run's result), filled from the JSON already stored.
+ */
+const v010: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('cached_partners').addColumn('recipe', 'text').execute();
+    await db.schema.alterTable('partner_state').addColumn('band', 'text').execute();
+    await db.schema.alterTable('partner_state').addColumn('tier', 'text').execute();
+    const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+    const partners = await sql<{ account: string; id: string; record: string }>`
+      select account, id, record from cached_partners`.execute(db);
+    for (const r of partners.rows) {
+      const recipe = text((JSON.parse(r.record) as { recipe?: unknown }).recipe);
+      await sql`update cached_partners set recipe = ${recipe} where account = ${r.account} and id = ${r.id}`.execute(
+        db,
+      );
+    }
+    const states = await sql<{ account: string; partner_id: string; result: string }>`
+      select account, partner_id, result from partner_state`.execute(db);
+    for (const r of states.rows) {
+      const out = JSON.parse(r.result) as { health?: { band?: unknown }; tier?: unknown } | null;
+      await sql`update partner_state set band = ${text(out?.health?.band)}, tier = ${text(out?.tier)}
+        where account = ${r.account} and partner_id = ${r.partner_id}`.execute(db);
+    }
+  },
+  async down(db: AnyDb) {
+    await db.schema.alterTable('partner_state').dropColumn('tier').execute();
+    await db.schema.alterTable('partner_state').dropColumn('band').execute();
+    await db.schema.alterTable('cached_partners').dropColumn('recipe').execute();
+  },
+};
+
 /** Versions in order; the name is the version recorded in kysely_migration. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': v001,
@@ -405,6 +438,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '007-write-refusals': v007,
   '008-partner-portal': v008,
   '009-finance': v009Finance,
+  '010-partner-list-columns': v010,
 };
 
 class StaticProvider implements MigrationProvider {

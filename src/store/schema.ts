@@ -48,6 +48,8 @@ export interface CachedPartnerRow {
   account: string;
   id: string;
   name: string | null;
+  /** The partner's recipe id (issue 21: filtered on in the store). */
+  recipe: string | null;
   /** JSON PulledPartner without `written`. */
   record: string;
   /** JSON FieldValues: what the CRM holds in our result fields. */
@@ -129,6 +131,9 @@ export interface PartnerStateRow {
   health_score: Int64OrNull;
   /** JSON PartnerOut of the last run. */
   result: string;
+  /** Its health band and earned tier (issue 21: filtered on in the store). */
+  band: string | null;
+  tier: string | null;
   run_id: string;
   updated_at: Int64;
 }

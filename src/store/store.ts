@@ -59,6 +59,24 @@ export interface AlertEpisode {
   resolvedRun: string | null;
 }
 
+/** One page of the partner list (issue 21): filters and order (by id) applied in the store. */
+export interface PartnerPageQuery {
+  /** 1..500 rows. */
+  limit: number;
+  /** Only partners whose id sorts after this one (the page cursor). */
+  after?: string | undefined;
+  band?: string | undefined;
+  recipe?: string | undefined;
+  tier?: string | undefined;
+  /** Case-insensitive substring of "id name". */
+  q?: string | undefined;
+}
+
+export interface PartnerPageRow {
+  partner: Omit<PulledPartner, 'written'>;
+  state: PartnerState | null;
+}
+
 export interface PartnerState {
   partnerId: string;
   healthScore: number | null;
@@ -200,6 +218,8 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   openEpisodes(account: string): Promise<AlertEpisode[]>;
   episodes(account: string, filter: { partnerId?: string; openOnly?: boolean }): Promise<AlertEpisode[]>;
   partnerStates(account: string): Promise<PartnerState[]>;
+  /** Up to query.limit cached partners in id order with their last state (issue 21). */
+  partnerPage(account: string, query: PartnerPageQuery): Promise<PartnerPageRow[]>;
   applyAlerts(account: string, changes: AlertChanges, fence: Fence): Promise<void>;
 
   pendingTasks(account: string): Promise<OutboxTask[]>;

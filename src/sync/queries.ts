@@ -2,10 +2,11 @@
 // KPIs for a period from the cached snapshot. Small and typed; they never call the CRM.
 
 import { REFUSAL_HOLD_MS } from './write-refusals.ts';
-import { computeResult, type ComputeResult, type PartnerOut } from '../domain/engine.ts';
+import type { ComputeResult, PartnerOut } from '../domain/engine.ts';
 import { monthLabel, monthPeriod, parsePeriod, TimeZone, type Period } from '../domain/time.ts';
-import type { AlertEpisode, RunRecord } from '../store/store.ts';
+import type { AlertEpisode, PartnerPageQuery, RunRecord } from '../store/store.ts';
 import { LedgerInputError } from './accounts.ts';
+import { computeKpisOffLoop } from './engine-pool.ts';
 import type { StoreDeps } from './deps.ts';
 
 export function listRuns(deps: Pick<StoreDeps, 'store'>, account: string, limit = 50): Promise<RunRecord[]> {
@@ -77,6 +78,71 @@ export async function listPartners(deps: Pick<StoreDeps, 'store'>, account: stri
   });
 }
 
+/** The opaque page cursor of the partner list: the last id of the page, base64url (issue 21). */
+export function encodePartnerCursor(lastId: string): string {
+  return Buffer.from(JSON.stringify({ after: lastId }), 'utf8').toString('base64url');
+}
+
+/** The id a cursor continues after, or null when the text is not a cursor this service issued. */
+export function decodePartnerCursor(text: string): string | null {
+  try {
+    const v = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { after?: unknown } | null;
+    return typeof v?.after === 'string' && v.after.length > 0 ? v.after : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface PartnerPage {
+  partners: PartnerView[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/**
+ * One page of partners in id order, filtered in the store (issue 21): the account's size no
+ * longer decides what a request loads, only `limit` does (plus the open alert episodes).
+ */
+export async function listPartnersPage(
+  deps: Pick<StoreDeps, 'store'>,
+  account: string,
+  query: PartnerPageQuery,
+): Promise<PartnerPage> {
+  // one row more than asked tells whether a next page exists
+  const [rows, open] = await Promise.all([
+    deps.store.partnerPage(account, { ...query, limit: query.limit + 1 }),
+    deps.store.openEpisodes(account),
+  ]);
+  const page = rows.slice(0, query.limit);
+  const ids = new Set(page.map((r) => r.partner.id));
+  const alertsOf = new Map<string, PartnerView['openAlerts']>();
+  for (const e of open) {
+    if (e.partnerId === null || !ids.has(e.partnerId)) continue;
+    const list = alertsOf.get(e.partnerId) ?? [];
+    list.push({
+      code: e.code,
+      severity: e.severity,
+      dealId: e.dealId,
+      message: e.message,
+      openedAt: new Date(e.openedAt).toISOString(),
+    });
+    alertsOf.set(e.partnerId, list);
+  }
+  const last = page.at(-1);
+  return {
+    partners: page.map(({ partner: p, state: s }) => ({
+      id: p.id,
+      name: p.name ?? p.id,
+      recipe: p.recipe ?? null,
+      ownerId: p.ownerId,
+      latest: (s?.result ?? null) as PartnerOut | null,
+      updatedAt: s ? new Date(s.updatedAt).toISOString() : null,
+      openAlerts: alertsOf.get(p.id) ?? [],
+    })),
+    nextCursor: rows.length > query.limit && last !== undefined ? encodePartnerCursor(last.partner.id) : null,
+  };
+}
+
 export async function getPartner(
   deps: Pick<StoreDeps, 'store'>,
   account: string,
@@ -117,7 +183,7 @@ export async function recipeFlags(deps: StoreDeps, account: string): Promise<Rec
     firstMonth: first,
     months: FLAG_WINDOW_MONTHS,
   };
-  const { result } = computeResult(deps.config.program, await deps.store.loadCache(account), { asOf, period });
+  const result = await computeKpisOffLoop(deps.config.program, await deps.store.loadCache(account), { asOf, period });
   return {
     window,
     recipes: new Map(
@@ -138,7 +204,7 @@ export async function kpis(deps: StoreDeps, account: string, periodText?: string
       : parsePeriod(periodText);
   if (period === null) throw new LedgerInputError(`period "${periodText ?? ''}" is not YYYY-MM, YYYY-Qn or YYYY`);
   const cache = await deps.store.loadCache(account);
-  const { result } = computeResult(deps.config.program, cache, { asOf, period });
+  const result = await computeKpisOffLoop(deps.config.program, cache, { asOf, period });
   return {
     asOf: result.asOf,
     currency: result.currency,

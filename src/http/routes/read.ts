@@ -5,14 +5,14 @@ import { z } from 'zod';
 import { parsePeriod } from '../../domain/time.ts';
 import type { RunRecord } from '../../store/store.ts';
 import {
+  decodePartnerCursor,
   listRuns,
   getRun,
-  listPartners,
+  listPartnersPage,
   getPartner,
   kpis,
   recipeFlags,
   writeFailures,
-  type PartnerView,
 } from '../../sync/queries.ts';
 import type { AppDeps } from '../deps.ts';
 import { requireRole } from '../auth.ts';
@@ -29,17 +29,22 @@ const partnersQuery = z.strictObject({
   recipe: z.string().min(1).optional(),
   tier: z.string().min(1).optional(),
   q: z.string().min(1).max(200).optional(),
+  limit: z.coerce
+    .number({ error: 'write a whole number from 1 to 500' })
+    .int({ error: 'write a whole number from 1 to 500' })
+    .min(1, { error: 'write a whole number from 1 to 500' })
+    .max(500, { error: 'at most 500 partners a page; follow nextCursor for more' })
+    .default(100),
+  cursor: z
+    .string()
+    .max(1000)
+    .refine((t) => decodePartnerCursor(t) !== null, {
+      error: "not a cursor from this API; pass a previous answer's nextCursor unchanged",
+    })
+    .optional(),
 });
 const kpisQuery = z.strictObject({ period: periodText.optional() });
 const idParam = z.strictObject({ id: z.string().min(1).max(200) });
-
-function matches(p: PartnerView, f: z.output<typeof partnersQuery>): boolean {
-  if (f.band !== undefined && p.latest?.health.band !== f.band) return false;
-  if (f.recipe !== undefined && p.recipe !== f.recipe) return false;
-  if (f.tier !== undefined && p.latest?.tier !== f.tier) return false;
-  if (f.q !== undefined && !`${p.id} ${p.name}`.toLowerCase().includes(f.q.toLowerCase())) return false;
-  return true;
-}
 
 /** A run as JSON: its instants as ISO 8601 (issue 17), like every timestamp under /v1. */
 function runJson(r: RunRecord): Omit<RunRecord, 'startedAt' | 'finishedAt' | 'asOf'> & {
@@ -77,8 +82,8 @@ export function readRoutes(deps: AppDeps): Router {
   });
   router.get('/partners', viewer, async (req, res) => {
     const q = parseOr400(partnersQuery, req.query, 'query');
-    const partners = (await listPartners(deps, await deps.account())).filter((p) => matches(p, q));
-    res.json({ partners });
+    const after = q.cursor === undefined ? undefined : (decodePartnerCursor(q.cursor) ?? undefined);
+    res.json(await listPartnersPage(deps, await deps.account(), { ...q, after }));
   });
   router.get('/partners/:id', viewer, async (req, res) => {
     const { id } = parseOr400(idParam, req.params, 'params');

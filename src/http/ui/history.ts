@@ -4,7 +4,7 @@
 // time can change them (at the edges: a deal whose close date was still in the future). A
 // handful of entries are kept; concurrent requests share one computation.
 
-import { computeResult } from '../../domain/engine.ts';
+import { computeKpisOffLoop } from '../../sync/engine-pool.ts';
 import type { PartnerKpis, ProgramKpis } from '../../domain/kpis.ts';
 import { monthLabel, monthPeriod, type MonthIndex } from '../../domain/time.ts';
 import type { LoadedConfig } from '../../config/load.ts';
@@ -81,7 +81,7 @@ export class HistoryCache {
     const months: MonthKpis[] = [];
     // months start at year 0000 (docs/finance-rules.md's dates): a period early in year 0000 has a shorter history
     for (let m = Math.max(0, o.lastMonth - HISTORY_MONTHS + 1); m <= o.lastMonth; m++) {
-      const { result } = computeResult(o.config.program, cache, { asOf: o.asOf, period: monthPeriod(m) });
+      const result = await computeKpisOffLoop(o.config.program, cache, { asOf: o.asOf, period: monthPeriod(m) });
       this.computations++;
       const partners = new Map<string, PartnerMonth>();
       for (const p of result.partners) {

@@ -1,0 +1,76 @@
+// KPIs computed off the event loop (issue 21): one lazily started worker thread runs the pure
+// engine on a structured clone of the program config and the snapshot, so `serve` keeps
+// answering /healthz and the API while a read computes. Requests queue in the worker in order.
+
+import { Worker } from 'node:worker_threads';
+import type { ComputeResult } from '../domain/engine.ts';
+import type { Program } from '../domain/program.ts';
+import type { Snapshot } from '../domain/snapshot.ts';
+import type { Period } from '../domain/time.ts';
+
+export type KpisResult = Pick<ComputeResult, 'asOf' | 'currency' | 'period' | 'partners' | 'recipes' | 'program'>;
+
+interface Pending {
+  resolve: (k: KpisResult) => void;
+  reject: (err: Error) => void;
+}
+
+/** The worker's file next to this one: .ts when run from source, .js when built. */
+const workerUrl = new URL(
+  import.meta.url.endsWith('.ts') ? './engine-worker.ts' : './engine-worker.js',
+  import.meta.url,
+);
+
+let worker: Worker | null = null;
+let nextId = 1;
+const pending = new Map<number, Pending>();
+
+function failAll(err: Error): void {
+  for (const p of pending.values()) p.reject(err);
+  pending.clear();
+  worker = null;
+}
+
+function started(): Worker {
+  if (worker !== null) return worker;
+  const w = new Worker(workerUrl);
+  w.on('message', (m: { id: number; kpis?: KpisResult; error?: string }) => {
+    const p = pending.get(m.id);
+    if (p === undefined) return;
+    pending.delete(m.id);
+    if (pending.size === 0) w.unref();
+    if (m.kpis !== undefined) p.resolve(m.kpis);
+    else p.reject(new Error(`engine worker: ${m.error ?? 'no result'}`));
+  });
+  w.on('error', (err: Error) => {
+    failAll(err);
+  });
+  w.on('exit', (code) => {
+    failAll(new Error(`engine worker exited with code ${String(code)}`));
+  });
+  w.unref(); // an idle worker never keeps the process alive
+  worker = w;
+  return w;
+}
+
+/** KPIs of one period, computed in the worker thread (same figures as computeResult). */
+export function computeKpisOffLoop(
+  program: Program,
+  snapshot: Snapshot,
+  options: { asOf: number; period?: Period | undefined },
+): Promise<KpisResult> {
+  const w = started();
+  const id = nextId++;
+  return new Promise<KpisResult>((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    w.ref(); // a request in flight keeps the process alive until it answers
+    w.postMessage({ id, programConfig: program.config, snapshot, asOf: options.asOf, period: options.period });
+  });
+}
+
+/** Stops the worker (tests, shutdown); the next request starts a new one. */
+export async function stopEngineWorker(): Promise<void> {
+  const w = worker;
+  worker = null;
+  if (w !== null) await w.terminate();
+}

@@ -1,0 +1,45 @@
+// The worker side of engine-pool.ts: computes KPIs with the pure engine (src/domain) on a
+// structured clone of the inputs, so the service's event loop keeps answering meanwhile.
+
+import { parentPort } from 'node:worker_threads';
+import { computeResult } from '../domain/engine.ts';
+import { prepareProgram, type ProgramConfig } from '../domain/program.ts';
+import type { Snapshot } from '../domain/snapshot.ts';
+import type { Period } from '../domain/time.ts';
+
+export interface KpisRequest {
+  id: number;
+  programConfig: ProgramConfig;
+  snapshot: Snapshot;
+  asOf: number;
+  period: Period | undefined;
+}
+
+const programs = new Map<string, ReturnType<typeof prepareProgram>>();
+
+parentPort?.on('message', (req: KpisRequest) => {
+  try {
+    const key = JSON.stringify(req.programConfig);
+    let program = programs.get(key);
+    if (program === undefined) {
+      program = prepareProgram(req.programConfig);
+      programs.clear();
+      programs.set(key, program);
+    }
+    const { result } = computeResult(program, req.snapshot, { asOf: req.asOf, period: req.period });
+    // only the KPI fields: attribution and commissions are built on demand and never cross over
+    parentPort?.postMessage({
+      id: req.id,
+      kpis: {
+        asOf: result.asOf,
+        currency: result.currency,
+        period: result.period,
+        partners: result.partners,
+        recipes: result.recipes,
+        program: result.program,
+      },
+    });
+  } catch (err) {
+    parentPort?.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) });
+  }
+});
