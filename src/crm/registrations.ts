@@ -18,6 +18,16 @@ export interface RegistrationFields {
   reason?: string | null;
 }
 
+/** The canonical field of each registration value (docs/product.md "CRM fields"), for every CRM. */
+export const REGISTRATION_KEYS = {
+  partnerId: 'deal.registration.partnerId',
+  status: 'deal.registration.status',
+  submittedAt: 'deal.registration.submittedAt',
+  decidedAt: 'deal.registration.decidedAt',
+  expiresAt: 'deal.registration.expiresAt',
+  reason: 'deal.registration.reason',
+} as const satisfies Record<keyof RegistrationFields, string>;
+
 /** A registration as the CRM holds it now. */
 export interface RegistrationState {
   dealId: string;

@@ -5,6 +5,9 @@
 import { DateTime } from 'luxon';
 import { compareAlerts, makeAlert, type Alert } from '../domain/alerts.ts';
 import type { EngineOutput } from '../domain/engine.ts';
+import type { Program } from '../domain/program.ts';
+import type { TimeZone } from '../domain/time.ts';
+import { clawbackAlerts, type SkippedDifference } from '../ledger/plan.ts';
 import type { PulledPartner } from '../domain/records.ts';
 import type { AlertChanges, AlertEpisode, PartnerState } from '../store/store.ts';
 
@@ -178,4 +181,23 @@ export function planEpisodes(input: EpisodeInput): EpisodePlan {
     });
   }
   return { changes, alerts };
+}
+
+/**
+ * Every alert a sync run keeps episodes for: the engine's, then the sync-mode ones
+ * (CLAWBACK_WINDOW_PASSED for differences the ledger held back, CURRENCY_RATE_MISSING for the
+ * deals read). One list for the run and for its `--dry-run` preview, so the two cannot differ.
+ */
+export function syncModeAlerts(
+  program: Program,
+  tz: TimeZone,
+  out: EngineOutput,
+  skipped: readonly SkippedDifference[],
+  deals: readonly { id: string; currency?: string | null | undefined }[],
+): Alert[] {
+  return [
+    ...out.result.alerts,
+    ...clawbackAlerts(program, tz, skipped),
+    ...currencyRateMissing(program, deals, out.result.rejected),
+  ];
 }

@@ -7,9 +7,9 @@
 
 import { formatMinor } from '../domain/money.ts';
 import type { PulledDeal, PulledPartner } from '../crm/port.ts';
-import { clawbackAlerts, planLedger, targetEntries } from '../ledger/plan.ts';
+import { planLedger, targetEntries } from '../ledger/plan.ts';
 import type { LedgerKind } from '../store/store.ts';
-import { currencyRateMissing, healthDropped, planEpisodes } from './alert-episodes.ts';
+import { healthDropped, planEpisodes, syncModeAlerts } from './alert-episodes.ts';
 import type { SyncDeps } from './deps.ts';
 import { rejectionDetails, type RejectedDeal } from './rejection-details.ts';
 import { computeForRun } from './run-sync.ts';
@@ -110,11 +110,7 @@ export async function dryRunSync(
       out,
       open,
       partnersById,
-      alerts: [
-        ...out.result.alerts,
-        ...clawbackAlerts(program, tz, ledgerPlan.skipped),
-        ...currencyRateMissing(program, snapshot.deals, out.result.rejected),
-      ],
+      alerts: syncModeAlerts(program, tz, out, ledgerPlan.skipped, snapshot.deals),
       drops: healthDropped(out, states, open),
     });
     const writes = planWriteBack({

@@ -23,9 +23,9 @@ import { followRegistrations } from './registration-decisions.ts';
 import type { LedgerKind, PullState, RunStatus } from '../store/store.ts';
 import type { AccountLock } from '../store/account-lock.ts';
 import { AccountLostError, LedgerMovedError } from '../ledger/errors.ts';
-import { currencyRateMissing, healthDropped, planEpisodes } from './alert-episodes.ts';
+import { healthDropped, planEpisodes, syncModeAlerts } from './alert-episodes.ts';
 import { SimulatedCrash, type FaultPoint, type SyncDeps } from './deps.ts';
-import { clawbackAlerts, planLedger, targetEntries } from '../ledger/plan.ts';
+import { planLedger, targetEntries } from '../ledger/plan.ts';
 import { rejectionDetails, timestampDetails, type RejectedDeal } from './rejection-details.ts';
 import { batches, planWriteBack } from './write-back.ts';
 
@@ -347,11 +347,7 @@ class Run {
         out,
         open,
         partnersById,
-        alerts: [
-          ...out.result.alerts,
-          ...clawbackAlerts(program, tz, plan.skipped),
-          ...currencyRateMissing(program, cache.deals, out.result.rejected),
-        ],
+        alerts: syncModeAlerts(program, tz, out, plan.skipped, cache.deals),
         drops: healthDropped(out, states, open),
       });
       // notifications of the episodes opened and resolved commit with them (issue 18)

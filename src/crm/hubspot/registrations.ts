@@ -10,6 +10,7 @@ import type { Stage } from '../../domain/snapshot.ts';
 import { CrmError } from '../port.ts';
 import {
   normaliseDomain,
+  REGISTRATION_KEYS,
   type DealRegistrations,
   type NewDeal,
   type RegistrationFields,
@@ -25,15 +26,6 @@ import { buildStageMap, type StageMap } from './stage-map.ts';
 /** Association types (HUBSPOT_DEFINED): deal → company, and the deal's primary company. */
 const DEAL_TO_COMPANY = 341;
 const DEAL_TO_COMPANY_PRIMARY = 5;
-
-const REGISTRATION_KEYS = {
-  partnerId: 'deal.registration.partnerId',
-  status: 'deal.registration.status',
-  submittedAt: 'deal.registration.submittedAt',
-  decidedAt: 'deal.registration.decidedAt',
-  expiresAt: 'deal.registration.expiresAt',
-  reason: 'deal.registration.reason',
-} as const satisfies Record<keyof RegistrationFields, string>;
 
 export interface HubspotRegistrationDeps {
   api: HubspotApi;

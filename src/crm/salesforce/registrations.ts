@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { CrmError } from '../port.ts';
 import {
   normaliseDomain,
+  REGISTRATION_KEYS,
   type DealRegistrations,
   type NewDeal,
   type RegistrationFields,
@@ -20,15 +21,6 @@ import { detectCurrency, type OrgCurrency } from './org-currency.ts';
 import { parseRecords, queryAllRecords } from './query.ts';
 import type { SalesforceClient } from './salesforce-client.ts';
 import { chunk, lit, select, SoqlAllowList, where } from './soql.ts';
-
-const REGISTRATION_KEYS = {
-  partnerId: 'deal.registration.partnerId',
-  status: 'deal.registration.status',
-  submittedAt: 'deal.registration.submittedAt',
-  decidedAt: 'deal.registration.decidedAt',
-  expiresAt: 'deal.registration.expiresAt',
-  reason: 'deal.registration.reason',
-} as const satisfies Record<keyof RegistrationFields, string>;
 
 /** Salesforce requires a stage on every Opportunity; the first stage of its standard sales process. */
 export const DEFAULT_NEW_STAGE = 'Prospecting';

@@ -154,18 +154,9 @@ export class SalesforceClient {
    * A new session in place of the current one (a non-REST caller, such as the Pub/Sub API
    * stream, was refused the current token), through the same grant as every other refresh.
    */
-  async renewSession(): Promise<SalesforceSession> {
+  renewSession(): Promise<SalesforceSession> {
     this.#session = null;
-    this.#sessionPending ??= this.#auth
-      .grant()
-      .then((session) => {
-        this.#establish(this.conn, session);
-        return session;
-      })
-      .finally(() => {
-        this.#sessionPending = null;
-      });
-    return this.#sessionPending;
+    return this.session();
   }
 
   #establish(conn: Connection, session: SalesforceSession): void {
