@@ -9,7 +9,7 @@ import { limitValue, type LimitSettings } from '../personality.ts';
 import { validationError } from './errors.ts';
 import type { HsObjectType } from './object-types.ts';
 import type { HsPropertyDef } from './property-defs.ts';
-import { searchView } from './records.ts';
+import { searchView, type HsRecord } from './records.ts';
 import type { HubspotState, HsRecordView } from './state.ts';
 import { propertiesOf, propertyNames } from './to-api.ts';
 import { parseInstant } from './values.ts';
@@ -110,7 +110,7 @@ export function runSearch(
       keyset === null
         ? predicates
         : keyset.groups.map((g) => g.filters.map((f) => compileFilter(state, type, defs, f)));
-    const found = scanMatches(state, type, groups, query, now);
+    const found = scanMatches(type, candidatesOf(state, type, body), groups, query, now);
     sortViews(state, type, found.matches, order);
     matches = found.matches;
     rememberMatches(state, cacheKey, { generation: state.generation, validUntil: found.validUntil, matches });
@@ -347,24 +347,23 @@ function sortViews(state: HubspotState, type: HsObjectType, views: HsRecordView[
  * until when that answer holds without a write (the earliest end of a pending search lag).
  */
 function scanMatches(
-  state: HubspotState,
   type: HsObjectType,
+  candidates: readonly HsRecord[],
   predicates: readonly (readonly Test[])[],
   query: string,
   now: number,
 ): { matches: HsRecordView[]; validUntil: number } {
   const matches: HsRecordView[] = [];
   let validUntil = Infinity;
-  for (const record of state.tables[type].all()) {
+  for (const record of candidates) {
     if (record.lag !== undefined && record.lag.until > now) validUntil = Math.min(validUntil, record.lag.until);
     const view = searchView(record, now);
     if (!view || view.archivedAt !== null) continue;
-    const candidate: HsRecordView = {
-      id: record.id,
-      createdAt: record.createdAt,
-      updatedAt: view.updatedAt,
-      props: view.props,
-    };
+    // a live record is its own view (no copy per record and search); a frozen one is wrapped
+    const candidate: HsRecordView =
+      view === record
+        ? record
+        : { id: record.id, createdAt: record.createdAt, updatedAt: view.updatedAt, props: view.props };
     if (predicates.length > 0 && !predicates.some((group) => group.every((test) => test(candidate)))) continue;
     if (query !== '' && !matchesQuery(type, candidate, query)) continue;
     matches.push(candidate);
@@ -444,4 +443,122 @@ function rememberMatches(state: HubspotState, key: string, entry: CachedMatches)
     if (oldest === undefined) break;
     cache.delete(oldest);
   }
+}
+
+/**
+ * The records a search must look at, in id order: every record, or — when every filter group
+ * bounds hs_lastmodifieddate from below — only those modified at or after the lowest bound,
+ * found in an index by modified date instead of a scan. A record search sees through its lag
+ * was modified no later than the record itself, so no match is left out; the filters still
+ * decide every candidate.
+ */
+function candidatesOf(state: HubspotState, type: HsObjectType, body: SearchBody): readonly HsRecord[] {
+  const table = state.tables[type];
+  const from = modifiedLowerBound(state, type, body);
+  if (from === null) return table.all();
+  const found = modifiedIndex(state, type).from(from);
+  // most of the table: its id order is cheaper than sorting the candidates
+  if (found.length * 4 > table.size) return table.all();
+  return found.sort((a, b) => a.num - b.num);
+}
+
+/** The lowest hs_lastmodifieddate a match may have, when every filter group sets one. */
+function modifiedLowerBound(state: HubspotState, type: HsObjectType, body: SearchBody): number | null {
+  const name = 'hs_lastmodifieddate';
+  const def = state.properties[type].get(name);
+  if (def === undefined || comparisonKind(def) !== 'time') return null;
+  const groups = body.filterGroups ?? [];
+  if (groups.length === 0) return null;
+  let lowest = Infinity;
+  for (const group of groups) {
+    let bound: number | null = null;
+    for (const f of group.filters) {
+      if (f.propertyName !== name || f.value === undefined) continue;
+      if (!['GT', 'GTE', 'EQ', 'BETWEEN'].includes(f.operator)) continue;
+      const at = parseInstant(f.value);
+      if (at !== null) bound = Math.max(bound ?? -Infinity, at);
+    }
+    if (bound === null) return null;
+    lowest = Math.min(lowest, bound);
+  }
+  return Number.isFinite(lowest) ? lowest : null;
+}
+
+/** One object type's records by modified date; entries of records modified again since are skipped. */
+class ModifiedIndex {
+  #entries: { record: HsRecord; at: number }[] = [];
+  #latest = new WeakMap<HsRecord, { record: HsRecord; at: number }>();
+  #sorted = true;
+  #stale = 0;
+
+  constructor(records: readonly HsRecord[]) {
+    this.#rebuild(records);
+  }
+
+  #rebuild(records: readonly HsRecord[]): void {
+    this.#entries = records.map((record) => ({ record, at: record.updatedAt }));
+    this.#latest = new WeakMap(this.#entries.map((e) => [e.record, e]));
+    this.#sorted = false;
+    this.#stale = 0;
+  }
+
+  /** A record was created or changed (its modified date may have moved). */
+  touch(record: HsRecord, all: () => readonly HsRecord[]): void {
+    const entry = { record, at: record.updatedAt };
+    if (this.#latest.has(record)) this.#stale += 1;
+    this.#latest.set(record, entry);
+    const last = this.#entries.at(-1);
+    if (last !== undefined && last.at > entry.at) this.#sorted = false;
+    this.#entries.push(entry);
+    if (this.#stale > 1000 && this.#stale * 2 > this.#entries.length) this.#rebuild(all());
+  }
+
+  /** Records modified at or after `from` (an instant), in no particular order. */
+  from(from: number): HsRecord[] {
+    if (!this.#sorted) {
+      this.#entries.sort((a, b) => a.at - b.at);
+      this.#sorted = true;
+    }
+    let lo = 0;
+    let hi = this.#entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.#entries[mid]?.at ?? Infinity) < from) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: HsRecord[] = [];
+    for (let i = lo; i < this.#entries.length; i++) {
+      const e = this.#entries[i];
+      // an entry is the record's latest (and its date its current one) or it is skipped
+      if (e !== undefined && this.#latest.get(e.record) === e && e.record.updatedAt === e.at) out.push(e.record);
+    }
+    return out;
+  }
+}
+
+const modifiedIndexes = new WeakMap<HubspotState, Map<HsObjectType, ModifiedIndex>>();
+
+/** The type's index by modified date, caught up with the records changed since it last looked. */
+function modifiedIndex(state: HubspotState, type: HsObjectType): ModifiedIndex {
+  let indexes = modifiedIndexes.get(state);
+  if (indexes === undefined || state.changed === null) {
+    indexes = new Map();
+    modifiedIndexes.set(state, indexes);
+    state.changed = [];
+  }
+  const changed = state.changed;
+  if (changed.length > 0) {
+    // a changed record belongs to exactly one table: each index takes its own
+    for (const [t, index] of indexes) {
+      const table = state.tables[t];
+      for (const record of changed) if (table.get(record.id) === record) index.touch(record, () => table.all());
+    }
+    changed.length = 0;
+  }
+  let index = indexes.get(type);
+  if (index === undefined) {
+    index = new ModifiedIndex(state.tables[type].all());
+    indexes.set(type, index);
+  }
+  return index;
 }
