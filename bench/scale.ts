@@ -93,6 +93,7 @@ export interface SizeResult {
   serveFull: {
     seconds: number;
     status: string;
+    durationsMs: Record<string, number>;
     healthz: { samples: number; p50Ms: number; p99Ms: number; maxMs: number; refused: number; failed: number };
   } | null;
   servePeakRssMb: number | null;
@@ -448,6 +449,21 @@ class SizeRun {
     }
   }
 
+  /** Waits for the given run to finish (GET /v1/runs/:id). */
+  async #finished(runId: string): Promise<RunRow> {
+    for (;;) {
+      if (Date.now() >= this.#deadline) throw new OutOfBudget('time budget spent waiting for the run');
+      const res = await fetch(`${this.#base}/v1/runs/${runId}`, {
+        headers: { authorization: `Bearer ${ADMIN}` },
+      }).catch(() => null);
+      if (res?.ok === true) {
+        const run = (await res.json()) as RunRow;
+        if (run.status !== 'running') return run;
+      } else if (res !== null && res.status !== 404) throw new Error(`GET /v1/runs/${runId}: ${res.status}`);
+      await sleep(250);
+    }
+  }
+
   async #sandboxApi(pathname: string, init: RequestInit = {}): Promise<unknown> {
     const res = await fetch(`${this.#sandbox?.url ?? ''}${pathname}`, {
       ...init,
@@ -520,7 +536,6 @@ class SizeRun {
   }
 
   async #serveFull(): Promise<void> {
-    const seen = new Set((await this.#runs()).map((x) => x.id));
     const latencies: number[] = [];
     let refused = 0;
     let failed = 0;
@@ -549,10 +564,12 @@ class SizeRun {
         body: JSON.stringify({ full: true }),
       });
       if (res.status !== 202) throw new Error(`POST /v1/sync answered ${res.status}: ${await res.text()}`);
-      const run = await this.#nextFinished(seen, null);
+      const { runId } = (await res.json()) as { runId: string };
+      const run = await this.#finished(runId);
       this.result.serveFull = {
         seconds: round((performance.now() - t0) / 1000, 2),
         status: run.status,
+        durationsMs: run.report?.durationsMs ?? {},
         healthz: {
           samples: latencies.length,
           p50Ms: round(percentile(latencies, 50)),
