@@ -13,7 +13,8 @@
 //     (test/reliability/sync-runner.ts, pinned --as-of as in `npm run bench`), with its wall time,
 //     peak RSS and the run report's per-step durations (durationsMs);
 //  3. `partnersync serve` (test/reliability/cli-runner.ts serve): the dashboard pages and the /v1
-//     reads, each asked 10 times in a row, the first request included in p50/p95;
+//     reads, each asked 10 times in a row (fewer once a page has taken 30 s; at least 2), the
+//     first request included in p50/p95;
 //  4. one-deal targeted runs: N times, a deal's amount is changed in the sandbox and the signed
 //     HubSpot webhook for it is delivered to serve; measured: the run's own duration (its report)
 //     and webhook-to-finished (which includes the webhooks' 2 s debounce);
@@ -50,6 +51,8 @@ const HEAP = '--max-old-space-size=8192';
 const DASHBOARD = ['/ui', '/ui/partners', '/ui/recipes', '/ui/alerts', '/ui/periods'];
 const API_READS = ['/v1/partners', '/v1/kpis', '/v1/recipes', '/v1/runs'];
 const READ_REPEATS = 10;
+/** Time spent asking one page or route again before moving on (a slow page keeps fewer samples). */
+const READ_BUDGET_MS = 30_000;
 
 interface Latency {
   samples: number;
@@ -408,7 +411,10 @@ class SizeRun {
     ] as const) {
       for (const url of urls) {
         const samples: number[] = [];
-        for (let i = 0; i < READ_REPEATS; i++) samples.push(await this.#get(url, dashboard));
+        // at most READ_REPEATS requests, fewer when they take long (the samples count is kept)
+        const started = performance.now();
+        for (let i = 0; i < READ_REPEATS && (i < 2 || performance.now() - started < READ_BUDGET_MS); i++)
+          samples.push(await this.#get(url, dashboard));
         r.reads[url] = {
           samples: samples.length,
           firstMs: round(samples[0] ?? NaN),
