@@ -252,7 +252,12 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       logger.warn({ err }, 'metrics: the last successful sync could not be read at start-up');
     });
   logger.info(
-    { url, store: store.kind, crm: crm.provider, syncs: inThread === null ? 'worker thread' : `in thread: ${inThread}` },
+    {
+      url,
+      store: store.kind,
+      crm: crm.provider,
+      syncs: inThread === null ? 'worker thread' : `in thread: ${inThread}`,
+    },
     'partnersync listening',
   );
 

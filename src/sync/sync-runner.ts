@@ -20,10 +20,7 @@ import { ABORT_FLAG, reviveError, type SyncWorkerData, type WorkerMessage } from
 export type SyncRunner = (options: SyncOptions, onProgress: (p: SyncProgress) => void) => Promise<SyncResult>;
 
 /** The worker's file next to this one: .ts when run from source, .js when built. */
-const workerUrl = new URL(
-  import.meta.url.endsWith('.ts') ? './sync-worker.ts' : './sync-worker.js',
-  import.meta.url,
-);
+const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './sync-worker.ts' : './sync-worker.js', import.meta.url);
 
 /**
  * Test hook: the next worker run blocks its thread at `step` (as a long synchronous compute
@@ -123,6 +120,7 @@ function runInWorker(
   const { signal, ...rest } = options;
   const flags = new SharedArrayBuffer(4);
   const hold = setup.hold;
+  const held = hold?.take();
   const data: SyncWorkerData = {
     configFile: setup.config.file,
     config: setup.config.config,
@@ -134,7 +132,7 @@ function runInWorker(
     logLevel: setup.logger.level,
     options: rest,
     flags,
-    hold: hold?.take(),
+    hold: held,
   };
   const worker = new Worker(workerUrl, { workerData: data });
   return new Promise<SyncResult>((resolve, reject) => {
@@ -143,6 +141,7 @@ function runInWorker(
       // the flag reaches a thread busy with synchronous work; the message one waiting on I/O
       Atomics.store(new Int32Array(flags), ABORT_FLAG, 1);
       worker.postMessage({ type: 'abort' });
+      if (held !== undefined) hold?.release(); // a service that stops holds no test run
     };
     if (signal?.aborted === true) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });

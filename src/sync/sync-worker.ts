@@ -27,8 +27,9 @@ const post = (m: WorkerMessage): void => {
   port.postMessage(m);
 };
 
-port.on('message', (m: { type: 'abort' }) => {
-  if (m.type === 'abort') abort.abort();
+// the only message the service sends: abort (graceful shutdown)
+port.on('message', () => {
+  abort.abort();
 });
 
 const takeAbort = (): void => {
