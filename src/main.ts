@@ -245,7 +245,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   // account key may need the CRM, and start-up must not wait for it)
   const gaugeReady = accountKey()
     .then(async (a) => {
-      const last = (await store.listRuns(a, 100)).find((r) => r.status === 'succeeded' && r.finishedAt !== null);
+      const last = (await store.listRuns(a, 1, { status: 'succeeded' }))[0];
       if (last?.finishedAt != null) metrics.initLastSuccess(last.finishedAt / 1000);
     })
     .catch((err: unknown) => {
