@@ -20,9 +20,9 @@ import { assetRoutes } from './assets.ts';
 import { crmLinker } from './crm-links.ts';
 import { partnerAdminRoutes } from './partner-admin.ts';
 import { financeUiRoutes } from './finance-routes.ts';
-import { lastChartMonth, ledgerView, loadCurrent, openAlerts, partnerRows, type Current } from './data.ts';
+import { lastChartMonth, ledgerView, loadCurrent, openAlerts, partnerRow, partnerRows, type Current } from './data.ts';
 import { html, type SafeHtml } from './html.ts';
-import { HistoryCache } from './history.ts';
+import { HistoryCache, storedHistory } from './history.ts';
 import { page, type Section, type Shell } from './layout.ts';
 import { alertsBody, alertsQuery } from './pages/alerts.ts';
 import { auditBody } from './pages/audit.ts';
@@ -347,16 +347,16 @@ export function uiRoutes(deps: AppDeps): Router {
 
   router.get('/', async (req, res) => {
     const c = await loadCurrent(deps, req.query['period']);
-    const [ledger, hist, periods] = await Promise.all([
+    const lastMonth = lastChartMonth(c);
+    const [ledger, hist, periods, top] = await Promise.all([
       ledgerView(deps, c),
-      history.get({
-        store: deps.store,
-        config: deps.config,
-        account: c.account,
-        lastMonth: lastChartMonth(c),
-        asOf: c.asOf,
-      }),
+      storedHistory(deps, c.view.basis, lastMonth).then(
+        (stored) =>
+          stored ??
+          history.get({ store: deps.store, config: deps.config, account: c.account, lastMonth, asOf: c.asOf }),
+      ),
       deps.store.ledgerPeriods(c.account),
+      c.view.partners({ ids: c.result.program.topPartners }),
     ]);
     const bookedByMonth = new Map(periods.map((p) => [p.period, formatMinor(p.net, deps.config.program.exponent)]));
     await render(
@@ -364,13 +364,13 @@ export function uiRoutes(deps: AppDeps): Router {
       `Program ${c.period.label}`,
       'program',
       c,
-      programBody({ c, ledger, history: hist, bookedByMonth, currency, partnerCount: c.result.partners.length }),
+      programBody({ c, ledger, history: hist, bookedByMonth, currency, partnerCount: c.result.partners, top }),
     );
   });
 
   router.get('/recipes', async (req, res) => {
     const c = await loadCurrent(deps, req.query['period']);
-    const flagsOver = await recipeFlags(deps, c.account);
+    const flagsOver = await recipeFlags(deps, c.account, c.view.basis);
     const rows = recipeRows(
       c,
       deps.config.programConfig.recipes,
@@ -401,7 +401,7 @@ export function uiRoutes(deps: AppDeps): Router {
         `The ${parsed.error.issues.map((i) => `${i.path.join('.')} parameter`).join(', ')} in this address is not valid. Use the form on the page.`,
       );
     const c = await loadCurrent(deps, parsed.data.period);
-    const rows = partnerRows(deps, c, await deps.store.openEpisodes(c.account));
+    const rows = await partnerRows(c, await deps.store.openEpisodes(c.account));
     await render(
       res,
       'Partners',
@@ -414,24 +414,19 @@ export function uiRoutes(deps: AppDeps): Router {
   router.get('/partners/:id', async (req, res) => {
     const id = req.params['id'];
     const c = await loadCurrent(deps, req.query['period']);
-    const out = c.result.partners.find((p) => p.id === id);
-    const rec = c.details.partners.find((p) => p.id === id);
-    const health = rec === undefined ? undefined : c.details.health[rec.idx];
-    if (out === undefined || rec === undefined || health === undefined)
-      throw new HttpError(404, 'not_found', 'There is no partner with this id in the last sync.');
+    const read = await c.view.partner(id);
+    if (read === null) throw new HttpError(404, 'not_found', 'There is no partner with this id in the last sync.');
     const alerts = (await openAlerts(deps, c.account)).filter((a) => a.partnerId === id);
-    const row = partnerRows(deps, c, alerts).find((r) => r.id === id);
-    if (row === undefined) throw new HttpError(404, 'not_found', 'There is no partner with this id in the last sync.');
+    const row = partnerRow(read, alerts);
     const session = sessionOf(res);
+    const lastMonth = lastChartMonth(c);
     const [ledger, hist] = await Promise.all([
       ledgerView(deps, c, id),
-      history.get({
-        store: deps.store,
-        config: deps.config,
-        account: c.account,
-        lastMonth: lastChartMonth(c),
-        asOf: c.asOf,
-      }),
+      storedHistory(deps, c.view.basis, lastMonth, id).then(
+        (stored) =>
+          stored ??
+          history.get({ store: deps.store, config: deps.config, account: c.account, lastMonth, asOf: c.asOf }),
+      ),
     ]);
     await render(
       res,
@@ -441,9 +436,9 @@ export function uiRoutes(deps: AppDeps): Router {
       partnerBody({
         c,
         row,
-        out,
-        health,
-        recipeName: rec.recipe?.config.name ?? null,
+        out: read.out,
+        health: read.health,
+        recipeName: read.recipeName,
         history: hist,
         alerts,
         ledger,
