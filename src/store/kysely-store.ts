@@ -856,6 +856,21 @@ export class KyselyStore implements Store {
     }));
   }
 
+  async cachedNames(account: string, object: 'partner' | 'deal', ids: readonly string[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    const table = object === 'partner' ? 'cached_partners' : 'cached_deals';
+    for (const part of chunks([...new Set(ids)], 500)) {
+      const rows = await this.db
+        .selectFrom(table)
+        .select(['id', 'name'])
+        .where('account', '=', account)
+        .where('id', 'in', part)
+        .execute();
+      for (const r of rows) names.set(r.id, r.name ?? r.id);
+    }
+    return names;
+  }
+
   // ---- read models (issue 21) --------------------------------------------------------------------
 
   async readModelHead(account: string): Promise<ReadModelHead | null> {

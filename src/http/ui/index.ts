@@ -459,8 +459,12 @@ export function uiRoutes(deps: AppDeps): Router {
         'The severity parameter must be one of critical, warning or info; code an alert code; page a page number.',
       );
     const account = await deps.account();
-    const [alerts, cache] = await Promise.all([openAlerts(deps, account), deps.store.loadCache(account)]);
-    const names = new Map(cache.partners.map((p) => [p.id, p.name ?? p.id]));
+    const alerts = await openAlerts(deps, account);
+    const names = await deps.store.cachedNames(
+      account,
+      'partner',
+      alerts.flatMap((a) => (a.partnerId === null ? [] : [a.partnerId])),
+    );
     const body = alertsBody({
       alerts,
       severity: parsed.data.severity,
@@ -475,12 +479,17 @@ export function uiRoutes(deps: AppDeps): Router {
 
   router.get('/rejected', async (_req, res) => {
     const account = await deps.account();
-    const [runs, cache] = await Promise.all([deps.store.listRuns(account, 20), deps.store.loadCache(account)]);
+    const runs = await deps.store.listRuns(account, 20);
     // the newest successful run (a failed or stopped one may not have reached the computation)
     const run = runs.find((r) => r.status === 'succeeded' && r.finishedAt !== null);
     const listed = (run?.report['snapshot'] as { rejected?: unknown } | undefined)?.rejected;
     // runs recorded before issue 17 have no detail
     const rejected = (Array.isArray(listed) ? listed : []) as (Omit<RejectedDeal, 'detail'> & { detail?: string })[];
+    const names = await deps.store.cachedNames(
+      account,
+      'deal',
+      rejected.map((r) => r.dealId),
+    );
     await render(
       res,
       'Rejected deals',
@@ -489,7 +498,7 @@ export function uiRoutes(deps: AppDeps): Router {
       rejectedBody({
         run: run === undefined || run.finishedAt === null ? null : { id: run.id, finishedAt: run.finishedAt },
         rejected: rejected.map((r) => ({ ...r, detail: r.detail ?? r.reason })),
-        names: new Map(cache.deals.map((d) => [d.id, d.name ?? d.id])),
+        names,
         linker: crmLinker(deps.config, account),
         timezone: deps.config.program.timezone,
       }),
@@ -549,11 +558,15 @@ export function uiRoutes(deps: AppDeps): Router {
 
   router.get('/write-failures', async (_req, res) => {
     const account = await deps.account();
-    const [refusals, cache] = await Promise.all([deps.store.writeRefusals(account), deps.store.loadCache(account)]);
+    const refusals = await deps.store.writeRefusals(account);
+    const partnerIds = refusals.flatMap((r) => {
+      const task = r.fields['partnerId'];
+      return r.object === 'partner' ? [r.recordId] : r.object === 'task' && typeof task === 'string' ? [task] : [];
+    });
     const body = writeFailuresBody({
       refusals,
       linker: crmLinker(deps.config, account),
-      names: new Map(cache.partners.map((p) => [p.id, p.name ?? p.id])),
+      names: await deps.store.cachedNames(account, 'partner', partnerIds),
       timezone: deps.config.program.timezone,
     });
     await render(res, 'Write failures', 'writes', null, body);
