@@ -815,12 +815,32 @@ export class KyselyStore implements Store {
     return this.episodes(account, { openOnly: true });
   }
 
-  async episodes(account: string, filter: { partnerId?: string; openOnly?: boolean }): Promise<AlertEpisode[]> {
-    let q = this.db.selectFrom('alert_episodes').selectAll().where('account', '=', account);
-    if (filter.openOnly === true) q = q.where('resolved_at', 'is', null);
-    if (filter.partnerId !== undefined) q = q.where('partner_id', '=', filter.partnerId);
-    const rows = await q.orderBy('opened_at').orderBy('id').execute();
-    return rows.map(episodeFromRow);
+  async episodes(
+    account: string,
+    filter: { partnerId?: string; partnerIds?: readonly string[]; openOnly?: boolean },
+  ): Promise<AlertEpisode[]> {
+    const query = (ids?: readonly string[]) => {
+      let q = this.db.selectFrom('alert_episodes').selectAll().where('account', '=', account);
+      if (filter.openOnly === true) q = q.where('resolved_at', 'is', null);
+      if (filter.partnerId !== undefined) q = q.where('partner_id', '=', filter.partnerId);
+      if (ids !== undefined) q = q.where('partner_id', 'in', [...ids]);
+      return q.orderBy('opened_at').orderBy('id').execute();
+    };
+    if (filter.partnerIds === undefined) return (await query()).map(episodeFromRow);
+    const rows = [];
+    for (const part of chunks([...new Set(filter.partnerIds)], 500)) rows.push(...(await query(part)));
+    return rows.map(episodeFromRow).sort((a, b) => a.openedAt - b.openedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async openEpisodeCounts(account: string): Promise<{ partnerId: string | null; severity: string; count: number }[]> {
+    const rows = await this.db
+      .selectFrom('alert_episodes')
+      .select(['partner_id', 'severity', (eb) => eb.fn.countAll<number | string | bigint>().as('n')])
+      .where('account', '=', account)
+      .where('resolved_at', 'is', null)
+      .groupBy(['partner_id', 'severity'])
+      .execute();
+    return rows.map((r) => ({ partnerId: r.partner_id, severity: r.severity, count: Number(r.n) }));
   }
 
   async partnerPage(account: string, query: PartnerPageQuery): Promise<PartnerPageRow[]> {

@@ -464,6 +464,12 @@ const v011: Migration = {
       .addColumn('body', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('read_model_partners_pk', ['account', 'period', 'partner_id'])
       .execute();
+    // a partner's open alerts (partner page, a page of /v1/partners) without reading them all
+    await db.schema
+      .createIndex('alert_episodes_partner')
+      .on('alert_episodes')
+      .columns(['account', 'partner_id'])
+      .execute();
     // one partner's months (the partner page's history) without scanning every period
     await db.schema
       .createIndex('read_model_partners_by_partner')
@@ -472,6 +478,7 @@ const v011: Migration = {
       .execute();
   },
   async down(db: AnyDb) {
+    await db.schema.dropIndex('alert_episodes_partner').execute();
     for (const t of ['read_model_partners', 'read_model_periods', 'read_model_heads'])
       await db.schema.dropTable(t).execute();
   },

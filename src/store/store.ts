@@ -258,7 +258,12 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   ): Promise<void>;
 
   openEpisodes(account: string): Promise<AlertEpisode[]>;
-  episodes(account: string, filter: { partnerId?: string; openOnly?: boolean }): Promise<AlertEpisode[]>;
+  episodes(
+    account: string,
+    filter: { partnerId?: string; partnerIds?: readonly string[]; openOnly?: boolean },
+  ): Promise<AlertEpisode[]>;
+  /** Open episodes per partner and severity (issue 21: list pages count without loading them). */
+  openEpisodeCounts(account: string): Promise<{ partnerId: string | null; severity: string; count: number }[]>;
   partnerStates(account: string): Promise<PartnerState[]>;
   /** Up to query.limit cached partners in id order with their last state (issue 21). */
   partnerPage(account: string, query: PartnerPageQuery): Promise<PartnerPageRow[]>;

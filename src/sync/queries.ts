@@ -109,11 +109,10 @@ export async function listPartnersPage(
   query: PartnerPageQuery,
 ): Promise<PartnerPage> {
   // one row more than asked tells whether a next page exists
-  const [rows, open] = await Promise.all([
-    deps.store.partnerPage(account, { ...query, limit: query.limit + 1 }),
-    deps.store.openEpisodes(account),
-  ]);
+  const rows = await deps.store.partnerPage(account, { ...query, limit: query.limit + 1 });
   const page = rows.slice(0, query.limit);
+  // the open alerts of this page's partners only
+  const open = await deps.store.episodes(account, { partnerIds: page.map((r) => r.partner.id), openOnly: true });
   const ids = new Set(page.map((r) => r.partner.id));
   const alertsOf = new Map<string, PartnerView['openAlerts']>();
   for (const e of open) {

@@ -104,13 +104,15 @@ export interface PartnerRow {
 
 const SEVERITY_RANK: Readonly<Record<string, number>> = { critical: 0, warning: 1, info: 2 };
 
+/** Open alerts of a partner: how many, and the worst severity. */
+export interface AlertSummary {
+  count: number;
+  worst: Severity | null;
+}
+
 /** A read-model row of the period with its open alerts, as the partner list shows it. */
-export function partnerRow(r: PartnerReadRow, alerts: readonly AlertEpisode[]): PartnerRow {
+export function partnerRow(r: PartnerReadRow, alerts: AlertSummary): PartnerRow {
   const p = r.out;
-  const worst = alerts.reduce<Severity | null>(
-    (w, e) => (w === null || (SEVERITY_RANK[e.severity] ?? 9) < (SEVERITY_RANK[w] ?? 9) ? (e.severity as Severity) : w),
-    null,
-  );
   return {
     id: p.id,
     name: r.name,
@@ -126,28 +128,46 @@ export function partnerRow(r: PartnerReadRow, alerts: readonly AlertEpisode[]): 
     pipeline: p.kpis.pipeline,
     winRate365: r.winRate365,
     lastActivityAt: p.kpis.lastActivityAt,
-    openAlerts: alerts.length,
-    worstSeverity: worst,
+    openAlerts: alerts.count,
+    worstSeverity: alerts.worst,
   };
 }
 
-/** Every partner of the period with its open alerts. */
-export async function partnerRows(c: Current, open: readonly AlertEpisode[]): Promise<PartnerRow[]> {
-  const byPartner = new Map<string, AlertEpisode[]>();
+/** How many open alerts, and the worst severity, of these episodes or per-severity counts. */
+export function alertSummary(open: readonly { severity: string; count?: number }[]): AlertSummary {
+  let count = 0;
+  let worst: Severity | null = null;
   for (const e of open) {
+    count += e.count ?? 1;
+    if (worst === null || (SEVERITY_RANK[e.severity] ?? 9) < (SEVERITY_RANK[worst] ?? 9))
+      worst = e.severity as Severity;
+  }
+  return { count, worst };
+}
+
+/** Every partner of the period with its open alerts (counts per partner and severity). */
+export async function partnerRows(
+  c: Current,
+  counts: readonly { partnerId: string | null; severity: string; count: number }[],
+): Promise<PartnerRow[]> {
+  const byPartner = new Map<string, { severity: string; count: number }[]>();
+  for (const e of counts) {
     if (e.partnerId === null) continue;
     const list = byPartner.get(e.partnerId);
     if (list) list.push(e);
     else byPartner.set(e.partnerId, [e]);
   }
-  return (await c.view.partners()).map((r) => partnerRow(r, byPartner.get(r.id) ?? []));
+  return (await c.view.partners()).map((r) => partnerRow(r, alertSummary(byPartner.get(r.id) ?? [])));
 }
 
 // ---- alerts ---------------------------------------------------------------------------------
 
 /** Open alert episodes of the last sync, in the docs/finance-rules.md §8 order (severity, code, partner, deal, recipe). */
-export async function openAlerts(deps: AppDeps, account: string): Promise<AlertEpisode[]> {
-  const open = await deps.store.openEpisodes(account);
+export async function openAlerts(deps: AppDeps, account: string, partnerId?: string): Promise<AlertEpisode[]> {
+  const open =
+    partnerId === undefined
+      ? await deps.store.openEpisodes(account)
+      : await deps.store.episodes(account, { partnerId, openOnly: true });
   const asAlert = (e: AlertEpisode): Alert => ({
     code: e.code as AlertCode,
     severity: e.severity as Severity,

@@ -20,7 +20,16 @@ import { assetRoutes } from './assets.ts';
 import { crmLinker } from './crm-links.ts';
 import { partnerAdminRoutes } from './partner-admin.ts';
 import { financeUiRoutes } from './finance-routes.ts';
-import { lastChartMonth, ledgerView, loadCurrent, openAlerts, partnerRow, partnerRows, type Current } from './data.ts';
+import {
+  alertSummary,
+  lastChartMonth,
+  ledgerView,
+  loadCurrent,
+  openAlerts,
+  partnerRow,
+  partnerRows,
+  type Current,
+} from './data.ts';
 import { html, type SafeHtml } from './html.ts';
 import { HistoryCache, storedHistory } from './history.ts';
 import { page, type Section, type Shell } from './layout.ts';
@@ -317,7 +326,7 @@ export function uiRoutes(deps: AppDeps): Router {
   const shell = async (res: Response, title: string, section: Section, c: Current | null): Promise<Shell> => {
     const session = sessionOf(res);
     const account = c?.account ?? (await deps.account());
-    const [open, runs] = await Promise.all([deps.store.openEpisodes(account), deps.store.listRuns(account, 1)]);
+    const [counts, runs] = await Promise.all([deps.store.openEpisodeCounts(account), deps.store.listRuns(account, 1)]);
     const run = runs[0];
     const tz = deps.config.program.timezone;
     const lastSync =
@@ -330,7 +339,7 @@ export function uiRoutes(deps: AppDeps): Router {
       section,
       user: { role: session.role, csrf: sessions.csrfToken(session), name: session.label },
       period: c?.period.label,
-      openAlerts: open.length,
+      openAlerts: counts.reduce((n, c) => n + c.count, 0),
       footer: html`Amounts in ${currency} · program time zone ${tz}${c === null ? '' : html` · as of ${c.result.asOf}`} · ${lastSync}`,
     };
   };
@@ -401,7 +410,7 @@ export function uiRoutes(deps: AppDeps): Router {
         `The ${parsed.error.issues.map((i) => `${i.path.join('.')} parameter`).join(', ')} in this address is not valid. Use the form on the page.`,
       );
     const c = await loadCurrent(deps, parsed.data.period);
-    const rows = await partnerRows(c, await deps.store.openEpisodes(c.account));
+    const rows = await partnerRows(c, await deps.store.openEpisodeCounts(c.account));
     await render(
       res,
       'Partners',
@@ -416,8 +425,8 @@ export function uiRoutes(deps: AppDeps): Router {
     const c = await loadCurrent(deps, req.query['period']);
     const read = await c.view.partner(id);
     if (read === null) throw new HttpError(404, 'not_found', 'There is no partner with this id in the last sync.');
-    const alerts = (await openAlerts(deps, c.account)).filter((a) => a.partnerId === id);
-    const row = partnerRow(read, alerts);
+    const alerts = await openAlerts(deps, c.account, id);
+    const row = partnerRow(read, alertSummary(alerts));
     const session = sessionOf(res);
     const lastMonth = lastChartMonth(c);
     const [ledger, hist] = await Promise.all([
