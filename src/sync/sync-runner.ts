@@ -93,8 +93,24 @@ export function inThreadReason(o: {
   return null;
 }
 
+/**
+ * The service's logger as the relay writes through it: errors arrive already serialised by the
+ * worker's pino, so they are written as they are (serialising them again would name their type
+ * "Object"); everything else — destination, redaction, bindings — is the service logger's.
+ */
+const relays = new WeakMap<Logger, Logger>();
+function relayOf(logger: Logger): Logger {
+  let relay = relays.get(logger);
+  if (relay === undefined) {
+    relay = logger.child({}, { serializers: { err: (e: unknown) => e } });
+    relays.set(logger, relay);
+  }
+  return relay;
+}
+
 /** Relays a line the worker logged through the service's logger (its redaction included). */
-function relayLog(logger: Logger, line: string): void {
+export function relayLog(service: Logger, line: string): void {
+  const logger = relayOf(service);
   let entry: Record<string, unknown>;
   try {
     entry = JSON.parse(line) as Record<string, unknown>;
