@@ -46,6 +46,7 @@ import type {
   CachedRecords,
   OutboxTask,
   PartnerPageQuery,
+  RunPageQuery,
   PartnerPageRow,
   ReadModelHead,
   ReadModelPartnerQuery,
@@ -260,15 +261,19 @@ export class KyselyStore implements Store {
     return rows.length;
   }
 
-  async listRuns(account: string, limit: number): Promise<RunRecord[]> {
-    const rows = await this.db
-      .selectFrom('runs')
-      .selectAll()
-      .where('account', '=', account)
-      .orderBy('started_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute();
+  async listRuns(account: string, limit: number, query: RunPageQuery = {}): Promise<RunRecord[]> {
+    const { status, mode, before } = query;
+    let q = this.db.selectFrom('runs').selectAll().where('account', '=', account);
+    if (status !== undefined) q = q.where('status', '=', status);
+    if (mode !== undefined) q = q.where('mode', '=', mode);
+    if (before !== undefined)
+      q = q.where((eb) =>
+        eb.or([
+          eb('started_at', '<', before.startedAt),
+          eb.and([eb('started_at', '=', before.startedAt), eb('id', '<', before.id)]),
+        ]),
+      );
+    const rows = await q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
     return rows.map((r) => ({
       id: r.id,
       account: r.account,

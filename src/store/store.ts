@@ -60,6 +60,15 @@ export interface AlertEpisode {
 }
 
 /** One page of the partner list (issue 21): filters and order (by id) applied in the store. */
+/** Filters and the page cursor of the run list (GET /v1/runs, issue 21), applied in the store. */
+export interface RunPageQuery {
+  status?: RunStatus | undefined;
+  /** The mode the run started in: full, incremental or targeted. */
+  mode?: string | undefined;
+  /** Only runs that sort after this one, newest first (the page cursor). */
+  before?: { startedAt: number; id: string } | undefined;
+}
+
 export interface PartnerPageQuery {
   /** 1..500 rows. */
   limit: number;
@@ -215,7 +224,8 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   finishRun(id: string, status: RunStatus, finishedAt: number, report: Record<string, unknown>): Promise<void>;
   /** Marks runs left `running` by a process that died (called under the account lock). */
   abandonRuns(account: string, at: number): Promise<number>;
-  listRuns(account: string, limit: number): Promise<RunRecord[]>;
+  /** Newest first; `query` filters and continues after a page's last run. */
+  listRuns(account: string, limit: number, query?: RunPageQuery): Promise<RunRecord[]>;
   getRun(id: string): Promise<RunRecord | null>;
 
   pullState(account: string): Promise<PullState | null>;

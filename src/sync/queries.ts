@@ -4,7 +4,7 @@
 import { REFUSAL_HOLD_MS } from './write-refusals.ts';
 import type { ComputeResult, PartnerOut } from '../domain/engine.ts';
 import { formatInstant, monthPeriod, parsePeriod, type Period, type TimeZone } from '../domain/time.ts';
-import type { AlertEpisode, PartnerPageQuery, RunRecord } from '../store/store.ts';
+import type { AlertEpisode, PartnerPageQuery, RunPageQuery, RunRecord } from '../store/store.ts';
 import { LedgerInputError } from './accounts.ts';
 import { flagWindowView, periodView, readBasis, type ReadBasis } from './read-models.ts';
 import type { StoreDeps } from './deps.ts';
@@ -91,6 +91,42 @@ export function decodePartnerCursor(text: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The run list's cursor: the partner list's opaque form (encodePartnerCursor) over the page's
+ * last run, "startedAt:id" (runs are listed newest first, by start then id).
+ */
+export function encodeRunCursor(last: Pick<RunRecord, 'startedAt' | 'id'>): string {
+  return encodePartnerCursor(`${last.startedAt}:${last.id}`);
+}
+
+/** The run a cursor continues after, or null when the text is not a run cursor this service issued. */
+export function decodeRunCursor(text: string): { startedAt: number; id: string } | null {
+  const after = decodePartnerCursor(text);
+  const m = after === null ? null : /^(\d{1,16}):(.+)$/s.exec(after);
+  if (m?.[1] === undefined || m[2] === undefined) return null;
+  return { startedAt: Number(m[1]), id: m[2] };
+}
+
+export interface RunPage {
+  runs: RunRecord[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** One page of runs, newest first, filtered in the store (issue 21). */
+export async function listRunsPage(
+  deps: Pick<StoreDeps, 'store'>,
+  account: string,
+  query: Omit<RunPageQuery, 'before'> & { limit: number; cursor?: string | undefined },
+): Promise<RunPage> {
+  const before = query.cursor === undefined ? undefined : (decodeRunCursor(query.cursor) ?? undefined);
+  // one row more than asked tells whether a next page exists
+  const rows = await deps.store.listRuns(account, query.limit + 1, { status: query.status, mode: query.mode, before });
+  const runs = rows.slice(0, query.limit);
+  const last = runs.at(-1);
+  return { runs, nextCursor: rows.length > query.limit && last !== undefined ? encodeRunCursor(last) : null };
 }
 
 export interface PartnerPage {
