@@ -839,6 +839,48 @@ export class KyselyStore implements Store {
     return rows.map(episodeFromRow).sort((a, b) => a.openedAt - b.openedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
+  async openEpisodeCodes(account: string): Promise<{ severity: string; code: string; count: number }[]> {
+    const rows = await this.db
+      .selectFrom('alert_episodes')
+      .select(['severity', 'code', (eb) => eb.fn.countAll<number | string | bigint>().as('n')])
+      .where('account', '=', account)
+      .where('resolved_at', 'is', null)
+      .groupBy(['severity', 'code'])
+      .execute();
+    return rows.map((r) => ({ severity: r.severity, code: r.code, count: Number(r.n) }));
+  }
+
+  async openEpisodePage(
+    account: string,
+    query: { severity?: string | undefined; code?: string | undefined; offset: number; limit: number },
+  ): Promise<AlertEpisode[]> {
+    // ids compare by code unit as the engine's compareAlerts does: PostgreSQL's "C" collation
+    // (SQLite compares text bytewise already); nulls first, as compareAlerts puts them
+    const c = this.kind === 'postgres' ? sql.raw(' collate "C"') : sql.raw('');
+    let q = this.db
+      .selectFrom('alert_episodes')
+      .selectAll()
+      .where('account', '=', account)
+      .where('resolved_at', 'is', null);
+    if (query.severity !== undefined) q = q.where('severity', '=', query.severity);
+    if (query.code !== undefined) q = q.where('code', '=', query.code);
+    const rows = await q
+      .orderBy(sql`case severity when 'critical' then 0 when 'warning' then 1 when 'info' then 2 else 3 end`)
+      .orderBy(sql`code${c}`)
+      .orderBy(sql`case when partner_id is null then 0 else 1 end`)
+      .orderBy(sql`partner_id${c}`)
+      .orderBy(sql`case when deal_id is null then 0 else 1 end`)
+      .orderBy(sql`deal_id${c}`)
+      .orderBy(sql`case when recipe is null then 0 else 1 end`)
+      .orderBy(sql`recipe${c}`)
+      .orderBy('opened_at')
+      .orderBy('id')
+      .offset(query.offset)
+      .limit(query.limit)
+      .execute();
+    return rows.map(episodeFromRow);
+  }
+
   async openEpisodeCounts(account: string): Promise<{ partnerId: string | null; severity: string; count: number }[]> {
     const rows = await this.db
       .selectFrom('alert_episodes')

@@ -272,6 +272,16 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
     account: string,
     filter: { partnerId?: string; partnerIds?: readonly string[]; openOnly?: boolean },
   ): Promise<AlertEpisode[]>;
+  /** Open episodes per severity and code (issue 21: the alerts page counts without loading them). */
+  openEpisodeCodes(account: string): Promise<{ severity: string; code: string; count: number }[]>;
+  /**
+   * One page of open episodes, filtered, in the alerts page's order (docs/finance-rules.md §8:
+   * severity, code, partner, deal, recipe; then when opened).
+   */
+  openEpisodePage(
+    account: string,
+    query: { severity?: string | undefined; code?: string | undefined; offset: number; limit: number },
+  ): Promise<AlertEpisode[]>;
   /** Open episodes per partner and severity (issue 21: list pages count without loading them). */
   openEpisodeCounts(account: string): Promise<{ partnerId: string | null; severity: string; count: number }[]>;
   partnerStates(account: string): Promise<PartnerState[]>;

@@ -5,7 +5,9 @@
 // or crashes before the write leaves the previous read models whole; the store pages and filters.
 
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { compareAlerts, type Alert, type AlertCode, type Severity } from '../../src/domain/alerts.ts';
 import { computeResult } from '../../src/domain/engine.ts';
+import type { AlertEpisode } from '../../src/store/store.ts';
 import { monthLabel, parsePeriod, TimeZone } from '../../src/domain/time.ts';
 import { AccountLostError } from '../../src/ledger/errors.ts';
 import { raiseEpoch } from '../../src/store/account-lock.ts';
@@ -201,6 +203,40 @@ describe.each(storeTargets())('read models on $name', (target) => {
     const next = await runSync(w.deps);
     expect(next.status).toBe('succeeded');
     expect((await kpis(w.deps, first.account)).program).not.toEqual(answer.program);
+    await w.store.close();
+  });
+
+  it('pages open alerts in the store in the order of docs/finance-rules.md §8, with counts per code', async () => {
+    const w = await makeWorld(target);
+    seedCrm(w.crm);
+    for (let i = 0; i < 7; i++)
+      w.crm.upsertDeal(deal(`u${i}`, { stage: 'open', closedAt: null, sourcePartnerId: i % 2 === 0 ? 'zz' : 'Zy' }));
+    const run = await runSync(w.deps);
+    const open = await w.store.openEpisodes(run.account);
+    expect(open.length).toBeGreaterThan(7);
+    const asAlert = (e: AlertEpisode): Alert => ({
+      code: e.code as AlertCode,
+      severity: e.severity as Severity,
+      partnerId: e.partnerId,
+      dealId: e.dealId,
+      recipe: e.recipe,
+      message: e.message,
+    });
+    const expected = [...open].sort((a, b) => compareAlerts(asAlert(a), asAlert(b)) || a.openedAt - b.openedAt);
+    const paged: AlertEpisode[] = [];
+    for (let offset = 0; offset < open.length; offset += 3)
+      paged.push(...(await w.store.openEpisodePage(run.account, { offset, limit: 3 })));
+    expect(paged).toEqual(expected);
+    const warning = await w.store.openEpisodePage(run.account, { severity: 'warning', offset: 0, limit: 500 });
+    expect(warning).toEqual(expected.filter((e) => e.severity === 'warning'));
+    const code = expected[0]?.code ?? '';
+    expect(await w.store.openEpisodePage(run.account, { code, offset: 1, limit: 2 })).toEqual(
+      expected.filter((e) => e.code === code).slice(1, 3),
+    );
+    const counts = await w.store.openEpisodeCodes(run.account);
+    expect(counts.reduce((n, c) => n + c.count, 0)).toBe(open.length);
+    for (const c of counts)
+      expect(c.count).toBe(open.filter((e) => e.code === c.code && e.severity === c.severity).length);
     await w.store.close();
   });
 

@@ -33,7 +33,7 @@ import {
 import { html, type SafeHtml } from './html.ts';
 import { HistoryCache, storedHistory } from './history.ts';
 import { page, type Section, type Shell } from './layout.ts';
-import { alertsBody, alertsQuery } from './pages/alerts.ts';
+import { alertsBody, alertsPaging, alertsQuery } from './pages/alerts.ts';
 import { auditBody } from './pages/audit.ts';
 import { periodsBody } from './pages/periods.ts';
 import { rejectedBody } from './pages/rejected.ts';
@@ -468,14 +468,18 @@ export function uiRoutes(deps: AppDeps): Router {
         'The severity parameter must be one of critical, warning or info; code an alert code; page a page number.',
       );
     const account = await deps.account();
-    const alerts = await openAlerts(deps, account);
+    // counted and paged in the store (issue 21): a page reads its 50 alerts, not every open one
+    const counts = await deps.store.openEpisodeCodes(account);
+    const { offset, limit } = alertsPaging(counts, parsed.data);
+    const slice = await deps.store.openEpisodePage(account, { ...parsed.data, offset, limit });
     const names = await deps.store.cachedNames(
       account,
       'partner',
-      alerts.flatMap((a) => (a.partnerId === null ? [] : [a.partnerId])),
+      slice.flatMap((a) => (a.partnerId === null ? [] : [a.partnerId])),
     );
     const body = alertsBody({
-      alerts,
+      counts,
+      slice,
       severity: parsed.data.severity,
       code: parsed.data.code,
       page: parsed.data.page,
