@@ -940,6 +940,32 @@ export class KyselyStore implements Store {
     return names;
   }
 
+  async ledgerMonthSums(
+    account: string,
+    period: string,
+    payableBy: number,
+  ): Promise<{ kind: string; entries: number; amount: bigint; payable: bigint }[]> {
+    // integer sums are exact on both databases; read back as text so no float holds them
+    const rows = await this.db
+      .selectFrom('ledger_entries')
+      .select([
+        'kind',
+        (eb) => eb.fn.countAll<number | string | bigint>().as('n'),
+        sql<string>`cast(sum(amount) as text)`.as('amount'),
+        sql<string>`cast(sum(case when payable_at <= ${payableBy} then amount else 0 end) as text)`.as('payable'),
+      ])
+      .where('account', '=', account)
+      .where('period', '=', period)
+      .groupBy('kind')
+      .execute();
+    return rows.map((r) => ({
+      kind: r.kind,
+      entries: Number(r.n),
+      amount: toBig(r.amount),
+      payable: toBig(r.payable),
+    }));
+  }
+
   // ---- read models (issue 21) --------------------------------------------------------------------
 
   async readModelHead(account: string): Promise<ReadModelHead | null> {

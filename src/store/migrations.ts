@@ -470,11 +470,11 @@ const v011: Migration = {
       .on('alert_episodes')
       .columns(['account', 'partner_id'])
       .execute();
-    // the ledger's months with their entry count and net, summed from the index alone
+    // a ledger month's count, net, and sums per kind and payable date, read from the index alone
     await db.schema
       .createIndex('ledger_entries_period_amount')
       .on('ledger_entries')
-      .columns(['account', 'period', 'amount'])
+      .columns(['account', 'period', 'kind', 'payable_at', 'amount'])
       .execute();
     // one partner's months (the partner page's history) without scanning every period
     await db.schema

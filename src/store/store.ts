@@ -289,6 +289,16 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   partnerPage(account: string, query: PartnerPageQuery): Promise<PartnerPageRow[]>;
   applyAlerts(account: string, changes: AlertChanges, fence: Fence): Promise<void>;
 
+  /**
+   * Sums of the entries booked in a ledger month, per kind, and of those payable by `payableBy`
+   * (issue 21: the program page's totals without loading every entry).
+   */
+  ledgerMonthSums(
+    account: string,
+    period: string,
+    payableBy: number,
+  ): Promise<{ kind: string; entries: number; amount: bigint; payable: bigint }[]>;
+
   /** Issue 21: the head of the account's read models, null before any run wrote them. */
   readModelHead(account: string): Promise<ReadModelHead | null>;
   /**

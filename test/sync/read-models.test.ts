@@ -8,6 +8,8 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { compareAlerts, type Alert, type AlertCode, type Severity } from '../../src/domain/alerts.ts';
 import { computeResult } from '../../src/domain/engine.ts';
 import type { AlertEpisode } from '../../src/store/store.ts';
+import type { AppDeps } from '../../src/http/deps.ts';
+import { ledgerTotalsView, ledgerView, type Current } from '../../src/http/ui/data.ts';
 import { monthLabel, parsePeriod, TimeZone } from '../../src/domain/time.ts';
 import { AccountLostError } from '../../src/ledger/errors.ts';
 import { raiseEpoch } from '../../src/store/account-lock.ts';
@@ -237,6 +239,32 @@ describe.each(storeTargets())('read models on $name', (target) => {
     expect(counts.reduce((n, c) => n + c.count, 0)).toBe(open.length);
     for (const c of counts)
       expect(c.count).toBe(open.filter((e) => e.code === c.code && e.severity === c.severity).length);
+    await w.store.close();
+  });
+
+  it("sums a period's ledger totals in the store exactly as the statements do", async () => {
+    const w = await makeWorld(target);
+    seedCrm(w.crm);
+    const run = await runSync(w.deps);
+    // a closed month: its entries' status is as of the close
+    const lock = await w.store.lock(run.account, 1000);
+    await w.store.closePeriod(lock.fence, {
+      period: '2026-02',
+      closedAt: Date.parse('2026-03-01T00:00:00Z'),
+      closedBy: 'test',
+    });
+    await lock.release();
+    const deps = w.deps as unknown as AppDeps;
+    const tz = new TimeZone(w.config.program.timezone);
+    for (const label of ['2026-02', '2026-03', '2026-Q1', '2026']) {
+      const period = parsePeriod(label);
+      if (period === null) throw new Error(label);
+      const c = { account: run.account, period, currentMonth: tz.monthOf(run.asOf) } as unknown as Current;
+      const full = await ledgerView(deps, c);
+      const summed = await ledgerTotalsView(deps, c);
+      expect(summed).toEqual({ ...full, lines: [] });
+      expect(full.entries).toBeGreaterThan(0);
+    }
     await w.store.close();
   });
 

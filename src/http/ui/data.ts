@@ -14,6 +14,7 @@ import {
 } from '../../sync/read-models.ts';
 import type { AlertEpisode } from '../../store/store.ts';
 import { statements, type ExportLine, type Totals } from '../../ledger/exports.ts';
+import { closeOf } from '../../ledger/plan.ts';
 import type { AppDeps } from '../deps.ts';
 import { lastCompleteMonth } from '../../sync/queries.ts';
 import { HttpError } from '../errors.ts';
@@ -208,4 +209,40 @@ export async function ledgerView(deps: AppDeps, c: Current, partnerId?: string):
   }
   const totals = Object.fromEntries(TOTAL_KEYS.map((k) => [k, formatMinor(sums[k], exponent)])) as unknown as Totals;
   return { months, totals, lines, entries: lines.length };
+}
+
+/**
+ * The ledger's totals of the period's months (up to the current month), summed in the store: the
+ * same totals as ledgerView (statements: payable when payable by the month's close, or by now
+ * while open) without loading every entry (issue 21: the program page). No lines.
+ */
+export async function ledgerTotalsView(deps: AppDeps, c: Current): Promise<LedgerView> {
+  const { exponent } = deps.config.program;
+  const closes = await deps.store.periodCloses(c.account);
+  const now = asOfNow(deps);
+  const sum = { accrual: 0n, adjustment: 0n, clawback: 0n, manual: 0n, payable: 0n, held: 0n };
+  let entries = 0;
+  const months: string[] = [];
+  for (let m = c.period.firstMonth; m <= lastChartMonth(c); m++) {
+    const label = monthLabel(m);
+    months.push(label);
+    const statusAt = closeOf(closes, label)?.closedAt ?? now;
+    for (const k of await deps.store.ledgerMonthSums(c.account, label, statusAt)) {
+      entries += k.entries;
+      if (k.kind in sum) sum[k.kind as keyof typeof sum] += k.amount;
+      sum.payable += k.payable;
+      sum.held += k.amount - k.payable;
+    }
+  }
+  const f = (v: bigint): string => formatMinor(v, exponent);
+  // the keys ledgerView sums (its net includes manual entries, as the statements' net does)
+  const totals = {
+    accruals: f(sum.accrual),
+    adjustments: f(sum.adjustment),
+    clawbacks: f(sum.clawback),
+    net: f(sum.accrual + sum.adjustment + sum.clawback + sum.manual),
+    payable: f(sum.payable),
+    held: f(sum.held),
+  };
+  return { months, totals: totals as unknown as Totals, lines: [], entries };
 }

@@ -23,6 +23,7 @@ import { financeUiRoutes } from './finance-routes.ts';
 import {
   alertSummary,
   lastChartMonth,
+  ledgerTotalsView,
   ledgerView,
   loadCurrent,
   openAlerts,
@@ -358,7 +359,7 @@ export function uiRoutes(deps: AppDeps): Router {
     const c = await loadCurrent(deps, req.query['period']);
     const lastMonth = lastChartMonth(c);
     const [ledger, hist, periods, top] = await Promise.all([
-      ledgerView(deps, c),
+      ledgerTotalsView(deps, c),
       storedHistory(deps, c.view.basis, lastMonth).then(
         (stored) =>
           stored ??
