@@ -276,6 +276,7 @@ export function workerSyncRunner(setup: WorkerSyncSetup): WorkerSyncRunner {
               resolve();
             }
           };
+          s.worker.ref(); // the shutdown waits for it: the process must not end meanwhile
           s.worker.postMessage({ type: 'close' } satisfies ToWorker);
         });
       await s.worker.terminate();
