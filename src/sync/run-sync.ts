@@ -28,6 +28,7 @@ import { SimulatedCrash, type FaultPoint, type SyncDeps } from './deps.ts';
 import { planLedger, targetEntries } from '../ledger/plan.ts';
 import { rejectionDetails, timestampDetails, type RejectedDeal } from './rejection-details.ts';
 import { batches, planWriteBack } from './write-back.ts';
+import { buildReadModels, hashOf, programFingerprint, storedPeriods } from './read-model-build.ts';
 
 export interface SyncOptions {
   /** Read everything and drop cached records the CRM no longer has. */
@@ -79,6 +80,8 @@ export interface RunReport {
     /** Tasks the CRM refused before, unchanged since: not sent. */
     held?: number;
   };
+  /** Read-model rows written or removed (issue 21): aggregates of periods, partner rows. */
+  readModels?: { periods: number; partners: number };
   durationsMs: Record<string, number>;
   apiCalls: CallStats['byEndpoint'];
   abandonedRuns: number;
@@ -370,6 +373,34 @@ class Run {
     progress?.({ step: 'tasks' });
     await this.timed('tasks', () => this.tasks());
     this.boundary('after-tasks');
+
+    // read models of this run's figures (issue 21), one fenced transaction: a crash before it
+    // leaves the previous run's read models, complete
+    await this.timed('readModels', () => this.readModels(out, cache.partners));
+  }
+
+  /** Writes what the dashboard and /v1 reads show, for the periods they show by default. */
+  private async readModels(out: EngineOutput, partners: readonly PulledPartner[]): Promise<void> {
+    const { store, clock, config } = this.deps;
+    const program = config.program;
+    const names = new Map(partners.map((p) => [p.id, p.name ?? p.id]));
+    const models = buildReadModels(program, out, names, this.asOf, storedPeriods(out.details.tz.monthOf(this.asOf)));
+    const periods = [...models].map(([period, m]) => ({
+      period,
+      hash: hashOf(m.aggregate),
+      body: m.aggregate,
+      partners: m.partners.map((r) => ({
+        id: r.id,
+        name: r.name,
+        recipe: r.recipe,
+        band: r.out.health.band,
+        tier: r.out.tier,
+        hash: hashOf(r),
+        body: r,
+      })),
+    }));
+    const head = { runId: this.id, asOf: this.asOf, fingerprint: programFingerprint(program) };
+    this.report.readModels = await store.writeReadModels(this.lock.fence, head, periods, true, clock.now());
   }
 
   private async writeBack(
