@@ -779,19 +779,21 @@ export class KyselyStore implements Store {
   }
 
   async ledgerPeriods(account: string): Promise<{ period: string; entries: number; net: bigint }[]> {
+    // summed in the store over the covering index of migration 011 (issue 21: the program page
+    // asks on every view); integer sums are exact on both databases, read back as text
     const rows = await this.db
       .selectFrom('ledger_entries')
-      .select(['period', 'amount'])
+      .select([
+        'period',
+        (eb) => eb.fn.countAll<number | string | bigint>().as('entries'),
+        sql<string>`cast(sum(amount) as text)`.as('net'),
+      ])
       .where('account', '=', account)
+      .groupBy('period')
       .execute();
-    const map = new Map<string, { period: string; entries: number; net: bigint }>();
-    for (const r of rows) {
-      const p = map.get(r.period) ?? { period: r.period, entries: 0, net: 0n };
-      p.entries += 1;
-      p.net += toBig(r.amount);
-      map.set(r.period, p);
-    }
-    return [...map.values()].sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0));
+    return rows
+      .map((r) => ({ period: r.period, entries: Number(r.entries), net: toBig(r.net) }))
+      .sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0));
   }
 
   async periodCloses(account: string): Promise<PeriodClose[]> {
