@@ -672,10 +672,14 @@ export class KyselyStore implements Store {
     await this.db.transaction().execute(async (trx) => {
       await assertFence(trx, fence, account);
       for (const ids of chunks(done, 500)) {
+        // The account is compared as an expression so that SQLite finds the rows by id (the
+        // primary key): on the bare column its planner prefers the (account, status) index for
+        // a list of ids and visits every write the account ever recorded, once per chunk — a
+        // write-back that grew with the square of its size (issue 21).
         await trx
           .updateTable('write_state')
           .set({ status: 'done', updated_at: at })
-          .where('account', '=', account)
+          .where(sql<string>`account || ''`, '=', account)
           .where('id', 'in', ids)
           .execute();
       }
