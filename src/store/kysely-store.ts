@@ -9,10 +9,11 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { PullPage, PulledDeal, PulledPartner } from '../domain/records.ts';
 import type { KeyBalance, LedgerEntry, LedgerInputs, NewLedgerEntry, PeriodClose } from '../ledger/types.ts';
 import { LedgerMovedError } from '../ledger/errors.ts';
-import type { Fence, LedgerVersion, LedgerView } from '../ledger/port.ts';
+import type { Fence, LedgerDiffView, LedgerVersion, LedgerView } from '../ledger/port.ts';
 import type { AccountLock, LockMode } from './account-lock.ts';
 import { assertFence } from './fence.ts';
-import { ledgerEntryRow } from './ledger-rows.ts';
+import { addKeyTotals, ledgerEntryRow } from './ledger-rows.ts';
+import { currentKey, storedKeys } from '../ledger/keys.ts';
 import { appendAudit, auditEntries } from './audit-queries.ts';
 import type { FinanceStore } from '../ledger/finance-port.ts';
 import { FinanceQueries } from './finance-queries.ts';
@@ -714,6 +715,53 @@ export class KyselyStore implements Store {
     });
   }
 
+  async ledgerDiffView(account: string, targets: ReadonlyMap<string, bigint>): Promise<LedgerDiffView> {
+    return this.db.transaction().execute(async (trx) => {
+      // keys whose total is 0 matter only with a target that is not 0, which differs anyway
+      const totals = await trx
+        .selectFrom('ledger_key_totals')
+        .select(['key', 'posted'])
+        .where('account', '=', account)
+        .where('posted', '<>', 0)
+        .execute();
+      const posted = new Map(totals.map((r) => [r.key, toBig(r.posted)]));
+      const keys = new Set<string>();
+      for (const [key, amount] of targets) if (amount !== (posted.get(key) ?? 0n)) keys.add(key);
+      for (const key of posted.keys()) if (!targets.has(key)) keys.add(key);
+      const rows: Selectable<LedgerEntryRow>[] = [];
+      for (const part of chunks([...keys].flatMap(storedKeys), 500)) {
+        rows.push(
+          ...(await trx
+            .selectFrom('ledger_entries')
+            .selectAll()
+            .where('account', '=', account)
+            .where('key', 'in', part)
+            .execute()),
+        );
+      }
+      rows.sort((a, b) => toNum(a.seq) - toNum(b.seq));
+      const balances = new Map([...balancesOf(rows)].filter(([, b]) => keys.has(currentKey(b.key, b.last.dealId))));
+      const closes = await trx
+        .selectFrom('period_closes')
+        .selectAll()
+        .where('account', '=', account)
+        .orderBy('period')
+        .execute();
+      const max = await trx
+        .selectFrom('ledger_entries')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .where('account', '=', account)
+        .executeTakeFirst();
+      return {
+        balances,
+        closes: closes.map((r) => ({ period: r.period, closedAt: toNum(r.closed_at), closedBy: r.closed_by })),
+        version: { seq: max?.seq == null ? 0 : toNum(max.seq), closes: closes.length },
+        keys,
+        compared: new Set([...targets.keys(), ...posted.keys()]).size,
+      };
+    });
+  }
+
   async checkFence(fence: Fence): Promise<void> {
     await this.db.transaction().execute((trx) => assertFence(trx, fence));
   }
@@ -758,6 +806,7 @@ export class KyselyStore implements Store {
           .values(part.map((e) => ledgerEntryRow(account, e)))
           .execute();
       }
+      await addKeyTotals(trx, account, posted);
       return posted;
     });
   }

@@ -98,6 +98,17 @@ export interface LedgerEntryRow {
   posted_at: Int64;
 }
 
+/**
+ * Issue 21: the running total per ledger key (its current spelling, src/ledger/keys.ts) of every
+ * posted entry but manual ones, kept in the transaction that posts: a run reads full balances only
+ * for the keys whose target differs from the total.
+ */
+export interface LedgerKeyTotalRow {
+  account: string;
+  key: string;
+  posted: Int64;
+}
+
 export interface PeriodCloseRow {
   account: string;
   /** Closing this month closed it and every earlier month. */
@@ -341,6 +352,7 @@ export interface Database {
   cached_partners: CachedPartnerRow;
   cached_deals: CachedDealRow;
   ledger_entries: LedgerEntryRow;
+  ledger_key_totals: LedgerKeyTotalRow;
   period_closes: PeriodCloseRow;
   alert_episodes: AlertEpisodeRow;
   partner_state: PartnerStateRow;

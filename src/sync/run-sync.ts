@@ -25,7 +25,7 @@ import type { AccountLock } from '../store/account-lock.ts';
 import { AccountLostError, LedgerMovedError } from '../ledger/errors.ts';
 import { healthDropped, planEpisodes, syncModeAlerts } from './alert-episodes.ts';
 import { SimulatedCrash, type FaultPoint, type SyncDeps } from './deps.ts';
-import { planLedger, targetEntries } from '../ledger/plan.ts';
+import { planLedger, targetEntries, type TargetEntry } from '../ledger/plan.ts';
 import { rejectionDetails, timestampDetails, type RejectedDeal } from './rejection-details.ts';
 import { batches, planWriteBack } from './write-back.ts';
 
@@ -62,7 +62,13 @@ export interface RunReport {
   };
   /** rejected: every deal left out, with the value it holds and the fix (issue 17). */
   snapshot: { partners: number; deals: number; rejected: RejectedDeal[]; warnings: string[] };
-  ledger: { posted: Record<Exclude<LedgerKind, 'manual'>, number>; net: string; clawbacksNotPosted: number };
+  ledger: {
+    posted: Record<Exclude<LedgerKind, 'manual'>, number>;
+    net: string;
+    clawbacksNotPosted: number;
+    /** Keys the targets and posted totals name, and those whose balances were read and planned (issue 21). */
+    keys?: { compared: number; planned: number };
+  };
   alerts: { open: number; opened: number; resolved: number };
   writeBack: {
     partners: number;
@@ -310,12 +316,19 @@ class Run {
     // that the ledger is still at the version the plan read (issue 16)
     progress?.({ step: 'ledger' });
     const plan = await this.timed('ledger', async () => {
-      const view = await store.ledgerView(this.account);
+      // only keys whose target differs from what is posted can need an entry (issue 21): their
+      // full balances are read, every other key is settled (ledger_key_totals, migration 012)
+      const targets = targetEntries(program, out.details);
+      const view = await store.ledgerDiffView(
+        this.account,
+        new Map([...targets.values()].map((t) => [t.key, t.amount])),
+      );
+      this.report.ledger.keys = { compared: view.compared, planned: view.keys.size };
       const ledgerPlan = planLedger({
         program,
         tz,
         asOf: this.asOf,
-        targets: targetEntries(program, out.details),
+        targets: new Map([...view.keys].flatMap((k) => (targets.has(k) ? [[k, targets.get(k) as TargetEntry]] : []))),
         balances: view.balances,
         closes: view.closes,
         dealStages: new Map(cache.deals.map((d) => [d.id, d.stage])),
