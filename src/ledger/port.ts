@@ -57,6 +57,8 @@ export interface LedgerStore {
    * balances hold every stored spelling of those keys only; closes and version as ledgerView.
    */
   ledgerDiffView(account: string, targets: ReadonlyMap<string, bigint>): Promise<LedgerDiffView>;
+  /** The ledger's version now (last seq, number of closes). */
+  ledgerVersion(account: string): Promise<LedgerVersion>;
   /**
    * Appends entries in one transaction (seq continues the account's sequence) that first proves
    * the caller still owns the account (AccountLostError) and that the ledger is still at the

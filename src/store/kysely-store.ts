@@ -45,6 +45,7 @@ import type {
   AlertChanges,
   AlertEpisode,
   CachedRecords,
+  ComputeMark,
   OutboxTask,
   PartnerPageQuery,
   PartnerPageRow,
@@ -432,6 +433,13 @@ export class KyselyStore implements Store {
       for (const ids of chunks(page.removedPartnerIds, 500)) {
         await trx.deleteFrom('cached_partners').where('account', '=', account).where('id', 'in', ids).execute();
       }
+      const changes =
+        page.partners.length +
+        page.deals.length +
+        page.links.length +
+        page.removedDealIds.length +
+        page.removedPartnerIds.length;
+      if (changes > 0) await trx.deleteFrom('compute_marks').where('account', '=', account).execute();
       await this.saveState(trx, account, state, at);
     });
   }
@@ -459,9 +467,43 @@ export class KyselyStore implements Store {
           .executeTakeFirst();
         partners = Number(p.numDeletedRows);
         deals = Number(d.numDeletedRows);
+        if (partners + deals > 0) await trx.deleteFrom('compute_marks').where('account', '=', account).execute();
       }
       await this.saveState(trx, account, { ...state, done: true }, at);
       return { partners, deals };
+    });
+  }
+
+  async computeMark(account: string): Promise<ComputeMark | null> {
+    const r = await this.db.selectFrom('compute_marks').selectAll().where('account', '=', account).executeTakeFirst();
+    if (r === undefined) return null;
+    return {
+      runId: r.run_id,
+      fingerprint: r.fingerprint,
+      due: toNum(r.due),
+      ledger: { seq: toNum(r.ledger_seq), closes: toNum(r.ledger_closes) },
+      at: toNum(r.at),
+    };
+  }
+
+  async saveComputeMark(fence: Fence, mark: ComputeMark | null): Promise<void> {
+    const account = fence.account;
+    await this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence);
+      await trx.deleteFrom('compute_marks').where('account', '=', account).execute();
+      if (mark === null) return;
+      await trx
+        .insertInto('compute_marks')
+        .values({
+          account,
+          run_id: mark.runId,
+          fingerprint: mark.fingerprint,
+          due: mark.due,
+          ledger_seq: mark.ledger.seq,
+          ledger_closes: mark.ledger.closes,
+          at: mark.at,
+        })
+        .execute();
     });
   }
 
@@ -550,6 +592,7 @@ export class KyselyStore implements Store {
     // first write-back touches most of the cache, and PostgreSQL pays for every round trip
     await this.db.transaction().execute(async (trx) => {
       await assertFence(trx, fence, account);
+      await trx.deleteFrom('compute_marks').where('account', '=', account).execute();
       for (const part of chunks(update.partners)) {
         const rows = await trx
           .selectFrom('cached_partners')
@@ -712,6 +755,22 @@ export class KyselyStore implements Store {
         closes: closes.map((r) => ({ period: r.period, closedAt: toNum(r.closed_at), closedBy: r.closed_by })),
         version: { seq: last === undefined ? 0 : toNum(last.seq), closes: closes.length },
       };
+    });
+  }
+
+  async ledgerVersion(account: string): Promise<LedgerVersion> {
+    return this.db.transaction().execute(async (trx) => {
+      const max = await trx
+        .selectFrom('ledger_entries')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .where('account', '=', account)
+        .executeTakeFirst();
+      const closes = await trx
+        .selectFrom('period_closes')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('account', '=', account)
+        .executeTakeFirst();
+      return { seq: max?.seq == null ? 0 : toNum(max.seq), closes: closes === undefined ? 0 : toNum(closes.n) };
     });
   }
 

@@ -470,6 +470,25 @@ const v012: Migration = {
   },
 };
 
+/** Issue 21: the idle-run mark of the last computing run per account (schema.ts ComputeMarkRow). */
+const v013: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('compute_marks')
+      .addColumn('account', 'text', (c) => c.primaryKey())
+      .addColumn('run_id', 'text', (c) => c.notNull())
+      .addColumn('fingerprint', 'text', (c) => c.notNull())
+      .addColumn('due', 'bigint', (c) => c.notNull())
+      .addColumn('ledger_seq', 'bigint', (c) => c.notNull())
+      .addColumn('ledger_closes', 'integer', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable('compute_marks').execute();
+  },
+};
+
 /** Versions in order; the name is the version recorded in kysely_migration. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': v001,
@@ -482,6 +501,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '009-finance': v009Finance,
   '010-partner-list-columns': v010,
   '012-ledger-key-totals': v012,
+  '013-compute-marks': v013,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -28,6 +28,9 @@ import { SimulatedCrash, type FaultPoint, type SyncDeps } from './deps.ts';
 import { planLedger, targetEntries, type TargetEntry } from '../ledger/plan.ts';
 import { rejectionDetails, timestampDetails, type RejectedDeal } from './rejection-details.ts';
 import { batches, planWriteBack } from './write-back.ts';
+import { configFingerprint, mustCompute } from './idle.ts';
+import { nextDue } from '../domain/due.ts';
+import { formatInstant, type TimeZone } from '../domain/time.ts';
 
 export interface SyncOptions {
   /** Read everything and drop cached records the CRM no longer has. */
@@ -86,6 +89,8 @@ export interface RunReport {
     held?: number;
   };
   durationsMs: Record<string, number>;
+  /** An idle run (issue 21): the steps it skipped, why, the run whose results stand and until when. */
+  skipped?: { steps: string[]; reason: string; computedBy: string; due: string };
   apiCalls: CallStats['byEndpoint'];
   abandonedRuns: number;
   stoppedAt?: string;
@@ -298,6 +303,15 @@ class Run {
     await this.timed('pull', () => this.pull());
     this.boundary('after-pull');
 
+    // an idle run (issue 21, src/sync/idle.ts): nothing changed and nothing is due; tasks still go
+    if (await this.idle()) {
+      progress?.({ step: 'tasks' });
+      await this.timed('tasks', () => this.tasks());
+      this.boundary('after-tasks');
+      return;
+    }
+    await store.saveComputeMark(this.lock.fence, null);
+
     progress?.({ step: 'compute' });
     const cache = await store.loadCache(this.account);
     const { out, expire } = await this.timed('compute', () =>
@@ -383,6 +397,56 @@ class Run {
     progress?.({ step: 'tasks' });
     await this.timed('tasks', () => this.tasks());
     this.boundary('after-tasks');
+
+    await this.mark(tz, cache);
+  }
+
+  /** Whether this incremental run may skip computing (src/sync/idle.ts); says why in the report. */
+  private async idle(): Promise<boolean> {
+    if (this.options.full === true || this.options.targeted !== undefined || this.report.pull.resumed) return false;
+    const p = this.report.pull;
+    const mark = await this.deps.store.computeMark(this.account);
+    const why = mustCompute({
+      pulled: p.partners + p.deals + p.links + p.removedDeals + p.removedPartners,
+      mark,
+      fingerprint: configFingerprint(this.deps.config),
+      asOf: this.asOf,
+      ledger: await this.deps.store.ledgerVersion(this.account),
+    });
+    if (why !== null || mark === null) return false;
+    this.report.skipped = {
+      steps: ['compute', 'ledger', 'alerts', 'writeBack'],
+      reason: 'no CRM change, same config and ledger, and nothing due before the next due instant',
+      computedBy: mark.runId,
+      due: formatInstant(mark.due),
+    };
+    return true;
+  }
+
+  /**
+   * After a computing run with nothing to retry (no failed or held write or task, no refusal
+   * on file): the mark that lets idle runs skip until its due instant (src/domain/due.ts).
+   */
+  private async mark(tz: TimeZone, cache: { partners: PulledPartner[]; deals: PulledDeal[] }): Promise<void> {
+    const { store, config } = this.deps;
+    const r = this.report;
+    const clean =
+      r.writeBack.failures.length === 0 &&
+      (r.writeBack.held ?? 0) === 0 &&
+      r.tasks.failed.length === 0 &&
+      (r.tasks.held ?? 0) === 0 &&
+      (await store.writeRefusals(this.account)).length === 0 &&
+      (await store.pendingTasks(this.account)).length === 0;
+    if (!clean) return;
+    const due = nextDue(config.program, tz, cache, this.asOf);
+    if (due <= this.asOf) return;
+    await store.saveComputeMark(this.lock.fence, {
+      runId: this.id,
+      fingerprint: configFingerprint(config),
+      due,
+      ledger: await store.ledgerVersion(this.account),
+      at: this.asOf,
+    });
   }
 
   private async writeBack(

@@ -378,17 +378,38 @@ export async function step(r: Rng, t: Twin): Promise<StepLog> {
     for (const s of [t.a, t.b]) await closePeriod(s.deps, s.crm.account, last, 'equivalence');
   }
   const targeted = n > 0 && r.chance(0.3);
-  const ra = await runSync(
-    t.a.deps,
-    targeted ? { targeted: { deals: [...changed.deals], partners: [...changed.partners] } } : {},
+  const log = await runBoth(
+    t,
+    now,
+    n,
+    targeted ? { deals: [...changed.deals], partners: [...changed.partners] } : null,
   );
+  // now and then a quiet stretch: runs with no CRM change, minutes to days apart (idle runs)
+  const quiet = r.chance(0.5) ? r.int(2, 3) : 0;
+  for (let i = 0; i < quiet; i++) {
+    const later = r.chance(0.7) ? t.a.clock.now() + r.int(1, 90) * MINUTE : timeStep(r, t, t.a.clock.now());
+    t.a.clock.t = later;
+    t.b.clock.t = later;
+    await runBoth(t, later, 0, null);
+  }
+  return log;
+}
+
+/** A runs incremental (or targeted), B runs full; then A's postings and both states are checked. */
+async function runBoth(
+  t: Twin,
+  now: number,
+  n: number,
+  targeted: { deals: string[]; partners: string[] } | null,
+): Promise<StepLog> {
+  const ra = await runSync(t.a.deps, targeted === null ? {} : { targeted });
   const rb = await runSync(t.b.deps, { full: true });
   if (ra.status !== 'succeeded' || rb.status !== 'succeeded')
     throw new Error(
       `a run did not succeed: A ${ra.status} ${ra.report.error ?? ''}, B ${rb.status} ${rb.report.error ?? ''}`,
     );
   await checkLedgerFromZero(t.a, ra);
-  const skipped = (ra.report as { skipped?: unknown }).skipped !== undefined;
+  const skipped = ra.report.skipped !== undefined;
   const mode = `${ra.report.mode}${skipped ? ' (skipped)' : ''}`;
   t.modes[mode] = (t.modes[mode] ?? 0) + 1;
   deepStrictEqual(
