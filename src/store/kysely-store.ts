@@ -9,10 +9,11 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { PullPage, PulledDeal, PulledPartner } from '../domain/records.ts';
 import type { KeyBalance, LedgerEntry, LedgerInputs, NewLedgerEntry, PeriodClose } from '../ledger/types.ts';
 import { LedgerMovedError } from '../ledger/errors.ts';
-import type { Fence, LedgerVersion, LedgerView } from '../ledger/port.ts';
+import type { Fence, LedgerDiffView, LedgerVersion, LedgerView } from '../ledger/port.ts';
 import type { AccountLock, LockMode } from './account-lock.ts';
 import { assertFence } from './fence.ts';
-import { ledgerEntryRow } from './ledger-rows.ts';
+import { addKeyTotals, ledgerEntryRow } from './ledger-rows.ts';
+import { currentKey, storedKeys } from '../ledger/keys.ts';
 import { appendAudit, auditEntries } from './audit-queries.ts';
 import type { FinanceStore } from '../ledger/finance-port.ts';
 import { FinanceQueries } from './finance-queries.ts';
@@ -44,6 +45,7 @@ import type {
   AlertChanges,
   AlertEpisode,
   CachedRecords,
+  ComputeMark,
   OutboxTask,
   PartnerPageQuery,
   RunPageQuery,
@@ -439,6 +441,13 @@ export class KyselyStore implements Store {
       for (const ids of chunks(page.removedPartnerIds, 500)) {
         await trx.deleteFrom('cached_partners').where('account', '=', account).where('id', 'in', ids).execute();
       }
+      const changes =
+        page.partners.length +
+        page.deals.length +
+        page.links.length +
+        page.removedDealIds.length +
+        page.removedPartnerIds.length;
+      if (changes > 0) await trx.deleteFrom('compute_marks').where('account', '=', account).execute();
       await this.saveState(trx, account, state, at);
     });
   }
@@ -466,9 +475,43 @@ export class KyselyStore implements Store {
           .executeTakeFirst();
         partners = Number(p.numDeletedRows);
         deals = Number(d.numDeletedRows);
+        if (partners + deals > 0) await trx.deleteFrom('compute_marks').where('account', '=', account).execute();
       }
       await this.saveState(trx, account, { ...state, done: true }, at);
       return { partners, deals };
+    });
+  }
+
+  async computeMark(account: string): Promise<ComputeMark | null> {
+    const r = await this.db.selectFrom('compute_marks').selectAll().where('account', '=', account).executeTakeFirst();
+    if (r === undefined) return null;
+    return {
+      runId: r.run_id,
+      fingerprint: r.fingerprint,
+      due: toNum(r.due),
+      ledger: { seq: toNum(r.ledger_seq), closes: toNum(r.ledger_closes) },
+      at: toNum(r.at),
+    };
+  }
+
+  async saveComputeMark(fence: Fence, mark: ComputeMark | null): Promise<void> {
+    const account = fence.account;
+    await this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence);
+      await trx.deleteFrom('compute_marks').where('account', '=', account).execute();
+      if (mark === null) return;
+      await trx
+        .insertInto('compute_marks')
+        .values({
+          account,
+          run_id: mark.runId,
+          fingerprint: mark.fingerprint,
+          due: mark.due,
+          ledger_seq: mark.ledger.seq,
+          ledger_closes: mark.ledger.closes,
+          at: mark.at,
+        })
+        .execute();
     });
   }
 
@@ -557,6 +600,7 @@ export class KyselyStore implements Store {
     // first write-back touches most of the cache, and PostgreSQL pays for every round trip
     await this.db.transaction().execute(async (trx) => {
       await assertFence(trx, fence, account);
+      await trx.deleteFrom('compute_marks').where('account', '=', account).execute();
       for (const part of chunks(update.partners)) {
         const rows = await trx
           .selectFrom('cached_partners')
@@ -672,10 +716,14 @@ export class KyselyStore implements Store {
     await this.db.transaction().execute(async (trx) => {
       await assertFence(trx, fence, account);
       for (const ids of chunks(done, 500)) {
+        // The account is compared as an expression so that SQLite finds the rows by id (the
+        // primary key): on the bare column its planner prefers the (account, status) index for
+        // a list of ids and visits every write the account ever recorded, once per chunk — a
+        // write-back that grew with the square of its size (issue 21).
         await trx
           .updateTable('write_state')
           .set({ status: 'done', updated_at: at })
-          .where('account', '=', account)
+          .where(sql<string>`account || ''`, '=', account)
           .where('id', 'in', ids)
           .execute();
       }
@@ -718,6 +766,69 @@ export class KyselyStore implements Store {
         balances: balancesOf(rows),
         closes: closes.map((r) => ({ period: r.period, closedAt: toNum(r.closed_at), closedBy: r.closed_by })),
         version: { seq: last === undefined ? 0 : toNum(last.seq), closes: closes.length },
+      };
+    });
+  }
+
+  async ledgerVersion(account: string): Promise<LedgerVersion> {
+    return this.db.transaction().execute(async (trx) => {
+      const max = await trx
+        .selectFrom('ledger_entries')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .where('account', '=', account)
+        .executeTakeFirst();
+      const closes = await trx
+        .selectFrom('period_closes')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('account', '=', account)
+        .executeTakeFirst();
+      return { seq: max?.seq == null ? 0 : toNum(max.seq), closes: closes === undefined ? 0 : toNum(closes.n) };
+    });
+  }
+
+  async ledgerDiffView(account: string, targets: ReadonlyMap<string, bigint>): Promise<LedgerDiffView> {
+    return this.db.transaction().execute(async (trx) => {
+      // keys whose total is 0 matter only with a target that is not 0, which differs anyway
+      const totals = await trx
+        .selectFrom('ledger_key_totals')
+        .select(['key', 'posted'])
+        .where('account', '=', account)
+        .where('posted', '<>', 0)
+        .execute();
+      const posted = new Map(totals.map((r) => [r.key, toBig(r.posted)]));
+      const keys = new Set<string>();
+      for (const [key, amount] of targets) if (amount !== (posted.get(key) ?? 0n)) keys.add(key);
+      for (const key of posted.keys()) if (!targets.has(key)) keys.add(key);
+      const rows: Selectable<LedgerEntryRow>[] = [];
+      for (const part of chunks([...keys].flatMap(storedKeys), 500)) {
+        rows.push(
+          ...(await trx
+            .selectFrom('ledger_entries')
+            .selectAll()
+            .where('account', '=', account)
+            .where('key', 'in', part)
+            .execute()),
+        );
+      }
+      rows.sort((a, b) => toNum(a.seq) - toNum(b.seq));
+      const balances = new Map([...balancesOf(rows)].filter(([, b]) => keys.has(currentKey(b.key, b.last.dealId))));
+      const closes = await trx
+        .selectFrom('period_closes')
+        .selectAll()
+        .where('account', '=', account)
+        .orderBy('period')
+        .execute();
+      const max = await trx
+        .selectFrom('ledger_entries')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .where('account', '=', account)
+        .executeTakeFirst();
+      return {
+        balances,
+        closes: closes.map((r) => ({ period: r.period, closedAt: toNum(r.closed_at), closedBy: r.closed_by })),
+        version: { seq: max?.seq == null ? 0 : toNum(max.seq), closes: closes.length },
+        keys,
+        compared: new Set([...targets.keys(), ...posted.keys()]).size,
       };
     });
   }
@@ -766,6 +877,7 @@ export class KyselyStore implements Store {
           .values(part.map((e) => ledgerEntryRow(account, e)))
           .execute();
       }
+      await addKeyTotals(trx, account, posted);
       return posted;
     });
   }

@@ -3,9 +3,10 @@
 // lock on PostgreSQL, the single connection on SQLite). Never edit a released migration: add
 // the next version.
 
-import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type QueryExecutorProvider } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { v009Finance } from './migration-009-finance.ts';
+import { currentKey, inKeyTotals } from '../ledger/keys.ts';
 
 // Kysely's schema builder is untyped on purpose (it runs before the tables exist).
 type AnyDb = Kysely<unknown>;
@@ -491,6 +492,66 @@ const v011: Migration = {
   },
 };
 
+/** Sums the posted entries (of one account, or all) into ledger_key_totals, which holds none of theirs yet. */
+export async function fillLedgerKeyTotals(db: QueryExecutorProvider, account?: string): Promise<void> {
+  const sums = new Map<string, { account: string; key: string; posted: bigint }>();
+  const where = account === undefined ? sql`` : sql`where account = ${account}`;
+  const rows = await sql<{ account: string; key: string; deal_id: string | null; kind: string; amount: unknown }>`
+      select account, key, deal_id, kind, amount from ledger_entries ${where}`.execute(db);
+  for (const r of rows.rows) {
+    if (!inKeyTotals(r.key, r.kind)) continue;
+    const key = currentKey(r.key, r.deal_id);
+    const id = `${r.account}\u0000${key}`;
+    const sum = sums.get(id) ?? { account: r.account, key, posted: 0n };
+    sum.posted += BigInt(r.amount as bigint | number | string);
+    sums.set(id, sum);
+  }
+  const all = [...sums.values()];
+  for (let i = 0; i < all.length; i += 500) {
+    const values = all.slice(i, i + 500).map((r) => sql`(${r.account}, ${r.key}, ${r.posted})`);
+    await sql`insert into ledger_key_totals (account, key, posted) values ${sql.join(values)}`.execute(db);
+  }
+}
+
+/**
+ * Issue 21: the running total per ledger key (src/store/ledger-rows.ts addKeyTotals), filled from
+ * the entries already posted, so a run reads full balances only for keys whose target moved.
+ */
+const v012: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('ledger_key_totals')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('posted', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('ledger_key_totals_pk', ['account', 'key'])
+      .execute();
+    await fillLedgerKeyTotals(db);
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable('ledger_key_totals').execute();
+  },
+};
+
+/** Issue 21: the idle-run mark of the last computing run per account (schema.ts ComputeMarkRow). */
+const v013: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('compute_marks')
+      .addColumn('account', 'text', (c) => c.primaryKey())
+      .addColumn('run_id', 'text', (c) => c.notNull())
+      .addColumn('fingerprint', 'text', (c) => c.notNull())
+      .addColumn('due', 'bigint', (c) => c.notNull())
+      .addColumn('ledger_seq', 'bigint', (c) => c.notNull())
+      .addColumn('ledger_closes', 'integer', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable('compute_marks').execute();
+  },
+};
+
 /** Versions in order; the name is the version recorded in kysely_migration. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': v001,
@@ -503,6 +564,8 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '009-finance': v009Finance,
   '010-partner-list-columns': v010,
   '011-read-models': v011,
+  '012-ledger-key-totals': v012,
+  '013-compute-marks': v013,
 };
 
 class StaticProvider implements MigrationProvider {

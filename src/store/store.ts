@@ -157,6 +157,18 @@ export interface AlertChanges {
   notifications?: QueuedEvent[] | undefined;
 }
 
+/** What the last computing run left for idle runs (issue 21; src/sync/run-sync.ts). */
+export interface ComputeMark {
+  runId: string;
+  /** The config the run computed with (sync/idle.ts configFingerprint). */
+  fingerprint: string;
+  /** Outputs may change from this instant on with no CRM change (src/domain/due.ts). */
+  due: number;
+  /** The ledger's version after the run's posting. */
+  ledger: { seq: number; closes: number };
+  at: number;
+}
+
 export interface CachedRecords {
   partners: PulledPartner[];
   deals: PulledDeal[];
@@ -238,6 +250,10 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   loadCache(account: string): Promise<CachedRecords>;
   /** Names (the id when unnamed) of these cached partners or deals; ids not cached are absent (issue 21). */
   cachedNames(account: string, object: 'partner' | 'deal', ids: readonly string[]): Promise<Map<string, string>>;
+  /** The idle-run mark; null when none or the cache changed since (any applyPage/finishPull/updateWritten change deletes it). */
+  computeMark(account: string): Promise<ComputeMark | null>;
+  /** Saves (or, with null, deletes) the account's mark in a fenced transaction. */
+  saveComputeMark(fence: Fence, mark: ComputeMark | null): Promise<void>;
   /** The cached touches of these deals (deals not in the cache are absent). */
   cachedTouches(account: string, dealIds: readonly string[]): Promise<Map<string, SnapshotTouch[]>>;
   /** After a successful write-back: what the CRM now holds. */
