@@ -1284,10 +1284,12 @@ export class KyselyStore implements Store {
     await this.db.transaction().execute(async (trx) => {
       await assertFence(trx, fence, account);
       for (const ids of chunks(c.resolve, 500)) {
+        // by id (the primary key), as settleWrites: on the bare account column SQLite would take
+        // the (account, alert_key) index and visit every episode of the account per chunk
         await trx
           .updateTable('alert_episodes')
           .set({ resolved_at: c.at, resolved_run: c.runId })
-          .where('account', '=', account)
+          .where(sql<string>`account || ''`, '=', account)
           .where('id', 'in', ids)
           .execute();
       }

@@ -171,6 +171,64 @@ describe.each(storeTargets())('store on $name', (target) => {
     await w.store.close();
   });
 
+  it('settles write intents and resolves alert episodes by id, in chunks, leaving the others as they were', async () => {
+    // issue 21: these updates find rows by id (the primary key), not through the account's other indexes
+    const w = await makeWorld(target);
+    const account = `acct-settle-${randomUUID()}`;
+    const lock = await w.store.lock(account, 0);
+    const intents = Array.from({ length: 1203 }, (_, i) => ({
+      id: randomUUID(),
+      object: 'deal' as const,
+      recordId: `d${i}`,
+      fields: { commission: i },
+    }));
+    await w.store.recordWrites(account, 'run-1', intents, 1, lock.fence);
+    await w.store.settleWrites(
+      account,
+      intents.slice(0, 1100).map((x) => x.id),
+      [{ id: intents[1100]?.id ?? '', reason: 'refused' }],
+      2,
+      lock.fence,
+    );
+    const rows = await w.store.db
+      .selectFrom('write_state')
+      .select(['status', (eb) => eb.fn.countAll<string | number>().as('n')])
+      .where('account', '=', account)
+      .groupBy('status')
+      .orderBy('status')
+      .execute();
+    expect(rows.map((r) => [r.status, Number(r.n)])).toEqual([
+      ['done', 1100],
+      ['failed', 1],
+      ['pending', 102],
+    ]);
+    const episode = (i: number) => ({
+      id: `ep-${account}-${i}`,
+      alertKey: `k${i}`,
+      code: 'STALE_PARTNER',
+      severity: 'warning',
+      partnerId: `p${i}`,
+      dealId: null,
+      recipe: null,
+      message: `m${i}`,
+      detail: {},
+    });
+    const changes = { runId: 'run-1', at: 3, update: [], partnerStates: [], tasks: [] };
+    await w.store.applyAlerts(
+      account,
+      { ...changes, open: Array.from({ length: 600 }, (_, i) => episode(i)), resolve: [] },
+      lock.fence,
+    );
+    await w.store.applyAlerts(
+      account,
+      { ...changes, at: 4, open: [], resolve: Array.from({ length: 598 }, (_, i) => episode(i).id) },
+      lock.fence,
+    );
+    expect((await w.store.openEpisodes(account)).map((e) => e.alertKey).sort()).toEqual(['k598', 'k599']);
+    await lock.release();
+    await w.store.close();
+  });
+
   it('refuses a second sync of the same account while one holds the lock, then runs', async () => {
     const w = await makeWorld(target);
     seedCrm(w.crm);
