@@ -8,6 +8,10 @@
 //   npm run bench -- --quick      the 10,000-deal scenarios and the baseline only (< 3 minutes)
 //                                 → bench/results/quick.json (not committed)
 //   options: --crm hubspot|salesforce  --out FILE
+//   npm run bench -- --scale      issue 21: 10k, 100k, 300k and 1M deals through the CLI and serve
+//                                 (bench/scale.ts; --sizes, --budget-minutes, --targeted-runs,
+//                                 --readme rewrites the README's scale table)
+//                                 → bench/results/scale.json
 //   With Salesforce: Change Data Capture's event-to-write latency (bench/cdc-latency.ts).
 //   both modes end with HubSpot's shared budget (issue 14): a 10,000-deal full sync under real
 //   limits while the sandbox's external load uses half of the app's ten-second budget
@@ -48,6 +52,7 @@ import type { RunnerOutput } from '../test/reliability/sync-runner.ts';
 import { journalLatency, type JournalLatency } from './journal-latency.ts';
 import { theoreticalMinimum, type Changed, type MustSee } from './minimum.ts';
 import { SandboxProcess, type DiffCounts } from './sandbox-client.ts';
+import { runScale } from './scale.ts';
 import { markdownTable } from './table.ts';
 import { ROOT, runNode, type NodeRun } from '../test/helpers/run-node.ts';
 
@@ -77,6 +82,11 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     crm: { type: 'string' },
     out: { type: 'string' },
+    scale: { type: 'boolean', default: false },
+    sizes: { type: 'string', default: '10000,100000,300000,1000000' },
+    'budget-minutes': { type: 'string', default: '60' },
+    'targeted-runs': { type: 'string', default: '20' },
+    readme: { type: 'boolean', default: false },
   },
 });
 
@@ -618,4 +628,22 @@ async function main(): Promise<void> {
   log(`\nresults: ${path.relative(process.cwd(), out)} (${results.totalSeconds} s)`);
 }
 
-await main();
+if (values.scale) {
+  const sizes = values.sizes.split(',').map((s) => Number(s.trim()));
+  const budgetMinutes = Number(values['budget-minutes']);
+  const targetedRuns = Number(values['targeted-runs']);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 100) || !(budgetMinutes > 0) || !(targetedRuns >= 1)) {
+    log(
+      '--sizes takes whole numbers of deals (>= 100) separated by commas; --budget-minutes and --targeted-runs positive numbers',
+    );
+    process.exit(2);
+  }
+  await runScale({
+    sizes,
+    budgetMinutes,
+    targetedRuns,
+    readme: values.readme,
+    out: values.out ?? path.join(ROOT, 'bench/results/scale.json'),
+    log,
+  });
+} else await main();

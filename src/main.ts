@@ -26,6 +26,7 @@ import { startScheduler } from './sync/scheduler.ts';
 import { storeCredentials } from './sync/credentials.ts';
 import { startEventSources, type RunningSources } from './sync/event-sources.ts';
 import { SyncService } from './sync/sync-service.ts';
+import { inThreadReason, workerSyncRunner, type SyncHold } from './sync/sync-runner.ts';
 
 export interface ServiceOptions {
   config: LoadedConfig;
@@ -47,6 +48,8 @@ export interface ServiceOptions {
   secrets?: Secrets;
   /** How often the notification dispatcher looks for due deliveries (default 10 s; it also runs after each sync). */
   dispatchIntervalMs?: number;
+  /** Test hook: the next sync's worker thread blocks at a step until released (sync-runner.ts). */
+  syncHold?: SyncHold | undefined;
 }
 
 export interface Service {
@@ -107,9 +110,29 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     await store.close();
     throw err;
   }
+  // every sync runs in a worker thread of its own, unless its deps cannot be rebuilt there (issue 21)
+  const inThread = inThreadReason({
+    config,
+    storeUrl,
+    cwd: o.cwd,
+    adapterGiven: o.crm !== undefined,
+    clockGiven: o.clock !== undefined && o.clock !== systemClock,
+  });
   const syncs = new SyncService(
     { crm, store, clock, logger, config },
     {
+      runner:
+        inThread === null
+          ? workerSyncRunner({
+              config,
+              env: env.raw,
+              storeUrl,
+              cwd: o.cwd,
+              dataDir: providerContext.dataDir,
+              logger,
+              hold: o.syncHold,
+            })
+          : undefined,
       debounceMs: o.webhookDebounceMs ?? 2_000,
       onFinished: (r) => {
         dispatcher?.kick(); // what the run queued goes out now, not at the next tick
@@ -222,13 +245,21 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   // account key may need the CRM, and start-up must not wait for it)
   const gaugeReady = accountKey()
     .then(async (a) => {
-      const last = (await store.listRuns(a, 100)).find((r) => r.status === 'succeeded' && r.finishedAt !== null);
+      const last = (await store.listRuns(a, 1, { status: 'succeeded' }))[0];
       if (last?.finishedAt != null) metrics.initLastSuccess(last.finishedAt / 1000);
     })
     .catch((err: unknown) => {
       logger.warn({ err }, 'metrics: the last successful sync could not be read at start-up');
     });
-  logger.info({ url, store: store.kind, crm: crm.provider }, 'partnersync listening');
+  logger.info(
+    {
+      url,
+      store: store.kind,
+      crm: crm.provider,
+      syncs: inThread === null ? 'worker thread' : `in thread: ${inThread}`,
+    },
+    'partnersync listening',
+  );
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> =>

@@ -48,7 +48,11 @@ import type {
   ComputeMark,
   OutboxTask,
   PartnerPageQuery,
+  RunPageQuery,
   PartnerPageRow,
+  ReadModelHead,
+  ReadModelPartnerQuery,
+  ReadModelPeriodInput,
   PartnerState,
   PullState,
   RunRecord,
@@ -259,15 +263,19 @@ export class KyselyStore implements Store {
     return rows.length;
   }
 
-  async listRuns(account: string, limit: number): Promise<RunRecord[]> {
-    const rows = await this.db
-      .selectFrom('runs')
-      .selectAll()
-      .where('account', '=', account)
-      .orderBy('started_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute();
+  async listRuns(account: string, limit: number, query: RunPageQuery = {}): Promise<RunRecord[]> {
+    const { status, mode, before } = query;
+    let q = this.db.selectFrom('runs').selectAll().where('account', '=', account);
+    if (status !== undefined) q = q.where('status', '=', status);
+    if (mode !== undefined) q = q.where('mode', '=', mode);
+    if (before !== undefined)
+      q = q.where((eb) =>
+        eb.or([
+          eb('started_at', '<', before.startedAt),
+          eb.and([eb('started_at', '=', before.startedAt), eb('id', '<', before.id)]),
+        ]),
+      );
+    const rows = await q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
     return rows.map((r) => ({
       id: r.id,
       account: r.account,
@@ -920,12 +928,32 @@ export class KyselyStore implements Store {
     return this.episodes(account, { openOnly: true });
   }
 
-  async episodes(account: string, filter: { partnerId?: string; openOnly?: boolean }): Promise<AlertEpisode[]> {
-    let q = this.db.selectFrom('alert_episodes').selectAll().where('account', '=', account);
-    if (filter.openOnly === true) q = q.where('resolved_at', 'is', null);
-    if (filter.partnerId !== undefined) q = q.where('partner_id', '=', filter.partnerId);
-    const rows = await q.orderBy('opened_at').orderBy('id').execute();
-    return rows.map(episodeFromRow);
+  async episodes(
+    account: string,
+    filter: { partnerId?: string; partnerIds?: readonly string[]; openOnly?: boolean },
+  ): Promise<AlertEpisode[]> {
+    const query = (ids?: readonly string[]) => {
+      let q = this.db.selectFrom('alert_episodes').selectAll().where('account', '=', account);
+      if (filter.openOnly === true) q = q.where('resolved_at', 'is', null);
+      if (filter.partnerId !== undefined) q = q.where('partner_id', '=', filter.partnerId);
+      if (ids !== undefined) q = q.where('partner_id', 'in', [...ids]);
+      return q.orderBy('opened_at').orderBy('id').execute();
+    };
+    if (filter.partnerIds === undefined) return (await query()).map(episodeFromRow);
+    const rows = [];
+    for (const part of chunks([...new Set(filter.partnerIds)], 500)) rows.push(...(await query(part)));
+    return rows.map(episodeFromRow).sort((a, b) => a.openedAt - b.openedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async openEpisodeCounts(account: string): Promise<{ partnerId: string | null; severity: string; count: number }[]> {
+    const rows = await this.db
+      .selectFrom('alert_episodes')
+      .select(['partner_id', 'severity', (eb) => eb.fn.countAll<number | string | bigint>().as('n')])
+      .where('account', '=', account)
+      .where('resolved_at', 'is', null)
+      .groupBy(['partner_id', 'severity'])
+      .execute();
+    return rows.map((r) => ({ partnerId: r.partner_id, severity: r.severity, count: Number(r.n) }));
   }
 
   async partnerPage(account: string, query: PartnerPageQuery): Promise<PartnerPageRow[]> {
@@ -937,6 +965,7 @@ export class KyselyStore implements Store {
       .select(['cp.record', 'ps.partner_id', 'ps.health_score', 'ps.result', 'ps.run_id', 'ps.updated_at'])
       .where('cp.account', '=', account);
     if (query.after !== undefined) q = q.where('cp.id', '>', query.after);
+    if (query.id !== undefined) q = q.where('cp.id', '=', query.id);
     if (query.recipe !== undefined) q = q.where('cp.recipe', '=', query.recipe);
     if (query.band !== undefined) q = q.where('ps.band', '=', query.band);
     if (query.tier !== undefined) q = q.where('ps.tier', '=', query.tier);
@@ -958,6 +987,207 @@ export class KyselyStore implements Store {
               updatedAt: toNum(r.updated_at),
             },
     }));
+  }
+
+  async cachedNames(account: string, object: 'partner' | 'deal', ids: readonly string[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    const table = object === 'partner' ? 'cached_partners' : 'cached_deals';
+    for (const part of chunks([...new Set(ids)], 500)) {
+      const rows = await this.db
+        .selectFrom(table)
+        .select(['id', 'name'])
+        .where('account', '=', account)
+        .where('id', 'in', part)
+        .execute();
+      for (const r of rows) names.set(r.id, r.name ?? r.id);
+    }
+    return names;
+  }
+
+  // ---- read models (issue 21) --------------------------------------------------------------------
+
+  async readModelHead(account: string): Promise<ReadModelHead | null> {
+    const r = await this.db
+      .selectFrom('read_model_heads')
+      .selectAll()
+      .where('account', '=', account)
+      .executeTakeFirst();
+    return r === undefined ? null : { runId: r.run_id, asOf: toNum(r.as_of), fingerprint: r.fingerprint };
+  }
+
+  async writeReadModels(
+    fence: Fence,
+    head: ReadModelHead,
+    periods: readonly ReadModelPeriodInput[],
+    complete: boolean,
+    at: number,
+  ): Promise<{ periods: number; partners: number }> {
+    const account = fence.account;
+    return this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence);
+      let nPeriods = 0;
+      let nPartners = 0;
+      // what is stored, by hash: only rows that differ are written
+      const storedPeriods = new Map(
+        (
+          await trx.selectFrom('read_model_periods').select(['period', 'hash']).where('account', '=', account).execute()
+        ).map((r) => [r.period, r.hash]),
+      );
+      const given = new Set(periods.map((p) => p.period));
+      if (complete) {
+        const gone = [...storedPeriods.keys()].filter((p) => !given.has(p));
+        for (const part of chunks(gone, 500)) {
+          await trx
+            .deleteFrom('read_model_periods')
+            .where('account', '=', account)
+            .where('period', 'in', part)
+            .execute();
+          const del = await trx
+            .deleteFrom('read_model_partners')
+            .where('account', '=', account)
+            .where('period', 'in', part)
+            .executeTakeFirst();
+          nPeriods += part.length;
+          nPartners += Number(del.numDeletedRows);
+        }
+      }
+      for (const p of periods) {
+        if (storedPeriods.get(p.period) !== p.hash) {
+          await trx
+            .insertInto('read_model_periods')
+            .values({ account, period: p.period, hash: p.hash, body: JSON.stringify(p.body) })
+            .onConflict((oc) =>
+              oc.columns(['account', 'period']).doUpdateSet((eb) => ({
+                hash: eb.ref('excluded.hash'),
+                body: eb.ref('excluded.body'),
+              })),
+            )
+            .execute();
+          nPeriods++;
+        }
+        const stored = new Map(
+          (
+            await trx
+              .selectFrom('read_model_partners')
+              .select(['partner_id', 'hash'])
+              .where('account', '=', account)
+              .where('period', '=', p.period)
+              .execute()
+          ).map((r) => [r.partner_id, r.hash]),
+        );
+        const changed = p.partners.filter((r) => stored.get(r.id) !== r.hash);
+        for (const part of chunks(changed)) {
+          await trx
+            .insertInto('read_model_partners')
+            .values(
+              part.map((r) => ({
+                account,
+                period: p.period,
+                partner_id: r.id,
+                name: r.name,
+                recipe: r.recipe,
+                band: r.band,
+                tier: r.tier,
+                hash: r.hash,
+                body: JSON.stringify(r.body),
+              })),
+            )
+            .onConflict((oc) =>
+              oc.columns(['account', 'period', 'partner_id']).doUpdateSet((eb) => ({
+                name: eb.ref('excluded.name'),
+                recipe: eb.ref('excluded.recipe'),
+                band: eb.ref('excluded.band'),
+                tier: eb.ref('excluded.tier'),
+                hash: eb.ref('excluded.hash'),
+                body: eb.ref('excluded.body'),
+              })),
+            )
+            .execute();
+        }
+        nPartners += changed.length;
+        if (complete) {
+          const keep = new Set(p.partners.map((r) => r.id));
+          const gone = [...stored.keys()].filter((id) => !keep.has(id));
+          for (const part of chunks(gone, 500))
+            await trx
+              .deleteFrom('read_model_partners')
+              .where('account', '=', account)
+              .where('period', '=', p.period)
+              .where('partner_id', 'in', part)
+              .execute();
+          nPartners += gone.length;
+        }
+      }
+      await trx
+        .insertInto('read_model_heads')
+        .values({ account, run_id: head.runId, as_of: head.asOf, fingerprint: head.fingerprint, written_at: at })
+        .onConflict((oc) =>
+          oc.column('account').doUpdateSet((eb) => ({
+            run_id: eb.ref('excluded.run_id'),
+            as_of: eb.ref('excluded.as_of'),
+            fingerprint: eb.ref('excluded.fingerprint'),
+            written_at: eb.ref('excluded.written_at'),
+          })),
+        )
+        .execute();
+      return { periods: nPeriods, partners: nPartners };
+    });
+  }
+
+  async readModelPeriod(account: string, period: string): Promise<unknown> {
+    const r = await this.db
+      .selectFrom('read_model_periods')
+      .select('body')
+      .where('account', '=', account)
+      .where('period', '=', period)
+      .executeTakeFirst();
+    return r === undefined ? null : (JSON.parse(r.body) as unknown);
+  }
+
+  async readModelPeriods(account: string, periods: readonly string[]): Promise<Map<string, unknown>> {
+    if (periods.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('read_model_periods')
+      .select(['period', 'body'])
+      .where('account', '=', account)
+      .where('period', 'in', [...periods])
+      .execute();
+    return new Map(rows.map((r) => [r.period, JSON.parse(r.body) as unknown]));
+  }
+
+  async readModelPartners(account: string, period: string, query: ReadModelPartnerQuery): Promise<unknown[]> {
+    let q = this.db
+      .selectFrom('read_model_partners')
+      .select('body')
+      .where('account', '=', account)
+      .where('period', '=', period);
+    if (query.ids !== undefined) {
+      if (query.ids.length === 0) return [];
+      q = q.where('partner_id', 'in', [...query.ids]);
+    }
+    if (query.after !== undefined) q = q.where('partner_id', '>', query.after);
+    if (query.recipe !== undefined) q = q.where('recipe', '=', query.recipe);
+    if (query.band !== undefined) q = q.where('band', '=', query.band);
+    if (query.tier !== undefined) q = q.where('tier', '=', query.tier);
+    if (query.q !== undefined) {
+      const pattern = `%${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      q = q.where(sql<boolean>`lower(partner_id || ' ' || name) like ${pattern} escape '\\'`);
+    }
+    q = q.orderBy('partner_id');
+    if (query.limit !== undefined) q = q.limit(query.limit);
+    return (await q.execute()).map((r) => JSON.parse(r.body) as unknown);
+  }
+
+  async readModelPartner(account: string, periods: readonly string[], id: string): Promise<Map<string, unknown>> {
+    if (periods.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('read_model_partners')
+      .select(['period', 'body'])
+      .where('account', '=', account)
+      .where('partner_id', '=', id)
+      .where('period', 'in', [...periods])
+      .execute();
+    return new Map(rows.map((r) => [r.period, JSON.parse(r.body) as unknown]));
   }
 
   async partnerStates(account: string): Promise<PartnerState[]> {

@@ -429,6 +429,62 @@ const v010: Migration = {
   },
 };
 
+/**
+ * Issue 21: read models written by each sync run (src/sync/read-models.ts), so dashboard pages
+ * and /v1 reads never run the engine: a head per account (the run they are of), a period's
+ * aggregates, and one row per partner and period with the list filters as columns.
+ */
+const v011: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('read_model_heads')
+      .addColumn('account', 'text', (c) => c.primaryKey())
+      .addColumn('run_id', 'text', (c) => c.notNull())
+      .addColumn('as_of', 'bigint', (c) => c.notNull())
+      .addColumn('fingerprint', 'text', (c) => c.notNull())
+      .addColumn('written_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('read_model_periods')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('period', 'text', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('read_model_periods_pk', ['account', 'period'])
+      .execute();
+    await db.schema
+      .createTable('read_model_partners')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('period', 'text', (c) => c.notNull())
+      .addColumn('partner_id', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('recipe', 'text')
+      .addColumn('band', 'text')
+      .addColumn('tier', 'text')
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('read_model_partners_pk', ['account', 'period', 'partner_id'])
+      .execute();
+    // a partner's open alerts (partner page, a page of /v1/partners) without reading them all
+    await db.schema
+      .createIndex('alert_episodes_partner')
+      .on('alert_episodes')
+      .columns(['account', 'partner_id'])
+      .execute();
+    // one partner's months (the partner page's history) without scanning every period
+    await db.schema
+      .createIndex('read_model_partners_by_partner')
+      .on('read_model_partners')
+      .columns(['account', 'partner_id', 'period'])
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropIndex('alert_episodes_partner').execute();
+    for (const t of ['read_model_partners', 'read_model_periods', 'read_model_heads'])
+      await db.schema.dropTable(t).execute();
+  },
+};
+
 /** Sums the posted entries (of one account, or all) into ledger_key_totals, which holds none of theirs yet. */
 export async function fillLedgerKeyTotals(db: QueryExecutorProvider, account?: string): Promise<void> {
   const sums = new Map<string, { account: string; key: string; posted: bigint }>();
@@ -500,6 +556,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '008-partner-portal': v008,
   '009-finance': v009Finance,
   '010-partner-list-columns': v010,
+  '011-read-models': v011,
   '012-ledger-key-totals': v012,
   '013-compute-marks': v013,
 };

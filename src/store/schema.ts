@@ -390,6 +390,40 @@ export interface Database {
   partner_users: PartnerUserRow;
   partner_signin_links: PartnerSignInLinkRow;
   partner_registrations: PartnerRegistrationRow;
+  read_model_heads: ReadModelHeadRow;
+  read_model_periods: ReadModelPeriodRow;
+  read_model_partners: ReadModelPartnerRow;
+}
+
+/** Issue 21: which run the account's read models are of (one row per account). */
+export interface ReadModelHeadRow {
+  account: string;
+  run_id: string;
+  as_of: Int64;
+  /** Fingerprint of the program config the run computed with. */
+  fingerprint: string;
+  written_at: Int64;
+}
+
+/** A period's aggregate figures (program and recipe KPIs) as of the head's run; JSON body. */
+export interface ReadModelPeriodRow {
+  account: string;
+  period: string;
+  hash: string;
+  body: string;
+}
+
+/** One partner's figures for a period as of the head's run; the list filters are columns. */
+export interface ReadModelPartnerRow {
+  account: string;
+  period: string;
+  partner_id: string;
+  name: string;
+  recipe: string | null;
+  band: string | null;
+  tier: string | null;
+  hash: string;
+  body: string;
 }
 
 /** A partner contact with access to the partner pages (issue 19); the e-mail is null once revoked. */

@@ -60,6 +60,15 @@ export interface AlertEpisode {
 }
 
 /** One page of the partner list (issue 21): filters and order (by id) applied in the store. */
+/** Filters and the page cursor of the run list (GET /v1/runs, issue 21), applied in the store. */
+export interface RunPageQuery {
+  status?: RunStatus | undefined;
+  /** The mode the run started in: full, incremental or targeted. */
+  mode?: string | undefined;
+  /** Only runs that sort after this one, newest first (the page cursor). */
+  before?: { startedAt: number; id: string } | undefined;
+}
+
 export interface PartnerPageQuery {
   /** 1..500 rows. */
   limit: number;
@@ -70,6 +79,46 @@ export interface PartnerPageQuery {
   tier?: string | undefined;
   /** Case-insensitive substring of "id name". */
   q?: string | undefined;
+  /** Only this partner (GET /v1/partners/:id: one row). */
+  id?: string | undefined;
+}
+
+/** Issue 21: the run the account's read models are of. */
+export interface ReadModelHead {
+  runId: string;
+  asOf: number;
+  /** Fingerprint of the program config the run computed with. */
+  fingerprint: string;
+}
+
+/** One partner's read-model row of a period: filter columns, a content hash, and the JSON body. */
+export interface ReadModelPartnerInput {
+  id: string;
+  name: string;
+  recipe: string | null;
+  band: string | null;
+  tier: string | null;
+  hash: string;
+  body: unknown;
+}
+
+/** A period's read models: the aggregate (hash + body) and the partner rows. */
+export interface ReadModelPeriodInput {
+  period: string;
+  hash: string;
+  body: unknown;
+  partners: readonly ReadModelPartnerInput[];
+}
+
+export interface ReadModelPartnerQuery {
+  /** 1..500 rows, or undefined for all. */
+  limit?: number | undefined;
+  after?: string | undefined;
+  band?: string | undefined;
+  recipe?: string | undefined;
+  tier?: string | undefined;
+  q?: string | undefined;
+  ids?: readonly string[] | undefined;
 }
 
 export interface PartnerPageRow {
@@ -187,7 +236,8 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   finishRun(id: string, status: RunStatus, finishedAt: number, report: Record<string, unknown>): Promise<void>;
   /** Marks runs left `running` by a process that died (called under the account lock). */
   abandonRuns(account: string, at: number): Promise<number>;
-  listRuns(account: string, limit: number): Promise<RunRecord[]>;
+  /** Newest first; `query` filters and continues after a page's last run. */
+  listRuns(account: string, limit: number, query?: RunPageQuery): Promise<RunRecord[]>;
   getRun(id: string): Promise<RunRecord | null>;
 
   pullState(account: string): Promise<PullState | null>;
@@ -202,6 +252,8 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   computeMark(account: string): Promise<ComputeMark | null>;
   /** Saves (or, with null, deletes) the account's mark in a fenced transaction. */
   saveComputeMark(fence: Fence, mark: ComputeMark | null): Promise<void>;
+  /** Names (the id when unnamed) of these cached partners or deals; ids not cached are absent (issue 21). */
+  cachedNames(account: string, object: 'partner' | 'deal', ids: readonly string[]): Promise<Map<string, string>>;
   /** The cached touches of these deals (deals not in the cache are absent). */
   cachedTouches(account: string, dealIds: readonly string[]): Promise<Map<string, SnapshotTouch[]>>;
   /** After a successful write-back: what the CRM now holds. */
@@ -232,11 +284,40 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   ): Promise<void>;
 
   openEpisodes(account: string): Promise<AlertEpisode[]>;
-  episodes(account: string, filter: { partnerId?: string; openOnly?: boolean }): Promise<AlertEpisode[]>;
+  episodes(
+    account: string,
+    filter: { partnerId?: string; partnerIds?: readonly string[]; openOnly?: boolean },
+  ): Promise<AlertEpisode[]>;
+  /** Open episodes per partner and severity (issue 21: list pages count without loading them). */
+  openEpisodeCounts(account: string): Promise<{ partnerId: string | null; severity: string; count: number }[]>;
   partnerStates(account: string): Promise<PartnerState[]>;
   /** Up to query.limit cached partners in id order with their last state (issue 21). */
   partnerPage(account: string, query: PartnerPageQuery): Promise<PartnerPageRow[]>;
   applyAlerts(account: string, changes: AlertChanges, fence: Fence): Promise<void>;
+
+  /** Issue 21: the head of the account's read models, null before any run wrote them. */
+  readModelHead(account: string): Promise<ReadModelHead | null>;
+  /**
+   * Writes a run's read models in one fenced transaction: rows whose hash changed are upserted,
+   * the head moves to the run. With `complete`, periods and partner rows not given are removed
+   * (a full computation); without, only the given partners' rows and the given aggregates change.
+   * Returns how many aggregate and partner rows were written or removed.
+   */
+  writeReadModels(
+    fence: Fence,
+    head: ReadModelHead,
+    periods: readonly ReadModelPeriodInput[],
+    complete: boolean,
+    at: number,
+  ): Promise<{ periods: number; partners: number }>;
+  /** A period's aggregate body, null when not stored. */
+  readModelPeriod(account: string, period: string): Promise<unknown>;
+  /** Aggregate bodies of these periods, by period (missing ones absent). */
+  readModelPeriods(account: string, periods: readonly string[]): Promise<Map<string, unknown>>;
+  /** Partner row bodies of a period in id order, filtered and paged in the store. */
+  readModelPartners(account: string, period: string, query: ReadModelPartnerQuery): Promise<unknown[]>;
+  /** One partner's row bodies for these periods, by period. */
+  readModelPartner(account: string, periods: readonly string[], id: string): Promise<Map<string, unknown>>;
 
   pendingTasks(account: string): Promise<OutboxTask[]>;
   tasks(account: string): Promise<OutboxTask[]>;

@@ -31,6 +31,7 @@ import { batches, planWriteBack } from './write-back.ts';
 import { configFingerprint, mustCompute } from './idle.ts';
 import { nextDue } from '../domain/due.ts';
 import { formatInstant, type TimeZone } from '../domain/time.ts';
+import { buildReadModels, hashOf, programFingerprint, storedPeriods } from './read-model-build.ts';
 
 export interface SyncOptions {
   /** Read everything and drop cached records the CRM no longer has. */
@@ -88,6 +89,8 @@ export interface RunReport {
     /** Tasks the CRM refused before, unchanged since: not sent. */
     held?: number;
   };
+  /** Read-model rows written or removed (issue 21): aggregates of periods, partner rows. */
+  readModels?: { periods: number; partners: number };
   durationsMs: Record<string, number>;
   /** An idle run (issue 21): the steps it skipped, why, the run whose results stand and until when. */
   skipped?: { steps: string[]; reason: string; computedBy: string; due: string };
@@ -398,7 +401,35 @@ class Run {
     await this.timed('tasks', () => this.tasks());
     this.boundary('after-tasks');
 
+    // read models of this run's figures (issue 21), one fenced transaction: a crash before it
+    // leaves the previous run's read models, complete
+    await this.timed('readModels', () => this.readModels(out, cache.partners));
+
     await this.mark(tz, cache);
+  }
+
+  /** Writes what the dashboard and /v1 reads show, for the periods they show by default. */
+  private async readModels(out: EngineOutput, partners: readonly PulledPartner[]): Promise<void> {
+    const { store, clock, config } = this.deps;
+    const program = config.program;
+    const names = new Map(partners.map((p) => [p.id, p.name ?? p.id]));
+    const models = buildReadModels(program, out, names, this.asOf, storedPeriods(out.details.tz.monthOf(this.asOf)));
+    const periods = [...models].map(([period, m]) => ({
+      period,
+      hash: hashOf(m.aggregate),
+      body: m.aggregate,
+      partners: m.partners.map((r) => ({
+        id: r.id,
+        name: r.name,
+        recipe: r.recipe,
+        band: r.out.health.band,
+        tier: r.out.tier,
+        hash: hashOf(r),
+        body: r,
+      })),
+    }));
+    const head = { runId: this.id, asOf: this.asOf, fingerprint: programFingerprint(program) };
+    this.report.readModels = await store.writeReadModels(this.lock.fence, head, periods, true, clock.now());
   }
 
   /** Whether this incremental run may skip computing (src/sync/idle.ts); says why in the report. */

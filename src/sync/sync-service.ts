@@ -4,8 +4,9 @@
 
 import { randomUUID } from 'node:crypto';
 import { LockBusyError } from '../store/account-lock.ts';
-import type { SyncDeps } from './deps.ts';
+import type { SyncDeps, SyncProgress } from './deps.ts';
 import { runSync, type SyncOptions, type SyncResult } from './run-sync.ts';
+import type { SyncRunner } from './sync-runner.ts';
 
 export interface SyncServiceOptions {
   /** Webhook bursts are gathered this long into one targeted sync (HubSpot sends in batches). */
@@ -17,6 +18,8 @@ export interface SyncServiceOptions {
    */
   eventDebounceMs?: number;
   onFinished?: (result: SyncResult) => void;
+  /** How a run is run: `serve` passes the worker-thread runner (sync-runner.ts); default runSync on this thread. */
+  runner?: SyncRunner | undefined;
 }
 
 type StartOptions = Omit<SyncOptions, 'runId' | 'signal'>;
@@ -62,12 +65,20 @@ export class SyncService {
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | null = null;
   private closing = false;
+  private readonly runner: SyncRunner;
+  private step: SyncProgress | null = null;
 
   constructor(deps: SyncDeps, options: SyncServiceOptions = {}) {
     this.deps = deps;
     this.debounceMs = options.debounceMs ?? 2_000;
     this.eventDebounceMs = options.eventDebounceMs ?? Math.min(this.debounceMs, 250);
     this.onFinished = options.onFinished;
+    this.runner = options.runner ?? ((o, onProgress) => runSync({ ...this.deps, onProgress }, o));
+  }
+
+  /** The last progress the run in progress reported (null when none is running). */
+  get progress(): SyncProgress | null {
+    return this.current === null ? null : this.step;
   }
 
   /** The id of the run in progress in this process, if any. */
@@ -81,7 +92,11 @@ export class SyncService {
     const runId = randomUUID();
     this.currentId = runId;
     const log = this.deps.logger.child({ runId });
-    this.current = runSync(this.deps, { ...options, runId, signal: this.abort.signal })
+    this.step = null;
+    this.current = this.runner({ ...options, runId, signal: this.abort.signal }, (p) => {
+      this.step = p;
+      this.deps.onProgress?.(p);
+    })
       .then((result) => {
         settle?.({ result });
         this.onFinished?.(result);

@@ -6,7 +6,8 @@ import { parsePeriod } from '../../domain/time.ts';
 import type { RunRecord } from '../../store/store.ts';
 import {
   decodePartnerCursor,
-  listRuns,
+  decodeRunCursor,
+  listRunsPage,
   getRun,
   listPartnersPage,
   getPartner,
@@ -23,7 +24,23 @@ const periodText = z
   .string({ error: 'write one period: YYYY-MM, YYYY-Qn or YYYY' })
   .refine((t) => parsePeriod(t) !== null, { error: 'write YYYY-MM (month 01 to 12), YYYY-Qn (n 1 to 4) or YYYY' });
 
-const runsQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+const runsQuery = z.strictObject({
+  status: z.enum(['running', 'succeeded', 'stopped', 'failed']).optional(),
+  mode: z.enum(['full', 'incremental', 'targeted']).optional(),
+  limit: z.coerce
+    .number({ error: 'write a whole number from 1 to 500' })
+    .int({ error: 'write a whole number from 1 to 500' })
+    .min(1, { error: 'write a whole number from 1 to 500' })
+    .max(500, { error: 'at most 500 runs a page; follow nextCursor for more' })
+    .default(50),
+  cursor: z
+    .string()
+    .max(1000)
+    .refine((t) => decodeRunCursor(t) !== null, {
+      error: "not a cursor from this API; pass a previous answer's nextCursor unchanged",
+    })
+    .optional(),
+});
 const partnersQuery = z.strictObject({
   band: z.enum(['healthy', 'watch', 'at_risk']).optional(),
   recipe: z.string().min(1).optional(),
@@ -67,7 +84,8 @@ export function readRoutes(deps: AppDeps): Router {
 
   router.get('/runs', viewer, async (req, res) => {
     const q = parseOr400(runsQuery, req.query, 'query');
-    res.json({ runs: (await listRuns(deps, await deps.account(), q.limit)).map(runJson) });
+    const page = await listRunsPage(deps, await deps.account(), q);
+    res.json({ runs: page.runs.map(runJson), nextCursor: page.nextCursor });
   });
   router.get('/runs/:id', viewer, async (req, res) => {
     const { id } = parseOr400(idParam, req.params, 'params');
@@ -114,7 +132,7 @@ export function readRoutes(deps: AppDeps): Router {
         kpis: byId.get(id) ?? null,
         flags: { negativeRoi: flags.recipes.get(id)?.negativeRoi ?? false, roi: flags.recipes.get(id)?.roi ?? null },
       }));
-    res.json({ period: current.period, flagWindow: flags.window, recipes });
+    res.json({ asOf: current.asOf, period: current.period, flagWindow: flags.window, recipes });
   });
   router.get('/kpis', viewer, async (req, res) => {
     const q = parseOr400(kpisQuery, req.query, 'query');

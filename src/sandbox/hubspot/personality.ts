@@ -68,6 +68,18 @@ function buildHubspot(init: PersonalityInit, ctx: PersonalityContext): HubspotPe
   const router = Router();
   router.use(
     versionedPaths,
+    // A write answered means the account changed (property definitions included): search's kept
+    // answers (search.ts) go stale. Bumped as the answer is sent, in the same tick as the write.
+    (req: Request, res: Response, next: NextFunction) => {
+      if (req.method !== 'GET' && !/\/(search|batch\/read)$/.test(req.path)) {
+        const end = res.end.bind(res) as (...args: unknown[]) => Response;
+        res.end = ((...args: unknown[]) => {
+          state.generation += 1;
+          return end(...args);
+        }) as Response['end'];
+      }
+      next();
+    },
     journalRoutes(deps, journal, new AppTokens()),
     oauthRoutes(deps),
     propertyRoutes(deps),

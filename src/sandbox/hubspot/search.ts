@@ -9,7 +9,7 @@ import { limitValue, type LimitSettings } from '../personality.ts';
 import { validationError } from './errors.ts';
 import type { HsObjectType } from './object-types.ts';
 import type { HsPropertyDef } from './property-defs.ts';
-import { searchView } from './records.ts';
+import { searchView, type HsRecord } from './records.ts';
 import type { HubspotState, HsRecordView } from './state.ts';
 import { propertiesOf, propertyNames } from './to-api.ts';
 import { parseInstant } from './values.ts';
@@ -98,25 +98,28 @@ export function runSearch(
     );
   }
   const defs = state.properties[type];
+  // every filter is compiled (and so validated) on every request, cached or not
   const predicates = (body.filterGroups ?? []).map((g) => g.filters.map((f) => compileFilter(state, type, defs, f)));
   const query = body.query?.trim().toLowerCase() ?? '';
-  const matches: HsRecordView[] = [];
-  for (const record of state.tables[type].all()) {
-    const view = searchView(record, now);
-    if (!view || view.archivedAt !== null) continue;
-    const candidate: HsRecordView = {
-      id: record.id,
-      createdAt: record.createdAt,
-      updatedAt: view.updatedAt,
-      props: view.props,
-    };
-    if (predicates.length > 0 && !predicates.some((group) => group.every((test) => test(candidate)))) continue;
-    if (query !== '' && !matchesQuery(type, candidate, query)) continue;
-    matches.push(candidate);
+  const order = sortOrder(state, type, body.sorts?.[0]);
+  const keyset = keysetOf(body, order);
+  const cacheKey = JSON.stringify([type, keyset === null ? body.filterGroups : keyset.groups, query, order]);
+  let matches = cachedMatches(state, cacheKey, now);
+  if (matches === null) {
+    const groups =
+      keyset === null
+        ? predicates
+        : keyset.groups.map((g) => g.filters.map((f) => compileFilter(state, type, defs, f)));
+    const found = scanMatches(type, candidatesOf(state, type, body), groups, query, now);
+    sortViews(state, type, found.matches, order);
+    matches = found.matches;
+    rememberMatches(state, cacheKey, { generation: state.generation, validUntil: found.validUntil, matches });
   }
-  sortViews(state, type, matches, body.sorts?.[0]);
+  // the keyset condition (hs_object_id > n in every group) is a binary search in the id-ordered matches
+  const from = keyset === null ? 0 : firstAbove(matches, keyset.above);
+  const total = matches.length - from;
   const limit = body.limit ?? 10;
-  const page = matches.slice(after, after + limit);
+  const page = matches.slice(from + after, from + after + limit);
   const names = propertyNames(state, type, body.properties, [
     'hs_object_id',
     type === 'tasks' ? 'hs_createdate' : 'createdate',
@@ -129,10 +132,9 @@ export function runSearch(
     updatedAt: new Date(v.updatedAt).toISOString(),
     archived: false,
   }));
-  const out: SearchResult = { total: matches.length, results };
+  const out: SearchResult = { total, results };
   // HubSpot offers the next offset even when it lies past the 10,000 cap: following it is the 400.
-  if (after + page.length < matches.length && page.length > 0)
-    out.paging = { next: { after: String(after + page.length) } };
+  if (after + page.length < total && page.length > 0) out.paging = { next: { after: String(after + page.length) } };
   return out;
 }
 
@@ -299,21 +301,32 @@ function matchesQuery(type: HsObjectType, view: HsRecordView, query: string): bo
   return QUERY_PROPERTIES[type].some((name) => (view.props[name] ?? '').toLowerCase().includes(query));
 }
 
-function sortViews(
+/** A search's single sort, validated (no sort: by id, ascending). */
+interface SortOrder {
+  name: string;
+  descending: boolean;
+  kind: Kind;
+}
+
+function sortOrder(
   state: HubspotState,
   type: HsObjectType,
-  views: HsRecordView[],
   sort: SearchBody['sorts'] extends (infer S)[] | undefined ? S | undefined : never,
-): void {
-  let name = 'hs_object_id';
-  let descending = false;
-  let kind: Kind = 'number';
-  if (sort !== undefined) {
-    name = typeof sort === 'string' ? sort.replace(/^-/, '') : sort.propertyName;
-    descending = typeof sort === 'string' ? sort.startsWith('-') : sort.direction === 'DESCENDING';
-    const def = state.properties[type].get(name);
-    if (!def) throw validationError(`Cannot sort by ${name}: the property does not exist on ${type}.`);
-    kind = comparisonKind(def);
+): SortOrder {
+  if (sort === undefined) return { name: 'hs_object_id', descending: false, kind: 'number' };
+  const name = typeof sort === 'string' ? sort.replace(/^-/, '') : sort.propertyName;
+  const descending = typeof sort === 'string' ? sort.startsWith('-') : sort.direction === 'DESCENDING';
+  const def = state.properties[type].get(name);
+  if (!def) throw validationError(`Cannot sort by ${name}: the property does not exist on ${type}.`);
+  return { name, descending, kind: comparisonKind(def) };
+}
+
+function sortViews(state: HubspotState, type: HsObjectType, views: HsRecordView[], order: SortOrder): void {
+  const { name, descending, kind } = order;
+  // The table is kept in id order and scanned in that order: sorting by id is already done.
+  if (name === 'hs_object_id' && kind === 'number') {
+    if (descending) views.reverse();
+    return;
   }
   // keys computed once per record, not once per comparison; ties (and no sort) go by id
   const keyed = views.map((v) => ({ v, key: comparableOf(state, type, v, name, kind), id: Number(v.id) }));
@@ -327,4 +340,225 @@ function sortViews(
   keyed.forEach((k, i) => {
     views[i] = k.v;
   });
+}
+
+/**
+ * Every record the search sees now that passes the filter groups and the query, in id order, and
+ * until when that answer holds without a write (the earliest end of a pending search lag).
+ */
+function scanMatches(
+  type: HsObjectType,
+  candidates: readonly HsRecord[],
+  predicates: readonly (readonly Test[])[],
+  query: string,
+  now: number,
+): { matches: HsRecordView[]; validUntil: number } {
+  const matches: HsRecordView[] = [];
+  let validUntil = Infinity;
+  for (const record of candidates) {
+    if (record.lag !== undefined && record.lag.until > now) validUntil = Math.min(validUntil, record.lag.until);
+    const view = searchView(record, now);
+    if (!view || view.archivedAt !== null) continue;
+    // a live record is its own view (no copy per record and search); a frozen one is wrapped
+    const candidate: HsRecordView =
+      view === record
+        ? record
+        : { id: record.id, createdAt: record.createdAt, updatedAt: view.updatedAt, props: view.props };
+    if (predicates.length > 0 && !predicates.some((group) => group.every((test) => test(candidate)))) continue;
+    if (query !== '' && !matchesQuery(type, candidate, query)) continue;
+    matches.push(candidate);
+  }
+  return { matches, validUntil };
+}
+
+/**
+ * Keyset paging (`hs_object_id GT n` in every filter group, sorted by id ascending, as connectors
+ * page past the 10,000-result cap): the same query but for `n` is one cached answer, and each
+ * page is a binary search in it. Null when the body is not of that shape.
+ */
+function keysetOf(body: SearchBody, order: SortOrder): { groups: { filters: Filter[] }[]; above: number } | null {
+  if (order.name !== 'hs_object_id' || order.kind !== 'number' || order.descending) return null;
+  const groups = body.filterGroups ?? [];
+  if (groups.length === 0) return null;
+  let above: string | null = null;
+  const stripped: { filters: Filter[] }[] = [];
+  for (const group of groups) {
+    const at = group.filters.findIndex((f) => f.propertyName === 'hs_object_id' && f.operator === 'GT');
+    const value = group.filters[at]?.value;
+    if (value === undefined || (above !== null && value !== above)) return null;
+    above = value;
+    stripped.push({ filters: group.filters.filter((_, i) => i !== at) });
+  }
+  const n = above === null || above.trim() === '' ? NaN : Number(above);
+  return Number.isFinite(n) ? { groups: stripped, above: n } : null;
+}
+
+/** The first index of id-ordered views whose id is above `n`. */
+function firstAbove(views: readonly HsRecordView[], n: number): number {
+  let lo = 0;
+  let hi = views.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (Number(views[mid]?.id) <= n) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A search's matches, valid while the account does not change and no search lag ends. */
+interface CachedMatches {
+  generation: number;
+  validUntil: number;
+  matches: HsRecordView[];
+}
+
+const CACHED_QUERIES = 8;
+const caches = new WeakMap<HubspotState, Map<string, CachedMatches>>();
+
+/**
+ * Paging through one query re-runs it once per page; the matches are kept per account (a few
+ * queries, most recent last) so a page costs a binary search and a slice, not a scan and a sort
+ * of the whole table. Any write to the account (state.generation) or the end of a search lag
+ * makes the kept answer stale, so what a client sees is exactly what a fresh scan would give.
+ */
+function cachedMatches(state: HubspotState, key: string, now: number): HsRecordView[] | null {
+  const cache = caches.get(state);
+  const hit = cache?.get(key);
+  if (!cache || !hit) return null;
+  cache.delete(key);
+  if (hit.generation !== state.generation || now >= hit.validUntil) return null;
+  cache.set(key, hit);
+  return hit.matches;
+}
+
+function rememberMatches(state: HubspotState, key: string, entry: CachedMatches): void {
+  let cache = caches.get(state);
+  if (!cache) {
+    cache = new Map();
+    caches.set(state, cache);
+  }
+  cache.set(key, entry);
+  while (cache.size > CACHED_QUERIES) {
+    const oldest = cache.keys().next().value;
+    if (oldest === undefined) break;
+    cache.delete(oldest);
+  }
+}
+
+/**
+ * The records a search must look at, in id order: every record, or — when every filter group
+ * bounds hs_lastmodifieddate from below — only those modified at or after the lowest bound,
+ * found in an index by modified date instead of a scan. A record search sees through its lag
+ * was modified no later than the record itself, so no match is left out; the filters still
+ * decide every candidate.
+ */
+function candidatesOf(state: HubspotState, type: HsObjectType, body: SearchBody): readonly HsRecord[] {
+  const table = state.tables[type];
+  const from = modifiedLowerBound(state, type, body);
+  if (from === null) return table.all();
+  const found = modifiedIndex(state, type).from(from);
+  // most of the table: its id order is cheaper than sorting the candidates
+  if (found.length * 4 > table.size) return table.all();
+  return found.sort((a, b) => a.num - b.num);
+}
+
+/** The lowest hs_lastmodifieddate a match may have, when every filter group sets one. */
+function modifiedLowerBound(state: HubspotState, type: HsObjectType, body: SearchBody): number | null {
+  const name = 'hs_lastmodifieddate';
+  const def = state.properties[type].get(name);
+  if (def === undefined || comparisonKind(def) !== 'time') return null;
+  const groups = body.filterGroups ?? [];
+  if (groups.length === 0) return null;
+  let lowest = Infinity;
+  for (const group of groups) {
+    let bound: number | null = null;
+    for (const f of group.filters) {
+      if (f.propertyName !== name || f.value === undefined) continue;
+      if (!['GT', 'GTE', 'EQ', 'BETWEEN'].includes(f.operator)) continue;
+      const at = parseInstant(f.value);
+      if (at !== null) bound = Math.max(bound ?? -Infinity, at);
+    }
+    if (bound === null) return null;
+    lowest = Math.min(lowest, bound);
+  }
+  return Number.isFinite(lowest) ? lowest : null;
+}
+
+/** One object type's records by modified date; entries of records modified again since are skipped. */
+class ModifiedIndex {
+  #entries: { record: HsRecord; at: number }[] = [];
+  #latest = new WeakMap<HsRecord, { record: HsRecord; at: number }>();
+  #sorted = true;
+  #stale = 0;
+
+  constructor(records: readonly HsRecord[]) {
+    this.#rebuild(records);
+  }
+
+  #rebuild(records: readonly HsRecord[]): void {
+    this.#entries = records.map((record) => ({ record, at: record.updatedAt }));
+    this.#latest = new WeakMap(this.#entries.map((e) => [e.record, e]));
+    this.#sorted = false;
+    this.#stale = 0;
+  }
+
+  /** A record was created or changed (its modified date may have moved). */
+  touch(record: HsRecord, all: () => readonly HsRecord[]): void {
+    const entry = { record, at: record.updatedAt };
+    if (this.#latest.has(record)) this.#stale += 1;
+    this.#latest.set(record, entry);
+    const last = this.#entries.at(-1);
+    if (last !== undefined && last.at > entry.at) this.#sorted = false;
+    this.#entries.push(entry);
+    if (this.#stale > 1000 && this.#stale * 2 > this.#entries.length) this.#rebuild(all());
+  }
+
+  /** Records modified at or after `from` (an instant), in no particular order. */
+  from(from: number): HsRecord[] {
+    if (!this.#sorted) {
+      this.#entries.sort((a, b) => a.at - b.at);
+      this.#sorted = true;
+    }
+    let lo = 0;
+    let hi = this.#entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.#entries[mid]?.at ?? Infinity) < from) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: HsRecord[] = [];
+    for (let i = lo; i < this.#entries.length; i++) {
+      const e = this.#entries[i];
+      // an entry is the record's latest (and its date its current one) or it is skipped
+      if (e !== undefined && this.#latest.get(e.record) === e && e.record.updatedAt === e.at) out.push(e.record);
+    }
+    return out;
+  }
+}
+
+const modifiedIndexes = new WeakMap<HubspotState, Map<HsObjectType, ModifiedIndex>>();
+
+/** The type's index by modified date, caught up with the records changed since it last looked. */
+function modifiedIndex(state: HubspotState, type: HsObjectType): ModifiedIndex {
+  let indexes = modifiedIndexes.get(state);
+  if (indexes === undefined || state.changed === null) {
+    indexes = new Map();
+    modifiedIndexes.set(state, indexes);
+    state.changed = [];
+  }
+  const changed = state.changed;
+  if (changed.length > 0) {
+    // a changed record belongs to exactly one table: each index takes its own
+    for (const [t, index] of indexes) {
+      const table = state.tables[t];
+      for (const record of changed) if (table.get(record.id) === record) index.touch(record, () => table.all());
+    }
+    changed.length = 0;
+  }
+  let index = indexes.get(type);
+  if (index === undefined) {
+    index = new ModifiedIndex(state.tables[type].all());
+    indexes.set(type, index);
+  }
+  return index;
 }

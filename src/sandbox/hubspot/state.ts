@@ -57,6 +57,16 @@ export class HubspotState {
   readonly pipelines: HsPipeline[] = [];
   readonly owners: HsOwner[] = [];
   readonly #stages = new Map<string, HsPipelineStage>();
+  /**
+   * Moves on every change to the account (records, properties, links): what search keeps between
+   * the pages of one query (search.ts) is stale once it moved.
+   */
+  generation = 0;
+  /**
+   * Records changed since search last looked (search.ts keeps an index by modified date and
+   * catches up from here); null until a search builds that index.
+   */
+  changed: HsRecord[] | null = null;
   /** Set by the journal once the state is seeded or restored: every later change is told. */
   onChange: ((change: HsChange) => void) | null = null;
   /** The portal's write validation rules (enforced on the 2026-09 paths; portal-rules.ts). */
@@ -83,12 +93,15 @@ export class HubspotState {
     this.properties = { deals: new Map(), companies: new Map(), tasks: new Map(), contacts: new Map() };
     this.groups = { deals: new Map(), companies: new Map(), tasks: new Map(), contacts: new Map() };
     this.associations.onChange = (from, fromId, to, toId, added) => {
+      this.generation += 1;
       this.onChange?.({ kind: 'link', from, fromId, to, toId, added });
     };
   }
 
   /** Tells the journal of a record's change (ids are unique across types, so the type is found). */
   recordChanged(record: HsRecord, action: 'CREATE' | 'UPDATE' | 'DELETE', properties: readonly string[] = []): void {
+    this.generation += 1;
+    if (this.changed !== null) this.changed.push(record);
     if (this.onChange === null) return;
     const type = OBJECT_TYPES.find((t) => this.tables[t].get(record.id) === record);
     if (type !== undefined) this.onChange({ kind: 'object', type, id: record.id, action, properties: [...properties] });
