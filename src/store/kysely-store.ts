@@ -716,10 +716,14 @@ export class KyselyStore implements Store {
     await this.db.transaction().execute(async (trx) => {
       await assertFence(trx, fence, account);
       for (const ids of chunks(done, 500)) {
+        // The account is compared as an expression so that SQLite finds the rows by id (the
+        // primary key): on the bare column its planner prefers the (account, status) index for
+        // a list of ids and visits every write the account ever recorded, once per chunk — a
+        // write-back that grew with the square of its size (issue 21).
         await trx
           .updateTable('write_state')
           .set({ status: 'done', updated_at: at })
-          .where('account', '=', account)
+          .where(sql<string>`account || ''`, '=', account)
           .where('id', 'in', ids)
           .execute();
       }
@@ -887,19 +891,21 @@ export class KyselyStore implements Store {
   }
 
   async ledgerPeriods(account: string): Promise<{ period: string; entries: number; net: bigint }[]> {
+    // summed in the store over the covering index of migration 011 (issue 21: the program page
+    // asks on every view); integer sums are exact on both databases, read back as text
     const rows = await this.db
       .selectFrom('ledger_entries')
-      .select(['period', 'amount'])
+      .select([
+        'period',
+        (eb) => eb.fn.countAll<number | string | bigint>().as('entries'),
+        sql<string>`cast(sum(amount) as text)`.as('net'),
+      ])
       .where('account', '=', account)
+      .groupBy('period')
       .execute();
-    const map = new Map<string, { period: string; entries: number; net: bigint }>();
-    for (const r of rows) {
-      const p = map.get(r.period) ?? { period: r.period, entries: 0, net: 0n };
-      p.entries += 1;
-      p.net += toBig(r.amount);
-      map.set(r.period, p);
-    }
-    return [...map.values()].sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0));
+    return rows
+      .map((r) => ({ period: r.period, entries: Number(r.entries), net: toBig(r.net) }))
+      .sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0));
   }
 
   async periodCloses(account: string): Promise<PeriodClose[]> {

@@ -471,6 +471,12 @@ const v011: Migration = {
       .on('alert_episodes')
       .columns(['account', 'partner_id'])
       .execute();
+    // the ledger's months with their entry count and net, summed from the index alone
+    await db.schema
+      .createIndex('ledger_entries_period_amount')
+      .on('ledger_entries')
+      .columns(['account', 'period', 'amount'])
+      .execute();
     // one partner's months (the partner page's history) without scanning every period
     await db.schema
       .createIndex('read_model_partners_by_partner')
@@ -480,6 +486,7 @@ const v011: Migration = {
   },
   async down(db: AnyDb) {
     await db.schema.dropIndex('alert_episodes_partner').execute();
+    await db.schema.dropIndex('ledger_entries_period_amount').execute();
     for (const t of ['read_model_partners', 'read_model_periods', 'read_model_heads'])
       await db.schema.dropTable(t).execute();
   },

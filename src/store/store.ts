@@ -248,12 +248,12 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   /** Ends a pull; a full pull removes the records it did not see. Returns how many it removed. */
   finishPull(account: string, state: PullState, at: number, fence: Fence): Promise<{ partners: number; deals: number }>;
   loadCache(account: string): Promise<CachedRecords>;
+  /** Names (the id when unnamed) of these cached partners or deals; ids not cached are absent (issue 21). */
+  cachedNames(account: string, object: 'partner' | 'deal', ids: readonly string[]): Promise<Map<string, string>>;
   /** The idle-run mark; null when none or the cache changed since (any applyPage/finishPull/updateWritten change deletes it). */
   computeMark(account: string): Promise<ComputeMark | null>;
   /** Saves (or, with null, deletes) the account's mark in a fenced transaction. */
   saveComputeMark(fence: Fence, mark: ComputeMark | null): Promise<void>;
-  /** Names (the id when unnamed) of these cached partners or deals; ids not cached are absent (issue 21). */
-  cachedNames(account: string, object: 'partner' | 'deal', ids: readonly string[]): Promise<Map<string, string>>;
   /** The cached touches of these deals (deals not in the cache are absent). */
   cachedTouches(account: string, dealIds: readonly string[]): Promise<Map<string, SnapshotTouch[]>>;
   /** After a successful write-back: what the CRM now holds. */

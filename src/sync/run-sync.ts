@@ -28,10 +28,10 @@ import { SimulatedCrash, type FaultPoint, type SyncDeps } from './deps.ts';
 import { planLedger, targetEntries, type TargetEntry } from '../ledger/plan.ts';
 import { rejectionDetails, timestampDetails, type RejectedDeal } from './rejection-details.ts';
 import { batches, planWriteBack } from './write-back.ts';
+import { buildReadModels, hashOf, programFingerprint, storedPeriods } from './read-model-build.ts';
 import { configFingerprint, mustCompute } from './idle.ts';
 import { nextDue } from '../domain/due.ts';
 import { formatInstant, type TimeZone } from '../domain/time.ts';
-import { buildReadModels, hashOf, programFingerprint, storedPeriods } from './read-model-build.ts';
 
 export interface SyncOptions {
   /** Read everything and drop cached records the CRM no longer has. */
@@ -404,7 +404,6 @@ class Run {
     // read models of this run's figures (issue 21), one fenced transaction: a crash before it
     // leaves the previous run's read models, complete
     await this.timed('readModels', () => this.readModels(out, cache.partners));
-
     await this.mark(tz, cache);
   }
 
