@@ -22,7 +22,8 @@ const FIXED_WINDOW_DAYS = [7, 30, 90, 180, 365];
 /** Fractional parts (in ms) of every day count the program uses; 0 always. */
 function dayFractions(program: Program): number[] {
   const counts: number[] = [...FIXED_WINDOW_DAYS];
-  for (const v of Object.values(program.alerts)) if (typeof v === 'number') counts.push(v);
+  // the alert thresholds counted in days (not the win-rate factor or sample size)
+  for (const [k, v] of Object.entries(program.alerts)) if (k.endsWith('Days') && typeof v === 'number') counts.push(v);
   for (const plan of Object.values(program.config.plans)) {
     const p = plan as { holdDays?: unknown; clawbackDays?: unknown };
     if (typeof p.holdDays === 'number') counts.push(p.holdDays);

@@ -308,6 +308,22 @@ export async function state(s: Side): Promise<Record<string, unknown>> {
       .sort(byText),
     pendingTasks: (await s.store.pendingTasks(account)).length,
     written: s.crm.writtenState(),
+    // the read models (issue 21) by content: an idle run keeps those of the run that computed
+    readModels: {
+      periods: await s.store.db
+        .selectFrom('read_model_periods')
+        .select(['period', 'hash'])
+        .where('account', '=', account)
+        .orderBy('period')
+        .execute(),
+      partners: await s.store.db
+        .selectFrom('read_model_partners')
+        .select(['period', 'partner_id', 'hash'])
+        .where('account', '=', account)
+        .orderBy('period')
+        .orderBy('partner_id')
+        .execute(),
+    },
   };
 }
 

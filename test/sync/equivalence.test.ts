@@ -22,7 +22,7 @@ const PROGRAMS = {
   ),
 };
 
-/** Steps per seed (each maybe followed by quiet runs); seeds per program: 5 on SQLite, 1 on PostgreSQL (slower transactions). */
+/** Steps per seed (each maybe followed by quiet runs); seeds per program: 4 on SQLite, 1 on PostgreSQL (slower transactions). */
 const STEPS = 8;
 
 describe.each(storeTargets())('incremental equals full recompute on $name', (target) => {
@@ -58,7 +58,7 @@ describe.each(storeTargets())('incremental equals full recompute on $name', (tar
           await closeTwin(twin);
         }
       }),
-      { numRuns: target.name === 'sqlite' ? 5 : 1 },
+      { numRuns: target.name === 'sqlite' ? 4 : 1 },
     );
   });
 });
