@@ -1,4 +1,5 @@
-// Sync throughput on the fake CRM (no network): a first full sync and an unchanged re-run,
+// Sync throughput on the fake CRM (no network): a first full sync, an unchanged re-run, an idle
+// run and a run after one deal changed,
 // against SQLite (default) or the PostgreSQL URL given as the first argument.
 //   npm run bench:store -- [postgres://…] [deals]     (20,000 deals and 500 partners by default)
 
@@ -32,7 +33,9 @@ for (let i = 0; i < dealCount; i++) {
 }
 const store = await openStore(url);
 const deps = { store, crm, clock: new TestClock('2026-03-20T12:00:00Z'), logger: silentLogger(), config: testConfig() };
-for (const label of ['first full sync', 'unchanged re-run']) {
+// the re-run reads back what the first run wrote; the idle run then finds no change at all
+for (const label of ['first full sync', 'unchanged re-run', 'idle re-run', 'one deal changed']) {
+  if (label === 'one deal changed') crm.updateDeal('d1', { amount: '1234.00' });
   const t0 = performance.now();
   const r = await runSync(deps);
   const ms = performance.now() - t0;
@@ -41,6 +44,7 @@ for (const label of ['first full sync', 'unchanged re-run']) {
     `${store.kind} ${label}: ${Math.round(ms)} ms, ${records} records pulled (${Math.round(records / (ms / 1000))}/s), ` +
       `${r.report.ledger.posted.accrual + r.report.ledger.posted.adjustment + r.report.ledger.posted.clawback} entries, ` +
       `${r.report.writeBack.partners + r.report.writeBack.deals} records written, steps ${JSON.stringify(r.report.durationsMs)}, ` +
+      `ledger keys ${JSON.stringify(r.report.ledger.keys ?? null)}${r.report.skipped ? ' (idle: skipped)' : ''}, ` +
       `rss ${Math.round(process.memoryUsage().rss / 1e6)} MB`,
   );
 }

@@ -118,21 +118,22 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     adapterGiven: o.crm !== undefined,
     clockGiven: o.clock !== undefined && o.clock !== systemClock,
   });
+  const workers =
+    inThread === null
+      ? workerSyncRunner({
+          config,
+          env: env.raw,
+          storeUrl,
+          cwd: o.cwd,
+          dataDir: providerContext.dataDir,
+          logger,
+          hold: o.syncHold,
+        })
+      : null;
   const syncs = new SyncService(
     { crm, store, clock, logger, config },
     {
-      runner:
-        inThread === null
-          ? workerSyncRunner({
-              config,
-              env: env.raw,
-              storeUrl,
-              cwd: o.cwd,
-              dataDir: providerContext.dataDir,
-              logger,
-              hold: o.syncHold,
-            })
-          : undefined,
+      runner: workers?.run,
       debounceMs: o.webhookDebounceMs ?? 2_000,
       onFinished: (r) => {
         dispatcher?.kick(); // what the run queued goes out now, not at the next tick
@@ -241,6 +242,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     }
   }
   dispatcher?.start(o.dispatchIntervalMs ?? 10_000);
+  workers?.warm();
   // the last-successful-sync gauge starts from the store, not empty (in the background: the
   // account key may need the CRM, and start-up must not wait for it)
   const gaugeReady = accountKey()
@@ -275,6 +277,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       server.closeIdleConnections();
       await gaugeReady;
       await syncs.stop(30_000);
+      await workers?.close();
       await dispatcher?.stop();
       await mailer?.close();
       await closed;

@@ -64,6 +64,8 @@ export interface EngineDetails {
   health: HealthResult[];
   tiers: (string | null)[];
   fits: (FitResult | null)[];
+  /** The partners credited with a touch of deal i beyond its rows (KPIs of another period reuse it). */
+  touchPartnersOf: (i: number) => readonly number[];
 }
 
 export interface EngineOutput {
@@ -139,7 +141,7 @@ function run(program: Program, snapshot: Snapshot, options: ComputeOptions): Eng
     lastDealAt: progAcc.lastDealAt,
   });
 
-  const details: EngineDetails = { tz, partners, deals, rows, entries, accs, health, tiers, fits };
+  const details: EngineDetails = { tz, partners, deals, rows, entries, accs, health, tiers, fits, touchPartnersOf };
   const partnersOut: PartnerOut[] = [...partners].sort(byId).map((p) => {
     const h = health[p.idx] as HealthResult;
     return {
@@ -172,6 +174,50 @@ function run(program: Program, snapshot: Snapshot, options: ComputeOptions): Eng
     alerts,
   });
   return { result, details, warnings: prepared.warnings };
+}
+
+/** The period-dependent part of the result: partner, recipe and program KPIs. */
+export type PeriodKpis = Pick<ComputeResult, 'period' | 'partners' | 'recipes' | 'program'>;
+
+/**
+ * The KPIs of another period from one engine run's details (issue 21 read models): attribution,
+ * commissions, health, tiers and fits do not depend on the period, so only the accumulation over
+ * the period's window is redone. Equal to computeResult with that period and the same asOf.
+ */
+export function periodKpis(program: Program, details: EngineDetails, asOf: number, period: Period): PeriodKpis {
+  const { tz, partners, deals, rows, entries } = details;
+  const w = windowOf(tz, period.firstMonth, period.months);
+  const prevPeriod = previousPeriod(period);
+  const prev = windowOf(tz, prevPeriod.firstMonth, prevPeriod.months);
+  const { accs, program: progAcc } = accumulate({
+    program,
+    asOf,
+    w,
+    prev,
+    partners,
+    deals,
+    rows,
+    touchPartnersOf: details.touchPartnersOf,
+    entries,
+  });
+  return {
+    period: { label: period.label, start: formatInstant(w.start), end: formatInstant(w.end) },
+    partners: [...partners].sort(byId).map((p) => {
+      const h = details.health[p.idx] as HealthResult;
+      return {
+        id: p.id,
+        kpis: partnerKpis(program, p, accs[p.idx] as PartnerAcc, w),
+        health: { score: h.score, band: h.band, components: h.components },
+        tier: details.tiers[p.idx] ?? null,
+        fit: details.fits[p.idx] ?? null,
+      };
+    }),
+    recipes: [...program.recipes.values()].sort(byId).map((r) => ({
+      id: r.id,
+      kpis: recipeKpis(program, r, partners, accs, progAcc, w, asOf),
+    })),
+    program: programKpis(program, partners, accs, progAcc, w, asOf),
+  };
 }
 
 /** Defines `key` as an enumerable property computed on first read and then kept. */

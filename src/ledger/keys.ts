@@ -14,11 +14,7 @@ const OLD_FIXED_FEE_PREFIX = '-:';
 export function balancesByCurrentKey(balances: ReadonlyMap<string, KeyBalance>): Map<string, KeyBalance> {
   const out = new Map<string, KeyBalance>();
   for (const b of balances.values()) {
-    // only fixed fees (no deal): a deal whose id is "-" keeps its own key
-    const key =
-      b.last.dealId === null && b.key.startsWith(OLD_FIXED_FEE_PREFIX)
-        ? `${FIXED_FEE_PREFIX}:${b.key.slice(OLD_FIXED_FEE_PREFIX.length)}`
-        : b.key;
+    const key = currentKey(b.key, b.last.dealId);
     const seen = out.get(key);
     out.set(
       key,
@@ -30,6 +26,21 @@ export function balancesByCurrentKey(balances: ReadonlyMap<string, KeyBalance>):
   return out;
 }
 
+/** The key new entries are posted under for a posted key: only fixed fees (no deal) changed spelling. */
+export function currentKey(key: string, dealId: string | null): string {
+  // a deal whose id is "-" keeps its own key
+  return dealId === null && key.startsWith(OLD_FIXED_FEE_PREFIX)
+    ? `${FIXED_FEE_PREFIX}:${key.slice(OLD_FIXED_FEE_PREFIX.length)}`
+    : key;
+}
+
+/** The key as it may be stored: itself, and for a fixed fee also its old spelling. */
+export function storedKeys(key: string): string[] {
+  return key.startsWith(`${FIXED_FEE_PREFIX}:`)
+    ? [key, `${OLD_FIXED_FEE_PREFIX}${key.slice(FIXED_FEE_PREFIX.length + 1)}`]
+    : [key];
+}
+
 /** The reserved prefix of entries finance books by hand (docs/finance-rules.md §5 "Manual entries"). */
 export const MANUAL_PREFIX = 'manual:';
 
@@ -38,3 +49,6 @@ export const isManualKey = (key: string): boolean =>
   key.startsWith(MANUAL_PREFIX) && !key.slice(MANUAL_PREFIX.length).includes(':');
 
 export const manualKey = (id: string): string => `${MANUAL_PREFIX}${id}`;
+
+/** Whether an entry counts in its key's running total (ledger_key_totals): the planner's own filter, manual entries out. */
+export const inKeyTotals = (key: string, kind: string): boolean => kind !== 'manual' && !isManualKey(key);

@@ -38,11 +38,27 @@ export interface LedgerView {
   version: LedgerVersion;
 }
 
+/** A posting plan's view of only the keys that can differ (issue 21; ledgerDiffView). */
+export interface LedgerDiffView extends LedgerView {
+  /** Keys (current spelling) whose target differs from what is posted: the only ones to plan. */
+  keys: Set<string>;
+  /** How many keys the targets and posted totals named in all (for the run report). */
+  compared: number;
+}
+
 export interface LedgerStore {
   /** What is posted per key so far: the sum and the latest entry. */
   keyBalances(account: string): Promise<Map<string, KeyBalance>>;
   /** Balances, closes and their version, read in one transaction: what a posting plan starts from. */
   ledgerView(account: string): Promise<LedgerView>;
+  /**
+   * ledgerView for the keys that can need a posting: those whose target amount differs from the
+   * running total of what is posted (ledger_key_totals), including keys with no target left. The
+   * balances hold every stored spelling of those keys only; closes and version as ledgerView.
+   */
+  ledgerDiffView(account: string, targets: ReadonlyMap<string, bigint>): Promise<LedgerDiffView>;
+  /** The ledger's version now (last seq, number of closes). */
+  ledgerVersion(account: string): Promise<LedgerVersion>;
   /**
    * Appends entries in one transaction (seq continues the account's sequence) that first proves
    * the caller still owns the account (AccountLostError) and that the ledger is still at the

@@ -17,7 +17,7 @@ import type {
 import type { Fence } from '../ledger/port.ts';
 import type { LedgerEntry, NewLedgerEntry } from '../ledger/types.ts';
 import { assertFence } from './fence.ts';
-import { ledgerEntryRow } from './ledger-rows.ts';
+import { addKeyTotals, ledgerEntryRow } from './ledger-rows.ts';
 import type { Database, ManualAdjustmentRow, PayoutLineRow, PayoutRunRow } from './schema.ts';
 
 const num = (v: bigint | number | string): number => (typeof v === 'number' ? v : Number(v));
@@ -94,6 +94,7 @@ async function appendEntry(
   const seq = (max?.seq == null ? 0 : num(max.seq)) + 1;
   const posted: LedgerEntry = { ...e, id: randomUUID(), seq, runId, postedAt: at };
   await trx.insertInto('ledger_entries').values(ledgerEntryRow(account, posted)).execute();
+  await addKeyTotals(trx, account, [posted]);
   return posted;
 }
 

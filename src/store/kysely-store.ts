@@ -9,10 +9,11 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { PullPage, PulledDeal, PulledPartner } from '../domain/records.ts';
 import type { KeyBalance, LedgerEntry, LedgerInputs, NewLedgerEntry, PeriodClose } from '../ledger/types.ts';
 import { LedgerMovedError } from '../ledger/errors.ts';
-import type { Fence, LedgerVersion, LedgerView } from '../ledger/port.ts';
+import type { Fence, LedgerDiffView, LedgerVersion, LedgerView } from '../ledger/port.ts';
 import type { AccountLock, LockMode } from './account-lock.ts';
 import { assertFence } from './fence.ts';
-import { ledgerEntryRow } from './ledger-rows.ts';
+import { addKeyTotals, ledgerEntryRow } from './ledger-rows.ts';
+import { currentKey, storedKeys } from '../ledger/keys.ts';
 import { appendAudit, auditEntries } from './audit-queries.ts';
 import type { FinanceStore } from '../ledger/finance-port.ts';
 import { FinanceQueries } from './finance-queries.ts';
@@ -44,10 +45,14 @@ import type {
   AlertChanges,
   AlertEpisode,
   CachedRecords,
+  ComputeMark,
   OutboxTask,
   PartnerPageQuery,
   RunPageQuery,
   PartnerPageRow,
+  ReadModelHead,
+  ReadModelPartnerQuery,
+  ReadModelPeriodInput,
   PartnerState,
   PullState,
   RunRecord,
@@ -436,6 +441,13 @@ export class KyselyStore implements Store {
       for (const ids of chunks(page.removedPartnerIds, 500)) {
         await trx.deleteFrom('cached_partners').where('account', '=', account).where('id', 'in', ids).execute();
       }
+      const changes =
+        page.partners.length +
+        page.deals.length +
+        page.links.length +
+        page.removedDealIds.length +
+        page.removedPartnerIds.length;
+      if (changes > 0) await trx.deleteFrom('compute_marks').where('account', '=', account).execute();
       await this.saveState(trx, account, state, at);
     });
   }
@@ -463,9 +475,43 @@ export class KyselyStore implements Store {
           .executeTakeFirst();
         partners = Number(p.numDeletedRows);
         deals = Number(d.numDeletedRows);
+        if (partners + deals > 0) await trx.deleteFrom('compute_marks').where('account', '=', account).execute();
       }
       await this.saveState(trx, account, { ...state, done: true }, at);
       return { partners, deals };
+    });
+  }
+
+  async computeMark(account: string): Promise<ComputeMark | null> {
+    const r = await this.db.selectFrom('compute_marks').selectAll().where('account', '=', account).executeTakeFirst();
+    if (r === undefined) return null;
+    return {
+      runId: r.run_id,
+      fingerprint: r.fingerprint,
+      due: toNum(r.due),
+      ledger: { seq: toNum(r.ledger_seq), closes: toNum(r.ledger_closes) },
+      at: toNum(r.at),
+    };
+  }
+
+  async saveComputeMark(fence: Fence, mark: ComputeMark | null): Promise<void> {
+    const account = fence.account;
+    await this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence);
+      await trx.deleteFrom('compute_marks').where('account', '=', account).execute();
+      if (mark === null) return;
+      await trx
+        .insertInto('compute_marks')
+        .values({
+          account,
+          run_id: mark.runId,
+          fingerprint: mark.fingerprint,
+          due: mark.due,
+          ledger_seq: mark.ledger.seq,
+          ledger_closes: mark.ledger.closes,
+          at: mark.at,
+        })
+        .execute();
     });
   }
 
@@ -554,6 +600,7 @@ export class KyselyStore implements Store {
     // first write-back touches most of the cache, and PostgreSQL pays for every round trip
     await this.db.transaction().execute(async (trx) => {
       await assertFence(trx, fence, account);
+      await trx.deleteFrom('compute_marks').where('account', '=', account).execute();
       for (const part of chunks(update.partners)) {
         const rows = await trx
           .selectFrom('cached_partners')
@@ -723,6 +770,69 @@ export class KyselyStore implements Store {
     });
   }
 
+  async ledgerVersion(account: string): Promise<LedgerVersion> {
+    return this.db.transaction().execute(async (trx) => {
+      const max = await trx
+        .selectFrom('ledger_entries')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .where('account', '=', account)
+        .executeTakeFirst();
+      const closes = await trx
+        .selectFrom('period_closes')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('account', '=', account)
+        .executeTakeFirst();
+      return { seq: max?.seq == null ? 0 : toNum(max.seq), closes: closes === undefined ? 0 : toNum(closes.n) };
+    });
+  }
+
+  async ledgerDiffView(account: string, targets: ReadonlyMap<string, bigint>): Promise<LedgerDiffView> {
+    return this.db.transaction().execute(async (trx) => {
+      // keys whose total is 0 matter only with a target that is not 0, which differs anyway
+      const totals = await trx
+        .selectFrom('ledger_key_totals')
+        .select(['key', 'posted'])
+        .where('account', '=', account)
+        .where('posted', '<>', 0)
+        .execute();
+      const posted = new Map(totals.map((r) => [r.key, toBig(r.posted)]));
+      const keys = new Set<string>();
+      for (const [key, amount] of targets) if (amount !== (posted.get(key) ?? 0n)) keys.add(key);
+      for (const key of posted.keys()) if (!targets.has(key)) keys.add(key);
+      const rows: Selectable<LedgerEntryRow>[] = [];
+      for (const part of chunks([...keys].flatMap(storedKeys), 500)) {
+        rows.push(
+          ...(await trx
+            .selectFrom('ledger_entries')
+            .selectAll()
+            .where('account', '=', account)
+            .where('key', 'in', part)
+            .execute()),
+        );
+      }
+      rows.sort((a, b) => toNum(a.seq) - toNum(b.seq));
+      const balances = new Map([...balancesOf(rows)].filter(([, b]) => keys.has(currentKey(b.key, b.last.dealId))));
+      const closes = await trx
+        .selectFrom('period_closes')
+        .selectAll()
+        .where('account', '=', account)
+        .orderBy('period')
+        .execute();
+      const max = await trx
+        .selectFrom('ledger_entries')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .where('account', '=', account)
+        .executeTakeFirst();
+      return {
+        balances,
+        closes: closes.map((r) => ({ period: r.period, closedAt: toNum(r.closed_at), closedBy: r.closed_by })),
+        version: { seq: max?.seq == null ? 0 : toNum(max.seq), closes: closes.length },
+        keys,
+        compared: new Set([...targets.keys(), ...posted.keys()]).size,
+      };
+    });
+  }
+
   async checkFence(fence: Fence): Promise<void> {
     await this.db.transaction().execute((trx) => assertFence(trx, fence));
   }
@@ -767,6 +877,7 @@ export class KyselyStore implements Store {
           .values(part.map((e) => ledgerEntryRow(account, e)))
           .execute();
       }
+      await addKeyTotals(trx, account, posted);
       return posted;
     });
   }
@@ -780,19 +891,21 @@ export class KyselyStore implements Store {
   }
 
   async ledgerPeriods(account: string): Promise<{ period: string; entries: number; net: bigint }[]> {
+    // summed in the store over the covering index of migration 011 (issue 21: the program page
+    // asks on every view); integer sums are exact on both databases, read back as text
     const rows = await this.db
       .selectFrom('ledger_entries')
-      .select(['period', 'amount'])
+      .select([
+        'period',
+        (eb) => eb.fn.countAll<number | string | bigint>().as('entries'),
+        sql<string>`cast(sum(amount) as text)`.as('net'),
+      ])
       .where('account', '=', account)
+      .groupBy('period')
       .execute();
-    const map = new Map<string, { period: string; entries: number; net: bigint }>();
-    for (const r of rows) {
-      const p = map.get(r.period) ?? { period: r.period, entries: 0, net: 0n };
-      p.entries += 1;
-      p.net += toBig(r.amount);
-      map.set(r.period, p);
-    }
-    return [...map.values()].sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0));
+    return rows
+      .map((r) => ({ period: r.period, entries: Number(r.entries), net: toBig(r.net) }))
+      .sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0));
   }
 
   async periodCloses(account: string): Promise<PeriodClose[]> {
@@ -821,12 +934,74 @@ export class KyselyStore implements Store {
     return this.episodes(account, { openOnly: true });
   }
 
-  async episodes(account: string, filter: { partnerId?: string; openOnly?: boolean }): Promise<AlertEpisode[]> {
-    let q = this.db.selectFrom('alert_episodes').selectAll().where('account', '=', account);
-    if (filter.openOnly === true) q = q.where('resolved_at', 'is', null);
-    if (filter.partnerId !== undefined) q = q.where('partner_id', '=', filter.partnerId);
-    const rows = await q.orderBy('opened_at').orderBy('id').execute();
+  async episodes(
+    account: string,
+    filter: { partnerId?: string; partnerIds?: readonly string[]; openOnly?: boolean },
+  ): Promise<AlertEpisode[]> {
+    const query = (ids?: readonly string[]) => {
+      let q = this.db.selectFrom('alert_episodes').selectAll().where('account', '=', account);
+      if (filter.openOnly === true) q = q.where('resolved_at', 'is', null);
+      if (filter.partnerId !== undefined) q = q.where('partner_id', '=', filter.partnerId);
+      if (ids !== undefined) q = q.where('partner_id', 'in', [...ids]);
+      return q.orderBy('opened_at').orderBy('id').execute();
+    };
+    if (filter.partnerIds === undefined) return (await query()).map(episodeFromRow);
+    const rows = [];
+    for (const part of chunks([...new Set(filter.partnerIds)], 500)) rows.push(...(await query(part)));
+    return rows.map(episodeFromRow).sort((a, b) => a.openedAt - b.openedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async openEpisodeCodes(account: string): Promise<{ severity: string; code: string; count: number }[]> {
+    const rows = await this.db
+      .selectFrom('alert_episodes')
+      .select(['severity', 'code', (eb) => eb.fn.countAll<number | string | bigint>().as('n')])
+      .where('account', '=', account)
+      .where('resolved_at', 'is', null)
+      .groupBy(['severity', 'code'])
+      .execute();
+    return rows.map((r) => ({ severity: r.severity, code: r.code, count: Number(r.n) }));
+  }
+
+  async openEpisodePage(
+    account: string,
+    query: { severity?: string | undefined; code?: string | undefined; offset: number; limit: number },
+  ): Promise<AlertEpisode[]> {
+    // ids compare by code unit as the engine's compareAlerts does: PostgreSQL's "C" collation
+    // (SQLite compares text bytewise already); nulls first, as compareAlerts puts them
+    const c = this.kind === 'postgres' ? sql.raw(' collate "C"') : sql.raw('');
+    let q = this.db
+      .selectFrom('alert_episodes')
+      .selectAll()
+      .where('account', '=', account)
+      .where('resolved_at', 'is', null);
+    if (query.severity !== undefined) q = q.where('severity', '=', query.severity);
+    if (query.code !== undefined) q = q.where('code', '=', query.code);
+    const rows = await q
+      .orderBy(sql`case severity when 'critical' then 0 when 'warning' then 1 when 'info' then 2 else 3 end`)
+      .orderBy(sql`code${c}`)
+      .orderBy(sql`case when partner_id is null then 0 else 1 end`)
+      .orderBy(sql`partner_id${c}`)
+      .orderBy(sql`case when deal_id is null then 0 else 1 end`)
+      .orderBy(sql`deal_id${c}`)
+      .orderBy(sql`case when recipe is null then 0 else 1 end`)
+      .orderBy(sql`recipe${c}`)
+      .orderBy('opened_at')
+      .orderBy('id')
+      .offset(query.offset)
+      .limit(query.limit)
+      .execute();
     return rows.map(episodeFromRow);
+  }
+
+  async openEpisodeCounts(account: string): Promise<{ partnerId: string | null; severity: string; count: number }[]> {
+    const rows = await this.db
+      .selectFrom('alert_episodes')
+      .select(['partner_id', 'severity', (eb) => eb.fn.countAll<number | string | bigint>().as('n')])
+      .where('account', '=', account)
+      .where('resolved_at', 'is', null)
+      .groupBy(['partner_id', 'severity'])
+      .execute();
+    return rows.map((r) => ({ partnerId: r.partner_id, severity: r.severity, count: Number(r.n) }));
   }
 
   async partnerPage(account: string, query: PartnerPageQuery): Promise<PartnerPageRow[]> {
@@ -838,6 +1013,7 @@ export class KyselyStore implements Store {
       .select(['cp.record', 'ps.partner_id', 'ps.health_score', 'ps.result', 'ps.run_id', 'ps.updated_at'])
       .where('cp.account', '=', account);
     if (query.after !== undefined) q = q.where('cp.id', '>', query.after);
+    if (query.id !== undefined) q = q.where('cp.id', '=', query.id);
     if (query.recipe !== undefined) q = q.where('cp.recipe', '=', query.recipe);
     if (query.band !== undefined) q = q.where('ps.band', '=', query.band);
     if (query.tier !== undefined) q = q.where('ps.tier', '=', query.tier);
@@ -859,6 +1035,233 @@ export class KyselyStore implements Store {
               updatedAt: toNum(r.updated_at),
             },
     }));
+  }
+
+  async cachedNames(account: string, object: 'partner' | 'deal', ids: readonly string[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    const table = object === 'partner' ? 'cached_partners' : 'cached_deals';
+    for (const part of chunks([...new Set(ids)], 500)) {
+      const rows = await this.db
+        .selectFrom(table)
+        .select(['id', 'name'])
+        .where('account', '=', account)
+        .where('id', 'in', part)
+        .execute();
+      for (const r of rows) names.set(r.id, r.name ?? r.id);
+    }
+    return names;
+  }
+
+  async ledgerMonthSums(
+    account: string,
+    period: string,
+    payableBy: number,
+  ): Promise<{ kind: string; entries: number; amount: bigint; payable: bigint }[]> {
+    // integer sums are exact on both databases; read back as text so no float holds them
+    const rows = await this.db
+      .selectFrom('ledger_entries')
+      .select([
+        'kind',
+        (eb) => eb.fn.countAll<number | string | bigint>().as('n'),
+        sql<string>`cast(sum(amount) as text)`.as('amount'),
+        sql<string>`cast(sum(case when payable_at <= ${payableBy} then amount else 0 end) as text)`.as('payable'),
+      ])
+      .where('account', '=', account)
+      .where('period', '=', period)
+      .groupBy('kind')
+      .execute();
+    return rows.map((r) => ({
+      kind: r.kind,
+      entries: Number(r.n),
+      amount: toBig(r.amount),
+      payable: toBig(r.payable),
+    }));
+  }
+
+  // ---- read models (issue 21) --------------------------------------------------------------------
+
+  async readModelHead(account: string): Promise<ReadModelHead | null> {
+    const r = await this.db
+      .selectFrom('read_model_heads')
+      .selectAll()
+      .where('account', '=', account)
+      .executeTakeFirst();
+    return r === undefined ? null : { runId: r.run_id, asOf: toNum(r.as_of), fingerprint: r.fingerprint };
+  }
+
+  async writeReadModels(
+    fence: Fence,
+    head: ReadModelHead,
+    periods: readonly ReadModelPeriodInput[],
+    complete: boolean,
+    at: number,
+  ): Promise<{ periods: number; partners: number }> {
+    const account = fence.account;
+    return this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence);
+      let nPeriods = 0;
+      let nPartners = 0;
+      // what is stored, by hash: only rows that differ are written
+      const storedPeriods = new Map(
+        (
+          await trx.selectFrom('read_model_periods').select(['period', 'hash']).where('account', '=', account).execute()
+        ).map((r) => [r.period, r.hash]),
+      );
+      const given = new Set(periods.map((p) => p.period));
+      if (complete) {
+        const gone = [...storedPeriods.keys()].filter((p) => !given.has(p));
+        for (const part of chunks(gone, 500)) {
+          await trx
+            .deleteFrom('read_model_periods')
+            .where('account', '=', account)
+            .where('period', 'in', part)
+            .execute();
+          const del = await trx
+            .deleteFrom('read_model_partners')
+            .where('account', '=', account)
+            .where('period', 'in', part)
+            .executeTakeFirst();
+          nPeriods += part.length;
+          nPartners += Number(del.numDeletedRows);
+        }
+      }
+      for (const p of periods) {
+        if (storedPeriods.get(p.period) !== p.hash) {
+          await trx
+            .insertInto('read_model_periods')
+            .values({ account, period: p.period, hash: p.hash, body: JSON.stringify(p.body) })
+            .onConflict((oc) =>
+              oc.columns(['account', 'period']).doUpdateSet((eb) => ({
+                hash: eb.ref('excluded.hash'),
+                body: eb.ref('excluded.body'),
+              })),
+            )
+            .execute();
+          nPeriods++;
+        }
+        const stored = new Map(
+          (
+            await trx
+              .selectFrom('read_model_partners')
+              .select(['partner_id', 'hash'])
+              .where('account', '=', account)
+              .where('period', '=', p.period)
+              .execute()
+          ).map((r) => [r.partner_id, r.hash]),
+        );
+        const changed = p.partners.filter((r) => stored.get(r.id) !== r.hash);
+        for (const part of chunks(changed)) {
+          await trx
+            .insertInto('read_model_partners')
+            .values(
+              part.map((r) => ({
+                account,
+                period: p.period,
+                partner_id: r.id,
+                name: r.name,
+                recipe: r.recipe,
+                band: r.band,
+                tier: r.tier,
+                hash: r.hash,
+                body: JSON.stringify(r.body),
+              })),
+            )
+            .onConflict((oc) =>
+              oc.columns(['account', 'period', 'partner_id']).doUpdateSet((eb) => ({
+                name: eb.ref('excluded.name'),
+                recipe: eb.ref('excluded.recipe'),
+                band: eb.ref('excluded.band'),
+                tier: eb.ref('excluded.tier'),
+                hash: eb.ref('excluded.hash'),
+                body: eb.ref('excluded.body'),
+              })),
+            )
+            .execute();
+        }
+        nPartners += changed.length;
+        if (complete) {
+          const keep = new Set(p.partners.map((r) => r.id));
+          const gone = [...stored.keys()].filter((id) => !keep.has(id));
+          for (const part of chunks(gone, 500))
+            await trx
+              .deleteFrom('read_model_partners')
+              .where('account', '=', account)
+              .where('period', '=', p.period)
+              .where('partner_id', 'in', part)
+              .execute();
+          nPartners += gone.length;
+        }
+      }
+      await trx
+        .insertInto('read_model_heads')
+        .values({ account, run_id: head.runId, as_of: head.asOf, fingerprint: head.fingerprint, written_at: at })
+        .onConflict((oc) =>
+          oc.column('account').doUpdateSet((eb) => ({
+            run_id: eb.ref('excluded.run_id'),
+            as_of: eb.ref('excluded.as_of'),
+            fingerprint: eb.ref('excluded.fingerprint'),
+            written_at: eb.ref('excluded.written_at'),
+          })),
+        )
+        .execute();
+      return { periods: nPeriods, partners: nPartners };
+    });
+  }
+
+  async readModelPeriod(account: string, period: string): Promise<unknown> {
+    const r = await this.db
+      .selectFrom('read_model_periods')
+      .select('body')
+      .where('account', '=', account)
+      .where('period', '=', period)
+      .executeTakeFirst();
+    return r === undefined ? null : (JSON.parse(r.body) as unknown);
+  }
+
+  async readModelPeriods(account: string, periods: readonly string[]): Promise<Map<string, unknown>> {
+    if (periods.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('read_model_periods')
+      .select(['period', 'body'])
+      .where('account', '=', account)
+      .where('period', 'in', [...periods])
+      .execute();
+    return new Map(rows.map((r) => [r.period, JSON.parse(r.body) as unknown]));
+  }
+
+  async readModelPartners(account: string, period: string, query: ReadModelPartnerQuery): Promise<unknown[]> {
+    let q = this.db
+      .selectFrom('read_model_partners')
+      .select('body')
+      .where('account', '=', account)
+      .where('period', '=', period);
+    if (query.ids !== undefined) {
+      if (query.ids.length === 0) return [];
+      q = q.where('partner_id', 'in', [...query.ids]);
+    }
+    if (query.after !== undefined) q = q.where('partner_id', '>', query.after);
+    if (query.recipe !== undefined) q = q.where('recipe', '=', query.recipe);
+    if (query.band !== undefined) q = q.where('band', '=', query.band);
+    if (query.tier !== undefined) q = q.where('tier', '=', query.tier);
+    if (query.q !== undefined) {
+      const pattern = `%${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      q = q.where(sql<boolean>`lower(partner_id || ' ' || name) like ${pattern} escape '\\'`);
+    }
+    q = q.orderBy('partner_id');
+    if (query.limit !== undefined) q = q.limit(query.limit);
+    return (await q.execute()).map((r) => JSON.parse(r.body) as unknown);
+  }
+
+  async readModelPartner(account: string, periods: readonly string[], id: string): Promise<Map<string, unknown>> {
+    if (periods.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('read_model_partners')
+      .select(['period', 'body'])
+      .where('account', '=', account)
+      .where('partner_id', '=', id)
+      .where('period', 'in', [...periods])
+      .execute();
+    return new Map(rows.map((r) => [r.period, JSON.parse(r.body) as unknown]));
   }
 
   async partnerStates(account: string): Promise<PartnerState[]> {

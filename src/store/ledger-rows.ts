@@ -1,9 +1,10 @@
 // A posted ledger entry as its `ledger_entries` row: one mapping for every writer of the ledger
 // (a sync's posting in kysely-store.ts, a manual entry in finance-queries.ts).
 
-import type { Insertable } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
+import { currentKey, inKeyTotals } from '../ledger/keys.ts';
 import type { LedgerEntry } from '../ledger/types.ts';
-import type { LedgerEntryRow } from './schema.ts';
+import type { Database, LedgerEntryRow } from './schema.ts';
 
 export function ledgerEntryRow(account: string, e: LedgerEntry): Insertable<LedgerEntryRow> {
   return {
@@ -26,4 +27,31 @@ export function ledgerEntryRow(account: string, e: LedgerEntry): Insertable<Ledg
     inputs: JSON.stringify(e.inputs),
     posted_at: e.postedAt,
   };
+}
+
+/**
+ * Adds posted entries to their keys' running totals (ledger_key_totals, migration 012), inside the
+ * transaction that inserts them: every writer of ledger_entries calls this.
+ */
+export async function addKeyTotals(
+  trx: Kysely<Database>,
+  account: string,
+  posted: readonly LedgerEntry[],
+): Promise<void> {
+  const sums = new Map<string, bigint>();
+  for (const e of posted) {
+    if (!inKeyTotals(e.key, e.kind)) continue;
+    const key = currentKey(e.key, e.dealId);
+    sums.set(key, (sums.get(key) ?? 0n) + e.amount);
+  }
+  const rows = [...sums].map(([key, amount]) => ({ account, key, posted: amount }));
+  for (let i = 0; i < rows.length; i += 500) {
+    await trx
+      .insertInto('ledger_key_totals')
+      .values(rows.slice(i, i + 500))
+      .onConflict((oc) =>
+        oc.columns(['account', 'key']).doUpdateSet({ posted: sql`ledger_key_totals.posted + excluded.posted` }),
+      )
+      .execute();
+  }
 }

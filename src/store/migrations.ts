@@ -3,9 +3,10 @@
 // lock on PostgreSQL, the single connection on SQLite). Never edit a released migration: add
 // the next version.
 
-import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type QueryExecutorProvider } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { v009Finance } from './migration-009-finance.ts';
+import { currentKey, inKeyTotals } from '../ledger/keys.ts';
 
 // Kysely's schema builder is untyped on purpose (it runs before the tables exist).
 type AnyDb = Kysely<unknown>;
@@ -428,6 +429,129 @@ const v010: Migration = {
   },
 };
 
+/**
+ * Issue 21: read models written by each sync run (src/sync/read-models.ts), so dashboard pages
+ * and /v1 reads never run the engine: a head per account (the run they are of), a period's
+ * aggregates, and one row per partner and period with the list filters as columns.
+ */
+const v011: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('read_model_heads')
+      .addColumn('account', 'text', (c) => c.primaryKey())
+      .addColumn('run_id', 'text', (c) => c.notNull())
+      .addColumn('as_of', 'bigint', (c) => c.notNull())
+      .addColumn('fingerprint', 'text', (c) => c.notNull())
+      .addColumn('written_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('read_model_periods')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('period', 'text', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('read_model_periods_pk', ['account', 'period'])
+      .execute();
+    await db.schema
+      .createTable('read_model_partners')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('period', 'text', (c) => c.notNull())
+      .addColumn('partner_id', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('recipe', 'text')
+      .addColumn('band', 'text')
+      .addColumn('tier', 'text')
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('read_model_partners_pk', ['account', 'period', 'partner_id'])
+      .execute();
+    // a partner's open alerts (partner page, a page of /v1/partners) without reading them all
+    await db.schema
+      .createIndex('alert_episodes_partner')
+      .on('alert_episodes')
+      .columns(['account', 'partner_id'])
+      .execute();
+    // a ledger month's count, net, and sums per kind and payable date, read from the index alone
+    await db.schema
+      .createIndex('ledger_entries_period_amount')
+      .on('ledger_entries')
+      .columns(['account', 'period', 'kind', 'payable_at', 'amount'])
+      .execute();
+    // one partner's months (the partner page's history) without scanning every period
+    await db.schema
+      .createIndex('read_model_partners_by_partner')
+      .on('read_model_partners')
+      .columns(['account', 'partner_id', 'period'])
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropIndex('alert_episodes_partner').execute();
+    await db.schema.dropIndex('ledger_entries_period_amount').execute();
+    for (const t of ['read_model_partners', 'read_model_periods', 'read_model_heads'])
+      await db.schema.dropTable(t).execute();
+  },
+};
+
+/** Sums the posted entries (of one account, or all) into ledger_key_totals, which holds none of theirs yet. */
+export async function fillLedgerKeyTotals(db: QueryExecutorProvider, account?: string): Promise<void> {
+  const sums = new Map<string, { account: string; key: string; posted: bigint }>();
+  const where = account === undefined ? sql`` : sql`where account = ${account}`;
+  const rows = await sql<{ account: string; key: string; deal_id: string | null; kind: string; amount: unknown }>`
+      select account, key, deal_id, kind, amount from ledger_entries ${where}`.execute(db);
+  for (const r of rows.rows) {
+    if (!inKeyTotals(r.key, r.kind)) continue;
+    const key = currentKey(r.key, r.deal_id);
+    const id = `${r.account}\u0000${key}`;
+    const sum = sums.get(id) ?? { account: r.account, key, posted: 0n };
+    sum.posted += BigInt(r.amount as bigint | number | string);
+    sums.set(id, sum);
+  }
+  const all = [...sums.values()];
+  for (let i = 0; i < all.length; i += 500) {
+    const values = all.slice(i, i + 500).map((r) => sql`(${r.account}, ${r.key}, ${r.posted})`);
+    await sql`insert into ledger_key_totals (account, key, posted) values ${sql.join(values)}`.execute(db);
+  }
+}
+
+/**
+ * Issue 21: the running total per ledger key (src/store/ledger-rows.ts addKeyTotals), filled from
+ * the entries already posted, so a run reads full balances only for keys whose target moved.
+ */
+const v012: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('ledger_key_totals')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('posted', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('ledger_key_totals_pk', ['account', 'key'])
+      .execute();
+    await fillLedgerKeyTotals(db);
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable('ledger_key_totals').execute();
+  },
+};
+
+/** Issue 21: the idle-run mark of the last computing run per account (schema.ts ComputeMarkRow). */
+const v013: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('compute_marks')
+      .addColumn('account', 'text', (c) => c.primaryKey())
+      .addColumn('run_id', 'text', (c) => c.notNull())
+      .addColumn('fingerprint', 'text', (c) => c.notNull())
+      .addColumn('due', 'bigint', (c) => c.notNull())
+      .addColumn('ledger_seq', 'bigint', (c) => c.notNull())
+      .addColumn('ledger_closes', 'integer', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable('compute_marks').execute();
+  },
+};
+
 /** Versions in order; the name is the version recorded in kysely_migration. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': v001,
@@ -439,6 +563,9 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '008-partner-portal': v008,
   '009-finance': v009Finance,
   '010-partner-list-columns': v010,
+  '011-read-models': v011,
+  '012-ledger-key-totals': v012,
+  '013-compute-marks': v013,
 };
 
 class StaticProvider implements MigrationProvider {

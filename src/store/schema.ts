@@ -98,6 +98,32 @@ export interface LedgerEntryRow {
   posted_at: Int64;
 }
 
+/**
+ * Issue 21: the running total per ledger key (its current spelling, src/ledger/keys.ts) of every
+ * posted entry but manual ones, kept in the transaction that posts: a run reads full balances only
+ * for the keys whose target differs from the total.
+ */
+export interface LedgerKeyTotalRow {
+  account: string;
+  key: string;
+  posted: Int64;
+}
+
+/**
+ * Issue 21: what the last computing run of an account left for idle runs: the fingerprint of the
+ * config it computed with, the instant time alone may change an output (src/domain/due.ts) and the
+ * ledger version after it. Deleted by any change to the snapshot cache.
+ */
+export interface ComputeMarkRow {
+  account: string;
+  run_id: string;
+  fingerprint: string;
+  due: Int64;
+  ledger_seq: Int64;
+  ledger_closes: number;
+  at: Int64;
+}
+
 export interface PeriodCloseRow {
   account: string;
   /** Closing this month closed it and every earlier month. */
@@ -341,6 +367,8 @@ export interface Database {
   cached_partners: CachedPartnerRow;
   cached_deals: CachedDealRow;
   ledger_entries: LedgerEntryRow;
+  ledger_key_totals: LedgerKeyTotalRow;
+  compute_marks: ComputeMarkRow;
   period_closes: PeriodCloseRow;
   alert_episodes: AlertEpisodeRow;
   partner_state: PartnerStateRow;
@@ -362,6 +390,40 @@ export interface Database {
   partner_users: PartnerUserRow;
   partner_signin_links: PartnerSignInLinkRow;
   partner_registrations: PartnerRegistrationRow;
+  read_model_heads: ReadModelHeadRow;
+  read_model_periods: ReadModelPeriodRow;
+  read_model_partners: ReadModelPartnerRow;
+}
+
+/** Issue 21: which run the account's read models are of (one row per account). */
+export interface ReadModelHeadRow {
+  account: string;
+  run_id: string;
+  as_of: Int64;
+  /** Fingerprint of the program config the run computed with. */
+  fingerprint: string;
+  written_at: Int64;
+}
+
+/** A period's aggregate figures (program and recipe KPIs) as of the head's run; JSON body. */
+export interface ReadModelPeriodRow {
+  account: string;
+  period: string;
+  hash: string;
+  body: string;
+}
+
+/** One partner's figures for a period as of the head's run; the list filters are columns. */
+export interface ReadModelPartnerRow {
+  account: string;
+  period: string;
+  partner_id: string;
+  name: string;
+  recipe: string | null;
+  band: string | null;
+  tier: string | null;
+  hash: string;
+  body: string;
 }
 
 /** A partner contact with access to the partner pages (issue 19); the e-mail is null once revoked. */

@@ -79,6 +79,46 @@ export interface PartnerPageQuery {
   tier?: string | undefined;
   /** Case-insensitive substring of "id name". */
   q?: string | undefined;
+  /** Only this partner (GET /v1/partners/:id: one row). */
+  id?: string | undefined;
+}
+
+/** Issue 21: the run the account's read models are of. */
+export interface ReadModelHead {
+  runId: string;
+  asOf: number;
+  /** Fingerprint of the program config the run computed with. */
+  fingerprint: string;
+}
+
+/** One partner's read-model row of a period: filter columns, a content hash, and the JSON body. */
+export interface ReadModelPartnerInput {
+  id: string;
+  name: string;
+  recipe: string | null;
+  band: string | null;
+  tier: string | null;
+  hash: string;
+  body: unknown;
+}
+
+/** A period's read models: the aggregate (hash + body) and the partner rows. */
+export interface ReadModelPeriodInput {
+  period: string;
+  hash: string;
+  body: unknown;
+  partners: readonly ReadModelPartnerInput[];
+}
+
+export interface ReadModelPartnerQuery {
+  /** 1..500 rows, or undefined for all. */
+  limit?: number | undefined;
+  after?: string | undefined;
+  band?: string | undefined;
+  recipe?: string | undefined;
+  tier?: string | undefined;
+  q?: string | undefined;
+  ids?: readonly string[] | undefined;
 }
 
 export interface PartnerPageRow {
@@ -115,6 +155,18 @@ export interface AlertChanges {
   tasks: Omit<OutboxTask, 'status' | 'taskId' | 'attempts' | 'lastError'>[];
   /** Notifications of the episodes opened and resolved (issue 18), queued in the same transaction. */
   notifications?: QueuedEvent[] | undefined;
+}
+
+/** What the last computing run left for idle runs (issue 21; src/sync/run-sync.ts). */
+export interface ComputeMark {
+  runId: string;
+  /** The config the run computed with (sync/idle.ts configFingerprint). */
+  fingerprint: string;
+  /** Outputs may change from this instant on with no CRM change (src/domain/due.ts). */
+  due: number;
+  /** The ledger's version after the run's posting. */
+  ledger: { seq: number; closes: number };
+  at: number;
 }
 
 export interface CachedRecords {
@@ -196,6 +248,12 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   /** Ends a pull; a full pull removes the records it did not see. Returns how many it removed. */
   finishPull(account: string, state: PullState, at: number, fence: Fence): Promise<{ partners: number; deals: number }>;
   loadCache(account: string): Promise<CachedRecords>;
+  /** Names (the id when unnamed) of these cached partners or deals; ids not cached are absent (issue 21). */
+  cachedNames(account: string, object: 'partner' | 'deal', ids: readonly string[]): Promise<Map<string, string>>;
+  /** The idle-run mark; null when none or the cache changed since (any applyPage/finishPull/updateWritten change deletes it). */
+  computeMark(account: string): Promise<ComputeMark | null>;
+  /** Saves (or, with null, deletes) the account's mark in a fenced transaction. */
+  saveComputeMark(fence: Fence, mark: ComputeMark | null): Promise<void>;
   /** The cached touches of these deals (deals not in the cache are absent). */
   cachedTouches(account: string, dealIds: readonly string[]): Promise<Map<string, SnapshotTouch[]>>;
   /** After a successful write-back: what the CRM now holds. */
@@ -226,11 +284,60 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   ): Promise<void>;
 
   openEpisodes(account: string): Promise<AlertEpisode[]>;
-  episodes(account: string, filter: { partnerId?: string; openOnly?: boolean }): Promise<AlertEpisode[]>;
+  episodes(
+    account: string,
+    filter: { partnerId?: string; partnerIds?: readonly string[]; openOnly?: boolean },
+  ): Promise<AlertEpisode[]>;
+  /** Open episodes per severity and code (issue 21: the alerts page counts without loading them). */
+  openEpisodeCodes(account: string): Promise<{ severity: string; code: string; count: number }[]>;
+  /**
+   * One page of open episodes, filtered, in the alerts page's order (docs/finance-rules.md §8:
+   * severity, code, partner, deal, recipe; then when opened).
+   */
+  openEpisodePage(
+    account: string,
+    query: { severity?: string | undefined; code?: string | undefined; offset: number; limit: number },
+  ): Promise<AlertEpisode[]>;
+  /** Open episodes per partner and severity (issue 21: list pages count without loading them). */
+  openEpisodeCounts(account: string): Promise<{ partnerId: string | null; severity: string; count: number }[]>;
   partnerStates(account: string): Promise<PartnerState[]>;
   /** Up to query.limit cached partners in id order with their last state (issue 21). */
   partnerPage(account: string, query: PartnerPageQuery): Promise<PartnerPageRow[]>;
   applyAlerts(account: string, changes: AlertChanges, fence: Fence): Promise<void>;
+
+  /**
+   * Sums of the entries booked in a ledger month, per kind, and of those payable by `payableBy`
+   * (issue 21: the program page's totals without loading every entry).
+   */
+  ledgerMonthSums(
+    account: string,
+    period: string,
+    payableBy: number,
+  ): Promise<{ kind: string; entries: number; amount: bigint; payable: bigint }[]>;
+
+  /** Issue 21: the head of the account's read models, null before any run wrote them. */
+  readModelHead(account: string): Promise<ReadModelHead | null>;
+  /**
+   * Writes a run's read models in one fenced transaction: rows whose hash changed are upserted,
+   * the head moves to the run. With `complete`, periods and partner rows not given are removed
+   * (a full computation); without, only the given partners' rows and the given aggregates change.
+   * Returns how many aggregate and partner rows were written or removed.
+   */
+  writeReadModels(
+    fence: Fence,
+    head: ReadModelHead,
+    periods: readonly ReadModelPeriodInput[],
+    complete: boolean,
+    at: number,
+  ): Promise<{ periods: number; partners: number }>;
+  /** A period's aggregate body, null when not stored. */
+  readModelPeriod(account: string, period: string): Promise<unknown>;
+  /** Aggregate bodies of these periods, by period (missing ones absent). */
+  readModelPeriods(account: string, periods: readonly string[]): Promise<Map<string, unknown>>;
+  /** Partner row bodies of a period in id order, filtered and paged in the store. */
+  readModelPartners(account: string, period: string, query: ReadModelPartnerQuery): Promise<unknown[]>;
+  /** One partner's row bodies for these periods, by period. */
+  readModelPartner(account: string, periods: readonly string[], id: string): Promise<Map<string, unknown>>;
 
   pendingTasks(account: string): Promise<OutboxTask[]>;
   tasks(account: string): Promise<OutboxTask[]>;

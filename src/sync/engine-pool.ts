@@ -7,13 +7,20 @@ import type { ComputeResult } from '../domain/engine.ts';
 import type { Program } from '../domain/program.ts';
 import type { Snapshot } from '../domain/snapshot.ts';
 import type { Period } from '../domain/time.ts';
+import type { PeriodModel } from './read-model-build.ts';
 
 export type KpisResult = Pick<ComputeResult, 'asOf' | 'currency' | 'period' | 'partners' | 'recipes' | 'program'>;
 
 interface Pending {
-  resolve: (k: KpisResult) => void;
+  resolve: (k: never) => void;
   reject: (err: Error) => void;
 }
+
+/**
+ * Engine computations requested by reads (a seam for tests: issue 21's reads after a run must
+ * not compute; counted per kind).
+ */
+export const engineCalls = { kpis: 0, model: 0 };
 
 /** The worker's file next to this one: .ts when run from source, .js when built. */
 const workerUrl = new URL(
@@ -34,12 +41,13 @@ function failAll(err: Error): void {
 function started(): Worker {
   if (worker !== null) return worker;
   const w = new Worker(workerUrl);
-  w.on('message', (m: { id: number; kpis?: KpisResult; error?: string }) => {
+  w.on('message', (m: { id: number; kpis?: KpisResult; model?: PeriodModel; error?: string }) => {
     const p = pending.get(m.id);
     if (p === undefined) return;
     pending.delete(m.id);
     if (pending.size === 0) w.unref();
-    if (m.kpis !== undefined) p.resolve(m.kpis);
+    const answer = m.kpis ?? m.model;
+    if (answer !== undefined) p.resolve(answer as never);
     else p.reject(new Error(`engine worker: ${m.error ?? 'no result'}`));
   });
   w.on('error', (err: Error) => {
@@ -59,12 +67,30 @@ export function computeKpisOffLoop(
   snapshot: Snapshot,
   options: { asOf: number; period?: Period | undefined },
 ): Promise<KpisResult> {
+  engineCalls.kpis++;
+  return request<KpisResult>({ kind: 'kpis', programConfig: program.config, snapshot, ...options });
+}
+
+/**
+ * The read model of one period (read-model-build.ts), computed in the worker thread: what a
+ * run would have stored for that period with the same snapshot and asOf.
+ */
+export function computePeriodModelOffLoop(
+  program: Program,
+  snapshot: Snapshot,
+  options: { asOf: number; period: Period },
+): Promise<PeriodModel> {
+  engineCalls.model++;
+  return request<PeriodModel>({ kind: 'model', programConfig: program.config, snapshot, ...options });
+}
+
+function request<T>(message: Record<string, unknown>): Promise<T> {
   const w = started();
   const id = nextId++;
-  return new Promise<KpisResult>((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
     pending.set(id, { resolve, reject });
     w.ref(); // a request in flight keeps the process alive until it answers
-    w.postMessage({ id, programConfig: program.config, snapshot, asOf: options.asOf, period: options.period });
+    w.postMessage({ id, ...message });
   });
 }
 

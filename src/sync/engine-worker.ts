@@ -2,13 +2,16 @@
 // structured clone of the inputs, so the service's event loop keeps answering meanwhile.
 
 import { parentPort } from 'node:worker_threads';
-import { computeResult } from '../domain/engine.ts';
+import { computeDetailed, computeResult } from '../domain/engine.ts';
 import { prepareProgram, type ProgramConfig } from '../domain/program.ts';
 import type { Snapshot } from '../domain/snapshot.ts';
 import type { Period } from '../domain/time.ts';
+import { buildReadModels } from './read-model-build.ts';
 
 export interface KpisRequest {
   id: number;
+  /** kpis: the KPI fields of the result; model: the period's read model (read-model-build.ts). */
+  kind: 'kpis' | 'model';
   programConfig: ProgramConfig;
   snapshot: Snapshot;
   asOf: number;
@@ -25,6 +28,13 @@ parentPort?.on('message', (req: KpisRequest) => {
       program = prepareProgram(req.programConfig);
       programs.clear();
       programs.set(key, program);
+    }
+    if (req.kind === 'model' && req.period !== undefined) {
+      const out = computeDetailed(program, req.snapshot, { asOf: req.asOf, period: req.period });
+      const names = new Map(req.snapshot.partners.map((p) => [p.id, p.name ?? p.id]));
+      const model = buildReadModels(program, out, names, req.asOf, [req.period]).get(req.period.label);
+      parentPort?.postMessage({ id: req.id, model });
+      return;
     }
     const { result } = computeResult(program, req.snapshot, { asOf: req.asOf, period: req.period });
     // only the KPI fields: attribution and commissions are built on demand and never cross over

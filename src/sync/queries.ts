@@ -3,10 +3,10 @@
 
 import { REFUSAL_HOLD_MS } from './write-refusals.ts';
 import type { ComputeResult, PartnerOut } from '../domain/engine.ts';
-import { monthLabel, monthPeriod, parsePeriod, TimeZone, type Period } from '../domain/time.ts';
+import { formatInstant, monthPeriod, parsePeriod, type Period, type TimeZone } from '../domain/time.ts';
 import type { AlertEpisode, PartnerPageQuery, RunPageQuery, RunRecord } from '../store/store.ts';
 import { LedgerInputError } from './accounts.ts';
-import { computeKpisOffLoop } from './engine-pool.ts';
+import { flagWindowView, periodView, readBasis, type ReadBasis } from './read-models.ts';
 import type { StoreDeps } from './deps.ts';
 
 export function listRuns(deps: Pick<StoreDeps, 'store'>, account: string, limit = 50): Promise<RunRecord[]> {
@@ -145,11 +145,10 @@ export async function listPartnersPage(
   query: PartnerPageQuery,
 ): Promise<PartnerPage> {
   // one row more than asked tells whether a next page exists
-  const [rows, open] = await Promise.all([
-    deps.store.partnerPage(account, { ...query, limit: query.limit + 1 }),
-    deps.store.openEpisodes(account),
-  ]);
+  const rows = await deps.store.partnerPage(account, { ...query, limit: query.limit + 1 });
   const page = rows.slice(0, query.limit);
+  // the open alerts of this page's partners only
+  const open = await deps.store.episodes(account, { partnerIds: page.map((r) => r.partner.id), openOnly: true });
   const ids = new Set(page.map((r) => r.partner.id));
   const alertsOf = new Map<string, PartnerView['openAlerts']>();
   for (const e of open) {
@@ -179,12 +178,34 @@ export async function listPartnersPage(
   };
 }
 
+/** One partner with its last state and open alerts: one row read, whatever the account's size. */
 export async function getPartner(
   deps: Pick<StoreDeps, 'store'>,
   account: string,
   id: string,
 ): Promise<PartnerView | null> {
-  return (await listPartners(deps, account)).find((p) => p.id === id) ?? null;
+  const [rows, open] = await Promise.all([
+    deps.store.partnerPage(account, { limit: 1, id }),
+    deps.store.episodes(account, { partnerId: id, openOnly: true }),
+  ]);
+  const row = rows[0];
+  if (row === undefined) return null;
+  const { partner: p, state: s } = row;
+  return {
+    id: p.id,
+    name: p.name ?? p.id,
+    recipe: p.recipe ?? null,
+    ownerId: p.ownerId,
+    latest: (s?.result ?? null) as PartnerOut | null,
+    updatedAt: s ? new Date(s.updatedAt).toISOString() : null,
+    openAlerts: open.map((e) => ({
+      code: e.code,
+      severity: e.severity,
+      dealId: e.dealId,
+      message: e.message,
+      openedAt: new Date(e.openedAt).toISOString(),
+    })),
+  };
 }
 
 export type Kpis = Pick<ComputeResult, 'asOf' | 'currency' | 'period' | 'partners' | 'recipes' | 'program'>;
@@ -194,8 +215,7 @@ export function lastCompleteMonth(tz: TimeZone, now: number): Period {
   return monthPeriod(tz.monthOf(now) - 1);
 }
 
-/** Months over which recipe flags (negative ROI) are judged: the last complete ones (issue 17). */
-export const FLAG_WINDOW_MONTHS = 3;
+export { FLAG_WINDOW_MONTHS } from './read-model-build.ts';
 
 export interface RecipeFlags {
   /** The window, first and last month (YYYY-MM). */
@@ -207,46 +227,35 @@ export interface RecipeFlags {
 /**
  * Recipe flags judged over the last three complete months rather than the period shown: one
  * month is too short a sample (a recipe's monthly cost lands every month, its revenue in lumps).
+ * As of the last run (issue 21): the run stores the window's figures.
  */
-export async function recipeFlags(deps: StoreDeps, account: string): Promise<RecipeFlags> {
-  const asOf = Math.floor(deps.clock.now() / 1000) * 1000;
-  const last = new TimeZone(deps.config.program.timezone).monthOf(asOf) - 1;
-  const first = last - FLAG_WINDOW_MONTHS + 1;
-  const window = { from: monthLabel(first), to: monthLabel(last) };
-  const period: Period = {
-    label: `${window.from}..${window.to}`,
-    kind: 'quarter',
-    firstMonth: first,
-    months: FLAG_WINDOW_MONTHS,
-  };
-  const result = await computeKpisOffLoop(deps.config.program, await deps.store.loadCache(account), { asOf, period });
+export async function recipeFlags(deps: StoreDeps, account: string, basis?: ReadBasis): Promise<RecipeFlags> {
+  const { window, aggregate } = await flagWindowView(deps, account, basis);
   return {
     window,
     recipes: new Map(
-      result.recipes.map((r) => [r.id, { roi: r.kpis.roi, negativeRoi: r.kpis.roi !== null && r.kpis.roi < 0 }]),
+      aggregate.recipes.map((r) => [r.id, { roi: r.kpis.roi, negativeRoi: r.kpis.roi !== null && r.kpis.roi < 0 }]),
     ),
   };
 }
 
 /**
- * KPIs for a period (YYYY-MM, YYYY-Qn, YYYY) from the cached snapshot, as of now. The default is
- * the last complete month (issue 17), where `compute --period` keeps the month of --as-of.
+ * KPIs for a period (YYYY-MM, YYYY-Qn, YYYY) as of the last run (issue 21: its asOf; its read
+ * model when it stored the period, else computed once off the event loop). The default is the
+ * last complete month before that asOf (issue 17), where `compute --period` keeps the month of --as-of.
  */
 export async function kpis(deps: StoreDeps, account: string, periodText?: string): Promise<Kpis> {
-  const asOf = Math.floor(deps.clock.now() / 1000) * 1000;
-  const period =
-    periodText === undefined
-      ? lastCompleteMonth(new TimeZone(deps.config.program.timezone), asOf)
-      : parsePeriod(periodText);
+  const period = periodText === undefined ? undefined : parsePeriod(periodText);
   if (period === null) throw new LedgerInputError(`period "${periodText ?? ''}" is not YYYY-MM, YYYY-Qn or YYYY`);
-  const cache = await deps.store.loadCache(account);
-  const result = await computeKpisOffLoop(deps.config.program, cache, { asOf, period });
+  const basis = await readBasis(deps, account);
+  const view = await periodView(deps, account, period, basis);
+  const rows = await view.partners();
   return {
-    asOf: result.asOf,
-    currency: result.currency,
-    period: result.period,
-    partners: result.partners,
-    recipes: result.recipes,
-    program: result.program,
+    asOf: formatInstant(basis.asOf),
+    currency: view.aggregate.currency,
+    period: view.aggregate.period,
+    partners: rows.map((r) => r.out),
+    recipes: view.aggregate.recipes,
+    program: view.aggregate.program,
   };
 }

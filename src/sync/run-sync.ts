@@ -25,9 +25,13 @@ import type { AccountLock } from '../store/account-lock.ts';
 import { AccountLostError, LedgerMovedError } from '../ledger/errors.ts';
 import { healthDropped, planEpisodes, syncModeAlerts } from './alert-episodes.ts';
 import { SimulatedCrash, type FaultPoint, type SyncDeps } from './deps.ts';
-import { planLedger, targetEntries } from '../ledger/plan.ts';
+import { planLedger, targetEntries, type TargetEntry } from '../ledger/plan.ts';
 import { rejectionDetails, timestampDetails, type RejectedDeal } from './rejection-details.ts';
 import { batches, planWriteBack } from './write-back.ts';
+import { buildReadModels, hashOf, programFingerprint, storedPeriods } from './read-model-build.ts';
+import { configFingerprint, mustCompute } from './idle.ts';
+import { nextDue } from '../domain/due.ts';
+import { formatInstant, type TimeZone } from '../domain/time.ts';
 
 export interface SyncOptions {
   /** Read everything and drop cached records the CRM no longer has. */
@@ -62,7 +66,13 @@ export interface RunReport {
   };
   /** rejected: every deal left out, with the value it holds and the fix (issue 17). */
   snapshot: { partners: number; deals: number; rejected: RejectedDeal[]; warnings: string[] };
-  ledger: { posted: Record<Exclude<LedgerKind, 'manual'>, number>; net: string; clawbacksNotPosted: number };
+  ledger: {
+    posted: Record<Exclude<LedgerKind, 'manual'>, number>;
+    net: string;
+    clawbacksNotPosted: number;
+    /** Keys the targets and posted totals name, and those whose balances were read and planned (issue 21). */
+    keys?: { compared: number; planned: number };
+  };
   alerts: { open: number; opened: number; resolved: number };
   writeBack: {
     partners: number;
@@ -79,7 +89,11 @@ export interface RunReport {
     /** Tasks the CRM refused before, unchanged since: not sent. */
     held?: number;
   };
+  /** Read-model rows written or removed (issue 21): aggregates of periods, partner rows. */
+  readModels?: { periods: number; partners: number };
   durationsMs: Record<string, number>;
+  /** An idle run (issue 21): the steps it skipped, why, the run whose results stand and until when. */
+  skipped?: { steps: string[]; reason: string; computedBy: string; due: string };
   apiCalls: CallStats['byEndpoint'];
   abandonedRuns: number;
   stoppedAt?: string;
@@ -292,6 +306,15 @@ class Run {
     await this.timed('pull', () => this.pull());
     this.boundary('after-pull');
 
+    // an idle run (issue 21, src/sync/idle.ts): nothing changed and nothing is due; tasks still go
+    if (await this.idle()) {
+      progress?.({ step: 'tasks' });
+      await this.timed('tasks', () => this.tasks());
+      this.boundary('after-tasks');
+      return;
+    }
+    await store.saveComputeMark(this.lock.fence, null);
+
     progress?.({ step: 'compute' });
     const cache = await store.loadCache(this.account);
     const { out, expire } = await this.timed('compute', () =>
@@ -310,12 +333,19 @@ class Run {
     // that the ledger is still at the version the plan read (issue 16)
     progress?.({ step: 'ledger' });
     const plan = await this.timed('ledger', async () => {
-      const view = await store.ledgerView(this.account);
+      // only keys whose target differs from what is posted can need an entry (issue 21): their
+      // full balances are read, every other key is settled (ledger_key_totals, migration 012)
+      const targets = targetEntries(program, out.details);
+      const view = await store.ledgerDiffView(
+        this.account,
+        new Map([...targets.values()].map((t) => [t.key, t.amount])),
+      );
+      this.report.ledger.keys = { compared: view.compared, planned: view.keys.size };
       const ledgerPlan = planLedger({
         program,
         tz,
         asOf: this.asOf,
-        targets: targetEntries(program, out.details),
+        targets: new Map([...view.keys].flatMap((k) => (targets.has(k) ? [[k, targets.get(k) as TargetEntry]] : []))),
         balances: view.balances,
         closes: view.closes,
         dealStages: new Map(cache.deals.map((d) => [d.id, d.stage])),
@@ -370,6 +400,83 @@ class Run {
     progress?.({ step: 'tasks' });
     await this.timed('tasks', () => this.tasks());
     this.boundary('after-tasks');
+
+    // read models of this run's figures (issue 21), one fenced transaction: a crash before it
+    // leaves the previous run's read models, complete
+    await this.timed('readModels', () => this.readModels(out, cache.partners));
+    await this.mark(tz, cache);
+  }
+
+  /** Writes what the dashboard and /v1 reads show, for the periods they show by default. */
+  private async readModels(out: EngineOutput, partners: readonly PulledPartner[]): Promise<void> {
+    const { store, clock, config } = this.deps;
+    const program = config.program;
+    const names = new Map(partners.map((p) => [p.id, p.name ?? p.id]));
+    const models = buildReadModels(program, out, names, this.asOf, storedPeriods(out.details.tz.monthOf(this.asOf)));
+    const periods = [...models].map(([period, m]) => ({
+      period,
+      hash: hashOf(m.aggregate),
+      body: m.aggregate,
+      partners: m.partners.map((r) => ({
+        id: r.id,
+        name: r.name,
+        recipe: r.recipe,
+        band: r.out.health.band,
+        tier: r.out.tier,
+        hash: hashOf(r),
+        body: r,
+      })),
+    }));
+    const head = { runId: this.id, asOf: this.asOf, fingerprint: programFingerprint(program) };
+    this.report.readModels = await store.writeReadModels(this.lock.fence, head, periods, true, clock.now());
+  }
+
+  /** Whether this incremental run may skip computing (src/sync/idle.ts); says why in the report. */
+  private async idle(): Promise<boolean> {
+    if (this.options.full === true || this.options.targeted !== undefined || this.report.pull.resumed) return false;
+    const p = this.report.pull;
+    const mark = await this.deps.store.computeMark(this.account);
+    const why = mustCompute({
+      pulled: p.partners + p.deals + p.links + p.removedDeals + p.removedPartners,
+      mark,
+      fingerprint: configFingerprint(this.deps.config),
+      asOf: this.asOf,
+      ledger: await this.deps.store.ledgerVersion(this.account),
+    });
+    if (why !== null || mark === null) return false;
+    this.report.skipped = {
+      steps: ['compute', 'ledger', 'alerts', 'writeBack'],
+      reason: 'no CRM change, same config and ledger, and nothing due before the next due instant',
+      computedBy: mark.runId,
+      due: formatInstant(mark.due),
+    };
+    return true;
+  }
+
+  /**
+   * After a computing run with nothing to retry (no failed or held write or task, no refusal
+   * on file): the mark that lets idle runs skip until its due instant (src/domain/due.ts).
+   */
+  private async mark(tz: TimeZone, cache: { partners: PulledPartner[]; deals: PulledDeal[] }): Promise<void> {
+    const { store, config } = this.deps;
+    const r = this.report;
+    const clean =
+      r.writeBack.failures.length === 0 &&
+      (r.writeBack.held ?? 0) === 0 &&
+      r.tasks.failed.length === 0 &&
+      (r.tasks.held ?? 0) === 0 &&
+      (await store.writeRefusals(this.account)).length === 0 &&
+      (await store.pendingTasks(this.account)).length === 0;
+    if (!clean) return;
+    const due = nextDue(config.program, tz, cache, this.asOf);
+    if (due <= this.asOf) return;
+    await store.saveComputeMark(this.lock.fence, {
+      runId: this.id,
+      fingerprint: configFingerprint(config),
+      due,
+      ledger: await store.ledgerVersion(this.account),
+      at: this.asOf,
+    });
   }
 
   private async writeBack(

@@ -1,7 +1,8 @@
 // How `serve` runs a sync (issue 21): in a worker thread of its own (sync-worker.ts), so the
 // event loop keeps answering /healthz and the API while the run computes. One thread per run,
 // ended when the run ends: the memory a large run used goes back to the system with it, and a
-// run never inherits another's state (docs/architecture.md "How a sync flows"). Where the
+// run never inherits another's state (docs/architecture.md "How a sync flows"); the next run's
+// thread starts while none is running, so a run does not wait for it. Where the
 // worker could not build the same deps — an adapter object handed in by a test, a test clock, an
 // in-memory SQLite store, the in-process sandbox CRM, a provider outside this build's registry —
 // the run stays on the service's thread, as before, and the service says so when it starts.
@@ -14,7 +15,14 @@ import { builtInProviders } from '../providers.ts';
 import { sqliteFileOf } from '../store/open-store.ts';
 import type { SyncProgress } from './deps.ts';
 import type { SyncOptions, SyncResult } from './run-sync.ts';
-import { ABORT_FLAG, reviveError, type SyncWorkerData, type WorkerMessage } from './sync-worker-protocol.ts';
+import {
+  ABORT_FLAG,
+  reviveError,
+  serializeError,
+  type SyncWorkerData,
+  type ToWorker,
+  type WorkerMessage,
+} from './sync-worker-protocol.ts';
 
 /** Runs one sync and reports its progress (the sync service calls it; runSync in-thread by default). */
 export type SyncRunner = (options: SyncOptions, onProgress: (p: SyncProgress) => void) => Promise<SyncResult>;
@@ -93,8 +101,24 @@ export function inThreadReason(o: {
   return null;
 }
 
+/**
+ * The service's logger as the relay writes through it: errors arrive already serialised by the
+ * worker's pino, so they are written as they are (serialising them again would name their type
+ * "Object"); everything else — destination, redaction, bindings — is the service logger's.
+ */
+const relays = new WeakMap<Logger, Logger>();
+function relayOf(logger: Logger): Logger {
+  let relay = relays.get(logger);
+  if (relay === undefined) {
+    relay = logger.child({}, { serializers: { err: (e: unknown) => e } });
+    relays.set(logger, relay);
+  }
+  return relay;
+}
+
 /** Relays a line the worker logged through the service's logger (its redaction included). */
-function relayLog(logger: Logger, line: string): void {
+export function relayLog(service: Logger, line: string): void {
+  const logger = relayOf(service);
   let entry: Record<string, unknown>;
   try {
     entry = JSON.parse(line) as Record<string, unknown>;
@@ -107,20 +131,31 @@ function relayLog(logger: Logger, line: string): void {
   logger[label as pino.Level](fields, typeof msg === 'string' ? msg : undefined);
 }
 
-/** Runs each sync in a new worker thread, ended when the run ends. */
-export function workerSyncRunner(setup: WorkerSyncSetup): SyncRunner {
-  return (options, onProgress) => runInWorker(setup, options, onProgress);
+/** What `serve` runs its syncs with (sync-service.ts `runner`), and ends at shutdown. */
+export interface WorkerSyncRunner {
+  run: SyncRunner;
+  /** Starts the next run's thread now (once the service is up), not at the first run. */
+  warm(): void;
+  /** Ends the spare thread (shutdown); later runs start their own. */
+  close(): Promise<void>;
 }
 
-function runInWorker(
-  setup: WorkerSyncSetup,
-  options: SyncOptions,
-  onProgress: (p: SyncProgress) => void,
-): Promise<SyncResult> {
-  const { signal, ...rest } = options;
-  const flags = new SharedArrayBuffer(4);
-  const hold = setup.hold;
-  const held = hold?.take();
+/** A started worker thread, waiting for its one run or doing it. */
+interface Thread {
+  worker: Worker;
+  /** Where its messages go while it runs (logs are relayed at all times). */
+  handler: ((m: WorkerMessage) => void) | null;
+  /** Why it can no longer run, once it failed or ended. */
+  gone: Error | null;
+}
+
+/**
+ * Runs each sync in a worker thread of its own, ended when the run ends. The next run's thread
+ * is started as soon as one ends (or at the first run): it loads the code, opens its store
+ * connection and builds its adapter while nothing waits for it, so a run does not pay for a
+ * thread's start; a spare thread holds no run's data, only what a run starts with.
+ */
+export function workerSyncRunner(setup: WorkerSyncSetup): WorkerSyncRunner {
   const data: SyncWorkerData = {
     configFile: setup.config.file,
     config: setup.config.config,
@@ -130,65 +165,121 @@ function runInWorker(
     cwd: setup.cwd,
     dataDir: setup.dataDir,
     logLevel: setup.logger.level,
-    options: rest,
-    flags,
-    hold: held,
   };
-  const worker = new Worker(workerUrl, { workerData: data });
-  return new Promise<SyncResult>((resolve, reject) => {
-    let settled = false;
-    const onAbort = (): void => {
-      // the flag reaches a thread busy with synchronous work; the message one waiting on I/O
-      Atomics.store(new Int32Array(flags), ABORT_FLAG, 1);
-      worker.postMessage({ type: 'abort' });
-      if (held !== undefined) hold?.release(); // a service that stops holds no test run
-    };
-    if (signal?.aborted === true) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
-    // the thread is ended before the caller hears the outcome: its memory is given back, and a
-    // service that stops next closes nothing a run still uses
-    const finish = (outcome: () => void): void => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      worker.terminate().then(outcome, outcome);
-    };
+  let spare: Thread | null = null;
+  let closed = false;
+
+  const start = (): Thread => {
+    const worker = new Worker(workerUrl, { workerData: data });
+    const thread: Thread = { worker, handler: null, gone: null };
     worker.on('message', (m: WorkerMessage) => {
-      switch (m.type) {
-        case 'log':
-          relayLog(setup.logger, m.line);
-          break;
-        case 'progress':
-          onProgress(m.progress);
-          break;
-        case 'held':
-          hold?.arrived();
-          break;
-        case 'result':
-          finish(() => {
-            resolve(m.result);
-          });
-          break;
-        case 'error':
-          finish(() => {
-            reject(reviveError(m.error));
-          });
-          break;
-      }
+      if (m.type === 'log') relayLog(setup.logger, m.line);
+      else thread.handler?.(m);
     });
-    worker.on('error', (err: Error) => {
-      finish(() => {
-        reject(err);
-      });
-    });
+    const fail = (err: Error): void => {
+      thread.gone ??= err;
+      thread.handler?.({ type: 'error', error: serializeError(err) });
+    };
+    worker.on('error', fail);
     worker.on('exit', (code) => {
-      finish(() => {
-        reject(
-          new Error(
-            `the sync worker ended (exit code ${String(code)}) before its run did; the next run marks that run abandoned`,
-          ),
-        );
-      });
+      fail(
+        new Error(
+          `the sync worker ended (exit code ${String(code)}) before its run did; the next run marks that run abandoned`,
+        ),
+      );
     });
-  });
+    worker.unref(); // a spare thread never keeps the process alive
+    return thread;
+  };
+
+  const run: SyncRunner = (options, onProgress) => {
+    const thread = spare !== null && spare.gone === null ? spare : start();
+    if (spare !== null && spare !== thread) void spare.worker.terminate();
+    spare = null;
+    const { signal, ...rest } = options;
+    const flags = new SharedArrayBuffer(4);
+    const hold = setup.hold;
+    const held = hold?.take();
+    thread.worker.ref(); // a run in progress keeps the process alive
+    return new Promise<SyncResult>((resolve, reject) => {
+      let settled = false;
+      const onAbort = (): void => {
+        // the flag reaches a thread busy with synchronous work; the message one waiting on I/O
+        Atomics.store(new Int32Array(flags), ABORT_FLAG, 1);
+        thread.worker.postMessage({ type: 'abort' } satisfies ToWorker);
+        if (held !== undefined) hold?.release(); // a service that stops holds no test run
+      };
+      if (signal?.aborted === true) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+      // the thread is ended before the caller hears the outcome: its memory is given back, and
+      // a service that stops next closes nothing a run still uses
+      const finish = (outcome: () => void): void => {
+        if (settled) return;
+        settled = true;
+        thread.handler = null;
+        signal?.removeEventListener('abort', onAbort);
+        const next = (): void => {
+          if (!closed && signal?.aborted !== true && spare === null) spare = start();
+          outcome();
+        };
+        thread.worker.terminate().then(next, next);
+      };
+      thread.handler = (m) => {
+        switch (m.type) {
+          case 'progress':
+            onProgress(m.progress);
+            break;
+          case 'held':
+            hold?.arrived();
+            break;
+          case 'result':
+            finish(() => {
+              resolve(m.result);
+            });
+            break;
+          case 'error':
+            finish(() => {
+              reject(reviveError(m.error));
+            });
+            break;
+          case 'log':
+          case 'closed':
+            break;
+        }
+      };
+      if (thread.gone !== null) {
+        thread.handler({ type: 'error', error: serializeError(thread.gone) });
+        return;
+      }
+      thread.worker.postMessage({ type: 'run', options: rest, flags, hold: held } satisfies ToWorker);
+    });
+  };
+
+  return {
+    run,
+    warm: () => {
+      if (!closed && spare === null) spare = start();
+    },
+    close: async () => {
+      closed = true;
+      const s = spare;
+      spare = null;
+      if (s === null) return;
+      // the spare closes its store connection and adapter itself; ended anyway after 5 s
+      if (s.gone === null)
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 5_000);
+          timer.unref();
+          s.handler = (m) => {
+            if (m.type === 'closed' || m.type === 'error') {
+              clearTimeout(timer);
+              resolve();
+            }
+          };
+          s.worker.ref(); // the shutdown waits for it: the process must not end meanwhile
+          s.worker.postMessage({ type: 'close' } satisfies ToWorker);
+        });
+      await s.worker.terminate();
+    },
+  };
 }

@@ -21,12 +21,21 @@ export interface SyncWorkerData {
   cwd: string;
   dataDir: string;
   logLevel: string;
-  options: Omit<SyncOptions, 'signal'>;
-  /** Int32Array over it: [ABORT_FLAG]. */
-  flags: SharedArrayBuffer;
-  /** Test hook (SyncHold): block at this step until the gate's first Int32 is non-zero. */
-  hold?: { step: SyncProgress['step']; gate: SharedArrayBuffer } | undefined;
 }
+
+/** What the service sends a worker: its one run, then perhaps an abort. */
+export type ToWorker =
+  | {
+      type: 'run';
+      options: Omit<SyncOptions, 'signal'>;
+      /** Int32Array over it: [ABORT_FLAG]. */
+      flags: SharedArrayBuffer;
+      /** Test hook (SyncHold): block at this step until the gate's first Int32 is non-zero. */
+      hold?: { step: SyncProgress['step']; gate: SharedArrayBuffer } | undefined;
+    }
+  | { type: 'abort' }
+  /** Shutdown of a thread that was not asked for a run: close the store and the adapter. */
+  | { type: 'close' };
 
 export interface SerializedError {
   name: string;
@@ -49,7 +58,8 @@ export type WorkerMessage =
   | { type: 'progress'; progress: SyncProgress }
   | { type: 'held'; step: SyncProgress['step'] }
   | { type: 'result'; result: SyncResult }
-  | { type: 'error'; error: SerializedError };
+  | { type: 'error'; error: SerializedError }
+  | { type: 'closed' };
 
 export function serializeError(err: unknown): SerializedError {
   if (!(err instanceof Error)) return { name: 'Error', message: String(err) };

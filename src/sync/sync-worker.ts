@@ -6,34 +6,33 @@
 // adapter through the provider registry. Logs, progress, the result and errors go back to the
 // service as messages; the service's abort arrives as a message and as a shared flag (read at
 // every progress report, so a run busy with synchronous work still stops at the next checkpoint).
+// A thread does one run: it starts (code, store connection, adapter) before the run is asked for,
+// and the service ends it when the run has ended.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { activeCrm, type LoadedConfig } from '../config/load.ts';
+import type { CrmAdapter } from '../crm/port.ts';
 import { prepareProgram } from '../domain/program.ts';
 import { builtInProviders } from '../providers.ts';
 import { openStore } from '../store/open-store.ts';
 import { storeCredentials } from './credentials.ts';
 import { systemClock, type SyncProgress } from './deps.ts';
 import { runSync, type SyncResult } from './run-sync.ts';
-import { ABORT_FLAG, serializeError, type SyncWorkerData, type WorkerMessage } from './sync-worker-protocol.ts';
+import {
+  ABORT_FLAG,
+  serializeError,
+  type SyncWorkerData,
+  type ToWorker,
+  type WorkerMessage,
+} from './sync-worker-protocol.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('sync-worker.ts runs in a worker thread (see sync-runner.ts)');
 const data = workerData as SyncWorkerData;
-const flags = new Int32Array(data.flags);
 const abort = new AbortController();
 const post = (m: WorkerMessage): void => {
   port.postMessage(m);
-};
-
-// the only message the service sends: abort (graceful shutdown)
-port.on('message', () => {
-  abort.abort();
-});
-
-const takeAbort = (): void => {
-  if (Atomics.load(flags, ABORT_FLAG) === 1 && !abort.signal.aborted) abort.abort();
 };
 
 // every line goes to the service's logger, which redacts it and writes it where its own lines go
@@ -46,17 +45,14 @@ const logger = pino(
   },
 );
 
-let held = false;
-/** Test hook (SyncHold): blocks this thread, as a long synchronous compute does, until released. */
-function hold(step: SyncProgress['step']): void {
-  if (data.hold === undefined || held || data.hold.step !== step) return;
-  held = true;
-  post({ type: 'held', step });
-  const gate = new Int32Array(data.hold.gate);
-  while (Atomics.load(gate, 0) === 0) Atomics.wait(gate, 0, 0);
+interface Deps {
+  loaded: LoadedConfig;
+  store: Awaited<ReturnType<typeof openStore>>;
+  crm: CrmAdapter;
 }
 
-async function run(): Promise<SyncResult> {
+/** Built as soon as the thread starts, before its run is asked for (sync-runner.ts keeps one spare). */
+async function build(): Promise<Deps> {
   const loaded: LoadedConfig = {
     file: data.configFile,
     config: data.config,
@@ -74,39 +70,90 @@ async function run(): Promise<SyncResult> {
       dataDir: data.dataDir,
       credentials: storeCredentials(store, systemClock),
     });
-    try {
-      takeAbort();
-      return await runSync(
-        {
-          crm,
-          store,
-          clock: systemClock,
-          logger,
-          config: loaded,
-          onProgress: (p) => {
-            post({ type: 'progress', progress: p });
-            takeAbort();
-            hold(p.step);
-            takeAbort();
-          },
-        },
-        { ...data.options, signal: abort.signal },
-      );
-    } finally {
-      await crm.close();
-    }
-  } finally {
+    return { loaded, store, crm };
+  } catch (err) {
     await store.close();
+    throw err;
+  }
+}
+const deps = build();
+deps.catch(() => undefined); // reported when the run asks for them
+
+async function run(request: Extract<ToWorker, { type: 'run' }>): Promise<SyncResult> {
+  const flags = new Int32Array(request.flags);
+  const takeAbort = (): void => {
+    if (Atomics.load(flags, ABORT_FLAG) === 1 && !abort.signal.aborted) abort.abort();
+  };
+  let held = false;
+  /** Test hook (SyncHold): blocks this thread, as a long synchronous compute does, until released. */
+  const hold = (step: SyncProgress['step']): void => {
+    if (request.hold === undefined || held || request.hold.step !== step) return;
+    held = true;
+    post({ type: 'held', step });
+    const gate = new Int32Array(request.hold.gate);
+    while (Atomics.load(gate, 0) === 0) Atomics.wait(gate, 0, 0);
+  };
+  const { loaded, store, crm } = await deps;
+  try {
+    takeAbort();
+    return await runSync(
+      {
+        crm,
+        store,
+        clock: systemClock,
+        logger,
+        config: loaded,
+        onProgress: (p) => {
+          post({ type: 'progress', progress: p });
+          takeAbort();
+          hold(p.step);
+          takeAbort();
+        },
+      },
+      { ...request.options, signal: abort.signal },
+    );
+  } finally {
+    try {
+      await crm.close();
+    } finally {
+      await store.close();
+    }
   }
 }
 
-// the outcome is posted last, after the adapter and the store are closed: the service ends the
-// thread when it arrives
-run().then(
-  (result) => {
-    post({ type: 'result', result });
-  },
-  (err: unknown) => {
-    post({ type: 'error', error: serializeError(err) });
-  },
-);
+let started = false;
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'abort') {
+    abort.abort();
+    return;
+  }
+  if (m.type === 'close') {
+    if (started) return; // a run closes what it used itself
+    started = true;
+    const closed = (): void => {
+      post({ type: 'closed' });
+    };
+    deps
+      .then(async ({ crm, store }) => {
+        try {
+          await crm.close();
+        } finally {
+          await store.close();
+        }
+      })
+      .then(closed, closed);
+    return;
+  }
+  if (started) return; // one run per thread
+  started = true;
+  // the outcome is posted last, after the adapter and the store are closed: the service ends
+  // the thread when it arrives
+  run(m).then(
+    (result) => {
+      post({ type: 'result', result });
+    },
+    (err: unknown) => {
+      post({ type: 'error', error: serializeError(err) });
+    },
+  );
+});

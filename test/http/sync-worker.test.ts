@@ -23,7 +23,7 @@ import { openStore } from '../../src/store/open-store.ts';
 import { createCrmAdapter } from '../../src/sync/crm-adapter.ts';
 import { systemClock } from '../../src/sync/deps.ts';
 import { runSync, type SyncResult } from '../../src/sync/run-sync.ts';
-import { SyncHold } from '../../src/sync/sync-runner.ts';
+import { relayLog, SyncHold } from '../../src/sync/sync-runner.ts';
 import { freshSchema, type TestSchema } from '../helpers/pg-schema.ts';
 import { PG_URL, testConfig } from '../sync/helpers.ts';
 
@@ -253,5 +253,43 @@ describe('serve worker runs: shutdown, failure, lock busy', () => {
     await svc.syncs.idle();
     const runs = await svc.store.listRuns(`hubspot:${portalId}`, 10);
     expect(runs.map((r) => r.status)).toEqual(['succeeded']);
+  });
+});
+
+describe("the worker's log lines", () => {
+  it("are written by the service's logger: its level, its redaction of keys and of secret values", () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'info',
+      secrets: [ACCESS_TOKEN],
+      destination: {
+        write: (line: string) => {
+          lines.push(line);
+        },
+      } as unknown as NodeJS.WritableStream,
+    });
+    // lines as the worker's pino writes them (no time, no base fields)
+    relayLog(logger, JSON.stringify({ level: 20, msg: 'debug detail' }));
+    relayLog(
+      logger,
+      JSON.stringify({
+        level: 50,
+        runId: 'r1',
+        headers: { authorization: 'Bearer abc' },
+        err: { type: 'CrmError', message: `401 for ${ACCESS_TOKEN}` },
+        msg: 'sync failed',
+      }),
+    );
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+    expect(line).toMatchObject({
+      level: 50,
+      service: 'partnersync',
+      runId: 'r1',
+      msg: 'sync failed',
+      headers: { authorization: '[redacted]' },
+      err: { type: 'CrmError', message: '401 for [redacted]' },
+    });
+    expect(lines[0]).not.toContain(ACCESS_TOKEN);
   });
 });

@@ -110,8 +110,18 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the first hour, in the dashboard', ()
   });
 
   it('opens on the last complete month with the current one a click away; recipe flags name their window', async () => {
-    svc.clock.set('2026-12-02T15:00:00Z');
+    // 23:00 on 1 December in New York, before the next test's run (its footer names the latest run)
+    svc.clock.set('2026-12-02T04:00:00Z');
     try {
+      // figures are as of the last run (issue 21): a run in December first
+      const res = await post('/v1/sync', TOKENS.admin);
+      expect(res.status).toBe(202);
+      const { runId } = (await res.json()) as { runId: string };
+      await expect
+        .poll(async () => (await svc.api<{ status: string }>(`/v1/runs/${runId}`, TOKENS.viewer)).status, {
+          timeout: 30_000,
+        })
+        .toBe('succeeded');
       const page = await signedIn(TOKENS.viewer);
       expect(await page.locator('select#period').inputValue()).toBe('2026-11');
       await page.getByRole('link', { name: 'Recipe box', exact: true }).click();

@@ -46,6 +46,8 @@ export interface SalesforceAdapterOptions {
   logger: Logger;
   /** Told after every token grant (rotated refresh tokens); without it tokens live in memory only. */
   onTokens?: TokenListener | undefined;
+  /** The refresh token as last stored (the credential vault): another adapter, in a worker thread or another process, may have rotated it. Read before each refresh grant. */
+  currentRefreshToken?: (() => Promise<string>) | undefined;
   provider?: string | undefined;
   /** Override `crm.salesforce.loginUrl` / `instanceUrl` (the in-process sandbox). */
   loginUrl?: string | undefined;
@@ -95,6 +97,7 @@ export class SalesforceAdapter implements CrmAdapter {
       instanceUrl: options.instanceUrl ?? sf.instanceUrl,
       credentials: options.credentials,
       onTokens: options.onTokens,
+      currentRefreshToken: options.currentRefreshToken,
       reservePercent: sf.dailyReservePercent,
       logger,
       requestTimeoutMs: options.requestTimeoutMs,
@@ -199,11 +202,13 @@ export class SalesforceAdapter implements CrmAdapter {
 export const createSalesforceAdapter = async (ctx: SalesforceAdapterContext): Promise<CrmAdapter> => {
   let credentials = credentialsFromEnv(ctx.env, readBlock(ctx.crm, salesforceBlock).auth);
   let onTokens = ctx.onTokens;
+  let currentRefreshToken: (() => Promise<string>) | undefined;
   const vault = ctx.credentials;
   if (credentials.flow === 'refresh_token' && vault !== undefined) {
     const name = `salesforce:refresh-token:${credentials.clientId}`;
     const configured = credentials.refreshToken;
     credentials = { ...credentials, refreshToken: await vault.current(name, configured) };
+    currentRefreshToken = () => vault.current(name, configured);
     const listener = ctx.onTokens;
     onTokens = async (tokens) => {
       if (tokens.refreshToken !== null) await vault.rotated(name, configured, tokens.refreshToken);
@@ -217,5 +222,6 @@ export const createSalesforceAdapter = async (ctx: SalesforceAdapterContext): Pr
     credentials,
     logger: ctx.logger,
     onTokens,
+    currentRefreshToken,
   });
 };

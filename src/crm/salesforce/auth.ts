@@ -161,6 +161,8 @@ export interface AuthOptions {
   credentials: SalesforceCredentials;
   loginUrl: string;
   onTokens?: TokenListener | undefined;
+  /** The refresh token as last stored (the credential vault): another adapter, in a worker thread or another process, may have rotated it. Read before each refresh grant. */
+  currentRefreshToken?: (() => Promise<string>) | undefined;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   random: () => number;
@@ -208,7 +210,14 @@ export class SalesforceAuth {
   }
 
   async #grantOnce(): Promise<SalesforceSession> {
-    const creds = this.#credentials;
+    const stored = this.#credentials;
+    // the vault's token wins over the one in memory: Salesforce revokes the older of two rotations
+    const latest = stored.flow === 'refresh_token' ? await this.#options.currentRefreshToken?.() : undefined;
+    const creds =
+      stored.flow === 'refresh_token' && latest !== undefined && latest !== stored.refreshToken
+        ? { ...stored, refreshToken: latest }
+        : stored;
+    this.#credentials = creds;
     const raw = await this.#tokenRequest(this.#grantParams(creds));
     const parsed = tokenResponse.safeParse(raw);
     if (!parsed.success) {

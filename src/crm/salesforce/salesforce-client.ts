@@ -23,6 +23,8 @@ export interface SalesforceClientOptions {
   instanceUrl?: string | undefined;
   credentials: SalesforceCredentials;
   onTokens?: TokenListener | undefined;
+  /** The refresh token as last stored (the credential vault): another adapter, in a worker thread or another process, may have rotated it. Read before each refresh grant. */
+  currentRefreshToken?: (() => Promise<string>) | undefined;
   /** Share of the daily allocation left for other integrations (crm.salesforce.dailyReservePercent). */
   reservePercent: number;
   logger: Logger;
@@ -125,6 +127,7 @@ export class SalesforceClient {
       credentials: options.credentials,
       loginUrl: options.loginUrl,
       onTokens: options.onTokens,
+      currentRefreshToken: options.currentRefreshToken,
       now: this.#now,
       sleep: this.#sleep,
       random: this.#random,

@@ -132,7 +132,7 @@ export function readRoutes(deps: AppDeps): Router {
         kpis: byId.get(id) ?? null,
         flags: { negativeRoi: flags.recipes.get(id)?.negativeRoi ?? false, roi: flags.recipes.get(id)?.roi ?? null },
       }));
-    res.json({ period: current.period, flagWindow: flags.window, recipes });
+    res.json({ asOf: current.asOf, period: current.period, flagWindow: flags.window, recipes });
   });
   router.get('/kpis', viewer, async (req, res) => {
     const q = parseOr400(kpisQuery, req.query, 'query');

@@ -1,29 +1,36 @@
-// What the pages show, read from the store and the engine. The current figures come from one
-// engine run over the cached snapshot as of now, the same computation as GET /v1/kpis (so the
-// numbers agree); commissions come from the ledger, as finance exports them.
+// What the pages show, read from the store. The figures are the last sync run's read models
+// (issue 21), the same GET /v1/kpis reads (so the numbers agree), as of that run's asOf;
+// commissions come from the ledger, as finance exports them.
 
 import { compareAlerts, type Alert, type AlertCode, type Severity } from '../../domain/alerts.ts';
-import { computeDetailed, type ComputeResult, type EngineDetails } from '../../domain/engine.ts';
-import { winRate365 } from '../../domain/kpis.ts';
-import { formatMinor, parseDecimalToMinor, ratioToNumber } from '../../domain/money.ts';
-import { monthLabel, parsePeriod, TimeZone, type MonthIndex, type Period } from '../../domain/time.ts';
+import { formatMinor, parseDecimalToMinor } from '../../domain/money.ts';
+import { formatInstant, monthLabel, parsePeriod, TimeZone, type MonthIndex, type Period } from '../../domain/time.ts';
+import {
+  periodView,
+  readBasis,
+  type PartnerReadRow,
+  type PeriodAggregate,
+  type PeriodView,
+} from '../../sync/read-models.ts';
 import type { AlertEpisode } from '../../store/store.ts';
 import { statements, type ExportLine, type Totals } from '../../ledger/exports.ts';
+import { closeOf } from '../../ledger/plan.ts';
 import type { AppDeps } from '../deps.ts';
 import { lastCompleteMonth } from '../../sync/queries.ts';
 import { HttpError } from '../errors.ts';
 
 export interface Current {
   account: string;
+  /** The instant the figures are as of: the last run's asOf (now, before any run; issue 21). */
   asOf: number;
   tz: TimeZone;
   /** The month of asOf in the program time zone. */
   currentMonth: MonthIndex;
   period: Period;
-  result: ComputeResult;
-  details: EngineDetails;
-  /** Partner names and granted tiers from the CRM cache, by id. */
-  names: ReadonlyMap<string, string>;
+  /** The period's aggregate figures, with asOf as the engine writes it. */
+  result: PeriodAggregate & { asOf: string };
+  /** The run the figures are of, and the partner rows (read on demand, from the store once a run stored them). */
+  view: PeriodView;
 }
 
 /**
@@ -47,15 +54,26 @@ export function readPeriod(text: unknown, tz: TimeZone, now: number): Period {
 
 export const asOfNow = (deps: Pick<AppDeps, 'clock'>): number => Math.floor(deps.clock.now() / 1000) * 1000;
 
+/**
+ * The figures of the page's period as of the last run (issue 21): the run's read model, or for a
+ * period it did not store a computation off the event loop, cached per run. The default period is
+ * the last complete month before the run's asOf.
+ */
 export async function loadCurrent(deps: AppDeps, periodText: unknown): Promise<Current> {
   const account = await deps.account();
-  const asOf = asOfNow(deps);
+  const basis = await readBasis(deps, account);
   const tz = new TimeZone(deps.config.program.timezone);
-  const period = readPeriod(periodText, tz, asOf);
-  const cache = await deps.store.loadCache(account);
-  const { result, details } = computeDetailed(deps.config.program, cache, { asOf, period });
-  const names = new Map(cache.partners.map((p) => [p.id, p.name ?? p.id]));
-  return { account, asOf, tz, currentMonth: tz.monthOf(asOf), period, result, details, names };
+  const period = readPeriod(periodText, tz, basis.asOf);
+  const view = await periodView(deps, account, period, basis);
+  return {
+    account,
+    asOf: basis.asOf,
+    tz,
+    currentMonth: tz.monthOf(basis.asOf),
+    period,
+    result: { ...view.aggregate, asOf: formatInstant(basis.asOf) },
+    view,
+  };
 }
 
 /** The last month a period's charts end with: its own last month, at most the current month. */
@@ -87,54 +105,70 @@ export interface PartnerRow {
 
 const SEVERITY_RANK: Readonly<Record<string, number>> = { critical: 0, warning: 1, info: 2 };
 
-export function partnerRows(deps: AppDeps, c: Current, open: readonly AlertEpisode[]): PartnerRow[] {
-  const { program } = deps.config;
-  const byPartner = new Map<string, AlertEpisode[]>();
+/** Open alerts of a partner: how many, and the worst severity. */
+export interface AlertSummary {
+  count: number;
+  worst: Severity | null;
+}
+
+/** A read-model row of the period with its open alerts, as the partner list shows it. */
+export function partnerRow(r: PartnerReadRow, alerts: AlertSummary): PartnerRow {
+  const p = r.out;
+  return {
+    id: p.id,
+    name: r.name,
+    recipe: r.recipe,
+    grantedTier: r.grantedTier,
+    tier: p.tier,
+    tierRank: r.tierRank,
+    fit: p.fit,
+    score: p.health.score,
+    band: p.health.band,
+    attributed: p.kpis.attributedRevenue,
+    attributed365: r.attributed365,
+    pipeline: p.kpis.pipeline,
+    winRate365: r.winRate365,
+    lastActivityAt: p.kpis.lastActivityAt,
+    openAlerts: alerts.count,
+    worstSeverity: alerts.worst,
+  };
+}
+
+/** How many open alerts, and the worst severity, of these episodes or per-severity counts. */
+export function alertSummary(open: readonly { severity: string; count?: number }[]): AlertSummary {
+  let count = 0;
+  let worst: Severity | null = null;
   for (const e of open) {
+    count += e.count ?? 1;
+    if (worst === null || (SEVERITY_RANK[e.severity] ?? 9) < (SEVERITY_RANK[worst] ?? 9))
+      worst = e.severity as Severity;
+  }
+  return { count, worst };
+}
+
+/** Every partner of the period with its open alerts (counts per partner and severity). */
+export async function partnerRows(
+  c: Current,
+  counts: readonly { partnerId: string | null; severity: string; count: number }[],
+): Promise<PartnerRow[]> {
+  const byPartner = new Map<string, { severity: string; count: number }[]>();
+  for (const e of counts) {
     if (e.partnerId === null) continue;
     const list = byPartner.get(e.partnerId);
     if (list) list.push(e);
     else byPartner.set(e.partnerId, [e]);
   }
-  const recs = new Map(c.details.partners.map((p) => [p.id, p]));
-  return c.result.partners.map((p): PartnerRow => {
-    const rec = recs.get(p.id);
-    const acc = rec === undefined ? undefined : c.details.accs[rec.idx];
-    const rate = acc === undefined ? null : winRate365(program, acc);
-    const alerts = byPartner.get(p.id) ?? [];
-    const worst = alerts.reduce<Severity | null>(
-      (w, e) =>
-        w === null || (SEVERITY_RANK[e.severity] ?? 9) < (SEVERITY_RANK[w] ?? 9) ? (e.severity as Severity) : w,
-      null,
-    );
-    const tiers = rec?.recipe?.plan?.type === 'percent' ? rec.recipe.plan.tiers : null;
-    const rank = p.tier === null || tiers === null ? -1 : tiers.findIndex((t) => t.name === p.tier);
-    return {
-      id: p.id,
-      name: c.names.get(p.id) ?? p.id,
-      recipe: rec?.recipe?.id ?? null,
-      grantedTier: rec?.tier ?? null,
-      tier: p.tier,
-      tierRank: rank < 0 ? null : rank,
-      fit: p.fit,
-      score: p.health.score,
-      band: p.health.band,
-      attributed: p.kpis.attributedRevenue,
-      attributed365: formatMinor(acc?.attributed365 ?? 0n, program.exponent),
-      pipeline: p.kpis.pipeline,
-      winRate365: rate === null ? null : ratioToNumber(rate, 4),
-      lastActivityAt: p.kpis.lastActivityAt,
-      openAlerts: alerts.length,
-      worstSeverity: worst,
-    };
-  });
+  return (await c.view.partners()).map((r) => partnerRow(r, alertSummary(byPartner.get(r.id) ?? [])));
 }
 
 // ---- alerts ---------------------------------------------------------------------------------
 
 /** Open alert episodes of the last sync, in the docs/finance-rules.md §8 order (severity, code, partner, deal, recipe). */
-export async function openAlerts(deps: AppDeps, account: string): Promise<AlertEpisode[]> {
-  const open = await deps.store.openEpisodes(account);
+export async function openAlerts(deps: AppDeps, account: string, partnerId?: string): Promise<AlertEpisode[]> {
+  const open =
+    partnerId === undefined
+      ? await deps.store.openEpisodes(account)
+      : await deps.store.episodes(account, { partnerId, openOnly: true });
   const asAlert = (e: AlertEpisode): Alert => ({
     code: e.code as AlertCode,
     severity: e.severity as Severity,
@@ -175,4 +209,40 @@ export async function ledgerView(deps: AppDeps, c: Current, partnerId?: string):
   }
   const totals = Object.fromEntries(TOTAL_KEYS.map((k) => [k, formatMinor(sums[k], exponent)])) as unknown as Totals;
   return { months, totals, lines, entries: lines.length };
+}
+
+/**
+ * The ledger's totals of the period's months (up to the current month), summed in the store: the
+ * same totals as ledgerView (statements: payable when payable by the month's close, or by now
+ * while open) without loading every entry (issue 21: the program page). No lines.
+ */
+export async function ledgerTotalsView(deps: AppDeps, c: Current): Promise<LedgerView> {
+  const { exponent } = deps.config.program;
+  const closes = await deps.store.periodCloses(c.account);
+  const now = asOfNow(deps);
+  const sum = { accrual: 0n, adjustment: 0n, clawback: 0n, manual: 0n, payable: 0n, held: 0n };
+  let entries = 0;
+  const months: string[] = [];
+  for (let m = c.period.firstMonth; m <= lastChartMonth(c); m++) {
+    const label = monthLabel(m);
+    months.push(label);
+    const statusAt = closeOf(closes, label)?.closedAt ?? now;
+    for (const k of await deps.store.ledgerMonthSums(c.account, label, statusAt)) {
+      entries += k.entries;
+      if (k.kind in sum) sum[k.kind as keyof typeof sum] += k.amount;
+      sum.payable += k.payable;
+      sum.held += k.amount - k.payable;
+    }
+  }
+  const f = (v: bigint): string => formatMinor(v, exponent);
+  // the keys ledgerView sums (its net includes manual entries, as the statements' net does)
+  const totals = {
+    accruals: f(sum.accrual),
+    adjustments: f(sum.adjustment),
+    clawbacks: f(sum.clawback),
+    net: f(sum.accrual + sum.adjustment + sum.clawback + sum.manual),
+    payable: f(sum.payable),
+    held: f(sum.held),
+  };
+  return { months, totals: totals as unknown as Totals, lines: [], entries };
 }

@@ -20,11 +20,21 @@ import { assetRoutes } from './assets.ts';
 import { crmLinker } from './crm-links.ts';
 import { partnerAdminRoutes } from './partner-admin.ts';
 import { financeUiRoutes } from './finance-routes.ts';
-import { lastChartMonth, ledgerView, loadCurrent, openAlerts, partnerRows, type Current } from './data.ts';
+import {
+  alertSummary,
+  lastChartMonth,
+  ledgerTotalsView,
+  ledgerView,
+  loadCurrent,
+  openAlerts,
+  partnerRow,
+  partnerRows,
+  type Current,
+} from './data.ts';
 import { html, type SafeHtml } from './html.ts';
-import { HistoryCache } from './history.ts';
+import { HistoryCache, storedHistory } from './history.ts';
 import { page, type Section, type Shell } from './layout.ts';
-import { alertsBody, alertsQuery } from './pages/alerts.ts';
+import { alertsBody, alertsPaging, alertsQuery } from './pages/alerts.ts';
 import { auditBody } from './pages/audit.ts';
 import { periodsBody } from './pages/periods.ts';
 import { rejectedBody } from './pages/rejected.ts';
@@ -317,7 +327,7 @@ export function uiRoutes(deps: AppDeps): Router {
   const shell = async (res: Response, title: string, section: Section, c: Current | null): Promise<Shell> => {
     const session = sessionOf(res);
     const account = c?.account ?? (await deps.account());
-    const [open, runs] = await Promise.all([deps.store.openEpisodes(account), deps.store.listRuns(account, 1)]);
+    const [counts, runs] = await Promise.all([deps.store.openEpisodeCounts(account), deps.store.listRuns(account, 1)]);
     const run = runs[0];
     const tz = deps.config.program.timezone;
     const lastSync =
@@ -330,7 +340,7 @@ export function uiRoutes(deps: AppDeps): Router {
       section,
       user: { role: session.role, csrf: sessions.csrfToken(session), name: session.label },
       period: c?.period.label,
-      openAlerts: open.length,
+      openAlerts: counts.reduce((n, c) => n + c.count, 0),
       footer: html`Amounts in ${currency} · program time zone ${tz}${c === null ? '' : html` · as of ${c.result.asOf}`} · ${lastSync}`,
     };
   };
@@ -347,16 +357,16 @@ export function uiRoutes(deps: AppDeps): Router {
 
   router.get('/', async (req, res) => {
     const c = await loadCurrent(deps, req.query['period']);
-    const [ledger, hist, periods] = await Promise.all([
-      ledgerView(deps, c),
-      history.get({
-        store: deps.store,
-        config: deps.config,
-        account: c.account,
-        lastMonth: lastChartMonth(c),
-        asOf: c.asOf,
-      }),
+    const lastMonth = lastChartMonth(c);
+    const [ledger, hist, periods, top] = await Promise.all([
+      ledgerTotalsView(deps, c),
+      storedHistory(deps, c.view.basis, lastMonth).then(
+        (stored) =>
+          stored ??
+          history.get({ store: deps.store, config: deps.config, account: c.account, lastMonth, asOf: c.asOf }),
+      ),
       deps.store.ledgerPeriods(c.account),
+      c.view.partners({ ids: c.result.program.topPartners }),
     ]);
     const bookedByMonth = new Map(periods.map((p) => [p.period, formatMinor(p.net, deps.config.program.exponent)]));
     await render(
@@ -364,13 +374,13 @@ export function uiRoutes(deps: AppDeps): Router {
       `Program ${c.period.label}`,
       'program',
       c,
-      programBody({ c, ledger, history: hist, bookedByMonth, currency, partnerCount: c.result.partners.length }),
+      programBody({ c, ledger, history: hist, bookedByMonth, currency, partnerCount: c.result.partners, top }),
     );
   });
 
   router.get('/recipes', async (req, res) => {
     const c = await loadCurrent(deps, req.query['period']);
-    const flagsOver = await recipeFlags(deps, c.account);
+    const flagsOver = await recipeFlags(deps, c.account, c.view.basis);
     const rows = recipeRows(
       c,
       deps.config.programConfig.recipes,
@@ -401,7 +411,7 @@ export function uiRoutes(deps: AppDeps): Router {
         `The ${parsed.error.issues.map((i) => `${i.path.join('.')} parameter`).join(', ')} in this address is not valid. Use the form on the page.`,
       );
     const c = await loadCurrent(deps, parsed.data.period);
-    const rows = partnerRows(deps, c, await deps.store.openEpisodes(c.account));
+    const rows = await partnerRows(c, await deps.store.openEpisodeCounts(c.account));
     await render(
       res,
       'Partners',
@@ -414,24 +424,19 @@ export function uiRoutes(deps: AppDeps): Router {
   router.get('/partners/:id', async (req, res) => {
     const id = req.params['id'];
     const c = await loadCurrent(deps, req.query['period']);
-    const out = c.result.partners.find((p) => p.id === id);
-    const rec = c.details.partners.find((p) => p.id === id);
-    const health = rec === undefined ? undefined : c.details.health[rec.idx];
-    if (out === undefined || rec === undefined || health === undefined)
-      throw new HttpError(404, 'not_found', 'There is no partner with this id in the last sync.');
-    const alerts = (await openAlerts(deps, c.account)).filter((a) => a.partnerId === id);
-    const row = partnerRows(deps, c, alerts).find((r) => r.id === id);
-    if (row === undefined) throw new HttpError(404, 'not_found', 'There is no partner with this id in the last sync.');
+    const read = await c.view.partner(id);
+    if (read === null) throw new HttpError(404, 'not_found', 'There is no partner with this id in the last sync.');
+    const alerts = await openAlerts(deps, c.account, id);
+    const row = partnerRow(read, alertSummary(alerts));
     const session = sessionOf(res);
+    const lastMonth = lastChartMonth(c);
     const [ledger, hist] = await Promise.all([
       ledgerView(deps, c, id),
-      history.get({
-        store: deps.store,
-        config: deps.config,
-        account: c.account,
-        lastMonth: lastChartMonth(c),
-        asOf: c.asOf,
-      }),
+      storedHistory(deps, c.view.basis, lastMonth, id).then(
+        (stored) =>
+          stored ??
+          history.get({ store: deps.store, config: deps.config, account: c.account, lastMonth, asOf: c.asOf }),
+      ),
     ]);
     await render(
       res,
@@ -441,9 +446,9 @@ export function uiRoutes(deps: AppDeps): Router {
       partnerBody({
         c,
         row,
-        out,
-        health,
-        recipeName: rec.recipe?.config.name ?? null,
+        out: read.out,
+        health: read.health,
+        recipeName: read.recipeName,
         history: hist,
         alerts,
         ledger,
@@ -464,10 +469,18 @@ export function uiRoutes(deps: AppDeps): Router {
         'The severity parameter must be one of critical, warning or info; code an alert code; page a page number.',
       );
     const account = await deps.account();
-    const [alerts, cache] = await Promise.all([openAlerts(deps, account), deps.store.loadCache(account)]);
-    const names = new Map(cache.partners.map((p) => [p.id, p.name ?? p.id]));
+    // counted and paged in the store (issue 21): a page reads its 50 alerts, not every open one
+    const counts = await deps.store.openEpisodeCodes(account);
+    const { offset, limit } = alertsPaging(counts, parsed.data);
+    const slice = await deps.store.openEpisodePage(account, { ...parsed.data, offset, limit });
+    const names = await deps.store.cachedNames(
+      account,
+      'partner',
+      slice.flatMap((a) => (a.partnerId === null ? [] : [a.partnerId])),
+    );
     const body = alertsBody({
-      alerts,
+      counts,
+      slice,
       severity: parsed.data.severity,
       code: parsed.data.code,
       page: parsed.data.page,
@@ -480,12 +493,17 @@ export function uiRoutes(deps: AppDeps): Router {
 
   router.get('/rejected', async (_req, res) => {
     const account = await deps.account();
-    const [runs, cache] = await Promise.all([deps.store.listRuns(account, 20), deps.store.loadCache(account)]);
+    const runs = await deps.store.listRuns(account, 20);
     // the newest successful run (a failed or stopped one may not have reached the computation)
     const run = runs.find((r) => r.status === 'succeeded' && r.finishedAt !== null);
     const listed = (run?.report['snapshot'] as { rejected?: unknown } | undefined)?.rejected;
     // runs recorded before issue 17 have no detail
     const rejected = (Array.isArray(listed) ? listed : []) as (Omit<RejectedDeal, 'detail'> & { detail?: string })[];
+    const names = await deps.store.cachedNames(
+      account,
+      'deal',
+      rejected.map((r) => r.dealId),
+    );
     await render(
       res,
       'Rejected deals',
@@ -494,7 +512,7 @@ export function uiRoutes(deps: AppDeps): Router {
       rejectedBody({
         run: run === undefined || run.finishedAt === null ? null : { id: run.id, finishedAt: run.finishedAt },
         rejected: rejected.map((r) => ({ ...r, detail: r.detail ?? r.reason })),
-        names: new Map(cache.deals.map((d) => [d.id, d.name ?? d.id])),
+        names,
         linker: crmLinker(deps.config, account),
         timezone: deps.config.program.timezone,
       }),
@@ -554,11 +572,15 @@ export function uiRoutes(deps: AppDeps): Router {
 
   router.get('/write-failures', async (_req, res) => {
     const account = await deps.account();
-    const [refusals, cache] = await Promise.all([deps.store.writeRefusals(account), deps.store.loadCache(account)]);
+    const refusals = await deps.store.writeRefusals(account);
+    const partnerIds = refusals.flatMap((r) => {
+      const task = r.fields['partnerId'];
+      return r.object === 'partner' ? [r.recordId] : r.object === 'task' && typeof task === 'string' ? [task] : [];
+    });
     const body = writeFailuresBody({
       refusals,
       linker: crmLinker(deps.config, account),
-      names: new Map(cache.partners.map((p) => [p.id, p.name ?? p.id])),
+      names: await deps.store.cachedNames(account, 'partner', partnerIds),
       timezone: deps.config.program.timezone,
     });
     await render(res, 'Write failures', 'writes', null, body);

@@ -76,4 +76,36 @@ describe.each(storeTargets())('rotated Salesforce refresh tokens on $name', (tar
       await store.close();
     }
   });
+
+  it("an adapter that another one's rotation overtook asks with the stored token (serve's adapter and a run's worker)", async () => {
+    const store = await openStore(target.url());
+    const vault = storeCredentials(store, new TestClock('2026-03-01T00:00:00Z'));
+    const name = 'salesforce:refresh-token:client-1';
+    await store.saveCredential(name, { value: 'unused', basis: 'none' }, 0);
+    const adapter = () =>
+      createSalesforceAdapter({
+        ...settings,
+        env: env('env-token'),
+        logger: silentLogger(),
+        dataDir: '/tmp',
+        credentials: vault,
+      });
+    try {
+      // both built from the environment's token before either asked for a session
+      const service = await adapter();
+      const run = await adapter();
+      const first = tokenEndpoint('env-token', 'rotated-1');
+      await run.accountKey();
+      first.done();
+      await run.close();
+      // the service's adapter still holds env-token in memory, which Salesforce revoked
+      const second = tokenEndpoint('rotated-1', 'rotated-2');
+      await service.accountKey();
+      second.done();
+      await service.close();
+      expect(await vault.current(name, 'env-token')).toBe('rotated-2');
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -77,8 +77,26 @@ function recordLinks(a: AlertEpisode, names: ReadonlyMap<string, string>, linker
   return html`${parts.map((p, i) => html`${i === 0 ? '' : raw('<br>')}${p}`)}`;
 }
 
+/** The page of alerts to show: total pages, the page (clamped), and the store offset. */
+export function alertsPaging(
+  counts: readonly { severity: string; code: string; count: number }[],
+  q: { severity?: string | undefined; code?: string | undefined; page?: number | undefined },
+): { pages: number; page: number; offset: number; limit: number } {
+  const shown = counts
+    .filter(
+      (c) => (q.severity === undefined || c.severity === q.severity) && (q.code === undefined || c.code === q.code),
+    )
+    .reduce((n, c) => n + c.count, 0);
+  const pages = Math.max(1, Math.ceil(shown / ALERTS_PER_PAGE));
+  const page = Math.min(q.page ?? 1, pages);
+  return { pages, page, offset: (page - 1) * ALERTS_PER_PAGE, limit: ALERTS_PER_PAGE };
+}
+
 export function alertsBody(o: {
-  alerts: readonly AlertEpisode[];
+  /** Open episodes per severity and code (the whole account). */
+  counts: readonly { severity: string; code: string; count: number }[];
+  /** This page's episodes, in order (store.openEpisodePage). */
+  slice: readonly AlertEpisode[];
   severity: string | undefined;
   code?: string | undefined;
   page?: number | undefined;
@@ -86,11 +104,15 @@ export function alertsBody(o: {
   linker: CrmLinker;
   timezone: string;
 }): SafeHtml {
-  const bySeverity = o.severity === undefined ? o.alerts : o.alerts.filter((a) => a.severity === o.severity);
+  const bySeverity = o.severity === undefined ? o.counts : o.counts.filter((c) => c.severity === o.severity);
   const counts = new Map<string, number>();
-  for (const a of o.alerts) counts.set(a.severity, (counts.get(a.severity) ?? 0) + 1);
+  let all = 0;
+  for (const c of o.counts) {
+    counts.set(c.severity, (counts.get(c.severity) ?? 0) + c.count);
+    all += c.count;
+  }
   const filterLinks = [
-    html`<li><a href="/ui/alerts"${o.severity === undefined && o.code === undefined ? raw(' aria-current="true"') : ''}>All (${o.alerts.length})</a></li>`,
+    html`<li><a href="/ui/alerts"${o.severity === undefined && o.code === undefined ? raw(' aria-current="true"') : ''}>All (${all})</a></li>`,
     ...SEVERITIES.map(
       (s) =>
         html`<li><a href="/ui/alerts${queryString({ severity: s.id })}"${o.severity === s.id && o.code === undefined ? raw(' aria-current="true"') : ''}>${s.title} (${counts.get(s.id) ?? 0})</a></li>`,
@@ -99,20 +121,14 @@ export function alertsBody(o: {
   // one group per code, most severe first, then by code
   const rank = (sev: string): number => SEVERITIES.findIndex((s) => s.id === sev);
   const codes = new Map<string, { severity: string; n: number }>();
-  for (const a of bySeverity) codes.set(a.code, { severity: a.severity, n: (codes.get(a.code)?.n ?? 0) + 1 });
+  for (const c of bySeverity) codes.set(c.code, { severity: c.severity, n: (codes.get(c.code)?.n ?? 0) + c.count });
   const codeList = [...codes].sort(([a, x], [b, y]) => rank(x.severity) - rank(y.severity) || (a < b ? -1 : 1));
   const codeLinks = codeList.map(
     ([code, c]) =>
       html`<li><a href="/ui/alerts${queryString({ severity: o.severity, code })}"${o.code === code ? raw(' aria-current="true"') : ''}>${code} (${c.n})</a></li>`,
   );
-  const order = new Map(codeList.map(([code], i) => [code, i]));
-  const shown = (o.code === undefined ? bySeverity : bySeverity.filter((a) => a.code === o.code))
-    .map((a, i) => ({ a, i }))
-    .sort((x, y) => (order.get(x.a.code) ?? 0) - (order.get(y.a.code) ?? 0) || x.i - y.i)
-    .map((x) => x.a);
-  const pages = Math.max(1, Math.ceil(shown.length / ALERTS_PER_PAGE));
-  const page = Math.min(o.page ?? 1, pages);
-  const slice = shown.slice((page - 1) * ALERTS_PER_PAGE, page * ALERTS_PER_PAGE);
+  const { pages, page } = alertsPaging(o.counts, o);
+  const slice = o.slice;
 
   const table = (sev: (typeof SEVERITIES)[number], code: string, list: readonly AlertEpisode[], total: number) => {
     const rows = list.map(
@@ -129,7 +145,7 @@ export function alertsBody(o: {
   const groups = SEVERITIES.filter((s) => o.severity === undefined || o.severity === s.id)
     .filter((s) => o.code === undefined || codes.get(o.code)?.severity === s.id)
     .map((s) => {
-      const total = bySeverity.filter((a) => a.severity === s.id).length;
+      const total = bySeverity.filter((c) => c.severity === s.id).reduce((n, c) => n + c.count, 0);
       const mine = codeList.filter(([, c]) => c.severity === s.id).map(([code]) => code);
       const parts = mine
         .map((code) => ({ code, list: slice.filter((a) => a.code === code) }))

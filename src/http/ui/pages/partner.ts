@@ -2,8 +2,7 @@
 // breakdown by component with its weights, open alerts with what to do next, and commissions:
 // ledger lines for finance and admin sessions, totals only for viewers.
 
-import type { HealthResult } from '../../../domain/health.ts';
-import { ratioToNumber } from '../../../domain/money.ts';
+import type { PartnerReadRow } from '../../../sync/read-models.ts';
 import { HEALTH_COMPONENTS, type HealthComponent } from '../../../domain/program.ts';
 import type { PartnerOut } from '../../../domain/engine.ts';
 import type { AlertEpisode } from '../../../store/store.ts';
@@ -20,7 +19,7 @@ export interface PartnerPageData {
   c: Current;
   row: PartnerRow;
   out: PartnerOut;
-  health: HealthResult;
+  health: PartnerReadRow['health'];
   recipeName: string | null;
   history: KpiHistory;
   alerts: readonly AlertEpisode[];
@@ -95,7 +94,7 @@ function history(d: PartnerPageData): SafeHtml {
 function healthSection(d: PartnerPageData): SafeHtml {
   const h = d.health;
   const present = HEALTH_COMPONENTS.filter((c) => h.components[c] !== null);
-  const weightOf = (c: HealthComponent): number => ratioToNumber(h.weights[c], 2);
+  const weightOf = (c: HealthComponent): number => h.weights[c];
   const total = present.reduce((s, c) => s + weightOf(c), 0);
   const meter = meterChart({
     id: 'health-chart',

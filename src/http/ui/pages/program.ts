@@ -4,6 +4,7 @@
 import type { ProgramKpis } from '../../../domain/kpis.ts';
 import { barChart, lineChart } from '../charts.ts';
 import type { Current, LedgerView } from '../data.ts';
+import type { PartnerReadRow } from '../../../sync/read-models.ts';
 import { count, money, monthName, percent } from '../format.ts';
 import { html, queryString, type SafeHtml } from '../html.ts';
 import type { KpiHistory } from '../history.ts';
@@ -17,6 +18,8 @@ export interface ProgramPageData {
   bookedByMonth: ReadonlyMap<string, string>;
   currency: string;
   partnerCount: number;
+  /** The period's top partners (their read-model rows). */
+  top: readonly PartnerReadRow[];
 }
 
 function stat(key: string, label: string, value: string, display: string, sub: SafeHtml | string = ''): SafeHtml {
@@ -87,10 +90,10 @@ function trend(d: ProgramPageData): SafeHtml {
 }
 
 function topPartners(d: ProgramPageData, p: ProgramKpis): SafeHtml {
-  const byId = new Map(d.c.result.partners.map((x) => [x.id, x]));
+  const byId = new Map(d.top.map((x) => [x.id, x]));
   const items = p.topPartners.map(
     (id) =>
-      html`<li data-partner-id="${id}"><a href="/ui/partners/${encodeURIComponent(id)}${queryString({ period: d.c.period.label })}">${d.c.names.get(id) ?? id}</a>: ${money(byId.get(id)?.kpis.attributedRevenue, d.currency)}</li>`,
+      html`<li data-partner-id="${id}"><a href="/ui/partners/${encodeURIComponent(id)}${queryString({ period: d.c.period.label })}">${byId.get(id)?.name ?? id}</a>: ${money(byId.get(id)?.out.kpis.attributedRevenue, d.currency)}</li>`,
   );
   return html`<section aria-labelledby="top-h"><h2 id="top-h">Top partners in ${d.c.period.label}</h2>
 ${items.length === 0 ? html`<p class="muted">No partner-attributed revenue in this period.</p>` : html`<ol id="top-partners">${items}</ol>`}</section>`;

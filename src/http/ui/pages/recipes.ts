@@ -28,7 +28,7 @@ export function recipeRows(
   flagsOver: RecipeFlags,
 ): RecipeRow[] {
   const kpis = new Map(c.result.recipes.map((r) => [r.id, r.kpis]));
-  const unusedAlerts = new Set(c.result.alerts.filter((a) => a.code === 'RECIPE_UNUSED').map((a) => a.recipe));
+  const unusedAlerts = new Set(c.result.unusedRecipes);
   return Object.entries(recipes)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([id, config]) => {
