@@ -10,7 +10,8 @@
 //   options: --crm hubspot|salesforce  --out FILE
 //   npm run bench -- --scale      issue 21: 10k, 100k, 300k and 1M deals through the CLI and serve
 //                                 (bench/scale.ts; --sizes, --budget-minutes, --targeted-runs,
-//                                 --readme rewrites the README's scale table)
+//                                 --readme rewrites the README's scale table; the incremental-vs-full
+//                                 equivalence check at --equivalence-deals (100,000; 0 = skip))
 //                                 → bench/results/scale.json
 //   With Salesforce: Change Data Capture's event-to-write latency (bench/cdc-latency.ts).
 //   both modes end with HubSpot's shared budget (issue 14): a 10,000-deal full sync under real
@@ -86,6 +87,8 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '10000,100000,300000,1000000' },
     'budget-minutes': { type: 'string', default: '60' },
     'targeted-runs': { type: 'string', default: '20' },
+    'equivalence-deals': { type: 'string', default: '100000' },
+    'equivalence-steps': { type: 'string', default: '3' },
     readme: { type: 'boolean', default: false },
   },
 });
@@ -632,9 +635,17 @@ if (values.scale) {
   const sizes = values.sizes.split(',').map((s) => Number(s.trim()));
   const budgetMinutes = Number(values['budget-minutes']);
   const targetedRuns = Number(values['targeted-runs']);
-  if (sizes.some((n) => !Number.isInteger(n) || n < 100) || !(budgetMinutes > 0) || !(targetedRuns >= 1)) {
+  const equivalence = { deals: Number(values['equivalence-deals']), steps: Number(values['equivalence-steps']) };
+  if (
+    sizes.some((n) => !Number.isInteger(n) || n < 100) ||
+    !(budgetMinutes > 0) ||
+    !(targetedRuns >= 1) ||
+    !Number.isInteger(equivalence.deals) ||
+    equivalence.deals < 0 ||
+    !(equivalence.steps >= 1)
+  ) {
     log(
-      '--sizes takes whole numbers of deals (>= 100) separated by commas; --budget-minutes and --targeted-runs positive numbers',
+      '--sizes takes whole numbers of deals (>= 100) separated by commas; --budget-minutes, --targeted-runs and --equivalence-steps positive numbers; --equivalence-deals a whole number (0 leaves the check out)',
     );
     process.exit(2);
   }
@@ -642,6 +653,7 @@ if (values.scale) {
     sizes,
     budgetMinutes,
     targetedRuns,
+    equivalence,
     readme: values.readme,
     out: values.out ?? path.join(ROOT, 'bench/results/scale.json'),
     log,

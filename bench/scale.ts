@@ -35,11 +35,14 @@ import { hubspotSignature } from '../src/crm/hubspot/signature.ts';
 import type { RunnerOutput } from '../test/reliability/sync-runner.ts';
 import { ROOT } from '../test/helpers/run-node.ts';
 import { SandboxProcess } from './sandbox-client.ts';
+import { runEquivalence } from './equivalence.ts';
 
 export interface ScaleOptions {
   sizes: number[];
   budgetMinutes: number;
   targetedRuns: number;
+  /** The equivalence check of bench/equivalence.ts after the sizes; deals 0 leaves it out. */
+  equivalence: { deals: number; steps: number };
   out: string;
   readme: boolean;
   log: (line: string) => void;
@@ -788,10 +791,30 @@ export function rewriteReadme(file: string, table: string, note: string): void {
   writeFileSync(file, `${text.slice(0, a + BEGIN.length)}\n${note}\n\n${table}\n${text.slice(b)}`);
 }
 
+/**
+ * Issue 21: incremental runs against full syncs on a synthetic account of this size; a difference
+ * throws inside runEquivalence and is recorded as the check's error (the other figures stand).
+ */
+async function equivalenceCheck(options: ScaleOptions): Promise<Record<string, unknown> | null> {
+  const { deals, steps } = options.equivalence;
+  if (deals === 0) return null;
+  options.log(`\n== equivalence: ${deals.toLocaleString('en-US')} deals, ${steps} steps (incremental vs full)`);
+  try {
+    const r = await runEquivalence({ deals, steps });
+    options.log(`equivalent at every check: ${JSON.stringify(r.modes)} in ${round(r.totalMs / 1000)} s`);
+    return { deals, partners: r.partners, steps, equal: true, modes: r.modes, seconds: round(r.totalMs / 1000) };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    options.log(`NOT EQUIVALENT: ${message}`);
+    return { deals, steps, equal: false, error: message };
+  }
+}
+
 export async function runScale(options: ScaleOptions): Promise<void> {
   const t0 = performance.now();
   const results: SizeResult[] = [];
   for (const deals of options.sizes) results.push(await new SizeRun(deals, options).run());
+  const equivalence = await equivalenceCheck(options);
   const checks = goals(results);
   const cpus = os.cpus();
   const machine = {
@@ -810,6 +833,7 @@ export async function runScale(options: ScaleOptions): Promise<void> {
       `${options.budgetMinutes} min`,
     sizes: results,
     goals: checks,
+    equivalence,
     totalSeconds: round((performance.now() - t0) / 1000),
   };
   mkdirSync(path.dirname(options.out), { recursive: true });
