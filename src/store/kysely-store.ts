@@ -153,6 +153,32 @@ function taskFromRow(r: Selectable<TaskOutboxRow>): OutboxTask {
   };
 }
 
+/** The account's period closes, oldest first. */
+async function closesIn(trx: Kysely<Database>, account: string): Promise<PeriodClose[]> {
+  const rows = await trx
+    .selectFrom('period_closes')
+    .selectAll()
+    .where('account', '=', account)
+    .orderBy('period')
+    .execute();
+  return rows.map((r) => ({ period: r.period, closedAt: toNum(r.closed_at), closedBy: r.closed_by }));
+}
+
+/** The ledger's version as this transaction sees it: its last entry's seq and how many periods are closed. */
+async function ledgerVersionIn(trx: Kysely<Database>, account: string): Promise<LedgerVersion> {
+  const max = await trx
+    .selectFrom('ledger_entries')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .where('account', '=', account)
+    .executeTakeFirst();
+  const closes = await trx
+    .selectFrom('period_closes')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('account', '=', account)
+    .executeTakeFirst();
+  return { seq: max?.seq == null ? 0 : toNum(max.seq), closes: closes === undefined ? 0 : toNum(closes.n) };
+}
+
 /** What is posted per key so far, from the account's entries in seq order. */
 function balancesOf(rows: readonly Selectable<LedgerEntryRow>[]): Map<string, KeyBalance> {
   const out = new Map<string, KeyBalance>();
@@ -755,35 +781,18 @@ export class KyselyStore implements Store {
         .where('account', '=', account)
         .orderBy('seq')
         .execute();
-      const closes = await trx
-        .selectFrom('period_closes')
-        .selectAll()
-        .where('account', '=', account)
-        .orderBy('period')
-        .execute();
+      const closes = await closesIn(trx, account);
       const last = rows.at(-1);
       return {
         balances: balancesOf(rows),
-        closes: closes.map((r) => ({ period: r.period, closedAt: toNum(r.closed_at), closedBy: r.closed_by })),
+        closes,
         version: { seq: last === undefined ? 0 : toNum(last.seq), closes: closes.length },
       };
     });
   }
 
   async ledgerVersion(account: string): Promise<LedgerVersion> {
-    return this.db.transaction().execute(async (trx) => {
-      const max = await trx
-        .selectFrom('ledger_entries')
-        .select((eb) => eb.fn.max('seq').as('seq'))
-        .where('account', '=', account)
-        .executeTakeFirst();
-      const closes = await trx
-        .selectFrom('period_closes')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('account', '=', account)
-        .executeTakeFirst();
-      return { seq: max?.seq == null ? 0 : toNum(max.seq), closes: closes === undefined ? 0 : toNum(closes.n) };
-    });
+    return this.db.transaction().execute((trx) => ledgerVersionIn(trx, account));
   }
 
   async ledgerDiffView(account: string, targets: ReadonlyMap<string, bigint>): Promise<LedgerDiffView> {
@@ -812,21 +821,11 @@ export class KyselyStore implements Store {
       }
       rows.sort((a, b) => toNum(a.seq) - toNum(b.seq));
       const balances = new Map([...balancesOf(rows)].filter(([, b]) => keys.has(currentKey(b.key, b.last.dealId))));
-      const closes = await trx
-        .selectFrom('period_closes')
-        .selectAll()
-        .where('account', '=', account)
-        .orderBy('period')
-        .execute();
-      const max = await trx
-        .selectFrom('ledger_entries')
-        .select((eb) => eb.fn.max('seq').as('seq'))
-        .where('account', '=', account)
-        .executeTakeFirst();
+      const closes = await closesIn(trx, account);
       return {
         balances,
-        closes: closes.map((r) => ({ period: r.period, closedAt: toNum(r.closed_at), closedBy: r.closed_by })),
-        version: { seq: max?.seq == null ? 0 : toNum(max.seq), closes: closes.length },
+        closes,
+        version: await ledgerVersionIn(trx, account),
         keys,
         compared: new Set([...targets.keys(), ...posted.keys()]).size,
       };
@@ -852,18 +851,8 @@ export class KyselyStore implements Store {
     const account = fence.account;
     return this.db.transaction().execute(async (trx) => {
       await assertFence(trx, fence);
-      const max = await trx
-        .selectFrom('ledger_entries')
-        .select((eb) => eb.fn.max('seq').as('seq'))
-        .where('account', '=', account)
-        .executeTakeFirst();
-      const closes = await trx
-        .selectFrom('period_closes')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('account', '=', account)
-        .executeTakeFirst();
-      let seq = max?.seq == null ? 0 : toNum(max.seq);
-      const version: LedgerVersion = { seq, closes: closes === undefined ? 0 : toNum(closes.n) };
+      const version = await ledgerVersionIn(trx, account);
+      let seq = version.seq;
       if (version.seq !== planned.seq || version.closes !== planned.closes) {
         throw new LedgerMovedError(
           `the ledger of ${account} changed after this run read it (entries through seq ${version.seq} and ${version.closes} closes now, ${planned.seq} and ${planned.closes} when planned): nothing posted; the next run plans again`,

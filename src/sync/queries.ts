@@ -4,7 +4,7 @@
 import { REFUSAL_HOLD_MS } from './write-refusals.ts';
 import type { ComputeResult, PartnerOut } from '../domain/engine.ts';
 import { formatInstant, monthPeriod, parsePeriod, type Period, type TimeZone } from '../domain/time.ts';
-import type { AlertEpisode, PartnerPageQuery, RunPageQuery, RunRecord } from '../store/store.ts';
+import type { AlertEpisode, PartnerPageQuery, PartnerPageRow, RunPageQuery, RunRecord } from '../store/store.ts';
 import { LedgerInputError } from './accounts.ts';
 import { flagWindowView, periodView, readBasis, type ReadBasis } from './read-models.ts';
 import type { StoreDeps } from './deps.ts';
@@ -49,6 +49,32 @@ export interface PartnerView {
   openAlerts: (Pick<AlertEpisode, 'code' | 'severity' | 'dealId' | 'message'> & { openedAt: string })[];
 }
 
+/** An open episode as the partner views show it (timestamps ISO 8601). */
+const alertView = (e: AlertEpisode): PartnerView['openAlerts'][number] => ({
+  code: e.code,
+  severity: e.severity,
+  dealId: e.dealId,
+  message: e.message,
+  openedAt: new Date(e.openedAt).toISOString(),
+});
+
+/** A cached partner with its last state and the open alerts given. */
+function partnerView(
+  p: PartnerPageRow['partner'],
+  s: PartnerPageRow['state'] | undefined,
+  openAlerts: PartnerView['openAlerts'],
+): PartnerView {
+  return {
+    id: p.id,
+    name: p.name ?? p.id,
+    recipe: p.recipe ?? null,
+    ownerId: p.ownerId,
+    latest: (s?.result ?? null) as PartnerOut | null,
+    updatedAt: s ? new Date(s.updatedAt).toISOString() : null,
+    openAlerts,
+  };
+}
+
 export async function listPartners(deps: Pick<StoreDeps, 'store'>, account: string): Promise<PartnerView[]> {
   const [cache, states, open] = await Promise.all([
     deps.store.loadCache(account),
@@ -56,26 +82,9 @@ export async function listPartners(deps: Pick<StoreDeps, 'store'>, account: stri
     deps.store.openEpisodes(account),
   ]);
   const stateOf = new Map(states.map((s) => [s.partnerId, s]));
-  return cache.partners.map((p) => {
-    const s = stateOf.get(p.id);
-    return {
-      id: p.id,
-      name: p.name ?? p.id,
-      recipe: p.recipe ?? null,
-      ownerId: p.ownerId,
-      latest: (s?.result ?? null) as PartnerOut | null,
-      updatedAt: s ? new Date(s.updatedAt).toISOString() : null,
-      openAlerts: open
-        .filter((e) => e.partnerId === p.id)
-        .map((e) => ({
-          code: e.code,
-          severity: e.severity,
-          dealId: e.dealId,
-          message: e.message,
-          openedAt: new Date(e.openedAt).toISOString(),
-        })),
-    };
-  });
+  return cache.partners.map((p) =>
+    partnerView(p, stateOf.get(p.id), open.filter((e) => e.partnerId === p.id).map(alertView)),
+  );
 }
 
 /** The opaque page cursor of the partner list: the last id of the page, base64url (issue 21). */
@@ -154,26 +163,12 @@ export async function listPartnersPage(
   for (const e of open) {
     if (e.partnerId === null || !ids.has(e.partnerId)) continue;
     const list = alertsOf.get(e.partnerId) ?? [];
-    list.push({
-      code: e.code,
-      severity: e.severity,
-      dealId: e.dealId,
-      message: e.message,
-      openedAt: new Date(e.openedAt).toISOString(),
-    });
+    list.push(alertView(e));
     alertsOf.set(e.partnerId, list);
   }
   const last = page.at(-1);
   return {
-    partners: page.map(({ partner: p, state: s }) => ({
-      id: p.id,
-      name: p.name ?? p.id,
-      recipe: p.recipe ?? null,
-      ownerId: p.ownerId,
-      latest: (s?.result ?? null) as PartnerOut | null,
-      updatedAt: s ? new Date(s.updatedAt).toISOString() : null,
-      openAlerts: alertsOf.get(p.id) ?? [],
-    })),
+    partners: page.map(({ partner: p, state: s }) => partnerView(p, s, alertsOf.get(p.id) ?? [])),
     nextCursor: rows.length > query.limit && last !== undefined ? encodePartnerCursor(last.partner.id) : null,
   };
 }
@@ -190,22 +185,7 @@ export async function getPartner(
   ]);
   const row = rows[0];
   if (row === undefined) return null;
-  const { partner: p, state: s } = row;
-  return {
-    id: p.id,
-    name: p.name ?? p.id,
-    recipe: p.recipe ?? null,
-    ownerId: p.ownerId,
-    latest: (s?.result ?? null) as PartnerOut | null,
-    updatedAt: s ? new Date(s.updatedAt).toISOString() : null,
-    openAlerts: open.map((e) => ({
-      code: e.code,
-      severity: e.severity,
-      dealId: e.dealId,
-      message: e.message,
-      openedAt: new Date(e.openedAt).toISOString(),
-    })),
-  };
+  return partnerView(row.partner, row.state, open.map(alertView));
 }
 
 export type Kpis = Pick<ComputeResult, 'asOf' | 'currency' | 'period' | 'partners' | 'recipes' | 'program'>;
