@@ -13,7 +13,7 @@ import {
   type TaskResult,
   type WriteFailure,
 } from '../crm/port.ts';
-import { isHeld, refusalKey, taskFields } from './write-refusals.ts';
+import { isHeld, refusalKey, taskFields, taskRequest } from './write-refusals.ts';
 import { computeDetailed, type EngineOutput } from '../domain/engine.ts';
 import { dealOutcomes } from '../domain/outcomes.ts';
 import { formatMinor } from '../domain/money.ts';
@@ -618,18 +618,7 @@ class Run {
       this.report.tasks.foundExisting += found.length;
       const toCreate = pending.filter((t) => !foundMarkers.has(t.marker));
       if (toCreate.length > 0) {
-        created = await crm.createTasks(
-          toCreate.map((t) => ({
-            marker: t.marker,
-            partnerId: t.partnerId,
-            dealId: t.dealId,
-            ownerId: t.ownerId,
-            subject: t.subject,
-            body: t.body,
-            dueAt: t.dueAt,
-            priority: t.priority,
-          })),
-        );
+        created = await crm.createTasks(toCreate.map(taskRequest));
       }
       this.boundary('after-task-create');
       const refused = created.filter((c) => c.refused !== undefined);

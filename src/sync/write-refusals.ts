@@ -33,7 +33,7 @@ export function isHeld(
 }
 
 /** What identifies a task's content: a changed task is a new write. */
-export function taskFields(t: TaskRequest): Record<string, unknown> {
+export function taskFields(t: TaskRequest): Omit<TaskRequest, 'marker'> {
   return {
     partnerId: t.partnerId,
     dealId: t.dealId,
@@ -44,5 +44,8 @@ export function taskFields(t: TaskRequest): Record<string, unknown> {
     priority: t.priority,
   };
 }
+
+/** The request that creates an outbox task in the CRM: its marker and its content, nothing else. */
+export const taskRequest = (t: TaskRequest): TaskRequest => ({ marker: t.marker, ...taskFields(t) });
 
 export const refusalKey = (object: WriteRefusal['object'], recordId: string): string => `${object}:${recordId}`;

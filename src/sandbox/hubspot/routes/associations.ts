@@ -2,7 +2,7 @@
 // and the label list per object pair. Association changes never bump hs_lastmodifieddate.
 // https://developers.hubspot.com/docs/api-reference/crm-associations-v4/guide
 
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { validationError } from '../errors.ts';
 import { associationDenied, refusalError } from '../portal-rules.ts';
@@ -49,6 +49,26 @@ export function associationRoutes({ state, ctx }: HubspotDeps): Router {
     // The OpenAPI schema types `label` as a (non-nullable) string: unlabelled types leave it out.
     if (def?.label) out['label'] = def.label;
     return out;
+  };
+
+  /** On the 2026-09 API a portal rule may forbid linking these types: every input is refused. */
+  const refuseDenied = (
+    res: Response,
+    from: HsObjectType,
+    to: HsObjectType,
+    inputs: readonly { from: { id: string } }[],
+  ): void => {
+    if (apiVersionOf(res) !== '2026-09' || !associationDenied(state.rules, from, to)) return;
+    throw refusalError(
+      state.rules,
+      inputs.map((input, index) => ({
+        index,
+        objectId: input.from.id,
+        code: 'ASSOCIATION_NOT_PERMITTED' as const,
+        message: `the user of this token may not associate ${from} with ${to}`,
+        toObjectType: to,
+      })),
+    );
   };
 
   router.post('/crm/v4/associations/:fromObjectType/:toObjectType/batch/read', jsonBody, (req, res) => {
@@ -98,17 +118,7 @@ export function associationRoutes({ state, ctx }: HubspotDeps): Router {
       checkExists(from, input.from.id);
       checkExists(to, input.to.id);
     }
-    if (apiVersionOf(res) === '2026-09' && associationDenied(state.rules, from, to))
-      throw refusalError(
-        state.rules,
-        inputs.map((input, index) => ({
-          index,
-          objectId: input.from.id,
-          code: 'ASSOCIATION_NOT_PERMITTED' as const,
-          message: `the user of this token may not associate ${from} with ${to}`,
-          toObjectType: to,
-        })),
-      );
+    refuseDenied(res, from, to, inputs);
     const results = inputs.map((input) => {
       state.associations.add(
         from,
@@ -134,17 +144,7 @@ export function associationRoutes({ state, ctx }: HubspotDeps): Router {
       checkExists(from, input.from.id);
       checkExists(to, input.to.id);
     }
-    if (apiVersionOf(res) === '2026-09' && associationDenied(state.rules, from, to))
-      throw refusalError(
-        state.rules,
-        inputs.map((input, index) => ({
-          index,
-          objectId: input.from.id,
-          code: 'ASSOCIATION_NOT_PERMITTED' as const,
-          message: `the user of this token may not associate ${from} with ${to}`,
-          toObjectType: to,
-        })),
-      );
+    refuseDenied(res, from, to, inputs);
     const results = inputs.map((input) => {
       state.associations.add(from, input.from.id, to, input.to.id, [type.typeId]);
       return {
