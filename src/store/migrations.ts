@@ -3,10 +3,11 @@
 // lock on PostgreSQL, the single connection on SQLite). Never edit a released migration: add
 // the next version.
 
-import { PostgresAdapter, sql, type Kysely, type QueryExecutorProvider } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type QueryExecutorProvider, type RawBuilder } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { v009Finance } from './migration-009-finance.ts';
 import { currentKey, inKeyTotals } from '../ledger/keys.ts';
+import { partnerSortColumns } from './read-model-columns.ts';
 
 // Kysely's schema builder is untyped on purpose (it runs before the tables exist).
 type AnyDb = Kysely<unknown>;
@@ -552,6 +553,76 @@ const v013: Migration = {
   },
 };
 
+/** Sort columns of read_model_partners with an index each (read-model-columns.ts). */
+const SORT_INDEXES: readonly (readonly [string, readonly string[]])[] = [
+  ['read_model_partners_by_name', ['sort_name']],
+  ['read_model_partners_by_recipe', ['recipe', 'sort_name']],
+  ['read_model_partners_by_score', ['score', 'sort_name']],
+  ['read_model_partners_by_tier_rank', ['tier_rank', 'sort_name']],
+  ['read_model_partners_by_fit', ['fit', 'sort_name']],
+  ['read_model_partners_by_attributed', ['attributed', 'sort_name']],
+  ['read_model_partners_by_win_rate', ['win_rate', 'sort_name']],
+  ['read_model_partners_by_last_activity', ['last_activity', 'sort_name']],
+  ['read_model_partners_by_tier', ['tier']],
+];
+
+/**
+ * Issue 21: the dashboard's partner list pages, sorts and filters in the store
+ * (KyselyStore.readModelPartnerPage): one column per sort key, filled from the stored bodies,
+ * and an index per key (account, period, key, name, id) so a page reads its rows in order.
+ */
+const v016: Migration = {
+  async up(db: AnyDb) {
+    for (const [name, type] of [
+      ['sort_name', 'text'],
+      ['score', 'bigint'],
+      ['tier_rank', 'bigint'],
+      ['fit', 'bigint'],
+      ['attributed', 'bigint'],
+      ['win_rate', 'bigint'],
+      ['last_activity', 'bigint'],
+    ] as const)
+      await db.schema.alterTable('read_model_partners').addColumn(name, type).execute();
+    // backfilled in pages of 1,000 rows in key order, so a large store is never read at once
+    type Key = { account: string; period: string; partner_id: string };
+    let after: Key | null = null;
+    for (;;) {
+      const from: Key | null = after;
+      const where: RawBuilder<unknown> =
+        from === null
+          ? sql``
+          : sql`where (account > ${from.account}) or (account = ${from.account} and period > ${from.period})
+              or (account = ${from.account} and period = ${from.period} and partner_id > ${from.partner_id})`;
+      const { rows }: { rows: (Key & { name: string; body: string })[] } = await sql<
+        Key & { name: string; body: string }
+      >`
+        select account, period, partner_id, name, body from read_model_partners ${where}
+        order by account, period, partner_id limit 1000`.execute(db);
+      for (const r of rows) {
+        const c = partnerSortColumns(r.name, JSON.parse(r.body) as unknown);
+        await sql`update read_model_partners set sort_name = ${c.sort_name}, score = ${c.score},
+          tier_rank = ${c.tier_rank}, fit = ${c.fit}, attributed = ${c.attributed}, win_rate = ${c.win_rate},
+          last_activity = ${c.last_activity}
+          where account = ${r.account} and period = ${r.period} and partner_id = ${r.partner_id}`.execute(db);
+      }
+      const last: Key | undefined = rows.at(-1);
+      if (last === undefined || rows.length < 1000) break;
+      after = { account: last.account, period: last.period, partner_id: last.partner_id };
+    }
+    for (const [name, cols] of SORT_INDEXES)
+      await db.schema
+        .createIndex(name)
+        .on('read_model_partners')
+        .columns(['account', 'period', ...cols, 'partner_id'])
+        .execute();
+  },
+  async down(db: AnyDb) {
+    for (const [name] of SORT_INDEXES) await db.schema.dropIndex(name).execute();
+    for (const name of ['sort_name', 'score', 'tier_rank', 'fit', 'attributed', 'win_rate', 'last_activity'])
+      await db.schema.alterTable('read_model_partners').dropColumn(name).execute();
+  },
+};
+
 /** Versions in order; the name is the version recorded in kysely_migration. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': v001,
@@ -566,6 +637,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '011-read-models': v011,
   '012-ledger-key-totals': v012,
   '013-compute-marks': v013,
+  '016-partner-list-sort': v016,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -424,6 +424,14 @@ export interface ReadModelPartnerRow {
   tier: string | null;
   hash: string;
   body: string;
+  /** Sort columns of the dashboard's partner list (migration 016, src/store/read-model-columns.ts). */
+  sort_name: string | null;
+  score: Int64OrNull;
+  tier_rank: Int64OrNull;
+  fit: Int64OrNull;
+  attributed: Int64OrNull;
+  win_rate: Int64OrNull;
+  last_activity: Int64OrNull;
 }
 
 /** A partner contact with access to the partner pages (issue 19); the e-mail is null once revoked. */

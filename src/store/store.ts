@@ -20,6 +20,7 @@ import type { FinanceStore } from '../ledger/finance-port.ts';
 import type { AuditStore, NotificationStore, QueuedEvent } from './notifications.ts';
 import type { PartnerPortalStore } from './partner-portal.ts';
 import type { RunStatus, TaskStatus } from './schema.ts';
+import type { PartnerSortKey } from './read-model-columns.ts';
 
 export type { RunStatus, TaskStatus } from './schema.ts';
 export type { KeyBalance, LedgerEntry, LedgerKind, NewLedgerEntry, PeriodClose };
@@ -119,6 +120,23 @@ export interface ReadModelPartnerQuery {
   tier?: string | undefined;
   q?: string | undefined;
   ids?: readonly string[] | undefined;
+}
+
+/** A page of the dashboard's partner list (issue 21): sorted, filtered and paged in the store. */
+export interface ReadModelPartnerPageQuery {
+  sort: PartnerSortKey;
+  dir: 'asc' | 'desc';
+  offset: number;
+  /** 1..500 rows. */
+  limit: number;
+  /** healthy, watch, at_risk, or none (no score). */
+  band?: string | undefined;
+  recipe?: string | undefined;
+  tier?: string | undefined;
+  /** Case-insensitive substring of "id name". */
+  q?: string | undefined;
+  /** Only partners with an open alert. */
+  withAlerts?: boolean | undefined;
 }
 
 export interface PartnerPageRow {
@@ -338,6 +356,16 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   readModelPartners(account: string, period: string, query: ReadModelPartnerQuery): Promise<unknown[]>;
   /** One partner's row bodies for these periods, by period. */
   readModelPartner(account: string, periods: readonly string[], id: string): Promise<Map<string, unknown>>;
+  /**
+   * One page of a period's partner rows in the list's order (src/http/ui/pages/partners.ts): by
+   * the sort key in the direction asked, partners without a value last, ties by lower-cased name
+   * then id; with how many rows match the filters and the earned tiers present in the period.
+   */
+  readModelPartnerPage(
+    account: string,
+    period: string,
+    query: ReadModelPartnerPageQuery,
+  ): Promise<{ rows: unknown[]; matching: number; tiers: string[] }>;
 
   pendingTasks(account: string): Promise<OutboxTask[]>;
   tasks(account: string): Promise<OutboxTask[]>;
