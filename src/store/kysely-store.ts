@@ -1029,6 +1029,15 @@ export class KyselyStore implements Store {
     }));
   }
 
+  async cachedPartnerNames(account: string): Promise<{ id: string; name: string }[]> {
+    const rows = await this.db
+      .selectFrom('cached_partners')
+      .select(['id', 'name'])
+      .where('account', '=', account)
+      .execute();
+    return rows.map((r) => ({ id: r.id, name: r.name ?? r.id }));
+  }
+
   async cachedNames(account: string, object: 'partner' | 'deal', ids: readonly string[]): Promise<Map<string, string>> {
     const names = new Map<string, string>();
     const table = object === 'partner' ? 'cached_partners' : 'cached_deals';

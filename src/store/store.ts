@@ -267,6 +267,8 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   finishPull(account: string, state: PullState, at: number, fence: Fence): Promise<{ partners: number; deals: number }>;
   loadCache(account: string): Promise<CachedRecords>;
   /** Names (the id when unnamed) of these cached partners or deals; ids not cached are absent (issue 21). */
+  /** Every cached partner's id and name (the name, or the id without one); no records read. */
+  cachedPartnerNames(account: string): Promise<{ id: string; name: string }[]>;
   cachedNames(account: string, object: 'partner' | 'deal', ids: readonly string[]): Promise<Map<string, string>>;
   /** The idle-run mark; null when none or the cache changed since (any applyPage/finishPull/updateWritten change deletes it). */
   computeMark(account: string): Promise<ComputeMark | null>;
