@@ -883,17 +883,13 @@ export class KyselyStore implements Store {
   }
 
   async ledgerPeriods(account: string): Promise<{ period: string; entries: number; net: bigint }[]> {
-    // summed in the store over the covering index of migration 011 (issue 21: the program page
-    // asks on every view); integer sums are exact on both databases, read back as text
+    // the running totals every ledger writer keeps (migration 016, addPeriodTotals): one row per
+    // month, whatever the ledger's size (issue 21: the program page asks on every view); read
+    // back as text so no float holds them
     const rows = await this.db
-      .selectFrom('ledger_entries')
-      .select([
-        'period',
-        (eb) => eb.fn.countAll<number | string | bigint>().as('entries'),
-        sql<string>`cast(sum(amount) as text)`.as('net'),
-      ])
+      .selectFrom('ledger_period_totals')
+      .select(['period', 'entries', sql<string>`cast(net as text)`.as('net')])
       .where('account', '=', account)
-      .groupBy('period')
       .execute();
     return rows
       .map((r) => ({ period: r.period, entries: Number(r.entries), net: toBig(r.net) }))
@@ -983,6 +979,17 @@ export class KyselyStore implements Store {
       .limit(query.limit)
       .execute();
     return rows.map(episodeFromRow);
+  }
+
+  async openEpisodeTotal(account: string): Promise<number> {
+    // counted in the partial index of open episodes (account, alert_key where resolved_at is null)
+    const r = await this.db
+      .selectFrom('alert_episodes')
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+      .where('account', '=', account)
+      .where('resolved_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r?.n ?? 0);
   }
 
   async openEpisodeCounts(account: string): Promise<{ partnerId: string | null; severity: string; count: number }[]> {

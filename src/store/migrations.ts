@@ -569,7 +569,8 @@ const SORT_INDEXES: readonly (readonly [string, readonly string[]])[] = [
 /**
  * Issue 21: the dashboard's partner list pages, sorts and filters in the store
  * (KyselyStore.readModelPartnerPage): one column per sort key, filled from the stored bodies,
- * and an index per key (account, period, key, name, id) so a page reads its rows in order.
+ * and an index per key (account, period, key, name, id) so a page reads its rows in order. And
+ * the ledger's months with their count and net (ledger_period_totals), filled from the entries.
  */
 const v016: Migration = {
   async up(db: AnyDb) {
@@ -615,8 +616,20 @@ const v016: Migration = {
         .on('read_model_partners')
         .columns(['account', 'period', ...cols, 'partner_id'])
         .execute();
+    // the ledger's months with their count and net, kept by every writer (ledger-rows.ts addPeriodTotals)
+    await db.schema
+      .createTable('ledger_period_totals')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('period', 'text', (c) => c.notNull())
+      .addColumn('entries', 'bigint', (c) => c.notNull())
+      .addColumn('net', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('ledger_period_totals_pk', ['account', 'period'])
+      .execute();
+    await sql`insert into ledger_period_totals (account, period, entries, net)
+      select account, period, count(*), sum(amount) from ledger_entries group by account, period`.execute(db);
   },
   async down(db: AnyDb) {
+    await db.schema.dropTable('ledger_period_totals').execute();
     for (const [name] of SORT_INDEXES) await db.schema.dropIndex(name).execute();
     for (const name of ['sort_name', 'score', 'tier_rank', 'fit', 'attributed', 'win_rate', 'last_activity'])
       await db.schema.alterTable('read_model_partners').dropColumn(name).execute();
@@ -637,7 +650,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '011-read-models': v011,
   '012-ledger-key-totals': v012,
   '013-compute-marks': v013,
-  '016-partner-list-sort': v016,
+  '016-dashboard-reads': v016,
 };
 
 class StaticProvider implements MigrationProvider {

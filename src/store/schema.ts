@@ -109,6 +109,14 @@ export interface LedgerKeyTotalRow {
   posted: Int64;
 }
 
+/** Issue 21 (migration 016): per account and ledger month, how many entries are posted and their sum. */
+export interface LedgerPeriodTotalRow {
+  account: string;
+  period: string;
+  entries: Int64;
+  net: Int64;
+}
+
 /**
  * Issue 21: what the last computing run of an account left for idle runs: the fingerprint of the
  * config it computed with, the instant time alone may change an output (src/domain/due.ts) and the
@@ -368,6 +376,7 @@ export interface Database {
   cached_deals: CachedDealRow;
   ledger_entries: LedgerEntryRow;
   ledger_key_totals: LedgerKeyTotalRow;
+  ledger_period_totals: LedgerPeriodTotalRow;
   compute_marks: ComputeMarkRow;
   period_closes: PeriodCloseRow;
   alert_episodes: AlertEpisodeRow;

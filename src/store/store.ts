@@ -266,9 +266,9 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   /** Ends a pull; a full pull removes the records it did not see. Returns how many it removed. */
   finishPull(account: string, state: PullState, at: number, fence: Fence): Promise<{ partners: number; deals: number }>;
   loadCache(account: string): Promise<CachedRecords>;
-  /** Names (the id when unnamed) of these cached partners or deals; ids not cached are absent (issue 21). */
   /** Every cached partner's id and name (the name, or the id without one); no records read. */
   cachedPartnerNames(account: string): Promise<{ id: string; name: string }[]>;
+  /** Names (the id when unnamed) of these cached partners or deals; ids not cached are absent (issue 21). */
   cachedNames(account: string, object: 'partner' | 'deal', ids: readonly string[]): Promise<Map<string, string>>;
   /** The idle-run mark; null when none or the cache changed since (any applyPage/finishPull/updateWritten change deletes it). */
   computeMark(account: string): Promise<ComputeMark | null>;
@@ -318,6 +318,8 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
     account: string,
     query: { severity?: string | undefined; code?: string | undefined; offset: number; limit: number },
   ): Promise<AlertEpisode[]>;
+  /** How many alert episodes of the account are open (the dashboard's header, issue 21). */
+  openEpisodeTotal(account: string): Promise<number>;
   /** Open episodes per partner and severity (issue 21: list pages count without loading them). */
   openEpisodeCounts(account: string): Promise<{ partnerId: string | null; severity: string; count: number }[]>;
   partnerStates(account: string): Promise<PartnerState[]>;

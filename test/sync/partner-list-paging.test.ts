@@ -135,7 +135,7 @@ describe.each(storeTargets())('the partner list in the store on $name', (target)
     // as a store migrated before 016 holds them: no sort columns; then the migration's backfill
     await sql`update read_model_partners set sort_name = null, score = null, tier_rank = null, fit = null,
       attributed = null, win_rate = null, last_activity = null where account = ${run.account}`.execute(db);
-    const v016 = MIGRATIONS['016-partner-list-sort'];
+    const v016 = MIGRATIONS['016-dashboard-reads'];
     if (v016?.down === undefined) throw new Error('migration 016');
     await v016.down(db);
     await v016.up(db);

@@ -334,7 +334,10 @@ export function uiRoutes(deps: AppDeps): Router {
   const shell = async (res: Response, title: string, section: Section, c: Current | null): Promise<Shell> => {
     const session = sessionOf(res);
     const account = c?.account ?? (await deps.account());
-    const [counts, runs] = await Promise.all([deps.store.openEpisodeCounts(account), deps.store.listRuns(account, 1)]);
+    const [openAlerts, runs] = await Promise.all([
+      deps.store.openEpisodeTotal(account),
+      deps.store.listRuns(account, 1),
+    ]);
     const run = runs[0];
     const tz = deps.config.program.timezone;
     const lastSync =
@@ -347,7 +350,7 @@ export function uiRoutes(deps: AppDeps): Router {
       section,
       user: { role: session.role, csrf: sessions.csrfToken(session), name: session.label },
       period: c?.period.label,
-      openAlerts: counts.reduce((n, c) => n + c.count, 0),
+      openAlerts,
       footer: html`Amounts in ${currency} · program time zone ${tz}${c === null ? '' : html` · as of ${c.result.asOf}`} · ${lastSync}`,
     };
   };
