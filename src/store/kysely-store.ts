@@ -878,8 +878,11 @@ export class KyselyStore implements Store {
     let q = this.db.selectFrom('ledger_entries').selectAll().where('account', '=', account);
     if (filter.period !== undefined) q = q.where('period', '=', filter.period);
     if (filter.partnerId !== undefined) q = q.where('partner_id', '=', filter.partnerId);
-    const rows = await q.orderBy('seq').execute();
-    return rows.map(entryFromRow);
+    if (filter.period === undefined && filter.partnerId === undefined)
+      return (await q.orderBy('seq').execute()).map(entryFromRow);
+    // filtered: ordered here, so the database reads the period's or partner's index (issue 21:
+    // ordering in SQL made SQLite walk the account's every entry in seq order instead)
+    return (await q.execute()).map(entryFromRow).sort((a, b) => a.seq - b.seq);
   }
 
   async ledgerPeriods(account: string): Promise<{ period: string; entries: number; net: bigint }[]> {

@@ -627,8 +627,16 @@ const v016: Migration = {
       .execute();
     await sql`insert into ledger_period_totals (account, period, entries, net)
       select account, period, count(*), sum(amount) from ledger_entries group by account, period`.execute(db);
+    // one partner's entries of a month (the partner page's commissions, the partner's statement)
+    // without reading every entry of the month
+    await db.schema
+      .createIndex('ledger_entries_partner_period')
+      .on('ledger_entries')
+      .columns(['account', 'partner_id', 'period'])
+      .execute();
   },
   async down(db: AnyDb) {
+    await db.schema.dropIndex('ledger_entries_partner_period').execute();
     await db.schema.dropTable('ledger_period_totals').execute();
     for (const [name] of SORT_INDEXES) await db.schema.dropIndex(name).execute();
     for (const name of ['sort_name', 'score', 'tier_rank', 'fit', 'attributed', 'win_rate', 'last_activity'])
