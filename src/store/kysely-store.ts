@@ -1300,7 +1300,9 @@ export class KyselyStore implements Store {
       if (query.tier !== undefined) q = q.where('r.tier', '=', query.tier);
       if (query.q !== undefined) {
         const pattern = `%${query.q.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-        q = q.where(sql<boolean>`lower(r.partner_id || ' ' || r.name) like ${pattern} escape '\\'`);
+        // sort_name is the name lower-cased as the list does in memory (read-model-columns.ts), and
+        // in the name index: no row is read to match
+        q = q.where(sql<boolean>`(lower(r.partner_id) || ' ' || r.sort_name) like ${pattern} escape '\\'`);
       }
       if (!withAlerts) return q;
       const joined = q.leftJoin(alerts.as('a'), 'a.alert_partner', 'r.partner_id');
@@ -1315,7 +1317,9 @@ export class KyselyStore implements Store {
     // rows with a value first (in the direction asked), then those without (by name); ties by name, then id
     const part = async (nulls: boolean, offset: number, limit: number): Promise<unknown[]> => {
       if (limit <= 0) return [];
-      let q = base().select('r.body');
+      // the page's ids first, from the sort index alone (skipped rows never read their bodies),
+      // then the bodies of those ids
+      let q = base().select('r.partner_id');
       if (column !== null) q = q.where(sql.ref(`r.${column}`), nulls ? 'is' : 'is not', null);
       if (!nulls) {
         const key =
@@ -1330,7 +1334,23 @@ export class KyselyStore implements Store {
         .offset(offset)
         .limit(limit)
         .execute();
-      return rows.map((r) => JSON.parse(r.body) as unknown);
+      if (rows.length === 0) return [];
+      const bodies = new Map(
+        (
+          await this.db
+            .selectFrom('read_model_partners')
+            .select(['partner_id', 'body'])
+            .where('account', '=', account)
+            .where('period', '=', period)
+            .where(
+              'partner_id',
+              'in',
+              rows.map((r) => r.partner_id),
+            )
+            .execute()
+        ).map((r) => [r.partner_id, r.body]),
+      );
+      return rows.map((r) => JSON.parse(bodies.get(r.partner_id) ?? 'null') as unknown);
     };
     const withValue = column === null || column === 'sort_name' ? await countOf(null) : await countOf(false);
     const matching = column === null || column === 'sort_name' ? withValue : withValue + (await countOf(true));

@@ -553,17 +553,23 @@ const v013: Migration = {
   },
 };
 
-/** Sort columns of read_model_partners with an index each (read-model-columns.ts). */
+/**
+ * Indexes of read_model_partners for the partner list (read-model-columns.ts): one per sort key
+ * with many distinct values (a page reads its ids in order from it), and one holding every
+ * filter and sort column (band, tier, recipe first), which answers filtered counts and the
+ * sorts by recipe and tier (few distinct values) without reading a row's body.
+ */
 const SORT_INDEXES: readonly (readonly [string, readonly string[]])[] = [
   ['read_model_partners_by_name', ['sort_name']],
-  ['read_model_partners_by_recipe', ['recipe', 'sort_name']],
   ['read_model_partners_by_score', ['score', 'sort_name']],
-  ['read_model_partners_by_tier_rank', ['tier_rank', 'sort_name']],
   ['read_model_partners_by_fit', ['fit', 'sort_name']],
   ['read_model_partners_by_attributed', ['attributed', 'sort_name']],
   ['read_model_partners_by_win_rate', ['win_rate', 'sort_name']],
   ['read_model_partners_by_last_activity', ['last_activity', 'sort_name']],
-  ['read_model_partners_by_tier', ['tier']],
+  [
+    'read_model_partners_filters',
+    ['band', 'tier', 'recipe', 'score', 'tier_rank', 'fit', 'attributed', 'win_rate', 'last_activity', 'sort_name'],
+  ],
 ];
 
 /**
