@@ -228,12 +228,15 @@ function change(r: Rng, t: Twin, now: number): { deals: string[]; partners: stri
 function timeStep(r: Rng, t: Twin, now: number): number {
   const kind = r.weighted([
     ['none', 2],
+    // seconds: a webhook's targeted run soon after the last (scoped runs need the last mark's due ahead)
+    ['seconds', 3],
     ['minutes', 3],
     ['days', 3],
     ['monthEnd', 2],
     ['payable', 1],
   ] as const);
   if (kind === 'none') return now;
+  if (kind === 'seconds') return now + r.int(1, 30) * 1000;
   if (kind === 'minutes') return now + r.int(1, 59) * MINUTE;
   if (kind === 'days') return now + r.int(1, 20) * DAY + r.int(0, 600) * MINUTE;
   if (kind === 'payable') {
@@ -393,7 +396,7 @@ export async function step(r: Rng, t: Twin): Promise<StepLog> {
     const last = monthLabel(zone.monthOf(now) - 1);
     for (const s of [t.a, t.b]) await closePeriod(s.deps, s.crm.account, last, 'equivalence');
   }
-  const targeted = n > 0 && r.chance(0.3);
+  const targeted = n > 0 && r.chance(0.5);
   const log = await runBoth(
     t,
     now,
@@ -426,8 +429,12 @@ async function runBoth(
     );
   await checkLedgerFromZero(t.a, ra);
   const skipped = ra.report.skipped !== undefined;
-  const mode = `${ra.report.mode}${skipped ? ' (skipped)' : ''}`;
+  const mode = `${ra.report.mode}${skipped ? ' (skipped)' : ra.report.scope?.mode === 'scoped' ? ' (scoped)' : ''}`;
   t.modes[mode] = (t.modes[mode] ?? 0) + 1;
+  if (process.env['EQ_DEBUG'] !== undefined && ra.report.scope) {
+    const k = `why: ${ra.report.scope.reason.replace(/recipe \S+/, 'recipe X').replace(/^\d+ deals and \d+ partners/, 'N')}`;
+    t.modes[k] = (t.modes[k] ?? 0) + 1;
+  }
   deepStrictEqual(
     await state(t.a),
     await state(t.b),

@@ -15,6 +15,11 @@ const PROGRAMS = {
     '  health:',
     '  attribution: { model: last_touch }\n  health:',
   ),
+  // tiers count each partner's sourced wins: a scoped run reads the deals its partners may source
+  'tiers, UTC': PROGRAM_YAML.replace(
+    '      rateBps: 1000\n      holdDays: 30',
+    '      tiers: [{ name: Certified, minWonDeals: 0, rateBps: 800 }, { name: Premium, minWonDeals: 2, rateBps: 1200 }]\n      holdDays: 30',
+  ),
   // open deals' weights move with asOf: never idle, and every run's targets move
   'time decay, UTC': PROGRAM_YAML.replace(
     '  health:',
@@ -28,6 +33,7 @@ const STEPS = 8;
 describe.each(storeTargets())('incremental equals full recompute on $name', (target) => {
   it.each(Object.entries(PROGRAMS))('program %s', { timeout: 300_000 }, async (_name, yaml) => {
     const config = testConfig(yaml);
+    const modes = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), async (seed) => {
         const r = createRng(seed);
@@ -54,11 +60,13 @@ describe.each(storeTargets())('incremental equals full recompute on $name', (tar
         try {
           await start(twin);
           for (let i = 0; i < STEPS; i++) await step(r, twin);
+          for (const [mode, n] of Object.entries(twin.modes)) modes.set(mode, (modes.get(mode) ?? 0) + n);
         } finally {
           await closeTwin(twin);
         }
       }),
       { numRuns: target.name === 'sqlite' ? 4 : 1 },
     );
+    console.log(_name, target.name, Object.fromEntries(modes));
   });
 });
