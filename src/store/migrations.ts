@@ -569,6 +569,23 @@ export async function fillDealPartnerRefs(db: QueryExecutorProvider, account?: s
   }
 }
 
+/** Sets the partner and deal of each ledger key total (of one account, or all) from its entries. */
+export async function fillLedgerKeyPartners(db: QueryExecutorProvider, account?: string): Promise<void> {
+  const where = account === undefined ? sql`` : sql`where account = ${account}`;
+  // every entry of a key names the same partner and deal (both are part of the key)
+  const rows = await sql<{ account: string; key: string; deal_id: string | null; partner_id: string; kind: string }>`
+      select account, key, deal_id, partner_id, kind from ledger_entries ${where}`.execute(db);
+  const seen = new Set<string>();
+  for (const r of rows.rows) {
+    if (!inKeyTotals(r.key, r.kind)) continue;
+    const key = currentKey(r.key, r.deal_id);
+    if (seen.has(`${r.account}\u0000${key}`)) continue;
+    seen.add(`${r.account}\u0000${key}`);
+    await sql`update ledger_key_totals set partner_id = ${r.partner_id}, deal_id = ${r.deal_id}
+        where account = ${r.account} and key = ${key}`.execute(db);
+  }
+}
+
 /**
  * Issue 21, scoped runs: which cached deals name a partner (deal_partner_refs: source,
  * registration, touch; known partners or not), the open deals of a customer, and the partner and
@@ -603,18 +620,7 @@ const v014: Migration = {
       .on('ledger_key_totals')
       .columns(['account', 'partner_id'])
       .execute();
-    // every entry of a key names the same partner and deal (both are part of the key)
-    const rows = await sql<{ account: string; key: string; deal_id: string | null; partner_id: string; kind: string }>`
-      select account, key, deal_id, partner_id, kind from ledger_entries`.execute(db);
-    const seen = new Set<string>();
-    for (const r of rows.rows) {
-      if (!inKeyTotals(r.key, r.kind)) continue;
-      const key = currentKey(r.key, r.deal_id);
-      if (seen.has(`${r.account}\u0000${key}`)) continue;
-      seen.add(`${r.account}\u0000${key}`);
-      await sql`update ledger_key_totals set partner_id = ${r.partner_id}, deal_id = ${r.deal_id}
-        where account = ${r.account} and key = ${key}`.execute(db);
-    }
+    await fillLedgerKeyPartners(db);
   },
   async down(db: AnyDb) {
     await db.schema.dropIndex('ledger_key_totals_partner').execute();
