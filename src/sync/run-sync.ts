@@ -415,9 +415,8 @@ class Run {
     const partnersById = new Map(cache.partners.map((p) => [p.id, p]));
     const episodes = await this.timed('alerts', async () => {
       // scoped: episodes of the subjects in scope only; the others stay open as they are
-      const open = new Map(
-        (await store.openEpisodes(this.account)).filter((e) => inScope(e, scope)).map((e) => [e.alertKey, e]),
-      );
+      const allOpen = await store.openEpisodes(this.account);
+      const open = new Map(allOpen.filter((e) => inScope(e, scope)).map((e) => [e.alertKey, e]));
       const states = new Map((await store.partnerStates(this.account)).map((s) => [s.partnerId, s]));
       const episodePlan = planEpisodes({
         runId: this.id,
@@ -439,7 +438,10 @@ class Run {
       episodePlan.changes.notifications = alertNotifications(config, { ...notify, partners: partnersById });
       await store.applyAlerts(this.account, episodePlan.changes, this.lock.fence);
       this.report.alerts = {
-        open: episodePlan.alerts.length,
+        open:
+          scope === null
+            ? episodePlan.alerts.length
+            : allOpen.length - episodePlan.changes.resolve.length + episodePlan.changes.open.length,
         opened: episodePlan.changes.open.length,
         resolved: episodePlan.changes.resolve.length,
       };
