@@ -14,8 +14,10 @@ import {
   windowOf,
   type PartnerAcc,
   type PartnerKpis,
+  type ProgramAcc,
   type ProgramKpis,
   type RecipeKpis,
+  type Window,
 } from './kpis.ts';
 import { prepareSnapshot, refTime, type DealRec, type PartnerRec } from './prepare.ts';
 import type { Program } from './program.ts';
@@ -179,12 +181,15 @@ function run(program: Program, snapshot: Snapshot, options: ComputeOptions): Eng
 /** The period-dependent part of the result: partner, recipe and program KPIs. */
 export type PeriodKpis = Pick<ComputeResult, 'period' | 'partners' | 'recipes' | 'program'>;
 
-/**
- * The KPIs of another period from one engine run's details (issue 21 read models): attribution,
- * commissions, health, tiers and fits do not depend on the period, so only the accumulation over
- * the period's window is redone. Equal to computeResult with that period and the same asOf.
- */
-export function periodKpis(program: Program, details: EngineDetails, asOf: number, period: Period): PeriodKpis {
+/** One period's accumulators over an engine run's details: its window, per-partner and program sums. */
+export interface PeriodAccs {
+  w: Window;
+  accs: PartnerAcc[];
+  program: ProgramAcc;
+}
+
+/** The accumulation of periodKpis alone (issue 21: the read models keep its sums as figures). */
+export function periodAccs(program: Program, details: EngineDetails, asOf: number, period: Period): PeriodAccs {
   const { tz, partners, deals, rows, entries } = details;
   const w = windowOf(tz, period.firstMonth, period.months);
   const prevPeriod = previousPeriod(period);
@@ -200,6 +205,23 @@ export function periodKpis(program: Program, details: EngineDetails, asOf: numbe
     touchPartnersOf: details.touchPartnersOf,
     entries,
   });
+  return { w, accs, program: progAcc };
+}
+
+/**
+ * The KPIs of another period from one engine run's details (issue 21 read models): attribution,
+ * commissions, health, tiers and fits do not depend on the period, so only the accumulation over
+ * the period's window is redone. Equal to computeResult with that period and the same asOf.
+ */
+export function periodKpis(
+  program: Program,
+  details: EngineDetails,
+  asOf: number,
+  period: Period,
+  sums: PeriodAccs = periodAccs(program, details, asOf, period),
+): PeriodKpis {
+  const { partners } = details;
+  const { w, accs, program: progAcc } = sums;
   return {
     period: { label: period.label, start: formatInstant(w.start), end: formatInstant(w.end) },
     partners: [...partners].sort(byId).map((p) => {

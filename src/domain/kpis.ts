@@ -65,7 +65,7 @@ export interface ProgramAcc {
   lastDealAt: Map<string, number>;
 }
 
-const inWindow = (w: Window, at: number): boolean => at >= w.start && at < w.end;
+export const inWindow = (w: Window, at: number): boolean => at >= w.start && at < w.end;
 
 export interface AccumulateInput {
   program: Program;
@@ -217,8 +217,11 @@ function winRate(won: number, lost: number): number | null {
   return won + lost === 0 ? null : ratioToNumber(rat(won, won + lost), 4);
 }
 
-export const isActive = (a: PartnerAcc, asOf: number): boolean =>
-  a.lastActivity >= asOf - 90 * DAY_MS && a.lastActivity <= asOf;
+/** Active: last activity within the 90 days before asOf (docs/finance-rules.md §6). */
+export const activeAt = (lastActivity: number, asOf: number): boolean =>
+  lastActivity >= asOf - 90 * DAY_MS && lastActivity <= asOf;
+
+export const isActive = (a: PartnerAcc, asOf: number): boolean => activeAt(a.lastActivity, asOf);
 
 export function partnerKpis(program: Program, p: PartnerRec, a: PartnerAcc, w: Window): PartnerKpis {
   const money = (v: bigint): string => formatMinor(v, program.exponent);
@@ -277,20 +280,37 @@ export function recipeKpis(
     won += a.dealsWon;
     lost += a.dealsLost;
   }
+  const sums = { partners: count, active, sourced, attributed, commissions, cost, won, lost };
+  return recipeKpisOf(program, sums, prog.lastDealAt.get(recipe.id));
+}
+
+/** A recipe's sums over its partners (issue 21: read models keep them per partner row). */
+export interface RecipeSums {
+  partners: number;
+  active: number;
+  sourced: bigint;
+  attributed: bigint;
+  commissions: bigint;
+  cost: bigint;
+  won: number;
+  lost: number;
+}
+
+/** Recipe KPIs from the sums of its partners and the creation of its last deal. */
+export function recipeKpisOf(program: Program, s: RecipeSums, lastDealAt: number | undefined): RecipeKpis {
   const money = (v: bigint): string => formatMinor(v, program.exponent);
-  const last = prog.lastDealAt.get(recipe.id);
   return {
-    partners: count,
-    activePartners: active,
-    sourcedRevenue: money(sourced),
-    attributedRevenue: money(attributed),
-    commissions: money(commissions),
-    cost: money(cost),
-    dealsWon: won,
-    dealsLost: lost,
-    winRate: winRate(won, lost),
-    roi: roi(program, attributed, cost),
-    lastDealAt: last === undefined ? null : formatInstant(last),
+    partners: s.partners,
+    activePartners: s.active,
+    sourcedRevenue: money(s.sourced),
+    attributedRevenue: money(s.attributed),
+    commissions: money(s.commissions),
+    cost: money(s.cost),
+    dealsWon: s.won,
+    dealsLost: s.lost,
+    winRate: winRate(s.won, s.lost),
+    roi: roi(program, s.attributed, s.cost),
+    lastDealAt: lastDealAt === undefined ? null : formatInstant(lastDealAt),
   };
 }
 
@@ -314,16 +334,35 @@ export function programKpis(
     if (p.onboarded !== null && inWindow(w, p.onboarded)) newPartners++;
     if (a.attributedRevenue > 0n) ranked.push({ id: p.id, v: a.attributedRevenue });
   }
-  ranked.sort((x, y) => (x.v > y.v ? -1 : x.v < y.v ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  return programKpisOf(program, { attributed, totalWon: prog.totalWonRevenue, active, newPartners, ranked });
+}
+
+/** Program KPIs from the program's sums and the partners with attributed revenue above 0 (any order). */
+export function programKpisOf(
+  program: Program,
+  s: {
+    attributed: bigint;
+    totalWon: bigint;
+    active: number;
+    newPartners: number;
+    ranked: { id: string; v: bigint }[];
+  },
+): ProgramKpis {
+  const ranked = [...s.ranked].sort((x, y) =>
+    x.v > y.v ? -1 : x.v < y.v ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0,
+  );
   return {
-    attributedRevenue: formatMinor(attributed, program.exponent),
-    totalWonRevenue: formatMinor(prog.totalWonRevenue, program.exponent),
-    partnerRevenueShare: prog.totalWonRevenue === 0n ? null : ratioToNumber(rat(attributed, prog.totalWonRevenue), 4),
-    activePartners: active,
-    newPartners,
-    topPartners: ranked.slice(0, 5).map((r) => r.id),
+    attributedRevenue: formatMinor(s.attributed, program.exponent),
+    totalWonRevenue: formatMinor(s.totalWon, program.exponent),
+    partnerRevenueShare: s.totalWon === 0n ? null : ratioToNumber(rat(s.attributed, s.totalWon), 4),
+    activePartners: s.active,
+    newPartners: s.newPartners,
+    topPartners: ranked.slice(0, TOP_PARTNERS).map((r) => r.id),
   };
 }
+
+/** How many partners topPartners lists (docs/finance-rules.md §6). */
+export const TOP_PARTNERS = 5;
 
 /** The exact conversion-sample win rate, or null below the minimum sample (docs/finance-rules.md §7). */
 export function winRate365(program: Program, a: PartnerAcc): Rational | null {
