@@ -1143,16 +1143,20 @@ export class KyselyStore implements Store {
             .execute();
           nPeriods++;
         }
-        const stored = new Map(
-          (
-            await trx
-              .selectFrom('read_model_partners')
-              .select(['partner_id', 'hash'])
-              .where('account', '=', account)
-              .where('period', '=', p.period)
-              .execute()
-          ).map((r) => [r.partner_id, r.hash]),
-        );
+        // complete: every stored row (those not given go); else only the given partners' rows
+        const hashes = (ids?: string[]) => {
+          let q = trx
+            .selectFrom('read_model_partners')
+            .select(['partner_id', 'hash'])
+            .where('account', '=', account)
+            .where('period', '=', p.period);
+          if (ids !== undefined) q = q.where('partner_id', 'in', ids);
+          return q.execute();
+        };
+        const rows = complete ? await hashes() : [];
+        const givenIds = complete ? [] : p.partners.map((r) => r.id);
+        for (const ids of chunks(givenIds, 500)) rows.push(...(await hashes(ids)));
+        const stored = new Map(rows.map((r) => [r.partner_id, r.hash]));
         const changed = p.partners.filter((r) => stored.get(r.id) !== r.hash);
         for (const part of chunks(changed)) {
           await trx
