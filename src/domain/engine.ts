@@ -8,10 +8,13 @@ import { computeCommissions, SourcedWins, type CommissionOut, type CommissionTab
 import { computeFit, computeHealth, earnedTier, type FitResult, type HealthResult } from './health.ts';
 import {
   accumulate,
+  accumulateMonths,
   partnerKpis,
+  periodFromMonths,
   programKpis,
   recipeKpis,
   windowOf,
+  type MonthlyAccs,
   type PartnerAcc,
   type PartnerKpis,
   type ProgramAcc,
@@ -22,7 +25,7 @@ import {
 import { prepareSnapshot, refTime, type DealRec, type PartnerRec } from './prepare.ts';
 import type { Program } from './program.ts';
 import type { Rejection, Snapshot } from './snapshot.ts';
-import { formatInstant, monthPeriod, previousPeriod, TimeZone, type Period } from './time.ts';
+import { formatInstant, monthPeriod, previousPeriod, TimeZone, type MonthIndex, type Period } from './time.ts';
 
 export interface ComputeOptions {
   /** The instant to compute as of (ms since the epoch). */
@@ -206,6 +209,42 @@ export function periodAccs(program: Program, details: EngineDetails, asOf: numbe
     entries,
   });
   return { w, accs, program: progAcc };
+}
+
+/**
+ * The accumulation over every window of whole months in firstMonth .. firstMonth + months − 1,
+ * in one pass over the details (issue 21: a run stores 14 periods); `periodFromMonths` then gives
+ * each window's accumulators, equal to periodAccs'.
+ */
+export function monthlyAccs(
+  program: Program,
+  details: EngineDetails,
+  asOf: number,
+  firstMonth: MonthIndex,
+  months: number,
+): MonthlyAccs {
+  const { tz, partners, deals, rows, entries } = details;
+  return accumulateMonths({
+    program,
+    asOf,
+    tz,
+    firstMonth,
+    months,
+    partners,
+    deals,
+    rows,
+    touchPartnersOf: details.touchPartnersOf,
+    entries,
+  });
+}
+
+/** A period's accumulators from monthlyAccs (the period and the one before it within its months). */
+export function periodAccsFromMonths(details: EngineDetails, monthly: MonthlyAccs, period: Period): PeriodAccs {
+  const w = windowOf(details.tz, period.firstMonth, period.months);
+  const prevPeriod = previousPeriod(period);
+  const prev = windowOf(details.tz, prevPeriod.firstMonth, prevPeriod.months);
+  const { accs, program } = periodFromMonths(monthly, w, prev);
+  return { w, accs, program };
 }
 
 /**

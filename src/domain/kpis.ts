@@ -158,6 +158,183 @@ export function accumulate(input: AccumulateInput): { accs: PartnerAcc[]; progra
   return { accs, program: prog };
 }
 
+/** The window-dependent part of a partner's accumulator, for one calendar month. */
+interface MonthAcc {
+  sourced: bigint;
+  won: number;
+  cycleMs: bigint;
+  lost: number;
+  attributed: bigint;
+  influenced: bigint;
+  registrations: number;
+  approved: number;
+  commissions: bigint;
+}
+
+const newMonthAcc = (): MonthAcc => ({
+  sourced: 0n,
+  won: 0,
+  cycleMs: 0n,
+  lost: 0,
+  attributed: 0n,
+  influenced: 0n,
+  registrations: 0,
+  approved: 0,
+  commissions: 0n,
+});
+
+/**
+ * The month of `at` as the windows count it: the month m with monthStart(m) <= at <
+ * monthStart(m + 1), so a window of whole months holds `at` exactly when it holds that month.
+ */
+export function windowMonth(tz: TimeZone, at: number): MonthIndex {
+  let m = tz.monthOf(at);
+  while (at < tz.monthStart(m)) m--;
+  while (at >= tz.monthStart(m + 1)) m++;
+  return m;
+}
+
+/** One pass over the deals for every window made of whole months between two months (issue 21). */
+export interface MonthlyAccs {
+  firstMonth: MonthIndex;
+  months: number;
+  /** The window-independent part of each partner's accumulator (windowed sums at 0). */
+  base: PartnerAcc[];
+  /** Per month offset, per partner index: that month's windowed sums (undefined: none). */
+  monthly: (MonthAcc | undefined)[][];
+  totalWon: bigint[];
+  lastDealAt: Map<string, number>;
+}
+
+/**
+ * The accumulation of `accumulate` for the months firstMonth .. firstMonth + months − 1 at once:
+ * the windowed sums per month, the rest once. `periodFromMonths` adds a window's months up,
+ * which equals `accumulate` over that window (every windowed figure is a sum over deals, rows,
+ * registrations or entries whose instant or month falls in the window).
+ */
+export function accumulateMonths(
+  input: Omit<AccumulateInput, 'w' | 'prev'> & { tz: TimeZone; firstMonth: MonthIndex; months: number },
+): MonthlyAccs {
+  const { asOf, partners, deals, tz, firstMonth, months } = input;
+  const base = partners.map(newAcc);
+  const monthly = Array.from({ length: months }, () => new Array<MonthAcc | undefined>(partners.length));
+  const totalWon = new Array<bigint>(months).fill(0n);
+  const lastDealAt = new Map<string, number>();
+  const since90 = asOf - 90 * DAY_MS;
+  const since365 = asOf - 365 * DAY_MS;
+  const lo = tz.monthStart(firstMonth);
+  const hi = tz.monthStart(firstMonth + months);
+  /** The month offset of an instant, or −1 outside the months. */
+  const offset = (at: number): number => (at >= lo && at < hi ? windowMonth(tz, at) - firstMonth : -1);
+  const acc = (p: number): PartnerAcc => base[p] ?? newAcc();
+  const at = (k: number, p: number): MonthAcc => {
+    const row = monthly[k] as (MonthAcc | undefined)[];
+    let a = row[p];
+    if (a === undefined) row[p] = a = newMonthAcc();
+    return a;
+  };
+
+  deals.forEach((d, i) => {
+    const S = d.source;
+    const won = d.stage === 'won';
+    const k = d.stage === 'open' ? -1 : offset(d.closed);
+    if (S >= 0) {
+      const a = acc(S);
+      if (d.created > a.lastActivity) a.lastActivity = d.created;
+      if (d.created < a.firstReferral) a.firstReferral = d.created;
+      if (d.stage === 'open') a.pipeline += d.amount;
+      if (k >= 0) {
+        const m = at(k, S);
+        if (won) {
+          m.sourced += d.amount;
+          m.won++;
+          m.cycleMs += BigInt(Math.max(0, d.closed - d.created));
+        } else {
+          m.lost++;
+        }
+      }
+      if (d.stage !== 'open' && d.closed >= since365) {
+        a.closed365++;
+        if (won) a.won365++;
+      }
+    }
+    if (won) {
+      if (k >= 0) totalWon[k] = (totalWon[k] as bigint) + d.amount;
+      const { rows } = input;
+      for (let r = rows.start(i); r < rows.end(i); r++) {
+        const p = rows.partner(r);
+        const a = acc(p);
+        const amount = rows.amount(r);
+        if (k >= 0) at(k, p).attributed += amount;
+        if (d.closed >= since90) a.attributed90 += amount;
+        if (d.closed >= since365) a.attributed365 += amount;
+      }
+      if (k >= 0) for (const p of input.touchPartnersOf(i)) if (p !== S) at(k, p).influenced += d.amount;
+    }
+    const reg = d.reg;
+    if (reg !== null && reg.submitted !== null) {
+      const a = acc(reg.partner);
+      if (reg.submitted > a.lastActivity) a.lastActivity = reg.submitted;
+      if (reg.submitted < a.firstReferral) a.firstReferral = reg.submitted;
+      const rk = offset(reg.submitted);
+      if (rk >= 0) {
+        const m = at(rk, reg.partner);
+        m.registrations++;
+        if (reg.status === 'approved') m.approved++;
+      }
+    }
+    for (const t of d.touches) {
+      const a = acc(t.partner);
+      if (t.at > a.lastActivity) a.lastActivity = t.at;
+    }
+    const recipe = dealRecipe(d, partners);
+    if (recipe !== null) {
+      const last = lastDealAt.get(recipe.id);
+      if (last === undefined || d.created > last) lastDealAt.set(recipe.id, d.created);
+    }
+  });
+  const { entries } = input;
+  for (let i = 0; i < entries.length; i++) {
+    const k = entries.month(i) - firstMonth;
+    if (k >= 0 && k < months) at(k, entries.partner(i)).commissions += entries.amount(i);
+  }
+  return { firstMonth, months, base, monthly, totalWon, lastDealAt };
+}
+
+/** A window's accumulators from the months (its months and its previous window's must be among them). */
+export function periodFromMonths(m: MonthlyAccs, w: Window, prev: Window): { accs: PartnerAcc[]; program: ProgramAcc } {
+  const inside = (x: Window): boolean =>
+    x.firstMonth >= m.firstMonth && x.firstMonth + x.months <= m.firstMonth + m.months;
+  if (!inside(w) || !inside(prev)) throw new Error('periodFromMonths: the window is outside the accumulated months');
+  const accs = m.base.map((b) => ({ ...b }));
+  let totalWonRevenue = 0n;
+  for (let k = w.firstMonth - m.firstMonth; k < w.firstMonth - m.firstMonth + w.months; k++) {
+    totalWonRevenue += m.totalWon[k] as bigint;
+    const row = m.monthly[k] as (MonthAcc | undefined)[];
+    row.forEach((x, p) => {
+      const a = accs[p];
+      if (x === undefined || a === undefined) return;
+      a.sourcedRevenue += x.sourced;
+      a.dealsWon += x.won;
+      a.cycleMs += x.cycleMs;
+      a.dealsLost += x.lost;
+      a.attributedRevenue += x.attributed;
+      a.influencedRevenue += x.influenced;
+      a.registrations += x.registrations;
+      a.registrationsApproved += x.approved;
+      a.commissions += x.commissions;
+    });
+  }
+  for (let k = prev.firstMonth - m.firstMonth; k < prev.firstMonth - m.firstMonth + prev.months; k++) {
+    const row = m.monthly[k] as (MonthAcc | undefined)[];
+    row.forEach((x, p) => {
+      const a = accs[p];
+      if (x !== undefined && a !== undefined) a.attributedPrev += x.attributed;
+    });
+  }
+  return { accs, program: { totalWonRevenue, lastDealAt: new Map(m.lastDealAt) } };
+}
+
 // ---- output -----------------------------------------------------------------------------------
 
 export interface PartnerKpis {

@@ -5,7 +5,8 @@
 
 import { createHash } from 'node:crypto';
 import {
-  periodAccs,
+  monthlyAccs,
+  periodAccsFromMonths,
   periodKpis,
   type EngineDetails,
   type EngineOutput,
@@ -17,6 +18,7 @@ import type { HealthComponent, Program } from '../domain/program.ts';
 import {
   dealRecipe,
   partnerCost,
+  windowMonth,
   windowOf,
   winRate365,
   type PartnerAcc,
@@ -28,7 +30,7 @@ import { formatMinor, ratioToNumber } from '../domain/money.ts';
 import type { PartnerRec } from '../domain/prepare.ts';
 import type { ReadModelDealInput, ReadModelFigures, ReadModelPeriodInput } from '../store/store.ts';
 
-import { monthLabel, monthPeriod, type Period } from '../domain/time.ts';
+import { monthLabel, monthPeriod, previousPeriod, type Period } from '../domain/time.ts';
 
 /** One partner's figures for a period: the engine's PartnerOut plus what the dashboard rows show. */
 export interface PartnerReadRow {
@@ -215,6 +217,16 @@ export function readModelRows(
 ): PeriodRows[] {
   const { details } = out;
   const extras = partnerExtras(program, out, names);
+  // every period and the one before it, accumulated in one pass over the deals
+  const spans = periods.flatMap((p) => [p, previousPeriod(p)]);
+  const first = Math.min(...spans.map((p) => p.firstMonth));
+  const monthly = monthlyAccs(
+    program,
+    details,
+    asOf,
+    first,
+    Math.max(...spans.map((p) => p.firstMonth + p.months)) - first,
+  );
   return periods.map((period) => {
     let kpis: PeriodKpis;
     let sums: Pick<PeriodAccs, 'w' | 'accs'>;
@@ -228,7 +240,7 @@ export function readModelRows(
       };
       sums = { w: windowOf(details.tz, period.firstMonth, period.months), accs: details.accs };
     } else {
-      const accs = periodAccs(program, details, asOf, period);
+      const accs = periodAccsFromMonths(details, monthly, period);
       kpis = periodKpis(program, details, asOf, period, accs);
       sums = accs;
     }
@@ -300,7 +312,7 @@ export function readModelDealRows(details: EngineDetails, only?: ReadonlySet<str
     if (!won && recipe === null) continue;
     out.push({
       id: d.id,
-      wonMonth: won ? details.tz.monthOf(d.closed) : null,
+      wonMonth: won ? windowMonth(details.tz, d.closed) : null,
       amount: won ? d.amount : null,
       recipe,
       created: d.created,

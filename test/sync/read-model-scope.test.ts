@@ -13,7 +13,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadedConfig } from '../../src/config/load.ts';
 import type { PulledDeal, PulledPartner } from '../../src/domain/records.ts';
-import { TimeZone } from '../../src/domain/time.ts';
+import { monthLabel, parsePeriod, previousPeriod, TimeZone, type Period } from '../../src/domain/time.ts';
+import { monthlyAccs, periodAccs, periodAccsFromMonths } from '../../src/domain/engine.ts';
 import { createRng, type Rng } from '../../src/sandbox/rng.ts';
 import type { KyselyStore } from '../../src/store/kysely-store.ts';
 import { openStore } from '../../src/store/open-store.ts';
@@ -245,6 +246,45 @@ function affected(
   for (const id of ds) for (const p of named(w2.deals.get(id))) if (!ap.has(p) && w2.partners.has(p)) context.add(p);
   return { ap, ds, context, removedPartners, removedDeals };
 }
+
+describe('the read-model periods accumulated in one pass', () => {
+  it.each(Object.entries(PROGRAMS))('equal each period accumulated on its own (%s)', (_name, yaml) => {
+    const program = testConfig(yaml).program;
+    const recipes = [...program.recipes.keys()];
+    const tz = new TimeZone(program.timezone);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), (seed) => {
+        const r = createRng(seed);
+        // instants on month starts and DST changes, times to the second
+        const asOf =
+          tz.monthStart(tz.monthOf(Date.parse('2026-01-01T00:00:00Z')) + r.int(0, 14)) + r.int(-2, 40) * 3_600_000;
+        const w: World = { partners: new Map(), deals: new Map() };
+        for (let i = 0; i < r.int(1, 6); i++)
+          w.partners.set(`p${i}`, pulledPartner(randomPartner(r, shell(w, recipes), `p${i}`, asOf)));
+        for (let i = 0; i < r.int(0, 40); i++) {
+          const d = pulledDeal(randomDeal(r, shell(w, recipes), `d${i}`, asOf));
+          if (r.chance(0.3) && d.closedAt != null) {
+            // a close exactly on a month start of the program time zone
+            const m = tz.monthOf(Date.parse(d.closedAt));
+            d.closedAt = new Date(tz.monthStart(m)).toISOString();
+          }
+          w.deals.set(d.id, d);
+        }
+        const { out } = computeForRun(program, [...w.partners.values()], [...w.deals.values()], asOf);
+        const month = tz.monthOf(asOf);
+        const periods = [...storedPeriods(month), parsePeriod(monthLabel(month).slice(0, 4)) as Period];
+        const quarter = periods.find((p) => p.kind === 'quarter') as Period;
+        const spans = periods.flatMap((p) => [p, previousPeriod(p)]);
+        const first = Math.min(...spans.map((p) => p.firstMonth));
+        const months = Math.max(...spans.map((p) => p.firstMonth + p.months)) - first;
+        const monthly = monthlyAccs(program, out.details, asOf, first, months);
+        for (const p of [...periods, quarter])
+          deepStrictEqual(periodAccsFromMonths(out.details, monthly, p), periodAccs(program, out.details, asOf, p));
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
 
 describe.each(storeTargets())('scoped read models on $name', (target) => {
   let store: KyselyStore;
