@@ -16,11 +16,21 @@ import { PARTNER_SORT_COLUMNS } from './read-model-columns.ts';
 import { partnerSortColumns } from './read-model-columns.ts';
 import { addKeyTotals, ledgerEntryRow } from './ledger-rows.ts';
 import { currentKey, storedKeys } from '../ledger/keys.ts';
+import { dealRefs, type DealRefRole } from '../domain/deal-refs.ts';
 import { appendAudit, auditEntries } from './audit-queries.ts';
 import type { FinanceStore } from '../ledger/finance-port.ts';
 import { FinanceQueries } from './finance-queries.ts';
 import { appliedMigrations } from './migrations.ts';
 import { PartnerQueries } from './partner-queries.ts';
+import {
+  dealRows,
+  figureColumns,
+  figureRows,
+  recipeDeals,
+  removePartnerRows,
+  topAttributed,
+  writeDealRows,
+} from './read-model-rows.ts';
 import {
   claimDeliveries,
   expandDelivery,
@@ -52,6 +62,9 @@ import type {
   PartnerPageQuery,
   RunPageQuery,
   PartnerPageRow,
+  ReadModelDealInput,
+  ReadModelExtras,
+  ReadModelFigureRow,
   ReadModelHead,
   ReadModelPartnerPageQuery,
   ReadModelPartnerQuery,
@@ -443,6 +456,13 @@ export class KyselyStore implements Store {
           )
           .execute();
       }
+      // the partners each deal names (migration 014), replaced with the deal in this transaction
+      for (const ids of chunks([...page.deals.map((d) => d.id), ...page.removedDealIds], 500))
+        await trx.deleteFrom('deal_partner_refs').where('account', '=', account).where('deal_id', 'in', ids).execute();
+      const refs = page.deals.flatMap((d) =>
+        dealRefs(d).map((r) => ({ account, deal_id: d.id, partner_id: r.partnerId, role: r.role })),
+      );
+      for (const part of chunks(refs)) await trx.insertInto('deal_partner_refs').values(part).execute();
       for (const link of page.links) {
         const row = await trx
           .selectFrom('cached_deals')
@@ -504,6 +524,22 @@ export class KyselyStore implements Store {
           .executeTakeFirst();
         partners = Number(p.numDeletedRows);
         deals = Number(d.numDeletedRows);
+        if (deals > 0)
+          await trx
+            .deleteFrom('deal_partner_refs')
+            .where('account', '=', account)
+            .where((eb) =>
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom('cached_deals')
+                    .select('cached_deals.id')
+                    .whereRef('cached_deals.account', '=', 'deal_partner_refs.account')
+                    .whereRef('cached_deals.id', '=', 'deal_partner_refs.deal_id'),
+                ),
+              ),
+            )
+            .execute();
         if (partners + deals > 0) await trx.deleteFrom('compute_marks').where('account', '=', account).execute();
       }
       await this.saveState(trx, account, { ...state, done: true }, at);
@@ -604,6 +640,90 @@ export class KyselyStore implements Store {
         oc.column('name').doUpdateSet({ value: credential.value, basis: credential.basis, updated_at: at }),
       )
       .execute();
+  }
+
+  async cachedRecords(
+    account: string,
+    ids: { partners: readonly string[]; deals: readonly string[] },
+  ): Promise<CachedRecords> {
+    const partners: PulledPartner[] = [];
+    const deals: PulledDeal[] = [];
+    for (const part of chunks([...new Set(ids.partners)], 500)) {
+      const rows = await this.db
+        .selectFrom('cached_partners')
+        .select(['record', 'written'])
+        .where('account', '=', account)
+        .where('id', 'in', part)
+        .execute();
+      for (const r of rows)
+        partners.push({ ...(JSON.parse(r.record) as Omit<PulledPartner, 'written'>), written: parseObject(r.written) });
+    }
+    for (const part of chunks([...new Set(ids.deals)], 500)) {
+      const rows = await this.db
+        .selectFrom('cached_deals')
+        .select(['record', 'written'])
+        .where('account', '=', account)
+        .where('id', 'in', part)
+        .execute();
+      for (const r of rows)
+        deals.push({ ...(JSON.parse(r.record) as Omit<PulledDeal, 'written'>), written: parseObject(r.written) });
+    }
+    const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    return { partners: partners.sort(byId), deals: deals.sort(byId) };
+  }
+
+  async dealsNaming(account: string, partnerIds: readonly string[], roles?: readonly DealRefRole[]): Promise<string[]> {
+    const out = new Set<string>();
+    for (const part of chunks([...new Set(partnerIds)], 500)) {
+      let q = this.db
+        .selectFrom('deal_partner_refs')
+        .select('deal_id')
+        .where('account', '=', account)
+        .where('partner_id', 'in', part);
+      if (roles !== undefined) q = q.where('role', 'in', [...roles]);
+      for (const r of await q.execute()) out.add(r.deal_id);
+    }
+    return [...out];
+  }
+
+  async openDealsOfCustomers(account: string, customerIds: readonly string[]): Promise<string[]> {
+    const out = new Set<string>();
+    for (const part of chunks([...new Set(customerIds)], 500)) {
+      const rows = await this.db
+        .selectFrom('cached_deals')
+        .select('id')
+        .where('account', '=', account)
+        .where('customer_id', 'in', part)
+        .where('stage', '=', 'open')
+        .execute();
+      for (const r of rows) out.add(r.id);
+    }
+    return [...out];
+  }
+
+  async ledgerKeyDeals(account: string, partnerIds: readonly string[]): Promise<string[]> {
+    const out = new Set<string>();
+    for (const part of chunks([...new Set(partnerIds)], 500)) {
+      const rows = await this.db
+        .selectFrom('ledger_key_totals')
+        .select('deal_id')
+        .where('account', '=', account)
+        .where('partner_id', 'in', part)
+        .where('posted', '<>', 0)
+        .where('deal_id', 'is not', null)
+        .execute();
+      for (const r of rows) if (r.deal_id !== null) out.add(r.deal_id);
+    }
+    return [...out];
+  }
+
+  async cachedDealCount(account: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('cached_deals')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('account', '=', account)
+      .executeTakeFirst();
+    return toNum(r?.n ?? 0);
   }
 
   async cachedTouches(account: string, dealIds: readonly string[]): Promise<Map<string, SnapshotTouch[]>> {
@@ -798,15 +918,25 @@ export class KyselyStore implements Store {
     return this.db.transaction().execute((trx) => ledgerVersionIn(trx, account));
   }
 
-  async ledgerDiffView(account: string, targets: ReadonlyMap<string, bigint>): Promise<LedgerDiffView> {
+  async ledgerDiffView(
+    account: string,
+    targets: ReadonlyMap<string, bigint>,
+    partners?: readonly string[],
+  ): Promise<LedgerDiffView> {
     return this.db.transaction().execute(async (trx) => {
       // keys whose total is 0 matter only with a target that is not 0, which differs anyway
-      const totals = await trx
-        .selectFrom('ledger_key_totals')
-        .select(['key', 'posted'])
-        .where('account', '=', account)
-        .where('posted', '<>', 0)
-        .execute();
+      const totals: { key: string; posted: bigint | number | string }[] = [];
+      const read = (ids: readonly string[] | null) => {
+        let q = trx
+          .selectFrom('ledger_key_totals')
+          .select(['key', 'posted'])
+          .where('account', '=', account)
+          .where('posted', '<>', 0);
+        if (ids !== null) q = q.where('partner_id', 'in', [...ids]);
+        return q.execute();
+      };
+      if (partners === undefined) totals.push(...(await read(null)));
+      else for (const part of chunks([...new Set(partners)], 500)) totals.push(...(await read(part)));
       const posted = new Map(totals.map((r) => [r.key, toBig(r.posted)]));
       const keys = new Set<string>();
       for (const [key, amount] of targets) if (amount !== (posted.get(key) ?? 0n)) keys.add(key);
@@ -1097,7 +1227,9 @@ export class KyselyStore implements Store {
       .selectAll()
       .where('account', '=', account)
       .executeTakeFirst();
-    return r === undefined ? null : { runId: r.run_id, asOf: toNum(r.as_of), fingerprint: r.fingerprint };
+    return r === undefined
+      ? null
+      : { runId: r.run_id, asOf: toNum(r.as_of), fingerprint: r.fingerprint, scopable: toNum(r.scopable) === 1 };
   }
 
   async writeReadModels(
@@ -1106,6 +1238,7 @@ export class KyselyStore implements Store {
     periods: readonly ReadModelPeriodInput[],
     complete: boolean,
     at: number,
+    extras?: ReadModelExtras,
   ): Promise<{ periods: number; partners: number }> {
     const account = fence.account;
     return this.db.transaction().execute(async (trx) => {
@@ -1150,16 +1283,20 @@ export class KyselyStore implements Store {
             .execute();
           nPeriods++;
         }
-        const stored = new Map(
-          (
-            await trx
-              .selectFrom('read_model_partners')
-              .select(['partner_id', 'hash'])
-              .where('account', '=', account)
-              .where('period', '=', p.period)
-              .execute()
-          ).map((r) => [r.partner_id, r.hash]),
-        );
+        // complete: every stored row (those not given go); else only the given partners' rows
+        const hashes = (ids?: string[]) => {
+          let q = trx
+            .selectFrom('read_model_partners')
+            .select(['partner_id', 'hash'])
+            .where('account', '=', account)
+            .where('period', '=', p.period);
+          if (ids !== undefined) q = q.where('partner_id', 'in', ids);
+          return q.execute();
+        };
+        const rows = complete ? await hashes() : [];
+        const givenIds = complete ? [] : p.partners.map((r) => r.id);
+        for (const ids of chunks(givenIds, 500)) rows.push(...(await hashes(ids)));
+        const stored = new Map(rows.map((r) => [r.partner_id, r.hash]));
         const changed = p.partners.filter((r) => stored.get(r.id) !== r.hash);
         for (const part of chunks(changed)) {
           await trx
@@ -1176,6 +1313,7 @@ export class KyselyStore implements Store {
                 hash: r.hash,
                 body: JSON.stringify(r.body),
                 ...partnerSortColumns(r.name, r.body),
+                ...figureColumns(r.figures),
               })),
             )
             .onConflict((oc) =>
@@ -1187,12 +1325,20 @@ export class KyselyStore implements Store {
                 hash: eb.ref('excluded.hash'),
                 body: eb.ref('excluded.body'),
                 sort_name: eb.ref('excluded.sort_name'),
-                score: eb.ref('excluded.score'),
-                tier_rank: eb.ref('excluded.tier_rank'),
-                fit: eb.ref('excluded.fit'),
+                sort_score: eb.ref('excluded.sort_score'),
+                sort_tier_rank: eb.ref('excluded.sort_tier_rank'),
+                sort_fit: eb.ref('excluded.sort_fit'),
+                sort_attributed: eb.ref('excluded.sort_attributed'),
+                sort_win_rate: eb.ref('excluded.sort_win_rate'),
+                sort_last_activity: eb.ref('excluded.sort_last_activity'),
+                sourced: eb.ref('excluded.sourced'),
                 attributed: eb.ref('excluded.attributed'),
-                win_rate: eb.ref('excluded.win_rate'),
+                commissions: eb.ref('excluded.commissions'),
+                cost: eb.ref('excluded.cost'),
+                won: eb.ref('excluded.won'),
+                lost: eb.ref('excluded.lost'),
                 last_activity: eb.ref('excluded.last_activity'),
+                onboarded: eb.ref('excluded.onboarded'),
               })),
             )
             .execute();
@@ -1211,20 +1357,56 @@ export class KyselyStore implements Store {
           nPartners += gone.length;
         }
       }
+      // issue 21 (migration 015): deal rows and removed partners, in the same transaction
+      if (extras !== undefined) {
+        if (!complete) nPartners += await removePartnerRows(trx, account, extras.removedPartners ?? []);
+        await writeDealRows(trx, account, extras.deals, complete, extras.removedDeals ?? []);
+      }
+      // a full build with deal rows makes the head scopable; one without clears it; a scoped
+      // update keeps what the head was
+      const scopable = complete ? { scopable: extras === undefined ? 0 : 1 } : {};
       await trx
         .insertInto('read_model_heads')
-        .values({ account, run_id: head.runId, as_of: head.asOf, fingerprint: head.fingerprint, written_at: at })
+        .values({
+          account,
+          run_id: head.runId,
+          as_of: head.asOf,
+          fingerprint: head.fingerprint,
+          written_at: at,
+          ...scopable,
+        })
         .onConflict((oc) =>
           oc.column('account').doUpdateSet((eb) => ({
             run_id: eb.ref('excluded.run_id'),
             as_of: eb.ref('excluded.as_of'),
             fingerprint: eb.ref('excluded.fingerprint'),
             written_at: eb.ref('excluded.written_at'),
+            ...(complete ? { scopable: eb.ref('excluded.scopable') } : {}),
           })),
         )
         .execute();
       return { periods: nPeriods, partners: nPartners };
     });
+  }
+
+  readModelFigures(account: string, partnerIds: readonly string[]): Promise<ReadModelFigureRow[]> {
+    return figureRows(this.db, account, partnerIds);
+  }
+
+  readModelDeals(account: string, dealIds: readonly string[]): Promise<ReadModelDealInput[]> {
+    return dealRows(this.db, account, dealIds);
+  }
+
+  readModelTopAttributed(
+    account: string,
+    period: string,
+    count: number,
+  ): Promise<{ id: string; attributed: bigint }[]> {
+    return topAttributed(this.db, account, period, count);
+  }
+
+  readModelRecipeDeals(account: string, recipe: string, count: number): Promise<{ id: string; created: number }[]> {
+    return recipeDeals(this.db, account, recipe, count);
   }
 
   async readModelPeriod(account: string, period: string): Promise<unknown> {

@@ -8,6 +8,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely/migrati
 import { v009Finance } from './migration-009-finance.ts';
 import { currentKey, inKeyTotals } from '../ledger/keys.ts';
 import { partnerSortColumns } from './read-model-columns.ts';
+import { dealRefs } from '../domain/deal-refs.ts';
 
 // Kysely's schema builder is untyped on purpose (it runs before the tables exist).
 type AnyDb = Kysely<unknown>;
@@ -553,22 +554,179 @@ const v013: Migration = {
   },
 };
 
+/** Fills deal_partner_refs from the cached deals (of one account, or all). */
+export async function fillDealPartnerRefs(db: QueryExecutorProvider, account?: string): Promise<void> {
+  const where = account === undefined ? sql`` : sql`where account = ${account}`;
+  const rows = await sql<{ account: string; id: string; record: string }>`
+      select account, id, record from cached_deals ${where}`.execute(db);
+  const refs = rows.rows.flatMap((r) =>
+    dealRefs(JSON.parse(r.record) as Record<string, unknown>).map((x) => [r.account, r.id, x.partnerId, x.role]),
+  );
+  for (let i = 0; i < refs.length; i += 500) {
+    const values = refs.slice(i, i + 500).map(([a, d, p, role]) => sql`(${a}, ${d}, ${p}, ${role})`);
+    await sql`insert into deal_partner_refs (account, deal_id, partner_id, role) values ${sql.join(values)}`.execute(
+      db,
+    );
+  }
+}
+
+/** Sets the partner and deal of each ledger key total (of one account, or all) from its entries. */
+export async function fillLedgerKeyPartners(db: QueryExecutorProvider, account?: string): Promise<void> {
+  const where = account === undefined ? sql`` : sql`where account = ${account}`;
+  // every entry of a key names the same partner and deal (both are part of the key)
+  const rows = await sql<{ account: string; key: string; deal_id: string | null; partner_id: string; kind: string }>`
+      select account, key, deal_id, partner_id, kind from ledger_entries ${where}`.execute(db);
+  const seen = new Set<string>();
+  for (const r of rows.rows) {
+    if (!inKeyTotals(r.key, r.kind)) continue;
+    const key = currentKey(r.key, r.deal_id);
+    if (seen.has(`${r.account}\u0000${key}`)) continue;
+    seen.add(`${r.account}\u0000${key}`);
+    await sql`update ledger_key_totals set partner_id = ${r.partner_id}, deal_id = ${r.deal_id}
+        where account = ${r.account} and key = ${key}`.execute(db);
+  }
+}
+
+/**
+ * Issue 21, scoped runs: which cached deals name a partner (deal_partner_refs: source,
+ * registration, touch; known partners or not), the open deals of a customer, and the partner and
+ * deal of each ledger key total, so a run that changed a few records finds everything they can
+ * move by index instead of loading the account.
+ */
+const v014: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('deal_partner_refs')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('deal_id', 'text', (c) => c.notNull())
+      .addColumn('partner_id', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('deal_partner_refs_pk', ['account', 'deal_id', 'role', 'partner_id'])
+      .execute();
+    await db.schema
+      .createIndex('deal_partner_refs_partner')
+      .on('deal_partner_refs')
+      .columns(['account', 'partner_id', 'role'])
+      .execute();
+    await db.schema
+      .createIndex('cached_deals_customer')
+      .on('cached_deals')
+      .columns(['account', 'customer_id'])
+      .execute();
+    await fillDealPartnerRefs(db);
+    await db.schema.alterTable('ledger_key_totals').addColumn('partner_id', 'text').execute();
+    await db.schema.alterTable('ledger_key_totals').addColumn('deal_id', 'text').execute();
+    await db.schema
+      .createIndex('ledger_key_totals_partner')
+      .on('ledger_key_totals')
+      .columns(['account', 'partner_id'])
+      .execute();
+    await fillLedgerKeyPartners(db);
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropIndex('ledger_key_totals_partner').execute();
+    await db.schema.alterTable('ledger_key_totals').dropColumn('deal_id').execute();
+    await db.schema.alterTable('ledger_key_totals').dropColumn('partner_id').execute();
+    await db.schema.dropIndex('cached_deals_customer').execute();
+    await db.schema.dropTable('deal_partner_refs').execute();
+  },
+};
+
+/**
+ * Issue 21: what a scoped run needs to bring the read models forward without the whole account
+ * (src/sync/read-model-scope.ts): each partner row's figures as columns (the sums behind the
+ * period aggregates, and the attributed revenue topPartners ranks by), one row per deal that is
+ * won or classified under a recipe (totalWonRevenue per month, each recipe's last deal), and a
+ * flag on the head saying its run wrote both. Rows written before it have no figures: the head
+ * is not scopable until the next full build.
+ */
+const v015: Migration = {
+  async up(db: AnyDb) {
+    for (const [column, type] of [
+      ['sourced', 'bigint'],
+      ['attributed', 'bigint'],
+      ['commissions', 'bigint'],
+      ['cost', 'bigint'],
+      ['won', 'integer'],
+      ['lost', 'integer'],
+      ['last_activity', 'bigint'],
+      ['onboarded', 'bigint'],
+    ] as const)
+      await db.schema.alterTable('read_model_partners').addColumn(column, type).execute();
+    await db.schema
+      .alterTable('read_model_heads')
+      .addColumn('scopable', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema
+      .createTable('read_model_deals')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('deal_id', 'text', (c) => c.notNull())
+      .addColumn('won_month', 'integer')
+      .addColumn('amount', 'bigint')
+      .addColumn('recipe', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('read_model_deals_pk', ['account', 'deal_id'])
+      .execute();
+    // a recipe's last deals, newest first, without scanning the account's deals
+    await db.schema
+      .createIndex('read_model_deals_recipe')
+      .on('read_model_deals')
+      .columns(['account', 'recipe', 'created_at'])
+      .execute();
+    // a period's partners by attributed revenue (topPartners) without reading every row
+    await db.schema
+      .createIndex('read_model_partners_attributed')
+      .on('read_model_partners')
+      .columns(['account', 'period', 'attributed'])
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropIndex('read_model_partners_attributed').execute();
+    await db.schema.dropTable('read_model_deals').execute();
+    await db.schema.alterTable('read_model_heads').dropColumn('scopable').execute();
+    for (const column of ['sourced', 'attributed', 'commissions', 'cost', 'won', 'lost', 'last_activity', 'onboarded'])
+      await db.schema.alterTable('read_model_partners').dropColumn(column).execute();
+  },
+};
+
 /**
  * Indexes of read_model_partners for the partner list (read-model-columns.ts): one per sort key
  * with many distinct values (a page reads its ids in order from it), and one holding every
  * filter and sort column (band, tier, recipe first), which answers filtered counts and the
  * sorts by recipe and tier (few distinct values) without reading a row's body.
  */
+/** The sort columns migration 016 adds to read_model_partners (read-model-columns.ts). */
+const SORT_COLUMNS = [
+  ['sort_name', 'text'],
+  ['sort_score', 'bigint'],
+  ['sort_tier_rank', 'bigint'],
+  ['sort_fit', 'bigint'],
+  ['sort_attributed', 'bigint'],
+  ['sort_win_rate', 'bigint'],
+  ['sort_last_activity', 'bigint'],
+] as const;
+
 const SORT_INDEXES: readonly (readonly [string, readonly string[]])[] = [
   ['read_model_partners_by_name', ['sort_name']],
-  ['read_model_partners_by_score', ['score', 'sort_name']],
-  ['read_model_partners_by_fit', ['fit', 'sort_name']],
-  ['read_model_partners_by_attributed', ['attributed', 'sort_name']],
-  ['read_model_partners_by_win_rate', ['win_rate', 'sort_name']],
-  ['read_model_partners_by_last_activity', ['last_activity', 'sort_name']],
+  ['read_model_partners_by_score', ['sort_score', 'sort_name']],
+  ['read_model_partners_by_fit', ['sort_fit', 'sort_name']],
+  ['read_model_partners_by_attributed', ['sort_attributed', 'sort_name']],
+  ['read_model_partners_by_win_rate', ['sort_win_rate', 'sort_name']],
+  ['read_model_partners_by_last_activity', ['sort_last_activity', 'sort_name']],
   [
     'read_model_partners_filters',
-    ['band', 'tier', 'recipe', 'score', 'tier_rank', 'fit', 'attributed', 'win_rate', 'last_activity', 'sort_name'],
+    [
+      'band',
+      'tier',
+      'recipe',
+      'sort_score',
+      'sort_tier_rank',
+      'sort_fit',
+      'sort_attributed',
+      'sort_win_rate',
+      'sort_last_activity',
+      'sort_name',
+    ],
   ],
 ];
 
@@ -580,15 +738,7 @@ const SORT_INDEXES: readonly (readonly [string, readonly string[]])[] = [
  */
 const v016: Migration = {
   async up(db: AnyDb) {
-    for (const [name, type] of [
-      ['sort_name', 'text'],
-      ['score', 'bigint'],
-      ['tier_rank', 'bigint'],
-      ['fit', 'bigint'],
-      ['attributed', 'bigint'],
-      ['win_rate', 'bigint'],
-      ['last_activity', 'bigint'],
-    ] as const)
+    for (const [name, type] of SORT_COLUMNS)
       await db.schema.alterTable('read_model_partners').addColumn(name, type).execute();
     // backfilled in pages of 1,000 rows in key order, so a large store is never read at once
     type Key = { account: string; period: string; partner_id: string };
@@ -607,9 +757,9 @@ const v016: Migration = {
         order by account, period, partner_id limit 1000`.execute(db);
       for (const r of rows) {
         const c = partnerSortColumns(r.name, JSON.parse(r.body) as unknown);
-        await sql`update read_model_partners set sort_name = ${c.sort_name}, score = ${c.score},
-          tier_rank = ${c.tier_rank}, fit = ${c.fit}, attributed = ${c.attributed}, win_rate = ${c.win_rate},
-          last_activity = ${c.last_activity}
+        await sql`update read_model_partners set sort_name = ${c.sort_name}, sort_score = ${c.sort_score},
+          sort_tier_rank = ${c.sort_tier_rank}, sort_fit = ${c.sort_fit}, sort_attributed = ${c.sort_attributed},
+          sort_win_rate = ${c.sort_win_rate}, sort_last_activity = ${c.sort_last_activity}
           where account = ${r.account} and period = ${r.period} and partner_id = ${r.partner_id}`.execute(db);
       }
       const last: Key | undefined = rows.at(-1);
@@ -645,8 +795,7 @@ const v016: Migration = {
     await db.schema.dropIndex('ledger_entries_partner_period').execute();
     await db.schema.dropTable('ledger_period_totals').execute();
     for (const [name] of SORT_INDEXES) await db.schema.dropIndex(name).execute();
-    for (const name of ['sort_name', 'score', 'tier_rank', 'fit', 'attributed', 'win_rate', 'last_activity'])
-      await db.schema.alterTable('read_model_partners').dropColumn(name).execute();
+    for (const [name] of SORT_COLUMNS) await db.schema.alterTable('read_model_partners').dropColumn(name).execute();
   },
 };
 
@@ -664,6 +813,8 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '011-read-models': v011,
   '012-ledger-key-totals': v012,
   '013-compute-marks': v013,
+  '014-scoped-index': v014,
+  '015-read-model-scope': v015,
   '016-dashboard-reads': v016,
 };
 

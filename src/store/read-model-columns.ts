@@ -1,4 +1,5 @@
-// The sort columns of a partner's read-model row (issue 21, migration 016): what the dashboard's
+// The sort columns of a partner's read-model row (issue 21, migration 016; named sort_… apart from
+// migration 015's figure columns): what the dashboard's
 // partner list orders by, taken from the row's stored body so the writer (writeReadModels) and
 // the migration's backfill agree whoever built the body. Each column orders exactly as the list
 // did in memory (src/http/ui/pages/partners.ts before paging): names lower-cased, amounts in
@@ -8,12 +9,12 @@
 /** The sort columns of read_model_partners, by name. */
 export interface PartnerSortColumns {
   sort_name: string;
-  score: number | null;
-  tier_rank: number | null;
-  fit: number | null;
-  attributed: bigint;
-  win_rate: number | null;
-  last_activity: number | null;
+  sort_score: number | null;
+  sort_tier_rank: number | null;
+  sort_fit: number | null;
+  sort_attributed: bigint;
+  sort_win_rate: number | null;
+  sort_last_activity: number | null;
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -38,12 +39,12 @@ export function partnerSortColumns(name: string, body: unknown): PartnerSortColu
   const lastMs = typeof last === 'string' ? Date.parse(last) : NaN;
   return {
     sort_name: name.toLowerCase(),
-    score: num(obj(out['health'])['score']),
-    tier_rank: num(row['tierRank']),
-    fit: tenThousandths(num(obj(out['fit'])['score'])),
-    attributed: minor(kpis['attributedRevenue']),
-    win_rate: tenThousandths(num(row['winRate365'])),
-    last_activity: Number.isNaN(lastMs) ? null : lastMs,
+    sort_score: num(obj(out['health'])['score']),
+    sort_tier_rank: num(row['tierRank']),
+    sort_fit: tenThousandths(num(obj(out['fit'])['score'])),
+    sort_attributed: minor(kpis['attributedRevenue']),
+    sort_win_rate: tenThousandths(num(row['winRate365'])),
+    sort_last_activity: Number.isNaN(lastMs) ? null : lastMs,
   };
 }
 
@@ -51,12 +52,12 @@ export function partnerSortColumns(name: string, body: unknown): PartnerSortColu
 export const PARTNER_SORT_COLUMNS = {
   name: 'sort_name',
   recipe: 'recipe',
-  health: 'score',
-  tier: 'tier_rank',
-  fit: 'fit',
-  attributed: 'attributed',
-  winRate: 'win_rate',
-  lastActivity: 'last_activity',
+  health: 'sort_score',
+  tier: 'sort_tier_rank',
+  fit: 'sort_fit',
+  attributed: 'sort_attributed',
+  winRate: 'sort_win_rate',
+  lastActivity: 'sort_last_activity',
   alerts: null,
 } as const;
 

@@ -2,6 +2,7 @@
 // KyselyStore (kysely-store.ts, opened by open-store.ts). Everything is scoped by the CRM
 // account (accountKey()): one database may serve several accounts.
 
+import type { DealRefRole } from '../domain/deal-refs.ts';
 import type { SnapshotTouch } from '../domain/snapshot.ts';
 import type {
   DealResultField,
@@ -90,6 +91,55 @@ export interface ReadModelHead {
   asOf: number;
   /** Fingerprint of the program config the run computed with. */
   fingerprint: string;
+  /**
+   * Whether the head's run wrote every partner row's figures and the deal rows (migration 015),
+   * so a scoped run can bring the read models forward (src/sync/read-model-scope.ts).
+   */
+  scopable?: boolean | undefined;
+}
+
+/** A partner row's figures behind the period aggregates (issue 21, migration 015). */
+export interface ReadModelFigures {
+  sourced: bigint;
+  attributed: bigint;
+  commissions: bigint;
+  /** The ROI cost of docs/finance-rules.md §6: commissions + recipe monthlyCost × months. */
+  cost: bigint;
+  won: number;
+  lost: number;
+  /** ms; null when the partner was never active. */
+  lastActivity: number | null;
+  onboarded: number | null;
+}
+
+/** A stored partner row's filter column and figures (null in rows written before migration 015). */
+export interface ReadModelFigureRow {
+  period: string;
+  partnerId: string;
+  recipe: string | null;
+  figures: ReadModelFigures | null;
+}
+
+/** A deal as the read models need it: won deals by month, every deal's recipe class (migration 015). */
+export interface ReadModelDealInput {
+  id: string;
+  /** Month index of closedAt for won deals, null otherwise. */
+  wonMonth: number | null;
+  /** A(d) for won deals, null otherwise. */
+  amount: bigint | null;
+  /** Effective recipe of the deal on its own (docs/finance-rules.md §2), null without one. */
+  recipe: string | null;
+  created: number;
+}
+
+/**
+ * Besides the period rows: the deal rows (complete: every deal row; else the rows to upsert),
+ * deals and partners whose rows go (not complete only).
+ */
+export interface ReadModelExtras {
+  deals: readonly ReadModelDealInput[];
+  removedDeals?: readonly string[] | undefined;
+  removedPartners?: readonly string[] | undefined;
 }
 
 /** One partner's read-model row of a period: filter columns, a content hash, and the JSON body. */
@@ -101,6 +151,8 @@ export interface ReadModelPartnerInput {
   tier: string | null;
   hash: string;
   body: unknown;
+  /** The figures behind the aggregates (migration 015), written with the row. */
+  figures?: ReadModelFigures | undefined;
 }
 
 /** A period's read models: the aggregate (hash + body) and the partner rows. */
@@ -274,6 +326,19 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   computeMark(account: string): Promise<ComputeMark | null>;
   /** Saves (or, with null, deletes) the account's mark in a fenced transaction. */
   saveComputeMark(fence: Fence, mark: ComputeMark | null): Promise<void>;
+  /** Issue 21, scoped runs: these cached partners and deals (ids not cached are absent), each in id order. */
+  cachedRecords(
+    account: string,
+    ids: { partners: readonly string[]; deals: readonly string[] },
+  ): Promise<CachedRecords>;
+  /** Ids of the cached deals naming any of these partners (deal_partner_refs), in any of the roles (default all). */
+  dealsNaming(account: string, partnerIds: readonly string[], roles?: readonly DealRefRole[]): Promise<string[]>;
+  /** Ids of the cached open deals of these customers. */
+  openDealsOfCustomers(account: string, customerIds: readonly string[]): Promise<string[]>;
+  /** Deal ids of the ledger keys of these partners with a posted total other than zero. */
+  ledgerKeyDeals(account: string, partnerIds: readonly string[]): Promise<string[]>;
+  /** How many deals the snapshot cache holds. */
+  cachedDealCount(account: string): Promise<number>;
   /** The cached touches of these deals (deals not in the cache are absent). */
   cachedTouches(account: string, dealIds: readonly string[]): Promise<Map<string, SnapshotTouch[]>>;
   /** After a successful write-back: what the CRM now holds. */
@@ -343,7 +408,10 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
    * Writes a run's read models in one fenced transaction: rows whose hash changed are upserted,
    * the head moves to the run. With `complete`, periods and partner rows not given are removed
    * (a full computation); without, only the given partners' rows and the given aggregates change.
-   * Returns how many aggregate and partner rows were written or removed.
+   * Returns how many aggregate and partner rows were written or removed. With `extras` (issue 21,
+   * migration 015) the deal rows change in the same transaction (complete: every row given,
+   * others removed; else upserts and removals), removed partners' rows go, and the head is
+   * scopable when complete (the caller gives every row's figures then).
    */
   writeReadModels(
     fence: Fence,
@@ -351,7 +419,19 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
     periods: readonly ReadModelPeriodInput[],
     complete: boolean,
     at: number,
+    extras?: ReadModelExtras,
   ): Promise<{ periods: number; partners: number }>;
+  /** Issue 21: stored partner rows' figures of these partners, every period. */
+  readModelFigures(account: string, partnerIds: readonly string[]): Promise<ReadModelFigureRow[]>;
+  /** Issue 21: stored deal rows of these deals. */
+  readModelDeals(account: string, dealIds: readonly string[]): Promise<ReadModelDealInput[]>;
+  /**
+   * Issue 21: a period's partners with attributed revenue above 0, at least the `count` highest
+   * and every partner tied with the last of them (ties are ordered by the caller).
+   */
+  readModelTopAttributed(account: string, period: string, count: number): Promise<{ id: string; attributed: bigint }[]>;
+  /** Issue 21: a recipe's newest deal rows, newest first (creation time, then any order). */
+  readModelRecipeDeals(account: string, recipe: string, count: number): Promise<{ id: string; created: number }[]>;
   /** A period's aggregate body, null when not stored. */
   readModelPeriod(account: string, period: string): Promise<unknown>;
   /** Aggregate bodies of these periods, by period (missing ones absent). */
