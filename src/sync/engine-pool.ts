@@ -42,18 +42,15 @@ function failAll(err: Error): void {
 function started(): Worker {
   if (worker !== null) return worker;
   const w = new Worker(workerUrl);
-  w.on(
-    'message',
-    (m: { id: number; kpis?: KpisResult; model?: PeriodModel; portal?: PortalAnswer; error?: string }) => {
-      const p = pending.get(m.id);
-      if (p === undefined) return;
-      pending.delete(m.id);
-      if (pending.size === 0) w.unref();
-      const answer = m.kpis ?? m.model ?? m.portal;
-      if (answer !== undefined) p.resolve(answer as never);
-      else p.reject(new Error(`engine worker: ${m.error ?? 'no result'}`));
-    },
-  );
+  w.on('message', (m: { id: number; kpis?: KpisResult; model?: PeriodModel; portal?: unknown; error?: string }) => {
+    const p = pending.get(m.id);
+    if (p === undefined) return;
+    pending.delete(m.id);
+    if (pending.size === 0) w.unref();
+    const answer = m.kpis ?? m.model ?? m.portal;
+    if (answer !== undefined) p.resolve(answer as never);
+    else p.reject(new Error(`engine worker: ${m.error ?? 'no result'}`));
+  });
   w.on('error', (err: Error) => {
     failAll(err);
   });
@@ -98,48 +95,26 @@ function request<T>(message: Record<string, unknown>): Promise<T> {
   });
 }
 
-interface PortalAnswer {
-  built?: boolean;
-  missing?: boolean;
-  partner?: PortalPartner | null;
-}
-
-/** The key whose portal index the worker was last asked to build, and that build. */
-let portalBuild: { key: string; worker: Worker; done: Promise<unknown> } | null = null;
-
 /**
- * One partner's figures on the partner pages (portal-model.ts), as of the computation `key`
- * names (the run, or the instant before any run, and the program config): the worker computes
- * every partner's once per key, from the snapshot `load` reads, and keeps them; later requests
- * for the key read only the partner's. Null for a partner the computation does not know.
+ * One partner's figures on the partner pages (portal-model.ts), computed in the worker thread
+ * over `snapshot` — the partner's part of the account (src/sync/scope.ts), whose outputs for the
+ * partner and its deals equal the whole account's — as of `asOf`. Null for a partner the
+ * computation does not know.
  */
-export async function partnerPortalOffLoop(
-  key: string,
+export function partnerPortalOffLoop(
+  program: Program,
+  snapshot: Snapshot,
+  asOf: number,
   partnerId: string,
-  load: () => Promise<{ program: Program; snapshot: Snapshot; asOf: number }>,
 ): Promise<PortalPartner | null> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const w = started();
-    let build = portalBuild;
-    if (build?.key !== key || build.worker !== w) {
-      const done = (async () => {
-        const { program, snapshot, asOf } = await load();
-        engineCalls.portal++;
-        return request({ kind: 'portal', key, build: { programConfig: program.config, snapshot, asOf } });
-      })();
-      build = { key, worker: w, done };
-      portalBuild = build;
-      done.catch(() => {
-        if (portalBuild?.done === done) portalBuild = null; // a failure is not kept: the next request builds again
-      });
-    }
-    await build.done;
-    const answer = await request<PortalAnswer>({ kind: 'portal', key, partnerId });
-    if (answer.missing !== true) return answer.partner ?? null;
-    // the worker holds another key (a request for another run came in between) or restarted
-    if (portalBuild === build) portalBuild = null;
-  }
-  throw new Error('engine worker: the partner pages could not be computed (the run changed twice while asking)');
+  engineCalls.portal++;
+  return request<{ partner: PortalPartner | null }>({
+    kind: 'portal',
+    programConfig: program.config,
+    snapshot,
+    asOf,
+    partnerId,
+  }).then((a) => a.partner);
 }
 
 /** Stops the worker (tests, shutdown); the next request starts a new one. */

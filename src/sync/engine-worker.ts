@@ -7,40 +7,16 @@ import { prepareProgram, type ProgramConfig } from '../domain/program.ts';
 import type { Snapshot } from '../domain/snapshot.ts';
 import type { Period } from '../domain/time.ts';
 import { buildReadModels } from './read-model-build.ts';
-import { buildPortalIndex, portalPartner, type PortalIndex } from './portal-model.ts';
+import { buildPortalIndex, portalPartner } from './portal-model.ts';
 
-/**
- * The partner pages' figures (portal-model.ts): `build` computes the index of one run and keeps
- * it (one at a time: a new key replaces the old); a request with a partner answers from the kept
- * index, or `missing` when it holds another key (the pool then sends the snapshot).
- */
+/** The partner pages' figures of one partner (portal-model.ts) over its part of the account. */
 export interface PortalRequest {
   id: number;
   kind: 'portal';
-  key: string;
-  partnerId?: string;
-  build?: { programConfig: ProgramConfig; snapshot: Snapshot; asOf: number };
-}
-
-let portal: { key: string; index: PortalIndex } | null = null;
-
-function portalAnswer(req: PortalRequest): void {
-  if (req.build !== undefined && portal?.key !== req.key) {
-    portal = null; // the old index is let go before the new one is built
-    portal = {
-      key: req.key,
-      index: buildPortalIndex(programOf(req.build.programConfig), req.build.snapshot, req.build.asOf),
-    };
-  }
-  if (req.partnerId === undefined) {
-    parentPort?.postMessage({ id: req.id, portal: { built: portal?.key === req.key } });
-    return;
-  }
-  if (portal?.key !== req.key) {
-    parentPort?.postMessage({ id: req.id, portal: { missing: true } });
-    return;
-  }
-  parentPort?.postMessage({ id: req.id, portal: { partner: portalPartner(portal.index, req.partnerId) } });
+  programConfig: ProgramConfig;
+  snapshot: Snapshot;
+  asOf: number;
+  partnerId: string;
 }
 
 export interface KpisRequest {
@@ -69,7 +45,8 @@ function programOf(config: ProgramConfig): ReturnType<typeof prepareProgram> {
 parentPort?.on('message', (req: KpisRequest | PortalRequest) => {
   try {
     if (req.kind === 'portal') {
-      portalAnswer(req);
+      const index = buildPortalIndex(programOf(req.programConfig), req.snapshot, req.asOf);
+      parentPort?.postMessage({ id: req.id, portal: { partner: portalPartner(index, req.partnerId) } });
       return;
     }
     const program = programOf(req.programConfig);

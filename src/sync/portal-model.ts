@@ -1,9 +1,9 @@
 // What the partner pages show of one engine computation (issue 19, issue 21): per partner, the
 // deals it has a part in with its own attribution amount and share, its earned tier and the
-// sourced wins the next tier needs. Built once per run in the engine worker (engine-pool.ts
-// partnerPortalOffLoop) for every partner at once, kept there in a compact form, and read per
-// partner; each partner's answer equals what one engine run over the whole snapshot gives for
-// that partner (src/http/partner/partner-data.ts before issue 21). Pure: no store, no clock.
+// sourced wins the next tier needs. The engine worker builds it over one partner's part of the
+// account (src/sync/scope.ts; engine-pool.ts partnerPortalOffLoop); each partner's answer equals
+// what one engine run over the whole snapshot gives for that partner (src/http/partner/
+// partner-data.ts before issue 21). Pure: no store, no clock.
 
 import { computeDetailed } from '../domain/engine.ts';
 import { SourcedWins } from '../domain/commissions.ts';
@@ -36,7 +36,7 @@ export interface PortalPartner {
 
 const ROLES = ['sourced', 'influenced', 'registered'] as const;
 
-/** Every partner's portal figures of one computation, compact: deals by index, amounts in minor units. */
+/** The portal figures of every partner of one computation: deals by index, amounts in minor units. */
 export interface PortalIndex {
   exponent: number;
   deals: { id: string[]; name: string[]; stage: string[]; closeDate: (string | null)[]; amount: bigint[] };

@@ -1,9 +1,10 @@
 // Issue 21: the partner pages' figures (deals with the partner's own amount and share, earned
-// tier, wins and the next tier) are computed once per run for every partner (portal-model.ts) in
-// the engine worker, instead of one engine run over the whole snapshot per page view. On a
-// synthetic account, each partner's figures equal what the per-view computation gave (the code
-// src/http/partner/partner-data.ts had before, kept here as the reference), and the worker
-// computes once per key however many partners ask.
+// tier, wins and the next tier) are computed in the engine worker over the partner's part of the
+// account (src/sync/scope.ts, read from the store by index), instead of one engine run over the
+// whole snapshot on the event loop per page view. Each partner's figures equal what the per-view
+// computation over the whole snapshot gave (the code src/http/partner/partner-data.ts had before,
+// kept here as the reference): from the pure builder over the whole snapshot, and through the
+// store's scope on SQLite and PostgreSQL.
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -13,10 +14,14 @@ import { formatMinor } from '../../src/domain/money.ts';
 import type { Program } from '../../src/domain/program.ts';
 import type { Snapshot } from '../../src/domain/snapshot.ts';
 import { monthLabel, TimeZone } from '../../src/domain/time.ts';
-import { engineCalls, partnerPortalOffLoop, stopEngineWorker } from '../../src/sync/engine-pool.ts';
+import { randomUUID } from 'node:crypto';
+import { FakeCrm } from '../../src/crm/fake/fake-crm.ts';
+import { portalFigures } from '../../src/http/partner/partner-data.ts';
+import { engineCalls, stopEngineWorker } from '../../src/sync/engine-pool.ts';
+import { runSync } from '../../src/sync/run-sync.ts';
 import { buildPortalIndex, portalPartner, type PortalPartner } from '../../src/sync/portal-model.ts';
 import { syntheticSnapshot } from '../../bench/synthetic.ts';
-import { testConfig } from './helpers.ts';
+import { makeWorld, storeTargets, testConfig } from './helpers.ts';
 
 afterAll(async () => stopEngineWorker());
 
@@ -71,7 +76,7 @@ function reference(program: Program, cache: Snapshot, asOf: number, partnerId: s
 
 const YAML = `${readFileSync(new URL('../../config/examples/program.yaml', import.meta.url), 'utf8')}\ncrm:\n  provider: hubspot\n`;
 
-describe('the partner pages computed once per run', () => {
+describe('the partner pages from the pure builder over the whole snapshot', () => {
   const program = testConfig(YAML).program;
   const asOf = Date.parse('2026-11-15T12:00:00Z');
   const synthetic = syntheticSnapshot(1200, 40, asOf, 11);
@@ -115,33 +120,30 @@ describe('the partner pages computed once per run', () => {
     expect(snapshot.partners.some((p) => portalPartner(index, p.id)?.nextTier !== null)).toBe(true);
     expect(portalPartner(index, 'no-such-partner')).toBeNull();
   });
+});
 
-  it('are computed in the worker once per key, whichever partner asks', { timeout: 60_000 }, async () => {
+describe.each(storeTargets())("the partner pages over the partner's part of the account on $name", (target) => {
+  it("equal the whole account's figures for every partner, computed in the worker", { timeout: 180_000 }, async () => {
+    const crm = new FakeCrm({ account: `acct-${randomUUID()}`, pageSize: 500 });
+    const w = await makeWorld(target, { crm, config: testConfig(YAML), at: '2026-11-15T12:00:00Z' });
+    const synthetic = syntheticSnapshot(600, 30, w.clock.now(), 5);
+    for (const p of synthetic.partners) crm.upsertPartner({ ...p, ownerId: null });
+    for (const d of synthetic.deals) crm.upsertDeal({ ...d, ownerId: null });
+    // a partner with no deal at all
+    crm.upsertPartner({ id: 'lonely', name: 'Lonely', recipe: 'referral', ownerId: null });
+    expect((await runSync(w.deps)).status).toBe('succeeded');
+    const cache = await w.store.loadCache(crm.account);
+    const program = w.config.program;
+    // a later instant than the run: as of the request, as the pages always were
+    const asOf = w.clock.now() + 3 * 86_400_000;
     const before = engineCalls.portal;
-    let loads = 0;
-    const load = () => {
-      loads++;
-      return Promise.resolve({ program, snapshot, asOf });
-    };
-    const ids = snapshot.partners.slice(0, 8).map((p) => p.id);
-    const answers = await Promise.all(ids.map((id) => partnerPortalOffLoop('run-1', id, load)));
-    const index = buildPortalIndex(program, snapshot, asOf);
-    expect(answers).toEqual(ids.map((id) => portalPartner(index, id)));
-    expect(await partnerPortalOffLoop('run-1', ids[0] ?? '', load)).toEqual(answers[0]);
-    expect(loads).toBe(1);
-    expect(engineCalls.portal).toBe(before + 1);
-    // another run: computed again, as of its own instant
-    const later = asOf + 40 * 86_400_000;
-    const next = await partnerPortalOffLoop('run-2', ids[1] ?? '', () =>
-      Promise.resolve({ program, snapshot, asOf: later }),
-    );
-    expect(next).toEqual(reference(program, snapshot, later, ids[1] ?? ''));
-    expect(engineCalls.portal).toBe(before + 2);
-    // a restarted worker holds nothing: the key is computed again
-    await stopEngineWorker();
-    expect(
-      await partnerPortalOffLoop('run-2', ids[1] ?? '', () => Promise.resolve({ program, snapshot, asOf: later })),
-    ).toEqual(next);
-    expect(engineCalls.portal).toBe(before + 3);
+    for (const p of [...cache.partners.map((x) => x.id)]) {
+      const found = await portalFigures(w.deps, crm.account, p, asOf);
+      expect(found?.partner.id).toBe(p);
+      expect(found?.figures, p).toEqual(reference(program, cache, asOf, p));
+    }
+    expect(engineCalls.portal).toBe(before + cache.partners.length);
+    expect(await portalFigures(w.deps, crm.account, 'no-such-partner', asOf)).toBeNull();
+    await w.store.close();
   });
 });

@@ -1,8 +1,8 @@
 // What one partner may see (issue 19), always scoped by the session's partner id: its
 // registrations, its deals with its own attribution amount and share (never other partners'
 // rows), its commission statement (the ledger's `statements`, the same lines and totals finance
-// gets for this partner) and its tier with the wins the next one needs. Issue 21: the deals and
-// tier as of the last run, computed once per run off the event loop; nothing loads the whole
+// gets for this partner) and its tier with the wins the next one needs. Issue 21: computed off the
+// event loop over the partner's part of the account, read by index; nothing loads the whole
 // snapshot cache per page view.
 
 import { monthLabel, TimeZone } from '../../domain/time.ts';
@@ -13,9 +13,9 @@ import type { AppDeps } from '../deps.ts';
 import { HttpError } from '../errors.ts';
 import { asOfNow } from '../ui/data.ts';
 import { partnerPortalOffLoop } from '../../sync/engine-pool.ts';
-import type { PortalDeal } from '../../sync/portal-model.ts';
-import { programFingerprint } from '../../sync/read-model-build.ts';
-import { readBasis } from '../../sync/read-models.ts';
+import type { PortalDeal, PortalPartner } from '../../sync/portal-model.ts';
+import { scopeOf } from '../../sync/scope.ts';
+import type { PulledDeal, PulledPartner } from '../../domain/records.ts';
 
 export interface RegistrationView {
   id: string;
@@ -81,31 +81,41 @@ export interface PartnerOverview {
 }
 
 /**
- * Deals and tier of one partner as of the last run (issue 21: like the dashboard, its asOf; as
- * of now before any run): every partner's figures are computed once per run in the engine
- * worker (src/sync/portal-model.ts) and read from there, so a page view neither loads the
- * snapshot nor runs the engine on the event loop.
+ * One partner's deals, tier and wins as of `asOf`, computed in the engine worker over the
+ * partner's part of the account (issue 21: src/sync/scope.ts reads, by index, every deal naming
+ * the partner and the context their outputs read), not over the whole snapshot: the same figures,
+ * at the cost of the partner's own deals. Null for a partner the cache does not hold.
  */
+export async function portalFigures(
+  deps: Pick<AppDeps, 'store' | 'config'>,
+  account: string,
+  partnerId: string,
+  asOf: number,
+): Promise<{ partner: PulledPartner; figures: PortalPartner | null } | null> {
+  const program = deps.config.program;
+  const none = { deals: new Map<string, PulledDeal>(), partners: new Map<string, PulledPartner>() };
+  const scope = await scopeOf(deps.store, account, program, {
+    deals: new Set(),
+    partners: new Set([partnerId]),
+    before: none,
+  });
+  const partner = scope.snapshot.partners.find((p) => p.id === partnerId);
+  if (partner === undefined) return null;
+  return { partner, figures: await partnerPortalOffLoop(program, scope.snapshot, asOf, partnerId) };
+}
+
+/** Deals and tier of one partner, as of now. */
 export async function partnerOverview(deps: AppDeps, partnerId: string): Promise<PartnerOverview> {
   const account = await deps.account();
-  const program = deps.config.program;
-  const [basis, rows] = await Promise.all([
-    readBasis(deps, account),
-    deps.store.partnerPage(account, { limit: 1, id: partnerId }),
-  ]);
-  const partner = rows[0]?.partner;
-  if (partner === undefined) throw new HttpError(404, 'not_found', 'Your partner record is not in the last sync.');
-  const key = [account, basis.runId ?? `now:${basis.asOf}`, programFingerprint(program)].join('|');
-  const figures = await partnerPortalOffLoop(key, partnerId, async () => ({
-    program,
-    snapshot: await deps.store.loadCache(account),
-    asOf: basis.asOf,
-  }));
+  const asOf = asOfNow(deps);
+  const found = await portalFigures(deps, account, partnerId, asOf);
+  if (found === null) throw new HttpError(404, 'not_found', 'Your partner record is not in the last sync.');
+  const { partner, figures } = found;
   return {
     partnerId,
     name: partner.name ?? partnerId,
-    currency: program.currency,
-    asOf: new Date(basis.asOf).toISOString(),
+    currency: deps.config.program.currency,
+    asOf: new Date(asOf).toISOString(),
     tier: figures?.tier ?? null,
     grantedTier: partner.tier ?? null,
     winsLast365: figures?.winsLast365 ?? 0,
