@@ -12,6 +12,8 @@
 // Month starts in the program time zone bound the month of asOf (fixed fees, instalments, KPI
 // periods). Time-decay attribution of open deals is continuous in asOf: then `due` is asOf.
 
+import type { EngineDetails } from './engine.ts';
+import { dealRecipe } from './kpis.ts';
 import type { Program } from './program.ts';
 import type { Snapshot } from './snapshot.ts';
 import { DAY_MS, type TimeZone } from './time.ts';
@@ -86,4 +88,195 @@ export function nextDue(program: Program, tz: TimeZone, snapshot: Snapshot, asOf
     }
   }
   return due;
+}
+
+/**
+ * The due instant split by whose outputs time alone changes (issue 21, "what time alone changes,
+ * found without scanning the account"). `program` bounds the outputs no single partner owns (the
+ * month of asOf and everything per month, dated exchange rates of open deals, `RECIPE_UNUSED` and
+ * the recipes' last deal, the rejected list, deals naming no partner); `partners` bounds, per
+ * partner id, the outputs of that partner: its attribution rows, commission entries (and their
+ * payable status), KPIs, health, earned tier, the alerts naming it and the values written onto it
+ * and onto the deals naming it. A partner absent from `partners` has no such instant.
+ *
+ * For every asOf' in [asOf, min(program, partners[P])), P's outputs equal those at asOf; for
+ * asOf' in [asOf, program), the program-level outputs do. Aggregates over partners (program and
+ * recipe KPIs such as active partners, top partners) follow from the partners' figures and move
+ * with them. Unlike `nextDue` (one lattice of daily ticks over every instant of the data), each
+ * rule contributes its own instants, and only counted days in an open alert's message tick daily:
+ * see docs/architecture.md ("Idle runs and the due instant").
+ *
+ * `details` is the engine's output at asOf for `snapshot` (after the run's registration expiries,
+ * src/sync/run-sync.ts computeForRun); the raw snapshot adds what the engine left out because it
+ * lies after asOf (deals created or closed later, later touches and registrations).
+ */
+export interface DueParts {
+  program: number;
+  partners: Map<string, number>;
+}
+
+export function dueParts(program: Program, details: EngineDetails, snapshot: Snapshot, asOf: number): DueParts {
+  const { tz, partners, deals, rows, entries, accs } = details;
+  const t = program.alerts;
+  let programDue = tz.monthStart(tz.monthOf(asOf) + 1);
+  const due = new Float64Array(partners.length).fill(Infinity);
+  // An instant x at which a rule compares asOf with `≥`/`≤` flips at x, with `>`/`<` just after:
+  // x (rounded down) bounds both. Instants before asOf have flipped already.
+  const when = (x: number): number => {
+    if (Number.isNaN(x)) return Infinity;
+    const at = Math.floor(x);
+    return at < asOf ? Infinity : at;
+  };
+  const bump = (p: number, x: number): void => {
+    const at = when(x);
+    if (p >= 0 && p < due.length && at < (due[p] as number)) due[p] = at;
+  };
+  const bumpAll = (ps: Iterable<number>, x: number): void => {
+    const at = when(x);
+    if (at === Infinity) return;
+    for (const p of ps) bump(p, at);
+  };
+  const bumpProgram = (x: number): void => {
+    const at = when(x);
+    if (at < programDue) programDue = at;
+  };
+  /** The next instant after asOf at which whole days counted from `from` change. */
+  const nextDay = (from: number): number => from + (Math.floor((asOf - from) / DAY_MS) + 1) * DAY_MS;
+  const instants = (text: unknown): number[] => {
+    if (typeof text !== 'string' || text === '') return [];
+    const out: number[] = [];
+    const local = tz.parse(text);
+    if (local !== null) out.push(local);
+    const utc = Date.parse(text);
+    if (Number.isFinite(utc) && utc !== local) out.push(utc);
+    return out;
+  };
+  const index = new Map(partners.map((p) => [p.id, p.idx]));
+
+  // what the engine left out as lying after asOf: it comes in when asOf passes it
+  const refsOf = new Map<string, number[]>();
+  for (const d of snapshot.deals) {
+    const raw = d as Partial<(typeof snapshot.deals)[number]> | null;
+    if (raw === null || typeof raw !== 'object') continue;
+    const refs = new Set<number>();
+    const ref = (id: unknown): void => {
+      const p = typeof id === 'string' ? index.get(id) : undefined;
+      if (p !== undefined) refs.add(p);
+    };
+    ref(raw.sourcePartnerId);
+    const reg = raw.registration;
+    if (reg !== null && typeof reg === 'object') ref(reg.partnerId);
+    const touches: readonly unknown[] = Array.isArray(raw.touches) ? (raw.touches as readonly unknown[]) : [];
+    for (const x of touches) if (x !== null && typeof x === 'object') ref((x as { partnerId?: unknown }).partnerId);
+    if (typeof raw.id === 'string') refsOf.set(raw.id, [...refs, ...(refsOf.get(raw.id) ?? [])]);
+    // a deal created or closed after asOf is rejected (FUTURE_TIMESTAMP) until then; a
+    // registration submitted later is ignored until then (sourcing, recipe of the deal, conflicts)
+    const later = [
+      ...instants(raw.createdAt),
+      ...(raw.stage === 'open' ? [] : instants(raw.closedAt)),
+      ...(reg !== null && typeof reg === 'object' ? instants(reg.submittedAt) : []),
+    ];
+    for (const x of later) {
+      bumpProgram(x);
+      bumpAll(refs, x);
+    }
+    // a later touch: attribution of the deal, the toucher's last activity
+    for (const x of touches)
+      if (x !== null && typeof x === 'object') for (const at of instants((x as { at?: unknown }).at)) bumpAll(refs, at);
+  }
+
+  // partners: last activity, onboarding
+  for (const p of partners) {
+    const a = accs[p.idx];
+    if (a === undefined) continue;
+    const last = a.lastActivity;
+    if (last !== -Infinity) {
+      // health activity steps and active partners (7/30/90/180 days), INACTIVE
+      for (const days of [7, 30, 90, 180]) bump(p.idx, last + days * DAY_MS);
+      bump(p.idx, last + t.inactiveDays * DAY_MS);
+      if (asOf - last > t.inactiveDays * DAY_MS) bump(p.idx, nextDay(last)); // "No activity for N days"
+    } else if (p.onboarded !== null) {
+      // never active: onboarded within 90 days, NOT_ACTIVATED and its day count
+      bump(p.idx, p.onboarded);
+      bump(p.idx, p.onboarded + 90 * DAY_MS);
+      bump(p.idx, p.onboarded + t.notActivatedDays * DAY_MS);
+      if (asOf - p.onboarded > t.notActivatedDays * DAY_MS) bump(p.idx, nextDay(p.onboarded));
+    }
+  }
+
+  // registrations in conflict: open deals of one customer with a submitted or approved registration
+  const groups = new Map<string, Set<number>>();
+  for (const d of deals) {
+    if (d.stage !== 'open' || d.customerId === null || d.reg === null) continue;
+    if (d.reg.status !== 'submitted' && d.reg.status !== 'approved') continue;
+    const g = groups.get(d.customerId) ?? new Set<number>();
+    g.add(d.reg.partner);
+    groups.set(d.customerId, g);
+  }
+  // the recipes' last deal (RECIPE_UNUSED, recipe KPIs)
+  const lastDealAt = new Map<string, number>();
+  for (const d of deals) {
+    const r = dealRecipe(d, partners);
+    if (r !== null && d.created > (lastDealAt.get(r.id) ?? -Infinity)) lastDealAt.set(r.id, d.created);
+  }
+  for (const r of program.recipes.values()) {
+    const last = lastDealAt.get(r.id);
+    if (r.status === 'active' && last !== undefined) bumpProgram(last + t.recipeUnusedDays * DAY_MS);
+  }
+
+  deals.forEach((d, i) => {
+    const ofDeal = new Set<number>([...(refsOf.get(d.id) ?? []), ...(d.source >= 0 ? [d.source] : [])]);
+    if (d.stage === 'won') {
+      // wins closed within 90 / 365 days (health revenue, attributed revenue over 12 months)
+      for (let k = rows.start(i); k < rows.end(i); k++) {
+        bump(rows.partner(k), d.closed + 90 * DAY_MS);
+        bump(rows.partner(k), d.closed + 365 * DAY_MS);
+      }
+    }
+    // the conversion sample and the earned tier: sourced deals closed within 365 days
+    if (d.stage !== 'open' && d.source >= 0) bump(d.source, d.closed + 365 * DAY_MS);
+    if (d.stage !== 'open') return;
+    const reg = d.reg;
+    if (reg !== null && reg.status === 'submitted' && reg.submitted !== null) {
+      // REGISTRATION_PENDING and its day count
+      bump(reg.partner, reg.submitted + t.registrationPendingDays * DAY_MS);
+      if (asOf - reg.submitted > t.registrationPendingDays * DAY_MS) bump(reg.partner, nextDay(reg.submitted));
+    }
+    if (reg !== null && reg.status === 'approved' && reg.expires !== null) {
+      // expiry: the deal's source (and attribution), REGISTRATION_EXPIRED, the write marking it
+      // expired, which takes it out of its customer's registration conflicts
+      bumpAll(ofDeal, reg.expires);
+      bump(reg.partner, reg.expires);
+      if (d.customerId !== null) bumpAll(groups.get(d.customerId) ?? [], reg.expires);
+      bump(reg.partner, reg.expires - t.registrationExpiringDays * DAY_MS); // REGISTRATION_EXPIRING
+      // the deal's recipe follows its source: the recipe's last deal may move
+      const r = d.recipe === null && d.source === reg.partner ? partners[d.source]?.recipe : null;
+      if (r != null && d.created >= (lastDealAt.get(r.id) ?? -Infinity)) bumpProgram(reg.expires);
+    }
+    // time-decay weights of an open deal are taken at asOf itself
+    if (program.model === 'time_decay' && rows.end(i) - rows.start(i) > 1) bumpAll(ofDeal, asOf);
+  });
+
+  // commission entries: payable dates, clawback windows
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries.entry(i);
+    const start = tz.monthStart(e.month);
+    if (e.deal !== null) {
+      if (!e.payable) bump(e.partner, Math.max(e.deal.closed + e.plan.holdDays * DAY_MS, start));
+      bump(e.partner, e.deal.closed + e.plan.clawbackDays * DAY_MS);
+    } else if (!e.payable) {
+      const onboarded = partners[e.partner]?.onboarded ?? start;
+      bump(e.partner, Math.max(start, onboarded) + e.plan.holdDays * DAY_MS);
+    }
+  }
+
+  // open deals in a currency with dated rates follow the rate of asOf's date
+  for (const list of program.rates.values()) for (const r of list) for (const x of instants(r.from)) bumpProgram(x);
+
+  const out = new Map<string, number>();
+  for (const p of partners) {
+    const d = due[p.idx] as number;
+    if (d !== Infinity) out.set(p.id, d);
+  }
+  return { program: programDue, partners: out };
 }
