@@ -259,14 +259,16 @@ export function dueParts(program: Program, details: EngineDetails, snapshot: Sna
 
   // commission entries: payable dates, clawback windows
   for (let i = 0; i < entries.length; i++) {
-    const e = entries.entry(i);
-    const start = tz.monthStart(e.month);
-    if (e.deal !== null) {
-      if (!e.payable) bump(e.partner, Math.max(e.deal.closed + e.plan.holdDays * DAY_MS, start));
-      bump(e.partner, e.deal.closed + e.plan.clawbackDays * DAY_MS);
-    } else if (!e.payable) {
-      const onboarded = partners[e.partner]?.onboarded ?? start;
-      bump(e.partner, Math.max(start, onboarded) + e.plan.holdDays * DAY_MS);
+    const deal = entries.deal(i);
+    const partner = entries.partner(i);
+    const plan = entries.plan(i);
+    const payable = entries.payable(i);
+    if (deal !== null) {
+      if (!payable) bump(partner, Math.max(deal.closed + plan.holdDays * DAY_MS, tz.monthStart(entries.month(i))));
+      bump(partner, deal.closed + plan.clawbackDays * DAY_MS);
+    } else if (!payable) {
+      const start = tz.monthStart(entries.month(i));
+      bump(partner, Math.max(start, partners[partner]?.onboarded ?? start) + plan.holdDays * DAY_MS);
     }
   }
 

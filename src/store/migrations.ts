@@ -552,6 +552,26 @@ const v013: Migration = {
   },
 };
 
+/**
+ * Issue 21: when time alone next changes each partner's outputs (src/domain/due.ts dueParts),
+ * written by computing runs with their idle mark; the index finds the partners due by an instant.
+ */
+const v017: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('partner_dues')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('partner_id', 'text', (c) => c.notNull())
+      .addColumn('due', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('partner_dues_pk', ['account', 'partner_id'])
+      .execute();
+    await db.schema.createIndex('partner_dues_by_due').on('partner_dues').columns(['account', 'due']).execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable('partner_dues').execute();
+  },
+};
+
 /** Versions in order; the name is the version recorded in kysely_migration. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': v001,
@@ -566,6 +586,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '011-read-models': v011,
   '012-ledger-key-totals': v012,
   '013-compute-marks': v013,
+  '017-partner-dues': v017,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -124,6 +124,13 @@ export interface ComputeMarkRow {
   at: Int64;
 }
 
+/** Issue 21: when time alone next changes a partner's outputs (src/domain/due.ts dueParts; migration 017). */
+export interface PartnerDueRow {
+  account: string;
+  partner_id: string;
+  due: Int64;
+}
+
 export interface PeriodCloseRow {
   account: string;
   /** Closing this month closed it and every earlier month. */
@@ -369,6 +376,7 @@ export interface Database {
   ledger_entries: LedgerEntryRow;
   ledger_key_totals: LedgerKeyTotalRow;
   compute_marks: ComputeMarkRow;
+  partner_dues: PartnerDueRow;
   period_closes: PeriodCloseRow;
   alert_episodes: AlertEpisodeRow;
   partner_state: PartnerStateRow;

@@ -30,8 +30,8 @@ import { rejectionDetails, timestampDetails, type RejectedDeal } from './rejecti
 import { batches, planWriteBack } from './write-back.ts';
 import { buildReadModels, hashOf, programFingerprint, storedPeriods } from './read-model-build.ts';
 import { configFingerprint, mustCompute } from './idle.ts';
-import { nextDue } from '../domain/due.ts';
-import { formatInstant, type TimeZone } from '../domain/time.ts';
+import { dueParts } from '../domain/due.ts';
+import { formatInstant } from '../domain/time.ts';
 
 export interface SyncOptions {
   /** Read everything and drop cached records the CRM no longer has. */
@@ -94,6 +94,8 @@ export interface RunReport {
   durationsMs: Record<string, number>;
   /** An idle run (issue 21): the steps it skipped, why, the run whose results stand and until when. */
   skipped?: { steps: string[]; reason: string; computedBy: string; due: string };
+  /** Why an incremental run computed instead of skipping (issue 21, src/sync/idle.ts mustCompute). */
+  computeReason?: string;
   apiCalls: CallStats['byEndpoint'];
   abandonedRuns: number;
   stoppedAt?: string;
@@ -404,7 +406,7 @@ class Run {
     // read models of this run's figures (issue 21), one fenced transaction: a crash before it
     // leaves the previous run's read models, complete
     await this.timed('readModels', () => this.readModels(out, cache.partners));
-    await this.mark(tz, cache);
+    await this.mark(out, cache);
   }
 
   /** Writes what the dashboard and /v1 reads show, for the periods they show by default. */
@@ -435,20 +437,28 @@ class Run {
   private async idle(): Promise<boolean> {
     if (this.options.full === true || this.options.targeted !== undefined || this.report.pull.resumed) return false;
     const p = this.report.pull;
-    const mark = await this.deps.store.computeMark(this.account);
+    const { store } = this.deps;
+    const mark = await store.computeMark(this.account);
+    // partners whose own due instant passed (migration 017): until scoped runs take them, a full compute
+    const due = mark === null || this.asOf >= mark.due ? [] : await store.partnersDueBy(this.account, this.asOf, 4);
     const why = mustCompute({
       pulled: p.partners + p.deals + p.links + p.removedDeals + p.removedPartners,
       mark,
       fingerprint: configFingerprint(this.deps.config),
       asOf: this.asOf,
-      ledger: await this.deps.store.ledgerVersion(this.account),
+      ledger: await store.ledgerVersion(this.account),
+      duePartners: due.map((d) => d.partnerId),
     });
-    if (why !== null || mark === null) return false;
+    if (why !== null || mark === null) {
+      this.report.computeReason = why ?? 'no idle mark';
+      return false;
+    }
+    const next = (await store.partnersDueBy(this.account, Number.MAX_SAFE_INTEGER, 1))[0]?.due ?? Infinity;
     this.report.skipped = {
       steps: ['compute', 'ledger', 'alerts', 'writeBack'],
       reason: 'no CRM change, same config and ledger, and nothing due before the next due instant',
       computedBy: mark.runId,
-      due: formatInstant(mark.due),
+      due: formatInstant(Math.min(mark.due, next)),
     };
     return true;
   }
@@ -457,7 +467,7 @@ class Run {
    * After a computing run with nothing to retry (no failed or held write or task, no refusal
    * on file): the mark that lets idle runs skip until its due instant (src/domain/due.ts).
    */
-  private async mark(tz: TimeZone, cache: { partners: PulledPartner[]; deals: PulledDeal[] }): Promise<void> {
+  private async mark(out: EngineOutput, cache: { partners: PulledPartner[]; deals: PulledDeal[] }): Promise<void> {
     const { store, config } = this.deps;
     const r = this.report;
     const clean =
@@ -468,15 +478,20 @@ class Run {
       (await store.writeRefusals(this.account)).length === 0 &&
       (await store.pendingTasks(this.account)).length === 0;
     if (!clean) return;
-    const due = nextDue(config.program, tz, cache, this.asOf);
-    if (due <= this.asOf) return;
-    await store.saveComputeMark(this.lock.fence, {
-      runId: this.id,
-      fingerprint: configFingerprint(config),
-      due,
-      ledger: await store.ledgerVersion(this.account),
-      at: this.asOf,
-    });
+    // the mark's due is the program part; each partner's own due goes to partner_dues with it
+    const parts = dueParts(config.program, out.details, cache, this.asOf);
+    if (parts.program <= this.asOf) return;
+    await store.saveComputeMark(
+      this.lock.fence,
+      {
+        runId: this.id,
+        fingerprint: configFingerprint(config),
+        due: parts.program,
+        ledger: await store.ledgerVersion(this.account),
+        at: this.asOf,
+      },
+      { partners: parts.partners, complete: true },
+    );
   }
 
   private async writeBack(
