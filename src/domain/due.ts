@@ -18,6 +18,9 @@ import type { Program } from './program.ts';
 import type { Snapshot } from './snapshot.ts';
 import { DAY_MS, type TimeZone } from './time.ts';
 
+/** A text starting with a four-digit-year date. */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
+
 /** Fixed day windows of the rules (health activity, KPI windows, earned tiers). */
 const FIXED_WINDOW_DAYS = [7, 30, 90, 180, 365];
 
@@ -152,37 +155,49 @@ export function dueParts(program: Program, details: EngineDetails, snapshot: Sna
     return out;
   };
   const index = new Map(partners.map((p) => [p.id, p.idx]));
+  // Only instants at or after asOf matter: an ISO-8601 text dated two days or more before asOf's
+  // UTC date is before asOf in any zone and with any offset; it is not parsed at all.
+  const earlyDate = new Date(asOf - 2 * DAY_MS).toISOString().slice(0, 10);
+  const ahead = (text: unknown): number[] => {
+    if (typeof text !== 'string' || text === '') return [];
+    if (ISO_DATE.test(text) && text.slice(0, 10) < earlyDate) return [];
+    return instants(text);
+  };
 
   // what the engine left out as lying after asOf: it comes in when asOf passes it
-  const refsOf = new Map<string, number[]>();
+  const laterRefs = new Map<string, number[]>(); // the partners named by deals with such a part
   for (const d of snapshot.deals) {
     const raw = d as Partial<(typeof snapshot.deals)[number]> | null;
     if (raw === null || typeof raw !== 'object') continue;
+    const reg = raw.registration !== null && typeof raw.registration === 'object' ? raw.registration : null;
+    const touches: readonly unknown[] = Array.isArray(raw.touches) ? (raw.touches as readonly unknown[]) : [];
+    // a deal created or closed after asOf is rejected (FUTURE_TIMESTAMP) until then; a
+    // registration submitted later is ignored until then (sourcing, recipe of the deal, conflicts)
+    const later = [
+      ...ahead(raw.createdAt),
+      ...(raw.stage === 'open' ? [] : ahead(raw.closedAt)),
+      ...(reg === null ? [] : ahead(reg.submittedAt)),
+    ];
+    // a later touch: attribution of the deal, the toucher's last activity
+    const laterTouches = touches.flatMap((x) =>
+      x !== null && typeof x === 'object' ? ahead((x as { at?: unknown }).at) : [],
+    );
+    if (later.length === 0 && laterTouches.length === 0) continue;
+    // the partners the deal names (whatever the engine made of them)
     const refs = new Set<number>();
     const ref = (id: unknown): void => {
       const p = typeof id === 'string' ? index.get(id) : undefined;
       if (p !== undefined) refs.add(p);
     };
     ref(raw.sourcePartnerId);
-    const reg = raw.registration;
-    if (reg !== null && typeof reg === 'object') ref(reg.partnerId);
-    const touches: readonly unknown[] = Array.isArray(raw.touches) ? (raw.touches as readonly unknown[]) : [];
+    ref(reg?.partnerId);
     for (const x of touches) if (x !== null && typeof x === 'object') ref((x as { partnerId?: unknown }).partnerId);
-    if (typeof raw.id === 'string') refsOf.set(raw.id, [...refs, ...(refsOf.get(raw.id) ?? [])]);
-    // a deal created or closed after asOf is rejected (FUTURE_TIMESTAMP) until then; a
-    // registration submitted later is ignored until then (sourcing, recipe of the deal, conflicts)
-    const later = [
-      ...instants(raw.createdAt),
-      ...(raw.stage === 'open' ? [] : instants(raw.closedAt)),
-      ...(reg !== null && typeof reg === 'object' ? instants(reg.submittedAt) : []),
-    ];
     for (const x of later) {
       bumpProgram(x);
       bumpAll(refs, x);
     }
-    // a later touch: attribution of the deal, the toucher's last activity
-    for (const x of touches)
-      if (x !== null && typeof x === 'object') for (const at of instants((x as { at?: unknown }).at)) bumpAll(refs, at);
+    for (const x of laterTouches) bumpAll(refs, x);
+    if (typeof raw.id === 'string') laterRefs.set(raw.id, [...refs, ...(laterRefs.get(raw.id) ?? [])]);
   }
 
   // partners: last activity, onboarding
@@ -225,7 +240,13 @@ export function dueParts(program: Program, details: EngineDetails, snapshot: Sna
   }
 
   deals.forEach((d, i) => {
-    const ofDeal = new Set<number>([...(refsOf.get(d.id) ?? []), ...(d.source >= 0 ? [d.source] : [])]);
+    // the partners the deal names: as the engine read it, and in parts it left out for now
+    const ofDeal = (): number[] => [
+      ...(d.source >= 0 ? [d.source] : []),
+      ...(d.reg === null ? [] : [d.reg.partner]),
+      ...d.touches.map((x) => x.partner),
+      ...(laterRefs.get(d.id) ?? []),
+    ];
     if (d.stage === 'won') {
       // wins closed within 90 / 365 days (health revenue, attributed revenue over 12 months)
       for (let k = rows.start(i); k < rows.end(i); k++) {
@@ -245,7 +266,7 @@ export function dueParts(program: Program, details: EngineDetails, snapshot: Sna
     if (reg !== null && reg.status === 'approved' && reg.expires !== null) {
       // expiry: the deal's source (and attribution), REGISTRATION_EXPIRED, the write marking it
       // expired, which takes it out of its customer's registration conflicts
-      bumpAll(ofDeal, reg.expires);
+      bumpAll(ofDeal(), reg.expires);
       bump(reg.partner, reg.expires);
       if (d.customerId !== null) bumpAll(groups.get(d.customerId) ?? [], reg.expires);
       bump(reg.partner, reg.expires - t.registrationExpiringDays * DAY_MS); // REGISTRATION_EXPIRING
@@ -254,7 +275,7 @@ export function dueParts(program: Program, details: EngineDetails, snapshot: Sna
       if (r != null && d.created >= (lastDealAt.get(r.id) ?? -Infinity)) bumpProgram(reg.expires);
     }
     // time-decay weights of an open deal are taken at asOf itself
-    if (program.model === 'time_decay' && rows.end(i) - rows.start(i) > 1) bumpAll(ofDeal, asOf);
+    if (program.model === 'time_decay' && rows.end(i) - rows.start(i) > 1) bumpAll(ofDeal(), asOf);
   });
 
   // commission entries: payable dates, clawback windows
