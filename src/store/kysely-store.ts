@@ -261,10 +261,16 @@ export class KyselyStore implements Store {
       .execute();
   }
 
-  async finishRun(id: string, status: RunStatus, finishedAt: number, report: Record<string, unknown>): Promise<void> {
+  async finishRun(
+    id: string,
+    status: RunStatus,
+    finishedAt: number,
+    report: Record<string, unknown>,
+    mode?: string,
+  ): Promise<void> {
     await this.db
       .updateTable('runs')
-      .set({ status, finished_at: finishedAt, report: JSON.stringify(report) })
+      .set({ status, finished_at: finishedAt, report: JSON.stringify(report), ...(mode === undefined ? {} : { mode }) })
       .where('id', '=', id)
       .execute();
   }

@@ -244,7 +244,14 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   listAccounts(): Promise<{ account: string; provider: string }[]>;
 
   startRun(run: Omit<RunRecord, 'finishedAt' | 'status'>): Promise<void>;
-  finishRun(id: string, status: RunStatus, finishedAt: number, report: Record<string, unknown>): Promise<void>;
+  /** Records how the run ended; `mode`: the mode it ran in, when the pull decided another (issue 21). */
+  finishRun(
+    id: string,
+    status: RunStatus,
+    finishedAt: number,
+    report: Record<string, unknown>,
+    mode?: string,
+  ): Promise<void>;
   /** Marks runs left `running` by a process that died (called under the account lock). */
   abandonRuns(account: string, at: number): Promise<number>;
   /** Newest first; `query` filters and continues after a page's last run. */

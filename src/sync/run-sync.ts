@@ -13,7 +13,7 @@ import {
   type TaskResult,
   type WriteFailure,
 } from '../crm/port.ts';
-import { isHeld, refusalKey, taskFields, taskRequest } from './write-refusals.ts';
+import { isHeld, REFUSAL_HOLD_MS, refusalKey, taskFields, taskRequest } from './write-refusals.ts';
 import { computeDetailed, type EngineOutput } from '../domain/engine.ts';
 import { dealOutcomes } from '../domain/outcomes.ts';
 import { formatMinor } from '../domain/money.ts';
@@ -464,22 +464,22 @@ class Run {
   }
 
   /**
-   * After a computing run with nothing to retry (no failed or held write or task, no refusal
-   * on file): the mark that lets idle runs skip until its due instant (src/domain/due.ts).
+   * After a computing run with no failed write to retry: the mark that lets idle runs skip until
+   * its due instant (src/domain/due.ts; a refused write's hold ends it too), with each partner's
+   * own due instant (partner_dues).
    */
   private async mark(out: EngineOutput, cache: { partners: PulledPartner[]; deals: PulledDeal[] }): Promise<void> {
     const { store, config } = this.deps;
-    const r = this.report;
-    const clean =
-      r.writeBack.failures.length === 0 &&
-      (r.writeBack.held ?? 0) === 0 &&
-      r.tasks.failed.length === 0 &&
-      (r.tasks.held ?? 0) === 0 &&
-      (await store.writeRefusals(this.account)).length === 0 &&
-      (await store.pendingTasks(this.account)).length === 0;
-    if (!clean) return;
+    // a write that failed must be sent again by the next run; one the CRM refused is held back
+    // until its hold ends (write-refusals.ts), when a computing run sends it again. Tasks need
+    // nothing: an idle run sends the outbox as a computing run does.
+    if (this.report.writeBack.failures.some((f) => f.refusal !== true)) return;
+    const holdsEnd = (await store.writeRefusals(this.account))
+      .filter((x) => x.object !== 'task')
+      .map((x) => x.at + REFUSAL_HOLD_MS);
     // the mark's due is the program part; each partner's own due goes to partner_dues with it
     const parts = dueParts(config.program, out.details, cache, this.asOf);
+    parts.program = Math.min(parts.program, ...holdsEnd);
     if (parts.program <= this.asOf) return;
     await store.saveComputeMark(
       this.lock.fence,
@@ -519,7 +519,8 @@ class Run {
       ...(d.expireRegistration === true ? { expireRegistration: true } : {}),
     });
     const full = this.options.full === true;
-    const heldAt = clock.now();
+    // a hold is judged at the run's asOf, the instant the idle mark's due compares with
+    const heldAt = this.asOf;
     const changes = {
       partners: planned.partners.filter(
         (p) => !isHeld(refusals.get(refusalKey('partner', p.id)), p.fields, heldAt, full),
@@ -724,7 +725,14 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
     run.report.durationsMs['total'] = Math.round(performance.now() - t0);
     run.report.apiCalls = callsSince(statsBefore, crm.callStats());
     const finishedAt = clock.now();
-    await store.finishRun(run.id, status, finishedAt, run.report as unknown as Record<string, unknown>);
+    // the run row shows the mode the run ended up in (a first or resumed pull is full or resumed)
+    await store.finishRun(
+      run.id,
+      status,
+      finishedAt,
+      run.report as unknown as Record<string, unknown>,
+      run.report.mode,
+    );
     await runNotifications(store, config, {
       ...{ runId: run.id, account, status, mode: run.report.mode, startedAt, finishedAt, asOf },
       ...{ error: run.report.error ?? null, stoppedAt: run.report.stoppedAt ?? null },

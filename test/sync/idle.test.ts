@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { closePeriod } from '../../src/ledger/periods.ts';
 import { dueScope } from '../../src/sync/idle.ts';
 import { runSync } from '../../src/sync/run-sync.ts';
-import { deal, makeWorld, partner, PROGRAM_YAML, storeTargets, testConfig } from './helpers.ts';
+import { deal, makeWorld, partner, PROGRAM_YAML, seedCrm, storeTargets, testConfig } from './helpers.ts';
 
 describe.each(storeTargets())('idle runs on $name', (target) => {
   it('skip until a change, a due instant (program or partner), a period close or a config change', async () => {
@@ -65,6 +65,46 @@ describe.each(storeTargets())('idle runs on $name', (target) => {
     // full and targeted runs always compute
     expect((await runSync(other, { full: true })).report.skipped).toBeUndefined();
     expect((await runSync(other, { targeted: { deals: ['d1'], partners: [] } })).report.skipped).toBeUndefined();
+    await w.store.close();
+  });
+
+  it('skip with a refused write on file until its hold ends', async () => {
+    const w = await makeWorld(target, { at: '2026-03-20T12:00:00Z' });
+    w.crm.upsertPartner(partner('p1'));
+    w.crm.upsertDeal(deal('d1'));
+    w.crm.faults = { refuseWrites: new Set(['p1']) };
+    const first = await runSync(w.deps);
+    expect(first.report.writeBack.failures).toMatchObject([{ object: 'partner', id: 'p1', refusal: true }]);
+    // the run row says the mode the run ran in: the first pull of an account is full
+    expect((await w.store.getRun(first.runId))?.mode).toBe('full');
+    const held = await runSync(w.deps); // reads back the deal's values; p1's write is held back
+    expect(held.report.skipped).toBeUndefined();
+    expect(held.report.writeBack.held).toBe(1);
+    const [refusal] = await w.store.writeRefusals(w.crm.account);
+    const holdEnds = (refusal?.at ?? 0) + 24 * 3_600_000;
+    const idle = await runSync(w.deps);
+    expect(idle.report.skipped?.due).toBe(new Date(holdEnds).toISOString().replace('.000Z', 'Z'));
+    expect((await w.store.getRun(idle.runId))?.mode).toBe('incremental');
+    // the hold ends: a computing run sends the write again (the CRM refuses it again)
+    w.clock.t = holdEnds;
+    const again = await runSync(w.deps);
+    expect(again.report.skipped).toBeUndefined();
+    expect(again.report.writeBack.failures).toMatchObject([{ object: 'partner', id: 'p1', refusal: true }]);
+    await w.store.close();
+  });
+
+  it('skip with a task pending in the outbox: idle runs send the outbox too', async () => {
+    const w = await makeWorld(target, { at: '2026-03-20T12:00:00Z' });
+    seedCrm(w.crm);
+    w.crm.faults = { refuseTasks: true };
+    const first = await runSync(w.deps);
+    expect(first.report.tasks.failed.length).toBeGreaterThan(0);
+    await runSync(w.deps); // reads back what it wrote; the refused tasks are held back
+    const pending = (await w.store.pendingTasks(w.crm.account)).length;
+    expect(pending).toBe(first.report.tasks.failed.length);
+    const idle = await runSync(w.deps);
+    expect(idle.report.skipped).toBeDefined();
+    expect(idle.report.tasks.held).toBe(pending);
     await w.store.close();
   });
 
