@@ -38,7 +38,10 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
  *
  * `details` is the engine's output at asOf for `snapshot` (after the run's registration expiries,
  * src/sync/run-sync.ts computeForRun); the raw snapshot adds what the engine left out because it
- * lies after asOf (deals created or closed later, later touches and registrations).
+ * lies after asOf (deals created or closed later, later touches and registrations). Over a
+ * sub-snapshot (a scoped run), a partner's instant holds when every deal naming it (and every
+ * open deal of a customer it registers with) is in it; the program part needs the whole account
+ * (the recipes' last deals, deals naming no partner) and cannot be taken from a sub-snapshot.
  */
 export interface DueParts {
   program: number;
