@@ -7,8 +7,8 @@ import { PostgresAdapter, sql, type Kysely, type QueryExecutorProvider, type Raw
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { v009Finance } from './migration-009-finance.ts';
 import { currentKey, inKeyTotals } from '../ledger/keys.ts';
-import { partnerSortColumns } from './read-model-columns.ts';
 import { dealRefs } from '../domain/deal-refs.ts';
+import { partnerSortColumns } from './read-model-columns.ts';
 
 // Kysely's schema builder is untyped on purpose (it runs before the tables exist).
 type AnyDb = Kysely<unknown>;
@@ -689,29 +689,29 @@ const v015: Migration = {
   },
 };
 
+/** The sort columns migration 016 adds to read_model_partners (read-model-columns.ts). */
+const SORT_COLUMNS = [
+  ['sort_name', 'text'],
+  ['score', 'bigint'],
+  ['tier_rank', 'bigint'],
+  ['fit', 'bigint'],
+  ['sort_attributed', 'bigint'],
+  ['win_rate', 'bigint'],
+  ['sort_last_activity', 'bigint'],
+] as const;
+
 /**
  * Indexes of read_model_partners for the partner list (read-model-columns.ts): one per sort key
  * with many distinct values (a page reads its ids in order from it), and one holding every
  * filter and sort column (band, tier, recipe first), which answers filtered counts and the
  * sorts by recipe and tier (few distinct values) without reading a row's body.
  */
-/** The sort columns migration 016 adds to read_model_partners (read-model-columns.ts). */
-const SORT_COLUMNS = [
-  ['sort_name', 'text'],
-  ['sort_score', 'bigint'],
-  ['sort_tier_rank', 'bigint'],
-  ['sort_fit', 'bigint'],
-  ['sort_attributed', 'bigint'],
-  ['sort_win_rate', 'bigint'],
-  ['sort_last_activity', 'bigint'],
-] as const;
-
 const SORT_INDEXES: readonly (readonly [string, readonly string[]])[] = [
   ['read_model_partners_by_name', ['sort_name']],
-  ['read_model_partners_by_score', ['sort_score', 'sort_name']],
-  ['read_model_partners_by_fit', ['sort_fit', 'sort_name']],
+  ['read_model_partners_by_score', ['score', 'sort_name']],
+  ['read_model_partners_by_fit', ['fit', 'sort_name']],
   ['read_model_partners_by_attributed', ['sort_attributed', 'sort_name']],
-  ['read_model_partners_by_win_rate', ['sort_win_rate', 'sort_name']],
+  ['read_model_partners_by_win_rate', ['win_rate', 'sort_name']],
   ['read_model_partners_by_last_activity', ['sort_last_activity', 'sort_name']],
   [
     'read_model_partners_filters',
@@ -719,11 +719,11 @@ const SORT_INDEXES: readonly (readonly [string, readonly string[]])[] = [
       'band',
       'tier',
       'recipe',
-      'sort_score',
-      'sort_tier_rank',
-      'sort_fit',
+      'score',
+      'tier_rank',
+      'fit',
       'sort_attributed',
-      'sort_win_rate',
+      'win_rate',
       'sort_last_activity',
       'sort_name',
     ],
@@ -757,9 +757,9 @@ const v016: Migration = {
         order by account, period, partner_id limit 1000`.execute(db);
       for (const r of rows) {
         const c = partnerSortColumns(r.name, JSON.parse(r.body) as unknown);
-        await sql`update read_model_partners set sort_name = ${c.sort_name}, sort_score = ${c.sort_score},
-          sort_tier_rank = ${c.sort_tier_rank}, sort_fit = ${c.sort_fit}, sort_attributed = ${c.sort_attributed},
-          sort_win_rate = ${c.sort_win_rate}, sort_last_activity = ${c.sort_last_activity}
+        await sql`update read_model_partners set sort_name = ${c.sort_name}, score = ${c.score},
+          tier_rank = ${c.tier_rank}, fit = ${c.fit}, sort_attributed = ${c.sort_attributed}, win_rate = ${c.win_rate},
+          sort_last_activity = ${c.sort_last_activity}
           where account = ${r.account} and period = ${r.period} and partner_id = ${r.partner_id}`.execute(db);
       }
       const last: Key | undefined = rows.at(-1);
@@ -799,6 +799,26 @@ const v016: Migration = {
   },
 };
 
+/**
+ * Issue 21: when time alone next changes each partner's outputs (src/domain/due.ts dueParts),
+ * written by computing runs with their idle mark; the index finds the partners due by an instant.
+ */
+const v017: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('partner_dues')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('partner_id', 'text', (c) => c.notNull())
+      .addColumn('due', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('partner_dues_pk', ['account', 'partner_id'])
+      .execute();
+    await db.schema.createIndex('partner_dues_by_due').on('partner_dues').columns(['account', 'due']).execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable('partner_dues').execute();
+  },
+};
+
 /** Versions in order; the name is the version recorded in kysely_migration. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': v001,
@@ -816,6 +836,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '014-scoped-index': v014,
   '015-read-model-scope': v015,
   '016-dashboard-reads': v016,
+  '017-partner-dues': v017,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -1,5 +1,5 @@
-// The sort columns of a partner's read-model row (issue 21, migration 016; named sort_… apart from
-// migration 015's figure columns): what the dashboard's
+// The sort columns of a partner's read-model row (issue 21, migration 016; attributed revenue and
+// last activity as sort_attributed and sort_last_activity, apart from migration 015's figure columns): what the dashboard's
 // partner list orders by, taken from the row's stored body so the writer (writeReadModels) and
 // the migration's backfill agree whoever built the body. Each column orders exactly as the list
 // did in memory (src/http/ui/pages/partners.ts before paging): names lower-cased, amounts in
@@ -9,11 +9,11 @@
 /** The sort columns of read_model_partners, by name. */
 export interface PartnerSortColumns {
   sort_name: string;
-  sort_score: number | null;
-  sort_tier_rank: number | null;
-  sort_fit: number | null;
+  score: number | null;
+  tier_rank: number | null;
+  fit: number | null;
   sort_attributed: bigint;
-  sort_win_rate: number | null;
+  win_rate: number | null;
   sort_last_activity: number | null;
 }
 
@@ -39,11 +39,11 @@ export function partnerSortColumns(name: string, body: unknown): PartnerSortColu
   const lastMs = typeof last === 'string' ? Date.parse(last) : NaN;
   return {
     sort_name: name.toLowerCase(),
-    sort_score: num(obj(out['health'])['score']),
-    sort_tier_rank: num(row['tierRank']),
-    sort_fit: tenThousandths(num(obj(out['fit'])['score'])),
+    score: num(obj(out['health'])['score']),
+    tier_rank: num(row['tierRank']),
+    fit: tenThousandths(num(obj(out['fit'])['score'])),
     sort_attributed: minor(kpis['attributedRevenue']),
-    sort_win_rate: tenThousandths(num(row['winRate365'])),
+    win_rate: tenThousandths(num(row['winRate365'])),
     sort_last_activity: Number.isNaN(lastMs) ? null : lastMs,
   };
 }
@@ -52,11 +52,11 @@ export function partnerSortColumns(name: string, body: unknown): PartnerSortColu
 export const PARTNER_SORT_COLUMNS = {
   name: 'sort_name',
   recipe: 'recipe',
-  health: 'sort_score',
-  tier: 'sort_tier_rank',
-  fit: 'sort_fit',
+  health: 'score',
+  tier: 'tier_rank',
+  fit: 'fit',
   attributed: 'sort_attributed',
-  winRate: 'sort_win_rate',
+  winRate: 'win_rate',
   lastActivity: 'sort_last_activity',
   alerts: null,
 } as const;

@@ -143,6 +143,13 @@ export interface ComputeMarkRow {
   at: Int64;
 }
 
+/** Issue 21: when time alone next changes a partner's outputs (src/domain/due.ts dueParts; migration 017). */
+export interface PartnerDueRow {
+  account: string;
+  partner_id: string;
+  due: Int64;
+}
+
 export interface PeriodCloseRow {
   account: string;
   /** Closing this month closed it and every earlier month. */
@@ -387,9 +394,10 @@ export interface Database {
   cached_deals: CachedDealRow;
   ledger_entries: LedgerEntryRow;
   ledger_key_totals: LedgerKeyTotalRow;
-  ledger_period_totals: LedgerPeriodTotalRow;
   deal_partner_refs: DealPartnerRefRow;
+  ledger_period_totals: LedgerPeriodTotalRow;
   compute_marks: ComputeMarkRow;
+  partner_dues: PartnerDueRow;
   period_closes: PeriodCloseRow;
   alert_episodes: AlertEpisodeRow;
   partner_state: PartnerStateRow;
@@ -448,14 +456,6 @@ export interface ReadModelPartnerRow {
   tier: string | null;
   hash: string;
   body: string;
-  /** Sort columns of the dashboard's partner list (migration 016, src/store/read-model-columns.ts). */
-  sort_name: string | null;
-  sort_score: Int64OrNull;
-  sort_tier_rank: Int64OrNull;
-  sort_fit: Int64OrNull;
-  sort_attributed: Int64OrNull;
-  sort_win_rate: Int64OrNull;
-  sort_last_activity: Int64OrNull;
   /** The figures behind the period aggregates (migration 015; null in rows written before it). */
   sourced: Int64OrNull;
   attributed: Int64OrNull;
@@ -465,6 +465,14 @@ export interface ReadModelPartnerRow {
   lost: number | null;
   last_activity: Int64OrNull;
   onboarded: Int64OrNull;
+  /** Sort columns of the dashboard's partner list (migration 016, src/store/read-model-columns.ts). */
+  sort_name: string | null;
+  score: Int64OrNull;
+  tier_rank: Int64OrNull;
+  fit: Int64OrNull;
+  sort_attributed: Int64OrNull;
+  win_rate: Int64OrNull;
+  sort_last_activity: Int64OrNull;
 }
 
 /** Issue 21: a won or recipe-classified deal as the head's run computed it (read-model-scope.ts). */

@@ -122,8 +122,7 @@ describe.each(storeTargets())('the partner list in the store on $name', (target)
     const run = await runSync(w.deps);
     expect(run.status).toBe('succeeded');
     const db = (w.store as unknown as { db: Kysely<unknown> }).db;
-    const cols =
-      'partner_id, period, sort_name, sort_score, sort_tier_rank, sort_fit, sort_attributed, sort_win_rate, sort_last_activity';
+    const cols = 'partner_id, period, sort_name, score, tier_rank, fit, sort_attributed, win_rate, sort_last_activity';
     const read = async () =>
       (
         await sql<Record<string, unknown>>`select ${sql.raw(cols)} from read_model_partners
@@ -134,10 +133,8 @@ describe.each(storeTargets())('the partner list in the store on $name', (target)
     const written = await read();
     expect(written.length).toBe(20 * 14);
     // as a store migrated before 016 holds them: no sort columns; then the migration's backfill
-    await sql`update read_model_partners set sort_name = null, sort_score = null, sort_tier_rank = null,
-      sort_fit = null, sort_attributed = null, sort_win_rate = null, sort_last_activity = null where account = ${run.account}`.execute(
-      db,
-    );
+    await sql`update read_model_partners set sort_name = null, score = null, tier_rank = null, fit = null,
+      sort_attributed = null, win_rate = null, sort_last_activity = null where account = ${run.account}`.execute(db);
     const v016 = MIGRATIONS['016-dashboard-reads'];
     if (v016?.down === undefined) throw new Error('migration 016');
     await v016.down(db);
