@@ -1,6 +1,6 @@
 // The sort columns of a partner's read-model row (issue 21, migration 016; attributed revenue and
-// last activity as sort_attributed and sort_last_activity, apart from migration 015's figure columns): what the dashboard's
-// partner list orders by, taken from the row's stored body so the writer (writeReadModels) and
+// last activity as sort_attributed and sort_last_activity, apart from migration 015's figure
+// columns): what the dashboard's partner list orders by, taken from the row's stored body so the writer (writeReadModels) and
 // the migration's backfill agree whoever built the body. Each column orders exactly as the list
 // did in memory (src/http/ui/pages/partners.ts before paging): names lower-cased, amounts in
 // minor units, ratios with four decimals as integers, instants in epoch milliseconds; null where
