@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { monthlyAccs, periodAccsFromMonths, periodKpis } from '../src/domain/engine.ts';
 import type { PulledDeal, PulledPartner } from '../src/domain/records.ts';
 import { openStore } from '../src/store/open-store.ts';
 import {
@@ -62,6 +63,30 @@ const head = (): { runId: string; asOf: number; fingerprint: string } => ({
   fingerprint: programFingerprint(program),
 });
 
+// before the one-pass accumulation: each stored period accumulated on its own (main's periodKpis)
+const perPeriod: number[] = [];
+for (let i = 0; i < repeat; i++)
+  perPeriod.push(
+    (
+      await time(() =>
+        periods.map((p) => (p.label === out.result.period.label ? null : periodKpis(program, out.details, asOf, p))),
+      )
+    )[1],
+  );
+const onePass: number[] = [];
+for (let i = 0; i < repeat; i++)
+  onePass.push(
+    (
+      await time(() => {
+        const m = monthlyAccs(program, out.details, asOf, (periods[0]?.firstMonth ?? 0) - 1, periods.length);
+        return periods.map((p) =>
+          p.label === out.result.period.label
+            ? null
+            : periodKpis(program, out.details, asOf, p, periodAccsFromMonths(out.details, m, p)),
+        );
+      })
+    )[1],
+  );
 const build: number[] = [];
 const hash: number[] = [];
 let inputs = readModelRows(program, out, names, asOf, periods).map(periodInput);
@@ -143,6 +168,8 @@ console.log(
       store: store.kind,
       computeMs: round(computeMs),
       fullStep: {
+        periodKpisPerPeriodMs: round(median(perPeriod)),
+        periodKpisOnePassMs: round(median(onePass)),
         buildMs: round(median(build)),
         hashMs: round(median(hash)),
         firstWriteMs: round(firstWriteMs),

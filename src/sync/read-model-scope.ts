@@ -89,9 +89,9 @@ export async function lastDealByRecipe(
   add: Iterable<Pick<ReadModelDealInput, 'recipe' | 'created'>> = [],
 ): Promise<Map<string, number>> {
   const last = new Map<string, number>();
-  for (const recipe of program.recipes.keys()) {
-    // the newest rows, one more than can be excluded: the first not excluded is the newest kept
-    const rows = await store.readModelRecipeDeals(account, recipe, excluding.size + 1);
+  // each recipe's newest rows, one more than can be excluded: the first not excluded is the newest kept
+  const newest = await store.readModelRecipeDeals(account, [...program.recipes.keys()], excluding.size + 1);
+  for (const [recipe, rows] of newest) {
     const kept = rows.find((r) => !excluding.has(r.id));
     if (kept !== undefined) last.set(recipe, kept.created);
   }
@@ -196,6 +196,11 @@ export async function scopedReadModels(
     .map((r) => r.id)
     .sort();
 
+  const top = await store.readModelTopAttributed(
+    account,
+    periods.map((p) => p.label),
+    TOP_PARTNERS + partnersOut.size,
+  );
   const inputs = [];
   for (const row of rows) {
     const { period, figures } = row;
@@ -234,7 +239,7 @@ export async function scopedReadModels(
     for (const d of newDeals) if (inMonths(d.wonMonth)) totalWon += d.amount ?? 0n;
 
     // topPartners: the stored ranking without the partners in scope, and AP's new figures
-    const candidates = (await store.readModelTopAttributed(account, period.label, TOP_PARTNERS + partnersOut.size))
+    const candidates = (top.get(period.label) ?? [])
       .filter((c) => !partnersOut.has(c.id))
       .map((c) => ({ id: c.id, v: c.attributed }));
     for (const [id, f] of figures) if (f.attributed > 0n) candidates.push({ id, v: f.attributed });
