@@ -14,6 +14,7 @@ import type { AccountLock, LockMode } from './account-lock.ts';
 import { assertFence } from './fence.ts';
 import { addKeyTotals, ledgerEntryRow } from './ledger-rows.ts';
 import { currentKey, storedKeys } from '../ledger/keys.ts';
+import { dealRefs, type DealRefRole } from '../domain/deal-refs.ts';
 import { appendAudit, auditEntries } from './audit-queries.ts';
 import type { FinanceStore } from '../ledger/finance-port.ts';
 import { FinanceQueries } from './finance-queries.ts';
@@ -452,6 +453,13 @@ export class KyselyStore implements Store {
           )
           .execute();
       }
+      // the partners each deal names (migration 014), replaced with the deal in this transaction
+      for (const ids of chunks([...page.deals.map((d) => d.id), ...page.removedDealIds], 500))
+        await trx.deleteFrom('deal_partner_refs').where('account', '=', account).where('deal_id', 'in', ids).execute();
+      const refs = page.deals.flatMap((d) =>
+        dealRefs(d).map((r) => ({ account, deal_id: d.id, partner_id: r.partnerId, role: r.role })),
+      );
+      for (const part of chunks(refs)) await trx.insertInto('deal_partner_refs').values(part).execute();
       for (const link of page.links) {
         const row = await trx
           .selectFrom('cached_deals')
@@ -513,6 +521,22 @@ export class KyselyStore implements Store {
           .executeTakeFirst();
         partners = Number(p.numDeletedRows);
         deals = Number(d.numDeletedRows);
+        if (deals > 0)
+          await trx
+            .deleteFrom('deal_partner_refs')
+            .where('account', '=', account)
+            .where((eb) =>
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom('cached_deals')
+                    .select('cached_deals.id')
+                    .whereRef('cached_deals.account', '=', 'deal_partner_refs.account')
+                    .whereRef('cached_deals.id', '=', 'deal_partner_refs.deal_id'),
+                ),
+              ),
+            )
+            .execute();
         if (partners + deals > 0) await trx.deleteFrom('compute_marks').where('account', '=', account).execute();
       }
       await this.saveState(trx, account, { ...state, done: true }, at);
@@ -613,6 +637,90 @@ export class KyselyStore implements Store {
         oc.column('name').doUpdateSet({ value: credential.value, basis: credential.basis, updated_at: at }),
       )
       .execute();
+  }
+
+  async cachedRecords(
+    account: string,
+    ids: { partners: readonly string[]; deals: readonly string[] },
+  ): Promise<CachedRecords> {
+    const partners: PulledPartner[] = [];
+    const deals: PulledDeal[] = [];
+    for (const part of chunks([...new Set(ids.partners)], 500)) {
+      const rows = await this.db
+        .selectFrom('cached_partners')
+        .select(['record', 'written'])
+        .where('account', '=', account)
+        .where('id', 'in', part)
+        .execute();
+      for (const r of rows)
+        partners.push({ ...(JSON.parse(r.record) as Omit<PulledPartner, 'written'>), written: parseObject(r.written) });
+    }
+    for (const part of chunks([...new Set(ids.deals)], 500)) {
+      const rows = await this.db
+        .selectFrom('cached_deals')
+        .select(['record', 'written'])
+        .where('account', '=', account)
+        .where('id', 'in', part)
+        .execute();
+      for (const r of rows)
+        deals.push({ ...(JSON.parse(r.record) as Omit<PulledDeal, 'written'>), written: parseObject(r.written) });
+    }
+    const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    return { partners: partners.sort(byId), deals: deals.sort(byId) };
+  }
+
+  async dealsNaming(account: string, partnerIds: readonly string[], roles?: readonly DealRefRole[]): Promise<string[]> {
+    const out = new Set<string>();
+    for (const part of chunks([...new Set(partnerIds)], 500)) {
+      let q = this.db
+        .selectFrom('deal_partner_refs')
+        .select('deal_id')
+        .where('account', '=', account)
+        .where('partner_id', 'in', part);
+      if (roles !== undefined) q = q.where('role', 'in', [...roles]);
+      for (const r of await q.execute()) out.add(r.deal_id);
+    }
+    return [...out];
+  }
+
+  async openDealsOfCustomers(account: string, customerIds: readonly string[]): Promise<string[]> {
+    const out = new Set<string>();
+    for (const part of chunks([...new Set(customerIds)], 500)) {
+      const rows = await this.db
+        .selectFrom('cached_deals')
+        .select('id')
+        .where('account', '=', account)
+        .where('customer_id', 'in', part)
+        .where('stage', '=', 'open')
+        .execute();
+      for (const r of rows) out.add(r.id);
+    }
+    return [...out];
+  }
+
+  async ledgerKeyDeals(account: string, partnerIds: readonly string[]): Promise<string[]> {
+    const out = new Set<string>();
+    for (const part of chunks([...new Set(partnerIds)], 500)) {
+      const rows = await this.db
+        .selectFrom('ledger_key_totals')
+        .select('deal_id')
+        .where('account', '=', account)
+        .where('partner_id', 'in', part)
+        .where('posted', '<>', 0)
+        .where('deal_id', 'is not', null)
+        .execute();
+      for (const r of rows) if (r.deal_id !== null) out.add(r.deal_id);
+    }
+    return [...out];
+  }
+
+  async cachedDealCount(account: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('cached_deals')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('account', '=', account)
+      .executeTakeFirst();
+    return toNum(r?.n ?? 0);
   }
 
   async cachedTouches(account: string, dealIds: readonly string[]): Promise<Map<string, SnapshotTouch[]>> {
@@ -807,15 +915,25 @@ export class KyselyStore implements Store {
     return this.db.transaction().execute((trx) => ledgerVersionIn(trx, account));
   }
 
-  async ledgerDiffView(account: string, targets: ReadonlyMap<string, bigint>): Promise<LedgerDiffView> {
+  async ledgerDiffView(
+    account: string,
+    targets: ReadonlyMap<string, bigint>,
+    partners?: readonly string[],
+  ): Promise<LedgerDiffView> {
     return this.db.transaction().execute(async (trx) => {
       // keys whose total is 0 matter only with a target that is not 0, which differs anyway
-      const totals = await trx
-        .selectFrom('ledger_key_totals')
-        .select(['key', 'posted'])
-        .where('account', '=', account)
-        .where('posted', '<>', 0)
-        .execute();
+      const totals: { key: string; posted: bigint | number | string }[] = [];
+      const read = (ids: readonly string[] | null) => {
+        let q = trx
+          .selectFrom('ledger_key_totals')
+          .select(['key', 'posted'])
+          .where('account', '=', account)
+          .where('posted', '<>', 0);
+        if (ids !== null) q = q.where('partner_id', 'in', [...ids]);
+        return q.execute();
+      };
+      if (partners === undefined) totals.push(...(await read(null)));
+      else for (const part of chunks([...new Set(partners)], 500)) totals.push(...(await read(part)));
       const posted = new Map(totals.map((r) => [r.key, toBig(r.posted)]));
       const keys = new Set<string>();
       for (const [key, amount] of targets) if (amount !== (posted.get(key) ?? 0n)) keys.add(key);

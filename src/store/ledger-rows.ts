@@ -38,13 +38,16 @@ export async function addKeyTotals(
   account: string,
   posted: readonly LedgerEntry[],
 ): Promise<void> {
-  const sums = new Map<string, bigint>();
+  const sums = new Map<string, { posted: bigint; partner_id: string; deal_id: string | null }>();
   for (const e of posted) {
     if (!inKeyTotals(e.key, e.kind)) continue;
     const key = currentKey(e.key, e.dealId);
-    sums.set(key, (sums.get(key) ?? 0n) + e.amount);
+    const sum = sums.get(key) ?? { posted: 0n, partner_id: e.partnerId, deal_id: e.dealId };
+    sum.posted += e.amount;
+    sums.set(key, sum);
   }
-  const rows = [...sums].map(([key, amount]) => ({ account, key, posted: amount }));
+  // the partner and deal (migration 014) let a scoped run read the totals of its partners only
+  const rows = [...sums].map(([key, s]) => ({ account, key, ...s }));
   for (let i = 0; i < rows.length; i += 500) {
     await trx
       .insertInto('ledger_key_totals')

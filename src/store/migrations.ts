@@ -7,6 +7,7 @@ import { PostgresAdapter, sql, type Kysely, type QueryExecutorProvider } from 'k
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { v009Finance } from './migration-009-finance.ts';
 import { currentKey, inKeyTotals } from '../ledger/keys.ts';
+import { dealRefs } from '../domain/deal-refs.ts';
 
 // Kysely's schema builder is untyped on purpose (it runs before the tables exist).
 type AnyDb = Kysely<unknown>;
@@ -552,6 +553,84 @@ const v013: Migration = {
   },
 };
 
+/** Fills deal_partner_refs from the cached deals (of one account, or all). */
+export async function fillDealPartnerRefs(db: QueryExecutorProvider, account?: string): Promise<void> {
+  const where = account === undefined ? sql`` : sql`where account = ${account}`;
+  const rows = await sql<{ account: string; id: string; record: string }>`
+      select account, id, record from cached_deals ${where}`.execute(db);
+  const refs = rows.rows.flatMap((r) =>
+    dealRefs(JSON.parse(r.record) as Record<string, unknown>).map((x) => [r.account, r.id, x.partnerId, x.role]),
+  );
+  for (let i = 0; i < refs.length; i += 500) {
+    const values = refs.slice(i, i + 500).map(([a, d, p, role]) => sql`(${a}, ${d}, ${p}, ${role})`);
+    await sql`insert into deal_partner_refs (account, deal_id, partner_id, role) values ${sql.join(values)}`.execute(
+      db,
+    );
+  }
+}
+
+/** Sets the partner and deal of each ledger key total (of one account, or all) from its entries. */
+export async function fillLedgerKeyPartners(db: QueryExecutorProvider, account?: string): Promise<void> {
+  const where = account === undefined ? sql`` : sql`where account = ${account}`;
+  // every entry of a key names the same partner and deal (both are part of the key)
+  const rows = await sql<{ account: string; key: string; deal_id: string | null; partner_id: string; kind: string }>`
+      select account, key, deal_id, partner_id, kind from ledger_entries ${where}`.execute(db);
+  const seen = new Set<string>();
+  for (const r of rows.rows) {
+    if (!inKeyTotals(r.key, r.kind)) continue;
+    const key = currentKey(r.key, r.deal_id);
+    if (seen.has(`${r.account}\u0000${key}`)) continue;
+    seen.add(`${r.account}\u0000${key}`);
+    await sql`update ledger_key_totals set partner_id = ${r.partner_id}, deal_id = ${r.deal_id}
+        where account = ${r.account} and key = ${key}`.execute(db);
+  }
+}
+
+/**
+ * Issue 21, scoped runs: which cached deals name a partner (deal_partner_refs: source,
+ * registration, touch; known partners or not), the open deals of a customer, and the partner and
+ * deal of each ledger key total, so a run that changed a few records finds everything they can
+ * move by index instead of loading the account.
+ */
+const v014: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('deal_partner_refs')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('deal_id', 'text', (c) => c.notNull())
+      .addColumn('partner_id', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('deal_partner_refs_pk', ['account', 'deal_id', 'role', 'partner_id'])
+      .execute();
+    await db.schema
+      .createIndex('deal_partner_refs_partner')
+      .on('deal_partner_refs')
+      .columns(['account', 'partner_id', 'role'])
+      .execute();
+    await db.schema
+      .createIndex('cached_deals_customer')
+      .on('cached_deals')
+      .columns(['account', 'customer_id'])
+      .execute();
+    await fillDealPartnerRefs(db);
+    await db.schema.alterTable('ledger_key_totals').addColumn('partner_id', 'text').execute();
+    await db.schema.alterTable('ledger_key_totals').addColumn('deal_id', 'text').execute();
+    await db.schema
+      .createIndex('ledger_key_totals_partner')
+      .on('ledger_key_totals')
+      .columns(['account', 'partner_id'])
+      .execute();
+    await fillLedgerKeyPartners(db);
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropIndex('ledger_key_totals_partner').execute();
+    await db.schema.alterTable('ledger_key_totals').dropColumn('deal_id').execute();
+    await db.schema.alterTable('ledger_key_totals').dropColumn('partner_id').execute();
+    await db.schema.dropIndex('cached_deals_customer').execute();
+    await db.schema.dropTable('deal_partner_refs').execute();
+  },
+};
+
 /**
  * Issue 21: what a scoped run needs to bring the read models forward without the whole account
  * (src/sync/read-model-scope.ts): each partner row's figures as columns (the sums behind the
@@ -623,6 +702,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '011-read-models': v011,
   '012-ledger-key-totals': v012,
   '013-compute-marks': v013,
+  '014-scoped-index': v014,
   '015-read-model-scope': v015,
 };
 

@@ -107,6 +107,17 @@ export interface LedgerKeyTotalRow {
   account: string;
   key: string;
   posted: Int64;
+  /** Migration 014: the partner and deal of the key's entries (a fixed fee has no deal). */
+  partner_id: string | null;
+  deal_id: string | null;
+}
+
+/** Issue 21 (migration 014): one partner id a cached deal names, and in which role (src/domain/deal-refs.ts). */
+export interface DealPartnerRefRow {
+  account: string;
+  deal_id: string;
+  partner_id: string;
+  role: string;
 }
 
 /**
@@ -368,6 +379,7 @@ export interface Database {
   cached_deals: CachedDealRow;
   ledger_entries: LedgerEntryRow;
   ledger_key_totals: LedgerKeyTotalRow;
+  deal_partner_refs: DealPartnerRefRow;
   compute_marks: ComputeMarkRow;
   period_closes: PeriodCloseRow;
   alert_episodes: AlertEpisodeRow;

@@ -2,6 +2,7 @@
 // KyselyStore (kysely-store.ts, opened by open-store.ts). Everything is scoped by the CRM
 // account (accountKey()): one database may serve several accounts.
 
+import type { DealRefRole } from '../domain/deal-refs.ts';
 import type { SnapshotTouch } from '../domain/snapshot.ts';
 import type {
   DealResultField,
@@ -305,6 +306,19 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   computeMark(account: string): Promise<ComputeMark | null>;
   /** Saves (or, with null, deletes) the account's mark in a fenced transaction. */
   saveComputeMark(fence: Fence, mark: ComputeMark | null): Promise<void>;
+  /** Issue 21, scoped runs: these cached partners and deals (ids not cached are absent), each in id order. */
+  cachedRecords(
+    account: string,
+    ids: { partners: readonly string[]; deals: readonly string[] },
+  ): Promise<CachedRecords>;
+  /** Ids of the cached deals naming any of these partners (deal_partner_refs), in any of the roles (default all). */
+  dealsNaming(account: string, partnerIds: readonly string[], roles?: readonly DealRefRole[]): Promise<string[]>;
+  /** Ids of the cached open deals of these customers. */
+  openDealsOfCustomers(account: string, customerIds: readonly string[]): Promise<string[]>;
+  /** Deal ids of the ledger keys of these partners with a posted total other than zero. */
+  ledgerKeyDeals(account: string, partnerIds: readonly string[]): Promise<string[]>;
+  /** How many deals the snapshot cache holds. */
+  cachedDealCount(account: string): Promise<number>;
   /** The cached touches of these deals (deals not in the cache are absent). */
   cachedTouches(account: string, dealIds: readonly string[]): Promise<Map<string, SnapshotTouch[]>>;
   /** After a successful write-back: what the CRM now holds. */
