@@ -36,6 +36,7 @@ import {
   readModelRows,
   storedPeriods,
 } from './read-model-build.ts';
+import { scopedReadModels } from './read-model-scope.ts';
 import { configFingerprint, mustCompute } from './idle.ts';
 import { nextDue } from '../domain/due.ts';
 import { formatInstant, type TimeZone } from '../domain/time.ts';
@@ -466,7 +467,7 @@ class Run {
     // read models of this run's figures (issue 21), one fenced transaction: a crash before it
     // leaves the previous run's read models, complete
     await this.timed('readModels', () =>
-      scope === null ? this.readModels(out, cache.partners) : this.readModelsAfterScopedRun(),
+      scope === null ? this.readModels(out, cache.partners) : this.readModelsAfterScopedRun(cache, scope),
     );
     await this.mark(tz, cache);
   }
@@ -545,12 +546,34 @@ class Run {
   }
 
   /**
-   * The read models after a scoped run. Until an exact scoped update of them exists
-   * (src/sync/read-model-scope.ts, issue 21), they are rebuilt from a whole-account compute:
-   * slow, but what every read shows stays exact.
+   * The read models after a scoped run: AP's partner rows and every period aggregate brought
+   * forward exactly from the sub-snapshot (src/sync/read-model-scope.ts; the pull's removed
+   * records are in AP and DS, and nothing time-dependent moved before the mark's due instant).
+   * When the stored read models cannot be (written before migration 015, …), they are rebuilt
+   * from a whole-account compute: slow, but what every read shows stays exact.
    */
-  private async readModelsAfterScopedRun(): Promise<void> {
-    const cache = await this.deps.store.loadCache(this.account);
+  private async readModelsAfterScopedRun(view: RunView, scope: Scope): Promise<void> {
+    const { store, clock, config } = this.deps;
+    const program = config.program;
+    const written = await scopedReadModels({
+      store,
+      fence: this.lock.fence,
+      program,
+      head: { runId: this.id, asOf: this.asOf, fingerprint: programFingerprint(program) },
+      asOf: this.asOf,
+      sub: view.out,
+      partners: scope.partners,
+      deals: scope.deals,
+      removedPartners: [],
+      removedDeals: [],
+      names: new Map(view.partners.map((p) => [p.id, p.name ?? p.id])),
+      at: clock.now(),
+    });
+    if (written !== null) {
+      this.report.readModels = written;
+      return;
+    }
+    const cache = await store.loadCache(this.account);
     const { out } = this.compute(cache.partners, cache.deals);
     await this.readModels(out, cache.partners);
   }
