@@ -215,6 +215,7 @@ export function readModelRows(
   periods: readonly Period[],
   only?: ReadonlySet<string>,
 ): PeriodRows[] {
+  if (periods.length === 0) return [];
   const { details } = out;
   const extras = partnerExtras(program, out, names);
   // every period and the one before it, accumulated in one pass over the deals
@@ -257,8 +258,8 @@ export function readModelRows(
 
 /**
  * The read models of one engine run for these periods. The run's own period is taken from its
- * result; another period redoes only the KPI accumulation (periodKpis), so the figures equal a
- * computation with that period and the same asOf.
+ * result; the others redo only the KPI accumulation, every one in one pass over the deals
+ * (monthlyAccs), so the figures equal a computation with that period and the same asOf.
  */
 export function buildReadModels(
   program: Program,
