@@ -14,7 +14,7 @@ import { monthlyAccs, periodAccsFromMonths, periodKpis } from '../src/domain/eng
 import type { PulledDeal, PulledPartner } from '../src/domain/records.ts';
 import { openStore } from '../src/store/open-store.ts';
 import {
-  periodInput,
+  periodInputs,
   programFingerprint,
   readModelDealRows,
   readModelRows,
@@ -89,10 +89,10 @@ for (let i = 0; i < repeat; i++)
   );
 const build: number[] = [];
 const hash: number[] = [];
-let inputs = readModelRows(program, out, names, asOf, periods).map(periodInput);
+let inputs = periodInputs(readModelRows(program, out, names, asOf, periods));
 for (let i = 0; i < repeat; i++) {
   const [rows, b] = await time(() => readModelRows(program, out, names, asOf, periods));
-  const [ins, h] = await time(() => rows.map(periodInput));
+  const [ins, h] = await time(() => periodInputs(rows));
   build.push(b);
   hash.push(h);
   inputs = ins;

@@ -36,12 +36,13 @@ import { TimeZone } from '../domain/time.ts';
 import type { Fence } from '../ledger/port.ts';
 import type { ReadModelDealInput, ReadModelFigures, ReadModelHead, Store } from '../store/store.ts';
 import {
-  periodInput,
+  periodInputs,
   programFingerprint,
   readModelDealRows,
   readModelRows,
   storedPeriods,
   type PeriodAggregate,
+  type PeriodRows,
 } from './read-model-build.ts';
 
 type ReadModelStore = Pick<
@@ -201,7 +202,7 @@ export async function scopedReadModels(
     periods.map((p) => p.label),
     TOP_PARTNERS + partnersOut.size,
   );
-  const inputs = [];
+  const updated: PeriodRows[] = [];
   for (const row of rows) {
     const { period, figures } = row;
     const old = aggregates.get(period.label) as PeriodAggregate;
@@ -262,12 +263,12 @@ export async function scopedReadModels(
       unusedRecipes,
       partners: all.partners,
     };
-    inputs.push(periodInput({ ...row, model: { aggregate, partners: row.model.partners } }));
+    updated.push({ ...row, model: { aggregate, partners: row.model.partners } });
   }
 
   const removedPartners = [...partnersOut].filter((id) => !keep.has(id));
   const removedDeals = [...dealsOut].filter((id) => !newDealIds.has(id));
-  return store.writeReadModels(fence, input.head, inputs, false, input.at, {
+  return store.writeReadModels(fence, input.head, periodInputs(updated), false, input.at, {
     deals: newDeals,
     removedDeals,
     removedPartners,

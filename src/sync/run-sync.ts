@@ -30,7 +30,7 @@ import { planLedger, targetEntries, type TargetEntry } from '../ledger/plan.ts';
 import { rejectionDetails, timestampDetails, type RejectedDeal } from './rejection-details.ts';
 import { batches, planWriteBack } from './write-back.ts';
 import {
-  periodInput,
+  periodInputs,
   programFingerprint,
   readModelDealRows,
   readModelRows,
@@ -584,7 +584,7 @@ class Run {
     const program = config.program;
     const names = new Map(partners.map((p) => [p.id, p.name ?? p.id]));
     const rows = readModelRows(program, out, names, this.asOf, storedPeriods(out.details.tz.monthOf(this.asOf)));
-    const periods = rows.map(periodInput);
+    const periods = periodInputs(rows);
     const head = { runId: this.id, asOf: this.asOf, fingerprint: programFingerprint(program) };
     // with every partner's figures and the deal rows, so a scoped run can update them (read-model-scope.ts)
     const extras = { deals: readModelDealRows(out.details) };
