@@ -521,8 +521,7 @@ class Run {
     }
     // a partner whose own due instant has passed (partner_dues) may have changed by time alone:
     // until time-scoped runs add such partners to the affected set, the whole account is computed
-    const duePartners =
-      this.asOf >= c.mark.due ? [] : await this.deps.store.partnersDueBy(this.account, this.asOf, 4);
+    const duePartners = this.asOf >= c.mark.due ? [] : await this.deps.store.partnersDueBy(this.account, this.asOf, 4);
     const why = mustCompute({
       pulled: 0,
       mark: c.mark,
