@@ -30,12 +30,13 @@ import { planLedger, targetEntries, type TargetEntry } from '../ledger/plan.ts';
 import { rejectionDetails, timestampDetails, type RejectedDeal } from './rejection-details.ts';
 import { batches, planWriteBack } from './write-back.ts';
 import {
-  periodInput,
+  periodInputs,
   programFingerprint,
   readModelDealRows,
   readModelRows,
   storedPeriods,
 } from './read-model-build.ts';
+import { scopedReadModels } from './read-model-scope.ts';
 import { configFingerprint, mustCompute } from './idle.ts';
 import { dueParts } from '../domain/due.ts';
 import { formatInstant } from '../domain/time.ts';
@@ -468,7 +469,7 @@ class Run {
     // read models of this run's figures (issue 21), one fenced transaction: a crash before it
     // leaves the previous run's read models, complete
     await this.timed('readModels', () =>
-      scope === null ? this.readModels(out, cache.partners) : this.readModelsAfterScopedRun(),
+      scope === null ? this.readModels(out, cache.partners) : this.readModelsAfterScopedRun(cache, scope),
     );
     await this.mark(out, cache);
   }
@@ -520,8 +521,7 @@ class Run {
     }
     // a partner whose own due instant has passed (partner_dues) may have changed by time alone:
     // until time-scoped runs add such partners to the affected set, the whole account is computed
-    const duePartners =
-      this.asOf >= c.mark.due ? [] : await this.deps.store.partnersDueBy(this.account, this.asOf, 4);
+    const duePartners = this.asOf >= c.mark.due ? [] : await this.deps.store.partnersDueBy(this.account, this.asOf, 4);
     const why = mustCompute({
       pulled: 0,
       mark: c.mark,
@@ -552,12 +552,34 @@ class Run {
   }
 
   /**
-   * The read models after a scoped run. Until an exact scoped update of them exists
-   * (src/sync/read-model-scope.ts, issue 21), they are rebuilt from a whole-account compute:
-   * slow, but what every read shows stays exact.
+   * The read models after a scoped run: AP's partner rows and every period aggregate brought
+   * forward exactly from the sub-snapshot (src/sync/read-model-scope.ts; the pull's removed
+   * records are in AP and DS, and nothing time-dependent moved before the mark's due instant).
+   * When the stored read models cannot be (written before migration 015, …), they are rebuilt
+   * from a whole-account compute: slow, but what every read shows stays exact.
    */
-  private async readModelsAfterScopedRun(): Promise<void> {
-    const cache = await this.deps.store.loadCache(this.account);
+  private async readModelsAfterScopedRun(view: RunView, scope: Scope): Promise<void> {
+    const { store, clock, config } = this.deps;
+    const program = config.program;
+    const written = await scopedReadModels({
+      store,
+      fence: this.lock.fence,
+      program,
+      head: { runId: this.id, asOf: this.asOf, fingerprint: programFingerprint(program) },
+      asOf: this.asOf,
+      sub: view.out,
+      partners: scope.partners,
+      deals: scope.deals,
+      removedPartners: [],
+      removedDeals: [],
+      names: new Map(view.partners.map((p) => [p.id, p.name ?? p.id])),
+      at: clock.now(),
+    });
+    if (written !== null) {
+      this.report.readModels = written;
+      return;
+    }
+    const cache = await store.loadCache(this.account);
     const { out } = this.compute(cache.partners, cache.deals);
     await this.readModels(out, cache.partners);
   }
@@ -568,7 +590,7 @@ class Run {
     const program = config.program;
     const names = new Map(partners.map((p) => [p.id, p.name ?? p.id]));
     const rows = readModelRows(program, out, names, this.asOf, storedPeriods(out.details.tz.monthOf(this.asOf)));
-    const periods = rows.map(periodInput);
+    const periods = periodInputs(rows);
     const head = { runId: this.id, asOf: this.asOf, fingerprint: programFingerprint(program) };
     // with every partner's figures and the deal rows, so a scoped run can update them (read-model-scope.ts)
     const extras = { deals: readModelDealRows(out.details) };
