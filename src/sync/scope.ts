@@ -114,9 +114,20 @@ export async function scopeOf(
     if (c !== null && d.stage === 'open') openCustomers.add(c);
   }
   for (const id of await store.openDealsOfCustomers(account, [...openCustomers])) extra.add(id);
-  const tiered = [...program.recipes.values()].some((r) => r.plan?.type === 'percent' && r.plan.tiers !== null);
-  if (tiered) {
-    const credited = new Set(inDs.filter((d) => d.stage === 'won').flatMap(refIds));
+  // a row's tier: only rows whose recipe (the deal's, else its partner's) has a tiered plan
+  const tieredRecipe = (id: unknown): boolean => {
+    const r = typeof id === 'string' ? program.recipes.get(id) : undefined;
+    return r?.plan?.type === 'percent' && r.plan.tiers !== null;
+  };
+  if ([...program.recipes.values()].some((r) => tieredRecipe(r.id))) {
+    const won = inDs.filter((d) => d.stage === 'won');
+    await load([], won.flatMap(refIds));
+    const credited = new Set<string>();
+    for (const d of won) {
+      const own = text(d.recipe);
+      for (const p of refIds(d))
+        if (tieredRecipe(own !== null && program.recipes.has(own) ? own : partners.get(p)?.recipe)) credited.add(p);
+    }
     for (const id of await store.dealsNaming(account, [...credited], ['source', 'registration'])) extra.add(id);
   }
   for (const id of await store.ledgerKeyDeals(account, [...ap])) extra.add(id);
