@@ -21,6 +21,15 @@ import { FinanceQueries } from './finance-queries.ts';
 import { appliedMigrations } from './migrations.ts';
 import { PartnerQueries } from './partner-queries.ts';
 import {
+  dealRows,
+  figureColumns,
+  figureRows,
+  recipeDeals,
+  removePartnerRows,
+  topAttributed,
+  writeDealRows,
+} from './read-model-rows.ts';
+import {
   claimDeliveries,
   expandDelivery,
   getState,
@@ -51,6 +60,9 @@ import type {
   PartnerPageQuery,
   RunPageQuery,
   PartnerPageRow,
+  ReadModelDealInput,
+  ReadModelExtras,
+  ReadModelFigureRow,
   ReadModelHead,
   ReadModelPartnerQuery,
   ReadModelPeriodInput,
@@ -1193,7 +1205,9 @@ export class KyselyStore implements Store {
       .selectAll()
       .where('account', '=', account)
       .executeTakeFirst();
-    return r === undefined ? null : { runId: r.run_id, asOf: toNum(r.as_of), fingerprint: r.fingerprint };
+    return r === undefined
+      ? null
+      : { runId: r.run_id, asOf: toNum(r.as_of), fingerprint: r.fingerprint, scopable: toNum(r.scopable) === 1 };
   }
 
   async writeReadModels(
@@ -1202,6 +1216,7 @@ export class KyselyStore implements Store {
     periods: readonly ReadModelPeriodInput[],
     complete: boolean,
     at: number,
+    extras?: ReadModelExtras,
   ): Promise<{ periods: number; partners: number }> {
     const account = fence.account;
     return this.db.transaction().execute(async (trx) => {
@@ -1246,16 +1261,20 @@ export class KyselyStore implements Store {
             .execute();
           nPeriods++;
         }
-        const stored = new Map(
-          (
-            await trx
-              .selectFrom('read_model_partners')
-              .select(['partner_id', 'hash'])
-              .where('account', '=', account)
-              .where('period', '=', p.period)
-              .execute()
-          ).map((r) => [r.partner_id, r.hash]),
-        );
+        // complete: every stored row (those not given go); else only the given partners' rows
+        const hashes = (ids?: string[]) => {
+          let q = trx
+            .selectFrom('read_model_partners')
+            .select(['partner_id', 'hash'])
+            .where('account', '=', account)
+            .where('period', '=', p.period);
+          if (ids !== undefined) q = q.where('partner_id', 'in', ids);
+          return q.execute();
+        };
+        const rows = complete ? await hashes() : [];
+        const givenIds = complete ? [] : p.partners.map((r) => r.id);
+        for (const ids of chunks(givenIds, 500)) rows.push(...(await hashes(ids)));
+        const stored = new Map(rows.map((r) => [r.partner_id, r.hash]));
         const changed = p.partners.filter((r) => stored.get(r.id) !== r.hash);
         for (const part of chunks(changed)) {
           await trx
@@ -1271,6 +1290,7 @@ export class KyselyStore implements Store {
                 tier: r.tier,
                 hash: r.hash,
                 body: JSON.stringify(r.body),
+                ...figureColumns(r.figures),
               })),
             )
             .onConflict((oc) =>
@@ -1281,6 +1301,14 @@ export class KyselyStore implements Store {
                 tier: eb.ref('excluded.tier'),
                 hash: eb.ref('excluded.hash'),
                 body: eb.ref('excluded.body'),
+                sourced: eb.ref('excluded.sourced'),
+                attributed: eb.ref('excluded.attributed'),
+                commissions: eb.ref('excluded.commissions'),
+                cost: eb.ref('excluded.cost'),
+                won: eb.ref('excluded.won'),
+                lost: eb.ref('excluded.lost'),
+                last_activity: eb.ref('excluded.last_activity'),
+                onboarded: eb.ref('excluded.onboarded'),
               })),
             )
             .execute();
@@ -1299,20 +1327,56 @@ export class KyselyStore implements Store {
           nPartners += gone.length;
         }
       }
+      // issue 21 (migration 015): deal rows and removed partners, in the same transaction
+      if (extras !== undefined) {
+        if (!complete) nPartners += await removePartnerRows(trx, account, extras.removedPartners ?? []);
+        await writeDealRows(trx, account, extras.deals, complete, extras.removedDeals ?? []);
+      }
+      // a full build with deal rows makes the head scopable; one without clears it; a scoped
+      // update keeps what the head was
+      const scopable = complete ? { scopable: extras === undefined ? 0 : 1 } : {};
       await trx
         .insertInto('read_model_heads')
-        .values({ account, run_id: head.runId, as_of: head.asOf, fingerprint: head.fingerprint, written_at: at })
+        .values({
+          account,
+          run_id: head.runId,
+          as_of: head.asOf,
+          fingerprint: head.fingerprint,
+          written_at: at,
+          ...scopable,
+        })
         .onConflict((oc) =>
           oc.column('account').doUpdateSet((eb) => ({
             run_id: eb.ref('excluded.run_id'),
             as_of: eb.ref('excluded.as_of'),
             fingerprint: eb.ref('excluded.fingerprint'),
             written_at: eb.ref('excluded.written_at'),
+            ...(complete ? { scopable: eb.ref('excluded.scopable') } : {}),
           })),
         )
         .execute();
       return { periods: nPeriods, partners: nPartners };
     });
+  }
+
+  readModelFigures(account: string, partnerIds: readonly string[]): Promise<ReadModelFigureRow[]> {
+    return figureRows(this.db, account, partnerIds);
+  }
+
+  readModelDeals(account: string, dealIds: readonly string[]): Promise<ReadModelDealInput[]> {
+    return dealRows(this.db, account, dealIds);
+  }
+
+  readModelTopAttributed(
+    account: string,
+    period: string,
+    count: number,
+  ): Promise<{ id: string; attributed: bigint }[]> {
+    return topAttributed(this.db, account, period, count);
+  }
+
+  readModelRecipeDeals(account: string, recipe: string, count: number): Promise<{ id: string; created: number }[]> {
+    return recipeDeals(this.db, account, recipe, count);
   }
 
   async readModelPeriod(account: string, period: string): Promise<unknown> {

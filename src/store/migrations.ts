@@ -631,6 +631,63 @@ const v014: Migration = {
   },
 };
 
+/**
+ * Issue 21: what a scoped run needs to bring the read models forward without the whole account
+ * (src/sync/read-model-scope.ts): each partner row's figures as columns (the sums behind the
+ * period aggregates, and the attributed revenue topPartners ranks by), one row per deal that is
+ * won or classified under a recipe (totalWonRevenue per month, each recipe's last deal), and a
+ * flag on the head saying its run wrote both. Rows written before it have no figures: the head
+ * is not scopable until the next full build.
+ */
+const v015: Migration = {
+  async up(db: AnyDb) {
+    for (const [column, type] of [
+      ['sourced', 'bigint'],
+      ['attributed', 'bigint'],
+      ['commissions', 'bigint'],
+      ['cost', 'bigint'],
+      ['won', 'integer'],
+      ['lost', 'integer'],
+      ['last_activity', 'bigint'],
+      ['onboarded', 'bigint'],
+    ] as const)
+      await db.schema.alterTable('read_model_partners').addColumn(column, type).execute();
+    await db.schema
+      .alterTable('read_model_heads')
+      .addColumn('scopable', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema
+      .createTable('read_model_deals')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('deal_id', 'text', (c) => c.notNull())
+      .addColumn('won_month', 'integer')
+      .addColumn('amount', 'bigint')
+      .addColumn('recipe', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('read_model_deals_pk', ['account', 'deal_id'])
+      .execute();
+    // a recipe's last deals, newest first, without scanning the account's deals
+    await db.schema
+      .createIndex('read_model_deals_recipe')
+      .on('read_model_deals')
+      .columns(['account', 'recipe', 'created_at'])
+      .execute();
+    // a period's partners by attributed revenue (topPartners) without reading every row
+    await db.schema
+      .createIndex('read_model_partners_attributed')
+      .on('read_model_partners')
+      .columns(['account', 'period', 'attributed'])
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropIndex('read_model_partners_attributed').execute();
+    await db.schema.dropTable('read_model_deals').execute();
+    await db.schema.alterTable('read_model_heads').dropColumn('scopable').execute();
+    for (const column of ['sourced', 'attributed', 'commissions', 'cost', 'won', 'lost', 'last_activity', 'onboarded'])
+      await db.schema.alterTable('read_model_partners').dropColumn(column).execute();
+  },
+};
+
 /** Versions in order; the name is the version recorded in kysely_migration. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': v001,
@@ -646,6 +703,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '012-ledger-key-totals': v012,
   '013-compute-marks': v013,
   '014-scoped-index': v014,
+  '015-read-model-scope': v015,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -405,6 +405,7 @@ export interface Database {
   read_model_heads: ReadModelHeadRow;
   read_model_periods: ReadModelPeriodRow;
   read_model_partners: ReadModelPartnerRow;
+  read_model_deals: ReadModelDealRow;
 }
 
 /** Issue 21: which run the account's read models are of (one row per account). */
@@ -415,6 +416,8 @@ export interface ReadModelHeadRow {
   /** Fingerprint of the program config the run computed with. */
   fingerprint: string;
   written_at: Int64;
+  /** 1 when the run wrote every partner row's figures and the deal rows (migration 015). */
+  scopable: ColumnType<number, number | undefined, number>;
 }
 
 /** A period's aggregate figures (program and recipe KPIs) as of the head's run; JSON body. */
@@ -436,6 +439,28 @@ export interface ReadModelPartnerRow {
   tier: string | null;
   hash: string;
   body: string;
+  /** The figures behind the period aggregates (migration 015; null in rows written before it). */
+  sourced: Int64OrNull;
+  attributed: Int64OrNull;
+  commissions: Int64OrNull;
+  cost: Int64OrNull;
+  won: number | null;
+  lost: number | null;
+  last_activity: Int64OrNull;
+  onboarded: Int64OrNull;
+}
+
+/** Issue 21: a won or recipe-classified deal as the head's run computed it (read-model-scope.ts). */
+export interface ReadModelDealRow {
+  account: string;
+  deal_id: string;
+  /** Month index of closedAt (program time zone) for won deals; null otherwise. */
+  won_month: number | null;
+  /** A(d) in base minor units for won deals; null otherwise. */
+  amount: Int64OrNull;
+  /** The deal's effective recipe on its own (docs/finance-rules.md §2), null without one. */
+  recipe: string | null;
+  created_at: Int64;
 }
 
 /** A partner contact with access to the partner pages (issue 19); the e-mail is null once revoked. */

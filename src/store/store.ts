@@ -90,6 +90,55 @@ export interface ReadModelHead {
   asOf: number;
   /** Fingerprint of the program config the run computed with. */
   fingerprint: string;
+  /**
+   * Whether the head's run wrote every partner row's figures and the deal rows (migration 015),
+   * so a scoped run can bring the read models forward (src/sync/read-model-scope.ts).
+   */
+  scopable?: boolean | undefined;
+}
+
+/** A partner row's figures behind the period aggregates (issue 21, migration 015). */
+export interface ReadModelFigures {
+  sourced: bigint;
+  attributed: bigint;
+  commissions: bigint;
+  /** The ROI cost of docs/finance-rules.md §6: commissions + recipe monthlyCost × months. */
+  cost: bigint;
+  won: number;
+  lost: number;
+  /** ms; null when the partner was never active. */
+  lastActivity: number | null;
+  onboarded: number | null;
+}
+
+/** A stored partner row's filter column and figures (null in rows written before migration 015). */
+export interface ReadModelFigureRow {
+  period: string;
+  partnerId: string;
+  recipe: string | null;
+  figures: ReadModelFigures | null;
+}
+
+/** A deal as the read models need it: won deals by month, every deal's recipe class (migration 015). */
+export interface ReadModelDealInput {
+  id: string;
+  /** Month index of closedAt for won deals, null otherwise. */
+  wonMonth: number | null;
+  /** A(d) for won deals, null otherwise. */
+  amount: bigint | null;
+  /** Effective recipe of the deal on its own (docs/finance-rules.md §2), null without one. */
+  recipe: string | null;
+  created: number;
+}
+
+/**
+ * Besides the period rows: the deal rows (complete: every deal row; else the rows to upsert),
+ * deals and partners whose rows go (not complete only).
+ */
+export interface ReadModelExtras {
+  deals: readonly ReadModelDealInput[];
+  removedDeals?: readonly string[] | undefined;
+  removedPartners?: readonly string[] | undefined;
 }
 
 /** One partner's read-model row of a period: filter columns, a content hash, and the JSON body. */
@@ -101,6 +150,8 @@ export interface ReadModelPartnerInput {
   tier: string | null;
   hash: string;
   body: unknown;
+  /** The figures behind the aggregates (migration 015), written with the row. */
+  figures?: ReadModelFigures | undefined;
 }
 
 /** A period's read models: the aggregate (hash + body) and the partner rows. */
@@ -335,7 +386,10 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
    * Writes a run's read models in one fenced transaction: rows whose hash changed are upserted,
    * the head moves to the run. With `complete`, periods and partner rows not given are removed
    * (a full computation); without, only the given partners' rows and the given aggregates change.
-   * Returns how many aggregate and partner rows were written or removed.
+   * Returns how many aggregate and partner rows were written or removed. With `extras` (issue 21,
+   * migration 015) the deal rows change in the same transaction (complete: every row given,
+   * others removed; else upserts and removals), removed partners' rows go, and the head is
+   * scopable when complete (the caller gives every row's figures then).
    */
   writeReadModels(
     fence: Fence,
@@ -343,7 +397,19 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
     periods: readonly ReadModelPeriodInput[],
     complete: boolean,
     at: number,
+    extras?: ReadModelExtras,
   ): Promise<{ periods: number; partners: number }>;
+  /** Issue 21: stored partner rows' figures of these partners, every period. */
+  readModelFigures(account: string, partnerIds: readonly string[]): Promise<ReadModelFigureRow[]>;
+  /** Issue 21: stored deal rows of these deals. */
+  readModelDeals(account: string, dealIds: readonly string[]): Promise<ReadModelDealInput[]>;
+  /**
+   * Issue 21: a period's partners with attributed revenue above 0, at least the `count` highest
+   * and every partner tied with the last of them (ties are ordered by the caller).
+   */
+  readModelTopAttributed(account: string, period: string, count: number): Promise<{ id: string; attributed: bigint }[]>;
+  /** Issue 21: a recipe's newest deal rows, newest first (creation time, then any order). */
+  readModelRecipeDeals(account: string, recipe: string, count: number): Promise<{ id: string; created: number }[]>;
   /** A period's aggregate body, null when not stored. */
   readModelPeriod(account: string, period: string): Promise<unknown>;
   /** Aggregate bodies of these periods, by period (missing ones absent). */

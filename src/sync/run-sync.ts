@@ -29,7 +29,13 @@ import { SimulatedCrash, type FaultPoint, type SyncDeps } from './deps.ts';
 import { planLedger, targetEntries, type TargetEntry } from '../ledger/plan.ts';
 import { rejectionDetails, timestampDetails, type RejectedDeal } from './rejection-details.ts';
 import { batches, planWriteBack } from './write-back.ts';
-import { buildReadModels, hashOf, programFingerprint, storedPeriods } from './read-model-build.ts';
+import {
+  periodInput,
+  programFingerprint,
+  readModelDealRows,
+  readModelRows,
+  storedPeriods,
+} from './read-model-build.ts';
 import { configFingerprint, mustCompute } from './idle.ts';
 import { nextDue } from '../domain/due.ts';
 import { formatInstant, type TimeZone } from '../domain/time.ts';
@@ -554,23 +560,12 @@ class Run {
     const { store, clock, config } = this.deps;
     const program = config.program;
     const names = new Map(partners.map((p) => [p.id, p.name ?? p.id]));
-    const models = buildReadModels(program, out, names, this.asOf, storedPeriods(out.details.tz.monthOf(this.asOf)));
-    const periods = [...models].map(([period, m]) => ({
-      period,
-      hash: hashOf(m.aggregate),
-      body: m.aggregate,
-      partners: m.partners.map((r) => ({
-        id: r.id,
-        name: r.name,
-        recipe: r.recipe,
-        band: r.out.health.band,
-        tier: r.out.tier,
-        hash: hashOf(r),
-        body: r,
-      })),
-    }));
+    const rows = readModelRows(program, out, names, this.asOf, storedPeriods(out.details.tz.monthOf(this.asOf)));
+    const periods = rows.map(periodInput);
     const head = { runId: this.id, asOf: this.asOf, fingerprint: programFingerprint(program) };
-    this.report.readModels = await store.writeReadModels(this.lock.fence, head, periods, true, clock.now());
+    // with every partner's figures and the deal rows, so a scoped run can update them (read-model-scope.ts)
+    const extras = { deals: readModelDealRows(out.details) };
+    this.report.readModels = await store.writeReadModels(this.lock.fence, head, periods, true, clock.now(), extras);
   }
 
   /** Whether this incremental run may skip computing (src/sync/idle.ts); says why in the report. */

@@ -276,6 +276,43 @@ function entryView(e: LedgerEntry): Record<string, unknown> {
   };
 }
 
+/**
+ * The read models by content (issue 21): every period's aggregate and every partner row's body,
+ * filter columns and figures, and the deal rows (migration 015); not the head, whose run differs.
+ */
+async function readModelBodies(s: Side): Promise<Record<string, unknown>> {
+  const account = s.crm.account;
+  const db = s.store.db;
+  const periods = await db
+    .selectFrom('read_model_periods')
+    .select(['period', 'body'])
+    .where('account', '=', account)
+    .orderBy('period')
+    .execute();
+  const partners = await db
+    .selectFrom('read_model_partners')
+    .selectAll()
+    .where('account', '=', account)
+    .orderBy('period')
+    .orderBy('partner_id')
+    .execute();
+  const deals = await db
+    .selectFrom('read_model_deals')
+    .selectAll()
+    .where('account', '=', account)
+    .orderBy('deal_id')
+    .execute();
+  const text = (v: unknown): unknown => (typeof v === 'bigint' || typeof v === 'number' ? String(v) : v);
+  return {
+    periods: periods.map((r) => ({ period: r.period, body: JSON.parse(r.body) as unknown })),
+    partners: partners.map(({ account: _a, hash: _h, body, ...r }) => ({
+      ...Object.fromEntries(Object.entries(r).map(([k, v]) => [k, text(v)])),
+      body: JSON.parse(body) as unknown,
+    })),
+    deals: deals.map(({ account: _a, ...r }) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, text(v)]))),
+  };
+}
+
 /** Everything a run leaves that A and B must agree on. */
 export async function state(s: Side): Promise<Record<string, unknown>> {
   const account = s.crm.account;
@@ -314,6 +351,7 @@ export async function state(s: Side): Promise<Record<string, unknown>> {
       .sort(byText),
     pendingTasks: (await s.store.pendingTasks(account)).length,
     written: s.crm.writtenState(),
+    readModelBodies: await readModelBodies(s),
     // the read models (issue 21) by content: an idle run keeps those of the run that computed
     readModels: {
       periods: await s.store.db
