@@ -40,7 +40,8 @@ import { configFingerprint, mustCompute } from './idle.ts';
 import { nextDue } from '../domain/due.ts';
 import { formatInstant, type TimeZone } from '../domain/time.ts';
 import type { CachedRecords, ComputeMark } from '../store/store.ts';
-import type { Alert } from '../domain/alerts.ts';
+import { recipeUnusedAlerts, type Alert } from '../domain/alerts.ts';
+import { lastDealByRecipe, scopedReadModels } from './read-model-scope.ts';
 import { prepareSnapshot } from '../domain/prepare.ts';
 import { currencyRateMissing } from './alert-episodes.ts';
 import { scopeOf, type Scope } from './scope.ts';
@@ -110,6 +111,8 @@ export interface RunReport {
    * `snapshot` counts and lists the sub-snapshot only.
    */
   scope?: {
+    /** Scoped runs: the read models brought forward from the mark's run, or rebuilt from the whole account. */
+    readModels?: 'brought forward' | 'rebuilt';
     mode: 'scoped' | 'full';
     reason: string;
     partners: number;
@@ -432,7 +435,7 @@ class Run {
         out,
         open,
         partnersById,
-        alerts: syncModeAlerts(program, tz, out, plan.skipped, cache.deals).filter((a) => inScope(a, scope)),
+        alerts: scopedAlerts(syncModeAlerts(program, tz, out, plan.skipped, cache.deals), scope),
         drops: healthDropped(out, states, open).filter((d) => inScope(d.alert, scope)),
       });
       if (scope !== null)
@@ -466,7 +469,7 @@ class Run {
     // read models of this run's figures (issue 21), one fenced transaction: a crash before it
     // leaves the previous run's read models, complete
     await this.timed('readModels', () =>
-      scope === null ? this.readModels(out, cache.partners) : this.readModelsAfterScopedRun(),
+      scope === null ? this.readModels(out, cache.partners) : this.readModelsAfterScopedRun(out, scope),
     );
     await this.mark(tz, cache);
   }
@@ -531,8 +534,33 @@ class Run {
     });
     const sub = scope.snapshot;
     const { out, expire } = await this.timed('compute', () => Promise.resolve(this.compute(sub.partners, sub.deals)));
+    const cached = { deals: new Set(sub.deals.map((d) => d.id)), partners: new Set(sub.partners.map((p) => p.id)) };
+    const removedDeals = [...c.deals].filter((id) => !cached.deals.has(id));
+    const removedPartners = [...c.partners].filter((id) => !cached.partners.has(id));
+    // RECIPE_UNUSED over the whole account: each recipe's last deal from the read models' deal
+    // rows (read-model-scope.ts), when they are those of the run that left the mark
+    const head = await this.deps.store.readModelHead(this.account);
+    const headOfMark =
+      head !== null &&
+      head.runId === c.mark.runId &&
+      head.scopable === true &&
+      head.fingerprint === programFingerprint(program);
+    const recipeAlerts = headOfMark
+      ? recipeUnusedAlerts(
+          program,
+          out.details.tz,
+          this.asOf,
+          await lastDealByRecipe(
+            this.deps.store,
+            this.account,
+            program,
+            new Set([...scope.deals, ...removedDeals]),
+            readModelDealRows(out.details, scope.deals),
+          ),
+        )
+      : null;
     // whole-account alerts: kept as they are unless a changed deal may move them (then: full path)
-    const moved = wholeAccountAlertMoved(program, this.asOf, out, scope, c);
+    const moved = wholeAccountAlertMoved(program, this.asOf, out, scope, c, recipeAlerts !== null);
     if (moved !== null) return full(moved);
     this.report.scope = {
       mode: 'scoped',
@@ -541,18 +569,48 @@ class Run {
       deals: scope.deals.size,
       read: { partners: sub.partners.length, deals: sub.deals.length },
     };
-    return { ...sub, out, expire, scope: { ...scope, due: c.mark.due } };
+    return {
+      ...sub,
+      out,
+      expire,
+      scope: { ...scope, due: c.mark.due, markRun: c.mark.runId, removedDeals, removedPartners, recipeAlerts },
+    };
   }
 
   /**
-   * The read models after a scoped run. Until an exact scoped update of them exists
-   * (src/sync/read-model-scope.ts, issue 21), they are rebuilt from a whole-account compute:
-   * slow, but what every read shows stays exact.
+   * The read models after a scoped run: brought forward from those of the run that left the mark
+   * with AP's rows and DS's deals (src/sync/read-model-scope.ts); when they cannot be (another
+   * head, month or config), rebuilt from a whole-account compute — slow, but exact.
    */
-  private async readModelsAfterScopedRun(): Promise<void> {
-    const cache = await this.deps.store.loadCache(this.account);
-    const { out } = this.compute(cache.partners, cache.deals);
-    await this.readModels(out, cache.partners);
+  private async readModelsAfterScopedRun(out: EngineOutput, scope: RunScope): Promise<void> {
+    const { store, clock, config } = this.deps;
+    const program = config.program;
+    const head = await store.readModelHead(this.account);
+    if (head !== null && head.runId === scope.markRun) {
+      const written = await scopedReadModels({
+        store,
+        fence: this.lock.fence,
+        program,
+        head: { runId: this.id, asOf: this.asOf, fingerprint: programFingerprint(program) },
+        asOf: this.asOf,
+        sub: out,
+        partners: scope.partners,
+        deals: scope.deals,
+        removedPartners: scope.removedPartners,
+        removedDeals: scope.removedDeals,
+        names: new Map(scope.snapshot.partners.map((p) => [p.id, p.name ?? p.id])),
+        at: clock.now(),
+      });
+      if (written !== null) {
+        this.report.readModels = written;
+        if (this.report.scope) this.report.scope.readModels = 'brought forward';
+        return;
+      }
+    }
+    if (this.report.scope) this.report.scope.readModels = 'rebuilt';
+    const cache = await store.loadCache(this.account);
+    const whole = this.compute(cache.partners, cache.deals);
+    await this.readModels(whole.out, cache.partners);
   }
 
   /** Writes what the dashboard and /v1 reads show, for the periods they show by default. */
@@ -822,12 +880,23 @@ interface ScopeCapture {
   overflow: boolean;
 }
 
+/** A scoped run's scope (src/sync/scope.ts) and what it builds on. */
+type RunScope = Scope & {
+  /** The earlier mark's due instant, which still bounds every record left out. */
+  due: number;
+  /** The run that left the mark (its read models are the ones brought forward). */
+  markRun: string;
+  removedDeals: string[];
+  removedPartners: string[];
+  /** RECIPE_UNUSED over the whole account (read models' deal rows), or null: then only `recipes`. */
+  recipeAlerts: Alert[] | null;
+};
+
 /** The records a run computes over and the engine's output; scope: null for the whole account. */
 type RunView = CachedRecords & {
   out: EngineOutput;
   expire: Set<string>;
-  /** due: the earlier mark's due instant, which still bounds every record left out. */
-  scope: (Scope & { due: number }) | null;
+  scope: RunScope | null;
 };
 
 /**
@@ -835,16 +904,30 @@ type RunView = CachedRecords & {
  * CLAWBACK_WINDOW_PASSED by its key's partner (only AP's keys are planned); RECIPE_UNUSED for the
  * recipes a change may move; CURRENCY_RATE_MISSING never (a change that may move it takes the full path).
  */
-function inScope(a: { code: string } & Pick<Alert, 'partnerId' | 'dealId' | 'recipe'>, scope: Scope | null): boolean {
+function inScope(
+  a: { code: string } & Pick<Alert, 'partnerId' | 'dealId' | 'recipe'>,
+  scope: RunScope | null,
+): boolean {
   if (scope === null) return true;
   if (a.code === 'CLAWBACK_WINDOW_PASSED') return a.partnerId !== null && scope.partners.has(a.partnerId);
   if (a.code === 'CURRENCY_RATE_MISSING') return false;
-  if (a.code === 'RECIPE_UNUSED') return a.recipe !== null && scope.recipes.has(a.recipe);
+  if (a.code === 'RECIPE_UNUSED')
+    return scope.recipeAlerts !== null || (a.recipe !== null && scope.recipes.has(a.recipe));
   if (a.partnerId !== null && scope.partners.has(a.partnerId)) return true;
   return a.dealId !== null && scope.deals.has(a.dealId);
 }
 
-function inScopeTargets(targets: Map<string, TargetEntry>, scope: Scope | null): Map<string, TargetEntry> {
+/** The alerts a run plans episodes for: in a scoped run those in scope, with the whole account's RECIPE_UNUSED. */
+function scopedAlerts(alerts: readonly Alert[], scope: RunScope | null): Alert[] {
+  if (scope === null) return [...alerts];
+  const exact = scope.recipeAlerts;
+  return [
+    ...alerts.filter((a) => inScope(a, scope) && (exact === null || a.code !== 'RECIPE_UNUSED')),
+    ...(exact ?? []),
+  ];
+}
+
+function inScopeTargets(targets: Map<string, TargetEntry>, scope: RunScope | null): Map<string, TargetEntry> {
   if (scope === null) return targets;
   return new Map([...targets].filter(([, t]) => scope.partners.has(t.partnerId)));
 }
@@ -861,8 +944,9 @@ function wholeAccountAlertMoved(
   out: EngineOutput,
   scope: Scope,
   c: ScopeCapture,
+  recipesExact: boolean,
 ): string | null {
-  for (const a of out.result.alerts)
+  for (const a of recipesExact ? [] : out.result.alerts)
     if (a.code === 'RECIPE_UNUSED' && a.recipe !== null && scope.recipes.has(a.recipe))
       return `recipe ${a.recipe} has no recent deal among the records in scope (RECIPE_UNUSED needs the account)`;
   const after = scope.snapshot.deals.filter((d) => c.deals.has(d.id));

@@ -198,7 +198,7 @@ describe.each(storeTargets())('scoped runs on $name', (target) => {
     w.crm.updateDeal('d1', { amount: '11000.00' });
     const scoped = await runSync(w.deps, { targeted: { deals: ['d1'], partners: [] } });
     expect(scoped.status).toBe('succeeded');
-    expect(scoped.report.scope).toMatchObject({ mode: 'scoped' });
+    expect(scoped.report.scope).toMatchObject({ mode: 'scoped', readModels: 'brought forward' });
     expect(scoped.report.scope?.partners).toBeGreaterThan(0);
     expect(scoped.report.scope?.read?.deals).toBeLessThan(8);
     expect(scoped.report.ledger.posted.adjustment).toBe(1);
