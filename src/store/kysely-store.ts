@@ -12,6 +12,8 @@ import { LedgerMovedError } from '../ledger/errors.ts';
 import type { Fence, LedgerDiffView, LedgerVersion, LedgerView } from '../ledger/port.ts';
 import type { AccountLock, LockMode } from './account-lock.ts';
 import { assertFence } from './fence.ts';
+import { PARTNER_SORT_COLUMNS } from './read-model-columns.ts';
+import { partnerSortColumns } from './read-model-columns.ts';
 import { addKeyTotals, ledgerEntryRow } from './ledger-rows.ts';
 import { currentKey, storedKeys } from '../ledger/keys.ts';
 import { dealRefs, type DealRefRole } from '../domain/deal-refs.ts';
@@ -64,6 +66,7 @@ import type {
   ReadModelExtras,
   ReadModelFigureRow,
   ReadModelHead,
+  ReadModelPartnerPageQuery,
   ReadModelPartnerQuery,
   ReadModelPeriodInput,
   PartnerState,
@@ -1005,22 +1008,21 @@ export class KyselyStore implements Store {
     let q = this.db.selectFrom('ledger_entries').selectAll().where('account', '=', account);
     if (filter.period !== undefined) q = q.where('period', '=', filter.period);
     if (filter.partnerId !== undefined) q = q.where('partner_id', '=', filter.partnerId);
-    const rows = await q.orderBy('seq').execute();
-    return rows.map(entryFromRow);
+    if (filter.period === undefined && filter.partnerId === undefined)
+      return (await q.orderBy('seq').execute()).map(entryFromRow);
+    // filtered: ordered here, so the database reads the period's or partner's index (issue 21:
+    // ordering in SQL made SQLite walk the account's every entry in seq order instead)
+    return (await q.execute()).map(entryFromRow).sort((a, b) => a.seq - b.seq);
   }
 
   async ledgerPeriods(account: string): Promise<{ period: string; entries: number; net: bigint }[]> {
-    // summed in the store over the covering index of migration 011 (issue 21: the program page
-    // asks on every view); integer sums are exact on both databases, read back as text
+    // the running totals every ledger writer keeps (migration 016, addPeriodTotals): one row per
+    // month, whatever the ledger's size (issue 21: the program page asks on every view); read
+    // back as text so no float holds them
     const rows = await this.db
-      .selectFrom('ledger_entries')
-      .select([
-        'period',
-        (eb) => eb.fn.countAll<number | string | bigint>().as('entries'),
-        sql<string>`cast(sum(amount) as text)`.as('net'),
-      ])
+      .selectFrom('ledger_period_totals')
+      .select(['period', 'entries', sql<string>`cast(net as text)`.as('net')])
       .where('account', '=', account)
-      .groupBy('period')
       .execute();
     return rows
       .map((r) => ({ period: r.period, entries: Number(r.entries), net: toBig(r.net) }))
@@ -1112,6 +1114,17 @@ export class KyselyStore implements Store {
     return rows.map(episodeFromRow);
   }
 
+  async openEpisodeTotal(account: string): Promise<number> {
+    // counted in the partial index of open episodes (account, alert_key where resolved_at is null)
+    const r = await this.db
+      .selectFrom('alert_episodes')
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+      .where('account', '=', account)
+      .where('resolved_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }
+
   async openEpisodeCounts(account: string): Promise<{ partnerId: string | null; severity: string; count: number }[]> {
     const rows = await this.db
       .selectFrom('alert_episodes')
@@ -1154,6 +1167,15 @@ export class KyselyStore implements Store {
               updatedAt: toNum(r.updated_at),
             },
     }));
+  }
+
+  async cachedPartnerNames(account: string): Promise<{ id: string; name: string }[]> {
+    const rows = await this.db
+      .selectFrom('cached_partners')
+      .select(['id', 'name'])
+      .where('account', '=', account)
+      .execute();
+    return rows.map((r) => ({ id: r.id, name: r.name ?? r.id }));
   }
 
   async cachedNames(account: string, object: 'partner' | 'deal', ids: readonly string[]): Promise<Map<string, string>> {
@@ -1291,6 +1313,7 @@ export class KyselyStore implements Store {
                 hash: r.hash,
                 body: JSON.stringify(r.body),
                 ...figureColumns(r.figures),
+                ...partnerSortColumns(r.name, r.body),
               })),
             )
             .onConflict((oc) =>
@@ -1309,6 +1332,13 @@ export class KyselyStore implements Store {
                 lost: eb.ref('excluded.lost'),
                 last_activity: eb.ref('excluded.last_activity'),
                 onboarded: eb.ref('excluded.onboarded'),
+                sort_name: eb.ref('excluded.sort_name'),
+                score: eb.ref('excluded.score'),
+                tier_rank: eb.ref('excluded.tier_rank'),
+                fit: eb.ref('excluded.fit'),
+                sort_attributed: eb.ref('excluded.sort_attributed'),
+                win_rate: eb.ref('excluded.win_rate'),
+                sort_last_activity: eb.ref('excluded.sort_last_activity'),
               })),
             )
             .execute();
@@ -1421,6 +1451,89 @@ export class KyselyStore implements Store {
     q = q.orderBy('partner_id');
     if (query.limit !== undefined) q = q.limit(query.limit);
     return (await q.execute()).map((r) => JSON.parse(r.body) as unknown);
+  }
+
+  async readModelPartnerPage(
+    account: string,
+    period: string,
+    query: ReadModelPartnerPageQuery,
+  ): Promise<{ rows: unknown[]; matching: number; tiers: string[] }> {
+    // text orders by code unit as the list did in memory: PostgreSQL's "C" collation (SQLite
+    // compares bytes already)
+    const c = this.kind === 'postgres' ? sql.raw(' collate "C"') : sql.raw('');
+    const column = PARTNER_SORT_COLUMNS[query.sort];
+    const withAlerts = query.sort === 'alerts' || query.withAlerts === true;
+    // open alerts per partner, counted only when the page sorts or filters on them
+    const alerts = this.db
+      .selectFrom('alert_episodes')
+      .select(['partner_id as alert_partner', (eb) => eb.fn.countAll<number | string | bigint>().as('open_alerts')])
+      .where('account', '=', account)
+      .where('resolved_at', 'is', null)
+      .where('partner_id', 'is not', null)
+      .groupBy('partner_id');
+    const base = () => {
+      let q = this.db
+        .selectFrom('read_model_partners as r')
+        .where('r.account', '=', account)
+        .where('r.period', '=', period);
+      if (query.recipe !== undefined) q = q.where('r.recipe', '=', query.recipe);
+      if (query.band !== undefined)
+        q = query.band === 'none' ? q.where('r.band', 'is', null) : q.where('r.band', '=', query.band);
+      if (query.tier !== undefined) q = q.where('r.tier', '=', query.tier);
+      if (query.q !== undefined) {
+        const pattern = `%${query.q.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+        q = q.where(sql<boolean>`lower(r.partner_id || ' ' || r.name) like ${pattern} escape '\\'`);
+      }
+      if (!withAlerts) return q;
+      const joined = q.leftJoin(alerts.as('a'), 'a.alert_partner', 'r.partner_id');
+      return (query.withAlerts === true ? joined.where('a.open_alerts', '>', 0) : joined) as unknown as typeof q;
+    };
+    const countOf = async (nulls: boolean | null): Promise<number> => {
+      let q = base();
+      if (nulls !== null && column !== null) q = q.where(sql.ref(`r.${column}`), nulls ? 'is' : 'is not', null);
+      const r = await q.select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).executeTakeFirst();
+      return Number(r?.n ?? 0);
+    };
+    // rows with a value first (in the direction asked), then those without (by name); ties by name, then id
+    const part = async (nulls: boolean, offset: number, limit: number): Promise<unknown[]> => {
+      if (limit <= 0) return [];
+      let q = base().select('r.body');
+      if (column !== null) q = q.where(sql.ref(`r.${column}`), nulls ? 'is' : 'is not', null);
+      if (!nulls) {
+        const key =
+          column === null
+            ? sql`coalesce(${sql.ref('a.open_alerts')}, 0)`
+            : sql`${sql.ref(`r.${column}`)}${column === 'recipe' || column === 'sort_name' ? c : sql``}`;
+        q = q.orderBy(query.dir === 'asc' ? sql`${key} asc` : sql`${key} desc`);
+      }
+      const rows = await q
+        .orderBy(sql`r.sort_name${c}`)
+        .orderBy(sql`r.partner_id${c}`)
+        .offset(offset)
+        .limit(limit)
+        .execute();
+      return rows.map((r) => JSON.parse(r.body) as unknown);
+    };
+    const withValue = column === null || column === 'sort_name' ? await countOf(null) : await countOf(false);
+    const matching = column === null || column === 'sort_name' ? withValue : withValue + (await countOf(true));
+    const first = await part(false, query.offset, Math.min(query.limit, Math.max(0, withValue - query.offset)));
+    const rest =
+      column === null || column === 'sort_name'
+        ? []
+        : await part(true, Math.max(0, query.offset - withValue), query.limit - first.length);
+    const tiers = await this.db
+      .selectFrom('read_model_partners')
+      .select('tier')
+      .distinct()
+      .where('account', '=', account)
+      .where('period', '=', period)
+      .where('tier', 'is not', null)
+      .execute();
+    return {
+      rows: [...first, ...rest],
+      matching,
+      tiers: tiers.flatMap((t) => (t.tier === null ? [] : [t.tier])).sort(),
+    };
   }
 
   async readModelPartner(account: string, periods: readonly string[], id: string): Promise<Map<string, unknown>> {

@@ -57,4 +57,38 @@ export async function addKeyTotals(
       )
       .execute();
   }
+  await addPeriodTotals(trx, account, posted);
+}
+
+/**
+ * Adds posted entries (manual ones included) to their month's count and net
+ * (ledger_period_totals, migration 016), so the ledger's months are listed without summing every
+ * entry (issue 21: the program page and the periods page). Called by addKeyTotals, in the same
+ * transaction, so every writer of ledger_entries keeps it.
+ */
+export async function addPeriodTotals(
+  trx: Kysely<Database>,
+  account: string,
+  posted: readonly LedgerEntry[],
+): Promise<void> {
+  const sums = new Map<string, { entries: number; net: bigint }>();
+  for (const e of posted) {
+    const s = sums.get(e.period) ?? { entries: 0, net: 0n };
+    s.entries++;
+    s.net += e.amount;
+    sums.set(e.period, s);
+  }
+  const rows = [...sums].map(([period, s]) => ({ account, period, entries: s.entries, net: s.net }));
+  for (let i = 0; i < rows.length; i += 500) {
+    await trx
+      .insertInto('ledger_period_totals')
+      .values(rows.slice(i, i + 500))
+      .onConflict((oc) =>
+        oc.columns(['account', 'period']).doUpdateSet({
+          entries: sql`ledger_period_totals.entries + excluded.entries`,
+          net: sql`ledger_period_totals.net + excluded.net`,
+        }),
+      )
+      .execute();
+  }
 }

@@ -3,11 +3,12 @@
 // lock on PostgreSQL, the single connection on SQLite). Never edit a released migration: add
 // the next version.
 
-import { PostgresAdapter, sql, type Kysely, type QueryExecutorProvider } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type QueryExecutorProvider, type RawBuilder } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { v009Finance } from './migration-009-finance.ts';
 import { currentKey, inKeyTotals } from '../ledger/keys.ts';
 import { dealRefs } from '../domain/deal-refs.ts';
+import { partnerSortColumns } from './read-model-columns.ts';
 
 // Kysely's schema builder is untyped on purpose (it runs before the tables exist).
 type AnyDb = Kysely<unknown>;
@@ -688,6 +689,97 @@ const v015: Migration = {
   },
 };
 
+/** Sort columns of read_model_partners with an index each (read-model-columns.ts). */
+const SORT_INDEXES: readonly (readonly [string, readonly string[]])[] = [
+  ['read_model_partners_by_name', ['sort_name']],
+  ['read_model_partners_by_recipe', ['recipe', 'sort_name']],
+  ['read_model_partners_by_score', ['score', 'sort_name']],
+  ['read_model_partners_by_tier_rank', ['tier_rank', 'sort_name']],
+  ['read_model_partners_by_fit', ['fit', 'sort_name']],
+  ['read_model_partners_by_attributed', ['sort_attributed', 'sort_name']],
+  ['read_model_partners_by_win_rate', ['win_rate', 'sort_name']],
+  ['read_model_partners_by_last_activity', ['sort_last_activity', 'sort_name']],
+  ['read_model_partners_by_tier', ['tier']],
+];
+
+/**
+ * Issue 21: the dashboard's partner list pages, sorts and filters in the store
+ * (KyselyStore.readModelPartnerPage): one column per sort key, filled from the stored bodies,
+ * and an index per key (account, period, key, name, id) so a page reads its rows in order. And
+ * the ledger's months with their count and net (ledger_period_totals), filled from the entries.
+ */
+const v016: Migration = {
+  async up(db: AnyDb) {
+    for (const [name, type] of [
+      ['sort_name', 'text'],
+      ['score', 'bigint'],
+      ['tier_rank', 'bigint'],
+      ['fit', 'bigint'],
+      ['sort_attributed', 'bigint'],
+      ['win_rate', 'bigint'],
+      ['sort_last_activity', 'bigint'],
+    ] as const)
+      await db.schema.alterTable('read_model_partners').addColumn(name, type).execute();
+    // backfilled in pages of 1,000 rows in key order, so a large store is never read at once
+    type Key = { account: string; period: string; partner_id: string };
+    let after: Key | null = null;
+    for (;;) {
+      const from: Key | null = after;
+      const where: RawBuilder<unknown> =
+        from === null
+          ? sql``
+          : sql`where (account > ${from.account}) or (account = ${from.account} and period > ${from.period})
+              or (account = ${from.account} and period = ${from.period} and partner_id > ${from.partner_id})`;
+      const { rows }: { rows: (Key & { name: string; body: string })[] } = await sql<
+        Key & { name: string; body: string }
+      >`
+        select account, period, partner_id, name, body from read_model_partners ${where}
+        order by account, period, partner_id limit 1000`.execute(db);
+      for (const r of rows) {
+        const c = partnerSortColumns(r.name, JSON.parse(r.body) as unknown);
+        await sql`update read_model_partners set sort_name = ${c.sort_name}, score = ${c.score},
+          tier_rank = ${c.tier_rank}, fit = ${c.fit}, sort_attributed = ${c.sort_attributed}, win_rate = ${c.win_rate},
+          sort_last_activity = ${c.sort_last_activity}
+          where account = ${r.account} and period = ${r.period} and partner_id = ${r.partner_id}`.execute(db);
+      }
+      const last: Key | undefined = rows.at(-1);
+      if (last === undefined || rows.length < 1000) break;
+      after = { account: last.account, period: last.period, partner_id: last.partner_id };
+    }
+    for (const [name, cols] of SORT_INDEXES)
+      await db.schema
+        .createIndex(name)
+        .on('read_model_partners')
+        .columns(['account', 'period', ...cols, 'partner_id'])
+        .execute();
+    // the ledger's months with their count and net, kept by every writer (ledger-rows.ts addPeriodTotals)
+    await db.schema
+      .createTable('ledger_period_totals')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('period', 'text', (c) => c.notNull())
+      .addColumn('entries', 'bigint', (c) => c.notNull())
+      .addColumn('net', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('ledger_period_totals_pk', ['account', 'period'])
+      .execute();
+    await sql`insert into ledger_period_totals (account, period, entries, net)
+      select account, period, count(*), sum(amount) from ledger_entries group by account, period`.execute(db);
+    // one partner's entries of a month (the partner page's commissions, the partner's statement)
+    // without reading every entry of the month
+    await db.schema
+      .createIndex('ledger_entries_partner_period')
+      .on('ledger_entries')
+      .columns(['account', 'partner_id', 'period'])
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropIndex('ledger_entries_partner_period').execute();
+    await db.schema.dropTable('ledger_period_totals').execute();
+    for (const [name] of SORT_INDEXES) await db.schema.dropIndex(name).execute();
+    for (const name of ['sort_name', 'score', 'tier_rank', 'fit', 'sort_attributed', 'win_rate', 'sort_last_activity'])
+      await db.schema.alterTable('read_model_partners').dropColumn(name).execute();
+  },
+};
+
 /** Versions in order; the name is the version recorded in kysely_migration. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': v001,
@@ -704,6 +796,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '013-compute-marks': v013,
   '014-scoped-index': v014,
   '015-read-model-scope': v015,
+  '016-dashboard-reads': v016,
 };
 
 class StaticProvider implements MigrationProvider {

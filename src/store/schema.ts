@@ -120,6 +120,14 @@ export interface DealPartnerRefRow {
   role: string;
 }
 
+/** Issue 21 (migration 016): per account and ledger month, how many entries are posted and their sum. */
+export interface LedgerPeriodTotalRow {
+  account: string;
+  period: string;
+  entries: Int64;
+  net: Int64;
+}
+
 /**
  * Issue 21: what the last computing run of an account left for idle runs: the fingerprint of the
  * config it computed with, the instant time alone may change an output (src/domain/due.ts) and the
@@ -380,6 +388,7 @@ export interface Database {
   ledger_entries: LedgerEntryRow;
   ledger_key_totals: LedgerKeyTotalRow;
   deal_partner_refs: DealPartnerRefRow;
+  ledger_period_totals: LedgerPeriodTotalRow;
   compute_marks: ComputeMarkRow;
   period_closes: PeriodCloseRow;
   alert_episodes: AlertEpisodeRow;
@@ -448,6 +457,14 @@ export interface ReadModelPartnerRow {
   lost: number | null;
   last_activity: Int64OrNull;
   onboarded: Int64OrNull;
+  /** Sort columns of the dashboard's partner list (migration 016, src/store/read-model-columns.ts). */
+  sort_name: string | null;
+  score: Int64OrNull;
+  tier_rank: Int64OrNull;
+  fit: Int64OrNull;
+  sort_attributed: Int64OrNull;
+  win_rate: Int64OrNull;
+  sort_last_activity: Int64OrNull;
 }
 
 /** Issue 21: a won or recipe-classified deal as the head's run computed it (read-model-scope.ts). */

@@ -21,6 +21,7 @@ import type { FinanceStore } from '../ledger/finance-port.ts';
 import type { AuditStore, NotificationStore, QueuedEvent } from './notifications.ts';
 import type { PartnerPortalStore } from './partner-portal.ts';
 import type { RunStatus, TaskStatus } from './schema.ts';
+import type { PartnerSortKey } from './read-model-columns.ts';
 
 export type { RunStatus, TaskStatus } from './schema.ts';
 export type { KeyBalance, LedgerEntry, LedgerKind, NewLedgerEntry, PeriodClose };
@@ -173,6 +174,23 @@ export interface ReadModelPartnerQuery {
   ids?: readonly string[] | undefined;
 }
 
+/** A page of the dashboard's partner list (issue 21): sorted, filtered and paged in the store. */
+export interface ReadModelPartnerPageQuery {
+  sort: PartnerSortKey;
+  dir: 'asc' | 'desc';
+  offset: number;
+  /** 1..500 rows. */
+  limit: number;
+  /** healthy, watch, at_risk, or none (no score). */
+  band?: string | undefined;
+  recipe?: string | undefined;
+  tier?: string | undefined;
+  /** Case-insensitive substring of "id name". */
+  q?: string | undefined;
+  /** Only partners with an open alert. */
+  withAlerts?: boolean | undefined;
+}
+
 export interface PartnerPageRow {
   partner: Omit<PulledPartner, 'written'>;
   state: PartnerState | null;
@@ -300,6 +318,8 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   /** Ends a pull; a full pull removes the records it did not see. Returns how many it removed. */
   finishPull(account: string, state: PullState, at: number, fence: Fence): Promise<{ partners: number; deals: number }>;
   loadCache(account: string): Promise<CachedRecords>;
+  /** Every cached partner's id and name (the name, or the id without one); no records read. */
+  cachedPartnerNames(account: string): Promise<{ id: string; name: string }[]>;
   /** Names (the id when unnamed) of these cached partners or deals; ids not cached are absent (issue 21). */
   cachedNames(account: string, object: 'partner' | 'deal', ids: readonly string[]): Promise<Map<string, string>>;
   /** The idle-run mark; null when none or the cache changed since (any applyPage/finishPull/updateWritten change deletes it). */
@@ -363,6 +383,8 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
     account: string,
     query: { severity?: string | undefined; code?: string | undefined; offset: number; limit: number },
   ): Promise<AlertEpisode[]>;
+  /** How many alert episodes of the account are open (the dashboard's header, issue 21). */
+  openEpisodeTotal(account: string): Promise<number>;
   /** Open episodes per partner and severity (issue 21: list pages count without loading them). */
   openEpisodeCounts(account: string): Promise<{ partnerId: string | null; severity: string; count: number }[]>;
   partnerStates(account: string): Promise<PartnerState[]>;
@@ -418,6 +440,16 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   readModelPartners(account: string, period: string, query: ReadModelPartnerQuery): Promise<unknown[]>;
   /** One partner's row bodies for these periods, by period. */
   readModelPartner(account: string, periods: readonly string[], id: string): Promise<Map<string, unknown>>;
+  /**
+   * One page of a period's partner rows in the list's order (src/http/ui/pages/partners.ts): by
+   * the sort key in the direction asked, partners without a value last, ties by lower-cased name
+   * then id; with how many rows match the filters and the earned tiers present in the period.
+   */
+  readModelPartnerPage(
+    account: string,
+    period: string,
+    query: ReadModelPartnerPageQuery,
+  ): Promise<{ rows: unknown[]; matching: number; tiers: string[] }>;
 
   pendingTasks(account: string): Promise<OutboxTask[]>;
   tasks(account: string): Promise<OutboxTask[]>;
