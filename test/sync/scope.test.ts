@@ -202,6 +202,20 @@ describe.each(storeTargets())('scoped runs on $name', (target) => {
     expect(scoped.report.scope?.partners).toBeGreaterThan(0);
     expect(scoped.report.scope?.read?.deals).toBeLessThan(8);
     expect(scoped.report.ledger.posted.adjustment).toBe(1);
+    // CURRENCY_RATE_MISSING counts the account's deals: a changed deal without a rate takes the full path
+    await runSync(w.deps); // reads back what the scoped run wrote
+    w.clock.set('2026-03-20T12:00:20Z');
+    w.crm.updateDeal('d5', { amount: '3100.00' }); // EUR, which has a rate
+    expect((await runSync(w.deps, { targeted: { deals: ['d5'], partners: [] } })).report.scope).toMatchObject({
+      mode: 'scoped',
+    });
+    await runSync(w.deps);
+    w.clock.set('2026-03-20T12:00:30Z');
+    w.crm.updateDeal('d1', { currency: 'GBP' });
+    const gbp = await runSync(w.deps, { targeted: { deals: ['d1'], partners: [] } });
+    expect(gbp.report.scope).toMatchObject({ mode: 'full' });
+    expect(gbp.report.scope?.reason).toMatch(/CURRENCY_RATE_MISSING/);
+    expect((await w.store.openEpisodes(w.crm.account)).map((e) => e.code)).toContain('CURRENCY_RATE_MISSING');
     const full = await runSync(w.deps, { full: true });
     expect(full.report.scope).toMatchObject({ mode: 'full', reason: 'a full run' });
     const other = testConfig(PROGRAM_YAML.replace('rateBps: 1000', 'rateBps: 1100'));
