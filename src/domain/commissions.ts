@@ -120,6 +120,14 @@ export class CommissionTable {
     return this.amounts[i] ?? 0n;
   }
 
+  plan(i: number): PreparedPlan {
+    return this.plans[i] as PreparedPlan;
+  }
+
+  payable(i: number): boolean {
+    return this.payables[i] ?? false;
+  }
+
   key(i: number): string {
     // join builds one flat string (a template literal would keep a rope of its parts)
     return [

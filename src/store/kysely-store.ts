@@ -58,6 +58,7 @@ import type {
   AlertEpisode,
   CachedRecords,
   ComputeMark,
+  PartnerDues,
   OutboxTask,
   PartnerPageQuery,
   RunPageQuery,
@@ -276,10 +277,16 @@ export class KyselyStore implements Store {
       .execute();
   }
 
-  async finishRun(id: string, status: RunStatus, finishedAt: number, report: Record<string, unknown>): Promise<void> {
+  async finishRun(
+    id: string,
+    status: RunStatus,
+    finishedAt: number,
+    report: Record<string, unknown>,
+    mode?: string,
+  ): Promise<void> {
     await this.db
       .updateTable('runs')
-      .set({ status, finished_at: finishedAt, report: JSON.stringify(report) })
+      .set({ status, finished_at: finishedAt, report: JSON.stringify(report), ...(mode === undefined ? {} : { mode }) })
       .where('id', '=', id)
       .execute();
   }
@@ -559,11 +566,12 @@ export class KyselyStore implements Store {
     };
   }
 
-  async saveComputeMark(fence: Fence, mark: ComputeMark | null): Promise<void> {
+  async saveComputeMark(fence: Fence, mark: ComputeMark | null, dues?: PartnerDues): Promise<void> {
     const account = fence.account;
     await this.db.transaction().execute(async (trx) => {
       await assertFence(trx, fence);
       await trx.deleteFrom('compute_marks').where('account', '=', account).execute();
+      if (dues !== undefined) await this.writePartnerDues(trx, account, dues);
       if (mark === null) return;
       await trx
         .insertInto('compute_marks')
@@ -578,6 +586,45 @@ export class KyselyStore implements Store {
         })
         .execute();
     });
+  }
+
+  /** Writes the rows of `dues` that differ from the stored ones (issue 21, migration 017). */
+  private async writePartnerDues(trx: Transaction<Database>, account: string, dues: PartnerDues): Promise<void> {
+    const stored = new Map<string, number>();
+    let query = trx.selectFrom('partner_dues').select(['partner_id', 'due']).where('account', '=', account);
+    if (!dues.complete) {
+      const ids = [...dues.partners.keys()];
+      if (ids.length === 0) return;
+      if (ids.length <= 500) query = query.where('partner_id', 'in', ids);
+    }
+    for (const r of await query.execute()) stored.set(r.partner_id, toNum(r.due));
+    const removed = [...stored.keys()].filter((id) =>
+      dues.complete ? !dues.partners.has(id) : dues.partners.get(id) === Infinity,
+    );
+    const changed = [...dues.partners].filter(([id, due]) => due !== Infinity && stored.get(id) !== due);
+    for (const ids of chunks(removed, 500))
+      await trx.deleteFrom('partner_dues').where('account', '=', account).where('partner_id', 'in', ids).execute();
+    for (const part of chunks(changed, 500))
+      await trx
+        .insertInto('partner_dues')
+        .values(part.map(([id, due]) => ({ account, partner_id: id, due })))
+        .onConflict((oc) =>
+          oc.columns(['account', 'partner_id']).doUpdateSet((eb) => ({ due: eb.ref('excluded.due') })),
+        )
+        .execute();
+  }
+
+  async partnersDueBy(account: string, asOf: number, limit: number): Promise<{ partnerId: string; due: number }[]> {
+    const rows = await this.db
+      .selectFrom('partner_dues')
+      .select(['partner_id', 'due'])
+      .where('account', '=', account)
+      .where('due', '<=', asOf)
+      .orderBy('due')
+      .orderBy('partner_id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ partnerId: r.partner_id, due: toNum(r.due) }));
   }
 
   async loadCache(account: string): Promise<CachedRecords> {

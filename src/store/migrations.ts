@@ -780,6 +780,26 @@ const v016: Migration = {
   },
 };
 
+/**
+ * Issue 21: when time alone next changes each partner's outputs (src/domain/due.ts dueParts),
+ * written by computing runs with their idle mark; the index finds the partners due by an instant.
+ */
+const v017: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('partner_dues')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('partner_id', 'text', (c) => c.notNull())
+      .addColumn('due', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('partner_dues_pk', ['account', 'partner_id'])
+      .execute();
+    await db.schema.createIndex('partner_dues_by_due').on('partner_dues').columns(['account', 'due']).execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable('partner_dues').execute();
+  },
+};
+
 /** Versions in order; the name is the version recorded in kysely_migration. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': v001,
@@ -797,6 +817,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '014-scoped-index': v014,
   '015-read-model-scope': v015,
   '016-dashboard-reads': v016,
+  '017-partner-dues': v017,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -143,6 +143,13 @@ export interface ComputeMarkRow {
   at: Int64;
 }
 
+/** Issue 21: when time alone next changes a partner's outputs (src/domain/due.ts dueParts; migration 017). */
+export interface PartnerDueRow {
+  account: string;
+  partner_id: string;
+  due: Int64;
+}
+
 export interface PeriodCloseRow {
   account: string;
   /** Closing this month closed it and every earlier month. */
@@ -390,6 +397,7 @@ export interface Database {
   deal_partner_refs: DealPartnerRefRow;
   ledger_period_totals: LedgerPeriodTotalRow;
   compute_marks: ComputeMarkRow;
+  partner_dues: PartnerDueRow;
   period_closes: PeriodCloseRow;
   alert_episodes: AlertEpisodeRow;
   partner_state: PartnerStateRow;

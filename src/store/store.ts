@@ -239,6 +239,17 @@ export interface ComputeMark {
   at: number;
 }
 
+/**
+ * Per partner id, the instant from which time alone may change its outputs (src/domain/due.ts
+ * dueParts; a partner without one has no row). `complete`: these are every partner's (the other
+ * rows are deleted); otherwise only the given partners' rows change, and a partner mapped to
+ * Infinity loses its row.
+ */
+export interface PartnerDues {
+  partners: ReadonlyMap<string, number>;
+  complete: boolean;
+}
+
 export interface CachedRecords {
   partners: PulledPartner[];
   deals: PulledDeal[];
@@ -303,7 +314,14 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   listAccounts(): Promise<{ account: string; provider: string }[]>;
 
   startRun(run: Omit<RunRecord, 'finishedAt' | 'status'>): Promise<void>;
-  finishRun(id: string, status: RunStatus, finishedAt: number, report: Record<string, unknown>): Promise<void>;
+  /** Records how the run ended; `mode`: the mode it ran in, when the pull decided another (issue 21). */
+  finishRun(
+    id: string,
+    status: RunStatus,
+    finishedAt: number,
+    report: Record<string, unknown>,
+    mode?: string,
+  ): Promise<void>;
   /** Marks runs left `running` by a process that died (called under the account lock). */
   abandonRuns(account: string, at: number): Promise<number>;
   /** Newest first; `query` filters and continues after a page's last run. */
@@ -324,8 +342,13 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   cachedNames(account: string, object: 'partner' | 'deal', ids: readonly string[]): Promise<Map<string, string>>;
   /** The idle-run mark; null when none or the cache changed since (any applyPage/finishPull/updateWritten change deletes it). */
   computeMark(account: string): Promise<ComputeMark | null>;
-  /** Saves (or, with null, deletes) the account's mark in a fenced transaction. */
-  saveComputeMark(fence: Fence, mark: ComputeMark | null): Promise<void>;
+  /**
+   * Saves (or, with null, deletes) the account's mark in a fenced transaction; with `dues`, the
+   * partners' due instants in the same transaction (only rows that change are written).
+   */
+  saveComputeMark(fence: Fence, mark: ComputeMark | null, dues?: PartnerDues): Promise<void>;
+  /** Partners whose due instant is at or before `asOf`, earliest first, at most `limit` (issue 21). */
+  partnersDueBy(account: string, asOf: number, limit: number): Promise<{ partnerId: string; due: number }[]>;
   /** Issue 21, scoped runs: these cached partners and deals (ids not cached are absent), each in id order. */
   cachedRecords(
     account: string,

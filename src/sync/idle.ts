@@ -6,7 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import type { LoadedConfig } from '../config/load.ts';
-import type { ComputeMark } from '../store/store.ts';
+import type { ComputeMark, Store } from '../store/store.ts';
 
 /** A digest of everything the run computes and writes with: the program and the whole config file. */
 export function configFingerprint(config: LoadedConfig): string {
@@ -26,6 +26,8 @@ export interface IdleInput {
   fingerprint: string;
   asOf: number;
   ledger: { seq: number; closes: number };
+  /** Partners whose due instant (partner_dues, migration 017) is at or before asOf. */
+  duePartners?: readonly string[] | undefined;
 }
 
 /** Why the run must compute, or null when it may skip. */
@@ -37,5 +39,34 @@ export function mustCompute(input: IdleInput): string | null {
   if (input.asOf >= mark.due) return 'time may change an output (a due date was reached)';
   if (mark.ledger.seq !== input.ledger.seq || mark.ledger.closes !== input.ledger.closes)
     return 'the ledger changed (a manual entry or a period close)';
+  const due = input.duePartners ?? [];
+  if (due.length > 0)
+    return `time may change the outputs of partner ${due.slice(0, 3).join(', ')}${due.length > 3 ? ' and others' : ''} (its due instant was reached)`;
   return null;
+}
+
+/** More partners due at once than this: a time-scoped run would cost about a full one. */
+export const DUE_SCOPE_LIMIT = 1000;
+
+export type DueScope = { partners: string[] } | { full: string };
+
+/**
+ * What time alone changed since the last computing run (issue 21): the partners whose due
+ * instant (partner_dues) asOf has reached — the affected partners of a time-scoped run, to add
+ * to those a pull or a notification names — or why only a full compute will do (no mark, the
+ * program's due instant reached, too many partners due). Reads the index, never the account.
+ * It says nothing about CRM changes, the config or the ledger: `mustCompute` checks those.
+ */
+export async function dueScope(
+  store: Pick<Store, 'computeMark' | 'partnersDueBy'>,
+  account: string,
+  asOf: number,
+  limit = DUE_SCOPE_LIMIT,
+): Promise<DueScope> {
+  const mark = await store.computeMark(account);
+  if (mark === null) return { full: 'no computing run left an idle mark' };
+  if (asOf >= mark.due) return { full: 'time may change program-level outputs (the program due instant was reached)' };
+  const due = await store.partnersDueBy(account, asOf, limit + 1);
+  if (due.length > limit) return { full: `more than ${limit} partners reached their due instant` };
+  return { partners: due.map((d) => d.partnerId) };
 }

@@ -14,7 +14,7 @@ import {
   type TaskResult,
   type WriteFailure,
 } from '../crm/port.ts';
-import { isHeld, refusalKey, taskFields, taskRequest } from './write-refusals.ts';
+import { isHeld, REFUSAL_HOLD_MS, refusalKey, taskFields, taskRequest } from './write-refusals.ts';
 import { computeDetailed, type EngineOutput } from '../domain/engine.ts';
 import { dealOutcomes } from '../domain/outcomes.ts';
 import { formatMinor } from '../domain/money.ts';
@@ -37,8 +37,8 @@ import {
   storedPeriods,
 } from './read-model-build.ts';
 import { configFingerprint, mustCompute } from './idle.ts';
-import { nextDue } from '../domain/due.ts';
-import { formatInstant, type TimeZone } from '../domain/time.ts';
+import { dueParts } from '../domain/due.ts';
+import { formatInstant } from '../domain/time.ts';
 import type { CachedRecords, ComputeMark } from '../store/store.ts';
 import { recipeUnusedAlerts, type Alert } from '../domain/alerts.ts';
 import { lastDealByRecipe, scopedReadModels } from './read-model-scope.ts';
@@ -121,6 +121,8 @@ export interface RunReport {
   };
   /** An idle run (issue 21): the steps it skipped, why, the run whose results stand and until when. */
   skipped?: { steps: string[]; reason: string; computedBy: string; due: string };
+  /** Why an incremental run computed instead of skipping (issue 21, src/sync/idle.ts mustCompute). */
+  computeReason?: string;
   apiCalls: CallStats['byEndpoint'];
   abandonedRuns: number;
   stoppedAt?: string;
@@ -471,7 +473,7 @@ class Run {
     await this.timed('readModels', () =>
       scope === null ? this.readModels(out, cache.partners) : this.readModelsAfterScopedRun(out, scope),
     );
-    await this.mark(tz, cache);
+    await this.mark(out, cache);
   }
 
   /** Before the pull: whether a scoped run may follow, and the mark it would build on (read before the pull deletes it). */
@@ -519,12 +521,17 @@ class Run {
       if (c.deals.size + c.partners.size > cached * SCOPED_MAX_SHARE)
         return full(`the pull changed more than ${SCOPED_MAX_SHARE * 100}% of the cached deals`);
     }
+    // a partner whose own due instant has passed (partner_dues) may have changed by time alone:
+    // until time-scoped runs add such partners to the affected set, the whole account is computed
+    const duePartners =
+      this.asOf >= c.mark.due ? [] : await this.deps.store.partnersDueBy(this.account, this.asOf, 4);
     const why = mustCompute({
       pulled: 0,
       mark: c.mark,
       fingerprint: configFingerprint(this.deps.config),
       asOf: this.asOf,
       ledger: await this.deps.store.ledgerVersion(this.account),
+      duePartners: duePartners.map((d) => d.partnerId),
     });
     if (why !== null) return full(why);
     const scope = await scopeOf(this.deps.store, this.account, program, {
@@ -630,52 +637,71 @@ class Run {
   private async idle(): Promise<boolean> {
     if (this.options.full === true || this.options.targeted !== undefined || this.report.pull.resumed) return false;
     const p = this.report.pull;
-    const mark = await this.deps.store.computeMark(this.account);
+    const { store } = this.deps;
+    const mark = await store.computeMark(this.account);
+    // partners whose own due instant passed (migration 017): until scoped runs take them, a full compute
+    const due = mark === null || this.asOf >= mark.due ? [] : await store.partnersDueBy(this.account, this.asOf, 4);
     const why = mustCompute({
       pulled: p.partners + p.deals + p.links + p.removedDeals + p.removedPartners,
       mark,
       fingerprint: configFingerprint(this.deps.config),
       asOf: this.asOf,
-      ledger: await this.deps.store.ledgerVersion(this.account),
+      ledger: await store.ledgerVersion(this.account),
+      duePartners: due.map((d) => d.partnerId),
     });
-    if (why !== null || mark === null) return false;
+    if (why !== null || mark === null) {
+      this.report.computeReason = why ?? 'no idle mark';
+      return false;
+    }
+    const next = (await store.partnersDueBy(this.account, Number.MAX_SAFE_INTEGER, 1))[0]?.due ?? Infinity;
     this.report.skipped = {
       steps: ['compute', 'ledger', 'alerts', 'writeBack'],
       reason: 'no CRM change, same config and ledger, and nothing due before the next due instant',
       computedBy: mark.runId,
-      due: formatInstant(mark.due),
+      due: formatInstant(Math.min(mark.due, next)),
     };
     return true;
   }
 
   /**
-   * After a computing run with nothing to retry (no failed or held write or task, no refusal
-   * on file): the mark that lets idle runs skip until its due instant (src/domain/due.ts).
+   * After a computing run with no failed write to retry: the mark that lets idle runs skip until
+   * its due instant (src/domain/due.ts; a refused write's hold ends it too), with each partner's
+   * own due instant (partner_dues).
    */
-  private async mark(tz: TimeZone, cache: RunView): Promise<void> {
+  private async mark(out: EngineOutput, cache: RunView): Promise<void> {
     const { store, config } = this.deps;
-    const r = this.report;
-    const clean =
-      r.writeBack.failures.length === 0 &&
-      (r.writeBack.held ?? 0) === 0 &&
-      r.tasks.failed.length === 0 &&
-      (r.tasks.held ?? 0) === 0 &&
-      (await store.writeRefusals(this.account)).length === 0 &&
-      (await store.pendingTasks(this.account)).length === 0;
-    if (!clean) return;
-    // scoped: records outside the sub-snapshot are unchanged, so the earlier mark's due still bounds them
-    const due = Math.min(
-      nextDue(config.program, tz, cache, this.asOf),
-      cache.scope === null ? Number.POSITIVE_INFINITY : cache.scope.due,
+    // a write that failed must be sent again by the next run; one the CRM refused is held back
+    // until its hold ends (write-refusals.ts), when a computing run sends it again. Tasks need
+    // nothing: an idle run sends the outbox as a computing run does.
+    if (this.report.writeBack.failures.some((f) => f.refusal !== true)) return;
+    const holdsEnd = (await store.writeRefusals(this.account))
+      .filter((x) => x.object !== 'task')
+      .map((x) => x.at + REFUSAL_HOLD_MS);
+    // the mark's due is the program part; each partner's own due goes to partner_dues with it
+    const parts = dueParts(config.program, out.details, cache, this.asOf);
+    let dues = { partners: parts.partners, complete: true };
+    if (cache.scope !== null) {
+      // scoped (src/domain/due.ts): a partner's instant holds only for the affected partners, whose
+      // deals are all in the sub-snapshot; the program part needs the whole account, and the
+      // records outside the sub-snapshot are unchanged, so the earlier mark's program due still
+      // bounds them
+      const affected = cache.scope.partners;
+      dues = { partners: new Map([...parts.partners].filter(([id]) => affected.has(id))), complete: false };
+      parts.program = Math.min(parts.program, cache.scope.due);
+    }
+    parts.program = Math.min(parts.program, ...holdsEnd);
+    if (parts.program <= this.asOf) return;
+    await store.saveComputeMark(
+      this.lock.fence,
+      {
+        runId: this.id,
+        fingerprint: configFingerprint(config),
+        due: parts.program,
+        ledger: await store.ledgerVersion(this.account),
+        at: this.asOf,
+      },
+      dues,
     );
-    if (due <= this.asOf) return;
-    await store.saveComputeMark(this.lock.fence, {
-      runId: this.id,
-      fingerprint: configFingerprint(config),
-      due,
-      ledger: await store.ledgerVersion(this.account),
-      at: this.asOf,
-    });
   }
 
   private async writeBack(
@@ -705,7 +731,8 @@ class Run {
       ...(d.expireRegistration === true ? { expireRegistration: true } : {}),
     });
     const full = this.options.full === true;
-    const heldAt = clock.now();
+    // a hold is judged at the run's asOf, the instant the idle mark's due compares with
+    const heldAt = this.asOf;
     const changes = {
       partners: planned.partners.filter(
         (p) => !isHeld(refusals.get(refusalKey('partner', p.id)), p.fields, heldAt, full),
@@ -1008,7 +1035,14 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
     run.report.durationsMs['total'] = Math.round(performance.now() - t0);
     run.report.apiCalls = callsSince(statsBefore, crm.callStats());
     const finishedAt = clock.now();
-    await store.finishRun(run.id, status, finishedAt, run.report as unknown as Record<string, unknown>);
+    // the run row shows the mode the run ended up in (a first or resumed pull is full or resumed)
+    await store.finishRun(
+      run.id,
+      status,
+      finishedAt,
+      run.report as unknown as Record<string, unknown>,
+      run.report.mode,
+    );
     await runNotifications(store, config, {
       ...{ runId: run.id, account, status, mode: run.report.mode, startedAt, finishedAt, asOf },
       ...{ error: run.report.error ?? null, stoppedAt: run.report.stoppedAt ?? null },

@@ -52,6 +52,10 @@ export interface FakeFaults {
     | undefined;
   /** Record ids whose write-back is reported as failed. */
   rejectWrites?: ReadonlySet<string> | undefined;
+  /** Record ids whose write-back the CRM refuses for what it holds (a validation rule): a refusal. */
+  refuseWrites?: ReadonlySet<string> | undefined;
+  /** Every task create is refused for what it holds. */
+  refuseTasks?: boolean | undefined;
 }
 
 interface FakeCursor {
@@ -217,9 +221,21 @@ export class FakeCrm implements CrmAdapter {
     let partnersWritten = 0;
     let dealsWritten = 0;
     const reject = this.faults.rejectWrites ?? new Set<string>();
+    const refuse = this.faults.refuseWrites ?? new Set<string>();
     for (const p of changes.partners) {
       const cur = this.partners.get(p.id);
       const invalid = invalidNumber(p.fields);
+      if (cur && refuse.has(p.id)) {
+        const properties = Object.keys(p.fields);
+        failed.push({
+          object: 'partner',
+          id: p.id,
+          reason: 'refused by a rule of the fake CRM',
+          refusal: true,
+          properties,
+        });
+        continue;
+      }
       if (!cur || reject.has(p.id) || invalid !== null) {
         failed.push({
           object: 'partner',
@@ -252,6 +268,14 @@ export class FakeCrm implements CrmAdapter {
 
   createTasks(tasks: readonly TaskRequest[]): Promise<TaskResult[]> {
     this.fault('createTasks');
+    if (this.faults.refuseTasks === true)
+      return Promise.resolve(
+        tasks.map((t) => ({
+          marker: t.marker,
+          taskId: '',
+          refused: { reason: 'refused by a rule of the fake CRM', properties: [] },
+        })),
+      );
     return Promise.resolve(
       tasks.map((t) => {
         const taskId = `task-${this.tasks.length + 1}`;
