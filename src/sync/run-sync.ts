@@ -38,7 +38,7 @@ import {
 } from './read-model-build.ts';
 import { configFingerprint, mustCompute } from './idle.ts';
 import { dueParts } from '../domain/due.ts';
-import { formatInstant } from '../domain/time.ts';
+import { DAY_MS, formatInstant } from '../domain/time.ts';
 import type { CachedRecords, ComputeMark } from '../store/store.ts';
 import { recipeUnusedAlerts, type Alert } from '../domain/alerts.ts';
 import { lastDealByRecipe, scopedReadModels } from './read-model-scope.ts';
@@ -523,8 +523,7 @@ class Run {
     }
     // a partner whose own due instant has passed (partner_dues) may have changed by time alone:
     // until time-scoped runs add such partners to the affected set, the whole account is computed
-    const duePartners =
-      this.asOf >= c.mark.due ? [] : await this.deps.store.partnersDueBy(this.account, this.asOf, 4);
+    const duePartners = this.asOf >= c.mark.due ? [] : await this.deps.store.partnersDueBy(this.account, this.asOf, 4);
     const why = mustCompute({
       pulled: 0,
       mark: c.mark,
@@ -552,20 +551,16 @@ class Run {
       head.runId === c.mark.runId &&
       head.scopable === true &&
       head.fingerprint === programFingerprint(program);
-    const recipeAlerts = headOfMark
-      ? recipeUnusedAlerts(
+    const lastDeal = headOfMark
+      ? await lastDealByRecipe(
+          this.deps.store,
+          this.account,
           program,
-          out.details.tz,
-          this.asOf,
-          await lastDealByRecipe(
-            this.deps.store,
-            this.account,
-            program,
-            new Set([...scope.deals, ...removedDeals]),
-            readModelDealRows(out.details, scope.deals),
-          ),
+          new Set([...scope.deals, ...removedDeals]),
+          readModelDealRows(out.details, scope.deals),
         )
       : null;
+    const recipeAlerts = lastDeal === null ? null : recipeUnusedAlerts(program, out.details.tz, this.asOf, lastDeal);
     // whole-account alerts: kept as they are unless a changed deal may move them (then: full path)
     const moved = wholeAccountAlertMoved(program, this.asOf, out, scope, c, recipeAlerts !== null);
     if (moved !== null) return full(moved);
@@ -580,7 +575,15 @@ class Run {
       ...sub,
       out,
       expire,
-      scope: { ...scope, due: c.mark.due, markRun: c.mark.runId, removedDeals, removedPartners, recipeAlerts },
+      scope: {
+        ...scope,
+        due: c.mark.due,
+        markRun: c.mark.runId,
+        removedDeals,
+        removedPartners,
+        lastDeal,
+        recipeAlerts,
+      },
     };
   }
 
@@ -685,9 +688,13 @@ class Run {
       // deals are all in the sub-snapshot; the program part needs the whole account, and the
       // records outside the sub-snapshot are unchanged, so the earlier mark's program due still
       // bounds them
+      // (an affected partner with no instant any more: Infinity, its stored one is dropped)
       const affected = cache.scope.partners;
-      dues = { partners: new Map([...parts.partners].filter(([id]) => affected.has(id))), complete: false };
-      parts.program = Math.min(parts.program, cache.scope.due);
+      dues = {
+        partners: new Map([...affected].map((id) => [id, parts.partners.get(id) ?? Infinity])),
+        complete: false,
+      };
+      parts.program = Math.min(parts.program, cache.scope.due, ...recipeDues(config.program, cache.scope, this.asOf));
     }
     parts.program = Math.min(parts.program, ...holdsEnd);
     if (parts.program <= this.asOf) return;
@@ -915,7 +922,9 @@ type RunScope = Scope & {
   markRun: string;
   removedDeals: string[];
   removedPartners: string[];
-  /** RECIPE_UNUSED over the whole account (read models' deal rows), or null: then only `recipes`. */
+  /** Each recipe's last deal over the whole account (read models' deal rows), or null: then only `recipes`. */
+  lastDeal: Map<string, number> | null;
+  /** RECIPE_UNUSED from `lastDeal`. */
   recipeAlerts: Alert[] | null;
 };
 
@@ -942,6 +951,25 @@ function inScope(
     return scope.recipeAlerts !== null || (a.recipe !== null && scope.recipes.has(a.recipe));
   if (a.partnerId !== null && scope.partners.has(a.partnerId)) return true;
   return a.dealId !== null && scope.deals.has(a.dealId);
+}
+
+/**
+ * RECIPE_UNUSED's instants over the whole account (src/domain/due.ts takes them from the deals it
+ * sees): a recipe's last deal may now be one outside the sub-snapshot, older than the one the
+ * earlier mark's due was taken from. Without the whole account's last deals, a recipe a change may
+ * move had a recent deal in the sub-snapshot (else the run took the full path), whose instant is
+ * no later than the account's, and the others did not move.
+ */
+function recipeDues(program: SyncDeps['config']['program'], scope: RunScope, asOf: number): number[] {
+  if (scope.lastDeal === null) return [];
+  const out: number[] = [];
+  for (const r of program.recipes.values()) {
+    const last = scope.lastDeal.get(r.id);
+    if (r.status !== 'active' || last === undefined) continue;
+    const at = Math.floor(last + program.alerts.recipeUnusedDays * DAY_MS);
+    if (at >= asOf) out.push(at);
+  }
+  return out;
 }
 
 /** The alerts a run plans episodes for: in a scoped run those in scope, with the whole account's RECIPE_UNUSED. */
