@@ -521,22 +521,26 @@ class Run {
       if (c.deals.size + c.partners.size > cached * SCOPED_MAX_SHARE)
         return full(`the pull changed more than ${SCOPED_MAX_SHARE * 100}% of the cached deals`);
     }
-    // a partner whose own due instant has passed (partner_dues) may have changed by time alone:
-    // until time-scoped runs add such partners to the affected set, the whole account is computed
-    const duePartners = this.asOf >= c.mark.due ? [] : await this.deps.store.partnersDueBy(this.account, this.asOf, 4);
     const why = mustCompute({
       pulled: 0,
       mark: c.mark,
       fingerprint: configFingerprint(this.deps.config),
       asOf: this.asOf,
       ledger: await this.deps.store.ledgerVersion(this.account),
-      duePartners: duePartners.map((d) => d.partnerId),
     });
     if (why !== null) return full(why);
+    // a partner whose own due instant has passed (partner_dues, src/domain/due.ts dueParts) may
+    // have changed by time alone: it joins the affected partners (its instant bounds its own
+    // outputs, its rows and entries, the alerts naming it and the values on the deals naming it)
+    const room = SCOPED_MAX_RECORDS - c.deals.size - c.partners.size;
+    const due = await this.deps.store.partnersDueBy(this.account, this.asOf, room + 1);
+    if (due.length > room)
+      return full(`more than ${room} partners reached their due instant besides the records pulled`);
     const scope = await scopeOf(this.deps.store, this.account, program, {
       deals: c.deals,
       partners: c.partners,
       before: c.before,
+      due: new Set(due.map((d) => d.partnerId)),
     });
     const sub = scope.snapshot;
     const { out, expire } = await this.timed('compute', () => Promise.resolve(this.compute(sub.partners, sub.deals)));
@@ -566,7 +570,7 @@ class Run {
     if (moved !== null) return full(moved);
     this.report.scope = {
       mode: 'scoped',
-      reason: `${c.deals.size} deals and ${c.partners.size} partners changed since the last computing run`,
+      reason: `${c.deals.size} deals and ${c.partners.size} partners changed, and ${due.length} partners reached their due instant, since the last computing run`,
       partners: scope.partners.size,
       deals: scope.deals.size,
       read: { partners: sub.partners.length, deals: sub.deals.length },
