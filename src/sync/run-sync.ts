@@ -383,6 +383,16 @@ class Run {
       rejected: rejectionDetails(cache.deals, out.result.rejected, program, tz, this.asOf),
       warnings: [...out.warnings, ...timestampDetails(cache.deals, out.result.rejected, tz)],
     };
+    // a scoped run's rejected deals: those it read, and the earlier run's for every other deal (a
+    // rejection is the deal's own, src/domain/prepare.ts), so the list stays the account's
+    if (scope !== null) {
+      const read = new Set(cache.deals.map((d) => d.id));
+      const removed = new Set(scope.removedDeals);
+      this.report.snapshot.rejected = [
+        ...scope.earlierRejected.filter((r) => !read.has(r.dealId) && !removed.has(r.dealId)),
+        ...this.report.snapshot.rejected,
+      ].sort((a, b) => (a.dealId < b.dealId ? -1 : a.dealId > b.dealId ? 1 : 0));
+    }
     this.boundary('after-compute');
 
     // ledger: differences against what is posted, in one transaction that checks the fence and
@@ -529,6 +539,12 @@ class Run {
       ledger: await this.deps.store.ledgerVersion(this.account),
     });
     if (why !== null) return full(why);
+    // the rejected deals of the run that left the mark (its report): a scoped run keeps them for
+    // the deals it does not read
+    const earlier = (await this.deps.store.getRun(c.mark.runId))?.report['snapshot'] as
+      { rejected?: unknown } | undefined;
+    if (!Array.isArray(earlier?.rejected)) return full('the run that left the mark recorded no rejected deals');
+    const earlierRejected = earlier.rejected as RejectedDeal[];
     // a partner whose own due instant has passed (partner_dues, src/domain/due.ts dueParts) may
     // have changed by time alone: it joins the affected partners (its instant bounds its own
     // outputs, its rows and entries, the alerts naming it and the values on the deals naming it)
@@ -587,6 +603,7 @@ class Run {
         removedPartners,
         lastDeal,
         recipeAlerts,
+        earlierRejected,
       },
     };
   }
@@ -930,6 +947,8 @@ type RunScope = Scope & {
   lastDeal: Map<string, number> | null;
   /** RECIPE_UNUSED from `lastDeal`. */
   recipeAlerts: Alert[] | null;
+  /** The rejected deals the run that left the mark listed (report.snapshot.rejected). */
+  earlierRejected: RejectedDeal[];
 };
 
 /** The records a run computes over and the engine's output; scope: null for the whole account. */
