@@ -2,10 +2,12 @@
 // network), then the app serving the dashboard pages and the /v1 reads from the run's read
 // models. Reports per route the first request and p50/p95 over all requests (first included),
 // the sync's duration and the part spent writing read models. Not a test: nothing is asserted.
+// Issue 21: the partner list (several pages, sorts and filters) and the partner portal's pages
+// (a partner user signed in with a link) are measured too.
 // Usage: node bench/reads.ts [--deals N] [--partners N] [--requests N] [--store postgres://…]
 // The scale benchmark calls readLatencies({ deals }).
 
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +19,7 @@ import { silentLogger } from '../src/log.ts';
 import { startService } from '../src/main.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { engineCalls, stopEngineWorker } from '../src/sync/engine-pool.ts';
+import { digestOf } from '../src/sync/partner-users.ts';
 import { runSync } from '../src/sync/run-sync.ts';
 import { testConfig, TestClock } from '../test/sync/helpers.ts';
 import { syntheticSnapshot } from './synthetic.ts';
@@ -46,6 +49,42 @@ const ASOF = '2026-11-15T12:00:00Z';
 
 const percentile = (sorted: readonly number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+
+/** A partner user of `partnerId` signed in with a sign-in link; returns the portal's cookie header. */
+async function partnerSignIn(
+  base: string,
+  store: Awaited<ReturnType<typeof openStore>>,
+  account: string,
+  partnerId: string,
+  now: number,
+): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  const userId = randomUUID();
+  await store.partners.createPartnerUser({
+    id: userId,
+    account,
+    partnerId,
+    email: 'bench@partner.example',
+    status: 'active',
+    invitedBy: 'bench',
+    createdAt: now,
+    updatedAt: now,
+    lastSignInAt: null,
+  });
+  await store.partners.saveSignInLink({ digest: digestOf(token), userId, expiresAt: now + 3_600_000, createdAt: now });
+  const res = await fetch(`${base}/partner/signin`, {
+    method: 'POST',
+    redirect: 'manual',
+    body: new URLSearchParams({ t: token }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  if (res.status !== 303) throw new Error(`bench: partner sign-in failed (${res.status})`);
+  return res.headers
+    .getSetCookie()
+    .map((l) => l.split(';')[0] ?? '')
+    .filter((c) => c.startsWith('psync_partner='))
+    .join('; ');
+}
 
 /** Signs in to the dashboard through its form; returns the cookie header of the session. */
 async function signIn(base: string): Promise<string> {
@@ -78,7 +117,14 @@ export async function readLatencies(o: {
   const partners = o.partners ?? Math.max(10, Math.floor(o.deals / 100));
   const requests = o.requests ?? 20;
   const storeUrl = o.storeUrl ?? `sqlite:${path.join(mkdtempSync(path.join(tmpdir(), 'psreads-')), 'b.db')}`;
-  const yaml = `${readFileSync(new URL('../config/examples/program.yaml', import.meta.url), 'utf8')}\ncrm:\n  provider: hubspot\n`;
+  // the partner portal on (registrations with an e-mail channel; no mail is sent here)
+  const portalYaml = [
+    'notifications:',
+    '  channels:',
+    '    mail: { type: email, from: "bench <bench@example.test>", smtp: { host: 127.0.0.1, port: 2525 } }',
+    'registrations: { emailChannel: mail }',
+  ].join('\n');
+  const yaml = `${readFileSync(new URL('../config/examples/program.yaml', import.meta.url), 'utf8')}\ncrm:\n  provider: hubspot\n${portalYaml}\n`;
   const config = testConfig(yaml, { url: storeUrl });
   const clock = new TestClock(ASOF);
   const crm = new FakeCrm({ account: `bench-reads-${randomUUID()}`, pageSize: 2000 });
@@ -90,7 +136,7 @@ export async function readLatencies(o: {
   const t0 = performance.now();
   const run = await runSync({ crm, store, clock, logger: silentLogger(), config });
   const syncMs = Math.round(performance.now() - t0);
-  await store.close();
+  const someone = snapshot.partners[Math.floor(partners / 2)]?.id ?? 'p0';
 
   const service = await startService({
     config,
@@ -106,9 +152,13 @@ export async function readLatencies(o: {
   const callsBefore = engineCalls.kpis + engineCalls.model;
   try {
     const cookie = await signIn(service.url);
-    const someone = snapshot.partners[Math.floor(partners / 2)]?.id ?? 'p0';
+    const portalCookie = await partnerSignIn(service.url, store, run.account, someone, clock.now());
+    await store.close();
     const api = (p: string) => ({ route: p, headers: { authorization: `Bearer ${TOKEN}` } });
     const ui = (p: string) => ({ route: p, headers: { cookie } });
+    const portal = (p: string) => ({ route: p, headers: { cookie: portalCookie } });
+    // a page in the middle of the list (100 rows a page)
+    const middle = Math.max(1, Math.floor(partners / 200));
     for (const { route, headers } of [
       api('/v1/kpis'),
       api('/v1/recipes'),
@@ -119,6 +169,15 @@ export async function readLatencies(o: {
       ui('/ui/recipes'),
       ui(`/ui/partners/${someone}`),
       ui('/ui/alerts'),
+      ui('/ui/partners?sort=name'),
+      ui(`/ui/partners?sort=attributed&dir=desc&page=${middle}`),
+      ui('/ui/partners?sort=alerts'),
+      ui('/ui/partners?band=watch&sort=lastActivity'),
+      ui('/ui/partners?q=partner%2012'),
+      portal('/partner'),
+      portal('/partner/deals'),
+      portal('/partner/api/me'),
+      portal('/partner/statement'),
     ]) {
       const times: number[] = [];
       let bytes = 0;
@@ -176,6 +235,6 @@ if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
   );
   for (const x of r.routes)
     console.log(
-      `  ${x.route.padEnd(28)} first ${String(x.firstMs).padStart(5)} ms  p50 ${String(x.p50Ms).padStart(5)} ms  p95 ${String(x.p95Ms).padStart(5)} ms  ${x.bytes} bytes`,
+      `  ${x.route.padEnd(44)} first ${String(x.firstMs).padStart(5)} ms  p50 ${String(x.p50Ms).padStart(5)} ms  p95 ${String(x.p95Ms).padStart(5)} ms  ${x.bytes} bytes`,
     );
 }

@@ -95,6 +95,12 @@ export interface SizeResult {
     runP95Ms: number;
     webhookToDoneP50Ms: number;
     webhookToDoneP95Ms: number;
+    /** Runs that computed scoped (issue 21, src/sync/scope.ts), why the others did not, and their median sizes. */
+    scoped?: number;
+    fullReasons?: Record<string, number>;
+    scopeMedian?: { partners: number; deals: number; readPartners: number; readDeals: number };
+    /** Median duration of each step over the runs. */
+    stepsP50Ms?: Record<string, number>;
   } | null;
   serveFull: {
     seconds: number;
@@ -125,7 +131,52 @@ interface RunRow {
   id: string;
   status: string;
   mode?: string;
-  report?: { mode?: string; durationsMs?: Record<string, number> };
+  report?: {
+    mode?: string;
+    durationsMs?: Record<string, number>;
+    scope?: {
+      mode: string;
+      reason: string;
+      partners: number;
+      deals: number;
+      read?: { partners: number; deals: number };
+    };
+  };
+}
+
+/** How many targeted runs computed scoped, why the others did not, their sizes and step durations (medians). */
+function scopeFigures(reports: readonly NonNullable<RunRow['report']>[]): {
+  scoped: number;
+  fullReasons: Record<string, number>;
+  scopeMedian?: { partners: number; deals: number; readPartners: number; readDeals: number };
+  stepsP50Ms: Record<string, number>;
+} {
+  const scoped = reports.flatMap((r) => (r.scope?.mode === 'scoped' ? [r.scope] : []));
+  const fullReasons: Record<string, number> = {};
+  for (const r of reports)
+    if (r.scope !== undefined && r.scope.mode !== 'scoped') {
+      const why = r.scope.reason.replace(/[\d.]+/g, 'N');
+      fullReasons[why] = (fullReasons[why] ?? 0) + 1;
+    }
+  const median = (xs: number[]): number => round(percentile(xs, 50));
+  const steps = new Set(reports.flatMap((r) => Object.keys(r.durationsMs ?? {})));
+  return {
+    scoped: scoped.length,
+    fullReasons,
+    ...(scoped.length === 0
+      ? {}
+      : {
+          scopeMedian: {
+            partners: median(scoped.map((x) => x.partners)),
+            deals: median(scoped.map((x) => x.deals)),
+            readPartners: median(scoped.map((x) => x.read?.partners ?? 0)),
+            readDeals: median(scoped.map((x) => x.read?.deals ?? 0)),
+          },
+        }),
+    stepsP50Ms: Object.fromEntries(
+      [...steps].map((k) => [k, median(reports.flatMap((r) => r.durationsMs?.[k] ?? []))]),
+    ),
+  };
 }
 
 /** A free TCP port on the loopback interface. */
@@ -445,7 +496,7 @@ class SizeRun {
   async #nextFinished(
     seen: ReadonlySet<string>,
     mode: string | null,
-  ): Promise<{ id: string; status: string; totalMs: number }> {
+  ): Promise<{ id: string; status: string; totalMs: number; report: RunRow['report'] }> {
     for (;;) {
       if (Date.now() >= this.#deadline) throw new OutOfBudget('time budget spent waiting for a run');
       const runs = await this.#runs().catch(() => []);
@@ -453,7 +504,12 @@ class SizeRun {
         (x) => !seen.has(x.id) && x.status !== 'running' && (mode === null || (x.mode ?? x.report?.mode) === mode),
       );
       if (run !== undefined)
-        return { id: run.id, status: run.status, totalMs: run.report?.durationsMs?.['total'] ?? NaN };
+        return {
+          id: run.id,
+          status: run.status,
+          totalMs: run.report?.durationsMs?.['total'] ?? NaN,
+          report: run.report,
+        };
       await sleep(50);
     }
   }
@@ -489,6 +545,7 @@ class SizeRun {
     const deals = page.results.filter((d) => Number.isFinite(Number(d.properties['amount'] ?? 'x')));
     const runTimes: number[] = [];
     const endToEnd: number[] = [];
+    const reports: NonNullable<RunRow['report']>[] = [];
     const seen = new Set((await this.#runs()).map((x) => x.id));
     for (let i = 0; i < this.#options.targetedRuns; i++) {
       const deal = deals[i % Math.max(1, deals.length)];
@@ -504,6 +561,7 @@ class SizeRun {
       endToEnd.push(performance.now() - t0);
       if (run.status !== 'succeeded') throw new Error(`targeted run ${run.id} ${run.status}`);
       runTimes.push(run.totalMs);
+      if (run.report !== undefined) reports.push(run.report);
       // kept after every run: a size that runs out of time still reports the runs it made
       this.result.targeted = {
         runs: runTimes.length,
@@ -511,6 +569,7 @@ class SizeRun {
         runP95Ms: round(percentile(runTimes, 95)),
         webhookToDoneP50Ms: round(percentile(endToEnd, 50)),
         webhookToDoneP95Ms: round(percentile(endToEnd, 95)),
+        ...scopeFigures(reports),
       };
     }
     this.#options.log(`      ${JSON.stringify(this.result.targeted)}`);
@@ -750,7 +809,7 @@ export function scaleTable(results: readonly SizeResult[], checks: readonly Goal
     row('one-deal targeted run p50 / p95 (ms)', (r) =>
       r.targeted === null
         ? '—'
-        : `${cell(r.targeted.runP50Ms)} / ${cell(r.targeted.runP95Ms)} (${r.targeted.runs} runs)`,
+        : `${cell(r.targeted.runP50Ms)} / ${cell(r.targeted.runP95Ms)} (${r.targeted.runs} runs${r.targeted.scoped === undefined ? '' : `, ${r.targeted.scoped} scoped`})`,
     ),
     row('webhook to run done p95 (ms, incl. 2 s debounce)', (r) => cell(r.targeted?.webhookToDoneP95Ms)),
     row('dashboard pages p95, worst page (ms)', (r) => cell(r.dashboardP95Ms)),

@@ -7,7 +7,7 @@ import type { HealthResult } from './health.ts';
 import { winRate365, type PartnerAcc } from './kpis.ts';
 import { cmp, mul, ratioToNumber } from './money.ts';
 import type { DealRec, PartnerRec } from './prepare.ts';
-import { HEALTH_COMPONENTS, type Program } from './program.ts';
+import { HEALTH_COMPONENTS, type PreparedRecipe, type Program } from './program.ts';
 import { DAY_MS, type TimeZone } from './time.ts';
 
 export type Severity = 'critical' | 'warning' | 'info';
@@ -261,13 +261,17 @@ function dealAlerts(input: AlertInput, d: DealRec, out: Alert[]): void {
   }
 }
 
+/** RECIPE_UNUSED's rule (docs/finance-rules.md §8): an active recipe with no deal created in the window. */
+export function recipeUnused(program: Program, recipe: PreparedRecipe, last: number | null, asOf: number): boolean {
+  return recipe.status === 'active' && !(last !== null && last >= asOf - program.alerts.recipeUnusedDays * DAY_MS);
+}
+
 function recipeAlerts(input: AlertInput, out: Alert[]): void {
   const { program, tz, asOf } = input;
   const limit = program.alerts.recipeUnusedDays;
   for (const recipe of program.recipes.values()) {
-    if (recipe.status !== 'active') continue;
     const last = input.lastDealAt.get(recipe.id) ?? null;
-    if (last !== null && last >= asOf - limit * DAY_MS) continue;
+    if (!recipeUnused(program, recipe, last, asOf)) continue;
     out.push(
       makeAlert(
         'RECIPE_UNUSED',

@@ -8,19 +8,24 @@ import { computeCommissions, SourcedWins, type CommissionOut, type CommissionTab
 import { computeFit, computeHealth, earnedTier, type FitResult, type HealthResult } from './health.ts';
 import {
   accumulate,
+  accumulateMonths,
   partnerKpis,
+  periodFromMonths,
   programKpis,
   recipeKpis,
   windowOf,
+  type MonthlyAccs,
   type PartnerAcc,
   type PartnerKpis,
+  type ProgramAcc,
   type ProgramKpis,
   type RecipeKpis,
+  type Window,
 } from './kpis.ts';
 import { prepareSnapshot, refTime, type DealRec, type PartnerRec } from './prepare.ts';
 import type { Program } from './program.ts';
 import type { Rejection, Snapshot } from './snapshot.ts';
-import { formatInstant, monthPeriod, previousPeriod, TimeZone, type Period } from './time.ts';
+import { formatInstant, monthPeriod, previousPeriod, TimeZone, type MonthIndex, type Period } from './time.ts';
 
 export interface ComputeOptions {
   /** The instant to compute as of (ms since the epoch). */
@@ -179,12 +184,15 @@ function run(program: Program, snapshot: Snapshot, options: ComputeOptions): Eng
 /** The period-dependent part of the result: partner, recipe and program KPIs. */
 export type PeriodKpis = Pick<ComputeResult, 'period' | 'partners' | 'recipes' | 'program'>;
 
-/**
- * The KPIs of another period from one engine run's details (issue 21 read models): attribution,
- * commissions, health, tiers and fits do not depend on the period, so only the accumulation over
- * the period's window is redone. Equal to computeResult with that period and the same asOf.
- */
-export function periodKpis(program: Program, details: EngineDetails, asOf: number, period: Period): PeriodKpis {
+/** One period's accumulators over an engine run's details: its window, per-partner and program sums. */
+export interface PeriodAccs {
+  w: Window;
+  accs: PartnerAcc[];
+  program: ProgramAcc;
+}
+
+/** The accumulation of periodKpis alone (issue 21: the read models keep its sums as figures). */
+export function periodAccs(program: Program, details: EngineDetails, asOf: number, period: Period): PeriodAccs {
   const { tz, partners, deals, rows, entries } = details;
   const w = windowOf(tz, period.firstMonth, period.months);
   const prevPeriod = previousPeriod(period);
@@ -200,6 +208,59 @@ export function periodKpis(program: Program, details: EngineDetails, asOf: numbe
     touchPartnersOf: details.touchPartnersOf,
     entries,
   });
+  return { w, accs, program: progAcc };
+}
+
+/**
+ * The accumulation over every window of whole months in firstMonth .. firstMonth + months − 1,
+ * in one pass over the details (issue 21: a run stores 14 periods); `periodFromMonths` then gives
+ * each window's accumulators, equal to periodAccs'.
+ */
+export function monthlyAccs(
+  program: Program,
+  details: EngineDetails,
+  asOf: number,
+  firstMonth: MonthIndex,
+  months: number,
+): MonthlyAccs {
+  const { tz, partners, deals, rows, entries } = details;
+  return accumulateMonths({
+    program,
+    asOf,
+    tz,
+    firstMonth,
+    months,
+    partners,
+    deals,
+    rows,
+    touchPartnersOf: details.touchPartnersOf,
+    entries,
+  });
+}
+
+/** A period's accumulators from monthlyAccs (the period and the one before it within its months). */
+export function periodAccsFromMonths(details: EngineDetails, monthly: MonthlyAccs, period: Period): PeriodAccs {
+  const w = windowOf(details.tz, period.firstMonth, period.months);
+  const prevPeriod = previousPeriod(period);
+  const prev = windowOf(details.tz, prevPeriod.firstMonth, prevPeriod.months);
+  const { accs, program } = periodFromMonths(monthly, w, prev);
+  return { w, accs, program };
+}
+
+/**
+ * The KPIs of another period from one engine run's details (issue 21 read models): attribution,
+ * commissions, health, tiers and fits do not depend on the period, so only the accumulation over
+ * the period's window is redone. Equal to computeResult with that period and the same asOf.
+ */
+export function periodKpis(
+  program: Program,
+  details: EngineDetails,
+  asOf: number,
+  period: Period,
+  sums: PeriodAccs = periodAccs(program, details, asOf, period),
+): PeriodKpis {
+  const { partners } = details;
+  const { w, accs, program: progAcc } = sums;
   return {
     period: { label: period.label, start: formatInstant(w.start), end: formatInstant(w.end) },
     partners: [...partners].sort(byId).map((p) => {

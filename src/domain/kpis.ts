@@ -65,7 +65,7 @@ export interface ProgramAcc {
   lastDealAt: Map<string, number>;
 }
 
-const inWindow = (w: Window, at: number): boolean => at >= w.start && at < w.end;
+export const inWindow = (w: Window, at: number): boolean => at >= w.start && at < w.end;
 
 export interface AccumulateInput {
   program: Program;
@@ -158,6 +158,183 @@ export function accumulate(input: AccumulateInput): { accs: PartnerAcc[]; progra
   return { accs, program: prog };
 }
 
+/** The window-dependent part of a partner's accumulator, for one calendar month. */
+interface MonthAcc {
+  sourced: bigint;
+  won: number;
+  cycleMs: bigint;
+  lost: number;
+  attributed: bigint;
+  influenced: bigint;
+  registrations: number;
+  approved: number;
+  commissions: bigint;
+}
+
+const newMonthAcc = (): MonthAcc => ({
+  sourced: 0n,
+  won: 0,
+  cycleMs: 0n,
+  lost: 0,
+  attributed: 0n,
+  influenced: 0n,
+  registrations: 0,
+  approved: 0,
+  commissions: 0n,
+});
+
+/**
+ * The month of `at` as the windows count it: the month m with monthStart(m) <= at <
+ * monthStart(m + 1), so a window of whole months holds `at` exactly when it holds that month.
+ */
+export function windowMonth(tz: TimeZone, at: number): MonthIndex {
+  let m = tz.monthOf(at);
+  while (at < tz.monthStart(m)) m--;
+  while (at >= tz.monthStart(m + 1)) m++;
+  return m;
+}
+
+/** One pass over the deals for every window made of whole months between two months (issue 21). */
+export interface MonthlyAccs {
+  firstMonth: MonthIndex;
+  months: number;
+  /** The window-independent part of each partner's accumulator (windowed sums at 0). */
+  base: PartnerAcc[];
+  /** Per month offset, per partner index: that month's windowed sums (undefined: none). */
+  monthly: (MonthAcc | undefined)[][];
+  totalWon: bigint[];
+  lastDealAt: Map<string, number>;
+}
+
+/**
+ * The accumulation of `accumulate` for the months firstMonth .. firstMonth + months − 1 at once:
+ * the windowed sums per month, the rest once. `periodFromMonths` adds a window's months up,
+ * which equals `accumulate` over that window (every windowed figure is a sum over deals, rows,
+ * registrations or entries whose instant or month falls in the window).
+ */
+export function accumulateMonths(
+  input: Omit<AccumulateInput, 'w' | 'prev'> & { tz: TimeZone; firstMonth: MonthIndex; months: number },
+): MonthlyAccs {
+  const { asOf, partners, deals, tz, firstMonth, months } = input;
+  const base = partners.map(newAcc);
+  const monthly = Array.from({ length: months }, () => new Array<MonthAcc | undefined>(partners.length));
+  const totalWon = new Array<bigint>(months).fill(0n);
+  const lastDealAt = new Map<string, number>();
+  const since90 = asOf - 90 * DAY_MS;
+  const since365 = asOf - 365 * DAY_MS;
+  const lo = tz.monthStart(firstMonth);
+  const hi = tz.monthStart(firstMonth + months);
+  /** The month offset of an instant, or −1 outside the months. */
+  const offset = (at: number): number => (at >= lo && at < hi ? windowMonth(tz, at) - firstMonth : -1);
+  const acc = (p: number): PartnerAcc => base[p] ?? newAcc();
+  const at = (k: number, p: number): MonthAcc => {
+    const row = monthly[k] as (MonthAcc | undefined)[];
+    let a = row[p];
+    if (a === undefined) row[p] = a = newMonthAcc();
+    return a;
+  };
+
+  deals.forEach((d, i) => {
+    const S = d.source;
+    const won = d.stage === 'won';
+    const k = d.stage === 'open' ? -1 : offset(d.closed);
+    if (S >= 0) {
+      const a = acc(S);
+      if (d.created > a.lastActivity) a.lastActivity = d.created;
+      if (d.created < a.firstReferral) a.firstReferral = d.created;
+      if (d.stage === 'open') a.pipeline += d.amount;
+      if (k >= 0) {
+        const m = at(k, S);
+        if (won) {
+          m.sourced += d.amount;
+          m.won++;
+          m.cycleMs += BigInt(Math.max(0, d.closed - d.created));
+        } else {
+          m.lost++;
+        }
+      }
+      if (d.stage !== 'open' && d.closed >= since365) {
+        a.closed365++;
+        if (won) a.won365++;
+      }
+    }
+    if (won) {
+      if (k >= 0) totalWon[k] = (totalWon[k] as bigint) + d.amount;
+      const { rows } = input;
+      for (let r = rows.start(i); r < rows.end(i); r++) {
+        const p = rows.partner(r);
+        const a = acc(p);
+        const amount = rows.amount(r);
+        if (k >= 0) at(k, p).attributed += amount;
+        if (d.closed >= since90) a.attributed90 += amount;
+        if (d.closed >= since365) a.attributed365 += amount;
+      }
+      if (k >= 0) for (const p of input.touchPartnersOf(i)) if (p !== S) at(k, p).influenced += d.amount;
+    }
+    const reg = d.reg;
+    if (reg !== null && reg.submitted !== null) {
+      const a = acc(reg.partner);
+      if (reg.submitted > a.lastActivity) a.lastActivity = reg.submitted;
+      if (reg.submitted < a.firstReferral) a.firstReferral = reg.submitted;
+      const rk = offset(reg.submitted);
+      if (rk >= 0) {
+        const m = at(rk, reg.partner);
+        m.registrations++;
+        if (reg.status === 'approved') m.approved++;
+      }
+    }
+    for (const t of d.touches) {
+      const a = acc(t.partner);
+      if (t.at > a.lastActivity) a.lastActivity = t.at;
+    }
+    const recipe = dealRecipe(d, partners);
+    if (recipe !== null) {
+      const last = lastDealAt.get(recipe.id);
+      if (last === undefined || d.created > last) lastDealAt.set(recipe.id, d.created);
+    }
+  });
+  const { entries } = input;
+  for (let i = 0; i < entries.length; i++) {
+    const k = entries.month(i) - firstMonth;
+    if (k >= 0 && k < months) at(k, entries.partner(i)).commissions += entries.amount(i);
+  }
+  return { firstMonth, months, base, monthly, totalWon, lastDealAt };
+}
+
+/** A window's accumulators from the months (its months and its previous window's must be among them). */
+export function periodFromMonths(m: MonthlyAccs, w: Window, prev: Window): { accs: PartnerAcc[]; program: ProgramAcc } {
+  const inside = (x: Window): boolean =>
+    x.firstMonth >= m.firstMonth && x.firstMonth + x.months <= m.firstMonth + m.months;
+  if (!inside(w) || !inside(prev)) throw new Error('periodFromMonths: the window is outside the accumulated months');
+  const accs = m.base.map((b) => ({ ...b }));
+  let totalWonRevenue = 0n;
+  for (let k = w.firstMonth - m.firstMonth; k < w.firstMonth - m.firstMonth + w.months; k++) {
+    totalWonRevenue += m.totalWon[k] as bigint;
+    const row = m.monthly[k] as (MonthAcc | undefined)[];
+    row.forEach((x, p) => {
+      const a = accs[p];
+      if (x === undefined || a === undefined) return;
+      a.sourcedRevenue += x.sourced;
+      a.dealsWon += x.won;
+      a.cycleMs += x.cycleMs;
+      a.dealsLost += x.lost;
+      a.attributedRevenue += x.attributed;
+      a.influencedRevenue += x.influenced;
+      a.registrations += x.registrations;
+      a.registrationsApproved += x.approved;
+      a.commissions += x.commissions;
+    });
+  }
+  for (let k = prev.firstMonth - m.firstMonth; k < prev.firstMonth - m.firstMonth + prev.months; k++) {
+    const row = m.monthly[k] as (MonthAcc | undefined)[];
+    row.forEach((x, p) => {
+      const a = accs[p];
+      if (x !== undefined && a !== undefined) a.attributedPrev += x.attributed;
+    });
+  }
+  return { accs, program: { totalWonRevenue, lastDealAt: new Map(m.lastDealAt) } };
+}
+
 // ---- output -----------------------------------------------------------------------------------
 
 export interface PartnerKpis {
@@ -217,8 +394,11 @@ function winRate(won: number, lost: number): number | null {
   return won + lost === 0 ? null : ratioToNumber(rat(won, won + lost), 4);
 }
 
-export const isActive = (a: PartnerAcc, asOf: number): boolean =>
-  a.lastActivity >= asOf - 90 * DAY_MS && a.lastActivity <= asOf;
+/** Active: last activity within the 90 days before asOf (docs/finance-rules.md §6). */
+export const activeAt = (lastActivity: number, asOf: number): boolean =>
+  lastActivity >= asOf - 90 * DAY_MS && lastActivity <= asOf;
+
+export const isActive = (a: PartnerAcc, asOf: number): boolean => activeAt(a.lastActivity, asOf);
 
 export function partnerKpis(program: Program, p: PartnerRec, a: PartnerAcc, w: Window): PartnerKpis {
   const money = (v: bigint): string => formatMinor(v, program.exponent);
@@ -277,20 +457,37 @@ export function recipeKpis(
     won += a.dealsWon;
     lost += a.dealsLost;
   }
+  const sums = { partners: count, active, sourced, attributed, commissions, cost, won, lost };
+  return recipeKpisOf(program, sums, prog.lastDealAt.get(recipe.id));
+}
+
+/** A recipe's sums over its partners (issue 21: read models keep them per partner row). */
+export interface RecipeSums {
+  partners: number;
+  active: number;
+  sourced: bigint;
+  attributed: bigint;
+  commissions: bigint;
+  cost: bigint;
+  won: number;
+  lost: number;
+}
+
+/** Recipe KPIs from the sums of its partners and the creation of its last deal. */
+export function recipeKpisOf(program: Program, s: RecipeSums, lastDealAt: number | undefined): RecipeKpis {
   const money = (v: bigint): string => formatMinor(v, program.exponent);
-  const last = prog.lastDealAt.get(recipe.id);
   return {
-    partners: count,
-    activePartners: active,
-    sourcedRevenue: money(sourced),
-    attributedRevenue: money(attributed),
-    commissions: money(commissions),
-    cost: money(cost),
-    dealsWon: won,
-    dealsLost: lost,
-    winRate: winRate(won, lost),
-    roi: roi(program, attributed, cost),
-    lastDealAt: last === undefined ? null : formatInstant(last),
+    partners: s.partners,
+    activePartners: s.active,
+    sourcedRevenue: money(s.sourced),
+    attributedRevenue: money(s.attributed),
+    commissions: money(s.commissions),
+    cost: money(s.cost),
+    dealsWon: s.won,
+    dealsLost: s.lost,
+    winRate: winRate(s.won, s.lost),
+    roi: roi(program, s.attributed, s.cost),
+    lastDealAt: lastDealAt === undefined ? null : formatInstant(lastDealAt),
   };
 }
 
@@ -314,16 +511,35 @@ export function programKpis(
     if (p.onboarded !== null && inWindow(w, p.onboarded)) newPartners++;
     if (a.attributedRevenue > 0n) ranked.push({ id: p.id, v: a.attributedRevenue });
   }
-  ranked.sort((x, y) => (x.v > y.v ? -1 : x.v < y.v ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  return programKpisOf(program, { attributed, totalWon: prog.totalWonRevenue, active, newPartners, ranked });
+}
+
+/** Program KPIs from the program's sums and the partners with attributed revenue above 0 (any order). */
+export function programKpisOf(
+  program: Program,
+  s: {
+    attributed: bigint;
+    totalWon: bigint;
+    active: number;
+    newPartners: number;
+    ranked: { id: string; v: bigint }[];
+  },
+): ProgramKpis {
+  const ranked = [...s.ranked].sort((x, y) =>
+    x.v > y.v ? -1 : x.v < y.v ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0,
+  );
   return {
-    attributedRevenue: formatMinor(attributed, program.exponent),
-    totalWonRevenue: formatMinor(prog.totalWonRevenue, program.exponent),
-    partnerRevenueShare: prog.totalWonRevenue === 0n ? null : ratioToNumber(rat(attributed, prog.totalWonRevenue), 4),
-    activePartners: active,
-    newPartners,
-    topPartners: ranked.slice(0, 5).map((r) => r.id),
+    attributedRevenue: formatMinor(s.attributed, program.exponent),
+    totalWonRevenue: formatMinor(s.totalWon, program.exponent),
+    partnerRevenueShare: s.totalWon === 0n ? null : ratioToNumber(rat(s.attributed, s.totalWon), 4),
+    activePartners: s.active,
+    newPartners: s.newPartners,
+    topPartners: ranked.slice(0, TOP_PARTNERS).map((r) => r.id),
   };
 }
+
+/** How many partners topPartners lists (docs/finance-rules.md §6). */
+export const TOP_PARTNERS = 5;
 
 /** The exact conversion-sample win rate, or null below the minimum sample (docs/finance-rules.md §7). */
 export function winRate365(program: Program, a: PartnerAcc): Rational | null {

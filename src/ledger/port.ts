@@ -56,7 +56,12 @@ export interface LedgerStore {
    * running total of what is posted (ledger_key_totals), including keys with no target left. The
    * balances hold every stored spelling of those keys only; closes and version as ledgerView.
    */
-  ledgerDiffView(account: string, targets: ReadonlyMap<string, bigint>): Promise<LedgerDiffView>;
+  ledgerDiffView(
+    account: string,
+    targets: ReadonlyMap<string, bigint>,
+    /** A scoped run (issue 21): only the posted totals of these partners' keys are compared. */
+    partners?: readonly string[],
+  ): Promise<LedgerDiffView>;
   /** The ledger's version now (last seq, number of closes). */
   ledgerVersion(account: string): Promise<LedgerVersion>;
   /**

@@ -12,13 +12,25 @@ import { LedgerMovedError } from '../ledger/errors.ts';
 import type { Fence, LedgerDiffView, LedgerVersion, LedgerView } from '../ledger/port.ts';
 import type { AccountLock, LockMode } from './account-lock.ts';
 import { assertFence } from './fence.ts';
+import { PARTNER_SORT_COLUMNS } from './read-model-columns.ts';
+import { partnerSortColumns } from './read-model-columns.ts';
 import { addKeyTotals, ledgerEntryRow } from './ledger-rows.ts';
 import { currentKey, storedKeys } from '../ledger/keys.ts';
+import { dealRefs, type DealRefRole } from '../domain/deal-refs.ts';
 import { appendAudit, auditEntries } from './audit-queries.ts';
 import type { FinanceStore } from '../ledger/finance-port.ts';
 import { FinanceQueries } from './finance-queries.ts';
 import { appliedMigrations } from './migrations.ts';
 import { PartnerQueries } from './partner-queries.ts';
+import {
+  dealRows,
+  figureColumns,
+  figureRows,
+  recipeDeals,
+  removePartnerRows,
+  topAttributed,
+  writeDealRows,
+} from './read-model-rows.ts';
 import {
   claimDeliveries,
   expandDelivery,
@@ -51,7 +63,11 @@ import type {
   PartnerPageQuery,
   RunPageQuery,
   PartnerPageRow,
+  ReadModelDealInput,
+  ReadModelExtras,
+  ReadModelFigureRow,
   ReadModelHead,
+  ReadModelPartnerPageQuery,
   ReadModelPartnerQuery,
   ReadModelPeriodInput,
   PartnerState,
@@ -447,6 +463,13 @@ export class KyselyStore implements Store {
           )
           .execute();
       }
+      // the partners each deal names (migration 014), replaced with the deal in this transaction
+      for (const ids of chunks([...page.deals.map((d) => d.id), ...page.removedDealIds], 500))
+        await trx.deleteFrom('deal_partner_refs').where('account', '=', account).where('deal_id', 'in', ids).execute();
+      const refs = page.deals.flatMap((d) =>
+        dealRefs(d).map((r) => ({ account, deal_id: d.id, partner_id: r.partnerId, role: r.role })),
+      );
+      for (const part of chunks(refs)) await trx.insertInto('deal_partner_refs').values(part).execute();
       for (const link of page.links) {
         const row = await trx
           .selectFrom('cached_deals')
@@ -508,6 +531,22 @@ export class KyselyStore implements Store {
           .executeTakeFirst();
         partners = Number(p.numDeletedRows);
         deals = Number(d.numDeletedRows);
+        if (deals > 0)
+          await trx
+            .deleteFrom('deal_partner_refs')
+            .where('account', '=', account)
+            .where((eb) =>
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom('cached_deals')
+                    .select('cached_deals.id')
+                    .whereRef('cached_deals.account', '=', 'deal_partner_refs.account')
+                    .whereRef('cached_deals.id', '=', 'deal_partner_refs.deal_id'),
+                ),
+              ),
+            )
+            .execute();
         if (partners + deals > 0) await trx.deleteFrom('compute_marks').where('account', '=', account).execute();
       }
       await this.saveState(trx, account, { ...state, done: true }, at);
@@ -648,6 +687,90 @@ export class KyselyStore implements Store {
         oc.column('name').doUpdateSet({ value: credential.value, basis: credential.basis, updated_at: at }),
       )
       .execute();
+  }
+
+  async cachedRecords(
+    account: string,
+    ids: { partners: readonly string[]; deals: readonly string[] },
+  ): Promise<CachedRecords> {
+    const partners: PulledPartner[] = [];
+    const deals: PulledDeal[] = [];
+    for (const part of chunks([...new Set(ids.partners)], 500)) {
+      const rows = await this.db
+        .selectFrom('cached_partners')
+        .select(['record', 'written'])
+        .where('account', '=', account)
+        .where('id', 'in', part)
+        .execute();
+      for (const r of rows)
+        partners.push({ ...(JSON.parse(r.record) as Omit<PulledPartner, 'written'>), written: parseObject(r.written) });
+    }
+    for (const part of chunks([...new Set(ids.deals)], 500)) {
+      const rows = await this.db
+        .selectFrom('cached_deals')
+        .select(['record', 'written'])
+        .where('account', '=', account)
+        .where('id', 'in', part)
+        .execute();
+      for (const r of rows)
+        deals.push({ ...(JSON.parse(r.record) as Omit<PulledDeal, 'written'>), written: parseObject(r.written) });
+    }
+    const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    return { partners: partners.sort(byId), deals: deals.sort(byId) };
+  }
+
+  async dealsNaming(account: string, partnerIds: readonly string[], roles?: readonly DealRefRole[]): Promise<string[]> {
+    const out = new Set<string>();
+    for (const part of chunks([...new Set(partnerIds)], 500)) {
+      let q = this.db
+        .selectFrom('deal_partner_refs')
+        .select('deal_id')
+        .where('account', '=', account)
+        .where('partner_id', 'in', part);
+      if (roles !== undefined) q = q.where('role', 'in', [...roles]);
+      for (const r of await q.execute()) out.add(r.deal_id);
+    }
+    return [...out];
+  }
+
+  async openDealsOfCustomers(account: string, customerIds: readonly string[]): Promise<string[]> {
+    const out = new Set<string>();
+    for (const part of chunks([...new Set(customerIds)], 500)) {
+      const rows = await this.db
+        .selectFrom('cached_deals')
+        .select('id')
+        .where('account', '=', account)
+        .where('customer_id', 'in', part)
+        .where('stage', '=', 'open')
+        .execute();
+      for (const r of rows) out.add(r.id);
+    }
+    return [...out];
+  }
+
+  async ledgerKeyDeals(account: string, partnerIds: readonly string[]): Promise<string[]> {
+    const out = new Set<string>();
+    for (const part of chunks([...new Set(partnerIds)], 500)) {
+      const rows = await this.db
+        .selectFrom('ledger_key_totals')
+        .select('deal_id')
+        .where('account', '=', account)
+        .where('partner_id', 'in', part)
+        .where('posted', '<>', 0)
+        .where('deal_id', 'is not', null)
+        .execute();
+      for (const r of rows) if (r.deal_id !== null) out.add(r.deal_id);
+    }
+    return [...out];
+  }
+
+  async cachedDealCount(account: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('cached_deals')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('account', '=', account)
+      .executeTakeFirst();
+    return toNum(r?.n ?? 0);
   }
 
   async cachedTouches(account: string, dealIds: readonly string[]): Promise<Map<string, SnapshotTouch[]>> {
@@ -842,15 +965,25 @@ export class KyselyStore implements Store {
     return this.db.transaction().execute((trx) => ledgerVersionIn(trx, account));
   }
 
-  async ledgerDiffView(account: string, targets: ReadonlyMap<string, bigint>): Promise<LedgerDiffView> {
+  async ledgerDiffView(
+    account: string,
+    targets: ReadonlyMap<string, bigint>,
+    partners?: readonly string[],
+  ): Promise<LedgerDiffView> {
     return this.db.transaction().execute(async (trx) => {
       // keys whose total is 0 matter only with a target that is not 0, which differs anyway
-      const totals = await trx
-        .selectFrom('ledger_key_totals')
-        .select(['key', 'posted'])
-        .where('account', '=', account)
-        .where('posted', '<>', 0)
-        .execute();
+      const totals: { key: string; posted: bigint | number | string }[] = [];
+      const read = (ids: readonly string[] | null) => {
+        let q = trx
+          .selectFrom('ledger_key_totals')
+          .select(['key', 'posted'])
+          .where('account', '=', account)
+          .where('posted', '<>', 0);
+        if (ids !== null) q = q.where('partner_id', 'in', [...ids]);
+        return q.execute();
+      };
+      if (partners === undefined) totals.push(...(await read(null)));
+      else for (const part of chunks([...new Set(partners)], 500)) totals.push(...(await read(part)));
       const posted = new Map(totals.map((r) => [r.key, toBig(r.posted)]));
       const keys = new Set<string>();
       for (const [key, amount] of targets) if (amount !== (posted.get(key) ?? 0n)) keys.add(key);
@@ -922,22 +1055,21 @@ export class KyselyStore implements Store {
     let q = this.db.selectFrom('ledger_entries').selectAll().where('account', '=', account);
     if (filter.period !== undefined) q = q.where('period', '=', filter.period);
     if (filter.partnerId !== undefined) q = q.where('partner_id', '=', filter.partnerId);
-    const rows = await q.orderBy('seq').execute();
-    return rows.map(entryFromRow);
+    if (filter.period === undefined && filter.partnerId === undefined)
+      return (await q.orderBy('seq').execute()).map(entryFromRow);
+    // filtered: ordered here, so the database reads the period's or partner's index (issue 21:
+    // ordering in SQL made SQLite walk the account's every entry in seq order instead)
+    return (await q.execute()).map(entryFromRow).sort((a, b) => a.seq - b.seq);
   }
 
   async ledgerPeriods(account: string): Promise<{ period: string; entries: number; net: bigint }[]> {
-    // summed in the store over the covering index of migration 011 (issue 21: the program page
-    // asks on every view); integer sums are exact on both databases, read back as text
+    // the running totals every ledger writer keeps (migration 016, addPeriodTotals): one row per
+    // month, whatever the ledger's size (issue 21: the program page asks on every view); read
+    // back as text so no float holds them
     const rows = await this.db
-      .selectFrom('ledger_entries')
-      .select([
-        'period',
-        (eb) => eb.fn.countAll<number | string | bigint>().as('entries'),
-        sql<string>`cast(sum(amount) as text)`.as('net'),
-      ])
+      .selectFrom('ledger_period_totals')
+      .select(['period', 'entries', sql<string>`cast(net as text)`.as('net')])
       .where('account', '=', account)
-      .groupBy('period')
       .execute();
     return rows
       .map((r) => ({ period: r.period, entries: Number(r.entries), net: toBig(r.net) }))
@@ -1029,6 +1161,17 @@ export class KyselyStore implements Store {
     return rows.map(episodeFromRow);
   }
 
+  async openEpisodeTotal(account: string): Promise<number> {
+    // counted in the partial index of open episodes (account, alert_key where resolved_at is null)
+    const r = await this.db
+      .selectFrom('alert_episodes')
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+      .where('account', '=', account)
+      .where('resolved_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }
+
   async openEpisodeCounts(account: string): Promise<{ partnerId: string | null; severity: string; count: number }[]> {
     const rows = await this.db
       .selectFrom('alert_episodes')
@@ -1071,6 +1214,15 @@ export class KyselyStore implements Store {
               updatedAt: toNum(r.updated_at),
             },
     }));
+  }
+
+  async cachedPartnerNames(account: string): Promise<{ id: string; name: string }[]> {
+    const rows = await this.db
+      .selectFrom('cached_partners')
+      .select(['id', 'name'])
+      .where('account', '=', account)
+      .execute();
+    return rows.map((r) => ({ id: r.id, name: r.name ?? r.id }));
   }
 
   async cachedNames(account: string, object: 'partner' | 'deal', ids: readonly string[]): Promise<Map<string, string>> {
@@ -1122,7 +1274,9 @@ export class KyselyStore implements Store {
       .selectAll()
       .where('account', '=', account)
       .executeTakeFirst();
-    return r === undefined ? null : { runId: r.run_id, asOf: toNum(r.as_of), fingerprint: r.fingerprint };
+    return r === undefined
+      ? null
+      : { runId: r.run_id, asOf: toNum(r.as_of), fingerprint: r.fingerprint, scopable: toNum(r.scopable) === 1 };
   }
 
   async writeReadModels(
@@ -1131,6 +1285,7 @@ export class KyselyStore implements Store {
     periods: readonly ReadModelPeriodInput[],
     complete: boolean,
     at: number,
+    extras?: ReadModelExtras,
   ): Promise<{ periods: number; partners: number }> {
     const account = fence.account;
     return this.db.transaction().execute(async (trx) => {
@@ -1175,16 +1330,20 @@ export class KyselyStore implements Store {
             .execute();
           nPeriods++;
         }
-        const stored = new Map(
-          (
-            await trx
-              .selectFrom('read_model_partners')
-              .select(['partner_id', 'hash'])
-              .where('account', '=', account)
-              .where('period', '=', p.period)
-              .execute()
-          ).map((r) => [r.partner_id, r.hash]),
-        );
+        // complete: every stored row (those not given go); else only the given partners' rows
+        const hashes = (ids?: string[]) => {
+          let q = trx
+            .selectFrom('read_model_partners')
+            .select(['partner_id', 'hash'])
+            .where('account', '=', account)
+            .where('period', '=', p.period);
+          if (ids !== undefined) q = q.where('partner_id', 'in', ids);
+          return q.execute();
+        };
+        const rows = complete ? await hashes() : [];
+        const givenIds = complete ? [] : p.partners.map((r) => r.id);
+        for (const ids of chunks(givenIds, 500)) rows.push(...(await hashes(ids)));
+        const stored = new Map(rows.map((r) => [r.partner_id, r.hash]));
         const changed = p.partners.filter((r) => stored.get(r.id) !== r.hash);
         for (const part of chunks(changed)) {
           await trx
@@ -1200,6 +1359,8 @@ export class KyselyStore implements Store {
                 tier: r.tier,
                 hash: r.hash,
                 body: JSON.stringify(r.body),
+                ...figureColumns(r.figures),
+                ...partnerSortColumns(r.name, r.body),
               })),
             )
             .onConflict((oc) =>
@@ -1210,6 +1371,21 @@ export class KyselyStore implements Store {
                 tier: eb.ref('excluded.tier'),
                 hash: eb.ref('excluded.hash'),
                 body: eb.ref('excluded.body'),
+                sourced: eb.ref('excluded.sourced'),
+                attributed: eb.ref('excluded.attributed'),
+                commissions: eb.ref('excluded.commissions'),
+                cost: eb.ref('excluded.cost'),
+                won: eb.ref('excluded.won'),
+                lost: eb.ref('excluded.lost'),
+                last_activity: eb.ref('excluded.last_activity'),
+                onboarded: eb.ref('excluded.onboarded'),
+                sort_name: eb.ref('excluded.sort_name'),
+                score: eb.ref('excluded.score'),
+                tier_rank: eb.ref('excluded.tier_rank'),
+                fit: eb.ref('excluded.fit'),
+                sort_attributed: eb.ref('excluded.sort_attributed'),
+                win_rate: eb.ref('excluded.win_rate'),
+                sort_last_activity: eb.ref('excluded.sort_last_activity'),
               })),
             )
             .execute();
@@ -1228,20 +1404,56 @@ export class KyselyStore implements Store {
           nPartners += gone.length;
         }
       }
+      // issue 21 (migration 015): deal rows and removed partners, in the same transaction
+      if (extras !== undefined) {
+        if (!complete) nPartners += await removePartnerRows(trx, account, extras.removedPartners ?? []);
+        await writeDealRows(trx, account, extras.deals, complete, extras.removedDeals ?? []);
+      }
+      // a full build with deal rows makes the head scopable; one without clears it; a scoped
+      // update keeps what the head was
+      const scopable = complete ? { scopable: extras === undefined ? 0 : 1 } : {};
       await trx
         .insertInto('read_model_heads')
-        .values({ account, run_id: head.runId, as_of: head.asOf, fingerprint: head.fingerprint, written_at: at })
+        .values({
+          account,
+          run_id: head.runId,
+          as_of: head.asOf,
+          fingerprint: head.fingerprint,
+          written_at: at,
+          ...scopable,
+        })
         .onConflict((oc) =>
           oc.column('account').doUpdateSet((eb) => ({
             run_id: eb.ref('excluded.run_id'),
             as_of: eb.ref('excluded.as_of'),
             fingerprint: eb.ref('excluded.fingerprint'),
             written_at: eb.ref('excluded.written_at'),
+            ...(complete ? { scopable: eb.ref('excluded.scopable') } : {}),
           })),
         )
         .execute();
       return { periods: nPeriods, partners: nPartners };
     });
+  }
+
+  readModelFigures(account: string, partnerIds: readonly string[]): Promise<ReadModelFigureRow[]> {
+    return figureRows(this.db, account, partnerIds);
+  }
+
+  readModelDeals(account: string, dealIds: readonly string[]): Promise<ReadModelDealInput[]> {
+    return dealRows(this.db, account, dealIds);
+  }
+
+  readModelTopAttributed(
+    account: string,
+    period: string,
+    count: number,
+  ): Promise<{ id: string; attributed: bigint }[]> {
+    return topAttributed(this.db, account, period, count);
+  }
+
+  readModelRecipeDeals(account: string, recipe: string, count: number): Promise<{ id: string; created: number }[]> {
+    return recipeDeals(this.db, account, recipe, count);
   }
 
   async readModelPeriod(account: string, period: string): Promise<unknown> {
@@ -1286,6 +1498,89 @@ export class KyselyStore implements Store {
     q = q.orderBy('partner_id');
     if (query.limit !== undefined) q = q.limit(query.limit);
     return (await q.execute()).map((r) => JSON.parse(r.body) as unknown);
+  }
+
+  async readModelPartnerPage(
+    account: string,
+    period: string,
+    query: ReadModelPartnerPageQuery,
+  ): Promise<{ rows: unknown[]; matching: number; tiers: string[] }> {
+    // text orders by code unit as the list did in memory: PostgreSQL's "C" collation (SQLite
+    // compares bytes already)
+    const c = this.kind === 'postgres' ? sql.raw(' collate "C"') : sql.raw('');
+    const column = PARTNER_SORT_COLUMNS[query.sort];
+    const withAlerts = query.sort === 'alerts' || query.withAlerts === true;
+    // open alerts per partner, counted only when the page sorts or filters on them
+    const alerts = this.db
+      .selectFrom('alert_episodes')
+      .select(['partner_id as alert_partner', (eb) => eb.fn.countAll<number | string | bigint>().as('open_alerts')])
+      .where('account', '=', account)
+      .where('resolved_at', 'is', null)
+      .where('partner_id', 'is not', null)
+      .groupBy('partner_id');
+    const base = () => {
+      let q = this.db
+        .selectFrom('read_model_partners as r')
+        .where('r.account', '=', account)
+        .where('r.period', '=', period);
+      if (query.recipe !== undefined) q = q.where('r.recipe', '=', query.recipe);
+      if (query.band !== undefined)
+        q = query.band === 'none' ? q.where('r.band', 'is', null) : q.where('r.band', '=', query.band);
+      if (query.tier !== undefined) q = q.where('r.tier', '=', query.tier);
+      if (query.q !== undefined) {
+        const pattern = `%${query.q.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+        q = q.where(sql<boolean>`lower(r.partner_id || ' ' || r.name) like ${pattern} escape '\\'`);
+      }
+      if (!withAlerts) return q;
+      const joined = q.leftJoin(alerts.as('a'), 'a.alert_partner', 'r.partner_id');
+      return (query.withAlerts === true ? joined.where('a.open_alerts', '>', 0) : joined) as unknown as typeof q;
+    };
+    const countOf = async (nulls: boolean | null): Promise<number> => {
+      let q = base();
+      if (nulls !== null && column !== null) q = q.where(sql.ref(`r.${column}`), nulls ? 'is' : 'is not', null);
+      const r = await q.select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).executeTakeFirst();
+      return Number(r?.n ?? 0);
+    };
+    // rows with a value first (in the direction asked), then those without (by name); ties by name, then id
+    const part = async (nulls: boolean, offset: number, limit: number): Promise<unknown[]> => {
+      if (limit <= 0) return [];
+      let q = base().select('r.body');
+      if (column !== null) q = q.where(sql.ref(`r.${column}`), nulls ? 'is' : 'is not', null);
+      if (!nulls) {
+        const key =
+          column === null
+            ? sql`coalesce(${sql.ref('a.open_alerts')}, 0)`
+            : sql`${sql.ref(`r.${column}`)}${column === 'recipe' || column === 'sort_name' ? c : sql``}`;
+        q = q.orderBy(query.dir === 'asc' ? sql`${key} asc` : sql`${key} desc`);
+      }
+      const rows = await q
+        .orderBy(sql`r.sort_name${c}`)
+        .orderBy(sql`r.partner_id${c}`)
+        .offset(offset)
+        .limit(limit)
+        .execute();
+      return rows.map((r) => JSON.parse(r.body) as unknown);
+    };
+    const withValue = column === null || column === 'sort_name' ? await countOf(null) : await countOf(false);
+    const matching = column === null || column === 'sort_name' ? withValue : withValue + (await countOf(true));
+    const first = await part(false, query.offset, Math.min(query.limit, Math.max(0, withValue - query.offset)));
+    const rest =
+      column === null || column === 'sort_name'
+        ? []
+        : await part(true, Math.max(0, query.offset - withValue), query.limit - first.length);
+    const tiers = await this.db
+      .selectFrom('read_model_partners')
+      .select('tier')
+      .distinct()
+      .where('account', '=', account)
+      .where('period', '=', period)
+      .where('tier', 'is not', null)
+      .execute();
+    return {
+      rows: [...first, ...rest],
+      matching,
+      tiers: tiers.flatMap((t) => (t.tier === null ? [] : [t.tier])).sort(),
+    };
   }
 
   async readModelPartner(account: string, periods: readonly string[], id: string): Promise<Map<string, unknown>> {

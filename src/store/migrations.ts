@@ -3,10 +3,12 @@
 // lock on PostgreSQL, the single connection on SQLite). Never edit a released migration: add
 // the next version.
 
-import { PostgresAdapter, sql, type Kysely, type QueryExecutorProvider } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type QueryExecutorProvider, type RawBuilder } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { v009Finance } from './migration-009-finance.ts';
 import { currentKey, inKeyTotals } from '../ledger/keys.ts';
+import { dealRefs } from '../domain/deal-refs.ts';
+import { partnerSortColumns } from './read-model-columns.ts';
 
 // Kysely's schema builder is untyped on purpose (it runs before the tables exist).
 type AnyDb = Kysely<unknown>;
@@ -552,6 +554,232 @@ const v013: Migration = {
   },
 };
 
+/** Fills deal_partner_refs from the cached deals (of one account, or all). */
+export async function fillDealPartnerRefs(db: QueryExecutorProvider, account?: string): Promise<void> {
+  const where = account === undefined ? sql`` : sql`where account = ${account}`;
+  const rows = await sql<{ account: string; id: string; record: string }>`
+      select account, id, record from cached_deals ${where}`.execute(db);
+  const refs = rows.rows.flatMap((r) =>
+    dealRefs(JSON.parse(r.record) as Record<string, unknown>).map((x) => [r.account, r.id, x.partnerId, x.role]),
+  );
+  for (let i = 0; i < refs.length; i += 500) {
+    const values = refs.slice(i, i + 500).map(([a, d, p, role]) => sql`(${a}, ${d}, ${p}, ${role})`);
+    await sql`insert into deal_partner_refs (account, deal_id, partner_id, role) values ${sql.join(values)}`.execute(
+      db,
+    );
+  }
+}
+
+/** Sets the partner and deal of each ledger key total (of one account, or all) from its entries. */
+export async function fillLedgerKeyPartners(db: QueryExecutorProvider, account?: string): Promise<void> {
+  const where = account === undefined ? sql`` : sql`where account = ${account}`;
+  // every entry of a key names the same partner and deal (both are part of the key)
+  const rows = await sql<{ account: string; key: string; deal_id: string | null; partner_id: string; kind: string }>`
+      select account, key, deal_id, partner_id, kind from ledger_entries ${where}`.execute(db);
+  const seen = new Set<string>();
+  for (const r of rows.rows) {
+    if (!inKeyTotals(r.key, r.kind)) continue;
+    const key = currentKey(r.key, r.deal_id);
+    if (seen.has(`${r.account}\u0000${key}`)) continue;
+    seen.add(`${r.account}\u0000${key}`);
+    await sql`update ledger_key_totals set partner_id = ${r.partner_id}, deal_id = ${r.deal_id}
+        where account = ${r.account} and key = ${key}`.execute(db);
+  }
+}
+
+/**
+ * Issue 21, scoped runs: which cached deals name a partner (deal_partner_refs: source,
+ * registration, touch; known partners or not), the open deals of a customer, and the partner and
+ * deal of each ledger key total, so a run that changed a few records finds everything they can
+ * move by index instead of loading the account.
+ */
+const v014: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('deal_partner_refs')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('deal_id', 'text', (c) => c.notNull())
+      .addColumn('partner_id', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('deal_partner_refs_pk', ['account', 'deal_id', 'role', 'partner_id'])
+      .execute();
+    await db.schema
+      .createIndex('deal_partner_refs_partner')
+      .on('deal_partner_refs')
+      .columns(['account', 'partner_id', 'role'])
+      .execute();
+    await db.schema
+      .createIndex('cached_deals_customer')
+      .on('cached_deals')
+      .columns(['account', 'customer_id'])
+      .execute();
+    await fillDealPartnerRefs(db);
+    await db.schema.alterTable('ledger_key_totals').addColumn('partner_id', 'text').execute();
+    await db.schema.alterTable('ledger_key_totals').addColumn('deal_id', 'text').execute();
+    await db.schema
+      .createIndex('ledger_key_totals_partner')
+      .on('ledger_key_totals')
+      .columns(['account', 'partner_id'])
+      .execute();
+    await fillLedgerKeyPartners(db);
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropIndex('ledger_key_totals_partner').execute();
+    await db.schema.alterTable('ledger_key_totals').dropColumn('deal_id').execute();
+    await db.schema.alterTable('ledger_key_totals').dropColumn('partner_id').execute();
+    await db.schema.dropIndex('cached_deals_customer').execute();
+    await db.schema.dropTable('deal_partner_refs').execute();
+  },
+};
+
+/**
+ * Issue 21: what a scoped run needs to bring the read models forward without the whole account
+ * (src/sync/read-model-scope.ts): each partner row's figures as columns (the sums behind the
+ * period aggregates, and the attributed revenue topPartners ranks by), one row per deal that is
+ * won or classified under a recipe (totalWonRevenue per month, each recipe's last deal), and a
+ * flag on the head saying its run wrote both. Rows written before it have no figures: the head
+ * is not scopable until the next full build.
+ */
+const v015: Migration = {
+  async up(db: AnyDb) {
+    for (const [column, type] of [
+      ['sourced', 'bigint'],
+      ['attributed', 'bigint'],
+      ['commissions', 'bigint'],
+      ['cost', 'bigint'],
+      ['won', 'integer'],
+      ['lost', 'integer'],
+      ['last_activity', 'bigint'],
+      ['onboarded', 'bigint'],
+    ] as const)
+      await db.schema.alterTable('read_model_partners').addColumn(column, type).execute();
+    await db.schema
+      .alterTable('read_model_heads')
+      .addColumn('scopable', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema
+      .createTable('read_model_deals')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('deal_id', 'text', (c) => c.notNull())
+      .addColumn('won_month', 'integer')
+      .addColumn('amount', 'bigint')
+      .addColumn('recipe', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('read_model_deals_pk', ['account', 'deal_id'])
+      .execute();
+    // a recipe's last deals, newest first, without scanning the account's deals
+    await db.schema
+      .createIndex('read_model_deals_recipe')
+      .on('read_model_deals')
+      .columns(['account', 'recipe', 'created_at'])
+      .execute();
+    // a period's partners by attributed revenue (topPartners) without reading every row
+    await db.schema
+      .createIndex('read_model_partners_attributed')
+      .on('read_model_partners')
+      .columns(['account', 'period', 'attributed'])
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropIndex('read_model_partners_attributed').execute();
+    await db.schema.dropTable('read_model_deals').execute();
+    await db.schema.alterTable('read_model_heads').dropColumn('scopable').execute();
+    for (const column of ['sourced', 'attributed', 'commissions', 'cost', 'won', 'lost', 'last_activity', 'onboarded'])
+      await db.schema.alterTable('read_model_partners').dropColumn(column).execute();
+  },
+};
+
+/** Sort columns of read_model_partners with an index each (read-model-columns.ts). */
+const SORT_INDEXES: readonly (readonly [string, readonly string[]])[] = [
+  ['read_model_partners_by_name', ['sort_name']],
+  ['read_model_partners_by_recipe', ['recipe', 'sort_name']],
+  ['read_model_partners_by_score', ['score', 'sort_name']],
+  ['read_model_partners_by_tier_rank', ['tier_rank', 'sort_name']],
+  ['read_model_partners_by_fit', ['fit', 'sort_name']],
+  ['read_model_partners_by_attributed', ['sort_attributed', 'sort_name']],
+  ['read_model_partners_by_win_rate', ['win_rate', 'sort_name']],
+  ['read_model_partners_by_last_activity', ['sort_last_activity', 'sort_name']],
+  ['read_model_partners_by_tier', ['tier']],
+];
+
+/**
+ * Issue 21: the dashboard's partner list pages, sorts and filters in the store
+ * (KyselyStore.readModelPartnerPage): one column per sort key, filled from the stored bodies,
+ * and an index per key (account, period, key, name, id) so a page reads its rows in order. And
+ * the ledger's months with their count and net (ledger_period_totals), filled from the entries.
+ */
+const v016: Migration = {
+  async up(db: AnyDb) {
+    for (const [name, type] of [
+      ['sort_name', 'text'],
+      ['score', 'bigint'],
+      ['tier_rank', 'bigint'],
+      ['fit', 'bigint'],
+      ['sort_attributed', 'bigint'],
+      ['win_rate', 'bigint'],
+      ['sort_last_activity', 'bigint'],
+    ] as const)
+      await db.schema.alterTable('read_model_partners').addColumn(name, type).execute();
+    // backfilled in pages of 1,000 rows in key order, so a large store is never read at once
+    type Key = { account: string; period: string; partner_id: string };
+    let after: Key | null = null;
+    for (;;) {
+      const from: Key | null = after;
+      const where: RawBuilder<unknown> =
+        from === null
+          ? sql``
+          : sql`where (account > ${from.account}) or (account = ${from.account} and period > ${from.period})
+              or (account = ${from.account} and period = ${from.period} and partner_id > ${from.partner_id})`;
+      const { rows }: { rows: (Key & { name: string; body: string })[] } = await sql<
+        Key & { name: string; body: string }
+      >`
+        select account, period, partner_id, name, body from read_model_partners ${where}
+        order by account, period, partner_id limit 1000`.execute(db);
+      for (const r of rows) {
+        const c = partnerSortColumns(r.name, JSON.parse(r.body) as unknown);
+        await sql`update read_model_partners set sort_name = ${c.sort_name}, score = ${c.score},
+          tier_rank = ${c.tier_rank}, fit = ${c.fit}, sort_attributed = ${c.sort_attributed}, win_rate = ${c.win_rate},
+          sort_last_activity = ${c.sort_last_activity}
+          where account = ${r.account} and period = ${r.period} and partner_id = ${r.partner_id}`.execute(db);
+      }
+      const last: Key | undefined = rows.at(-1);
+      if (last === undefined || rows.length < 1000) break;
+      after = { account: last.account, period: last.period, partner_id: last.partner_id };
+    }
+    for (const [name, cols] of SORT_INDEXES)
+      await db.schema
+        .createIndex(name)
+        .on('read_model_partners')
+        .columns(['account', 'period', ...cols, 'partner_id'])
+        .execute();
+    // the ledger's months with their count and net, kept by every writer (ledger-rows.ts addPeriodTotals)
+    await db.schema
+      .createTable('ledger_period_totals')
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('period', 'text', (c) => c.notNull())
+      .addColumn('entries', 'bigint', (c) => c.notNull())
+      .addColumn('net', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('ledger_period_totals_pk', ['account', 'period'])
+      .execute();
+    await sql`insert into ledger_period_totals (account, period, entries, net)
+      select account, period, count(*), sum(amount) from ledger_entries group by account, period`.execute(db);
+    // one partner's entries of a month (the partner page's commissions, the partner's statement)
+    // without reading every entry of the month
+    await db.schema
+      .createIndex('ledger_entries_partner_period')
+      .on('ledger_entries')
+      .columns(['account', 'partner_id', 'period'])
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropIndex('ledger_entries_partner_period').execute();
+    await db.schema.dropTable('ledger_period_totals').execute();
+    for (const [name] of SORT_INDEXES) await db.schema.dropIndex(name).execute();
+    for (const name of ['sort_name', 'score', 'tier_rank', 'fit', 'sort_attributed', 'win_rate', 'sort_last_activity'])
+      await db.schema.alterTable('read_model_partners').dropColumn(name).execute();
+  },
+};
+
 /**
  * Issue 21: when time alone next changes each partner's outputs (src/domain/due.ts dueParts),
  * written by computing runs with their idle mark; the index finds the partners due by an instant.
@@ -586,6 +814,9 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '011-read-models': v011,
   '012-ledger-key-totals': v012,
   '013-compute-marks': v013,
+  '014-scoped-index': v014,
+  '015-read-model-scope': v015,
+  '016-dashboard-reads': v016,
   '017-partner-dues': v017,
 };
 

@@ -107,6 +107,25 @@ export interface LedgerKeyTotalRow {
   account: string;
   key: string;
   posted: Int64;
+  /** Migration 014: the partner and deal of the key's entries (a fixed fee has no deal). */
+  partner_id: string | null;
+  deal_id: string | null;
+}
+
+/** Issue 21 (migration 014): one partner id a cached deal names, and in which role (src/domain/deal-refs.ts). */
+export interface DealPartnerRefRow {
+  account: string;
+  deal_id: string;
+  partner_id: string;
+  role: string;
+}
+
+/** Issue 21 (migration 016): per account and ledger month, how many entries are posted and their sum. */
+export interface LedgerPeriodTotalRow {
+  account: string;
+  period: string;
+  entries: Int64;
+  net: Int64;
 }
 
 /**
@@ -375,6 +394,8 @@ export interface Database {
   cached_deals: CachedDealRow;
   ledger_entries: LedgerEntryRow;
   ledger_key_totals: LedgerKeyTotalRow;
+  deal_partner_refs: DealPartnerRefRow;
+  ledger_period_totals: LedgerPeriodTotalRow;
   compute_marks: ComputeMarkRow;
   partner_dues: PartnerDueRow;
   period_closes: PeriodCloseRow;
@@ -401,6 +422,7 @@ export interface Database {
   read_model_heads: ReadModelHeadRow;
   read_model_periods: ReadModelPeriodRow;
   read_model_partners: ReadModelPartnerRow;
+  read_model_deals: ReadModelDealRow;
 }
 
 /** Issue 21: which run the account's read models are of (one row per account). */
@@ -411,6 +433,8 @@ export interface ReadModelHeadRow {
   /** Fingerprint of the program config the run computed with. */
   fingerprint: string;
   written_at: Int64;
+  /** 1 when the run wrote every partner row's figures and the deal rows (migration 015). */
+  scopable: ColumnType<number, number | undefined, number>;
 }
 
 /** A period's aggregate figures (program and recipe KPIs) as of the head's run; JSON body. */
@@ -432,6 +456,36 @@ export interface ReadModelPartnerRow {
   tier: string | null;
   hash: string;
   body: string;
+  /** The figures behind the period aggregates (migration 015; null in rows written before it). */
+  sourced: Int64OrNull;
+  attributed: Int64OrNull;
+  commissions: Int64OrNull;
+  cost: Int64OrNull;
+  won: number | null;
+  lost: number | null;
+  last_activity: Int64OrNull;
+  onboarded: Int64OrNull;
+  /** Sort columns of the dashboard's partner list (migration 016, src/store/read-model-columns.ts). */
+  sort_name: string | null;
+  score: Int64OrNull;
+  tier_rank: Int64OrNull;
+  fit: Int64OrNull;
+  sort_attributed: Int64OrNull;
+  win_rate: Int64OrNull;
+  sort_last_activity: Int64OrNull;
+}
+
+/** Issue 21: a won or recipe-classified deal as the head's run computed it (read-model-scope.ts). */
+export interface ReadModelDealRow {
+  account: string;
+  deal_id: string;
+  /** Month index of closedAt (program time zone) for won deals; null otherwise. */
+  won_month: number | null;
+  /** A(d) in base minor units for won deals; null otherwise. */
+  amount: Int64OrNull;
+  /** The deal's effective recipe on its own (docs/finance-rules.md §2), null without one. */
+  recipe: string | null;
+  created_at: Int64;
 }
 
 /** A partner contact with access to the partner pages (issue 19); the e-mail is null once revoked. */

@@ -2,6 +2,7 @@
 // KyselyStore (kysely-store.ts, opened by open-store.ts). Everything is scoped by the CRM
 // account (accountKey()): one database may serve several accounts.
 
+import type { DealRefRole } from '../domain/deal-refs.ts';
 import type { SnapshotTouch } from '../domain/snapshot.ts';
 import type {
   DealResultField,
@@ -20,6 +21,7 @@ import type { FinanceStore } from '../ledger/finance-port.ts';
 import type { AuditStore, NotificationStore, QueuedEvent } from './notifications.ts';
 import type { PartnerPortalStore } from './partner-portal.ts';
 import type { RunStatus, TaskStatus } from './schema.ts';
+import type { PartnerSortKey } from './read-model-columns.ts';
 
 export type { RunStatus, TaskStatus } from './schema.ts';
 export type { KeyBalance, LedgerEntry, LedgerKind, NewLedgerEntry, PeriodClose };
@@ -89,6 +91,55 @@ export interface ReadModelHead {
   asOf: number;
   /** Fingerprint of the program config the run computed with. */
   fingerprint: string;
+  /**
+   * Whether the head's run wrote every partner row's figures and the deal rows (migration 015),
+   * so a scoped run can bring the read models forward (src/sync/read-model-scope.ts).
+   */
+  scopable?: boolean | undefined;
+}
+
+/** A partner row's figures behind the period aggregates (issue 21, migration 015). */
+export interface ReadModelFigures {
+  sourced: bigint;
+  attributed: bigint;
+  commissions: bigint;
+  /** The ROI cost of docs/finance-rules.md §6: commissions + recipe monthlyCost × months. */
+  cost: bigint;
+  won: number;
+  lost: number;
+  /** ms; null when the partner was never active. */
+  lastActivity: number | null;
+  onboarded: number | null;
+}
+
+/** A stored partner row's filter column and figures (null in rows written before migration 015). */
+export interface ReadModelFigureRow {
+  period: string;
+  partnerId: string;
+  recipe: string | null;
+  figures: ReadModelFigures | null;
+}
+
+/** A deal as the read models need it: won deals by month, every deal's recipe class (migration 015). */
+export interface ReadModelDealInput {
+  id: string;
+  /** Month index of closedAt for won deals, null otherwise. */
+  wonMonth: number | null;
+  /** A(d) for won deals, null otherwise. */
+  amount: bigint | null;
+  /** Effective recipe of the deal on its own (docs/finance-rules.md §2), null without one. */
+  recipe: string | null;
+  created: number;
+}
+
+/**
+ * Besides the period rows: the deal rows (complete: every deal row; else the rows to upsert),
+ * deals and partners whose rows go (not complete only).
+ */
+export interface ReadModelExtras {
+  deals: readonly ReadModelDealInput[];
+  removedDeals?: readonly string[] | undefined;
+  removedPartners?: readonly string[] | undefined;
 }
 
 /** One partner's read-model row of a period: filter columns, a content hash, and the JSON body. */
@@ -100,6 +151,8 @@ export interface ReadModelPartnerInput {
   tier: string | null;
   hash: string;
   body: unknown;
+  /** The figures behind the aggregates (migration 015), written with the row. */
+  figures?: ReadModelFigures | undefined;
 }
 
 /** A period's read models: the aggregate (hash + body) and the partner rows. */
@@ -119,6 +172,23 @@ export interface ReadModelPartnerQuery {
   tier?: string | undefined;
   q?: string | undefined;
   ids?: readonly string[] | undefined;
+}
+
+/** A page of the dashboard's partner list (issue 21): sorted, filtered and paged in the store. */
+export interface ReadModelPartnerPageQuery {
+  sort: PartnerSortKey;
+  dir: 'asc' | 'desc';
+  offset: number;
+  /** 1..500 rows. */
+  limit: number;
+  /** healthy, watch, at_risk, or none (no score). */
+  band?: string | undefined;
+  recipe?: string | undefined;
+  tier?: string | undefined;
+  /** Case-insensitive substring of "id name". */
+  q?: string | undefined;
+  /** Only partners with an open alert. */
+  withAlerts?: boolean | undefined;
 }
 
 export interface PartnerPageRow {
@@ -266,6 +336,8 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   /** Ends a pull; a full pull removes the records it did not see. Returns how many it removed. */
   finishPull(account: string, state: PullState, at: number, fence: Fence): Promise<{ partners: number; deals: number }>;
   loadCache(account: string): Promise<CachedRecords>;
+  /** Every cached partner's id and name (the name, or the id without one); no records read. */
+  cachedPartnerNames(account: string): Promise<{ id: string; name: string }[]>;
   /** Names (the id when unnamed) of these cached partners or deals; ids not cached are absent (issue 21). */
   cachedNames(account: string, object: 'partner' | 'deal', ids: readonly string[]): Promise<Map<string, string>>;
   /** The idle-run mark; null when none or the cache changed since (any applyPage/finishPull/updateWritten change deletes it). */
@@ -277,6 +349,19 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   saveComputeMark(fence: Fence, mark: ComputeMark | null, dues?: PartnerDues): Promise<void>;
   /** Partners whose due instant is at or before `asOf`, earliest first, at most `limit` (issue 21). */
   partnersDueBy(account: string, asOf: number, limit: number): Promise<{ partnerId: string; due: number }[]>;
+  /** Issue 21, scoped runs: these cached partners and deals (ids not cached are absent), each in id order. */
+  cachedRecords(
+    account: string,
+    ids: { partners: readonly string[]; deals: readonly string[] },
+  ): Promise<CachedRecords>;
+  /** Ids of the cached deals naming any of these partners (deal_partner_refs), in any of the roles (default all). */
+  dealsNaming(account: string, partnerIds: readonly string[], roles?: readonly DealRefRole[]): Promise<string[]>;
+  /** Ids of the cached open deals of these customers. */
+  openDealsOfCustomers(account: string, customerIds: readonly string[]): Promise<string[]>;
+  /** Deal ids of the ledger keys of these partners with a posted total other than zero. */
+  ledgerKeyDeals(account: string, partnerIds: readonly string[]): Promise<string[]>;
+  /** How many deals the snapshot cache holds. */
+  cachedDealCount(account: string): Promise<number>;
   /** The cached touches of these deals (deals not in the cache are absent). */
   cachedTouches(account: string, dealIds: readonly string[]): Promise<Map<string, SnapshotTouch[]>>;
   /** After a successful write-back: what the CRM now holds. */
@@ -321,6 +406,8 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
     account: string,
     query: { severity?: string | undefined; code?: string | undefined; offset: number; limit: number },
   ): Promise<AlertEpisode[]>;
+  /** How many alert episodes of the account are open (the dashboard's header, issue 21). */
+  openEpisodeTotal(account: string): Promise<number>;
   /** Open episodes per partner and severity (issue 21: list pages count without loading them). */
   openEpisodeCounts(account: string): Promise<{ partnerId: string | null; severity: string; count: number }[]>;
   partnerStates(account: string): Promise<PartnerState[]>;
@@ -344,7 +431,10 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
    * Writes a run's read models in one fenced transaction: rows whose hash changed are upserted,
    * the head moves to the run. With `complete`, periods and partner rows not given are removed
    * (a full computation); without, only the given partners' rows and the given aggregates change.
-   * Returns how many aggregate and partner rows were written or removed.
+   * Returns how many aggregate and partner rows were written or removed. With `extras` (issue 21,
+   * migration 015) the deal rows change in the same transaction (complete: every row given,
+   * others removed; else upserts and removals), removed partners' rows go, and the head is
+   * scopable when complete (the caller gives every row's figures then).
    */
   writeReadModels(
     fence: Fence,
@@ -352,7 +442,19 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
     periods: readonly ReadModelPeriodInput[],
     complete: boolean,
     at: number,
+    extras?: ReadModelExtras,
   ): Promise<{ periods: number; partners: number }>;
+  /** Issue 21: stored partner rows' figures of these partners, every period. */
+  readModelFigures(account: string, partnerIds: readonly string[]): Promise<ReadModelFigureRow[]>;
+  /** Issue 21: stored deal rows of these deals. */
+  readModelDeals(account: string, dealIds: readonly string[]): Promise<ReadModelDealInput[]>;
+  /**
+   * Issue 21: a period's partners with attributed revenue above 0, at least the `count` highest
+   * and every partner tied with the last of them (ties are ordered by the caller).
+   */
+  readModelTopAttributed(account: string, period: string, count: number): Promise<{ id: string; attributed: bigint }[]>;
+  /** Issue 21: a recipe's newest deal rows, newest first (creation time, then any order). */
+  readModelRecipeDeals(account: string, recipe: string, count: number): Promise<{ id: string; created: number }[]>;
   /** A period's aggregate body, null when not stored. */
   readModelPeriod(account: string, period: string): Promise<unknown>;
   /** Aggregate bodies of these periods, by period (missing ones absent). */
@@ -361,6 +463,16 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   readModelPartners(account: string, period: string, query: ReadModelPartnerQuery): Promise<unknown[]>;
   /** One partner's row bodies for these periods, by period. */
   readModelPartner(account: string, periods: readonly string[], id: string): Promise<Map<string, unknown>>;
+  /**
+   * One page of a period's partner rows in the list's order (src/http/ui/pages/partners.ts): by
+   * the sort key in the direction asked, partners without a value last, ties by lower-cased name
+   * then id; with how many rows match the filters and the earned tiers present in the period.
+   */
+  readModelPartnerPage(
+    account: string,
+    period: string,
+    query: ReadModelPartnerPageQuery,
+  ): Promise<{ rows: unknown[]; matching: number; tiers: string[] }>;
 
   pendingTasks(account: string): Promise<OutboxTask[]>;
   tasks(account: string): Promise<OutboxTask[]>;

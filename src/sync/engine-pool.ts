@@ -8,6 +8,7 @@ import type { Program } from '../domain/program.ts';
 import type { Snapshot } from '../domain/snapshot.ts';
 import type { Period } from '../domain/time.ts';
 import type { PeriodModel } from './read-model-build.ts';
+import type { PortalPartner } from './portal-model.ts';
 
 export type KpisResult = Pick<ComputeResult, 'asOf' | 'currency' | 'period' | 'partners' | 'recipes' | 'program'>;
 
@@ -20,7 +21,7 @@ interface Pending {
  * Engine computations requested by reads (a seam for tests: issue 21's reads after a run must
  * not compute; counted per kind).
  */
-export const engineCalls = { kpis: 0, model: 0 };
+export const engineCalls = { kpis: 0, model: 0, portal: 0 };
 
 /** The worker's file next to this one: .ts when run from source, .js when built. */
 const workerUrl = new URL(
@@ -41,15 +42,18 @@ function failAll(err: Error): void {
 function started(): Worker {
   if (worker !== null) return worker;
   const w = new Worker(workerUrl);
-  w.on('message', (m: { id: number; kpis?: KpisResult; model?: PeriodModel; error?: string }) => {
-    const p = pending.get(m.id);
-    if (p === undefined) return;
-    pending.delete(m.id);
-    if (pending.size === 0) w.unref();
-    const answer = m.kpis ?? m.model;
-    if (answer !== undefined) p.resolve(answer as never);
-    else p.reject(new Error(`engine worker: ${m.error ?? 'no result'}`));
-  });
+  w.on(
+    'message',
+    (m: { id: number; kpis?: KpisResult; model?: PeriodModel; portal?: PortalAnswer; error?: string }) => {
+      const p = pending.get(m.id);
+      if (p === undefined) return;
+      pending.delete(m.id);
+      if (pending.size === 0) w.unref();
+      const answer = m.kpis ?? m.model ?? m.portal;
+      if (answer !== undefined) p.resolve(answer as never);
+      else p.reject(new Error(`engine worker: ${m.error ?? 'no result'}`));
+    },
+  );
   w.on('error', (err: Error) => {
     failAll(err);
   });
@@ -92,6 +96,50 @@ function request<T>(message: Record<string, unknown>): Promise<T> {
     w.ref(); // a request in flight keeps the process alive until it answers
     w.postMessage({ id, ...message });
   });
+}
+
+interface PortalAnswer {
+  built?: boolean;
+  missing?: boolean;
+  partner?: PortalPartner | null;
+}
+
+/** The key whose portal index the worker was last asked to build, and that build. */
+let portalBuild: { key: string; worker: Worker; done: Promise<unknown> } | null = null;
+
+/**
+ * One partner's figures on the partner pages (portal-model.ts), as of the computation `key`
+ * names (the run, or the instant before any run, and the program config): the worker computes
+ * every partner's once per key, from the snapshot `load` reads, and keeps them; later requests
+ * for the key read only the partner's. Null for a partner the computation does not know.
+ */
+export async function partnerPortalOffLoop(
+  key: string,
+  partnerId: string,
+  load: () => Promise<{ program: Program; snapshot: Snapshot; asOf: number }>,
+): Promise<PortalPartner | null> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const w = started();
+    let build = portalBuild;
+    if (build?.key !== key || build.worker !== w) {
+      const done = (async () => {
+        const { program, snapshot, asOf } = await load();
+        engineCalls.portal++;
+        return request({ kind: 'portal', key, build: { programConfig: program.config, snapshot, asOf } });
+      })();
+      build = { key, worker: w, done };
+      portalBuild = build;
+      done.catch(() => {
+        if (portalBuild?.done === done) portalBuild = null; // a failure is not kept: the next request builds again
+      });
+    }
+    await build.done;
+    const answer = await request<PortalAnswer>({ kind: 'portal', key, partnerId });
+    if (answer.missing !== true) return answer.partner ?? null;
+    // the worker holds another key (a request for another run came in between) or restarted
+    if (portalBuild === build) portalBuild = null;
+  }
+  throw new Error('engine worker: the partner pages could not be computed (the run changed twice while asking)');
 }
 
 /** Stops the worker (tests, shutdown); the next request starts a new one. */

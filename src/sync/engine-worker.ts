@@ -7,6 +7,41 @@ import { prepareProgram, type ProgramConfig } from '../domain/program.ts';
 import type { Snapshot } from '../domain/snapshot.ts';
 import type { Period } from '../domain/time.ts';
 import { buildReadModels } from './read-model-build.ts';
+import { buildPortalIndex, portalPartner, type PortalIndex } from './portal-model.ts';
+
+/**
+ * The partner pages' figures (portal-model.ts): `build` computes the index of one run and keeps
+ * it (one at a time: a new key replaces the old); a request with a partner answers from the kept
+ * index, or `missing` when it holds another key (the pool then sends the snapshot).
+ */
+export interface PortalRequest {
+  id: number;
+  kind: 'portal';
+  key: string;
+  partnerId?: string;
+  build?: { programConfig: ProgramConfig; snapshot: Snapshot; asOf: number };
+}
+
+let portal: { key: string; index: PortalIndex } | null = null;
+
+function portalAnswer(req: PortalRequest): void {
+  if (req.build !== undefined && portal?.key !== req.key) {
+    portal = null; // the old index is let go before the new one is built
+    portal = {
+      key: req.key,
+      index: buildPortalIndex(programOf(req.build.programConfig), req.build.snapshot, req.build.asOf),
+    };
+  }
+  if (req.partnerId === undefined) {
+    parentPort?.postMessage({ id: req.id, portal: { built: portal?.key === req.key } });
+    return;
+  }
+  if (portal?.key !== req.key) {
+    parentPort?.postMessage({ id: req.id, portal: { missing: true } });
+    return;
+  }
+  parentPort?.postMessage({ id: req.id, portal: { partner: portalPartner(portal.index, req.partnerId) } });
+}
 
 export interface KpisRequest {
   id: number;
@@ -20,15 +55,24 @@ export interface KpisRequest {
 
 const programs = new Map<string, ReturnType<typeof prepareProgram>>();
 
-parentPort?.on('message', (req: KpisRequest) => {
+function programOf(config: ProgramConfig): ReturnType<typeof prepareProgram> {
+  const key = JSON.stringify(config);
+  let program = programs.get(key);
+  if (program === undefined) {
+    program = prepareProgram(config);
+    programs.clear();
+    programs.set(key, program);
+  }
+  return program;
+}
+
+parentPort?.on('message', (req: KpisRequest | PortalRequest) => {
   try {
-    const key = JSON.stringify(req.programConfig);
-    let program = programs.get(key);
-    if (program === undefined) {
-      program = prepareProgram(req.programConfig);
-      programs.clear();
-      programs.set(key, program);
+    if (req.kind === 'portal') {
+      portalAnswer(req);
+      return;
     }
+    const program = programOf(req.programConfig);
     if (req.kind === 'model' && req.period !== undefined) {
       const out = computeDetailed(program, req.snapshot, { asOf: req.asOf, period: req.period });
       const names = new Map(req.snapshot.partners.map((p) => [p.id, p.name ?? p.id]));

@@ -51,8 +51,8 @@ function registrationsOf(config: LoadedConfig): NonNullable<LoadedConfig['config
 }
 
 async function partnerName(store: Store, account: string, partnerId: string): Promise<string | null | undefined> {
-  const cache = await store.loadCache(account);
-  const p = cache.partners.find((x) => x.id === partnerId);
+  // the partner's cached record only (issue 21: not the whole snapshot)
+  const p = (await store.partnerPage(account, { limit: 1, id: partnerId }))[0]?.partner;
   return p === undefined ? undefined : (p.name ?? null);
 }
 

@@ -4,12 +4,33 @@
 // Pure: no store, no clock.
 
 import { createHash } from 'node:crypto';
-import { periodKpis, type EngineOutput, type PartnerOut, type PeriodKpis } from '../domain/engine.ts';
+import {
+  monthlyAccs,
+  periodAccsFromMonths,
+  periodKpis,
+  type EngineDetails,
+  type EngineOutput,
+  type PartnerOut,
+  type PeriodAccs,
+  type PeriodKpis,
+} from '../domain/engine.ts';
 import type { HealthComponent, Program } from '../domain/program.ts';
-import { winRate365, type ProgramKpis, type RecipeKpis } from '../domain/kpis.ts';
+import {
+  dealRecipe,
+  partnerCost,
+  windowMonth,
+  windowOf,
+  winRate365,
+  type PartnerAcc,
+  type ProgramKpis,
+  type RecipeKpis,
+  type Window,
+} from '../domain/kpis.ts';
 import { formatMinor, ratioToNumber } from '../domain/money.ts';
+import type { PartnerRec } from '../domain/prepare.ts';
+import type { ReadModelDealInput, ReadModelFigures, ReadModelPeriodInput } from '../store/store.ts';
 
-import { monthLabel, monthPeriod, type Period } from '../domain/time.ts';
+import { monthLabel, monthPeriod, previousPeriod, type Period } from '../domain/time.ts';
 
 /** One partner's figures for a period: the engine's PartnerOut plus what the dashboard rows show. */
 export interface PartnerReadRow {
@@ -160,6 +181,80 @@ function modelOf(
   };
 }
 
+/** A period's model and each partner's figures (the sums behind the aggregate, migration 015). */
+export interface PeriodRows {
+  period: Period;
+  model: PeriodModel;
+  figures: Map<string, ReadModelFigures>;
+}
+
+/** A partner's figures for the window: what the period aggregates sum (docs/finance-rules.md §6). */
+export function figuresOf(p: PartnerRec, a: PartnerAcc, w: Window): ReadModelFigures {
+  return {
+    sourced: a.sourcedRevenue,
+    attributed: a.attributedRevenue,
+    commissions: a.commissions,
+    cost: partnerCost(p, a, w),
+    won: a.dealsWon,
+    lost: a.dealsLost,
+    lastActivity: a.lastActivity === -Infinity ? null : a.lastActivity,
+    onboarded: p.onboarded,
+  };
+}
+
+/**
+ * The read models of one engine run for these periods, with each partner's figures; `only`
+ * keeps the partner rows of these partners (a scoped run: the others' figures in a
+ * sub-snapshot are not complete, and its aggregates are not used).
+ */
+export function readModelRows(
+  program: Program,
+  out: EngineOutput,
+  names: ReadonlyMap<string, string>,
+  asOf: number,
+  periods: readonly Period[],
+  only?: ReadonlySet<string>,
+): PeriodRows[] {
+  const { details } = out;
+  const extras = partnerExtras(program, out, names);
+  // every period and the one before it, accumulated in one pass over the deals
+  const spans = periods.flatMap((p) => [p, previousPeriod(p)]);
+  const first = Math.min(...spans.map((p) => p.firstMonth));
+  const monthly = monthlyAccs(
+    program,
+    details,
+    asOf,
+    first,
+    Math.max(...spans.map((p) => p.firstMonth + p.months)) - first,
+  );
+  return periods.map((period) => {
+    let kpis: PeriodKpis;
+    let sums: Pick<PeriodAccs, 'w' | 'accs'>;
+    if (period.label === out.result.period.label) {
+      // the run's own period: its result and accumulators
+      kpis = {
+        period: out.result.period,
+        partners: out.result.partners,
+        recipes: out.result.recipes,
+        program: out.result.program,
+      };
+      sums = { w: windowOf(details.tz, period.firstMonth, period.months), accs: details.accs };
+    } else {
+      const accs = periodAccsFromMonths(details, monthly, period);
+      kpis = periodKpis(program, details, asOf, period, accs);
+      sums = accs;
+    }
+    const model = modelOf(kpis, out, extras);
+    if (only !== undefined) model.partners = model.partners.filter((r) => only.has(r.id));
+    const figures = new Map<string, ReadModelFigures>();
+    for (const p of details.partners) {
+      const a = sums.accs[p.idx];
+      if (a !== undefined && (only === undefined || only.has(p.id))) figures.set(p.id, figuresOf(p, a, sums.w));
+    }
+    return { period, model, figures };
+  });
+}
+
 /**
  * The read models of one engine run for these periods. The run's own period is taken from its
  * result; another period redoes only the KPI accumulation (periodKpis), so the figures equal a
@@ -172,19 +267,56 @@ export function buildReadModels(
   asOf: number,
   periods: readonly Period[],
 ): Map<string, PeriodModel> {
-  const extras = partnerExtras(program, out, names);
-  const models = new Map<string, PeriodModel>();
-  for (const period of periods) {
-    const kpis: PeriodKpis =
-      period.label === out.result.period.label
-        ? {
-            period: out.result.period,
-            partners: out.result.partners,
-            recipes: out.result.recipes,
-            program: out.result.program,
-          }
-        : periodKpis(program, out.details, asOf, period);
-    models.set(period.label, modelOf(kpis, out, extras));
+  return new Map(readModelRows(program, out, names, asOf, periods).map((r) => [r.period.label, r.model]));
+}
+
+const figureText = (f: ReadModelFigures | undefined): unknown =>
+  f === undefined
+    ? null
+    : [f.sourced, f.attributed, f.commissions, f.cost, f.won, f.lost, f.lastActivity, f.onboarded].map(String);
+
+/** A period's rows as the store writes them: hashes over the bodies (partner rows: and figures). */
+export function periodInput(rows: PeriodRows): ReadModelPeriodInput {
+  const { model, figures } = rows;
+  return {
+    period: rows.period.label,
+    hash: hashOf(model.aggregate),
+    body: model.aggregate,
+    partners: model.partners.map((r) => {
+      const f = figures.get(r.id);
+      return {
+        id: r.id,
+        name: r.name,
+        recipe: r.recipe,
+        band: r.out.health.band,
+        tier: r.out.tier,
+        hash: hashOf([r, figureText(f)]),
+        body: r,
+        figures: f,
+      };
+    }),
+  };
+}
+
+/**
+ * The deal rows of the read models (migration 015): every computed deal that is won (its month
+ * and A(d), for totalWonRevenue) or classified under a recipe (its creation, for lastDealAt);
+ * `only` keeps these deals.
+ */
+export function readModelDealRows(details: EngineDetails, only?: ReadonlySet<string>): ReadModelDealInput[] {
+  const out: ReadModelDealInput[] = [];
+  for (const d of details.deals) {
+    if (only !== undefined && !only.has(d.id)) continue;
+    const won = d.stage === 'won';
+    const recipe = dealRecipe(d, details.partners)?.id ?? null;
+    if (!won && recipe === null) continue;
+    out.push({
+      id: d.id,
+      wonMonth: won ? windowMonth(details.tz, d.closed) : null,
+      amount: won ? d.amount : null,
+      recipe,
+      created: d.created,
+    });
   }
-  return models;
+  return out;
 }

@@ -5,7 +5,7 @@
 // run; before any run, a read computes as of now in the worker, as before.
 
 import { monthPeriod, TimeZone, type Period } from '../domain/time.ts';
-import type { ReadModelPartnerQuery } from '../store/store.ts';
+import type { ReadModelPartnerPageQuery, ReadModelPartnerQuery } from '../store/store.ts';
 import { computePeriodModelOffLoop } from './engine-pool.ts';
 import {
   flagWindow,
@@ -55,6 +55,11 @@ export interface PeriodView {
   /** Partner rows in id order, filtered and paged (in the store when stored). */
   partners(query?: ReadModelPartnerQuery): Promise<PartnerReadRow[]>;
   partner(id: string): Promise<PartnerReadRow | null>;
+  /**
+   * One page of the dashboard's partner list, sorted, filtered and counted in the store
+   * (issue 21); absent when the period is computed in memory (the caller sorts those rows).
+   */
+  page?: (query: ReadModelPartnerPageQuery) => Promise<{ rows: PartnerReadRow[]; matching: number; tiers: string[] }>;
 }
 
 // ---- computed periods: once per run, period and config, in the worker ------------------------
@@ -139,6 +144,10 @@ export async function periodView(
         partners: async (q = {}) => (await deps.store.readModelPartners(account, p.label, q)) as PartnerReadRow[],
         partner: async (id) =>
           ((await deps.store.readModelPartner(account, [p.label], id)).get(p.label) ?? null) as PartnerReadRow | null,
+        page: async (q) => {
+          const r = await deps.store.readModelPartnerPage(account, p.label, q);
+          return { ...r, rows: r.rows as PartnerReadRow[] };
+        },
       };
   }
   return memoryView(b, await computedModel(deps, b, p));

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import {
   CrmError,
   type CallStats,
+  type PullPage,
   type PulledDeal,
   type PulledPartner,
   type TaskResult,
@@ -28,10 +29,21 @@ import { SimulatedCrash, type FaultPoint, type SyncDeps } from './deps.ts';
 import { planLedger, targetEntries, type TargetEntry } from '../ledger/plan.ts';
 import { rejectionDetails, timestampDetails, type RejectedDeal } from './rejection-details.ts';
 import { batches, planWriteBack } from './write-back.ts';
-import { buildReadModels, hashOf, programFingerprint, storedPeriods } from './read-model-build.ts';
-import { configFingerprint, mustCompute } from './idle.ts';
+import {
+  periodInput,
+  programFingerprint,
+  readModelDealRows,
+  readModelRows,
+  storedPeriods,
+} from './read-model-build.ts';
+import { configFingerprint, dueScope, mustCompute } from './idle.ts';
 import { dueParts } from '../domain/due.ts';
 import { formatInstant } from '../domain/time.ts';
+import type { CachedRecords, ComputeMark } from '../store/store.ts';
+import type { Alert } from '../domain/alerts.ts';
+import { prepareSnapshot } from '../domain/prepare.ts';
+import { currencyRateMissing } from './alert-episodes.ts';
+import { scopeOf, type Scope } from './scope.ts';
 
 export interface SyncOptions {
   /** Read everything and drop cached records the CRM no longer has. */
@@ -92,6 +104,18 @@ export interface RunReport {
   /** Read-model rows written or removed (issue 21): aggregates of periods, partner rows. */
   readModels?: { periods: number; partners: number };
   durationsMs: Record<string, number>;
+  /**
+   * Scoped or whole-account compute (issue 21, src/sync/scope.ts): why, and how many partners and
+   * deals the run recomputed (scoped: AP and DS) and read (the sub-snapshot). In a scoped run,
+   * `snapshot` counts and lists the sub-snapshot only.
+   */
+  scope?: {
+    mode: 'scoped' | 'full';
+    reason: string;
+    partners: number;
+    deals: number;
+    read?: { partners: number; deals: number };
+  };
   /** An idle run (issue 21): the steps it skipped, why, the run whose results stand and until when. */
   skipped?: { steps: string[]; reason: string; computedBy: string; due: string };
   /** Why an incremental run computed instead of skipping (issue 21, src/sync/idle.ts mustCompute). */
@@ -179,6 +203,9 @@ class Run {
   readonly report: RunReport;
   readonly lock: AccountLock;
   private readonly counts = new Map<FaultPoint, number>();
+  /** While a scoped run may still be possible: the mark it builds on and what the pull changed (src/sync/scope.ts). */
+  private capture: ScopeCapture | null = null;
+  private whyNotScoped: string | null = null;
 
   constructor(deps: SyncDeps, options: SyncOptions, lock: AccountLock, asOf: number) {
     this.deps = deps;
@@ -226,6 +253,7 @@ class Run {
     if (targeted) {
       const page = await crm.pullRecords(targeted);
       const state: PullState = previous ?? { cursor: null, pullId: this.id, mode: 'incremental', done: true, pages: 0 };
+      await this.captureBefore(page);
       await store.applyPage(this.account, state, page, clock.now(), this.lock.fence);
       this.count(page);
       this.boundary('after-page');
@@ -252,6 +280,7 @@ class Run {
     });
     for await (const page of pages) {
       state = { ...state, cursor: page.cursor, pages: state.pages + 1 };
+      await this.captureBefore(page);
       await store.applyPage(this.account, state, page, clock.now(), this.lock.fence);
       this.count(page);
       progress?.({
@@ -266,6 +295,28 @@ class Run {
     const removed = await store.finishPull(this.account, state, clock.now(), this.lock.fence);
     this.report.pull.removedPartners += removed.partners;
     this.report.pull.removedDeals += removed.deals;
+  }
+
+  /**
+   * Before a page is applied: the cached records it changes, as they were before this run (a scoped
+   * run needs the partners and customers they named). Past the scoped-run limit, capture stops.
+   */
+  private async captureBefore(page: PullPage): Promise<void> {
+    const c = this.capture;
+    if (c === null || c.overflow) return;
+    const dealIds = [...page.deals.map((d) => d.id), ...page.removedDealIds, ...page.links.map((l) => l.dealId)];
+    const partnerIds = [...page.partners.map((p) => p.id), ...page.removedPartnerIds];
+    const newDeals = dealIds.filter((id) => !c.deals.has(id));
+    const newPartners = partnerIds.filter((id) => !c.partners.has(id));
+    for (const id of newDeals) c.deals.add(id);
+    for (const id of newPartners) c.partners.add(id);
+    if (c.deals.size + c.partners.size > SCOPED_MAX_RECORDS) {
+      c.overflow = true;
+      return;
+    }
+    const before = await this.deps.store.cachedRecords(this.account, { deals: newDeals, partners: newPartners });
+    for (const d of before.deals) c.before.deals.set(d.id, d);
+    for (const p of before.partners) c.before.partners.set(p.id, p);
   }
 
   private count(page: {
@@ -305,6 +356,7 @@ class Run {
     const progress = this.deps.onProgress;
     const program = config.program;
 
+    await this.startCapture();
     await this.timed('pull', () => this.pull());
     this.boundary('after-pull');
 
@@ -315,13 +367,12 @@ class Run {
       this.boundary('after-tasks');
       return;
     }
+    const scopedView = await this.timed('scope', () => this.scoped());
     await store.saveComputeMark(this.lock.fence, null);
 
     progress?.({ step: 'compute' });
-    const cache = await store.loadCache(this.account);
-    const { out, expire } = await this.timed('compute', () =>
-      Promise.resolve(this.compute(cache.partners, cache.deals)),
-    );
+    const cache: RunView = scopedView ?? (await this.wholeAccount());
+    const { out, expire, scope } = cache;
     const tz = out.details.tz;
     this.report.snapshot = {
       partners: cache.partners.length,
@@ -337,10 +388,12 @@ class Run {
     const plan = await this.timed('ledger', async () => {
       // only keys whose target differs from what is posted can need an entry (issue 21): their
       // full balances are read, every other key is settled (ledger_key_totals, migration 012)
-      const targets = targetEntries(program, out.details);
+      // scoped: the targets and posted totals of AP's keys only (complete: every deal of AP is in DS)
+      const targets = inScopeTargets(targetEntries(program, out.details), scope);
       const view = await store.ledgerDiffView(
         this.account,
         new Map([...targets.values()].map((t) => [t.key, t.amount])),
+        scope === null ? undefined : [...scope.partners],
       );
       this.report.ledger.keys = { compared: view.compared, planned: view.keys.size };
       const ledgerPlan = planLedger({
@@ -369,7 +422,9 @@ class Run {
     progress?.({ step: 'alerts' });
     const partnersById = new Map(cache.partners.map((p) => [p.id, p]));
     const episodes = await this.timed('alerts', async () => {
-      const open = new Map((await store.openEpisodes(this.account)).map((e) => [e.alertKey, e]));
+      // scoped: episodes of the subjects in scope only; the others stay open as they are
+      const allOpen = await store.openEpisodes(this.account);
+      const open = new Map(allOpen.filter((e) => inScope(e, scope)).map((e) => [e.alertKey, e]));
       const states = new Map((await store.partnerStates(this.account)).map((s) => [s.partnerId, s]));
       const episodePlan = planEpisodes({
         runId: this.id,
@@ -379,15 +434,22 @@ class Run {
         out,
         open,
         partnersById,
-        alerts: syncModeAlerts(program, tz, out, plan.skipped, cache.deals),
-        drops: healthDropped(out, states, open),
+        alerts: syncModeAlerts(program, tz, out, plan.skipped, cache.deals).filter((a) => inScope(a, scope)),
+        drops: healthDropped(out, states, open).filter((d) => inScope(d.alert, scope)),
       });
+      if (scope !== null)
+        episodePlan.changes.partnerStates = episodePlan.changes.partnerStates.filter((p) =>
+          scope.partners.has(p.partnerId),
+        );
       // notifications of the episodes opened and resolved commit with them (issue 18)
       const notify = { runId: this.id, at: this.asOf, changes: episodePlan.changes, open, deals: cache.deals };
       episodePlan.changes.notifications = alertNotifications(config, { ...notify, partners: partnersById });
       await store.applyAlerts(this.account, episodePlan.changes, this.lock.fence);
       this.report.alerts = {
-        open: episodePlan.alerts.length,
+        open:
+          scope === null
+            ? episodePlan.alerts.length
+            : allOpen.length - episodePlan.changes.resolve.length + episodePlan.changes.open.length,
         opened: episodePlan.changes.open.length,
         resolved: episodePlan.changes.resolve.length,
       };
@@ -405,8 +467,97 @@ class Run {
 
     // read models of this run's figures (issue 21), one fenced transaction: a crash before it
     // leaves the previous run's read models, complete
-    await this.timed('readModels', () => this.readModels(out, cache.partners));
-    await this.mark(out, cache);
+    await this.timed('readModels', () =>
+      scope === null ? this.readModels(out, cache.partners) : this.readModelsAfterScopedRun(),
+    );
+    await this.mark(cache);
+  }
+
+  /** Before the pull: whether a scoped run may follow, and the mark it would build on (read before the pull deletes it). */
+  private async startCapture(): Promise<void> {
+    if (this.options.full === true) {
+      this.whyNotScoped = 'a full run';
+      return;
+    }
+    const mark = await this.deps.store.computeMark(this.account);
+    if (mark === null) {
+      this.whyNotScoped = 'no computing run left a mark since the cache last changed (or it had something to retry)';
+      return;
+    }
+    const before = { deals: new Map<string, PulledDeal>(), partners: new Map<string, PulledPartner>() };
+    this.capture = { mark, deals: new Set(), partners: new Set(), before, overflow: false };
+  }
+
+  /** The whole-account compute: every cached record. */
+  private async wholeAccount(): Promise<RunView> {
+    const cache = await this.deps.store.loadCache(this.account);
+    const { out, expire } = await this.timed('compute', () =>
+      Promise.resolve(this.compute(cache.partners, cache.deals)),
+    );
+    return { ...cache, out, expire, scope: null };
+  }
+
+  /**
+   * A scoped run (src/sync/scope.ts) when the last computing run left its mark under the same
+   * config and ledger, nothing is due before now and the pull changed few records; else null
+   * (the whole-account path), with the reason in the report either way.
+   */
+  private async scoped(): Promise<RunView | null> {
+    const c = this.capture;
+    this.capture = null;
+    const full = (reason: string): null => {
+      this.report.scope = { mode: 'full', reason, partners: 0, deals: 0 };
+      return null;
+    };
+    if (c === null) return full(this.whyNotScoped ?? 'not a targeted or incremental run');
+    if (this.report.pull.resumed) return full('the pull resumed an interrupted one');
+    if (c.overflow) return full(`the pull changed more than ${SCOPED_MAX_RECORDS} records`);
+    const program = this.deps.config.program;
+    if (this.options.targeted === undefined && c.deals.size + c.partners.size > SCOPED_MIN_RECORDS) {
+      const cached = await this.deps.store.cachedDealCount(this.account);
+      if (c.deals.size + c.partners.size > cached * SCOPED_MAX_SHARE)
+        return full(`the pull changed more than ${SCOPED_MAX_SHARE * 100}% of the cached deals`);
+    }
+    const why = mustCompute({
+      pulled: 0,
+      mark: c.mark,
+      fingerprint: configFingerprint(this.deps.config),
+      asOf: this.asOf,
+      ledger: await this.deps.store.ledgerVersion(this.account),
+    });
+    if (why !== null) return full(why);
+    // what time alone changed (partner_dues): partners whose due instant passed are affected too
+    const due = await dueScope(this.deps.store, this.account, this.asOf, { mark: c.mark, limit: SCOPED_MAX_RECORDS });
+    if ('full' in due) return full(due.full);
+    const scope = await scopeOf(this.deps.store, this.account, program, {
+      deals: c.deals,
+      partners: new Set([...c.partners, ...due.partners]),
+      before: c.before,
+    });
+    const sub = scope.snapshot;
+    const { out, expire } = await this.timed('compute', () => Promise.resolve(this.compute(sub.partners, sub.deals)));
+    // whole-account alerts: kept as they are unless a changed deal may move them (then: full path)
+    const moved = wholeAccountAlertMoved(program, this.asOf, out, scope, c);
+    if (moved !== null) return full(moved);
+    this.report.scope = {
+      mode: 'scoped',
+      reason: `${c.deals.size} deals and ${c.partners.size} partners changed since the last computing run${due.partners.length === 0 ? '' : `, ${due.partners.length} partners reached their due instant`}`,
+      partners: scope.partners.size,
+      deals: scope.deals.size,
+      read: { partners: sub.partners.length, deals: sub.deals.length },
+    };
+    return { ...sub, out, expire, scope: { ...scope, due: c.mark.due } };
+  }
+
+  /**
+   * The read models after a scoped run. Until an exact scoped update of them exists
+   * (src/sync/read-model-scope.ts, issue 21), they are rebuilt from a whole-account compute:
+   * slow, but what every read shows stays exact.
+   */
+  private async readModelsAfterScopedRun(): Promise<void> {
+    const cache = await this.deps.store.loadCache(this.account);
+    const { out } = this.compute(cache.partners, cache.deals);
+    await this.readModels(out, cache.partners);
   }
 
   /** Writes what the dashboard and /v1 reads show, for the periods they show by default. */
@@ -414,23 +565,12 @@ class Run {
     const { store, clock, config } = this.deps;
     const program = config.program;
     const names = new Map(partners.map((p) => [p.id, p.name ?? p.id]));
-    const models = buildReadModels(program, out, names, this.asOf, storedPeriods(out.details.tz.monthOf(this.asOf)));
-    const periods = [...models].map(([period, m]) => ({
-      period,
-      hash: hashOf(m.aggregate),
-      body: m.aggregate,
-      partners: m.partners.map((r) => ({
-        id: r.id,
-        name: r.name,
-        recipe: r.recipe,
-        band: r.out.health.band,
-        tier: r.out.tier,
-        hash: hashOf(r),
-        body: r,
-      })),
-    }));
+    const rows = readModelRows(program, out, names, this.asOf, storedPeriods(out.details.tz.monthOf(this.asOf)));
+    const periods = rows.map(periodInput);
     const head = { runId: this.id, asOf: this.asOf, fingerprint: programFingerprint(program) };
-    this.report.readModels = await store.writeReadModels(this.lock.fence, head, periods, true, clock.now());
+    // with every partner's figures and the deal rows, so a scoped run can update them (read-model-scope.ts)
+    const extras = { deals: readModelDealRows(out.details) };
+    this.report.readModels = await store.writeReadModels(this.lock.fence, head, periods, true, clock.now(), extras);
   }
 
   /** Whether this incremental run may skip computing (src/sync/idle.ts); says why in the report. */
@@ -439,7 +579,7 @@ class Run {
     const p = this.report.pull;
     const { store } = this.deps;
     const mark = await store.computeMark(this.account);
-    // partners whose own due instant passed (migration 017): until scoped runs take them, a full compute
+    // partners whose own due instant passed (migration 017): a time-scoped run computes them
     const due = mark === null || this.asOf >= mark.due ? [] : await store.partnersDueBy(this.account, this.asOf, 4);
     const why = mustCompute({
       pulled: p.partners + p.deals + p.links + p.removedDeals + p.removedPartners,
@@ -468,7 +608,7 @@ class Run {
    * its due instant (src/domain/due.ts; a refused write's hold ends it too), with each partner's
    * own due instant (partner_dues).
    */
-  private async mark(out: EngineOutput, cache: { partners: PulledPartner[]; deals: PulledDeal[] }): Promise<void> {
+  private async mark(cache: RunView): Promise<void> {
     const { store, config } = this.deps;
     // a write that failed must be sent again by the next run; one the CRM refused is held back
     // until its hold ends (write-refusals.ts), when a computing run sends it again. Tasks need
@@ -478,37 +618,50 @@ class Run {
       .filter((x) => x.object !== 'task')
       .map((x) => x.at + REFUSAL_HOLD_MS);
     // the mark's due is the program part; each partner's own due goes to partner_dues with it
-    const parts = dueParts(config.program, out.details, cache, this.asOf);
-    parts.program = Math.min(parts.program, ...holdsEnd);
-    if (parts.program <= this.asOf) return;
+    const parts = dueParts(config.program, cache.out.details, cache, this.asOf);
+    const scope = cache.scope;
+    // scoped: records outside the sub-snapshot are unchanged, so the earlier mark's due still
+    // bounds them; the sub-snapshot holds every deal of AP's partners, so their instants are
+    // exact, and the other partners keep theirs (src/domain/due.ts)
+    const program = Math.min(parts.program, scope === null ? Infinity : scope.due, ...holdsEnd);
+    if (program <= this.asOf) return;
+    const dues =
+      scope === null
+        ? { partners: parts.partners, complete: true }
+        : {
+            partners: new Map([...scope.partners].map((id) => [id, parts.partners.get(id) ?? Infinity])),
+            complete: false,
+          };
     await store.saveComputeMark(
       this.lock.fence,
       {
         runId: this.id,
         fingerprint: configFingerprint(config),
-        due: parts.program,
+        due: program,
         ledger: await store.ledgerVersion(this.account),
         at: this.asOf,
       },
-      { partners: parts.partners, complete: true },
+      dues,
     );
   }
 
   private async writeBack(
     out: EngineOutput,
     alerts: Parameters<typeof planWriteBack>[0]['alerts'],
-    cache: { partners: PulledPartner[]; deals: PulledDeal[] },
+    cache: RunView,
     expire: Set<string>,
   ): Promise<void> {
     const { store, crm, clock, config } = this.deps;
+    // scoped: values of AP's partners and DS's deals only (the planner skips records not given)
+    const scope = cache.scope;
     const planned = planWriteBack({
       program: config.program,
       out,
       asOf: this.asOf,
       alerts,
       expire,
-      partners: new Map(cache.partners.map((p) => [p.id, p])),
-      deals: new Map(cache.deals.map((d) => [d.id, d])),
+      partners: new Map(cache.partners.filter((p) => scope === null || scope.partners.has(p.id)).map((p) => [p.id, p])),
+      deals: new Map(cache.deals.filter((d) => scope === null || scope.deals.has(d.id)).map((d) => [d.id, d])),
     });
     // Writes the CRM refused before and that are unchanged since are held back (write-refusals.ts).
     const refusals = new Map(
@@ -676,6 +829,78 @@ class Run {
       this.report.tasks.failed.push(...failed);
     }
   }
+}
+
+/**
+ * A scoped run changes at most this many records, and an incremental one changing more than
+ * SCOPED_MIN_RECORDS at most this share of the cached deals (beyond it the scope nears the account).
+ */
+export const SCOPED_MAX_RECORDS = 1000;
+export const SCOPED_MAX_SHARE = 0.05;
+export const SCOPED_MIN_RECORDS = 50;
+
+/** What the pull changed, and those records before it, while a scoped run is still possible. */
+interface ScopeCapture {
+  mark: ComputeMark;
+  deals: Set<string>;
+  partners: Set<string>;
+  before: { deals: Map<string, PulledDeal>; partners: Map<string, PulledPartner> };
+  overflow: boolean;
+}
+
+/** The records a run computes over and the engine's output; scope: null for the whole account. */
+type RunView = CachedRecords & {
+  out: EngineOutput;
+  expire: Set<string>;
+  /** due: the earlier mark's due instant, which still bounds every record left out. */
+  scope: (Scope & { due: number }) | null;
+};
+
+/**
+ * Whether a scoped run plans this alert (or episode): the partners of AP and the deals of DS;
+ * CLAWBACK_WINDOW_PASSED by its key's partner (only AP's keys are planned); RECIPE_UNUSED for the
+ * recipes a change may move; CURRENCY_RATE_MISSING never (a change that may move it takes the full path).
+ */
+function inScope(a: { code: string } & Pick<Alert, 'partnerId' | 'dealId' | 'recipe'>, scope: Scope | null): boolean {
+  if (scope === null) return true;
+  if (a.code === 'CLAWBACK_WINDOW_PASSED') return a.partnerId !== null && scope.partners.has(a.partnerId);
+  if (a.code === 'CURRENCY_RATE_MISSING') return false;
+  if (a.code === 'RECIPE_UNUSED') return a.recipe !== null && scope.recipes.has(a.recipe);
+  if (a.partnerId !== null && scope.partners.has(a.partnerId)) return true;
+  return a.dealId !== null && scope.deals.has(a.dealId);
+}
+
+function inScopeTargets(targets: Map<string, TargetEntry>, scope: Scope | null): Map<string, TargetEntry> {
+  if (scope === null) return targets;
+  return new Map([...targets].filter(([, t]) => scope.partners.has(t.partnerId)));
+}
+
+/**
+ * Why a scoped run cannot keep the whole-account alerts as they are, or null. RECIPE_UNUSED: the
+ * sub-snapshot holds real deals only, so a recent deal of a recipe there settles it; a recipe a
+ * change may move with no recent deal there needs the account's. CURRENCY_RATE_MISSING counts the
+ * account's deals held back for want of a rate: unmoved when no changed deal counts, before or after.
+ */
+function wholeAccountAlertMoved(
+  program: SyncDeps['config']['program'],
+  asOf: number,
+  out: EngineOutput,
+  scope: Scope,
+  c: ScopeCapture,
+): string | null {
+  for (const a of out.result.alerts)
+    if (a.code === 'RECIPE_UNUSED' && a.recipe !== null && scope.recipes.has(a.recipe))
+      return `recipe ${a.recipe} has no recent deal among the records in scope (RECIPE_UNUSED needs the account)`;
+  const after = scope.snapshot.deals.filter((d) => c.deals.has(d.id));
+  const before = [...c.before.deals.values()];
+  // the rejections of the deals before: partners play no part in CURRENCY_UNKNOWN, nor in what precedes it
+  const rejectedBefore = prepareSnapshot(program, out.details.tz, { partners: [], deals: before }, asOf).rejected;
+  if (
+    currencyRateMissing(program, after, out.result.rejected).length > 0 ||
+    currencyRateMissing(program, before, rejectedBefore).length > 0
+  )
+    return 'a changed deal is in a currency without an exchange rate (CURRENCY_RATE_MISSING needs the account)';
+  return null;
 }
 
 /** Runs one sync. Throws LockBusyError when another sync holds the account (after lockWaitMs). */

@@ -44,6 +44,8 @@ export interface Twin {
   recipes: readonly string[];
   /** What the last step ran in A, for the caller's summary. */
   modes: Record<string, number>;
+  /** Why A's computing runs were not scoped (report.scope.reason), for the caller's summary. */
+  reasons: Record<string, number>;
 }
 
 async function side(url: string, config: LoadedConfig, at: number, pageSize: number): Promise<Side> {
@@ -78,6 +80,7 @@ export async function makeTwin(options: {
     nextId: options.deals.length + options.partners.length,
     recipes: [...options.config.program.recipes.keys()],
     modes: {},
+    reasons: {},
   };
 }
 
@@ -228,12 +231,15 @@ function change(r: Rng, t: Twin, now: number): { deals: string[]; partners: stri
 function timeStep(r: Rng, t: Twin, now: number): number {
   const kind = r.weighted([
     ['none', 2],
+    // seconds: a webhook's targeted run soon after the last (scoped runs need the last mark's due ahead)
+    ['seconds', 3],
     ['minutes', 3],
     ['days', 3],
     ['monthEnd', 2],
     ['payable', 1],
   ] as const);
   if (kind === 'none') return now;
+  if (kind === 'seconds') return now + r.int(1, 30) * 1000;
   if (kind === 'minutes') return now + r.int(1, 59) * MINUTE;
   if (kind === 'days') return now + r.int(1, 20) * DAY + r.int(0, 600) * MINUTE;
   if (kind === 'payable') {
@@ -267,6 +273,43 @@ function entryView(e: LedgerEntry): Record<string, unknown> {
     payableOn: e.payableOn,
     reason: e.reason,
     inputs: e.inputs,
+  };
+}
+
+/**
+ * The read models by content (issue 21): every period's aggregate and every partner row's body,
+ * filter columns and figures, and the deal rows (migration 015); not the head, whose run differs.
+ */
+async function readModelBodies(s: Side): Promise<Record<string, unknown>> {
+  const account = s.crm.account;
+  const db = s.store.db;
+  const periods = await db
+    .selectFrom('read_model_periods')
+    .select(['period', 'body'])
+    .where('account', '=', account)
+    .orderBy('period')
+    .execute();
+  const partners = await db
+    .selectFrom('read_model_partners')
+    .selectAll()
+    .where('account', '=', account)
+    .orderBy('period')
+    .orderBy('partner_id')
+    .execute();
+  const deals = await db
+    .selectFrom('read_model_deals')
+    .selectAll()
+    .where('account', '=', account)
+    .orderBy('deal_id')
+    .execute();
+  const text = (v: unknown): unknown => (typeof v === 'bigint' || typeof v === 'number' ? String(v) : v);
+  return {
+    periods: periods.map((r) => ({ period: r.period, body: JSON.parse(r.body) as unknown })),
+    partners: partners.map(({ account: _a, hash: _h, body, ...r }) => ({
+      ...Object.fromEntries(Object.entries(r).map(([k, v]) => [k, text(v)])),
+      body: JSON.parse(body) as unknown,
+    })),
+    deals: deals.map(({ account: _a, ...r }) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, text(v)]))),
   };
 }
 
@@ -308,6 +351,7 @@ export async function state(s: Side): Promise<Record<string, unknown>> {
       .sort(byText),
     pendingTasks: (await s.store.pendingTasks(account)).length,
     written: s.crm.writtenState(),
+    readModelBodies: await readModelBodies(s),
     // the read models (issue 21) by content: an idle run keeps those of the run that computed
     readModels: {
       periods: await s.store.db
@@ -371,8 +415,10 @@ export interface StepLog {
  * One step: a few CRM changes, a time step, maybe a period close; A runs incremental (or
  * targeted with the changed ids), B runs full; then both states must be equal.
  */
-export async function step(r: Rng, t: Twin): Promise<StepLog> {
-  const now = timeStep(r, t, t.a.clock.now());
+export async function step(r: Rng, t: Twin, bias?: 'scoped'): Promise<StepLog> {
+  // bias 'scoped': mostly webhook-like targeted runs seconds apart, which scoped runs serve (issue 21)
+  const now =
+    bias === 'scoped' && r.chance(0.8) ? t.a.clock.now() + r.int(0, 20) * 1000 : timeStep(r, t, t.a.clock.now());
   t.a.clock.t = now;
   t.b.clock.t = now;
   const changed = { deals: new Set<string>(), partners: new Set<string>() };
@@ -393,7 +439,7 @@ export async function step(r: Rng, t: Twin): Promise<StepLog> {
     const last = monthLabel(zone.monthOf(now) - 1);
     for (const s of [t.a, t.b]) await closePeriod(s.deps, s.crm.account, last, 'equivalence');
   }
-  const targeted = n > 0 && r.chance(0.3);
+  const targeted = n > 0 && r.chance(bias === 'scoped' ? 0.8 : 0.5);
   const log = await runBoth(
     t,
     now,
@@ -401,7 +447,7 @@ export async function step(r: Rng, t: Twin): Promise<StepLog> {
     targeted ? { deals: [...changed.deals], partners: [...changed.partners] } : null,
   );
   // now and then a quiet stretch: runs with no CRM change, minutes to days apart (idle runs)
-  const quiet = r.chance(0.5) ? r.int(2, 3) : 0;
+  const quiet = r.chance(bias === 'scoped' ? 0.2 : 0.5) ? r.int(2, 3) : 0;
   for (let i = 0; i < quiet; i++) {
     const later = r.chance(0.7) ? t.a.clock.now() + r.int(1, 90) * MINUTE : timeStep(r, t, t.a.clock.now());
     t.a.clock.t = later;
@@ -426,8 +472,14 @@ async function runBoth(
     );
   await checkLedgerFromZero(t.a, ra);
   const skipped = ra.report.skipped !== undefined;
-  const mode = `${ra.report.mode}${skipped ? ' (skipped)' : ''}`;
+  const mode = `${ra.report.mode}${skipped ? ' (skipped)' : ra.report.scope?.mode === 'scoped' ? ' (scoped)' : ''}`;
   t.modes[mode] = (t.modes[mode] ?? 0) + 1;
+  // scoped runs that computed partners whose due instant passed (partner_dues, issue 21)
+  if (ra.report.scope?.mode === 'scoped' && ra.report.scope.reason.includes('reached their due instant'))
+    t.modes['time-scoped'] = (t.modes['time-scoped'] ?? 0) + 1;
+  // why a run took the whole-account path (report.scope), counts without the numbers in it
+  const why = ra.report.scope?.mode === 'full' && !skipped ? ra.report.scope.reason.replace(/[\d.]+/g, 'N') : null;
+  if (why !== null) t.reasons[why] = (t.reasons[why] ?? 0) + 1;
   deepStrictEqual(
     await state(t.a),
     await state(t.b),

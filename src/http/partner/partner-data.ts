@@ -1,11 +1,10 @@
 // What one partner may see (issue 19), always scoped by the session's partner id: its
 // registrations, its deals with its own attribution amount and share (never other partners'
 // rows), its commission statement (the ledger's `statements`, the same lines and totals finance
-// gets for this partner) and its tier with the wins the next one needs.
+// gets for this partner) and its tier with the wins the next one needs. Issue 21: the deals and
+// tier as of the last run, computed once per run off the event loop; nothing loads the whole
+// snapshot cache per page view.
 
-import { computeDetailed } from '../../domain/engine.ts';
-import { SourcedWins } from '../../domain/commissions.ts';
-import { formatMinor } from '../../domain/money.ts';
 import { monthLabel, TimeZone } from '../../domain/time.ts';
 import { LedgerInputError } from '../../ledger/errors.ts';
 import { parseLedgerPeriod, statements, type Statements } from '../../ledger/exports.ts';
@@ -13,6 +12,10 @@ import type { PartnerRegistration } from '../../store/partner-portal.ts';
 import type { AppDeps } from '../deps.ts';
 import { HttpError } from '../errors.ts';
 import { asOfNow } from '../ui/data.ts';
+import { partnerPortalOffLoop } from '../../sync/engine-pool.ts';
+import type { PortalDeal } from '../../sync/portal-model.ts';
+import { programFingerprint } from '../../sync/read-model-build.ts';
+import { readBasis } from '../../sync/read-models.ts';
 
 export interface RegistrationView {
   id: string;
@@ -63,18 +66,7 @@ export async function partnerRegistration(deps: AppDeps, partnerId: string, id: 
   return registrationView(r);
 }
 
-export interface DealView {
-  id: string;
-  name: string;
-  stage: string;
-  closeDate: string | null;
-  /** sourced, influenced or registered (registered by this partner, no attribution yet). */
-  role: 'sourced' | 'influenced' | 'registered';
-  /** This partner's attribution, in the program currency. */
-  amount: string;
-  /** This partner's share of the deal, in percent (1 decimal); null for a deal without amount. */
-  sharePercent: number | null;
-}
+export type DealView = PortalDeal;
 
 export interface PartnerOverview {
   partnerId: string;
@@ -88,63 +80,37 @@ export interface PartnerOverview {
   deals: DealView[];
 }
 
-/** Deals and tier of one partner, from one engine run over the cached snapshot as of now. */
+/**
+ * Deals and tier of one partner as of the last run (issue 21: like the dashboard, its asOf; as
+ * of now before any run): every partner's figures are computed once per run in the engine
+ * worker (src/sync/portal-model.ts) and read from there, so a page view neither loads the
+ * snapshot nor runs the engine on the event loop.
+ */
 export async function partnerOverview(deps: AppDeps, partnerId: string): Promise<PartnerOverview> {
   const account = await deps.account();
-  const asOf = asOfNow(deps);
   const program = deps.config.program;
-  const tz = new TimeZone(program.timezone);
-  const cache = await deps.store.loadCache(account);
-  const partner = cache.partners.find((p) => p.id === partnerId);
+  const [basis, rows] = await Promise.all([
+    readBasis(deps, account),
+    deps.store.partnerPage(account, { limit: 1, id: partnerId }),
+  ]);
+  const partner = rows[0]?.partner;
   if (partner === undefined) throw new HttpError(404, 'not_found', 'Your partner record is not in the last sync.');
-  const m = tz.monthOf(asOf);
-  const { result, details } = computeDetailed(program, cache, {
-    asOf,
-    period: { label: monthLabel(m), kind: 'month', firstMonth: m, months: 1 },
-  });
-  const rec = details.partners.find((p) => p.id === partnerId);
-  const out = result.partners.find((p) => p.id === partnerId);
-  const closeDates = new Map(cache.deals.map((d) => [d.id, d.closedAt ?? null]));
-  const deals: DealView[] = [];
-  if (rec !== undefined) {
-    details.deals.forEach((d, i) => {
-      let amount = 0n;
-      let attributed = false;
-      for (let k = details.rows.start(i); k < details.rows.end(i); k++) {
-        if (details.rows.partner(k) !== rec.idx) continue;
-        attributed = true;
-        amount += details.rows.amount(k);
-      }
-      const touched = d.touches.some((t) => t.partner === rec.idx);
-      const registered = d.reg?.partner === rec.idx;
-      if (!attributed && d.source !== rec.idx && !touched && !registered) return;
-      deals.push({
-        id: d.id,
-        name: d.name,
-        stage: d.stage,
-        closeDate: (closeDates.get(d.id) ?? null)?.slice(0, 10) ?? null,
-        role: d.source === rec.idx ? 'sourced' : attributed || touched ? 'influenced' : 'registered',
-        amount: formatMinor(amount, program.exponent),
-        sharePercent: d.amount === 0n ? null : Number((amount * 1000n) / d.amount) / 10,
-      });
-    });
-  }
-  deals.sort((a, b) => (a.closeDate ?? '9999').localeCompare(b.closeDate ?? '9999') || (a.id < b.id ? -1 : 1));
-  const tiers = rec?.recipe?.plan?.type === 'percent' ? (rec.recipe.plan.tiers ?? null) : null;
-  const wins =
-    rec === undefined ? 0 : new SourcedWins(details.partners.length, details.deals).countInYearTo(rec.idx, asOf);
-  const next = tiers?.find((t) => t.minWonDeals > wins) ?? null;
+  const key = [account, basis.runId ?? `now:${basis.asOf}`, programFingerprint(program)].join('|');
+  const figures = await partnerPortalOffLoop(key, partnerId, async () => ({
+    program,
+    snapshot: await deps.store.loadCache(account),
+    asOf: basis.asOf,
+  }));
   return {
     partnerId,
     name: partner.name ?? partnerId,
     currency: program.currency,
-    asOf: new Date(asOf).toISOString(),
-    tier: out?.tier ?? null,
+    asOf: new Date(basis.asOf).toISOString(),
+    tier: figures?.tier ?? null,
     grantedTier: partner.tier ?? null,
-    winsLast365: wins,
-    nextTier:
-      next === null ? null : { name: next.name, minWonDeals: next.minWonDeals, winsNeeded: next.minWonDeals - wins },
-    deals,
+    winsLast365: figures?.winsLast365 ?? 0,
+    nextTier: figures?.nextTier ?? null,
+    deals: figures?.deals ?? [],
   };
 }
 

@@ -144,8 +144,11 @@ export function partnerRoutes(deps: AppDeps): Router {
     const session = sessions.verify(readCookie(req.get('cookie'), PARTNER_COOKIE));
     const account = await deps.account();
     const user = session === null ? null : await deps.store.partners.partnerUser(session.userId);
-    const cache = user === null ? null : await deps.store.loadCache(account);
-    const partner = cache?.partners.find((p) => p.id === session?.partnerId);
+    // the partner's cached record only (issue 21: not the whole snapshot)
+    const partner =
+      user === null || session === null
+        ? undefined
+        : (await deps.store.partnerPage(account, { limit: 1, id: session.partnerId }))[0]?.partner;
     if (
       session === null ||
       user?.account !== account ||

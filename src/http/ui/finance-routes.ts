@@ -86,10 +86,11 @@ export function financeUiRoutes(router: Router, ctx: FinanceUiContext): void {
   router.get('/finance', async (req, res) => {
     const s = finance(res);
     const account = await deps.account();
-    const [adjustments, runs, cache] = await Promise.all([
+    // the partners' names only (issue 21: not the whole snapshot cache)
+    const [adjustments, runs, partners] = await Promise.all([
       fd.store.finance.adjustments(account),
       fd.store.finance.payoutRuns(account),
-      deps.store.loadCache(account),
+      deps.store.cachedPartnerNames(account),
     ]);
     const tz = new TimeZone(timezone);
     await ctx.render(
@@ -103,9 +104,7 @@ export function financeUiRoutes(router: Router, ctx: FinanceUiContext): void {
         timezone,
         adjustments: [...adjustments].reverse(),
         runs: [...runs].reverse(),
-        partners: cache.partners
-          .map((p) => ({ id: p.id, name: p.name ?? p.id }))
-          .sort((a, b) => a.name.localeCompare(b.name)),
+        partners: partners.sort((a, b) => a.name.localeCompare(b.name)),
         currentMonth: monthLabel(tz.monthOf(deps.clock.now())),
         ...flashOf(req),
       }),

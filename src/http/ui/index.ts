@@ -47,7 +47,14 @@ import { localTime, notificationsBody } from './pages/notifications.ts';
 import { signingOutPage } from './pages/sso.ts';
 import { writeFailuresBody } from './pages/write-failures.ts';
 import { partnerBody } from './pages/partner.ts';
-import { partnersBody, partnersQuery } from './pages/partners.ts';
+import {
+  partnersBody,
+  partnersPageInMemory,
+  partnersQuery,
+  partnersQueryError,
+  sortDir,
+  type PartnersPage,
+} from './pages/partners.ts';
 import { programBody } from './pages/program.ts';
 import { recipeRows, recipesBody } from './pages/recipes.ts';
 import {
@@ -327,7 +334,10 @@ export function uiRoutes(deps: AppDeps): Router {
   const shell = async (res: Response, title: string, section: Section, c: Current | null): Promise<Shell> => {
     const session = sessionOf(res);
     const account = c?.account ?? (await deps.account());
-    const [counts, runs] = await Promise.all([deps.store.openEpisodeCounts(account), deps.store.listRuns(account, 1)]);
+    const [openAlerts, runs] = await Promise.all([
+      deps.store.openEpisodeTotal(account),
+      deps.store.listRuns(account, 1),
+    ]);
     const run = runs[0];
     const tz = deps.config.program.timezone;
     const lastSync =
@@ -340,7 +350,7 @@ export function uiRoutes(deps: AppDeps): Router {
       section,
       user: { role: session.role, csrf: sessions.csrfToken(session), name: session.label },
       period: c?.period.label,
-      openAlerts: counts.reduce((n, c) => n + c.count, 0),
+      openAlerts,
       footer: html`Amounts in ${currency} · program time zone ${tz}${c === null ? '' : html` · as of ${c.result.asOf}`} · ${lastSync}`,
     };
   };
@@ -404,21 +414,34 @@ export function uiRoutes(deps: AppDeps): Router {
 
   router.get('/partners', async (req, res) => {
     const parsed = partnersQuery.safeParse(req.query);
-    if (!parsed.success)
-      throw new HttpError(
-        400,
-        'invalid_request',
-        `The ${parsed.error.issues.map((i) => `${i.path.join('.')} parameter`).join(', ')} in this address is not valid. Use the form on the page.`,
-      );
-    const c = await loadCurrent(deps, parsed.data.period);
-    const rows = await partnerRows(c, await deps.store.openEpisodeCounts(c.account));
-    await render(
-      res,
-      'Partners',
-      'partners',
-      c,
-      partnersBody(c, rows, { ...parsed.data, period: parsed.data.period ?? undefined }, currency, recipeList()),
-    );
+    if (!parsed.success) throw new HttpError(400, 'invalid_request', partnersQueryError(parsed.error.issues));
+    const q = parsed.data;
+    const c = await loadCurrent(deps, q.period);
+    let list: PartnersPage;
+    if (c.view.page !== undefined) {
+      // a stored period: sorted, filtered and paged in the store (issue 21), alerts of the page's partners
+      const found = await c.view.page({
+        sort: q.sort,
+        dir: sortDir(q),
+        offset: (q.page - 1) * q.size,
+        limit: q.size,
+        band: q.band,
+        recipe: q.recipe,
+        tier: q.tier,
+        q: q.q,
+        withAlerts: q.alerts === 'open',
+      });
+      const open = await deps.store.episodes(c.account, { partnerIds: found.rows.map((r) => r.id), openOnly: true });
+      const byPartner = new Map<string | null, typeof open>();
+      for (const e of open) byPartner.set(e.partnerId, [...(byPartner.get(e.partnerId) ?? []), e]);
+      list = {
+        rows: found.rows.map((r) => partnerRow(r, alertSummary(byPartner.get(r.id) ?? []))),
+        matching: found.matching,
+        total: c.result.partners,
+        tiers: found.tiers,
+      };
+    } else list = partnersPageInMemory(await partnerRows(c, await deps.store.openEpisodeCounts(c.account)), q);
+    await render(res, 'Partners', 'partners', c, partnersBody(c, list, q, currency, recipeList()));
   });
 
   router.get('/partners/:id', async (req, res) => {
