@@ -586,7 +586,7 @@ class Run {
     if (moved !== null) return full(moved);
     this.report.scope = {
       mode: 'scoped',
-      reason: `${c.deals.size} deals and ${c.partners.size} partners changed, and ${due.length} partners reached their due instant, since the last computing run`,
+      reason: `${c.deals.size} deals and ${c.partners.size} partners changed since the last computing run${due.length === 0 ? '' : `, ${due.length} partners reached their due instant`}`,
       partners: scope.partners.size,
       deals: scope.deals.size,
       read: { partners: sub.partners.length, deals: sub.deals.length },
@@ -663,7 +663,7 @@ class Run {
     const p = this.report.pull;
     const { store } = this.deps;
     const mark = await store.computeMark(this.account);
-    // partners whose own due instant passed (migration 017): until scoped runs take them, a full compute
+    // partners whose own due instant passed (migration 017): a time-scoped run computes them
     const due = mark === null || this.asOf >= mark.due ? [] : await store.partnersDueBy(this.account, this.asOf, 4);
     const why = mustCompute({
       pulled: p.partners + p.deals + p.links + p.removedDeals + p.removedPartners,
