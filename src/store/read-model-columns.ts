@@ -24,10 +24,17 @@ const obj = (v: unknown): Record<string, unknown> =>
 /** Four-decimal ratios (win rate, fit score) as whole ten-thousandths: exact integer order. */
 const tenThousandths = (v: number | null): number | null => (v === null ? null : Math.round(v * 10_000));
 
-/** A decimal amount as the engine formats it ("-12.34", "100") in minor units. */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * A decimal amount as the engine formats it ("-12.34", "100") in minor units, held within the
+ * column's 64-bit range: amounts beyond it (a 30-digit deal) sort with the largest, then by name.
+ */
 function minor(v: unknown): bigint {
   if (typeof v !== 'string' || !/^-?\d+(\.\d+)?$/.test(v)) return 0n;
-  return BigInt(v.replace('.', ''));
+  const n = BigInt(v.replace('.', ''));
+  return n > INT64_MAX ? INT64_MAX : n < INT64_MIN ? INT64_MIN : n;
 }
 
 /** The sort columns of one row, from its name and body (a PartnerReadRow, src/sync/read-model-build.ts). */

@@ -296,6 +296,29 @@ function rowHash(r: PartnerReadRow, f: ReadModelFigures | undefined, constant: M
  * Periods' rows of one build as the store writes them: hashes over the bodies (partner rows:
  * and their figures).
  */
+/** The range of the store's 64-bit integer columns (read_model_partners figures, read_model_deals). */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const fitsInt64 = (n: bigint | null): boolean => n === null || (n >= INT64_MIN && n <= INT64_MAX);
+
+/**
+ * Whether every partner figure and deal amount fits the store's 64-bit integer columns. Amounts
+ * themselves are unbounded (a deal of 30 digits is valid input, docs/finance-rules.md §2); when
+ * one does not fit, the run stores its read models without figures and deal rows (bodies are
+ * decimal strings and keep every digit), and scoped runs rebuild them whole for that account.
+ */
+export function figuresFit(rows: readonly PeriodRows[], deals: readonly ReadModelDealInput[]): boolean {
+  for (const d of deals) if (!fitsInt64(d.amount)) return false;
+  for (const r of rows)
+    for (const f of r.figures.values())
+      if (![f.sourced, f.attributed, f.commissions, f.cost].every(fitsInt64)) return false;
+  return true;
+}
+
+/** The rows without their figures (hashed without them, so a later run with figures rewrites them). */
+export const withoutFigures = (rows: readonly PeriodRows[]): PeriodRows[] =>
+  rows.map((r) => ({ ...r, figures: new Map<string, ReadModelFigures>() }));
+
 export function periodInputs(all: readonly PeriodRows[]): ReadModelPeriodInput[] {
   const constant = new Map<string, string>();
   return all.map(({ period, model, figures }) => ({

@@ -36,6 +36,7 @@ import { TimeZone } from '../domain/time.ts';
 import type { Fence } from '../ledger/port.ts';
 import type { ReadModelDealInput, ReadModelFigures, ReadModelHead, Store } from '../store/store.ts';
 import {
+  figuresFit,
   periodInputs,
   programFingerprint,
   readModelDealRows,
@@ -189,6 +190,8 @@ export async function scopedReadModels(
   const keep = new Set([...input.partners].filter((id) => computed.has(id)));
   const rows = readModelRows(program, sub, input.names, asOf, periods, keep);
   const newDeals = readModelDealRows(sub.details, input.deals);
+  // a figure beyond the store's 64-bit columns: the caller builds them whole, without figures
+  if (!figuresFit(rows, newDeals)) return null;
   const newDealIds = new Set(newDeals.map((d) => d.id));
 
   const lastDeal = await lastDealByRecipe(store, account, program, dealsOut, newDeals);

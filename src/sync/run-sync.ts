@@ -35,6 +35,8 @@ import {
   readModelDealRows,
   readModelRows,
   storedPeriods,
+  figuresFit,
+  withoutFigures,
 } from './read-model-build.ts';
 import { configFingerprint, mustCompute } from './idle.ts';
 import { dueParts } from '../domain/due.ts';
@@ -650,10 +652,13 @@ class Run {
     const program = config.program;
     const names = new Map(partners.map((p) => [p.id, p.name ?? p.id]));
     const rows = readModelRows(program, out, names, this.asOf, storedPeriods(out.details.tz.monthOf(this.asOf)));
-    const periods = periodInputs(rows);
     const head = { runId: this.id, asOf: this.asOf, fingerprint: programFingerprint(program) };
-    // with every partner's figures and the deal rows, so a scoped run can update them (read-model-scope.ts)
-    const extras = { deals: readModelDealRows(out.details) };
+    // with every partner's figures and the deal rows, so a scoped run can update them
+    // (read-model-scope.ts); without both when a figure is beyond the store's 64-bit columns
+    const deals = readModelDealRows(out.details);
+    const fit = figuresFit(rows, deals);
+    const periods = periodInputs(fit ? rows : withoutFigures(rows));
+    const extras = fit ? { deals } : undefined;
     this.report.readModels = await store.writeReadModels(this.lock.fence, head, periods, true, clock.now(), extras);
   }
 
