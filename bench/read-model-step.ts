@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { monthlyAccs, periodAccsFromMonths, periodKpis } from '../src/domain/engine.ts';
 import type { PulledDeal, PulledPartner } from '../src/domain/records.ts';
 import { openStore } from '../src/store/open-store.ts';
 import {
-  periodInput,
+  periodInputs,
   programFingerprint,
   readModelDealRows,
   readModelRows,
@@ -62,12 +63,36 @@ const head = (): { runId: string; asOf: number; fingerprint: string } => ({
   fingerprint: programFingerprint(program),
 });
 
+// before the one-pass accumulation: each stored period accumulated on its own (main's periodKpis)
+const perPeriod: number[] = [];
+for (let i = 0; i < repeat; i++)
+  perPeriod.push(
+    (
+      await time(() =>
+        periods.map((p) => (p.label === out.result.period.label ? null : periodKpis(program, out.details, asOf, p))),
+      )
+    )[1],
+  );
+const onePass: number[] = [];
+for (let i = 0; i < repeat; i++)
+  onePass.push(
+    (
+      await time(() => {
+        const m = monthlyAccs(program, out.details, asOf, (periods[0]?.firstMonth ?? 0) - 1, periods.length);
+        return periods.map((p) =>
+          p.label === out.result.period.label
+            ? null
+            : periodKpis(program, out.details, asOf, p, periodAccsFromMonths(out.details, m, p)),
+        );
+      })
+    )[1],
+  );
 const build: number[] = [];
 const hash: number[] = [];
-let inputs = readModelRows(program, out, names, asOf, periods).map(periodInput);
+let inputs = periodInputs(readModelRows(program, out, names, asOf, periods));
 for (let i = 0; i < repeat; i++) {
   const [rows, b] = await time(() => readModelRows(program, out, names, asOf, periods));
-  const [ins, h] = await time(() => rows.map(periodInput));
+  const [ins, h] = await time(() => periodInputs(rows));
   build.push(b);
   hash.push(h);
   inputs = ins;
@@ -143,6 +168,8 @@ console.log(
       store: store.kind,
       computeMs: round(computeMs),
       fullStep: {
+        periodKpisPerPeriodMs: round(median(perPeriod)),
+        periodKpisOnePassMs: round(median(onePass)),
         buildMs: round(median(build)),
         hashMs: round(median(hash)),
         firstWriteMs: round(firstWriteMs),

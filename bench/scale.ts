@@ -99,6 +99,11 @@ export interface SizeResult {
     scoped?: number;
     fullReasons?: Record<string, number>;
     scopeMedian?: { partners: number; deals: number; readPartners: number; readDeals: number };
+    /** The scoped runs' own durations, and the others'. */
+    scopedRunP50Ms?: number;
+    scopedRunP95Ms?: number;
+    fullRunP50Ms?: number;
+    fullRunP95Ms?: number;
     /** Median duration of each step over the runs. */
     stepsP50Ms?: Record<string, number>;
   } | null;
@@ -149,6 +154,10 @@ function scopeFigures(reports: readonly NonNullable<RunRow['report']>[]): {
   scoped: number;
   fullReasons: Record<string, number>;
   scopeMedian?: { partners: number; deals: number; readPartners: number; readDeals: number };
+  scopedRunP50Ms?: number;
+  scopedRunP95Ms?: number;
+  fullRunP50Ms?: number;
+  fullRunP95Ms?: number;
   stepsP50Ms: Record<string, number>;
 } {
   const scoped = reports.flatMap((r) => (r.scope?.mode === 'scoped' ? [r.scope] : []));
@@ -160,9 +169,17 @@ function scopeFigures(reports: readonly NonNullable<RunRow['report']>[]): {
     }
   const median = (xs: number[]): number => round(percentile(xs, 50));
   const steps = new Set(reports.flatMap((r) => Object.keys(r.durationsMs ?? {})));
+  const totals = (mode: boolean): number[] =>
+    reports.flatMap((r) => ((r.scope?.mode === 'scoped') === mode ? (r.durationsMs?.['total'] ?? []) : []));
+  const split = (key: 'scoped' | 'full', xs: number[]): Record<string, number> =>
+    xs.length === 0
+      ? {}
+      : { [`${key}RunP50Ms`]: round(percentile(xs, 50)), [`${key}RunP95Ms`]: round(percentile(xs, 95)) };
   return {
     scoped: scoped.length,
     fullReasons,
+    ...split('scoped', totals(true)),
+    ...split('full', totals(false)),
     ...(scoped.length === 0
       ? {}
       : {
@@ -809,7 +826,7 @@ export function scaleTable(results: readonly SizeResult[], checks: readonly Goal
     row('one-deal targeted run p50 / p95 (ms)', (r) =>
       r.targeted === null
         ? '—'
-        : `${cell(r.targeted.runP50Ms)} / ${cell(r.targeted.runP95Ms)} (${r.targeted.runs} runs${r.targeted.scoped === undefined ? '' : `, ${r.targeted.scoped} scoped`})`,
+        : `${cell(r.targeted.runP50Ms)} / ${cell(r.targeted.runP95Ms)} (${r.targeted.runs} runs${r.targeted.scoped === undefined ? '' : `, ${r.targeted.scoped} scoped${r.targeted.scopedRunP50Ms === undefined ? '' : `: ${cell(r.targeted.scopedRunP50Ms)} / ${cell(r.targeted.scopedRunP95Ms)}`}`})`,
     ),
     row('webhook to run done p95 (ms, incl. 2 s debounce)', (r) => cell(r.targeted?.webhookToDoneP95Ms)),
     row('dashboard pages p95, worst page (ms)', (r) => cell(r.dashboardP95Ms)),

@@ -267,10 +267,23 @@ export function recipeUnused(program: Program, recipe: PreparedRecipe, last: num
 }
 
 function recipeAlerts(input: AlertInput, out: Alert[]): void {
-  const { program, tz, asOf } = input;
+  out.push(...recipeUnusedAlerts(input.program, input.tz, input.asOf, input.lastDealAt));
+}
+
+/**
+ * RECIPE_UNUSED from each recipe's last deal (latest createdAt of the deals whose effective recipe
+ * it is). A scoped run (issue 21) gives the whole account's, read from the read models.
+ */
+export function recipeUnusedAlerts(
+  program: Program,
+  tz: TimeZone,
+  asOf: number,
+  lastDealAt: ReadonlyMap<string, number>,
+): Alert[] {
+  const out: Alert[] = [];
   const limit = program.alerts.recipeUnusedDays;
   for (const recipe of program.recipes.values()) {
-    const last = input.lastDealAt.get(recipe.id) ?? null;
+    const last = lastDealAt.get(recipe.id) ?? null;
     if (!recipeUnused(program, recipe, last, asOf)) continue;
     out.push(
       makeAlert(
@@ -280,6 +293,7 @@ function recipeAlerts(input: AlertInput, out: Alert[]): void {
       ),
     );
   }
+  return out;
 }
 
 function recipeIssueAlerts(input: AlertInput, out: Alert[]): void {

@@ -1299,6 +1299,18 @@ export class KyselyStore implements Store {
         ).map((r) => [r.period, r.hash]),
       );
       const given = new Set(periods.map((p) => p.period));
+      // not complete (a scoped run): the given partners' stored hashes, every period at once
+      const givenHashes = new Map<string, string>();
+      const givenIds = complete ? [] : [...new Set(periods.flatMap((p) => p.partners.map((r) => r.id)))];
+      for (const ids of chunks(givenIds, 500))
+        for (const r of await trx
+          .selectFrom('read_model_partners')
+          .select(['period', 'partner_id', 'hash'])
+          .where('account', '=', account)
+          .where('period', 'in', [...given])
+          .where('partner_id', 'in', ids)
+          .execute())
+          givenHashes.set(`${r.period}\u0000${r.partner_id}`, r.hash);
       if (complete) {
         const gone = [...storedPeriods.keys()].filter((p) => !given.has(p));
         for (const part of chunks(gone, 500)) {
@@ -1330,20 +1342,19 @@ export class KyselyStore implements Store {
             .execute();
           nPeriods++;
         }
-        // complete: every stored row (those not given go); else only the given partners' rows
-        const hashes = (ids?: string[]) => {
-          let q = trx
-            .selectFrom('read_model_partners')
-            .select(['partner_id', 'hash'])
-            .where('account', '=', account)
-            .where('period', '=', p.period);
-          if (ids !== undefined) q = q.where('partner_id', 'in', ids);
-          return q.execute();
-        };
-        const rows = complete ? await hashes() : [];
-        const givenIds = complete ? [] : p.partners.map((r) => r.id);
-        for (const ids of chunks(givenIds, 500)) rows.push(...(await hashes(ids)));
-        const stored = new Map(rows.map((r) => [r.partner_id, r.hash]));
+        // complete: every stored row of the period (those not given go); else the given rows' (read above)
+        const stored = complete
+          ? new Map(
+              (
+                await trx
+                  .selectFrom('read_model_partners')
+                  .select(['partner_id', 'hash'])
+                  .where('account', '=', account)
+                  .where('period', '=', p.period)
+                  .execute()
+              ).map((r) => [r.partner_id, r.hash]),
+            )
+          : new Map(p.partners.map((r) => [r.id, givenHashes.get(`${p.period}\u0000${r.id}`)]));
         const changed = p.partners.filter((r) => stored.get(r.id) !== r.hash);
         for (const part of chunks(changed)) {
           await trx
@@ -1446,14 +1457,18 @@ export class KyselyStore implements Store {
 
   readModelTopAttributed(
     account: string,
-    period: string,
+    periods: readonly string[],
     count: number,
-  ): Promise<{ id: string; attributed: bigint }[]> {
-    return topAttributed(this.db, account, period, count);
+  ): Promise<Map<string, { id: string; attributed: bigint }[]>> {
+    return topAttributed(this.db, account, periods, count);
   }
 
-  readModelRecipeDeals(account: string, recipe: string, count: number): Promise<{ id: string; created: number }[]> {
-    return recipeDeals(this.db, account, recipe, count);
+  readModelRecipeDeals(
+    account: string,
+    recipes: readonly string[],
+    count: number,
+  ): Promise<Map<string, { id: string; created: number }[]>> {
+    return recipeDeals(this.db, account, recipes, count);
   }
 
   async readModelPeriod(account: string, period: string): Promise<unknown> {

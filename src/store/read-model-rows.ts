@@ -3,7 +3,7 @@
 // of a period by attributed revenue, a recipe's newest deals. Written inside writeReadModels'
 // fenced transaction (kysely-store.ts), read by the scoped run before it writes.
 
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 import type { ReadModelDealInput, ReadModelFigureRow, ReadModelFigures } from './store.ts';
 
@@ -200,59 +200,56 @@ export async function figureRows(db: Db, account: string, ids: readonly string[]
   return out;
 }
 
-/** A period's `count` highest attributed revenues above 0, with every row tied with the last. */
+/**
+ * Per period, the `count` highest attributed revenues above 0 with every row tied with the last
+ * of them: one statement, each period read through the (account, period, attributed) index.
+ */
 export async function topAttributed(
   db: Db,
   account: string,
-  period: string,
+  periods: readonly string[],
   count: number,
-): Promise<{ id: string; attributed: bigint }[]> {
-  if (count <= 0) return [];
-  const nth = await db
-    .selectFrom('read_model_partners')
-    .select('attributed')
-    .where('account', '=', account)
-    .where('period', '=', period)
-    .where('attributed', '>', 0)
-    .orderBy('attributed', 'desc')
-    .limit(1)
-    .offset(count - 1)
-    .executeTakeFirst();
-  const floor = nth?.attributed ?? null;
-  let q = db
-    .selectFrom('read_model_partners')
-    .select(['partner_id', 'attributed'])
-    .where('account', '=', account)
-    .where('period', '=', period)
-    .where('attributed', '>', 0);
-  // fewer than `count` rows above 0: all of them
-  if (floor !== null) q = q.where('attributed', '>=', floor);
-  return (await q.execute()).map((r) => ({ id: r.partner_id, attributed: big(r.attributed ?? 0) }));
+): Promise<Map<string, { id: string; attributed: bigint }[]>> {
+  const out = new Map<string, { id: string; attributed: bigint }[]>(periods.map((p) => [p, []]));
+  if (count <= 0 || periods.length === 0) return out;
+  // fewer than `count` rows above 0: the floor is 1 (amounts are whole minor units), i.e. all of them
+  const parts = periods.map(
+    (period) => sql`select * from (select period, partner_id as id, attributed from read_model_partners
+      where account = ${account} and period = ${period} and attributed > 0 and attributed >= coalesce(
+        (select attributed from read_model_partners where account = ${account} and period = ${period}
+          and attributed > 0 order by attributed desc limit 1 offset ${count - 1}), 1)) t`,
+  );
+  const { rows } = await sql<{ period: string; id: string; attributed: bigint | number | string }>`${sql.join(
+    parts,
+    sql` union all `,
+  )}`.execute(db);
+  for (const r of rows) out.get(r.period)?.push({ id: r.id, attributed: big(r.attributed) });
+  return out;
 }
 
-/** A recipe's `count` newest deal rows (ties at the last creation time included). */
+/**
+ * Per recipe, its `count` newest deal rows, newest first (ties at the last creation time
+ * included): one statement, each recipe read through the (account, recipe, created_at) index.
+ */
 export async function recipeDeals(
   db: Db,
   account: string,
-  recipe: string,
+  recipes: readonly string[],
   count: number,
-): Promise<{ id: string; created: number }[]> {
-  if (count <= 0) return [];
-  const nth = await db
-    .selectFrom('read_model_deals')
-    .select('created_at')
-    .where('account', '=', account)
-    .where('recipe', '=', recipe)
-    .orderBy('created_at', 'desc')
-    .limit(1)
-    .offset(count - 1)
-    .executeTakeFirst();
-  let q = db
-    .selectFrom('read_model_deals')
-    .select(['deal_id', 'created_at'])
-    .where('account', '=', account)
-    .where('recipe', '=', recipe);
-  if (nth !== undefined) q = q.where('created_at', '>=', nth.created_at);
-  const rows = (await q.execute()).map((r) => ({ id: r.deal_id, created: num(r.created_at) }));
-  return rows.sort((a, b) => b.created - a.created);
+): Promise<Map<string, { id: string; created: number }[]>> {
+  const out = new Map<string, { id: string; created: number }[]>(recipes.map((r) => [r, []]));
+  if (count <= 0 || recipes.length === 0) return out;
+  const parts = recipes.map(
+    (recipe) => sql`select * from (select recipe, deal_id as id, created_at from read_model_deals
+      where account = ${account} and recipe = ${recipe} and created_at >= coalesce(
+        (select created_at from read_model_deals where account = ${account} and recipe = ${recipe}
+          order by created_at desc limit 1 offset ${count - 1}), ${Number.MIN_SAFE_INTEGER})) t`,
+  );
+  const { rows } = await sql<{ recipe: string; id: string; created_at: bigint | number | string }>`${sql.join(
+    parts,
+    sql` union all `,
+  )}`.execute(db);
+  for (const r of rows) out.get(r.recipe)?.push({ id: r.id, created: num(r.created_at) });
+  for (const list of out.values()) list.sort((a, b) => b.created - a.created);
+  return out;
 }

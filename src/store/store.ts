@@ -449,12 +449,20 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   /** Issue 21: stored deal rows of these deals. */
   readModelDeals(account: string, dealIds: readonly string[]): Promise<ReadModelDealInput[]>;
   /**
-   * Issue 21: a period's partners with attributed revenue above 0, at least the `count` highest
-   * and every partner tied with the last of them (ties are ordered by the caller).
+   * Issue 21: per period, its partners with attributed revenue above 0, at least the `count`
+   * highest and every partner tied with the last of them (ties are ordered by the caller).
    */
-  readModelTopAttributed(account: string, period: string, count: number): Promise<{ id: string; attributed: bigint }[]>;
-  /** Issue 21: a recipe's newest deal rows, newest first (creation time, then any order). */
-  readModelRecipeDeals(account: string, recipe: string, count: number): Promise<{ id: string; created: number }[]>;
+  readModelTopAttributed(
+    account: string,
+    periods: readonly string[],
+    count: number,
+  ): Promise<Map<string, { id: string; attributed: bigint }[]>>;
+  /** Issue 21: per recipe, its newest deal rows, newest first (ties at the last creation time included). */
+  readModelRecipeDeals(
+    account: string,
+    recipes: readonly string[],
+    count: number,
+  ): Promise<Map<string, { id: string; created: number }[]>>;
   /** A period's aggregate body, null when not stored. */
   readModelPeriod(account: string, period: string): Promise<unknown>;
   /** Aggregate bodies of these periods, by period (missing ones absent). */

@@ -56,14 +56,18 @@ export type DueScope = { partners: string[] } | { full: string };
  * to those a pull or a notification names — or why only a full compute will do (no mark, the
  * program's due instant reached, too many partners due). Reads the index, never the account.
  * It says nothing about CRM changes, the config or the ledger: `mustCompute` checks those.
+ * Partner rows stay valid across cache changes (each is rewritten when its partner's deals are
+ * recomputed), so the mark read before a pull may be passed.
  */
 export async function dueScope(
   store: Pick<Store, 'computeMark' | 'partnersDueBy'>,
   account: string,
   asOf: number,
-  limit = DUE_SCOPE_LIMIT,
+  options: { limit?: number; mark?: ComputeMark | null } = {},
 ): Promise<DueScope> {
-  const mark = await store.computeMark(account);
+  const limit = options.limit ?? DUE_SCOPE_LIMIT;
+  // a run whose pull changed the cache (which deletes the mark) passes the mark it read before
+  const mark = options.mark !== undefined ? options.mark : await store.computeMark(account);
   if (mark === null) return { full: 'no computing run left an idle mark' };
   if (asOf >= mark.due) return { full: 'time may change program-level outputs (the program due instant was reached)' };
   const due = await store.partnersDueBy(account, asOf, limit + 1);

@@ -215,6 +215,7 @@ export function readModelRows(
   periods: readonly Period[],
   only?: ReadonlySet<string>,
 ): PeriodRows[] {
+  if (periods.length === 0) return [];
   const { details } = out;
   const extras = partnerExtras(program, out, names);
   // every period and the one before it, accumulated in one pass over the deals
@@ -257,8 +258,8 @@ export function readModelRows(
 
 /**
  * The read models of one engine run for these periods. The run's own period is taken from its
- * result; another period redoes only the KPI accumulation (periodKpis), so the figures equal a
- * computation with that period and the same asOf.
+ * result; the others redo only the KPI accumulation, every one in one pass over the deals
+ * (monthlyAccs), so the figures equal a computation with that period and the same asOf.
  */
 export function buildReadModels(
   program: Program,
@@ -275,11 +276,30 @@ const figureText = (f: ReadModelFigures | undefined): unknown =>
     ? null
     : [f.sourced, f.attributed, f.commissions, f.cost, f.won, f.lost, f.lastActivity, f.onboarded].map(String);
 
-/** A period's rows as the store writes them: hashes over the bodies (partner rows: and figures). */
-export function periodInput(rows: PeriodRows): ReadModelPeriodInput {
-  const { model, figures } = rows;
-  return {
-    period: rows.period.label,
+/**
+ * A partner row's hash, over everything in it: the part that is the same in every period of one
+ * build (the row without its KPIs: the partner's extras, health, tier and fit, all from the
+ * engine's period-independent details; hashed once per partner in `constant`), the period's
+ * KPIs and the figures. Any change in the row changes the hash, so the store rewrites it.
+ */
+function rowHash(r: PartnerReadRow, f: ReadModelFigures | undefined, constant: Map<string, string>): string {
+  let c = constant.get(r.id);
+  if (c === undefined) {
+    const { out, ...rest } = r;
+    c = hashOf([rest, { ...out, kpis: null }]);
+    constant.set(r.id, c);
+  }
+  return hashOf([c, r.out.kpis, figureText(f)]);
+}
+
+/**
+ * Periods' rows of one build as the store writes them: hashes over the bodies (partner rows:
+ * and their figures).
+ */
+export function periodInputs(all: readonly PeriodRows[]): ReadModelPeriodInput[] {
+  const constant = new Map<string, string>();
+  return all.map(({ period, model, figures }) => ({
+    period: period.label,
     hash: hashOf(model.aggregate),
     body: model.aggregate,
     partners: model.partners.map((r) => {
@@ -290,12 +310,12 @@ export function periodInput(rows: PeriodRows): ReadModelPeriodInput {
         recipe: r.recipe,
         band: r.out.health.band,
         tier: r.out.tier,
-        hash: hashOf([r, figureText(f)]),
+        hash: rowHash(r, f, constant),
         body: r,
         figures: f,
       };
     }),
-  };
+  }));
 }
 
 /**

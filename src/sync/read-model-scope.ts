@@ -36,12 +36,13 @@ import { TimeZone } from '../domain/time.ts';
 import type { Fence } from '../ledger/port.ts';
 import type { ReadModelDealInput, ReadModelFigures, ReadModelHead, Store } from '../store/store.ts';
 import {
-  periodInput,
+  periodInputs,
   programFingerprint,
   readModelDealRows,
   readModelRows,
   storedPeriods,
   type PeriodAggregate,
+  type PeriodRows,
 } from './read-model-build.ts';
 
 type ReadModelStore = Pick<
@@ -89,9 +90,9 @@ export async function lastDealByRecipe(
   add: Iterable<Pick<ReadModelDealInput, 'recipe' | 'created'>> = [],
 ): Promise<Map<string, number>> {
   const last = new Map<string, number>();
-  for (const recipe of program.recipes.keys()) {
-    // the newest rows, one more than can be excluded: the first not excluded is the newest kept
-    const rows = await store.readModelRecipeDeals(account, recipe, excluding.size + 1);
+  // each recipe's newest rows, one more than can be excluded: the first not excluded is the newest kept
+  const newest = await store.readModelRecipeDeals(account, [...program.recipes.keys()], excluding.size + 1);
+  for (const [recipe, rows] of newest) {
     const kept = rows.find((r) => !excluding.has(r.id));
     if (kept !== undefined) last.set(recipe, kept.created);
   }
@@ -196,7 +197,12 @@ export async function scopedReadModels(
     .map((r) => r.id)
     .sort();
 
-  const inputs = [];
+  const top = await store.readModelTopAttributed(
+    account,
+    periods.map((p) => p.label),
+    TOP_PARTNERS + partnersOut.size,
+  );
+  const updated: PeriodRows[] = [];
   for (const row of rows) {
     const { period, figures } = row;
     const old = aggregates.get(period.label) as PeriodAggregate;
@@ -234,7 +240,7 @@ export async function scopedReadModels(
     for (const d of newDeals) if (inMonths(d.wonMonth)) totalWon += d.amount ?? 0n;
 
     // topPartners: the stored ranking without the partners in scope, and AP's new figures
-    const candidates = (await store.readModelTopAttributed(account, period.label, TOP_PARTNERS + partnersOut.size))
+    const candidates = (top.get(period.label) ?? [])
       .filter((c) => !partnersOut.has(c.id))
       .map((c) => ({ id: c.id, v: c.attributed }));
     for (const [id, f] of figures) if (f.attributed > 0n) candidates.push({ id, v: f.attributed });
@@ -257,12 +263,12 @@ export async function scopedReadModels(
       unusedRecipes,
       partners: all.partners,
     };
-    inputs.push(periodInput({ ...row, model: { aggregate, partners: row.model.partners } }));
+    updated.push({ ...row, model: { aggregate, partners: row.model.partners } });
   }
 
   const removedPartners = [...partnersOut].filter((id) => !keep.has(id));
   const removedDeals = [...dealsOut].filter((id) => !newDealIds.has(id));
-  return store.writeReadModels(fence, input.head, inputs, false, input.at, {
+  return store.writeReadModels(fence, input.head, periodInputs(updated), false, input.at, {
     deals: newDeals,
     removedDeals,
     removedPartners,

@@ -30,7 +30,7 @@ import { planLedger, targetEntries, type TargetEntry } from '../ledger/plan.ts';
 import { rejectionDetails, timestampDetails, type RejectedDeal } from './rejection-details.ts';
 import { batches, planWriteBack } from './write-back.ts';
 import {
-  periodInput,
+  periodInputs,
   programFingerprint,
   readModelDealRows,
   readModelRows,
@@ -38,9 +38,10 @@ import {
 } from './read-model-build.ts';
 import { configFingerprint, mustCompute } from './idle.ts';
 import { dueParts } from '../domain/due.ts';
-import { formatInstant } from '../domain/time.ts';
+import { DAY_MS, formatInstant } from '../domain/time.ts';
 import type { CachedRecords, ComputeMark } from '../store/store.ts';
-import type { Alert } from '../domain/alerts.ts';
+import { recipeUnusedAlerts, type Alert } from '../domain/alerts.ts';
+import { lastDealByRecipe, scopedReadModels } from './read-model-scope.ts';
 import { prepareSnapshot } from '../domain/prepare.ts';
 import { currencyRateMissing } from './alert-episodes.ts';
 import { scopeOf, type Scope } from './scope.ts';
@@ -110,6 +111,8 @@ export interface RunReport {
    * `snapshot` counts and lists the sub-snapshot only.
    */
   scope?: {
+    /** Scoped runs: the read models brought forward from the mark's run, or rebuilt from the whole account. */
+    readModels?: 'brought forward' | 'rebuilt';
     mode: 'scoped' | 'full';
     reason: string;
     partners: number;
@@ -380,6 +383,16 @@ class Run {
       rejected: rejectionDetails(cache.deals, out.result.rejected, program, tz, this.asOf),
       warnings: [...out.warnings, ...timestampDetails(cache.deals, out.result.rejected, tz)],
     };
+    // a scoped run's rejected deals: those it read, and the earlier run's for every other deal (a
+    // rejection is the deal's own, src/domain/prepare.ts), so the list stays the account's
+    if (scope !== null) {
+      const read = new Set(cache.deals.map((d) => d.id));
+      const removed = new Set(scope.removedDeals);
+      this.report.snapshot.rejected = [
+        ...scope.earlierRejected.filter((r) => !read.has(r.dealId) && !removed.has(r.dealId)),
+        ...this.report.snapshot.rejected,
+      ].sort((a, b) => (a.dealId < b.dealId ? -1 : a.dealId > b.dealId ? 1 : 0));
+    }
     this.boundary('after-compute');
 
     // ledger: differences against what is posted, in one transaction that checks the fence and
@@ -434,7 +447,7 @@ class Run {
         out,
         open,
         partnersById,
-        alerts: syncModeAlerts(program, tz, out, plan.skipped, cache.deals).filter((a) => inScope(a, scope)),
+        alerts: scopedAlerts(syncModeAlerts(program, tz, out, plan.skipped, cache.deals), scope),
         drops: healthDropped(out, states, open).filter((d) => inScope(d.alert, scope)),
       });
       if (scope !== null)
@@ -468,7 +481,7 @@ class Run {
     // read models of this run's figures (issue 21), one fenced transaction: a crash before it
     // leaves the previous run's read models, complete
     await this.timed('readModels', () =>
-      scope === null ? this.readModels(out, cache.partners) : this.readModelsAfterScopedRun(),
+      scope === null ? this.readModels(out, cache.partners) : this.readModelsAfterScopedRun(out, scope),
     );
     await this.mark(out, cache);
   }
@@ -518,48 +531,117 @@ class Run {
       if (c.deals.size + c.partners.size > cached * SCOPED_MAX_SHARE)
         return full(`the pull changed more than ${SCOPED_MAX_SHARE * 100}% of the cached deals`);
     }
-    // a partner whose own due instant has passed (partner_dues) may have changed by time alone:
-    // until time-scoped runs add such partners to the affected set, the whole account is computed
-    const duePartners =
-      this.asOf >= c.mark.due ? [] : await this.deps.store.partnersDueBy(this.account, this.asOf, 4);
     const why = mustCompute({
       pulled: 0,
       mark: c.mark,
       fingerprint: configFingerprint(this.deps.config),
       asOf: this.asOf,
       ledger: await this.deps.store.ledgerVersion(this.account),
-      duePartners: duePartners.map((d) => d.partnerId),
     });
     if (why !== null) return full(why);
+    // the rejected deals of the run that left the mark (its report): a scoped run keeps them for
+    // the deals it does not read
+    const earlier = (await this.deps.store.getRun(c.mark.runId))?.report['snapshot'] as
+      { rejected?: unknown } | undefined;
+    if (!Array.isArray(earlier?.rejected)) return full('the run that left the mark recorded no rejected deals');
+    const earlierRejected = earlier.rejected as RejectedDeal[];
+    // a partner whose own due instant has passed (partner_dues, src/domain/due.ts dueParts) may
+    // have changed by time alone: it joins the affected partners (its instant bounds its own
+    // outputs, its rows and entries, the alerts naming it and the values on the deals naming it)
+    const room = SCOPED_MAX_RECORDS - c.deals.size - c.partners.size;
+    const due = await this.deps.store.partnersDueBy(this.account, this.asOf, room + 1);
+    if (due.length > room)
+      return full(`more than ${room} partners reached their due instant besides the records pulled`);
     const scope = await scopeOf(this.deps.store, this.account, program, {
       deals: c.deals,
       partners: c.partners,
       before: c.before,
+      due: new Set(due.map((d) => d.partnerId)),
     });
     const sub = scope.snapshot;
     const { out, expire } = await this.timed('compute', () => Promise.resolve(this.compute(sub.partners, sub.deals)));
+    const cached = { deals: new Set(sub.deals.map((d) => d.id)), partners: new Set(sub.partners.map((p) => p.id)) };
+    const removedDeals = [...c.deals].filter((id) => !cached.deals.has(id));
+    const removedPartners = [...c.partners].filter((id) => !cached.partners.has(id));
+    // RECIPE_UNUSED over the whole account: each recipe's last deal from the read models' deal
+    // rows (read-model-scope.ts), when they are those of the run that left the mark
+    const head = await this.deps.store.readModelHead(this.account);
+    const headOfMark =
+      head !== null &&
+      head.runId === c.mark.runId &&
+      head.scopable === true &&
+      head.fingerprint === programFingerprint(program);
+    const lastDeal = headOfMark
+      ? await lastDealByRecipe(
+          this.deps.store,
+          this.account,
+          program,
+          new Set([...scope.deals, ...removedDeals]),
+          readModelDealRows(out.details, scope.deals),
+        )
+      : null;
+    const recipeAlerts = lastDeal === null ? null : recipeUnusedAlerts(program, out.details.tz, this.asOf, lastDeal);
     // whole-account alerts: kept as they are unless a changed deal may move them (then: full path)
-    const moved = wholeAccountAlertMoved(program, this.asOf, out, scope, c);
+    const moved = wholeAccountAlertMoved(program, this.asOf, out, scope, c, recipeAlerts !== null);
     if (moved !== null) return full(moved);
     this.report.scope = {
       mode: 'scoped',
-      reason: `${c.deals.size} deals and ${c.partners.size} partners changed since the last computing run`,
+      reason: `${c.deals.size} deals and ${c.partners.size} partners changed since the last computing run${due.length === 0 ? '' : `, ${due.length} partners reached their due instant`}`,
       partners: scope.partners.size,
       deals: scope.deals.size,
       read: { partners: sub.partners.length, deals: sub.deals.length },
     };
-    return { ...sub, out, expire, scope: { ...scope, due: c.mark.due } };
+    return {
+      ...sub,
+      out,
+      expire,
+      scope: {
+        ...scope,
+        due: c.mark.due,
+        markRun: c.mark.runId,
+        removedDeals,
+        removedPartners,
+        lastDeal,
+        recipeAlerts,
+        earlierRejected,
+      },
+    };
   }
 
   /**
-   * The read models after a scoped run. Until an exact scoped update of them exists
-   * (src/sync/read-model-scope.ts, issue 21), they are rebuilt from a whole-account compute:
-   * slow, but what every read shows stays exact.
+   * The read models after a scoped run: brought forward from those of the run that left the mark
+   * with AP's rows and DS's deals (src/sync/read-model-scope.ts); when they cannot be (another
+   * head, month or config), rebuilt from a whole-account compute — slow, but exact.
    */
-  private async readModelsAfterScopedRun(): Promise<void> {
-    const cache = await this.deps.store.loadCache(this.account);
-    const { out } = this.compute(cache.partners, cache.deals);
-    await this.readModels(out, cache.partners);
+  private async readModelsAfterScopedRun(out: EngineOutput, scope: RunScope): Promise<void> {
+    const { store, clock, config } = this.deps;
+    const program = config.program;
+    const head = await store.readModelHead(this.account);
+    if (head !== null && head.runId === scope.markRun) {
+      const written = await scopedReadModels({
+        store,
+        fence: this.lock.fence,
+        program,
+        head: { runId: this.id, asOf: this.asOf, fingerprint: programFingerprint(program) },
+        asOf: this.asOf,
+        sub: out,
+        partners: scope.partners,
+        deals: scope.deals,
+        removedPartners: scope.removedPartners,
+        removedDeals: scope.removedDeals,
+        names: new Map(scope.snapshot.partners.map((p) => [p.id, p.name ?? p.id])),
+        at: clock.now(),
+      });
+      if (written !== null) {
+        this.report.readModels = written;
+        if (this.report.scope) this.report.scope.readModels = 'brought forward';
+        return;
+      }
+    }
+    if (this.report.scope) this.report.scope.readModels = 'rebuilt';
+    const cache = await store.loadCache(this.account);
+    const whole = this.compute(cache.partners, cache.deals);
+    await this.readModels(whole.out, cache.partners);
   }
 
   /** Writes what the dashboard and /v1 reads show, for the periods they show by default. */
@@ -568,7 +650,7 @@ class Run {
     const program = config.program;
     const names = new Map(partners.map((p) => [p.id, p.name ?? p.id]));
     const rows = readModelRows(program, out, names, this.asOf, storedPeriods(out.details.tz.monthOf(this.asOf)));
-    const periods = rows.map(periodInput);
+    const periods = periodInputs(rows);
     const head = { runId: this.id, asOf: this.asOf, fingerprint: programFingerprint(program) };
     // with every partner's figures and the deal rows, so a scoped run can update them (read-model-scope.ts)
     const extras = { deals: readModelDealRows(out.details) };
@@ -581,7 +663,7 @@ class Run {
     const p = this.report.pull;
     const { store } = this.deps;
     const mark = await store.computeMark(this.account);
-    // partners whose own due instant passed (migration 017): until scoped runs take them, a full compute
+    // partners whose own due instant passed (migration 017): a time-scoped run computes them
     const due = mark === null || this.asOf >= mark.due ? [] : await store.partnersDueBy(this.account, this.asOf, 4);
     const why = mustCompute({
       pulled: p.partners + p.deals + p.links + p.removedDeals + p.removedPartners,
@@ -627,9 +709,13 @@ class Run {
       // deals are all in the sub-snapshot; the program part needs the whole account, and the
       // records outside the sub-snapshot are unchanged, so the earlier mark's program due still
       // bounds them
+      // (an affected partner with no instant any more: Infinity, its stored one is dropped)
       const affected = cache.scope.partners;
-      dues = { partners: new Map([...parts.partners].filter(([id]) => affected.has(id))), complete: false };
-      parts.program = Math.min(parts.program, cache.scope.due);
+      dues = {
+        partners: new Map([...affected].map((id) => [id, parts.partners.get(id) ?? Infinity])),
+        complete: false,
+      };
+      parts.program = Math.min(parts.program, cache.scope.due, ...recipeDues(config.program, cache.scope, this.asOf));
     }
     parts.program = Math.min(parts.program, ...holdsEnd);
     if (parts.program <= this.asOf) return;
@@ -849,12 +935,27 @@ interface ScopeCapture {
   overflow: boolean;
 }
 
+/** A scoped run's scope (src/sync/scope.ts) and what it builds on. */
+type RunScope = Scope & {
+  /** The earlier mark's due instant, which still bounds every record left out. */
+  due: number;
+  /** The run that left the mark (its read models are the ones brought forward). */
+  markRun: string;
+  removedDeals: string[];
+  removedPartners: string[];
+  /** Each recipe's last deal over the whole account (read models' deal rows), or null: then only `recipes`. */
+  lastDeal: Map<string, number> | null;
+  /** RECIPE_UNUSED from `lastDeal`. */
+  recipeAlerts: Alert[] | null;
+  /** The rejected deals the run that left the mark listed (report.snapshot.rejected). */
+  earlierRejected: RejectedDeal[];
+};
+
 /** The records a run computes over and the engine's output; scope: null for the whole account. */
 type RunView = CachedRecords & {
   out: EngineOutput;
   expire: Set<string>;
-  /** due: the earlier mark's due instant, which still bounds every record left out. */
-  scope: (Scope & { due: number }) | null;
+  scope: RunScope | null;
 };
 
 /**
@@ -862,16 +963,49 @@ type RunView = CachedRecords & {
  * CLAWBACK_WINDOW_PASSED by its key's partner (only AP's keys are planned); RECIPE_UNUSED for the
  * recipes a change may move; CURRENCY_RATE_MISSING never (a change that may move it takes the full path).
  */
-function inScope(a: { code: string } & Pick<Alert, 'partnerId' | 'dealId' | 'recipe'>, scope: Scope | null): boolean {
+function inScope(
+  a: { code: string } & Pick<Alert, 'partnerId' | 'dealId' | 'recipe'>,
+  scope: RunScope | null,
+): boolean {
   if (scope === null) return true;
   if (a.code === 'CLAWBACK_WINDOW_PASSED') return a.partnerId !== null && scope.partners.has(a.partnerId);
   if (a.code === 'CURRENCY_RATE_MISSING') return false;
-  if (a.code === 'RECIPE_UNUSED') return a.recipe !== null && scope.recipes.has(a.recipe);
+  if (a.code === 'RECIPE_UNUSED')
+    return scope.recipeAlerts !== null || (a.recipe !== null && scope.recipes.has(a.recipe));
   if (a.partnerId !== null && scope.partners.has(a.partnerId)) return true;
   return a.dealId !== null && scope.deals.has(a.dealId);
 }
 
-function inScopeTargets(targets: Map<string, TargetEntry>, scope: Scope | null): Map<string, TargetEntry> {
+/**
+ * RECIPE_UNUSED's instants over the whole account (src/domain/due.ts takes them from the deals it
+ * sees): a recipe's last deal may now be one outside the sub-snapshot, older than the one the
+ * earlier mark's due was taken from. Without the whole account's last deals, a recipe a change may
+ * move had a recent deal in the sub-snapshot (else the run took the full path), whose instant is
+ * no later than the account's, and the others did not move.
+ */
+function recipeDues(program: SyncDeps['config']['program'], scope: RunScope, asOf: number): number[] {
+  if (scope.lastDeal === null) return [];
+  const out: number[] = [];
+  for (const r of program.recipes.values()) {
+    const last = scope.lastDeal.get(r.id);
+    if (r.status !== 'active' || last === undefined) continue;
+    const at = Math.floor(last + program.alerts.recipeUnusedDays * DAY_MS);
+    if (at >= asOf) out.push(at);
+  }
+  return out;
+}
+
+/** The alerts a run plans episodes for: in a scoped run those in scope, with the whole account's RECIPE_UNUSED. */
+function scopedAlerts(alerts: readonly Alert[], scope: RunScope | null): Alert[] {
+  if (scope === null) return [...alerts];
+  const exact = scope.recipeAlerts;
+  return [
+    ...alerts.filter((a) => inScope(a, scope) && (exact === null || a.code !== 'RECIPE_UNUSED')),
+    ...(exact ?? []),
+  ];
+}
+
+function inScopeTargets(targets: Map<string, TargetEntry>, scope: RunScope | null): Map<string, TargetEntry> {
   if (scope === null) return targets;
   return new Map([...targets].filter(([, t]) => scope.partners.has(t.partnerId)));
 }
@@ -888,8 +1022,9 @@ function wholeAccountAlertMoved(
   out: EngineOutput,
   scope: Scope,
   c: ScopeCapture,
+  recipesExact: boolean,
 ): string | null {
-  for (const a of out.result.alerts)
+  for (const a of recipesExact ? [] : out.result.alerts)
     if (a.code === 'RECIPE_UNUSED' && a.recipe !== null && scope.recipes.has(a.recipe))
       return `recipe ${a.recipe} has no recent deal among the records in scope (RECIPE_UNUSED needs the account)`;
   const after = scope.snapshot.deals.filter((d) => c.deals.has(d.id));

@@ -10,7 +10,8 @@
 // REGISTRATION_CONFLICT on the open deals of the same customer; RECIPE_UNUSED and
 // CURRENCY_RATE_MISSING on the whole account (decided in run-sync.ts: kept, or the full path).
 //
-// - AP, the partners whose outputs are recomputed: the changed partners, every partner a changed
+// - AP, the partners whose outputs are recomputed: the changed partners, those whose own due
+//   instant has passed (time alone may have moved their outputs), every partner a changed
 //   deal names before or after this run's pull, every partner named on a deal that names a
 //   changed partner (its existence, name or recipe shows in their deals' attribution, messages and
 //   write-back), and the registration partner of each open deal of a customer a changed deal (or a
@@ -39,6 +40,11 @@ export interface ScopeChange {
   partners: ReadonlySet<string>;
   /** Those records as cached before the pull (absent: they were not cached). */
   before: { deals: ReadonlyMap<string, PulledDeal>; partners: ReadonlyMap<string, PulledPartner> };
+  /**
+   * Partners whose own due instant has passed (partner_dues): time alone may have changed their
+   * outputs, which their instant bounds (src/domain/due.ts dueParts); they join AP as they are.
+   */
+  due?: ReadonlySet<string> | undefined;
 }
 
 export interface Scope {
@@ -78,7 +84,7 @@ export async function scopeOf(
   const before = [...change.before.deals.values()];
   const after = changedDeals.flatMap((id) => deals.get(id) ?? []);
 
-  const ap = new Set<string>(changedPartners);
+  const ap = new Set<string>([...changedPartners, ...(change.due ?? [])]);
   for (const d of [...before, ...after]) for (const id of refIds(d)) ap.add(id);
   const customers = new Set<string>();
   for (const d of [...before, ...after]) {
@@ -114,9 +120,20 @@ export async function scopeOf(
     if (c !== null && d.stage === 'open') openCustomers.add(c);
   }
   for (const id of await store.openDealsOfCustomers(account, [...openCustomers])) extra.add(id);
-  const tiered = [...program.recipes.values()].some((r) => r.plan?.type === 'percent' && r.plan.tiers !== null);
-  if (tiered) {
-    const credited = new Set(inDs.filter((d) => d.stage === 'won').flatMap(refIds));
+  // a row's tier: only rows whose recipe (the deal's, else its partner's) has a tiered plan
+  const tieredRecipe = (id: unknown): boolean => {
+    const r = typeof id === 'string' ? program.recipes.get(id) : undefined;
+    return r?.plan?.type === 'percent' && r.plan.tiers !== null;
+  };
+  if ([...program.recipes.values()].some((r) => tieredRecipe(r.id))) {
+    const won = inDs.filter((d) => d.stage === 'won');
+    await load([], won.flatMap(refIds));
+    const credited = new Set<string>();
+    for (const d of won) {
+      const own = text(d.recipe);
+      for (const p of refIds(d))
+        if (tieredRecipe(own !== null && program.recipes.has(own) ? own : partners.get(p)?.recipe)) credited.add(p);
+    }
     for (const id of await store.dealsNaming(account, [...credited], ['source', 'registration'])) extra.add(id);
   }
   for (const id of await store.ledgerKeyDeals(account, [...ap])) extra.add(id);

@@ -472,8 +472,13 @@ async function runBoth(
     );
   await checkLedgerFromZero(t.a, ra);
   const skipped = ra.report.skipped !== undefined;
-  const mode = `${ra.report.mode}${skipped ? ' (skipped)' : ra.report.scope?.mode === 'scoped' ? ' (scoped)' : ''}`;
+  const scoped = ra.report.scope?.mode === 'scoped';
+  const rebuilt = scoped && ra.report.scope?.readModels === 'rebuilt' ? ', read models rebuilt' : '';
+  const mode = `${ra.report.mode}${skipped ? ' (skipped)' : scoped ? ` (scoped${rebuilt})` : ''}`;
   t.modes[mode] = (t.modes[mode] ?? 0) + 1;
+  // scoped runs that computed partners whose due instant passed (partner_dues, issue 21)
+  if (ra.report.scope?.mode === 'scoped' && ra.report.scope.reason.includes('reached their due instant'))
+    t.modes['time-scoped'] = (t.modes['time-scoped'] ?? 0) + 1;
   // why a run took the whole-account path (report.scope), counts without the numbers in it
   const why = ra.report.scope?.mode === 'full' && !skipped ? ra.report.scope.reason.replace(/[\d.]+/g, 'N') : null;
   if (why !== null) t.reasons[why] = (t.reasons[why] ?? 0) + 1;

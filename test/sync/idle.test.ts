@@ -36,8 +36,14 @@ describe.each(storeTargets())('idle runs on $name', (target) => {
     expect(april.report.skipped?.due).toBe('2026-04-05T00:00:00Z'); // now p1's due comes first
     w.clock.set('2026-04-05T00:00:00Z');
     const p1 = await runSync(w.deps);
-    expect(p1.report.skipped).toBeUndefined(); // p1's due: computed in full (no scoped run yet)
+    expect(p1.report.skipped).toBeUndefined(); // p1's due: a time-scoped run computes p1's part
     expect(p1.report.computeReason).toMatch(/outputs of partner p1/);
+    expect(p1.report.scope).toMatchObject({
+      mode: 'scoped',
+      reason: '0 deals and 0 partners changed since the last computing run, 1 partners reached their due instant',
+      partners: 1,
+      deals: 1,
+    });
     // exactly on the instant a `>` rule compares with, it flips a moment later: due again
     expect((await runSync(w.deps)).report.skipped).toBeUndefined();
     w.clock.set('2026-04-05T00:00:05Z');
@@ -133,7 +139,9 @@ describe.each(storeTargets())('idle runs on $name', (target) => {
     // what time alone changed: the partners due, or a full compute
     expect(await dueScope(store, account, 999)).toEqual({ partners: [] });
     expect(await dueScope(store, account, 2500)).toEqual({ partners: ['b', 'c'] });
-    expect(await dueScope(store, account, 2500, 1)).toEqual({ full: 'more than 1 partners reached their due instant' });
+    expect(await dueScope(store, account, 2500, { limit: 1 })).toEqual({
+      full: 'more than 1 partners reached their due instant',
+    });
     expect(await dueScope(store, account, 5000)).toEqual({
       full: 'time may change program-level outputs (the program due instant was reached)',
     });

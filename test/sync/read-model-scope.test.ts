@@ -19,7 +19,7 @@ import { createRng, type Rng } from '../../src/sandbox/rng.ts';
 import type { KyselyStore } from '../../src/store/kysely-store.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import {
-  periodInput,
+  periodInputs,
   programFingerprint,
   readModelDealRows,
   readModelRows,
@@ -144,9 +144,7 @@ function fullInputs(config: LoadedConfig, w: World, asOf: number) {
   const program = config.program;
   const { out } = computeForRun(program, [...w.partners.values()], [...w.deals.values()], asOf);
   const names = new Map([...w.partners.values()].map((p) => [p.id, p.name ?? p.id]));
-  const periods = readModelRows(program, out, names, asOf, storedPeriods(out.details.tz.monthOf(asOf))).map(
-    periodInput,
-  );
+  const periods = periodInputs(readModelRows(program, out, names, asOf, storedPeriods(out.details.tz.monthOf(asOf))));
   return { periods, deals: readModelDealRows(out.details), out };
 }
 

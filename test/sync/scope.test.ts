@@ -190,6 +190,7 @@ describe.each(storeTargets())('scoped runs on $name', (target) => {
   it('a targeted run after a clean run computes scoped, and a full run or a config change does not', async () => {
     const w = await makeWorld(target);
     seedCrm(w.crm);
+    w.crm.upsertDeal(deal('d20', { amount: 'n/a', sourcePartnerId: 'p3' })); // rejected, never in scope below
     const first = await runSync(w.deps);
     expect(first.report.scope).toMatchObject({ mode: 'full' });
     expect(first.report.scope?.reason).toMatch(/no computing run left a mark/);
@@ -198,10 +199,37 @@ describe.each(storeTargets())('scoped runs on $name', (target) => {
     w.crm.updateDeal('d1', { amount: '11000.00' });
     const scoped = await runSync(w.deps, { targeted: { deals: ['d1'], partners: [] } });
     expect(scoped.status).toBe('succeeded');
-    expect(scoped.report.scope).toMatchObject({ mode: 'scoped' });
+    expect(scoped.report.scope).toMatchObject({ mode: 'scoped', readModels: 'brought forward' });
     expect(scoped.report.scope?.partners).toBeGreaterThan(0);
     expect(scoped.report.scope?.read?.deals).toBeLessThan(8);
     expect(scoped.report.ledger.posted.adjustment).toBe(1);
+    // the rejected deals stay the account's: d1 rejected now, the earlier run's others kept
+    await runSync(w.deps);
+    w.clock.set('2026-03-20T12:00:15Z');
+    w.crm.updateDeal('d2', { amount: 'n/a' });
+    const rejecting = await runSync(w.deps, { targeted: { deals: ['d2'], partners: [] } });
+    expect(rejecting.report.scope).toMatchObject({ mode: 'scoped' });
+    const whole = await runSync({ ...w.deps, store: w.store }, { full: true });
+    expect(rejecting.report.snapshot.rejected).toEqual(whole.report.snapshot.rejected);
+    expect(rejecting.report.snapshot.rejected.map((r) => r.dealId)).toEqual(['d2', 'd20']);
+    expect(rejecting.report.snapshot.deals).toBeLessThan(9); // it read part of the account
+    w.crm.updateDeal('d2', { amount: '5000.00' });
+    await runSync(w.deps);
+    await runSync(w.deps);
+    // CURRENCY_RATE_MISSING counts the account's deals: a changed deal without a rate takes the full path
+    await runSync(w.deps); // reads back what the scoped run wrote
+    w.clock.set('2026-03-20T12:00:20Z');
+    w.crm.updateDeal('d5', { amount: '3100.00' }); // EUR, which has a rate
+    expect((await runSync(w.deps, { targeted: { deals: ['d5'], partners: [] } })).report.scope).toMatchObject({
+      mode: 'scoped',
+    });
+    await runSync(w.deps);
+    w.clock.set('2026-03-20T12:00:30Z');
+    w.crm.updateDeal('d1', { currency: 'GBP' });
+    const gbp = await runSync(w.deps, { targeted: { deals: ['d1'], partners: [] } });
+    expect(gbp.report.scope).toMatchObject({ mode: 'full' });
+    expect(gbp.report.scope?.reason).toMatch(/CURRENCY_RATE_MISSING/);
+    expect((await w.store.openEpisodes(w.crm.account)).map((e) => e.code)).toContain('CURRENCY_RATE_MISSING');
     const full = await runSync(w.deps, { full: true });
     expect(full.report.scope).toMatchObject({ mode: 'full', reason: 'a full run' });
     const other = testConfig(PROGRAM_YAML.replace('rateBps: 1000', 'rateBps: 1100'));
