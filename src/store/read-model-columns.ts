@@ -24,17 +24,17 @@ const obj = (v: unknown): Record<string, unknown> =>
 /** Four-decimal ratios (win rate, fit score) as whole ten-thousandths: exact integer order. */
 const tenThousandths = (v: number | null): number | null => (v === null ? null : Math.round(v * 10_000));
 
-const INT64_MIN = -(2n ** 63n);
+/** The range of a bigint column (PostgreSQL and SQLite): 64-bit signed. */
 const INT64_MAX = 2n ** 63n - 1n;
 
 /**
- * A decimal amount as the engine formats it ("-12.34", "100") in minor units, held within the
- * column's 64-bit range: amounts beyond it (a 30-digit deal) sort with the largest, then by name.
+ * A decimal amount as the engine formats it ("-12.34", "100") in minor units, held to the
+ * column's 64-bit range (amounts beyond ±9.2·10^18 minor units all sort as the largest).
  */
 function minor(v: unknown): bigint {
   if (typeof v !== 'string' || !/^-?\d+(\.\d+)?$/.test(v)) return 0n;
   const n = BigInt(v.replace('.', ''));
-  return n > INT64_MAX ? INT64_MAX : n < INT64_MIN ? INT64_MIN : n;
+  return n > INT64_MAX ? INT64_MAX : n < -INT64_MAX ? -INT64_MAX : n;
 }
 
 /** The sort columns of one row, from its name and body (a PartnerReadRow, src/sync/read-model-build.ts). */

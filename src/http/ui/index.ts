@@ -518,7 +518,10 @@ export function uiRoutes(deps: AppDeps): Router {
     const account = await deps.account();
     const runs = await deps.store.listRuns(account, 20);
     // the newest successful run (a failed or stopped one may not have reached the computation)
-    const run = runs.find((r) => r.status === 'succeeded' && r.finishedAt !== null);
+    const newest = runs.find((r) => r.status === 'succeeded' && r.finishedAt !== null);
+    // an idle run computed nothing: the run whose results stand (skipped.computedBy) has the list
+    const computedBy = (newest?.report['skipped'] as { computedBy?: unknown } | undefined)?.computedBy;
+    const run = (typeof computedBy === 'string' ? await deps.store.getRun(computedBy) : newest) ?? undefined;
     const listed = (run?.report['snapshot'] as { rejected?: unknown } | undefined)?.rejected;
     // runs recorded before issue 17 have no detail
     const rejected = (Array.isArray(listed) ? listed : []) as (Omit<RejectedDeal, 'detail'> & { detail?: string })[];
