@@ -982,8 +982,9 @@ export class KyselyStore implements Store {
         if (ids !== null) q = q.where('partner_id', 'in', [...ids]);
         return q.execute();
       };
-      if (partners === undefined) totals.push(...(await read(null)));
-      else for (const part of chunks([...new Set(partners)], 500)) totals.push(...(await read(part)));
+      // (rows appended one by one: spreading a whole account's keys into push overflows the stack)
+      if (partners === undefined) for (const row of await read(null)) totals.push(row);
+      else for (const part of chunks([...new Set(partners)], 500)) for (const row of await read(part)) totals.push(row);
       const posted = new Map(totals.map((r) => [r.key, toBig(r.posted)]));
       const keys = new Set<string>();
       for (const [key, amount] of targets) if (amount !== (posted.get(key) ?? 0n)) keys.add(key);
