@@ -19,17 +19,16 @@ import type { LedgerEntry, NewLedgerEntry } from '../ledger/types.ts';
 import { assertFence } from './fence.ts';
 import { addKeyTotals, ledgerEntryRow } from './ledger-rows.ts';
 import type { Database, ManualAdjustmentRow, PayoutLineRow, PayoutRunRow } from './schema.ts';
+import { toBig, toNum } from './row-values.ts';
 
-const num = (v: bigint | number | string): number => (typeof v === 'number' ? v : Number(v));
-const big = (v: bigint | number | string): bigint => (typeof v === 'bigint' ? v : BigInt(v));
-const numOrNull = (v: bigint | number | string | null): number | null => (v === null ? null : num(v));
+const numOrNull = (v: bigint | number | string | null): number | null => (v === null ? null : toNum(v));
 
 function adjustmentFromRow(r: Selectable<ManualAdjustmentRow>): ManualAdjustment {
   return {
     id: r.id,
     partnerId: r.partner_id,
     partnerName: r.partner_name,
-    amount: big(r.amount),
+    amount: toBig(r.amount),
     reason: r.reason,
     description: r.description,
     dealId: r.deal_id,
@@ -37,7 +36,7 @@ function adjustmentFromRow(r: Selectable<ManualAdjustmentRow>): ManualAdjustment
     targetPeriod: r.target_period,
     status: r.status,
     proposedBy: r.proposed_by,
-    proposedAt: num(r.proposed_at),
+    proposedAt: toNum(r.proposed_at),
     decidedBy: r.decided_by,
     decidedAt: numOrNull(r.decided_at),
     decisionNote: r.decision_note,
@@ -52,7 +51,7 @@ function lineFromRow(r: Selectable<PayoutLineRow>, entryIds: string[]): PayoutLi
     runId: r.run_id,
     partnerId: r.partner_id,
     partnerName: r.partner_name,
-    amount: big(r.amount),
+    amount: toBig(r.amount),
     status: r.status,
     reference: r.reference,
     settledBy: r.settled_by,
@@ -67,9 +66,9 @@ function runFromRow(r: Selectable<PayoutRunRow>, lines: PayoutLine[]): PayoutRun
     cutoff: r.cutoff,
     status: r.status,
     currency: r.currency,
-    total: big(r.total),
+    total: toBig(r.total),
     createdBy: r.created_by,
-    createdAt: num(r.created_at),
+    createdAt: toNum(r.created_at),
     approvedBy: r.approved_by,
     approvedAt: numOrNull(r.approved_at),
     cancelledBy: r.cancelled_by,
@@ -91,7 +90,7 @@ async function appendEntry(
     .select((eb) => eb.fn.max('seq').as('seq'))
     .where('account', '=', account)
     .executeTakeFirst();
-  const seq = (max?.seq == null ? 0 : num(max.seq)) + 1;
+  const seq = (max?.seq == null ? 0 : toNum(max.seq)) + 1;
   const posted: LedgerEntry = { ...e, id: randomUUID(), seq, runId, postedAt: at };
   await trx.insertInto('ledger_entries').values(ledgerEntryRow(account, posted)).execute();
   await addKeyTotals(trx, account, [posted]);
@@ -357,7 +356,7 @@ export class FinanceQueries implements FinanceStore {
       .executeTakeFirst();
     return r === undefined
       ? null
-      : { partnerId: r.partner_id, sealed: r.sealed, updatedBy: r.updated_by, updatedAt: num(r.updated_at) };
+      : { partnerId: r.partner_id, sealed: r.sealed, updatedBy: r.updated_by, updatedAt: toNum(r.updated_at) };
   }
 
   async payees(account: string): Promise<SealedPayee[]> {
@@ -371,7 +370,7 @@ export class FinanceQueries implements FinanceStore {
       partnerId: r.partner_id,
       sealed: r.sealed,
       updatedBy: r.updated_by,
-      updatedAt: num(r.updated_at),
+      updatedAt: toNum(r.updated_at),
     }));
   }
 

@@ -12,6 +12,7 @@ import { LedgerMovedError } from '../ledger/errors.ts';
 import type { Fence, LedgerDiffView, LedgerVersion, LedgerView } from '../ledger/port.ts';
 import type { AccountLock, LockMode } from './account-lock.ts';
 import { assertFence } from './fence.ts';
+import { chunks, numOrNull, toBig, toNum } from './row-values.ts';
 import { PARTNER_SORT_COLUMNS } from './read-model-columns.ts';
 import { partnerSortColumns } from './read-model-columns.ts';
 import { addKeyTotals, ledgerEntryRow } from './ledger-rows.ts';
@@ -80,20 +81,17 @@ import type {
   WrittenUpdate,
 } from './store.ts';
 
-/** Rows per INSERT: well under SQLite's and PostgreSQL's bound-parameter limits. */
-const CHUNK = 200;
-
-export const toNum = (v: bigint | number | string): number => (typeof v === 'number' ? v : Number(v));
-export const toBig = (v: bigint | number | string): bigint => (typeof v === 'bigint' ? v : BigInt(v));
-const numOrNull = (v: bigint | number | string | null): number | null => (v === null ? null : toNum(v));
-
-function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 const parseObject = (text: string): Record<string, unknown> => JSON.parse(text) as Record<string, unknown>;
+
+/** The distinct non-null values `read` gives for the distinct ids, asked 500 ids at a time. */
+async function distinctInParts(
+  ids: readonly string[],
+  read: (part: string[]) => Promise<readonly (string | null)[]>,
+): Promise<string[]> {
+  const out = new Set<string>();
+  for (const part of chunks([...new Set(ids)], 500)) for (const v of await read(part)) if (v !== null) out.add(v);
+  return [...out];
+}
 
 /** Health band and earned tier of a stored PartnerOut, for the list filters (issue 21). */
 function partnerBand(result: unknown): string | null {
@@ -693,75 +691,69 @@ export class KyselyStore implements Store {
     account: string,
     ids: { partners: readonly string[]; deals: readonly string[] },
   ): Promise<CachedRecords> {
-    const partners: PulledPartner[] = [];
-    const deals: PulledDeal[] = [];
-    for (const part of chunks([...new Set(ids.partners)], 500)) {
-      const rows = await this.db
-        .selectFrom('cached_partners')
-        .select(['record', 'written'])
-        .where('account', '=', account)
-        .where('id', 'in', part)
-        .execute();
-      for (const r of rows)
-        partners.push({ ...(JSON.parse(r.record) as Omit<PulledPartner, 'written'>), written: parseObject(r.written) });
-    }
-    for (const part of chunks([...new Set(ids.deals)], 500)) {
-      const rows = await this.db
-        .selectFrom('cached_deals')
-        .select(['record', 'written'])
-        .where('account', '=', account)
-        .where('id', 'in', part)
-        .execute();
-      for (const r of rows)
-        deals.push({ ...(JSON.parse(r.record) as Omit<PulledDeal, 'written'>), written: parseObject(r.written) });
-    }
+    const rows = async (table: 'cached_partners' | 'cached_deals', wanted: readonly string[]) => {
+      const out: { record: string; written: string }[] = [];
+      for (const part of chunks([...new Set(wanted)], 500))
+        for (const r of await this.db
+          .selectFrom(table)
+          .select(['record', 'written'])
+          .where('account', '=', account)
+          .where('id', 'in', part)
+          .execute())
+          out.push(r);
+      return out;
+    };
     const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    const partners = (await rows('cached_partners', ids.partners)).map((r): PulledPartner => ({
+      ...(JSON.parse(r.record) as Omit<PulledPartner, 'written'>),
+      written: parseObject(r.written),
+    }));
+    const deals = (await rows('cached_deals', ids.deals)).map((r): PulledDeal => ({
+      ...(JSON.parse(r.record) as Omit<PulledDeal, 'written'>),
+      written: parseObject(r.written),
+    }));
     return { partners: partners.sort(byId), deals: deals.sort(byId) };
   }
 
   async dealsNaming(account: string, partnerIds: readonly string[], roles?: readonly DealRefRole[]): Promise<string[]> {
-    const out = new Set<string>();
-    for (const part of chunks([...new Set(partnerIds)], 500)) {
+    return distinctInParts(partnerIds, async (part) => {
       let q = this.db
         .selectFrom('deal_partner_refs')
         .select('deal_id')
         .where('account', '=', account)
         .where('partner_id', 'in', part);
       if (roles !== undefined) q = q.where('role', 'in', [...roles]);
-      for (const r of await q.execute()) out.add(r.deal_id);
-    }
-    return [...out];
+      return (await q.execute()).map((r) => r.deal_id);
+    });
   }
 
   async openDealsOfCustomers(account: string, customerIds: readonly string[]): Promise<string[]> {
-    const out = new Set<string>();
-    for (const part of chunks([...new Set(customerIds)], 500)) {
-      const rows = await this.db
-        .selectFrom('cached_deals')
-        .select('id')
-        .where('account', '=', account)
-        .where('customer_id', 'in', part)
-        .where('stage', '=', 'open')
-        .execute();
-      for (const r of rows) out.add(r.id);
-    }
-    return [...out];
+    return distinctInParts(customerIds, async (part) =>
+      (
+        await this.db
+          .selectFrom('cached_deals')
+          .select('id')
+          .where('account', '=', account)
+          .where('customer_id', 'in', part)
+          .where('stage', '=', 'open')
+          .execute()
+      ).map((r) => r.id),
+    );
   }
 
   async ledgerKeyDeals(account: string, partnerIds: readonly string[]): Promise<string[]> {
-    const out = new Set<string>();
-    for (const part of chunks([...new Set(partnerIds)], 500)) {
-      const rows = await this.db
-        .selectFrom('ledger_key_totals')
-        .select('deal_id')
-        .where('account', '=', account)
-        .where('partner_id', 'in', part)
-        .where('posted', '<>', 0)
-        .where('deal_id', 'is not', null)
-        .execute();
-      for (const r of rows) if (r.deal_id !== null) out.add(r.deal_id);
-    }
-    return [...out];
+    return distinctInParts(partnerIds, async (part) =>
+      (
+        await this.db
+          .selectFrom('ledger_key_totals')
+          .select('deal_id')
+          .where('account', '=', account)
+          .where('partner_id', 'in', part)
+          .where('posted', '<>', 0)
+          .where('deal_id', 'is not', null)
+          .execute()
+      ).map((r) => r.deal_id),
+    );
   }
 
   async cachedDealCount(account: string): Promise<number> {

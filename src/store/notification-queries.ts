@@ -15,11 +15,11 @@ import type {
   NotificationFilter,
   QueuedEvent,
 } from './notifications.ts';
+import { toNum } from './row-values.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-const num = (v: bigint | number | string): number => (typeof v === 'number' ? v : Number(v));
-const numOrNull = (v: bigint | number | string | null): number | null => (v === null ? null : num(v));
+const numOrNull = (v: bigint | number | string | null): number | null => (v === null ? null : toNum(v));
 
 function eventFromRow(r: Selectable<NotificationEventRow>): NotificationEventRecord {
   return {
@@ -29,7 +29,7 @@ function eventFromRow(r: Selectable<NotificationEventRow>): NotificationEventRec
     type: r.type,
     data: JSON.parse(r.data) as Record<string, unknown>,
     runId: r.run_id,
-    createdAt: num(r.created_at),
+    createdAt: toNum(r.created_at),
   };
 }
 
@@ -43,12 +43,12 @@ function deliveryFromRow(r: Selectable<NotificationDeliveryRow>): DeliveryRecord
     mode: r.mode,
     status: r.status,
     attempts: r.attempts,
-    nextAttemptAt: num(r.next_attempt_at),
+    nextAttemptAt: toNum(r.next_attempt_at),
     lastError: r.last_error,
     sentAt: numOrNull(r.sent_at),
     messageId: r.message_id,
     parentId: r.parent_id,
-    createdAt: num(r.created_at),
+    createdAt: toNum(r.created_at),
   };
 }
 

@@ -9,9 +9,9 @@ import type {
   RegistrationUpdate,
 } from './partner-portal.ts';
 import type { Database, PartnerRegistrationRow, PartnerUserRow } from './schema.ts';
+import { toNum } from './row-values.ts';
 
-const num = (v: bigint | number | string): number => (typeof v === 'number' ? v : Number(v));
-const numOrNull = (v: bigint | number | string | null): number | null => (v === null ? null : num(v));
+const numOrNull = (v: bigint | number | string | null): number | null => (v === null ? null : toNum(v));
 
 function userFromRow(r: Selectable<PartnerUserRow>): PartnerUser {
   return {
@@ -21,8 +21,8 @@ function userFromRow(r: Selectable<PartnerUserRow>): PartnerUser {
     email: r.email,
     status: r.status as PartnerUserStatus,
     invitedBy: r.invited_by,
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
+    createdAt: toNum(r.created_at),
+    updatedAt: toNum(r.updated_at),
     lastSignInAt: numOrNull(r.last_sign_in_at),
   };
 }
@@ -36,7 +36,7 @@ function registrationFromRow(r: Selectable<PartnerRegistrationRow>): PartnerRegi
     idemKey: r.idem_key,
     state: r.state as RegistrationState,
     input: JSON.parse(r.input) as Record<string, unknown>,
-    submittedAt: num(r.submitted_at),
+    submittedAt: toNum(r.submitted_at),
     customerId: r.customer_id,
     dealId: r.deal_id,
     placement: r.placement === 'existing' || r.placement === 'new' ? r.placement : null,
@@ -45,8 +45,8 @@ function registrationFromRow(r: Selectable<PartnerRegistrationRow>): PartnerRegi
     reason: r.reason,
     decidedAt: r.decided_at,
     expiresAt: r.expires_at,
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
+    createdAt: toNum(r.created_at),
+    updatedAt: toNum(r.updated_at),
   };
 }
 

@@ -6,18 +6,9 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 import type { ReadModelDealInput, ReadModelFigureRow, ReadModelFigures } from './store.ts';
+import { chunks, numOrNull, toBig, toNum } from './row-values.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
-
-const CHUNK = 200;
-const chunked = <T>(items: readonly T[], size = CHUNK): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-};
-const big = (v: bigint | number | string): bigint => (typeof v === 'bigint' ? v : BigInt(v));
-const num = (v: bigint | number | string): number => (typeof v === 'number' ? v : Number(v));
-const numOrNull = (v: bigint | number | string | null): number | null => (v === null ? null : num(v));
 
 /** The figure columns of a partner row (all null without figures). */
 export function figureColumns(f: ReadModelFigures | undefined): {
@@ -54,10 +45,10 @@ function dealOf(r: {
 }): ReadModelDealInput {
   return {
     id: r.deal_id,
-    wonMonth: r.won_month === null ? null : num(r.won_month),
-    amount: r.amount === null ? null : big(r.amount),
+    wonMonth: r.won_month === null ? null : toNum(r.won_month),
+    amount: r.amount === null ? null : toBig(r.amount),
     recipe: r.recipe,
-    created: num(r.created_at),
+    created: toNum(r.created_at),
   };
 }
 
@@ -70,7 +61,7 @@ export async function dealRows(db: Db, account: string, ids?: readonly string[])
       .where('account', '=', account);
   if (ids === undefined) return (await select().execute()).map(dealOf);
   const out: ReadModelDealInput[] = [];
-  for (const part of chunked([...new Set(ids)], 500))
+  for (const part of chunks([...new Set(ids)], 500))
     out.push(...(await select().where('deal_id', 'in', part).execute()).map(dealOf));
   return out;
 }
@@ -93,7 +84,7 @@ export async function writeDealRows(
     const s = stored.get(d.id);
     return s === undefined || !sameDeal(s, d);
   });
-  for (const part of chunked(changed))
+  for (const part of chunks(changed))
     await trx
       .insertInto('read_model_deals')
       .values(
@@ -121,7 +112,7 @@ export async function writeDealRows(
     gone = [...stored.keys()].filter((id) => !keep.has(id));
   } else gone = [...new Set(removed)];
   let deleted = 0;
-  for (const part of chunked(gone, 500)) {
+  for (const part of chunks(gone, 500)) {
     const del = await trx
       .deleteFrom('read_model_deals')
       .where('account', '=', account)
@@ -139,7 +130,7 @@ export async function removePartnerRows(
   ids: readonly string[],
 ): Promise<number> {
   let n = 0;
-  for (const part of chunked([...new Set(ids)], 500)) {
+  for (const part of chunks([...new Set(ids)], 500)) {
     const del = await trx
       .deleteFrom('read_model_partners')
       .where('account', '=', account)
@@ -153,7 +144,7 @@ export async function removePartnerRows(
 /** Stored figures of these partners' rows, every period. */
 export async function figureRows(db: Db, account: string, ids: readonly string[]): Promise<ReadModelFigureRow[]> {
   const out: ReadModelFigureRow[] = [];
-  for (const part of chunked([...new Set(ids)], 500)) {
+  for (const part of chunks([...new Set(ids)], 500)) {
     const rows = await db
       .selectFrom('read_model_partners')
       .select([
@@ -186,12 +177,12 @@ export async function figureRows(db: Db, account: string, ids: readonly string[]
           r.lost === null
             ? null
             : {
-                sourced: big(r.sourced),
-                attributed: big(r.attributed),
-                commissions: big(r.commissions),
-                cost: big(r.cost),
-                won: num(r.won),
-                lost: num(r.lost),
+                sourced: toBig(r.sourced),
+                attributed: toBig(r.attributed),
+                commissions: toBig(r.commissions),
+                cost: toBig(r.cost),
+                won: toNum(r.won),
+                lost: toNum(r.lost),
                 lastActivity: numOrNull(r.last_activity),
                 onboarded: numOrNull(r.onboarded),
               },
@@ -223,7 +214,7 @@ export async function topAttributed(
     parts,
     sql` union all `,
   )}`.execute(db);
-  for (const r of rows) out.get(r.period)?.push({ id: r.id, attributed: big(r.attributed) });
+  for (const r of rows) out.get(r.period)?.push({ id: r.id, attributed: toBig(r.attributed) });
   return out;
 }
 
@@ -249,7 +240,7 @@ export async function recipeDeals(
     parts,
     sql` union all `,
   )}`.execute(db);
-  for (const r of rows) out.get(r.recipe)?.push({ id: r.id, created: num(r.created_at) });
+  for (const r of rows) out.get(r.recipe)?.push({ id: r.id, created: toNum(r.created_at) });
   for (const list of out.values()) list.sort((a, b) => b.created - a.created);
   return out;
 }
