@@ -38,7 +38,7 @@ import {
   figuresFit,
   withoutFigures,
 } from './read-model-build.ts';
-import { configFingerprint, mustCompute } from './idle.ts';
+import { configFingerprint, dueScope, mustCompute } from './idle.ts';
 import { dueParts } from '../domain/due.ts';
 import { DAY_MS, formatInstant } from '../domain/time.ts';
 import type { CachedRecords, ComputeMark } from '../store/store.ts';
@@ -550,15 +550,18 @@ class Run {
     // a partner whose own due instant has passed (partner_dues, src/domain/due.ts dueParts) may
     // have changed by time alone: it joins the affected partners (its instant bounds its own
     // outputs, its rows and entries, the alerts naming it and the values on the deals naming it)
-    const room = SCOPED_MAX_RECORDS - c.deals.size - c.partners.size;
-    const due = await this.deps.store.partnersDueBy(this.account, this.asOf, room + 1);
-    if (due.length > room)
-      return full(`more than ${room} partners reached their due instant besides the records pulled`);
+    const time = await dueScope(this.deps.store, this.account, this.asOf, {
+      mark: c.mark,
+      limit: SCOPED_MAX_RECORDS - c.deals.size - c.partners.size,
+    });
+    // (the mark and its program due were checked above: only the limit can send it down the full path)
+    if ('full' in time) return full(`${time.full} besides the records pulled`);
+    const due = time.partners;
     const scope = await scopeOf(this.deps.store, this.account, program, {
       deals: c.deals,
       partners: c.partners,
       before: c.before,
-      due: new Set(due.map((d) => d.partnerId)),
+      due: new Set(due),
     });
     const sub = scope.snapshot;
     const { out, expire } = await this.timed('compute', () => Promise.resolve(this.compute(sub.partners, sub.deals)));
