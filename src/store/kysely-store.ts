@@ -1812,9 +1812,11 @@ export class KyselyStore implements Store {
     account: string,
     refusals: readonly WriteRefusal[],
     cleared: readonly { object: WriteRefusal['object']; recordId: string }[],
+    fence: Fence,
   ): Promise<void> {
     if (refusals.length === 0 && cleared.length === 0) return;
     await this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence, account);
       for (const c of cleared) {
         await trx
           .deleteFrom('write_refusals')

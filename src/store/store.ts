@@ -384,11 +384,15 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
 
   /** Current write refusals of the account, newest first (issue 14). */
   writeRefusals(account: string): Promise<WriteRefusal[]>;
-  /** Records refusals (replacing a record's previous one) and forgets those of `cleared` records. */
+  /**
+   * Records refusals (replacing a record's previous one) and forgets those of `cleared` records, in
+   * a fenced transaction (a run that lost the account records nothing; docs/architecture.md §5a).
+   */
   saveRefusals(
     account: string,
     refusals: readonly WriteRefusal[],
     cleared: readonly { object: WriteRefusal['object']; recordId: string }[],
+    fence: Fence,
   ): Promise<void>;
 
   openEpisodes(account: string): Promise<AlertEpisode[]>;
