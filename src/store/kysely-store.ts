@@ -10,7 +10,7 @@ import type { PullPage, PulledDeal, PulledPartner } from '../domain/records.ts';
 import type { KeyBalance, LedgerEntry, LedgerInputs, NewLedgerEntry, PeriodClose } from '../ledger/types.ts';
 import { LedgerMovedError } from '../ledger/errors.ts';
 import type { Fence, LedgerDiffView, LedgerVersion, LedgerView } from '../ledger/port.ts';
-import type { AccountLock, LockMode } from './account-lock.ts';
+import type { AccountLock, LockClaim, LockMode } from './account-lock.ts';
 import { assertFence } from './fence.ts';
 import { chunks, numOrNull, toBig, toNum } from './row-values.ts';
 import { PARTNER_SORT_COLUMNS } from './read-model-columns.ts';
@@ -212,7 +212,9 @@ function balancesOf(rows: readonly Selectable<LedgerEntryRow>[]): Map<string, Ke
 
 export interface StoreDriver {
   kind: 'sqlite' | 'postgres';
-  lock(account: string, waitMs: number, mode?: LockMode): Promise<AccountLock>;
+  lock(account: string, waitMs: number, mode?: LockMode, token?: string): Promise<AccountLock>;
+  /** Frees the lock of a holder that died (account-lock.ts `LockClaim`); absent: nothing to free. */
+  reclaim?: ((claim: LockClaim) => Promise<boolean>) | undefined;
   destroy(): Promise<void>;
 }
 
@@ -241,8 +243,12 @@ export class KyselyStore implements Store {
     await this.driver.destroy();
   }
 
-  lock(account: string, waitMs: number, mode?: LockMode): Promise<AccountLock> {
-    return this.driver.lock(account, waitMs, mode);
+  lock(account: string, waitMs: number, mode?: LockMode, token?: string): Promise<AccountLock> {
+    return this.driver.lock(account, waitMs, mode, token);
+  }
+
+  reclaimLock(claim: LockClaim): Promise<boolean> {
+    return this.driver.reclaim?.(claim) ?? Promise.resolve(false);
   }
 
   async ensureAccount(account: string, provider: string, at: number): Promise<void> {
@@ -308,6 +314,24 @@ export class KyselyStore implements Store {
         .execute();
     }
     return rows.length;
+  }
+
+  async abandonRun(id: string, at: number, error: string): Promise<RunRecord | null> {
+    const row = await this.db
+      .selectFrom('runs')
+      .select('report')
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    if (row === undefined) return null;
+    const report = JSON.stringify({ ...parseObject(row.report), error });
+    await this.db
+      .updateTable('runs')
+      .set({ status: 'failed', finished_at: at, report })
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .execute();
+    return this.getRun(id);
   }
 
   async listRuns(account: string, limit: number, query: RunPageQuery = {}): Promise<RunRecord[]> {
