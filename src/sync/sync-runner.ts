@@ -6,6 +6,9 @@
 // worker could not build the same deps — an adapter object handed in by a test, a test clock, an
 // in-memory SQLite store, the in-process sandbox CRM, a provider outside this build's registry —
 // the run stays on the service's thread, as before, and the service says so when it starts.
+// A thread that dies mid-run (an uncaught error, an exit, its heap limit `sync.workerMaxHeapMb`,
+// a terminate) leaves nothing stuck: the service frees the lock it announced and records the run
+// failed before the next run can start (dead-run.ts).
 
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';

@@ -7,7 +7,8 @@
 // service as messages; the service's abort arrives as a message and as a shared flag (read at
 // every progress report, so a run busy with synchronous work still stops at the next checkpoint).
 // A thread does one run: it starts (code, store connection, adapter) before the run is asked for,
-// and the service ends it when the run has ended.
+// and the service ends it when the run has ended. The account locks the run takes are announced
+// to the service, which frees them should this thread die holding one (dead-run.ts).
 
 import { randomUUID } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
