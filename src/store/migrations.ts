@@ -819,6 +819,32 @@ const v017: Migration = {
   },
 };
 
+const OPEN_EPISODE_INDEXES = [
+  ['alert_episodes_open_partner', 'partner_id'],
+  ['alert_episodes_open_deal', 'deal_id'],
+  ['alert_episodes_open_code', 'code'],
+] as const;
+
+/**
+ * Issue 21: a scoped run reads the open episodes of its subjects only (src/sync/run-sync.ts): by
+ * partner, by deal and by code (RECIPE_UNUSED), each from an index over open episodes alone, so
+ * neither the account's open episodes nor its resolved ones are visited.
+ */
+const v018: Migration = {
+  async up(db: AnyDb) {
+    for (const [name, column] of OPEN_EPISODE_INDEXES)
+      await db.schema
+        .createIndex(name)
+        .on('alert_episodes')
+        .columns(['account', column])
+        .where(sql.ref('resolved_at'), 'is', null)
+        .execute();
+  },
+  async down(db: AnyDb) {
+    for (const [name] of OPEN_EPISODE_INDEXES) await db.schema.dropIndex(name).execute();
+  },
+};
+
 /** Versions in order; the name is the version recorded in kysely_migration. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': v001,
@@ -837,6 +863,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '015-read-model-scope': v015,
   '016-dashboard-reads': v016,
   '017-partner-dues': v017,
+  '018-open-episode-subjects': v018,
 };
 
 class StaticProvider implements MigrationProvider {

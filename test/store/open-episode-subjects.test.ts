@@ -1,0 +1,153 @@
+// A scoped run's alert reads (issue 21, migration 018): the open episodes naming some partners or
+// deals or of some codes, and the last states of some partners, read by index instead of the
+// account's whole lists. Each must equal the whole list filtered, on SQLite and PostgreSQL, across
+// more ids than one SQL in-list holds, with resolved episodes and another account's beside them.
+
+import { randomUUID } from 'node:crypto';
+import { CompiledQuery, sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import type { AlertChanges } from '../../src/store/store.ts';
+import { makeWorld, storeTargets } from '../sync/helpers.ts';
+
+type Opened = AlertChanges['open'][number];
+
+/** 1,300 episodes over 650 partners and 400 deals, with program-level ones, opened over three runs. */
+function episodes(account: string): Opened[] {
+  const out: Opened[] = [];
+  for (let i = 0; i < 1300; i++) {
+    const kind = i % 5;
+    const partnerId = kind === 4 ? null : `p${i % 650}`;
+    const dealId = kind === 1 || kind === 2 ? `d${i % 400}` : null;
+    const code = kind === 4 ? (i % 2 === 0 ? 'RECIPE_UNUSED' : 'CURRENCY_RATE_MISSING') : `CODE_${kind}`;
+    const recipe = kind === 4 ? `r${i}` : null;
+    out.push({
+      id: `ep-${account}-${String(i).padStart(4, '0')}`,
+      alertKey: [code, partnerId ?? '', dealId ?? '', recipe ?? '', i].join('|'),
+      code,
+      severity: 'warning',
+      partnerId,
+      dealId,
+      recipe,
+      message: `m${i}`,
+      detail: { i },
+    });
+  }
+  return out;
+}
+
+describe.each(storeTargets())('open episodes and partner states by subject on $name', (target) => {
+  it('equal the whole lists filtered, each episode once, in the same order, read by index', async () => {
+    const w = await makeWorld(target);
+    const account = `acct-subjects-${randomUUID()}`;
+    const other = `acct-other-${randomUUID()}`;
+    const all = episodes(account);
+    for (const acct of [account, other]) {
+      const lock = await w.store.lock(acct, 0);
+      const mine = acct === account ? all : episodes(acct);
+      // three runs open a third each (different opened_at), then a fourth resolves every seventh
+      for (let run = 0; run < 3; run++)
+        await w.store.applyAlerts(
+          acct,
+          {
+            runId: `run-${run}`,
+            at: 1000 * (3 - run),
+            open: mine.filter((_, i) => i % 3 === run),
+            update: [],
+            resolve: [],
+            partnerStates: Array.from({ length: 700 }, (_, i) => ({
+              partnerId: `p${i}`,
+              healthScore: run === 2 && i % 9 === 0 ? null : (i * 7 + run) % 100,
+              result: { id: `p${i}`, run },
+            })),
+            tasks: [],
+          },
+          lock.fence,
+        );
+      await w.store.applyAlerts(
+        acct,
+        {
+          runId: 'run-3',
+          at: 4000,
+          open: [],
+          update: [],
+          resolve: mine.filter((_, i) => i % 7 === 0).map((e) => e.id),
+          partnerStates: [],
+          tasks: [],
+        },
+        lock.fence,
+      );
+      await lock.release();
+    }
+
+    const open = await w.store.openEpisodes(account);
+    expect(open).toHaveLength(1300 - Math.ceil(1300 / 7));
+    const partnerIds = Array.from({ length: 600 }, (_, i) => `p${(i * 13) % 650}`).concat(['p-none', 'p1']);
+    const dealIds = Array.from({ length: 520 }, (_, i) => `d${(i * 3) % 400}`).concat(['d-none']);
+    const cases = [
+      { partnerIds, dealIds, codes: ['RECIPE_UNUSED'] },
+      { partnerIds: [], dealIds, codes: [] },
+      { partnerIds: ['p3', 'p4'], dealIds: [], codes: ['RECIPE_UNUSED', 'CURRENCY_RATE_MISSING'] },
+      { partnerIds: [], dealIds: [], codes: [] },
+    ];
+    for (const subjects of cases) {
+      const p = new Set(subjects.partnerIds);
+      const d = new Set(subjects.dealIds);
+      const c = new Set(subjects.codes);
+      const expected = open.filter(
+        (e) => (e.partnerId !== null && p.has(e.partnerId)) || (e.dealId !== null && d.has(e.dealId)) || c.has(e.code),
+      );
+      const got = await w.store.openEpisodesOf(account, subjects);
+      expect(got).toEqual(expected);
+      expect(new Set(got.map((e) => e.id)).size).toBe(got.length);
+    }
+    // the first case reaches episodes by partner, by deal only and by code only
+    const first = await w.store.openEpisodesOf(account, cases[0] as (typeof cases)[number]);
+    const named = new Set(partnerIds);
+    expect(first.some((e) => e.partnerId !== null && named.has(e.partnerId))).toBe(true);
+    expect(first.some((e) => e.dealId !== null && (e.partnerId === null || !named.has(e.partnerId)))).toBe(true);
+    expect(first.some((e) => e.code === 'RECIPE_UNUSED' && e.partnerId === null && e.dealId === null)).toBe(true);
+
+    const states = await w.store.partnerStates(account);
+    expect(states).toHaveLength(700);
+    const wanted = new Set([...partnerIds, 'p699', 'p-none']);
+    const gotStates = await w.store.partnerStatesOf(account, [...wanted]);
+    expect(gotStates).toEqual(states.filter((s) => wanted.has(s.partnerId)));
+    expect(gotStates.some((s) => s.healthScore === null)).toBe(true);
+    expect(await w.store.partnerStatesOf(account, [])).toEqual([]);
+
+    // read through the open-episode indexes of migration 018 (PostgreSQL: with the table's
+    // statistics, and told not to scan it, the planner shows which index answers)
+    if (target.name === 'postgres') await sql`analyze alert_episodes`.execute(w.store.db);
+    const plans: string[] = [];
+    for (const column of ['partner_id', 'deal_id', 'code'] as const) {
+      // the store's query, as openEpisodesOf builds it
+      const q = w.store.db
+        .selectFrom('alert_episodes')
+        .selectAll()
+        .where('account', '=', account)
+        .where('resolved_at', 'is', null)
+        .where(column, 'in', ['x', 'y'])
+        .compile();
+      if (target.name === 'sqlite') {
+        const rows = await w.store.db.executeQuery<{ detail: string }>(
+          CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]),
+        );
+        plans.push(rows.rows.map((r) => r.detail).join('; '));
+      } else {
+        const text = await w.store.db.transaction().execute(async (trx) => {
+          await sql`set local enable_seqscan = off`.execute(trx);
+          const rows = await trx.executeQuery<{ 'QUERY PLAN': string }>(
+            CompiledQuery.raw(`explain ${q.sql}`, [...q.parameters]),
+          );
+          return rows.rows.map((r) => r['QUERY PLAN']).join('; ');
+        });
+        plans.push(text);
+      }
+    }
+    // by deal and by code only the new indexes serve; by partner, the new one or migration 016's
+    expect(plans[0]).toMatch(/alert_episodes_(open_)?partner/);
+    expect(plans[1]).toContain('alert_episodes_open_deal');
+    expect(plans[2]).toContain('alert_episodes_open_code');
+    await w.store.close();
+  });
+});
