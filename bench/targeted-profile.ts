@@ -2,9 +2,10 @@
 // `serve`: a synthetic account (bench/synthetic.ts, partners = deals / 50 as in `--scale`) in the
 // fake CRM, a SQLite (or PostgreSQL) store, a full sync, a settle and an idle run, then N targeted
 // runs a few seconds apart, each changing one deal's amount. Prints each targeted run's path
-// (report.scope) and step durations, and the medians; with --cpu-prof DIR, a CPU profile of the
-// targeted runs only. In process, so the engine is warm after the first run (serve starts a fresh
-// worker thread per run): figures are for finding what grows with the account, not for the goals.
+// (report.scope) and step durations, the medians, and the time spent in each store method over
+// the targeted runs; with --cpu-prof DIR, a CPU profile of the targeted runs only. In process, so
+// the engine is warm after the first run (serve starts a fresh worker thread per run): figures are
+// for finding what grows with the account, not for the goals.
 //   node bench/targeted-profile.ts [deals=100000] [runs=10] [sqlite|postgres://…] [--cpu-prof DIR]
 
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -37,7 +38,27 @@ const config = loadConfigFile('config/examples/program.yaml');
 const snapshot = syntheticSnapshot(deals, Math.max(50, Math.round(deals / 50)), at, 1);
 for (const p of snapshot.partners) crm.upsertPartner({ ...p });
 for (const d of snapshot.deals) crm.upsertDeal({ ...d });
-const deps = { store, crm, clock, logger: silentLogger(), config };
+// time spent in each store method during the targeted runs (--store-times)
+const storeTimes = new Map<string, { calls: number; ms: number }>();
+let timing = false;
+const timedStore = new Proxy(store, {
+  get(target, prop, receiver) {
+    const value: unknown = Reflect.get(target, prop, receiver);
+    if (typeof value !== 'function' || typeof prop !== 'string') return value;
+    return (...a: unknown[]): unknown => {
+      const t0 = performance.now();
+      const out: unknown = (value as (...x: unknown[]) => unknown).apply(target, a);
+      if (!timing || !(out instanceof Promise)) return out;
+      return out.finally(() => {
+        const s = storeTimes.get(prop) ?? { calls: 0, ms: 0 };
+        s.calls += 1;
+        s.ms += performance.now() - t0;
+        storeTimes.set(prop, s);
+      });
+    };
+  },
+});
+const deps = { store: timedStore, crm, clock, logger: silentLogger(), config };
 
 const line = (label: string, r: SyncResult, ms: number): void => {
   const s = r.report.scope;
@@ -65,6 +86,7 @@ if (session !== null) {
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
 }
+timing = true;
 const steps: Record<string, number[]> = {};
 const totals: number[] = [];
 for (let i = 0; i < runs; i++) {
@@ -83,6 +105,12 @@ if (session !== null && profDir !== null) {
   writeFileSync(file, JSON.stringify(profile));
   console.log(`profile: ${file}`);
 }
+console.log(
+  `store methods over the targeted runs (ms, calls): ${[...storeTimes]
+    .sort(([, a], [, b]) => b.ms - a.ms)
+    .map(([k, v]) => `${k} ${Math.round(v.ms)} (${v.calls})`)
+    .join(', ')}`,
+);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? NaN;
 console.log(
   `medians over ${totals.length} targeted runs: ${JSON.stringify(Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, median(v)])))}`,

@@ -1,11 +1,13 @@
-// A scoped run's alert reads (issue 21, migration 018): the open episodes naming some partners or
-// deals or of some codes, and the last states of some partners, read by index instead of the
-// account's whole lists. Each must equal the whole list filtered, on SQLite and PostgreSQL, across
-// more ids than one SQL in-list holds, with resolved episodes and another account's beside them.
+// A scoped run's reads (issue 21, migration 018): the open episodes naming some partners or deals
+// or of some codes, and the last states of some partners, read by index instead of the account's
+// whole lists — each must equal the whole list filtered, on SQLite and PostgreSQL, across more ids
+// than one SQL in-list holds, with resolved episodes and another account's beside them — and the
+// deals naming some partners, read from the covering index (not every reference of the account).
 
 import { randomUUID } from 'node:crypto';
 import { CompiledQuery, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import type { KyselyStore } from '../../src/store/kysely-store.ts';
 import type { AlertChanges } from '../../src/store/store.ts';
 import { makeWorld, storeTargets } from '../sync/helpers.ts';
 
@@ -33,6 +35,27 @@ function episodes(account: string): Opened[] {
     });
   }
   return out;
+}
+
+/**
+ * The query plan of a compiled query. PostgreSQL: with the table's statistics, and told not to
+ * scan it, the planner shows which index answers.
+ */
+async function planOf(store: KyselyStore, kind: string, q: CompiledQuery, table: string): Promise<string> {
+  if (kind === 'sqlite') {
+    const rows = await store.db.executeQuery<{ detail: string }>(
+      CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]),
+    );
+    return rows.rows.map((r) => r.detail).join('; ');
+  }
+  await sql`analyze ${sql.table(table)}`.execute(store.db);
+  return store.db.transaction().execute(async (trx) => {
+    await sql`set local enable_seqscan = off`.execute(trx);
+    const rows = await trx.executeQuery<{ 'QUERY PLAN': string }>(
+      CompiledQuery.raw(`explain ${q.sql}`, [...q.parameters]),
+    );
+    return rows.rows.map((r) => r['QUERY PLAN']).join('; ');
+  });
 }
 
 describe.each(storeTargets())('open episodes and partner states by subject on $name', (target) => {
@@ -115,9 +138,7 @@ describe.each(storeTargets())('open episodes and partner states by subject on $n
     expect(gotStates.some((s) => s.healthScore === null)).toBe(true);
     expect(await w.store.partnerStatesOf(account, [])).toEqual([]);
 
-    // read through the open-episode indexes of migration 018 (PostgreSQL: with the table's
-    // statistics, and told not to scan it, the planner shows which index answers)
-    if (target.name === 'postgres') await sql`analyze alert_episodes`.execute(w.store.db);
+    // read through the open-episode indexes of migration 018
     const plans: string[] = [];
     for (const column of ['partner_id', 'deal_id', 'code'] as const) {
       // the store's query, as openEpisodesOf builds it
@@ -128,26 +149,48 @@ describe.each(storeTargets())('open episodes and partner states by subject on $n
         .where('resolved_at', 'is', null)
         .where(column, 'in', ['x', 'y'])
         .compile();
-      if (target.name === 'sqlite') {
-        const rows = await w.store.db.executeQuery<{ detail: string }>(
-          CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]),
-        );
-        plans.push(rows.rows.map((r) => r.detail).join('; '));
-      } else {
-        const text = await w.store.db.transaction().execute(async (trx) => {
-          await sql`set local enable_seqscan = off`.execute(trx);
-          const rows = await trx.executeQuery<{ 'QUERY PLAN': string }>(
-            CompiledQuery.raw(`explain ${q.sql}`, [...q.parameters]),
-          );
-          return rows.rows.map((r) => r['QUERY PLAN']).join('; ');
-        });
-        plans.push(text);
-      }
+      plans.push(await planOf(w.store, target.name, q, 'alert_episodes'));
     }
     // by deal and by code only the new indexes serve; by partner, the new one or migration 016's
     expect(plans[0]).toMatch(/alert_episodes_(open_)?partner/);
     expect(plans[1]).toContain('alert_episodes_open_deal');
     expect(plans[2]).toContain('alert_episodes_open_code');
+    await w.store.close();
+  });
+  it('finds the deals naming some partners through the covering index (migration 018)', async () => {
+    const w = await makeWorld(target);
+    const account = `acct-refs-${randomUUID()}`;
+    const roles = ['source', 'registration', 'touch'] as const;
+    const rows = Array.from({ length: 3000 }, (_, i) => ({
+      account,
+      deal_id: `d${i}`,
+      partner_id: `p${i % 300}`,
+      role: roles[i % 3] as string,
+    }));
+    for (let i = 0; i < rows.length; i += 200)
+      await w.store.db
+        .insertInto('deal_partner_refs')
+        .values(rows.slice(i, i + 200))
+        .execute();
+    const wanted = ['p1', 'p2', 'p299', 'p-none'];
+    const naming = (role?: string): string[] =>
+      rows
+        .filter((r) => wanted.includes(r.partner_id) && (role === undefined || r.role === role))
+        .map((r) => r.deal_id)
+        .sort();
+    expect((await w.store.dealsNaming(account, wanted)).sort()).toEqual(naming());
+    expect((await w.store.dealsNaming(account, wanted, ['source'])).sort()).toEqual(naming('source'));
+    const plans: string[] = [];
+    for (const withRoles of [false, true]) {
+      let q = w.store.db
+        .selectFrom('deal_partner_refs')
+        .select('deal_id')
+        .where('account', '=', account)
+        .where('partner_id', 'in', wanted);
+      if (withRoles) q = q.where('role', 'in', ['source', 'registration']);
+      plans.push(await planOf(w.store, target.name, q.compile(), 'deal_partner_refs'));
+    }
+    for (const plan of plans) expect(plan).toContain('deal_partner_refs_partner_deal');
     await w.store.close();
   });
 });
