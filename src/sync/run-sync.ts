@@ -871,6 +871,7 @@ class Run {
           ...okPartners.map((p) => ({ object: 'partner' as const, recordId: p.id })),
           ...okDeals.map((d) => ({ object: 'deal' as const, recordId: d.id })),
         ].filter((k) => refusals.has(refusalKey(k.object, k.recordId))),
+        this.lock.fence,
       );
     }
   }
@@ -928,6 +929,7 @@ class Run {
         [...found, ...created]
           .map((c) => ({ object: 'task' as const, recordId: c.marker }))
           .filter((k) => refusals.has(refusalKey(k.object, k.recordId))),
+        this.lock.fence,
       );
       this.report.tasks.created += created.length;
       this.report.tasks.failed.push(...failedNow);
