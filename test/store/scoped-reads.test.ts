@@ -2,14 +2,16 @@
 // or of some codes, and the last states of some partners, read by index instead of the account's
 // whole lists — each must equal the whole list filtered, on SQLite and PostgreSQL, across more ids
 // than one SQL in-list holds, with resolved episodes and another account's beside them — and the
-// deals naming some partners, read from the covering index (not every reference of the account).
+// deals naming some partners, read from the covering index (not every reference of the account);
+// and each recipe's last deal outside the deals in scope (lastDealByRecipe), read a few rows first.
 
 import { randomUUID } from 'node:crypto';
 import { CompiledQuery, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { KyselyStore } from '../../src/store/kysely-store.ts';
 import type { AlertChanges } from '../../src/store/store.ts';
-import { makeWorld, storeTargets } from '../sync/helpers.ts';
+import { lastDealByRecipe } from '../../src/sync/read-model-scope.ts';
+import { makeWorld, storeTargets, testConfig } from '../sync/helpers.ts';
 
 type Opened = AlertChanges['open'][number];
 
@@ -191,6 +193,64 @@ describe.each(storeTargets())('open episodes and partner states by subject on $n
       plans.push(await planOf(w.store, target.name, q.compile(), 'deal_partner_refs'));
     }
     for (const plan of plans) expect(plan).toContain('deal_partner_refs_partner_deal');
+    await w.store.close();
+  });
+  it("gives each recipe's newest deal row outside the excluded ones, however many of the newest are excluded", async () => {
+    const w = await makeWorld(target);
+    const account = `acct-recipes-${randomUUID()}`;
+    const program = testConfig().program;
+    const recipes = [...program.recipes.keys()];
+    const [a, b, c] = recipes;
+    if (a === undefined || b === undefined || c === undefined) throw new Error('the test program has 3 recipes');
+    // recipe a: 200 rows, 3 sharing each creation time; b: 5 rows; c: none; plus deals without a recipe
+    const rows = [
+      ...Array.from({ length: 200 }, (_, i) => ({ id: `a${i}`, recipe: a, created: 1000 + Math.floor(i / 3) })),
+      ...Array.from({ length: 5 }, (_, i) => ({ id: `b${i}`, recipe: b, created: 500 + i })),
+      ...Array.from({ length: 20 }, (_, i) => ({ id: `n${i}`, recipe: null, created: 5000 + i })),
+    ];
+    await w.store.db
+      .insertInto('read_model_deals')
+      .values(
+        rows.map((r) => ({
+          account,
+          deal_id: r.id,
+          won_month: null,
+          amount: null,
+          recipe: r.recipe,
+          created_at: r.created,
+        })),
+      )
+      .execute();
+    const expected = (excluding: ReadonlySet<string>): Map<string, number> => {
+      const out = new Map<string, number>();
+      for (const r of rows)
+        if (r.recipe !== null && !excluding.has(r.id) && r.created > (out.get(r.recipe) ?? -Infinity))
+          out.set(r.recipe, r.created);
+      return out;
+    };
+    // none excluded; the newest few; more than the first read (8) and its next (64); every row of b
+    const newestA = (n: number): string[] => Array.from({ length: n }, (_, i) => `a${199 - i}`);
+    for (const excluding of [
+      [],
+      newestA(2),
+      newestA(7),
+      newestA(8),
+      newestA(30),
+      newestA(150),
+      [...newestA(199), 'b0', 'b1', 'b2', 'b3', 'b4', 'n3'],
+      newestA(200),
+    ]) {
+      const set = new Set(excluding);
+      expect(await lastDealByRecipe(w.store, account, program, set)).toEqual(expected(set));
+    }
+    // rows added for excluded deals count as theirs
+    const set = new Set(newestA(10));
+    const got = await lastDealByRecipe(w.store, account, program, set, [
+      { recipe: a, created: 1070 },
+      { recipe: c, created: 7 },
+      { recipe: null, created: 9999 },
+    ]);
+    expect(got).toEqual(new Map([...expected(set), [a, 1070], [c, 7]]));
     await w.store.close();
   });
 });
