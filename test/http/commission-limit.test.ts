@@ -86,4 +86,23 @@ describe.each(storeTargets())('30-digit amounts served on $name', (target) => {
     const top = await (await ui.get('/ui/partners?sort=attributed&dir=desc&size=1')).text();
     expect(top).toContain('data-partner-id="p3"');
   });
+
+  it('refuses a manual adjustment beyond what one ledger entry holds with a 400 naming the field and the limit', async () => {
+    const propose = (amount: string) =>
+      svc.post('/v1/adjustments', TOKENS.finance, {
+        partnerId: 'p1',
+        amount,
+        reason: 'ticket 1',
+        description: 'Bonus',
+        period: '2026-03',
+      });
+    for (const amount of [HUGE, '-90071992547409.92']) {
+      const res = await propose(amount);
+      expect(res.status, amount).toBe(400);
+      const message = ((await res.json()) as { error: { message: string } }).error.message;
+      expect(message).toContain('amount');
+      expect(message).toContain('90071992547409.91 USD');
+    }
+    expect((await propose('-90071992547409.91')).status).toBe(201);
+  });
 });
