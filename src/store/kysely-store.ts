@@ -53,7 +53,7 @@ import type {
   NotificationFilter,
   QueuedEvent,
 } from './notifications.ts';
-import type { AlertEpisodeRow, Database, LedgerEntryRow, RunStatus, TaskOutboxRow } from './schema.ts';
+import type { AlertEpisodeRow, Database, LedgerEntryRow, PartnerStateRow, RunStatus, TaskOutboxRow } from './schema.ts';
 import type {
   AlertChanges,
   AlertEpisode,
@@ -129,6 +129,16 @@ function entryFromRow(r: Selectable<LedgerEntryRow>): LedgerEntry {
     payableOn: r.payable_on,
     reason: r.reason,
     inputs: JSON.parse(r.inputs) as LedgerInputs,
+  };
+}
+
+function stateFromRow(r: Selectable<PartnerStateRow>): PartnerState {
+  return {
+    partnerId: r.partner_id,
+    healthScore: numOrNull(r.health_score),
+    result: JSON.parse(r.result) as unknown,
+    runId: r.run_id,
+    updatedAt: toNum(r.updated_at),
   };
 }
 
@@ -1654,13 +1664,42 @@ export class KyselyStore implements Store {
       .where('account', '=', account)
       .orderBy('partner_id')
       .execute();
-    return rows.map((r) => ({
-      partnerId: r.partner_id,
-      healthScore: numOrNull(r.health_score),
-      result: JSON.parse(r.result) as unknown,
-      runId: r.run_id,
-      updatedAt: toNum(r.updated_at),
-    }));
+    return rows.map(stateFromRow);
+  }
+
+  async openEpisodesOf(
+    account: string,
+    subjects: { partnerIds: readonly string[]; dealIds: readonly string[]; codes: readonly string[] },
+  ): Promise<AlertEpisode[]> {
+    const found = new Map<string, AlertEpisode>();
+    const read = async (column: 'partner_id' | 'deal_id' | 'code', values: readonly string[]): Promise<void> => {
+      for (const part of chunks([...new Set(values)], 500))
+        for (const r of await this.db
+          .selectFrom('alert_episodes')
+          .selectAll()
+          .where('account', '=', account)
+          .where('resolved_at', 'is', null)
+          .where(column, 'in', part)
+          .execute())
+          if (!found.has(r.id)) found.set(r.id, episodeFromRow(r));
+    };
+    await read('partner_id', subjects.partnerIds);
+    await read('deal_id', subjects.dealIds);
+    await read('code', subjects.codes);
+    return [...found.values()].sort((a, b) => a.openedAt - b.openedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async partnerStatesOf(account: string, partnerIds: readonly string[]): Promise<PartnerState[]> {
+    const out: PartnerState[] = [];
+    for (const part of chunks([...new Set(partnerIds)], 500))
+      for (const r of await this.db
+        .selectFrom('partner_state')
+        .selectAll()
+        .where('account', '=', account)
+        .where('partner_id', 'in', part)
+        .execute())
+        out.push(stateFromRow(r));
+    return out.sort((a, b) => (a.partnerId < b.partnerId ? -1 : a.partnerId > b.partnerId ? 1 : 0));
   }
 
   async applyAlerts(account: string, c: AlertChanges, fence: Fence): Promise<void> {

@@ -422,6 +422,17 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   /** Open episodes per partner and severity (issue 21: list pages count without loading them). */
   openEpisodeCounts(account: string): Promise<{ partnerId: string | null; severity: string; count: number }[]>;
   partnerStates(account: string): Promise<PartnerState[]>;
+  /**
+   * Open episodes naming one of the partners or deals, or of one of the codes (issue 21: a scoped
+   * run's subjects, read by the open-episode indexes of migration 018), each once, in the order of
+   * `openEpisodes` (when opened, then id).
+   */
+  openEpisodesOf(
+    account: string,
+    subjects: { partnerIds: readonly string[]; dealIds: readonly string[]; codes: readonly string[] },
+  ): Promise<AlertEpisode[]>;
+  /** The last states of these partners (issue 21: a scoped run's affected partners), by the primary key. */
+  partnerStatesOf(account: string, partnerIds: readonly string[]): Promise<PartnerState[]>;
   /** Up to query.limit cached partners in id order with their last state (issue 21). */
   partnerPage(account: string, query: PartnerPageQuery): Promise<PartnerPageRow[]>;
   applyAlerts(account: string, changes: AlertChanges, fence: Fence): Promise<void>;
