@@ -169,8 +169,8 @@ describe.each(targets)('serve when its sync worker dies mid-run (%s)', (target) 
       const svc = await serve(configOf(sandbox, portalId, storeUrl), { hold, lines });
       const started = await svc.post('/v1/sync', { full: true });
       const { runId } = (await started.json()) as { runId: string };
-      // a thread that dies at the step may die before its 'held' message is delivered: only a
-      // thread that waits there is waited for
+      // a thread that dies by itself at the step is not waited for there, only the run's end; a
+      // thread that waits there is ended from outside
       if (fault === 'terminate') {
         await hold.reached;
         await hold.terminate();
