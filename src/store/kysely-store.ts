@@ -725,14 +725,28 @@ export class KyselyStore implements Store {
     return { partners: partners.sort(byId), deals: deals.sort(byId) };
   }
 
-  async dealsNaming(account: string, partnerIds: readonly string[], roles?: readonly DealRefRole[]): Promise<string[]> {
+  async dealsNaming(
+    account: string,
+    partnerIds: readonly string[],
+    roles?: readonly DealRefRole[],
+    stage?: PulledDeal['stage'],
+  ): Promise<string[]> {
     return distinctInParts(partnerIds, async (part) => {
       let q = this.db
         .selectFrom('deal_partner_refs')
-        .select('deal_id')
-        .where('account', '=', account)
-        .where('partner_id', 'in', part);
-      if (roles !== undefined) q = q.where('role', 'in', [...roles]);
+        .select('deal_partner_refs.deal_id')
+        .where('deal_partner_refs.account', '=', account)
+        .where('deal_partner_refs.partner_id', 'in', part);
+      if (roles !== undefined) q = q.where('deal_partner_refs.role', 'in', [...roles]);
+      // the stage from the cached deal, by its primary key (the column precedes the record's text)
+      if (stage !== undefined)
+        q = q
+          .innerJoin('cached_deals', (j) =>
+            j
+              .onRef('cached_deals.account', '=', 'deal_partner_refs.account')
+              .onRef('cached_deals.id', '=', 'deal_partner_refs.deal_id'),
+          )
+          .where('cached_deals.stage', '=', stage);
       return (await q.execute()).map((r) => r.deal_id);
     });
   }

@@ -354,8 +354,16 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
     account: string,
     ids: { partners: readonly string[]; deals: readonly string[] },
   ): Promise<CachedRecords>;
-  /** Ids of the cached deals naming any of these partners (deal_partner_refs), in any of the roles (default all). */
-  dealsNaming(account: string, partnerIds: readonly string[], roles?: readonly DealRefRole[]): Promise<string[]>;
+  /**
+   * Ids of the cached deals naming any of these partners (deal_partner_refs), in any of the roles
+   * (default all); with `stage`, only the deals cached in that stage.
+   */
+  dealsNaming(
+    account: string,
+    partnerIds: readonly string[],
+    roles?: readonly DealRefRole[],
+    stage?: PulledDeal['stage'],
+  ): Promise<string[]>;
   /** Ids of the cached open deals of these customers. */
   openDealsOfCustomers(account: string, customerIds: readonly string[]): Promise<string[]>;
   /** Deal ids of the ledger keys of these partners with a posted total other than zero. */
