@@ -217,7 +217,11 @@ export function readModelRows(
 ): PeriodRows[] {
   if (periods.length === 0) return [];
   const { details } = out;
-  const extras = partnerExtras(program, out, names);
+  // with `only`, the other partners' rows are neither built nor kept (a scoped run's sub-snapshot
+  // names up to every partner of the account through the touches of a large partner's deals);
+  // the aggregates of the other periods are then over these partners alone, and not used
+  const mine = only === undefined ? details : { ...details, partners: details.partners.filter((p) => only.has(p.id)) };
+  const extras = partnerExtras(program, { ...out, details: mine }, names);
   // every period and the one before it, accumulated in one pass over the deals
   const spans = periods.flatMap((p) => [p, previousPeriod(p)]);
   const first = Math.min(...spans.map((p) => p.firstMonth));
@@ -235,22 +239,21 @@ export function readModelRows(
       // the run's own period: its result and accumulators
       kpis = {
         period: out.result.period,
-        partners: out.result.partners,
+        partners: only === undefined ? out.result.partners : out.result.partners.filter((r) => only.has(r.id)),
         recipes: out.result.recipes,
         program: out.result.program,
       };
       sums = { w: windowOf(details.tz, period.firstMonth, period.months), accs: details.accs };
     } else {
       const accs = periodAccsFromMonths(details, monthly, period);
-      kpis = periodKpis(program, details, asOf, period, accs);
+      kpis = periodKpis(program, mine, asOf, period, accs);
       sums = accs;
     }
     const model = modelOf(kpis, out, extras);
-    if (only !== undefined) model.partners = model.partners.filter((r) => only.has(r.id));
     const figures = new Map<string, ReadModelFigures>();
-    for (const p of details.partners) {
+    for (const p of mine.partners) {
       const a = sums.accs[p.idx];
-      if (a !== undefined && (only === undefined || only.has(p.id))) figures.set(p.id, figuresOf(p, a, sums.w));
+      if (a !== undefined) figures.set(p.id, figuresOf(p, a, sums.w));
     }
     return { period, model, figures };
   });
