@@ -10,7 +10,7 @@ import type { PullPage, PulledDeal, PulledPartner } from '../domain/records.ts';
 import type { KeyBalance, LedgerEntry, LedgerInputs, NewLedgerEntry, PeriodClose } from '../ledger/types.ts';
 import { LedgerMovedError } from '../ledger/errors.ts';
 import type { Fence, LedgerDiffView, LedgerVersion, LedgerView } from '../ledger/port.ts';
-import type { AccountLock, LockMode } from './account-lock.ts';
+import type { AccountLock, LockClaim, LockMode } from './account-lock.ts';
 import { assertFence } from './fence.ts';
 import { chunks, numOrNull, toBig, toNum } from './row-values.ts';
 import { PARTNER_SORT_COLUMNS } from './read-model-columns.ts';
@@ -222,7 +222,9 @@ function balancesOf(rows: readonly Selectable<LedgerEntryRow>[]): Map<string, Ke
 
 export interface StoreDriver {
   kind: 'sqlite' | 'postgres';
-  lock(account: string, waitMs: number, mode?: LockMode): Promise<AccountLock>;
+  lock(account: string, waitMs: number, mode?: LockMode, token?: string): Promise<AccountLock>;
+  /** Frees the lock of a holder that died (account-lock.ts `LockClaim`); absent: nothing to free. */
+  reclaim?: ((claim: LockClaim) => Promise<boolean>) | undefined;
   destroy(): Promise<void>;
 }
 
@@ -251,8 +253,12 @@ export class KyselyStore implements Store {
     await this.driver.destroy();
   }
 
-  lock(account: string, waitMs: number, mode?: LockMode): Promise<AccountLock> {
-    return this.driver.lock(account, waitMs, mode);
+  lock(account: string, waitMs: number, mode?: LockMode, token?: string): Promise<AccountLock> {
+    return this.driver.lock(account, waitMs, mode, token);
+  }
+
+  reclaimLock(claim: LockClaim): Promise<boolean> {
+    return this.driver.reclaim?.(claim) ?? Promise.resolve(false);
   }
 
   async ensureAccount(account: string, provider: string, at: number): Promise<void> {
@@ -318,6 +324,24 @@ export class KyselyStore implements Store {
         .execute();
     }
     return rows.length;
+  }
+
+  async abandonRun(id: string, at: number, error: string): Promise<RunRecord | null> {
+    const row = await this.db
+      .selectFrom('runs')
+      .select('report')
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    if (row === undefined) return null;
+    const report = JSON.stringify({ ...parseObject(row.report), error });
+    await this.db
+      .updateTable('runs')
+      .set({ status: 'failed', finished_at: at, report })
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .execute();
+    return this.getRun(id);
   }
 
   async listRuns(account: string, limit: number, query: RunPageQuery = {}): Promise<RunRecord[]> {
@@ -1865,9 +1889,11 @@ export class KyselyStore implements Store {
     account: string,
     refusals: readonly WriteRefusal[],
     cleared: readonly { object: WriteRefusal['object']; recordId: string }[],
+    fence: Fence,
   ): Promise<void> {
     if (refusals.length === 0 && cleared.length === 0) return;
     await this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence, account);
       for (const c of cleared) {
         await trx
           .deleteFrom('write_refusals')

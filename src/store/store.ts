@@ -14,7 +14,7 @@ import type {
   PullPage,
   TaskRequest,
 } from '../domain/records.ts';
-import type { AccountLock, LockMode } from './account-lock.ts';
+import type { AccountLock, LockClaim, LockMode } from './account-lock.ts';
 import type { KeyBalance, LedgerEntry, LedgerKind, NewLedgerEntry, PeriodClose } from '../ledger/types.ts';
 import type { Fence, LedgerStore } from '../ledger/port.ts';
 import type { FinanceStore } from '../ledger/finance-port.ts';
@@ -309,7 +309,12 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
    * The per-account sync lock (account-lock.ts): refused with LockBusyError after `waitMs`. Its
    * fence goes with every write below that takes one (checked inside the write's transaction).
    */
-  lock(account: string, waitMs: number, mode?: LockMode): Promise<AccountLock>;
+  lock(account: string, waitMs: number, mode?: LockMode, token?: string): Promise<AccountLock>;
+  /**
+   * Frees the lock of an acquisition whose holder died (`serve`'s sync worker thread, issue 21),
+   * never a later holder's (account-lock.ts `LockClaim`). `token` above is the one the claim names.
+   */
+  reclaimLock(claim: LockClaim): Promise<boolean>;
   ensureAccount(account: string, provider: string, at: number): Promise<void>;
   listAccounts(): Promise<{ account: string; provider: string }[]>;
 
@@ -324,6 +329,8 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   ): Promise<void>;
   /** Marks runs left `running` by a process that died (called under the account lock). */
   abandonRuns(account: string, at: number): Promise<number>;
+  /** Marks this run failed with `error` if it is still `running` (its worker died, issue 21); the run after, or null. */
+  abandonRun(id: string, at: number, error: string): Promise<RunRecord | null>;
   /** Newest first; `query` filters and continues after a page's last run. */
   listRuns(account: string, limit: number, query?: RunPageQuery): Promise<RunRecord[]>;
   getRun(id: string): Promise<RunRecord | null>;
@@ -392,11 +399,15 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
 
   /** Current write refusals of the account, newest first (issue 14). */
   writeRefusals(account: string): Promise<WriteRefusal[]>;
-  /** Records refusals (replacing a record's previous one) and forgets those of `cleared` records. */
+  /**
+   * Records refusals (replacing a record's previous one) and forgets those of `cleared` records, in
+   * a fenced transaction (a run that lost the account records nothing; docs/architecture.md §5a).
+   */
   saveRefusals(
     account: string,
     refusals: readonly WriteRefusal[],
     cleared: readonly { object: WriteRefusal['object']; recordId: string }[],
+    fence: Fence,
   ): Promise<void>;
 
   openEpisodes(account: string): Promise<AlertEpisode[]>;

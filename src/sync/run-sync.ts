@@ -15,6 +15,7 @@ import {
   type WriteFailure,
 } from '../crm/port.ts';
 import { isHeld, REFUSAL_HOLD_MS, refusalKey, taskFields, taskRequest } from './write-refusals.ts';
+import { LEDGER_COMMISSION_LIMIT } from '../domain/commissions.ts';
 import { computeDetailed, type EngineOutput } from '../domain/engine.ts';
 import { dealOutcomes } from '../domain/outcomes.ts';
 import { formatMinor } from '../domain/money.ts';
@@ -186,7 +187,8 @@ export function computeForRun(
   asOf: number,
 ): { out: EngineOutput; expire: Set<string> } {
   const snapshot: Snapshot = { partners, deals };
-  const first = computeDetailed(program, snapshot, { asOf });
+  // sync mode: a commission beyond what the ledger holds rejects its deal (docs/finance-rules.md §10.2)
+  const first = computeDetailed(program, snapshot, { asOf, commissionLimit: LEDGER_COMMISSION_LIMIT });
   const expire = new Set<string>();
   dealOutcomes(program, first.details, asOf).forEach((o, i) => {
     const d = first.details.deals[i];
@@ -196,7 +198,10 @@ export function computeForRun(
   const expired = deals.map((d) =>
     expire.has(d.id) && d.registration ? { ...d, registration: { ...d.registration, status: 'expired' } } : d,
   );
-  return { out: computeDetailed(program, { partners, deals: expired }, { asOf }), expire };
+  return {
+    out: computeDetailed(program, { partners, deals: expired }, { asOf, commissionLimit: LEDGER_COMMISSION_LIMIT }),
+    expire,
+  };
 }
 
 class Run {
@@ -866,6 +871,7 @@ class Run {
           ...okPartners.map((p) => ({ object: 'partner' as const, recordId: p.id })),
           ...okDeals.map((d) => ({ object: 'deal' as const, recordId: d.id })),
         ].filter((k) => refusals.has(refusalKey(k.object, k.recordId))),
+        this.lock.fence,
       );
     }
   }
@@ -923,6 +929,7 @@ class Run {
         [...found, ...created]
           .map((c) => ({ object: 'task' as const, recordId: c.marker }))
           .filter((k) => refusals.has(refusalKey(k.object, k.recordId))),
+        this.lock.fence,
       );
       this.report.tasks.created += created.length;
       this.report.tasks.failed.push(...failedNow);
