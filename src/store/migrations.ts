@@ -783,6 +783,9 @@ export async function backfillSortColumns(db: AnyDb, batch = 1000): Promise<numb
     }
     return { filled, last };
   };
+  // fresh statistics: with a table it thinks small, PostgreSQL would scan all of it for every
+  // page instead of finding each page's rows through the primary key
+  if (pg) await sql`analyze read_model_partners`.execute(db);
   let filled = 0;
   let after: Key | null = null;
   do {
