@@ -863,6 +863,47 @@ const v017: Migration = {
   },
 };
 
+const OPEN_EPISODE_INDEXES = [
+  ['alert_episodes_open_partner', 'partner_id'],
+  ['alert_episodes_open_deal', 'deal_id'],
+  ['alert_episodes_open_code', 'code'],
+] as const;
+
+/**
+ * Issue 21: a scoped run reads the open episodes of its subjects only (src/sync/run-sync.ts): by
+ * partner, by deal and by code (RECIPE_UNUSED), each from an index over open episodes alone, so
+ * neither the account's open episodes nor its resolved ones are visited. And the deals naming some
+ * partners (store.dealsNaming) from an index that holds the deal too: with 014's (account,
+ * partner_id, role), SQLite took the primary key's covering index on the account alone and read
+ * every reference of the account on each call (30–40 ms at 100,000 deals); this one replaces it.
+ */
+const v018: Migration = {
+  async up(db: AnyDb) {
+    for (const [name, column] of OPEN_EPISODE_INDEXES)
+      await db.schema
+        .createIndex(name)
+        .on('alert_episodes')
+        .columns(['account', column])
+        .where(sql.ref('resolved_at'), 'is', null)
+        .execute();
+    await db.schema
+      .createIndex('deal_partner_refs_partner_deal')
+      .on('deal_partner_refs')
+      .columns(['account', 'partner_id', 'role', 'deal_id'])
+      .execute();
+    await db.schema.dropIndex('deal_partner_refs_partner').execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema
+      .createIndex('deal_partner_refs_partner')
+      .on('deal_partner_refs')
+      .columns(['account', 'partner_id', 'role'])
+      .execute();
+    await db.schema.dropIndex('deal_partner_refs_partner_deal').execute();
+    for (const [name] of OPEN_EPISODE_INDEXES) await db.schema.dropIndex(name).execute();
+  },
+};
+
 /** Versions in order; the name is the version recorded in kysely_migration. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': v001,
@@ -881,6 +922,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '015-read-model-scope': v015,
   '016-dashboard-reads': v016,
   '017-partner-dues': v017,
+  '018-open-episode-subjects': v018,
 };
 
 class StaticProvider implements MigrationProvider {

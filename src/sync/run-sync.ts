@@ -442,10 +442,24 @@ class Run {
     progress?.({ step: 'alerts' });
     const partnersById = new Map(cache.partners.map((p) => [p.id, p]));
     const episodes = await this.timed('alerts', async () => {
-      // scoped: episodes of the subjects in scope only; the others stay open as they are
-      const allOpen = await store.openEpisodes(this.account);
-      const open = new Map(allOpen.filter((e) => inScope(e, scope)).map((e) => [e.alertKey, e]));
-      const states = new Map((await store.partnerStates(this.account)).map((s) => [s.partnerId, s]));
+      // scoped: episodes of the subjects in scope only, read by index (migration 018: those naming
+      // a partner of AP or a deal of DS, and RECIPE_UNUSED's), and the last states of AP only
+      // (HEALTH_DROPPED of AP); the others stay open as they are
+      const read =
+        scope === null
+          ? await store.openEpisodes(this.account)
+          : await store.openEpisodesOf(this.account, {
+              partnerIds: [...scope.partners],
+              dealIds: [...scope.deals],
+              codes: scope.recipeAlerts !== null || scope.recipes.size > 0 ? ['RECIPE_UNUSED'] : [],
+            });
+      const open = new Map(read.filter((e) => inScope(e, scope)).map((e) => [e.alertKey, e]));
+      const states = new Map(
+        (scope === null
+          ? await store.partnerStates(this.account)
+          : await store.partnerStatesOf(this.account, [...scope.partners])
+        ).map((s) => [s.partnerId, s]),
+      );
       const episodePlan = planEpisodes({
         runId: this.id,
         at: this.asOf,
@@ -466,10 +480,8 @@ class Run {
       episodePlan.changes.notifications = alertNotifications(config, { ...notify, partners: partnersById });
       await store.applyAlerts(this.account, episodePlan.changes, this.lock.fence);
       this.report.alerts = {
-        open:
-          scope === null
-            ? episodePlan.alerts.length
-            : allOpen.length - episodePlan.changes.resolve.length + episodePlan.changes.open.length,
+        // scoped: the account's open episodes, counted in the store after this run's changes
+        open: scope === null ? episodePlan.alerts.length : await store.openEpisodeTotal(this.account),
         opened: episodePlan.changes.open.length,
         resolved: episodePlan.changes.resolve.length,
       };
@@ -859,6 +871,7 @@ class Run {
           ...okPartners.map((p) => ({ object: 'partner' as const, recordId: p.id })),
           ...okDeals.map((d) => ({ object: 'deal' as const, recordId: d.id })),
         ].filter((k) => refusals.has(refusalKey(k.object, k.recordId))),
+        this.lock.fence,
       );
     }
   }
@@ -916,6 +929,7 @@ class Run {
         [...found, ...created]
           .map((c) => ({ object: 'task' as const, recordId: c.marker }))
           .filter((k) => refusals.has(refusalKey(k.object, k.recordId))),
+        this.lock.fence,
       );
       this.report.tasks.created += created.length;
       this.report.tasks.failed.push(...failedNow);
