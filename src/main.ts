@@ -127,6 +127,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
           cwd: o.cwd,
           dataDir: providerContext.dataDir,
           logger,
+          store,
           hold: o.syncHold,
         })
       : null;

@@ -226,6 +226,12 @@ const CORE_ROWS: readonly ReferenceRow[] = [
     default: '`0 3 * * *`',
     meaning: 're-reads links that change without bumping modified dates',
   },
+  {
+    key: 'sync.workerMaxHeapMb',
+    default: '—',
+    meaning:
+      "`serve`'s sync worker thread: JS heap limit in MiB (128–262144); a run that needs more is recorded failed and its lock freed, the service goes on",
+  },
   { key: 'store', default: '—', meaning: 'the database' },
   {
     key: 'store.url',

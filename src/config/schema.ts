@@ -47,6 +47,11 @@ const coreShape = {
     .strictObject({
       schedule: cronExpression('*/15 * * * *'),
       fullRefresh: cronExpression('0 3 * * *'),
+      /**
+       * `serve`'s sync worker thread: its JS heap limit (V8 old generation, MiB). A run that needs
+       * more fails alone — recorded failed, its lock freed — instead of growing the service (issue 21).
+       */
+      workerMaxHeapMb: z.number().int().min(128).max(262_144).optional(),
     })
     .default({ schedule: '*/15 * * * *', fullRefresh: '0 3 * * *' }),
   store: z

@@ -364,6 +364,9 @@ export async function reclaimPostgresLock(db: Kysely<Database>, claim: LockClaim
   const { fence, grantedMsAgo } = claim;
   if (fence === null || fence.session === null || grantedMsAgo === null) return false;
   return db.transaction().execute(async (trx) => {
+    // a fenced transaction of the dead holder still open on a connection nobody closed would hold
+    // the lease row for good: give up (the caller logs it) rather than wait for it
+    await sql`set local lock_timeout = '10s'`.execute(trx);
     const lease = await trx
       .selectFrom('account_leases')
       .select('epoch')

@@ -3,7 +3,7 @@
 // and its notifications commit together; the dispatcher leases due deliveries with one UPDATE …
 // RETURNING, whose WHERE re-checks the lease so two instances never take the same row.
 
-import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import { PostgresAdapter, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database, NotificationDeliveryRow, NotificationEventRow } from './schema.ts';
 import type {
   ClaimKind,
@@ -160,6 +160,7 @@ export async function claimDeliveries(
   kind: ClaimKind,
   account: string | undefined,
 ): Promise<ClaimedDelivery[]> {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   const rows = await db
     .updateTable('notification_deliveries')
     .set({ locked_until: now + leaseMs })
@@ -175,7 +176,12 @@ export async function claimDeliveries(
         kind === 'indirect'
           ? q.where('recipient', 'in', INDIRECT)
           : q.where('recipient', 'not in', INDIRECT).where('mode', '=', kind);
-      return q.orderBy('next_attempt_at').orderBy('id').limit(limit);
+      q = q.orderBy('next_attempt_at').orderBy('id').limit(limit);
+      // PostgreSQL: rows another dispatcher (another `serve` on the same database) is claiming at
+      // this moment are passed over, not waited for — a claimer that waited would then find them
+      // leased and come away with nothing while other deliveries were due (issue 21). SQLite's
+      // writes are one at a time already.
+      return postgres ? q.forUpdate().skipLocked() : q;
     })
     .where('status', '=', 'pending')
     .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<=', now)]))

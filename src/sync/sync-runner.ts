@@ -6,21 +6,28 @@
 // worker could not build the same deps — an adapter object handed in by a test, a test clock, an
 // in-memory SQLite store, the in-process sandbox CRM, a provider outside this build's registry —
 // the run stays on the service's thread, as before, and the service says so when it starts.
+// A thread that dies mid-run (an uncaught error, an exit, its heap limit `sync.workerMaxHeapMb`,
+// a terminate) leaves nothing stuck: the service frees the lock it announced and records the run
+// failed before the next run can start (dead-run.ts).
 
+import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type pino from 'pino';
 import { activeCrm, type LoadedConfig } from '../config/load.ts';
+import type { Fence } from '../ledger/port.ts';
 import type { Logger } from '../log.ts';
 import { builtInProviders } from '../providers.ts';
 import { sqliteFileOf } from '../store/open-store.ts';
+import type { Store } from '../store/store.ts';
+import { settleDeadRun, SyncWorkerDied } from './dead-run.ts';
 import type { SyncProgress } from './deps.ts';
 import type { SyncOptions, SyncResult } from './run-sync.ts';
 import {
   ABORT_FLAG,
   reviveError,
-  serializeError,
   type SyncWorkerData,
   type ToWorker,
+  type WorkerFault,
   type WorkerMessage,
 } from './sync-worker-protocol.ts';
 
@@ -32,27 +39,35 @@ const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './sync-worker.ts' :
 
 /**
  * Test hook: the next worker run blocks its thread at `step` (as a long synchronous compute
- * would) until `release()`; `reached` resolves when it is blocked there. Used once.
+ * would) until `release()`; `reached` resolves when it is blocked there. With a `fault`, the
+ * thread dies there instead (issue 21: `process.exit`, an uncaught error, its heap running out);
+ * `terminate()` ends a blocked thread from outside. Used once.
  */
 export class SyncHold {
   readonly step: SyncProgress['step'];
+  readonly fault: WorkerFault | undefined;
   readonly reached: Promise<void>;
   #arrived: () => void = () => undefined;
   readonly #gate = new SharedArrayBuffer(4);
   #used = false;
+  #terminate: (() => Promise<unknown>) | null = null;
 
-  constructor(step: SyncProgress['step']) {
+  constructor(step: SyncProgress['step'], fault?: WorkerFault) {
     this.step = step;
+    this.fault = fault;
     this.reached = new Promise<void>((resolve) => {
       this.#arrived = resolve;
     });
   }
 
   /** What the next worker run receives; undefined once used. */
-  take(): { step: SyncProgress['step']; gate: SharedArrayBuffer } | undefined {
+  take(
+    terminate: () => Promise<unknown>,
+  ): { step: SyncProgress['step']; gate: SharedArrayBuffer; fault?: WorkerFault | undefined } | undefined {
     if (this.#used) return undefined;
     this.#used = true;
-    return { step: this.step, gate: this.#gate };
+    this.#terminate = terminate;
+    return { step: this.step, gate: this.#gate, fault: this.fault };
   }
 
   arrived(): void {
@@ -63,6 +78,11 @@ export class SyncHold {
     const gate = new Int32Array(this.#gate);
     Atomics.store(gate, 0, 1);
     Atomics.notify(gate, 0);
+  }
+
+  /** Ends the held run's thread from outside (`Worker.terminate`), as if it had been killed. */
+  async terminate(): Promise<void> {
+    await this.#terminate?.();
   }
 }
 
@@ -75,6 +95,11 @@ export interface WorkerSyncSetup {
   dataDir: string;
   /** Where the worker's lines go (redacted there, like the service's own). */
   logger: Logger;
+  /**
+   * The service's own store: when a worker dies mid-run, the service frees the account lock it
+   * held and records its run failed there (dead-run.ts).
+   */
+  store: Store;
   hold?: SyncHold | undefined;
 }
 
@@ -145,8 +170,20 @@ interface Thread {
   worker: Worker;
   /** Where its messages go while it runs (logs are relayed at all times). */
   handler: ((m: WorkerMessage) => void) | null;
+  /** Told when the thread dies (an uncaught error, its heap limit, an exit) while a run uses it. */
+  onDeath: ((cause: string) => void) | null;
   /** Why it can no longer run, once it failed or ended. */
-  gone: Error | null;
+  gone: string | null;
+}
+
+/** What a worker's death is called in the run's record and the log. */
+function deathCause(err: unknown, heapMb: number | undefined): string {
+  if (!(err instanceof Error)) return `an uncaught error: ${String(err)}`;
+  if ((err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY')
+    return heapMb === undefined
+      ? `it ran out of memory (${err.message}); sync.workerMaxHeapMb sets the limit`
+      : `it ran out of memory: more than sync.workerMaxHeapMb (${String(heapMb)} MiB) of heap (${err.message})`;
+  return `an uncaught error: ${err.message}`;
 }
 
 /**
@@ -166,27 +203,32 @@ export function workerSyncRunner(setup: WorkerSyncSetup): WorkerSyncRunner {
     dataDir: setup.dataDir,
     logLevel: setup.logger.level,
   };
+  const heapMb = setup.config.config.sync.workerMaxHeapMb;
   let spare: Thread | null = null;
   let closed = false;
 
   const start = (): Thread => {
-    const worker = new Worker(workerUrl, { workerData: data });
-    const thread: Thread = { worker, handler: null, gone: null };
+    const worker = new Worker(workerUrl, {
+      workerData: data,
+      // past it the thread alone ends (ERR_WORKER_OUT_OF_MEMORY), not the service
+      ...(heapMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: heapMb } }),
+    });
+    const thread: Thread = { worker, handler: null, onDeath: null, gone: null };
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'log') relayLog(setup.logger, m.line);
       else thread.handler?.(m);
     });
-    const fail = (err: Error): void => {
-      thread.gone ??= err;
-      thread.handler?.({ type: 'error', error: serializeError(err) });
+    // 'error' (an uncaught error, the heap limit) comes before 'exit': the first names the cause
+    const died = (cause: string): void => {
+      if (thread.gone !== null) return;
+      thread.gone = cause;
+      thread.onDeath?.(cause);
     };
-    worker.on('error', fail);
+    worker.on('error', (err: unknown) => {
+      died(deathCause(err, heapMb));
+    });
     worker.on('exit', (code) => {
-      fail(
-        new Error(
-          `the sync worker ended (exit code ${String(code)}) before its run did; the next run marks that run abandoned`,
-        ),
-      );
+      died(`it ended (exit code ${String(code)})`);
     });
     worker.unref(); // a spare thread never keeps the process alive
     return thread;
@@ -197,9 +239,13 @@ export function workerSyncRunner(setup: WorkerSyncSetup): WorkerSyncRunner {
     if (spare !== null && spare !== thread) void spare.worker.terminate();
     spare = null;
     const { signal, ...rest } = options;
+    // the service names its runs; a run named here can still be recorded failed if its thread dies
+    const runId = rest.runId ?? randomUUID();
     const flags = new SharedArrayBuffer(4);
     const hold = setup.hold;
-    const held = hold?.take();
+    const held = hold?.take(() => thread.worker.terminate());
+    /** The account locks the run announced (sync-worker.ts), until released. */
+    const claims = new Map<string, { account: string; fence: Fence | null; grantedAt: number | null }>();
     thread.worker.ref(); // a run in progress keeps the process alive
     return new Promise<SyncResult>((resolve, reject) => {
       let settled = false;
@@ -212,17 +258,35 @@ export function workerSyncRunner(setup: WorkerSyncSetup): WorkerSyncRunner {
       if (signal?.aborted === true) onAbort();
       else signal?.addEventListener('abort', onAbort, { once: true });
       // the thread is ended before the caller hears the outcome: its memory is given back, and
-      // a service that stops next closes nothing a run still uses
-      const finish = (outcome: () => void): void => {
+      // a service that stops next closes nothing a run still uses; a thread that died first has
+      // its lock freed and its run recorded failed before the next run can start (issue 21)
+      const finish = (outcome: () => void, died?: string): void => {
         if (settled) return;
         settled = true;
         thread.handler = null;
+        thread.onDeath = null;
         signal?.removeEventListener('abort', onAbort);
-        const next = (): void => {
+        void (async () => {
+          await thread.worker.terminate().catch(() => undefined);
+          if (died !== undefined) {
+            const now = performance.now();
+            await settleDeadRun(
+              { store: setup.store, config: setup.config, logger: setup.logger },
+              {
+                runId,
+                cause: died,
+                claims: [...claims].map(([token, c]) => ({
+                  account: c.account,
+                  token,
+                  fence: c.fence,
+                  grantedMsAgo: c.grantedAt === null ? null : now - c.grantedAt,
+                })),
+              },
+            );
+          }
           if (!closed && signal?.aborted !== true && spare === null) spare = start();
           outcome();
-        };
-        thread.worker.terminate().then(next, next);
+        })();
       };
       thread.handler = (m) => {
         switch (m.type) {
@@ -231,6 +295,17 @@ export function workerSyncRunner(setup: WorkerSyncSetup): WorkerSyncRunner {
             break;
           case 'held':
             hold?.arrived();
+            break;
+          case 'lock':
+            claims.set(m.token, { account: m.account, fence: null, grantedAt: null });
+            break;
+          case 'locked': {
+            const claim = claims.get(m.token);
+            if (claim !== undefined) Object.assign(claim, { fence: m.fence, grantedAt: performance.now() });
+            break;
+          }
+          case 'unlocked':
+            claims.delete(m.token);
             break;
           case 'result':
             finish(() => {
@@ -247,11 +322,22 @@ export function workerSyncRunner(setup: WorkerSyncSetup): WorkerSyncRunner {
             break;
         }
       };
+      const onDeath = (cause: string): void => {
+        finish(() => {
+          reject(new SyncWorkerDied(`the sync worker died: ${cause}`));
+        }, cause);
+      };
       if (thread.gone !== null) {
-        thread.handler({ type: 'error', error: serializeError(thread.gone) });
+        onDeath(thread.gone);
         return;
       }
-      thread.worker.postMessage({ type: 'run', options: rest, flags, hold: held } satisfies ToWorker);
+      thread.onDeath = onDeath;
+      thread.worker.postMessage({
+        type: 'run',
+        options: { ...rest, runId },
+        flags,
+        hold: held,
+      } satisfies ToWorker);
     });
   };
 
@@ -270,12 +356,14 @@ export function workerSyncRunner(setup: WorkerSyncSetup): WorkerSyncRunner {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, 5_000);
           timer.unref();
-          s.handler = (m) => {
-            if (m.type === 'closed' || m.type === 'error') {
-              clearTimeout(timer);
-              resolve();
-            }
+          const done = (): void => {
+            clearTimeout(timer);
+            resolve();
           };
+          s.handler = (m) => {
+            if (m.type === 'closed' || m.type === 'error') done();
+          };
+          s.onDeath = done;
           s.worker.ref(); // the shutdown waits for it: the process must not end meanwhile
           s.worker.postMessage({ type: 'close' } satisfies ToWorker);
         });

@@ -4,6 +4,7 @@
 
 import type { LoadedConfig } from '../config/load.ts';
 import { CrmError, type CrmErrorKind } from '../crm/port.ts';
+import type { Fence } from '../ledger/port.ts';
 import { LockBusyError, type LockHolder } from '../store/account-lock.ts';
 import type { SyncProgress } from './deps.ts';
 import type { SyncOptions, SyncResult } from './run-sync.ts';
@@ -30,12 +31,21 @@ export type ToWorker =
       options: Omit<SyncOptions, 'signal'>;
       /** Int32Array over it: [ABORT_FLAG]. */
       flags: SharedArrayBuffer;
-      /** Test hook (SyncHold): block at this step until the gate's first Int32 is non-zero. */
-      hold?: { step: SyncProgress['step']; gate: SharedArrayBuffer } | undefined;
+      /**
+       * Test hook (SyncHold): at this step, block until the gate's first Int32 is non-zero, or die
+       * as `fault` says.
+       */
+      hold?: { step: SyncProgress['step']; gate: SharedArrayBuffer; fault?: WorkerFault | undefined } | undefined;
     }
   | { type: 'abort' }
   /** Shutdown of a thread that was not asked for a run: close the store and the adapter. */
   | { type: 'close' };
+
+/**
+ * Test hook: how a held worker dies instead of waiting (issue 21) — `process.exit` in the thread,
+ * an uncaught error, or its heap running out (`sync.workerMaxHeapMb`).
+ */
+export type WorkerFault = 'exit' | 'throw' | 'oom';
 
 export interface SerializedError {
   name: string;
@@ -57,6 +67,14 @@ export type WorkerMessage =
   | { type: 'log'; line: string }
   | { type: 'progress'; progress: SyncProgress }
   | { type: 'held'; step: SyncProgress['step'] }
+  /**
+   * The run is about to take the account lock with this token (issue 21): should the thread die
+   * holding it, the service frees it (account-lock.ts `LockClaim`).
+   */
+  | { type: 'lock'; account: string; token: string }
+  | { type: 'locked'; token: string; fence: Fence }
+  /** Released (or never granted). */
+  | { type: 'unlocked'; token: string }
   | { type: 'result'; result: SyncResult }
   | { type: 'error'; error: SerializedError }
   | { type: 'closed' };

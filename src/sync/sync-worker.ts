@@ -7,15 +7,19 @@
 // service as messages; the service's abort arrives as a message and as a shared flag (read at
 // every progress report, so a run busy with synchronous work still stops at the next checkpoint).
 // A thread does one run: it starts (code, store connection, adapter) before the run is asked for,
-// and the service ends it when the run has ended.
+// and the service ends it when the run has ended. The account locks the run takes are announced
+// to the service, which frees them should this thread die holding one (dead-run.ts).
 
+import { randomUUID } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { activeCrm, type LoadedConfig } from '../config/load.ts';
 import type { CrmAdapter } from '../crm/port.ts';
 import { prepareProgram } from '../domain/program.ts';
 import { builtInProviders } from '../providers.ts';
+import type { AccountLock } from '../store/account-lock.ts';
 import { openStore } from '../store/open-store.ts';
+import type { Store } from '../store/store.ts';
 import { storeCredentials } from './credentials.ts';
 import { systemClock, type SyncProgress } from './deps.ts';
 import { runSync, type SyncResult } from './run-sync.ts';
@@ -24,6 +28,7 @@ import {
   serializeError,
   type SyncWorkerData,
   type ToWorker,
+  type WorkerFault,
   type WorkerMessage,
 } from './sync-worker-protocol.ts';
 
@@ -51,6 +56,50 @@ interface Deps {
   crm: CrmAdapter;
 }
 
+/**
+ * Every account lock the run takes is announced to the service before it is asked for (with the
+ * token its SQLite lock file will name), when granted (with its fence) and when released: should
+ * this thread die holding it — an uncaught error, `process.exit`, its heap running out, a
+ * terminate — the service frees it and records the run failed (sync-runner.ts, issue 21).
+ */
+function announceLocks(store: Store): void {
+  const lockOf = store.lock.bind(store);
+  store.lock = async (account, waitMs, mode) => {
+    const token = randomUUID();
+    post({ type: 'lock', account, token });
+    let lock: AccountLock;
+    try {
+      lock = await lockOf(account, waitMs, mode, token);
+    } catch (err) {
+      post({ type: 'unlocked', token });
+      throw err;
+    }
+    post({ type: 'locked', token, fence: lock.fence });
+    return {
+      fence: lock.fence,
+      lost: () => lock.lost(),
+      release: async () => {
+        await lock.release();
+        post({ type: 'unlocked', token });
+      },
+    };
+  };
+}
+
+/** Test hook (SyncHold with a fault): the thread dies here, as a real fault would end it. */
+function die(fault: WorkerFault): void {
+  if (fault === 'exit') process.exit(70);
+  if (fault === 'throw')
+    queueMicrotask(() => {
+      throw new Error('injected fault: an uncaught error in the sync worker');
+    });
+  if (fault === 'oom') {
+    // grows until the heap limit (sync.workerMaxHeapMb) ends the thread
+    const hoard: number[][] = [];
+    for (;;) hoard.push(Array.from({ length: 100_000 }, (_, i) => i + hoard.length));
+  }
+}
+
 /** Built as soon as the thread starts, before its run is asked for (sync-runner.ts keeps one spare). */
 async function build(): Promise<Deps> {
   const loaded: LoadedConfig = {
@@ -62,6 +111,7 @@ async function build(): Promise<Deps> {
   };
   const { provider, settings } = activeCrm(loaded);
   const store = await openStore(data.storeUrl, { cwd: data.cwd });
+  announceLocks(store);
   try {
     const crm = await provider.createAdapter({
       ...settings,
@@ -90,6 +140,10 @@ async function run(request: Extract<ToWorker, { type: 'run' }>): Promise<SyncRes
     if (request.hold === undefined || held || request.hold.step !== step) return;
     held = true;
     post({ type: 'held', step });
+    if (request.hold.fault !== undefined) {
+      die(request.hold.fault);
+      return;
+    }
     const gate = new Int32Array(request.hold.gate);
     while (Atomics.load(gate, 0) === 0) Atomics.wait(gate, 0, 0);
   };
