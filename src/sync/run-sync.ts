@@ -39,7 +39,7 @@ import {
   withoutFigures,
 } from './read-model-build.ts';
 import { configFingerprint, dueScope, mustCompute } from './idle.ts';
-import { dueParts } from '../domain/due.ts';
+import { dueFrom, laterParts, type LaterParts } from '../domain/due.ts';
 import { DAY_MS, formatInstant } from '../domain/time.ts';
 import type { CachedRecords, ComputeMark } from '../store/store.ts';
 import { recipeUnusedAlerts, type Alert } from '../domain/alerts.ts';
@@ -376,14 +376,15 @@ class Run {
     await store.saveComputeMark(this.lock.fence, null);
 
     progress?.({ step: 'compute' });
-    const cache: RunView = scopedView ?? (await this.wholeAccount());
+    // the raw records are let go once computed (keep): later steps hold what they read of them
+    const cache: KeptView = scopedView === null ? await this.wholeAccount() : this.keep(scopedView);
     const { out, expire, scope } = cache;
     const tz = out.details.tz;
     this.report.snapshot = {
       partners: cache.partners.length,
       deals: cache.deals.length,
-      rejected: rejectionDetails(cache.deals, out.result.rejected, program, tz, this.asOf),
-      warnings: [...out.warnings, ...timestampDetails(cache.deals, out.result.rejected, tz)],
+      rejected: cache.rejected,
+      warnings: cache.warnings,
     };
     // a scoped run's rejected deals: those it read, and the earlier run's for every other deal (a
     // rejection is the deal's own, src/domain/prepare.ts), so the list stays the account's
@@ -429,7 +430,8 @@ class Run {
         program.exponent,
       );
       this.report.ledger.clawbacksNotPosted = ledgerPlan.skipped.length;
-      return ledgerPlan;
+      // only what the alerts need: the posted plan would stay alive to the end of the run
+      return { skipped: ledgerPlan.skipped };
     });
     this.boundary('after-ledger');
 
@@ -503,13 +505,40 @@ class Run {
     this.capture = { mark, deals: new Set(), partners: new Set(), before, overflow: false };
   }
 
-  /** The whole-account compute: every cached record. */
-  private async wholeAccount(): Promise<RunView> {
+  /** The whole-account compute: every cached record, let go once computed (keep). */
+  private async wholeAccount(): Promise<KeptView> {
     const cache = await this.deps.store.loadCache(this.account);
     const { out, expire } = await this.timed('compute', () =>
       Promise.resolve(this.compute(cache.partners, cache.deals)),
     );
-    return { ...cache, out, expire, scope: null };
+    return this.keep({ ...cache, out, expire, scope: null });
+  }
+
+  /**
+   * What the steps after the compute need of the raw records, taken now so the raw deals can go
+   * (issue 21 memory: at 1M deals they are the largest thing a run holds): the rejected deals'
+   * details, the raw snapshot's part of the due instants (laterParts, for the mark) and, per
+   * deal, its id, name, stage, currency and the values the CRM holds (written).
+   */
+  private keep(view: RunView): KeptView {
+    const { out } = view;
+    const tz = out.details.tz;
+    return {
+      partners: view.partners,
+      deals: view.deals.map((d) => ({
+        id: d.id,
+        name: d.name,
+        stage: d.stage,
+        currency: d.currency,
+        written: d.written,
+      })),
+      out,
+      expire: view.expire,
+      scope: view.scope,
+      rejected: rejectionDetails(view.deals, out.result.rejected, this.deps.config.program, tz, this.asOf),
+      warnings: [...out.warnings, ...timestampDetails(view.deals, out.result.rejected, tz)],
+      later: laterParts(out.details, view, this.asOf),
+    };
   }
 
   /**
@@ -700,7 +729,7 @@ class Run {
    * its due instant (src/domain/due.ts; a refused write's hold ends it too), with each partner's
    * own due instant (partner_dues).
    */
-  private async mark(out: EngineOutput, cache: RunView): Promise<void> {
+  private async mark(out: EngineOutput, cache: KeptView): Promise<void> {
     const { store, config } = this.deps;
     // a write that failed must be sent again by the next run; one the CRM refused is held back
     // until its hold ends (write-refusals.ts), when a computing run sends it again. Tasks need
@@ -710,7 +739,7 @@ class Run {
       .filter((x) => x.object !== 'task')
       .map((x) => x.at + REFUSAL_HOLD_MS);
     // the mark's due is the program part; each partner's own due goes to partner_dues with it
-    const parts = dueParts(config.program, out.details, cache, this.asOf);
+    const parts = dueFrom(config.program, out.details, cache.later, this.asOf);
     let dues = { partners: parts.partners, complete: true };
     if (cache.scope !== null) {
       // scoped (src/domain/due.ts): a partner's instant holds only for the affected partners, whose
@@ -743,7 +772,7 @@ class Run {
   private async writeBack(
     out: EngineOutput,
     alerts: Parameters<typeof planWriteBack>[0]['alerts'],
-    cache: RunView,
+    cache: KeptView,
     expire: Set<string>,
   ): Promise<void> {
     const { store, crm, clock, config } = this.deps;
@@ -964,6 +993,17 @@ type RunView = CachedRecords & {
   out: EngineOutput;
   expire: Set<string>;
   scope: RunScope | null;
+};
+
+/** What the steps after the compute keep of a cached deal (Run.keep). */
+type KeptDeal = Pick<PulledDeal, 'id' | 'name' | 'stage' | 'currency' | 'written'>;
+
+/** A RunView once computed: the deals as kept, and what the raw records gave (Run.keep). */
+type KeptView = Omit<RunView, 'deals'> & {
+  deals: KeptDeal[];
+  rejected: RejectedDeal[];
+  warnings: string[];
+  later: LaterParts;
 };
 
 /**

@@ -37,8 +37,8 @@ export interface WritePlanInput {
   out: EngineOutput;
   asOf: number;
   alerts: readonly Alert[];
-  partners: ReadonlyMap<string, PulledPartner>;
-  deals: ReadonlyMap<string, PulledDeal>;
+  partners: ReadonlyMap<string, Pick<PulledPartner, 'written'>>;
+  deals: ReadonlyMap<string, Pick<PulledDeal, 'written'>>;
   /** Deals whose lapsed registration this run marks expired. */
   expire: ReadonlySet<string>;
 }
