@@ -12,11 +12,12 @@ import {
   type PulledDeal,
   type PulledPartner,
   type TaskResult,
+  type WriteBack,
   type WriteFailure,
 } from '../crm/port.ts';
 import { isHeld, REFUSAL_HOLD_MS, refusalKey, taskFields, taskRequest } from './write-refusals.ts';
 import { computeDetailed, type EngineOutput } from '../domain/engine.ts';
-import { dealOutcomes } from '../domain/outcomes.ts';
+import { registrationLapsed } from '../domain/outcomes.ts';
 import { formatMinor } from '../domain/money.ts';
 import type { Snapshot } from '../domain/snapshot.ts';
 import { alertNotifications, runNotifications } from '../notify/sync-hook.ts';
@@ -28,7 +29,7 @@ import { healthDropped, planEpisodes, syncModeAlerts } from './alert-episodes.ts
 import { SimulatedCrash, type FaultPoint, type SyncDeps } from './deps.ts';
 import { planLedger, targetEntries, type TargetEntry } from '../ledger/plan.ts';
 import { rejectionDetails, timestampDetails, type RejectedDeal } from './rejection-details.ts';
-import { batches, planWriteBack } from './write-back.ts';
+import { batches, planWriteBackParts, type WritePlanInput } from './write-back.ts';
 import {
   periodInputs,
   programFingerprint,
@@ -41,7 +42,7 @@ import {
 import { configFingerprint, dueScope, mustCompute } from './idle.ts';
 import { dueFrom, laterParts, type LaterParts } from '../domain/due.ts';
 import { DAY_MS, formatInstant } from '../domain/time.ts';
-import type { CachedRecords, ComputeMark } from '../store/store.ts';
+import type { CachedRecords, ComputeMark, WriteRefusal } from '../store/store.ts';
 import { recipeUnusedAlerts, type Alert } from '../domain/alerts.ts';
 import { lastDealByRecipe, scopedReadModels } from './read-model-scope.ts';
 import { prepareSnapshot } from '../domain/prepare.ts';
@@ -188,10 +189,7 @@ export function computeForRun(
   const snapshot: Snapshot = { partners, deals };
   const first = computeDetailed(program, snapshot, { asOf });
   const expire = new Set<string>();
-  dealOutcomes(program, first.details, asOf).forEach((o, i) => {
-    const d = first.details.deals[i];
-    if (o.expireRegistration && d) expire.add(d.id);
-  });
+  for (const d of first.details.deals) if (registrationLapsed(d, asOf)) expire.add(d.id);
   if (expire.size === 0) return { out: first, expire };
   const expired = deals.map((d) =>
     expire.has(d.id) && d.registration ? { ...d, registration: { ...d.registration, status: 'expired' } } : d,
@@ -771,14 +769,14 @@ class Run {
 
   private async writeBack(
     out: EngineOutput,
-    alerts: Parameters<typeof planWriteBack>[0]['alerts'],
+    alerts: WritePlanInput['alerts'],
     cache: KeptView,
     expire: Set<string>,
   ): Promise<void> {
-    const { store, crm, clock, config } = this.deps;
+    const { store, config } = this.deps;
     // scoped: values of AP's partners and DS's deals only (the planner skips records not given)
     const scope = cache.scope;
-    const planned = planWriteBack({
+    const input: WritePlanInput = {
       program: config.program,
       out,
       asOf: this.asOf,
@@ -786,26 +784,41 @@ class Run {
       expire,
       partners: new Map(cache.partners.filter((p) => scope === null || scope.partners.has(p.id)).map((p) => [p.id, p])),
       deals: new Map(cache.deals.filter((d) => scope === null || scope.deals.has(d.id)).map((d) => [d.id, d])),
-    });
+    };
     // Writes the CRM refused before and that are unchanged since are held back (write-refusals.ts).
     const refusals = new Map(
       (await store.writeRefusals(this.account)).map((r) => [refusalKey(r.object, r.recordId), r]),
     );
-    const dealFields = (d: (typeof planned.deals)[number]): Record<string, unknown> => ({
-      ...d.fields,
-      ...(d.expireRegistration === true ? { expireRegistration: true } : {}),
-    });
     const full = this.options.full === true;
     // a hold is judged at the run's asOf, the instant the idle mark's due compares with
     const heldAt = this.asOf;
-    const changes = {
-      partners: planned.partners.filter(
-        (p) => !isHeld(refusals.get(refusalKey('partner', p.id)), p.fields, heldAt, full),
-      ),
-      deals: planned.deals.filter((d) => !isHeld(refusals.get(refusalKey('deal', d.id)), dealFields(d), heldAt, full)),
-    };
-    this.report.writeBack.held =
-      planned.partners.length - changes.partners.length + planned.deals.length - changes.deals.length;
+    // planned, recorded and sent a part at a time (issue 21 memory: a first full sync at 1M deals
+    // writes every record), cut at whole batches, so the CRM sees the batches one plan gives
+    const size = config.config.store.writeBatchSize;
+    const part = this.deps.writePart ?? WRITE_PART_RECORDS;
+    const flushAt = Math.ceil(part / size) * size;
+    let pending: WriteBack = { partners: [], deals: [] };
+    let held = 0;
+    for (const planned of planWriteBackParts(input, part)) {
+      for (const p of planned.partners)
+        if (isHeld(refusals.get(refusalKey('partner', p.id)), p.fields, heldAt, full)) held += 1;
+        else pending.partners.push(p);
+      for (const d of planned.deals)
+        if (isHeld(refusals.get(refusalKey('deal', d.id)), dealFields(d), heldAt, full)) held += 1;
+        else pending.deals.push(d);
+      if (pending.deals.length < flushAt) continue;
+      const cut = pending.deals.length - (pending.deals.length % size);
+      this.report.writeBack.held = held;
+      await this.send({ partners: pending.partners, deals: pending.deals.slice(0, cut) }, refusals);
+      pending = { partners: [], deals: pending.deals.slice(cut) };
+    }
+    this.report.writeBack.held = held;
+    await this.send(pending, refusals);
+  }
+
+  /** Records the intents of a part of the write-back, then sends it in batches. */
+  private async send(changes: WriteBack, refusals: ReadonlyMap<string, WriteRefusal>): Promise<void> {
+    const { store, crm, clock, config } = this.deps;
     const intents = [
       ...changes.partners.map((p) => ({
         id: randomUUID(),
@@ -954,6 +967,14 @@ class Run {
     }
   }
 }
+
+/** A deal write's fields as recorded and compared with a refused one (expireRegistration among them). */
+function dealFields(d: WriteBack['deals'][number]): Record<string, unknown> {
+  return { ...d.fields, ...(d.expireRegistration === true ? { expireRegistration: true } : {}) };
+}
+
+/** Records a run plans, records and sends its write-back by (issue 21 memory), rounded up to whole batches. */
+export const WRITE_PART_RECORDS = 10_000;
 
 /**
  * A scoped run changes at most this many records, and an incremental one changing more than
