@@ -1275,12 +1275,16 @@ export class KyselyStore implements Store {
   async writeReadModels(
     fence: Fence,
     head: ReadModelHead,
-    periods: readonly ReadModelPeriodInput[],
+    input: Iterable<ReadModelPeriodInput>,
     complete: boolean,
     at: number,
     extras?: ReadModelExtras,
   ): Promise<{ periods: number; partners: number }> {
     const account = fence.account;
+    // a full build's periods are taken one at a time (built as they are written: issue 21 memory);
+    // a scoped update's partners are read ahead, every period at once
+    const list = complete ? null : [...input];
+    const periods = list ?? input;
     return this.db.transaction().execute(async (trx) => {
       await assertFence(trx, fence);
       let nPeriods = 0;
@@ -1291,10 +1295,10 @@ export class KyselyStore implements Store {
           await trx.selectFrom('read_model_periods').select(['period', 'hash']).where('account', '=', account).execute()
         ).map((r) => [r.period, r.hash]),
       );
-      const given = new Set(periods.map((p) => p.period));
+      const given = new Set(list?.map((p) => p.period));
       // not complete (a scoped run): the given partners' stored hashes, every period at once
       const givenHashes = new Map<string, string>();
-      const givenIds = complete ? [] : [...new Set(periods.flatMap((p) => p.partners.map((r) => r.id)))];
+      const givenIds = list === null ? [] : [...new Set(list.flatMap((p) => p.partners.map((r) => r.id)))];
       for (const ids of chunks(givenIds, 500))
         for (const r of await trx
           .selectFrom('read_model_partners')
@@ -1304,24 +1308,8 @@ export class KyselyStore implements Store {
           .where('partner_id', 'in', ids)
           .execute())
           givenHashes.set(`${r.period}\u0000${r.partner_id}`, r.hash);
-      if (complete) {
-        const gone = [...storedPeriods.keys()].filter((p) => !given.has(p));
-        for (const part of chunks(gone, 500)) {
-          await trx
-            .deleteFrom('read_model_periods')
-            .where('account', '=', account)
-            .where('period', 'in', part)
-            .execute();
-          const del = await trx
-            .deleteFrom('read_model_partners')
-            .where('account', '=', account)
-            .where('period', 'in', part)
-            .executeTakeFirst();
-          nPeriods += part.length;
-          nPartners += Number(del.numDeletedRows);
-        }
-      }
       for (const p of periods) {
+        given.add(p.period);
         if (storedPeriods.get(p.period) !== p.hash) {
           await trx
             .insertInto('read_model_periods')
@@ -1406,6 +1394,24 @@ export class KyselyStore implements Store {
               .where('partner_id', 'in', part)
               .execute();
           nPartners += gone.length;
+        }
+      }
+      // complete: the periods stored before and not given now go
+      if (complete) {
+        const gone = [...storedPeriods.keys()].filter((p) => !given.has(p));
+        for (const part of chunks(gone, 500)) {
+          await trx
+            .deleteFrom('read_model_periods')
+            .where('account', '=', account)
+            .where('period', 'in', part)
+            .execute();
+          const del = await trx
+            .deleteFrom('read_model_partners')
+            .where('account', '=', account)
+            .where('period', 'in', part)
+            .executeTakeFirst();
+          nPeriods += part.length;
+          nPartners += Number(del.numDeletedRows);
         }
       }
       // issue 21 (migration 015): deal rows and removed partners, in the same transaction

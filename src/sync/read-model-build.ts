@@ -215,7 +215,22 @@ export function readModelRows(
   periods: readonly Period[],
   only?: ReadonlySet<string>,
 ): PeriodRows[] {
-  if (periods.length === 0) return [];
+  return [...readModelRowsEach(program, out, names, asOf, periods, only)];
+}
+
+/**
+ * readModelRows a period at a time (issue 21 memory: a full run writes 14 periods of every
+ * partner's row; built and written one period after the other, only one is held at a time).
+ */
+export function* readModelRowsEach(
+  program: Program,
+  out: EngineOutput,
+  names: ReadonlyMap<string, string>,
+  asOf: number,
+  periods: readonly Period[],
+  only?: ReadonlySet<string>,
+): Generator<PeriodRows> {
+  if (periods.length === 0) return;
   const { details } = out;
   const extras = partnerExtras(program, out, names);
   // every period and the one before it, accumulated in one pass over the deals
@@ -228,7 +243,7 @@ export function readModelRows(
     first,
     Math.max(...spans.map((p) => p.firstMonth + p.months)) - first,
   );
-  return periods.map((period) => {
+  for (const period of periods) {
     let kpis: PeriodKpis;
     let sums: Pick<PeriodAccs, 'w' | 'accs'>;
     if (period.label === out.result.period.label) {
@@ -252,8 +267,8 @@ export function readModelRows(
       const a = sums.accs[p.idx];
       if (a !== undefined && (only === undefined || only.has(p.id))) figures.set(p.id, figuresOf(p, a, sums.w));
     }
-    return { period, model, figures };
-  });
+    yield { period, model, figures };
+  }
 }
 
 /**
@@ -321,7 +336,15 @@ export const withoutFigures = (rows: readonly PeriodRows[]): PeriodRows[] =>
 
 export function periodInputs(all: readonly PeriodRows[]): ReadModelPeriodInput[] {
   const constant = new Map<string, string>();
-  return all.map(({ period, model, figures }) => ({
+  return all.map((r) => periodInput(r, constant));
+}
+
+/** One period's rows as the store writes them; `constant` is shared by the periods of one build (rowHash). */
+export function periodInput(
+  { period, model, figures }: PeriodRows,
+  constant: Map<string, string>,
+): ReadModelPeriodInput {
+  return {
     period: period.label,
     hash: hashOf(model.aggregate),
     body: model.aggregate,
@@ -338,7 +361,7 @@ export function periodInputs(all: readonly PeriodRows[]): ReadModelPeriodInput[]
         figures: f,
       };
     }),
-  }));
+  };
 }
 
 /**

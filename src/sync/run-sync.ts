@@ -31,18 +31,17 @@ import { planLedger, targetEntries, type TargetEntry } from '../ledger/plan.ts';
 import { rejectionDetails, timestampDetails, type RejectedDeal } from './rejection-details.ts';
 import { batches, planWriteBackParts, type WritePlanInput } from './write-back.ts';
 import {
-  periodInputs,
+  periodInput,
   programFingerprint,
   readModelDealRows,
-  readModelRows,
+  readModelRowsEach,
   storedPeriods,
   figuresFit,
-  withoutFigures,
 } from './read-model-build.ts';
 import { configFingerprint, dueScope, mustCompute } from './idle.ts';
 import { dueFrom, laterParts, type LaterParts } from '../domain/due.ts';
 import { DAY_MS, formatInstant } from '../domain/time.ts';
-import type { CachedRecords, ComputeMark, WriteRefusal } from '../store/store.ts';
+import type { CachedRecords, ComputeMark, ReadModelPeriodInput, WriteRefusal } from '../store/store.ts';
 import { recipeUnusedAlerts, type Alert } from '../domain/alerts.ts';
 import { lastDealByRecipe, scopedReadModels } from './read-model-scope.ts';
 import { prepareSnapshot } from '../domain/prepare.ts';
@@ -681,15 +680,40 @@ class Run {
     const { store, clock, config } = this.deps;
     const program = config.program;
     const names = new Map(partners.map((p) => [p.id, p.name ?? p.id]));
-    const rows = readModelRows(program, out, names, this.asOf, storedPeriods(out.details.tz.monthOf(this.asOf)));
+    const asOf = this.asOf;
+    const periods = storedPeriods(out.details.tz.monthOf(asOf));
     const head = { runId: this.id, asOf: this.asOf, fingerprint: programFingerprint(program) };
     // with every partner's figures and the deal rows, so a scoped run can update them
-    // (read-model-scope.ts); without both when a figure is beyond the store's 64-bit columns
+    // (read-model-scope.ts); without both when a figure is beyond the store's 64-bit columns.
+    // Each period is built as the store writes it (issue 21 memory), so the figures are checked
+    // as they come: a period whose figures do not fit rolls the write back, and it is made again
+    // without figures.
     const deals = readModelDealRows(out.details);
-    const fit = figuresFit(rows, deals);
-    const periods = periodInputs(fit ? rows : withoutFigures(rows));
-    const extras = fit ? { deals } : undefined;
-    this.report.readModels = await store.writeReadModels(this.lock.fence, head, periods, true, clock.now(), extras);
+    const write = (withFigures: boolean): ReturnType<typeof store.writeReadModels> => {
+      const constant = new Map<string, string>();
+      function* inputs(): Generator<ReadModelPeriodInput> {
+        for (const rows of readModelRowsEach(program, out, names, asOf, periods)) {
+          if (withFigures && !figuresFit([rows], [])) throw new FiguresBeyondColumns();
+          yield periodInput(withFigures ? rows : { ...rows, figures: new Map() }, constant);
+        }
+      }
+      return store.writeReadModels(
+        this.lock.fence,
+        head,
+        inputs(),
+        true,
+        clock.now(),
+        withFigures ? { deals } : undefined,
+      );
+    };
+    if (!figuresFit([], deals)) this.report.readModels = await write(false);
+    else
+      try {
+        this.report.readModels = await write(true);
+      } catch (err) {
+        if (!(err instanceof FiguresBeyondColumns)) throw err;
+        this.report.readModels = await write(false);
+      }
   }
 
   /** Whether this incremental run may skip computing (src/sync/idle.ts); says why in the report. */
@@ -1015,6 +1039,11 @@ type RunView = CachedRecords & {
   expire: Set<string>;
   scope: RunScope | null;
 };
+
+/** A period's figures do not fit the store's 64-bit columns: its read models are written without figures. */
+class FiguresBeyondColumns extends Error {
+  override readonly name = 'FiguresBeyondColumns';
+}
 
 /** What the steps after the compute keep of a cached deal (Run.keep). */
 type KeptDeal = Pick<PulledDeal, 'id' | 'name' | 'stage' | 'currency' | 'written'>;
