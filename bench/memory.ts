@@ -37,7 +37,9 @@ const ENV = { HUBSPOT_ACCESS_TOKEN: 'bench-token', HUBSPOT_CLIENT_SECRET: 'memor
 
 function child(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const flags = [`--max-old-space-size=${values['max-old-space']}`, ...(values['gc-marks'] ? ['--expose-gc'] : [])];
+    // --max-old-space 0: Node's own heap limit, as `partnersync sync` runs
+    const limit = values['max-old-space'] === '0' ? [] : [`--max-old-space-size=${values['max-old-space']}`];
+    const flags = [...limit, ...(values['gc-marks'] ? ['--expose-gc'] : [])];
     const c = spawn(process.execPath, [...flags, ...args], {
       cwd: ROOT,
       env: { ...process.env, ...ENV },

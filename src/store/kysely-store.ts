@@ -83,6 +83,14 @@ import type {
 
 const parseObject = (text: string): Record<string, unknown> => JSON.parse(text) as Record<string, unknown>;
 
+/** A cached record's row as loadCache reads it, CACHE_PAGE rows at a time. */
+interface CacheRow {
+  id: string;
+  record: string;
+  written: string;
+}
+const CACHE_PAGE = 5000;
+
 /** The distinct non-null values `read` gives for the distinct ids, asked 500 ids at a time. */
 async function distinctInParts(
   ids: readonly string[],
@@ -626,24 +634,27 @@ export class KyselyStore implements Store {
   }
 
   async loadCache(account: string): Promise<CachedRecords> {
-    const partnerRows = await this.db
-      .selectFrom('cached_partners')
-      .select(['record', 'written'])
-      .where('account', '=', account)
-      .orderBy('id')
-      .execute();
-    const dealRows = await this.db
-      .selectFrom('cached_deals')
-      .select(['record', 'written'])
-      .where('account', '=', account)
-      .orderBy('id')
-      .execute();
+    // read a page of rows at a time (by id, after the last one read) and parse it, so the raw
+    // rows of the whole account are never held at once beside the records (issue 21 memory)
+    const pages = async <T>(table: 'cached_partners' | 'cached_deals', parse: (r: CacheRow) => T): Promise<T[]> => {
+      const out: T[] = [];
+      let after: string | null = null;
+      for (;;) {
+        let q = this.db.selectFrom(table).select(['id', 'record', 'written']).where('account', '=', account);
+        if (after !== null) q = q.where('id', '>', after);
+        const rows: CacheRow[] = await q.orderBy('id').limit(CACHE_PAGE).execute();
+        for (const r of rows) out.push(parse(r));
+        const last = rows.at(-1);
+        if (rows.length < CACHE_PAGE || last === undefined) return out;
+        after = last.id;
+      }
+    };
     return {
-      partners: partnerRows.map((r) => ({
+      partners: await pages('cached_partners', (r) => ({
         ...(JSON.parse(r.record) as Omit<PulledPartner, 'written'>),
         written: parseObject(r.written),
       })),
-      deals: dealRows.map((r) => ({
+      deals: await pages('cached_deals', (r) => ({
         ...(JSON.parse(r.record) as Omit<PulledDeal, 'written'>),
         written: parseObject(r.written),
       })),
