@@ -106,6 +106,16 @@ export interface SizeResult {
     fullRunP95Ms?: number;
     /** Median duration of each step over the runs. */
     stepsP50Ms?: Record<string, number>;
+    /** Each run in order (issue 21: which run sets the p95, and why): path, reason, sizes, step durations. */
+    perRun?: {
+      totalMs: number;
+      mode: string;
+      reason: string;
+      partners: number;
+      deals: number;
+      readModels?: string;
+      durationsMs: Record<string, number>;
+    }[];
   } | null;
   serveFull: {
     seconds: number;
@@ -145,6 +155,7 @@ interface RunRow {
       partners: number;
       deals: number;
       read?: { partners: number; deals: number };
+      readModels?: string;
     };
   };
 }
@@ -587,6 +598,15 @@ class SizeRun {
         webhookToDoneP50Ms: round(percentile(endToEnd, 50)),
         webhookToDoneP95Ms: round(percentile(endToEnd, 95)),
         ...scopeFigures(reports),
+        perRun: reports.map((x) => ({
+          totalMs: x.durationsMs?.['total'] ?? NaN,
+          mode: x.scope?.mode ?? '-',
+          reason: x.scope?.reason ?? '',
+          partners: x.scope?.partners ?? 0,
+          deals: x.scope?.deals ?? 0,
+          ...(x.scope?.readModels === undefined ? {} : { readModels: x.scope.readModels }),
+          durationsMs: x.durationsMs ?? {},
+        })),
       };
     }
     this.#options.log(`      ${JSON.stringify(this.result.targeted)}`);

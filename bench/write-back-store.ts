@@ -76,7 +76,7 @@ async function measure(n: number): Promise<void> {
     );
     t.settleWrites += performance.now() - t0;
     t0 = performance.now();
-    await store.saveRefusals(account, [], []);
+    await store.saveRefusals(account, [], [], lock.fence);
     t.saveRefusals += performance.now() - t0;
   }
   const total = Object.values(t).reduce((a, b) => a + b, 0);

@@ -12,8 +12,9 @@ import {
   RECIPE_STATUSES,
   type ProgramConfig,
 } from '../domain/program.ts';
-import { DECIMAL, cmp, parseRational } from '../domain/money.ts';
-import { CURRENCY_CODE } from '../domain/currency.ts';
+import { LEDGER_COMMISSION_LIMIT } from '../domain/commissions.ts';
+import { DECIMAL, cmp, formatMinor, parseDecimalToMinor, parseRational } from '../domain/money.ts';
+import { CURRENCY_CODE, currencyExponent } from '../domain/currency.ts';
 import { isValidTimeZone } from '../domain/time.ts';
 
 /** Money and rates: a quoted decimal; a plain YAML number is accepted when it is exactly representable. */
@@ -341,6 +342,18 @@ export function crossReferenceIssues(raw: unknown): { path: (string | number)[];
     }
   }
   const currency = program['currency'];
+  // a monthly fee is one ledger entry a month: it must fit one (docs/finance-rules.md §10.2)
+  if (typeof currency === 'string' && CURRENCY_CODE.test(currency))
+    for (const [id, plan] of Object.entries(plans)) {
+      const fee = asRecord(plan)?.['monthlyFee'];
+      const minor =
+        typeof fee === 'string' && DECIMAL.test(fee) ? parseDecimalToMinor(fee, currencyExponent(currency)) : null;
+      if (minor !== null && minor > LEDGER_COMMISSION_LIMIT)
+        issues.push({
+          path: ['plans', id, 'monthlyFee'],
+          message: `must be at most ${formatMinor(LEDGER_COMMISSION_LIMIT, currencyExponent(currency))} (the most one ledger entry holds); check the amount`,
+        });
+    }
   if (typeof currency === 'string' && Object.hasOwn(asRecord(program['exchangeRates']) ?? {}, currency)) {
     issues.push({
       path: ['exchangeRates', currency],

@@ -377,6 +377,44 @@ function rowCommission(
   return { deal, partner, recipe: recipe.id, plan, basis: a, rateBps, tier, commission: c, wonDealsForTier };
 }
 
+/**
+ * The most one partner's commission on one deal may be in sync mode: 2^53 − 1 minor units
+ * (docs/finance-rules.md §10.2). The ledger stores amounts in 64-bit columns and sums them there
+ * (key totals, month totals, balances); this leaves room for 1,024 such commissions in one sum.
+ */
+export const LEDGER_COMMISSION_LIMIT = 2n ** 53n - 1n;
+
+/**
+ * The most the plan of `recipe` can pay a partner attributed `a` on won deal `deal`: a percent
+ * plan at its highest rate (any tier), a flat plan's band for A(d) shared by `a`, after the cap;
+ * null when the row earns nothing per deal. Depends on the deal and its partners only, never on
+ * other deals (a tier's count of wins does), so whether a deal stays within
+ * LEDGER_COMMISSION_LIMIT is the deal's own fact.
+ */
+export function rowCommissionCeiling(deal: DealRec, a: bigint, recipe: PreparedRecipe): bigint | null {
+  const plan = recipe.plan;
+  if (plan === null || plan.type === 'fixed_fee' || deal.amount <= 0n) return null;
+  let c: bigint;
+  if (plan.type === 'percent') {
+    const rates = plan.tiers ? plan.tiers.map((t) => t.rateBps) : [plan.rateBps ?? 0];
+    c = roundDiv(a * BigInt(Math.max(0, ...rates)), 10_000n);
+  } else {
+    let fee: bigint | null = null;
+    for (const b of plan.bands) if (b.minAmount <= deal.amount) fee = b.fee;
+    if (fee === null) return null;
+    c = roundDiv(fee * a, deal.amount);
+  }
+  return plan.cap !== null && c > plan.cap ? plan.cap : c;
+}
+
+/** The largest flat-band fee of the program's plans (0 without flat plans). */
+export function largestBandFee(program: Program): bigint {
+  let max = 0n;
+  for (const plan of program.plans.values())
+    if (plan.type === 'flat') for (const b of plan.bands) if (b.fee > max) max = b.fee;
+  return max;
+}
+
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**

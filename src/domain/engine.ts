@@ -4,7 +4,14 @@
 
 import { computeAlerts, type Alert } from './alerts.ts';
 import { AttributionTable, attribute, orderedTouches, type AttributionOut } from './attribution.ts';
-import { computeCommissions, SourcedWins, type CommissionOut, type CommissionTable } from './commissions.ts';
+import {
+  computeCommissions,
+  largestBandFee,
+  rowCommissionCeiling,
+  SourcedWins,
+  type CommissionOut,
+  type CommissionTable,
+} from './commissions.ts';
 import { computeFit, computeHealth, earnedTier, type FitResult, type HealthResult } from './health.ts';
 import {
   accumulate,
@@ -32,6 +39,12 @@ export interface ComputeOptions {
   asOf: number;
   /** KPI window; default: the month of asOf in the program time zone. */
   period?: Period | undefined;
+  /**
+   * Sync mode (docs/finance-rules.md §10.2): a won deal on which some partner's commission could
+   * exceed this many minor units (LEDGER_COMMISSION_LIMIT) is rejected COMMISSION_TOO_LARGE and
+   * counts nowhere. `compute` sets none: it has no ledger.
+   */
+  commissionLimit?: bigint | undefined;
 }
 
 export type { AttributionOut } from './attribution.ts';
@@ -93,7 +106,16 @@ function run(program: Program, snapshot: Snapshot, options: ComputeOptions): Eng
 
   const prepared = prepareSnapshot(program, tz, snapshot, asOf);
   const { partners } = prepared;
-  const deals = prepared.deals; // already in id order
+  let deals = prepared.deals; // already in id order
+  let rejected = prepared.rejected;
+  if (options.commissionLimit !== undefined) {
+    const over = tooLargeForLedger(program, partners, deals, asOf, options.commissionLimit);
+    if (over.size > 0) {
+      deals = deals.filter((d) => !over.has(d.id));
+      rejected = [...rejected, ...[...over].map((dealId) => ({ dealId, reason: 'COMMISSION_TOO_LARGE' as const }))];
+      rejected.sort((a, b) => (a.dealId < b.dealId ? -1 : a.dealId > b.dealId ? 1 : 0));
+    }
+  }
 
   // attribution
   const rows = new AttributionTable(partners, program.exponent);
@@ -166,7 +188,7 @@ function run(program: Program, snapshot: Snapshot, options: ComputeOptions): Eng
     asOf: formatInstant(asOf),
     currency: program.currency,
     period: { label: period.label, start: formatInstant(w.start), end: formatInstant(w.end) },
-    rejected: prepared.rejected,
+    rejected,
   } as ComputeResult;
   // The two large arrays are built when first read (JSON.stringify and tests read them); a
   // million-deal program written by the streaming writer never builds them.
@@ -179,6 +201,35 @@ function run(program: Program, snapshot: Snapshot, options: ComputeOptions): Eng
     alerts,
   });
   return { result, details, warnings: prepared.warnings };
+}
+
+/**
+ * The won deals on which some partner's commission could exceed `limit` minor units
+ * (rowCommissionCeiling: its plan at the highest rate, after the cap). Only a deal whose A(d)
+ * exceeds the limit, or a program with a band fee beyond it, can: a percent commission is at
+ * most the attributed amount (rates are at most 100%), a flat one at most its fee.
+ */
+function tooLargeForLedger(
+  program: Program,
+  partners: readonly PartnerRec[],
+  deals: readonly DealRec[],
+  asOf: number,
+  limit: bigint,
+): Set<string> {
+  const over = new Set<string>();
+  const bandFee = largestBandFee(program);
+  for (const d of deals) {
+    if (d.stage !== 'won' || (d.amount <= limit && bandFee <= limit)) continue;
+    const T = refTime(d, asOf);
+    const rows = attribute(d, orderedTouches(d, partners, T), program.model, program.halfLifeDays, T);
+    const too = rows.some((r) => {
+      const recipe = d.recipe ?? partners[r.partner]?.recipe ?? null;
+      const c = recipe === null ? null : rowCommissionCeiling(d, r.amount, recipe);
+      return c !== null && c > limit;
+    });
+    if (too) over.add(d.id);
+  }
+  return over;
 }
 
 /** The period-dependent part of the result: partner, recipe and program KPIs. */

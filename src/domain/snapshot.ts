@@ -64,7 +64,9 @@ export type RejectionReason =
   | 'ID_INVALID'
   | 'DUPLICATE_DEAL'
   | 'STAGE_INVALID'
-  | 'TIMESTAMP_INVALID';
+  | 'TIMESTAMP_INVALID'
+  /** Sync mode only: a commission on the deal beyond what the ledger holds (docs/finance-rules.md §10.2). */
+  | 'COMMISSION_TOO_LARGE';
 
 export interface Rejection {
   dealId: string;

@@ -5,6 +5,7 @@
 // differences are. Approval takes the account lock, like a sync's posting and a period close.
 
 import { randomUUID } from 'node:crypto';
+import { LEDGER_COMMISSION_LIMIT } from '../domain/commissions.ts';
 import { formatMinor, parseDecimalToMinor } from '../domain/money.ts';
 import { parseMonthLabel, TimeZone } from '../domain/time.ts';
 import { LedgerInputError } from './errors.ts';
@@ -60,6 +61,10 @@ export async function proposeAdjustment(
       `amount: "${p.amount}" is not a decimal amount in ${program.currency}; write e.g. 250.00 or -40.00`,
     );
   if (amount === 0n) throw new LedgerInputError('amount: must not be zero');
+  if (amount > LEDGER_COMMISSION_LIMIT || amount < -LEDGER_COMMISSION_LIMIT)
+    throw new LedgerInputError(
+      `amount: ${trimmed} is more than one ledger entry holds (at most ${formatMinor(LEDGER_COMMISSION_LIMIT, program.exponent)} ${program.currency} either way, docs/finance-rules.md §10.2); check the amount`,
+    );
   const reason = text('reason', p.reason, true) as string;
   const description = text('description', p.description, false) ?? 'Manual adjustment';
   const cache = await deps.store.loadCache(account);

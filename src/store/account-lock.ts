@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import type { Fence, LedgerLock } from '../ledger/port.ts';
 import type { Database } from './schema.ts';
@@ -160,9 +160,9 @@ async function tryFileLock(
   file: string,
   account: string,
   mode: LockMode,
+  token: string,
 ): Promise<AccountLock | LockHolder> {
   mkdirSync(path.dirname(file), { recursive: true });
-  const token = randomUUID();
   const got = await db.transaction().execute(async (trx): Promise<number | LockHolder> => {
     const holder = readHolder(file);
     if (holder !== null && !isStale(file, holder)) return holder;
@@ -219,6 +219,7 @@ export async function acquireSqliteLock(
   account: string,
   waitMs: number,
   mode: LockMode = 'write',
+  token: string = randomUUID(),
 ): Promise<AccountLock> {
   if (dbFile === ':memory:') {
     const key = `memory:${account}`;
@@ -248,7 +249,7 @@ export async function acquireSqliteLock(
   const file = lockFilePath(dbFile, account);
   let holder: LockHolder | null = null;
   const lock = await withWait(waitMs, async () => {
-    const got = await tryFileLock(db, file, account, mode);
+    const got = await tryFileLock(db, file, account, mode, token);
     if ('release' in got) return got;
     holder = { pid: got.pid, host: got.host, since: got.since };
     return null;
@@ -318,4 +319,67 @@ export async function acquirePostgresLock(
     await client.end().catch(() => undefined);
     throw err;
   }
+}
+
+// ---- Reclaiming the lock of a holder that died (issue 21) -----------------------------------------
+
+/**
+ * What a watcher knows of a lock acquisition made by a holder it watches (`serve`'s sync worker
+ * thread, sync-runner.ts), to free the lock if that holder dies while holding it: a thread that
+ * dies takes no process with it, so its SQLite lock file keeps naming a live process.
+ */
+export interface LockClaim {
+  account: string;
+  /** The token the acquisition was asked to use (`Store.lock`'s `token`): its SQLite lock file names it. */
+  token: string;
+  /** Its fence once granted; null when the holder died before it said. */
+  fence: Fence | null;
+  /** How long ago (ms, the watcher's clock) the watcher heard it was granted; null with no fence. */
+  grantedMsAgo: number | null;
+}
+
+/**
+ * SQLite: removes the lock file while it still names the claim's acquisition (checked in a write
+ * transaction, as a release does, so no takeover interleaves); a later holder's file is left alone.
+ * True when a file was removed.
+ */
+export async function reclaimSqliteLock(db: Kysely<Database>, dbFile: string, claim: LockClaim): Promise<boolean> {
+  if (dbFile === ':memory:') return false;
+  const file = lockFilePath(dbFile, claim.account);
+  return db.transaction().execute(() => {
+    if (readHolder(file)?.token !== claim.token) return Promise.resolve(false);
+    rmSync(file, { force: true });
+    return Promise.resolve(true);
+  });
+}
+
+/**
+ * PostgreSQL: a dead holder's lock session normally ends with its connection (the thread's socket
+ * closes with it) and the server releases the advisory lock itself. If that session still holds the
+ * lock, it is ended — only while the lease is still at the claim's epoch (read `FOR UPDATE`, so no
+ * acquisition raises it meanwhile) and the session holding it started before the claim was granted
+ * (a session that reused the backend pid later is not the dead one). True when a session was ended.
+ */
+export async function reclaimPostgresLock(db: Kysely<Database>, claim: LockClaim): Promise<boolean> {
+  const { fence, grantedMsAgo } = claim;
+  if (fence === null || fence.session === null || grantedMsAgo === null) return false;
+  return db.transaction().execute(async (trx) => {
+    const lease = await trx
+      .selectFrom('account_leases')
+      .select('epoch')
+      .where('account', '=', claim.account)
+      .forUpdate()
+      .executeTakeFirst();
+    if (lease === undefined || Number(lease.epoch) !== fence.epoch) return false;
+    const held = await sql<{ pid: number }>`
+      select l.pid from pg_locks l join pg_stat_activity a on a.pid = l.pid
+      where l.locktype = 'advisory' and l.classid = ${LOCK_NAMESPACE} and l.granted and l.pid = ${fence.session}
+        and a.backend_start <= now() - make_interval(secs => ${grantedMsAgo / 1000})`.execute(trx);
+    if (held.rows.length === 0) return false;
+    // with a timeout, pg_terminate_backend returns once the session has ended (its lock with it)
+    const ended = await sql<{ ended: boolean }>`select pg_terminate_backend(${fence.session}, 10000) as ended`.execute(
+      trx,
+    );
+    return ended.rows[0]?.ended === true;
+  });
 }

@@ -10,7 +10,7 @@ import type { PullPage, PulledDeal, PulledPartner } from '../domain/records.ts';
 import type { KeyBalance, LedgerEntry, LedgerInputs, NewLedgerEntry, PeriodClose } from '../ledger/types.ts';
 import { LedgerMovedError } from '../ledger/errors.ts';
 import type { Fence, LedgerDiffView, LedgerVersion, LedgerView } from '../ledger/port.ts';
-import type { AccountLock, LockMode } from './account-lock.ts';
+import type { AccountLock, LockClaim, LockMode } from './account-lock.ts';
 import { assertFence } from './fence.ts';
 import { chunks, numOrNull, toBig, toNum } from './row-values.ts';
 import { PARTNER_SORT_COLUMNS } from './read-model-columns.ts';
@@ -53,7 +53,7 @@ import type {
   NotificationFilter,
   QueuedEvent,
 } from './notifications.ts';
-import type { AlertEpisodeRow, Database, LedgerEntryRow, RunStatus, TaskOutboxRow } from './schema.ts';
+import type { AlertEpisodeRow, Database, LedgerEntryRow, PartnerStateRow, RunStatus, TaskOutboxRow } from './schema.ts';
 import type {
   AlertChanges,
   AlertEpisode,
@@ -140,6 +140,16 @@ function entryFromRow(r: Selectable<LedgerEntryRow>): LedgerEntry {
   };
 }
 
+function stateFromRow(r: Selectable<PartnerStateRow>): PartnerState {
+  return {
+    partnerId: r.partner_id,
+    healthScore: numOrNull(r.health_score),
+    result: JSON.parse(r.result) as unknown,
+    runId: r.run_id,
+    updatedAt: toNum(r.updated_at),
+  };
+}
+
 function episodeFromRow(r: Selectable<AlertEpisodeRow>): AlertEpisode {
   return {
     id: r.id,
@@ -220,7 +230,9 @@ function balancesOf(rows: readonly Selectable<LedgerEntryRow>[]): Map<string, Ke
 
 export interface StoreDriver {
   kind: 'sqlite' | 'postgres';
-  lock(account: string, waitMs: number, mode?: LockMode): Promise<AccountLock>;
+  lock(account: string, waitMs: number, mode?: LockMode, token?: string): Promise<AccountLock>;
+  /** Frees the lock of a holder that died (account-lock.ts `LockClaim`); absent: nothing to free. */
+  reclaim?: ((claim: LockClaim) => Promise<boolean>) | undefined;
   destroy(): Promise<void>;
 }
 
@@ -249,8 +261,12 @@ export class KyselyStore implements Store {
     await this.driver.destroy();
   }
 
-  lock(account: string, waitMs: number, mode?: LockMode): Promise<AccountLock> {
-    return this.driver.lock(account, waitMs, mode);
+  lock(account: string, waitMs: number, mode?: LockMode, token?: string): Promise<AccountLock> {
+    return this.driver.lock(account, waitMs, mode, token);
+  }
+
+  reclaimLock(claim: LockClaim): Promise<boolean> {
+    return this.driver.reclaim?.(claim) ?? Promise.resolve(false);
   }
 
   async ensureAccount(account: string, provider: string, at: number): Promise<void> {
@@ -316,6 +332,24 @@ export class KyselyStore implements Store {
         .execute();
     }
     return rows.length;
+  }
+
+  async abandonRun(id: string, at: number, error: string): Promise<RunRecord | null> {
+    const row = await this.db
+      .selectFrom('runs')
+      .select('report')
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    if (row === undefined) return null;
+    const report = JSON.stringify({ ...parseObject(row.report), error });
+    await this.db
+      .updateTable('runs')
+      .set({ status: 'failed', finished_at: at, report })
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .execute();
+    return this.getRun(id);
   }
 
   async listRuns(account: string, limit: number, query: RunPageQuery = {}): Promise<RunRecord[]> {
@@ -1647,13 +1681,42 @@ export class KyselyStore implements Store {
       .where('account', '=', account)
       .orderBy('partner_id')
       .execute();
-    return rows.map((r) => ({
-      partnerId: r.partner_id,
-      healthScore: numOrNull(r.health_score),
-      result: JSON.parse(r.result) as unknown,
-      runId: r.run_id,
-      updatedAt: toNum(r.updated_at),
-    }));
+    return rows.map(stateFromRow);
+  }
+
+  async openEpisodesOf(
+    account: string,
+    subjects: { partnerIds: readonly string[]; dealIds: readonly string[]; codes: readonly string[] },
+  ): Promise<AlertEpisode[]> {
+    const found = new Map<string, AlertEpisode>();
+    const read = async (column: 'partner_id' | 'deal_id' | 'code', values: readonly string[]): Promise<void> => {
+      for (const part of chunks([...new Set(values)], 500))
+        for (const r of await this.db
+          .selectFrom('alert_episodes')
+          .selectAll()
+          .where('account', '=', account)
+          .where('resolved_at', 'is', null)
+          .where(column, 'in', part)
+          .execute())
+          if (!found.has(r.id)) found.set(r.id, episodeFromRow(r));
+    };
+    await read('partner_id', subjects.partnerIds);
+    await read('deal_id', subjects.dealIds);
+    await read('code', subjects.codes);
+    return [...found.values()].sort((a, b) => a.openedAt - b.openedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async partnerStatesOf(account: string, partnerIds: readonly string[]): Promise<PartnerState[]> {
+    const out: PartnerState[] = [];
+    for (const part of chunks([...new Set(partnerIds)], 500))
+      for (const r of await this.db
+        .selectFrom('partner_state')
+        .selectAll()
+        .where('account', '=', account)
+        .where('partner_id', 'in', part)
+        .execute())
+        out.push(stateFromRow(r));
+    return out.sort((a, b) => (a.partnerId < b.partnerId ? -1 : a.partnerId > b.partnerId ? 1 : 0));
   }
 
   async applyAlerts(account: string, c: AlertChanges, fence: Fence): Promise<void> {
@@ -1829,9 +1892,11 @@ export class KyselyStore implements Store {
     account: string,
     refusals: readonly WriteRefusal[],
     cleared: readonly { object: WriteRefusal['object']; recordId: string }[],
+    fence: Fence,
   ): Promise<void> {
     if (refusals.length === 0 && cleared.length === 0) return;
     await this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence, account);
       for (const c of cleared) {
         await trx
           .deleteFrom('write_refusals')

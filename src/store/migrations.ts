@@ -731,6 +731,52 @@ const SORT_INDEXES: readonly (readonly [string, readonly string[]])[] = [
 ];
 
 /**
+ * Fills migration 016's sort columns from the stored rows (read-model-columns.ts, the function
+ * the writer uses): pages of `batch` rows in key order, so a large store is never read at once,
+ * each page written by one UPDATE … FROM (VALUES …) instead of one statement per row (issue 21:
+ * 280,000 rows took about 80 s one by one). Exported for its test.
+ */
+export async function backfillSortColumns(db: AnyDb, batch = 1000): Promise<number> {
+  const pg = db.getExecutor().adapter instanceof PostgresAdapter;
+  // PostgreSQL types a VALUES list from its parameters: say what each column holds
+  const typed = (v: unknown, type: 'text' | 'bigint'): RawBuilder<unknown> =>
+    pg ? sql`cast(${v} as ${sql.raw(type)})` : sql`${v}`;
+  type Key = { account: string; period: string; partner_id: string };
+  let after: Key | null = null;
+  let filled = 0;
+  for (;;) {
+    const from: Key | null = after;
+    const where: RawBuilder<unknown> =
+      from === null
+        ? sql``
+        : sql`where (account, period, partner_id) > (${from.account}, ${from.period}, ${from.partner_id})`;
+    const { rows }: { rows: (Key & { name: string; body: string })[] } = await sql<
+      Key & { name: string; body: string }
+    >`
+      select account, period, partner_id, name, body from read_model_partners ${where}
+      order by account, period, partner_id limit ${batch}`.execute(db);
+    if (rows.length === 0) break;
+    const values = rows.map((r) => {
+      const c = partnerSortColumns(r.name, JSON.parse(r.body) as unknown);
+      return sql`(${typed(r.account, 'text')}, ${typed(r.period, 'text')}, ${typed(r.partner_id, 'text')},
+        ${typed(c.sort_name, 'text')}, ${typed(c.score, 'bigint')}, ${typed(c.tier_rank, 'bigint')}, ${typed(c.fit, 'bigint')},
+        ${typed(c.sort_attributed, 'bigint')}, ${typed(c.win_rate, 'bigint')}, ${typed(c.sort_last_activity, 'bigint')})`;
+    });
+    // VALUES columns are column1, column2, … on both databases
+    await sql`update read_model_partners set sort_name = v.column4, score = v.column5, tier_rank = v.column6,
+        fit = v.column7, sort_attributed = v.column8, win_rate = v.column9, sort_last_activity = v.column10
+      from (values ${sql.join(values)}) as v
+      where read_model_partners.account = v.column1 and read_model_partners.period = v.column2
+        and read_model_partners.partner_id = v.column3`.execute(db);
+    filled += rows.length;
+    const last: Key | undefined = rows.at(-1);
+    if (last === undefined || rows.length < batch) break;
+    after = { account: last.account, period: last.period, partner_id: last.partner_id };
+  }
+  return filled;
+}
+
+/**
  * Issue 21: the dashboard's partner list pages, sorts and filters in the store
  * (KyselyStore.readModelPartnerPage): one column per sort key, filled from the stored bodies,
  * and an index per key (account, period, key, name, id) so a page reads its rows in order. And
@@ -740,32 +786,7 @@ const v016: Migration = {
   async up(db: AnyDb) {
     for (const [name, type] of SORT_COLUMNS)
       await db.schema.alterTable('read_model_partners').addColumn(name, type).execute();
-    // backfilled in pages of 1,000 rows in key order, so a large store is never read at once
-    type Key = { account: string; period: string; partner_id: string };
-    let after: Key | null = null;
-    for (;;) {
-      const from: Key | null = after;
-      const where: RawBuilder<unknown> =
-        from === null
-          ? sql``
-          : sql`where (account > ${from.account}) or (account = ${from.account} and period > ${from.period})
-              or (account = ${from.account} and period = ${from.period} and partner_id > ${from.partner_id})`;
-      const { rows }: { rows: (Key & { name: string; body: string })[] } = await sql<
-        Key & { name: string; body: string }
-      >`
-        select account, period, partner_id, name, body from read_model_partners ${where}
-        order by account, period, partner_id limit 1000`.execute(db);
-      for (const r of rows) {
-        const c = partnerSortColumns(r.name, JSON.parse(r.body) as unknown);
-        await sql`update read_model_partners set sort_name = ${c.sort_name}, score = ${c.score},
-          tier_rank = ${c.tier_rank}, fit = ${c.fit}, sort_attributed = ${c.sort_attributed}, win_rate = ${c.win_rate},
-          sort_last_activity = ${c.sort_last_activity}
-          where account = ${r.account} and period = ${r.period} and partner_id = ${r.partner_id}`.execute(db);
-      }
-      const last: Key | undefined = rows.at(-1);
-      if (last === undefined || rows.length < 1000) break;
-      after = { account: last.account, period: last.period, partner_id: last.partner_id };
-    }
+    await backfillSortColumns(db);
     for (const [name, cols] of SORT_INDEXES)
       await db.schema
         .createIndex(name)
@@ -819,6 +840,47 @@ const v017: Migration = {
   },
 };
 
+const OPEN_EPISODE_INDEXES = [
+  ['alert_episodes_open_partner', 'partner_id'],
+  ['alert_episodes_open_deal', 'deal_id'],
+  ['alert_episodes_open_code', 'code'],
+] as const;
+
+/**
+ * Issue 21: a scoped run reads the open episodes of its subjects only (src/sync/run-sync.ts): by
+ * partner, by deal and by code (RECIPE_UNUSED), each from an index over open episodes alone, so
+ * neither the account's open episodes nor its resolved ones are visited. And the deals naming some
+ * partners (store.dealsNaming) from an index that holds the deal too: with 014's (account,
+ * partner_id, role), SQLite took the primary key's covering index on the account alone and read
+ * every reference of the account on each call (30–40 ms at 100,000 deals); this one replaces it.
+ */
+const v018: Migration = {
+  async up(db: AnyDb) {
+    for (const [name, column] of OPEN_EPISODE_INDEXES)
+      await db.schema
+        .createIndex(name)
+        .on('alert_episodes')
+        .columns(['account', column])
+        .where(sql.ref('resolved_at'), 'is', null)
+        .execute();
+    await db.schema
+      .createIndex('deal_partner_refs_partner_deal')
+      .on('deal_partner_refs')
+      .columns(['account', 'partner_id', 'role', 'deal_id'])
+      .execute();
+    await db.schema.dropIndex('deal_partner_refs_partner').execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema
+      .createIndex('deal_partner_refs_partner')
+      .on('deal_partner_refs')
+      .columns(['account', 'partner_id', 'role'])
+      .execute();
+    await db.schema.dropIndex('deal_partner_refs_partner_deal').execute();
+    for (const [name] of OPEN_EPISODE_INDEXES) await db.schema.dropIndex(name).execute();
+  },
+};
+
 /** Versions in order; the name is the version recorded in kysely_migration. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': v001,
@@ -837,6 +899,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '015-read-model-scope': v015,
   '016-dashboard-reads': v016,
   '017-partner-dues': v017,
+  '018-open-episode-subjects': v018,
 };
 
 class StaticProvider implements MigrationProvider {

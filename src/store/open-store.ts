@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import { acquirePostgresLock, acquireSqliteLock } from './account-lock.ts';
+import { acquirePostgresLock, acquireSqliteLock, reclaimPostgresLock, reclaimSqliteLock } from './account-lock.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
@@ -67,7 +67,8 @@ export async function openStore(url: string, options: { cwd?: string } = {}): Pr
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
     const store = new KyselyStore(db, {
       kind: 'sqlite',
-      lock: (account, waitMs, mode) => acquireSqliteLock(db, file, account, waitMs, mode),
+      lock: (account, waitMs, mode, token) => acquireSqliteLock(db, file, account, waitMs, mode, token),
+      reclaim: (claim) => reclaimSqliteLock(db, file, claim),
       destroy: () => Promise.resolve(),
     });
     await migrateOrClose(store);
@@ -82,6 +83,7 @@ export async function openStore(url: string, options: { cwd?: string } = {}): Pr
     const store = new KyselyStore(db, {
       kind: 'postgres',
       lock: (account, waitMs, mode) => acquirePostgresLock(url, db, account, waitMs, mode),
+      reclaim: (claim) => reclaimPostgresLock(db, claim),
       destroy: () => Promise.resolve(),
     });
     await withMigrationLock(url, () => migrateOrClose(store));

@@ -14,7 +14,7 @@ import type {
   PullPage,
   TaskRequest,
 } from '../domain/records.ts';
-import type { AccountLock, LockMode } from './account-lock.ts';
+import type { AccountLock, LockClaim, LockMode } from './account-lock.ts';
 import type { KeyBalance, LedgerEntry, LedgerKind, NewLedgerEntry, PeriodClose } from '../ledger/types.ts';
 import type { Fence, LedgerStore } from '../ledger/port.ts';
 import type { FinanceStore } from '../ledger/finance-port.ts';
@@ -309,7 +309,12 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
    * The per-account sync lock (account-lock.ts): refused with LockBusyError after `waitMs`. Its
    * fence goes with every write below that takes one (checked inside the write's transaction).
    */
-  lock(account: string, waitMs: number, mode?: LockMode): Promise<AccountLock>;
+  lock(account: string, waitMs: number, mode?: LockMode, token?: string): Promise<AccountLock>;
+  /**
+   * Frees the lock of an acquisition whose holder died (`serve`'s sync worker thread, issue 21),
+   * never a later holder's (account-lock.ts `LockClaim`). `token` above is the one the claim names.
+   */
+  reclaimLock(claim: LockClaim): Promise<boolean>;
   ensureAccount(account: string, provider: string, at: number): Promise<void>;
   listAccounts(): Promise<{ account: string; provider: string }[]>;
 
@@ -324,6 +329,8 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   ): Promise<void>;
   /** Marks runs left `running` by a process that died (called under the account lock). */
   abandonRuns(account: string, at: number): Promise<number>;
+  /** Marks this run failed with `error` if it is still `running` (its worker died, issue 21); the run after, or null. */
+  abandonRun(id: string, at: number, error: string): Promise<RunRecord | null>;
   /** Newest first; `query` filters and continues after a page's last run. */
   listRuns(account: string, limit: number, query?: RunPageQuery): Promise<RunRecord[]>;
   getRun(id: string): Promise<RunRecord | null>;
@@ -384,11 +391,15 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
 
   /** Current write refusals of the account, newest first (issue 14). */
   writeRefusals(account: string): Promise<WriteRefusal[]>;
-  /** Records refusals (replacing a record's previous one) and forgets those of `cleared` records. */
+  /**
+   * Records refusals (replacing a record's previous one) and forgets those of `cleared` records, in
+   * a fenced transaction (a run that lost the account records nothing; docs/architecture.md §5a).
+   */
   saveRefusals(
     account: string,
     refusals: readonly WriteRefusal[],
     cleared: readonly { object: WriteRefusal['object']; recordId: string }[],
+    fence: Fence,
   ): Promise<void>;
 
   openEpisodes(account: string): Promise<AlertEpisode[]>;
@@ -411,6 +422,17 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
   /** Open episodes per partner and severity (issue 21: list pages count without loading them). */
   openEpisodeCounts(account: string): Promise<{ partnerId: string | null; severity: string; count: number }[]>;
   partnerStates(account: string): Promise<PartnerState[]>;
+  /**
+   * Open episodes naming one of the partners or deals, or of one of the codes (issue 21: a scoped
+   * run's subjects, read by the open-episode indexes of migration 018), each once, in the order of
+   * `openEpisodes` (when opened, then id).
+   */
+  openEpisodesOf(
+    account: string,
+    subjects: { partnerIds: readonly string[]; dealIds: readonly string[]; codes: readonly string[] },
+  ): Promise<AlertEpisode[]>;
+  /** The last states of these partners (issue 21: a scoped run's affected partners), by the primary key. */
+  partnerStatesOf(account: string, partnerIds: readonly string[]): Promise<PartnerState[]>;
   /** Up to query.limit cached partners in id order with their last state (issue 21). */
   partnerPage(account: string, query: PartnerPageQuery): Promise<PartnerPageRow[]>;
   applyAlerts(account: string, changes: AlertChanges, fence: Fence): Promise<void>;

@@ -2,6 +2,7 @@
 // structured clone of the inputs, so the service's event loop keeps answering meanwhile.
 
 import { parentPort } from 'node:worker_threads';
+import { LEDGER_COMMISSION_LIMIT } from '../domain/commissions.ts';
 import { computeDetailed, computeResult } from '../domain/engine.ts';
 import { prepareProgram, type ProgramConfig } from '../domain/program.ts';
 import type { Snapshot } from '../domain/snapshot.ts';
@@ -51,13 +52,21 @@ parentPort?.on('message', (req: KpisRequest | PortalRequest) => {
     }
     const program = programOf(req.programConfig);
     if (req.kind === 'model' && req.period !== undefined) {
-      const out = computeDetailed(program, req.snapshot, { asOf: req.asOf, period: req.period });
+      const out = computeDetailed(program, req.snapshot, {
+        asOf: req.asOf,
+        period: req.period,
+        commissionLimit: LEDGER_COMMISSION_LIMIT,
+      });
       const names = new Map(req.snapshot.partners.map((p) => [p.id, p.name ?? p.id]));
       const model = buildReadModels(program, out, names, req.asOf, [req.period]).get(req.period.label);
       parentPort?.postMessage({ id: req.id, model });
       return;
     }
-    const { result } = computeResult(program, req.snapshot, { asOf: req.asOf, period: req.period });
+    const { result } = computeResult(program, req.snapshot, {
+      asOf: req.asOf,
+      period: req.period,
+      commissionLimit: LEDGER_COMMISSION_LIMIT,
+    });
     // only the KPI fields: attribution and commissions are built on demand and never cross over
     parentPort?.postMessage({
       id: req.id,

@@ -5,6 +5,7 @@
 // what one engine run over the whole snapshot gives for that partner (src/http/partner/
 // partner-data.ts before issue 21). Pure: no store, no clock.
 
+import { LEDGER_COMMISSION_LIMIT } from '../domain/commissions.ts';
 import { computeDetailed } from '../domain/engine.ts';
 import { SourcedWins } from '../domain/commissions.ts';
 import { formatMinor } from '../domain/money.ts';
@@ -63,6 +64,7 @@ export function buildPortalIndex(program: Program, snapshot: Snapshot, asOf: num
   const { result, details } = computeDetailed(program, snapshot, {
     asOf,
     period: { label: monthLabel(m), kind: 'month', firstMonth: m, months: 1 },
+    commissionLimit: LEDGER_COMMISSION_LIMIT,
   });
   const closeDates = new Map(snapshot.deals.map((d) => [d.id, d.closedAt ?? null]));
   const deals: PortalIndex['deals'] = { id: [], name: [], stage: [], closeDate: [], amount: [] };

@@ -219,23 +219,75 @@ export async function recipeFlags(deps: StoreDeps, account: string, basis?: Read
   };
 }
 
-/**
- * KPIs for a period (YYYY-MM, YYYY-Qn, YYYY) as of the last run (issue 21: its asOf; its read
- * model when it stored the period, else computed once off the event loop). The default is the
- * last complete month before that asOf (issue 17), where `compute --period` keeps the month of --as-of.
- */
-export async function kpis(deps: StoreDeps, account: string, periodText?: string): Promise<Kpis> {
+/** The period's figures as of the last run (issue 21: its read model, or computed once off the event loop). */
+async function kpiView(deps: StoreDeps, account: string, periodText?: string) {
   const period = periodText === undefined ? undefined : parsePeriod(periodText);
   if (period === null) throw new LedgerInputError(`period "${periodText ?? ''}" is not YYYY-MM, YYYY-Qn or YYYY`);
   const basis = await readBasis(deps, account);
   const view = await periodView(deps, account, period, basis);
-  const rows = await view.partners();
-  return {
+  const totals: Omit<Kpis, 'partners'> = {
     asOf: formatInstant(basis.asOf),
     currency: view.aggregate.currency,
     period: view.aggregate.period,
-    partners: rows.map((r) => r.out),
     recipes: view.aggregate.recipes,
     program: view.aggregate.program,
+  };
+  return { view, totals };
+}
+
+/** A period's program and recipe KPIs without its partners (GET /v1/recipes). */
+export async function kpiTotals(
+  deps: StoreDeps,
+  account: string,
+  periodText?: string,
+): Promise<Omit<Kpis, 'partners'>> {
+  return (await kpiView(deps, account, periodText)).totals;
+}
+
+/**
+ * KPIs for a period (YYYY-MM, YYYY-Qn, YYYY) as of the last run (issue 21: its asOf; its read
+ * model when it stored the period, else computed once off the event loop), every partner. The
+ * default is the last complete month before that asOf (issue 17), where `compute --period` keeps
+ * the month of --as-of.
+ */
+export async function kpis(deps: StoreDeps, account: string, periodText?: string): Promise<Kpis> {
+  const { view, totals } = await kpiView(deps, account, periodText);
+  const { asOf, currency, period, recipes, program } = totals;
+  return { asOf, currency, period, partners: (await view.partners()).map((r) => r.out), recipes, program };
+}
+
+/** One page of GET /v1/kpis: the partner filters of the partner list, the page size and its cursor. */
+export type KpisPageQuery = Omit<PartnerPageQuery, 'id'>;
+
+export type KpisPage = Kpis & {
+  /** Pass as `cursor` (with the same period and filters) for the next page; null on the last page. */
+  nextCursor: string | null;
+};
+
+/**
+ * GET /v1/kpis (issue 21): the period's program and recipe KPIs whole, and one page of its
+ * partners in id order, filtered and paged in the store (or in the cached computation of a period
+ * the run did not store), with the partner list's cursor (encodePartnerCursor).
+ */
+export async function kpisPage(
+  deps: StoreDeps,
+  account: string,
+  periodText: string | undefined,
+  query: KpisPageQuery,
+): Promise<KpisPage> {
+  const { view, totals } = await kpiView(deps, account, periodText);
+  const { asOf, currency, period, recipes, program } = totals;
+  // one row more than asked tells whether a next page exists
+  const rows = await view.partners({ ...query, limit: query.limit + 1 });
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    asOf,
+    currency,
+    period,
+    partners: page.map((r) => r.out),
+    recipes,
+    program,
+    nextCursor: rows.length > query.limit && last !== undefined ? encodePartnerCursor(last.id) : null,
   };
 }

@@ -78,6 +78,9 @@ export interface ScopedReadModelInput {
   at: number;
 }
 
+/** Rows of each recipe read first by lastDealByRecipe. */
+const RECIPE_ROWS_FIRST = 8;
+
 /**
  * Each recipe's last deal (creation time) over the stored deal rows except `excluding`, merged
  * with `add` (the new rows of the excluded deals). A scoped run's RECIPE_UNUSED needs it: its
@@ -91,11 +94,23 @@ export async function lastDealByRecipe(
   add: Iterable<Pick<ReadModelDealInput, 'recipe' | 'created'>> = [],
 ): Promise<Map<string, number>> {
   const last = new Map<string, number>();
-  // each recipe's newest rows, one more than can be excluded: the first not excluded is the newest kept
-  const newest = await store.readModelRecipeDeals(account, [...program.recipes.keys()], excluding.size + 1);
-  for (const [recipe, rows] of newest) {
-    const kept = rows.find((r) => !excluding.has(r.id));
-    if (kept !== undefined) last.set(recipe, kept.created);
+  // each recipe's newest rows (ties at the last creation time included), newest first: the first not
+  // excluded is the newest kept, as every row left out is older. A few rows first, and more only for
+  // a recipe whose rows read are all excluded, up to one more than can be excluded (issue 21: not
+  // |DS| + 1 rows of every recipe on every scoped run)
+  const most = excluding.size + 1;
+  let count = Math.min(most, RECIPE_ROWS_FIRST);
+  for (let pending = [...program.recipes.keys()]; pending.length > 0; count = Math.min(most, count * 8)) {
+    const newest = await store.readModelRecipeDeals(account, pending, count);
+    const again: string[] = [];
+    for (const recipe of pending) {
+      const rows = newest.get(recipe) ?? [];
+      const kept = rows.find((r) => !excluding.has(r.id));
+      if (kept !== undefined) last.set(recipe, kept.created);
+      // fewer rows than asked: the recipe has no other; `most` rows: one of them is not excluded
+      else if (rows.length >= count && count < most) again.push(recipe);
+    }
+    pending = again;
   }
   for (const d of add) {
     if (d.recipe === null || !program.recipes.has(d.recipe)) continue;

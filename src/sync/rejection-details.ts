@@ -2,6 +2,8 @@
 // reason; finance also needs the field and the value the CRM holds, and the fix (issue 17).
 // Unreadable dates (TIMESTAMP_INVALID) also become warnings naming the field and value.
 
+import { LEDGER_COMMISSION_LIMIT } from '../domain/commissions.ts';
+import { formatMinor } from '../domain/money.ts';
 import type { Rejection, SnapshotDeal } from '../domain/snapshot.ts';
 import type { Program } from '../domain/program.ts';
 import type { TimeZone } from '../domain/time.ts';
@@ -48,7 +50,7 @@ const shown = (v: unknown): string => (v === null || v === undefined || v === ''
 export function rejectionDetails(
   deals: readonly SnapshotDeal[],
   rejected: readonly Rejection[],
-  program: Pick<Program, 'currency' | 'rates'>,
+  program: Pick<Program, 'currency' | 'rates' | 'exponent'>,
   tz: TimeZone,
   asOf: number,
 ): RejectedDeal[] {
@@ -60,7 +62,7 @@ export function rejectionDetails(
 function detailOf(
   d: SnapshotDeal | undefined,
   reason: string,
-  program: Pick<Program, 'currency' | 'rates'>,
+  program: Pick<Program, 'currency' | 'rates' | 'exponent'>,
   tz: TimeZone,
   asOf: number,
 ): string {
@@ -96,6 +98,8 @@ function detailOf(
       });
       return `${bad ?? 'a date'} ${shown(bad === undefined ? null : d[bad])} is not a date partnersync reads — fix it in the CRM`;
     }
+    case 'COMMISSION_TOO_LARGE':
+      return `amount ${shown(d.amount)} ${typeof d.currency === 'string' ? d.currency : ''}: a partner's commission on it would exceed the most the ledger holds for one partner on one deal (${formatMinor(LEDGER_COMMISSION_LIMIT, program.exponent)} ${program.currency}) — correct the amount in the CRM, or set capPerDeal on the plan that pays it`;
     default:
       return reason;
   }

@@ -16,6 +16,7 @@ import {
   type WriteFailure,
 } from '../crm/port.ts';
 import { isHeld, REFUSAL_HOLD_MS, refusalKey, taskFields, taskRequest } from './write-refusals.ts';
+import { LEDGER_COMMISSION_LIMIT } from '../domain/commissions.ts';
 import { computeDetailed, type EngineOutput } from '../domain/engine.ts';
 import { registrationLapsed } from '../domain/outcomes.ts';
 import { formatMinor } from '../domain/money.ts';
@@ -186,14 +187,18 @@ export function computeForRun(
   asOf: number,
 ): { out: EngineOutput; expire: Set<string> } {
   const snapshot: Snapshot = { partners, deals };
-  const first = computeDetailed(program, snapshot, { asOf });
+  // sync mode: a commission beyond what the ledger holds rejects its deal (docs/finance-rules.md §10.2)
+  const first = computeDetailed(program, snapshot, { asOf, commissionLimit: LEDGER_COMMISSION_LIMIT });
   const expire = new Set<string>();
   for (const d of first.details.deals) if (registrationLapsed(d, asOf)) expire.add(d.id);
   if (expire.size === 0) return { out: first, expire };
   const expired = deals.map((d) =>
     expire.has(d.id) && d.registration ? { ...d, registration: { ...d.registration, status: 'expired' } } : d,
   );
-  return { out: computeDetailed(program, { partners, deals: expired }, { asOf }), expire };
+  return {
+    out: computeDetailed(program, { partners, deals: expired }, { asOf, commissionLimit: LEDGER_COMMISSION_LIMIT }),
+    expire,
+  };
 }
 
 class Run {
@@ -436,10 +441,24 @@ class Run {
     progress?.({ step: 'alerts' });
     const partnersById = new Map(cache.partners.map((p) => [p.id, p]));
     const episodes = await this.timed('alerts', async () => {
-      // scoped: episodes of the subjects in scope only; the others stay open as they are
-      const allOpen = await store.openEpisodes(this.account);
-      const open = new Map(allOpen.filter((e) => inScope(e, scope)).map((e) => [e.alertKey, e]));
-      const states = new Map((await store.partnerStates(this.account)).map((s) => [s.partnerId, s]));
+      // scoped: episodes of the subjects in scope only, read by index (migration 018: those naming
+      // a partner of AP or a deal of DS, and RECIPE_UNUSED's), and the last states of AP only
+      // (HEALTH_DROPPED of AP); the others stay open as they are
+      const read =
+        scope === null
+          ? await store.openEpisodes(this.account)
+          : await store.openEpisodesOf(this.account, {
+              partnerIds: [...scope.partners],
+              dealIds: [...scope.deals],
+              codes: scope.recipeAlerts !== null || scope.recipes.size > 0 ? ['RECIPE_UNUSED'] : [],
+            });
+      const open = new Map(read.filter((e) => inScope(e, scope)).map((e) => [e.alertKey, e]));
+      const states = new Map(
+        (scope === null
+          ? await store.partnerStates(this.account)
+          : await store.partnerStatesOf(this.account, [...scope.partners])
+        ).map((s) => [s.partnerId, s]),
+      );
       const episodePlan = planEpisodes({
         runId: this.id,
         at: this.asOf,
@@ -460,10 +479,8 @@ class Run {
       episodePlan.changes.notifications = alertNotifications(config, { ...notify, partners: partnersById });
       await store.applyAlerts(this.account, episodePlan.changes, this.lock.fence);
       this.report.alerts = {
-        open:
-          scope === null
-            ? episodePlan.alerts.length
-            : allOpen.length - episodePlan.changes.resolve.length + episodePlan.changes.open.length,
+        // scoped: the account's open episodes, counted in the store after this run's changes
+        open: scope === null ? episodePlan.alerts.length : await store.openEpisodeTotal(this.account),
         opened: episodePlan.changes.open.length,
         resolved: episodePlan.changes.resolve.length,
       };
@@ -920,6 +937,7 @@ class Run {
           ...okPartners.map((p) => ({ object: 'partner' as const, recordId: p.id })),
           ...okDeals.map((d) => ({ object: 'deal' as const, recordId: d.id })),
         ].filter((k) => refusals.has(refusalKey(k.object, k.recordId))),
+        this.lock.fence,
       );
     }
   }
@@ -977,6 +995,7 @@ class Run {
         [...found, ...created]
           .map((c) => ({ object: 'task' as const, recordId: c.marker }))
           .filter((k) => refusals.has(refusalKey(k.object, k.recordId))),
+        this.lock.fence,
       );
       this.report.tasks.created += created.length;
       this.report.tasks.failed.push(...failedNow);

@@ -87,7 +87,7 @@ describe('routes', () => {
 
   it('answers KPIs for a period with the partners, recipes and program parts', async () => {
     const k = (await (await svc.get('/v1/kpis?period=2026-Q1', TOKENS.viewer)).json()) as Record<string, unknown>;
-    expect(Object.keys(k)).toEqual(['asOf', 'currency', 'period', 'partners', 'recipes', 'program']);
+    expect(Object.keys(k)).toEqual(['asOf', 'currency', 'period', 'partners', 'recipes', 'program', 'nextCursor']);
     expect(k['period']).toMatchObject({ label: '2026-Q1' });
     const bad = await svc.get('/v1/kpis?period=2026-13-01', TOKENS.viewer);
     expect(bad.status).toBe(400);

@@ -46,6 +46,8 @@ export interface Twin {
   modes: Record<string, number>;
   /** Why A's computing runs were not scoped (report.scope.reason), for the caller's summary. */
   reasons: Record<string, number>;
+  /** Alert episodes A's scoped runs opened and resolved (their alerts step reads by subject, issue 21). */
+  scopedAlerts: { opened: number; resolved: number };
 }
 
 async function side(url: string, config: LoadedConfig, at: number, pageSize: number): Promise<Side> {
@@ -81,6 +83,7 @@ export async function makeTwin(options: {
     recipes: [...options.config.program.recipes.keys()],
     modes: {},
     reasons: {},
+    scopedAlerts: { opened: 0, resolved: 0 },
   };
 }
 
@@ -482,6 +485,21 @@ async function runBoth(
   // why a run took the whole-account path (report.scope), counts without the numbers in it
   const why = ra.report.scope?.mode === 'full' && !skipped ? ra.report.scope.reason.replace(/[\d.]+/g, 'N') : null;
   if (why !== null) t.reasons[why] = (t.reasons[why] ?? 0) + 1;
+  if (scoped) {
+    t.scopedAlerts.opened += ra.report.alerts.opened;
+    t.scopedAlerts.resolved += ra.report.alerts.resolved;
+  }
+  // the report's open count is the account's (a scoped run reads only its subjects' episodes)
+  if (!skipped)
+    for (const [side, r] of [
+      [t.a, ra],
+      [t.b, rb],
+    ] as const)
+      deepStrictEqual(
+        r.report.alerts.open,
+        (await side.store.openEpisodes(side.crm.account)).length,
+        `after a ${mode} run at ${iso(now)}: report.alerts.open is not the number of open episodes`,
+      );
   deepStrictEqual(
     await state(t.a),
     await state(t.b),

@@ -39,7 +39,7 @@ async function world(
   config: ReturnType<typeof testConfig>,
   seed: number,
   bias?: 'scoped',
-): Promise<Record<string, number>> {
+): Promise<Pick<Twin, 'modes' | 'scopedAlerts'>> {
   const r = createRng(seed);
   const at = Date.parse('2026-01-28T09:00:00Z') + r.int(0, 60) * 86_400_000;
   const shell: Twin = {
@@ -65,7 +65,7 @@ async function world(
     await start(twin);
     for (let i = 0; i < STEPS; i++) await step(r, twin, bias);
     if (process.env['EQUIVALENCE_SUMMARY'] !== undefined) console.log(seed, twin.modes, twin.reasons);
-    return twin.modes;
+    return { modes: twin.modes, scopedAlerts: twin.scopedAlerts };
   } finally {
     await closeTwin(twin);
   }
@@ -92,16 +92,22 @@ describe.each(storeTargets())('incremental equals full recompute on $name', (tar
       const config = testConfig(yaml);
       let scoped = 0;
       let timeScoped = 0; // of which computed partners whose due instant passed (partner_dues)
+      // alert episodes scoped runs opened and resolved (they read only their subjects' episodes)
+      const alerts = { opened: 0, resolved: 0 };
       await fc.assert(
         fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), async (seed) => {
-          const modes = await world(target, config, seed, 'scoped');
+          const { modes, scopedAlerts } = await world(target, config, seed, 'scoped');
           for (const [mode, n] of Object.entries(modes)) if (mode.endsWith('(scoped)')) scoped += n;
           timeScoped += modes['time-scoped'] ?? 0;
+          alerts.opened += scopedAlerts.opened;
+          alerts.resolved += scopedAlerts.resolved;
         }),
         { numRuns: MORE_RUNS ?? (target.name === 'sqlite' ? 4 : 2), ...(MORE_RUNS === undefined ? { seed: 21 } : {}) },
       );
       expect(scoped).toBeGreaterThanOrEqual(target.name === 'sqlite' ? 8 : 3);
       expect(timeScoped).toBeGreaterThan(0);
+      expect(alerts.opened).toBeGreaterThan(0);
+      expect(alerts.resolved).toBeGreaterThan(0);
     },
   );
 });

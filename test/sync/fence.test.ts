@@ -131,6 +131,30 @@ describe.each(storeTargets())('fenced ledger on $name', (target) => {
     expect((await store.ledgerView(account)).version).toEqual({ seq: 0, closes: 1 });
     await w.store.close();
   });
+
+  it('refuses to record or clear write refusals with an old fence (issue 21)', async () => {
+    const w = await makeWorld(target);
+    const account = w.crm.account;
+    const store = doubleGrantingStore(w);
+    const refusal = (recordId: string, runId: string) => ({
+      object: 'partner' as const,
+      ...{ recordId, fields: { tier: 'gold' }, properties: ['tier'], message: 'refused', runId, at: 1 },
+    });
+    const old = await store.lock(account, 0);
+    await store.saveRefusals(account, [refusal('p1', 'old')], [], old.fence);
+    const current = await store.lock(account, 0);
+    // the run that lost the account neither adds a refusal nor clears the one the new holder relies on
+    await expect(store.saveRefusals(account, [refusal('p2', 'old')], [], old.fence)).rejects.toBeInstanceOf(
+      AccountLostError,
+    );
+    await expect(
+      store.saveRefusals(account, [], [{ object: 'partner', recordId: 'p1' }], old.fence),
+    ).rejects.toBeInstanceOf(AccountLostError);
+    expect((await store.writeRefusals(account)).map((r) => `${r.recordId} ${r.runId}`)).toEqual(['p1 old']);
+    await store.saveRefusals(account, [refusal('p2', 'new')], [{ object: 'partner', recordId: 'p1' }], current.fence);
+    expect((await store.writeRefusals(account)).map((r) => `${r.recordId} ${r.runId}`)).toEqual(['p2 new']);
+    await w.store.close();
+  });
 });
 
 describe.skipIf(PG_URL === undefined)('PostgreSQL lock session lost mid-run', () => {

@@ -76,7 +76,12 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the partner list pages in headless Ch
 
   it('pages by name with links that keep the sort; every partner once, in order', { timeout: 120_000 }, async () => {
     const page = await signedIn();
-    const api = await svc.api<{ partners: PartnerOut[] }>('/v1/kpis', TOKENS.viewer);
+    const api = await svc.api<{ partners: PartnerOut[]; nextCursor: string | null }>(
+      '/v1/kpis?limit=500',
+      TOKENS.viewer,
+    );
+    // every partner on one page of the API (it pages at 500)
+    expect(api.nextCursor).toBeNull();
     const total = api.partners.length;
     expect(total).toBe(14 + EXTRA);
     const pages = Math.ceil(total / 100);
@@ -122,7 +127,10 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the partner list pages in headless Ch
     { timeout: 120_000 },
     async () => {
       const page = await signedIn();
-      const api = await svc.api<{ partners: PartnerOut[] }>('/v1/kpis', TOKENS.viewer);
+      const api = await svc.api<{ partners: PartnerOut[]; nextCursor: string | null }>(
+        '/v1/kpis?limit=500',
+        TOKENS.viewer,
+      );
       await page.goto(`${svc.url}/ui/partners?sort=name&page=2`);
       await page.locator('a[data-sort="attributed"]').click();
       await page.waitForURL(/sort=attributed&dir=desc/);

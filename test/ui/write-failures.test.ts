@@ -12,6 +12,8 @@ const AT = Date.parse('2026-03-20T11:00:00Z');
 beforeAll(async () => {
   svc = await startUiService();
   account = await svc.crm.accountKey();
+  // recorded under the account's lock, as a sync does (the fence is checked)
+  const lock = await svc.store.lock(account, 0);
   await svc.store.saveRefusals(
     account,
     [
@@ -35,7 +37,9 @@ beforeAll(async () => {
       },
     ],
     [],
+    lock.fence,
   );
+  await lock.release();
 });
 afterAll(async () => {
   await svc.stop();

@@ -11,7 +11,8 @@ import {
   getRun,
   listPartnersPage,
   getPartner,
-  kpis,
+  kpiTotals,
+  kpisPage,
   recipeFlags,
   writeFailures,
 } from '../../sync/queries.ts';
@@ -24,43 +25,48 @@ const periodText = z
   .string({ error: 'write one period: YYYY-MM, YYYY-Qn or YYYY' })
   .refine((t) => parsePeriod(t) !== null, { error: 'write YYYY-MM (month 01 to 12), YYYY-Qn (n 1 to 4) or YYYY' });
 
+/**
+ * `limit` and `cursor` of a paged list (issue 21): 1–500 a page, `dflt` by default; a cursor is
+ * the opaque text `decode` reads back (a previous answer's nextCursor), anything else a 400.
+ */
+function pageParams(noun: string, dflt: number, decode: (text: string) => unknown) {
+  const whole = 'write a whole number from 1 to 500';
+  return {
+    limit: z.coerce
+      .number({ error: whole })
+      .int({ error: whole })
+      .min(1, { error: whole })
+      .max(500, { error: `at most 500 ${noun} a page; follow nextCursor for more` })
+      .default(dflt),
+    cursor: z
+      .string()
+      .max(1000)
+      .refine((t) => decode(t) !== null, {
+        error: "not a cursor from this API; pass a previous answer's nextCursor unchanged",
+      })
+      .optional(),
+  };
+}
+
 const runsQuery = z.strictObject({
   status: z.enum(['running', 'succeeded', 'stopped', 'failed']).optional(),
   mode: z.enum(['full', 'incremental', 'targeted']).optional(),
-  limit: z.coerce
-    .number({ error: 'write a whole number from 1 to 500' })
-    .int({ error: 'write a whole number from 1 to 500' })
-    .min(1, { error: 'write a whole number from 1 to 500' })
-    .max(500, { error: 'at most 500 runs a page; follow nextCursor for more' })
-    .default(50),
-  cursor: z
-    .string()
-    .max(1000)
-    .refine((t) => decodeRunCursor(t) !== null, {
-      error: "not a cursor from this API; pass a previous answer's nextCursor unchanged",
-    })
-    .optional(),
+  ...pageParams('runs', 50, decodeRunCursor),
 });
-const partnersQuery = z.strictObject({
+/** The partner filters of /v1/partners and /v1/kpis, applied in the store before paging. */
+const partnerFilters = {
   band: z.enum(['healthy', 'watch', 'at_risk']).optional(),
   recipe: z.string().min(1).optional(),
   tier: z.string().min(1).optional(),
   q: z.string().min(1).max(200).optional(),
-  limit: z.coerce
-    .number({ error: 'write a whole number from 1 to 500' })
-    .int({ error: 'write a whole number from 1 to 500' })
-    .min(1, { error: 'write a whole number from 1 to 500' })
-    .max(500, { error: 'at most 500 partners a page; follow nextCursor for more' })
-    .default(100),
-  cursor: z
-    .string()
-    .max(1000)
-    .refine((t) => decodePartnerCursor(t) !== null, {
-      error: "not a cursor from this API; pass a previous answer's nextCursor unchanged",
-    })
-    .optional(),
+};
+const partnersQuery = z.strictObject({ ...partnerFilters, ...pageParams('partners', 100, decodePartnerCursor) });
+const periodQuery = z.strictObject({ period: periodText.optional() });
+const kpisQuery = z.strictObject({
+  period: periodText.optional(),
+  ...partnerFilters,
+  ...pageParams('partners', 100, decodePartnerCursor),
 });
-const kpisQuery = z.strictObject({ period: periodText.optional() });
 const idParam = z.strictObject({ id: z.string().min(1).max(200) });
 
 /** A run as JSON: its instants as ISO 8601 (issue 17), like every timestamp under /v1. */
@@ -111,9 +117,9 @@ export function readRoutes(deps: AppDeps): Router {
     res.json(partner);
   });
   router.get('/recipes', viewer, async (req, res) => {
-    const q = parseOr400(kpisQuery, req.query, 'query');
+    const q = parseOr400(periodQuery, req.query, 'query');
     const account = await deps.account();
-    const current = await ledgerErrors(async () => kpis(deps, account, q.period));
+    const current = await ledgerErrors(async () => kpiTotals(deps, account, q.period));
     const flags = await recipeFlags(deps, account);
     const byId = new Map(current.recipes.map((r) => [r.id, r.kpis]));
     const recipes = Object.entries(deps.config.programConfig.recipes)
@@ -135,8 +141,9 @@ export function readRoutes(deps: AppDeps): Router {
     res.json({ asOf: current.asOf, period: current.period, flagWindow: flags.window, recipes });
   });
   router.get('/kpis', viewer, async (req, res) => {
-    const q = parseOr400(kpisQuery, req.query, 'query');
-    res.json(await ledgerErrors(async () => kpis(deps, await deps.account(), q.period)));
+    const { period, cursor, ...page } = parseOr400(kpisQuery, req.query, 'query');
+    const after = cursor === undefined ? undefined : (decodePartnerCursor(cursor) ?? undefined);
+    res.json(await ledgerErrors(async () => kpisPage(deps, await deps.account(), period, { ...page, after })));
   });
   return router;
 }
