@@ -271,7 +271,7 @@ function peakRssOf(pid: number | undefined): number | null {
   }
 }
 
-function configText(url: string, portalId: string, storeFile: string, port: number): string {
+export function configText(url: string, portalId: string, storeFile: string, port: number): string {
   const program = readFileSync(path.join(ROOT, 'config/examples/program.yaml'), 'utf8');
   // limits off: our own limiter opened up as for an account without limits (as `npm run bench`);
   // the schedule set to a date that never comes during a benchmark, so only our runs run

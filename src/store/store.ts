@@ -464,12 +464,14 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
    * Returns how many aggregate and partner rows were written or removed. With `extras` (issue 21,
    * migration 015) the deal rows change in the same transaction (complete: every row given,
    * others removed; else upserts and removals), removed partners' rows go, and the head is
-   * scopable when complete (the caller gives every row's figures then).
+   * scopable when complete (the caller gives every row's figures then). A complete write takes
+   * the periods one at a time (a generator may build each as it is written; an error it throws
+   * rolls the whole write back).
    */
   writeReadModels(
     fence: Fence,
     head: ReadModelHead,
-    periods: readonly ReadModelPeriodInput[],
+    periods: Iterable<ReadModelPeriodInput>,
     complete: boolean,
     at: number,
     extras?: ReadModelExtras,

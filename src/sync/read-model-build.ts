@@ -215,7 +215,22 @@ export function readModelRows(
   periods: readonly Period[],
   only?: ReadonlySet<string>,
 ): PeriodRows[] {
-  if (periods.length === 0) return [];
+  return [...readModelRowsEach(program, out, names, asOf, periods, only)];
+}
+
+/**
+ * readModelRows a period at a time (issue 21 memory: a full run writes 14 periods of every
+ * partner's row; built and written one period after the other, only one is held at a time).
+ */
+export function* readModelRowsEach(
+  program: Program,
+  out: EngineOutput,
+  names: ReadonlyMap<string, string>,
+  asOf: number,
+  periods: readonly Period[],
+  only?: ReadonlySet<string>,
+): Generator<PeriodRows> {
+  if (periods.length === 0) return;
   const { details } = out;
   // with `only`, the other partners' rows are neither built nor kept (a scoped run's sub-snapshot
   // names up to every partner of the account through the touches of a large partner's deals);
@@ -232,7 +247,7 @@ export function readModelRows(
     first,
     Math.max(...spans.map((p) => p.firstMonth + p.months)) - first,
   );
-  return periods.map((period) => {
+  for (const period of periods) {
     let kpis: PeriodKpis;
     let sums: Pick<PeriodAccs, 'w' | 'accs'>;
     if (period.label === out.result.period.label) {
@@ -255,8 +270,8 @@ export function readModelRows(
       const a = sums.accs[p.idx];
       if (a !== undefined) figures.set(p.id, figuresOf(p, a, sums.w));
     }
-    return { period, model, figures };
-  });
+    yield { period, model, figures };
+  }
 }
 
 /**
@@ -324,7 +339,15 @@ export const withoutFigures = (rows: readonly PeriodRows[]): PeriodRows[] =>
 
 export function periodInputs(all: readonly PeriodRows[]): ReadModelPeriodInput[] {
   const constant = new Map<string, string>();
-  return all.map(({ period, model, figures }) => ({
+  return all.map((r) => periodInput(r, constant));
+}
+
+/** One period's rows as the store writes them; `constant` is shared by the periods of one build (rowHash). */
+export function periodInput(
+  { period, model, figures }: PeriodRows,
+  constant: Map<string, string>,
+): ReadModelPeriodInput {
+  return {
     period: period.label,
     hash: hashOf(model.aggregate),
     body: model.aggregate,
@@ -341,7 +364,7 @@ export function periodInputs(all: readonly PeriodRows[]): ReadModelPeriodInput[]
         figures: f,
       };
     }),
-  }));
+  };
 }
 
 /**
