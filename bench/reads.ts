@@ -20,6 +20,7 @@ import { startService } from '../src/main.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { engineCalls, stopEngineWorker } from '../src/sync/engine-pool.ts';
 import { digestOf } from '../src/sync/partner-users.ts';
+import { encodePartnerCursor } from '../src/sync/queries.ts';
 import { runSync } from '../src/sync/run-sync.ts';
 import { testConfig, TestClock } from '../test/sync/helpers.ts';
 import { syntheticSnapshot } from './synthetic.ts';
@@ -161,6 +162,8 @@ export async function readLatencies(o: {
     const middle = Math.max(1, Math.floor(partners / 200));
     for (const { route, headers } of [
       api('/v1/kpis'),
+      // a page in the middle of the KPI list (issue 21: paged like /v1/partners)
+      api(`/v1/kpis?limit=500&cursor=${encodePartnerCursor(someone)}`),
       api('/v1/recipes'),
       api('/v1/partners?limit=100'),
       api(`/v1/partners/${someone}`),

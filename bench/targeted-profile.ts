@@ -7,6 +7,7 @@
 // the engine is warm after the first run (serve starts a fresh worker thread per run): figures are
 // for finding what grows with the account, not for the goals.
 //   node bench/targeted-profile.ts [deals=100000] [runs=10] [sqlite|postgres://…] [--cpu-prof DIR]
+//                                  [--big N: partner p0 sources N deals, d0 (the first run's) among them]
 
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -21,9 +22,13 @@ import { runSync, type SyncResult } from '../src/sync/run-sync.ts';
 import { syntheticSnapshot } from './synthetic.ts';
 
 const args = process.argv.slice(2);
-const profIndex = args.indexOf('--cpu-prof');
-const profDir = profIndex === -1 ? null : (args[profIndex + 1] ?? '.');
-const positional = args.filter((_, i) => profIndex === -1 || (i !== profIndex && i !== profIndex + 1));
+const option = (name: string): string | null => {
+  const i = args.indexOf(name);
+  return i === -1 ? null : (args[i + 1] ?? '');
+};
+const profDir = option('--cpu-prof');
+const big = Number(option('--big') ?? 0);
+const positional = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && (args[i - 1] ?? '').startsWith('--')));
 const deals = Number(positional[0] ?? 100_000);
 const runs = Number(positional[1] ?? 10);
 const where = positional[2] ?? 'sqlite';
@@ -37,7 +42,12 @@ const crm = new FakeCrm({ account: `profile-${deals}-${Date.now()}`, pageSize: 1
 const config = loadConfigFile('config/examples/program.yaml');
 const snapshot = syntheticSnapshot(deals, Math.max(50, Math.round(deals / 50)), at, 1);
 for (const p of snapshot.partners) crm.upsertPartner({ ...p });
-for (const d of snapshot.deals) crm.upsertDeal({ ...d });
+// --big N: partner p0 sources N deals spread over the account (d0 among them, the first targeted
+// run's), as a large partner of the sandbox's seeded accounts does
+const every = big > 0 ? Math.max(1, Math.floor(deals / big)) : 0;
+snapshot.deals.forEach((d, i) => {
+  crm.upsertDeal(every > 0 && i % every === 0 ? { ...d, sourcePartnerId: 'p0' } : { ...d });
+});
 // time spent in each store method during the targeted runs (--store-times)
 const storeTimes = new Map<string, { calls: number; ms: number }>();
 let timing = false;

@@ -48,41 +48,61 @@ export interface DueParts {
   partners: Map<string, number>;
 }
 
-export function dueParts(program: Program, details: EngineDetails, snapshot: Snapshot, asOf: number): DueParts {
-  const { tz, partners, deals, rows, entries, accs } = details;
-  const t = program.alerts;
-  let programDue = tz.monthStart(tz.monthOf(asOf) + 1);
-  const due = new Float64Array(partners.length).fill(Infinity);
-  // An instant x at which a rule compares asOf with `≥`/`≤` flips at x, with `>`/`<` just after:
-  // x (rounded down) bounds both. Instants before asOf have flipped already.
-  const when = (x: number): number => {
+/**
+ * What the raw snapshot adds to the due instants: the parts of deals the engine left out because
+ * they lie after asOf (deals created or closed later, later registrations and touches), with the
+ * partners those deals name. `dueParts` takes them from the snapshot; a run that lets go of its
+ * raw deals once computed (src/sync/run-sync.ts, issue 21 memory) takes them first and passes
+ * them to `dueFrom`, which then gives exactly what `dueParts` gives with the snapshot (every
+ * instant is combined by its minimum, in any order).
+ */
+export interface LaterParts {
+  /** The earliest such instant: the program part (Infinity without one). */
+  program: number;
+  /** By partner index (`details.partners`): the earliest such instant of a deal naming it. */
+  partners: Float64Array;
+  /** The partners each deal with such a part names (by deal id). */
+  refs: Map<string, number[]>;
+}
+
+/** Instants as the due parts count them: from asOf on, rounded down; Infinity for one passed. */
+const countFrom =
+  (asOf: number) =>
+  (x: number): number => {
     if (Number.isNaN(x)) return Infinity;
     const at = Math.floor(x);
     return at < asOf ? Infinity : at;
   };
-  const bump = (p: number, x: number): void => {
-    const at = when(x);
-    if (p >= 0 && p < due.length && at < (due[p] as number)) due[p] = at;
-  };
+
+/** The instants an ISO-8601 text may stand for: in the program time zone and as UTC. */
+function instantsOf(tz: EngineDetails['tz'], text: unknown): number[] {
+  if (typeof text !== 'string' || text === '') return [];
+  const out: number[] = [];
+  const local = tz.parse(text);
+  if (local !== null) out.push(local);
+  const utc = Date.parse(text);
+  if (Number.isFinite(utc) && utc !== local) out.push(utc);
+  return out;
+}
+
+/** The raw snapshot's part of the due instants (see LaterParts); `details` of the engine at asOf. */
+export function laterParts(
+  details: Pick<EngineDetails, 'tz' | 'partners'>,
+  snapshot: Snapshot,
+  asOf: number,
+): LaterParts {
+  const { tz, partners } = details;
+  let programDue = Infinity;
+  const due = new Float64Array(partners.length).fill(Infinity);
+  const when = countFrom(asOf);
   const bumpAll = (ps: Iterable<number>, x: number): void => {
     const at = when(x);
     if (at === Infinity) return;
-    for (const p of ps) bump(p, at);
+    for (const p of ps) if (p >= 0 && p < due.length && at < (due[p] as number)) due[p] = at;
   };
   const bumpProgram = (x: number): void => {
     const at = when(x);
     if (at < programDue) programDue = at;
-  };
-  /** The next instant after asOf at which whole days counted from `from` change. */
-  const nextDay = (from: number): number => from + (Math.floor((asOf - from) / DAY_MS) + 1) * DAY_MS;
-  const instants = (text: unknown): number[] => {
-    if (typeof text !== 'string' || text === '') return [];
-    const out: number[] = [];
-    const local = tz.parse(text);
-    if (local !== null) out.push(local);
-    const utc = Date.parse(text);
-    if (Number.isFinite(utc) && utc !== local) out.push(utc);
-    return out;
   };
   const index = new Map(partners.map((p) => [p.id, p.idx]));
   // Only instants at or after asOf matter: an ISO-8601 text dated two days or more before asOf's
@@ -91,7 +111,7 @@ export function dueParts(program: Program, details: EngineDetails, snapshot: Sna
   const ahead = (text: unknown): number[] => {
     if (typeof text !== 'string' || text === '') return [];
     if (ISO_DATE.test(text) && text.slice(0, 10) < earlyDate) return [];
-    return instants(text);
+    return instantsOf(tz, text);
   };
 
   // what the engine left out as lying after asOf: it comes in when asOf passes it
@@ -129,6 +149,38 @@ export function dueParts(program: Program, details: EngineDetails, snapshot: Sna
     for (const x of laterTouches) bumpAll(refs, x);
     if (typeof raw.id === 'string') laterRefs.set(raw.id, [...refs, ...(laterRefs.get(raw.id) ?? [])]);
   }
+  return { program: programDue, partners: due, refs: laterRefs };
+}
+
+export function dueParts(program: Program, details: EngineDetails, snapshot: Snapshot, asOf: number): DueParts {
+  return dueFrom(program, details, laterParts(details, snapshot, asOf), asOf);
+}
+
+/** dueParts with the raw snapshot's part taken beforehand (laterParts over the same details). */
+export function dueFrom(program: Program, details: EngineDetails, later: LaterParts, asOf: number): DueParts {
+  const { tz, partners, deals, rows, entries, accs } = details;
+  const t = program.alerts;
+  let programDue = Math.min(tz.monthStart(tz.monthOf(asOf) + 1), later.program);
+  const due = Float64Array.from(later.partners);
+  // An instant x at which a rule compares asOf with `≥`/`≤` flips at x, with `>`/`<` just after:
+  // x (rounded down) bounds both. Instants before asOf have flipped already.
+  const when = countFrom(asOf);
+  const bump = (p: number, x: number): void => {
+    const at = when(x);
+    if (p >= 0 && p < due.length && at < (due[p] as number)) due[p] = at;
+  };
+  const bumpAll = (ps: Iterable<number>, x: number): void => {
+    const at = when(x);
+    if (at === Infinity) return;
+    for (const p of ps) bump(p, at);
+  };
+  const bumpProgram = (x: number): void => {
+    const at = when(x);
+    if (at < programDue) programDue = at;
+  };
+  /** The next instant after asOf at which whole days counted from `from` change. */
+  const nextDay = (from: number): number => from + (Math.floor((asOf - from) / DAY_MS) + 1) * DAY_MS;
+  const laterRefs = later.refs;
 
   // partners: last activity, onboarding
   for (const p of partners) {
@@ -224,7 +276,8 @@ export function dueParts(program: Program, details: EngineDetails, snapshot: Sna
   }
 
   // open deals in a currency with dated rates follow the rate of asOf's date
-  for (const list of program.rates.values()) for (const r of list) for (const x of instants(r.from)) bumpProgram(x);
+  for (const list of program.rates.values())
+    for (const r of list) for (const x of instantsOf(tz, r.from)) bumpProgram(x);
 
   const out = new Map<string, number>();
   for (const p of partners) {

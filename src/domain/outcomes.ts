@@ -109,22 +109,46 @@ function attributionSummary(program: Program, details: EngineDetails, deal: Deal
   return capText([parts.join(' · ')]);
 }
 
-/** Per-deal written values, in the order of `details.deals`. */
-export function dealOutcomes(program: Program, details: EngineDetails, asOf: number): DealOutcome[] {
+/** Each deal's commission: the sum of its entries (deals with none are absent). */
+export function dealCommissions(details: EngineDetails): Map<DealRec, bigint> {
   const commission = new Map<DealRec, bigint>();
   const { entries } = details;
   for (let i = 0; i < entries.length; i++) {
     const deal = entries.deal(i);
     if (deal) commission.set(deal, (commission.get(deal) ?? 0n) + entries.amount(i));
   }
-  return details.deals.map((d, i) => {
-    const c = commission.get(d);
-    const reg = d.reg;
-    return {
-      commissionAmount: c === undefined ? null : formatMinor(c, program.exponent),
-      attributionSummary: attributionSummary(program, details, d, i),
-      expireRegistration:
-        d.stage === 'open' && reg !== null && reg.status === 'approved' && reg.expires !== null && reg.expires <= asOf,
-    };
-  });
+  return commission;
+}
+
+/** An approved registration on an open deal whose protection has lapsed by asOf: written `expired`. */
+export function registrationLapsed(d: DealRec, asOf: number): boolean {
+  const reg = d.reg;
+  return d.stage === 'open' && reg !== null && reg.status === 'approved' && reg.expires !== null && reg.expires <= asOf;
+}
+
+/**
+ * The written values of deal i of `details.deals`; `commission` from dealCommissions (a run plans
+ * its write-back a range of deals at a time, src/sync/write-back.ts).
+ */
+export function dealOutcome(
+  program: Program,
+  details: EngineDetails,
+  asOf: number,
+  commission: ReadonlyMap<DealRec, bigint>,
+  i: number,
+): DealOutcome | undefined {
+  const d = details.deals[i];
+  if (d === undefined) return undefined;
+  const c = commission.get(d);
+  return {
+    commissionAmount: c === undefined ? null : formatMinor(c, program.exponent),
+    attributionSummary: attributionSummary(program, details, d, i),
+    expireRegistration: registrationLapsed(d, asOf),
+  };
+}
+
+/** Per-deal written values, in the order of `details.deals`. */
+export function dealOutcomes(program: Program, details: EngineDetails, asOf: number): DealOutcome[] {
+  const commission = dealCommissions(details);
+  return details.deals.map((_, i) => dealOutcome(program, details, asOf, commission, i) as DealOutcome);
 }

@@ -5,7 +5,7 @@
 // route sends the event.
 
 import { randomUUID } from 'node:crypto';
-import type { PulledDeal, PulledPartner } from '../crm/port.ts';
+import type { PulledPartner } from '../crm/port.ts';
 import { formatMinor } from '../domain/money.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { QueuedEvent } from '../store/notifications.ts';
@@ -44,7 +44,7 @@ export function alertNotifications(
     changes: AlertChanges;
     open: ReadonlyMap<string, AlertEpisode>;
     partners: ReadonlyMap<string, PulledPartner>;
-    deals: readonly PulledDeal[];
+    deals: readonly Named[];
   },
 ): QueuedEvent[] | undefined {
   const notifications = config.config.notifications;

@@ -83,6 +83,14 @@ import type {
 
 const parseObject = (text: string): Record<string, unknown> => JSON.parse(text) as Record<string, unknown>;
 
+/** A cached record's row as loadCache reads it, CACHE_PAGE rows at a time. */
+interface CacheRow {
+  id: string;
+  record: string;
+  written: string;
+}
+const CACHE_PAGE = 5000;
+
 /** The distinct non-null values `read` gives for the distinct ids, asked 500 ids at a time. */
 async function distinctInParts(
   ids: readonly string[],
@@ -660,24 +668,27 @@ export class KyselyStore implements Store {
   }
 
   async loadCache(account: string): Promise<CachedRecords> {
-    const partnerRows = await this.db
-      .selectFrom('cached_partners')
-      .select(['record', 'written'])
-      .where('account', '=', account)
-      .orderBy('id')
-      .execute();
-    const dealRows = await this.db
-      .selectFrom('cached_deals')
-      .select(['record', 'written'])
-      .where('account', '=', account)
-      .orderBy('id')
-      .execute();
+    // read a page of rows at a time (by id, after the last one read) and parse it, so the raw
+    // rows of the whole account are never held at once beside the records (issue 21 memory)
+    const pages = async <T>(table: 'cached_partners' | 'cached_deals', parse: (r: CacheRow) => T): Promise<T[]> => {
+      const out: T[] = [];
+      let after: string | null = null;
+      for (;;) {
+        let q = this.db.selectFrom(table).select(['id', 'record', 'written']).where('account', '=', account);
+        if (after !== null) q = q.where('id', '>', after);
+        const rows: CacheRow[] = await q.orderBy('id').limit(CACHE_PAGE).execute();
+        for (const r of rows) out.push(parse(r));
+        const last = rows.at(-1);
+        if (rows.length < CACHE_PAGE || last === undefined) return out;
+        after = last.id;
+      }
+    };
     return {
-      partners: partnerRows.map((r) => ({
+      partners: await pages('cached_partners', (r) => ({
         ...(JSON.parse(r.record) as Omit<PulledPartner, 'written'>),
         written: parseObject(r.written),
       })),
-      deals: dealRows.map((r) => ({
+      deals: await pages('cached_deals', (r) => ({
         ...(JSON.parse(r.record) as Omit<PulledDeal, 'written'>),
         written: parseObject(r.written),
       })),
@@ -749,14 +760,28 @@ export class KyselyStore implements Store {
     return { partners: partners.sort(byId), deals: deals.sort(byId) };
   }
 
-  async dealsNaming(account: string, partnerIds: readonly string[], roles?: readonly DealRefRole[]): Promise<string[]> {
+  async dealsNaming(
+    account: string,
+    partnerIds: readonly string[],
+    roles?: readonly DealRefRole[],
+    stage?: PulledDeal['stage'],
+  ): Promise<string[]> {
     return distinctInParts(partnerIds, async (part) => {
       let q = this.db
         .selectFrom('deal_partner_refs')
-        .select('deal_id')
-        .where('account', '=', account)
-        .where('partner_id', 'in', part);
-      if (roles !== undefined) q = q.where('role', 'in', [...roles]);
+        .select('deal_partner_refs.deal_id')
+        .where('deal_partner_refs.account', '=', account)
+        .where('deal_partner_refs.partner_id', 'in', part);
+      if (roles !== undefined) q = q.where('deal_partner_refs.role', 'in', [...roles]);
+      // the stage from the cached deal, by its primary key (the column precedes the record's text)
+      if (stage !== undefined)
+        q = q
+          .innerJoin('cached_deals', (j) =>
+            j
+              .onRef('cached_deals.account', '=', 'deal_partner_refs.account')
+              .onRef('cached_deals.id', '=', 'deal_partner_refs.deal_id'),
+          )
+          .where('cached_deals.stage', '=', stage);
       return (await q.execute()).map((r) => r.deal_id);
     });
   }
@@ -1309,12 +1334,16 @@ export class KyselyStore implements Store {
   async writeReadModels(
     fence: Fence,
     head: ReadModelHead,
-    periods: readonly ReadModelPeriodInput[],
+    input: Iterable<ReadModelPeriodInput>,
     complete: boolean,
     at: number,
     extras?: ReadModelExtras,
   ): Promise<{ periods: number; partners: number }> {
     const account = fence.account;
+    // a full build's periods are taken one at a time (built as they are written: issue 21 memory);
+    // a scoped update's partners are read ahead, every period at once
+    const list = complete ? null : [...input];
+    const periods = list ?? input;
     return this.db.transaction().execute(async (trx) => {
       await assertFence(trx, fence);
       let nPeriods = 0;
@@ -1325,10 +1354,10 @@ export class KyselyStore implements Store {
           await trx.selectFrom('read_model_periods').select(['period', 'hash']).where('account', '=', account).execute()
         ).map((r) => [r.period, r.hash]),
       );
-      const given = new Set(periods.map((p) => p.period));
+      const given = new Set(list?.map((p) => p.period));
       // not complete (a scoped run): the given partners' stored hashes, every period at once
       const givenHashes = new Map<string, string>();
-      const givenIds = complete ? [] : [...new Set(periods.flatMap((p) => p.partners.map((r) => r.id)))];
+      const givenIds = list === null ? [] : [...new Set(list.flatMap((p) => p.partners.map((r) => r.id)))];
       for (const ids of chunks(givenIds, 500))
         for (const r of await trx
           .selectFrom('read_model_partners')
@@ -1338,24 +1367,8 @@ export class KyselyStore implements Store {
           .where('partner_id', 'in', ids)
           .execute())
           givenHashes.set(`${r.period}\u0000${r.partner_id}`, r.hash);
-      if (complete) {
-        const gone = [...storedPeriods.keys()].filter((p) => !given.has(p));
-        for (const part of chunks(gone, 500)) {
-          await trx
-            .deleteFrom('read_model_periods')
-            .where('account', '=', account)
-            .where('period', 'in', part)
-            .execute();
-          const del = await trx
-            .deleteFrom('read_model_partners')
-            .where('account', '=', account)
-            .where('period', 'in', part)
-            .executeTakeFirst();
-          nPeriods += part.length;
-          nPartners += Number(del.numDeletedRows);
-        }
-      }
       for (const p of periods) {
+        given.add(p.period);
         if (storedPeriods.get(p.period) !== p.hash) {
           await trx
             .insertInto('read_model_periods')
@@ -1440,6 +1453,24 @@ export class KyselyStore implements Store {
               .where('partner_id', 'in', part)
               .execute();
           nPartners += gone.length;
+        }
+      }
+      // complete: the periods stored before and not given now go
+      if (complete) {
+        const gone = [...storedPeriods.keys()].filter((p) => !given.has(p));
+        for (const part of chunks(gone, 500)) {
+          await trx
+            .deleteFrom('read_model_periods')
+            .where('account', '=', account)
+            .where('period', 'in', part)
+            .execute();
+          const del = await trx
+            .deleteFrom('read_model_partners')
+            .where('account', '=', account)
+            .where('period', 'in', part)
+            .executeTakeFirst();
+          nPeriods += part.length;
+          nPartners += Number(del.numDeletedRows);
         }
       }
       // issue 21 (migration 015): deal rows and removed partners, in the same transaction

@@ -734,7 +734,9 @@ const SORT_INDEXES: readonly (readonly [string, readonly string[]])[] = [
  * Fills migration 016's sort columns from the stored rows (read-model-columns.ts, the function
  * the writer uses): pages of `batch` rows in key order, so a large store is never read at once,
  * each page written by one UPDATE … FROM (VALUES …) instead of one statement per row (issue 21:
- * 280,000 rows took about 80 s one by one). Exported for its test.
+ * 280,000 rows took about 80 s one by one). On SQLite, where the migration runs outside a
+ * transaction, ten pages share one (a commit per statement cost more than the statements);
+ * PostgreSQL runs the whole migration in one. Returns the rows filled; exported for its test.
  */
 export async function backfillSortColumns(db: AnyDb, batch = 1000): Promise<number> {
   const pg = db.getExecutor().adapter instanceof PostgresAdapter;
@@ -742,10 +744,8 @@ export async function backfillSortColumns(db: AnyDb, batch = 1000): Promise<numb
   const typed = (v: unknown, type: 'text' | 'bigint'): RawBuilder<unknown> =>
     pg ? sql`cast(${v} as ${sql.raw(type)})` : sql`${v}`;
   type Key = { account: string; period: string; partner_id: string };
-  let after: Key | null = null;
-  let filled = 0;
-  for (;;) {
-    const from: Key | null = after;
+  /** One page after `from`: the rows filled and the last key, or null after the last page. */
+  const page = async (on: AnyDb, from: Key | null): Promise<{ filled: number; last: Key | null }> => {
     const where: RawBuilder<unknown> =
       from === null
         ? sql``
@@ -754,8 +754,8 @@ export async function backfillSortColumns(db: AnyDb, batch = 1000): Promise<numb
       Key & { name: string; body: string }
     >`
       select account, period, partner_id, name, body from read_model_partners ${where}
-      order by account, period, partner_id limit ${batch}`.execute(db);
-    if (rows.length === 0) break;
+      order by account, period, partner_id limit ${batch}`.execute(on);
+    if (rows.length === 0) return { filled: 0, last: null };
     const values = rows.map((r) => {
       const c = partnerSortColumns(r.name, JSON.parse(r.body) as unknown);
       return sql`(${typed(r.account, 'text')}, ${typed(r.period, 'text')}, ${typed(r.partner_id, 'text')},
@@ -767,12 +767,35 @@ export async function backfillSortColumns(db: AnyDb, batch = 1000): Promise<numb
         fit = v.column7, sort_attributed = v.column8, win_rate = v.column9, sort_last_activity = v.column10
       from (values ${sql.join(values)}) as v
       where read_model_partners.account = v.column1 and read_model_partners.period = v.column2
-        and read_model_partners.partner_id = v.column3`.execute(db);
-    filled += rows.length;
-    const last: Key | undefined = rows.at(-1);
-    if (last === undefined || rows.length < batch) break;
-    after = { account: last.account, period: last.period, partner_id: last.partner_id };
-  }
+        and read_model_partners.partner_id = v.column3`.execute(on);
+    const last = rows.at(-1);
+    return { filled: rows.length, last: last === undefined || rows.length < batch ? null : last };
+  };
+  /** Up to `pages` pages after `from` on one connection (a transaction on SQLite). */
+  const pages = async (on: AnyDb, from: Key | null, count: number): Promise<{ filled: number; last: Key | null }> => {
+    let filled = 0;
+    let last: Key | null = from;
+    for (let i = 0; i < count; i++) {
+      const p = await page(on, last);
+      filled += p.filled;
+      last = p.last;
+      if (last === null) break;
+    }
+    return { filled, last };
+  };
+  // fresh statistics: with a table it thinks small, PostgreSQL would scan all of it for every
+  // page instead of finding each page's rows through the primary key
+  if (pg) await sql`analyze read_model_partners`.execute(db);
+  let filled = 0;
+  let after: Key | null = null;
+  do {
+    const from: Key | null = after;
+    const done: { filled: number; last: Key | null } = pg
+      ? await pages(db, from, Number.MAX_SAFE_INTEGER)
+      : await db.transaction().execute((trx) => pages(trx, from, 10));
+    filled += done.filled;
+    after = done.last;
+  } while (after !== null);
   return filled;
 }
 

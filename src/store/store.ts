@@ -361,8 +361,16 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
     account: string,
     ids: { partners: readonly string[]; deals: readonly string[] },
   ): Promise<CachedRecords>;
-  /** Ids of the cached deals naming any of these partners (deal_partner_refs), in any of the roles (default all). */
-  dealsNaming(account: string, partnerIds: readonly string[], roles?: readonly DealRefRole[]): Promise<string[]>;
+  /**
+   * Ids of the cached deals naming any of these partners (deal_partner_refs), in any of the roles
+   * (default all); with `stage`, only the deals cached in that stage.
+   */
+  dealsNaming(
+    account: string,
+    partnerIds: readonly string[],
+    roles?: readonly DealRefRole[],
+    stage?: PulledDeal['stage'],
+  ): Promise<string[]>;
   /** Ids of the cached open deals of these customers. */
   openDealsOfCustomers(account: string, customerIds: readonly string[]): Promise<string[]>;
   /** Deal ids of the ledger keys of these partners with a posted total other than zero. */
@@ -456,12 +464,14 @@ export interface Store extends LedgerStore, NotificationStore, AuditStore {
    * Returns how many aggregate and partner rows were written or removed. With `extras` (issue 21,
    * migration 015) the deal rows change in the same transaction (complete: every row given,
    * others removed; else upserts and removals), removed partners' rows go, and the head is
-   * scopable when complete (the caller gives every row's figures then).
+   * scopable when complete (the caller gives every row's figures then). A complete write takes
+   * the periods one at a time (a generator may build each as it is written; an error it throws
+   * rolls the whole write back).
    */
   writeReadModels(
     fence: Fence,
     head: ReadModelHead,
-    periods: readonly ReadModelPeriodInput[],
+    periods: Iterable<ReadModelPeriodInput>,
     complete: boolean,
     at: number,
     extras?: ReadModelExtras,

@@ -66,6 +66,8 @@ export interface SyncDeps {
   faults?: FaultHook | undefined;
   pause?: ((point: PausePoint) => Promise<void>) | undefined;
   onProgress?: ((p: SyncProgress) => void) | undefined;
+  /** Records the write-back is planned, recorded and sent by (default WRITE_PART_RECORDS in run-sync.ts); tests set a few. */
+  writePart?: number | undefined;
 }
 
 /** The store, clock and config: what read models and finance commands need (no CRM). */

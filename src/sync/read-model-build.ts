@@ -215,9 +215,28 @@ export function readModelRows(
   periods: readonly Period[],
   only?: ReadonlySet<string>,
 ): PeriodRows[] {
-  if (periods.length === 0) return [];
+  return [...readModelRowsEach(program, out, names, asOf, periods, only)];
+}
+
+/**
+ * readModelRows a period at a time (issue 21 memory: a full run writes 14 periods of every
+ * partner's row; built and written one period after the other, only one is held at a time).
+ */
+export function* readModelRowsEach(
+  program: Program,
+  out: EngineOutput,
+  names: ReadonlyMap<string, string>,
+  asOf: number,
+  periods: readonly Period[],
+  only?: ReadonlySet<string>,
+): Generator<PeriodRows> {
+  if (periods.length === 0) return;
   const { details } = out;
-  const extras = partnerExtras(program, out, names);
+  // with `only`, the other partners' rows are neither built nor kept (a scoped run's sub-snapshot
+  // names up to every partner of the account through the touches of a large partner's deals);
+  // the aggregates of the other periods are then over these partners alone, and not used
+  const mine = only === undefined ? details : { ...details, partners: details.partners.filter((p) => only.has(p.id)) };
+  const extras = partnerExtras(program, { ...out, details: mine }, names);
   // every period and the one before it, accumulated in one pass over the deals
   const spans = periods.flatMap((p) => [p, previousPeriod(p)]);
   const first = Math.min(...spans.map((p) => p.firstMonth));
@@ -228,32 +247,31 @@ export function readModelRows(
     first,
     Math.max(...spans.map((p) => p.firstMonth + p.months)) - first,
   );
-  return periods.map((period) => {
+  for (const period of periods) {
     let kpis: PeriodKpis;
     let sums: Pick<PeriodAccs, 'w' | 'accs'>;
     if (period.label === out.result.period.label) {
       // the run's own period: its result and accumulators
       kpis = {
         period: out.result.period,
-        partners: out.result.partners,
+        partners: only === undefined ? out.result.partners : out.result.partners.filter((r) => only.has(r.id)),
         recipes: out.result.recipes,
         program: out.result.program,
       };
       sums = { w: windowOf(details.tz, period.firstMonth, period.months), accs: details.accs };
     } else {
       const accs = periodAccsFromMonths(details, monthly, period);
-      kpis = periodKpis(program, details, asOf, period, accs);
+      kpis = periodKpis(program, mine, asOf, period, accs);
       sums = accs;
     }
     const model = modelOf(kpis, out, extras);
-    if (only !== undefined) model.partners = model.partners.filter((r) => only.has(r.id));
     const figures = new Map<string, ReadModelFigures>();
-    for (const p of details.partners) {
+    for (const p of mine.partners) {
       const a = sums.accs[p.idx];
-      if (a !== undefined && (only === undefined || only.has(p.id))) figures.set(p.id, figuresOf(p, a, sums.w));
+      if (a !== undefined) figures.set(p.id, figuresOf(p, a, sums.w));
     }
-    return { period, model, figures };
-  });
+    yield { period, model, figures };
+  }
 }
 
 /**
@@ -321,7 +339,15 @@ export const withoutFigures = (rows: readonly PeriodRows[]): PeriodRows[] =>
 
 export function periodInputs(all: readonly PeriodRows[]): ReadModelPeriodInput[] {
   const constant = new Map<string, string>();
-  return all.map(({ period, model, figures }) => ({
+  return all.map((r) => periodInput(r, constant));
+}
+
+/** One period's rows as the store writes them; `constant` is shared by the periods of one build (rowHash). */
+export function periodInput(
+  { period, model, figures }: PeriodRows,
+  constant: Map<string, string>,
+): ReadModelPeriodInput {
+  return {
     period: period.label,
     hash: hashOf(model.aggregate),
     body: model.aggregate,
@@ -338,7 +364,7 @@ export function periodInputs(all: readonly PeriodRows[]): ReadModelPeriodInput[]
         figures: f,
       };
     }),
-  }));
+  };
 }
 
 /**

@@ -12,12 +12,13 @@ import {
   type PulledDeal,
   type PulledPartner,
   type TaskResult,
+  type WriteBack,
   type WriteFailure,
 } from '../crm/port.ts';
 import { isHeld, REFUSAL_HOLD_MS, refusalKey, taskFields, taskRequest } from './write-refusals.ts';
 import { LEDGER_COMMISSION_LIMIT } from '../domain/commissions.ts';
 import { computeDetailed, type EngineOutput } from '../domain/engine.ts';
-import { dealOutcomes } from '../domain/outcomes.ts';
+import { registrationLapsed } from '../domain/outcomes.ts';
 import { formatMinor } from '../domain/money.ts';
 import type { Snapshot } from '../domain/snapshot.ts';
 import { alertNotifications, runNotifications } from '../notify/sync-hook.ts';
@@ -29,20 +30,19 @@ import { healthDropped, planEpisodes, syncModeAlerts } from './alert-episodes.ts
 import { SimulatedCrash, type FaultPoint, type SyncDeps } from './deps.ts';
 import { planLedger, targetEntries, type TargetEntry } from '../ledger/plan.ts';
 import { rejectionDetails, timestampDetails, type RejectedDeal } from './rejection-details.ts';
-import { batches, planWriteBack } from './write-back.ts';
+import { batches, planWriteBackParts, type WritePlanInput } from './write-back.ts';
 import {
-  periodInputs,
+  periodInput,
   programFingerprint,
   readModelDealRows,
-  readModelRows,
+  readModelRowsEach,
   storedPeriods,
   figuresFit,
-  withoutFigures,
 } from './read-model-build.ts';
 import { configFingerprint, dueScope, mustCompute } from './idle.ts';
-import { dueParts } from '../domain/due.ts';
+import { dueFrom, laterParts, type LaterParts } from '../domain/due.ts';
 import { DAY_MS, formatInstant } from '../domain/time.ts';
-import type { CachedRecords, ComputeMark } from '../store/store.ts';
+import type { CachedRecords, ComputeMark, ReadModelPeriodInput, WriteRefusal } from '../store/store.ts';
 import { recipeUnusedAlerts, type Alert } from '../domain/alerts.ts';
 import { lastDealByRecipe, scopedReadModels } from './read-model-scope.ts';
 import { prepareSnapshot } from '../domain/prepare.ts';
@@ -190,10 +190,7 @@ export function computeForRun(
   // sync mode: a commission beyond what the ledger holds rejects its deal (docs/finance-rules.md §10.2)
   const first = computeDetailed(program, snapshot, { asOf, commissionLimit: LEDGER_COMMISSION_LIMIT });
   const expire = new Set<string>();
-  dealOutcomes(program, first.details, asOf).forEach((o, i) => {
-    const d = first.details.deals[i];
-    if (o.expireRegistration && d) expire.add(d.id);
-  });
+  for (const d of first.details.deals) if (registrationLapsed(d, asOf)) expire.add(d.id);
   if (expire.size === 0) return { out: first, expire };
   const expired = deals.map((d) =>
     expire.has(d.id) && d.registration ? { ...d, registration: { ...d.registration, status: 'expired' } } : d,
@@ -381,14 +378,15 @@ class Run {
     await store.saveComputeMark(this.lock.fence, null);
 
     progress?.({ step: 'compute' });
-    const cache: RunView = scopedView ?? (await this.wholeAccount());
+    // the raw records are let go once computed (keep): later steps hold what they read of them
+    const cache: KeptView = scopedView === null ? await this.wholeAccount() : this.keep(scopedView);
     const { out, expire, scope } = cache;
     const tz = out.details.tz;
     this.report.snapshot = {
       partners: cache.partners.length,
       deals: cache.deals.length,
-      rejected: rejectionDetails(cache.deals, out.result.rejected, program, tz, this.asOf),
-      warnings: [...out.warnings, ...timestampDetails(cache.deals, out.result.rejected, tz)],
+      rejected: cache.rejected,
+      warnings: cache.warnings,
     };
     // a scoped run's rejected deals: those it read, and the earlier run's for every other deal (a
     // rejection is the deal's own, src/domain/prepare.ts), so the list stays the account's
@@ -434,7 +432,8 @@ class Run {
         program.exponent,
       );
       this.report.ledger.clawbacksNotPosted = ledgerPlan.skipped.length;
-      return ledgerPlan;
+      // only what the alerts need: the posted plan would stay alive to the end of the run
+      return { skipped: ledgerPlan.skipped };
     });
     this.boundary('after-ledger');
 
@@ -520,13 +519,40 @@ class Run {
     this.capture = { mark, deals: new Set(), partners: new Set(), before, overflow: false };
   }
 
-  /** The whole-account compute: every cached record. */
-  private async wholeAccount(): Promise<RunView> {
+  /** The whole-account compute: every cached record, let go once computed (keep). */
+  private async wholeAccount(): Promise<KeptView> {
     const cache = await this.deps.store.loadCache(this.account);
     const { out, expire } = await this.timed('compute', () =>
       Promise.resolve(this.compute(cache.partners, cache.deals)),
     );
-    return { ...cache, out, expire, scope: null };
+    return this.keep({ ...cache, out, expire, scope: null });
+  }
+
+  /**
+   * What the steps after the compute need of the raw records, taken now so the raw deals can go
+   * (issue 21 memory: at 1M deals they are the largest thing a run holds): the rejected deals'
+   * details, the raw snapshot's part of the due instants (laterParts, for the mark) and, per
+   * deal, its id, name, stage, currency and the values the CRM holds (written).
+   */
+  private keep(view: RunView): KeptView {
+    const { out } = view;
+    const tz = out.details.tz;
+    return {
+      partners: view.partners,
+      deals: view.deals.map((d) => ({
+        id: d.id,
+        name: d.name,
+        stage: d.stage,
+        currency: d.currency,
+        written: d.written,
+      })),
+      out,
+      expire: view.expire,
+      scope: view.scope,
+      rejected: rejectionDetails(view.deals, out.result.rejected, this.deps.config.program, tz, this.asOf),
+      warnings: [...out.warnings, ...timestampDetails(view.deals, out.result.rejected, tz)],
+      later: laterParts(out.details, view, this.asOf),
+    };
   }
 
   /**
@@ -671,15 +697,40 @@ class Run {
     const { store, clock, config } = this.deps;
     const program = config.program;
     const names = new Map(partners.map((p) => [p.id, p.name ?? p.id]));
-    const rows = readModelRows(program, out, names, this.asOf, storedPeriods(out.details.tz.monthOf(this.asOf)));
+    const asOf = this.asOf;
+    const periods = storedPeriods(out.details.tz.monthOf(asOf));
     const head = { runId: this.id, asOf: this.asOf, fingerprint: programFingerprint(program) };
     // with every partner's figures and the deal rows, so a scoped run can update them
-    // (read-model-scope.ts); without both when a figure is beyond the store's 64-bit columns
+    // (read-model-scope.ts); without both when a figure is beyond the store's 64-bit columns.
+    // Each period is built as the store writes it (issue 21 memory), so the figures are checked
+    // as they come: a period whose figures do not fit rolls the write back, and it is made again
+    // without figures.
     const deals = readModelDealRows(out.details);
-    const fit = figuresFit(rows, deals);
-    const periods = periodInputs(fit ? rows : withoutFigures(rows));
-    const extras = fit ? { deals } : undefined;
-    this.report.readModels = await store.writeReadModels(this.lock.fence, head, periods, true, clock.now(), extras);
+    const write = (withFigures: boolean): ReturnType<typeof store.writeReadModels> => {
+      const constant = new Map<string, string>();
+      function* inputs(): Generator<ReadModelPeriodInput> {
+        for (const rows of readModelRowsEach(program, out, names, asOf, periods)) {
+          if (withFigures && !figuresFit([rows], [])) throw new FiguresBeyondColumns();
+          yield periodInput(withFigures ? rows : { ...rows, figures: new Map() }, constant);
+        }
+      }
+      return store.writeReadModels(
+        this.lock.fence,
+        head,
+        inputs(),
+        true,
+        clock.now(),
+        withFigures ? { deals } : undefined,
+      );
+    };
+    if (!figuresFit([], deals)) this.report.readModels = await write(false);
+    else
+      try {
+        this.report.readModels = await write(true);
+      } catch (err) {
+        if (!(err instanceof FiguresBeyondColumns)) throw err;
+        this.report.readModels = await write(false);
+      }
   }
 
   /** Whether this incremental run may skip computing (src/sync/idle.ts); says why in the report. */
@@ -717,7 +768,7 @@ class Run {
    * its due instant (src/domain/due.ts; a refused write's hold ends it too), with each partner's
    * own due instant (partner_dues).
    */
-  private async mark(out: EngineOutput, cache: RunView): Promise<void> {
+  private async mark(out: EngineOutput, cache: KeptView): Promise<void> {
     const { store, config } = this.deps;
     // a write that failed must be sent again by the next run; one the CRM refused is held back
     // until its hold ends (write-refusals.ts), when a computing run sends it again. Tasks need
@@ -727,7 +778,7 @@ class Run {
       .filter((x) => x.object !== 'task')
       .map((x) => x.at + REFUSAL_HOLD_MS);
     // the mark's due is the program part; each partner's own due goes to partner_dues with it
-    const parts = dueParts(config.program, out.details, cache, this.asOf);
+    const parts = dueFrom(config.program, out.details, cache.later, this.asOf);
     let dues = { partners: parts.partners, complete: true };
     if (cache.scope !== null) {
       // scoped (src/domain/due.ts): a partner's instant holds only for the affected partners, whose
@@ -759,14 +810,14 @@ class Run {
 
   private async writeBack(
     out: EngineOutput,
-    alerts: Parameters<typeof planWriteBack>[0]['alerts'],
-    cache: RunView,
+    alerts: WritePlanInput['alerts'],
+    cache: KeptView,
     expire: Set<string>,
   ): Promise<void> {
-    const { store, crm, clock, config } = this.deps;
+    const { store, config } = this.deps;
     // scoped: values of AP's partners and DS's deals only (the planner skips records not given)
     const scope = cache.scope;
-    const planned = planWriteBack({
+    const input: WritePlanInput = {
       program: config.program,
       out,
       asOf: this.asOf,
@@ -774,26 +825,41 @@ class Run {
       expire,
       partners: new Map(cache.partners.filter((p) => scope === null || scope.partners.has(p.id)).map((p) => [p.id, p])),
       deals: new Map(cache.deals.filter((d) => scope === null || scope.deals.has(d.id)).map((d) => [d.id, d])),
-    });
+    };
     // Writes the CRM refused before and that are unchanged since are held back (write-refusals.ts).
     const refusals = new Map(
       (await store.writeRefusals(this.account)).map((r) => [refusalKey(r.object, r.recordId), r]),
     );
-    const dealFields = (d: (typeof planned.deals)[number]): Record<string, unknown> => ({
-      ...d.fields,
-      ...(d.expireRegistration === true ? { expireRegistration: true } : {}),
-    });
     const full = this.options.full === true;
     // a hold is judged at the run's asOf, the instant the idle mark's due compares with
     const heldAt = this.asOf;
-    const changes = {
-      partners: planned.partners.filter(
-        (p) => !isHeld(refusals.get(refusalKey('partner', p.id)), p.fields, heldAt, full),
-      ),
-      deals: planned.deals.filter((d) => !isHeld(refusals.get(refusalKey('deal', d.id)), dealFields(d), heldAt, full)),
-    };
-    this.report.writeBack.held =
-      planned.partners.length - changes.partners.length + planned.deals.length - changes.deals.length;
+    // planned, recorded and sent a part at a time (issue 21 memory: a first full sync at 1M deals
+    // writes every record), cut at whole batches, so the CRM sees the batches one plan gives
+    const size = config.config.store.writeBatchSize;
+    const part = this.deps.writePart ?? WRITE_PART_RECORDS;
+    const flushAt = Math.ceil(part / size) * size;
+    let pending: WriteBack = { partners: [], deals: [] };
+    let held = 0;
+    for (const planned of planWriteBackParts(input, part)) {
+      for (const p of planned.partners)
+        if (isHeld(refusals.get(refusalKey('partner', p.id)), p.fields, heldAt, full)) held += 1;
+        else pending.partners.push(p);
+      for (const d of planned.deals)
+        if (isHeld(refusals.get(refusalKey('deal', d.id)), dealFields(d), heldAt, full)) held += 1;
+        else pending.deals.push(d);
+      if (pending.deals.length < flushAt) continue;
+      const cut = pending.deals.length - (pending.deals.length % size);
+      this.report.writeBack.held = held;
+      await this.send({ partners: pending.partners, deals: pending.deals.slice(0, cut) }, refusals);
+      pending = { partners: [], deals: pending.deals.slice(cut) };
+    }
+    this.report.writeBack.held = held;
+    await this.send(pending, refusals);
+  }
+
+  /** Records the intents of a part of the write-back, then sends it in batches. */
+  private async send(changes: WriteBack, refusals: ReadonlyMap<string, WriteRefusal>): Promise<void> {
+    const { store, crm, clock, config } = this.deps;
     const intents = [
       ...changes.partners.map((p) => ({
         id: randomUUID(),
@@ -945,6 +1011,14 @@ class Run {
   }
 }
 
+/** A deal write's fields as recorded and compared with a refused one (expireRegistration among them). */
+function dealFields(d: WriteBack['deals'][number]): Record<string, unknown> {
+  return { ...d.fields, ...(d.expireRegistration === true ? { expireRegistration: true } : {}) };
+}
+
+/** Records a run plans, records and sends its write-back by (issue 21 memory), rounded up to whole batches. */
+export const WRITE_PART_RECORDS = 10_000;
+
 /**
  * A scoped run changes at most this many records, and an incremental one changing more than
  * SCOPED_MIN_RECORDS at most this share of the cached deals (beyond it the scope nears the account).
@@ -983,6 +1057,22 @@ type RunView = CachedRecords & {
   out: EngineOutput;
   expire: Set<string>;
   scope: RunScope | null;
+};
+
+/** A period's figures do not fit the store's 64-bit columns: its read models are written without figures. */
+class FiguresBeyondColumns extends Error {
+  override readonly name = 'FiguresBeyondColumns';
+}
+
+/** What the steps after the compute keep of a cached deal (Run.keep). */
+type KeptDeal = Pick<PulledDeal, 'id' | 'name' | 'stage' | 'currency' | 'written'>;
+
+/** A RunView once computed: the deals as kept, and what the raw records gave (Run.keep). */
+type KeptView = Omit<RunView, 'deals'> & {
+  deals: KeptDeal[];
+  rejected: RejectedDeal[];
+  warnings: string[];
+  later: LaterParts;
 };
 
 /**

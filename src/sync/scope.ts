@@ -19,8 +19,8 @@
 // - DS, the deals whose outputs are recomputed: every deal naming a partner of AP, the changed
 //   deals and those open deals of the customers.
 // - The sub-snapshot the engine runs over adds what those outputs read: the open deals of every
-//   customer of an open deal in DS (conflicts), the deals a partner named on a won deal of DS may
-//   source (its tier, when a plan has tiers), the deals of AP's ledger keys (their stage and
+//   customer of an open deal in DS (conflicts), the won deals a partner named on a won deal of DS
+//   may source (its tier, when a plan has tiers; the others do not count towards it), the deals of AP's ledger keys (their stage and
 //   rejection decide a reversal's kind), and every partner any of these deals names (so known and
 //   unknown ids read as in the whole account).
 // Outputs of AP and DS over the sub-snapshot equal those over the whole account; outputs of any
@@ -134,7 +134,8 @@ export async function scopeOf(
       for (const p of refIds(d))
         if (tieredRecipe(own !== null && program.recipes.has(own) ? own : partners.get(p)?.recipe)) credited.add(p);
     }
-    for (const id of await store.dealsNaming(account, [...credited], ['source', 'registration'])) extra.add(id);
+    // only won deals count (SourcedWins, src/domain/commissions.ts: the cached stage is the prepared one)
+    for (const id of await store.dealsNaming(account, [...credited], ['source', 'registration'], 'won')) extra.add(id);
   }
   for (const id of await store.ledgerKeyDeals(account, [...ap])) extra.add(id);
   await load(extra);

@@ -16,7 +16,7 @@ import {
 } from '../domain/records.ts';
 import type { Alert } from '../domain/alerts.ts';
 import type { EngineOutput } from '../domain/engine.ts';
-import { dealOutcomes, partnerOutcomes } from '../domain/outcomes.ts';
+import { dealCommissions, dealOutcome, partnerOutcomes } from '../domain/outcomes.ts';
 import type { Program } from '../domain/program.ts';
 
 function diffFields<F extends PartnerResultField | DealResultField>(
@@ -37,13 +37,27 @@ export interface WritePlanInput {
   out: EngineOutput;
   asOf: number;
   alerts: readonly Alert[];
-  partners: ReadonlyMap<string, PulledPartner>;
-  deals: ReadonlyMap<string, PulledDeal>;
+  partners: ReadonlyMap<string, Pick<PulledPartner, 'written'>>;
+  deals: ReadonlyMap<string, Pick<PulledDeal, 'written'>>;
   /** Deals whose lapsed registration this run marks expired. */
   expire: ReadonlySet<string>;
 }
 
 export function planWriteBack(input: WritePlanInput): WriteBack {
+  const changes: WriteBack = { partners: [], deals: [] };
+  for (const part of planWriteBackParts(input, input.out.details.deals.length)) {
+    for (const p of part.partners) changes.partners.push(p);
+    for (const d of part.deals) changes.deals.push(d);
+  }
+  return changes;
+}
+
+/**
+ * The same plan a part at a time (issue 21 memory): first the partners, then the deals of
+ * `details.deals` `size` at a time (at least one part of each, possibly empty), in planWriteBack's
+ * order, so a run need not hold every deal's values and changes at once.
+ */
+export function* planWriteBackParts(input: WritePlanInput, size: number): Generator<WriteBack> {
   const byPartner = new Map<string, Alert[]>();
   for (const a of input.alerts) {
     if (a.partnerId === null) continue;
@@ -53,25 +67,31 @@ export function planWriteBack(input: WritePlanInput): WriteBack {
   }
   const { details } = input.out;
   const partnerValues = partnerOutcomes(input.program, details, byPartner);
-  const dealValues = dealOutcomes(input.program, details, input.asOf);
-  const changes: WriteBack = { partners: [], deals: [] };
+  const partners: WriteBack['partners'] = [];
   details.partners.forEach((p, i) => {
     const desired = partnerValues[i];
     const cached = input.partners.get(p.id);
     if (!desired || !cached) return;
     const fields = diffFields(PARTNER_RESULT_FIELDS, desired, cached.written);
-    if (Object.keys(fields).length > 0) changes.partners.push({ id: p.id, fields });
+    if (Object.keys(fields).length > 0) partners.push({ id: p.id, fields });
   });
-  details.deals.forEach((d, i) => {
-    const desired = dealValues[i];
-    const cached = input.deals.get(d.id);
-    if (!desired || !cached) return;
-    const fields = diffFields(DEAL_RESULT_FIELDS, desired, cached.written);
-    const expire = input.expire.has(d.id);
-    if (Object.keys(fields).length > 0 || expire)
-      changes.deals.push(expire ? { id: d.id, fields, expireRegistration: true } : { id: d.id, fields });
-  });
-  return changes;
+  yield { partners, deals: [] };
+  const commission = dealCommissions(details);
+  const step = Math.max(1, size);
+  for (let from = 0; from === 0 || from < details.deals.length; from += step) {
+    const deals: WriteBack['deals'] = [];
+    for (let i = from; i < Math.min(from + step, details.deals.length); i++) {
+      const d = details.deals[i];
+      const desired = dealOutcome(input.program, details, input.asOf, commission, i);
+      const cached = d === undefined ? undefined : input.deals.get(d.id);
+      if (!d || !desired || !cached) continue;
+      const fields = diffFields(DEAL_RESULT_FIELDS, desired, cached.written);
+      const expire = input.expire.has(d.id);
+      if (Object.keys(fields).length > 0 || expire)
+        deals.push(expire ? { id: d.id, fields, expireRegistration: true } : { id: d.id, fields });
+    }
+    yield { partners: [], deals };
+  }
 }
 
 /** Splits a write-back into calls of at most `size` records. */

@@ -174,14 +174,39 @@ describe.each(storeTargets())('open episodes and partner states by subject on $n
         .insertInto('deal_partner_refs')
         .values(rows.slice(i, i + 200))
         .execute();
-    const wanted = ['p1', 'p2', 'p299', 'p-none'];
-    const naming = (role?: string): string[] =>
+    // the cached deals' stages (every seventh deal is not cached: a ref without its deal)
+    const stageOf = (i: number): 'won' | 'lost' | 'open' => (['won', 'lost', 'open', 'won'] as const)[i % 4] ?? 'won';
+    const cached = rows
+      .map((r, i) => ({ r, i }))
+      .filter(({ i }) => i % 7 !== 0)
+      .map(({ r, i }) => ({
+        account,
+        id: r.deal_id,
+        name: null,
+        stage: stageOf(Math.floor(i / 300)),
+        customer_id: null,
+        record: '{}',
+        written: '{}',
+        seen_pull: 'pull',
+        updated_at: 1,
+      }));
+    for (let i = 0; i < cached.length; i += 200)
+      await w.store.db
+        .insertInto('cached_deals')
+        .values(cached.slice(i, i + 200))
+        .execute();
+    const wanted = ['p0', 'p1', 'p2', 'p3', 'p299', 'p-none'];
+    const naming = (role?: string, stage?: string): string[] =>
       rows
         .filter((r) => wanted.includes(r.partner_id) && (role === undefined || r.role === role))
+        .filter((r) => stage === undefined || cached.some((c) => c.id === r.deal_id && c.stage === stage))
         .map((r) => r.deal_id)
         .sort();
     expect((await w.store.dealsNaming(account, wanted)).sort()).toEqual(naming());
     expect((await w.store.dealsNaming(account, wanted, ['source'])).sort()).toEqual(naming('source'));
+    expect(naming('source', 'won').length).toBeGreaterThan(0);
+    expect((await w.store.dealsNaming(account, wanted, ['source'], 'won')).sort()).toEqual(naming('source', 'won'));
+    expect((await w.store.dealsNaming(account, wanted, undefined, 'open')).sort()).toEqual(naming(undefined, 'open'));
     const plans: string[] = [];
     for (const withRoles of [false, true]) {
       let q = w.store.db

@@ -171,6 +171,29 @@ describe.each(storeTargets())('store on $name', (target) => {
     await w.store.close();
   });
 
+  it('loads the cache a page at a time: every record once, in id order, past several pages', async () => {
+    // issue 21 memory: loadCache reads 5,000 rows at a time after the last id read
+    const w = await makeWorld(target);
+    const account = `acct-pages-${randomUUID()}`;
+    const state = { cursor: null, pullId: 'pull-1', mode: 'full' as const, done: false, pages: 0 };
+    const deals = Array.from({ length: 12_001 }, (_, i) => deal(`d${(i * 7919) % 12_001}`, { amount: `${i}.00` }));
+    const lock = await w.store.lock(account, 0);
+    await w.store.beginPull(account, state, 1, lock.fence);
+    const page = { partners: [partner('p1')], deals, links: [], removedDealIds: [], removedPartnerIds: [], cursor: {} };
+    await w.store.applyPage(account, state, page, 2, lock.fence);
+    await lock.release();
+    const cache = await w.store.loadCache(account);
+    expect(cache.partners.map((p) => p.id)).toEqual(['p1']);
+    expect(cache.deals).toHaveLength(12_001);
+    const ids = cache.deals.map((d) => d.id);
+    expect(new Set(ids).size).toBe(12_001);
+    // the ids are of one shape (d and digits), so the store's order is the code-unit order
+    expect(ids).toEqual([...ids].sort());
+    const byId = new Map(deals.map((d) => [d.id, d]));
+    expect(cache.deals.every((d) => d.amount === byId.get(d.id)?.amount)).toBe(true);
+    await w.store.close();
+  });
+
   it('settles write intents and resolves alert episodes by id, in chunks, leaving the others as they were', async () => {
     // issue 21: these updates find rows by id (the primary key), not through the account's other indexes
     const w = await makeWorld(target);
