@@ -9,6 +9,7 @@ import type { Snapshot } from '../domain/snapshot.ts';
 import type { Period } from '../domain/time.ts';
 import type { PeriodModel } from './read-model-build.ts';
 import type { PortalPartner } from './portal-model.ts';
+import { keepWasmCode } from './wasm-code.ts';
 
 export type KpisResult = Pick<ComputeResult, 'asOf' | 'currency' | 'period' | 'partners' | 'recipes' | 'program'>;
 
@@ -41,6 +42,7 @@ function failAll(err: Error): void {
 
 function started(): Worker {
   if (worker !== null) return worker;
+  keepWasmCode(); // a thread beside the ones running wasm (wasm-code.ts)
   const w = new Worker(workerUrl);
   w.on('message', (m: { id: number; kpis?: KpisResult; model?: PeriodModel; portal?: unknown; error?: string }) => {
     const p = pending.get(m.id);

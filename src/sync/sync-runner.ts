@@ -30,6 +30,7 @@ import {
   type WorkerFault,
   type WorkerMessage,
 } from './sync-worker-protocol.ts';
+import { keepWasmCode } from './wasm-code.ts';
 
 /** Runs one sync and reports its progress (the sync service calls it; runSync in-thread by default). */
 export type SyncRunner = (options: SyncOptions, onProgress: (p: SyncProgress) => void) => Promise<SyncResult>;
@@ -208,6 +209,7 @@ export function workerSyncRunner(setup: WorkerSyncSetup): WorkerSyncRunner {
   let closed = false;
 
   const start = (): Thread => {
+    keepWasmCode(); // threads that start and end while others run wasm (wasm-code.ts)
     const worker = new Worker(workerUrl, {
       workerData: data,
       // past it the thread alone ends (ERR_WORKER_OUT_OF_MEMORY), not the service

@@ -21,7 +21,6 @@ import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.ts';
 import { LockBusyError } from '../../src/store/account-lock.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { createCrmAdapter } from '../../src/sync/crm-adapter.ts';
-import { systemClock } from '../../src/sync/deps.ts';
 import { runSync, type SyncResult } from '../../src/sync/run-sync.ts';
 import { relayLog, SyncHold } from '../../src/sync/sync-runner.ts';
 import { freshSchema, type TestSchema } from '../helpers/pg-schema.ts';
@@ -126,19 +125,6 @@ const targets: ('sqlite' | 'postgres')[] = PG_URL === undefined ? ['sqlite'] : [
 
 describe.each(targets)('serve runs syncs in a worker thread (%s)', (target) => {
   it('answers /healthz and /v1/runs while the run is held in its compute step, then ends as an in-thread run', async () => {
-    // the same sync on this thread, on an identical sandbox and store
-    const a = await sandboxOf();
-    const storeA = await openStore(await storeUrlOf(target));
-    cleanups.push(() => storeA.close());
-    const configA = configOf(a.sandbox, a.portalId, 'sqlite::memory:');
-    const crmA = await createCrmAdapter(configA, { env, logger: silentLogger(), dataDir: tmpdir() });
-    cleanups.push(() => crmA.close());
-    const inThread = await runSync(
-      { crm: crmA, store: storeA, clock: systemClock, logger: silentLogger(), config: configA },
-      { full: true },
-    );
-    expect(inThread.status).toBe('succeeded');
-
     const b = await sandboxOf();
     const storeUrl = await storeUrlOf(target);
     const hold = new SyncHold('compute');
@@ -161,8 +147,29 @@ describe.each(targets)('serve runs syncs in a worker thread (%s)', (target) => {
     hold.release();
     await svc.syncs.idle();
 
-    const run = (await (await svc.get(`/v1/runs/${runId}`)).json()) as { status: string; report: SyncResult['report'] };
+    const run = (await (await svc.get(`/v1/runs/${runId}`)).json()) as {
+      status: string;
+      asOf: string;
+      report: SyncResult['report'];
+    };
     expect(run.status).toBe('succeeded');
+
+    // the same sync on this thread, on an identical sandbox and store, as of the worker run's
+    // instant: a day boundary of an activity window passing between two runs on the system
+    // clock would make them differ ("inactive for 121 days" against 122)
+    const a = await sandboxOf();
+    const storeA = await openStore(await storeUrlOf(target));
+    cleanups.push(() => storeA.close());
+    const configA = configOf(a.sandbox, a.portalId, 'sqlite::memory:');
+    const crmA = await createCrmAdapter(configA, { env, logger: silentLogger(), dataDir: tmpdir() });
+    cleanups.push(() => crmA.close());
+    const asOf = Date.parse(run.asOf);
+    const inThread = await runSync(
+      { crm: crmA, store: storeA, clock: { now: () => asOf }, logger: silentLogger(), config: configA },
+      { full: true },
+    );
+    expect(inThread.status).toBe('succeeded');
+    expect(inThread.asOf).toBe(asOf);
     expect(run.report.ledger).toEqual(inThread.report.ledger);
     expect(run.report.writeBack).toEqual(inThread.report.writeBack);
     expect(run.report.snapshot).toEqual(inThread.report.snapshot);
