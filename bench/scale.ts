@@ -622,14 +622,14 @@ class SizeRun {
     this.#options.log(`      ${JSON.stringify(this.result.targeted)}`);
   }
 
-  /** One incremental run through serve (POST /v1/sync), waited for: its duration, path and reason. */
-  async #incremental(): Promise<{ totalMs: number; mode: string; reason: string }> {
+  /** Starts a run through serve (POST /v1/sync), after the one running if it answers 409: its id. */
+  async #startSync(body: { full?: boolean }): Promise<string> {
     let res: Response;
     for (;;) {
       res = await fetch(`${this.#base}/v1/sync`, {
         method: 'POST',
         headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({}),
+        body: JSON.stringify(body),
       });
       if (res.status !== 409) break;
       await res.arrayBuffer();
@@ -637,7 +637,12 @@ class SizeRun {
       await sleep(500);
     }
     if (res.status !== 202) throw new Error(`POST /v1/sync answered ${res.status}: ${await res.text()}`);
-    const { runId } = (await res.json()) as { runId: string };
+    return ((await res.json()) as { runId: string }).runId;
+  }
+
+  /** One incremental run through serve (POST /v1/sync), waited for: its duration, path and reason. */
+  async #incremental(): Promise<{ totalMs: number; mode: string; reason: string }> {
+    const runId = await this.#startSync({});
     const run = await this.#finished(runId);
     if (run.status !== 'succeeded') throw new Error(`incremental run ${runId} ${run.status}`);
     const scope = run.report?.scope;
@@ -707,20 +712,7 @@ class SizeRun {
     const t0 = performance.now();
     try {
       // one started in between answers 409: wait for it
-      let res: Response;
-      for (;;) {
-        res = await fetch(`${this.#base}/v1/sync`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ full: true }),
-        });
-        if (res.status !== 409) break;
-        await res.arrayBuffer();
-        if (Date.now() >= this.#deadline) throw new OutOfBudget('time budget spent waiting for a running sync');
-        await sleep(500);
-      }
-      if (res.status !== 202) throw new Error(`POST /v1/sync answered ${res.status}: ${await res.text()}`);
-      const { runId } = (await res.json()) as { runId: string };
+      const runId = await this.#startSync({ full: true });
       const run = await this.#finished(runId);
       this.result.serveFull = {
         seconds: round((performance.now() - t0) / 1000, 2),

@@ -7,95 +7,41 @@
 // through the registry's HubSpot provider, real worker threads, SQLite and PostgreSQL. A second
 // test counts the PostgreSQL connections the service holds over many runs, some of them dying.
 
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readEnv } from '../../src/config/env.ts';
 import type { LoadedConfig } from '../../src/config/load.ts';
 import type { LedgerEntry } from '../../src/ledger/types.ts';
-import { createLogger } from '../../src/log.ts';
-import { startService, type Service } from '../../src/main.ts';
-import { isHubspotPersonality } from '../../src/sandbox/hubspot/personality.ts';
-import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.ts';
+import type { SandboxHandle } from '../../src/sandbox/server.ts';
 import type { SyncProgress } from '../../src/sync/deps.ts';
 import { SyncHold } from '../../src/sync/sync-runner.ts';
 import type { WorkerFault } from '../../src/sync/sync-worker-protocol.ts';
-import { freshSchema } from '../helpers/pg-schema.ts';
-import { PG_URL, testConfig } from '../sync/helpers.ts';
+import { PG_URL } from '../sync/helpers.ts';
+import {
+  type Cleanups,
+  hubspotConfig,
+  hubspotSandbox,
+  serveWith,
+  type Served,
+  storeUrlOf as storeUrlAt,
+} from './worker-service.ts';
 
-const ADMIN = 'admin-token-0123456789abcdef';
-const env = readEnv({ HUBSPOT_ACCESS_TOKEN: 'install-token-0123456789', PARTNERSYNC_TOKENS: `admin:${ADMIN}` });
-const program = readFileSync('config/examples/program.yaml', 'utf8');
 /** The worker's heap limit in these tests: ample for the runs, reached quickly by the 'oom' fault. */
 const HEAP_MB = 256;
 
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function sandboxOf(deals = 120): Promise<{ sandbox: SandboxHandle; portalId: number }> {
-  const sandbox = await startSandbox({ crm: 'hubspot', seed: 11, partners: 8, deals, limits: 'off' });
-  cleanups.push(() => sandbox.stop());
-  const p = sandbox.state.personality;
-  if (!isHubspotPersonality(p)) throw new Error('not hubspot');
-  return { sandbox, portalId: p.state.portalId };
-}
-
-function configOf(sandbox: SandboxHandle, portalId: number, storeUrl: string): LoadedConfig {
-  return testConfig(
-    `${program}\nsync: { workerMaxHeapMb: ${HEAP_MB} }\ncrm:\n  provider: hubspot\n  hubspot: { basePath: "${sandbox.url}", portalId: ${portalId}, searchLagSeconds: 0, searchOverlapSeconds: 0 }\n`,
-    { url: storeUrl, lockWaitSeconds: 0 },
-  );
-}
-
-async function storeUrlOf(target: 'sqlite' | 'postgres'): Promise<string> {
-  if (target === 'sqlite')
-    return `sqlite:${path.join(mkdtempSync(path.join(tmpdir(), 'partnersync-death-')), 'store.db')}`;
-  const schema = await freshSchema(PG_URL ?? '', 'workerdeath');
-  cleanups.push(() => schema.drop());
-  return schema.url;
-}
-
-type Served = Service & {
-  post: (p: string, body: unknown) => Promise<Response>;
-  get: (p: string) => Promise<Response>;
-};
-
-async function serve(config: LoadedConfig, options: { hold?: SyncHold; lines?: string[] } = {}): Promise<Served> {
-  const lines = options.lines ?? [];
-  const logger = createLogger({
-    level: 'info',
-    secrets: env.secrets,
-    destination: {
-      write: (line: string) => {
-        lines.push(line);
-      },
-    } as unknown as NodeJS.WritableStream,
-  });
-  const dir = mkdtempSync(path.join(tmpdir(), 'partnersync-death-serve-'));
-  const svc = await startService({ config, env, logger, cwd: dir, port: 0, scheduler: false, syncHold: options.hold });
-  let stopped = false;
-  cleanups.push(async () => {
-    if (!stopped) await svc.stop();
-  });
-  return {
-    ...svc,
-    stop: async () => {
-      stopped = true;
-      await svc.stop();
-    },
-    post: (p, body) =>
-      fetch(`${svc.url}${p}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }),
-    get: (p) => fetch(`${svc.url}${p}`, { headers: { authorization: `Bearer ${ADMIN}` } }),
-  };
-}
+const sandboxOf = (deals = 120): ReturnType<typeof hubspotSandbox> =>
+  hubspotSandbox(cleanups, { seed: 11, partners: 8, deals });
+const configOf = (sandbox: SandboxHandle, portalId: number, storeUrl: string): LoadedConfig =>
+  hubspotConfig(sandbox, portalId, storeUrl, `sync: { workerMaxHeapMb: ${HEAP_MB} }\n`);
+const storeUrlOf = (target: 'sqlite' | 'postgres'): Promise<string> => storeUrlAt(target, 'workerdeath', cleanups);
+const serve = (config: LoadedConfig, options: { hold?: SyncHold; lines?: string[] } = {}): Promise<Served> =>
+  serveWith(config, cleanups, options);
 
 interface RunBody {
   status: string;

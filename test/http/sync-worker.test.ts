@@ -7,101 +7,41 @@
 // of the account lock is still a LockBusyError to the service; the worker's logs reach the
 // service's logger.
 
-import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readEnv } from '../../src/config/env.ts';
 import type { LoadedConfig } from '../../src/config/load.ts';
 import type { LedgerEntry } from '../../src/ledger/types.ts';
 import { createLogger, silentLogger } from '../../src/log.ts';
-import { startService, type Service } from '../../src/main.ts';
-import { isHubspotPersonality } from '../../src/sandbox/hubspot/personality.ts';
-import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.ts';
+import type { SandboxHandle } from '../../src/sandbox/server.ts';
 import { LockBusyError } from '../../src/store/account-lock.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { createCrmAdapter } from '../../src/sync/crm-adapter.ts';
 import { runSync, type SyncResult } from '../../src/sync/run-sync.ts';
 import { relayLog, SyncHold } from '../../src/sync/sync-runner.ts';
-import { freshSchema, type TestSchema } from '../helpers/pg-schema.ts';
-import { PG_URL, testConfig } from '../sync/helpers.ts';
+import { PG_URL } from '../sync/helpers.ts';
+import {
+  ACCESS_TOKEN,
+  type Cleanups,
+  env,
+  hubspotConfig,
+  hubspotSandbox,
+  serveWith,
+  type Served,
+  storeUrlOf as storeUrlAt,
+} from './worker-service.ts';
 
-const ADMIN = 'admin-token-0123456789abcdef';
-const ACCESS_TOKEN = 'install-token-0123456789';
-const env = readEnv({ HUBSPOT_ACCESS_TOKEN: ACCESS_TOKEN, PARTNERSYNC_TOKENS: `admin:${ADMIN}` });
-const program = readFileSync('config/examples/program.yaml', 'utf8');
-
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function sandboxOf(faults?: string): Promise<{ sandbox: SandboxHandle; portalId: number }> {
-  const sandbox = await startSandbox({
-    crm: 'hubspot',
-    seed: 7,
-    partners: 12,
-    deals: 260,
-    limits: 'off',
-    ...(faults === undefined ? {} : { faults }),
-  });
-  cleanups.push(() => sandbox.stop());
-  const p = sandbox.state.personality;
-  if (!isHubspotPersonality(p)) throw new Error('not hubspot');
-  return { sandbox, portalId: p.state.portalId };
-}
-
-function configOf(sandbox: SandboxHandle, portalId: number, storeUrl: string): LoadedConfig {
-  return testConfig(
-    `${program}\ncrm:\n  provider: hubspot\n  hubspot: { basePath: "${sandbox.url}", portalId: ${portalId}, searchLagSeconds: 0, searchOverlapSeconds: 0 }\n`,
-    { url: storeUrl, lockWaitSeconds: 0 },
-  );
-}
-
-async function storeUrlOf(target: 'sqlite' | 'postgres'): Promise<string> {
-  if (target === 'sqlite')
-    return `sqlite:${path.join(mkdtempSync(path.join(tmpdir(), 'partnersync-worker-')), 'store.db')}`;
-  const schema: TestSchema = await freshSchema(PG_URL ?? '', 'syncworker');
-  cleanups.push(() => schema.drop());
-  return schema.url;
-}
-
-async function serve(
-  config: LoadedConfig,
-  options: { hold?: SyncHold; lines?: string[] } = {},
-): Promise<Service & { post: (p: string, body: unknown) => Promise<Response>; get: (p: string) => Promise<Response> }> {
-  const lines = options.lines ?? [];
-  const logger = createLogger({
-    level: 'info',
-    secrets: env.secrets,
-    destination: {
-      write: (line: string) => {
-        lines.push(line);
-      },
-    } as unknown as NodeJS.WritableStream,
-  });
-  const dir = mkdtempSync(path.join(tmpdir(), 'partnersync-worker-serve-'));
-  const svc = await startService({ config, env, logger, cwd: dir, port: 0, scheduler: false, syncHold: options.hold });
-  let stopped = false;
-  const stop = svc.stop;
-  cleanups.push(async () => {
-    if (!stopped) await stop();
-  });
-  return {
-    ...svc,
-    stop: async () => {
-      stopped = true;
-      await stop();
-    },
-    post: (p, body) =>
-      fetch(`${svc.url}${p}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }),
-    get: (p) => fetch(`${svc.url}${p}`, { headers: { authorization: `Bearer ${ADMIN}` } }),
-  };
-}
+const sandboxOf = (faults?: string): ReturnType<typeof hubspotSandbox> =>
+  hubspotSandbox(cleanups, { seed: 7, partners: 12, deals: 260, faults });
+const configOf = (sandbox: SandboxHandle, portalId: number, storeUrl: string): LoadedConfig =>
+  hubspotConfig(sandbox, portalId, storeUrl);
+const storeUrlOf = (target: 'sqlite' | 'postgres'): Promise<string> => storeUrlAt(target, 'syncworker', cleanups);
+const serve = (config: LoadedConfig, options: { hold?: SyncHold; lines?: string[] } = {}): Promise<Served> =>
+  serveWith(config, cleanups, options);
 
 /** What a run posted, without what differs between two runs of the same data (ids, times). */
 function postings(entries: LedgerEntry[]): unknown[] {
