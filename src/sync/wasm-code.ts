@@ -13,11 +13,10 @@
 
 import v8 from 'node:v8';
 
-let applied = false;
-
-/** Turns V8's wasm code GC off for the process; called before any worker thread starts. */
+/**
+ * Turns V8's wasm code GC off for the process; called before each worker thread starts (setting
+ * the flag again is a no-op).
+ */
 export function keepWasmCode(): void {
-  if (applied) return;
-  applied = true;
   v8.setFlagsFromString('--no-wasm-code-gc');
 }
